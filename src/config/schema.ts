@@ -1,0 +1,161 @@
+import { hostname } from 'node:os';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/**
+ * The server's configuration. Every field has a built-in default, so a config
+ * file (or `{}`) only needs the fields it changes. Objects are strict: an
+ * unknown (misspelt) key is an error, not silently ignored.
+ */
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const intBetween = (min: number, max: number) =>
+  z.number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(min, { error: `must be between ${min} and ${max}` })
+    .max(max, { error: `must be between ${min} and ${max}` });
+
+export const portSchema = intBetween(1, 65535);
+
+export const ipAddressSchema = z.string().refine((s) => isIP(s) !== 0, { error: 'must be an IPv4 or IPv6 address' });
+
+/** A DNS name (or IP literal) as used in SIP URIs. */
+export const hostSchema = z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, {
+  error: 'must be a domain name',
+});
+
+export const logLevelSchema = z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` });
+
+export const redisUrlSchema = z.string().regex(/^(rediss?:\/\/|unix:|redis\+socket:\/\/|\/)/, {
+  error: 'must be a redis://, rediss:// or unix: URL',
+});
+
+export const nonceSecretSchema = z.string().min(32, { error: 'must be at least 32 characters' });
+
+export const realmSchema = z.string().min(1, { error: 'must not be empty' });
+
+export const nodeIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1-64 characters of A-Z a-z 0-9 . _ -' });
+
+const timeZoneSchema = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, { error: 'must be an IANA time zone such as Asia/Tokyo' });
+
+/** `host`, `host:port` or `[v6]:port`. */
+const advertisedHostSchema = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, {
+  error: 'must be host or host:port',
+});
+
+const listenSchema = z.strictObject({
+  transport: z.enum(['udp', 'tcp'], { error: 'must be udp or tcp' }),
+  address: ipAddressSchema,
+  port: portSchema,
+});
+
+export const DEFAULT_LISTEN: Array<z.input<typeof listenSchema>> = [
+  { transport: 'udp', address: '0.0.0.0', port: 5060 },
+  { transport: 'tcp', address: '0.0.0.0', port: 5060 },
+];
+
+const sipSchema = z.strictObject({
+  domain: hostSchema.default('softswitch.test'),
+  realm: realmSchema.optional(),
+  listen: z.array(listenSchema).min(1, { error: 'must list at least one address' }).default(DEFAULT_LISTEN),
+  advertisedHost: advertisedHostSchema.optional(),
+})
+  .superRefine((sip, ctx) => {
+    const seen = new Map<string, number>();
+    sip.listen.forEach((l, i) => {
+      const key = `${l.transport} ${l.address}:${l.port}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['listen', i], message: `duplicate of sip.listen[${first}] (${key})` });
+      } else {
+        seen.set(key, i);
+      }
+    });
+  })
+  .transform((sip) => ({ ...sip, realm: sip.realm ?? sip.domain }));
+
+const registrarSchema = z.strictObject({
+  minExpires: intBetween(1, 86400).default(60),
+  maxExpires: intBetween(1, 604800).default(3600),
+  defaultExpires: intBetween(1, 604800).default(3600),
+  maxContacts: intBetween(1, 100).default(5),
+}).superRefine((r, ctx) => {
+  if (r.minExpires > r.maxExpires) {
+    ctx.addIssue({ code: 'custom', path: ['minExpires'], message: `must not exceed maxExpires (${r.maxExpires})` });
+  } else if (r.defaultExpires < r.minExpires || r.defaultExpires > r.maxExpires) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['defaultExpires'],
+      message: `must be between minExpires (${r.minExpires}) and maxExpires (${r.maxExpires})`,
+    });
+  }
+});
+
+/** Digest algorithms offered, most preferred first (RFC 8760 §2.4). */
+export const algorithmsSchema = z.array(z.enum(['SHA-256', 'MD5'], { error: 'must be SHA-256 or MD5' }))
+  .min(1, { error: 'must list at least one algorithm' })
+  .refine((a) => new Set(a).size === a.length, { error: 'must not repeat an algorithm' });
+
+const authSchema = z.strictObject({
+  nonceLifetime: intBetween(10, 86400).default(300),
+  nonceSecret: nonceSecretSchema.optional(),
+  algorithms: algorithmsSchema.default(['SHA-256', 'MD5']),
+});
+
+const redisSchema = z.strictObject({
+  url: redisUrlSchema.optional(),
+  keyPrefix: z.string().max(64, { error: 'must be at most 64 characters' }).default('ss:'),
+  embedded: z.strictObject({
+    dataDir: z.string().min(1, { error: 'must not be empty' }).default('data/redis'),
+  }).prefault({}),
+});
+
+export const configSchema = z.strictObject({
+  nodeId: nodeIdSchema.default(() => `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64)),
+  timeZone: timeZoneSchema.default('Asia/Tokyo'),
+  sip: sipSchema.prefault({}),
+  registrar: registrarSchema.prefault({}),
+  auth: authSchema.prefault({}),
+  redis: redisSchema.prefault({}),
+  provisioning: z.strictObject({
+    file: z.string().min(1, { error: 'must not be empty' }).default('config/example-provisioning.yaml'),
+  }).prefault({}),
+  log: z.strictObject({ level: logLevelSchema.default('info') }).prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ListenAddress = Config['sip']['listen'][number];
+
+/** `a.b[0].c` from a zod issue path. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out;
+}
+
+/** One line per problem, each naming its field: `sip.listen[0].port: must be between 1 and 65535`. */
+export function formatIssues(issues: ReadonlyArray<z.core.$ZodIssue>, prefix: ReadonlyArray<PropertyKey> = []): string[] {
+  const out: string[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push(`${formatPath([...path, key])}: unknown field`);
+      continue;
+    }
+    const where = formatPath(path) || '(top level)';
+    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    out.push(`${where}: ${message}`);
+  }
+  return out;
+}

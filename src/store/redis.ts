@@ -1,0 +1,85 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Log } from '../log.js';
+
+export type { Redis } from 'ioredis';
+
+/**
+ * Connection options for `url`: `redis://`/`rediss://` URLs go to ioredis as
+ * they are; a unix socket may be given as `unix:///path`, `unix:/path`,
+ * `redis+socket:///path` or a bare `/path`.
+ */
+export function connectionOptions(url: string): { url?: string; path?: string } {
+  const socket = /^(?:unix:(?:\/\/)?|redis\+socket:\/\/)(\/[^?]*)/.exec(url);
+  if (socket) return { path: decodeURIComponent(socket[1]!) };
+  if (url.startsWith('/')) return { path: url };
+  return { url };
+}
+
+/** The URL with any password replaced, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+/**
+ * A Redis client for the server's hot path. When Redis goes away, commands
+ * fail at once (no offline queue, one retry) instead of piling up behind a
+ * dead connection, and the client reconnects by itself with backoff.
+ * `redis.connected` / `redis.disconnected` are logged once per transition.
+ */
+export function createRedis(url: string, keyPrefix: string, log: Log, extra: RedisOptions = {}): Redis {
+  const target = connectionOptions(url);
+  const options: RedisOptions = {
+    keyPrefix,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    // 100 ms, 200 ms, ... capped at 2 s; never gives up.
+    retryStrategy: (times) => Math.min(times * 100, 2000),
+    ...(target.path !== undefined ? { path: target.path } : {}),
+    ...extra,
+  };
+  const redis = target.url !== undefined ? new Redis(target.url, options) : new Redis(options);
+  const where = target.path ?? redactUrl(url);
+
+  let up = false;
+  let errorLogged = false;
+  redis.on('ready', () => {
+    errorLogged = false;
+    if (up) return;
+    up = true;
+    log.info({ event: 'redis.connected', redis: where }, 'connected to Redis');
+  });
+  // 'reconnecting' (not 'close') so that a deliberate disconnect()/quit() is not reported as an outage.
+  redis.on('reconnecting', () => {
+    if (!up) return;
+    up = false;
+    log.warn({ event: 'redis.disconnected', redis: where }, 'lost the Redis connection; reconnecting');
+  });
+  redis.on('end', () => {
+    if (up) log.debug({ event: 'redis.closed', redis: where }, 'closed the Redis connection');
+    up = false;
+  });
+  // Without a listener ioredis prints every failed retry; log the first per outage.
+  redis.on('error', (err: Error) => {
+    if (errorLogged) return;
+    errorLogged = true;
+    log.warn({ event: 'redis.error', redis: where, err: err.message }, 'Redis connection error');
+  });
+  return redis;
+}
+
+/** Resolve once the client is ready for commands (needed because the offline queue is off). */
+export function waitForRedis(redis: Redis, timeoutMs = 5000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new Error(`Redis not ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
+}
