@@ -1,0 +1,81 @@
+import { pino } from 'pino';
+import { configFileFromArgs, ConfigError, loadConfig } from '../config/load.js';
+import { createLogger } from '../log.js';
+import { applyProvisioning, loadProvisioningFile, ProvisioningError, type ProvisioningResult } from '../provisioning/apply.js';
+import { parseProvisioning } from '../provisioning/schema.js';
+import { createRedis, waitForRedis } from '../store/redis.js';
+import { redisUrlForCli } from './cli-redis.js';
+
+/**
+ * `npm run provision -- [--config FILE] PROVISIONING_FILE`
+ *
+ * Applies a provisioning file to the configured Redis (REDIS_URL / config),
+ * or to the embedded instance of a running `npm start` — it never starts one.
+ */
+
+const USAGE = 'usage: npm run provision -- [--config FILE] PROVISIONING_FILE';
+
+function positional(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--config') i++;
+    else if (!a.startsWith('--config=')) out.push(a);
+  }
+  return out;
+}
+
+export function summary(r: ProvisioningResult): string {
+  const row = (name: string, c: { created: number; updated: number; unchanged: number; removed?: number }) =>
+    `  ${name.padEnd(12)} ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged` +
+    (c.removed !== undefined ? `, ${c.removed} removed` : '');
+  return [row('voice groups', r.voiceGroups), row('sites', r.sites), row('lines', r.lines), row('numbers', r.numbers)].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = positional(argv);
+  if (args.length !== 1 || args[0]!.startsWith('-')) {
+    console.error(USAGE);
+    return 2;
+  }
+  const file = args[0]!;
+  const config = loadConfig({ file: configFileFromArgs(argv) });
+  // Logs go to stderr (stdout carries the summary); routine info such as
+  // redis.connected is noise for a one-shot command, so info becomes warn.
+  const log = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, pino.destination(2));
+
+  // Validate the file before touching Redis, so a bad file is reported even with no server running.
+  const contents = loadProvisioningFile(file);
+  parseProvisioning(contents);
+
+  const target = await redisUrlForCli(config);
+  if ('error' in target) {
+    console.error(target.error);
+    return 1;
+  }
+  const redis = createRedis(target.url, config.redis.keyPrefix, log);
+  try {
+    await waitForRedis(redis, 5000);
+    const result = await applyProvisioning(redis, config, contents, log);
+    console.log(`provisioned ${file}:\n${summary(result)}`);
+    return 0;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ProvisioningError) {
+      console.error(`refused, nothing applied:\n  ${err.issues.join('\n  ')}`);
+    } else if (err instanceof ConfigError) {
+      console.error(err.message);
+    } else {
+      console.error(`provisioning failed: ${(err as Error).message}`);
+    }
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,238 @@
+import type { Log } from '../../log.js';
+import {
+  formatVia, parseCSeq, parseMessage, parseUri, parseVia, serializeMessage, SipParseError,
+  createResponse, type SipRequest, type SipResponse,
+} from '../messages/index.js';
+import { InviteServerTransaction } from '../transactions/invite-server-transaction.js';
+import type { ResponseSender } from '../transactions/server-transaction.js';
+import { cancelledInviteKey, serverTransactionKey } from '../transactions/transaction-key.js';
+import { TransactionLayer } from '../transactions/transaction-layer.js';
+import { TcpTransport } from '../transport/tcp-transport.js';
+import type { Source, Transport } from '../transport/transport.js';
+import { UdpTransport } from '../transport/udp-transport.js';
+import { responseDestination, stampReceived } from '../transport/via-routing.js';
+import { IncomingRequest, type HeaderList } from './incoming-request.js';
+import { KNOWN_METHODS, SUPPORTED_EXTENSIONS, SUPPORTED_URI_SCHEMES } from './methods.js';
+
+export type RequestHandler = (request: IncomingRequest) => void | Promise<void>;
+
+export interface ListenSpec {
+  transport: 'udp' | 'tcp';
+  address: string;
+  port: number;
+}
+
+export interface SipServerOptions {
+  listen: ListenSpec[];
+  log: Log;
+  /** Value of the Server header on every response. */
+  serverName?: string;
+}
+
+/**
+ * The transaction user's front door, Express-style: `server.register(handler)`,
+ * `server.options(handler)`. It owns the transports and the transaction layer,
+ * turns bytes into requests, absorbs retransmissions, answers what no handler
+ * takes (400, 405, 416, 420, 481, 501) and hands each new request to its handler.
+ */
+export class SipServer {
+  private readonly transports: Transport[] = [];
+  private readonly handlers = new Map<string, RequestHandler>();
+  private readonly transactions: TransactionLayer;
+  private readonly log: Log;
+  private readonly commonHeaders: HeaderList;
+  /** Called when an INVITE is CANCELled, before the 487 goes out; set by the proxy later. */
+  onCancel: ((invite: IncomingRequest) => void) | undefined;
+  private readonly pendingInvites = new Map<string, IncomingRequest>();
+
+  constructor(options: SipServerOptions) {
+    this.log = options.log;
+    this.commonHeaders = [['Server', options.serverName ?? 'softswitch']];
+    const sender: ResponseSender = (response, source) => this.sendToVia(response, source);
+    this.transactions = new TransactionLayer(sender);
+    for (const spec of options.listen) {
+      const onMessage = (data: Buffer, source: Source): void => this.receive(data, source);
+      this.transports.push(spec.transport === 'udp'
+        ? new UdpTransport(spec.address, spec.port, onMessage)
+        : new TcpTransport(spec.address, spec.port, onMessage, (why, address, port) =>
+          this.log.warn({ event: 'sip.malformed', transport: 'TCP', address, port, why }, 'stream framing error; connection closed')));
+    }
+  }
+
+  on(method: string, handler: RequestHandler): this {
+    this.handlers.set(method.toUpperCase(), handler);
+    return this;
+  }
+
+  register(handler: RequestHandler): this {
+    return this.on('REGISTER', handler);
+  }
+
+  options(handler: RequestHandler): this {
+    return this.on('OPTIONS', handler);
+  }
+
+  invite(handler: RequestHandler): this {
+    return this.on('INVITE', handler);
+  }
+
+  async listen(): Promise<void> {
+    for (const transport of this.transports) await transport.listen();
+  }
+
+  /** Actual bound addresses (port 0 in the config becomes a real port). */
+  get addresses(): Array<{ transport: string; address: string; port: number }> {
+    return this.transports.map((t) => ({ transport: t.name, address: t.localAddress, port: t.localPort }));
+  }
+
+  get transactionCount(): number {
+    return this.transactions.size;
+  }
+
+  async close(): Promise<void> {
+    this.transactions.close();
+    await Promise.all(this.transports.map((t) => t.close()));
+  }
+
+  /** Entry point for every datagram or framed stream message. Never throws. */
+  receive(data: Buffer, source: Source): void {
+    try {
+      this.receiveMessage(data, source);
+    } catch (err) {
+      this.log.error({ event: 'sip.internal_error', address: source.address, port: source.port, err }, 'unexpected error handling a message');
+    }
+  }
+
+  private receiveMessage(data: Buffer, source: Source): void {
+    let message;
+    try {
+      message = parseMessage(data);
+    } catch (err) {
+      if (!(err instanceof SipParseError)) throw err;
+      this.log.warn({
+        event: 'sip.malformed', transport: source.transport, address: source.address, port: source.port, why: err.why,
+      }, 'malformed SIP message');
+      if (err.request && err.request.method !== 'ACK') this.answerStateless(err.request, source, 400, err.why);
+      return;
+    }
+    if (!('method' in message)) {
+      // Responses belong to client transactions; this node sends no requests yet.
+      this.log.debug({ event: 'sip.stray_response', address: source.address, status: message.status }, 'response with no client transaction');
+      return;
+    }
+    this.receiveRequest(message, source);
+  }
+
+  private receiveRequest(request: SipRequest, source: Source): void {
+    const headers = request.headers;
+    const vias = parseVia(headers.getAll('via')[0] ?? '');
+    const topVia = vias?.[0];
+    const cseq = parseCSeq(headers.get('cseq') ?? '');
+    if (!topVia || !cseq) return; // the parser guarantees both; belt and braces
+    if (stampReceived(topVia, source)) {
+      headers.removeFirst('via');
+      headers.prepend('via', formatVia(topVia));
+    }
+    const key = serverTransactionKey(request, topVia, headers.get('call-id') ?? '', cseq.seq);
+    const existing = this.transactions.find(key);
+    if (existing) {
+      if (request.method === 'ACK') {
+        if (existing instanceof InviteServerTransaction) existing.onAck();
+      } else {
+        existing.onRetransmission(request);
+      }
+      return;
+    }
+    if (request.method === 'ACK') return; // ACK for a 2xx or for a transaction long gone: nothing to do here yet.
+
+    const transaction = this.transactions.createServerTransaction(key, request, source);
+    const incoming = new IncomingRequest(request, source, transaction, this.commonHeaders);
+    if (request.method === 'CANCEL') return this.receiveCancel(incoming, key);
+    if (!this.passesCoreChecks(incoming)) return;
+
+    const handler = this.handlers.get(request.method);
+    if (!handler) {
+      if (KNOWN_METHODS.has(request.method)) {
+        incoming.respond(405, undefined, [['Allow', this.allowHeader()]]);
+      } else {
+        incoming.respond(501);
+      }
+      return;
+    }
+    if (request.method === 'INVITE') {
+      this.pendingInvites.set(key, incoming);
+      if (incoming.transaction.state === 'proceeding') incoming.respond(100);
+    }
+    this.runHandler(handler, incoming, key);
+  }
+
+  private runHandler(handler: RequestHandler, incoming: IncomingRequest, key: string): void {
+    const fail = (err: unknown): void => {
+      this.log.error({ event: 'sip.handler_error', method: incoming.method, callId: incoming.callId, err }, 'request handler failed');
+      if (!incoming.answered) incoming.respond(500);
+    };
+    const done = (): void => {
+      if (incoming.method === 'INVITE') this.pendingInvites.delete(key);
+    };
+    try {
+      const result = handler(incoming);
+      if (result) result.then(done, (err) => { done(); fail(err); });
+      else done();
+    } catch (err) {
+      done();
+      fail(err);
+    }
+  }
+
+  /** RFC 3261 §9.2: 200 to the CANCEL, 487 to the INVITE it cancels, 481 when there is none. */
+  private receiveCancel(cancel: IncomingRequest, key: string): void {
+    const invite = this.pendingInvites.get(cancelledInviteKey(key));
+    if (!invite || invite.answered) {
+      cancel.respond(481);
+      return;
+    }
+    cancel.respond(200);
+    this.onCancel?.(invite);
+    if (!invite.answered) invite.respond(487);
+  }
+
+  /** RFC 3261 §8.2.2: URI scheme and required extensions. */
+  private passesCoreChecks(incoming: IncomingRequest): boolean {
+    const uri = parseUri(incoming.message.uri);
+    if (!uri || !SUPPORTED_URI_SCHEMES.has(uri.scheme)) {
+      incoming.respond(416);
+      return false;
+    }
+    const required = incoming.message.headers.getList('require');
+    const unsupported = required.filter((tag) => !SUPPORTED_EXTENSIONS.has(tag.toLowerCase()));
+    if (unsupported.length > 0) {
+      incoming.respond(420, undefined, [['Unsupported', unsupported.join(', ')]]);
+      return false;
+    }
+    return true;
+  }
+
+  private allowHeader(): string {
+    return ['ACK', 'CANCEL', ...this.handlers.keys()].join(', ');
+  }
+
+  /** A 400 for a request that could not become a transaction (it failed to parse). */
+  private answerStateless(request: SipRequest, source: Source, status: number, why: string): void {
+    const response = createResponse(request, status);
+    response.headers.append('Warning', `399 softswitch "${why.replace(/["\\]/g, '')}"`);
+    for (const [name, value] of this.commonHeaders) response.headers.append(name, value);
+    this.sendToVia(response, source);
+  }
+
+  private sendToVia(response: SipResponse, source: Source): void {
+    const via = parseVia(response.headers.getAll('via')[0] ?? '')?.[0];
+    const transport = this.transportFor(source);
+    if (!via || !transport) return;
+    transport.send(responseDestination(via, source), serializeMessage(response));
+  }
+
+  private transportFor(source: Source): Transport | undefined {
+    return this.transports.find((t) => t.name === source.transport && t.localPort === source.localPort)
+      ?? this.transports.find((t) => t.name === source.transport);
+  }
+}

@@ -1,0 +1,36 @@
+import type { SipRequest, SipResponse } from '../messages/index.js';
+import type { Source } from '../transport/transport.js';
+import { ServerTransaction, type ResponseSender } from './server-transaction.js';
+
+/**
+ * Non-INVITE server transaction (RFC 3261 §17.2.2, figure 8):
+ * Trying -> Proceeding (1xx) -> Completed (final) -> Terminated after Timer J.
+ */
+export class NonInviteServerTransaction extends ServerTransaction {
+  constructor(
+    key: string,
+    request: SipRequest,
+    source: Source,
+    sender: ResponseSender,
+    /** Called on entering Completed; the layer runs Timer J and then terminates. */
+    private readonly onCompleted: (tx: NonInviteServerTransaction) => void,
+  ) {
+    super(key, request, source, sender, 'trying');
+  }
+
+  respond(response: SipResponse): void {
+    if (this.state !== 'trying' && this.state !== 'proceeding') return;
+    this.transmit(response);
+    if (response.status < 200) {
+      this.state = 'proceeding';
+    } else {
+      this.state = 'completed';
+      this.onCompleted(this);
+    }
+  }
+
+  onRetransmission(): void {
+    // Trying: absorbed, the TU is still working on it. Proceeding/Completed: answer again.
+    if (this.state === 'proceeding' || this.state === 'completed') this.retransmit();
+  }
+}

@@ -1,0 +1,48 @@
+/** RFC 3261 §17 timer values (ms). */
+export const T1 = 500;
+export const T2 = 4_000;
+export const T4 = 5_000;
+/** Timer J / Timer H / Timer F: 64*T1. */
+export const TIMER_64T1 = 64 * T1;
+
+/**
+ * Runs callbacks after a delay with one interval timer for all of them. Used for
+ * the many same-length waits (Timer J, Timer I) where one setTimeout per
+ * transaction would cost more than the transaction itself.
+ */
+export class ExpiryQueue {
+  private readonly items: Array<{ at: number; run: () => void }> = [];
+  private head = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly now: () => number = Date.now, resolutionMs = 200) {
+    this.timer = setInterval(() => this.tick(), resolutionMs);
+    this.timer.unref();
+  }
+
+  /** Delays must be the same (or growing) for entries to run in order; callers use one queue per delay. */
+  add(delayMs: number, run: () => void): void {
+    this.items.push({ at: this.now() + delayMs, run });
+  }
+
+  tick(): void {
+    const now = this.now();
+    while (this.head < this.items.length && this.items[this.head]!.at <= now) {
+      const item = this.items[this.head]!;
+      this.head++;
+      item.run();
+    }
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Transport layer types (RFC 3261 §18). A transport hands raw messages up
+ * with the address they came from, and sends bytes to an address or over an
+ * existing connection.
+ */
+export type TransportName = 'UDP' | 'TCP';
+
+/** Where a message came from: enough to answer it and, for TCP, to reuse the connection. */
+export interface Source {
+  transport: TransportName;
+  address: string;
+  port: number;
+  /** Local address/port it arrived on. */
+  localAddress: string;
+  localPort: number;
+  /** TCP only: the connection it arrived on, unique within this node. */
+  connectionId?: string;
+}
+
+export interface Destination {
+  transport: TransportName;
+  address: string;
+  port: number;
+  /** Prefer this connection when it is still open (stream transports). */
+  connectionId?: string;
+}
+
+export type MessageHandler = (data: Buffer, source: Source) => void;
+
+export interface Transport {
+  readonly name: TransportName;
+  readonly localAddress: string;
+  readonly localPort: number;
+  listen(): Promise<void>;
+  /** Returns false when the bytes could not be handed to the OS (no route, closed connection). */
+  send(destination: Destination, data: Buffer): boolean;
+  close(): Promise<void>;
+}
+
+/** Largest message we accept on any transport; bigger ones are dropped (UDP) or close the connection (TCP). */
+export const MAX_MESSAGE_BYTES = 65_535;

@@ -1,0 +1,159 @@
+import type { AuthOutcome, DigestAuthenticator } from '../auth/authenticator.js';
+import { parseContactList, parseNameAddr, parseUri, type NameAddr } from '../core/messages/index.js';
+import type { HeaderList, IncomingRequest } from '../core/server/incoming-request.js';
+import type { Log } from '../log.js';
+import type { LineRecord } from '../store/line-store.js';
+import { remainingSeconds, type Binding } from './binding.js';
+import { applyRegister, type RegistrarLimits } from './binding-rules.js';
+import type { BindingStore } from './binding-store.js';
+import type { RegistrationStatusStore } from './registration-status.js';
+
+export interface RegistrarOptions {
+  limits: RegistrarLimits;
+  /** Hosts this registrar keeps bindings for (domain, realm); IP literals are always accepted. */
+  domains: string[];
+  nodeId: string;
+  auth: DigestAuthenticator<LineRecord>;
+  bindings: BindingStore;
+  status: RegistrationStatusStore;
+  log: Log;
+  now?: () => number;
+}
+
+/** A write lost to another node's concurrent write is retried this often before giving up with 500. */
+const MAX_WRITE_ATTEMPTS = 5;
+
+/**
+ * The registrar (RFC 3261 §10.3): authenticate, check the AoR, apply the
+ * binding rules, store, and answer with every current contact.
+ */
+export class Registrar {
+  private readonly now: () => number;
+
+  constructor(private readonly options: RegistrarOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  readonly handle = async (request: IncomingRequest): Promise<void> => {
+    const uri = parseUri(request.message.uri);
+    if (!uri || !this.servesDomain(uri.host)) {
+      request.respond(404, 'Domain Not Served Here');
+      return;
+    }
+    const outcome = await this.options.auth.authenticate(request.message, 'www');
+    if (outcome.kind !== 'authenticated') {
+      await this.refuseAuth(request, outcome);
+      return;
+    }
+    const sipId = outcome.username;
+    const to = parseNameAddr(request.message.headers.get('to') ?? '');
+    const toUser = to ? parseUri(to.uri)?.user : undefined;
+    if (toUser !== sipId) {
+      await this.refuse(request, sipId, 403, 'Forbidden', 'To does not name the authenticated SIP-ID');
+      return;
+    }
+    const contactValues = request.message.headers.getAll('contact');
+    const contacts = contactValues.length === 0 ? [] : parseContactList(contactValues);
+    if (contacts === null) {
+      await this.refuse(request, sipId, 400, 'Bad Contact', 'malformed Contact header');
+      return;
+    }
+    await this.updateBindings(request, sipId, contacts);
+  };
+
+  private async updateBindings(request: IncomingRequest, sipId: string, contacts: '*' | NameAddr[]): Promise<void> {
+    const { bindings, limits, log, nodeId } = this.options;
+    const message = request.message;
+    const source = request.source;
+    const cseq = Number.parseInt(message.headers.get('cseq') ?? '0', 10);
+    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+      const now = this.now();
+      const stored = await bindings.load(sipId);
+      const decision = applyRegister(stored.bindings, {
+        contacts,
+        expiresHeader: message.headers.get('expires'),
+        callId: request.callId,
+        cseq,
+        now,
+        template: {
+          path: message.headers.getList('path'),
+          source: {
+            transport: source.transport, address: source.address, port: source.port, node: nodeId,
+            ...(source.connectionId ? { connectionId: source.connectionId } : {}),
+          },
+          userAgent: message.headers.get('user-agent'),
+        },
+      }, limits);
+      if (!decision.ok) {
+        const headers: HeaderList = decision.minExpires ? [['Min-Expires', String(decision.minExpires)]] : [];
+        await this.refuse(request, sipId, decision.status, decision.reason, decision.reason, headers);
+        return;
+      }
+      const unchanged = contacts !== '*' && contacts.length === 0;
+      if (!unchanged && !(await bindings.replace(sipId, stored, decision.bindings))) continue;
+
+      const expired = stored.bindings.filter((b) => b.expiresAt <= now);
+      const base = { sipId, callId: request.callId, transport: source.transport, address: source.address, port: source.port };
+      for (const b of decision.added) log.info({ event: 'registration.added', ...base, contact: b.uri, expires: remainingSeconds(b, now) }, 'binding added');
+      for (const b of decision.refreshed) log.info({ event: 'registration.refreshed', ...base, contact: b.uri, expires: remainingSeconds(b, now) }, 'binding refreshed');
+      for (const b of decision.removed) log.info({ event: 'registration.removed', ...base, contact: b.uri }, 'binding removed');
+      if (!unchanged) {
+        for (const b of expired) log.info({ event: 'registration.expired', sipId, contact: b.uri, address: b.source.address }, 'binding expired');
+      }
+      request.respond(200, undefined, this.okHeaders(message.headers.getList('supported'), decision.bindings, now, message.headers.getAll('path')));
+      return;
+    }
+    log.error({ event: 'registration.conflict', sipId, callId: request.callId }, 'bindings kept changing under this REGISTER');
+    request.respond(500, undefined, [['Retry-After', '1']]);
+  }
+
+  /** 200 OK: every current contact with its remaining time (§10.3 step 8), Date, and Path when the UA supports it. */
+  private okHeaders(supported: string[], current: Binding[], now: number, path: string[]): HeaderList {
+    const headers: HeaderList = current.map((b) => {
+      let value = `<${b.uri}>;expires=${remainingSeconds(b, now)}`;
+      if (b.q !== undefined) value += `;q=${b.q}`;
+      if (b.instance) value += `;+sip.instance="${b.instance}"`;
+      if (b.regId) value += `;reg-id=${b.regId}`;
+      return ['Contact', value];
+    });
+    headers.push(['Date', new Date(now).toUTCString()]);
+    if (path.length > 0 && supported.some((s) => s.toLowerCase() === 'path')) {
+      for (const value of path) headers.push(['Path', value]);
+    }
+    return headers;
+  }
+
+  private async refuseAuth(request: IncomingRequest, outcome: Exclude<AuthOutcome<LineRecord>, { kind: 'authenticated' }>): Promise<void> {
+    const { auth, log } = this.options;
+    const source = request.source;
+    if (outcome.kind === 'bad-request') {
+      log.warn({ event: 'auth.failed', reason: 'malformed credentials', why: outcome.why, address: source.address, port: source.port, transport: source.transport, callId: request.callId }, 'REGISTER authentication failed');
+      request.respond(400, 'Bad Request', [['Warning', `399 softswitch "${outcome.why}"`]]);
+      return;
+    }
+    if (outcome.failure) {
+      log.warn({ event: 'auth.failed', method: 'REGISTER', reason: outcome.failure, sipId: outcome.username, address: source.address, port: source.port, transport: source.transport, callId: request.callId }, 'REGISTER authentication failed');
+      // Only failures that prove the line exists get a latest-error record: others would let anyone create keys.
+      if (outcome.username && (outcome.failure === 'wrong password' || outcome.failure === 'nonce-count replay')) {
+        await this.options.status.recordError(outcome.username, new Date(this.now()), `REGISTER authentication failed: ${outcome.failure}`);
+      }
+    }
+    if (outcome.kind === 'forbidden') {
+      request.respond(403, 'Forbidden');
+      return;
+    }
+    request.respond(401, 'Unauthorized', auth.challengeHeaders('www', outcome.stale));
+  }
+
+  private async refuse(request: IncomingRequest, sipId: string, status: number, reason: string, why: string, headers: HeaderList = []): Promise<void> {
+    const source = request.source;
+    this.options.log.warn({ event: 'registration.refused', sipId, status, why, address: source.address, port: source.port, transport: source.transport, callId: request.callId }, 'REGISTER refused');
+    await this.options.status.recordError(sipId, new Date(this.now()), `REGISTER refused: ${status} ${why}`);
+    request.respond(status, reason, headers);
+  }
+
+  private servesDomain(host: string): boolean {
+    const bare = host.replace(/^\[|\]$/g, '');
+    return this.options.domains.includes(host.toLowerCase()) || /^[\d.]+$/.test(bare) || bare.includes(':');
+  }
+}
