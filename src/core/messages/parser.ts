@@ -1,0 +1,210 @@
+// SIP message parser (RFC 3261 §7, §25; RFC 4475). One pass indexes the header
+// lines of a latin1 copy of the header section; values are materialised lazily
+// by Headers. Validation covers what a server must check before answering.
+import { TOKEN } from './headers/chars.js';
+import { classifyHashed } from './header-names.js';
+import { FOLDED, Headers, SLOT } from './headers.js';
+import { SipRequest, SipResponse, type SipMessageLike } from './sip-message.js';
+import { validateRequest, validateResponse, type HeaderSummary } from './validate.js';
+
+export class SipParseError extends Error {
+  /** Short operator-readable reason, e.g. "CSeq method does not match request method". */
+  readonly why: string;
+  /** Set when enough parsed to answer (with 400, or 505 for "unsupported SIP version"). */
+  readonly request?: SipRequest;
+
+  constructor(why: string, request?: SipRequest) {
+    super(why);
+    this.name = 'SipParseError';
+    this.why = why;
+    if (request !== undefined) this.request = request;
+  }
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const LFLF = Buffer.from('\n\n');
+// Reused across calls (parsing is synchronous); a plain SMI array is far
+// cheaper to copy out than allocating a typed array per message.
+const scratch: number[] = new Array<number>(SLOT * 64).fill(0);
+
+/** Parse one SIP message (a whole datagram, or one framed stream message). Throws SipParseError. */
+export function parseMessage(data: Buffer): SipMessageLike {
+  const len = data.length;
+  // RFC 3261 §7.5: ignore CRLFs before the start line (stream keep-alives).
+  let start = 0;
+  while (start < len && (data[start] === 13 || data[start] === 10)) start++;
+  if (start >= len) throw new SipParseError('empty message');
+
+  // CRLF CRLF ends the headers; bare-LF messages are accepted too (the line
+  // loop below stops at the first empty line whichever comes first).
+  let headEnd = data.indexOf(CRLFCRLF, start);
+  let bodyStart = headEnd + 4;
+  if (headEnd < 0) {
+    headEnd = data.indexOf(LFLF, start);
+    bodyStart = headEnd + 2;
+    if (headEnd < 0) throw new SipParseError('no empty line after headers');
+  }
+
+  const src = data.toString('latin1', start, headEnd);
+  const srcLen = src.length;
+  let lineEnd = src.indexOf('\n');
+  if (lineEnd < 0) lineEnd = srcLen;
+  const startLineEnd = lineEnd > 0 && src.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
+
+  // Index header lines.
+  const sum: HeaderSummary = {
+    via: -1, from: -1, to: -1, callId: -1, cseq: -1, clen: -1, maxFwd: -1, date: -1, contact: -1,
+    dupFrom: false, dupTo: false, dupCallId: false, dupCseq: false, dupMaxFwd: false, dupClen: false,
+  };
+  let n = 0;
+  let pos = lineEnd + 1;
+  const idx = scratch;
+  let badLine = false;
+  while (pos < srcLen) {
+    let nl = src.indexOf('\n', pos);
+    if (nl < 0) nl = srcLen;
+    let e = nl;
+    if (e > pos && src.charCodeAt(e - 1) === 13) e--;
+    if (e === pos) {
+      // Empty line inside the section: headers end here (bare-LF framing).
+      bodyStart = start + nl + 1;
+      break;
+    }
+    const c0 = src.charCodeAt(pos);
+    if (c0 === 32 || c0 === 9) {
+      // Continuation line (folding).
+      if (n === 0) {
+        badLine = true;
+        break;
+      }
+      let vs = pos;
+      while (vs < e && (src.charCodeAt(vs) === 32 || src.charCodeAt(vs) === 9)) vs++;
+      let ve = e;
+      while (ve > vs && (src.charCodeAt(ve - 1) === 32 || src.charCodeAt(ve - 1) === 9)) ve--;
+      if (ve > vs) {
+        const o = (n - 1) * SLOT;
+        if ((idx[o + 3] as number) === (idx[o + 4] as number)) {
+          idx[o + 3] = vs;
+          idx[o + 4] = ve;
+        } else {
+          idx[o + 4] = ve;
+          idx[o] = (idx[o] as number) | FOLDED;
+        }
+      }
+      pos = nl + 1;
+      continue;
+    }
+    let ne = pos;
+    let hash = 0;
+    while (ne < e) {
+      let c = src.charCodeAt(ne);
+      if (TOKEN[c] !== 1) break;
+      if (c >= 65 && c <= 90) c += 32;
+      hash = (Math.imul(hash, 31) + c) | 0;
+      ne++;
+    }
+    let colon = ne;
+    while (colon < e && (src.charCodeAt(colon) === 32 || src.charCodeAt(colon) === 9)) colon++;
+    if (ne === pos || colon >= e || src.charCodeAt(colon) !== 58) {
+      badLine = true;
+      break;
+    }
+    let vs = colon + 1;
+    while (vs < e && (src.charCodeAt(vs) === 32 || src.charCodeAt(vs) === 9)) vs++;
+    let ve = e;
+    while (ve > vs && (src.charCodeAt(ve - 1) === 32 || src.charCodeAt(ve - 1) === 9)) ve--;
+    const id = classifyHashed(src, pos, ne, hash);
+    if (id !== 0 && id <= 15) note(sum, id, n);
+    const o = n * SLOT;
+    if (o + SLOT > idx.length) for (let k = 0; k < SLOT; k++) idx.push(0);
+    idx[o] = id;
+    idx[o + 1] = pos;
+    idx[o + 2] = ne;
+    idx[o + 3] = vs;
+    idx[o + 4] = ve;
+    n++;
+    pos = nl + 1;
+  }
+  const headers = Headers.fromIndex(src, idx.slice(0, n * SLOT), n);
+
+  const isResponse =
+    src.charCodeAt(0) === 83 && src.charCodeAt(1) === 73 && src.charCodeAt(2) === 80 && src.charCodeAt(3) === 47;
+  if (isResponse) {
+    if (badLine) throw new SipParseError('malformed header line');
+    const { status, reason } = parseStatusLine(src, startLineEnd);
+    const res = new SipResponse(status, reason, headers);
+    const why = validateResponse(res, sum, data, bodyStart);
+    if (why !== null) throw new SipParseError(why);
+    return res;
+  }
+  return parseRequest(src, startLineEnd, headers, sum, data, bodyStart, badLine);
+}
+
+function note(sum: HeaderSummary, id: number, i: number): void {
+  switch (id) {
+    case 1: if (sum.via < 0) sum.via = i; break;
+    case 2: if (sum.from < 0) sum.from = i; else sum.dupFrom = true; break;
+    case 3: if (sum.to < 0) sum.to = i; else sum.dupTo = true; break;
+    case 4: if (sum.callId < 0) sum.callId = i; else sum.dupCallId = true; break;
+    case 5: if (sum.cseq < 0) sum.cseq = i; else sum.dupCseq = true; break;
+    case 6: if (sum.clen < 0) sum.clen = i; else sum.dupClen = true; break;
+    case 7: if (sum.maxFwd < 0) sum.maxFwd = i; else sum.dupMaxFwd = true; break;
+    case 8: if (sum.contact < 0) sum.contact = i; break;
+    case 15: if (sum.date < 0) sum.date = i; break;
+  }
+}
+
+function parseStatusLine(src: string, end: number): { status: number; reason: string } {
+  // SIP-Version SP Status-Code SP Reason-Phrase
+  const sp = src.indexOf(' ');
+  if (sp < 0 || sp > end) throw new SipParseError('malformed status line');
+  const version = src.slice(0, sp);
+  if (version !== 'SIP/2.0') {
+    throw new SipParseError(/^SIP\/\d+\.\d+$/i.test(version) ? 'unsupported SIP version' : 'malformed status line');
+  }
+  let status = 0;
+  let i = sp + 1;
+  for (; i < end && i < sp + 5; i++) {
+    const c = src.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    status = status * 10 + (c - 48);
+  }
+  if (i !== sp + 4 || (i < end && src.charCodeAt(i) !== 32) || status < 100 || status > 699) {
+    throw new SipParseError('malformed status code');
+  }
+  return { status, reason: i < end ? src.slice(i + 1, end) : '' };
+}
+
+function parseRequest(
+  src: string, end: number, headers: Headers, sum: HeaderSummary, data: Buffer, bodyStart: number, badLine: boolean,
+): SipRequest {
+  // Method SP Request-URI SP SIP-Version, single SPs (RFC 3261 §7.1).
+  const sp1 = src.indexOf(' ');
+  let m = 0;
+  while (m < end && TOKEN[src.charCodeAt(m)] === 1) m++;
+  if (m === 0 || sp1 !== m) throw new SipParseError('malformed request line');
+  const method = src.slice(0, sp1);
+  const sp2 = src.lastIndexOf(' ', end - 1);
+  const uri = sp2 > sp1 ? src.slice(sp1 + 1, sp2).trim() : src.slice(sp1 + 1, end).trim();
+  const req = new SipRequest(method, uri, headers);
+  if (badLine) throw withRequest('malformed header line', req, sum);
+  if (sp2 <= sp1) throw withRequest('malformed request line', req, sum);
+  const version = src.slice(sp2 + 1, end);
+  if (version !== 'SIP/2.0') {
+    const supported = /^SIP\/\d+\.\d+$/i.test(version);
+    throw withRequest(supported ? 'unsupported SIP version' : 'malformed request line', req, sum);
+  }
+  const why = validateRequest(req, src.slice(sp1 + 1, sp2), sum, data, bodyStart);
+  if (why !== null) throw withRequest(why, req, sum);
+  return req;
+}
+
+/** Build the error, attaching the request when a response could be routed back. */
+// Error path only, so a regex is fine: protocol / version / transport SP sent-by.
+const SENT_BY = /^\s*[\w.!%*+`'~-]+\s*\/\s*[\w.!%*+`'~-]+\s*\/\s*[\w.!%*+`'~-]+\s+(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)/;
+
+function withRequest(why: string, req: SipRequest, sum: HeaderSummary): SipParseError {
+  if (sum.via < 0 || sum.from < 0 || sum.to < 0 || sum.callId < 0 || sum.cseq < 0) return new SipParseError(why);
+  if (!SENT_BY.test(req.headers.get('via') ?? '')) return new SipParseError(why);
+  return new SipParseError(why, req);
+}

@@ -1,0 +1,85 @@
+// Building responses to requests (RFC 3261 §8.2.6).
+import { parseNameAddr } from './headers/name-addr.js';
+import { parseVia } from './headers/via.js';
+import { Headers, SipResponse, type SipRequest } from './sip-message.js';
+
+const PHRASES: Record<number, string> = {
+  100: 'Trying', 180: 'Ringing', 181: 'Call Is Being Forwarded', 182: 'Queued', 183: 'Session Progress',
+  199: 'Early Dialog Terminated',
+  200: 'OK', 202: 'Accepted', 204: 'No Notification',
+  300: 'Multiple Choices', 301: 'Moved Permanently', 302: 'Moved Temporarily', 305: 'Use Proxy',
+  380: 'Alternative Service',
+  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found',
+  405: 'Method Not Allowed', 406: 'Not Acceptable', 407: 'Proxy Authentication Required', 408: 'Request Timeout',
+  410: 'Gone', 412: 'Conditional Request Failed', 413: 'Request Entity Too Large', 414: 'Request-URI Too Long',
+  415: 'Unsupported Media Type', 416: 'Unsupported URI Scheme', 417: 'Unknown Resource-Priority',
+  420: 'Bad Extension', 421: 'Extension Required', 422: 'Session Interval Too Small', 423: 'Interval Too Brief',
+  424: 'Bad Location Information', 428: 'Use Identity Header', 429: 'Provide Referrer Identity',
+  430: 'Flow Failed', 433: 'Anonymity Disallowed', 436: 'Bad Identity-Info', 437: 'Unsupported Certificate',
+  438: 'Invalid Identity Header', 439: 'First Hop Lacks Outbound Support', 440: 'Max-Breadth Exceeded',
+  469: 'Bad Info Package', 470: 'Consent Needed', 480: 'Temporarily Unavailable',
+  481: 'Call/Transaction Does Not Exist', 482: 'Loop Detected', 483: 'Too Many Hops', 484: 'Address Incomplete',
+  485: 'Ambiguous', 486: 'Busy Here', 487: 'Request Terminated', 488: 'Not Acceptable Here', 489: 'Bad Event',
+  491: 'Request Pending', 493: 'Undecipherable', 494: 'Security Agreement Required',
+  500: 'Server Internal Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable',
+  504: 'Server Time-out', 505: 'Version Not Supported', 513: 'Message Too Large',
+  555: 'Push Notification Service Not Supported', 580: 'Precondition Failure',
+  600: 'Busy Everywhere', 603: 'Decline', 604: 'Does Not Exist Anywhere', 606: 'Not Acceptable',
+  607: 'Unwanted', 608: 'Rejected',
+};
+const CLASS_PHRASES = ['', 'Provisional', 'Success', 'Redirection', 'Client Error', 'Server Error', 'Global Failure'];
+
+export function reasonPhrase(status: number): string {
+  return PHRASES[status] ?? CLASS_PHRASES[Math.floor(status / 100)] ?? 'Unknown';
+}
+
+/**
+ * Response with Via (all, in order), From, To, Call-ID and CSeq copied from the
+ * request. Record-Route is not copied (callers decide). Above 100 a To tag is
+ * added when missing, derived from Call-ID, From tag and top Via branch so a
+ * retransmitted request gets the same tag.
+ */
+export function createResponse(req: SipRequest, status: number, reason?: string): SipResponse {
+  const src = req.headers;
+  const h = new Headers();
+  for (const v of src.getAll('via')) h.append('Via', v);
+  const from = src.get('from');
+  if (from !== undefined) h.append('From', from);
+  let to = src.get('to');
+  if (to !== undefined) {
+    if (status > 100) {
+      const na = parseNameAddr(to);
+      if (na !== null && !('tag' in na.params)) to += ';tag=' + toTag(req);
+    }
+    h.append('To', to);
+  }
+  const callId = src.get('call-id');
+  if (callId !== undefined) h.append('Call-ID', callId);
+  const cseq = src.get('cseq');
+  if (cseq !== undefined) h.append('CSeq', cseq);
+  return new SipResponse(status, reason ?? reasonPhrase(status), h);
+}
+
+/** Deterministic To tag for a request (same request -> same tag). */
+export function toTag(req: SipRequest): string {
+  const h = req.headers;
+  const from = h.get('from');
+  const fromTag = from !== undefined ? parseNameAddr(from)?.params['tag'] ?? from : '';
+  const topVia = h.get('via') ?? '';
+  const branch = parseVia(topVia)?.[0]?.params['branch'] ?? topVia;
+  return hash53((h.get('call-id') ?? '') + '\n' + fromTag + '\n' + branch).toString(36);
+}
+
+/** cyrb53: fast, well-mixed 53-bit string hash. */
+function hash53(s: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}

@@ -1,0 +1,29 @@
+// Message -> wire bytes (RFC 3261 §7). Strings are written as latin1 (one char,
+// one byte); a value holding chars above U+00FF is taken as Unicode text and
+// UTF-8 encoded instead, so callers may pass either form.
+import { isRequest, type SipMessageLike } from './sip-message.js';
+
+const WIDE = /[^\x00-\xff]/;
+
+function toLatin1(s: string): string {
+  return WIDE.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s;
+}
+
+/** CRLF line endings; Content-Length always set to the body length. */
+export function serializeMessage(m: SipMessageLike): Buffer {
+  let head = isRequest(m) ? m.method + ' ' + m.uri + ' SIP/2.0\r\n' : 'SIP/2.0 ' + m.status + ' ' + m.reason + '\r\n';
+  const entries = m.headers.entries();
+  for (let i = 0; i < entries.length; i++) {
+    const [name, value] = entries[i] as [string, string];
+    if (name === 'Content-Length') continue;
+    head += name + ': ' + value + '\r\n';
+  }
+  head += 'Content-Length: ' + m.body.length + '\r\n\r\n';
+  if (WIDE.test(head)) {
+    head = head.split('\r\n').map(toLatin1).join('\r\n');
+  }
+  const out = Buffer.allocUnsafe(head.length + m.body.length);
+  out.write(head, 0, 'latin1');
+  m.body.copy(out, head.length);
+  return out;
+}
