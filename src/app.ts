@@ -3,12 +3,27 @@ import { DigestAuthenticator } from './auth/authenticator.js';
 import { NonceIssuer } from './auth/nonce.js';
 import { RedisNonceCountStore } from './auth/nonce-count-store.js';
 import type { Config } from './config/schema.js';
+import { parseUri } from './core/messages/index.js';
 import type { IncomingRequest } from './core/server/incoming-request.js';
 import { SipServer } from './core/server/sip-server.js';
 import type { Log } from './log.js';
 import { BindingStore } from './registrar/binding-store.js';
 import { RegistrationStatusStore } from './registrar/registration-status.js';
 import { Registrar } from './registrar/registrar.js';
+import { FeatureStore } from './features/feature-store.js';
+import { FeaturePipeline } from './features/pipeline.js';
+import { AnonymousRejectionStage } from './features/stages/anonymous-rejection.js';
+import { ForwardingStage } from './features/stages/forwarding.js';
+import { HuntGroupStage } from './features/stages/hunt-group.js';
+import { InternationalBarStage } from './features/stages/international-bar.js';
+import { NuisanceBlockingStage } from './features/stages/nuisance-blocking.js';
+import { ProxyCore } from './proxy/proxy-core.js';
+import { LocalIdentity } from './proxy/record-route.js';
+import { CallChannels } from './routing/call-channels.js';
+import { CallRouter } from './routing/call-router.js';
+import { ChannelStore } from './routing/channel-store.js';
+import { RouteStore } from './routing/route-store.js';
+import type { TransportName } from './core/transport/transport.js';
 import { keys } from './store/keys.js';
 import { LineStore, type LineRecord } from './store/line-store.js';
 import { unavailableWhenStoreDown } from './store/redis-errors.js';
@@ -40,6 +55,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     new NonceIssuer(await nonceSecret(config, redis), realm, config.auth.nonceLifetime * 1000),
     { findDigestUser: async (username) => { const line = await lines.get(username); return line?.auth === 'digest' ? line : null; } },
     new RedisNonceCountStore(redis),
+    namesThisServer(config),
   );
   const bindings = new BindingStore(redis, config.redis.keyPrefix);
   const registrar = new Registrar({
@@ -56,9 +72,37 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   sip.register(unavailableWhenStoreDown(registrar.handle, log));
   // Trunks send OPTIONS as a keep-alive: answer 200 with what we support.
   sip.options((request: IncomingRequest) => {
-    request.respond(200, undefined, [['Allow', 'REGISTER, OPTIONS, ACK, CANCEL'], ['Accept', 'application/sdp'], ['Supported', 'path']]);
+    request.respond(200, undefined, [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, PRACK'], ['Accept', 'application/sdp'], ['Supported', 'path']]);
   });
   await sip.listen();
+
+  const features = new FeatureStore(redis);
+  const routes = new RouteStore(redis);
+  const channels = new CallChannels(new ChannelStore(redis));
+  const pipeline = new FeaturePipeline([
+    new NuisanceBlockingStage({
+      countRejection: (number, now) => features.countNuisanceRejection(number, now, config.timeZone),
+      onCountError: (err, call) => log.error({ event: 'store.error', callId: call.callId, err }, 'could not count a nuisance rejection'),
+    }),
+    new AnonymousRejectionStage(),
+    new InternationalBarStage(),
+    new ForwardingStage({ timeZone: config.timeZone, bulkGroupOf: (number) => features.bulkGroupOf(number) }),
+    new HuntGroupStage({ groupOf: (number) => features.huntGroupOf(number), nextStartIndex: (id, size) => features.nextRoundRobinStart(id, size) }),
+  ], {
+    onDecision: ({ stage, result, call }) => log.info({
+      event: 'call.decision', callId: call.callId, stage, outcome: result.kind,
+      ...(result.kind === 'reject' ? { status: result.status, reason: result.reason } : {}),
+      ...(result.kind === 'retarget' ? { targets: result.targets, reason: result.diversion ?? result.why } : {}),
+    }, `${stage}: ${result.kind}`),
+  });
+  const proxy = new ProxyCore(sip, localIdentity(config, sip), log);
+  const router = new CallRouter({
+    proxy, pipeline, redis, lines, bindings, features, routes, channels,
+    callerSources: { lines, peerByAddress: (address) => routes.peerByAddress(address), auth, log },
+    domain: config.sip.domain, timeZone: config.timeZone, nodeId: config.nodeId, log,
+  });
+  sip.invite(unavailableWhenStoreDown(router.handleInvite, log));
+  sip.inDialog(unavailableWhenStoreDown(router.handleInDialog, log));
 
   const sweeper = setInterval(() => {
     bindings.sweepExpired(Date.now()).then((expired) => {
@@ -75,6 +119,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     redis,
     async close() {
       clearInterval(sweeper);
+      channels.stop();
       await sip.close();
       await redis.quit().catch(() => redis.disconnect());
     },
@@ -88,4 +133,29 @@ async function nonceSecret(config: Config, redis: Redis): Promise<Buffer> {
   const shared = await redis.get(keys.nonceSecret);
   if (!shared) throw new Error('could not read the shared nonce secret from Redis');
   return Buffer.from(shared, 'hex');
+}
+
+/** How others reach this node, per transport: `sip.advertisedHost`, else the listen address (a wildcard becomes loopback). */
+function localIdentity(config: Config, sip: SipServer): LocalIdentity {
+  const advertised = new Map<TransportName, { host: string; port: number }>();
+  const configured = config.sip.advertisedHost ? /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(config.sip.advertisedHost) : null;
+  for (const transport of ['UDP', 'TCP'] as const) {
+    const local = sip.localAddress(transport);
+    if (!local) continue;
+    const host = configured ? configured[1]! : (local.host === '0.0.0.0' || local.host === '::' ? '127.0.0.1' : local.host);
+    advertised.set(transport, { host: host.includes(':') ? `[${host}]` : host, port: configured?.[2] ? Number(configured[2]) : local.port });
+  }
+  const extra = [...advertised.values()].map((a) => ({ host: a.host.replace(/^\[|\]$/g, ''), port: a.port }));
+  return new LocalIdentity(advertised, extra, config.sip.domain);
+}
+
+/** A URI whose host is our domain, realm or a listening address (any address when listening on a wildcard). */
+function namesThisServer(config: Config): (uri: string) => boolean {
+  const hosts = new Set([config.sip.domain, config.sip.realm, ...config.sip.listen.map((l) => l.address)].map((h) => h.toLowerCase()));
+  const wildcard = config.sip.listen.some((l) => l.address === '0.0.0.0' || l.address === '::');
+  return (uri) => {
+    const host = parseUri(uri)?.host.replace(/^\[|\]$/g, '').toLowerCase();
+    if (!host) return false;
+    return hosts.has(host) || (wildcard && /^[\d.]+$|:/.test(host));
+  };
 }

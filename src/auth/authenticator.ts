@@ -56,6 +56,8 @@ export class DigestAuthenticator<U extends DigestUser> {
     private readonly nonces: NonceIssuer,
     private readonly users: DigestUserSource<U>,
     private readonly nonceCounts: NonceCountStore,
+    /** Digest URIs naming this server are accepted too (clients such as SIPp put the server's address there). */
+    private readonly namesThisServer: (uri: string) => boolean = () => false,
   ) {}
 
   /** One challenge per algorithm, preferred first (RFC 8760 §2.4). */
@@ -88,7 +90,7 @@ export class DigestAuthenticator<U extends DigestUser> {
     if (p.qop !== 'auth' || !p.nc || !NC_PATTERN.test(p.nc) || !p.cnonce) {
       return { kind: 'bad-request', why: 'digest credentials must use qop=auth with nc and cnonce' };
     }
-    if (!sameRequestUri(p.uri, request.uri)) {
+    if (!sameRequestUri(p.uri, request.uri) && !this.namesThisServer(p.uri)) {
       return { kind: 'bad-request', why: 'digest uri does not match the Request-URI' };
     }
     const nonceCheck = this.nonces.check(p.nonce);
@@ -130,7 +132,7 @@ function constantTimeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** The digest-uri must name the Request-URI (RFC 7616 §3.4.6); compare leniently on case and brackets. */
+/** The digest-uri must name the Request-URI (RFC 7616 §3.4.6); compare leniently on case. */
 function sameRequestUri(digestUri: string, requestUri: string): boolean {
   return digestUri === requestUri || digestUri.toLowerCase() === requestUri.toLowerCase();
 }

@@ -115,3 +115,9 @@ export class LineStore {
     return (await this.redis.smembers(keys.siteLines(siteId))).sort();
   }
 }
+
+/** The line a number belongs to (spec §2: every number belongs to exactly one line). */
+export async function lineOfNumber(redis: Redis, lines: LineStore, number: string): Promise<LineRecord | null> {
+  const sipId = await redis.hget(keys.number(number), 'sipId');
+  return sipId ? lines.get(sipId) : null;
+}

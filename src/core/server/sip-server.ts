@@ -3,12 +3,13 @@ import {
   formatVia, parseCSeq, parseMessage, parseUri, parseVia, serializeMessage, SipParseError,
   createResponse, type SipRequest, type SipResponse,
 } from '../messages/index.js';
+import type { ClientTransaction, ClientTransactionUser } from '../transactions/client-transaction.js';
 import { InviteServerTransaction } from '../transactions/invite-server-transaction.js';
 import type { ResponseSender } from '../transactions/server-transaction.js';
 import { cancelledInviteKey, serverTransactionKey } from '../transactions/transaction-key.js';
 import { TransactionLayer } from '../transactions/transaction-layer.js';
 import { TcpTransport } from '../transport/tcp-transport.js';
-import type { Source, Transport } from '../transport/transport.js';
+import type { Destination, Source, Transport, TransportName } from '../transport/transport.js';
 import { UdpTransport } from '../transport/udp-transport.js';
 import { responseDestination, stampReceived } from '../transport/via-routing.js';
 import { IncomingRequest, type HeaderList } from './incoming-request.js';
@@ -41,15 +42,25 @@ export class SipServer {
   private readonly transactions: TransactionLayer;
   private readonly log: Log;
   private readonly commonHeaders: HeaderList;
-  /** Called when an INVITE is CANCELled, before the 487 goes out; set by the proxy later. */
-  onCancel: ((invite: IncomingRequest) => void) | undefined;
+  /**
+   * Called when a pending INVITE is CANCELled. Return true when the handler
+   * will send the final response itself (a proxy relays the callee's 487);
+   * otherwise the server answers 487 at once.
+   */
+  onCancel: ((invite: IncomingRequest) => boolean) | undefined;
+  /** An ACK matching no server transaction: the ACK for a 2xx, which a proxy forwards by its Route. */
+  onAck: ((request: SipRequest, source: Source) => void) | undefined;
+  /** A response matching no client transaction (e.g. a 2xx copy after the transaction ended). */
+  onStrayResponse: ((response: SipResponse, source: Source) => void) | undefined;
+  /** Requests inside a dialog (To tag present), whatever their method. */
+  private inDialogHandler: RequestHandler | undefined;
   private readonly pendingInvites = new Map<string, IncomingRequest>();
 
   constructor(options: SipServerOptions) {
     this.log = options.log;
     this.commonHeaders = [['Server', options.serverName ?? 'softswitch']];
-    const sender: ResponseSender = (response, source) => this.sendToVia(response, source);
-    this.transactions = new TransactionLayer(sender);
+    const sender: ResponseSender = (response, source) => this.sendResponse(response, source);
+    this.transactions = new TransactionLayer(sender, (request, destination) => this.sendRequest(request, destination));
     for (const spec of options.listen) {
       const onMessage = (data: Buffer, source: Source): void => this.receive(data, source);
       this.transports.push(spec.transport === 'udp'
@@ -74,6 +85,29 @@ export class SipServer {
 
   invite(handler: RequestHandler): this {
     return this.on('INVITE', handler);
+  }
+
+  /** Handler for requests within a dialog (To tag present), before method handlers. */
+  inDialog(handler: RequestHandler): this {
+    this.inDialogHandler = handler;
+    return this;
+  }
+
+  /** Sends a request as a client transaction; the branch must be the top Via's. */
+  startClientTransaction(request: SipRequest, branch: string, destination: Destination, user: ClientTransactionUser): ClientTransaction {
+    return this.transactions.startClientTransaction(request, branch, destination, user);
+  }
+
+  /** Sends a request with no transaction (ACK for 2xx, stateless forwarding). */
+  sendRequest(request: SipRequest, destination: Destination): void {
+    const transport = this.transports.find((t) => t.name === destination.transport);
+    transport?.send(destination, serializeMessage(request));
+  }
+
+  /** Where this node is reachable on a transport, for our own Via and Record-Route. */
+  localAddress(transport: TransportName): { host: string; port: number } | undefined {
+    const t = this.transports.find((x) => x.name === transport);
+    return t ? { host: t.localAddress, port: t.localPort } : undefined;
   }
 
   async listen(): Promise<void> {
@@ -116,11 +150,26 @@ export class SipServer {
       return;
     }
     if (!('method' in message)) {
-      // Responses belong to client transactions; this node sends no requests yet.
-      this.log.debug({ event: 'sip.stray_response', address: source.address, status: message.status }, 'response with no client transaction');
+      this.receiveResponse(message, source);
       return;
     }
     this.receiveRequest(message, source);
+  }
+
+  /** RFC 3261 §17.1.3: a response goes to the client transaction of its top Via branch and CSeq method. */
+  private receiveResponse(response: SipResponse, source: Source): void {
+    const via = parseVia(response.headers.getAll('via')[0] ?? '')?.[0];
+    const cseq = parseCSeq(response.headers.get('cseq') ?? '');
+    const tx = cseq ? this.transactions.matchResponse(via?.params.branch ?? undefined, cseq.method) : undefined;
+    if (tx) {
+      tx.onResponse(response);
+      return;
+    }
+    if (this.onStrayResponse) {
+      this.onStrayResponse(response, source);
+      return;
+    }
+    this.log.debug({ event: 'sip.stray_response', address: source.address, status: response.status }, 'response with no client transaction');
   }
 
   private receiveRequest(request: SipRequest, source: Source): void {
@@ -143,14 +192,25 @@ export class SipServer {
       }
       return;
     }
-    if (request.method === 'ACK') return; // ACK for a 2xx or for a transaction long gone: nothing to do here yet.
+    const dialogKey = `${headers.get('call-id') ?? ''}|${fromTag(request)}|${cseq.seq}`;
+    if (request.method === 'ACK') {
+      const invite = this.transactions.findInviteForAck(dialogKey);
+      if (invite && invite.state === 'completed') {
+        invite.onAck();
+        return;
+      }
+      // The ACK for a 2xx is its own request with no transaction (§17.1.1.3).
+      this.onAck?.(request, source);
+      return;
+    }
 
-    const transaction = this.transactions.createServerTransaction(key, request, source);
+    const transaction = this.transactions.createServerTransaction(key, request, source, request.method === 'INVITE' ? dialogKey : undefined);
     const incoming = new IncomingRequest(request, source, transaction, this.commonHeaders);
     if (request.method === 'CANCEL') return this.receiveCancel(incoming, key);
     if (!this.passesCoreChecks(incoming)) return;
 
-    const handler = this.handlers.get(request.method);
+    const inDialog = this.inDialogHandler && request.method !== 'REGISTER' && hasToTag(request);
+    const handler = inDialog ? this.inDialogHandler : this.handlers.get(request.method);
     if (!handler) {
       if (KNOWN_METHODS.has(request.method)) {
         incoming.respond(405, undefined, [['Allow', this.allowHeader()]]);
@@ -192,8 +252,8 @@ export class SipServer {
       return;
     }
     cancel.respond(200);
-    this.onCancel?.(invite);
-    if (!invite.answered) invite.respond(487);
+    const handledByUser = this.onCancel?.(invite) ?? false;
+    if (!handledByUser && !invite.answered) invite.respond(487);
   }
 
   /** RFC 3261 §8.2.2: URI scheme and required extensions. */
@@ -221,10 +281,11 @@ export class SipServer {
     const response = createResponse(request, status);
     response.headers.append('Warning', `399 softswitch "${why.replace(/["\\]/g, '')}"`);
     for (const [name, value] of this.commonHeaders) response.headers.append(name, value);
-    this.sendToVia(response, source);
+    this.sendResponse(response, source);
   }
 
-  private sendToVia(response: SipResponse, source: Source): void {
+  /** Sends a response towards the top Via (RFC 3261 §18.2.2); `source` is where its request came from. */
+  sendResponse(response: SipResponse, source: Source): void {
     const via = parseVia(response.headers.getAll('via')[0] ?? '')?.[0];
     const transport = this.transportFor(source);
     if (!via || !transport) return;
@@ -235,4 +296,13 @@ export class SipServer {
     return this.transports.find((t) => t.name === source.transport && t.localPort === source.localPort)
       ?? this.transports.find((t) => t.name === source.transport);
   }
+}
+
+function hasToTag(request: SipRequest): boolean {
+  const to = request.headers.get('to') ?? '';
+  return /;\s*tag\s*=/i.test(to);
+}
+
+function fromTag(request: SipRequest): string {
+  return /;\s*tag\s*=\s*([^;\s,]+)/i.exec(request.headers.get('from') ?? '')?.[1] ?? '';
 }

@@ -1,33 +1,71 @@
 import type { SipRequest } from '../messages/index.js';
-import type { Source } from '../transport/transport.js';
+import type { Destination, Source } from '../transport/transport.js';
+import {
+  InviteClientTransaction, NonInviteClientTransaction,
+  type ClientTransaction, type ClientTransactionUser, type RequestSender,
+} from './client-transaction.js';
 import { InviteServerTransaction } from './invite-server-transaction.js';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
 import type { ResponseSender, ServerTransaction } from './server-transaction.js';
 import { ExpiryQueue, TIMER_64T1 } from './timers.js';
 
 /**
- * Holds the live server transactions, keyed per RFC 3261 §17.2.3, and ends
+ * Holds the live server transactions, keyed per RFC 3261 §17.2.3, and the
+ * client transactions, keyed by branch and CSeq method (§17.1.3), and ends
  * them when their timers run out.
  */
 export class TransactionLayer {
   private readonly transactions = new Map<string, ServerTransaction>();
+  private readonly clients = new Map<string, ClientTransaction>();
+  /**
+   * INVITE server transactions by Call-ID, From tag and CSeq number: some
+   * clients send the ACK for a non-2xx with a new branch, so it is matched the
+   * RFC 2543 way (§17.2.3) when the branch finds nothing.
+   */
+  private readonly invitesByDialog = new Map<string, InviteServerTransaction>();
   /** One queue per delay keeps each queue in deadline order. */
   private readonly queues = new Map<number, ExpiryQueue>();
 
-  constructor(private readonly sender: ResponseSender) {}
+  constructor(private readonly sender: ResponseSender, private readonly requestSender: RequestSender) {}
 
   get size(): number {
     return this.transactions.size;
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** Starts a client transaction; `branch` must be the one in the request's top Via. */
+  startClientTransaction(request: SipRequest, branch: string, destination: Destination, user: ClientTransactionUser): ClientTransaction {
+    const key = clientKey(branch, request.method);
+    const forget = (tx: ClientTransaction): void => {
+      if (this.clients.get(tx.key) === tx) this.clients.delete(tx.key);
+    };
+    const tx = request.method === 'INVITE'
+      ? new InviteClientTransaction(key, request, destination, this.requestSender, user, forget, 'calling')
+      : new NonInviteClientTransaction(key, request, destination, this.requestSender, user, forget, 'trying');
+    this.clients.set(key, tx);
+    tx.start();
+    return tx;
+  }
+
+  /** The client transaction a response belongs to (§17.1.3), if it is still there. */
+  matchResponse(branch: string | undefined, cseqMethod: string): ClientTransaction | undefined {
+    return branch ? this.clients.get(clientKey(branch, cseqMethod)) : undefined;
   }
 
   find(key: string): ServerTransaction | undefined {
     return this.transactions.get(key);
   }
 
-  createServerTransaction(key: string, request: SipRequest, source: Source): ServerTransaction {
+  createServerTransaction(key: string, request: SipRequest, source: Source, dialogKey?: string): ServerTransaction {
     const tx = request.method === 'INVITE'
       ? new InviteServerTransaction(key, request, source, this.sender,
-        (t) => this.forget(t),
+        (t) => {
+          this.forget(t);
+          if (dialogKey && this.invitesByDialog.get(dialogKey) === t) this.invitesByDialog.delete(dialogKey);
+        },
         (delay, t) => this.after(delay, () => t.terminate()))
       : new NonInviteServerTransaction(key, request, source, this.sender, (t) => {
         // Timer J: absorb retransmissions for 64*T1 on UDP; nothing to absorb on TCP.
@@ -35,7 +73,13 @@ export class TransactionLayer {
         else this.after(TIMER_64T1, () => this.forget(t));
       });
     this.transactions.set(key, tx);
+    if (dialogKey && tx instanceof InviteServerTransaction) this.invitesByDialog.set(dialogKey, tx);
     return tx;
+  }
+
+  /** The INVITE transaction an ACK with an unknown branch acknowledges, if any. */
+  findInviteForAck(dialogKey: string): InviteServerTransaction | undefined {
+    return this.invitesByDialog.get(dialogKey);
   }
 
   private after(delayMs: number, run: () => void): void {
@@ -59,5 +103,11 @@ export class TransactionLayer {
       if (tx instanceof InviteServerTransaction) tx.terminate();
     }
     this.transactions.clear();
+    this.invitesByDialog.clear();
+    for (const tx of [...this.clients.values()]) tx.terminate();
   }
+}
+
+function clientKey(branch: string, method: string): string {
+  return `${branch}|${method}`;
 }

@@ -1,0 +1,26 @@
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
+import { parseNameAddr, parseUri } from '../core/messages/index.js';
+import type { Destination, TransportName } from '../core/transport/transport.js';
+
+/**
+ * Where a request for this URI (or Route value) goes: RFC 3263 reduced to what
+ * trunks use — an IP literal or an A/AAAA name, the URI port or 5060, and the
+ * transport parameter (UDP by default). No NAPTR/SRV.
+ */
+export async function resolveNextHop(uriOrRoute: string): Promise<Destination | undefined> {
+  const raw = uriOrRoute.includes('<') ? parseNameAddr(uriOrRoute)?.uri : uriOrRoute.trim();
+  const uri = raw ? parseUri(raw) : null;
+  if (!uri || (uri.scheme !== 'sip' && uri.scheme !== 'sips')) return undefined;
+  const transportParam = (uri.params.transport ?? '').toUpperCase();
+  const transport: TransportName = transportParam === 'TCP' ? 'TCP' : 'UDP';
+  const host = (uri.params.maddr ?? uri.host).replace(/^\[|\]$/g, '');
+  const port = uri.port ?? 5060;
+  if (net.isIP(host)) return { transport, address: host, port };
+  try {
+    const { address } = await lookup(host);
+    return { transport, address, port };
+  } catch {
+    return undefined;
+  }
+}

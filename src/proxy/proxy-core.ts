@@ -1,0 +1,292 @@
+import { parseVia, SipRequest, type SipResponse } from '../core/messages/index.js';
+import type { IncomingRequest } from '../core/server/incoming-request.js';
+import type { SipServer } from '../core/server/sip-server.js';
+import type { Destination, Source } from '../core/transport/transport.js';
+import type { Log } from '../log.js';
+import { cancelFor, newBranch, type ActiveBranch, type BranchEnd } from './branch.js';
+import { resolveNextHop } from './next-hop.js';
+import type { LocalIdentity } from './record-route.js';
+
+/** One place to offer a request: a registered contact, a peer, a route target. */
+export interface RelayTarget {
+  /** The Request-URI to use. */
+  uri: string;
+  /** Where to send it (a binding's source address for NAT, or a resolved peer). */
+  destination: Destination;
+  /** Route header values to add (a binding's Path, RFC 3327). */
+  route?: string[];
+  /** For logs. */
+  label: string;
+}
+
+export interface RelayOptions {
+  /** CANCEL a ringing branch after this long (no-answer). */
+  ringTimeoutMs?: number;
+  /** Give up on a branch from which nothing at all came back (not even 100). Default 2 s (spec §4.4). */
+  noResponseTimeoutMs?: number;
+  /** Last changes to the request for one target (identity headers, Diversion, …). */
+  prepare?: (request: SipRequest, target: RelayTarget) => void;
+  /** Called for each provisional relayed upstream (for logs). */
+  onProvisional?: (status: number, target: RelayTarget) => void;
+}
+
+export type RelayOutcome =
+  | { kind: 'answered'; response: SipResponse; target: RelayTarget }
+  /** Every target failed; `response` is the best final response (our Via removed), if any came. */
+  | { kind: 'failed'; response?: SipResponse; silent: boolean; ringTimeout: boolean; target?: RelayTarget }
+  | { kind: 'cancelled'; response?: SipResponse };
+
+const DEFAULT_NO_RESPONSE_MS = 2_000;
+const DEFAULT_MAX_FORWARDS = 70;
+
+/**
+ * A transaction-stateful, record-routing proxy (RFC 3261 §16), drachtio-style:
+ * `relay(request, targets, options)` tries the targets one after another
+ * (serial forking), relays provisionals and a 2xx upstream at once, and hands
+ * back a failure so the caller (call routing) can decide what comes next:
+ * forwarding, the next hunt-group member, or the final answer.
+ */
+export class ProxyCore {
+  /** Active relays by server transaction key, so an upstream CANCEL finds its branch. */
+  private readonly active = new Map<string, { branch?: ActiveBranch; cancelled: boolean }>();
+
+  constructor(
+    private readonly sip: SipServer,
+    private readonly identity: LocalIdentity,
+    private readonly log: Log,
+  ) {
+    sip.onCancel = (invite) => this.cancel(invite);
+    sip.onAck = (request, source) => void this.forwardAck(request, source);
+    sip.onStrayResponse = (response) => this.forwardStrayResponse(response);
+  }
+
+  /** RFC 3261 §16.3 checks before an initial request is forwarded; returns a status to answer instead. */
+  checkForwardable(request: IncomingRequest): { status: number; reason?: string } | undefined {
+    const maxForwards = request.message.headers.get('max-forwards');
+    if (maxForwards !== undefined && Number(maxForwards) <= 0) return { status: 483 };
+    // Loop: our own Via already carries this request (§16.3 step 4, simplified to sent-by).
+    const vias = request.message.headers.getList('via');
+    const me = this.identity.sentBy(request.source.transport);
+    if (vias.slice(1).some((v) => v.includes(me) && v.includes('z9hG4bK'))) return { status: 482 };
+    return undefined;
+  }
+
+  async relay(incoming: IncomingRequest, targets: RelayTarget[], options: RelayOptions = {}): Promise<RelayOutcome> {
+    const key = incoming.transaction.key;
+    const state: { branch?: ActiveBranch; cancelled: boolean } = { cancelled: false };
+    this.active.set(key, state);
+    let best: SipResponse | undefined;
+    let allSilent = true;
+    let ringTimeout = false;
+    let lastTarget: RelayTarget | undefined;
+    try {
+      for (const target of targets) {
+        if (state.cancelled) break;
+        lastTarget = target;
+        const end = await this.tryTarget(incoming, target, options, state);
+        if (end.kind === 'answered') return { kind: 'answered', response: end.response, target };
+        if (end.kind !== 'silent') allSilent = false;
+        if (end.kind === 'ring-timeout') ringTimeout = true;
+        const response = end.kind === 'final' || end.kind === 'ring-timeout' ? end.response : undefined;
+        if (response) best = betterOf(best, response);
+        if (state.cancelled) return { kind: 'cancelled', ...(response ? { response } : {}) };
+        if (response && response.status >= 600) break; // §16.7 step 5: a 6xx ends the search
+      }
+      if (state.cancelled) return { kind: 'cancelled', ...(best ? { response: best } : {}) };
+      return { kind: 'failed', ...(best ? { response: best } : {}), silent: allSilent && targets.length > 0, ringTimeout, ...(lastTarget ? { target: lastTarget } : {}) };
+    } finally {
+      this.active.delete(key);
+    }
+  }
+
+  /** A copy of the request for one target (RFC 3261 §16.6). */
+  private forwardedCopy(incoming: IncomingRequest, target: RelayTarget, branch: string, options: RelayOptions): SipRequest {
+    const source = incoming.message;
+    const request = new SipRequest(source.method, target.uri, source.headers.clone(), source.body);
+    const h = request.headers;
+    const maxForwards = Number(h.get('max-forwards') ?? DEFAULT_MAX_FORWARDS + 1);
+    h.set('Max-Forwards', String(Math.max(0, (Number.isFinite(maxForwards) ? maxForwards : DEFAULT_MAX_FORWARDS + 1) - 1)));
+    if (source.method === 'INVITE' && !hasToTag(source)) {
+      // Record-Route so the dialog's later requests come through us; a second entry when the transport changes (RFC 5658).
+      if (incoming.source.transport !== target.destination.transport) {
+        h.prepend('Record-Route', this.identity.recordRoute(incoming.source.transport));
+      }
+      h.prepend('Record-Route', this.identity.recordRoute(target.destination.transport));
+    }
+    for (const route of [...(target.route ?? [])].reverse()) h.prepend('Route', route);
+    h.prepend('Via', `SIP/2.0/${target.destination.transport} ${this.identity.sentBy(target.destination.transport)};branch=${branch};rport`);
+    options.prepare?.(request, target);
+    return request;
+  }
+
+  private tryTarget(incoming: IncomingRequest, target: RelayTarget, options: RelayOptions, state: { branch?: ActiveBranch; cancelled: boolean }): Promise<BranchEnd> {
+    return new Promise<BranchEnd>((resolve) => {
+      const branch = newBranch();
+      const request = this.forwardedCopy(incoming, target, branch, options);
+      let settled = false;
+      let silenceTimer: NodeJS.Timeout | undefined;
+      let ringTimer: NodeJS.Timeout | undefined;
+      const finish = (end: BranchEnd): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(silenceTimer);
+        clearTimeout(ringTimer);
+        resolve(end);
+      };
+      let ringTimedOut = false;
+      const transaction = this.sip.startClientTransaction(request, branch, target.destination, {
+        onResponse: (response) => {
+          clearTimeout(silenceTimer);
+          if (response.status < 200) {
+            active.provisional = true;
+            if (active.cancelRequested && !active.cancelSent) this.sendCancel(active);
+            if (response.status > 100 && !state.cancelled && !ringTimedOut) {
+              this.relayUpstream(incoming, response);
+              options.onProvisional?.(response.status, target);
+            }
+            return;
+          }
+          if (response.status < 300) {
+            // Answered (possibly racing our CANCEL): relay it; 2xx copies are relayed as they come.
+            this.relayUpstream(incoming, response);
+            finish({ kind: 'answered', response });
+            return;
+          }
+          const relayable = withoutTopVia(response);
+          finish(ringTimedOut ? { kind: 'ring-timeout', response: relayable } : { kind: 'final', response: relayable });
+        },
+        onTimeout: () => finish(ringTimedOut ? { kind: 'ring-timeout' } : { kind: 'silent' }),
+      });
+      const active: ActiveBranch = {
+        request, branch, destination: target.destination, transaction,
+        provisional: false, cancelRequested: false, cancelSent: false,
+      };
+      state.branch = active;
+      silenceTimer = setTimeout(() => {
+        if (active.provisional) return;
+        transaction.terminate();
+        finish({ kind: 'silent' });
+      }, options.noResponseTimeoutMs ?? DEFAULT_NO_RESPONSE_MS);
+      if (options.ringTimeoutMs !== undefined) {
+        ringTimer = setTimeout(() => {
+          ringTimedOut = true;
+          this.requestCancel(active);
+        }, options.ringTimeoutMs);
+      }
+    });
+  }
+
+  /** Upstream CANCEL (RFC 3261 §16.10): cancel the branch being tried; its 487 becomes our answer. */
+  private cancel(invite: IncomingRequest): boolean {
+    const state = this.active.get(invite.transaction.key);
+    if (!state) return false;
+    state.cancelled = true;
+    if (state.branch) this.requestCancel(state.branch);
+    return true;
+  }
+
+  /** CANCEL only after a provisional (RFC 3261 §9.1); before that, remember to. */
+  private requestCancel(branch: ActiveBranch): void {
+    branch.cancelRequested = true;
+    if (branch.provisional && !branch.cancelSent) this.sendCancel(branch);
+  }
+
+  private sendCancel(branch: ActiveBranch): void {
+    branch.cancelSent = true;
+    this.sip.startClientTransaction(cancelFor(branch.request), branch.branch, branch.destination, {
+      onResponse: () => undefined,
+      onTimeout: () => undefined,
+    });
+  }
+
+  private relayUpstream(incoming: IncomingRequest, response: SipResponse): void {
+    const relayed = withoutTopVia(response);
+    if (response.status >= 200 && response.status < 300 && incoming.answered) {
+      // A 2xx copy after the server transaction finished: forward it by its Via (RFC 6026 §8.4).
+      this.sip.sendResponse(relayed, incoming.source);
+      return;
+    }
+    incoming.send(relayed);
+  }
+
+  /**
+   * A request inside a dialog (RFC 3261 §16.4, §16.12): drop the Route entries
+   * naming us, then send it to the next Route or the Request-URI, and relay
+   * the answer.
+   */
+  async forwardInDialog(incoming: IncomingRequest, prepare?: (request: SipRequest) => void): Promise<RelayOutcome> {
+    const next = await this.nextHopInDialog(incoming.message);
+    if (!next) {
+      // No Route left and the Request-URI is us: a dialog we do not know (RFC 3261 §12.2.2).
+      incoming.respond(481);
+      return { kind: 'failed', silent: false, ringTimeout: false };
+    }
+    const target: RelayTarget = { uri: next.uri, destination: next.destination, label: next.uri };
+    return this.relay(incoming, [target], {
+      noResponseTimeoutMs: 32_000, // in-dialog requests wait for Timer F, not the 2 s ring rule
+      prepare: (request) => {
+        request.headers.remove('route');
+        for (const route of next.routes) request.headers.append('Route', route);
+        prepare?.(request);
+      },
+    });
+  }
+
+  private async nextHopInDialog(message: SipRequest): Promise<{ uri: string; routes: string[]; destination: Destination } | undefined> {
+    let uri = message.uri;
+    const routes = message.headers.getList('route');
+    while (routes.length > 0 && this.identity.isMine(routes[0]!)) routes.shift();
+    if (this.identity.isMine(uri) && routes.length > 0) {
+      // A strict router put our URI in the Request-URI: the last Route is the real one (§16.4).
+      uri = routes.pop()!.replace(/^\s*<|>.*$/g, '');
+    }
+    const nextHop = routes[0] ?? uri;
+    if (this.identity.isMine(nextHop) || this.identity.isOurDomain(nextHop)) return undefined;
+    const destination = await resolveNextHop(nextHop);
+    return destination ? { uri, routes, destination } : undefined;
+  }
+
+  /** The ACK for a 2xx travels end to end by Route, with no transaction (RFC 3261 §16.7, §17.1.1.3). */
+  private async forwardAck(request: SipRequest, _source: Source): Promise<void> {
+    if (!hasToTag(request)) return;
+    const next = await this.nextHopInDialog(request);
+    // Nowhere to go, or back to ourselves (an ACK for a response we generated): it ends here.
+    if (!next) return;
+    const copy = new SipRequest('ACK', next.uri, request.headers.clone(), request.body);
+    copy.headers.remove('route');
+    for (const route of next.routes) copy.headers.append('Route', route);
+    const mf = Number(copy.headers.get('max-forwards') ?? 70);
+    copy.headers.set('Max-Forwards', String(Math.max(0, mf - 1)));
+    copy.headers.prepend('Via', `SIP/2.0/${next.destination.transport} ${this.identity.sentBy(next.destination.transport)};branch=${newBranch()};rport`);
+    this.sip.sendRequest(copy, next.destination);
+  }
+
+  /** A response with no client transaction: if it is ours to pass on (our Via on top), forward it by the next Via. */
+  private forwardStrayResponse(response: SipResponse): void {
+    const top = parseVia(response.headers.getAll('via')[0] ?? '')?.[0];
+    if (!top || `${top.host}:${top.port ?? 5060}` !== this.identity.sentBy(top.transport === 'TCP' ? 'TCP' : 'UDP')) return;
+    const relayed = withoutTopVia(response);
+    const next = parseVia(relayed.headers.getAll('via')[0] ?? '')?.[0];
+    if (!next) return;
+    const address = next.params.received ?? next.host;
+    const port = Number(next.params.rport) || next.port || 5060;
+    this.sip.sendResponse(relayed, { transport: next.transport === 'TCP' ? 'TCP' : 'UDP', address, port, localAddress: '', localPort: 0 });
+  }
+}
+
+function hasToTag(request: SipRequest): boolean {
+  return /;\s*tag\s*=/i.test(request.headers.get('to') ?? '');
+}
+
+/** The response as it goes upstream: our Via removed (RFC 3261 §16.7 step 3). */
+function withoutTopVia(response: SipResponse): SipResponse {
+  response.headers.removeFirst('via');
+  return response;
+}
+
+/** RFC 3261 §16.7 step 6, simplified: any 6xx wins, then the lowest class, 503 never relayed as such. */
+export function betterOf(current: SipResponse | undefined, next: SipResponse): SipResponse {
+  if (!current) return next;
+  const rank = (r: SipResponse): number => (r.status >= 600 ? 0 : r.status === 503 ? 550 : r.status);
+  return rank(next) < rank(current) ? next : current;
+}

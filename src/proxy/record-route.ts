@@ -1,0 +1,49 @@
+import { parseNameAddr, parseUri } from '../core/messages/index.js';
+import type { TransportName } from '../core/transport/transport.js';
+
+/**
+ * Who "we" are in Route and Record-Route headers: every address this node
+ * listens on (and the advertised one), per transport.
+ */
+export class LocalIdentity {
+  private readonly mine = new Set<string>();
+
+  constructor(
+    private readonly advertised: Map<TransportName, { host: string; port: number }>,
+    extraHosts: Array<{ host: string; port: number }> = [],
+    /** Our SIP domain: a Request-URI in it with no Route left is for us, never resolved in DNS. */
+    private readonly domain = '',
+  ) {
+    for (const a of [...advertised.values(), ...extraHosts]) this.mine.add(`${a.host.toLowerCase()}:${a.port}`);
+  }
+
+  /** The Record-Route value for a transport (RFC 3261 §16.6 step 4), loose-routing. */
+  recordRoute(transport: TransportName): string {
+    const a = this.advertised.get(transport) ?? [...this.advertised.values()][0]!;
+    const param = transport === 'UDP' ? '' : `;transport=${transport.toLowerCase()}`;
+    return `<sip:${a.host}:${a.port}${param};lr>`;
+  }
+
+  /** Our Via sent-by for a transport. */
+  sentBy(transport: TransportName): string {
+    const a = this.advertised.get(transport) ?? [...this.advertised.values()][0]!;
+    return `${a.host}:${a.port}`;
+  }
+
+  /** Whether a URI's host is our SIP domain (any port). */
+  isOurDomain(uriOrRoute: string): boolean {
+    const raw = uriOrRoute.includes('<') ? parseNameAddr(uriOrRoute)?.uri : uriOrRoute.trim();
+    const uri = raw ? parseUri(raw) : null;
+    return !!uri && this.domain !== '' && uri.host.toLowerCase() === this.domain.toLowerCase();
+  }
+
+  /** Whether a URI (raw, or a Route header value) points at this node. */
+  isMine(uriOrRoute: string): boolean {
+    const raw = uriOrRoute.trim().startsWith('<') || uriOrRoute.includes('<') ? parseNameAddr(uriOrRoute)?.uri : uriOrRoute;
+    const uri = raw ? parseUri(raw) : null;
+    if (!uri || (uri.scheme !== 'sip' && uri.scheme !== 'sips')) return false;
+    const host = uri.host.replace(/^\[|\]$/g, '').toLowerCase();
+    const port = uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060);
+    return this.mine.has(`${host}:${port}`);
+  }
+}
