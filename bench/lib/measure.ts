@@ -1,0 +1,109 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freeUdpPort, treeCpuSeconds, udpRcvbufErrors } from './proc.js';
+import { isHeld, type RateStep } from './search.js';
+import { runSipp, type SippRun } from './sipp.js';
+import { sippUsersCsv, type BenchUser } from './users.js';
+
+export interface LoadPlan {
+  scenario: string;
+  workDir: string;
+  durationSec: number;
+  /** One injection file per SIPp process; users are split so each process has its own. */
+  csvFiles: string[];
+  /**
+   * One fixed local port per SIPp process for the whole bench: the Contact
+   * (user@127.0.0.1:port) stays the same from step to step, so re-registrations
+   * refresh one binding per user instead of piling up to max_contacts.
+   */
+  localPorts: number[];
+}
+
+/** Writes one injection CSV per SIPp process (users dealt round-robin). */
+export async function prepareLoad(o: { scenario: string; workDir: string; durationSec: number; users: BenchUser[]; domain: string; sippProcs: number }): Promise<LoadPlan> {
+  const n = Math.max(1, Math.min(o.sippProcs, o.users.length));
+  const csvFiles: string[] = [];
+  const localPorts: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const slice = o.users.filter((_, i) => i % n === k);
+    const file = join(o.workDir, `users-${k}.csv`);
+    await writeFile(file, sippUsersCsv(slice, o.domain));
+    csvFiles.push(file);
+    localPorts.push(await freeUdpPort());
+  }
+  return { scenario: o.scenario, workDir: o.workDir, durationSec: o.durationSec, csvFiles, localPorts };
+}
+
+/** Splits a rate over n processes so the parts add up exactly. */
+export function splitRate(rate: number, n: number): number[] {
+  const base = Math.floor(rate / n);
+  return Array.from({ length: n }, (_, i) => base + (i < rate % n ? 1 : 0));
+}
+
+/**
+ * Offers `rate` registrations/s for the plan's duration to 127.0.0.1:port and
+ * sums what the SIPp processes saw. targetRoots are the pids whose CPU is the
+ * system under test's (process trees).
+ */
+export async function measureRate(plan: LoadPlan, port: number, rate: number, targetRoots: number[], label: string): Promise<RateStep> {
+  const parts = splitRate(rate, plan.csvFiles.length).filter((r) => r > 0);
+  const cpu0 = treeCpuSeconds(targetRoots);
+  const drops0 = udpRcvbufErrors();
+  const t0 = performance.now();
+  const runs: SippRun[] = await Promise.all(
+    parts.map((r, k) =>
+      runSipp({
+        scenario: plan.scenario,
+        usersCsv: plan.csvFiles[k] ?? '',
+        target: `127.0.0.1:${port}`,
+        localPort: plan.localPorts[k] ?? 0,
+        rate: r,
+        calls: r * plan.durationSec,
+        limit: Math.max(200, r),
+        durationSec: plan.durationSec,
+        workDir: plan.workDir,
+        tag: `${label}-${rate}-${k}`,
+      }),
+    ),
+  );
+  const wallSec = (performance.now() - t0) / 1000;
+  const targetCpu = (100 * (treeCpuSeconds(targetRoots) - cpu0)) / wallSec;
+  const udpDrops = udpRcvbufErrors() - drops0;
+
+  let successful = 0;
+  let failed = 0;
+  let retransmissions = 0;
+  let elapsed = 0;
+  const notes: string[] = [];
+  parts.forEach((r, k) => {
+    const run = runs[k];
+    const s = run?.stats;
+    if (!run || !s) {
+      failed += r * plan.durationSec;
+      notes.push(`sipp #${k} left no stats (exit ${run?.exitCode}${run?.killed ? ', killed' : ''}): ${run?.errorTail ?? ''}`.trim());
+      return;
+    }
+    if (run.killed) notes.push(`sipp #${k} hit the hard time limit`);
+    // 0: all registrations succeeded, 1: some failed; anything else is SIPp itself failing.
+    if (run.exitCode !== 0 && run.exitCode !== 1) notes.push(`sipp #${k} exit ${run.exitCode}: ${run.errorTail}`.trim());
+    successful += s.successful;
+    // Registrations never completed (sipp stopped by -timeout) count as failed too.
+    failed += s.failed + Math.max(0, r * plan.durationSec - s.successful - s.failed);
+    retransmissions += s.retransmissions;
+    elapsed = Math.max(elapsed, s.elapsedSec);
+  });
+  const achieved = elapsed > 0 ? successful / elapsed : 0;
+  const step: RateStep = {
+    target: rate,
+    successful,
+    failed,
+    retransmissions,
+    udpDrops,
+    achieved: Math.round(achieved),
+    held: isHeld(rate, successful, failed, achieved),
+    sippCpu: Math.round(Math.max(0, ...runs.map((r) => r.cpuPercent))),
+    targetCpu: Math.round(targetCpu),
+  };
+  if (notes.length > 0) step.note = notes.join('; ');
+  return step;
+}

@@ -1,0 +1,177 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/** Clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on Linux x86). */
+const CLK_TCK = 100;
+
+/** Keeps the last lines a child printed, for error messages; drains the pipe. */
+export class TailBuffer {
+  private lines: string[] = [];
+  private partial = '';
+  constructor(private readonly max = 40) {}
+  push(chunk: Buffer | string): void {
+    const parts = (this.partial + chunk.toString()).split('\n');
+    this.partial = parts.pop() ?? '';
+    for (const line of parts) {
+      this.lines.push(line);
+      if (this.lines.length > this.max) this.lines.shift();
+    }
+  }
+  text(): string {
+    return [...this.lines, this.partial].filter((l) => l.length > 0).join('\n');
+  }
+}
+
+export interface Managed {
+  child: ChildProcess;
+  name: string;
+  stdout: TailBuffer;
+  stderr: TailBuffer;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts a long-lived child (server, redis, kamailio) whose output is kept in tails. */
+export function startManaged(name: string, cmd: string, args: string[], opts: SpawnOptions = {}): Managed {
+  const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout = new TailBuffer();
+  const stderr = new TailBuffer();
+  child.stdout?.on('data', (c: Buffer) => stdout.push(c));
+  child.stderr?.on('data', (c: Buffer) => stderr.push(c));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (err) => {
+      stderr.push(`spawn error: ${err.message}\n`);
+      resolve({ code: -1, signal: null });
+    });
+  });
+  return { child, name, stdout, stderr, exited };
+}
+
+/** SIGTERM, then SIGKILL after graceMs. Resolves once the process is gone. */
+export async function stopManaged(m: Managed, graceMs = 5000): Promise<void> {
+  if (m.child.exitCode !== null || m.child.signalCode !== null) return;
+  m.child.kill('SIGTERM');
+  const timer = setTimeout(() => m.child.kill('SIGKILL'), graceMs);
+  await m.exited;
+  clearTimeout(timer);
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  killed: boolean;
+  wallMs: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion; SIGKILLs it after hardLimitMs so a run always ends. */
+export function runBounded(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; hardLimitMs: number; onSpawn?: (pid: number) => void },
+): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = new TailBuffer(200);
+    const err = new TailBuffer(200);
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, opts.hardLimitMs);
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      clearTimeout(timer);
+      resolve({ code, signal, killed, wallMs: performance.now() - started, stdout: out.text(), stderr: err.text() });
+    };
+    child.once('error', (e) => {
+      err.push(`spawn error: ${e.message}\n`);
+      finish(-1, null);
+    });
+    child.once('exit', finish);
+  });
+}
+
+/** A free UDP port on 127.0.0.1 (the kernel picks it; small race, fine for a bench). */
+export function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    s.once('error', reject);
+    s.bind(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** CPU seconds (user + system) used so far by one process; 0 once it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+/** The pid and all its descendants (Kamailio forks its workers). */
+export function processTree(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parentOf.set(Number(entry), Number(rest[1]));
+    } catch {
+      // process ended while listing
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [pid, ppid] of parentOf) if (ppid === tree[i]) tree.push(pid);
+  }
+  return tree;
+}
+
+/** CPU seconds used so far by a set of process trees. */
+export function treeCpuSeconds(roots: number[]): number {
+  let total = 0;
+  for (const root of roots) for (const pid of processTree(root)) total += cpuSeconds(pid);
+  return total;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Machine-wide count of UDP datagrams dropped for a full receive buffer (/proc/net/snmp). */
+export function udpRcvbufErrors(): number {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const head = (lines[0] ?? '').split(/\s+/);
+    const vals = (lines[1] ?? '').split(/\s+/);
+    return Number(vals[head.indexOf('RcvbufErrors')] ?? 0);
+  } catch {
+    return 0;
+  }
+}

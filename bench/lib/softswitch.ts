@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { runBounded, startManaged, stopManaged, type Managed } from './proc.js';
+import { waitForSip } from './sip-probe.js';
+import type { BenchUser } from './users.js';
+
+/**
+ * How to run one of the server's CLIs: `node dist/src/cli/<name>.js` when the
+ * bench itself runs compiled, `node --import tsx src/cli/<name>.ts` under tsx.
+ */
+export function cliCommand(root: string, name: 'start' | 'provision', tsx: boolean): { cmd: string; args: string[]; file: string } {
+  const file = tsx ? join(root, 'src', 'cli', `${name}.ts`) : join(root, 'dist', 'src', 'cli', `${name}.js`);
+  return { cmd: process.execPath, args: tsx ? ['--import', 'tsx', file] : [file], file };
+}
+
+/**
+ * The server's config for the bench: one UDP listener on loopback, its own
+ * Redis. The challenge offers MD5 only, as the Kamailio reference does; SIPp
+ * 3.6.1 also aborts (exit 255) when the first challenge is SHA-256.
+ */
+export function serverConfig(o: { port: number; redisUrl: string; domain: string }): Record<string, unknown> {
+  return {
+    sip: { domain: o.domain, realm: o.domain, listen: [{ transport: 'udp', address: '127.0.0.1', port: o.port }] },
+    redis: { url: o.redisUrl, keyPrefix: 'bench:' },
+    log: { level: 'warn' },
+    registrar: { maxContacts: 5, minExpires: 60, maxExpires: 3600, defaultExpires: 3600 },
+    auth: { algorithms: ['MD5'] },
+  };
+}
+
+/** One voice group, one site, one digest line per bench user. */
+export function provisioningDoc(users: BenchUser[]): Record<string, unknown> {
+  return {
+    voiceGroups: [
+      {
+        id: 'BENCH',
+        name: 'Bench',
+        sites: [
+          {
+            id: '9000001',
+            name: 'Bench site',
+            lines: users.map((u) => ({ sipId: u.sipId, password: u.password, auth: 'digest', channels: 2, basicNumber: u.basicNumber })),
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export interface SoftswitchHandle {
+  port: number;
+  proc: Managed;
+  stop(): Promise<void>;
+}
+
+/** Why the softswitch half cannot run yet, or undefined when its CLIs exist. */
+export function softswitchMissing(root: string, tsx: boolean): string | undefined {
+  for (const name of ['start', 'provision'] as const) {
+    const { file } = cliCommand(root, name, tsx);
+    if (!existsSync(file)) return `${file} not found${tsx ? '' : ' (run npm run build)'}`;
+  }
+  return undefined;
+}
+
+/** Writes config + provisioning, provisions the users, starts the server, waits for OPTIONS. */
+export async function startSoftswitch(o: {
+  root: string;
+  tsx: boolean;
+  workDir: string;
+  port: number;
+  redisUrl: string;
+  domain: string;
+  users: BenchUser[];
+}): Promise<SoftswitchHandle> {
+  const dir = join(o.workDir, 'softswitch');
+  await mkdir(dir, { recursive: true });
+  const configFile = join(dir, 'config.yaml');
+  const provFile = join(dir, 'provisioning.yaml');
+  await writeFile(configFile, stringify(serverConfig(o)));
+  await writeFile(provFile, stringify(provisioningDoc(o.users)));
+
+  const prov = cliCommand(o.root, 'provision', o.tsx);
+  const res = await runBounded(prov.cmd, [...prov.args, '--config', configFile, provFile], { cwd: o.root, hardLimitMs: 180000 });
+  if (res.code !== 0) throw new Error(`provisioning failed (exit ${res.code}):\n${res.stderr}\n${res.stdout}`.trimEnd());
+
+  const start = cliCommand(o.root, 'start', o.tsx);
+  const proc = startManaged('softswitch', start.cmd, [...start.args, '--config', configFile], { cwd: o.root });
+  let dead = false;
+  void proc.exited.then(() => { dead = true; });
+  const up = await waitForSip('127.0.0.1', o.port, 15000, () => dead);
+  if (!up) {
+    await stopManaged(proc);
+    throw new Error(`softswitch did not answer OPTIONS on 127.0.0.1:${o.port}\n${proc.stderr.text()}\n${proc.stdout.text()}`.trimEnd());
+  }
+  return { port: o.port, proc, stop: () => stopManaged(proc) };
+}
