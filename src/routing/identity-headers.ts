@@ -24,7 +24,7 @@ export function assertCallerIdentity(request: SipRequest, opts: { number: string
   if (from) {
     const tag = from.params.tag;
     h.set('From', formatNameAddr(opts.withhold
-      ? { displayName: '"Anonymous"', uri: ANONYMOUS_FROM_URI, params: tag ? { tag } : {} }
+      ? { displayName: 'Anonymous', uri: ANONYMOUS_FROM_URI, params: tag ? { tag } : {} }
       : { ...(from.displayName ? { displayName: from.displayName } : {}), uri: identityUri, params: from.params }));
   }
   h.remove('p-preferred-identity');

@@ -1,6 +1,6 @@
 // SIP message layer: model, parser, serializer, header parsers.
 export { Headers, SipMessage, SipRequest, SipResponse, isRequest, type SipMessageLike } from './sip-message.js';
-export { SipParseError, parseMessage } from './parser.js';
+export { SipParseError, parseMessage, UNSUPPORTED_VERSION } from './parser.js';
 export { serializeMessage } from './serializer.js';
 export { createResponse, reasonPhrase, toTag } from './responses.js';
 export { parseUri, formatUri, uriEquals, unescapeUser, type SipUri } from './headers/uri.js';

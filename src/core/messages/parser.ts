@@ -7,6 +7,9 @@ import { FOLDED, Headers, SLOT } from './headers.js';
 import { SipRequest, SipResponse, type SipMessageLike } from './sip-message.js';
 import { validateRequest, validateResponse, type HeaderSummary } from './validate.js';
 
+/** SipParseError.why for a message in a SIP version other than 2.0 (a request gets 505). */
+export const UNSUPPORTED_VERSION = 'unsupported SIP version';
+
 export class SipParseError extends Error {
   /** Short operator-readable reason, e.g. "CSeq method does not match request method". */
   readonly why: string;
@@ -160,7 +163,7 @@ function parseStatusLine(src: string, end: number): { status: number; reason: st
   if (sp < 0 || sp > end) throw new SipParseError('malformed status line');
   const version = src.slice(0, sp);
   if (version !== 'SIP/2.0') {
-    throw new SipParseError(/^SIP\/\d+\.\d+$/i.test(version) ? 'unsupported SIP version' : 'malformed status line');
+    throw new SipParseError(/^SIP\/\d+\.\d+$/i.test(version) ? UNSUPPORTED_VERSION : 'malformed status line');
   }
   let status = 0;
   let i = sp + 1;
@@ -192,7 +195,7 @@ function parseRequest(
   const version = src.slice(sp2 + 1, end);
   if (version !== 'SIP/2.0') {
     const supported = /^SIP\/\d+\.\d+$/i.test(version);
-    throw withRequest(supported ? 'unsupported SIP version' : 'malformed request line', req, sum);
+    throw withRequest(supported ? UNSUPPORTED_VERSION : 'malformed request line', req, sum);
   }
   const why = validateRequest(req, src.slice(sp1 + 1, sp2), sum, data, bodyStart);
   if (why !== null) throw withRequest(why, req, sum);

@@ -1,7 +1,7 @@
 import type { Log } from '../../log.js';
 import {
   formatVia, parseCSeq, parseMessage, parseUri, parseVia, serializeMessage, SipParseError,
-  createResponse, type SipRequest, type SipResponse,
+  createResponse, UNSUPPORTED_VERSION, type SipRequest, type SipResponse,
 } from '../messages/index.js';
 import type { ClientTransaction, ClientTransactionUser } from '../transactions/client-transaction.js';
 import { InviteServerTransaction } from '../transactions/invite-server-transaction.js';
@@ -146,7 +146,9 @@ export class SipServer {
       this.log.warn({
         event: 'sip.malformed', transport: source.transport, address: source.address, port: source.port, why: err.why,
       }, 'malformed SIP message');
-      if (err.request && err.request.method !== 'ACK') this.answerStateless(err.request, source, 400, err.why);
+      // RFC 3261 §8.2.1 / §21.5.7: a request we understand but in another SIP version gets 505.
+      const status = err.why === UNSUPPORTED_VERSION ? 505 : 400;
+      if (err.request && err.request.method !== 'ACK') this.answerStateless(err.request, source, status, err.why);
       return;
     }
     if (!('method' in message)) {

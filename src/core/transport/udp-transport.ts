@@ -2,6 +2,17 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Destination, MessageHandler, Transport } from './transport.js';
 
+const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+function trySetBuffers(socket: dgram.Socket, bytes: number): void {
+  try {
+    socket.setRecvBufferSize(bytes);
+    socket.setSendBufferSize(bytes);
+  } catch {
+    // not permitted here: the defaults still work, only bursts suffer
+  }
+}
+
 export class UdpTransport implements Transport {
   readonly name = 'UDP' as const;
   private socket: dgram.Socket | undefined;
@@ -35,6 +46,9 @@ export class UdpTransport implements Transport {
         socket.off('error', reject);
         // A send error (e.g. ICMP unreachable surfaced by the OS) must never take the server down.
         socket.on('error', () => undefined);
+        // A burst arriving during a GC pause must wait in the kernel, not be dropped:
+        // ask for 4 MB (the kernel caps it at net.core.rmem_max / wmem_max).
+        trySetBuffers(socket, SOCKET_BUFFER_BYTES);
         this.localPort = socket.address().port;
         resolve();
       });

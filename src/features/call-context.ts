@@ -1,0 +1,56 @@
+import type { NumberFeatures } from './settings.js';
+
+/** How the caller's identity came in (spec §4.2). */
+export type CallerIdentity =
+  /** A number we may show. */
+  | 'presented'
+  /** The caller chose to hide it (From anonymous, Privacy: id/user without a presentable identity). */
+  | 'withheld'
+  /** The network could not provide it (e.g. calls from abroad). Not withheld. */
+  | 'unavailable'
+  /** A payphone (cpc=payphone). Not withheld. */
+  | 'payphone';
+
+/** RFC 5806 Diversion reasons used by forwarding. */
+export type DiversionReason = 'unconditional' | 'user-busy' | 'no-answer' | 'unavailable';
+
+export interface ForwardHop {
+  from: string;
+  to: string;
+  reason: DiversionReason;
+}
+
+/**
+ * One call as the feature pipeline sees it: plain data, built by the router
+ * from the INVITE, the caller's line or peer, and the settings in Redis.
+ */
+export interface CallContext {
+  callId: string;
+  /** The caller's number in national format, when known (even if withheld: we still know it for our own lines). */
+  callerNumber?: string;
+  callerIdentity: CallerIdentity;
+  /** Features of the calling number when the caller is one of our lines (originating side), else undefined. */
+  callerFeatures?: NumberFeatures;
+  /** The number currently being called (national, or 010… international, or an emergency code). */
+  calledNumber: string;
+  /** Features of the called number when it is ours (terminating side), else undefined. */
+  calledFeatures?: NumberFeatures;
+  /** True when the called number is one of ours. */
+  calledIsOurs: boolean;
+  /** Forwards already made on this call, oldest first. */
+  forwards: ForwardHop[];
+  /** Call time, for schedules and monthly counters. */
+  now: Date;
+}
+
+/** What a pipeline stage says about a call (DEVELOPERS guide: continue, reject or retarget). */
+export type StageResult =
+  | { kind: 'continue' }
+  | { kind: 'reject'; status: number; reason: string; /** e.g. an announcement to play instead */ headers?: Array<[string, string]> }
+  /** Offer the call to these numbers instead, in order (one for a forward, several for a hunt group). */
+  | { kind: 'retarget'; targets: string[]; why: 'forward' | 'hunt'; diversion?: DiversionReason };
+
+export interface Stage {
+  readonly name: string;
+  run(call: CallContext): StageResult | Promise<StageResult>;
+}

@@ -1,0 +1,72 @@
+/**
+ * Originating-side decisions for a call from one of our lines (spec §5), pure.
+ *
+ * 1. `184` / `186` prefix: withhold / present for this call; removed.
+ * 2. Classify what was dialled: invalid → 404, incomplete → 484.
+ * 3. Emergency numbers (110/118/119) are always allowed.
+ * 4. Outgoing-call restriction (on the line's basic number) refuses anything
+ *    else with 403.
+ * 5. Presented number: the number the caller put in From/PAI when it is one of
+ *    its line's numbers (basic or dial-in), else the basic number; a hunt-group
+ *    member whose group presents the pilot presents the pilot; an enabled
+ *    specific-number presentation (toll-free 0120/0800/0570) wins over both.
+ * 6. Withhold: the number's default presentation, overridden by the prefix.
+ *
+ * The international bar is a pipeline stage (stages/international-bar.ts), not
+ * decided here.
+ */
+import { classifyDialled, stripPresentationPrefix, type DialledNumber } from '../numbers/dialled.js';
+import type { HuntGroup, NumberFeatures } from './settings.js';
+
+export interface OriginateInput {
+  /** Request-URI user part (or tel: number) as received. */
+  dialledUserPart: string;
+  line: { basicNumber: string; dialInNumbers: string[] };
+  /** Number the caller put in From/PAI, normalised; ignored unless it is one of the line's numbers. */
+  fromNumber?: string;
+  /** Features of the calling number, i.e. `callingNumber(line, fromNumber)`. */
+  features: NumberFeatures;
+  /**
+   * Features of the line's basic number, for the outgoing restriction. May be
+   * left out when `features` already are the basic number's.
+   */
+  basicFeatures?: NumberFeatures;
+  /** The hunt group the calling number belongs to, if any. */
+  huntGroup?: HuntGroup | null;
+}
+
+export type OriginateResult =
+  | { ok: true; dialled: DialledNumber; presentedNumber: string; withhold: boolean }
+  | { ok: false; status: number; reason: string };
+
+export const OUTGOING_RESTRICTED_REASON = 'Outgoing calls are restricted on this line';
+
+/** The line's number this call comes from: the From/PAI number when it is the line's own, else the basic number. */
+export function callingNumber(line: OriginateInput['line'], fromNumber?: string): string {
+  if (fromNumber !== undefined && (fromNumber === line.basicNumber || line.dialInNumbers.includes(fromNumber))) return fromNumber;
+  return line.basicNumber;
+}
+
+export function originate(input: OriginateInput): OriginateResult {
+  const { digits, presentation } = stripPresentationPrefix(input.dialledUserPart);
+  const dialled = classifyDialled(digits);
+  if (dialled.kind === 'invalid') return { ok: false, status: 404, reason: 'Not Found' };
+  if (dialled.kind === 'incomplete') return { ok: false, status: 484, reason: 'Address Incomplete' };
+
+  if (dialled.kind !== 'emergency') {
+    const basic = input.basicFeatures ?? input.features;
+    if (basic.outgoingRestriction) return { ok: false, status: 403, reason: OUTGOING_RESTRICTED_REASON };
+  }
+
+  const own = callingNumber(input.line, input.fromNumber);
+  let presentedNumber = own;
+  const group = input.huntGroup;
+  if (group && group.presentation === 'pilot' && (group.pilot === own || group.members.includes(own))) {
+    presentedNumber = group.pilot;
+  }
+  const specific = input.features.specificPresentation;
+  if (specific?.enabled === true && specific.number !== '') presentedNumber = specific.number;
+
+  const withhold = (presentation ?? input.features.presentation) === 'withhold';
+  return { ok: true, dialled, presentedNumber, withhold };
+}

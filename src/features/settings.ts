@@ -1,0 +1,105 @@
+/**
+ * Feature settings, per number unless noted (spec §4–5). Plain data: stored in
+ * Redis as JSON by the provisioning command (later the management API), read
+ * on every call, validated at the edge (provisioning), trusted inside.
+ */
+
+/** Which forwarding triggers fire and where to. Unconditional excludes the others (spec §4.4). */
+export interface ForwardingPattern {
+  enabled: boolean;
+  unconditional: boolean;
+  busy: boolean;
+  noAnswer: boolean;
+  unreachable: boolean;
+  /** Ring time before no-answer forwarding, 5–30 s. */
+  ringTime: number;
+  /** Which stored destination (1–5) is active. */
+  active: 1 | 2 | 3 | 4 | 5;
+}
+
+export interface ScheduleEntry {
+  /** Days of week, 0 = Sunday … 6 = Saturday. */
+  days: number[];
+  /** "HH:MM" in the service time zone; `to` exclusive; from > to spans midnight. */
+  from: string;
+  to: string;
+  pattern: ForwardingPattern;
+}
+
+export interface ForwardingSettings extends ForwardingPattern {
+  /** Up to 5 stored destinations (national or 010… international), index 0 = slot 1; slot 5 is for bulk forwarding. */
+  destinations: Array<string | null>;
+  /** Weekly schedule: the first matching entry's pattern replaces the base pattern. */
+  schedule: ScheduleEntry[];
+}
+
+export interface NumberFeatures {
+  number: string;
+  /** Nuisance-call blocking: caller numbers (national format) rejected; ≤ 30. */
+  blockedCallers: string[];
+  /** Announcement URI instead of 603 for a blocked caller. */
+  blockAnnouncementUri?: string;
+  anonymousRejection: boolean;
+  internationalBar: boolean;
+  /** Basic numbers only: refuse every outgoing call but emergency calls. */
+  outgoingRestriction: boolean;
+  /** Default caller-ID presentation for outgoing calls. */
+  presentation: 'present' | 'withhold';
+  /** Present this toll-free number (0120/0800/0570…) instead of our own, when enabled. */
+  specificPresentation?: { number: string; enabled: boolean };
+  forwarding: ForwardingSettings;
+}
+
+export type BulkState = 'stopped' | 'starting' | 'started' | 'stopping';
+
+/** Bulk forwarding group (spec §4.4): while started, each member forwards unconditionally to its slot 5. */
+export interface BulkGroup {
+  id: string;
+  siteId: string;
+  name: string;
+  state: BulkState;
+  members: string[];
+}
+
+/** Hunt group (spec §4.5): basic numbers of one site. */
+export interface HuntGroup {
+  id: string;
+  siteId: string;
+  pilot: string;
+  /** Ordered members (the pilot is not repeated here). */
+  members: string[];
+  mode: 'sequential' | 'round-robin';
+  /** What members present on outgoing calls. */
+  presentation: 'pilot' | 'own';
+}
+
+/** Destinations that are not our numbers leave through outbound routes, chosen by longest prefix. */
+export interface OutboundRoute {
+  name: string;
+  /** Digits the national/international number starts with ('' matches everything). */
+  prefix: string;
+  /** Where to send: a SIP URI host[:port] of an interconnect peer, e.g. "127.0.0.1:5070". */
+  target: string;
+  transport: 'udp' | 'tcp';
+}
+
+/** Interconnect peer trusted by address: calls from it are terminating calls. */
+export interface Peer {
+  name: string;
+  addresses: string[];
+}
+
+export function defaultFeatures(number: string): NumberFeatures {
+  return {
+    number,
+    blockedCallers: [],
+    anonymousRejection: false,
+    internationalBar: false,
+    outgoingRestriction: false,
+    presentation: 'present',
+    forwarding: {
+      enabled: false, unconditional: false, busy: false, noAnswer: false, unreachable: false,
+      ringTime: 15, active: 1, destinations: [null, null, null, null, null], schedule: [],
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import t from 'tap';
+import { LocalIdentity } from '../../../src/proxy/record-route.js';
+import { betterOf } from '../../../src/proxy/proxy-core.js';
+import { SipResponse } from '../../../src/core/messages/index.js';
+
+const identity = new LocalIdentity(new Map([
+  ['UDP', { host: '127.0.0.1', port: 5090 }],
+  ['TCP', { host: '127.0.0.1', port: 5090 }],
+]), [], 'ss.test');
+
+t.test('Record-Route per transport, loose routing', async (t) => {
+  t.equal(identity.recordRoute('UDP'), '<sip:127.0.0.1:5090;lr>');
+  t.equal(identity.recordRoute('TCP'), '<sip:127.0.0.1:5090;transport=tcp;lr>');
+});
+
+t.test('recognises its own Route entries and domain', async (t) => {
+  t.ok(identity.isMine('<sip:127.0.0.1:5090;lr>'));
+  t.ok(identity.isMine('sip:127.0.0.1:5090;transport=tcp'));
+  t.notOk(identity.isMine('<sip:127.0.0.1:5091;lr>'));
+  t.notOk(identity.isMine('<sip:127.0.0.1;lr>'), 'default port 5060 is not ours here');
+  t.ok(identity.isOurDomain('sip:0312345678@SS.test'));
+  t.notOk(identity.isOurDomain('sip:0312345678@peer.example'));
+});
+
+t.test('best response: 6xx first, then the lowest class, 503 last', async (t) => {
+  const r = (s: number) => new SipResponse(s, '');
+  t.equal(betterOf(r(486), r(404)).status, 404);
+  t.equal(betterOf(r(404), r(603)).status, 603);
+  t.equal(betterOf(r(503), r(500)).status, 500);
+  t.equal(betterOf(undefined, r(480)).status, 480);
+});

@@ -1,0 +1,22 @@
+import t from 'tap';
+import { SipResponse } from '../../../src/core/messages/index.js';
+import { classifyFailure, failureStatus } from '../../../src/routing/failure.js';
+
+const failed = (status?: number, extra: { silent?: boolean; ringTimeout?: boolean } = {}) => ({
+  kind: 'failed' as const,
+  ...(status ? { response: new SipResponse(status, 'x') } : {}),
+  silent: extra.silent ?? false,
+  ringTimeout: extra.ringTimeout ?? false,
+});
+
+t.test('spec §4.4 triggers from what the line answered', async (t) => {
+  t.equal(classifyFailure(failed(486)), 'busy');
+  t.equal(classifyFailure(failed(600)), 'busy');
+  t.equal(classifyFailure(failed(480)), 'unreachable');
+  t.equal(classifyFailure(failed(404)), 'unreachable');
+  t.equal(classifyFailure(failed(undefined, { silent: true })), 'unreachable', 'nothing came back in 2 s');
+  t.equal(classifyFailure(failed(487, { ringTimeout: true })), 'no-answer', 'rang past the ring time');
+  t.equal(classifyFailure(failed(603)), 'rejected');
+  t.equal(failureStatus('busy').status, 486);
+  t.equal(failureStatus('no-answer').status, 480, 'our CANCEL’s 487 is not what the caller hears');
+});

@@ -1,0 +1,57 @@
+import t from 'tap';
+import type { Binding } from '../../../src/registrar/binding.js';
+import type { LineRecord } from '../../../src/store/line-store.js';
+import { chooseOutboundRoute, lineTargets, routeTarget } from '../../../src/routing/targets.js';
+
+const line: LineRecord = {
+  sipId: 'pbx', voiceGroupId: 'VG', siteId: '1000001', channels: 2, auth: 'digest',
+  allowedAddresses: [], basicNumber: '0312345678', dialInNumbers: [],
+};
+
+function binding(uri: string, q: number | undefined, source: Partial<Binding['source']> = {}): Binding {
+  return {
+    key: uri, uri, ...(q !== undefined ? { q } : {}), expiresAt: 2e12, callId: 'c', cseq: 1, path: [],
+    source: { transport: 'UDP', address: '203.0.113.5', port: 40000, node: 'n1', ...source }, registeredAt: 0,
+  };
+}
+
+t.test('contacts best q first, at their NAT source, with the called number as user', async (t) => {
+  const targets = lineTargets(line, '0312345679', [
+    binding('sip:pbx@10.0.0.5:5060', 0.5),
+    binding('sip:pbx@10.0.0.6:5060', 1, { port: 40001 }),
+  ], 'n1');
+  t.same(targets.map((x) => x.uri), ['sip:0312345679@10.0.0.6:5060', 'sip:0312345679@10.0.0.5:5060']);
+  t.same(targets[0]!.destination, { transport: 'UDP', address: '203.0.113.5', port: 40001 });
+});
+
+t.test('a TCP binding reuses its connection only on the node holding it', async (t) => {
+  const tcp = binding('sip:pbx@10.0.0.5;transport=tcp', undefined, { transport: 'TCP', connectionId: 'tcp-7', node: 'n1' });
+  t.equal(lineTargets(line, '0312345678', [tcp], 'n1')[0]!.destination.connectionId, 'tcp-7');
+  t.equal(lineTargets(line, '0312345678', [tcp], 'n2')[0]!.destination.connectionId, undefined);
+});
+
+t.test('Path becomes the Route set (RFC 3327)', async (t) => {
+  const b = { ...binding('sip:pbx@10.0.0.5', 1), path: ['<sip:edge.example;lr>'] };
+  t.same(lineTargets(line, '0312345678', [b], 'n1')[0]!.route, ['<sip:edge.example;lr>']);
+});
+
+t.test('an IP trunk is reached at its address', async (t) => {
+  const ipLine: LineRecord = { ...line, auth: 'ip', allowedAddresses: ['127.0.0.4', '127.0.0.5'] };
+  const targets = lineTargets(ipLine, '0612345678', [], 'n1');
+  t.equal(targets.length, 1);
+  t.equal(targets[0]!.uri, 'sip:0612345678@127.0.0.4:5060');
+});
+
+t.test('longest prefix wins; no route is undefined', async (t) => {
+  const routes = [
+    { name: 'default', prefix: '0', target: '127.0.0.1:5070', transport: 'udp' as const },
+    { name: 'mobile', prefix: '090', target: '127.0.0.1:5071', transport: 'udp' as const },
+    { name: 'intl', prefix: '010', target: '[::1]:5072', transport: 'tcp' as const },
+  ];
+  t.equal(chooseOutboundRoute(routes, '09012345678')?.name, 'mobile');
+  t.equal(chooseOutboundRoute(routes, '0312345678')?.name, 'default');
+  t.equal(chooseOutboundRoute(routes.slice(1), '0312345678'), undefined);
+  const intl = routeTarget(routes[2]!, '0101212345678')!;
+  t.same(intl.destination, { transport: 'TCP', address: '::1', port: 5072 });
+  t.equal(intl.uri, 'sip:0101212345678@[::1]:5072;transport=tcp');
+});
