@@ -2,49 +2,21 @@ import { z } from 'zod';
 import { formatIssues, formatPath, intBetween } from '../config/schema.js';
 import { isNationalNumber, normalizeNumber } from '../numbers/national.js';
 import { canonicalIp } from '../store/line-store.js';
+import { displayName, entries, field, hex, ipAddress, items, ProvisioningError, quotedString, shortId, SIP_ID, telNumber } from './schema-common.js';
+import { checkDestinations, featuresSchema } from './schema-features.js';
+import { bulkGroupSchema, huntGroupSchema } from './schema-groups.js';
+import { routingSchema } from './schema-routing.js';
 
 /**
- * The provisioning file: voice groups > sites > lines (with their numbers).
+ * The provisioning file: voice groups > sites > lines (with their numbers),
+ * hunt and bulk groups per site, feature settings per number, and routing.
  * Strict objects: an unknown key is refused. Numbers are normalised to the
  * national form and addresses to their canonical text while validating.
  */
 
-/** Refused input; `issues` names every bad field by its path. */
-export class ProvisioningError extends Error {
-  readonly issues: string[];
-  constructor(issues: string[]) {
-    super(`invalid provisioning:\n  ${issues.join('\n  ')}`);
-    this.name = 'ProvisioningError';
-    this.issues = issues;
-  }
-}
+export { ProvisioningError } from './schema-common.js';
 
-/** YAML reads an unquoted 0612345678 as the integer 612345678: say so rather than "expected string". */
-const quotedString = (what: string) =>
-  z.string({ error: (iss) => (typeof iss.input === 'number' ? `must be a quoted string (${what}; unquoted, YAML reads it as a number)` : `must be ${what}`) });
-
-const telNumber = quotedString('a national number').transform((s, ctx) => {
-  const n = normalizeNumber(s);
-  if (n === null || !isNationalNumber(n)) {
-    ctx.addIssue({ code: 'custom', message: 'not a national number (0 + 9 or 10 digits)', input: s });
-    return z.NEVER;
-  }
-  return n;
-});
-
-const ipAddress = z.string({ error: 'must be an IP address' }).transform((s, ctx) => {
-  const ip = canonicalIp(s);
-  if (ip === null) {
-    ctx.addIssue({ code: 'custom', message: 'not an IPv4 or IPv6 address', input: s });
-    return z.NEVER;
-  }
-  return ip;
-});
-
-const hex = (len: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${len}}$`), { error: `must be ${len} hex digits` })
-  .transform((s) => s.toLowerCase());
-
-export const SIP_ID = /^[A-Za-z0-9._-]{1,64}$/;
+export { SIP_ID } from './schema-common.js';
 
 const lineSchema = z.strictObject({
   sipId: z.string().regex(SIP_ID, { error: 'must be 1-64 characters of A-Z a-z 0-9 . _ -' }),
@@ -79,37 +51,55 @@ const lineSchema = z.strictObject({
 
 const siteSchema = z.strictObject({
   id: quotedString('a 7-digit site id').regex(/^\d{7}$/, { error: 'must be a 7-digit site id' }),
-  name: z.string().min(1, { error: 'must not be empty' }).max(200, { error: 'at most 200 characters' }),
+  name: displayName,
   lines: z.array(lineSchema).default([]),
+  huntGroups: z.array(huntGroupSchema).default([]),
+  bulkGroups: z.array(bulkGroupSchema).default([]),
 });
 
 const voiceGroupSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, { error: 'must be 1-32 characters of A-Z a-z 0-9 . _ -' }),
-  name: z.string().min(1, { error: 'must not be empty' }).max(200, { error: 'at most 200 characters' }),
+  id: shortId,
+  name: displayName,
   sites: z.array(siteSchema).default([]),
 });
 
 export const provisioningSchema = z.strictObject({
-  voiceGroups: z.array(voiceGroupSchema),
-}).superRefine(crossCheck, { when: () => true });
+  voiceGroups: z.array(voiceGroupSchema).default([]),
+  /** Feature settings keyed by number (any written form; normalised when applied). */
+  features: z.record(z.string(), featuresSchema).default({}),
+  routing: routingSchema.optional(),
+}).superRefine((file, ctx) => {
+  crossCheck(file, ctx);
+  checkDestinations(field(file, 'features'), ctx);
+}, { when: () => true });
 
 /**
- * One owner per id, SIP-ID, number and trusted address across the whole file.
- * Runs even when some fields are invalid (so every problem is reported at
- * once), hence it reads the value defensively.
+ * One owner per id, SIP-ID, number and trusted address across the whole file;
+ * group members and feature rules checked against the lines of the file.
+ * (Numbers the file does not provision are checked against Redis when
+ * applying.) Runs even when some fields are invalid (so every problem is
+ * reported at once), hence it reads the value defensively.
  */
 function crossCheck(file: unknown, ctx: z.RefinementCtx): void {
   const seen = new Map<string, string>();
+  const add = (path: Array<string | number>, message: string) => ctx.addIssue({ code: 'custom', path, message });
   const once = (kind: string, value: unknown, path: Array<string | number>, label: string, norm: (s: string) => string | null) => {
     if (typeof value !== 'string') return;
     const v = norm(value);
     if (v === null) return; // reported as invalid by the field itself
     const key = `${kind}\n${v}`;
     const first = seen.get(key);
-    if (first !== undefined) ctx.addIssue({ code: 'custom', path, message: `duplicate ${label} ${v} (also at ${first})` });
+    if (first !== undefined) add(path, `duplicate ${label} ${v} (also at ${first})`);
     else seen.set(key, formatPath(path));
   };
   const same = (s: string) => s;
+  /** number -> where the file provisions it */
+  const numbers = new Map<string, { siteId: unknown; kind: 'basic' | 'dial-in' }>();
+  const addNumber = (n: unknown, siteId: unknown, kind: 'basic' | 'dial-in') => {
+    const v = typeof n === 'string' ? normalizeNumber(n) : null;
+    if (v !== null && !numbers.has(v)) numbers.set(v, { siteId, kind });
+  };
+
   items(field(file, 'voiceGroups')).forEach((vg, g) => {
     once('vg', field(vg, 'id'), ['voiceGroups', g, 'id'], 'voice group id', same);
     items(field(vg, 'sites')).forEach((site, s) => {
@@ -121,17 +111,72 @@ function crossCheck(file: unknown, ctx: z.RefinementCtx): void {
         once('num', field(line, 'basicNumber'), [...lp, 'basicNumber'], 'number', normalizeNumber);
         items(field(line, 'dialInNumbers')).forEach((n, i) => once('num', n, [...lp, 'dialInNumbers', i], 'number', normalizeNumber));
         items(field(line, 'allowedAddresses')).forEach((a, i) => once('ip', a, [...lp, 'allowedAddresses', i], 'allowed address', canonicalIp));
+        addNumber(field(line, 'basicNumber'), field(site, 'id'), 'basic');
+        items(field(line, 'dialInNumbers')).forEach((n) => addNumber(n, field(site, 'id'), 'dial-in'));
       });
     });
   });
-}
 
-function field(o: unknown, key: string): unknown {
-  return o !== null && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, unknown>)[key] : undefined;
-}
+  /** A group number the file provisions must be a number of the group's site (and basic, for hunt groups). */
+  const memberOfSite = (n: unknown, siteId: unknown, path: Array<string | number>, basicOnly: boolean) => {
+    const v = typeof n === 'string' ? normalizeNumber(n) : null;
+    const where = v === null ? undefined : numbers.get(v);
+    if (!where) return;
+    if (where.siteId !== siteId) add(path, `number ${v} is not a number of site ${String(siteId)}`);
+    else if (basicOnly && where.kind !== 'basic') add(path, `number ${v} is not the basic number of a line (hunt groups hold basic numbers)`);
+  };
+  items(field(file, 'voiceGroups')).forEach((vg, g) => {
+    items(field(vg, 'sites')).forEach((site, s) => {
+      const siteId = field(site, 'id');
+      items(field(site, 'huntGroups')).forEach((hg, h) => {
+        const hp = ['voiceGroups', g, 'sites', s, 'huntGroups', h];
+        once('hunt', field(hg, 'id'), [...hp, 'id'], 'hunt group id', same);
+        const pilot = field(hg, 'pilot');
+        const pilotNumber = typeof pilot === 'string' ? normalizeNumber(pilot) : null;
+        once('huntNum', pilot, [...hp, 'pilot'], 'hunt group number', normalizeNumber);
+        memberOfSite(pilot, siteId, [...hp, 'pilot'], true);
+        items(field(hg, 'members')).forEach((m, i) => {
+          const mp = [...hp, 'members', i];
+          if (typeof m === 'string' && pilotNumber !== null && normalizeNumber(m) === pilotNumber) {
+            add(mp, `number ${pilotNumber} is the pilot; members do not repeat it`);
+            return;
+          }
+          once('huntNum', m, mp, 'hunt group number', normalizeNumber);
+          memberOfSite(m, siteId, mp, true);
+        });
+      });
+      items(field(site, 'bulkGroups')).forEach((bg, b) => {
+        const bp = ['voiceGroups', g, 'sites', s, 'bulkGroups', b];
+        once('bulk', field(bg, 'id'), [...bp, 'id'], 'bulk group id', same);
+        items(field(bg, 'members')).forEach((m, i) => {
+          once('bulkNum', m, [...bp, 'members', i], 'bulk group member', normalizeNumber);
+          memberOfSite(m, siteId, [...bp, 'members', i], false);
+        });
+      });
+    });
+  });
 
-function items(a: unknown): unknown[] {
-  return Array.isArray(a) ? a : [];
+  for (const [key, f] of entries(field(file, 'features'))) {
+    const n = normalizeNumber(key);
+    if (n === null || !isNationalNumber(n)) {
+      add(['features', key], 'not a national number (0 + 9 or 10 digits)');
+      continue;
+    }
+    once('feat', key, ['features', key], 'features entry for', normalizeNumber);
+    if (field(f, 'outgoingRestriction') === true && numbers.get(n)?.kind === 'dial-in') {
+      add(['features', key, 'outgoingRestriction'], 'only for basic numbers');
+    }
+  }
+
+  const routing = field(file, 'routing');
+  items(field(routing, 'peers')).forEach((p, i) => {
+    once('peer', field(p, 'name'), ['routing', 'peers', i, 'name'], 'peer name', same);
+    items(field(p, 'addresses')).forEach((a, k) => once('ip', a, ['routing', 'peers', i, 'addresses', k], 'allowed address', canonicalIp));
+  });
+  items(field(routing, 'outboundRoutes')).forEach((r, i) => {
+    once('route', field(r, 'name'), ['routing', 'outboundRoutes', i, 'name'], 'route name', same);
+    once('prefix', field(r, 'prefix'), ['routing', 'outboundRoutes', i, 'prefix'], 'route prefix', (p) => (/^\d*$/.test(p) ? `"${p}"` : null));
+  });
 }
 
 export type ProvisioningFile = z.infer<typeof provisioningSchema>;

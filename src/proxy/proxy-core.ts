@@ -72,6 +72,8 @@ export class ProxyCore {
   }
 
   async relay(incoming: IncomingRequest, targets: RelayTarget[], options: RelayOptions = {}): Promise<RelayOutcome> {
+    // Cancelled (and answered 487) while routing was still deciding: ring nobody.
+    if (incoming.answered) return { kind: 'cancelled' };
     const key = incoming.transaction.key;
     const state: { branch?: ActiveBranch; cancelled: boolean } = { cancelled: false };
     this.active.set(key, state);
@@ -81,7 +83,7 @@ export class ProxyCore {
     let lastTarget: RelayTarget | undefined;
     try {
       for (const target of targets) {
-        if (state.cancelled) break;
+        if (state.cancelled || incoming.answered) break;
         lastTarget = target;
         const end = await this.tryTarget(incoming, target, options, state);
         if (end.kind === 'answered') return { kind: 'answered', response: end.response, target };
@@ -92,7 +94,7 @@ export class ProxyCore {
         if (state.cancelled) return { kind: 'cancelled', ...(response ? { response } : {}) };
         if (response && response.status >= 600) break; // §16.7 step 5: a 6xx ends the search
       }
-      if (state.cancelled) return { kind: 'cancelled', ...(best ? { response: best } : {}) };
+      if (state.cancelled || incoming.answered) return { kind: 'cancelled', ...(best ? { response: best } : {}) };
       return { kind: 'failed', ...(best ? { response: best } : {}), silent: allSilent && targets.length > 0, ringTimeout, ...(lastTarget ? { target: lastTarget } : {}) };
     } finally {
       this.active.delete(key);

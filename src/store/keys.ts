@@ -20,6 +20,25 @@
  *
  * Shared secrets:
  *   secret:nonce         string  nonce-signing key when the config gives none, so every node signs alike
+ *
+ * Call features (provisioning / management API write, the call path reads; src/features/feature-store.ts):
+ *   feat:{number}        hash  feature name -> JSON value; fields not set take defaultFeatures()
+ *   hunt:{id}            string  HuntGroup JSON
+ *   huntof:{number}      string  id of the hunt group the number is in (at most one)
+ *   huntrr:{id}          string  round-robin counter (INCR), shared by all nodes
+ *   site:{id}:hunts      set   hunt-group ids of the site
+ *   bulk:{id}            string  BulkGroup JSON
+ *   bulkof:{number}      string  id of the bulk-forwarding group the number is in (at most one)
+ *   site:{id}:bulks      set   bulk-group ids of the site
+ *   nuis:{number}:{YYYY-MM}  string  nuisance rejections that month (service time zone); TTL 70 days
+ *
+ * Routing (src/routing/route-store.ts):
+ *   peers                hash  peer name -> Peer JSON
+ *   peeraddr:{address}   string  Peer JSON of the interconnect peer trusted at that address
+ *   routes               hash  outbound -> OutboundRoute[] JSON, emergency -> OutboundRoute JSON
+ *
+ * Calls (src/routing/channel-store.ts):
+ *   chan:{sipId}         zset  call-leg id scored by expiry (ms): the line's channels in use
  */
 export const keys = {
   voiceGroup: (id: string) => `vg:${id}`,
@@ -35,4 +54,17 @@ export const keys = {
   lastError: (sipId: string) => `regerr:${sipId}`,
   nonceCount: (nonce: string) => `nc:${nonce}`,
   nonceSecret: 'secret:nonce',
+  features: (number: string) => `feat:${number}`,
+  huntGroup: (id: string) => `hunt:${id}`,
+  huntGroupOf: (number: string) => `huntof:${number}`,
+  huntRoundRobin: (id: string) => `huntrr:${id}`,
+  siteHuntGroups: (siteId: string) => `site:${siteId}:hunts`,
+  bulkGroup: (id: string) => `bulk:${id}`,
+  bulkGroupOf: (number: string) => `bulkof:${number}`,
+  siteBulkGroups: (siteId: string) => `site:${siteId}:bulks`,
+  nuisanceCount: (number: string, month: string) => `nuis:${number}:${month}`,
+  peers: 'peers',
+  peerAddress: (address: string) => `peeraddr:${address}`,
+  routes: 'routes',
+  channels: (sipId: string) => `chan:${sipId}`,
 } as const;

@@ -5,6 +5,9 @@ import t, { type Test } from 'tap';
 import { loadConfig, repoRoot } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { applyProvisioning, loadProvisioningFile, ProvisioningError } from '../../src/provisioning/apply.js';
+import { FeatureStore } from '../../src/features/feature-store.js';
+import { defaultFeatures } from '../../src/features/settings.js';
+import { RouteStore } from '../../src/routing/route-store.js';
 import { keys } from '../../src/store/keys.js';
 import { LineStore } from '../../src/store/line-store.js';
 import { createRedis, waitForRedis } from '../../src/store/redis.js';
@@ -23,6 +26,8 @@ t.teardown(() => {
 });
 await waitForRedis(redis);
 const lines = new LineStore(redis);
+const features = new FeatureStore(redis);
+const routes = new RouteStore(redis);
 
 const example = loadProvisioningFile(join(repoRoot(), 'config/example-provisioning.yaml'));
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -60,13 +65,22 @@ const tokyo = (over: Obj = {}): Obj => ({
   basicNumber: '03-1234-5678', dialInNumbers: ['0312345679'], ...over,
 });
 
+const none = { created: 0, updated: 0, unchanged: 0 };
+const noneRemoved = { ...none, removed: 0 };
+
 t.test('applying the example file', async (t) => {
   const r = await applyProvisioning(redis, config, example);
   t.same(r, {
     voiceGroups: { created: 1, updated: 0, unchanged: 0 },
     sites: { created: 2, updated: 0, unchanged: 0 },
-    lines: { created: 3, updated: 0, unchanged: 0 },
-    numbers: { created: 4, updated: 0, unchanged: 0, removed: 0 },
+    lines: { created: 4, updated: 0, unchanged: 0 },
+    numbers: { created: 5, updated: 0, unchanged: 0, removed: 0 },
+    huntGroups: { created: 1, updated: 0, unchanged: 0 },
+    bulkGroups: { created: 1, updated: 0, unchanged: 0 },
+    features: { created: 1, updated: 0, unchanged: 0, removed: 0 },
+    peers: { created: 1, updated: 0, unchanged: 0, removed: 0 },
+    outboundRoutes: { created: 1, updated: 0, unchanged: 0, removed: 0 },
+    emergencyRoute: { created: 1, updated: 0, unchanged: 0, removed: 0 },
   });
   const line = await lines.get('pbx-tokyo');
   t.same(line, {
@@ -79,8 +93,8 @@ t.test('applying the example file', async (t) => {
   t.same(await raw.hgetall('ss:num:0312345679'), { number: '0312345679', sipId: 'pbx-tokyo', kind: 'dial-in' }, 'keys carry the prefix');
   t.same(await redis.smembers(keys.voiceGroupIndex), ['VG0001']);
   t.same(await redis.hgetall(keys.site('1000002')), { id: '1000002', voiceGroupId: 'VG0001', name: 'Osaka branch' });
-  t.same(await lines.listBySite('1000001'), ['pbx-tokyo', 'phone-101']);
-  t.same((await redis.smembers(keys.lineIndex)).sort(), ['gw-osaka', 'pbx-tokyo', 'phone-101']);
+  t.same(await lines.listBySite('1000001'), ['pbx-tokyo', 'phone-101', 'phone-102']);
+  t.same((await redis.smembers(keys.lineIndex)).sort(), ['gw-osaka', 'pbx-tokyo', 'phone-101', 'phone-102']);
 
   const gw = await lines.byAddress('127.0.0.2');
   t.equal(gw?.sipId, 'gw-osaka');
@@ -95,14 +109,46 @@ t.test('applying the example file', async (t) => {
   t.notOk(everything.includes('phone-101-secret'), 'no clear password anywhere in Redis');
 });
 
+t.test('the example features, groups and routes read back', async (t) => {
+  const f = await features.get('0312345679');
+  t.same(f?.blockedCallers, ['0612345678']);
+  t.equal(f?.internationalBar, true);
+  t.equal(f?.anonymousRejection, false);
+  t.equal(f?.outgoingRestriction, false, 'not in the file: the default');
+  t.same(f?.forwarding.destinations, ['0312340101', null, null, null, '09012345678'], 'destinations normalised, 5 slots');
+  t.same([f?.forwarding.enabled, f?.forwarding.busy, f?.forwarding.unreachable, f?.forwarding.noAnswer], [true, true, true, false]);
+  t.same(f?.forwarding.schedule, [{ days: [0, 6], from: '00:00', to: '00:00',
+    pattern: { enabled: true, unconditional: true, busy: false, noAnswer: false, unreachable: false, ringTime: 15, active: 1 } }]);
+  t.same(await features.get('0312345678'), defaultFeatures('0312345678'), 'a number without settings has the defaults');
+
+  const hunt = { id: 'reception', siteId: '1000001', pilot: '0312340101', members: ['0312340102'], mode: 'round-robin', presentation: 'pilot' };
+  t.same(await features.huntGroupOf('0312340101'), hunt, 'the pilot');
+  t.same(await features.huntGroupOf('0312340102'), hunt, 'a member');
+  t.equal(await features.huntGroupOf('0312345678'), null);
+  t.same(await redis.smembers(keys.siteHuntGroups('1000001')), ['reception']);
+  t.same(await features.bulkGroupOf('0312345679'), { id: 'hq-closed', siteId: '1000001', name: 'Head office closed', state: 'stopped', members: ['0312345679'] });
+  t.same(await redis.smembers(keys.siteBulkGroups('1000001')), ['hq-closed']);
+
+  t.same(await routes.outboundRoutes(), [{ name: 'carrier-a-out', prefix: '0', target: '127.0.0.1:5070', transport: 'udp' }]);
+  t.same(await routes.emergencyRoute(), { name: 'emergency', prefix: '', target: '127.0.0.1:5071', transport: 'udp' });
+  t.same(await routes.peerByAddress('127.0.0.3'), { name: 'carrier-a', addresses: ['127.0.0.3'] });
+  t.equal(await routes.peerByAddress('127.0.0.2'), null, 'an IP-auth line is not a peer');
+});
+
 t.test('re-applying the same file changes nothing', async (t) => {
   const before = await dump();
   const r = await applyProvisioning(redis, config, example);
   t.same(r, {
     voiceGroups: { created: 0, updated: 0, unchanged: 1 },
     sites: { created: 0, updated: 0, unchanged: 2 },
-    lines: { created: 0, updated: 0, unchanged: 3 },
-    numbers: { created: 0, updated: 0, unchanged: 4, removed: 0 },
+    lines: { created: 0, updated: 0, unchanged: 4 },
+    numbers: { created: 0, updated: 0, unchanged: 5, removed: 0 },
+    huntGroups: { created: 0, updated: 0, unchanged: 1 },
+    bulkGroups: { created: 0, updated: 0, unchanged: 1 },
+    features: { created: 0, updated: 0, unchanged: 1, removed: 0 },
+    peers: { created: 0, updated: 0, unchanged: 1, removed: 0 },
+    outboundRoutes: { created: 0, updated: 0, unchanged: 1, removed: 0 },
+    emergencyRoute: { created: 0, updated: 0, unchanged: 1, removed: 0 },
   });
   t.same(await dump(), before);
 });
@@ -124,14 +170,27 @@ t.test('a number owned by another line is refused', async (t) => {
   t.equal(await lines.get('intruder'), null);
 });
 
-t.test("changing a line's numbers removes the old num: keys", async (t) => {
-  const r = await applyProvisioning(redis, config, oneLine(tokyo({ dialInNumbers: ['0312345677'] })));
+t.test("changing a line's numbers removes the old num: keys, settings and group entries", async (t) => {
+  // 0312345679 is in bulk group hq-closed: it cannot leave its line while the group keeps it.
+  t.same(await refused(t, oneLine(tokyo({ dialInNumbers: ['0312345677'] }))),
+    ['voiceGroups[0].sites[0].lines[0]: number 0312345679 leaves its line but is still in bulk group hq-closed']);
+
+  const file = oneLine(tokyo({ dialInNumbers: ['0312345677'] })) as { voiceGroups: Array<{ sites: Obj[] }> };
+  file.voiceGroups[0]!.sites[0]!.bulkGroups = [{ id: 'hq-closed', name: 'Head office closed', members: ['0312345677'] }];
+  const r = await applyProvisioning(redis, config, file);
   t.same(r.numbers, { created: 1, updated: 0, unchanged: 1, removed: 1 });
   t.same(r.lines, { created: 0, updated: 1, unchanged: 0 });
+  t.same(r.bulkGroups, { created: 0, updated: 1, unchanged: 0 });
+  t.same(r.features, { ...noneRemoved, removed: 1 }, 'the settings of the number went with it');
   t.equal(await redis.exists(keys.number('0312345679')), 0, 'old dial-in number gone');
+  t.equal(await redis.exists(keys.features('0312345679')), 0);
+  t.equal(await features.get('0312345679'), null, 'no longer ours');
+  t.equal(await redis.exists(keys.bulkGroupOf('0312345679')), 0, 'index entry of the dropped member gone');
+  t.equal((await features.bulkGroupOf('0312345677'))?.id, 'hq-closed');
   t.equal(await redis.hget(keys.number('0312345677'), 'sipId'), 'pbx-tokyo');
   t.same((await lines.get('pbx-tokyo'))?.dialInNumbers, ['0312345677']);
   t.equal(await redis.hget(keys.number('0312340101'), 'sipId'), 'phone-101', 'lines not in the file are left alone');
+  t.same(r.huntGroups, none, 'sections the file does not give are not counted');
 });
 
 t.test('a number can move between two lines of the same file', async (t) => {
@@ -142,6 +201,7 @@ t.test('a number can move between two lines of the same file', async (t) => {
   const r = await applyProvisioning(redis, config, file);
   t.same(r.numbers, { created: 0, updated: 1, unchanged: 2, removed: 0 });
   t.same(await redis.hgetall(keys.number('0312345677')), { number: '0312345677', sipId: 'phone-101', kind: 'dial-in' });
+  t.equal((await features.bulkGroupOf('0312345677'))?.id, 'hq-closed', 'still in its bulk group (same site)');
 });
 
 t.test('switching auth and site keeps every index in sync', async (t) => {
@@ -154,7 +214,7 @@ t.test('switching auth and site keeps every index in sync', async (t) => {
   t.equal(line?.ha1Md5, undefined, 'HA1 fields removed');
   t.equal(line?.realm, undefined);
   t.equal(line?.siteId, '1000002');
-  t.same(await lines.listBySite('1000001'), ['phone-101'], 'left its old site');
+  t.same(await lines.listBySite('1000001'), ['phone-101', 'phone-102'], 'left its old site');
   t.same(await lines.listBySite('1000002'), ['gw-osaka', 'pbx-tokyo']);
   t.equal((await lines.byAddress('0:0:0:0:0:0:0:1'))?.sipId, 'pbx-tokyo');
 
@@ -216,4 +276,119 @@ t.test('a change made by someone else between the checks and the write is caught
   t.ok(err instanceof ProvisioningError, 'the retry saw the new owner');
   t.match((err as ProvisioningError).issues, [/number 0312349999 already belongs to line someone-else/]);
   t.equal(await redis.hget(keys.number('0312349999'), 'sipId'), 'someone-else', 'not overwritten');
+});
+
+// --- features, groups and routing against what Redis holds ---
+
+t.test('features round trip: set, change one field, clear, re-apply', async (t) => {
+  const set = { features: { '03-1234-0102': {
+    blockedCallers: ['090-1111-2222'], blockAnnouncementUri: 'sip:blocked@127.0.0.1:5072', outgoingRestriction: true,
+    specificPresentation: { number: '0800-123-4567', enabled: true },
+    forwarding: { enabled: true, noAnswer: true, ringTime: 25, active: 2, destinations: [null, '+81 90 1234 5678'],
+      schedule: [{ days: [5, 1], from: '22:00', to: '06:00', pattern: { enabled: true, unconditional: true, active: 2 } }] },
+  } } };
+  let r = await applyProvisioning(redis, config, set);
+  t.same(r.features, { ...noneRemoved, created: 1 });
+  t.same(r.lines, none, 'a features-only file touches nothing else');
+  const want = {
+    ...defaultFeatures('0312340102'),
+    blockedCallers: ['09011112222'], blockAnnouncementUri: 'sip:blocked@127.0.0.1:5072', outgoingRestriction: true,
+    specificPresentation: { number: '08001234567', enabled: true },
+    forwarding: { enabled: true, unconditional: false, busy: false, noAnswer: true, unreachable: false, ringTime: 25, active: 2,
+      destinations: [null, '09012345678', null, null, null],
+      schedule: [{ days: [1, 5], from: '22:00', to: '06:00',
+        pattern: { enabled: true, unconditional: true, busy: false, noAnswer: false, unreachable: false, ringTime: 15, active: 2 } }] },
+  };
+  t.same(await features.get('0312340102'), want);
+
+  const before = await dump();
+  r = await applyProvisioning(redis, config, set);
+  t.same(r.features, { ...noneRemoved, unchanged: 1 });
+  t.same(await dump(), before, 're-applying changes nothing');
+
+  r = await applyProvisioning(redis, config, { features: { '0312340102': { anonymousRejection: true } } });
+  t.same(r.features, { ...noneRemoved, updated: 1 });
+  t.same(await features.get('0312340102'), { ...want, anonymousRejection: true }, 'fields left out keep their values');
+
+  r = await applyProvisioning(redis, config, { features: { '0312340102': { blockAnnouncementUri: null, specificPresentation: null, forwarding: { ringTime: 10 } } } });
+  const cleared = await features.get('0312340102');
+  t.equal(cleared?.blockAnnouncementUri, undefined, 'null clears');
+  t.equal(cleared?.specificPresentation, undefined);
+  t.same(cleared?.forwarding, { ...defaultFeatures('x').forwarding, ringTime: 10 }, 'forwarding is replaced whole');
+  t.same(cleared?.blockedCallers, ['09011112222']);
+});
+
+t.test('invalid features, groups and routes change nothing', async (t) => {
+  t.same(await refused(t, { features: { '0399999999': { anonymousRejection: true } } }),
+    ['features.0399999999: number 0399999999 is not provisioned (no line has it)']);
+  t.same(await refused(t, { features: { '0312340101': { anonymousRejection: true, outgoingRestriction: true }, '0312345677': { outgoingRestriction: true } } }),
+    ['features.0312345677.outgoingRestriction: only for basic numbers'], 'kind read from Redis; nothing of the valid entry applied');
+  t.equal((await features.get('0312340101'))?.anonymousRejection, false);
+
+  const site1 = (over: Obj) => ({ voiceGroups: [{ id: 'VG0001', name: 'Example Co.', sites: [{ id: '1000001', name: 'Head office', ...over }] }] });
+  t.same(await refused(t, site1({ huntGroups: [{ id: 'h2', pilot: '0612345678', members: ['0312345677', '0399999999'] }] })), [
+    'voiceGroups[0].sites[0].huntGroups[0].pilot: number 0612345678 is not a number of site 1000001',
+    'voiceGroups[0].sites[0].huntGroups[0].members[0]: number 0312345677 is not the basic number of a line (hunt groups hold basic numbers)',
+    'voiceGroups[0].sites[0].huntGroups[0].members[1]: number 0399999999 is not provisioned (no line has it)',
+  ]);
+  t.same(await refused(t, site1({ huntGroups: [{ id: 'h2', pilot: '0312340102', members: ['0312345678'] }] })),
+    ['voiceGroups[0].sites[0].huntGroups[0].pilot: number 0312340102 is already in hunt group reception']);
+  t.same(await refused(t, site1({ bulkGroups: [{ id: 'b2', name: 'x', members: ['0312345677'] }] })),
+    ['voiceGroups[0].sites[0].bulkGroups[0].members[0]: number 0312345677 is already in bulk group hq-closed']);
+  t.same(await refused(t, { routing: { peers: [{ name: 'p', addresses: ['127.0.0.2'] }] } }),
+    ['routing.peers[0].addresses[0]: address 127.0.0.2 already authenticates line gw-osaka']);
+  t.same(await refused(t, oneLine({ sipId: 'gw-x', auth: 'ip', allowedAddresses: ['127.0.0.3'], channels: 1, basicNumber: '0312340009' })),
+    ['voiceGroups[0].sites[0].lines[0].allowedAddresses[0]: address 127.0.0.3 is the address of interconnect peer carrier-a']);
+  // One invalid field among many valid changes of every kind.
+  const bad = structuredClone(example) as Obj & { features: Record<string, Obj>; routing: { outboundRoutes: Obj[] } };
+  bad.routing.outboundRoutes.push({ name: 'new', prefix: '090', target: '127.0.0.1:5073' });
+  bad.features['0312345678'] = { anonymousRejection: true };
+  bad.features['0312340101'] = { forwarding: { ringTime: 31 } };
+  t.same(await refused(t, bad), ['features.0312340101.forwarding.ringTime: must be between 5 and 30']);
+});
+
+t.test('hunt groups: members leave, and move between groups in one file', async (t) => {
+  const site1 = (huntGroups: Obj[], lines: Obj[] = []) =>
+    ({ voiceGroups: [{ id: 'VG0001', name: 'Example Co.', sites: [{ id: '1000001', name: 'Head office', lines, huntGroups }] }] });
+  let r = await applyProvisioning(redis, config, site1([{ id: 'reception', pilot: '0312340101', members: ['0312345678'], mode: 'round-robin' }]));
+  t.same(r.huntGroups, { created: 0, updated: 1, unchanged: 0 });
+  t.equal(await redis.exists(keys.huntGroupOf('0312340102')), 0, 'the dropped member is no longer indexed');
+  t.equal((await features.huntGroupOf('0312345678'))?.id, 'reception');
+
+  // Both numbers of reception move to a new group; reception takes a new line's number.
+  r = await applyProvisioning(redis, config, site1([
+    { id: 'reception', pilot: '0312340101', members: ['0312340103'], mode: 'round-robin' },
+    { id: 'back-office', pilot: '0312340102', members: ['0312345678'], presentation: 'own' },
+  ], [{ sipId: 'phone-103', password: 'phone-103-secret', auth: 'digest', channels: 1, basicNumber: '0312340103' }]));
+  t.same(r.huntGroups, { created: 1, updated: 1, unchanged: 0 });
+  t.equal((await features.huntGroupOf('0312345678'))?.id, 'back-office', 'moved: removals are queued before writes');
+  t.same(await features.huntGroupOf('0312340102'), { id: 'back-office', siteId: '1000001', pilot: '0312340102', members: ['0312345678'], mode: 'sequential', presentation: 'own' });
+  t.equal((await features.huntGroupOf('0312340103'))?.id, 'reception');
+  t.same((await redis.smembers(keys.siteHuntGroups('1000001'))).sort(), ['back-office', 'reception']);
+});
+
+t.test('routing sections replace the stored ones whole', async (t) => {
+  let r = await applyProvisioning(redis, config, { routing: {
+    peers: [{ name: 'carrier-b', addresses: ['127.0.0.4', '127.0.0.3'] }],
+    outboundRoutes: [{ name: 'mobile', prefix: '090', target: '127.0.0.1:5073', transport: 'tcp' }, { name: 'carrier-a-out', prefix: '0', target: '127.0.0.1:5070' }],
+  } });
+  t.same(r.peers, { created: 1, updated: 0, unchanged: 0, removed: 1 });
+  t.same(r.outboundRoutes, { created: 1, updated: 0, unchanged: 1, removed: 0 });
+  t.same(r.emergencyRoute, noneRemoved, 'a section left out is kept');
+  t.same(await routes.peerByAddress('127.0.0.3'), { name: 'carrier-b', addresses: ['127.0.0.4', '127.0.0.3'] }, 'the address moved to the new peer');
+  t.same(Object.keys(await redis.hgetall(keys.peers)), ['carrier-b']);
+  t.equal((await routes.outboundRoutes()).length, 2);
+  t.equal((await routes.emergencyRoute())?.name, 'emergency');
+
+  r = await applyProvisioning(redis, config, { routing: { peers: [{ name: 'carrier-b', addresses: ['127.0.0.4'] }], outboundRoutes: [], emergencyRoute: null } });
+  t.same(r.peers, { created: 0, updated: 1, unchanged: 0, removed: 0 });
+  t.same(r.outboundRoutes, { ...noneRemoved, removed: 2 });
+  t.same(r.emergencyRoute, { ...noneRemoved, removed: 1 });
+  t.equal(await routes.peerByAddress('127.0.0.3'), null, 'a dropped address trusts no one');
+  t.same(await routes.outboundRoutes(), []);
+  t.equal(await routes.emergencyRoute(), null);
+
+  // Now the address is free, a line may take it.
+  r = await applyProvisioning(redis, config, oneLine({ sipId: 'gw-x', auth: 'ip', allowedAddresses: ['127.0.0.3'], channels: 1, basicNumber: '0312340009' }));
+  t.same(r.lines, { created: 1, updated: 0, unchanged: 0 });
 });

@@ -1,0 +1,131 @@
+import type { Redis } from 'ioredis';
+import { keys } from '../store/keys.js';
+import { defaultFeatures, type BulkGroup, type HuntGroup, type NumberFeatures } from './settings.js';
+
+/**
+ * Call-feature settings in Redis, read on every call by every node.
+ *
+ * `feat:{number}` is a hash of feature name -> JSON value, one field per
+ * top-level field of NumberFeatures. A field that is not stored takes its
+ * value from defaultFeatures(), so a number with no settings has no hash and
+ * one writer can change one feature without rewriting the others.
+ */
+
+/** The stored fields of `feat:{number}` (every NumberFeatures field but `number`). */
+export const FEATURE_FIELDS = [
+  'blockedCallers', 'blockAnnouncementUri', 'anonymousRejection', 'internationalBar',
+  'outgoingRestriction', 'presentation', 'specificPresentation', 'forwarding',
+] as const;
+export type FeatureField = (typeof FEATURE_FIELDS)[number];
+
+/** The hash value of one feature field. */
+export function encodeFeature(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** NumberFeatures from a `feat:` hash, defaults for fields not set (or unreadable). */
+export function featuresFromHash(number: string, hash: Record<string, string>): NumberFeatures {
+  const f = defaultFeatures(number) as unknown as Record<string, unknown>;
+  for (const field of FEATURE_FIELDS) {
+    const raw = hash[field];
+    if (raw === undefined) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      continue; // written by hand or by an older version: the default is safer than a guess
+    }
+    if (value === null) continue;
+    if (field === 'forwarding' && typeof value === 'object') {
+      // Forwarding is stored whole; fill sub-fields an older writer did not know.
+      value = { ...(f.forwarding as object), ...(value as object) };
+    }
+    f[field] = value;
+  }
+  return f as unknown as NumberFeatures;
+}
+
+/** `YYYY-MM` of `date` in `timeZone`, and of the month before. */
+export function serviceMonths(date: Date, timeZone: string): { thisMonth: string; lastMonth: string } {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric' }).formatToParts(date);
+  const year = Number(parts.find((p) => p.type === 'year')?.value);
+  const month = Number(parts.find((p) => p.type === 'month')?.value);
+  const fmt = (y: number, m: number) => `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}`;
+  return { thisMonth: fmt(year, month), lastMonth: month === 1 ? fmt(year - 1, 12) : fmt(year, month - 1) };
+}
+
+/** Counters outlive their month long enough to be read as "last month" for the whole next month. */
+export const NUISANCE_TTL_SECONDS = 70 * 24 * 3600;
+
+export class FeatureStore {
+  constructor(private readonly redis: Redis) {}
+
+  /** Settings of one of our numbers; null when the number is not ours (no `num:` key). One round trip. */
+  async get(number: string): Promise<NumberFeatures | null> {
+    const replies = await this.redis.pipeline()
+      .exists(keys.number(number))
+      .hgetall(keys.features(number))
+      .exec();
+    const [exists, feat] = unwrap(replies);
+    if (exists !== 1) return null;
+    return featuresFromHash(number, feat as Record<string, string>);
+  }
+
+  /** The hunt group the number is the pilot or a member of. */
+  async huntGroupOf(number: string): Promise<HuntGroup | null> {
+    const id = await this.redis.get(keys.huntGroupOf(number));
+    if (id === null) return null;
+    return parseJson<HuntGroup>(await this.redis.get(keys.huntGroup(id)));
+  }
+
+  /** The bulk-forwarding group the number is a member of. */
+  async bulkGroupOf(number: string): Promise<BulkGroup | null> {
+    const id = await this.redis.get(keys.bulkGroupOf(number));
+    if (id === null) return null;
+    return parseJson<BulkGroup>(await this.redis.get(keys.bulkGroup(id)));
+  }
+
+  /**
+   * Round robin (spec §4.5), shared by all nodes: the index into the ordered
+   * list [pilot, ...members] (0 = pilot, size = members.length + 1) at which
+   * this call starts its search. Each call advances the shared pointer by
+   * one, so call n starts at (n - 1) mod size: the position after the one
+   * first tried on the previous call. One INCR, atomic across nodes; when the
+   * group's size changes the same counter is simply taken modulo the new size.
+   */
+  async nextRoundRobinStart(groupId: string, size: number): Promise<number> {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`hunt group size must be a positive integer, got ${size}`);
+    const n = await this.redis.incr(keys.huntRoundRobin(groupId));
+    return (n - 1) % size;
+  }
+
+  /** Count one nuisance-call rejection for the called number, in the current month of the service time zone. */
+  async countNuisanceRejection(number: string, now: Date, timeZone: string): Promise<void> {
+    const key = keys.nuisanceCount(number, serviceMonths(now, timeZone).thisMonth);
+    unwrap(await this.redis.multi().incr(key).expire(key, NUISANCE_TTL_SECONDS).exec());
+  }
+
+  /** Rejections counted this month and last month (service time zone). */
+  async nuisanceCounts(number: string, now: Date, timeZone: string): Promise<{ thisMonth: number; lastMonth: number }> {
+    const m = serviceMonths(now, timeZone);
+    const [a, b] = await this.redis.mget(keys.nuisanceCount(number, m.thisMonth), keys.nuisanceCount(number, m.lastMonth));
+    return { thisMonth: Number(a ?? 0), lastMonth: Number(b ?? 0) };
+  }
+}
+
+function parseJson<T>(s: string | null): T | null {
+  if (s === null) return null;
+  try {
+    return JSON.parse(s) as T;
+  } catch {
+    return null;
+  }
+}
+
+function unwrap(replies: Array<[Error | null, unknown]> | null): unknown[] {
+  if (!replies) throw new Error('Redis transaction aborted');
+  return replies.map(([err, v]) => {
+    if (err) throw err;
+    return v;
+  });
+}

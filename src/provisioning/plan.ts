@@ -1,0 +1,130 @@
+import { computeHa1 } from '../auth/digest.js';
+import { encodeFeature, type FeatureField } from '../features/feature-store.js';
+import type { BulkGroup, HuntGroup, OutboundRoute, Peer } from '../features/settings.js';
+import { normalizeNumber } from '../numbers/national.js';
+import type { LineRecord } from '../store/line-store.js';
+import { normaliseDestinations } from './schema-features.js';
+import type { ProvisioningFile } from './schema.js';
+import type { Hash } from './snapshot.js';
+
+/** What a provisioning file asks for, keyed as in Redis. Pure. */
+export interface Desired {
+  voiceGroups: Map<string, Hash>;
+  sites: Map<string, Hash>;
+  lines: Map<string, LineRecord>;
+  /** SIP-ID -> the file path of the line */
+  linePaths: Map<string, string>;
+  /** number -> num: hash fields */
+  numbers: Map<string, Hash>;
+  /** address -> SIP-ID */
+  addresses: Map<string, string>;
+  /** `num:{n}` / `ip:{a}` / `peer:{a}` -> the file path naming it, for error messages */
+  paths: Map<string, string>;
+  /** number -> feature field -> encoded value (null: clear the field) */
+  features: Map<string, { fields: Map<FeatureField, string | null>; outgoingRestriction: boolean; path: string }>;
+  huntGroups: Map<string, PlannedGroup<HuntGroup>>;
+  bulkGroups: Map<string, PlannedGroup<BulkGroup>>;
+  /** Only the routing sections the file gives (each replaces the stored one). */
+  routing: { peers?: Map<string, Peer>; outbound?: OutboundRoute[]; emergency?: OutboundRoute | null };
+}
+
+export interface PlannedGroup<G> {
+  group: G;
+  /** The stored JSON (fixed key order, so "unchanged" is a string compare). */
+  json: string;
+  siteId: string;
+  /** Every number of the group (hunt: pilot first) with its file path. */
+  numbers: Array<{ number: string; path: string }>;
+  path: string;
+}
+
+export function plan(file: ProvisioningFile, realm: string): Desired {
+  const d: Desired = {
+    voiceGroups: new Map(), sites: new Map(), lines: new Map(), linePaths: new Map(), numbers: new Map(), addresses: new Map(),
+    paths: new Map(), features: new Map(), huntGroups: new Map(), bulkGroups: new Map(), routing: {},
+  };
+  file.voiceGroups.forEach((vg, g) => {
+    d.voiceGroups.set(vg.id, { id: vg.id, name: vg.name });
+    vg.sites.forEach((site, s) => {
+      const sitePath = `voiceGroups[${g}].sites[${s}]`;
+      d.sites.set(site.id, { id: site.id, voiceGroupId: vg.id, name: site.name });
+      site.lines.forEach((l, i) => {
+        const path = `${sitePath}.lines[${i}]`;
+        const line: LineRecord = {
+          sipId: l.sipId, voiceGroupId: vg.id, siteId: site.id, channels: l.channels, auth: l.auth,
+          allowedAddresses: l.allowedAddresses ?? [], basicNumber: l.basicNumber, dialInNumbers: l.dialInNumbers,
+        };
+        if (l.auth === 'digest') {
+          line.realm = realm;
+          line.ha1Md5 = l.password !== undefined ? computeHa1('MD5', l.sipId, realm, l.password) : l.ha1Md5;
+          line.ha1Sha256 = l.password !== undefined ? computeHa1('SHA-256', l.sipId, realm, l.password) : l.ha1Sha256;
+        }
+        d.lines.set(l.sipId, line);
+        d.linePaths.set(l.sipId, path);
+        d.numbers.set(l.basicNumber, { number: l.basicNumber, sipId: l.sipId, kind: 'basic' });
+        d.paths.set(`num:${l.basicNumber}`, `${path}.basicNumber`);
+        l.dialInNumbers.forEach((n, k) => {
+          d.numbers.set(n, { number: n, sipId: l.sipId, kind: 'dial-in' });
+          d.paths.set(`num:${n}`, `${path}.dialInNumbers[${k}]`);
+        });
+        line.allowedAddresses.forEach((a, k) => {
+          d.addresses.set(a, l.sipId);
+          d.paths.set(`ip:${a}`, `${path}.allowedAddresses[${k}]`);
+        });
+      });
+      site.huntGroups.forEach((h, i) => {
+        const path = `${sitePath}.huntGroups[${i}]`;
+        const group: HuntGroup = { id: h.id, siteId: site.id, pilot: h.pilot, members: h.members, mode: h.mode, presentation: h.presentation };
+        d.huntGroups.set(h.id, {
+          group, json: JSON.stringify(group), siteId: site.id, path,
+          numbers: [{ number: h.pilot, path: `${path}.pilot` }, ...h.members.map((n, k) => ({ number: n, path: `${path}.members[${k}]` }))],
+        });
+      });
+      site.bulkGroups.forEach((b, i) => {
+        const path = `${sitePath}.bulkGroups[${i}]`;
+        const group: BulkGroup = { id: b.id, siteId: site.id, name: b.name, state: b.state, members: b.members };
+        d.bulkGroups.set(b.id, {
+          group, json: JSON.stringify(group), siteId: site.id, path,
+          numbers: b.members.map((n, k) => ({ number: n, path: `${path}.members[${k}]` })),
+        });
+      });
+    });
+  });
+
+  for (const [key, f] of Object.entries(file.features)) {
+    const number = normalizeNumber(key)!; // validated
+    const fields = new Map<FeatureField, string | null>();
+    const put = (name: FeatureField, v: unknown) => {
+      if (v !== undefined) fields.set(name, v === null ? null : encodeFeature(v));
+    };
+    put('blockedCallers', f.blockedCallers);
+    put('blockAnnouncementUri', f.blockAnnouncementUri);
+    put('anonymousRejection', f.anonymousRejection);
+    put('internationalBar', f.internationalBar);
+    put('outgoingRestriction', f.outgoingRestriction);
+    put('presentation', f.presentation);
+    put('specificPresentation', f.specificPresentation === undefined || f.specificPresentation === null
+      ? f.specificPresentation : { number: f.specificPresentation.number, enabled: f.specificPresentation.enabled });
+    if (f.forwarding) {
+      const w = f.forwarding;
+      put('forwarding', {
+        enabled: w.enabled, unconditional: w.unconditional, busy: w.busy, noAnswer: w.noAnswer, unreachable: w.unreachable,
+        ringTime: w.ringTime, active: w.active, destinations: normaliseDestinations(w.destinations, number),
+        schedule: w.schedule.map((e) => ({ days: [...e.days].sort((a, b) => a - b), from: e.from, to: e.to, pattern: e.pattern })),
+      });
+    }
+    d.features.set(number, { fields, outgoingRestriction: f.outgoingRestriction === true, path: `features.${key}` });
+  }
+
+  const r = file.routing;
+  if (r?.peers) d.routing.peers = new Map(r.peers.map((p, i) => {
+    p.addresses.forEach((a, k) => d.paths.set(`peer:${a}`, `routing.peers[${i}].addresses[${k}]`));
+    return [p.name, { name: p.name, addresses: p.addresses }];
+  }));
+  if (r?.outboundRoutes) d.routing.outbound = r.outboundRoutes.map((o) => ({ name: o.name, prefix: o.prefix, target: o.target, transport: o.transport }));
+  if (r?.emergencyRoute !== undefined) {
+    const e = r.emergencyRoute;
+    d.routing.emergency = e === null ? null : { name: e.name, prefix: '', target: e.target, transport: e.transport };
+  }
+  return d;
+}

@@ -1,0 +1,47 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { hostSchema } from '../config/schema.js';
+import { ipAddress, quotedString } from './schema-common.js';
+
+/**
+ * `routing:` interconnect peers and routes (spec §1, §5). Each of `peers`,
+ * `outboundRoutes` and `emergencyRoute` that the file gives replaces the
+ * stored one whole (a routing table is edited as a table); one left out keeps
+ * what is stored. `emergencyRoute: null` removes it.
+ */
+
+const name = z.string({ error: 'must be 1-64 characters of A-Z a-z 0-9 . _ -' })
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1-64 characters of A-Z a-z 0-9 . _ -' });
+
+/** host[:port] with host a domain name, an IPv4 address or a bracketed IPv6 address. */
+const target = z.string({ error: 'must be host[:port]' }).superRefine((s, ctx) => {
+  const m = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(s);
+  const host = m?.[1];
+  const port = m?.[2];
+  const hostOk = host !== undefined && (host.startsWith('[') ? isIP(host.slice(1, -1)) === 6 : hostSchema.safeParse(host).success);
+  const portOk = port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+  if (!hostOk || !portOk) ctx.addIssue({ code: 'custom', message: 'must be host[:port] (a domain name, IPv4 or [IPv6] address; port 1-65535)' });
+});
+
+const transport = z.enum(['udp', 'tcp'], { error: 'must be udp or tcp' }).default('udp');
+
+export const peerSchema = z.strictObject({
+  name,
+  addresses: z.array(ipAddress).min(1, { error: 'at least one address' }),
+});
+
+export const outboundRouteSchema = z.strictObject({
+  name,
+  /** Digits the destination starts with; "" matches every destination. */
+  prefix: quotedString('digits').regex(/^\d{0,32}$/, { error: 'must be up to 32 digits ("" matches everything)' }),
+  target,
+  transport,
+});
+
+export const emergencyRouteSchema = z.strictObject({ name, target, transport });
+
+export const routingSchema = z.strictObject({
+  peers: z.array(peerSchema).optional(),
+  outboundRoutes: z.array(outboundRouteSchema).optional(),
+  emergencyRoute: emergencyRouteSchema.nullable().optional(),
+});

@@ -1,0 +1,70 @@
+import type { Redis } from 'ioredis';
+import type { OutboundRoute, Peer } from '../features/settings.js';
+import { keys } from '../store/keys.js';
+import { canonicalIp } from '../store/line-store.js';
+
+/**
+ * Interconnect peers and routes, as provisioned (the `routes` hash and
+ * `peeraddr:{address}`). Read from Redis on every call by default, so a
+ * change takes effect on the next call on every node; with `cacheMs` (at
+ * most 1000) the route tables are kept that long per node.
+ * Peer look-ups are one GET and never cached.
+ */
+export interface RouteStoreOptions {
+  /** How long the route tables may be reused, ms; 0 (the default) reads them on every call. */
+  cacheMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+const MAX_CACHE_MS = 1000;
+
+/** Fields of the `routes` hash. */
+export const ROUTE_FIELDS = { outbound: 'outbound', emergency: 'emergency' } as const;
+
+export class RouteStore {
+  private readonly cacheMs: number;
+  private readonly now: () => number;
+  private cached: { at: number; outbound: OutboundRoute[]; emergency: OutboundRoute | null } | null = null;
+
+  constructor(private readonly redis: Redis, options: RouteStoreOptions = {}) {
+    this.cacheMs = Math.min(Math.max(options.cacheMs ?? 0, 0), MAX_CACHE_MS);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Every outbound route (the router picks the longest matching prefix). */
+  async outboundRoutes(): Promise<OutboundRoute[]> {
+    return (await this.tables()).outbound;
+  }
+
+  /** Where emergency calls (110, 118, 119) go; null when none is provisioned. */
+  async emergencyRoute(): Promise<OutboundRoute | null> {
+    return (await this.tables()).emergency;
+  }
+
+  /** The interconnect peer trusted at this source address (any textual form of it). */
+  async peerByAddress(address: string): Promise<Peer | null> {
+    const ip = canonicalIp(address);
+    if (ip === null) return null;
+    return parseJson<Peer>(await this.redis.get(keys.peerAddress(ip)));
+  }
+
+  private async tables(): Promise<{ outbound: OutboundRoute[]; emergency: OutboundRoute | null }> {
+    const now = this.now();
+    if (this.cached && now - this.cached.at < this.cacheMs) return this.cached;
+    const [outbound, emergency] = await this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency);
+    const parsed = parseJson<OutboundRoute[]>(outbound ?? null);
+    const tables = { at: now, outbound: Array.isArray(parsed) ? parsed : [], emergency: parseJson<OutboundRoute>(emergency ?? null) };
+    if (this.cacheMs > 0) this.cached = tables;
+    return tables;
+  }
+}
+
+function parseJson<T>(s: string | null): T | null {
+  if (s === null) return null;
+  try {
+    return JSON.parse(s) as T;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,167 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import t from 'tap';
+import { loadConfig, repoRoot } from '../../src/config/load.js';
+import { FeatureStore, NUISANCE_TTL_SECONDS, serviceMonths } from '../../src/features/feature-store.js';
+import { defaultFeatures } from '../../src/features/settings.js';
+import { createLogger } from '../../src/log.js';
+import { applyProvisioning, loadProvisioningFile } from '../../src/provisioning/apply.js';
+import { ChannelStore } from '../../src/routing/channel-store.js';
+import { ROUTE_FIELDS, RouteStore } from '../../src/routing/route-store.js';
+import { keys } from '../../src/store/keys.js';
+import { createRedis, waitForRedis } from '../../src/store/redis.js';
+import { startTestRedis } from '../helpers/redis-server.js';
+
+const server = await startTestRedis();
+t.teardown(() => server.stop());
+const config = loadConfig({ env: { REDIS_URL: server.url } });
+const log = createLogger('silent');
+// Two connections stand for two server nodes.
+const a = createRedis(server.url, config.redis.keyPrefix, log);
+const b = createRedis(server.url, config.redis.keyPrefix, log);
+t.teardown(() => {
+  a.disconnect();
+  b.disconnect();
+});
+await Promise.all([waitForRedis(a), waitForRedis(b)]);
+await applyProvisioning(a, config, loadProvisioningFile(join(repoRoot(), 'config/example-provisioning.yaml')));
+
+const TZ = 'Asia/Tokyo';
+
+t.test('FeatureStore.get: null when not ours, defaults for unset fields, stored values', async (t) => {
+  const features = new FeatureStore(a);
+  t.equal(await features.get('0399999999'), null, 'no num: key');
+  t.same(await features.get('0312345678'), defaultFeatures('0312345678'));
+
+  await a.hset(keys.features('0312345678'), { anonymousRejection: 'true', presentation: '"withhold"', internationalBar: '{broken' });
+  const f = await features.get('0312345678');
+  t.equal(f?.anonymousRejection, true);
+  t.equal(f?.presentation, 'withhold');
+  t.equal(f?.internationalBar, false, 'an unreadable field falls back to its default');
+
+  await a.hset(keys.features('0312345678'), 'forwarding', JSON.stringify({ enabled: true, unconditional: true, destinations: ['0312340101'] }));
+  const fw = (await features.get('0312345678'))?.forwarding;
+  t.same(fw, { ...defaultFeatures('x').forwarding, enabled: true, unconditional: true, destinations: ['0312340101'] }, 'missing sub-fields defaulted');
+  await a.del(keys.features('0312345678'));
+
+  const before = Number(/total_commands_processed:(\d+)/.exec(await b.info('stats'))![1]);
+  await features.get('0312345679');
+  const after = Number(/total_commands_processed:(\d+)/.exec(await b.info('stats'))![1]);
+  t.equal(after - before, 3, 'two commands (pipelined) plus the INFO itself');
+});
+
+t.test('round robin advances and is shared by every node', async (t) => {
+  const one = new FeatureStore(a);
+  const two = new FeatureStore(b);
+  const seq = [];
+  for (let i = 0; i < 6; i++) seq.push(await (i % 2 === 0 ? one : two).nextRoundRobinStart('rr-test', 3));
+  t.same(seq, [0, 1, 2, 0, 1, 2], 'each call starts one further, whichever node takes it');
+
+  // Concurrent calls on both nodes: every start index taken equally often.
+  const starts = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? one : two).nextRoundRobinStart('rr-par', 4)));
+  const tally = [0, 0, 0, 0];
+  for (const s of starts) tally[s]!++;
+  t.same(tally, [10, 10, 10, 10]);
+
+  t.equal(await one.nextRoundRobinStart('rr-test', 2), 0, 'a group that shrank keeps counting modulo its new size');
+  await t.rejects(one.nextRoundRobinStart('rr-test', 0), RangeError);
+});
+
+t.test('hunt and bulk groups of a number', async (t) => {
+  const features = new FeatureStore(b);
+  t.equal((await features.huntGroupOf('0312340102'))?.pilot, '0312340101');
+  t.equal(await features.huntGroupOf('0612345678'), null);
+  t.equal((await features.bulkGroupOf('0312345679'))?.state, 'stopped');
+  t.equal(await features.bulkGroupOf('0312340101'), null);
+});
+
+t.test('nuisance counters per month of the service time zone', async (t) => {
+  const features = new FeatureStore(a);
+  const n = '0312340101';
+  const lateJanUtc = new Date('2026-01-31T14:30:00Z'); // 23:30 JST, January
+  const febJst = new Date('2026-01-31T15:30:00Z'); // 00:30 JST on 1 February
+  t.same(serviceMonths(febJst, TZ), { thisMonth: '2026-02', lastMonth: '2026-01' });
+  t.same(serviceMonths(febJst, 'UTC'), { thisMonth: '2026-01', lastMonth: '2025-12' }, 'the year wraps');
+
+  await features.countNuisanceRejection(n, lateJanUtc, TZ);
+  await features.countNuisanceRejection(n, lateJanUtc, TZ);
+  for (let i = 0; i < 3; i++) await new FeatureStore(b).countNuisanceRejection(n, febJst, TZ);
+
+  t.same(await features.nuisanceCounts(n, new Date('2026-02-15T03:00:00Z'), TZ), { thisMonth: 3, lastMonth: 2 });
+  t.same(await features.nuisanceCounts(n, new Date('2026-03-01T00:00:00+09:00'), TZ), { thisMonth: 0, lastMonth: 3 });
+  t.same(await features.nuisanceCounts('0312345678', febJst, TZ), { thisMonth: 0, lastMonth: 0 });
+  const ttl = await a.ttl(keys.nuisanceCount(n, '2026-02'));
+  t.ok(ttl > NUISANCE_TTL_SECONDS - 10 && ttl <= NUISANCE_TTL_SECONDS, `counter expires after about 70 days (${ttl} s)`);
+});
+
+t.test('channels: the limit, release, and re-acquiring a held leg', async (t) => {
+  const chans = new ChannelStore(a);
+  t.equal(await chans.acquire('line-1', 'leg-a', 2, 60_000), true);
+  t.equal(await chans.acquire('line-1', 'leg-b', 2, 60_000), true);
+  t.equal(await chans.acquire('line-1', 'leg-c', 2, 60_000), false, 'busy: every channel in use');
+  t.equal(await chans.acquire('line-1', 'leg-a', 2, 60_000), true, 'a leg that holds a channel keeps it');
+  t.equal(await chans.inUse('line-1'), 2);
+  await chans.release('line-1', 'leg-a');
+  await chans.release('line-1', 'leg-a');
+  t.equal(await chans.inUse('line-1'), 1, 'releasing twice is harmless');
+  t.equal(await new ChannelStore(b).acquire('line-1', 'leg-c', 2, 60_000), true, 'the freed channel is usable from another node');
+  t.equal(await chans.inUse('line-2'), 0, 'lines are counted apart');
+  t.equal(await chans.acquire('line-3', 'leg', 0, 60_000), false, 'a line with no channels is always busy');
+  await t.rejects(chans.acquire('line-1', 'leg-d', 2, 0), RangeError);
+  await chans.release('line-1', 'leg-b');
+  await chans.release('line-1', 'leg-c');
+  t.equal(await a.exists(keys.channels('line-1')), 0, 'no key left behind');
+});
+
+t.test("channels: a dead node's entries expire by themselves; refresh keeps a live one", async (t) => {
+  const dead = new ChannelStore(b);
+  const live = new ChannelStore(a);
+  t.equal(await dead.acquire('line-x', 'dead-1', 2, 400), true);
+  t.equal(await live.acquire('line-x', 'live-1', 2, 400), true);
+  t.equal(await live.acquire('line-x', 'live-2', 2, 60_000), false, 'full');
+  await sleep(200);
+  t.equal(await live.refresh('line-x', 'live-1', 600), true, 'refreshed within its TTL');
+  await sleep(350); // ~550 ms: dead-1 (400) is past its expiry, live-1 (~800) is not
+  t.equal(await live.inUse('line-x'), 1, 'only the refreshed entry counts');
+  t.equal(await live.acquire('line-x', 'live-2', 2, 60_000), true, "the dead node's channel is free again");
+  t.equal(await dead.refresh('line-x', 'dead-1', 300), false, 'an expired leg has lost its channel');
+  t.equal(await live.acquire('line-x', 'dead-1', 2, 300), false, 'and is not re-added past the limit');
+
+  t.equal(await dead.acquire('line-y', 'only', 1, 200), true);
+  const pttl = await a.pttl(keys.channels('line-y'));
+  t.ok(pttl > 0 && pttl <= 200, `the key expires with its last entry (${pttl} ms)`);
+  await sleep(300);
+  t.equal(await a.exists(keys.channels('line-y')), 0, 'nothing leaks');
+});
+
+t.test('channels: concurrent acquires on two nodes never exceed the limit', async (t) => {
+  const nodes = [new ChannelStore(a), new ChannelStore(b)];
+  const results = await Promise.all(Array.from({ length: 50 }, (_, i) => nodes[i % 2]!.acquire('line-busy', `leg-${i}`, 7, 60_000)));
+  t.equal(results.filter(Boolean).length, 7);
+  t.equal(await nodes[0]!.inUse('line-busy'), 7);
+  t.equal(await a.zcard(keys.channels('line-busy')), 7);
+});
+
+t.test('RouteStore: reads every call by default, or caches for at most 1 s', async (t) => {
+  const routes = new RouteStore(a);
+  t.same(await routes.outboundRoutes(), [{ name: 'carrier-a-out', prefix: '0', target: '127.0.0.1:5070', transport: 'udp' }]);
+  t.equal((await routes.emergencyRoute())?.target, '127.0.0.1:5071');
+  t.equal((await routes.peerByAddress('::ffff:127.0.0.3'))?.name, 'carrier-a', 'any textual form of the address');
+  t.equal(await routes.peerByAddress('not an address'), null);
+
+  let now = 0;
+  const cached = new RouteStore(b, { cacheMs: 5000, now: () => now });
+  t.equal((await cached.outboundRoutes()).length, 1);
+  const two = JSON.stringify([{ name: 'x', prefix: '', target: '127.0.0.1:5074', transport: 'udp' }, { name: 'y', prefix: '090', target: '127.0.0.1:5075', transport: 'tcp' }]);
+  await a.hset(keys.routes, ROUTE_FIELDS.outbound, two);
+  t.equal((await routes.outboundRoutes()).length, 2, 'uncached: the next call sees the change');
+  now = 999;
+  t.equal((await cached.outboundRoutes()).length, 1, 'cached within the second');
+  now = 1000;
+  t.equal((await cached.outboundRoutes()).length, 2, 'the cache never outlives 1 s (cacheMs is capped)');
+
+  await a.hdel(keys.routes, ROUTE_FIELDS.emergency);
+  t.equal(await routes.emergencyRoute(), null);
+  await a.hset(keys.routes, ROUTE_FIELDS.outbound, 'not json');
+  t.same(await routes.outboundRoutes(), [], 'an unreadable table is no routes');
+});
