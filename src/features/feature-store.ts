@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { parseStoredJson } from '../store/json.js';
 import { keys } from '../store/keys.js';
 import { defaultFeatures, type BulkGroup, type HuntGroup, type NumberFeatures } from './settings.js';
 
@@ -75,14 +76,14 @@ export class FeatureStore {
   async huntGroupOf(number: string): Promise<HuntGroup | null> {
     const id = await this.redis.get(keys.huntGroupOf(number));
     if (id === null) return null;
-    return parseJson<HuntGroup>(await this.redis.get(keys.huntGroup(id)));
+    return parseStoredJson<HuntGroup>(await this.redis.get(keys.huntGroup(id)));
   }
 
   /** The bulk-forwarding group the number is a member of. */
   async bulkGroupOf(number: string): Promise<BulkGroup | null> {
     const id = await this.redis.get(keys.bulkGroupOf(number));
     if (id === null) return null;
-    return parseJson<BulkGroup>(await this.redis.get(keys.bulkGroup(id)));
+    return parseStoredJson<BulkGroup>(await this.redis.get(keys.bulkGroup(id)));
   }
 
   /**
@@ -113,14 +114,6 @@ export class FeatureStore {
   }
 }
 
-function parseJson<T>(s: string | null): T | null {
-  if (s === null) return null;
-  try {
-    return JSON.parse(s) as T;
-  } catch {
-    return null;
-  }
-}
 
 function unwrap(replies: Array<[Error | null, unknown]> | null): unknown[] {
   if (!replies) throw new Error('Redis transaction aborted');

@@ -230,9 +230,9 @@ export class CallRouter {
     return this.route(incoming, next, presentation);
   }
 
-  /** Hunt group: members in order, skipping busy and unreachable ones; all busy is 486. */
+  /** Hunt group: members in order, skipping busy and unreachable ones; 486 only when every member is busy. */
   private async hunt(incoming: IncomingRequest, call: CallContext, members: string[], presentation: Presentation): Promise<RouteEnd> {
-    let anyBusy = false;
+    let busy = 0;
     let lastRelay: RelayOutcome | undefined;
     for (const member of members) {
       const line = await lineOfNumber(this.deps.redis, this.deps.lines, member);
@@ -240,11 +240,10 @@ export class CallRouter {
       const offer = await this.offerToLine(incoming, { ...call, calledNumber: member }, line, presentation);
       if ('end' in offer) return offer.end;
       this.decision(call, 'hunt-group', 'skip', offer.failure, member);
-      if (offer.failure === 'busy') anyBusy = true;
+      if (offer.failure === 'busy') busy++;
       if (offer.relay) lastRelay = offer.relay;
     }
-    const allBusy = anyBusy && members.length > 0;
-    return allBusy
+    return busy > 0 && busy === members.length
       ? { kind: 'reject', status: 486, reason: 'Busy Here' }
       : { kind: 'reject', status: 480, reason: 'Temporarily Unavailable', ...(lastRelay ? { relay: lastRelay } : {}) };
   }

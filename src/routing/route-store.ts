@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { OutboundRoute, Peer } from '../features/settings.js';
+import { parseStoredJson } from '../store/json.js';
 import { keys } from '../store/keys.js';
 import { canonicalIp } from '../store/line-store.js';
 
@@ -46,25 +47,17 @@ export class RouteStore {
   async peerByAddress(address: string): Promise<Peer | null> {
     const ip = canonicalIp(address);
     if (ip === null) return null;
-    return parseJson<Peer>(await this.redis.get(keys.peerAddress(ip)));
+    return parseStoredJson<Peer>(await this.redis.get(keys.peerAddress(ip)));
   }
 
   private async tables(): Promise<{ outbound: OutboundRoute[]; emergency: OutboundRoute | null }> {
     const now = this.now();
     if (this.cached && now - this.cached.at < this.cacheMs) return this.cached;
     const [outbound, emergency] = await this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency);
-    const parsed = parseJson<OutboundRoute[]>(outbound ?? null);
-    const tables = { at: now, outbound: Array.isArray(parsed) ? parsed : [], emergency: parseJson<OutboundRoute>(emergency ?? null) };
+    const parsed = parseStoredJson<OutboundRoute[]>(outbound ?? null);
+    const tables = { at: now, outbound: Array.isArray(parsed) ? parsed : [], emergency: parseStoredJson<OutboundRoute>(emergency ?? null) };
     if (this.cacheMs > 0) this.cached = tables;
     return tables;
   }
 }
 
-function parseJson<T>(s: string | null): T | null {
-  if (s === null) return null;
-  try {
-    return JSON.parse(s) as T;
-  } catch {
-    return null;
-  }
-}

@@ -33,6 +33,12 @@ export interface SippOptions {
   injection?: string[][];
   /** -key NAME VALUE: `[NAME]` in the scenario. */
   keys?: Record<string, string>;
+  /** -i: local address to bind (default 127.0.0.1; any loopback address). */
+  localIp?: string;
+  /** -p: local port (default: a free one), e.g. the port a trunk registered from. */
+  localPort?: number;
+  /** Kill SIPp (SIGKILL) when aborted, e.g. a UAS that is no longer expected to get a call. */
+  signal?: AbortSignal;
   extraArgs?: string[];
 }
 
@@ -62,8 +68,8 @@ export async function runSipp(options: SippOptions): Promise<SippResult> {
     `${options.target.host ?? '127.0.0.1'}:${options.target.port}`,
     '-sf', scenario,
     '-t', options.transport === 'tcp' ? 't1' : 'u1',
-    '-i', '127.0.0.1',
-    '-p', String(await freePort()),
+    '-i', options.localIp ?? '127.0.0.1',
+    '-p', String(options.localPort ?? await freePort(options.localIp)),
     '-m', String(options.calls ?? 1),
     '-timeout', `${timeoutSec}s`, '-timeout_error',
     '-recv_timeout', String(options.recvTimeoutMs ?? 3000),
@@ -92,6 +98,7 @@ export async function runSipp(options: SippOptions): Promise<SippResult> {
     child.stderr.setEncoding('latin1').on('data', (c: string) => { err += c; });
     const kill = () => child.kill('SIGKILL');
     process.once('exit', kill);
+    options.signal?.addEventListener('abort', kill, { once: true });
     const timer = setTimeout(kill, (timeoutSec + 5) * 1000);
     child.once('error', (e) => {
       clearTimeout(timer);
@@ -101,6 +108,7 @@ export async function runSipp(options: SippOptions): Promise<SippResult> {
     child.once('close', (exitCode) => {
       clearTimeout(timer);
       process.off('exit', kill);
+      options.signal?.removeEventListener('abort', kill);
       resolve({ code: exitCode, stdout: out, stderr: err });
     });
   });

@@ -1,0 +1,219 @@
+import dgram from 'node:dgram';
+import t from 'tap';
+import type { Redis } from 'ioredis';
+import { FeatureStore } from '../../src/features/feature-store.js';
+import { createLogger } from '../../src/log.js';
+import { createRedis } from '../../src/store/redis.js';
+import { freePort } from './free-port.js';
+import { startTestRedis, type TestRedis } from './redis-server.js';
+import { provision, ServerProcess, writeServerConfig, type ServerConfig } from './server-process.js';
+import { describeSipp, receivedMessages, runSipp, type SippOptions, type SippResult } from './sipp.js';
+
+/**
+ * Call-routing integration tests: a real redis-server, one or more real
+ * softswitch nodes on it, and SIPp playing customer trunks (callers and
+ * callees) and carrier peers. A callee trunk registers from a fixed port
+ * (register-auth.xml) and then answers from that same port with a UAS
+ * scenario, because SIPp ties one scenario to one Call-ID.
+ */
+
+export const DOMAIN = 'test.example';
+/** SIPp runs that wait through a ring time need more than the default 3 s per receive. */
+const RECV_TIMEOUT_MS = 12_000;
+
+export interface Trunk {
+  sipId: string;
+  password: string;
+  /** Local port SIPp registers and answers from. */
+  port: number;
+}
+
+export interface CallStack {
+  redis: TestRedis;
+  configs: ServerConfig[];
+  nodes: ServerProcess[];
+  /** Reads counters the way the management side will (same keys, same prefix). */
+  features: FeatureStore;
+  provision(document: unknown): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const KEY_PREFIX = 'call:';
+
+/** A Redis, `nodes` softswitch nodes sharing it, the document provisioned; stopped by the test's teardown. */
+export async function startCallStack(document: unknown, nodes = 1): Promise<CallStack> {
+  const redis = await startTestRedis();
+  const started: ServerProcess[] = [];
+  let client: Redis | undefined;
+  const stop = async () => {
+    await Promise.all(started.map((s) => s.stop()));
+    client?.disconnect();
+    await redis.stop();
+  };
+  t.teardown(stop);
+  const configs: ServerConfig[] = [];
+  for (let i = 0; i < nodes; i++) {
+    configs.push(await writeServerConfig({
+      redisUrl: redis.url, nodeId: `node-${String.fromCharCode(97 + i)}`, keyPrefix: KEY_PREFIX, domain: DOMAIN,
+      algorithms: ['MD5', 'SHA-256'],
+    }));
+  }
+  await provision(configs[0]!, document);
+  for (const config of configs) started.push(await ServerProcess.start(config));
+  client = createRedis(redis.url, KEY_PREFIX, createLogger('silent'));
+  return {
+    redis, configs, nodes: started, features: new FeatureStore(client),
+    async provision(doc) {
+      await provision(configs[0]!, doc);
+    },
+    stop,
+  };
+}
+
+/** A digest trunk with its own SIPp port. */
+export async function trunk(sipId: string, password: string): Promise<Trunk> {
+  return { sipId, password, port: await freePort() };
+}
+
+/** Register the trunk's SIPp port as its contact (through `node`). */
+export async function registerTrunk(node: ServerProcess, line: Trunk): Promise<void> {
+  const result = await runSipp({
+    scenario: 'register-auth.xml', target: { port: node.port }, localPort: line.port, injection: [[line.sipId, line.password, DOMAIN]],
+  });
+  if (result.code !== 0) throw new Error(`registering ${line.sipId} failed: ${JSON.stringify(describeSipp(result))}`);
+}
+
+export type CalleeScenario = 'call-callee.xml' | 'call-callee-busy.xml' | 'call-callee-480.xml' | 'call-callee-ring.xml' | 'call-callee-silent.xml';
+
+/** A SIPp UAS running in the background, ready (its port bound) when this resolves. */
+export interface Callee {
+  done: Promise<SippResult>;
+  finished(): boolean;
+  /** Kill it (a UAS that is not going to get its call). */
+  stop(): void;
+}
+
+/**
+ * Answer one call on the trunk's port (or on `at` for a carrier peer or an
+ * IP trunk) with a callee scenario.
+ */
+export async function answer(
+  node: ServerProcess, scenario: CalleeScenario,
+  at: { port: number; ip?: string }, keys: Record<string, string> = {}, timeoutSec = 20,
+): Promise<Callee> {
+  let finished = false;
+  const abort = new AbortController();
+  const options: SippOptions = {
+    signal: abort.signal,
+    scenario, target: { port: node.port }, localPort: at.port, calls: 1, timeoutSec, recvTimeoutMs: RECV_TIMEOUT_MS, keys,
+    ...(at.ip ? { localIp: at.ip } : {}),
+  };
+  const done = runSipp(options).finally(() => {
+    finished = true;
+  });
+  await waitUdpBound(at.ip ?? '127.0.0.1', at.port, () => finished);
+  if (finished) throw new Error(`callee SIPp exited before taking a call: ${JSON.stringify(describeSipp(await done))}`);
+  return { done, finished: () => finished, stop: () => abort.abort() };
+}
+
+export interface CallOptions {
+  /** Request-URI user part (may carry 184/186). */
+  called: string;
+  /** The From number (defaults to the line's basic number given as `from`). */
+  from: string;
+  /** Final status the caller must get, or the scenario fails. */
+  expect: number;
+  /** How long an answered call lasts before the BYE, ms. */
+  holdMs?: number;
+}
+
+/** A call from a digest trunk (407, then authenticated); resolves when SIPp exits. */
+export function callFrom(node: ServerProcess, line: Trunk, call: CallOptions): Promise<SippResult> {
+  return runSipp({
+    scenario: 'call-caller-expect.xml', target: { port: node.port }, timeoutSec: 25, recvTimeoutMs: RECV_TIMEOUT_MS,
+    injection: [[line.sipId, line.password, call.called, call.from, DOMAIN]],
+    keys: { expect: String(call.expect), hold: String(call.holdMs ?? 100) },
+  });
+}
+
+export interface TrustedCallOptions {
+  /** Source address the server trusts (a peer's or an IP trunk's). */
+  ip: string;
+  called: string;
+  /** From name-addr without tag. */
+  from: string;
+  privacy?: string;
+  /** One whole header line (PAI), or nothing. */
+  identity?: string;
+  expect: number;
+  holdMs?: number;
+}
+
+/** A call from a trusted address (no challenge). */
+export function callFromTrusted(node: ServerProcess, call: TrustedCallOptions): Promise<SippResult> {
+  return runSipp({
+    scenario: 'call-caller-trusted.xml', target: { port: node.port }, localIp: call.ip, timeoutSec: 25, recvTimeoutMs: RECV_TIMEOUT_MS,
+    keys: {
+      called: call.called, domain: DOMAIN, from: call.from, privacy: call.privacy ?? 'none',
+      identity: call.identity ?? 'X-Identity: none', expect: String(call.expect), hold: String(call.holdMs ?? 100),
+    },
+  });
+}
+
+/** A call that hangs up after `holdMs` of ringing. */
+export function callAndCancel(node: ServerProcess, line: Trunk, call: { called: string; from: string; holdMs: number }): Promise<SippResult> {
+  return runSipp({
+    scenario: 'call-caller-cancel.xml', target: { port: node.port }, timeoutSec: 25, recvTimeoutMs: RECV_TIMEOUT_MS,
+    injection: [[line.sipId, line.password, call.called, call.from, DOMAIN]],
+    keys: { hold: String(call.holdMs) },
+  });
+}
+
+/** The first received INVITE (the one offered to a callee). */
+export function receivedInvite(result: SippResult): string | undefined {
+  return receivedMessages(result).find((m) => m.startsWith('INVITE '));
+}
+
+/** A header's values in a message text (case-insensitive name; compact forms not handled: the server writes full names). */
+export function headerValues(message: string | undefined, name: string): string[] {
+  if (!message) return [];
+  const head = message.split('\r\n\r\n')[0]!;
+  const re = new RegExp(`^${name}\\s*:\\s*(.*)$`, 'gim');
+  return [...head.matchAll(re)].map((m) => m[1]!.trim());
+}
+
+/** The Request-URI of a request text. */
+export function requestUri(message: string | undefined): string | undefined {
+  return message ? /^\w+ (\S+) SIP\/2\.0/.exec(message)?.[1] : undefined;
+}
+
+/** Marks on every node, to look only at what a test case logged. */
+export function marks(nodes: ServerProcess[]): number[] {
+  return nodes.map((n) => n.mark());
+}
+
+/** The Call-ID SIPp used for its (single) call, from its message log. */
+export function sippCallId(result: SippResult): string | undefined {
+  return /^Call-ID:\s*(\S+)/im.exec(result.messages)?.[1];
+}
+
+/** Waits until something holds the UDP port (SIPp bound it), or `gaveUp()`; bounded. */
+async function waitUdpBound(address: string, port: number, gaveUp: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !gaveUp()) {
+    if (!(await udpFree(address, port))) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  if (!gaveUp()) throw new Error(`SIPp did not bind ${address}:${port} within ${timeoutMs} ms`);
+}
+
+function udpFree(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket('udp4');
+    socket.once('error', () => {
+      socket.close();
+      resolve(false);
+    });
+    socket.bind(port, address, () => socket.close(() => resolve(true)));
+  });
+}
