@@ -86,6 +86,10 @@ export class ProxyCore {
         if (state.cancelled || incoming.answered) break;
         lastTarget = target;
         const end = await this.tryTarget(incoming, target, options, state);
+        this.log.debug({
+          event: 'proxy.branch', callId: incoming.callId, target: target.label, end: end.kind,
+          ...('response' in end && end.response ? { status: end.response.status } : {}),
+        }, 'branch ended');
         if (end.kind === 'answered') return { kind: 'answered', response: end.response, target };
         if (end.kind !== 'silent') allSilent = false;
         if (end.kind === 'ring-timeout') ringTimeout = true;

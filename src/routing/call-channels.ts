@@ -57,12 +57,14 @@ export class CallChannels {
     return true;
   }
 
-  /** Gives back one line's channel of a call (a failed attempt on that line). */
-  async give(callId: string, sipId: string): Promise<void> {
+  /** Gives back the channel one leg of a call took on a line (a failed attempt on that line). */
+  async give(callId: string, sipId: string, role: 'in' | 'out'): Promise<void> {
     const call = this.calls.get(callId);
     if (!call) return;
-    const legs = call.legs.filter((l) => l.sipId === sipId);
-    call.legs = call.legs.filter((l) => l.sipId !== sipId);
+    const legId = `${callId}|${role}`;
+    const mine = (l: Leg): boolean => l.sipId === sipId && l.legId === legId;
+    const legs = call.legs.filter(mine);
+    call.legs = call.legs.filter((l) => !mine(l));
     if (call.legs.length === 0) this.calls.delete(callId);
     await Promise.all(legs.map((l) => this.store.release(l.sipId, l.legId)));
   }

@@ -217,3 +217,16 @@ function udpFree(address: string, port: number): Promise<boolean> {
     socket.bind(port, address, () => socket.close(() => resolve(true)));
   });
 }
+
+/**
+ * Waits until the server has logged the call's `call.outcome` (its last line
+ * for a call). Log lines arrive in order through a pipe, so afterwards every
+ * earlier event of that call is in `node.lines` and may be checked, present
+ * or absent.
+ */
+export async function settled(node: ServerProcess, since: number, result: SippResult): Promise<string> {
+  const callId = sippCallId(result);
+  if (!callId) throw new Error('the SIPp run has no Call-ID to wait for');
+  await node.waitForEvent('call.outcome', { since, where: (l) => l.callId === callId });
+  return callId;
+}

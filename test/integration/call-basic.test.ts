@@ -1,7 +1,5 @@
 import t from 'tap';
-import {
-  answer, callAndCancel, callFrom, headerValues, marks, receivedInvite, registerTrunk, requestUri, sippCallId, startCallStack, trunk,
-} from '../helpers/call-harness.js';
+import { answer, callAndCancel, callFrom, headerValues, marks, receivedInvite, registerTrunk, requestUri, sippCallId, startCallStack, trunk } from '../helpers/call-harness.js';
 import { describeSipp, receivedMessages, sentMessages } from '../helpers/sipp.js';
 
 /**

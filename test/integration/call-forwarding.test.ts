@@ -1,7 +1,5 @@
 import t, { type Test } from 'tap';
-import {
-  answer, callAndCancel, callFrom, headerValues, receivedInvite, registerTrunk, requestUri, sippCallId, startCallStack, trunk, type Trunk,
-} from '../helpers/call-harness.js';
+import { answer, callAndCancel, callFrom, headerValues, receivedInvite, registerTrunk, requestUri, sippCallId, startCallStack, trunk, type Trunk, settled } from '../helpers/call-harness.js';
 import { describeSipp, receivedMessages, type SippResult } from '../helpers/sipp.js';
 
 /**
@@ -98,6 +96,7 @@ t.test('unconditional: retargeted at once, the line is not rung', async (t) => {
   const since = node.mark();
   const { invite, call } = await forwardedToTarget(t, N.unconditional);
   t.same(diversions(invite), [diversion(N.unconditional, 'unconditional')]);
+  await settled(node, since, call);
   t.notOk(node.events('call.offer', since).some((l) => l.callId === sippCallId(call) && l.sipId === 'fwdu'), 'fwdu not offered the call');
 });
 
@@ -116,6 +115,7 @@ t.test('busy: every channel of the line in use (the line is not rung again)', as
   await node.waitForEvent('call.offer', { since, where: (l) => l.sipId === 'fwdc' });
   const { invite, call } = await forwardedToTarget(t, N.busyChannels);
   t.same(diversions(invite), [diversion(N.busyChannels, 'user-busy')]);
+  await settled(node, since, call);
   t.ok(node.events('call.busy', since).some((l) => l.callId === sippCallId(call) && l.sipId === 'fwdc'), 'call.busy logged for fwdc');
   t.equal((await first).code, 0, 'the first call was cancelled', describeSipp(await first));
   t.equal((await ringing.done).code, 0);
@@ -158,8 +158,11 @@ t.test("a destination that is one of our numbers applies its own features (its b
   const call = await callFrom(node, caller, { called: N.toBlocking, from: CALLER, expect: 603 });
   t.equal(call.code, 0, '603 from the destination', describeSipp(call));
   const id = sippCallId(call);
-  t.ok(node.events('call.forwarded', since).some((l) => l.callId === id && l.to === N.blocking), 'forwarded first');
-  t.ok(node.events('call.decision', since).some((l) => l.callId === id && l.stage === 'nuisance-blocking' && l.outcome === 'reject'), "then blocked by the destination's list");
+  // Log lines come through a pipe and may trail the SIP answer: wait for them.
+  const forwarded = await node.waitForEvent('call.forwarded', { since, where: (l) => l.callId === id });
+  t.equal(forwarded.to, N.blocking, 'forwarded first');
+  const blocked = await node.waitForEvent('call.decision', { since, where: (l) => l.callId === id && l.stage === 'nuisance-blocking' && l.outcome === 'reject' });
+  t.equal(blocked.status, 603, "then blocked by the destination's list");
 });
 
 t.test('forwarding abroad is refused when the forwarding number is barred', async (t) => {
@@ -168,6 +171,7 @@ t.test('forwarding abroad is refused when the forwarding number is barred', asyn
   const call = await callFrom(node, caller, { called: N.toIntl, from: CALLER, expect: 480 });
   t.equal(call.code, 0, 'not forwarded: 480', describeSipp(call));
   const id = sippCallId(call);
+  await settled(node, since, call);
   t.notOk(node.events('call.forwarded', since).some((l) => l.callId === id), 'no call.forwarded');
   t.notOk(node.events('call.decision', since).some((l) => l.callId === id && l.stage === 'outbound-route'), 'nothing went out');
 });
@@ -181,6 +185,7 @@ t.test('a chain stops after 5 forwards', async (t) => {
   const invite = receivedInvite(answered);
   t.match(requestUri(invite), new RegExp(`^sip:${CHAIN[5]}@`), 'delivered to the sixth number (5 forwards made)');
   t.same(diversions(invite), CHAIN.slice(0, 5).reverse().map((n) => diversion(n, 'unconditional')), 'five Diversion headers, most recent first');
+  await settled(node, since, call);
   t.equal(node.events('call.forwarded', since).filter((l) => l.callId === sippCallId(call)).length, 5);
 });
 

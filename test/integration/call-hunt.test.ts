@@ -1,5 +1,5 @@
 import t from 'tap';
-import { answer, callFrom, receivedInvite, registerTrunk, requestUri, startCallStack, trunk, type Callee, type Trunk } from '../helpers/call-harness.js';
+import { answer, callFrom, receivedInvite, registerTrunk, requestUri, startCallStack, trunk, type Callee, type Trunk, settled } from '../helpers/call-harness.js';
 import { describeSipp } from '../helpers/sipp.js';
 
 /**
@@ -70,6 +70,7 @@ t.test('sequential: a call to a member starts at the pilot again, skipping a bus
   const r = await last.done;
   t.equal(r.code, 0, 'the second member answered');
   t.match(requestUri(receivedInvite(r)), new RegExp(`^sip:${SEQ[2]}@`), 'with its own number in the Request-URI');
+  await settled(nodeA!, since, call);
   const offers = nodeA!.events('call.offer', since).map((l) => l.sipId);
   t.same(offers, ['seq0', 'seq1', 'seq2'], 'offered in order');
 });

@@ -1,7 +1,5 @@
 import t from 'tap';
-import {
-  answer, callFrom, callFromTrusted, headerValues, receivedInvite, registerTrunk, requestUri, trunk, startCallStack,
-} from '../helpers/call-harness.js';
+import { answer, callFrom, callFromTrusted, headerValues, receivedInvite, registerTrunk, requestUri, trunk, startCallStack, settled } from '../helpers/call-harness.js';
 import { freePort } from '../helpers/free-port.js';
 import { describeSipp, receivedMessages } from '../helpers/sipp.js';
 
@@ -72,6 +70,7 @@ t.test('an international call from a line without the bar goes out by the longes
   const call = await callFrom(node, frank, { called: INTL, from: FRANK, expect: 200 });
   t.equal(call.code, 0, 'answered by the carrier', describeSipp(call));
   t.match(requestUri(receivedInvite((await out.done))), new RegExp(`^sip:${INTL}@127\\.0\\.0\\.1:${carrier.port}`));
+  await settled(node, since, call);
   t.ok(node.events('call.decision', since).some((l) => l.stage === 'outbound-route' && l.target === 'carrier-intl'), 'route carrier-intl chosen');
 });
 
@@ -83,6 +82,7 @@ t.test('an emergency call from a barred and restricted line goes to the emergenc
   const invite = receivedInvite(await out.done);
   t.match(requestUri(invite), /^sip:110@/, 'Request-URI 110');
   t.match(pai(invite), new RegExp(`sip:${ERIN}@`), 'the caller asserted to the emergency service');
+  await settled(node, since, call);
   t.ok(node.events('call.decision', since).some((l) => l.stage === 'emergency-route' && l.outcome === 'route'));
 });
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { answer, callFromTrusted, headerValues, receivedInvite, registerTrunk, requestUri, sippCallId, startCallStack, trunk } from '../helpers/call-harness.js';
+import { answer, callFromTrusted, headerValues, receivedInvite, registerTrunk, requestUri, sippCallId, startCallStack, trunk, settled } from '../helpers/call-harness.js';
 import { describeSipp } from '../helpers/sipp.js';
 
 /**
@@ -40,6 +40,7 @@ t.test('a blocked caller gets 603 and the rejection is counted', async (t) => {
     t.equal(call.code, 0, `call ${i}: 603 Decline`, describeSipp(call));
     const decision = await node.waitForEvent('call.decision', { since, where: (l) => l.callId === sippCallId(call) && l.stage === 'nuisance-blocking' });
     t.equal(decision.outcome, 'reject');
+    await settled(node, since, call);
     t.notOk(node.events('call.offer', since).some((l) => l.callId === sippCallId(call)), 'the line is not rung');
   }
   const after = (await stack.features.nuisanceCounts(CAROL, new Date(), 'Asia/Tokyo')).thisMonth;

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { configFileFromArgs, ConfigError, loadConfig, repoRoot } from '../../src/config/load.js';
