@@ -81,6 +81,13 @@ t.test('channels are given back: another call after a cancelled one is answered'
   t.equal((await callee.done).code, 0);
 });
 
+t.test("the line's own final answer reaches the caller (603 Decline relayed, RFC 3261 §16.7)", async (t) => {
+  const callee = await answer(node!, 'call-callee-decline.xml', bob);
+  const caller = await callFrom(node!, alice, { called: B.number, from: A.number, expect: 603 });
+  t.equal(caller.code, 0, 'caller got 603', describeSipp(caller));
+  t.equal((await callee.done).code, 0, 'the callee declined');
+});
+
 t.test('a number that is not ours and no route: 404', async (t) => {
   const caller = await callFrom(node!, alice, { called: '0399999999', from: A.number, expect: 404 });
   t.equal(caller.code, 0, 'caller got 404', describeSipp(caller));
