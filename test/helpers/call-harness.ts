@@ -83,7 +83,7 @@ export async function registerTrunk(node: ServerProcess, line: Trunk): Promise<v
   if (result.code !== 0) throw new Error(`registering ${line.sipId} failed: ${JSON.stringify(describeSipp(result))}`);
 }
 
-export type CalleeScenario = 'call-callee.xml' | 'call-callee-busy.xml' | 'call-callee-480.xml' | 'call-callee-ring.xml' | 'call-callee-silent.xml';
+export type CalleeScenario = 'call-callee.xml' | 'call-callee-busy.xml' | 'call-callee-480.xml' | 'call-callee-ring.xml' | 'call-callee-silent.xml' | 'call-callee-decline.xml';
 
 /** A SIPp UAS running in the background, ready (its port bound) when this resolves. */
 export interface Callee {
