@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { AccountStore } from './api/accounts/account-store.js';
+import { RESOURCE_MODULES } from './api/resources/index.js';
+import { createApi } from './api/server.js';
 import { DigestAuthenticator } from './auth/authenticator.js';
 import { NonceIssuer } from './auth/nonce.js';
 import { RedisNonceCountStore } from './auth/nonce-count-store.js';
@@ -113,6 +117,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
 
+  const api = await startApi(config, redis, redisUrl, log);
+
   log.info({ event: 'server.listening', node: config.nodeId, addresses: sip.addresses, domain: config.sip.domain }, 'softswitch listening');
   return {
     sip,
@@ -120,6 +126,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     async close() {
       clearInterval(sweeper);
       channels.stop();
+      await api?.close();
       await sip.close();
       await redis.quit().catch(() => redis.disconnect());
     },
@@ -129,10 +136,32 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
 /** The configured nonce secret, or one shared through Redis so every node signs and checks alike. */
 async function nonceSecret(config: Config, redis: Redis): Promise<Buffer> {
   if (config.auth.nonceSecret) return Buffer.from(config.auth.nonceSecret, 'utf8');
-  await redis.set(keys.nonceSecret, randomBytes(32).toString('hex'), 'NX');
-  const shared = await redis.get(keys.nonceSecret);
-  if (!shared) throw new Error('could not read the shared nonce secret from Redis');
+  return sharedSecret(redis, keys.nonceSecret);
+}
+
+/** A random secret created once in Redis (SET NX), the same for every node. */
+async function sharedSecret(redis: Redis, key: string): Promise<Buffer> {
+  await redis.set(key, randomBytes(32).toString('hex'), 'NX');
+  const shared = await redis.get(key);
+  if (!shared) throw new Error(`could not read the shared secret ${key} from Redis`);
   return Buffer.from(shared, 'hex');
+}
+
+/** The management API, when operator credentials are configured; otherwise it does not run. */
+async function startApi(config: Config, redis: Redis, redisUrl: string, log: Log): Promise<FastifyInstance | undefined> {
+  const operator = config.api.operator;
+  if (!operator) {
+    log.info({ event: 'api.disabled' }, 'management API off: no operator credentials configured (API_OPERATOR_PASSWORD)');
+    return undefined;
+  }
+  const writeRedis = createRedis(redisUrl, config.redis.keyPrefix, log);
+  await waitForRedis(writeRedis, 15_000);
+  const api = createApi({ redis, writeRedis, config, log, secret: await sharedSecret(redis, keys.apiSecret) }, RESOURCE_MODULES);
+  api.addHook('onClose', async () => { writeRedis.disconnect(); });
+  await new AccountStore(redis, Date.now).put({ name: operator.name, role: 'operator' }, operator.password);
+  await api.listen({ host: config.api.address, port: config.api.port });
+  log.info({ event: 'api.listening', address: config.api.address, port: (api.server.address() as { port: number }).port }, 'management API listening');
+  return api;
 }
 
 /** How others reach this node, per transport: `sip.advertisedHost`, else the listen address (a wildcard becomes loopback). */

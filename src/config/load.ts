@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   algorithmsSchema, configSchema, DEFAULT_LISTEN, formatIssues, hostSchema, ipAddressSchema, logLevelSchema,
   nodeIdSchema, nonceSecretSchema, portSchema, realmSchema, redisUrlSchema, type Config,
@@ -52,6 +52,8 @@ const ENV_SCHEMAS = {
   NODE_ID: nodeIdSchema,
   NONCE_SECRET: nonceSecretSchema,
   AUTH_ALGORITHMS: algorithmsSchema,
+  API_PORT: portSchema,
+  API_OPERATOR_PASSWORD: z.string().min(1),
 } satisfies Record<string, z.ZodType>;
 
 type Raw = Record<string, unknown>;
@@ -109,12 +111,12 @@ function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): string[] {
   for (const [name, schema] of Object.entries(ENV_SCHEMAS) as Array<[keyof typeof ENV_SCHEMAS, z.ZodType]>) {
     const text = env[name];
     if (text === undefined || text === '') continue;
-    const input = name === 'SIP_PORT' && /^\d+$/.test(text) ? Number(text)
+    const input = (name === 'SIP_PORT' || name === 'API_PORT') && /^\d+$/.test(text) ? Number(text)
       : name === 'AUTH_ALGORITHMS' ? text.split(',').map((a) => a.trim().toUpperCase())
         : text;
     const r = schema.safeParse(input);
     if (r.success) values[name] = r.data;
-    else issues.push(`${name}: ${name === 'SIP_PORT' && typeof input === 'string' ? 'must be between 1 and 65535' : r.error.issues[0]?.message}`);
+    else issues.push(`${name}: ${(name === 'SIP_PORT' || name === 'API_PORT') && typeof input === 'string' ? 'must be between 1 and 65535' : r.error.issues[0]?.message}`);
   }
 
   const section = (key: string): Raw => {
@@ -129,6 +131,12 @@ function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): string[] {
   if (values.NODE_ID !== undefined) raw.nodeId = values.NODE_ID;
   if (values.NONCE_SECRET !== undefined) section('auth').nonceSecret = values.NONCE_SECRET;
   if (values.AUTH_ALGORITHMS !== undefined) section('auth').algorithms = values.AUTH_ALGORITHMS;
+  if (values.API_PORT !== undefined) section('api').port = values.API_PORT;
+  if (values.API_OPERATOR_PASSWORD !== undefined) {
+    const api = section('api');
+    const operator = api.operator !== null && typeof api.operator === 'object' ? api.operator as Raw : {};
+    api.operator = { ...operator, password: values.API_OPERATOR_PASSWORD };
+  }
   if (values.SIP_DOMAIN !== undefined) section('sip').domain = values.SIP_DOMAIN;
   if (values.SIP_REALM !== undefined) section('sip').realm = values.SIP_REALM;
   if (values.SIP_PORT !== undefined || values.SIP_ADDRESS !== undefined) {

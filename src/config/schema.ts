@@ -118,6 +118,23 @@ const redisSchema = z.strictObject({
   }).prefault({}),
 });
 
+/**
+ * The management API. It runs only when operator credentials are given
+ * (here or API_OPERATOR_PASSWORD), and listens on loopback unless told otherwise.
+ */
+const apiSchema = z.strictObject({
+  address: ipAddressSchema.default('127.0.0.1'),
+  port: portSchema.default(8080),
+  /** Bearer token lifetime, seconds. */
+  tokenTtl: intBetween(60, 86400).default(3600),
+  /** The first operator account, created or updated at start; the password is stored only as a scrypt hash. */
+  operator: z.strictObject({
+    name: z.string().regex(/^[A-Za-z0-9._@-]{3,64}$/, { error: 'must be 3-64 characters of A-Z a-z 0-9 . _ @ -' }).default('operator'),
+    password: z.string().min(8, { error: 'must be 8-40 characters with letters and digits' }).max(40, { error: 'must be 8-40 characters with letters and digits' })
+      .regex(/[A-Za-z]/, { error: 'must contain letters and digits' }).regex(/\d/, { error: 'must contain letters and digits' }),
+  }).optional(),
+});
+
 export const configSchema = z.strictObject({
   nodeId: nodeIdSchema.default(() => `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64)),
   timeZone: timeZoneSchema.default('Asia/Tokyo'),
@@ -129,6 +146,7 @@ export const configSchema = z.strictObject({
     file: z.string().min(1, { error: 'must not be empty' }).default('config/example-provisioning.yaml'),
   }).prefault({}),
   log: z.strictObject({ level: logLevelSchema.default('info') }).prefault({}),
+  api: apiSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -20,6 +20,13 @@
  *
  * Shared secrets:
  *   secret:nonce         string  nonce-signing key when the config gives none, so every node signs alike
+ *   secret:api           string  management-API token signing key, shared by every node
+ *
+ * Management:
+ *   acct:{name}          string  account JSON (role, scope, scrypt hash, failures, lockedUntil)
+ *   accts                set     account names
+ *   hist                 zset    settings-history entries (JSON) by time (ms)
+ *   hist:{kind}:{id}     zset    the same entries per target (number, site, voice group, bulk group, …)
  *
  * Call features (provisioning / management API write, the call path reads; src/features/feature-store.ts):
  *   feat:{number}        hash  feature name -> JSON value; fields not set take defaultFeatures()
@@ -54,6 +61,11 @@ export const keys = {
   lastError: (sipId: string) => `regerr:${sipId}`,
   nonceCount: (nonce: string) => `nc:${nonce}`,
   nonceSecret: 'secret:nonce',
+  apiSecret: 'secret:api',
+  account: (name: string) => `acct:${name}`,
+  accountIndex: 'accts',
+  history: 'hist',
+  historyByTarget: (kind: string, id: string) => `hist:${kind}:${id}`,
   features: (number: string) => `feat:${number}`,
   huntGroup: (id: string) => `hunt:${id}`,
   huntGroupOf: (number: string) => `huntof:${number}`,
