@@ -37,9 +37,9 @@ export interface HistoryQuery {
 
 /**
  * Who changed what, when, with before and after (spec §6). One sorted set of
- * all entries by time plus one per target, per site and per voice group;
- * entries older than 180 days are cut from every set they are in, and the
- * per-target sets expire when they stop changing.
+ * all entries by time plus one per target, per site and per voice group
+ * (listed in `hist:indexes`); `purge()` cuts entries older than 180 days
+ * from every one of them, and the per-target sets expire when they stop changing.
  */
 export class HistoryStore {
   constructor(private readonly redis: Redis, private readonly now: () => number) {}
@@ -52,7 +52,7 @@ export class HistoryStore {
     const tx = this.redis.multi();
     for (const key of this.indexKeys(entry)) {
       tx.zadd(key, at, json).zremrangebyscore(key, '-inf', `(${cutoff}`);
-      if (key !== keys.history) tx.pexpire(key, HISTORY_RETENTION_MS);
+      if (key !== keys.history) tx.pexpire(key, HISTORY_RETENTION_MS).sadd(keys.historyIndexes, key);
     }
     await tx.exec();
     return entry;
@@ -68,9 +68,16 @@ export class HistoryStore {
     return rows.map((r) => parseStoredJson<HistoryEntry>(r)).filter((e): e is HistoryEntry => e !== null);
   }
 
-  /** Drops entries past retention from the global set (per-target sets are trimmed on write and expire). */
+  /** Drops entries past retention from every set they are in; returns how many entries left the global set. */
   async purge(): Promise<number> {
-    return this.redis.zremrangebyscore(keys.history, '-inf', `(${this.now() - HISTORY_RETENTION_MS}`);
+    const cutoff = `(${this.now() - HISTORY_RETENTION_MS}`;
+    const removed = await this.redis.zremrangebyscore(keys.history, '-inf', cutoff);
+    for (const key of await this.redis.smembers(keys.historyIndexes)) {
+      await this.redis.zremrangebyscore(key, '-inf', cutoff);
+      // An index that is empty (or expired) is forgotten.
+      if ((await this.redis.zcard(key)) === 0) await this.redis.srem(keys.historyIndexes, key);
+    }
+    return removed;
   }
 
   private indexKeys(e: HistoryEntry): string[] {

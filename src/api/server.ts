@@ -39,6 +39,8 @@ export interface ApiContext {
   scopes: Scopes;
   accounts: AccountStore;
   now: () => number;
+  /** Run when the app closes (stop timers a module started). */
+  onClose(fn: () => void | Promise<void>): void;
 }
 
 export type ResourceModule = (api: ApiContext) => void;
@@ -86,6 +88,7 @@ export function createApi(deps: ApiDeps, modules: ResourceModule[]): FastifyInst
     define: (spec) => addRoute(app, registry, routeContext, spec),
     redis: deps.redis, writer: new SerialWriter(deps.writeRedis), history: new HistoryStore(deps.redis, now),
     config: deps.config, log: deps.log, scopes: new Scopes(deps.redis), accounts, now,
+    onClose: (fn) => void app.addHook('onClose', async () => { await fn(); }),
   };
 
   app.setErrorHandler((err, req, reply) => {
@@ -126,7 +129,12 @@ export function createApi(deps: ApiDeps, modules: ResourceModule[]): FastifyInst
 
   api.define({
     method: 'GET', url: '/accounts', tag: 'accounts', summary: 'Accounts the caller may manage', response: z.array(actorSchema),
-    handler: async ({ actor }) => (await accounts.list()).filter((a) => a.name === actor.name || allowed(actor, 'accounts', a)),
+    handler: async ({ actor }) => {
+      // An account's own fields name only its site or number: resolve where it lives (as DELETE does) before checking.
+      const all = await accounts.list();
+      const where = await Promise.all(all.map((a) => accountScope(api.scopes, a).catch(() => ({}))));
+      return all.filter((a, i) => a.name === actor.name || allowed(actor, 'accounts', where[i]!));
+    },
   });
 
   api.define({

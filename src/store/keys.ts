@@ -27,6 +27,8 @@
  *   accts                set     account names
  *   hist                 zset    settings-history entries (JSON) by time (ms)
  *   hist:{kind}:{id}     zset    the same entries per target (number, site, voice group, bulk group, …)
+ *   hist:indexes         set     the per-target history keys, so a purge reaches them all
+ *   lock:mgmt            string  held (PX 10 s) by the one management write in progress on any node
  *
  * Call features (provisioning / management API write, the call path reads; src/features/feature-store.ts):
  *   feat:{number}        hash  feature name -> JSON value; fields not set take defaultFeatures()
@@ -66,6 +68,8 @@ export const keys = {
   accountIndex: 'accts',
   history: 'hist',
   historyByTarget: (kind: string, id: string) => `hist:${kind}:${id}`,
+  historyIndexes: 'hist:indexes',
+  managementLock: 'lock:mgmt',
   features: (number: string) => `feat:${number}`,
   huntGroup: (id: string) => `hunt:${id}`,
   huntGroupOf: (number: string) => `huntof:${number}`,

@@ -1,4 +1,19 @@
 import type { ResourceModule } from '../server.js';
+import { groupResources } from './groups.js';
+import { organisationResources } from './organisation.js';
+import { routingResources } from './routing.js';
+import { statusResources } from './status.js';
+import { forwardingCsvResource } from './forwarding-csv.js';
+import { historyResource } from './history.js';
+import { numbersResource } from './numbers.js';
 
 /** Every resource module of the management API, in the order their routes are listed. */
-export const RESOURCE_MODULES: ResourceModule[] = [];
+export const RESOURCE_MODULES: ResourceModule[] = [
+  organisationResources,
+  statusResources,
+  groupResources,
+  routingResources,
+  numbersResource,
+  forwardingCsvResource,
+  historyResource(),
+];

@@ -1,0 +1,94 @@
+import type { Redis } from 'ioredis';
+import { featuresFromHash } from '../../features/feature-store.js';
+import { BULK_SLOT } from '../../features/forwarding.js';
+import type { BulkGroup, BulkState } from '../../features/settings.js';
+import { parseStoredJson } from '../../store/json.js';
+import { keys } from '../../store/keys.js';
+import { notFound } from '../errors.js';
+import { bulkView, type BulkGroupView } from './organisation-views.js';
+import { stateConflict } from './provisioning-change.js';
+
+/**
+ * Bulk forwarding start/stop (spec §4.4) as the state machine
+ * stopped -> starting -> started -> stopping -> stopped, in one request for
+ * up to 1,000 numbers. The call router reads the group's state on every call
+ * (FeatureStore.bulkGroupOf), so `started` takes effect on the next call on
+ * every node. Transitions are compare-and-set (WATCH/MULTI) on `bulk:{id}`,
+ * so two administrators cannot both start (or stop) the same group.
+ */
+
+export interface MemberResult {
+  number: string;
+  result: 'done' | 'error';
+  why?: string;
+}
+
+export const NO_SLOT_5 = `no bulk forwarding destination in slot ${BULK_SLOT}`;
+
+/** Pure: a member without a slot-5 destination keeps its normal behaviour and is reported as an error. */
+export function startResults(members: readonly string[], slot5: ReadonlyMap<string, string | undefined>): MemberResult[] {
+  return members.map((number) => (slot5.get(number) ? { number, result: 'done' } : { number, result: 'error', why: NO_SLOT_5 }));
+}
+
+/** Each member's slot-5 destination (undefined when empty), in one pipeline. */
+async function slot5Destinations(r: Redis, members: readonly string[]): Promise<Map<string, string | undefined>> {
+  const p = r.pipeline();
+  for (const n of members) p.hget(keys.features(n), 'forwarding');
+  const replies = (await p.exec()) ?? [];
+  const out = new Map<string, string | undefined>();
+  members.forEach((n, i) => {
+    const [err, raw] = replies[i] ?? [new Error('no reply'), null];
+    if (err) throw err;
+    const d = featuresFromHash(n, typeof raw === 'string' ? { forwarding: raw } : {}).forwarding.destinations[BULK_SLOT - 1];
+    out.set(n, typeof d === 'string' && d.trim() !== '' ? d : undefined);
+  });
+  return out;
+}
+
+const VERB: Partial<Record<BulkState, string>> = { stopped: 'started', started: 'stopped' };
+
+/**
+ * Moves the group from `from` to `to` if nobody else moved it first.
+ * `check` runs on the current representation (If-Match) before anything is written.
+ */
+async function transition(r: Redis, id: string, from: BulkState, to: BulkState, check?: (g: BulkGroupView) => void): Promise<BulkGroupView> {
+  const key = keys.bulkGroup(id);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await r.watch(key);
+    const stored = parseStoredJson<BulkGroup>(await r.get(key));
+    try {
+      if (!stored) throw notFound('bulk group');
+      if (stored.state !== from) throw stateConflict(`bulk group ${id} is ${stored.state}; only a ${from} group can be ${VERB[from] ?? 'changed'}`);
+      check?.(bulkView(stored));
+    } catch (err) {
+      await r.unwatch();
+      throw err;
+    }
+    const next = bulkView({ ...stored, state: to });
+    if (await r.multi().set(key, JSON.stringify(next)).exec()) return next;
+  }
+  throw stateConflict(`bulk group ${id} kept changing; try again`);
+}
+
+export async function startBulk(r: Redis, id: string, check?: (g: BulkGroupView) => void): Promise<{ group: BulkGroupView; results: MemberResult[] }> {
+  const starting = await transition(r, id, 'stopped', 'starting', check);
+  try {
+    const results = startResults(starting.members, await slot5Destinations(r, starting.members));
+    return { group: await transition(r, id, 'starting', 'started'), results };
+  } catch (err) {
+    await transition(r, id, 'starting', 'stopped').catch(() => {}); // leave it startable again
+    throw err;
+  }
+}
+
+export async function stopBulk(r: Redis, id: string, check?: (g: BulkGroupView) => void): Promise<{ group: BulkGroupView; results: MemberResult[] }> {
+  const stopping = await transition(r, id, 'started', 'stopping', check);
+  try {
+    // Every member is back to its own forwarding settings (including changes made meanwhile).
+    const results: MemberResult[] = stopping.members.map((number) => ({ number, result: 'done' }));
+    return { group: await transition(r, id, 'stopping', 'stopped'), results };
+  } catch (err) {
+    await transition(r, id, 'stopping', 'started').catch(() => {});
+    throw err;
+  }
+}

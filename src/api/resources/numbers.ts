@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { FEATURE_FIELDS, FeatureStore, serviceMonths, type FeatureField } from '../../features/feature-store.js';
+import { applyProvisioning, ProvisioningError } from '../../provisioning/apply.js';
+import { featuresSchema } from '../../provisioning/schema-features.js';
+import { allowed, type Action } from '../accounts/roles.js';
+import { badRequest, forbidden, notFound } from '../errors.js';
+import { checkIfMatch, etagOf } from '../etag.js';
+import type { ApiContext, ResourceModule } from '../server.js';
+import { bodyIssues, changedFields, FIELD_ACTIONS, numberParam, numberViewSchema, readNumber, type NumberView } from './number-view.js';
+
+const numberParams = z.object({ number: z.string().describe('national (0312345678), hyphenated or E.164 form') });
+
+/**
+ * The PATCH body is checked by the provisioning schema (one validation for
+ * the API and provisioning files, every problem reported at once), so the
+ * edge accepts any object and documents that schema.
+ */
+const patchDoc = z.toJSONSchema(featuresSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+delete patchDoc.$schema;
+const patchBody = z.record(z.string(), z.unknown()).meta({
+  ...patchDoc,
+  description: 'Feature fields to change; fields left out keep their value. null clears blockAnnouncementUri / specificPresentation. '
+    + 'forwarding sub-fields left out keep their stored value (destinations and schedule are replaced whole when given).',
+});
+
+/** Numbers and their features (spec §4–5): read, change per field within the role's rights, nuisance counters. */
+export const numbersResource: ResourceModule = (api) => {
+  api.define({
+    method: 'GET', url: '/numbers/:number', tag: 'numbers', summary: 'A number: its line, site, voice group and every feature (ETag)',
+    params: numberParams, response: numberViewSchema,
+    handler: async ({ params, actor }, reply) => {
+      const number = numberParam(params.number);
+      await api.scopes.authorize(actor, 'read', 'number', await api.scopes.ofNumber(number));
+      const view = await readNumber(api.redis, number);
+      if (!view) throw notFound('number');
+      reply.header('ETag', etagOf(view));
+      return view;
+    },
+  });
+
+  api.define({
+    method: 'PATCH', url: '/numbers/:number/features', tag: 'numbers',
+    summary: 'Change some features of a number (If-Match required); each field needs its role right',
+    params: numberParams, body: patchBody, response: numberViewSchema,
+    handler: async ({ params, body, actor, ifMatch }, reply) => {
+      const number = numberParam(params.number);
+      const scope = await api.scopes.authorize(actor, 'read', 'number', await api.scopes.ofNumber(number));
+      const fields = Object.keys(body);
+      const unknown = fields.filter((f) => !(FEATURE_FIELDS as readonly string[]).includes(f));
+      if (unknown.length) throw badRequest('invalid body', unknown.map((f) => `${f}: unknown field`));
+      if (!fields.length) throw badRequest('invalid body', ['(body): give at least one feature field']);
+      // All or nothing: one field the role may not change refuses the whole request.
+      const refused = [...new Set(fields.map((f) => FIELD_ACTIONS[f as FeatureField]))].filter((a: Action) => !allowed(actor, a, scope));
+      if (refused.length) throw forbidden(`your role may not change ${refused.join(', ')} here`);
+
+      const { before, after } = await api.writer.run(async (r) => {
+        const current = await readNumber(r, number);
+        if (!current) throw notFound('number');
+        checkIfMatch(ifMatch, current);
+        await applyFeatures(api, r, number, mergeForwarding(body, current));
+        return { before: current, after: (await readNumber(r, number))! };
+      });
+      const diff = changedFields(before.features, after.features);
+      if (diff) {
+        await api.history.record(actor, {
+          target: { kind: 'number', id: number }, siteId: after.siteId, voiceGroupId: after.voiceGroupId,
+          action: 'update-features', ...diff,
+        });
+        api.log.info({ event: 'api.features_changed', number, account: actor.name, fields: Object.keys(diff.after) }, 'number features changed');
+      }
+      reply.header('ETag', etagOf(after));
+      return after;
+    },
+  });
+
+  api.define({
+    method: 'GET', url: '/numbers/:number/nuisance-counts', tag: 'numbers',
+    summary: 'Nuisance-call rejections this month and last month (service time zone)',
+    params: numberParams,
+    response: z.object({
+      number: z.string(), thisMonth: z.number().int(), lastMonth: z.number().int(),
+      months: z.object({ thisMonth: z.string().describe('YYYY-MM'), lastMonth: z.string().describe('YYYY-MM') }),
+    }),
+    handler: async ({ params, actor }) => {
+      const number = numberParam(params.number);
+      await api.scopes.authorize(actor, 'read', 'number', await api.scopes.ofNumber(number));
+      const now = new Date(api.now());
+      const counts = await new FeatureStore(api.redis).nuisanceCounts(number, now, api.config.timeZone);
+      return { number, ...counts, months: serviceMonths(now, api.config.timeZone) };
+    },
+  });
+};
+
+/** PATCH semantics for forwarding: sub-fields given replace the stored ones, the others are kept. */
+function mergeForwarding(body: Record<string, unknown>, current: NumberView): Record<string, unknown> {
+  const f = body.forwarding;
+  if (f === null || typeof f !== 'object' || Array.isArray(f)) return body;
+  return { ...body, forwarding: { ...current.features.forwarding, ...f } };
+}
+
+/** One provisioning apply (validation + all-or-nothing write); its issues become 400s naming the body field. */
+async function applyFeatures(api: ApiContext, redis: Parameters<typeof applyProvisioning>[0], number: string, entry: Record<string, unknown>): Promise<void> {
+  try {
+    await applyProvisioning(redis, api.config, { features: { [number]: entry } });
+  } catch (err) {
+    if (err instanceof ProvisioningError) throw badRequest('invalid features', bodyIssues(err.issues, number));
+    throw err;
+  }
+}

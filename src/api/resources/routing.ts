@@ -1,0 +1,85 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { OutboundRoute, Peer } from '../../features/settings.js';
+import { ROUTE_FIELDS } from '../../routing/route-store.js';
+import { parseStoredJson } from '../../store/json.js';
+import { keys } from '../../store/keys.js';
+import type { Actor } from '../accounts/roles.js';
+import { checkIfMatch, etagOf } from '../etag.js';
+import { forbidden } from '../errors.js';
+import type { ResourceModule } from '../server.js';
+import { applyChange } from './provisioning-change.js';
+
+/**
+ * Interconnect peers, outbound routes and the emergency route (spec §1, §5):
+ * operators only. PUT replaces each section it gives, whole (a routing
+ * table is edited as a table); a section left out is kept;
+ * `emergencyRoute: null` removes it. Always needs If-Match (the routing
+ * table always exists). Calls read it per call (RouteStore), so a change
+ * takes effect on the next call on every node.
+ */
+
+const transport = z.enum(['udp', 'tcp']);
+const peer = z.object({ name: z.string(), addresses: z.array(z.string()) });
+const route = z.object({ name: z.string(), prefix: z.string().describe('digits the destination starts with; "" matches every destination'), target: z.string().describe('host[:port]'), transport });
+const emergency = z.object({ name: z.string(), target: z.string().describe('host[:port]'), transport });
+
+const routingView = z.object({ peers: z.array(peer), outboundRoutes: z.array(route), emergencyRoute: emergency.nullable() });
+type RoutingView = z.infer<typeof routingView>;
+
+const routingBody = z.strictObject({
+  peers: z.array(z.strictObject({ name: z.string(), addresses: z.array(z.string()) })).optional(),
+  outboundRoutes: z.array(z.strictObject({ name: z.string(), prefix: z.string(), target: z.string(), transport: transport.optional() })).optional(),
+  emergencyRoute: z.strictObject({ name: z.string(), target: z.string(), transport: transport.optional() }).nullable().optional(),
+});
+
+async function readRouting(redis: Redis): Promise<RoutingView> {
+  const [peers, [outbound, emergencyJson]] = await Promise.all([
+    redis.hgetall(keys.peers), redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency),
+  ]);
+  const e = parseStoredJson<OutboundRoute>(emergencyJson ?? null);
+  const routes = parseStoredJson<OutboundRoute[]>(outbound ?? null);
+  return {
+    peers: Object.keys(peers).sort().map((name) => {
+      const p = parseStoredJson<Peer>(peers[name]);
+      return { name, addresses: Array.isArray(p?.addresses) ? p.addresses : [] };
+    }),
+    outboundRoutes: (Array.isArray(routes) ? routes : []).map((r) => ({ name: r.name, prefix: r.prefix, target: r.target, transport: r.transport })),
+    emergencyRoute: e ? { name: e.name, target: e.target, transport: e.transport } : null,
+  };
+}
+
+function operatorOnly(actor: Actor): void {
+  if (actor.role !== 'operator') throw forbidden('routing is managed by operators');
+}
+
+export const routingResources: ResourceModule = (api) => {
+  api.define({
+    method: 'GET', url: '/routing', tag: 'routing', summary: 'Peers, outbound routes and the emergency route (operator; ETag for PUT)',
+    response: routingView,
+    handler: async ({ actor }, reply) => {
+      operatorOnly(actor);
+      const view = await readRouting(api.redis);
+      reply.header('ETag', etagOf(view));
+      return view;
+    },
+  });
+
+  api.define({
+    method: 'PUT', url: '/routing', tag: 'routing',
+    summary: 'Replace the sections given (peers, outboundRoutes, emergencyRoute; null removes the emergency route) (operator; If-Match)',
+    body: routingBody, response: routingView,
+    handler: async ({ actor, body, ifMatch }, reply) => {
+      operatorOnly(actor);
+      const { before, after } = await api.writer.run(async (r) => {
+        const before = await readRouting(r);
+        checkIfMatch(ifMatch, before);
+        await applyChange(api, r, { routing: body }, 'routing', 'routing');
+        return { before, after: await readRouting(r) };
+      });
+      await api.history.record(actor, { target: { kind: 'routing', id: 'routing' }, action: 'routing.put', before, after });
+      reply.header('ETag', etagOf(after));
+      return after;
+    },
+  });
+};
