@@ -6,7 +6,7 @@
 //
 //   node scripts/setup.mjs [--runtime] [--test] [--bench] [--quiet] [--dry-run]
 //     --runtime  needs redis-server          --test   needs redis-server and sipp
-//     --bench    also needs kamailio         --quiet  print only errors
+//     --bench    also needs kamailio, tcpdump  --quiet  print only errors
 //     --dry-run  print what would be done, change nothing
 
 import { spawnSync } from 'node:child_process';
@@ -28,6 +28,7 @@ const BINARIES = {
   'redis-server': 'redis-server',
   sipp: 'sip-tester',
   kamailio: 'kamailio',
+  tcpdump: 'tcpdump',
 };
 const SOURCE_DIRS = ['src', 'test', 'bench'];
 
@@ -114,7 +115,7 @@ function binaries() {
   const wanted = [];
   if (args.has('--runtime') || args.has('--test') || args.has('--bench')) wanted.push('redis-server');
   if (args.has('--test')) wanted.push('sipp');
-  if (args.has('--bench')) wanted.push('kamailio');
+  if (args.has('--bench')) wanted.push('kamailio', 'tcpdump');
   const missing = wanted.filter((b) => !onPath(b));
   if (missing.length === 0) return;
   const pkgs = missing.map((b) => BINARIES[b]);

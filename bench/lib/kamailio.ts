@@ -51,6 +51,8 @@ export async function startKamailio(opts: {
   realm: string;
   users: BenchUser[];
   children: number;
+  /** Shared memory in MB (-m); transactions live there. 128 when not given. */
+  shmMb?: number;
 }): Promise<KamailioHandle> {
   const dir = join(opts.workDir, 'kamailio');
   const dbDir = join(dir, 'db');
@@ -65,7 +67,7 @@ export async function startKamailio(opts: {
   if (check.code !== 0) throw new Error(`kamailio -c rejected the config:\n${check.stderr}`);
 
   // -DD: stay in the foreground but fork workers; -E: log to stderr; -Y: runtime dir in the temp dir.
-  const args = ['-DD', '-E', '-f', cfgFile, '-Y', dir, '-w', dir, '-m', '128', '-M', '16'];
+  const args = ['-DD', '-E', '-f', cfgFile, '-Y', dir, '-w', dir, '-m', String(opts.shmMb ?? 128), '-M', '16'];
   const proc = startManaged('kamailio', KAMAILIO_BIN, args, { cwd: dir });
   let dead = false;
   void proc.exited.then(() => { dead = true; });
@@ -77,6 +79,7 @@ export async function startKamailio(opts: {
   return { port: opts.port, proc, stop: () => stopManaged(proc) };
 }
 
-export async function readKamailioTemplate(root: string): Promise<string> {
-  return readFile(join(root, 'bench', 'kamailio', 'kamailio.cfg'), 'utf8');
+/** A config template from bench/kamailio/ (kamailio.cfg for REGISTER, kamailio-calls.cfg for calls). */
+export async function readKamailioTemplate(root: string, name = 'kamailio.cfg'): Promise<string> {
+  return readFile(join(root, 'bench', 'kamailio', name), 'utf8');
 }

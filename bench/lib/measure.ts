@@ -17,6 +17,17 @@ export interface LoadPlan {
    * refresh one binding per user instead of piling up to max_contacts.
    */
   localPorts: number[];
+  /** Local address per SIPp process (127.0.0.1 when not given). */
+  localIps?: string[];
+  /** More SIPp options for every process of the plan. */
+  extraArgs?: string[];
+  /** Keep SIPp's account of failed calls in workDir/errors-<label>-<rate>-<k>.log (see errorFiles). */
+  traceErrors?: boolean;
+}
+
+/** The -trace_err files of one step, as measureRate names them. */
+export function errorFiles(plan: LoadPlan, label: string, rate: number): string[] {
+  return plan.csvFiles.map((_, k) => join(plan.workDir, `errors-${label}-${rate}-${k}.log`));
 }
 
 /** Writes one injection CSV per SIPp process (users dealt round-robin). */
@@ -63,6 +74,9 @@ export async function measureRate(plan: LoadPlan, port: number, rate: number, ta
         durationSec: plan.durationSec,
         workDir: plan.workDir,
         tag: `${label}-${rate}-${k}`,
+        ...(plan.localIps?.[k] !== undefined ? { localIp: plan.localIps[k] } : {}),
+        ...(plan.extraArgs ? { extraArgs: plan.extraArgs } : {}),
+        ...(plan.traceErrors ? { errorFile: errorFiles(plan, label, rate)[k]! } : {}),
       }),
     ),
   );

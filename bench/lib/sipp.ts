@@ -50,6 +50,12 @@ export interface SippRunOptions {
   durationSec: number;
   workDir: string;
   tag: string;
+  /** Local address to bind (a 127.0.0.0/8 address); 127.0.0.1 when not given. */
+  localIp?: string;
+  /** More SIPp options, e.g. ['-d', '100'] for the scenario's pause. */
+  extraArgs?: string[];
+  /** Where SIPp writes why each failed call failed (-trace_err). */
+  errorFile?: string;
 }
 
 export interface SippRun {
@@ -67,7 +73,7 @@ export function sippArgs(o: SippRunOptions, statFile: string): string[] {
   return [
     '-sf', o.scenario,
     '-inf', o.usersCsv,
-    '-i', '127.0.0.1',
+    '-i', o.localIp ?? '127.0.0.1',
     '-p', String(o.localPort),
     '-r', String(o.rate),
     '-rp', '1000',
@@ -79,13 +85,31 @@ export function sippArgs(o: SippRunOptions, statFile: string): string[] {
     '-buff_size', '1048576',
     '-nostdin',
     '-trace_stat', '-stf', statFile, '-fd', '1',
+    ...(o.errorFile ? ['-trace_err', '-error_file', o.errorFile] : []),
+    ...(o.extraArgs ?? []),
     o.target,
   ];
+}
+
+/**
+ * Why calls failed, from a SIPp -trace_err file: "unexpected <status line or
+ * method>" and "receive timeout", most frequent first, e.g.
+ * "12x unexpected SIP/2.0 486 Busy Here, 3x receive timeout".
+ */
+export function summarizeSippErrors(text: string, max = 4): string {
+  const counts = new Map<string, number>();
+  const bump = (k: string) => counts.set(k, (counts.get(k) ?? 0) + 1);
+  for (const m of text.matchAll(/Aborting call on unexpected message[^']*'[^']*': [^,]*, received '([^\r\n]*)/g)) bump(`unexpected ${m[1]!.trim()}`);
+  // A timeout with a label to jump to is part of the scenario (late-180 window), not a failure.
+  for (const _ of text.matchAll(/receive timeout on message [^\n]*without label to jump to/g)) bump('receive timeout');
+  for (const _ of text.matchAll(/Max number of retransmissions? reached|retransmission.*limit/gi)) bump('retransmissions exhausted');
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, max).map(([k, n]) => `${n}x ${k}`).join(', ');
 }
 
 /** Runs one SIPp process and returns its figures; hard-killed after duration + 15 s. */
 export async function runSipp(o: SippRunOptions): Promise<SippRun> {
   if (!o.target.startsWith('127.')) throw new Error(`bench traffic is loopback only, not ${o.target}`);
+  if (o.localIp !== undefined && !o.localIp.startsWith('127.')) throw new Error(`bench traffic is loopback only, not from ${o.localIp}`);
   const statFile = join(o.workDir, `sipp-${o.tag}.csv`);
   let pid = 0;
   let firstCpu = 0;

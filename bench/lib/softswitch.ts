@@ -20,11 +20,11 @@ export function cliCommand(root: string, name: 'start' | 'provision', tsx: boole
  * Redis. The challenge offers MD5 only, as the Kamailio reference does; SIPp
  * 3.6.1 also aborts (exit 255) when the first challenge is SHA-256.
  */
-export function serverConfig(o: { port: number; redisUrl: string; domain: string }): Record<string, unknown> {
+export function serverConfig(o: { port: number; redisUrl: string; domain: string; logLevel?: string }): Record<string, unknown> {
   return {
     sip: { domain: o.domain, realm: o.domain, listen: [{ transport: 'udp', address: '127.0.0.1', port: o.port }] },
     redis: { url: o.redisUrl, keyPrefix: 'bench:' },
-    log: { level: 'warn' },
+    log: { level: o.logLevel ?? 'warn' },
     registrar: { maxContacts: 5, minExpires: 60, maxExpires: 3600, defaultExpires: 3600 },
     auth: { algorithms: ['MD5'] },
   };
@@ -73,20 +73,29 @@ export async function startSoftswitch(o: {
   redisUrl: string;
   domain: string;
   users: BenchUser[];
+  /** The provisioning document to apply; provisioningDoc(users) when not given. */
+  provisioning?: Record<string, unknown>;
+  /** Options for the server's node (e.g. --trace-gc), before its script. */
+  nodeArgs?: string[];
+  /** The server's log level; warn when not given. */
+  logLevel?: string;
+  /** Runs after provisioning, before the server starts (e.g. to check what was stored). */
+  afterProvisioning?: () => Promise<void>;
 }): Promise<SoftswitchHandle> {
   const dir = join(o.workDir, 'softswitch');
   await mkdir(dir, { recursive: true });
   const configFile = join(dir, 'config.yaml');
   const provFile = join(dir, 'provisioning.yaml');
   await writeFile(configFile, stringify(serverConfig(o)));
-  await writeFile(provFile, stringify(provisioningDoc(o.users)));
+  await writeFile(provFile, stringify(o.provisioning ?? provisioningDoc(o.users)));
 
   const prov = cliCommand(o.root, 'provision', o.tsx);
   const res = await runBounded(prov.cmd, [...prov.args, '--config', configFile, provFile], { cwd: o.root, hardLimitMs: 180000 });
   if (res.code !== 0) throw new Error(`provisioning failed (exit ${res.code}):\n${res.stderr}\n${res.stdout}`.trimEnd());
+  await o.afterProvisioning?.();
 
   const start = cliCommand(o.root, 'start', o.tsx);
-  const proc = startManaged('softswitch', start.cmd, [...start.args, '--config', configFile], { cwd: o.root });
+  const proc = startManaged('softswitch', start.cmd, [...(o.nodeArgs ?? []), ...start.args, '--config', configFile], { cwd: o.root });
   let dead = false;
   void proc.exited.then(() => { dead = true; });
   const up = await waitForSip('127.0.0.1', o.port, 15000, () => dead);
