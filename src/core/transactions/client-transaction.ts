@@ -26,15 +26,19 @@ export abstract class ClientTransaction {
   private giveUpTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
 
+  /** Held only while it may be retransmitted; dropped at the final response (thousands linger under load). */
+  protected request: SipRequest | undefined;
+
   constructor(
     readonly key: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly destination: Destination,
     protected readonly send: RequestSender,
     protected readonly user: ClientTransactionUser,
     private readonly onTerminated: (tx: ClientTransaction) => void,
     initialState: ClientTransactionState,
   ) {
+    this.request = request;
     this.state = initialState;
   }
 
@@ -43,7 +47,7 @@ export abstract class ClientTransaction {
   }
 
   start(): void {
-    this.send(this.request, this.destination);
+    if (this.request) this.send(this.request, this.destination);
     if (!this.reliable) this.scheduleRetransmit(T1);
     this.giveUpTimer = setTimeout(() => {
       if (this.state === 'calling' || this.state === 'trying' || this.state === 'proceeding') {
@@ -65,7 +69,7 @@ export abstract class ClientTransaction {
 
   protected scheduleRetransmit(interval: number): void {
     this.retransmitTimer = setTimeout(() => {
-      if (!this.retransmitting()) return;
+      if (!this.retransmitting() || !this.request) return;
       this.send(this.request, this.destination);
       this.scheduleRetransmit(this.nextInterval(interval));
     }, interval);
@@ -79,6 +83,7 @@ export abstract class ClientTransaction {
   /** Stay around for `ms` to absorb copies of the final response, then terminate. */
   protected lingerThenTerminate(ms: number): void {
     this.stopRetransmitting();
+    this.request = undefined;
     if (this.giveUpTimer) clearTimeout(this.giveUpTimer);
     if (ms === 0) return this.terminate();
     this.lingerTimer = setTimeout(() => this.terminate(), ms);
@@ -121,8 +126,10 @@ export class InviteClientTransaction extends ClientTransaction {
           this.user.onResponse(response);
         } else {
           this.state = 'completed';
-          this.ack = ackForFailure(this.request, response);
-          this.send(this.ack, this.destination);
+          if (this.request) {
+            this.ack = ackForFailure(this.request, response);
+            this.send(this.ack, this.destination);
+          }
           this.lingerThenTerminate(this.reliable ? 0 : TIMER_64T1 / 2 /* Timer D: 32 s */);
           this.user.onResponse(response);
         }

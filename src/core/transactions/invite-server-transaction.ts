@@ -1,4 +1,4 @@
-import type { SipRequest, SipResponse } from '../messages/index.js';
+import type { SipResponse } from '../messages/index.js';
 import type { Source } from '../transport/transport.js';
 import { ServerTransaction, type ResponseSender } from './server-transaction.js';
 import { T1, T2, T4, TIMER_64T1 } from './timers.js';
@@ -16,13 +16,12 @@ export class InviteServerTransaction extends ServerTransaction {
 
   constructor(
     key: string,
-    request: SipRequest,
     source: Source,
     sender: ResponseSender,
     private readonly onTerminated: (tx: InviteServerTransaction) => void,
     private readonly laterTerminate: (delayMs: number, tx: InviteServerTransaction) => void,
   ) {
-    super(key, request, source, sender, 'proceeding');
+    super(key, source, sender, 'proceeding');
   }
 
   respond(response: SipResponse): void {
@@ -30,8 +29,10 @@ export class InviteServerTransaction extends ServerTransaction {
     this.transmit(response);
     if (response.status < 200) return;
     if (response.status < 300) {
-      // RFC 6026: 2xx retransmissions belong to the TU; the transaction only absorbs copies of the INVITE.
+      // RFC 6026: 2xx retransmissions belong to the TU; the transaction only absorbs copies of the
+      // INVITE for 64*T1, so it lets go of the response (thousands of these live at once under load).
       this.state = 'accepted';
+      this.lastResponse = undefined;
       this.laterTerminate(TIMER_64T1, this);
       return;
     }

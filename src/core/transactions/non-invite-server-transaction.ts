@@ -1,4 +1,4 @@
-import type { SipRequest, SipResponse } from '../messages/index.js';
+import type { SipResponse } from '../messages/index.js';
 import type { Source } from '../transport/transport.js';
 import { ServerTransaction, type ResponseSender } from './server-transaction.js';
 
@@ -9,13 +9,12 @@ import { ServerTransaction, type ResponseSender } from './server-transaction.js'
 export class NonInviteServerTransaction extends ServerTransaction {
   constructor(
     key: string,
-    request: SipRequest,
     source: Source,
     sender: ResponseSender,
     /** Called on entering Completed; the layer runs Timer J and then terminates. */
     private readonly onCompleted: (tx: NonInviteServerTransaction) => void,
   ) {
-    super(key, request, source, sender, 'trying');
+    super(key, source, sender, 'trying');
   }
 
   respond(response: SipResponse): void {

@@ -18,7 +18,6 @@ export abstract class ServerTransaction {
 
   constructor(
     readonly key: string,
-    readonly request: SipRequest,
     readonly source: Source,
     protected readonly sendResponse: ResponseSender,
     initialState: ServerTransactionState,

@@ -61,13 +61,13 @@ export class TransactionLayer {
 
   createServerTransaction(key: string, request: SipRequest, source: Source, dialogKey?: string): ServerTransaction {
     const tx = request.method === 'INVITE'
-      ? new InviteServerTransaction(key, request, source, this.sender,
+      ? new InviteServerTransaction(key, source, this.sender,
         (t) => {
           this.forget(t);
           if (dialogKey && this.invitesByDialog.get(dialogKey) === t) this.invitesByDialog.delete(dialogKey);
         },
         (delay, t) => this.after(delay, () => t.terminate()))
-      : new NonInviteServerTransaction(key, request, source, this.sender, (t) => {
+      : new NonInviteServerTransaction(key, source, this.sender, (t) => {
         // Timer J: absorb retransmissions for 64*T1 on UDP; nothing to absorb on TCP.
         if (t.reliable) this.forget(t);
         else this.after(TIMER_64T1, () => this.forget(t));
