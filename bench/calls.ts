@@ -24,6 +24,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cleanupStack, intOpt, onlyOpt } from './lib/cli.js';
 import { ensureCallFeatures } from './lib/calls-store.js';
 import { measureCalls, measureLatency, registerCallees, type Callee } from './lib/calls-run.js';
 import { callerCsv, calleesByNumber, callsProvisioningDoc, makeTrunks, STAGE_SETTINGS, TRUNK_CHANNELS } from './lib/calls-setup.js';
@@ -68,14 +69,7 @@ if (opt.help) {
   process.exit(0);
 }
 
-function intOpt(name: string, value: string | undefined, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer ${min}..${max}, got ${value}`);
-  return n;
-}
-
-const only = opt.only;
-if (only !== undefined && only !== 'kamailio' && only !== 'softswitch') throw new Error('--only must be kamailio or softswitch');
+const only = onlyOpt(opt.only);
 const nCallees = intOpt('callees', opt.callees, 1, 1000);
 const durationSec = intOpt('duration', opt.duration, 1, 60);
 const refine = intOpt('refine', opt.refine, 0, 6);
@@ -96,16 +90,7 @@ const callees = makeUsers(nCallees);
 const trunks = makeTrunks(sippProcs);
 
 /** Everything started here, stopped on exit or Ctrl-C. */
-const cleanups: Array<() => Promise<void>> = [];
-async function cleanup(): Promise<void> {
-  while (cleanups.length > 0) await cleanups.pop()?.().catch(() => undefined);
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: stopping`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const cleanups = cleanupStack();
 
 
 /** Caller plan: one SIPp process per trunk, each from the trunk's own loopback address. */
@@ -254,7 +239,7 @@ async function main(): Promise<void> {
     if (only !== 'softswitch') await attempt('kamailio', () => benchKamailio(plan, callee, workDir));
     if (only !== 'kamailio') await attempt('softswitch', () => benchSoftswitch(plan, callee, workDir));
   } finally {
-    await cleanup();
+    await cleanups.run();
     if (!opt.keep) await rm(workDir, { recursive: true, force: true });
     else console.log(`\nkept work dir ${workDir}`);
   }
@@ -282,7 +267,7 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err: unknown) => {
-  await cleanup();
+  await cleanups.run();
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

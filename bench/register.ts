@@ -13,6 +13,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cleanupStack, intOpt, onlyOpt } from './lib/cli.js';
 import { readKamailioTemplate, startKamailio, KAMAILIO_BIN } from './lib/kamailio.js';
 import { measureRate, prepareLoad, type LoadPlan } from './lib/measure.js';
 import { repoRoot, runningUnderTsx } from './lib/paths.js';
@@ -45,14 +46,7 @@ if (opt.help) {
   process.exit(0);
 }
 
-function intOpt(name: string, value: string | undefined, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer ${min}..${max}, got ${value}`);
-  return n;
-}
-
-const only = opt.only;
-if (only !== undefined && only !== 'kamailio' && only !== 'softswitch') throw new Error('--only must be kamailio or softswitch');
+const only = onlyOpt(opt.only);
 const nUsers = intOpt('users', opt.users, 1, 99999);
 const durationSec = intOpt('duration', opt.duration, 1, 60);
 const refine = intOpt('refine', opt.refine, 0, 6);
@@ -67,16 +61,7 @@ const scenario = join(root, 'test', 'sipp', 'register-auth.xml');
 const users = makeUsers(nUsers);
 
 /** Everything started here, stopped on exit or Ctrl-C. */
-const cleanups: Array<() => Promise<void>> = [];
-async function cleanup(): Promise<void> {
-  while (cleanups.length > 0) await cleanups.pop()?.().catch(() => undefined);
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: stopping`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const cleanups = cleanupStack();
 
 interface TargetResult {
   name: string;
@@ -169,7 +154,7 @@ async function main(): Promise<void> {
     if (only !== 'softswitch') await attempt('kamailio', () => benchKamailio(plan, workDir));
     if (only !== 'kamailio') await attempt('softswitch', () => benchSoftswitch(plan, workDir));
   } finally {
-    await cleanup();
+    await cleanups.run();
     if (!opt.keep) await rm(workDir, { recursive: true, force: true });
     else console.log(`\nkept work dir ${workDir}`);
   }
@@ -204,7 +189,7 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err: unknown) => {
-  await cleanup();
+  await cleanups.run();
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

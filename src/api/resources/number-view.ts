@@ -98,11 +98,6 @@ export function changedFields(before: FeaturesView, after: FeaturesView): { befo
   return Object.keys(a).length ? { before: b, after: a } : null;
 }
 
-/** Provisioning issues about `features.<number>…`, renamed to read as fields of the API body. */
-export function bodyIssues(issues: readonly string[], number: string): string[] {
-  const prefix = `features.${number}`;
-  return issues.map((i) => (i.startsWith(`${prefix}.`) ? i.slice(prefix.length + 1) : i.startsWith(`${prefix}:`) ? `(body)${i.slice(prefix.length)}` : i));
-}
 
 const pattern = {
   enabled: z.boolean(), unconditional: z.boolean(), busy: z.boolean(), noAnswer: z.boolean(), unreachable: z.boolean(),

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { FEATURE_FIELDS, FeatureStore, serviceMonths, type FeatureField } from '../../features/feature-store.js';
-import { applyProvisioning, ProvisioningError } from '../../provisioning/apply.js';
 import { featuresSchema } from '../../provisioning/schema-features.js';
 import { allowed, type Action } from '../accounts/roles.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { checkIfMatch, etagOf } from '../etag.js';
-import type { ApiContext, ResourceModule } from '../server.js';
-import { bodyIssues, changedFields, FIELD_ACTIONS, numberParam, numberViewSchema, readNumber, type NumberView } from './number-view.js';
+import type { ResourceModule } from '../server.js';
+import { applyChange } from './provisioning-change.js';
+import { changedFields, FIELD_ACTIONS, numberParam, numberViewSchema, readNumber, type NumberView } from './number-view.js';
 
 const numberParams = z.object({ number: z.string().describe('national (0312345678), hyphenated or E.164 form') });
 
@@ -57,7 +57,8 @@ export const numbersResource: ResourceModule = (api) => {
         const current = await readNumber(r, number);
         if (!current) throw notFound('number');
         checkIfMatch(ifMatch, current);
-        await applyFeatures(api, r, number, mergeForwarding(body, current));
+        // One provisioning apply: validation and an all-or-nothing write; its issues name the body's fields.
+        await applyChange(api, r, { features: { [number]: mergeForwarding(body, current) } }, `features.${number}`, '(body)');
         return { before: current, after: (await readNumber(r, number))! };
       });
       const diff = changedFields(before.features, after.features);
@@ -98,12 +99,3 @@ function mergeForwarding(body: Record<string, unknown>, current: NumberView): Re
   return { ...body, forwarding: { ...current.features.forwarding, ...f } };
 }
 
-/** One provisioning apply (validation + all-or-nothing write); its issues become 400s naming the body field. */
-async function applyFeatures(api: ApiContext, redis: Parameters<typeof applyProvisioning>[0], number: string, entry: Record<string, unknown>): Promise<void> {
-  try {
-    await applyProvisioning(redis, api.config, { features: { [number]: entry } });
-  } catch (err) {
-    if (err instanceof ProvisioningError) throw badRequest('invalid features', bodyIssues(err.issues, number));
-    throw err;
-  }
-}
