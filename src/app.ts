@@ -168,11 +168,13 @@ async function startApi(config: Config, redis: Redis, redisUrl: string, log: Log
 function localIdentity(config: Config, sip: SipServer): LocalIdentity {
   const advertised = new Map<TransportName, { host: string; port: number }>();
   const configured = config.sip.advertisedHost ? /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(config.sip.advertisedHost) : null;
-  for (const transport of ['UDP', 'TCP'] as const) {
+  for (const transport of ['UDP', 'TCP', 'WS'] as const) {
     const local = sip.localAddress(transport);
     if (!local) continue;
     const host = configured ? configured[1]! : (local.host === '0.0.0.0' || local.host === '::' ? '127.0.0.1' : local.host);
-    advertised.set(transport, { host: host.includes(':') ? `[${host}]` : host, port: configured?.[2] ? Number(configured[2]) : local.port });
+    // The advertised port is the SIP (UDP/TCP) port; WebSocket listens on a port of its own.
+    const port = configured?.[2] && transport !== 'WS' ? Number(configured[2]) : local.port;
+    advertised.set(transport, { host: host.includes(':') ? `[${host}]` : host, port });
   }
   const extra = [...advertised.values()].map((a) => ({ host: a.host.replace(/^\[|\]$/g, ''), port: a.port }));
   return new LocalIdentity(advertised, extra, config.sip.domain);

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { formatChallenge, parseCredentials, type Credentials, type SipRequest } from '../core/messages/index.js';
+import { formatChallenge, type Credentials, type ReadonlyDeep, type SipRequest } from '../core/messages/index.js';
 import type { HeaderList } from '../core/server/incoming-request.js';
 import { computeDigestResponse, parseAlgorithm, type DigestAlgorithm } from './digest.js';
 import type { NonceIssuer } from './nonce.js';
@@ -115,9 +115,8 @@ export class DigestAuthenticator<U extends DigestUser> {
   }
 
   /** The Digest credentials meant for our realm; others (for other hops) are ignored. */
-  private ourCredentials(request: SipRequest, kind: ChallengeKind): Credentials | undefined {
-    for (const value of request.headers.getAll(HEADER_IN[kind])) {
-      const credentials = parseCredentials(value);
+  private ourCredentials(request: SipRequest, kind: ChallengeKind): ReadonlyDeep<Credentials> | undefined {
+    for (const credentials of request.credentials(HEADER_IN[kind])) {
       if (credentials && credentials.scheme.toLowerCase() === 'digest' && credentials.params.realm === this.realm) {
         return credentials;
       }

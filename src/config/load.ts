@@ -146,7 +146,8 @@ function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): string[] {
       sip.listen = sip.listen.map((l: unknown) => {
         if (l === null || typeof l !== 'object') return l;
         const entry: Raw = { ...(l as Raw) };
-        if (values.SIP_PORT !== undefined) entry.port = values.SIP_PORT;
+        // SIP_PORT is the UDP/TCP port; a WebSocket listener keeps its own (it would clash with TCP).
+        if (values.SIP_PORT !== undefined && entry.transport !== 'ws') entry.port = values.SIP_PORT;
         if (values.SIP_ADDRESS !== undefined) entry.address = values.SIP_ADDRESS;
         return entry;
       });

@@ -52,7 +52,8 @@ const advertisedHostSchema = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-
 });
 
 const listenSchema = z.strictObject({
-  transport: z.enum(['udp', 'tcp'], { error: 'must be udp or tcp' }),
+  /** ws: SIP over WebSocket (RFC 7118), for browser and sip.js clients; plain ws:// only (TLS belongs in front). */
+  transport: z.enum(['udp', 'tcp', 'ws'], { error: 'must be udp, tcp or ws' }),
   address: ipAddressSchema,
   port: portSchema,
 });
@@ -71,10 +72,13 @@ const sipSchema = z.strictObject({
   .superRefine((sip, ctx) => {
     const seen = new Map<string, number>();
     sip.listen.forEach((l, i) => {
-      const key = `${l.transport} ${l.address}:${l.port}`;
+      // tcp and ws both take a TCP port: the same address and port cannot serve both.
+      const key = `${l.transport === 'udp' ? 'udp' : 'tcp'} ${l.address}:${l.port}`;
       const first = seen.get(key);
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['listen', i], message: `duplicate of sip.listen[${first}] (${key})` });
+        const other = sip.listen[first]!;
+        const what = other.transport === l.transport ? 'duplicate of' : 'same TCP port as';
+        ctx.addIssue({ code: 'custom', path: ['listen', i], message: `${what} sip.listen[${first}] (${other.transport} ${l.address}:${l.port})` });
       } else {
         seen.set(key, i);
       }

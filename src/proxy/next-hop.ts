@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { parseNameAddr, parseUri } from '../core/messages/index.js';
-import type { Destination, TransportName } from '../core/transport/transport.js';
+import { transportNamed, type Destination } from '../core/transport/transport.js';
 
 /**
  * Where a request for this URI (or Route value) goes: RFC 3263 reduced to what
@@ -12,8 +12,8 @@ export async function resolveNextHop(uriOrRoute: string): Promise<Destination | 
   const raw = uriOrRoute.includes('<') ? parseNameAddr(uriOrRoute)?.uri : uriOrRoute.trim();
   const uri = raw ? parseUri(raw) : null;
   if (!uri || (uri.scheme !== 'sip' && uri.scheme !== 'sips')) return undefined;
-  const transportParam = (uri.params.transport ?? '').toUpperCase();
-  const transport: TransportName = transportParam === 'TCP' ? 'TCP' : 'UDP';
+  // transport=ws resolves, but a WS peer is reachable only over its own connection (WsTransport.send fails without one).
+  const transport = transportNamed(uri.params.transport) ?? 'UDP';
   const host = (uri.params.maddr ?? uri.host).replace(/^\[|\]$/g, '');
   const port = uri.port ?? 5060;
   if (net.isIP(host)) return { transport, address: host, port };

@@ -1,7 +1,7 @@
 import { parseVia, SipRequest, type SipResponse } from '../core/messages/index.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { SipServer } from '../core/server/sip-server.js';
-import type { Destination, Source } from '../core/transport/transport.js';
+import { transportNamed, type Destination, type Source } from '../core/transport/transport.js';
 import type { Log } from '../log.js';
 import { cancelFor, newBranch, type ActiveBranch, type BranchEnd } from './branch.js';
 import { resolveNextHop } from './next-hop.js';
@@ -113,11 +113,14 @@ export class ProxyCore {
     const maxForwards = Number(h.get('max-forwards') ?? DEFAULT_MAX_FORWARDS + 1);
     h.set('Max-Forwards', String(Math.max(0, (Number.isFinite(maxForwards) ? maxForwards : DEFAULT_MAX_FORWARDS + 1) - 1)));
     if (source.method === 'INVITE' && !hasToTag(source)) {
-      // Record-Route so the dialog's later requests come through us; a second entry when the transport changes (RFC 5658).
-      if (incoming.source.transport !== target.destination.transport) {
-        h.prepend('Record-Route', this.identity.recordRoute(incoming.source.transport));
+      // Record-Route so the dialog's later requests come through us; a second entry when the
+      // transport (RFC 5658) or the WebSocket connection changes, each side with its own flow.
+      const inFlow = wsFlow(incoming.source);
+      const outFlow = wsFlow(target.destination);
+      if (incoming.source.transport !== target.destination.transport || inFlow !== outFlow) {
+        h.prepend('Record-Route', this.identity.recordRoute(incoming.source.transport, inFlow));
       }
-      h.prepend('Record-Route', this.identity.recordRoute(target.destination.transport));
+      h.prepend('Record-Route', this.identity.recordRoute(target.destination.transport, outFlow));
     }
     for (const route of [...(target.route ?? [])].reverse()) h.prepend('Route', route);
     h.prepend('Via', `SIP/2.0/${target.destination.transport} ${this.identity.sentBy(target.destination.transport)};branch=${branch};rport`);
@@ -221,7 +224,7 @@ export class ProxyCore {
    * the answer.
    */
   async forwardInDialog(incoming: IncomingRequest, prepare?: (request: SipRequest) => void): Promise<RelayOutcome> {
-    const next = await this.nextHopInDialog(incoming.message);
+    const next = await this.nextHopInDialog(incoming.message, incoming.source);
     if (!next) {
       // No Route left and the Request-URI is us: a dialog we do not know (RFC 3261 §12.2.2).
       incoming.respond(481);
@@ -238,10 +241,17 @@ export class ProxyCore {
     });
   }
 
-  private async nextHopInDialog(message: SipRequest): Promise<{ uri: string; routes: string[]; destination: Destination } | undefined> {
+  private async nextHopInDialog(message: SipRequest, source: Source): Promise<{ uri: string; routes: string[]; destination: Destination } | undefined> {
     let uri = message.uri;
     const routes = message.headers.getList('route');
-    while (routes.length > 0 && this.identity.isMine(routes[0]!)) routes.shift();
+    // A flow token in our Route names the WebSocket connection of the dialog's other end; the one
+    // the request arrived on is the sender's own (RFC 5626 §5.3).
+    let flow: string | undefined;
+    while (routes.length > 0 && this.identity.isMine(routes[0]!)) {
+      const token = this.identity.flowToken(routes.shift()!);
+      if (token && token !== wsFlow(source)) flow = token;
+    }
+    if (flow) return { uri, routes, destination: { transport: 'WS', address: '', port: 0, connectionId: flow } };
     if (this.identity.isMine(uri) && routes.length > 0) {
       // A strict router put our URI in the Request-URI: the last Route is the real one (§16.4).
       uri = routes.pop()!.replace(/^\s*<|>.*$/g, '');
@@ -253,9 +263,9 @@ export class ProxyCore {
   }
 
   /** The ACK for a 2xx travels end to end by Route, with no transaction (RFC 3261 §16.7, §17.1.1.3). */
-  private async forwardAck(request: SipRequest, _source: Source): Promise<void> {
+  private async forwardAck(request: SipRequest, source: Source): Promise<void> {
     if (!hasToTag(request)) return;
-    const next = await this.nextHopInDialog(request);
+    const next = await this.nextHopInDialog(request, source);
     // Nowhere to go, or back to ourselves (an ACK for a response we generated): it ends here.
     if (!next) return;
     const copy = new SipRequest('ACK', next.uri, request.headers.clone(), request.body);
@@ -270,14 +280,19 @@ export class ProxyCore {
   /** A response with no client transaction: if it is ours to pass on (our Via on top), forward it by the next Via. */
   private forwardStrayResponse(response: SipResponse): void {
     const top = parseVia(response.headers.getAll('via')[0] ?? '')?.[0];
-    if (!top || `${top.host}:${top.port ?? 5060}` !== this.identity.sentBy(top.transport === 'TCP' ? 'TCP' : 'UDP')) return;
+    if (!top || `${top.host}:${top.port ?? 5060}` !== this.identity.sentBy(transportNamed(top.transport) ?? 'UDP')) return;
     const relayed = withoutTopVia(response);
     const next = parseVia(relayed.headers.getAll('via')[0] ?? '')?.[0];
     if (!next) return;
     const address = next.params.received ?? next.host;
     const port = Number(next.params.rport) || next.port || 5060;
-    this.sip.sendResponse(relayed, { transport: next.transport === 'TCP' ? 'TCP' : 'UDP', address, port, localAddress: '', localPort: 0 });
+    this.sip.sendResponse(relayed, { transport: transportNamed(next.transport) ?? 'UDP', address, port, localAddress: '', localPort: 0 });
   }
+}
+
+/** The WebSocket connection a message came on or goes over, as a Record-Route flow token. */
+function wsFlow(end: { transport: string; connectionId?: string }): string | undefined {
+  return end.transport === 'WS' ? end.connectionId : undefined;
 }
 
 function hasToTag(request: SipRequest): boolean {

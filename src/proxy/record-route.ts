@@ -1,6 +1,9 @@
 import { parseNameAddr, parseUri } from '../core/messages/index.js';
 import type { TransportName } from '../core/transport/transport.js';
 
+/** WebSocket connection ids (WsTransport), the only user parts we put in our own Record-Route. */
+const FLOW_TOKEN = /^ws-\d+$/;
+
 /**
  * Who "we" are in Route and Record-Route headers: every address this node
  * listens on (and the advertised one), per transport.
@@ -17,11 +20,24 @@ export class LocalIdentity {
     for (const a of [...advertised.values(), ...extraHosts]) this.mine.add(`${a.host.toLowerCase()}:${a.port}`);
   }
 
-  /** The Record-Route value for a transport (RFC 3261 §16.6 step 4), loose-routing. */
-  recordRoute(transport: TransportName): string {
+  /**
+   * The Record-Route value for a transport (RFC 3261 §16.6 step 4), loose-routing.
+   * `flow` (a WebSocket connection id) goes in the user part: a WS client's
+   * Contact has a `.invalid` host (RFC 7118 §5), so requests later in the
+   * dialog find their way to it by this token, as in RFC 5626 §5.3.
+   */
+  recordRoute(transport: TransportName, flow?: string): string {
     const a = this.advertised.get(transport) ?? [...this.advertised.values()][0]!;
     const param = transport === 'UDP' ? '' : `;transport=${transport.toLowerCase()}`;
-    return `<sip:${a.host}:${a.port}${param};lr>`;
+    return `<sip:${flow ? `${flow}@` : ''}${a.host}:${a.port}${param};lr>`;
+  }
+
+  /** The flow token of one of our own Route entries (see recordRoute), if it has one. */
+  flowToken(route: string): string | undefined {
+    if (!this.isMine(route)) return undefined;
+    const raw = route.includes('<') ? parseNameAddr(route)?.uri : route.trim();
+    const uri = raw ? parseUri(raw) : null;
+    return uri?.user && FLOW_TOKEN.test(uri.user) ? uri.user : undefined;
   }
 
   /** Our Via sent-by for a transport. */

@@ -1,5 +1,5 @@
 import type { AuthOutcome, DigestAuthenticator } from '../auth/authenticator.js';
-import { parseContactList, parseNameAddr, parseUri, type NameAddr } from '../core/messages/index.js';
+import { parseUri, type NameAddr } from '../core/messages/index.js';
 import type { HeaderList, IncomingRequest } from '../core/server/incoming-request.js';
 import type { Log } from '../log.js';
 import type { LineRecord } from '../store/line-store.js';
@@ -35,7 +35,7 @@ export class Registrar {
   }
 
   readonly handle = async (request: IncomingRequest): Promise<void> => {
-    const uri = parseUri(request.message.uri);
+    const uri = request.message.requestUri();
     if (!uri || !this.servesDomain(uri.host)) {
       request.respond(404, 'Domain Not Served Here');
       return;
@@ -46,14 +46,15 @@ export class Registrar {
       return;
     }
     const sipId = outcome.username;
-    const to = parseNameAddr(request.message.headers.get('to') ?? '');
+    const to = request.message.to();
     const toUser = to ? parseUri(to.uri)?.user : undefined;
     if (toUser !== sipId) {
       await this.refuse(request, sipId, 403, 'Forbidden', 'To does not name the authenticated SIP-ID');
       return;
     }
-    const contactValues = request.message.headers.getAll('contact');
-    const contacts = contactValues.length === 0 ? [] : parseContactList(contactValues);
+    // Parsed once per message and shared: hand the binding rules their own array.
+    const parsed = request.message.contacts();
+    const contacts = parsed === '*' || parsed === null ? parsed : parsed.slice();
     if (contacts === null) {
       await this.refuse(request, sipId, 400, 'Bad Contact', 'malformed Contact header');
       return;

@@ -139,3 +139,15 @@ t.test('ConfigError message lists every issue', async (t) => {
   const err = new ConfigError(['a: x', 'b: y'], 'f.yaml');
   t.match(err.message, /f\.yaml[\s\S]*a: x[\s\S]*b: y/);
 });
+
+t.test('a ws listener: accepted, not on the TCP port, left alone by SIP_PORT', async (t) => {
+  const listen = (extra: string) => ['sip:', '  listen:',
+    '    - { transport: udp, address: 127.0.0.1, port: 5070 }',
+    '    - { transport: tcp, address: 127.0.0.1, port: 5070 }', extra, ''].join('\n');
+  const c = load(t, listen('    - { transport: ws, address: 127.0.0.1, port: 8088 }'), { SIP_PORT: '5080' });
+  t.same(c.sip.listen.map((l) => `${l.transport} ${l.port}`), ['udp 5080', 'tcp 5080', 'ws 8088']);
+  t.same(issuesOf(t, () => load(t, listen('    - { transport: ws, address: 127.0.0.1, port: 5070 }'))),
+    ['sip.listen[2]: same TCP port as sip.listen[1] (tcp 127.0.0.1:5070)']);
+  t.same(issuesOf(t, () => load(t, listen('    - { transport: wss, address: 127.0.0.1, port: 8089 }'))),
+    ['sip.listen[2].transport: must be udp, tcp or ws']);
+});

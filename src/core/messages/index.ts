@@ -9,3 +9,4 @@ export { parseVia, formatVia, type Via } from './headers/via.js';
 export { parseCSeq } from './headers/cseq.js';
 export { parseCredentials, formatChallenge, type Credentials } from './headers/auth.js';
 export { splitList } from './headers/list.js';
+export { copyVia, type CSeq, type ReadonlyDeep } from './parsed.js';

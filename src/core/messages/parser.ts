@@ -197,7 +197,7 @@ function parseRequest(
     const supported = /^SIP\/\d+\.\d+$/i.test(version);
     throw withRequest(supported ? UNSUPPORTED_VERSION : 'malformed request line', req, sum);
   }
-  const why = validateRequest(req, src.slice(sp1 + 1, sp2), sum, data, bodyStart);
+  const why = validateRequest(req, src, sp1 + 1, sp2, sum, data, bodyStart);
   if (why !== null) throw withRequest(why, req, sum);
   return req;
 }

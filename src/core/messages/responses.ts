@@ -1,6 +1,5 @@
 // Building responses to requests (RFC 3261 §8.2.6).
-import { parseNameAddr } from './headers/name-addr.js';
-import { parseVia } from './headers/via.js';
+import { cseqOf, nameAddrOf, viaListOf } from './parsed.js';
 import { Headers, SipResponse, type SipRequest } from './sip-message.js';
 
 const PHRASES: Record<number, string> = {
@@ -46,10 +45,14 @@ export function createResponse(req: SipRequest, status: number, reason?: string)
   const from = src.get('from');
   if (from !== undefined) h.append('From', from);
   let to = src.get('to');
+  let toTagged = false;
   if (to !== undefined) {
     if (status > 100) {
-      const na = parseNameAddr(to);
-      if (na !== null && !('tag' in na.params)) to += ';tag=' + toTag(req);
+      const na = req.to();
+      if (na !== null && !('tag' in na.params)) {
+        to += ';tag=' + toTag(req);
+        toTagged = true;
+      }
     }
     h.append('To', to);
   }
@@ -57,16 +60,26 @@ export function createResponse(req: SipRequest, status: number, reason?: string)
   if (callId !== undefined) h.append('Call-ID', callId);
   const cseq = src.get('cseq');
   if (cseq !== undefined) h.append('CSeq', cseq);
+  // Same header text, same parse: share what the request has parsed already.
+  copyParsed(src, h, 'via', viaListOf);
+  copyParsed(src, h, 'from', nameAddrOf);
+  if (!toTagged) copyParsed(src, h, 'to', nameAddrOf);
+  copyParsed(src, h, 'cseq', cseqOf);
   return new SipResponse(status, reason ?? reasonPhrase(status), h);
+}
+
+function copyParsed<T>(src: Headers, dst: Headers, name: string, parse: (h: Headers, name: string) => T): void {
+  const v = src._peekParsed(name, parse);
+  if (v !== undefined) dst._setParsed(name, parse, v);
 }
 
 /** Deterministic To tag for a request (same request -> same tag). */
 export function toTag(req: SipRequest): string {
   const h = req.headers;
   const from = h.get('from');
-  const fromTag = from !== undefined ? parseNameAddr(from)?.params['tag'] ?? from : '';
+  const fromTag = from !== undefined ? req.from()?.params['tag'] ?? from : '';
   const topVia = h.get('via') ?? '';
-  const branch = parseVia(topVia)?.[0]?.params['branch'] ?? topVia;
+  const branch = req.topVia()?.params['branch'] ?? topVia;
   return hash53((h.get('call-id') ?? '') + '\n' + fromTag + '\n' + branch).toString(36);
 }
 

@@ -1,12 +1,15 @@
 // Checks a parsed message must pass before a server acts on it (RFC 3261
 // §8.2, §16.3; RFC 4475 §3.1.2 and §3.3). Each returns a short reason or null.
+// What a check parses (Via, From, To, CSeq, Contact, Request-URI) is kept in
+// the message's parsed cache, so readers do not parse it again.
 import { URIC } from './headers/chars.js';
 import { parseCSeq } from './headers/cseq.js';
-import { isValidContactList, isValidNameAddr } from './headers/name-addr.js';
-import { parseUri, schemeEnd } from './headers/uri.js';
-import { isValidVia } from './headers/via.js';
+import { ContactScan, parseNameAddrRange } from './headers/name-addr.js';
+import { parseUriRange, schemeEnd } from './headers/uri.js';
+import { isValidViaRange, parseViaRange } from './headers/via.js';
 import type { Headers } from './headers.js';
-import { H_VIA } from './header-names.js';
+import { H_CONTACT, H_VIA } from './header-names.js';
+import { contactsOf, cseqOf, nameAddrOf, viaListOf } from './parsed.js';
 import type { SipRequest, SipResponse } from './sip-message.js';
 
 /** First index of selected headers (-1 when absent) and duplicate flags, filled while indexing. */
@@ -16,15 +19,27 @@ export interface HeaderSummary {
   dupFrom: boolean; dupTo: boolean; dupCallId: boolean; dupCseq: boolean; dupMaxFwd: boolean; dupClen: boolean;
 }
 
-export function validateRequest(req: SipRequest, rawUri: string, sum: HeaderSummary, data: Buffer, bodyStart: number): string | null {
-  if (!validRequestUri(rawUri)) return 'malformed Request-URI';
+/** The raw Request-URI is src[uriStart, uriEnd). */
+export function validateRequest(
+  req: SipRequest, src: string, uriStart: number, uriEnd: number, sum: HeaderSummary, data: Buffer, bodyStart: number,
+): string | null {
+  if (!validRequestUri(src, uriStart, uriEnd, req)) return 'malformed Request-URI';
   const h = req.headers;
   const common = validateCommon(h, sum);
   if (common !== null) return common;
   const cseq = parseCSeq(h._valueAt(sum.cseq));
   if (cseq === null) return 'malformed CSeq';
+  h._setParsed('cseq', cseqOf, cseq);
   if (cseq.method !== req.method) return 'CSeq method does not match request method';
-  if (sum.contact >= 0 && !isValidContactList(h.getAll('contact'))) return 'malformed Contact';
+  if (sum.contact >= 0) {
+    const scan = new ContactScan(true);
+    for (let i = sum.contact, n = h.size; i < n; i++) {
+      if (h._idAt(i) === H_CONTACT && !h._parseAt(i, (s, start, end) => scan.add(s, start, end))) return 'malformed Contact';
+    }
+    const contacts = scan.result();
+    if (contacts === null || contacts === true) return 'malformed Contact';
+    h._setParsed('contact', contactsOf, contacts);
+  }
   if (sum.dupMaxFwd) return 'multiple Max-Forwards headers';
   if (sum.maxFwd >= 0 && !validMaxForwards(h._valueAt(sum.maxFwd))) return 'malformed Max-Forwards';
   if (sum.date >= 0 && !h._valueAt(sum.date).endsWith(' GMT')) return 'invalid Date';
@@ -34,7 +49,9 @@ export function validateRequest(req: SipRequest, rawUri: string, sum: HeaderSumm
 export function validateResponse(res: SipResponse, sum: HeaderSummary, data: Buffer, bodyStart: number): string | null {
   const common = validateCommon(res.headers, sum);
   if (common !== null) return common;
-  if (parseCSeq(res.headers._valueAt(sum.cseq)) === null) return 'malformed CSeq';
+  const cseq = parseCSeq(res.headers._valueAt(sum.cseq));
+  if (cseq === null) return 'malformed CSeq';
+  res.headers._setParsed('cseq', cseqOf, cseq);
   return setBody(res, sum, data, bodyStart);
 }
 
@@ -49,26 +66,39 @@ function validateCommon(h: Headers, sum: HeaderSummary): string | null {
   if (sum.dupCallId) return 'multiple Call-ID headers';
   if (sum.dupCseq) return 'multiple CSeq headers';
   if (h._valueAt(sum.callId).length === 0) return 'empty Call-ID';
-  for (let i = sum.via, n = h.size; i < n; i++) {
-    if (h._idAt(i) === H_VIA && !isValidVia(h._valueAt(i))) return 'malformed Via';
+  const vias = h._parseAt(sum.via, parseViaRange);
+  if (vias === null) return 'malformed Via';
+  h._setParsed('via', viaListOf, vias);
+  for (let i = sum.via + 1, n = h.size; i < n; i++) {
+    if (h._idAt(i) === H_VIA && !h._parseAt(i, isValidViaRange)) return 'malformed Via';
   }
-  if (!isValidNameAddr(h._valueAt(sum.from))) return 'malformed From';
-  if (!isValidNameAddr(h._valueAt(sum.to))) return 'malformed To';
+  const from = h._parseAt(sum.from, parseNameAddrRange);
+  if (from === null) return 'malformed From';
+  h._setParsed('from', nameAddrOf, from);
+  const to = h._parseAt(sum.to, parseNameAddrRange);
+  if (to === null) return 'malformed To';
+  h._setParsed('to', nameAddrOf, to);
   return null;
 }
 
-function validRequestUri(uri: string): boolean {
-  const colon = schemeEnd(uri);
-  if (colon < 0 || colon === uri.length - 1) return false;
-  for (let i = colon + 1; i < uri.length; i++) if (URIC[uri.charCodeAt(i)] !== 1) return false;
-  const c0 = uri.charCodeAt(0) | 0x20;
+/** Checks the Request-URI; a sip/sips/tel one is parsed and kept on the request. */
+function validRequestUri(s: string, start: number, end: number, req: SipRequest): boolean {
+  const colon = schemeEnd(s, start, end);
+  if (colon < 0 || colon === end - 1) return false;
+  for (let i = colon + 1; i < end; i++) if (URIC[s.charCodeAt(i)] !== 1) return false;
+  const c0 = s.charCodeAt(start) | 0x20;
   if (c0 === 115 /* s */ || c0 === 116 /* t */) {
-    const scheme = uri.slice(0, colon).toLowerCase();
+    const scheme = s.slice(start, colon).toLowerCase();
     if (scheme === 'sip' || scheme === 'sips') {
-      const u = parseUri(uri);
+      const u = parseUriRange(s, start, end);
       if (u === null) return false;
       for (const _ in u.headers) return false; // headers are not allowed in a Request-URI (§19.1.1)
-    } else if (scheme === 'tel' && parseUri(uri) === null) return false;
+      req._setRequestUri(req.uri, u);
+    } else if (scheme === 'tel') {
+      const u = parseUriRange(s, start, end);
+      if (u === null) return false;
+      req._setRequestUri(req.uri, u);
+    }
   }
   return true;
 }

@@ -1,6 +1,6 @@
 import type { Log } from '../../log.js';
 import {
-  formatVia, parseCSeq, parseMessage, parseUri, parseVia, serializeMessage, SipParseError,
+  copyVia, parseMessage, serializeMessage, SipParseError,
   createResponse, UNSUPPORTED_VERSION, type SipRequest, type SipResponse,
 } from '../messages/index.js';
 import type { ClientTransaction, ClientTransactionUser } from '../transactions/client-transaction.js';
@@ -11,6 +11,7 @@ import { TransactionLayer } from '../transactions/transaction-layer.js';
 import { TcpTransport } from '../transport/tcp-transport.js';
 import type { Destination, Source, Transport, TransportName } from '../transport/transport.js';
 import { UdpTransport } from '../transport/udp-transport.js';
+import { WsTransport } from '../transport/ws-transport.js';
 import { responseDestination, stampReceived } from '../transport/via-routing.js';
 import { IncomingRequest, type HeaderList } from './incoming-request.js';
 import { KNOWN_METHODS, SUPPORTED_EXTENSIONS, SUPPORTED_URI_SCHEMES } from './methods.js';
@@ -18,7 +19,7 @@ import { KNOWN_METHODS, SUPPORTED_EXTENSIONS, SUPPORTED_URI_SCHEMES } from './me
 export type RequestHandler = (request: IncomingRequest) => void | Promise<void>;
 
 export interface ListenSpec {
-  transport: 'udp' | 'tcp';
+  transport: 'udp' | 'tcp' | 'ws';
   address: string;
   port: number;
 }
@@ -61,12 +62,20 @@ export class SipServer {
     this.commonHeaders = [['Server', options.serverName ?? 'softswitch']];
     const sender: ResponseSender = (response, source) => this.sendResponse(response, source);
     this.transactions = new TransactionLayer(sender, (request, destination) => this.sendRequest(request, destination));
-    for (const spec of options.listen) {
-      const onMessage = (data: Buffer, source: Source): void => this.receive(data, source);
-      this.transports.push(spec.transport === 'udp'
-        ? new UdpTransport(spec.address, spec.port, onMessage)
-        : new TcpTransport(spec.address, spec.port, onMessage, (why, address, port) =>
-          this.log.warn({ event: 'sip.malformed', transport: 'TCP', address, port, why }, 'stream framing error; connection closed')));
+    for (const spec of options.listen) this.transports.push(this.createTransport(spec));
+  }
+
+  private createTransport(spec: ListenSpec): Transport {
+    const onMessage = (data: Buffer, source: Source): void => this.receive(data, source);
+    switch (spec.transport) {
+      case 'udp':
+        return new UdpTransport(spec.address, spec.port, onMessage);
+      case 'tcp':
+        return new TcpTransport(spec.address, spec.port, onMessage, (why, address, port) =>
+          this.log.warn({ event: 'sip.malformed', transport: 'TCP', address, port, why }, 'stream framing error; connection closed'));
+      case 'ws':
+        return new WsTransport(spec.address, spec.port, onMessage, (why, address, port) =>
+          this.log.warn({ event: 'sip.malformed', transport: 'WS', address, port, why }, 'WebSocket error; connection refused or closed'));
     }
   }
 
@@ -160,8 +169,8 @@ export class SipServer {
 
   /** RFC 3261 §17.1.3: a response goes to the client transaction of its top Via branch and CSeq method. */
   private receiveResponse(response: SipResponse, source: Source): void {
-    const via = parseVia(response.headers.getAll('via')[0] ?? '')?.[0];
-    const cseq = parseCSeq(response.headers.get('cseq') ?? '');
+    const via = response.topVia();
+    const cseq = response.cseq();
     const tx = cseq ? this.transactions.matchResponse(via?.params.branch ?? undefined, cseq.method) : undefined;
     if (tx) {
       tx.onResponse(response);
@@ -176,14 +185,12 @@ export class SipServer {
 
   private receiveRequest(request: SipRequest, source: Source): void {
     const headers = request.headers;
-    const vias = parseVia(headers.getAll('via')[0] ?? '');
-    const topVia = vias?.[0];
-    const cseq = parseCSeq(headers.get('cseq') ?? '');
-    if (!topVia || !cseq) return; // the parser guarantees both; belt and braces
-    if (stampReceived(topVia, source)) {
-      headers.removeFirst('via');
-      headers.prepend('via', formatVia(topVia));
-    }
+    const parsedVia = request.topVia();
+    const cseq = request.cseq();
+    if (!parsedVia || !cseq) return; // the parser guarantees both; belt and braces
+    // The parsed Via is shared (read-only): stamp a copy, then write it back.
+    const topVia = copyVia(parsedVia);
+    if (stampReceived(topVia, source)) request.replaceTopVia(topVia);
     const key = serverTransactionKey(request, topVia, headers.get('call-id') ?? '', cseq.seq);
     const existing = this.transactions.find(key);
     if (existing) {
@@ -260,7 +267,7 @@ export class SipServer {
 
   /** RFC 3261 §8.2.2: URI scheme and required extensions. */
   private passesCoreChecks(incoming: IncomingRequest): boolean {
-    const uri = parseUri(incoming.message.uri);
+    const uri = incoming.message.requestUri();
     if (!uri || !SUPPORTED_URI_SCHEMES.has(uri.scheme)) {
       incoming.respond(416);
       return false;
@@ -288,7 +295,7 @@ export class SipServer {
 
   /** Sends a response towards the top Via (RFC 3261 §18.2.2); `source` is where its request came from. */
   sendResponse(response: SipResponse, source: Source): void {
-    const via = parseVia(response.headers.getAll('via')[0] ?? '')?.[0];
+    const via = response.topVia();
     const transport = this.transportFor(source);
     if (!via || !transport) return;
     transport.send(responseDestination(via, source), serializeMessage(response));

@@ -3,9 +3,18 @@
  * with the address they came from, and sends bytes to an address or over an
  * existing connection.
  */
-export type TransportName = 'UDP' | 'TCP';
+export type TransportName = 'UDP' | 'TCP' | 'WS';
 
-/** Where a message came from: enough to answer it and, for TCP, to reuse the connection. */
+/**
+ * A Via sent-protocol transport or a URI transport parameter as one we serve
+ * ("tcp" -> TCP, "ws" -> WS); undefined for anything else (TLS, WSS, SCTP).
+ */
+export function transportNamed(value: string | null | undefined): TransportName | undefined {
+  const upper = (value ?? '').toUpperCase();
+  return upper === 'UDP' || upper === 'TCP' || upper === 'WS' ? upper : undefined;
+}
+
+/** Where a message came from: enough to answer it and, for TCP/WS, to reuse the connection. */
 export interface Source {
   transport: TransportName;
   address: string;
@@ -13,7 +22,7 @@ export interface Source {
   /** Local address/port it arrived on. */
   localAddress: string;
   localPort: number;
-  /** TCP only: the connection it arrived on, unique within this node. */
+  /** Stream transports (TCP, WS): the connection it arrived on, unique within this node. */
   connectionId?: string;
 }
 
@@ -21,7 +30,7 @@ export interface Destination {
   transport: TransportName;
   address: string;
   port: number;
-  /** Prefer this connection when it is still open (stream transports). */
+  /** Prefer this connection when it is still open (stream transports); WS has no other way to reach a peer. */
   connectionId?: string;
 }
 
@@ -37,5 +46,5 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** Largest message we accept on any transport; bigger ones are dropped (UDP) or close the connection (TCP). */
+/** Largest message we accept on any transport; bigger ones are dropped (UDP) or close the connection (TCP, WS). */
 export const MAX_MESSAGE_BYTES = 65_535;

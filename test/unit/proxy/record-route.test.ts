@@ -29,3 +29,18 @@ t.test('best response: 6xx first, then the lowest class, 503 last', async (t) =>
   t.equal(betterOf(r(503), r(500)).status, 500);
   t.equal(betterOf(undefined, r(480)).status, 480);
 });
+
+t.test('WebSocket: transport=ws and a flow token naming the connection (RFC 7118 §5)', async (t) => {
+  const ws = new LocalIdentity(new Map([
+    ['UDP', { host: '127.0.0.1', port: 5090 }],
+    ['WS', { host: '127.0.0.1', port: 8088 }],
+  ]), [{ host: '127.0.0.1', port: 5090 }, { host: '127.0.0.1', port: 8088 }], 'ss.test');
+  t.equal(ws.recordRoute('WS'), '<sip:127.0.0.1:8088;transport=ws;lr>');
+  const withFlow = ws.recordRoute('WS', 'ws-7');
+  t.equal(withFlow, '<sip:ws-7@127.0.0.1:8088;transport=ws;lr>');
+  t.ok(ws.isMine(withFlow), 'still our own route');
+  t.equal(ws.flowToken(withFlow), 'ws-7');
+  t.equal(ws.flowToken(ws.recordRoute('UDP')), undefined, 'no token, none found');
+  t.equal(ws.flowToken('<sip:ws-7@10.0.0.1:8088;transport=ws;lr>'), undefined, 'only in our own routes');
+  t.equal(ws.flowToken('<sip:alice@127.0.0.1:8088;lr>'), undefined, 'a user part that is no connection id');
+});

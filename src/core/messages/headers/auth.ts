@@ -1,7 +1,7 @@
 // Credentials / challenges: auth-scheme LWS auth-param *(COMMA auth-param)
 // (RFC 3261 §25.1, RFC 7616, RFC 8760).
 import { TOKEN, quote, skipWs, unquote } from './chars.js';
-import { paramName } from './param-names.js';
+import { scanParamName } from './param-names.js';
 
 export interface Credentials {
   scheme: string; // as received, e.g. "Digest"
@@ -10,54 +10,65 @@ export interface Credentials {
 
 /** Parse an Authorization / Proxy-Authorization (or *-Authenticate) value; null when malformed. */
 export function parseCredentials(value: string): Credentials | null {
-  const n = value.length;
-  let i = skipWs(value, 0, n);
+  return parseCredentialsRange(value, 0, value.length);
+}
+
+/** parseCredentials of s[start,n). */
+export function parseCredentialsRange(s: string, start: number, n: number): Credentials | null {
+  let i = skipWs(s, start, n);
   const ss = i;
-  while (i < n && TOKEN[value.charCodeAt(i)] === 1) i++;
+  while (i < n && TOKEN[s.charCodeAt(i)] === 1) i++;
   if (i === ss) return null;
-  const creds: Credentials = { scheme: value.slice(ss, i), params: {} };
+  const creds: Credentials = { scheme: s.slice(ss, i), params: {} };
   const ws = i;
-  i = skipWs(value, i, n);
+  i = skipWs(s, i, n);
   if (i >= n) return creds;
   if (i === ws) return null;
+  // Without any backslash, a quoted value ends at the next quote: find it natively.
+  const bs = s.indexOf('\\', i);
+  const plain = bs < 0 || bs >= n;
   for (;;) {
-    const ns = i;
-    while (i < n && TOKEN[value.charCodeAt(i)] === 1) i++;
-    if (i === ns) return null;
-    const name = paramName(value, ns, i);
-    i = skipWs(value, i, n);
-    if (value.charCodeAt(i) !== 61 /* = */) return null;
-    i = skipWs(value, i + 1, n);
+    const name = scanParamName(s, i, n);
+    if (name.length === 0) return null;
+    i = skipWs(s, i + name.length, n);
+    if (i >= n || s.charCodeAt(i) !== 61 /* = */) return null;
+    i = skipWs(s, i + 1, n);
     let v: string;
-    if (value.charCodeAt(i) === 34) {
+    if (i < n && s.charCodeAt(i) === 34) {
       const qs = i + 1;
-      let escaped = false;
-      for (i = qs; i < n; i++) {
-        const c = value.charCodeAt(i);
-        if (c === 34) break;
-        if (c === 92) {
-          escaped = true;
-          i++;
+      if (plain) {
+        i = s.indexOf('"', qs);
+        if (i < 0 || i >= n) return null;
+        v = s.slice(qs, i);
+      } else {
+        let escaped = false;
+        for (i = qs; i < n; i++) {
+          const c = s.charCodeAt(i);
+          if (c === 34) break;
+          if (c === 92) {
+            escaped = true;
+            i++;
+          }
         }
+        if (i >= n) return null;
+        v = escaped ? unquote(s.slice(qs - 1, i + 1)) : s.slice(qs, i);
       }
-      if (i >= n) return null;
-      v = escaped ? unquote(value.slice(qs - 1, i + 1)) : value.slice(qs, i);
       i++;
     } else {
       const vs = i;
       while (i < n) {
-        const c = value.charCodeAt(i);
+        const c = s.charCodeAt(i);
         if (c === 44 || c === 32 || c === 9 || c === 13 || c === 10) break;
         i++;
       }
       if (i === vs) return null;
-      v = value.slice(vs, i);
+      v = s.slice(vs, i);
     }
     creds.params[name] = v;
-    i = skipWs(value, i, n);
+    i = skipWs(s, i, n);
     if (i >= n) return creds;
-    if (value.charCodeAt(i) !== 44 /* , */) return null;
-    i = skipWs(value, i + 1, n);
+    if (s.charCodeAt(i) !== 44 /* , */) return null;
+    i = skipWs(s, i + 1, n);
     if (i >= n) return null;
   }
 }

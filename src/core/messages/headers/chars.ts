@@ -59,6 +59,11 @@ export function isToken(s: string, start = 0, end = s.length): boolean {
  * (s[i] === '"'), or -1 if unterminated. quoted-pair = "\" %x00-09 / %x0B-0C / %x0E-7F.
  */
 export function skipQuoted(s: string, i: number, end: number): number {
+  // Fast path: no backslash before the closing quote (native scans, no per-char loop).
+  const q = s.indexOf('"', i + 1);
+  if (q < 0 || q >= end) return -1; // no quote char at all: unterminated whatever the escapes
+  const b = s.indexOf('\\', i + 1);
+  if (b < 0 || b > q) return q + 1;
   i++;
   while (i < end) {
     const c = s.charCodeAt(i);

@@ -13,18 +13,22 @@ export interface NameAddr {
 
 /** Parse a name-addr or addr-spec (with header params); null when malformed. */
 export function parseNameAddr(s: string): NameAddr | null {
+  return parseNameAddrRange(s, 0, s.length);
+}
+
+/** parseNameAddr of s[start,end). */
+export function parseNameAddrRange(s: string, start: number, end: number): NameAddr | null {
   const na: NameAddr = { uri: '', params: {} };
-  return scanNameAddr(s, na) ? na : null;
+  return scanNameAddr(s, start, end, na) ? na : null;
 }
 
 /** Validate without building (used by the message parser). */
 export function isValidNameAddr(s: string): boolean {
-  return scanNameAddr(s, null);
+  return scanNameAddr(s, 0, s.length, null);
 }
 
-function scanNameAddr(s: string, na: NameAddr | null): boolean {
-  const n = s.length;
-  let i = skipWs(s, 0, n);
+function scanNameAddr(s: string, start: number, n: number, na: NameAddr | null): boolean {
+  let i = skipWs(s, start, n);
   if (i >= n) return false;
   let displayName: string | undefined;
   let laquot = -1;
@@ -34,7 +38,7 @@ function scanNameAddr(s: string, na: NameAddr | null): boolean {
     if (q < 0) return false;
     if (na !== null) displayName = unquote(s.slice(i, q));
     i = skipWs(s, q, n);
-    if (s.charCodeAt(i) !== 60 /* < */) return false;
+    if (i >= n || s.charCodeAt(i) !== 60 /* < */) return false;
     laquot = i;
   } else {
     // Token display name followed by '<', or an addr-spec.
@@ -56,10 +60,9 @@ function scanNameAddr(s: string, na: NameAddr | null): boolean {
   if (laquot >= 0) {
     const us = laquot + 1;
     const ue = s.indexOf('>', us);
-    if (ue < 0) return false;
-    const uri = s.slice(us, ue);
-    if (!validUri(uri)) return false;
-    if (na !== null) na.uri = uri;
+    if (ue < 0 || ue >= n) return false;
+    if (!validUri(s, us, ue)) return false;
+    if (na !== null) na.uri = s.slice(us, ue);
     i = ue + 1;
   } else {
     // addr-spec: the URI ends at the first ';' (what follows are header params).
@@ -72,36 +75,36 @@ function scanNameAddr(s: string, na: NameAddr | null): boolean {
       j++;
     }
     const ue = trimEnd(s, i, j);
-    const uri = s.slice(i, ue);
-    if (!validUri(uri)) return false;
-    if (na !== null) na.uri = uri;
+    if (!validUri(s, i, ue)) return false;
+    if (na !== null) na.uri = s.slice(i, ue);
     i = j;
   }
   return parseParams(s, i, n, na === null ? null : na.params) === n;
 }
 
-/** A URI with a valid scheme and no whitespace; sip/sips/tel must fully parse. */
-function validUri(uri: string): boolean {
-  const colon = schemeEnd(uri);
-  if (colon < 0 || colon === uri.length - 1) return false;
-  const kind = sipKind(uri, colon);
-  if (kind !== 0) return scanUriAfterScheme(uri, colon, kind === 3);
-  for (let k = colon + 1; k < uri.length; k++) {
-    const c = uri.charCodeAt(k);
+/** s[start,end) is a URI with a valid scheme and no whitespace; sip/sips/tel must fully parse. */
+function validUri(s: string, start: number, end: number): boolean {
+  const colon = schemeEnd(s, start, end);
+  if (colon < 0 || colon === end - 1) return false;
+  const kind = sipKind(s, start, colon);
+  if (kind !== 0) return scanUriAfterScheme(s, colon, kind === 3, end);
+  for (let k = colon + 1; k < end; k++) {
+    const c = s.charCodeAt(k);
     if (c <= 32 || c === 60 || c === 62 || c === 34 || c === 127) return false;
   }
   return true;
 }
 
 /** 1 sip, 2 sips, 3 tel, 0 other (case-insensitive, no allocation). */
-function sipKind(u: string, colon: number): number {
-  const a = u.charCodeAt(0) | 0x20;
-  const b = u.charCodeAt(1) | 0x20;
-  const c = u.charCodeAt(2) | 0x20;
-  if (colon === 3) {
+function sipKind(u: string, start: number, colon: number): number {
+  const a = u.charCodeAt(start) | 0x20;
+  const b = u.charCodeAt(start + 1) | 0x20;
+  const c = u.charCodeAt(start + 2) | 0x20;
+  const len = colon - start;
+  if (len === 3) {
     if (a === 115 && b === 105 && c === 112) return 1;
     if (a === 116 && b === 101 && c === 108) return 3;
-  } else if (colon === 4 && a === 115 && b === 105 && c === 112 && (u.charCodeAt(3) | 0x20) === 115) return 2;
+  } else if (len === 4 && a === 115 && b === 105 && c === 112 && (u.charCodeAt(start + 3) | 0x20) === 115) return 2;
   return 0;
 }
 
@@ -125,25 +128,58 @@ export function isValidContactList(value: string[]): boolean {
 }
 
 function scanContacts(value: string[] | string, build: boolean): '*' | NameAddr[] | true | null {
-  const values = typeof value === 'string' ? [value] : value;
-  const out: NameAddr[] = [];
-  let star = false;
-  let count = 0;
-  for (const v of values) {
-    const els = v.indexOf(',') < 0 ? (v.trim() === '' ? [] : [v.trim()]) : splitList(v);
-    for (const el of els) {
-      count++;
-      if (el === '*') {
-        star = true;
-        continue;
-      }
-      if (build) {
-        const na = parseNameAddr(el);
-        if (na === null) return null;
-        out.push(na);
-      } else if (!scanNameAddr(el, null)) return null;
-    }
+  const scan = new ContactScan(build);
+  if (typeof value === 'string') return scan.add(value, 0, value.length) ? scan.result() : null;
+  for (const v of value) if (!scan.add(v, 0, v.length)) return null;
+  return scan.result();
+}
+
+/** Collects the elements of Contact values, one value at a time. */
+export class ContactScan {
+  private readonly out: NameAddr[] | null;
+  private count = 0;
+  private star = false;
+
+  constructor(build: boolean) {
+    this.out = build ? [] : null;
   }
-  if (star) return count === 1 ? '*' : null;
-  return build ? out : true;
+
+  /** Add the elements of the value s[start,end); false when one is malformed. */
+  add(s: string, start: number, end: number): boolean {
+    const c = s.indexOf(',', start);
+    if (c < 0 || c >= end) {
+      // A single element: scan it in place, within the bounds String.prototype.trim would give.
+      let a = start;
+      let b = end;
+      while (a < b && isTrimmed(s.charCodeAt(a))) a++;
+      while (b > a && isTrimmed(s.charCodeAt(b - 1))) b--;
+      return a === b || this.element(s, a, b);
+    }
+    for (const el of splitList(s.slice(start, end))) if (!this.element(el, 0, el.length)) return false;
+    return true;
+  }
+
+  /** '*' alone, the list (true when not building), or null for '*' among others. */
+  result(): '*' | NameAddr[] | true | null {
+    if (this.star) return this.count === 1 ? '*' : null;
+    return this.out ?? true;
+  }
+
+  private element(s: string, start: number, end: number): boolean {
+    this.count++;
+    if (end - start === 1 && s.charCodeAt(start) === 42 /* * */) {
+      this.star = true;
+      return true;
+    }
+    if (this.out === null) return scanNameAddr(s, start, end, null);
+    const na = parseNameAddrRange(s, start, end);
+    if (na === null) return false;
+    this.out.push(na);
+    return true;
+  }
+}
+
+/** Chars String.prototype.trim removes, among latin1 (one char per byte) ones. */
+function isTrimmed(c: number): boolean {
+  return (c >= 9 && c <= 13) || c === 32 || c === 160;
 }

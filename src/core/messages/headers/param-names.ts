@@ -1,6 +1,7 @@
 // Interning of well-known parameter names. Using a constant (internalized)
 // string as a property key is much cheaper in V8 than a freshly sliced one,
 // and saves the slice and lower-casing too.
+import { TOKEN } from './chars.js';
 
 const KNOWN = [
   // Via, URI and header params
@@ -41,6 +42,32 @@ export function paramName(s: string, start: number, end: number): string {
     }
     h = (Math.imul(h, 31) + c) | 0;
   }
+  return lookup(s, start, end, h, upper);
+}
+
+/**
+ * The token at s[start..] (up to end) as a lower-cased name, as paramName
+ * would give it; '' when s[start] is not a token char. Lower-casing keeps the
+ * length (token chars are ASCII), so the token ends at start + result.length.
+ * One pass: scanning, lower-casing and hashing together.
+ */
+export function scanParamName(s: string, start: number, end: number): string {
+  let h = 0;
+  let upper = false;
+  let i = start;
+  for (; i < end; i++) {
+    let c = s.charCodeAt(i);
+    if (TOKEN[c] !== 1) break;
+    if (c <= 90 && c >= 65) {
+      c += 32;
+      upper = true;
+    }
+    h = (Math.imul(h, 31) + c) | 0;
+  }
+  return i === start ? '' : lookup(s, start, i, h, upper);
+}
+
+function lookup(s: string, start: number, end: number, h: number, upper: boolean): string {
   const len = end - start;
   let slot = h & (SIZE - 1);
   for (;;) {

@@ -2,7 +2,7 @@
 // ';' and '=' (RFC 3261 §25.1). Names are lower-cased; values kept as received
 // (a quoted-string value keeps its quotes).
 import { TOKEN, skipQuoted, skipWs } from './chars.js';
-import { paramName } from './param-names.js';
+import { scanParamName } from './param-names.js';
 
 /**
  * Parse params from s[i, end). Returns the index where parsing stopped (end on
@@ -14,15 +14,21 @@ export function parseParams(s: string, i: number, end: number, out: Record<strin
     if (i >= end) return end;
     if (s.charCodeAt(i) !== 59 /* ; */) return i;
     i = skipWs(s, i + 1, end);
-    const ns = i;
-    while (i < end && TOKEN[s.charCodeAt(i)] === 1) i++;
-    if (i === ns) return -1;
-    const ne = i;
+    let name = '';
+    if (out !== null) {
+      name = scanParamName(s, i, end);
+      if (name.length === 0) return -1;
+      i += name.length;
+    } else {
+      const ns = i;
+      while (i < end && TOKEN[s.charCodeAt(i)] === 1) i++;
+      if (i === ns) return -1;
+    }
     i = skipWs(s, i, end);
     if (i < end && s.charCodeAt(i) === 61 /* = */) {
       i = skipWs(s, i + 1, end);
       const vs = i;
-      if (s.charCodeAt(i) === 34) {
+      if (i < end && s.charCodeAt(i) === 34) {
         i = skipQuoted(s, i, end);
         if (i < 0) return -1;
       } else {
@@ -33,9 +39,9 @@ export function parseParams(s: string, i: number, end: number, out: Record<strin
         }
       }
       if (i === vs) return -1;
-      if (out !== null) out[paramName(s, ns, ne)] = s.slice(vs, i);
+      if (out !== null) out[name] = s.slice(vs, i);
     } else if (out !== null) {
-      out[paramName(s, ns, ne)] = null;
+      out[name] = null;
     }
   }
 }

@@ -18,12 +18,17 @@ export interface SipUri {
 
 /** Parse a sip:, sips: or tel: URI; null when malformed or another scheme. */
 export function parseUri(s: string): SipUri | null {
-  const colon = schemeEnd(s);
+  return parseUriRange(s, 0, s.length);
+}
+
+/** parseUri of s[start,end) (saves slicing the URI out of a larger string first). */
+export function parseUriRange(s: string, start: number, end: number): SipUri | null {
+  const colon = schemeEnd(s, start, end);
   if (colon < 0) return null;
-  const scheme = lowerAscii(s.slice(0, colon));
+  const scheme = lowerAscii(s.slice(start, colon));
   if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return null;
   const uri: SipUri = { scheme, host: '', params: {}, headers: {} };
-  return scanUri(s, colon, scheme === 'tel', uri) ? uri : null;
+  return scanUri(s, colon, end, scheme === 'tel', uri) ? uri : null;
 }
 
 /** Validate a sip/sips/tel URI without building it (scheme known to be one of those). */
@@ -32,17 +37,16 @@ export function isValidSipUri(s: string): boolean {
   if (colon < 3 || colon > 4) return false;
   const scheme = lowerAscii(s.slice(0, colon));
   if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return false;
-  return scanUri(s, colon, scheme === 'tel', null);
+  return scanUri(s, colon, s.length, scheme === 'tel', null);
 }
 
-/** Validate the part after a sip/sips (tel when `tel`) scheme colon. */
-export function scanUriAfterScheme(s: string, colon: number, tel: boolean): boolean {
-  return scanUri(s, colon, tel, null);
+/** Validate the part of s[..end) after a sip/sips (tel when `tel`) scheme colon. */
+export function scanUriAfterScheme(s: string, colon: number, tel: boolean, end = s.length): boolean {
+  return scanUri(s, colon, end, tel, null);
 }
 
-/** Scan the part after the scheme colon; fills `uri` when given. */
-function scanUri(s: string, colon: number, tel: boolean, uri: SipUri | null): boolean {
-  const n = s.length;
+/** Scan s(colon, n) after the scheme colon; fills `uri` when given. */
+function scanUri(s: string, colon: number, n: number, tel: boolean, uri: SipUri | null): boolean {
   let i = colon + 1;
   if (tel) {
     const us = i;
@@ -53,10 +57,10 @@ function scanUri(s: string, colon: number, tel: boolean, uri: SipUri | null): bo
     }
     if (i === us) return false;
     if (uri !== null) uri.user = s.slice(us, i);
-    return parseUriParams(s, i, uri === null ? null : uri.params) === n;
+    return parseUriParams(s, i, n, uri === null ? null : uri.params) === n;
   }
   const at = s.indexOf('@', i);
-  if (at >= 0) {
+  if (at >= 0 && at < n) {
     let pw = -1;
     for (let j = i; j < at; j++) {
       const c = s.charCodeAt(j);
@@ -74,10 +78,10 @@ function scanUri(s: string, colon: number, tel: boolean, uri: SipUri | null): bo
 
   // host
   const hs = i;
-  if (s.charCodeAt(i) === 91 /* [ */) {
+  if (i < n && s.charCodeAt(i) === 91 /* [ */) {
     i++;
     while (i < n && IPV6[s.charCodeAt(i)] === 1) i++;
-    if (s.charCodeAt(i) !== 93 /* ] */ || i === hs + 1) return false;
+    if (i >= n || s.charCodeAt(i) !== 93 /* ] */ || i === hs + 1) return false;
     i++;
   } else {
     while (i < n && HOST[s.charCodeAt(i)] === 1) i++;
@@ -85,7 +89,7 @@ function scanUri(s: string, colon: number, tel: boolean, uri: SipUri | null): bo
   if (i === hs) return false;
   if (uri !== null) uri.host = lowerAscii(s.slice(hs, i));
 
-  if (s.charCodeAt(i) === 58 /* : */) {
+  if (i < n && s.charCodeAt(i) === 58 /* : */) {
     i++;
     let port = 0;
     const ps = i;
@@ -98,17 +102,18 @@ function scanUri(s: string, colon: number, tel: boolean, uri: SipUri | null): bo
     if (i === ps || i - ps > 5 || port > 65535) return false;
     if (uri !== null) uri.port = port;
   }
-  i = parseUriParams(s, i, uri === null ? null : uri.params);
+  i = parseUriParams(s, i, n, uri === null ? null : uri.params);
   if (i < 0) return false;
-  if (i < n && s.charCodeAt(i) === 63 /* ? */) i = parseUriHeaders(s, i + 1, uri === null ? null : uri.headers);
+  if (i < n && s.charCodeAt(i) === 63 /* ? */) i = parseUriHeaders(s, i + 1, n, uri === null ? null : uri.headers);
   return i === n;
 }
 
-/** Index of the ':' ending a valid scheme, or -1. */
-export function schemeEnd(s: string): number {
-  const c0 = s.charCodeAt(0) | 0x20;
+/** Index of the ':' ending a valid scheme at the start of s[start,end), or -1. */
+export function schemeEnd(s: string, start = 0, end = s.length): number {
+  if (start >= end) return -1;
+  const c0 = s.charCodeAt(start) | 0x20;
   if (c0 < 97 || c0 > 122) return -1;
-  for (let i = 1; i < s.length; i++) {
+  for (let i = start + 1; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c === 58) return i;
     if (SCHEME[c] !== 1) return -1;
@@ -116,9 +121,8 @@ export function schemeEnd(s: string): number {
   return -1;
 }
 
-/** Parses ';name[=value]' pairs from i; returns the index after them or -1. */
-function parseUriParams(s: string, i: number, out: Record<string, string | null> | null): number {
-  const n = s.length;
+/** Parses ';name[=value]' pairs from i (before n); returns the index after them or -1. */
+function parseUriParams(s: string, i: number, n: number, out: Record<string, string | null> | null): number {
   while (i < n && s.charCodeAt(i) === 59 /* ; */) {
     i++;
     const ns = i;
@@ -137,8 +141,7 @@ function parseUriParams(s: string, i: number, out: Record<string, string | null>
   return i;
 }
 
-function parseUriHeaders(s: string, i: number, out: Record<string, string> | null): number {
-  const n = s.length;
+function parseUriHeaders(s: string, i: number, n: number, out: Record<string, string> | null): number {
   while (i < n) {
     const ns = i;
     let eq = -1;

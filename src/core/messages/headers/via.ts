@@ -15,25 +15,42 @@ export interface Via {
 
 /** One header value may hold several comma-separated vias; null when any is malformed. */
 export function parseVia(value: string): Via[] | null {
-  if (value.indexOf(',') < 0) {
-    const v = parseOneVia(value, true);
-    return v === null ? null : [v];
-  }
+  return parseViaRange(value, 0, value.length);
+}
+
+/** parseVia of s[start,end). */
+export function parseViaRange(s: string, start: number, end: number): Via[] | null {
+  // Usually one Via: parse it in place. Only a value that fails as one Via and
+  // has a comma is split (a comma inside a quoted param does not split).
+  const v = parseOneVia(s, start, end, true);
+  if (v !== null) return [v];
+  if (!hasComma(s, start, end)) return null;
   const out: Via[] = [];
-  for (const p of splitList(value)) {
-    const v = parseOneVia(p, true);
-    if (v === null) return null;
-    out.push(v);
+  for (const p of splitList(s.slice(start, end))) {
+    const w = parseOneVia(p, 0, p.length, true);
+    if (w === null) return null;
+    out.push(w);
   }
   return out.length > 0 ? out : null;
 }
 
 /** Validate a Via header value without building objects. */
 export function isValidVia(value: string): boolean {
-  if (value.indexOf(',') < 0) return parseOneVia(value, false) !== null;
-  const parts = splitList(value);
-  for (const p of parts) if (parseOneVia(p, false) === null) return false;
+  return isValidViaRange(value, 0, value.length);
+}
+
+/** isValidVia of s[start,end). */
+export function isValidViaRange(s: string, start: number, end: number): boolean {
+  if (parseOneVia(s, start, end, false) !== null) return true;
+  if (!hasComma(s, start, end)) return false;
+  const parts = splitList(s.slice(start, end));
+  for (const p of parts) if (parseOneVia(p, 0, p.length, false) === null) return false;
   return parts.length > 0;
+}
+
+function hasComma(s: string, start: number, end: number): boolean {
+  const c = s.indexOf(',', start);
+  return c >= 0 && c < end;
 }
 
 const VALID: Via = { protocol: '', transport: '', host: '', params: {} };
@@ -43,22 +60,22 @@ function token(s: string, i: number, n: number): number {
   return i;
 }
 
-function parseOneVia(s: string, build: boolean): Via | null {
-  const n = s.length;
-  let i = skipWs(s, 0, n);
+/** One Via in s[start,n): sent-protocol LWS sent-by *(;via-params). */
+function parseOneVia(s: string, start: number, n: number, build: boolean): Via | null {
+  let i = skipWs(s, start, n);
   const a = i;
   i = token(s, i, n);
   if (i === a) return null;
   const ae = i;
   i = skipWs(s, i, n);
-  if (s.charCodeAt(i) !== 47 /* / */) return null;
+  if (i >= n || s.charCodeAt(i) !== 47 /* / */) return null;
   i = skipWs(s, i + 1, n);
   const b = i;
   i = token(s, i, n);
   if (i === b) return null;
   const be = i;
   i = skipWs(s, i, n);
-  if (s.charCodeAt(i) !== 47) return null;
+  if (i >= n || s.charCodeAt(i) !== 47) return null;
   i = skipWs(s, i + 1, n);
   const c = i;
   i = token(s, i, n);
@@ -69,10 +86,10 @@ function parseOneVia(s: string, build: boolean): Via | null {
   if (i === ws) return null;
 
   const hs = i;
-  if (s.charCodeAt(i) === 91 /* [ */) {
+  if (i < n && s.charCodeAt(i) === 91 /* [ */) {
     i++;
     while (i < n && IPV6[s.charCodeAt(i)] === 1) i++;
-    if (s.charCodeAt(i) !== 93 || i === hs + 1) return null;
+    if (i >= n || s.charCodeAt(i) !== 93 || i === hs + 1) return null;
     i++;
   } else {
     while (i < n && HOST[s.charCodeAt(i)] === 1) i++;
@@ -89,7 +106,7 @@ function parseOneVia(s: string, build: boolean): Via | null {
     };
   }
   let j = skipWs(s, i, n);
-  if (s.charCodeAt(j) === 58 /* : */) {
+  if (j < n && s.charCodeAt(j) === 58 /* : */) {
     j = skipWs(s, j + 1, n);
     let port = 0;
     const ps = j;
