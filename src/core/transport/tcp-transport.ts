@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { ConnectionTable, listenOn } from './connection-table.js';
 import { StreamFramer } from './stream-framer.js';
 import type { Destination, MessageHandler, Transport } from './transport.js';
 
@@ -14,10 +15,7 @@ const PONG = Buffer.from('\r\n');
 export class TcpTransport implements Transport {
   readonly name = 'TCP' as const;
   private server: net.Server | undefined;
-  private readonly connections = new Map<string, net.Socket>();
-  /** Latest connection per "address:port", so a send without a connection id can reuse one. */
-  private readonly byRemote = new Map<string, string>();
-  private nextId = 1;
+  private readonly connections = new ConnectionTable<net.Socket>('tcp');
   localPort: number;
 
   constructor(
@@ -33,28 +31,17 @@ export class TcpTransport implements Transport {
     return this.connections.size;
   }
 
-  listen(): Promise<void> {
+  async listen(): Promise<void> {
     const server = net.createServer((socket) => this.adopt(socket));
     this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.localPort, this.localAddress, () => {
-        server.off('error', reject);
-        server.on('error', () => undefined);
-        this.localPort = (server.address() as net.AddressInfo).port;
-        resolve();
-      });
-    });
+    this.localPort = await listenOn(server, this.localPort, this.localAddress);
   }
 
-  private adopt(socket: net.Socket): string {
-    const id = `tcp-${this.nextId++}`;
+  private adopt(socket: net.Socket): void {
     const address = normalizeAddress(socket.remoteAddress ?? '');
     const port = socket.remotePort ?? 0;
-    const remoteKey = `${address}:${port}`;
     const framer = new StreamFramer();
-    this.connections.set(id, socket);
-    this.byRemote.set(remoteKey, id);
+    const { id, forget } = this.connections.add(socket, address, port);
     socket.setNoDelay(true);
     socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy());
     socket.on('data', (chunk) => {
@@ -73,18 +60,11 @@ export class TcpTransport implements Transport {
       }
     });
     socket.on('error', () => undefined);
-    socket.on('close', () => {
-      this.connections.delete(id);
-      if (this.byRemote.get(remoteKey) === id) this.byRemote.delete(remoteKey);
-    });
-    return id;
+    socket.on('close', forget);
   }
 
   send(destination: Destination, data: Buffer): boolean {
-    const id = (destination.connectionId && this.connections.has(destination.connectionId))
-      ? destination.connectionId
-      : this.byRemote.get(`${destination.address}:${destination.port}`);
-    const existing = id ? this.connections.get(id) : undefined;
+    const existing = this.connections.find(destination);
     if (existing && !existing.destroyed) {
       existing.write(data);
       return true;
@@ -99,7 +79,6 @@ export class TcpTransport implements Transport {
   close(): Promise<void> {
     for (const socket of this.connections.values()) socket.destroy();
     this.connections.clear();
-    this.byRemote.clear();
     const server = this.server;
     this.server = undefined;
     if (!server) return Promise.resolve();

@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
-import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { ConnectionTable, listenOn } from './connection-table.js';
 import { normalizeAddress } from './tcp-transport.js';
 import { MAX_MESSAGE_BYTES, type Destination, type MessageHandler, type Transport } from './transport.js';
 
@@ -37,10 +37,7 @@ export class WsTransport implements Transport {
     clientTracking: false,
     handleProtocols: (protocols) => (protocols.has(SIP_SUBPROTOCOL) ? SIP_SUBPROTOCOL : false),
   });
-  private readonly connections = new Map<string, Connection>();
-  /** Latest connection per "address:port", for a send that names no connection (a response routed by Via). */
-  private readonly byRemote = new Map<string, string>();
-  private nextId = 1;
+  private readonly connections = new ConnectionTable<Connection>('ws');
   private pinger: NodeJS.Timeout | undefined;
   localPort: number;
 
@@ -58,7 +55,7 @@ export class WsTransport implements Transport {
     return this.connections.size;
   }
 
-  listen(): Promise<void> {
+  async listen(): Promise<void> {
     const server = http.createServer((_req, res) => {
       // Plain HTTP: this endpoint speaks only WebSocket.
       res.writeHead(426, { Upgrade: 'websocket', Connection: 'close', 'Content-Length': '0' }).end();
@@ -66,17 +63,9 @@ export class WsTransport implements Transport {
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     server.on('clientError', (_err, socket) => socket.destroy());
     this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.localPort, this.localAddress, () => {
-        server.off('error', reject);
-        server.on('error', () => undefined);
-        this.localPort = (server.address() as net.AddressInfo).port;
-        this.pinger = setInterval(() => this.ping(), PING_INTERVAL_MS);
-        this.pinger.unref();
-        resolve();
-      });
-    });
+    this.localPort = await listenOn(server, this.localPort, this.localAddress);
+    this.pinger = setInterval(() => this.ping(), PING_INTERVAL_MS);
+    this.pinger.unref();
   }
 
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -93,11 +82,8 @@ export class WsTransport implements Transport {
   }
 
   private adopt(socket: WebSocket, address: string, port: number): void {
-    const id = `ws-${this.nextId++}`;
-    const remoteKey = `${address}:${port}`;
     const connection: Connection = { socket, address, port, alive: true };
-    this.connections.set(id, connection);
-    this.byRemote.set(remoteKey, id);
+    const { id, forget } = this.connections.add(connection, address, port);
     socket.on('message', (raw: RawData) => {
       connection.alive = true;
       const data = toBuffer(raw);
@@ -113,17 +99,11 @@ export class WsTransport implements Transport {
     });
     // ws closes the connection itself after a protocol error (oversized message 1009, bad UTF-8 1007, ...).
     socket.on('error', (err) => this.onError(err.message, address, port));
-    socket.on('close', () => {
-      this.connections.delete(id);
-      if (this.byRemote.get(remoteKey) === id) this.byRemote.delete(remoteKey);
-    });
+    socket.on('close', forget);
   }
 
   send(destination: Destination, data: Buffer): boolean {
-    const id = destination.connectionId && this.connections.has(destination.connectionId)
-      ? destination.connectionId
-      : this.byRemote.get(`${destination.address}:${destination.port}`);
-    const connection = id ? this.connections.get(id) : undefined;
+    const connection = this.connections.find(destination);
     if (!connection || connection.socket.readyState !== WebSocket.OPEN) return false;
     // RFC 7118 §5.1: text frames for UTF-8 messages, binary frames otherwise.
     connection.socket.send(data, { binary: !isUtf8(data) });
@@ -151,7 +131,6 @@ export class WsTransport implements Transport {
     clearInterval(this.pinger);
     for (const connection of this.connections.values()) connection.socket.terminate();
     this.connections.clear();
-    this.byRemote.clear();
     this.wss.close();
     const server = this.server;
     this.server = undefined;
