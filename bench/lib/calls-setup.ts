@@ -3,6 +3,7 @@
  * provisioned so that every feature stage runs its check on every call while
  * the call still goes to the dialled callee. Pure (documents and text).
  */
+import { benchSiteDoc } from './softswitch.js';
 import type { BenchUser } from './users.js';
 
 /** One calling trunk per SIPp caller process: trusted by its own loopback address. */
@@ -59,23 +60,13 @@ export function callsProvisioningDoc(trunks: BenchTrunk[], callees: BenchUser[])
   });
   for (const t of trunks) features[t.number] = { internationalBar: true };
   return {
-    voiceGroups: [
-      {
-        id: 'BENCH',
-        name: 'Bench',
-        sites: [
-          {
-            id: '9000001',
-            name: 'Bench site',
-            lines: [
-              ...trunks.map((t) => ({ sipId: t.sipId, auth: 'ip', allowedAddresses: [t.address], channels: TRUNK_CHANNELS, basicNumber: t.number })),
-              ...callees.map((u) => ({ sipId: u.sipId, password: u.password, auth: 'digest', channels: CALLEE_CHANNELS, basicNumber: u.basicNumber })),
-            ],
-            bulkGroups: [{ id: 'BULK1', name: 'Bench bulk (stopped)', members: callees.map((u) => u.basicNumber), state: 'stopped' }],
-          },
-        ],
-      },
-    ],
+    ...benchSiteDoc({
+      lines: [
+        ...trunks.map((t) => ({ sipId: t.sipId, auth: 'ip', allowedAddresses: [t.address], channels: TRUNK_CHANNELS, basicNumber: t.number })),
+        ...callees.map((u) => ({ sipId: u.sipId, password: u.password, auth: 'digest', channels: CALLEE_CHANNELS, basicNumber: u.basicNumber })),
+      ],
+      bulkGroups: [{ id: 'BULK1', name: 'Bench bulk (stopped)', members: callees.map((u) => u.basicNumber), state: 'stopped' }],
+    }),
     features,
   };
 }

@@ -30,23 +30,16 @@ export function serverConfig(o: { port: number; redisUrl: string; domain: string
   };
 }
 
-/** One voice group, one site, one digest line per bench user. */
+/** The bench's one voice group and site, holding `site` (its lines and groups). */
+export function benchSiteDoc(site: Record<string, unknown>): { voiceGroups: unknown[] } {
+  return { voiceGroups: [{ id: 'BENCH', name: 'Bench', sites: [{ id: '9000001', name: 'Bench site', ...site }] }] };
+}
+
+/** One digest line per bench user. */
 export function provisioningDoc(users: BenchUser[]): Record<string, unknown> {
-  return {
-    voiceGroups: [
-      {
-        id: 'BENCH',
-        name: 'Bench',
-        sites: [
-          {
-            id: '9000001',
-            name: 'Bench site',
-            lines: users.map((u) => ({ sipId: u.sipId, password: u.password, auth: 'digest', channels: 2, basicNumber: u.basicNumber })),
-          },
-        ],
-      },
-    ],
-  };
+  return benchSiteDoc({
+    lines: users.map((u) => ({ sipId: u.sipId, password: u.password, auth: 'digest', channels: 2, basicNumber: u.basicNumber })),
+  });
 }
 
 export interface SoftswitchHandle {
