@@ -4,6 +4,9 @@
 // Plain Node ESM with no dependencies: it runs before node_modules exists.
 // Each step is skipped when already satisfied.
 //
+// Node.js 24 itself comes first (scripts/node-runtime.mjs): npm scripts run
+// the project through scripts/run.mjs, which uses it.
+//
 //   node scripts/setup.mjs [--runtime] [--test] [--bench] [--quiet] [--dry-run]
 //     --runtime  needs redis-server          --test   needs redis-server and sipp
 //     --bench    also needs kamailio, tcpdump  --quiet  print only errors
@@ -13,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureNode24, findNode24, NODE_RELEASE } from './node-runtime.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const KNOWN = new Set(['--runtime', '--test', '--bench', '--quiet', '--dry-run']);
@@ -87,9 +91,16 @@ function onPath(binary) {
   });
 }
 
-// 0. Node itself.
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 20) fail(`Node.js 20 or newer is needed (this is ${process.version})`);
+// 0. Node 24, which runs the build, the tests and the server.
+function node24() {
+  if (dryRun) {
+    const found = findNode24();
+    say(found ? `Node.js 24: ${found}` : `would install Node.js ${NODE_RELEASE} into .tools/`);
+    return found ?? process.execPath;
+  }
+  return ensureNode24({ say, fail });
+}
+const NODE = node24();
 
 // 1. npm packages.
 function npmPackages() {
@@ -150,8 +161,8 @@ function build() {
   if (built > 0 && sources.every((s) => newestUnder(s) <= built)) return;
   say(built === 0 ? 'building (tsc)' : 'sources changed: rebuilding (tsc)');
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  if (dryRun) return void run(process.execPath, [tsc, '-p', 'tsconfig.json'], 'the build');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (dryRun) return void run(NODE, [tsc, '-p', 'tsconfig.json'], 'the build');
+  const r = spawnSync(NODE, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) {
     // tsc emits despite type errors; make the next run check again instead of trusting that output.
     if (existsSync(buildInfo)) utimesSync(buildInfo, 0, 0);

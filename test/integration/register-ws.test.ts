@@ -19,8 +19,8 @@ import { describeSipp, receivedMessages } from '../helpers/sipp.js';
  * INVITE, then the ACK and BYE of the dialog, which find the client through
  * the flow token in our Record-Route because its Contact host is `.invalid`.
  *
- * sip.js in Node: no global WebSocket on Node 20 (the `ws` package's class
- * stands in), no WebRTC (a stub session description handler answers with a
+ * sip.js in Node: the `ws` package's WebSocket class stands in for the
+ * browser's, no WebRTC (a stub session description handler answers with a
  * fixed SDP), and digest MD5 only: offered MD5 and SHA-256 challenges
  * together, sip.js 0.21 tries the SHA-256 one and gives up, so this node
  * offers MD5 alone. sip.js accepts a request only for its AoR or Contact
