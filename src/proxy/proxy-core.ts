@@ -3,7 +3,7 @@ import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { SipServer } from '../core/server/sip-server.js';
 import type { Destination } from '../core/transport/transport.js';
 import type { Log } from '../log.js';
-import { cancelFor, newBranch, upstreamOf, withoutTopVia, type ActiveBranch, type BranchEnd } from './branch.js';
+import { cancelFor, newBranch, upstreamOf, type ActiveBranch, type BranchEnd } from './branch.js';
 import { tagOf } from './dialog-guard.js';
 import { hopRefusal, stampHop } from './hop.js';
 import { InDialogRelay, wsFlow } from './in-dialog.js';
@@ -167,7 +167,7 @@ export class ProxyCore {
             finish({ kind: 'answered', response });
             return;
           }
-          const relayable = withoutTopVia(response);
+          const relayable = upstreamResponse(response, incoming);
           finish(ringTimedOut ? { kind: 'ring-timeout', response: relayable } : { kind: 'final', response: relayable });
         },
         onTimeout: () => finish(ringTimedOut ? { kind: 'ring-timeout' } : { kind: 'silent' }),
@@ -215,7 +215,7 @@ export class ProxyCore {
   }
 
   private relayUpstream(incoming: IncomingRequest, response: SipResponse): void {
-    const relayed = withoutTopVia(response);
+    const relayed = upstreamResponse(response, incoming);
     if (response.status >= 200 && response.status < 300 && incoming.answered) {
       // A 2xx copy after the server transaction finished: forward it by its Via (RFC 6026 §8.4).
       this.sip.sendResponse(relayed, incoming.source);
@@ -223,6 +223,17 @@ export class ProxyCore {
     }
     incoming.send(relayed);
   }
+}
+
+/**
+ * The response as it goes upstream (RFC 3261 §16.7 step 3): our Via removed,
+ * and below it the Vias the request came with (as we stamped them), not
+ * whatever the next hop wrote there, so a callee cannot aim it elsewhere.
+ */
+function upstreamResponse(response: SipResponse, incoming: IncomingRequest): SipResponse {
+  response.headers.remove('via');
+  for (const via of incoming.message.headers.getAll('via')) response.headers.append('Via', via);
+  return response;
 }
 
 /** RFC 3261 §16.7 step 6, simplified: any 6xx wins, then the lowest class, 503 never relayed as such. */
