@@ -108,12 +108,13 @@ t.test('one-packet loop: an in-dialog OPTIONS aimed at a peer that sends everyth
   t.equal(probe.received.length, 1, 'the server sent one datagram in all: the 403');
 });
 
-t.test('one-packet loop: a Route naming the server itself (unsigned) is refused', async (t) => {
+t.test('one-packet loop: a Route naming the server itself (unsigned), then the server under another name', async (t) => {
   const probe = await RawSipClient.open('udp', server);
   t.teardown(() => probe.close());
-  const response = await probe.request(probe.buildRequest('OPTIONS', `sip:loop@127.0.0.1:${node.port}`,
-    fakeDialog('OPTIONS', [['Route', `<sip:127.0.0.1:${node.port};lr>`], ['Route', `<sip:127.0.0.1:${node.port};lr>`]])));
-  t.ok([403, 481].includes(response.status), `refused (${response.status})`);
+  // "localhost" resolves to the server's own address without naming it: relayed, it comes straight back.
+  const response = await probe.request(probe.buildRequest('OPTIONS', `sip:loop@localhost:${node.port}`,
+    fakeDialog('OPTIONS', [['Route', `<sip:127.0.0.1:${node.port};lr>`]])));
+  t.equal(response.status, 403);
   await quietPeriod();
   t.equal(probe.received.length, 1, 'the server sent one datagram in all');
 });
