@@ -23,6 +23,7 @@ import { InternationalBarStage } from './features/stages/international-bar.js';
 import { NuisanceBlockingStage } from './features/stages/nuisance-blocking.js';
 import { ProxyCore } from './proxy/proxy-core.js';
 import { LocalIdentity } from './proxy/record-route.js';
+import { ProxySigner } from './proxy/signing.js';
 import { CallChannels } from './routing/call-channels.js';
 import { CallRouter } from './routing/call-router.js';
 import { ChannelStore } from './routing/channel-store.js';
@@ -99,7 +100,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       ...(result.kind === 'retarget' ? { targets: result.targets, reason: result.diversion ?? result.why } : {}),
     }, `${stage}: ${result.kind}`),
   });
-  const proxy = new ProxyCore(sip, localIdentity(config, sip), log);
+  const proxy = new ProxyCore(sip, localIdentity(config, sip), new ProxySigner(await sharedSecret(redis, keys.dialogSecret)), log);
   const router = new CallRouter({
     proxy, pipeline, redis, lines, bindings, features, routes, channels,
     callerSources: { lines, peerByAddress: (address) => routes.peerByAddress(address), auth, log },

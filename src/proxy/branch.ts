@@ -1,15 +1,38 @@
 import { randomBytes } from 'node:crypto';
-import { Headers, SipRequest, type SipResponse } from '../core/messages/index.js';
+import { Headers, SipRequest, type ReadonlyDeep, type SipResponse, type Via } from '../core/messages/index.js';
 import type { ClientTransaction } from '../core/transactions/client-transaction.js';
 import type { Destination } from '../core/transport/transport.js';
+import { viaDestination } from '../core/transport/via-routing.js';
+import type { ProxySigner } from './signing.js';
 
-const BRANCH_PREFIX = `z9hG4bK${randomBytes(4).toString('hex')}`;
+const MAGIC_COOKIE = 'z9hG4bK';
+const BRANCH_PREFIX = randomBytes(4).toString('hex');
 let branchCounter = 0;
 
-/** A fresh RFC 3261 branch, unique across nodes (random prefix) and calls (counter). */
-export function newBranch(): string {
+/**
+ * A fresh RFC 3261 branch, unique across nodes (random prefix) and calls
+ * (counter), signed over the Call-ID and `upstream` (see upstreamOf), where
+ * responses to it go back. A stray 2xx is relayed only on a branch that
+ * verifies (verifyBranch), so a forged next Via cannot aim it elsewhere.
+ */
+export function newBranch(signer: ProxySigner, callId: string, upstream: string): string {
   branchCounter = (branchCounter + 1) % 0x7fffffff;
-  return `${BRANCH_PREFIX}.${branchCounter.toString(36)}`;
+  const id = `${BRANCH_PREFIX}.${branchCounter.toString(36)}`;
+  return `${MAGIC_COOKIE}${id}.${signer.branchSignature(id, callId, upstream)}`;
+}
+
+/** Whether `branch` is one we made for this Call-ID and upstream hop. */
+export function verifyBranch(signer: ProxySigner, branch: string, callId: string, upstream: string): boolean {
+  if (!branch.startsWith(MAGIC_COOKIE)) return false;
+  const dot = branch.lastIndexOf('.');
+  if (dot <= MAGIC_COOKIE.length) return false;
+  return signer.verifyBranch(branch.slice(dot + 1), branch.slice(MAGIC_COOKIE.length, dot), callId, upstream);
+}
+
+/** The upstream hop a Via sends responses to, as signed in a branch: "TRANSPORT address:port". */
+export function upstreamOf(via: ReadonlyDeep<Via>): string {
+  const d = viaDestination(via);
+  return `${d.transport} ${d.address}:${d.port}`;
 }
 
 /** How one attempt at one target ended. */
@@ -44,4 +67,10 @@ export interface ActiveBranch {
   provisional: boolean;
   cancelRequested: boolean;
   cancelSent: boolean;
+}
+
+/** The response as it goes upstream: our Via removed (RFC 3261 §16.7 step 3). */
+export function withoutTopVia(response: SipResponse): SipResponse {
+  response.headers.removeFirst('via');
+  return response;
 }

@@ -1,11 +1,14 @@
-import { parseVia, SipRequest, type SipResponse } from '../core/messages/index.js';
+import { SipRequest, type SipResponse } from '../core/messages/index.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { SipServer } from '../core/server/sip-server.js';
-import { transportNamed, type Destination, type Source } from '../core/transport/transport.js';
+import type { Destination } from '../core/transport/transport.js';
 import type { Log } from '../log.js';
-import { cancelFor, newBranch, type ActiveBranch, type BranchEnd } from './branch.js';
-import { resolveNextHop } from './next-hop.js';
+import { cancelFor, newBranch, upstreamOf, type ActiveBranch, type BranchEnd } from './branch.js';
+import { tagOf } from './dialog-guard.js';
+import { hopRefusal, stampHop } from './hop.js';
+import { InDialogRelay, wsFlow } from './in-dialog.js';
 import type { LocalIdentity } from './record-route.js';
+import type { ProxySigner } from './signing.js';
 
 /** One place to offer a request: a registered contact, a peer, a route target. */
 export interface RelayTarget {
@@ -37,7 +40,6 @@ export type RelayOutcome =
   | { kind: 'cancelled'; response?: SipResponse };
 
 const DEFAULT_NO_RESPONSE_MS = 2_000;
-const DEFAULT_MAX_FORWARDS = 70;
 
 /**
  * A transaction-stateful, record-routing proxy (RFC 3261 §16), drachtio-style:
@@ -49,26 +51,28 @@ const DEFAULT_MAX_FORWARDS = 70;
 export class ProxyCore {
   /** Active relays by server transaction key, so an upstream CANCEL finds its branch. */
   private readonly active = new Map<string, { branch?: ActiveBranch; cancelled: boolean }>();
+  /** Requests inside dialogs, 2xx ACKs and stray responses. */
+  private readonly inDialog: InDialogRelay;
 
   constructor(
     private readonly sip: SipServer,
     private readonly identity: LocalIdentity,
+    private readonly signer: ProxySigner,
     private readonly log: Log,
   ) {
+    this.inDialog = new InDialogRelay(sip, identity, signer, log, (incoming, target, timeoutMs, prepare) =>
+      this.relay(incoming, [target], { noResponseTimeoutMs: timeoutMs, prepare }));
     sip.onCancel = (invite) => this.cancel(invite);
-    sip.onAck = (request, source) => void this.forwardAck(request, source);
-    sip.onStrayResponse = (response) => this.forwardStrayResponse(response);
   }
 
   /** RFC 3261 §16.3 checks before an initial request is forwarded; returns a status to answer instead. */
   checkForwardable(request: IncomingRequest): { status: number; reason?: string } | undefined {
-    const maxForwards = request.message.headers.get('max-forwards');
-    if (maxForwards !== undefined && Number(maxForwards) <= 0) return { status: 483 };
-    // Loop: our own Via already carries this request (§16.3 step 4, simplified to sent-by).
-    const vias = request.message.headers.getList('via');
-    const me = this.identity.sentBy(request.source.transport);
-    if (vias.slice(1).some((v) => v.includes(me) && v.includes('z9hG4bK'))) return { status: 482 };
-    return undefined;
+    return hopRefusal(request.message, this.identity.allSentBy());
+  }
+
+  /** A request inside a dialog: relayed by our signed Record-Route only (see InDialogRelay). */
+  forwardInDialog(incoming: IncomingRequest, prepare?: (request: SipRequest) => void): Promise<RelayOutcome | { kind: 'refused' }> {
+    return this.inDialog.forward(incoming, prepare);
   }
 
   async relay(incoming: IncomingRequest, targets: RelayTarget[], options: RelayOptions = {}): Promise<RelayOutcome> {
@@ -110,17 +114,18 @@ export class ProxyCore {
     const source = incoming.message;
     const request = new SipRequest(source.method, target.uri, source.headers.clone(), source.body);
     const h = request.headers;
-    const maxForwards = Number(h.get('max-forwards') ?? DEFAULT_MAX_FORWARDS + 1);
-    h.set('Max-Forwards', String(Math.max(0, (Number.isFinite(maxForwards) ? maxForwards : DEFAULT_MAX_FORWARDS + 1) - 1)));
-    if (source.method === 'INVITE' && !hasToTag(source)) {
-      // Record-Route so the dialog's later requests come through us; a second entry when the
-      // transport (RFC 5658) or the WebSocket connection changes, each side with its own flow.
+    stampHop(h);
+    if (source.method === 'INVITE' && !tagOf(source.headers.get('to'))) {
+      // Record-Route so the dialog's later requests come through us, signed for this dialog (only
+      // requests carrying it are relayed later); a second entry when the transport (RFC 5658) or
+      // the WebSocket connection changes, each side with its own flow.
       const inFlow = wsFlow(incoming.source);
       const outFlow = wsFlow(target.destination);
+      const sign = (flow?: string): string => this.signer.dialogSignature(incoming.callId, tagOf(source.headers.get('from')), flow ?? '');
       if (incoming.source.transport !== target.destination.transport || inFlow !== outFlow) {
-        h.prepend('Record-Route', this.identity.recordRoute(incoming.source.transport, inFlow));
+        h.prepend('Record-Route', this.identity.recordRoute(incoming.source.transport, inFlow, sign(inFlow)));
       }
-      h.prepend('Record-Route', this.identity.recordRoute(target.destination.transport, outFlow));
+      h.prepend('Record-Route', this.identity.recordRoute(target.destination.transport, outFlow, sign(outFlow)));
     }
     for (const route of [...(target.route ?? [])].reverse()) h.prepend('Route', route);
     h.prepend('Via', `SIP/2.0/${target.destination.transport} ${this.identity.sentBy(target.destination.transport)};branch=${branch};rport`);
@@ -130,7 +135,8 @@ export class ProxyCore {
 
   private tryTarget(incoming: IncomingRequest, target: RelayTarget, options: RelayOptions, state: { branch?: ActiveBranch; cancelled: boolean }): Promise<BranchEnd> {
     return new Promise<BranchEnd>((resolve) => {
-      const branch = newBranch();
+      const topVia = incoming.message.topVia();
+      const branch = newBranch(this.signer, incoming.callId, topVia ? upstreamOf(topVia) : '');
       const request = this.forwardedCopy(incoming, target, branch, options);
       let settled = false;
       let silenceTimer: NodeJS.Timeout | undefined;
@@ -161,7 +167,7 @@ export class ProxyCore {
             finish({ kind: 'answered', response });
             return;
           }
-          const relayable = withoutTopVia(response);
+          const relayable = upstreamResponse(response, incoming);
           finish(ringTimedOut ? { kind: 'ring-timeout', response: relayable } : { kind: 'final', response: relayable });
         },
         onTimeout: () => finish(ringTimedOut ? { kind: 'ring-timeout' } : { kind: 'silent' }),
@@ -209,7 +215,7 @@ export class ProxyCore {
   }
 
   private relayUpstream(incoming: IncomingRequest, response: SipResponse): void {
-    const relayed = withoutTopVia(response);
+    const relayed = upstreamResponse(response, incoming);
     if (response.status >= 200 && response.status < 300 && incoming.answered) {
       // A 2xx copy after the server transaction finished: forward it by its Via (RFC 6026 §8.4).
       this.sip.sendResponse(relayed, incoming.source);
@@ -217,91 +223,16 @@ export class ProxyCore {
     }
     incoming.send(relayed);
   }
-
-  /**
-   * A request inside a dialog (RFC 3261 §16.4, §16.12): drop the Route entries
-   * naming us, then send it to the next Route or the Request-URI, and relay
-   * the answer.
-   */
-  async forwardInDialog(incoming: IncomingRequest, prepare?: (request: SipRequest) => void): Promise<RelayOutcome> {
-    const next = await this.nextHopInDialog(incoming.message, incoming.source);
-    if (!next) {
-      // No Route left and the Request-URI is us: a dialog we do not know (RFC 3261 §12.2.2).
-      incoming.respond(481);
-      return { kind: 'failed', silent: false, ringTimeout: false };
-    }
-    const target: RelayTarget = { uri: next.uri, destination: next.destination, label: next.uri };
-    return this.relay(incoming, [target], {
-      noResponseTimeoutMs: 32_000, // in-dialog requests wait for Timer F, not the 2 s ring rule
-      prepare: (request) => {
-        request.headers.remove('route');
-        for (const route of next.routes) request.headers.append('Route', route);
-        prepare?.(request);
-      },
-    });
-  }
-
-  private async nextHopInDialog(message: SipRequest, source: Source): Promise<{ uri: string; routes: string[]; destination: Destination } | undefined> {
-    let uri = message.uri;
-    const routes = message.headers.getList('route');
-    // A flow token in our Route names the WebSocket connection of the dialog's other end; the one
-    // the request arrived on is the sender's own (RFC 5626 §5.3).
-    let flow: string | undefined;
-    while (routes.length > 0 && this.identity.isMine(routes[0]!)) {
-      const token = this.identity.flowToken(routes.shift()!);
-      if (token && token !== wsFlow(source)) flow = token;
-    }
-    if (flow) return { uri, routes, destination: { transport: 'WS', address: '', port: 0, connectionId: flow } };
-    if (this.identity.isMine(uri) && routes.length > 0) {
-      // A strict router put our URI in the Request-URI: the last Route is the real one (§16.4).
-      uri = routes.pop()!.replace(/^\s*<|>.*$/g, '');
-    }
-    const nextHop = routes[0] ?? uri;
-    if (this.identity.isMine(nextHop) || this.identity.isOurDomain(nextHop)) return undefined;
-    const destination = await resolveNextHop(nextHop);
-    return destination ? { uri, routes, destination } : undefined;
-  }
-
-  /** The ACK for a 2xx travels end to end by Route, with no transaction (RFC 3261 §16.7, §17.1.1.3). */
-  private async forwardAck(request: SipRequest, source: Source): Promise<void> {
-    if (!hasToTag(request)) return;
-    const next = await this.nextHopInDialog(request, source);
-    // Nowhere to go, or back to ourselves (an ACK for a response we generated): it ends here.
-    if (!next) return;
-    const copy = new SipRequest('ACK', next.uri, request.headers.clone(), request.body);
-    copy.headers.remove('route');
-    for (const route of next.routes) copy.headers.append('Route', route);
-    const mf = Number(copy.headers.get('max-forwards') ?? 70);
-    copy.headers.set('Max-Forwards', String(Math.max(0, mf - 1)));
-    copy.headers.prepend('Via', `SIP/2.0/${next.destination.transport} ${this.identity.sentBy(next.destination.transport)};branch=${newBranch()};rport`);
-    this.sip.sendRequest(copy, next.destination);
-  }
-
-  /** A response with no client transaction: if it is ours to pass on (our Via on top), forward it by the next Via. */
-  private forwardStrayResponse(response: SipResponse): void {
-    const top = parseVia(response.headers.getAll('via')[0] ?? '')?.[0];
-    if (!top || `${top.host}:${top.port ?? 5060}` !== this.identity.sentBy(transportNamed(top.transport) ?? 'UDP')) return;
-    const relayed = withoutTopVia(response);
-    const next = parseVia(relayed.headers.getAll('via')[0] ?? '')?.[0];
-    if (!next) return;
-    const address = next.params.received ?? next.host;
-    const port = Number(next.params.rport) || next.port || 5060;
-    this.sip.sendResponse(relayed, { transport: transportNamed(next.transport) ?? 'UDP', address, port, localAddress: '', localPort: 0 });
-  }
 }
 
-/** The WebSocket connection a message came on or goes over, as a Record-Route flow token. */
-function wsFlow(end: { transport: string; connectionId?: string }): string | undefined {
-  return end.transport === 'WS' ? end.connectionId : undefined;
-}
-
-function hasToTag(request: SipRequest): boolean {
-  return /;\s*tag\s*=/i.test(request.headers.get('to') ?? '');
-}
-
-/** The response as it goes upstream: our Via removed (RFC 3261 §16.7 step 3). */
-function withoutTopVia(response: SipResponse): SipResponse {
-  response.headers.removeFirst('via');
+/**
+ * The response as it goes upstream (RFC 3261 §16.7 step 3): our Via removed,
+ * and below it the Vias the request came with (as we stamped them), not
+ * whatever the next hop wrote there, so a callee cannot aim it elsewhere.
+ */
+function upstreamResponse(response: SipResponse, incoming: IncomingRequest): SipResponse {
+  response.headers.remove('via');
+  for (const via of incoming.message.headers.getAll('via')) response.headers.append('Via', via);
   return response;
 }
 

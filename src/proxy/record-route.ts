@@ -3,6 +3,8 @@ import type { TransportName } from '../core/transport/transport.js';
 
 /** WebSocket connection ids (WsTransport), the only user parts we put in our own Record-Route. */
 const FLOW_TOKEN = /^ws-\d+$/;
+/** The URI parameter of our Record-Route that carries its signature (see ProxySigner.dialogSignature). */
+export const ROUTE_SIGNATURE_PARAM = 'rrsig';
 
 /**
  * Who "we" are in Route and Record-Route headers: every address this node
@@ -25,11 +27,22 @@ export class LocalIdentity {
    * `flow` (a WebSocket connection id) goes in the user part: a WS client's
    * Contact has a `.invalid` host (RFC 7118 §5), so requests later in the
    * dialog find their way to it by this token, as in RFC 5626 §5.3.
+   * `signature` makes it provably ours: only a request carrying it is relayed
+   * inside the dialog.
    */
-  recordRoute(transport: TransportName, flow?: string): string {
+  recordRoute(transport: TransportName, flow?: string, signature?: string): string {
     const a = this.advertised.get(transport) ?? [...this.advertised.values()][0]!;
     const param = transport === 'UDP' ? '' : `;transport=${transport.toLowerCase()}`;
-    return `<sip:${flow ? `${flow}@` : ''}${a.host}:${a.port}${param};lr>`;
+    const signed = signature ? `;${ROUTE_SIGNATURE_PARAM}=${signature}` : '';
+    return `<sip:${flow ? `${flow}@` : ''}${a.host}:${a.port}${param};lr${signed}>`;
+  }
+
+  /** The signature parameter of one of our own Route entries (or Request-URI), if it has one. */
+  routeSignature(route: string): string | undefined {
+    if (!this.isMine(route)) return undefined;
+    const raw = route.includes('<') ? parseNameAddr(route)?.uri : route.trim();
+    const value = raw ? parseUri(raw)?.params[ROUTE_SIGNATURE_PARAM] : undefined;
+    return value ?? undefined;
   }
 
   /** The flow token of one of our own Route entries (see recordRoute), if it has one. */
@@ -38,6 +51,11 @@ export class LocalIdentity {
     const raw = route.includes('<') ? parseNameAddr(route)?.uri : route.trim();
     const uri = raw ? parseUri(raw) : null;
     return uri?.user && FLOW_TOKEN.test(uri.user) ? uri.user : undefined;
+  }
+
+  /** Every Via sent-by of this node, to recognise our own Via (loop detection). */
+  allSentBy(): string[] {
+    return [...this.advertised.values()].map((a) => `${a.host.toLowerCase()}:${a.port}`);
   }
 
   /** Our Via sent-by for a transport. */

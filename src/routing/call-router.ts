@@ -60,6 +60,8 @@ export class CallRouter {
   /** Requests inside a dialog go by Route; a BYE gives the call's channels back. */
   readonly handleInDialog = async (incoming: IncomingRequest): Promise<void> => {
     const outcome = await this.deps.proxy.forwardInDialog(incoming);
+    // Refused (not our signed route, no hops left): answered already, and no call of ours ends.
+    if (outcome.kind === 'refused') return;
     if (incoming.method === 'BYE' && this.deps.channels.has(incoming.callId)) {
       await this.deps.channels.end(incoming.callId);
       this.deps.log.info({ event: 'call.ended', callId: incoming.callId, by: incoming.source.address }, 'call ended by BYE');

@@ -21,6 +21,7 @@
  * Shared secrets:
  *   secret:nonce         string  nonce-signing key when the config gives none, so every node signs alike
  *   secret:api           string  management-API token signing key, shared by every node
+ *   secret:dialog        string  signs our Record-Route and Via branches, so every node checks what another signed
  *
  * Management:
  *   acct:{name}          string  account JSON (role, scope, scrypt hash, failures, lockedUntil)
@@ -64,6 +65,7 @@ export const keys = {
   nonceCount: (nonce: string) => `nc:${nonce}`,
   nonceSecret: 'secret:nonce',
   apiSecret: 'secret:api',
+  dialogSecret: 'secret:dialog',
   account: (name: string) => `acct:${name}`,
   accountIndex: 'accts',
   history: 'hist',

@@ -76,20 +76,21 @@ export class RawSipClient {
     }
   }
 
-  static async open(transport: RawTransport, server: { host?: string; port: number }): Promise<RawSipClient> {
+  /** `bindAddress`: the local loopback address to send from (a trusted trunk's, say); 127.0.0.1 by default. */
+  static async open(transport: RawTransport, server: { host?: string; port: number }, bindAddress = '127.0.0.1'): Promise<RawSipClient> {
     const target = { host: server.host ?? '127.0.0.1', port: server.port };
     if (transport === 'udp') {
       const socket = dgram.createSocket('udp4');
       await new Promise<void>((resolve, reject) => {
         socket.once('error', reject);
-        socket.bind(0, '127.0.0.1', () => {
+        socket.bind(0, bindAddress, () => {
           socket.off('error', reject);
           resolve();
         });
       });
       return new RawSipClient('udp', target, socket, undefined);
     }
-    const socket = net.connect({ host: target.host, port: target.port, localAddress: '127.0.0.1' });
+    const socket = net.connect({ host: target.host, port: target.port, localAddress: bindAddress });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.once('connect', () => {
@@ -128,6 +129,24 @@ export class RawSipClient {
     const via = `SIP/2.0/${this.transport.toUpperCase()} ${this.localAddress}:${this.localPort};branch=z9hG4bK-${randomToken()};rport`;
     const lines = [`${method} ${uri} SIP/2.0`, `Via: ${via}`, 'Max-Forwards: 70'];
     for (const [name, value] of headers) lines.push(`${name}: ${value}`);
+    lines.push(`Content-Length: ${Buffer.byteLength(body, 'latin1')}`);
+    return `${lines.join('\r\n')}\r\n\r\n${body}`;
+  }
+
+  /**
+   * A response to a request received from the server (RFC 3261 §8.2.6): its
+   * Via, From, To (with `toTag` added), Call-ID, CSeq and, for a dialog, its
+   * Record-Route, then `headers`.
+   */
+  buildResponse(request: RawMessage, status: number, reason: string, opts: { toTag?: string; headers?: Array<[string, string]>; body?: string } = {}): string {
+    const to = request.header('to') ?? '';
+    const lines = [`SIP/2.0 ${status} ${reason}`];
+    for (const via of request.all('via')) lines.push(`Via: ${via}`);
+    lines.push(`From: ${request.header('from') ?? ''}`, `To: ${opts.toTag && !/;\s*tag=/i.test(to) ? `${to};tag=${opts.toTag}` : to}`);
+    lines.push(`Call-ID: ${request.callId}`, `CSeq: ${request.cseq}`);
+    if (status >= 200 && status < 300) for (const rr of request.all('record-route')) lines.push(`Record-Route: ${rr}`);
+    for (const [name, value] of opts.headers ?? []) lines.push(`${name}: ${value}`);
+    const body = opts.body ?? '';
     lines.push(`Content-Length: ${Buffer.byteLength(body, 'latin1')}`);
     return `${lines.join('\r\n')}\r\n\r\n${body}`;
   }

@@ -62,6 +62,16 @@ export class RawMessage {
     return this.all(name).flatMap(splitList);
   }
 
+  /** A request's method ('' for a response). */
+  get method(): string {
+    return this.isResponse ? '' : this.startLine.split(' ')[0]!;
+  }
+
+  /** A request's Request-URI ('' for a response). */
+  get uri(): string {
+    return this.isResponse ? '' : this.startLine.split(' ')[1] ?? '';
+  }
+
   get callId(): string {
     return this.header('call-id') ?? '';
   }

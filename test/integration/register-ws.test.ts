@@ -154,8 +154,8 @@ t.test('a call from a SIPp trunk reaches sip.js over its connection; ACK and BYE
   t.equal(request.ruri?.user, B.number, 'Request-URI: the called number');
   t.match(request.getHeader('via') ?? '', /^SIP\/2\.0\/WS 127\.0\.0\.1:\d+;/, 'our Via says WS');
   const recordRoutes = request.getHeaders('record-route').join(', ');
-  t.match(recordRoutes, new RegExp(`<sip:${connectionId}@127\\.0\\.0\\.1:${wsPort};transport=ws;lr>`), 'WS-side Record-Route names the registered connection');
-  t.match(recordRoutes, new RegExp(`<sip:127\\.0\\.0\\.1:${config.port};lr>`), 'and a UDP-side one (RFC 5658)');
+  t.match(recordRoutes, new RegExp(`<sip:${connectionId}@127\\.0\\.0\\.1:${wsPort};transport=ws;lr;rrsig=[\\w-]+>`), 'WS-side Record-Route names the registered connection (signed)');
+  t.match(recordRoutes, new RegExp(`<sip:127\\.0\\.0\\.1:${config.port};lr;rrsig=[\\w-]+>`), 'and a UDP-side one (RFC 5658)');
   t.match(headerValues(receivedMessages(caller).find((m) => m.startsWith('SIP/2.0 200') && m.includes('INVITE')), 'Contact')[0] ?? '', /\.invalid/, 'the caller sees the client\'s .invalid Contact');
   const offer = server.events('call.offer', since).find((l) => l.sipId === bob.sipId);
   t.ok(offer, 'call.offer to bob logged');
@@ -184,7 +184,7 @@ t.test('sip.js calls a SIPp trunk: digest over WS (407 answered), ACK and BYE th
   t.equal(answered.code, 0, 'callee: INVITE, ACK and BYE arrived', describeSipp(answered));
   const invite = receivedInvite(answered);
   t.match(requestUri(invite), new RegExp(`^sip:${A.number}@127\\.0\\.0\\.1:${alice.port}`), 'offered to the trunk\'s registered contact');
-  t.match(headerValues(invite, 'Record-Route').join(', '), /<sip:ws-\d+@127\.0\.0\.1:\d+;transport=ws;lr>/, 'the WS-side Record-Route carries the caller\'s flow');
+  t.match(headerValues(invite, 'Record-Route').join(', '), /<sip:ws-\d+@127\.0\.0\.1:\d+;transport=ws;lr;rrsig=[\w-]+>/, 'the WS-side Record-Route carries the caller\'s flow');
   t.ok(receivedMessages(answered).some((m) => m.startsWith('BYE ')), 'sip.js\'s BYE went on to the trunk, not back to sip.js');
   const offer = server.events('call.offer', since).find((l) => l.sipId === alice.sipId);
   t.ok(offer, 'call.offer to alice logged');

@@ -1,13 +1,15 @@
 import net from 'node:net';
-import type { Via } from '../messages/index.js';
-import type { Destination, Source } from './transport.js';
+import type { ReadonlyDeep, Via } from '../messages/index.js';
+import { transportNamed, type Destination, type Source } from './transport.js';
 
 const DEFAULT_PORT = 5060;
 
 /**
  * RFC 3261 §18.2.1 and RFC 3581: note on the top Via where the request really
  * came from, so the response goes back through the client's NAT binding.
- * Returns true when the Via changed.
+ * `received` and `rport` are ours to write: whatever the client put there is
+ * replaced or removed, never used (else a client could aim responses at a
+ * third party). Returns true when the Via changed.
  */
 export function stampReceived(via: Via, source: Source): boolean {
   let changed = false;
@@ -17,6 +19,9 @@ export function stampReceived(via: Via, source: Source): boolean {
       via.params.received = source.address;
       changed = true;
     }
+  } else if ('received' in via.params) {
+    delete via.params.received;
+    changed = true;
   }
   if (rportRequested && via.params.rport !== String(source.port)) {
     via.params.rport = String(source.port);
@@ -26,14 +31,23 @@ export function stampReceived(via: Via, source: Source): boolean {
 }
 
 /** RFC 3261 §18.2.2: where a response to a request with this top Via goes. */
-export function responseDestination(via: Via, source: Source): Destination {
+export function responseDestination(via: ReadonlyDeep<Via>, source: Source): Destination {
   if (source.transport !== 'UDP') {
     // Over the connection the request came on; if it is gone, to the source address and sent-by port.
     return { transport: source.transport, address: source.address, port: source.port, connectionId: source.connectionId };
   }
+  return { ...viaDestination(via), transport: 'UDP' };
+}
+
+/**
+ * Where a Via stamped by us (stampReceived) sends responses: `received` or
+ * the sent-by host, `rport` or the sent-by port. Used for a Via we stamped
+ * on the way in, found again below ours in a response.
+ */
+export function viaDestination(via: ReadonlyDeep<Via>): Destination {
   const received = via.params.received;
   const address = received && net.isIP(received) ? received : via.host.replace(/^\[|\]$/g, '');
   const rport = via.params.rport ? Number(via.params.rport) : NaN;
   const port = Number.isInteger(rport) && rport > 0 ? rport : (via.port ?? DEFAULT_PORT);
-  return { transport: 'UDP', address, port };
+  return { transport: transportNamed(via.transport) ?? 'UDP', address, port };
 }

@@ -44,3 +44,14 @@ t.test('WebSocket: transport=ws and a flow token naming the connection (RFC 7118
   t.equal(ws.flowToken('<sip:ws-7@10.0.0.1:8088;transport=ws;lr>'), undefined, 'only in our own routes');
   t.equal(ws.flowToken('<sip:alice@127.0.0.1:8088;lr>'), undefined, 'a user part that is no connection id');
 });
+
+t.test('signed Record-Route: the signature rides as a URI parameter, read back only from our own entries', async (t) => {
+  const signed = identity.recordRoute('UDP', undefined, 'abc_DEF-123');
+  t.equal(signed, '<sip:127.0.0.1:5090;lr;rrsig=abc_DEF-123>');
+  t.ok(identity.isMine(signed));
+  t.equal(identity.routeSignature(signed), 'abc_DEF-123');
+  t.equal(identity.routeSignature('sip:127.0.0.1:5090;lr;rrsig=abc'), 'abc', 'also as a bare URI (strict routing)');
+  t.equal(identity.routeSignature('<sip:127.0.0.66:5090;lr;rrsig=abc_DEF-123>'), undefined, 'not ours: no signature of ours');
+  t.equal(identity.routeSignature(identity.recordRoute('UDP')), undefined, 'unsigned');
+  t.same(identity.allSentBy(), ['127.0.0.1:5090', '127.0.0.1:5090']);
+});

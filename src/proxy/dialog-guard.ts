@@ -1,0 +1,65 @@
+import type { SipRequest } from '../core/messages/index.js';
+import type { LocalIdentity } from './record-route.js';
+import type { ProxySigner } from './signing.js';
+
+/** Where a request inside a dialog goes next, or why it is refused. */
+export type InDialogRoute =
+  /** `flow`: the WebSocket connection named by our Route, when it is not the one the request came on. */
+  | { kind: 'forward'; uri: string; routes: string[]; flow?: string }
+  | { kind: 'refuse'; status: 403 | 481; reason: string };
+
+/**
+ * Dialog integrity for a proxy that record-routes (RFC 3261 §16.4, §16.12):
+ * a request inside a dialog is relayed only when its top Route is a
+ * Record-Route this service inserted and signed for that dialog (Call-ID and
+ * the caller's From-tag, which travels in From one way and in To the other).
+ * Then our entries are removed and the request follows the rest of the route
+ * set, or its Request-URI. Nothing is relayed because a request merely names
+ * a host. `arrivedOnFlow`: the WebSocket connection it came on, if any.
+ */
+export function routeInDialog(message: SipRequest, identity: LocalIdentity, signer: ProxySigner, arrivedOnFlow?: string): InDialogRoute {
+  const callId = message.headers.get('call-id') ?? '';
+  const tags = [tagOf(message.headers.get('from')), tagOf(message.headers.get('to'))].filter((t) => t !== '');
+  const signedByUs = (entry: string): boolean => {
+    const signature = identity.routeSignature(entry);
+    return signature !== undefined && signer.verifyDialog(signature, callId, tags, identity.flowToken(entry) ?? '');
+  };
+  let uri = message.uri;
+  const routes = message.headers.getList('route');
+
+  if (routes.length > 0 && identity.isMine(routes[0]!)) {
+    let flow: string | undefined;
+    // Our own entries (two when the transport changed): each must carry our signature for this dialog.
+    while (routes.length > 0 && identity.isMine(routes[0]!)) {
+      const entry = routes.shift()!;
+      if (!signedByUs(entry)) return refuse(403, 'route not signed for this dialog');
+      // A flow token names the connection of the dialog's other end; the one it arrived on is the sender's own (RFC 5626 §5.3).
+      const token = identity.flowToken(entry);
+      if (token && token !== arrivedOnFlow) flow = token;
+    }
+    if (flow) return { kind: 'forward', uri, routes, flow };
+  } else if (identity.isMine(uri) && signedByUs(uri)) {
+    // A strict router put our Record-Route in the Request-URI: the last Route is the real target (§16.4).
+    if (routes.length === 0) return refuse(481, 'no target after our route');
+    uri = routes.pop()!.replace(/^\s*<|>.*$/g, '');
+  } else if (routes.length === 0 && (identity.isMine(uri) || identity.isOurDomain(uri))) {
+    // Addressed to us with no route set: a dialog we do not know (RFC 3261 §12.2.2).
+    return refuse(481, 'no such dialog');
+  } else {
+    return refuse(403, routes.length > 0 ? 'top route is not ours' : 'no signed route of ours');
+  }
+
+  const nextHop = routes[0] ?? uri;
+  // Back to ourselves after our own entries: nothing to relay (e.g. an ACK ending here).
+  if (identity.isMine(nextHop) || identity.isOurDomain(nextHop)) return refuse(481, 'route set leads back to us');
+  return { kind: 'forward', uri, routes };
+}
+
+/** The tag parameter of a From or To value ('' when none). */
+export function tagOf(value: string | undefined): string {
+  return /;\s*tag\s*=\s*([^;\s,>]+)/i.exec(value ?? '')?.[1] ?? '';
+}
+
+function refuse(status: 403 | 481, reason: string): InDialogRoute {
+  return { kind: 'refuse', status, reason };
+}

@@ -1,0 +1,121 @@
+import { SipRequest, type SipResponse } from '../core/messages/index.js';
+import type { IncomingRequest } from '../core/server/incoming-request.js';
+import type { SipServer } from '../core/server/sip-server.js';
+import type { Destination, Source } from '../core/transport/transport.js';
+import { viaDestination } from '../core/transport/via-routing.js';
+import type { Log } from '../log.js';
+import { newBranch, upstreamOf, verifyBranch, withoutTopVia } from './branch.js';
+import { routeInDialog, tagOf } from './dialog-guard.js';
+import { hopRefusal, stampHop } from './hop.js';
+import { resolveNextHop } from './next-hop.js';
+import type { RelayOutcome, RelayTarget } from './proxy-core.js';
+import type { LocalIdentity } from './record-route.js';
+import { RefusalLog } from './refusal-log.js';
+import type { ProxySigner } from './signing.js';
+
+/** In-dialog requests wait for Timer F, not the 2 s ring rule. */
+const IN_DIALOG_TIMEOUT_MS = 32_000;
+
+type RelayOne = (incoming: IncomingRequest, target: RelayTarget, noResponseTimeoutMs: number, prepare: (request: SipRequest) => void) => Promise<RelayOutcome>;
+
+/**
+ * The proxy inside dialogs (RFC 3261 §16.4, §16.12): requests with a To-tag
+ * and 2xx ACKs are relayed only along a Record-Route this service signed
+ * (routeInDialog), with the same hop rules as initial requests; a response
+ * matching no transaction is relayed only when it is a 2xx copy on a branch
+ * we signed. Everything else is refused or dropped, and counted.
+ */
+export class InDialogRelay {
+  /** Forged or unknown in-dialog requests and ACKs. */
+  readonly refusedRequests: RefusalLog;
+  /** Responses matching no transaction that we do not relay. */
+  readonly droppedResponses: RefusalLog;
+
+  constructor(
+    private readonly sip: SipServer,
+    private readonly identity: LocalIdentity,
+    private readonly signer: ProxySigner,
+    log: Log,
+    private readonly relayOne: RelayOne,
+  ) {
+    this.refusedRequests = new RefusalLog(log, 'security.relay_refused');
+    this.droppedResponses = new RefusalLog(log, 'security.response_dropped');
+    sip.onAck = (request, source) => void this.forwardAck(request, source);
+    sip.onStrayResponse = (response, source) => this.strayResponse(response, source);
+  }
+
+  /** A request with a To-tag: answered here when refused, else relayed and its answer passed back. */
+  async forward(incoming: IncomingRequest, prepare?: (request: SipRequest) => void): Promise<RelayOutcome | { kind: 'refused' }> {
+    const next = await this.nextHop(incoming.message, incoming.source);
+    if ('refused' in next) {
+      incoming.respond(next.refused.status);
+      return { kind: 'refused' };
+    }
+    const target: RelayTarget = { uri: next.uri, destination: next.destination, label: next.uri };
+    return this.relayOne(incoming, target, IN_DIALOG_TIMEOUT_MS, (request) => {
+      request.headers.remove('route');
+      for (const route of next.routes) request.headers.append('Route', route);
+      prepare?.(request);
+    });
+  }
+
+  /** The ACK for a 2xx travels end to end by Route, with no transaction (RFC 3261 §16.7, §17.1.1.3); refused ones are dropped. */
+  private async forwardAck(request: SipRequest, source: Source): Promise<void> {
+    if (!tagOf(request.headers.get('to'))) return;
+    const next = await this.nextHop(request, source);
+    if ('refused' in next) return;
+    const copy = new SipRequest('ACK', next.uri, request.headers.clone(), request.body);
+    copy.headers.remove('route');
+    for (const route of next.routes) copy.headers.append('Route', route);
+    stampHop(copy.headers);
+    const via = request.topVia();
+    const branch = newBranch(this.signer, request.headers.get('call-id') ?? '', via ? upstreamOf(via) : '');
+    copy.headers.prepend('Via', `SIP/2.0/${next.destination.transport} ${this.identity.sentBy(next.destination.transport)};branch=${branch};rport`);
+    this.sip.sendRequest(copy, next.destination);
+  }
+
+  /** Hop checks, then the signed route; a refusal is logged (rate-limited) with its source and reason. */
+  private async nextHop(message: SipRequest, source: Source): Promise<{ uri: string; routes: string[]; destination: Destination } | { refused: { status: number; reason: string } }> {
+    const refuse = (status: number, reason: string) => {
+      this.refusedRequests.record({
+        address: source.address, port: source.port, transport: source.transport, method: message.method,
+        callId: message.headers.get('call-id'), uri: message.uri, status, reason,
+      });
+      return { refused: { status, reason } };
+    };
+    const hop = hopRefusal(message, this.identity.allSentBy());
+    if (hop) return refuse(hop.status, hop.reason);
+    const route = routeInDialog(message, this.identity, this.signer, wsFlow(source));
+    if (route.kind === 'refuse') return refuse(route.status, route.reason);
+    if (route.flow) return { uri: route.uri, routes: route.routes, destination: { transport: 'WS', address: '', port: 0, connectionId: route.flow } };
+    const destination = await resolveNextHop(route.routes[0] ?? route.uri);
+    return destination ? { uri: route.uri, routes: route.routes, destination } : refuse(404, 'next hop does not resolve');
+  }
+
+  /**
+   * A response matching no client transaction: a 2xx copy to an INVITE we
+   * forwarded (RFC 6026 §8.4) goes on by the next Via, but only on a branch we
+   * signed for that Call-ID and that upstream hop. Anything else is dropped.
+   */
+  private strayResponse(response: SipResponse, source: Source): void {
+    const ours = response.topVia();
+    const drop = (reason: string): void => this.droppedResponses.record({
+      address: source.address, port: source.port, transport: source.transport, status: response.status,
+      callId: response.headers.get('call-id'), reason,
+    });
+    if (response.status < 200 || response.status >= 300 || response.cseq()?.method !== 'INVITE') return drop('not a 2xx to an INVITE');
+    if (!ours || !this.identity.allSentBy().includes(`${ours.host}:${ours.port ?? 5060}`)) return drop('top Via is not ours');
+    const relayed = withoutTopVia(response);
+    const upstream = relayed.topVia();
+    if (!upstream) return drop('no Via to relay to');
+    const callId = response.headers.get('call-id') ?? '';
+    if (!verifyBranch(this.signer, ours.params.branch ?? '', callId, upstreamOf(upstream))) return drop('branch not signed for this upstream');
+    const destination = viaDestination(upstream);
+    this.sip.sendResponse(relayed, { ...destination, localAddress: '', localPort: 0 });
+  }
+}
+
+/** The WebSocket connection a message came on or goes over, as a Record-Route flow token. */
+export function wsFlow(end: { transport: string; connectionId?: string }): string | undefined {
+  return end.transport === 'WS' ? end.connectionId : undefined;
+}

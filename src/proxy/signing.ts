@@ -1,0 +1,48 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** Bytes of HMAC-SHA256 kept in a signature (128 bits), written base64url. */
+const SIGNATURE_BYTES = 16;
+
+/**
+ * Signatures that prove a Record-Route or a Via branch was made by this
+ * service. The key is shared by every node (through Redis), so any node can
+ * check what another one signed; nobody without it can make one.
+ */
+export class ProxySigner {
+  constructor(private readonly secret: Buffer) {}
+
+  /**
+   * Our Record-Route for one dialog: the Call-ID and the caller's From-tag
+   * (the one tag known when the INVITE was forwarded), and the WebSocket
+   * flow token the route carries, so no part can be swapped.
+   */
+  dialogSignature(callId: string, tag: string, flow = ''): string {
+    return this.sign('rr', callId, tag, flow);
+  }
+
+  /** Whether `signature` signs this dialog for one of `tags` (the caller's tag is in From or in To, by direction). */
+  verifyDialog(signature: string, callId: string, tags: string[], flow = ''): boolean {
+    return tags.some((tag) => equal(signature, this.dialogSignature(callId, tag, flow)));
+  }
+
+  /** A branch's proof: its unique id, the Call-ID and the upstream hop its responses go back to. */
+  branchSignature(id: string, callId: string, upstream: string): string {
+    return this.sign('br', id, callId, upstream);
+  }
+
+  verifyBranch(signature: string, id: string, callId: string, upstream: string): boolean {
+    return equal(signature, this.branchSignature(id, callId, upstream));
+  }
+
+  private sign(purpose: string, ...parts: string[]): string {
+    // Length-prefixed parts: no two different inputs give the same signed text.
+    const text = [purpose, ...parts].map((p) => `${p.length}:${p}`).join('');
+    return createHmac('sha256', this.secret).update(text, 'utf8').digest().subarray(0, SIGNATURE_BYTES).toString('base64url');
+  }
+}
+
+function equal(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
