@@ -49,7 +49,12 @@ const SWEEP_INTERVAL_MS = 1_000;
  * the same lines and bindings.
  */
 export async function startSoftswitch(config: Config, log: Log, redisUrl: string): Promise<Softswitch> {
-  const redis = createRedis(redisUrl, config.redis.keyPrefix, log, { enableAutoPipelining: true, commandTimeout: config.redis.commandTimeout });
+  const redis = createRedis(redisUrl, config.redis.keyPrefix, log, {
+    enableAutoPipelining: true,
+    // The outage probe's PING goes straight out, not into a pipeline a stalled Redis holds up.
+    autoPipeliningIgnoredCommands: ['ping'],
+    commandTimeout: config.redis.commandTimeout,
+  });
   await waitForRedis(redis, 15_000);
   const outage = new StoreOutage([redis], log);
   // One summariser for the events an attacker can repeat (bad packets, failed logins), shared by SIP and the API.
@@ -114,6 +119,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   sip.inDialog(unavailableWhenStoreDown(router.handleInDialog, outage));
 
   const sweeper = setInterval(() => {
+    if (outage.down) return; // its commands would only hold up the pipeline requests wait in
     bindings.sweepExpired(Date.now()).then((expired) => {
       for (const { sipId, binding } of expired) {
         log.info({ event: 'registration.expired', sipId, contact: binding.uri, address: binding.source.address }, 'binding expired');

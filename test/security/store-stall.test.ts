@@ -57,7 +57,9 @@ t.test('Redis stalled: 503 with Retry-After for SIP and the API, the outage logg
   redis.freeze();
   t.teardown(() => redis.thaw());
 
+  const started = Date.now();
   const refresh = await aliceUa.send({ contacts: [aliceUa.contact()], expires: 600 }); // credentials: the line is looked up
+  t.comment(`REGISTER answered ${refresh.status} after ${Date.now() - started} ms (commandTimeout 1000 ms)`);
   t.equal(refresh.status, 503, 'an authenticated REGISTER gets 503');
   t.match(refresh.header('retry-after'), /^\d+$/, 'with Retry-After');
 
@@ -69,7 +71,9 @@ t.test('Redis stalled: 503 with Retry-After for SIP and the API, the outage logg
   t.equal(answered.status, 503, 'its answer to the challenge cannot be checked: 503');
   t.match(answered.header('retry-after'), /^\d+$/);
 
+  const apiStarted = Date.now();
   const me = await http('GET', '/me', token);
+  t.comment(`GET /me answered ${me.status} after ${Date.now() - apiStarted} ms`);
   t.equal(me.status, 503, 'the API answers 503');
   t.match(me.retryAfter, /^\d+$/, 'with Retry-After');
   t.equal(me.body.error, 'unavailable', 'and a JSON error body');
