@@ -112,14 +112,14 @@ export function createApi(deps: ApiDeps, modules: ResourceModule[]): FastifyInst
       void reply.status(err.status).send({ error: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) });
       return;
     }
-    if (outage.failed(err, { api: true, method: req.method, url: req.url })) {
-      void reply.status(503).header('Retry-After', String(RETRY_AFTER_SECONDS))
-        .send({ error: 'unavailable', message: `the data store is not answering; try again in ${RETRY_AFTER_SECONDS} s` });
-      return;
-    }
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       void reply.status(status).send({ error: 'bad_request', message: (err as Error).message });
+      return;
+    }
+    if (outage.failed(err, { api: true, method: req.method, url: req.url })) {
+      void reply.status(503).header('Retry-After', String(RETRY_AFTER_SECONDS))
+        .send({ error: 'unavailable', message: `the data store is not answering; try again in ${RETRY_AFTER_SECONDS} s` });
       return;
     }
     deps.log.error({ event: 'api.error', method: req.method, url: req.url, err }, 'management API error');
