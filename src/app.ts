@@ -11,6 +11,7 @@ import { parseUri } from './core/messages/index.js';
 import type { IncomingRequest } from './core/server/incoming-request.js';
 import { SipServer } from './core/server/sip-server.js';
 import type { Log } from './log.js';
+import { LogSummariser } from './log-summary.js';
 import { BindingStore } from './registrar/binding-store.js';
 import { RegistrationStatusStore } from './registrar/registration-status.js';
 import { Registrar } from './registrar/registrar.js';
@@ -31,7 +32,7 @@ import { RouteStore } from './routing/route-store.js';
 import type { TransportName } from './core/transport/transport.js';
 import { keys } from './store/keys.js';
 import { LineStore, type LineRecord } from './store/line-store.js';
-import { unavailableWhenStoreDown } from './store/redis-errors.js';
+import { StoreOutage, unavailableWhenStoreDown } from './store/redis-errors.js';
 import { createRedis, waitForRedis, type Redis } from './store/redis.js';
 
 export interface Softswitch {
@@ -49,8 +50,16 @@ const SWEEP_INTERVAL_MS = 1_000;
  * the same lines and bindings.
  */
 export async function startSoftswitch(config: Config, log: Log, redisUrl: string): Promise<Softswitch> {
-  const redis = createRedis(redisUrl, config.redis.keyPrefix, log, { enableAutoPipelining: true });
+  const redis = createRedis(redisUrl, config.redis.keyPrefix, log, {
+    enableAutoPipelining: true,
+    // The outage probe's PING goes straight out, not into a pipeline a stalled Redis holds up.
+    autoPipeliningIgnoredCommands: ['ping'],
+    commandTimeout: config.redis.commandTimeout,
+  });
   await waitForRedis(redis, 15_000);
+  const outage = new StoreOutage([redis], log);
+  // One summariser for the events an attacker can repeat (bad packets, failed logins), shared by SIP and the API.
+  const summary = new LogSummariser(log, { intervalMs: config.log.summaryInterval * 1000 });
 
   const realm = config.sip.realm;
   const lines = new LineStore(redis);
@@ -71,10 +80,11 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     bindings,
     status: new RegistrationStatusStore(redis, config.timeZone),
     log,
+    summary,
   });
 
-  const sip = new SipServer({ listen: config.sip.listen, log });
-  sip.register(unavailableWhenStoreDown(registrar.handle, log));
+  const sip = new SipServer({ listen: config.sip.listen, log, summary });
+  sip.register(unavailableWhenStoreDown(registrar.handle, outage));
   // Trunks send OPTIONS as a keep-alive: answer 200 with what we support.
   sip.options((request: IncomingRequest) => {
     request.respond(200, undefined, [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, PRACK'], ['Accept', 'application/sdp'], ['Supported', 'path']]);
@@ -103,13 +113,14 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const proxy = new ProxyCore(sip, localIdentity(config, sip), new ProxySigner(await sharedSecret(redis, keys.dialogSecret)), log);
   const router = new CallRouter({
     proxy, pipeline, redis, lines, bindings, features, routes, channels,
-    callerSources: { lines, peerByAddress: (address) => routes.peerByAddress(address), auth, log },
+    callerSources: { lines, peerByAddress: (address) => routes.peerByAddress(address), auth, log, summary },
     domain: config.sip.domain, timeZone: config.timeZone, nodeId: config.nodeId, log,
   });
-  sip.invite(unavailableWhenStoreDown(router.handleInvite, log));
-  sip.inDialog(unavailableWhenStoreDown(router.handleInDialog, log));
+  sip.invite(unavailableWhenStoreDown(router.handleInvite, outage));
+  sip.inDialog(unavailableWhenStoreDown(router.handleInDialog, outage));
 
   const sweeper = setInterval(() => {
+    if (outage.down) return; // its commands would only hold up the pipeline requests wait in
     bindings.sweepExpired(Date.now()).then((expired) => {
       for (const { sipId, binding } of expired) {
         log.info({ event: 'registration.expired', sipId, contact: binding.uri, address: binding.source.address }, 'binding expired');
@@ -118,7 +129,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
 
-  const api = await startApi(config, redis, redisUrl, log);
+  const api = await startApi(config, redis, redisUrl, log, { storeOutage: outage, summary });
 
   log.info({ event: 'server.listening', node: config.nodeId, addresses: sip.addresses, domain: config.sip.domain }, 'softswitch listening');
   return {
@@ -129,6 +140,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       channels.stop();
       await api?.close();
       await sip.close();
+      outage.close();
+      summary.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };
@@ -149,15 +162,18 @@ async function sharedSecret(redis: Redis, key: string): Promise<Buffer> {
 }
 
 /** The management API, when operator credentials are configured; otherwise it does not run. */
-async function startApi(config: Config, redis: Redis, redisUrl: string, log: Log): Promise<FastifyInstance | undefined> {
+async function startApi(
+  config: Config, redis: Redis, redisUrl: string, log: Log, shared: { storeOutage: StoreOutage; summary: LogSummariser },
+): Promise<FastifyInstance | undefined> {
   const operator = config.api.operator;
   if (!operator) {
     log.info({ event: 'api.disabled' }, 'management API off: no operator credentials configured (API_OPERATOR_PASSWORD)');
     return undefined;
   }
-  const writeRedis = createRedis(redisUrl, config.redis.keyPrefix, log);
+  const writeRedis = createRedis(redisUrl, config.redis.keyPrefix, log, { commandTimeout: config.redis.commandTimeout });
   await waitForRedis(writeRedis, 15_000);
-  const api = createApi({ redis, writeRedis, config, log, secret: await sharedSecret(redis, keys.apiSecret) }, RESOURCE_MODULES);
+  shared.storeOutage.track(writeRedis);
+  const api = createApi({ redis, writeRedis, config, log, secret: await sharedSecret(redis, keys.apiSecret), ...shared }, RESOURCE_MODULES);
   api.addHook('onClose', async () => { writeRedis.disconnect(); });
   await new AccountStore(redis, Date.now).put({ name: operator.name, role: 'operator' }, operator.password);
   await api.listen({ host: config.api.address, port: config.api.port });

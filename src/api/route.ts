@@ -35,6 +35,8 @@ export interface ApiRequest<P, Q, B> {
   /** The logged-in account; null only on routes with `auth: false`. */
   actor: Actor;
   ifMatch: string | undefined;
+  /** The client's address, for logs. */
+  address: string;
 }
 
 export interface ApiReply {
@@ -71,7 +73,7 @@ export function addRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
       const ifMatch = typeof req.headers['if-match'] === 'string' ? req.headers['if-match'] : undefined;
       const reply: ApiReply = { header: (n, v) => void res.header(n, v), status: (c) => void res.status(c) };
       if (spec.status) res.status(spec.status);
-      const request = { params, query, body, actor: actor as Actor, ifMatch } as ApiRequest<z.infer<P>, z.infer<Q>, z.infer<B>>;
+      const request = { params, query, body, actor: actor as Actor, ifMatch, address: req.ip } as ApiRequest<z.infer<P>, z.infer<Q>, z.infer<B>>;
       const result = await spec.handler(request, reply);
       if (spec.rawResponse) res.type(spec.rawResponse);
       return result;

@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import type { Log } from '../log.js';
+import { LogSummariser } from '../log-summary.js';
+import { RETRY_AFTER_SECONDS, StoreOutage } from '../store/redis-errors.js';
 import { AccountStore } from './accounts/account-store.js';
 import { passwordProblem } from './accounts/passwords.js';
 import { allowed, ROLES, type Actor } from './accounts/roles.js';
@@ -25,6 +27,10 @@ export interface ApiDeps {
   secret: Buffer;
   /** Injectable clock (lockouts, token expiry, history). */
   now?: () => number;
+  /** The process's view of Redis availability (shared with SIP, so an outage is logged once); default: its own. */
+  storeOutage?: StoreOutage;
+  /** Where refusals are logged (repeats summarised); default: one of its own on `log`. */
+  summary?: LogSummariser;
 }
 
 /** What a resource module gets to declare its routes. */
@@ -91,15 +97,29 @@ export function createApi(deps: ApiDeps, modules: ResourceModule[]): FastifyInst
     onClose: (fn) => void app.addHook('onClose', async () => { await fn(); }),
   };
 
+  const outage = deps.storeOutage ?? new StoreOutage([deps.redis, deps.writeRedis], deps.log);
+  const summary = deps.summary ?? new LogSummariser(deps.log);
+  app.addHook('onClose', async () => {
+    if (!deps.storeOutage) outage.close();
+    if (!deps.summary) summary.close();
+  });
+
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof ApiError) {
-      if (err.status >= 401 && err.status !== 404) deps.log.info({ event: 'api.refused', method: req.method, url: req.url, status: err.status, code: err.code }, err.message);
+      if (err.status >= 401 && err.status !== 404) {
+        summary.info({ event: 'api.refused', address: req.ip, method: req.method, url: req.url, status: err.status, code: err.code }, err.message, ['status', 'code']);
+      }
       void reply.status(err.status).send({ error: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) });
       return;
     }
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       void reply.status(status).send({ error: 'bad_request', message: (err as Error).message });
+      return;
+    }
+    if (outage.failed(err, { api: true, method: req.method, url: req.url })) {
+      void reply.status(503).header('Retry-After', String(RETRY_AFTER_SECONDS))
+        .send({ error: 'unavailable', message: `the data store is not answering; try again in ${RETRY_AFTER_SECONDS} s` });
       return;
     }
     deps.log.error({ event: 'api.error', method: req.method, url: req.url, err }, 'management API error');
@@ -110,10 +130,10 @@ export function createApi(deps: ApiDeps, modules: ResourceModule[]): FastifyInst
     method: 'POST', url: '/auth/login', tag: 'accounts', summary: 'Log in; returns a bearer token', auth: false,
     body: z.strictObject({ name: z.string().min(1), password: z.string().min(1) }),
     response: z.object({ token: z.string(), expiresAt: z.string(), account: actorSchema }),
-    handler: async ({ body }) => {
+    handler: async ({ body, address }) => {
       const result = await accounts.login(body.name, body.password);
       if (!result.ok) {
-        deps.log.warn({ event: 'api.login_failed', account: body.name, reason: result.why }, 'management login failed');
+        summary.warn({ event: 'api.login_failed', address, account: body.name, reason: result.why }, 'management login failed', ['account', 'reason']);
         if (result.why === 'locked') throw locked(new Date(result.until).toISOString());
         throw unauthorized('wrong name or password');
       }

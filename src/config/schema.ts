@@ -117,6 +117,8 @@ const authSchema = z.strictObject({
 const redisSchema = z.strictObject({
   url: redisUrlSchema.optional(),
   keyPrefix: z.string().max(64, { error: 'must be at most 64 characters' }).default('ss:'),
+  /** ms a command may take before the request it serves gets 503 (a stalled Redis is an outage). */
+  commandTimeout: intBetween(50, 60_000).default(1000),
   embedded: z.strictObject({
     dataDir: z.string().min(1, { error: 'must not be empty' }).default('data/redis'),
   }).prefault({}),
@@ -149,7 +151,11 @@ export const configSchema = z.strictObject({
   provisioning: z.strictObject({
     file: z.string().min(1, { error: 'must not be empty' }).default('config/example-provisioning.yaml'),
   }).prefault({}),
-  log: z.strictObject({ level: logLevelSchema.default('info') }).prefault({}),
+  log: z.strictObject({
+    level: logLevelSchema.default('info'),
+    /** Seconds over which repeats of an event from one source are counted into one `log.suppressed` line. */
+    summaryInterval: intBetween(1, 3600).default(10),
+  }).prefault({}),
   api: apiSchema.prefault({}),
 });
 

@@ -2,6 +2,7 @@ import type { AuthOutcome, DigestAuthenticator } from '../auth/authenticator.js'
 import { parseUri, type NameAddr } from '../core/messages/index.js';
 import type { HeaderList, IncomingRequest } from '../core/server/incoming-request.js';
 import type { Log } from '../log.js';
+import { LogSummariser } from '../log-summary.js';
 import type { LineRecord } from '../store/line-store.js';
 import { remainingSeconds, type Binding } from './binding.js';
 import { applyRegister, type RegistrarLimits } from './binding-rules.js';
@@ -17,6 +18,8 @@ export interface RegistrarOptions {
   bindings: BindingStore;
   status: RegistrationStatusStore;
   log: Log;
+  /** Where failed authentications are logged (repeats summarised); default: one of its own on `log`. */
+  summary?: LogSummariser;
   now?: () => number;
 }
 
@@ -29,9 +32,11 @@ const MAX_WRITE_ATTEMPTS = 5;
  */
 export class Registrar {
   private readonly now: () => number;
+  private readonly summary: LogSummariser;
 
   constructor(private readonly options: RegistrarOptions) {
     this.now = options.now ?? Date.now;
+    this.summary = options.summary ?? new LogSummariser(options.log);
   }
 
   readonly handle = async (request: IncomingRequest): Promise<void> => {
@@ -125,15 +130,15 @@ export class Registrar {
   }
 
   private async refuseAuth(request: IncomingRequest, outcome: Exclude<AuthOutcome<LineRecord>, { kind: 'authenticated' }>): Promise<void> {
-    const { auth, log } = this.options;
+    const { auth } = this.options;
     const source = request.source;
     if (outcome.kind === 'bad-request') {
-      log.warn({ event: 'auth.failed', reason: 'malformed credentials', why: outcome.why, address: source.address, port: source.port, transport: source.transport, callId: request.callId }, 'REGISTER authentication failed');
+      this.summary.warn({ event: 'auth.failed', reason: 'malformed credentials', why: outcome.why, address: source.address, port: source.port, transport: source.transport, callId: request.callId }, 'REGISTER authentication failed', ['reason', 'why']);
       request.respond(400, 'Bad Request', [['Warning', `399 softswitch "${outcome.why}"`]]);
       return;
     }
     if (outcome.failure) {
-      log.warn({ event: 'auth.failed', method: 'REGISTER', reason: outcome.failure, sipId: outcome.username, address: source.address, port: source.port, transport: source.transport, callId: request.callId }, 'REGISTER authentication failed');
+      this.summary.warn({ event: 'auth.failed', method: 'REGISTER', reason: outcome.failure, sipId: outcome.username, address: source.address, port: source.port, transport: source.transport, callId: request.callId }, 'REGISTER authentication failed', ['method', 'sipId', 'reason']);
       // Only failures that prove the line exists get a latest-error record: others would let anyone create keys.
       if (outcome.username && (outcome.failure === 'wrong password' || outcome.failure === 'nonce-count replay')) {
         await this.options.status.recordError(outcome.username, new Date(this.now()), `REGISTER authentication failed: ${outcome.failure}`);

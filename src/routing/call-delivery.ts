@@ -11,7 +11,7 @@ import { lineOfNumber, type LineRecord, type LineStore } from '../store/line-sto
 import type { Redis } from '../store/redis.js';
 import type { CallChannels } from './call-channels.js';
 import { classifyFailure, failureStatus, type OfferFailure } from './failure.js';
-import { addDiversion, assertCallerIdentity, stripAssertedIdentityIfPrivate } from './identity-headers.js';
+import { addDiversion, assertCallerIdentity, relayPeerIdentity } from './identity-headers.js';
 import type { RouteStore } from './route-store.js';
 import { chooseOutboundRoute, lineTargets, routeTarget } from './targets.js';
 
@@ -168,13 +168,14 @@ export class CallDelivery {
     return { kind: 'reject', status: 480, reason: 'Temporarily Unavailable', ...(response && response.status === 480 ? { response } : {}) };
   }
 
+  /** Before our own Diversion is added: a line's call carries only what we assert, a peer's what RFC 3325 lets through. */
   private prepareIdentity(request: SipRequest, presentation: Presentation, trustedNextHop: boolean): void {
     // Credentials for our realm end here (RFC 3261 §22.3).
     request.headers.remove('proxy-authorization');
     if (presentation.asserted) {
       assertCallerIdentity(request, { ...presentation.asserted, domain: this.deps.domain, trustedNextHop });
-    } else if (!trustedNextHop) {
-      stripAssertedIdentityIfPrivate(request);
+    } else {
+      relayPeerIdentity(request, trustedNextHop);
     }
   }
 

@@ -2,6 +2,7 @@ import type { DigestAuthenticator } from '../auth/authenticator.js';
 import type { HeaderList, IncomingRequest } from '../core/server/incoming-request.js';
 import type { Peer } from '../features/settings.js';
 import type { Log } from '../log.js';
+import type { LogSummariser } from '../log-summary.js';
 import type { LineRecord, LineStore } from '../store/line-store.js';
 
 /** Who sent an initial INVITE (spec §3, issue 3 "who may call"). */
@@ -18,6 +19,8 @@ export interface CallerSources {
   peerByAddress(address: string): Promise<Peer | null>;
   auth: DigestAuthenticator<LineRecord>;
   log: Log;
+  /** Where failed authentications are logged (repeats summarised). */
+  summary: LogSummariser;
 }
 
 /**
@@ -38,11 +41,11 @@ export async function admitCaller(request: IncomingRequest, sources: CallerSourc
     case 'bad-request':
       return { ok: false, status: 400, reason: 'Bad Request', headers: [['Warning', `399 softswitch "${outcome.why}"`]] };
     case 'forbidden':
-      sources.log.warn({ event: 'auth.failed', method: request.method, reason: outcome.failure, sipId: outcome.username, address, port: request.source.port, callId: request.callId }, 'INVITE authentication failed');
+      sources.summary.warn({ event: 'auth.failed', method: request.method, reason: outcome.failure, sipId: outcome.username, address, port: request.source.port, callId: request.callId }, 'INVITE authentication failed', ['method', 'sipId', 'reason']);
       return { ok: false, status: 403, reason: 'Forbidden' };
     case 'challenge':
       if (outcome.failure) {
-        sources.log.warn({ event: 'auth.failed', method: request.method, reason: outcome.failure, sipId: outcome.username, address, port: request.source.port, callId: request.callId }, 'INVITE authentication failed');
+        sources.summary.warn({ event: 'auth.failed', method: request.method, reason: outcome.failure, sipId: outcome.username, address, port: request.source.port, callId: request.callId }, 'INVITE authentication failed', ['method', 'sipId', 'reason']);
       }
       return { ok: false, status: 407, reason: 'Proxy Authentication Required', headers: sources.auth.challengeHeaders('proxy', outcome.stale) };
   }

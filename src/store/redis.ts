@@ -25,6 +25,16 @@ export function redactUrl(url: string): string {
  * fail at once (no offline queue, one retry) instead of piling up behind a
  * dead connection, and the client reconnects by itself with backoff.
  * `redis.connected` / `redis.disconnected` are logged once per transition.
+ *
+ * A Redis that is connected but stalled (stopped process, long script) keeps
+ * the client `ready` while commands wait, so the server's clients also get
+ * `commandTimeout` (config `redis.commandTimeout`) in `extra`: a command then
+ * fails after that long, counted from when it is written and kept across the
+ * one retry after a reconnect. With auto-pipelining a command queued behind a
+ * stalled pipeline is written when that pipeline ends, so it may wait up to
+ * twice the timeout. No blocking commands are used (they would need
+ * `blockingTimeout`). A write that timed out may still be applied when Redis
+ * resumes: callers retry idempotently (REGISTER refresh, If-Match on the API).
  */
 export function createRedis(url: string, keyPrefix: string, log: Log, extra: RedisOptions = {}): Redis {
   const target = connectionOptions(url);

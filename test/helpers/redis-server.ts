@@ -8,7 +8,8 @@ import { signalChild, stopChild, waitForPing } from '../../src/store/embedded-re
 /**
  * A real, throw-away redis-server for one test file: 127.0.0.1 on a free
  * port, a temp dir, no persistence. pause()/resume() stop and restart it on
- * the same port, for Redis-outage tests.
+ * the same port, for Redis-outage tests; freeze()/thaw() stall it (SIGSTOP /
+ * SIGCONT): connections stay open and nothing answers.
  */
 export interface TestRedis {
   url: string;
@@ -21,6 +22,10 @@ export interface TestRedis {
   pause(): Promise<void>;
   /** Start again on the same port (empty: nothing is persisted). */
   resume(): Promise<void>;
+  /** SIGSTOP: the process stays, its sockets stay open, no command is answered. stop() and kill() thaw it first. */
+  freeze(): void;
+  /** SIGCONT: it answers again, with its data. */
+  thaw(): void;
 }
 
 export function freePort(): Promise<number> {
@@ -59,7 +64,13 @@ export async function startTestRedis(): Promise<TestRedis> {
     throw new Error('could not start redis-server for the test (is it installed? npm test installs it)');
   }
   let current: ChildProcess | null = child;
+  let frozen = false;
+  const thaw = () => {
+    if (current && frozen) signalChild(current, 'SIGCONT');
+    frozen = false;
+  };
   const kill = () => {
+    thaw();
     if (current) signalChild(current, 'SIGKILL');
   };
   process.once('exit', kill);
@@ -68,7 +79,14 @@ export async function startTestRedis(): Promise<TestRedis> {
     url: `redis://127.0.0.1:${port}`,
     port,
     kill,
+    freeze() {
+      if (!current) throw new Error('redis-server is not running');
+      signalChild(current, 'SIGSTOP');
+      frozen = true;
+    },
+    thaw,
     async pause() {
+      thaw();
       if (current) await stopChild(current, 5000);
       current = null;
     },
@@ -78,6 +96,7 @@ export async function startTestRedis(): Promise<TestRedis> {
       if (!current) throw new Error(`could not restart redis-server on port ${port}`);
     },
     async stop() {
+      thaw();
       if (current) await stopChild(current, 5000);
       current = null;
       process.off('exit', kill);

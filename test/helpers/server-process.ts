@@ -46,6 +46,10 @@ export interface ServerOptions {
   algorithms?: Array<'MD5' | 'SHA-256'>;
   registrar?: Partial<{ minExpires: number; maxExpires: number; defaultExpires: number; maxContacts: number }>;
   logLevel?: string;
+  /** `redis.commandTimeout`, ms (default: the server's). */
+  commandTimeout?: number;
+  /** `log.summaryInterval`, s (default: the server's). */
+  logSummaryInterval?: number;
 }
 
 /** A config file on disk and what a test needs to know about it. */
@@ -95,7 +99,10 @@ export async function writeServerConfig(options: ServerOptions): Promise<ServerC
         { transport: 'tcp', address: '127.0.0.1', port },
       ],
     },
-    redis: { url: options.redisUrl, keyPrefix: options.keyPrefix ?? 't1:' },
+    redis: {
+      url: options.redisUrl, keyPrefix: options.keyPrefix ?? 't1:',
+      ...(options.commandTimeout !== undefined ? { commandTimeout: options.commandTimeout } : {}),
+    },
     registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxContacts: 3, ...options.registrar },
     auth: {
       nonceLifetime: options.nonceLifetime ?? 300,
@@ -103,7 +110,10 @@ export async function writeServerConfig(options: ServerOptions): Promise<ServerC
       algorithms: options.algorithms ?? ['MD5', 'SHA-256'],
       ...(options.nonceSecret ? { nonceSecret: options.nonceSecret } : {}),
     },
-    log: { level: options.logLevel ?? 'info' },
+    log: {
+      level: options.logLevel ?? 'info',
+      ...(options.logSummaryInterval !== undefined ? { summaryInterval: options.logSummaryInterval } : {}),
+    },
   };
   const file = join(tempDir(), `${nodeId}.yaml`);
   writeFileSync(file, stringify(config));

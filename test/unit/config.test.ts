@@ -32,9 +32,11 @@ t.test('the default file loads and matches the built-in defaults', async (t) => 
   t.same(c.auth, { nonceLifetime: 300, algorithms: ['SHA-256', 'MD5'] });
   t.equal(c.redis.url, undefined, 'no url: embedded Redis');
   t.equal(c.redis.keyPrefix, 'ss:');
+  t.equal(c.redis.commandTimeout, 1000, 'a stalled Redis is an outage after 1 s');
   t.equal(c.redis.embedded.dataDir, join(repoRoot(), 'data/redis'), 'relative to the repo root');
   t.equal(c.provisioning.file, join(repoRoot(), 'config/example-provisioning.yaml'));
   t.equal(c.log.level, 'info');
+  t.equal(c.log.summaryInterval, 10);
   t.equal(c.timeZone, 'Asia/Tokyo');
   t.match(c.nodeId, /-\d+$/, 'hostname-pid');
 });
@@ -67,6 +69,8 @@ t.test('a bad value names its field', async (t) => {
   t.same(issuesOf(t, () => load(t, 'redis:\n  url: http://x\n')), ['redis.url: must be a redis://, rediss:// or unix: URL']);
   t.same(issuesOf(t, () => load(t, 'registrar:\n  maxContacts: "5"\n')), ['registrar.maxContacts: must be a number']);
   t.same(issuesOf(t, () => load(t, 'sip:\n  listen: []\n')), ['sip.listen: must list at least one address']);
+  t.same(issuesOf(t, () => load(t, 'redis:\n  commandTimeout: 0\n')), ['redis.commandTimeout: must be between 50 and 60000']);
+  t.same(issuesOf(t, () => load(t, 'log:\n  summaryInterval: 0\n')), ['log.summaryInterval: must be between 1 and 3600']);
 });
 
 t.test('unknown keys are refused by name', async (t) => {

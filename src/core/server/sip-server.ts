@@ -1,4 +1,5 @@
 import type { Log } from '../../log.js';
+import { LogSummariser } from '../../log-summary.js';
 import {
   copyVia, parseMessage, serializeMessage, SipParseError,
   createResponse, UNSUPPORTED_VERSION, type SipRequest, type SipResponse,
@@ -27,6 +28,8 @@ export interface ListenSpec {
 export interface SipServerOptions {
   listen: ListenSpec[];
   log: Log;
+  /** Where repeatable refusals (malformed input) are logged; default: one of its own on `log`. */
+  summary?: LogSummariser;
   /** Value of the Server header on every response. */
   serverName?: string;
 }
@@ -42,6 +45,8 @@ export class SipServer {
   private readonly handlers = new Map<string, RequestHandler>();
   private readonly transactions: TransactionLayer;
   private readonly log: Log;
+  private readonly summary: LogSummariser;
+  private readonly ownSummary: boolean;
   private readonly commonHeaders: HeaderList;
   /**
    * Called when a pending INVITE is CANCELled. Return true when the handler
@@ -59,6 +64,8 @@ export class SipServer {
 
   constructor(options: SipServerOptions) {
     this.log = options.log;
+    this.ownSummary = !options.summary;
+    this.summary = options.summary ?? new LogSummariser(options.log);
     this.commonHeaders = [['Server', options.serverName ?? 'softswitch']];
     const sender: ResponseSender = (response, source) => this.sendResponse(response, source);
     this.transactions = new TransactionLayer(sender, (request, destination) => this.sendRequest(request, destination));
@@ -72,10 +79,10 @@ export class SipServer {
         return new UdpTransport(spec.address, spec.port, onMessage);
       case 'tcp':
         return new TcpTransport(spec.address, spec.port, onMessage, (why, address, port) =>
-          this.log.warn({ event: 'sip.malformed', transport: 'TCP', address, port, why }, 'stream framing error; connection closed'));
+          this.summary.warn({ event: 'sip.malformed', transport: 'TCP', address, port, why }, 'stream framing error; connection closed', ['transport', 'why']));
       case 'ws':
         return new WsTransport(spec.address, spec.port, onMessage, (why, address, port) =>
-          this.log.warn({ event: 'sip.malformed', transport: 'WS', address, port, why }, 'WebSocket error; connection refused or closed'));
+          this.summary.warn({ event: 'sip.malformed', transport: 'WS', address, port, why }, 'WebSocket error; connection refused or closed', ['transport', 'why']));
     }
   }
 
@@ -134,6 +141,7 @@ export class SipServer {
 
   async close(): Promise<void> {
     this.transactions.close();
+    if (this.ownSummary) this.summary.close();
     await Promise.all(this.transports.map((t) => t.close()));
   }
 
@@ -152,9 +160,9 @@ export class SipServer {
       message = parseMessage(data);
     } catch (err) {
       if (!(err instanceof SipParseError)) throw err;
-      this.log.warn({
+      this.summary.warn({
         event: 'sip.malformed', transport: source.transport, address: source.address, port: source.port, why: err.why,
-      }, 'malformed SIP message');
+      }, 'malformed SIP message', ['transport', 'why']);
       // RFC 3261 §8.2.1 / §21.5.7: a request we understand but in another SIP version gets 505.
       const status = err.why === UNSUPPORTED_VERSION ? 505 : 400;
       if (err.request && err.request.method !== 'ACK') this.answerStateless(err.request, source, status, err.why);
