@@ -28,10 +28,11 @@ import { ProxySigner } from './proxy/signing.js';
 import { CallChannels } from './routing/call-channels.js';
 import { CallRouter } from './routing/call-router.js';
 import { ChannelStore } from './routing/channel-store.js';
+import { DecisionLog } from './routing/decision-log.js';
 import { RouteStore } from './routing/route-store.js';
 import type { TransportName } from './core/transport/transport.js';
 import { keys } from './store/keys.js';
-import { LineStore, type LineRecord } from './store/line-store.js';
+import { lineOfNumber, LineStore, type LineRecord } from './store/line-store.js';
 import { StoreOutage, unavailableWhenStoreDown } from './store/redis-errors.js';
 import { createRedis, waitForRedis, type Redis } from './store/redis.js';
 
@@ -94,6 +95,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const features = new FeatureStore(redis);
   const routes = new RouteStore(redis);
   const channels = new CallChannels(new ChannelStore(redis));
+  const decisions = new DecisionLog(log);
   const pipeline = new FeaturePipeline([
     new NuisanceBlockingStage({
       countRejection: (number, now) => features.countNuisanceRejection(number, now, config.timeZone),
@@ -103,18 +105,13 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     new InternationalBarStage(),
     new ForwardingStage({ timeZone: config.timeZone, bulkGroupOf: (number) => features.bulkGroupOf(number) }),
     new HuntGroupStage({ groupOf: (number) => features.huntGroupOf(number), nextStartIndex: (id, size) => features.nextRoundRobinStart(id, size) }),
-  ], {
-    onDecision: ({ stage, result, call }) => log.info({
-      event: 'call.decision', callId: call.callId, stage, outcome: result.kind,
-      ...(result.kind === 'reject' ? { status: result.status, reason: result.reason } : {}),
-      ...(result.kind === 'retarget' ? { targets: result.targets, reason: result.diversion ?? result.why } : {}),
-    }, `${stage}: ${result.kind}`),
-  });
+  ], { onDecision: decisions.stage });
   const proxy = new ProxyCore(sip, localIdentity(config, sip), new ProxySigner(await sharedSecret(redis, keys.dialogSecret)), log);
   const router = new CallRouter({
-    proxy, pipeline, redis, lines, bindings, features, routes, channels,
+    proxy, pipeline, decisions, bindings, features, routes, channels,
+    lineOfNumber: (number) => lineOfNumber(redis, lines, number),
     callerSources: { lines, peerByAddress: (address) => routes.peerByAddress(address), auth, log, summary },
-    domain: config.sip.domain, timeZone: config.timeZone, nodeId: config.nodeId, log,
+    domain: config.sip.domain, nodeId: config.nodeId, log,
   });
   sip.invite(unavailableWhenStoreDown(router.handleInvite, outage));
   sip.inDialog(unavailableWhenStoreDown(router.handleInDialog, outage));

@@ -50,7 +50,25 @@ export type StageResult =
   /** Offer the call to these numbers instead, in order (one for a forward, several for a hunt group). */
   | { kind: 'retarget'; targets: string[]; why: 'forward' | 'hunt'; diversion?: DiversionReason };
 
+/** How an offer to the called number's line failed (spec §4.4): busy, rang past the ring time, unreachable, or refused otherwise (e.g. 603). */
+export type OfferFailure = 'busy' | 'no-answer' | 'unreachable' | 'rejected';
+
+/**
+ * What a stage says once the offer to the line has failed: the failure stands
+ * (`continue`; `refused` names why the stage would have acted but may not),
+ * or it rejects the call or forwards it instead.
+ */
+export type AfterOfferResult =
+  | { kind: 'continue'; refused?: string }
+  | { kind: 'reject'; status: number; reason: string; headers?: Array<[string, string]> }
+  | { kind: 'retarget'; targets: [string]; why: 'forward'; diversion: DiversionReason };
+
 export interface Stage {
   readonly name: string;
+  /** Before any offer: continue, reject or retarget the call. */
   run(call: CallContext): StageResult | Promise<StageResult>;
+  /** How long the called line may ring before the stage wants the offer ended (ms); undefined: ring on. */
+  ringTime?(call: CallContext): Promise<number | undefined>;
+  /** After the offer to the called line failed. */
+  afterOffer?(call: CallContext, failure: OfferFailure): Promise<AfterOfferResult>;
 }

@@ -1,7 +1,8 @@
 /**
- * Call-forwarding decisions (spec §4.4), pure. The forwarding stage uses
- * the unconditional trigger before routing; the router asks the others
- * (busy / no answer / unreachable) as the delivery attempt fails.
+ * Call-forwarding decisions (spec §4.4), pure. The forwarding stage
+ * (stages/forwarding.ts) uses the unconditional trigger before the line is
+ * rung, and the others (busy / no answer / unreachable) after the offer
+ * to the line failed.
  *
  * Which pattern applies, highest first:
  * 1. bulk forwarding: while the number's bulk group is `started`, unconditional
@@ -132,7 +133,7 @@ const norm = (n: string): string => normalizeNumber(n) ?? n;
  * Where a call to `features.number` goes when `trigger` happens.
  * `none`: forwarding does not apply (deliver / fail as usual).
  * `refused`: forwarding applies but must not happen (chain limit, loop,
- * international bar, empty active slot); the router treats the call as not
+ * international bar, empty active slot); the call is treated as not
  * forwarded.
  */
 export function forwardTarget(
@@ -161,7 +162,7 @@ export function forwardTarget(
  * Ring time in ms before no-answer forwarding, when it is active; else
  * undefined (ring until the caller or the line gives up). With `call`, also
  * undefined when the forward would be refused (loop, limit, bar, empty slot),
- * so the router never cancels a ringing line it cannot forward.
+ * so a ringing line is never cancelled for a forward that cannot happen.
  */
 export function ringTimeout(features: NumberFeatures, ctx: ForwardingContext, call?: CallContext): number | undefined {
   const pattern = patternFor(features, ctx);

@@ -1,18 +1,23 @@
 /**
  * The call-feature pipeline (spec §4): stages run in a fixed order and the
- * first one that does not say `continue` decides the call.
+ * first one that does not say `continue` decides the call. The same stages
+ * are asked again, in the same order, when the offer to the line fails.
  */
-import type { CallContext, Stage, StageResult } from './call-context.js';
+import type { AfterOfferResult, CallContext, OfferFailure, Stage, StageResult } from './call-context.js';
+import { planFrom, type CallPlan } from './call-plan.js';
 
 export const STAGE_ORDER = ['nuisance-blocking', 'anonymous-rejection', 'international-bar', 'forwarding', 'hunt-group'] as const;
 export type StageName = (typeof STAGE_ORDER)[number];
 
 export type PipelineResult = StageResult & { stage?: string };
+export type AfterOfferDecision = AfterOfferResult & { stage?: string };
 
 export interface StageDecision {
   stage: string;
-  result: StageResult;
+  /** What the stage said; after a failed offer, `failure` is set. */
+  result: StageResult | AfterOfferResult;
   call: CallContext;
+  failure?: OfferFailure;
 }
 
 export interface PipelineOptions {
@@ -43,6 +48,32 @@ export class FeaturePipeline {
     for (const stage of this.stages) {
       const result = await stage.run(call);
       this.options.onDecision?.({ stage: stage.name, result, call });
+      if (result.kind !== 'continue') return { ...result, stage: stage.name };
+    }
+    return { kind: 'continue' };
+  }
+
+  /** `run`, as a plan: reject, forward, or the delivery strategy (with the ring time for a line). */
+  async plan(call: CallContext): Promise<CallPlan> {
+    return planFrom(await this.run(call), call, () => this.ringTime(call));
+  }
+
+  /** The shortest ring time any stage asks for; undefined when none does. */
+  async ringTime(call: CallContext): Promise<number | undefined> {
+    let shortest: number | undefined;
+    for (const stage of this.stages) {
+      const ms = await stage.ringTime?.(call);
+      if (ms !== undefined && (shortest === undefined || ms < shortest)) shortest = ms;
+    }
+    return shortest;
+  }
+
+  /** After the offer to the line failed: the first stage that does not let the failure stand decides. */
+  async afterOffer(call: CallContext, failure: OfferFailure): Promise<AfterOfferDecision> {
+    for (const stage of this.stages) {
+      if (!stage.afterOffer) continue;
+      const result = await stage.afterOffer(call, failure);
+      this.options.onDecision?.({ stage: stage.name, result, call, failure });
       if (result.kind !== 'continue') return { ...result, stage: stage.name };
     }
     return { kind: 'continue' };

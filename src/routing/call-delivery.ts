@@ -1,16 +1,14 @@
 import type { SipRequest, SipResponse } from '../core/messages/index.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
-import type { CallContext } from '../features/call-context.js';
-import type { FeatureStore } from '../features/feature-store.js';
-import { diversionReason, forwardTarget, ringTimeout, type ForwardTrigger } from '../features/forwarding.js';
-import type { FeaturePipeline } from '../features/pipeline.js';
+import type { CallContext, ForwardHop, OfferFailure } from '../features/call-context.js';
+import type { Delivery } from '../features/call-plan.js';
 import type { Log } from '../log.js';
 import type { ProxyCore, RelayOutcome } from '../proxy/proxy-core.js';
 import type { BindingStore } from '../registrar/binding-store.js';
-import { lineOfNumber, type LineRecord, type LineStore } from '../store/line-store.js';
-import type { Redis } from '../store/redis.js';
+import type { LineRecord } from '../store/line-store.js';
 import type { CallChannels } from './call-channels.js';
-import { classifyFailure, failureStatus, type OfferFailure } from './failure.js';
+import type { DecisionLog } from './decision-log.js';
+import { classifyFailure, failureStatus } from './failure.js';
 import { addDiversion, assertCallerIdentity, relayPeerIdentity } from './identity-headers.js';
 import type { RouteStore } from './route-store.js';
 import { chooseOutboundRoute, lineTargets, routeTarget } from './targets.js';
@@ -28,52 +26,55 @@ export type RouteEnd =
   /** `response`: what a line or peer answered, relayed as the final answer (RFC 3261 §16.7); else we answer `status`. */
   | { kind: 'reject'; status: number; reason: string; headers?: Array<[string, string]>; response?: SipResponse };
 
+/** How a delivery ended: for good, or an offer to the called line that failed (the feature stages may still act). */
+export type Delivered =
+  | { kind: 'done'; end: RouteEnd }
+  | { kind: 'failed'; failure: OfferFailure; end: RouteEnd };
+
 export interface CallDeliveryDeps {
-  proxy: ProxyCore;
-  pipeline: FeaturePipeline;
-  redis: Redis;
-  lines: LineStore;
-  bindings: BindingStore;
-  features: FeatureStore;
-  routes: RouteStore;
-  channels: CallChannels;
+  proxy: Pick<ProxyCore, 'relay'>;
+  /** The line a number belongs to, if any. */
+  lineOfNumber(number: string): Promise<LineRecord | null>;
+  bindings: Pick<BindingStore, 'live'>;
+  routes: Pick<RouteStore, 'outboundRoutes' | 'emergencyRoute'>;
+  channels: Pick<CallChannels, 'take' | 'give'>;
+  decisions: DecisionLog;
   domain: string;
-  timeZone: string;
   nodeId: string;
   log: Log;
   now: () => number;
 }
 
 /**
- * The terminating half of a call: the feature pipeline, then the offer to a
- * line, a hunt group or an outbound route, and forwarding when the offer
- * fails. Called again for every forward, with the grown chain.
+ * The terminating half of a call: runs the delivery strategy the feature
+ * pipeline chose (one line, a hunt over members, an outbound route) and says
+ * how it ended. No feature rules here: what follows a failed offer is the
+ * pipeline's to decide.
  */
 export class CallDelivery {
   constructor(private readonly deps: CallDeliveryDeps) {}
 
-  async route(incoming: IncomingRequest, call: CallContext, presentation: Presentation): Promise<RouteEnd> {
-    const result = await this.deps.pipeline.run(call);
-    if (result.kind === 'reject') return { kind: 'reject', status: result.status, reason: result.reason, ...(result.headers ? { headers: result.headers } : {}) };
-    if (result.kind === 'retarget') {
-      if (result.why === 'hunt') return this.hunt(incoming, call, result.targets, presentation);
-      return this.forwardTo(incoming, call, result.targets[0]!, 'unconditional', presentation);
+  async deliver(incoming: IncomingRequest, call: CallContext, delivery: Delivery, presentation: Presentation): Promise<Delivered> {
+    switch (delivery.kind) {
+      case 'line': return this.toLine(incoming, call, delivery, presentation);
+      case 'hunt': return { kind: 'done', end: await this.hunt(incoming, call, delivery, presentation) };
+      case 'outbound': return { kind: 'done', end: await this.outbound(incoming, delivery, presentation, call.forwards) };
     }
-    if (!call.calledIsOurs) return this.outbound(incoming, call.calledNumber, presentation, false, call);
-    return this.deliver(incoming, call, presentation);
   }
 
   /** Out through the longest-prefix route, or the emergency route. */
-  async outbound(incoming: IncomingRequest, number: string, presentation: Presentation, emergency: boolean, call?: CallContext): Promise<RouteEnd> {
+  private async outbound(
+    incoming: IncomingRequest, { number, emergency }: Extract<Delivery, { kind: 'outbound' }>, presentation: Presentation, forwards: readonly ForwardHop[],
+  ): Promise<RouteEnd> {
     const route = emergency ? await this.deps.routes.emergencyRoute() : chooseOutboundRoute(await this.deps.routes.outboundRoutes(), number);
     const target = route ? routeTarget(route, number) : undefined;
-    this.deps.log.info({ event: 'call.decision', callId: incoming.callId, stage: emergency ? 'emergency-route' : 'outbound-route', outcome: target ? 'route' : 'reject', target: route?.name, number }, 'outbound routing');
+    this.deps.decisions.record(incoming.callId, { stage: emergency ? 'emergency-route' : 'outbound-route', outcome: target ? 'route' : 'reject', ...(route ? { target: route.name } : {}), number });
     if (!target) return emergency ? { kind: 'reject', status: 503, reason: 'No Emergency Route' } : { kind: 'reject', status: 404, reason: 'Not Found' };
     const outcome = await this.deps.proxy.relay(incoming, [target], {
       noResponseTimeoutMs: 32_000, // a carrier may be slow to send even 100; Timer B decides
       prepare: (request) => {
         this.prepareIdentity(request, presentation, true);
-        if (call) addDiversion(request, call.forwards, this.deps.domain);
+        if (!emergency) addDiversion(request, forwards, this.deps.domain); // our Diversion, not the caller's
       },
     });
     if (outcome.kind === 'answered') return { kind: 'answered' };
@@ -82,26 +83,17 @@ export class CallDelivery {
     return { kind: 'reject', ...generated, ...(outcome.response ? { response: outcome.response } : {}) };
   }
 
-  /** Offer the call to the called number's line; on failure, forwarding decides. */
-  private async deliver(incoming: IncomingRequest, call: CallContext, presentation: Presentation): Promise<RouteEnd> {
-    const features = call.calledFeatures!;
-    const line = await lineOfNumber(this.deps.redis, this.deps.lines, call.calledNumber);
-    const bulk = await this.deps.features.bulkGroupOf(call.calledNumber);
-    const ctx = { now: call.now, timeZone: this.deps.timeZone, bulk };
+  /** The called number's own line; a failure is reported with the answer that stands if no stage acts on it. */
+  private async toLine(incoming: IncomingRequest, call: CallContext, delivery: Extract<Delivery, { kind: 'line' }>, presentation: Presentation): Promise<Delivered> {
+    const line = await this.deps.lineOfNumber(delivery.number);
     const offer = line
-      ? await this.offerToLine(incoming, call, line, presentation, ringTimeout(features, ctx, call))
+      ? await this.offerToLine(incoming, call, line, presentation, delivery.ringTimeoutMs)
       : { failure: 'unreachable' as const };
-    if ('end' in offer) return offer.end;
+    if ('end' in offer) return { kind: 'done', end: offer.end };
     const { failure } = offer;
-    if (failure !== 'rejected') {
-      const decision = forwardTarget(features, failure, call, ctx);
-      this.decision(call, 'forwarding', decision.kind === 'forward' ? 'retarget' : decision.kind, failure,
-        decision.kind === 'forward' ? decision.to : undefined, decision.kind === 'refused' ? decision.why : undefined);
-      if (decision.kind === 'forward') return this.forwardTo(incoming, call, decision.to, failure, presentation);
-    }
     // The line's own answer goes back, except the 487 to our no-answer CANCEL, which the caller never asked for.
     const response = 'relay' in offer && failure !== 'no-answer' ? relayedResponse(offer.relay) : undefined;
-    return { kind: 'reject', ...failureStatus(failure), ...(response ? { response } : {}) };
+    return { kind: 'failed', failure, end: { kind: 'reject', ...failureStatus(failure), ...(response ? { response } : {}) } };
   }
 
   /** One line: take a channel, offer to its contacts, and say how it ended. */
@@ -134,38 +126,22 @@ export class CallDelivery {
     return { failure: classifyFailure(outcome), relay: outcome };
   }
 
-  private async forwardTo(incoming: IncomingRequest, call: CallContext, to: string, trigger: ForwardTrigger, presentation: Presentation): Promise<RouteEnd> {
-    const calledFeatures = await this.deps.features.get(to);
-    const reason = diversionReason(trigger);
-    const { calledFeatures: _previous, callerFeatures: _caller, ...rest } = call;
-    const next: CallContext = {
-      ...rest,
-      calledNumber: to,
-      ...(calledFeatures ? { calledFeatures } : {}),
-      calledIsOurs: calledFeatures !== null,
-      forwards: [...call.forwards, { from: call.calledNumber, to, reason }],
-      // callerFeatures dropped: the forwarded leg is the forwarding number's business (its bar was checked).
-    };
-    this.deps.log.info({ event: 'call.forwarded', callId: call.callId, from: call.calledNumber, to, reason, hop: next.forwards.length }, 'call forwarded');
-    return this.route(incoming, next, presentation);
-  }
-
-  /** Hunt group: members in order, skipping busy and unreachable ones; 486 only when every member is busy. */
-  private async hunt(incoming: IncomingRequest, call: CallContext, members: string[], presentation: Presentation): Promise<RouteEnd> {
+  /** Members in order until one takes the call; the strategy's answers when none does. */
+  private async hunt(incoming: IncomingRequest, call: CallContext, hunt: Extract<Delivery, { kind: 'hunt' }>, presentation: Presentation): Promise<RouteEnd> {
     let busy = 0;
     let lastRelay: RelayOutcome | undefined;
-    for (const member of members) {
-      const line = await lineOfNumber(this.deps.redis, this.deps.lines, member);
+    for (const member of hunt.members) {
+      const line = await this.deps.lineOfNumber(member);
       if (!line) continue;
       const offer = await this.offerToLine(incoming, { ...call, calledNumber: member }, line, presentation);
       if ('end' in offer) return offer.end;
-      this.decision(call, 'hunt-group', 'skip', offer.failure, member);
+      this.deps.decisions.record(call.callId, { stage: 'hunt-group', outcome: 'skip', reason: offer.failure, target: member });
       if (offer.failure === 'busy') busy++;
       if (offer.relay) lastRelay = offer.relay;
     }
-    if (busy > 0 && busy === members.length) return { kind: 'reject', status: 486, reason: 'Busy Here' };
+    if (busy > 0 && busy === hunt.members.length) return { kind: 'reject', ...hunt.allBusy };
     const response = lastRelay ? relayedResponse(lastRelay) : undefined;
-    return { kind: 'reject', status: 480, reason: 'Temporarily Unavailable', ...(response && response.status === 480 ? { response } : {}) };
+    return { kind: 'reject', ...hunt.otherwise, ...(response && response.status === hunt.otherwise.status ? { response } : {}) };
   }
 
   /** Before our own Diversion is added: a line's call carries only what we assert, a peer's what RFC 3325 lets through. */
@@ -177,10 +153,6 @@ export class CallDelivery {
     } else {
       relayPeerIdentity(request, trustedNextHop);
     }
-  }
-
-  private decision(call: CallContext, stage: string, outcome: string, reason?: string, target?: string, why?: string): void {
-    this.deps.log.info({ event: 'call.decision', callId: call.callId, stage, outcome, reason, target, why }, `${stage}: ${outcome}`);
   }
 }
 

@@ -1,24 +1,34 @@
 import { parseUri, type SipRequest } from '../core/messages/index.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
-import type { CallContext } from '../features/call-context.js';
+import type { CallContext, DiversionReason } from '../features/call-context.js';
 import { identifyCaller, privacyTokens } from '../features/caller-identity.js';
+import type { FeatureStore } from '../features/feature-store.js';
 import { callingNumber, originate } from '../features/origination.js';
+import type { FeaturePipeline } from '../features/pipeline.js';
 import { defaultFeatures, type NumberFeatures } from '../features/settings.js';
 import { classifyDialled } from '../numbers/dialled.js';
 import { normalizeNumber } from '../numbers/national.js';
+import type { ProxyCore } from '../proxy/proxy-core.js';
+import type { CallChannels } from './call-channels.js';
 import { CallDelivery, type CallDeliveryDeps, type Presentation, type RouteEnd } from './call-delivery.js';
 import { admitCaller, type Caller, type CallerSources } from './caller.js';
 
-export interface CallRouterDeps extends Omit<CallDeliveryDeps, 'now'> {
+export interface CallRouterDeps extends Omit<CallDeliveryDeps, 'now' | 'proxy' | 'channels'> {
+  proxy: Pick<ProxyCore, 'relay' | 'checkForwardable' | 'forwardInDialog'>;
+  channels: Pick<CallChannels, 'take' | 'give' | 'end' | 'has'>;
+  pipeline: FeaturePipeline;
+  features: Pick<FeatureStore, 'get' | 'huntGroupOf'>;
   callerSources: CallerSources;
   now?: () => number;
 }
 
 /**
  * Call routing for initial INVITEs, as the call flow reads: admit the caller,
- * apply originating rules, run the feature pipeline, offer the call (to a
- * line, a hunt group, or out through a route), and apply forwarding on
- * busy / no answer / unreachable.
+ * apply originating rules, run the feature pipeline, deliver with the
+ * strategy it chose (a line, a hunt group, an outbound route), and when the
+ * offer to the line fails ask the pipeline again; a forward starts over for
+ * the new number with the grown chain. The forwarding stage bounds the chain
+ * (5 forwards, no number twice).
  */
 export class CallRouter {
   private readonly now: () => number;
@@ -87,7 +97,7 @@ export class CallRouter {
         callId: incoming.callId, callerIdentity: who.identity, ...(who.number ? { callerNumber: who.number } : {}),
         calledNumber: dialled.number, calledFeatures, calledIsOurs: true, forwards: [], now: nowDate,
       };
-      return this.delivery.route(incoming, call, {});
+      return this.route(incoming, call, {});
     }
 
     // Originating call from one of our lines.
@@ -98,29 +108,72 @@ export class CallRouter {
       this.featuresOf(number), this.featuresOf(line.basicNumber), this.deps.features.huntGroupOf(number),
     ]);
     const origin = originate({ dialledUserPart: dialledUser ?? '', line, ...(fromNumber ? { fromNumber } : {}), features, basicFeatures, huntGroup });
-    this.deps.log.info({ event: 'call.decision', callId: incoming.callId, stage: 'origination', outcome: origin.ok ? 'continue' : 'reject', reason: origin.ok ? undefined : origin.reason, presented: origin.ok ? origin.presentedNumber : undefined, withhold: origin.ok ? origin.withhold : undefined }, 'origination');
+    this.deps.decisions.record(incoming.callId, origin.ok
+      ? { stage: 'origination', outcome: 'continue', presented: origin.presentedNumber, withhold: origin.withhold }
+      : { stage: 'origination', outcome: 'reject', reason: origin.reason });
     if (!origin.ok) return { kind: 'reject', status: origin.status, reason: origin.reason };
     if (!(await this.deps.channels.take(incoming.callId, line.sipId, line.channels, 'out'))) {
       return { kind: 'reject', status: 486, reason: 'Busy Here' };
     }
     const presentation: Presentation = { asserted: { number: origin.presentedNumber, withhold: origin.withhold } };
     const dialled = origin.dialled;
-    if (dialled.kind === 'emergency') return this.delivery.outbound(incoming, dialled.number, presentation, true);
-    if (dialled.kind !== 'national' && dialled.kind !== 'international') return { kind: 'reject', status: 404, reason: 'Not Found' };
-
-    const calledFeatures = dialled.kind === 'national' ? await this.deps.features.get(dialled.number) : null;
+    if (dialled.kind !== 'emergency' && dialled.kind !== 'national' && dialled.kind !== 'international') return { kind: 'reject', status: 404, reason: 'Not Found' };
     const call: CallContext = {
       callId: incoming.callId,
       callerNumber: number,
       callerIdentity: origin.withhold ? 'withheld' : 'presented',
       callerFeatures: features,
       calledNumber: dialled.number,
-      ...(calledFeatures ? { calledFeatures } : {}),
-      calledIsOurs: calledFeatures !== null,
+      calledIsOurs: false,
       forwards: [],
       now: nowDate,
     };
-    return this.delivery.route(incoming, call, presentation);
+    // Emergency calls skip the feature stages: nothing may bar, forward or hunt them.
+    if (dialled.kind === 'emergency') {
+      return (await this.delivery.deliver(incoming, call, { kind: 'outbound', number: dialled.number, emergency: true }, presentation)).end;
+    }
+    const calledFeatures = dialled.kind === 'national' ? await this.deps.features.get(dialled.number) : null;
+    return this.route(incoming, { ...call, ...(calledFeatures ? { calledFeatures } : {}), calledIsOurs: calledFeatures !== null }, presentation);
+  }
+
+  /**
+   * The pipeline decides, delivery carries it out; after a failed offer to the
+   * line the pipeline decides again. Each forward runs it all again for the
+   * new number, one hop longer.
+   */
+  private async route(incoming: IncomingRequest, first: CallContext, presentation: Presentation): Promise<RouteEnd> {
+    const { pipeline } = this.deps;
+    let call = first;
+    for (;;) {
+      const plan = await pipeline.plan(call);
+      if (plan.kind === 'reject') return { kind: 'reject', status: plan.status, reason: plan.reason, ...(plan.headers ? { headers: plan.headers } : {}) };
+      if (plan.kind === 'forward') {
+        call = await this.forwarded(call, plan.to, plan.diversion);
+        continue;
+      }
+      const delivered = await this.delivery.deliver(incoming, call, plan.delivery, presentation);
+      if (delivered.kind === 'done') return delivered.end;
+      const after = await pipeline.afterOffer(call, delivered.failure);
+      if (after.kind === 'reject') return { kind: 'reject', status: after.status, reason: after.reason, ...(after.headers ? { headers: after.headers } : {}) };
+      if (after.kind === 'continue') return delivered.end;
+      call = await this.forwarded(call, after.targets[0], after.diversion);
+    }
+  }
+
+  /** The call as the forward destination sees it: its own features, the chain one hop longer. */
+  private async forwarded(call: CallContext, to: string, reason: DiversionReason): Promise<CallContext> {
+    const calledFeatures = await this.deps.features.get(to);
+    // callerFeatures dropped: the forwarded leg is the forwarding number's business (its bar was checked).
+    const { calledFeatures: _previous, callerFeatures: _caller, ...rest } = call;
+    const next: CallContext = {
+      ...rest,
+      calledNumber: to,
+      ...(calledFeatures ? { calledFeatures } : {}),
+      calledIsOurs: calledFeatures !== null,
+      forwards: [...call.forwards, { from: call.calledNumber, to, reason }],
+    };
+    this.deps.log.info({ event: 'call.forwarded', callId: call.callId, from: call.calledNumber, to, reason, hop: next.forwards.length }, 'call forwarded');
+    return next;
   }
 
   private async featuresOf(number: string): Promise<NumberFeatures> {

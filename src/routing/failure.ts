@@ -1,8 +1,7 @@
-import type { ForwardTrigger } from '../features/forwarding.js';
+import type { OfferFailure } from '../features/call-context.js';
 import type { RelayOutcome } from '../proxy/proxy-core.js';
 
-/** Why an offer to a line failed, in forwarding's terms (spec §4.4). */
-export type OfferFailure = ForwardTrigger | 'rejected';
+export type { OfferFailure };
 
 /**
  * busy: 486/600 (or no free channel); unreachable: 480/404, nothing back

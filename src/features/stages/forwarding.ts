@@ -1,17 +1,21 @@
 /**
- * Call forwarding, pre-routing part (spec §4.4, terminating).
+ * Call forwarding (spec §4.4, terminating): every forwarding decision of a
+ * call is made here.
  *
- * Only unconditional forwarding acts here: the line is not rung, the call is
- * retargeted at once (`retarget`, why `forward`, diversion `unconditional`).
- * Busy, no-answer and unreachable forwarding depend on how delivery goes; the
- * router asks `forwardTarget()` / `ringTimeout()` (../forwarding.ts) for them.
- * A refused unconditional forward (loop, 5-forward limit, international bar,
- * empty active slot) leaves the call to be delivered to the line as usual and
- * is reported through `deps.onRefused`.
+ * - `run`, before the line is rung: unconditional forwarding retargets at once
+ *   (`retarget`, why `forward`, diversion `unconditional`).
+ * - `ringTime`: how long the line may ring before no-answer forwarding takes
+ *   over; undefined when that forward would not happen, so a ringing line is
+ *   never cancelled for nothing.
+ * - `afterOffer`, when the offer to the line failed: busy, no-answer or
+ *   unreachable forwarding (`retarget` with that diversion reason).
+ * A refused forward (loop, 5-forward limit, international bar, empty active
+ * slot) leaves the call as it was: to the line before the offer (reported
+ * through `deps.onRefused`), the failure standing after it (`refused`).
  */
-import type { CallContext, Stage, StageResult } from '../call-context.js';
-import type { BulkGroup } from '../settings.js';
-import { forwardTarget, type ForwardDecision } from '../forwarding.js';
+import type { AfterOfferResult, CallContext, OfferFailure, Stage, StageResult } from '../call-context.js';
+import type { BulkGroup, NumberFeatures } from '../settings.js';
+import { forwardTarget, ringTimeout, type ForwardDecision, type ForwardingContext } from '../forwarding.js';
 
 export interface ForwardingStageDeps {
   /** IANA time zone the weekly schedules are written in, e.g. 'Asia/Tokyo'. */
@@ -28,12 +32,29 @@ export class ForwardingStage implements Stage {
   async run(call: CallContext): Promise<StageResult> {
     const features = call.calledFeatures;
     if (features === undefined) return { kind: 'continue' };
-    const bulk = await this.deps.bulkGroupOf(features.number);
-    const decision = forwardTarget(features, 'unconditional', call, { now: call.now, timeZone: this.deps.timeZone, bulk });
+    const decision = forwardTarget(features, 'unconditional', call, await this.context(call, features));
     if (decision.kind === 'forward') {
       return { kind: 'retarget', targets: [decision.to], why: 'forward', diversion: decision.reason };
     }
     if (decision.kind === 'refused') this.deps.onRefused?.(call, decision);
     return { kind: 'continue' };
+  }
+
+  async ringTime(call: CallContext): Promise<number | undefined> {
+    const features = call.calledFeatures;
+    if (features === undefined) return undefined;
+    return ringTimeout(features, await this.context(call, features), call);
+  }
+
+  async afterOffer(call: CallContext, failure: OfferFailure): Promise<AfterOfferResult> {
+    const features = call.calledFeatures;
+    if (features === undefined || failure === 'rejected') return { kind: 'continue' };
+    const decision = forwardTarget(features, failure, call, await this.context(call, features));
+    if (decision.kind === 'forward') return { kind: 'retarget', targets: [decision.to], why: 'forward', diversion: decision.reason };
+    return decision.kind === 'refused' ? { kind: 'continue', refused: decision.why } : { kind: 'continue' };
+  }
+
+  private async context(call: CallContext, features: NumberFeatures): Promise<ForwardingContext> {
+    return { now: call.now, timeZone: this.deps.timeZone, bulk: await this.deps.bulkGroupOf(features.number) };
   }
 }

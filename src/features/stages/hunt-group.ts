@@ -12,13 +12,14 @@
  *   starts at the candidate after the one first tried on this call (e.g. Redis
  *   `INCR rr:{groupId}` → `(value - 1) mod size`). Out-of-range values are
  *   taken modulo size.
- * The router walks the list: it skips members that are busy (no free channel)
- * or unreachable (no binding, 480/404, no answer to INVITE within 2 s), offers
- * the call to the first that can take it, and answers 486 when every candidate
- * was busy (480 when none was busy but none reachable). Hunt targets are
- * delivered directly: the router must not run the hunt-group stage again on
- * them, or a member would hunt its own group.
+ * How the list is walked is `huntDelivery()`: skip members that are busy (no
+ * free channel) or unreachable (no binding, 480/404, no answer to INVITE
+ * within 2 s), offer the call to the first that can take it, answer 486 when
+ * every candidate was busy (480 when none was busy but none reachable). Hunt
+ * targets are delivered directly: the stages do not run again for them, or a
+ * member would hunt its own group.
  */
+import type { Delivery } from '../call-plan.js';
 import type { CallContext, Stage, StageResult } from '../call-context.js';
 import type { HuntGroup } from '../settings.js';
 
@@ -39,6 +40,15 @@ export function huntOrder(group: HuntGroup, startIndex: number): string[] {
   const n = list.length;
   const start = ((Math.trunc(startIndex) % n) + n) % n;
   return [...list.slice(start), ...list.slice(0, start)];
+}
+
+/** The delivery strategy for a hunt over `members` (in the order to try them). */
+export function huntDelivery(members: string[]): Extract<Delivery, { kind: 'hunt' }> {
+  return {
+    kind: 'hunt', members,
+    allBusy: { status: 486, reason: 'Busy Here' },
+    otherwise: { status: 480, reason: 'Temporarily Unavailable' },
+  };
 }
 
 export class HuntGroupStage implements Stage {

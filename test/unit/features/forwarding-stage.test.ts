@@ -51,3 +51,32 @@ t.test('numbers not ours are not concerned', async (t) => {
   t.same(await s.run(call({ calledFeatures: undefined, calledIsOurs: false })), { kind: 'continue' });
   t.same(asked, []);
 });
+
+t.test('after a failed offer: busy, no-answer and unreachable forward with their diversion reasons', async (t) => {
+  const { s } = stage();
+  const f = forwardingFeatures('0312345678', { enabled: true, busy: true, noAnswer: true, unreachable: true, destinations: DESTS });
+  const c = call({ calledFeatures: f });
+  t.same(await s.afterOffer(c, 'busy'), { kind: 'retarget', targets: ['09011112222'], why: 'forward', diversion: 'user-busy' });
+  t.same(await s.afterOffer(c, 'no-answer'), { kind: 'retarget', targets: ['09011112222'], why: 'forward', diversion: 'no-answer' });
+  t.same(await s.afterOffer(c, 'unreachable'), { kind: 'retarget', targets: ['09011112222'], why: 'forward', diversion: 'unavailable' });
+  t.same(await s.afterOffer(c, 'rejected'), { kind: 'continue' }, 'a refusal such as 603 is not forwarded');
+});
+
+t.test('after a failed offer: only the triggers that are on; a refused forward names why', async (t) => {
+  const { s } = stage();
+  const busyOnly = call({ calledFeatures: forwardingFeatures('0312345678', { enabled: true, busy: true, destinations: DESTS }) });
+  t.same(await s.afterOffer(busyOnly, 'unreachable'), { kind: 'continue' });
+  const toSelf = call({ calledFeatures: forwardingFeatures('0312345678', { enabled: true, busy: true, destinations: ['0312345678'] }) });
+  t.same(await s.afterOffer(toSelf, 'busy'), { kind: 'continue', refused: 'loop' });
+  t.same(await s.afterOffer(call({ calledFeatures: undefined, calledIsOurs: false }), 'busy'), { kind: 'continue' });
+});
+
+t.test('ring time: only while no-answer forwarding would happen, clamped to 5-30 s', async (t) => {
+  const { s } = stage();
+  const ring = (patch: Parameters<typeof forwardingFeatures>[1]) => s.ringTime(call({ calledFeatures: forwardingFeatures('0312345678', { enabled: true, destinations: DESTS, ...patch }) }));
+  t.equal(await ring({ noAnswer: true, ringTime: 20 }), 20_000);
+  t.equal(await ring({ noAnswer: true, ringTime: 2 }), 5_000);
+  t.equal(await ring({ noAnswer: true, ringTime: 60 }), 30_000);
+  t.equal(await ring({ busy: true, ringTime: 20 }), undefined, 'no no-answer forwarding: ring on');
+  t.equal(await ring({ noAnswer: true, destinations: ['0312345678'] }), undefined, 'a refused forward never cancels the line');
+});

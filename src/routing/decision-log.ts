@@ -1,0 +1,49 @@
+import type { StageDecision } from '../features/pipeline.js';
+import type { Log } from '../log.js';
+
+/** One routing decision, as logged: which stage, what it said, and the fields that explain it. */
+export interface Decision {
+  stage: string;
+  outcome: string;
+  status?: number;
+  reason?: string;
+  targets?: string[];
+  target?: string;
+  why?: string;
+  number?: string;
+  presented?: string;
+  withhold?: boolean;
+}
+
+/**
+ * The one writer of `call.decision` events: feature stages (before and after
+ * the offer), origination, outbound and emergency routing, hunt members
+ * skipped. Operators and tests read them by `callId` and `stage`.
+ */
+export class DecisionLog {
+  constructor(private readonly log: Log) {}
+
+  record(callId: string, decision: Decision): void {
+    this.log.info({ event: 'call.decision', callId, ...decision }, `${decision.stage}: ${decision.outcome}`);
+  }
+
+  /** A feature stage's answer, as the pipeline reports it (`onDecision`). */
+  readonly stage = ({ stage, result, call, failure }: StageDecision): void => {
+    if (failure !== undefined) {
+      // After a failed offer: the failure is the reason; a forward names its target, a refusal its why.
+      const outcome = result.kind === 'continue' ? ('refused' in result && result.refused ? 'refused' : 'none') : result.kind;
+      this.record(call.callId, {
+        stage, outcome, reason: failure,
+        ...(result.kind === 'retarget' ? { target: result.targets[0] } : {}),
+        ...(result.kind === 'reject' ? { status: result.status } : {}),
+        ...(result.kind === 'continue' && 'refused' in result && result.refused ? { why: result.refused } : {}),
+      });
+      return;
+    }
+    this.record(call.callId, {
+      stage, outcome: result.kind,
+      ...(result.kind === 'reject' ? { status: result.status, reason: result.reason } : {}),
+      ...(result.kind === 'retarget' ? { targets: result.targets, reason: result.diversion ?? result.why } : {}),
+    });
+  };
+}

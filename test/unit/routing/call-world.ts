@@ -1,0 +1,218 @@
+// A call router wired to fakes (not a test file itself): no sockets, no Redis.
+// The proxy answers each offer from a script, the stores are maps, the clock is fixed.
+import { Writable } from 'node:stream';
+import { Headers, SipRequest, SipResponse } from '../../../src/core/messages/index.js';
+import { IncomingRequest } from '../../../src/core/server/incoming-request.js';
+import type { ServerTransaction } from '../../../src/core/transactions/server-transaction.js';
+import type { FeatureStore } from '../../../src/features/feature-store.js';
+import { FeaturePipeline } from '../../../src/features/pipeline.js';
+import { defaultFeatures, type HuntGroup, type NumberFeatures, type OutboundRoute } from '../../../src/features/settings.js';
+import { AnonymousRejectionStage } from '../../../src/features/stages/anonymous-rejection.js';
+import { ForwardingStage } from '../../../src/features/stages/forwarding.js';
+import { HuntGroupStage } from '../../../src/features/stages/hunt-group.js';
+import { InternationalBarStage } from '../../../src/features/stages/international-bar.js';
+import { NuisanceBlockingStage } from '../../../src/features/stages/nuisance-blocking.js';
+import { createLogger } from '../../../src/log.js';
+import type { ProxyCore, RelayOptions, RelayOutcome, RelayTarget } from '../../../src/proxy/proxy-core.js';
+import type { Binding } from '../../../src/registrar/binding.js';
+import { CallChannels, type ChannelAccounting } from '../../../src/routing/call-channels.js';
+import { CallRouter } from '../../../src/routing/call-router.js';
+import type { CallerSources } from '../../../src/routing/caller.js';
+import { DecisionLog } from '../../../src/routing/decision-log.js';
+import type { LineRecord } from '../../../src/store/line-store.js';
+
+export const DOMAIN = 'ss.test';
+/** Friday 10:00 in Tokyo. */
+export const NOW = Date.parse('2026-11-20T01:00:00Z');
+/** Where our IP-trunk line `caller` sends from, and where the interconnect peer sends from. */
+export const LINE_ADDRESS = '127.0.0.21';
+export const PEER_ADDRESS = '127.0.0.31';
+
+/** How a line answers an offer: 200, 486, rings past any ring time, nothing at all, or a final status. */
+export type Behaviour = 'answer' | 'busy' | 'no-answer' | 'silent' | number;
+
+export interface Offer {
+  sipId: string;
+  uri: string;
+  ringTimeoutMs?: number;
+  diversion: string[];
+  pai?: string;
+}
+
+export interface World {
+  router: CallRouter;
+  /** number → features (ours). */
+  features: Map<string, NumberFeatures>;
+  huntGroups: HuntGroup[];
+  routes: OutboundRoute[];
+  /** sipId → how it answers. */
+  behaviour: Map<string, Behaviour>;
+  /** sipIds with a live binding. */
+  registered: Set<string>;
+  /** Offers the proxy made, in order. */
+  offers: Offer[];
+  /** Legs holding a channel, per sipId (what the Redis channel set would hold). */
+  legs: Map<string, Set<string>>;
+  log: Array<Record<string, unknown>>;
+  /** Adds a digest line owning `number`, registered, answering as told. */
+  line(sipId: string, number: string, behaviour?: Behaviour, channels?: number): void;
+  /** Sends an INVITE to `dialled` from the peer (terminating) or our line `caller` (originating). */
+  invite(dialled: string, from?: 'peer' | 'line'): Promise<Call>;
+  events(event: string, where?: (l: Record<string, unknown>) => boolean): Array<Record<string, unknown>>;
+}
+
+export interface Call {
+  callId: string;
+  /** Final answers the caller got from us (the router or a relayed one). */
+  sent: SipResponse[];
+}
+
+export function world(): World {
+  const features = new Map<string, NumberFeatures>();
+  const huntGroups: HuntGroup[] = [];
+  const routes: OutboundRoute[] = [];
+  const behaviour = new Map<string, Behaviour>();
+  const registered = new Set<string>();
+  const offers: Offer[] = [];
+  const legs = new Map<string, Set<string>>();
+  const lines = new Map<string, LineRecord>();
+  const log: Array<Record<string, unknown>> = [];
+  let calls = 0;
+
+  const callerLine: LineRecord = {
+    sipId: 'caller', voiceGroupId: 'vg', siteId: '1234567', channels: 4, auth: 'ip',
+    allowedAddresses: [LINE_ADDRESS], basicNumber: '0311110000', dialInNumbers: [],
+  };
+
+  const store: ChannelAccounting = {
+    async acquire(sipId, legId, channels) {
+      const held = legs.get(sipId) ?? new Set<string>();
+      if (held.size >= channels) return false;
+      legs.set(sipId, held.add(legId));
+      return true;
+    },
+    async refresh() {},
+    async release(sipId, legId) { legs.get(sipId)?.delete(legId); },
+  };
+  const channels = new CallChannels(store, { now: () => NOW });
+  channels.stop();
+
+  const featureStore: Pick<FeatureStore, 'get' | 'huntGroupOf' | 'bulkGroupOf' | 'nextRoundRobinStart'> = {
+    get: async (n) => features.get(n) ?? null,
+    huntGroupOf: async (n) => huntGroups.find((g) => g.pilot === n || g.members.includes(n)) ?? null,
+    bulkGroupOf: async () => null,
+    nextRoundRobinStart: async () => 0,
+  };
+
+  const proxy: Pick<ProxyCore, 'relay' | 'checkForwardable' | 'forwardInDialog'> = {
+    checkForwardable: () => undefined,
+    forwardInDialog: async () => ({ kind: 'failed', silent: true }) as never,
+    async relay(incoming: IncomingRequest, targets: RelayTarget[], options: RelayOptions = {}): Promise<RelayOutcome> {
+      let best: SipResponse | undefined;
+      let silent = true;
+      for (const target of targets) {
+        const copy = new SipRequest('INVITE', target.uri, new Headers(incoming.message.headers.entries()));
+        options.prepare?.(copy, target);
+        const sipId = target.label.split(' ')[0] === 'route' ? target.label : target.label.split(' ')[0]!;
+        offers.push({
+          sipId, uri: target.uri, diversion: copy.headers.getAll('diversion'),
+          ...(options.ringTimeoutMs !== undefined ? { ringTimeoutMs: options.ringTimeoutMs } : {}),
+          ...(copy.headers.get('p-asserted-identity') ? { pai: copy.headers.get('p-asserted-identity')! } : {}),
+        });
+        const how = behaviour.get(sipId) ?? 'answer';
+        if (how === 'answer') return { kind: 'answered', response: new SipResponse(200, 'OK'), target };
+        if (how === 'silent') continue;
+        silent = false;
+        if (how === 'no-answer') {
+          // Rings until our ring timer CANCELs it (487), or until the caller gives up.
+          if (options.ringTimeoutMs === undefined) return { kind: 'cancelled', response: new SipResponse(487, 'Request Terminated') };
+          return { kind: 'failed', response: new SipResponse(487, 'Request Terminated'), silent: false, ringTimeout: true, target };
+        }
+        const status = how === 'busy' ? 486 : how;
+        best = new SipResponse(status, status === 603 ? 'Decline' : `Status ${status}`);
+      }
+      return { kind: 'failed', ...(best ? { response: best } : {}), silent, ringTimeout: false };
+    },
+  };
+
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n')) if (line) log.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const logger = createLogger('info', sink);
+  const decisions = new DecisionLog(logger);
+  const pipeline = new FeaturePipeline([
+    new NuisanceBlockingStage({ countRejection: async () => {} }),
+    new AnonymousRejectionStage(),
+    new InternationalBarStage(),
+    new ForwardingStage({ timeZone: 'Asia/Tokyo', bulkGroupOf: featureStore.bulkGroupOf }),
+    new HuntGroupStage({ groupOf: featureStore.huntGroupOf, nextStartIndex: featureStore.nextRoundRobinStart }),
+  ], { onDecision: decisions.stage });
+
+  const callerSources = {
+    lines: { byAddress: async (address: string) => (address === LINE_ADDRESS ? callerLine : null) },
+    peerByAddress: async (address: string) => (address === PEER_ADDRESS ? { name: 'carrier', addresses: [PEER_ADDRESS] } : null),
+    auth: { authenticate: async () => { throw new Error('no digest callers in these tests'); } },
+    log: logger,
+  } as unknown as CallerSources;
+
+  const router = new CallRouter({
+    proxy, pipeline, decisions, channels, callerSources,
+    features: featureStore,
+    lineOfNumber: async (n) => [...lines.values()].find((l) => l.basicNumber === n || l.dialInNumbers.includes(n)) ?? null,
+    bindings: { live: async (sipId) => (registered.has(sipId) ? [binding(sipId)] : []) },
+    routes: {
+      outboundRoutes: async () => routes,
+      emergencyRoute: async () => routes.find((r) => r.name === 'emergency') ?? null,
+    },
+    domain: DOMAIN, nodeId: 'node-a', log: logger, now: () => NOW,
+  });
+
+  return {
+    router, features, huntGroups, routes, behaviour, registered, offers, legs, log,
+    line(sipId, number, how = 'answer', channelCount = 2) {
+      lines.set(sipId, {
+        sipId, voiceGroupId: 'vg', siteId: '1234567', channels: channelCount, auth: 'digest',
+        allowedAddresses: [], basicNumber: number, dialInNumbers: [],
+      });
+      registered.add(sipId);
+      behaviour.set(sipId, how);
+      if (!features.has(number)) features.set(number, defaultFeatures(number));
+    },
+    async invite(dialled, from = 'peer') {
+      const callId = `call-${++calls}`;
+      const caller = from === 'peer' ? '0612345678' : callerLine.basicNumber;
+      const message = new SipRequest('INVITE', `sip:${dialled}@${DOMAIN}`, new Headers([
+        ['Via', `SIP/2.0/UDP ${from === 'peer' ? PEER_ADDRESS : LINE_ADDRESS}:5060;branch=z9hG4bK-${callId}`],
+        ['Max-Forwards', '70'],
+        ['From', `<sip:${caller}@${DOMAIN}>;tag=t-${callId}`],
+        ['To', `<sip:${dialled}@${DOMAIN}>`],
+        ['Call-ID', callId],
+        ['CSeq', '1 INVITE'],
+      ]));
+      const sent: SipResponse[] = [];
+      const transaction = { lastStatus: 100, respond(r: SipResponse) { this.lastStatus = r.status; sent.push(r); } };
+      const source = { transport: 'UDP' as const, address: from === 'peer' ? PEER_ADDRESS : LINE_ADDRESS, port: 5060, localAddress: '127.0.0.1', localPort: 5060 };
+      await router.handleInvite(new IncomingRequest(message, source, transaction as unknown as ServerTransaction, []));
+      return { callId, sent };
+    },
+    events(event, where = () => true) {
+      return log.filter((l) => l.event === event && where(l));
+    },
+  };
+}
+
+function binding(sipId: string): Binding {
+  return {
+    key: `sip:${sipId}@127.0.0.50`, registeredAt: NOW, uri: `sip:${sipId}@127.0.0.50:5090`, expiresAt: NOW + 3600_000, callId: 'reg', cseq: 1, path: [],
+    source: { transport: 'UDP', address: '127.0.0.50', port: 5090, node: 'node-a' },
+  };
+}
+
+/** Forwarding settings for a number: enabled, slot 1 = `to`, with the given triggers. */
+export function forwardingTo(number: string, to: string, triggers: Partial<Pick<NumberFeatures['forwarding'], 'unconditional' | 'busy' | 'noAnswer' | 'unreachable' | 'ringTime'>>): NumberFeatures {
+  const f = defaultFeatures(number);
+  return { ...f, forwarding: { ...f.forwarding, enabled: true, destinations: [to, null, null, null, null], active: 1, ...triggers } };
+}
