@@ -23,8 +23,10 @@
  *   secret:api           string  management-API token signing key, shared by every node
  *
  * Management:
- *   acct:{name}          string  account JSON (role, scope, scrypt hash, failures, lockedUntil)
+ *   acct:{name}          string  account JSON (role, scope, scrypt hash, token generation)
  *   accts                set     account names
+ *   acctfail:{name}      string  failed logins in a row (INCR; TTL 15 min), for any name, known or not
+ *   acctlock:{name}      string  locked until (ms); TTL the lock time
  *   hist                 zset    settings-history entries (JSON) by time (ms)
  *   hist:{kind}:{id}     zset    the same entries per target (number, site, voice group, bulk group, …)
  *   hist:indexes         set     the per-target history keys, so a purge reaches them all
@@ -66,6 +68,8 @@ export const keys = {
   apiSecret: 'secret:api',
   account: (name: string) => `acct:${name}`,
   accountIndex: 'accts',
+  accountFailures: (name: string) => `acctfail:${name}`,
+  accountLock: (name: string) => `acctlock:${name}`,
   history: 'hist',
   historyByTarget: (kind: string, id: string) => `hist:${kind}:${id}`,
   historyIndexes: 'hist:indexes',

@@ -46,6 +46,8 @@ export interface ServerOptions {
   algorithms?: Array<'MD5' | 'SHA-256'>;
   registrar?: Partial<{ minExpires: number; maxExpires: number; defaultExpires: number; maxContacts: number }>;
   logLevel?: string;
+  /** provisioning.allowLoopbackAddresses; default true: the test rig's IP trunks and peers run on this machine (127.0.0.x). */
+  allowLoopbackAddresses?: boolean;
 }
 
 /** A config file on disk and what a test needs to know about it. */
@@ -104,6 +106,7 @@ export async function writeServerConfig(options: ServerOptions): Promise<ServerC
       ...(options.nonceSecret ? { nonceSecret: options.nonceSecret } : {}),
     },
     log: { level: options.logLevel ?? 'info' },
+    provisioning: { allowLoopbackAddresses: options.allowLoopbackAddresses ?? true },
   };
   const file = join(tempDir(), `${nodeId}.yaml`);
   writeFileSync(file, stringify(config));
