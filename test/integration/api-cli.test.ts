@@ -145,6 +145,26 @@ t.test('post and delete', async (t) => {
   t.match(gone.stderr, /error: 404 account not found/);
 });
 
+t.test('password: changes your own, keeps the new token; the old one is dead', async (t) => {
+  const created = await admin(['post', '/accounts', file('pw.json', JSON.stringify({ name: 'cli-pw', password: 'Cliuser123', role: 'number-user', number: FIX.n2 }))]);
+  t.equal(created.code, 0, created.stderr);
+  t.equal((await admin(['login', 'cli-pw', '--password-stdin'], 'Cliuser123\n')).code, 0);
+  const old = readFileSync(tokenFile, 'utf8').trim();
+  const wrong = await admin(['password', '--password-stdin'], 'Guessed123\nChanged123\n');
+  t.equal(wrong.code, 1, 'a wrong current password');
+  t.match(wrong.stderr, /error: 403 currentPassword is wrong/);
+  const changed = await admin(['password', '--password-stdin'], 'Cliuser123\nChanged123\n');
+  t.equal(changed.code, 0, changed.stderr);
+  t.match(changed.stderr, /password changed/);
+  t.notMatch(changed.stdout + changed.stderr, /Cliuser123|Changed123/, 'no password printed');
+  t.not(readFileSync(tokenFile, 'utf8').trim(), old, 'a new token was kept');
+  const me = await admin(['get', '/me']);
+  t.equal(me.code, 0, me.stderr);
+  t.equal(JSON.parse(me.stdout).name, 'cli-pw', 'and it works');
+  t.equal((await h.req(old, 'GET', '/me')).status, 401, 'the old token is refused');
+  t.equal((await h.req(undefined, 'POST', '/auth/login', { name: 'cli-pw', password: 'Changed123' })).status, 200, 'the new password logs in');
+});
+
 t.test('--url, usage errors, logout', async (t) => {
   const closed = await freePort();
   const unreachable = await admin(['--url', `http://127.0.0.1:${closed}`, 'get', '/me']);

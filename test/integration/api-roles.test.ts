@@ -93,8 +93,17 @@ const specific = (stored: unknown, body: unknown, what: string, expect: Expect):
 
 const CASES: Case[] = [
   // --- accounts (foundation) ---
-  { route: 'POST /auth/login', what: 'public; an unknown account', url: '/auth/login', body: { name: 'nobody-here', password: 'Wrong00000' }, expect: E(401, 401, 401, 401, 401, 401, 401, 401) },
+  {
+    // A name per column: failures are counted for unknown names too, and a fourth would find it locked (423).
+    route: 'POST /auth/login', what: 'public; an unknown account', url: '/auth/login',
+    body: (c: Column) => ({ name: `nobody-${c}`, password: 'Wrong00000' }), expect: E(401, 401, 401, 401, 401, 401, 401, 401),
+  },
   { route: 'GET /me', what: 'own account', url: '/me', expect: ANY },
+  {
+    // A wrong current password, so no token of the matrix is revoked (a change revokes them: see test/security/api-takeover).
+    route: 'PUT /me/password', what: 'own password, with a wrong current one', url: '/me/password',
+    body: { currentPassword: 'Wrong00000', newPassword: 'Matrix1234' }, expect: E(401, 403, 403, 403, 403, 403, 403, 403),
+  },
   { route: 'GET /accounts', what: 'accounts in scope', url: '/accounts', expect: ANY },
   {
     route: 'POST /accounts', what: 'number user of n1 (S1)', url: '/accounts',
@@ -133,8 +142,12 @@ const CASES: Case[] = [
     expect: E(401, 200, 200, 404, 404, 404, 404, 404),
   },
   {
-    route: 'PUT /accounts/:name/password', what: 'reset the number user of n1', url: `/accounts/${ACCOUNTS.numberUser.name}/password`,
-    body: { password: 'Secret1234' }, expect: E(401, 200, 200, 404, 200, 404, 403, 404),
+    route: 'PUT /accounts/:name/password', what: 'reset a number user of n2 (not the matrix\'s own accounts: a reset revokes tokens)', url: '/accounts/matrix-reset/password',
+    prepare: async () => {
+      await h.req(tokens.operator, 'POST', '/accounts', { name: 'matrix-reset', password: 'Matrix1234', role: 'number-user', number: FIX.n2 });
+      return {};
+    },
+    body: { password: 'Matrix5678' }, expect: E(401, 200, 200, 404, 200, 404, 404, 404),
   },
   {
     route: 'PUT /accounts/:name/password', what: 'reset an operator', url: '/accounts/matrix-op/password',
@@ -228,8 +241,16 @@ const CASES: Case[] = [
     expect: CONTRACT_S1,
   },
   {
-    route: 'PUT /hunt-groups/:id', what: 'create a hunt group in S2', url: (c) => `/hunt-groups/NEW-${c}`,
-    body: { siteId: FIX.s2, pilot: FIX.n3, members: [] }, expect: E(401, 201, 403, 404, 404, 403, 404, 404),
+    route: 'PUT /hunt-groups/:id', what: 'create a hunt group in S2 (pilot n3, a member line made by the operator)', url: (c) => `/hunt-groups/NEW-${c}`,
+    body: { siteId: FIX.s2, pilot: FIX.n3, members: ['0311120050'] },
+    prepare: async () => {
+      if ((await h.req(tokens.operator, 'GET', '/lines/hunt-member')).status === 404) {
+        const res = await h.req(tokens.operator, 'PUT', '/lines/hunt-member', { siteId: FIX.s2, auth: 'digest', password: 'linepass-123', channels: 1, basicNumber: '0311120050' });
+        if (res.status !== 201) throw new Error(`prepare hunt-member: ${res.status} ${res.text}`);
+      }
+      return {};
+    },
+    expect: E(401, 201, 403, 404, 404, 403, 404, 404),
   },
   {
     route: 'PUT /hunt-groups/:id', what: 'HG3 (VG2)', url: `/hunt-groups/${FIX.hunt3}`,
