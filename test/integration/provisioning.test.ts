@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import t, { type Test } from 'tap';
+import { stringify } from 'yaml';
 import { loadConfig, repoRoot } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { applyProvisioning, loadProvisioningFile, ProvisioningError } from '../../src/provisioning/apply.js';
@@ -12,6 +14,7 @@ import { keys } from '../../src/store/keys.js';
 import { LineStore } from '../../src/store/line-store.js';
 import { createRedis, waitForRedis } from '../../src/store/redis.js';
 import { startTestRedis } from '../helpers/redis-server.js';
+import { runCli, tempDir, writeServerConfig } from '../helpers/server-process.js';
 
 const server = await startTestRedis();
 t.teardown(() => server.stop());
@@ -393,4 +396,30 @@ t.test('routing sections replace the stored ones whole', async (t) => {
   // Now the address is free, a line may take it.
   r = await applyProvisioning(redis, config, oneLine({ sipId: 'gw-x', auth: 'ip', allowedAddresses: ['198.51.100.3'], channels: 1, basicNumber: '0312340009' }));
   t.same(r.lines, { created: 1, updated: 0, unchanged: 0 });
+});
+
+t.test('trusted addresses: loopback refused unless the config allows it, by the provisioning command too', async (t) => {
+  const doc = {
+    voiceGroups: [{ id: 'VGL', name: 'Loop', sites: [{ id: '7000001', name: 'Loop', lines: [
+      { sipId: 'gw-loop', auth: 'ip', allowedAddresses: ['127.0.0.77'], channels: 1, basicNumber: '0377770001' },
+    ] }] }],
+  };
+  const file = join(tempDir('ss-it-prov-'), 'loop.yaml');
+  writeFileSync(file, stringify(doc));
+  const strict = await writeServerConfig({ redisUrl: server.url, keyPrefix: config.redis.keyPrefix, allowLoopbackAddresses: false });
+  const refusedRun = await runCli('provision', ['--config', strict.file, file]);
+  t.equal(refusedRun.code, 1, 'the default: refused');
+  t.match(refusedRun.stderr, /voiceGroups\[0\]\.sites\[0\]\.lines\[0\]\.allowedAddresses\[0\]: a loopback address cannot be trusted/);
+  t.equal(await redis.exists(keys.line('gw-loop')), 0, 'nothing applied');
+  const rig = await writeServerConfig({ redisUrl: server.url, keyPrefix: config.redis.keyPrefix, allowLoopbackAddresses: true });
+  const applied = await runCli('provision', ['--config', rig.file, file]);
+  t.equal(applied.code, 0, applied.stderr);
+  t.equal((await lines.byAddress('127.0.0.77'))?.sipId, 'gw-loop', 'with provisioning.allowLoopbackAddresses: true');
+  const wild = structuredClone(doc);
+  wild.voiceGroups[0]!.sites[0]!.lines[0]!.allowedAddresses = ['0.0.0.0'];
+  writeFileSync(file, stringify(wild));
+  const wildRun = await runCli('provision', ['--config', rig.file, file]);
+  t.equal(wildRun.code, 1, 'a wildcard address is refused even there');
+  t.match(wildRun.stderr, /allowedAddresses\[0\]: an unspecified/);
+  t.equal((await lines.byAddress('127.0.0.77'))?.sipId, 'gw-loop', 'the line keeps its address');
 });
