@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { FIX, PASSWORD, startApiHarness } from '../helpers/api-harness.js';
 import { freePort } from '../helpers/free-port.js';
-import { exitOnSignals, ROOT, tempDir } from '../helpers/server-process.js';
+import { adminCli } from '../helpers/admin-cli.js';
+import { exitOnSignals, tempDir } from '../helpers/server-process.js';
 
 /**
  * The admin CLI (src/cli/admin.ts) as an operator runs it, against the real
@@ -19,29 +19,7 @@ const base = `http://127.0.0.1:${(h.app.server.address() as { port: number }).po
 const home = tempDir('ss-admin-');
 exitOnSignals();
 
-const underTsx = import.meta.url.endsWith('.ts');
-const cliArgv = underTsx ? ['--import', 'tsx', join(ROOT, 'src', 'cli', 'admin.ts')] : [join(ROOT, 'dist', 'src', 'cli', 'admin.js')];
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function admin(args: string[], stdin = '', env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...cliArgv, ...args], {
-      cwd: ROOT, env: { ...process.env, XDG_CONFIG_HOME: home, SOFTSWITCH_API: base, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
-}
+const admin = adminCli(base, home);
 
 const tokenFile = join(home, 'softswitch', 'token');
 const file = (name: string, text: string) => {
@@ -143,24 +121,6 @@ t.test('post and delete', async (t) => {
   const gone = await admin(['delete', '/accounts/cli-user']);
   t.equal(gone.code, 1);
   t.match(gone.stderr, /error: 404 account not found/);
-});
-
-t.test('password: changes your own, keeps the new token; the old one is dead', async (t) => {
-  // Set up through the API (fewer CLI runs: each one is a process start).
-  const created = await h.req(await h.login('operator'), 'POST', '/accounts', { name: 'cli-pw', password: 'Cliuser123', role: 'number-user', number: FIX.n2 });
-  t.equal(created.status, 201);
-  const old = (await h.req(undefined, 'POST', '/auth/login', { name: 'cli-pw', password: 'Cliuser123' })).body.token as string;
-  writeFileSync(tokenFile, `${old}\n`);
-  const changed = await admin(['password', '--password-stdin'], 'Cliuser123\nChanged123\n');
-  t.equal(changed.code, 0, changed.stderr);
-  t.match(changed.stderr, /password changed/);
-  t.notMatch(changed.stdout + changed.stderr, /Cliuser123|Changed123/, 'no password printed');
-  t.not(readFileSync(tokenFile, 'utf8').trim(), old, 'a new token was kept');
-  const me = await admin(['get', '/me']);
-  t.equal(me.code, 0, me.stderr);
-  t.equal(JSON.parse(me.stdout).name, 'cli-pw', 'and it works');
-  t.equal((await h.req(old, 'GET', '/me')).status, 401, 'the old token is refused');
-  t.equal((await h.req(undefined, 'POST', '/auth/login', { name: 'cli-pw', password: 'Changed123' })).status, 200, 'the new password logs in');
 });
 
 t.test('--url, usage errors, logout', async (t) => {
