@@ -172,7 +172,8 @@ async function startApi(
   shared.storeOutage.track(writeRedis);
   const api = createApi({ redis, writeRedis, config, log, secret: await sharedSecret(redis, keys.apiSecret), ...shared }, RESOURCE_MODULES);
   api.addHook('onClose', async () => { writeRedis.disconnect(); });
-  await new AccountStore(redis, Date.now).put({ name: operator.name, role: 'operator' }, operator.password);
+  const bootstrap = await new AccountStore(redis, Date.now).ensureOperator(operator.name, operator.password);
+  if (bootstrap !== 'unchanged') log.info({ event: 'api.operator_account', account: operator.name, result: bootstrap }, 'operator account from the config');
   await api.listen({ host: config.api.address, port: config.api.port });
   log.info({ event: 'api.listening', address: config.api.address, port: (api.server.address() as { port: number }).port }, 'management API listening');
   return api;

@@ -27,6 +27,8 @@ export function serverConfig(o: { port: number; redisUrl: string; domain: string
     log: { level: o.logLevel ?? 'warn' },
     registrar: { maxContacts: 5, minExpires: 60, maxExpires: 3600, defaultExpires: 3600 },
     auth: { algorithms: ['MD5'] },
+    // The bench's IP trunks (SIPp) run on this machine, on 127.0.0.x.
+    provisioning: { allowLoopbackAddresses: true },
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { keys } from '../store/keys.js';
-import { allowed, type Action, type Actor, type TargetScope } from './accounts/roles.js';
+import { allowed, CONTRACT_LABEL, isContractAction, type Action, type Actor, type TargetScope } from './accounts/roles.js';
 import { forbidden, notFound } from './errors.js';
 
 /** Finds where a resource lives (its site and voice group) so roles can be checked against it. */
@@ -31,7 +31,14 @@ export class Scopes {
   async authorize(actor: Actor, action: Action, what: string, scope: TargetScope | null): Promise<TargetScope> {
     // Hide other customers' resources entirely: a missing and a foreign target look the same.
     if (!scope || !allowed(actor, 'read', scope)) throw notFound(what);
-    if (!allowed(actor, action, scope)) throw forbidden(`your role may not change ${action} here`);
+    if (!allowed(actor, action, scope)) throw refusal(action);
     return scope;
   }
+}
+
+/** The 403 for an action the role may not take; contract items say whose they are. */
+export function refusal(action: Action) {
+  return isContractAction(action)
+    ? forbidden(`contract item (${CONTRACT_LABEL[action]}): only the operator changes it; order it from your carrier`)
+    : forbidden(`your role may not change ${action} here`);
 }

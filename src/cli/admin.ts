@@ -3,6 +3,8 @@
  *
  *   login NAME [--password-stdin]   log in; the token is kept in ~/.config/softswitch/token (0600)
  *   logout                          forget the token
+ *   password [--password-stdin]     change your own password (current, then new; stdin: two lines);
+ *                                   every older token stops working, the new one is kept
  *   get PATH                        GET, printed as JSON (a CSV as it is)
  *   put PATH FILE|-                 PUT a JSON (or, for *.csv paths, CSV) body with If-Match
  *   patch PATH FILE|-               PATCH a JSON body with If-Match
@@ -21,7 +23,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 const USAGE = `usage: npm run admin -- [--url URL] COMMAND
-  login NAME [--password-stdin] | logout | get PATH | put PATH FILE|- | patch PATH FILE|- | post PATH [FILE|-] | delete PATH
+  login NAME [--password-stdin] | logout | password [--password-stdin] | get PATH | put PATH FILE|- | patch PATH FILE|- | post PATH [FILE|-] | delete PATH
   [--if-match ETAG] for put/patch/delete`;
 
 class CliError extends Error {
@@ -137,10 +139,10 @@ function bodyFor(path: string, text: string): { text: string; type: string } {
 }
 
 /** A password typed at a terminal without echo, or the first line of piped stdin. */
-async function askPassword(fromStdin: boolean): Promise<string> {
+async function askPassword(fromStdin: boolean, prompt = 'Password: '): Promise<string> {
   const stdin = process.stdin;
   if (fromStdin || !stdin.isTTY) return (await readInput('-')).split(/\r?\n/)[0] ?? '';
-  process.stderr.write('Password: ');
+  process.stderr.write(prompt);
   stdin.setRawMode(true);
   stdin.setEncoding('utf8');
   return new Promise((resolve, reject) => {
@@ -199,6 +201,23 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     case 'logout':
       rmSync(tokenFile, { force: true });
       return 0;
+    case 'password': {
+      let currentPassword: string;
+      let newPassword: string;
+      if (args.passwordStdin || !process.stdin.isTTY) {
+        [currentPassword = '', newPassword = ''] = (await readInput('-')).split(/\r?\n/);
+      } else {
+        currentPassword = await askPassword(false, 'Current password: ');
+        newPassword = await askPassword(false, 'New password: ');
+        if (await askPassword(false, 'New password again: ') !== newPassword) throw new CliError('the new passwords differ; nothing changed');
+      }
+      const a = await call(`${args.url}/me/password`, 'PUT', token, { text: JSON.stringify({ currentPassword, newPassword }), type: 'application/json' });
+      if (a.status !== 200) throw failure(a);
+      // The change revoked every token of the account, the one on disk too: keep the one the answer carries.
+      writePrivate(tokenFile, `${(a.json as { token: string }).token}\n`);
+      process.stderr.write('password changed; older tokens no longer work\n');
+      return 0;
+    }
     case 'get': {
       const a = await call(args.url + needPath(), 'GET', token);
       if (a.status >= 400) throw failure(a);

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { configFileFromArgs, ConfigError, loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { applyProvisioning, loadProvisioningFile, ProvisioningError, type ProvisioningResult } from '../provisioning/apply.js';
-import { parseProvisioning } from '../provisioning/schema.js';
+import { parseProvisioning, provisioningOptions } from '../provisioning/schema.js';
 import { createRedis, waitForRedis } from '../store/redis.js';
 import { redisUrlForCli } from './cli-redis.js';
 
@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
 
   // Validate the file before touching Redis, so a bad file is reported even with no server running.
   const contents = loadProvisioningFile(file);
-  parseProvisioning(contents);
+  parseProvisioning(contents, provisioningOptions(config));
 
   const target = await redisUrlForCli(config);
   if ('error' in target) {

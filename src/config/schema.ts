@@ -150,6 +150,8 @@ export const configSchema = z.strictObject({
   redis: redisSchema.prefault({}),
   provisioning: z.strictObject({
     file: z.string().min(1, { error: 'must not be empty' }).default('config/example-provisioning.yaml'),
+    /** Accept loopback (127.0.0.0/8, ::1) as trusted addresses of IP lines and peers: test rigs only. */
+    allowLoopbackAddresses: z.boolean({ error: 'must be true or false' }).default(false),
   }).prefault({}),
   log: z.strictObject({
     level: logLevelSchema.default('info'),

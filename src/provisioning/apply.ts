@@ -9,7 +9,7 @@ import { linesPart, removedNumbers } from './apply-lines.js';
 import { routingPart } from './apply-routing.js';
 import { emptyResult, ROUNDS, type Part, type ProvisioningResult, type Shared } from './part.js';
 import { plan } from './plan.js';
-import { parseProvisioning, ProvisioningError } from './schema.js';
+import { parseProvisioning, ProvisioningError, provisioningOptions } from './schema.js';
 import { Snapshot } from './snapshot.js';
 
 export { ProvisioningError } from './schema.js';
@@ -41,7 +41,7 @@ export function loadProvisioningFile(path: string): unknown {
  * gives replace the stored ones whole); re-applying a file is a no-op.
  */
 export async function applyProvisioning(redis: Redis, config: Config, fileContents: unknown, log?: Log): Promise<ProvisioningResult> {
-  const desired = plan(parseProvisioning(fileContents), config.sip.realm);
+  const desired = plan(parseProvisioning(fileContents, provisioningOptions(config)), config.sip.realm);
   for (let attempt = 1; attempt <= 5; attempt++) {
     const snap = new Snapshot(redis);
     const shared: Shared = { removedNumbers: new Map() };

@@ -28,6 +28,10 @@ export const telNumber = quotedString('a national number').transform((s, ctx) =>
 });
 
 export const ipAddress = z.string({ error: 'must be an IP address' }).transform((s, ctx) => {
+  if (s.includes('/')) {
+    ctx.addIssue({ code: 'custom', message: 'must be a single host address (CIDR ranges are not allowed)', input: s });
+    return z.NEVER;
+  }
   const ip = canonicalIp(s);
   if (ip === null) {
     ctx.addIssue({ code: 'custom', message: 'not an IPv4 or IPv6 address', input: s });

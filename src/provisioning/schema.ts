@@ -6,6 +6,7 @@ import { displayName, entries, field, hex, ipAddress, items, ProvisioningError, 
 import { checkDestinations, featuresSchema } from './schema-features.js';
 import { bulkGroupSchema, huntGroupSchema } from './schema-groups.js';
 import { routingSchema } from './schema-routing.js';
+import { trustedAddressProblem, type TrustedAddressOptions } from './trusted-address.js';
 
 /**
  * The provisioning file: voice groups > sites > lines (with their numbers),
@@ -184,9 +185,32 @@ export type ProvisionedVoiceGroup = ProvisioningFile['voiceGroups'][number];
 export type ProvisionedSite = ProvisionedVoiceGroup['sites'][number];
 export type ProvisionedLine = ProvisionedSite['lines'][number];
 
-/** Validate a parsed file; throws ProvisioningError naming every bad field. */
-export function parseProvisioning(input: unknown): ProvisioningFile {
+/** Validate a parsed file; throws ProvisioningError naming every bad field. Loopback trusted addresses only when allowed. */
+export function parseProvisioning(input: unknown, options: TrustedAddressOptions = { allowLoopback: false }): ProvisioningFile {
   const r = provisioningSchema.safeParse(input, { reportInput: true });
-  if (!r.success) throw new ProvisioningError(formatIssues(r.error.issues));
+  const issues = [...(r.success ? [] : formatIssues(r.error.issues)), ...trustedAddressIssues(input, options)];
+  if (!r.success || issues.length) throw new ProvisioningError(issues);
   return r.data;
+}
+
+/** The options parseProvisioning takes, from the config. */
+export function provisioningOptions(config: { provisioning: { allowLoopbackAddresses: boolean } }): TrustedAddressOptions {
+  return { allowLoopback: config.provisioning.allowLoopbackAddresses };
+}
+
+/** Every trusted address of the file (lines' allowedAddresses, peers' addresses) checked against the trusted-address rules. */
+function trustedAddressIssues(file: unknown, options: TrustedAddressOptions): string[] {
+  const out: string[] = [];
+  const check = (value: unknown, path: Array<string | number>) => {
+    const ip = typeof value === 'string' && !value.includes('/') ? canonicalIp(value) : null;
+    if (ip === null) return; // reported as invalid by the field itself
+    const problem = trustedAddressProblem(ip, options);
+    if (problem) out.push(`${formatPath(path)}: ${problem}`);
+  };
+  items(field(file, 'voiceGroups')).forEach((vg, g) => items(field(vg, 'sites')).forEach((site, s) =>
+    items(field(site, 'lines')).forEach((line, l) => items(field(line, 'allowedAddresses')).forEach((a, i) =>
+      check(a, ['voiceGroups', g, 'sites', s, 'lines', l, 'allowedAddresses', i])))));
+  items(field(field(file, 'routing'), 'peers')).forEach((p, i) =>
+    items(field(p, 'addresses')).forEach((a, k) => check(a, ['routing', 'peers', i, 'addresses', k])));
+  return out;
 }

@@ -24,8 +24,10 @@
  *   secret:dialog        string  signs our Record-Route and Via branches, so every node checks what another signed
  *
  * Management:
- *   acct:{name}          string  account JSON (role, scope, scrypt hash, failures, lockedUntil)
+ *   acct:{name}          string  account JSON (role, scope, scrypt hash, token generation)
  *   accts                set     account names
+ *   acctfail:{name}      string  failed logins in a row (INCR; TTL 15 min), for any name, known or not
+ *   acctlock:{name}      string  locked until (ms); TTL the lock time
  *   hist                 zset    settings-history entries (JSON) by time (ms)
  *   hist:{kind}:{id}     zset    the same entries per target (number, site, voice group, bulk group, …)
  *   hist:indexes         set     the per-target history keys, so a purge reaches them all
@@ -68,6 +70,8 @@ export const keys = {
   dialogSecret: 'secret:dialog',
   account: (name: string) => `acct:${name}`,
   accountIndex: 'accts',
+  accountFailures: (name: string) => `acctfail:${name}`,
+  accountLock: (name: string) => `acctlock:${name}`,
   history: 'hist',
   historyByTarget: (kind: string, id: string) => `hist:${kind}:${id}`,
   historyIndexes: 'hist:indexes',

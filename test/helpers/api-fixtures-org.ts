@@ -19,6 +19,8 @@ export const S = (...s: [number, number, number, number, number, number, number]
 export const IN_S1 = S(200, 200, 404, 200, 404, 404, 404);
 export const IN_S3 = S(200, 404, 200, 404, 404, 404, 404);
 export const OPERATOR_ONLY = S(200, 403, 403, 403, 403, 403, 403);
+/** A contract item in S1 (a line): the operator's; customers who can see it get 403. */
+export const CONTRACT_S1 = S(200, 403, 404, 403, 404, 404, 404);
 
 export interface Client {
   h: ApiHarness;

@@ -130,7 +130,7 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
   const now = () => clock.now;
   await applyProvisioning(writeRedis, config, options.document ?? FIXTURE_DOCUMENT);
   const store = new AccountStore(redis, now);
-  for (const key of options.accounts ?? (Object.keys(ACCOUNTS) as AccountKey[])) await store.put(ACCOUNTS[key], PASSWORD);
+  for (const key of options.accounts ?? (Object.keys(ACCOUNTS) as AccountKey[])) await store.create(ACCOUNTS[key], PASSWORD);
   const app = createApi({ redis, writeRedis, config, log, secret: Buffer.alloc(32, 7), now }, options.modules ?? RESOURCE_MODULES);
   await app.ready();
 

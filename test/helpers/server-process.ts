@@ -50,6 +50,8 @@ export interface ServerOptions {
   commandTimeout?: number;
   /** `log.summaryInterval`, s (default: the server's). */
   logSummaryInterval?: number;
+  /** provisioning.allowLoopbackAddresses; default true: the test rig's IP trunks and peers run on this machine (127.0.0.x). */
+  allowLoopbackAddresses?: boolean;
 }
 
 /** A config file on disk and what a test needs to know about it. */
@@ -114,6 +116,7 @@ export async function writeServerConfig(options: ServerOptions): Promise<ServerC
       level: options.logLevel ?? 'info',
       ...(options.logSummaryInterval !== undefined ? { summaryInterval: options.logSummaryInterval } : {}),
     },
+    provisioning: { allowLoopbackAddresses: options.allowLoopbackAddresses ?? true },
   };
   const file = join(tempDir(), `${nodeId}.yaml`);
   writeFileSync(file, stringify(config));

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { FIX, PASSWORD, startApiHarness } from '../helpers/api-harness.js';
 import { freePort } from '../helpers/free-port.js';
-import { exitOnSignals, ROOT, tempDir } from '../helpers/server-process.js';
+import { adminCli } from '../helpers/admin-cli.js';
+import { exitOnSignals, tempDir } from '../helpers/server-process.js';
 
 /**
  * The admin CLI (src/cli/admin.ts) as an operator runs it, against the real
@@ -19,29 +19,7 @@ const base = `http://127.0.0.1:${(h.app.server.address() as { port: number }).po
 const home = tempDir('ss-admin-');
 exitOnSignals();
 
-const underTsx = import.meta.url.endsWith('.ts');
-const cliArgv = underTsx ? ['--import', 'tsx', join(ROOT, 'src', 'cli', 'admin.ts')] : [join(ROOT, 'dist', 'src', 'cli', 'admin.js')];
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function admin(args: string[], stdin = '', env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...cliArgv, ...args], {
-      cwd: ROOT, env: { ...process.env, XDG_CONFIG_HOME: home, SOFTSWITCH_API: base, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
-}
+const admin = adminCli(base, home);
 
 const tokenFile = join(home, 'softswitch', 'token');
 const file = (name: string, text: string) => {

@@ -52,8 +52,14 @@ t.test('hunt groups', async (t) => {
     t.equal(g?.presentation, 'own');
   });
 
-  t.test('create', async (t) => {
-    let r = await c.as('siteAdmin', 'PUT', '/hunt-groups/HG2', { siteId: FIX.s1, pilot: '03-1111-0005', members: [freeB] });
+  t.test('create: the operator only (a contract item)', async (t) => {
+    for (const who of ['siteAdmin', 'vgAdmin'] as Who[]) {
+      const refused = await c.as(who, 'PUT', '/hunt-groups/HG2', { siteId: FIX.s1, pilot: '03-1111-0005', members: [freeB] });
+      t.equal(refused.status, 403, `${who} cannot create a hunt group in its own scope`);
+      t.match(refused.body.message, /contract item/);
+    }
+    t.equal(await h.redis.exists(keys.huntGroup('HG2')), 0, 'nothing was created');
+    let r = await c.as('operator', 'PUT', '/hunt-groups/HG2', { siteId: FIX.s1, pilot: '03-1111-0005', members: [freeB] });
     t.equal(r.status, 201);
     t.same(r.body, { id: 'HG2', siteId: FIX.s1, pilot: freeA, members: [freeB], mode: 'sequential', presentation: 'pilot' });
     t.equal((await features.huntGroupOf(freeB))?.id, 'HG2');
@@ -64,6 +70,18 @@ t.test('hunt groups', async (t) => {
     }
     t.equal((await c.as('vgAdmin2', 'PUT', '/hunt-groups/HG2', { siteId: FIX.s3, pilot: FIX.n4, members: [FIX.n4] })).status, 404,
       'an id taken in another customer\'s site looks missing');
+  });
+
+  t.test('the pilot is the operator\'s; members, their order and the mode are the admins\'', async (t) => {
+    const hg2 = (over: Record<string, unknown>) => ({ siteId: FIX.s1, pilot: freeA, members: [freeB], ...over });
+    const newPilot = await c.as('siteAdmin', 'PUT', '/hunt-groups/HG2', hg2({ pilot: freeB, members: [freeA] }), await c.ifMatch('/hunt-groups/HG2'));
+    t.equal(newPilot.status, 403, 'a site admin cannot change the pilot');
+    t.equal((await features.huntGroupOf(freeA))?.pilot, freeA, 'unchanged');
+    const mode = await c.as('siteAdmin', 'PUT', '/hunt-groups/HG2', hg2({ mode: 'round-robin', presentation: 'own' }), await c.ifMatch('/hunt-groups/HG2'));
+    t.equal(mode.status, 200, 'but changes the mode and the presentation');
+    t.equal((await features.huntGroupOf(freeB))?.mode, 'round-robin');
+    const back = await c.as('operator', 'PUT', '/hunt-groups/HG2', hg2({}), await c.ifMatch('/hunt-groups/HG2'));
+    t.equal(back.status, 200);
   });
 
   t.test('spec rules as 400s naming the field; nothing applied', async (t) => {
@@ -95,7 +113,7 @@ t.test('hunt groups', async (t) => {
     t.equal((await c.as('vgAdmin', 'PUT', `/hunt-groups/${FIX.hunt}`, hg1({ mode: 'sequential' }), etag)).status, 200);
     t.equal((await c.as('siteAdmin', 'PUT', `/hunt-groups/${FIX.hunt}`, hg1({ mode: 'round-robin' }), etag)).status, 412);
     t.equal((await c.as('siteAdmin', 'PUT', `/hunt-groups/${FIX.hunt}`, hg1())).status, 428);
-    t.equal((await c.as('siteAdmin', 'PUT', '/hunt-groups/HG7', hg1(), etag)).status, 412);
+    t.equal((await c.as('operator', 'PUT', '/hunt-groups/HG7', hg1(), etag)).status, 412, 'If-Match on a creation (creating is the operator\'s)');
     t.equal((await features.huntGroupOf(FIX.n1))?.mode, 'sequential');
   });
 });

@@ -93,10 +93,15 @@ t.test('each field needs its role right; a number user is refused the others, wi
   t.match(mixed.body.message, /international-bar/);
   t.same(await features(FIX.n1), before, 'not even the allowed field was applied');
 
+  const setNumber = await patch('siteAdmin', FIX.n1, { specificPresentation: { number: '0120123456', enabled: true } });
+  t.equal(setNumber.status, 403, 'the specific-presentation number is a contract item: not a site admin\'s to set');
+  t.match(setNumber.body.message, /contract item/);
+  t.equal((await patch('operator', FIX.n1, { specificPresentation: { number: '0120123456', enabled: false } })).status, 200, 'the operator sets it');
   for (const [field, value] of Object.entries(forbidden)) {
     const res = await patch('siteAdmin', FIX.n1, { [field]: value });
-    t.equal(res.status, 200, `site admin may change ${field}`);
+    t.equal(res.status, 200, `site admin may change ${field} (the specific presentation: switch on the number set)`);
   }
+  t.same(((await features(FIX.n1)) as { specificPresentation: unknown }).specificPresentation, { number: '0120123456', enabled: true });
   t.equal((await patch('vgAdmin', FIX.n2, { internationalBar: true })).status, 200, 'voice group admin may change the international bar');
 });
 

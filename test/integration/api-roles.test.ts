@@ -28,7 +28,11 @@ const E = (...s: [number, number, number, number, number, number, number, number
 // Shapes that recur. "n1" = a target in S1 that user-n1 owns; "S1" = a site-level target in S1.
 const READ_N1 = E(401, 200, 200, 404, 200, 404, 200, 404);
 const USER_N1 = READ_N1; // forwarding, nuisance, anonymous rejection, presentation
-const ADMIN_N1 = E(401, 200, 200, 404, 200, 404, 403, 404); // bar, restriction, specific presentation, hunt, bulk
+const ADMIN_N1 = E(401, 200, 200, 404, 200, 404, 403, 404); // bar, restriction, specific presentation on/off, hunt members, bulk
+/** Contract items (lines, hunt-group creation and pilot, the specific-presentation number): the operator's, 403 to customers in scope. */
+const CONTRACT_N1 = E(401, 200, 403, 404, 403, 404, 403, 404);
+const CONTRACT_S1 = E(401, 200, 403, 404, 403, 404, 404, 404);
+const CONTRACT_S3 = E(401, 200, 404, 403, 404, 404, 404, 404);
 const READ_N2 = E(401, 200, 200, 404, 200, 404, 404, 200);
 const READ_N3 = E(401, 200, 200, 404, 404, 200, 404, 404);
 const READ_N4 = E(401, 200, 404, 200, 404, 404, 404, 404);
@@ -77,22 +81,45 @@ const col = (c: Column) => COLUMNS.indexOf(c);
 const patchNumber = (number: string, body: Record<string, unknown>, what: string, expect: Expect): Case =>
   ({ route: 'PATCH /numbers/:number/features', what, url: `/numbers/${number}/features`, body, prepare: etagOf(`/numbers/${number}`), expect });
 
+/** A PATCH of specificPresentation on n1, with the operator setting `stored` before each try. */
+const specific = (stored: unknown, body: unknown, what: string, expect: Expect): Case => ({
+  ...patchNumber(FIX.n1, { specificPresentation: body }, what, expect),
+  prepare: async () => {
+    const set = await h.req(tokens.operator, 'PATCH', `/numbers/${FIX.n1}/features`, { specificPresentation: stored }, (await etagOf(`/numbers/${FIX.n1}`)()).headers);
+    if (set.status !== 200) throw new Error(`prepare specific presentation: ${set.status} ${set.text}`);
+    return etagOf(`/numbers/${FIX.n1}`)();
+  },
+});
+
 const CASES: Case[] = [
   // --- accounts (foundation) ---
-  { route: 'POST /auth/login', what: 'public; an unknown account', url: '/auth/login', body: { name: 'nobody-here', password: 'Wrong00000' }, expect: E(401, 401, 401, 401, 401, 401, 401, 401) },
+  {
+    // A name per column: failures are counted for unknown names too, and a fourth would find it locked (423).
+    route: 'POST /auth/login', what: 'public; an unknown account', url: '/auth/login',
+    body: (c: Column) => ({ name: `nobody-${c}`, password: 'Wrong00000' }), expect: E(401, 401, 401, 401, 401, 401, 401, 401),
+  },
   { route: 'GET /me', what: 'own account', url: '/me', expect: ANY },
+  {
+    // A wrong current password, so no token of the matrix is revoked (a change revokes them: see test/security/api-takeover).
+    route: 'PUT /me/password', what: 'own password, with a wrong current one', url: '/me/password',
+    body: { currentPassword: 'Wrong00000', newPassword: 'Matrix1234' }, expect: E(401, 403, 403, 403, 403, 403, 403, 403),
+  },
   { route: 'GET /accounts', what: 'accounts in scope', url: '/accounts', expect: ANY },
   {
     route: 'POST /accounts', what: 'number user of n1 (S1)', url: '/accounts',
-    body: { name: 'matrix-n1', password: 'Matrix1234', role: 'number-user', number: FIX.n1 }, expect: E(401, 201, 201, 403, 201, 403, 403, 403),
+    body: (c: Column) => ({ name: `matrix-n1-${c}`, password: 'Matrix1234', role: 'number-user', number: FIX.n1 }), expect: E(401, 201, 201, 403, 201, 403, 403, 403),
+  },
+  {
+    route: 'POST /accounts', what: 'a name that exists (the operator account): never replaced', url: '/accounts',
+    body: { name: 'operator', password: 'Matrix1234', role: 'number-user', number: FIX.n1 }, expect: E(401, 409, 409, 403, 409, 403, 403, 403),
   },
   {
     route: 'POST /accounts', what: 'site admin of S2', url: '/accounts',
-    body: { name: 'matrix-s2', password: 'Matrix1234', role: 'site-admin', siteId: FIX.s2 }, expect: E(401, 201, 201, 403, 403, 201, 403, 403),
+    body: (c: Column) => ({ name: `matrix-s2-${c}`, password: 'Matrix1234', role: 'site-admin', siteId: FIX.s2 }), expect: E(401, 201, 201, 403, 403, 201, 403, 403),
   },
   {
     route: 'POST /accounts', what: 'voice-group admin of VG2', url: '/accounts',
-    body: { name: 'matrix-vg2', password: 'Matrix1234', role: 'voice-group-admin', voiceGroupId: FIX.vg2 }, expect: E(401, 201, 403, 201, 403, 403, 403, 403),
+    body: (c: Column) => ({ name: `matrix-vg2-${c}`, password: 'Matrix1234', role: 'voice-group-admin', voiceGroupId: FIX.vg2 }), expect: E(401, 201, 403, 201, 403, 403, 403, 403),
   },
   {
     route: 'DELETE /accounts/:name', what: 'an account that does not exist', url: '/accounts/matrix-none',
@@ -105,6 +132,38 @@ const CASES: Case[] = [
       return {};
     },
     expect: E(401, 200, 200, 404, 200, 404, 404, 404),
+  },
+  {
+    route: 'DELETE /accounts/:name', what: 'the voice-group admin of VG1, created again before each try: never by a site admin below it', url: '/accounts/matrix-vgdel',
+    prepare: async () => {
+      await h.req(tokens.operator, 'POST', '/accounts', { name: 'matrix-vgdel', password: 'Matrix1234', role: 'voice-group-admin', voiceGroupId: FIX.vg1 });
+      return {};
+    },
+    expect: E(401, 200, 200, 404, 404, 404, 404, 404),
+  },
+  {
+    route: 'PUT /accounts/:name/password', what: 'reset a number user of n2 (not the matrix\'s own accounts: a reset revokes tokens)', url: '/accounts/matrix-reset/password',
+    prepare: async () => {
+      await h.req(tokens.operator, 'POST', '/accounts', { name: 'matrix-reset', password: 'Matrix1234', role: 'number-user', number: FIX.n2 });
+      return {};
+    },
+    body: { password: 'Matrix5678' }, expect: E(401, 200, 200, 404, 200, 404, 404, 404),
+  },
+  {
+    route: 'PUT /accounts/:name/password', what: 'reset an operator', url: '/accounts/matrix-op/password',
+    prepare: async () => {
+      await h.req(tokens.operator, 'POST', '/accounts', { name: 'matrix-op', password: 'Matrix1234', role: 'operator' });
+      return {};
+    },
+    body: { password: 'Matrix1234' }, expect: E(401, 200, 404, 404, 404, 404, 404, 404),
+  },
+  {
+    route: 'POST /accounts/:name/unlock', what: 'the number user of n2 (S1)', url: `/accounts/${ACCOUNTS.numberUser2.name}/unlock`,
+    expect: E(401, 200, 200, 404, 200, 404, 404, 404),
+  },
+  {
+    route: 'POST /accounts/:name/unlock', what: 'the site admin of S2', url: `/accounts/${ACCOUNTS.siteAdmin2.name}/unlock`,
+    expect: E(401, 200, 200, 404, 404, 200, 404, 404),
   },
   { route: 'GET /openapi.json', what: 'public', url: '/openapi.json', expect: PUBLIC },
 
@@ -136,17 +195,17 @@ const CASES: Case[] = [
   {
     route: 'PUT /lines/:sipId', what: 'a1 (S1), password kept', url: `/lines/${FIX.lines.a1}`,
     body: { siteId: FIX.s1, auth: 'digest', channels: 4, basicNumber: FIX.n1, dialInNumbers: [FIX.n1d] },
-    prepare: etagOf(`/lines/${FIX.lines.a1}`), expect: SITE_S1,
+    prepare: etagOf(`/lines/${FIX.lines.a1}`), expect: CONTRACT_S1,
   },
   {
     route: 'PUT /lines/:sipId', what: 'create a line in S1', url: (c) => `/lines/new-${c}`,
     body: (c: Column) => ({ siteId: FIX.s1, auth: 'digest', password: 'linepass-123', channels: 2, basicNumber: `03111190${String(col(c)).padStart(2, '0')}` }),
-    expect: E(401, 201, 201, 404, 201, 404, 404, 404),
+    expect: E(401, 201, 403, 404, 403, 404, 404, 404),
   },
   {
     route: 'PUT /lines/:sipId', what: 'c1 (VG2)', url: `/lines/${FIX.lines.c1}`,
     body: { siteId: FIX.s3, auth: 'digest', channels: 4, basicNumber: FIX.n4 },
-    prepare: etagOf(`/lines/${FIX.lines.c1}`), expect: SITE_S3,
+    prepare: etagOf(`/lines/${FIX.lines.c1}`), expect: CONTRACT_S3,
   },
 
   // --- registration status, bindings, channels ---
@@ -169,6 +228,29 @@ const CASES: Case[] = [
   {
     route: 'PUT /hunt-groups/:id', what: 'HG1 (S1)', url: `/hunt-groups/${FIX.hunt}`,
     body: { siteId: FIX.s1, pilot: FIX.n1, members: [FIX.n2], mode: 'sequential' }, prepare: etagOf(`/hunt-groups/${FIX.hunt}`), expect: SITE_S1,
+  },
+  {
+    route: 'PUT /hunt-groups/:id', what: 'HG1 (S1): a new pilot, pilot n1 again before each try', url: `/hunt-groups/${FIX.hunt}`,
+    body: { siteId: FIX.s1, pilot: FIX.n2, members: [FIX.n1] },
+    prepare: async () => {
+      const etag = await etagOf(`/hunt-groups/${FIX.hunt}`)();
+      const reset = await h.req(tokens.operator, 'PUT', `/hunt-groups/${FIX.hunt}`, { siteId: FIX.s1, pilot: FIX.n1, members: [FIX.n2] }, etag.headers);
+      if (reset.status !== 200) throw new Error(`prepare HG1: ${reset.status} ${reset.text}`);
+      return etagOf(`/hunt-groups/${FIX.hunt}`)();
+    },
+    expect: CONTRACT_S1,
+  },
+  {
+    route: 'PUT /hunt-groups/:id', what: 'create a hunt group in S2 (pilot n3, a member line made by the operator)', url: (c) => `/hunt-groups/NEW-${c}`,
+    body: { siteId: FIX.s2, pilot: FIX.n3, members: ['0311120050'] },
+    prepare: async () => {
+      if ((await h.req(tokens.operator, 'GET', '/lines/hunt-member')).status === 404) {
+        const res = await h.req(tokens.operator, 'PUT', '/lines/hunt-member', { siteId: FIX.s2, auth: 'digest', password: 'linepass-123', channels: 1, basicNumber: '0311120050' });
+        if (res.status !== 201) throw new Error(`prepare hunt-member: ${res.status} ${res.text}`);
+      }
+      return {};
+    },
+    expect: E(401, 201, 403, 404, 404, 403, 404, 404),
   },
   {
     route: 'PUT /hunt-groups/:id', what: 'HG3 (VG2)', url: `/hunt-groups/${FIX.hunt3}`,
@@ -218,7 +300,10 @@ const CASES: Case[] = [
   patchNumber(FIX.n1, { presentation: 'present' }, 'n1 caller-ID presentation', USER_N1),
   patchNumber(FIX.n1, { internationalBar: false }, 'n1 international bar', ADMIN_N1),
   patchNumber(FIX.n1, { outgoingRestriction: false }, 'n1 outgoing restriction', ADMIN_N1),
-  patchNumber(FIX.n1, { specificPresentation: { number: '0120123456', enabled: false } }, 'n1 specific-number presentation', ADMIN_N1),
+  specific(null, { number: '0120123456', enabled: false }, 'n1 specific-presentation number: set (contract)', CONTRACT_N1),
+  specific({ number: '0120123456', enabled: true }, { number: '0120-123-456', enabled: false }, 'n1 specific presentation switched off, the number the operator set', ADMIN_N1),
+  specific({ number: '0120123456', enabled: true }, { number: '0120999999', enabled: true }, 'n1 specific-presentation number: changed (contract)', CONTRACT_N1),
+  specific({ number: '0120123456', enabled: true }, null, 'n1 specific-presentation number: cleared (contract)', CONTRACT_N1),
   patchNumber(FIX.n1, { anonymousRejection: false, internationalBar: false }, 'n1 allowed + refused field together: all refused', ADMIN_N1),
   patchNumber(FIX.n2, { anonymousRejection: true }, 'n2 anonymous rejection', READ_N2),
   patchNumber(FIX.n3, { forwarding: { ringTime: 25 } }, 'n3 forwarding (S2)', READ_N3),
@@ -300,12 +385,13 @@ t.test('lists show exactly what is in scope', async (t) => {
   t.ok(sites.includes(FIX.s1) && sites.includes(FIX.s2) && sites.includes('1000102'), 'VG1 admin sees the sites of VG1, the new one too');
   t.notOk(sites.includes(FIX.s3));
   const lines = await ids('siteAdmin', `/sites/${FIX.s1}/lines`, 'sipId');
-  t.ok(lines.includes(FIX.lines.a1) && lines.includes('new-siteAdmin') && !lines.includes(FIX.lines.b1), 'S1 admin sees the lines of S1');
+  t.ok(lines.includes(FIX.lines.a1) && lines.includes('new-operator') && !lines.includes(FIX.lines.b1), 'S1 admin sees the lines of S1');
+  t.notOk(lines.includes('new-siteAdmin') || lines.includes('new-vgAdmin'), 'customers created no line (contract items)');
   t.same(await ids('siteAdmin', `/sites/${FIX.s1}/bulk-groups`), [FIX.bulk]);
 });
 
 t.test('accounts the matrix created are usable exactly within their scope', async (t) => {
-  const login = await h.req(undefined, 'POST', '/auth/login', { name: 'matrix-n1', password: 'Matrix1234' });
+  const login = await h.req(undefined, 'POST', '/auth/login', { name: 'matrix-n1-siteAdmin', password: 'Matrix1234' });
   t.equal(login.status, 200);
   t.equal((await h.req(login.body.token, 'GET', `/numbers/${FIX.n1}`)).status, 200);
   t.equal((await h.req(login.body.token, 'GET', `/numbers/${FIX.n2}`)).status, 404);

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import t, { type Test } from 'tap';
+import { stringify } from 'yaml';
 import { loadConfig, repoRoot } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { applyProvisioning, loadProvisioningFile, ProvisioningError } from '../../src/provisioning/apply.js';
@@ -12,10 +14,13 @@ import { keys } from '../../src/store/keys.js';
 import { LineStore } from '../../src/store/line-store.js';
 import { createRedis, waitForRedis } from '../../src/store/redis.js';
 import { startTestRedis } from '../helpers/redis-server.js';
+import { runCli, tempDir, writeServerConfig } from '../helpers/server-process.js';
 
 const server = await startTestRedis();
 t.teardown(() => server.stop());
+// Its IP lines and peers are on 127.0.0.x: a test rig on this machine.
 const config = loadConfig({ env: { REDIS_URL: server.url } });
+config.provisioning.allowLoopbackAddresses = true;
 const log = createLogger('silent');
 const redis = createRedis(server.url, config.redis.keyPrefix, log);
 // A plain client (no key prefix) to see exactly what is stored.
@@ -96,11 +101,11 @@ t.test('applying the example file', async (t) => {
   t.same(await lines.listBySite('1000001'), ['pbx-tokyo', 'phone-101', 'phone-102']);
   t.same((await redis.smembers(keys.lineIndex)).sort(), ['gw-osaka', 'pbx-tokyo', 'phone-101', 'phone-102']);
 
-  const gw = await lines.byAddress('127.0.0.2');
+  const gw = await lines.byAddress('192.0.2.2');
   t.equal(gw?.sipId, 'gw-osaka');
   t.equal(gw?.auth, 'ip');
   t.equal(gw?.ha1Md5, undefined);
-  t.equal((await lines.byAddress('::ffff:127.0.0.2'))?.sipId, 'gw-osaka', 'IPv4-mapped source address');
+  t.equal((await lines.byAddress('::ffff:192.0.2.2'))?.sipId, 'gw-osaka', 'IPv4-mapped source address');
   t.equal(await lines.byAddress('127.0.0.1'), null);
   t.equal(await lines.get('nobody'), null);
 
@@ -131,8 +136,8 @@ t.test('the example features, groups and routes read back', async (t) => {
 
   t.same(await routes.outboundRoutes(), [{ name: 'carrier-a-out', prefix: '0', target: '127.0.0.1:5070', transport: 'udp' }]);
   t.same(await routes.emergencyRoute(), { name: 'emergency', prefix: '', target: '127.0.0.1:5071', transport: 'udp' });
-  t.same(await routes.peerByAddress('127.0.0.3'), { name: 'carrier-a', addresses: ['127.0.0.3'] });
-  t.equal(await routes.peerByAddress('127.0.0.2'), null, 'an IP-auth line is not a peer');
+  t.same(await routes.peerByAddress('198.51.100.3'), { name: 'carrier-a', addresses: ['198.51.100.3'] });
+  t.equal(await routes.peerByAddress('192.0.2.2'), null, 'an IP-auth line is not a peer');
 });
 
 t.test('re-applying the same file changes nothing', async (t) => {
@@ -165,8 +170,8 @@ t.test('a number owned by another line is refused', async (t) => {
   const issues = await refused(t, oneLine({ sipId: 'intruder', password: 'intruder-123', auth: 'digest', channels: 1,
     basicNumber: '0312340000', dialInNumbers: ['03-1234-5679'] }));
   t.same(issues, ['voiceGroups[0].sites[0].lines[0].dialInNumbers[0]: number 0312345679 already belongs to line pbx-tokyo']);
-  t.same(await refused(t, oneLine({ sipId: 'gw-2', auth: 'ip', allowedAddresses: ['127.0.0.2'], channels: 1, basicNumber: '0312340001' })),
-    ['voiceGroups[0].sites[0].lines[0].allowedAddresses[0]: address 127.0.0.2 already authenticates line gw-osaka']);
+  t.same(await refused(t, oneLine({ sipId: 'gw-2', auth: 'ip', allowedAddresses: ['192.0.2.2'], channels: 1, basicNumber: '0312340001' })),
+    ['voiceGroups[0].sites[0].lines[0].allowedAddresses[0]: address 192.0.2.2 already authenticates line gw-osaka']);
   t.equal(await lines.get('intruder'), null);
 });
 
@@ -335,10 +340,10 @@ t.test('invalid features, groups and routes change nothing', async (t) => {
     ['voiceGroups[0].sites[0].huntGroups[0].pilot: number 0312340102 is already in hunt group reception']);
   t.same(await refused(t, site1({ bulkGroups: [{ id: 'b2', name: 'x', members: ['0312345677'] }] })),
     ['voiceGroups[0].sites[0].bulkGroups[0].members[0]: number 0312345677 is already in bulk group hq-closed']);
-  t.same(await refused(t, { routing: { peers: [{ name: 'p', addresses: ['127.0.0.2'] }] } }),
-    ['routing.peers[0].addresses[0]: address 127.0.0.2 already authenticates line gw-osaka']);
-  t.same(await refused(t, oneLine({ sipId: 'gw-x', auth: 'ip', allowedAddresses: ['127.0.0.3'], channels: 1, basicNumber: '0312340009' })),
-    ['voiceGroups[0].sites[0].lines[0].allowedAddresses[0]: address 127.0.0.3 is the address of interconnect peer carrier-a']);
+  t.same(await refused(t, { routing: { peers: [{ name: 'p', addresses: ['192.0.2.2'] }] } }),
+    ['routing.peers[0].addresses[0]: address 192.0.2.2 already authenticates line gw-osaka']);
+  t.same(await refused(t, oneLine({ sipId: 'gw-x', auth: 'ip', allowedAddresses: ['198.51.100.3'], channels: 1, basicNumber: '0312340009' })),
+    ['voiceGroups[0].sites[0].lines[0].allowedAddresses[0]: address 198.51.100.3 is the address of interconnect peer carrier-a']);
   // One invalid field among many valid changes of every kind.
   const bad = structuredClone(example) as Obj & { features: Record<string, Obj>; routing: { outboundRoutes: Obj[] } };
   bad.routing.outboundRoutes.push({ name: 'new', prefix: '090', target: '127.0.0.1:5073' });
@@ -369,13 +374,13 @@ t.test('hunt groups: members leave, and move between groups in one file', async 
 
 t.test('routing sections replace the stored ones whole', async (t) => {
   let r = await applyProvisioning(redis, config, { routing: {
-    peers: [{ name: 'carrier-b', addresses: ['127.0.0.4', '127.0.0.3'] }],
+    peers: [{ name: 'carrier-b', addresses: ['127.0.0.4', '198.51.100.3'] }],
     outboundRoutes: [{ name: 'mobile', prefix: '090', target: '127.0.0.1:5073', transport: 'tcp' }, { name: 'carrier-a-out', prefix: '0', target: '127.0.0.1:5070' }],
   } });
   t.same(r.peers, { created: 1, updated: 0, unchanged: 0, removed: 1 });
   t.same(r.outboundRoutes, { created: 1, updated: 0, unchanged: 1, removed: 0 });
   t.same(r.emergencyRoute, noneRemoved, 'a section left out is kept');
-  t.same(await routes.peerByAddress('127.0.0.3'), { name: 'carrier-b', addresses: ['127.0.0.4', '127.0.0.3'] }, 'the address moved to the new peer');
+  t.same(await routes.peerByAddress('198.51.100.3'), { name: 'carrier-b', addresses: ['127.0.0.4', '198.51.100.3'] }, 'the address moved to the new peer');
   t.same(Object.keys(await redis.hgetall(keys.peers)), ['carrier-b']);
   t.equal((await routes.outboundRoutes()).length, 2);
   t.equal((await routes.emergencyRoute())?.name, 'emergency');
@@ -384,11 +389,37 @@ t.test('routing sections replace the stored ones whole', async (t) => {
   t.same(r.peers, { created: 0, updated: 1, unchanged: 0, removed: 0 });
   t.same(r.outboundRoutes, { ...noneRemoved, removed: 2 });
   t.same(r.emergencyRoute, { ...noneRemoved, removed: 1 });
-  t.equal(await routes.peerByAddress('127.0.0.3'), null, 'a dropped address trusts no one');
+  t.equal(await routes.peerByAddress('198.51.100.3'), null, 'a dropped address trusts no one');
   t.same(await routes.outboundRoutes(), []);
   t.equal(await routes.emergencyRoute(), null);
 
   // Now the address is free, a line may take it.
-  r = await applyProvisioning(redis, config, oneLine({ sipId: 'gw-x', auth: 'ip', allowedAddresses: ['127.0.0.3'], channels: 1, basicNumber: '0312340009' }));
+  r = await applyProvisioning(redis, config, oneLine({ sipId: 'gw-x', auth: 'ip', allowedAddresses: ['198.51.100.3'], channels: 1, basicNumber: '0312340009' }));
   t.same(r.lines, { created: 1, updated: 0, unchanged: 0 });
+});
+
+t.test('trusted addresses: loopback refused unless the config allows it, by the provisioning command too', async (t) => {
+  const doc = {
+    voiceGroups: [{ id: 'VGL', name: 'Loop', sites: [{ id: '7000001', name: 'Loop', lines: [
+      { sipId: 'gw-loop', auth: 'ip', allowedAddresses: ['127.0.0.77'], channels: 1, basicNumber: '0377770001' },
+    ] }] }],
+  };
+  const file = join(tempDir('ss-it-prov-'), 'loop.yaml');
+  writeFileSync(file, stringify(doc));
+  const strict = await writeServerConfig({ redisUrl: server.url, keyPrefix: config.redis.keyPrefix, allowLoopbackAddresses: false });
+  const refusedRun = await runCli('provision', ['--config', strict.file, file]);
+  t.equal(refusedRun.code, 1, 'the default: refused');
+  t.match(refusedRun.stderr, /voiceGroups\[0\]\.sites\[0\]\.lines\[0\]\.allowedAddresses\[0\]: a loopback address cannot be trusted/);
+  t.equal(await redis.exists(keys.line('gw-loop')), 0, 'nothing applied');
+  const rig = await writeServerConfig({ redisUrl: server.url, keyPrefix: config.redis.keyPrefix, allowLoopbackAddresses: true });
+  const applied = await runCli('provision', ['--config', rig.file, file]);
+  t.equal(applied.code, 0, applied.stderr);
+  t.equal((await lines.byAddress('127.0.0.77'))?.sipId, 'gw-loop', 'with provisioning.allowLoopbackAddresses: true');
+  const wild = structuredClone(doc);
+  wild.voiceGroups[0]!.sites[0]!.lines[0]!.allowedAddresses = ['0.0.0.0'];
+  writeFileSync(file, stringify(wild));
+  const wildRun = await runCli('provision', ['--config', rig.file, file]);
+  t.equal(wildRun.code, 1, 'a wildcard address is refused even there');
+  t.match(wildRun.stderr, /allowedAddresses\[0\]: an unspecified/);
+  t.equal((await lines.byAddress('127.0.0.77'))?.sipId, 'gw-loop', 'the line keeps its address');
 });

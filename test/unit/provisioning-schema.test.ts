@@ -8,10 +8,12 @@ const file = (lines: Obj[], siteOver: Obj = {}, vgOver: Obj = {}): Obj => ({
   voiceGroups: [{ id: 'VG0001', name: 'Example', sites: [{ id: '1000001', name: 'HQ', lines, ...siteOver }], ...vgOver }],
 });
 const L = (i: number) => `voiceGroups[0].sites[0].lines[${i}]`;
+/** The lines and peers here are on 127.0.0.x, as on a test rig; the loopback rule itself is tested at the end. */
+const RIG = { allowLoopback: true };
 
-function issues(input: unknown): string[] {
+function issues(input: unknown, options = RIG): string[] {
   try {
-    parseProvisioning(input);
+    parseProvisioning(input, options);
   } catch (err) {
     if (err instanceof ProvisioningError) return err.issues;
     throw err;
@@ -24,7 +26,7 @@ t.test('a valid file parses and is normalised', async (t) => {
     digest({ dialInNumbers: ['+81312345679', '03 1234 5680'] }),
     ip({ allowedAddresses: ['::FFFF:127.0.0.3', '0:0:0:0:0:0:0:1'] }),
     { sipId: 'h', auth: 'digest', ha1Md5: 'A'.repeat(32), ha1Sha256: 'b'.repeat(64), channels: 1, basicNumber: '0312340000' },
-  ]));
+  ]), RIG);
   const lines = f.voiceGroups[0]!.sites[0]!.lines;
   t.equal(lines[0]!.basicNumber, '0312345678');
   t.same(lines[0]!.dialInNumbers, ['0312345679', '0312345680']);
@@ -118,7 +120,7 @@ const F = (n = '0312345678') => `features.${n}`;
 
 t.test('hunt groups', async (t) => {
   const hunt = (over: Obj = {}): Obj => ({ id: 'h1', pilot: '0312345678', members: ['03-1234-0002', '0312340004'], ...over });
-  const f = parseProvisioning(site({ huntGroups: [hunt()] }));
+  const f = parseProvisioning(site({ huntGroups: [hunt()] }), RIG);
   t.same(f.voiceGroups[0]!.sites[0]!.huntGroups, [{ id: 'h1', pilot: '0312345678', members: ['0312340002', '0312340004'], mode: 'sequential', presentation: 'pilot' }],
     'numbers normalised, mode and presentation defaulted');
   t.same(issues(site({ huntGroups: [hunt({ mode: 'random', presentation: 'x' })] })), [
@@ -145,7 +147,7 @@ t.test('hunt groups', async (t) => {
 
 t.test('bulk groups', async (t) => {
   const bulk = (over: Obj = {}): Obj => ({ id: 'b1', name: 'Closed', members: ['0312345678', '0312340003'], ...over });
-  const f = parseProvisioning(site({ bulkGroups: [bulk()] }));
+  const f = parseProvisioning(site({ bulkGroups: [bulk()] }), RIG);
   t.same(f.voiceGroups[0]!.sites[0]!.bulkGroups[0], { id: 'b1', name: 'Closed', members: ['0312345678', '0312340003'], state: 'stopped' },
     'dial-in numbers are allowed; state defaults to stopped');
   t.same(issues(site({ bulkGroups: [bulk({ state: 'starting' })] })), [`${S}.bulkGroups[0].state: must be stopped or started`]);
@@ -161,7 +163,7 @@ t.test('features: values are normalised and defaults stay unset', async (t) => {
     blockedCallers: ['090-1111-2222', '+81612345678', '0612'],
     specificPresentation: { number: '0120-123-456', enabled: true },
     forwarding: { enabled: true, noAnswer: true, ringTime: 20, active: 2, destinations: [null, '090-1234-5678', '+441234567890'] },
-  } }));
+  } }), RIG);
   const x = f.features['03-1234-5678']!;
   t.same(x.blockedCallers, ['09011112222', '0612345678', '0612']);
   t.same(x.specificPresentation, { number: '0120123456', enabled: true });
@@ -238,7 +240,7 @@ t.test('routing', async (t) => {
     outboundRoutes: [{ name: 'all', prefix: '', target: '127.0.0.1:5070' }, { name: 'mobile', prefix: '090', target: 'gw.example.net', transport: 'tcp' }],
     emergencyRoute: { name: 'e', target: '[::1]:5071' },
   };
-  const f = parseProvisioning({ routing: good });
+  const f = parseProvisioning({ routing: good }, RIG);
   t.same(f.routing?.peers?.[0]?.addresses, ['127.0.0.3', '127.0.0.4'], 'addresses canonical');
   t.equal(f.routing?.outboundRoutes?.[0]?.transport, 'udp', 'transport defaults to udp');
   t.same(routing({ emergencyRoute: null }), [], 'null removes the emergency route');
@@ -260,4 +262,27 @@ t.test('routing', async (t) => {
     ['routing.peers[0].addresses[0]: duplicate allowed address 127.0.0.2 (also at voiceGroups[0].sites[0].lines[0].allowedAddresses[0])'],
     'an address trusts one line or one peer');
   t.same(routing({ emergencyRoute: { name: 'e', target: 'h', prefix: '1' } }), ['routing.emergencyRoute.prefix: unknown field']);
+});
+
+t.test('trusted addresses: single hosts only; loopback only when the config allows it', async (t) => {
+  const at = (address: string) => file([ip({ allowedAddresses: [address] })]);
+  const peerAt = (address: string) => ({ routing: { peers: [{ name: 'p', addresses: [address] }] } });
+  const DEFAULT = { allowLoopback: false };
+  t.same(issues(at('192.0.2.7'), DEFAULT), [], 'a single host is accepted');
+  t.same(issues(at('2001:db8::7'), DEFAULT), [], 'IPv6 too');
+  for (const address of ['0.0.0.0', '0.1.2.3', '::', '224.0.0.1', '239.255.255.250', 'ff02::1', '255.255.255.255', '240.0.0.1', '::ffff:7f00:1']) {
+    const expected = issues(at(address), DEFAULT);
+    t.equal(expected.length, 1, `${address}: refused`);
+    t.ok(expected[0]?.startsWith(`${L(0)}.allowedAddresses[0]: `), `${address}: the field is named`, { expected });
+    t.same(issues(at(address), RIG), expected, `${address}: refused even where loopback is allowed`);
+    t.match(issues(peerAt(address), RIG), [/^routing\.peers\[0\]\.addresses\[0\]: /], `${address}: refused for a peer too`);
+  }
+  for (const address of ['127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1']) {
+    t.match(issues(at(address), DEFAULT), [/allowedAddresses\[0\]: a loopback address cannot be trusted/], `${address}: loopback refused by default`);
+    t.match(issues(peerAt(address), DEFAULT), [/^routing\.peers\[0\]\.addresses\[0\]: a loopback address/], `${address}: for a peer too`);
+    t.same(issues(at(address), RIG), [], `${address}: accepted with provisioning.allowLoopbackAddresses`);
+  }
+  t.same(issues(at('10.0.0.0/8'), RIG), [`${L(0)}.allowedAddresses[0]: must be a single host address (CIDR ranges are not allowed)`], 'CIDR ranges refused');
+  t.same(issues(at('192.0.2.7/32'), RIG), [`${L(0)}.allowedAddresses[0]: must be a single host address (CIDR ranges are not allowed)`], 'even /32');
+  t.throws(() => parseProvisioning(at('127.0.0.2')), ProvisioningError, 'parseProvisioning refuses loopback when given no options');
 });

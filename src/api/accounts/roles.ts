@@ -1,6 +1,33 @@
 /**
  * Roles and what each may do (spec §6). An actor's scope is its voice group,
  * site or number; a target's scope is where the resource lives.
+ *
+ * Contract items are the operator's: customers order them from the carrier,
+ * so no customer role changes them, even inside its own scope. Customers
+ * configure only what their numbers have.
+ *
+ * | action                        | what it covers                                          | operator | vg admin  | site admin | number user |
+ * |-------------------------------|---------------------------------------------------------|----------|-----------|------------|-------------|
+ * | read                          | GET of anything in scope                                | all      | its group | its site   | its number  |
+ * | forwarding                    | forwarding (incl. CSV upload of a site)                 | all      | its group | its site   | its number  |
+ * | nuisance                      | nuisance list, block announcement                       | all      | its group | its site   | its number  |
+ * | anonymous-rejection           | anonymous-call rejection                                | all      | its group | its site   | its number  |
+ * | presentation                  | caller-ID presentation                                  | all      | its group | its site   | its number  |
+ * | international-bar             | international-call bar                                  | all      | its group | its site   | -           |
+ * | outgoing-restriction          | outgoing restriction                                    | all      | its group | its site   | -           |
+ * | specific-presentation         | switch the contracted specific number on/off            | all      | its group | its site   | -           |
+ * | hunt-group                    | members, their order, mode, presentation of a group     | all      | its group | its site   | -           |
+ * | bulk-forwarding               | bulk groups: create, members, start/stop                | all      | its group | its site   | -           |
+ * | site                          | create a site (vg admin), rename it                     | all      | its group | its site   | -           |
+ * | accounts                      | accounts: create, delete, reset password, unlock        | all      | its group | its site   | -           |
+ * | voice-group                   | rename the voice group (operators create them)          | all      | its group | -          | -           |
+ * | line (contract)               | lines, numbers, channels, auth mode, trusted addresses  | all      | -         | -          | -           |
+ * | hunt-group-contract (contract)| create a hunt group, change its pilot                   | all      | -         | -          | -           |
+ * | specific-presentation-number (contract) | set, change or clear the specific number      | all      | -         | -          | -           |
+ * | routing (contract)            | interconnect peers, outbound and emergency routes       | all      | -         | -          | -           |
+ *
+ * Accounts are further bound by rank: nobody creates or touches an account
+ * above its own role, and only operators touch operator accounts.
  */
 export const ROLES = ['operator', 'voice-group-admin', 'site-admin', 'number-user'] as const;
 export type Role = (typeof ROLES)[number];
@@ -20,23 +47,28 @@ export interface TargetScope {
   number?: string;
 }
 
-/**
- * What is being done. Number users may only touch their own number's
- * forwarding, nuisance list, anonymous rejection and caller-ID presentation.
- */
 export type Action =
   | 'read'
   | 'forwarding' | 'nuisance' | 'anonymous-rejection' | 'presentation'
   | 'international-bar' | 'outgoing-restriction' | 'specific-presentation'
-  | 'hunt-group' | 'bulk-forwarding'
-  | 'line' | 'site' | 'voice-group' | 'accounts';
+  | 'hunt-group' | 'bulk-forwarding' | 'site' | 'accounts'
+  | 'voice-group'
+  | ContractAction;
+
+/** Contract items (spec §6): the operator's alone. */
+export const CONTRACT_ACTIONS = ['line', 'hunt-group-contract', 'specific-presentation-number', 'routing'] as const;
+export type ContractAction = (typeof CONTRACT_ACTIONS)[number];
 
 const NUMBER_USER_ACTIONS: ReadonlySet<Action> = new Set(['read', 'forwarding', 'nuisance', 'anonymous-rejection', 'presentation']);
 
+export function isContractAction(action: Action): action is ContractAction {
+  return (CONTRACT_ACTIONS as readonly string[]).includes(action);
+}
+
 export function allowed(actor: Actor, action: Action, target: TargetScope): boolean {
+  if (actor.role === 'operator') return true;
+  if (isContractAction(action)) return false;
   switch (actor.role) {
-    case 'operator':
-      return true;
     case 'voice-group-admin':
       // Everything in its voice group (a new voice group is never "its" one).
       return target.voiceGroupId !== undefined && target.voiceGroupId === actor.voiceGroupId;
@@ -47,3 +79,21 @@ export function allowed(actor: Actor, action: Action, target: TargetScope): bool
       return NUMBER_USER_ACTIONS.has(action) && target.number !== undefined && target.number === actor.number;
   }
 }
+
+/** Lower is higher: operator 0 ... number user 3. */
+export function rank(role: Role): number {
+  return ROLES.indexOf(role);
+}
+
+/** An actor never acts on an account above its own role (and only operators on operators). */
+export function outranks(actor: Actor, role: Role): boolean {
+  return rank(role) >= rank(actor.role) && (role !== 'operator' || actor.role === 'operator');
+}
+
+/** Why a contract item is refused, for the 403 message. */
+export const CONTRACT_LABEL: Record<ContractAction, string> = {
+  line: 'lines, their numbers, channels, authentication and trusted addresses',
+  'hunt-group-contract': 'creating a hunt group and its pilot',
+  'specific-presentation-number': 'the specific-presentation number',
+  routing: 'peers and routes',
+};

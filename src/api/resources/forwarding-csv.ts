@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { ForwardingSettings } from '../../features/settings.js';
 import { applyProvisioning, ProvisioningError } from '../../provisioning/apply.js';
-import { parseProvisioning } from '../../provisioning/schema.js';
+import { parseProvisioning, provisioningOptions } from '../../provisioning/schema.js';
+import type { Config } from '../../config/schema.js';
 import { badRequest } from '../errors.js';
 import { checkIfMatch, etagOf } from '../etag.js';
 import { columnOf, forwardingCsv, readForwardingCsv, type ForwardingRow } from '../forwarding-table.js';
@@ -51,7 +52,7 @@ export const forwardingCsvResource: ResourceModule = (api) => {
           return false;
         });
         const doc = { features: Object.fromEntries(rows.map((row) => [row.number, { forwarding: { ...row.forwarding, schedule: before.forwarding.get(row.number)!.schedule } }])) };
-        issues.push(...rowIssues(validationIssues(doc), rows));
+        issues.push(...rowIssues(validationIssues(doc, api.config), rows));
         if (issues.length) throw badRequest('invalid CSV; nothing was changed', sortByLine(issues));
         try {
           await applyProvisioning(r, api.config, doc);
@@ -86,9 +87,9 @@ async function siteCsv(redis: Redis, siteId: string): Promise<{ text: string; nu
 }
 
 /** The spec rules (ring time, triggers, slots, destinations) for every row at once, without writing. */
-function validationIssues(doc: unknown): string[] {
+function validationIssues(doc: unknown, config: Config): string[] {
   try {
-    parseProvisioning(doc);
+    parseProvisioning(doc, provisioningOptions(config));
     return [];
   } catch (err) {
     if (err instanceof ProvisioningError) return err.issues;

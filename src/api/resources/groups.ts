@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { normalizeNumber } from '../../numbers/national.js';
 import { keys } from '../../store/keys.js';
-import type { Actor, TargetScope } from '../accounts/roles.js';
+import type { Action, Actor, TargetScope } from '../accounts/roles.js';
 import { checkIfMatch, etagOf } from '../etag.js';
 import { badRequest, conflict } from '../errors.js';
 import type { ApiContext, ResourceModule } from '../server.js';
@@ -88,12 +88,13 @@ function listAndGet<V extends { siteId: string }>(api: ApiContext, k: GroupKind<
  * one provisioning document, all inside one serialised write.
  */
 async function putGroup<V extends { siteId: string }>(
-  api: ApiContext, k: GroupKind<V>, action: 'hunt-group' | 'bulk-forwarding',
+  api: ApiContext, k: GroupKind<V>, actionFor: (before: V | null) => Action,
   req: { actor: Actor; id: string; siteId: string; ifMatch: string | undefined },
   entry: (before: V | null) => Record<string, unknown>, groupsField: string,
 ): Promise<{ before: V | null; after: V; scope: TargetScope }> {
   return api.writer.run(async (r) => {
     const before = await k.read(r, req.id);
+    const action = actionFor(before);
     if (before) {
       const scope = await api.scopes.ofSite(before.siteId) ?? { siteId: before.siteId };
       await api.scopes.authorize(req.actor, action, k.what, scope);
@@ -115,11 +116,14 @@ async function putGroup<V extends { siteId: string }>(
 function huntGroups(api: ApiContext): void {
   listAndGet(api, HUNT, 'hunt-groups', huntGroupView);
   api.define({
-    method: 'PUT', url: '/hunt-groups/:id', tag: 'groups', summary: 'Create or replace a hunt group (not number users)',
+    method: 'PUT', url: '/hunt-groups/:id', tag: 'groups', summary: 'Create a hunt group or change its pilot (operator: contract items); change members, their order, mode, presentation (also admins)',
     params: idParam, body: huntBody, response: huntGroupView,
     handler: async ({ actor, params, body, ifMatch }, reply) => {
       const { siteId, ...group } = body;
-      const { before, after, scope } = await putGroup(api, HUNT, 'hunt-group', { actor, id: params.id, siteId, ifMatch }, () => group, 'huntGroups');
+      // Creating a group and choosing its pilot are contract items; members, their order, mode and presentation are the customer's.
+      const action = (before: HuntGroupView | null): Action =>
+        (before === null || (normalizeNumber(group.pilot) ?? group.pilot) !== before.pilot ? 'hunt-group-contract' : 'hunt-group');
+      const { before, after, scope } = await putGroup(api, HUNT, action, { actor, id: params.id, siteId, ifMatch }, () => group, 'huntGroups');
       await api.history.record(actor, {
         target: { kind: 'hunt-group', id: params.id }, siteId, ...(scope.voiceGroupId ? { voiceGroupId: scope.voiceGroupId } : {}),
         action: 'hunt-group.put', before, after,
@@ -147,7 +151,7 @@ function bulkGroups(api: ApiContext): void {
         if (state === 'started' && !same) throw stateConflict(`bulk group ${params.id} is started; stop it before changing its members`);
         return { ...group, state };
       };
-      const { before, after, scope } = await putGroup(api, BULK, 'bulk-forwarding', { actor, id: params.id, siteId, ifMatch }, entry, 'bulkGroups');
+      const { before, after, scope } = await putGroup(api, BULK, () => 'bulk-forwarding', { actor, id: params.id, siteId, ifMatch }, entry, 'bulkGroups');
       await api.history.record(actor, {
         target: { kind: 'bulk-group', id: params.id }, siteId, ...(scope.voiceGroupId ? { voiceGroupId: scope.voiceGroupId } : {}),
         action: 'bulk-group.put', before, after,

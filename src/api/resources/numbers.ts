@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { FEATURE_FIELDS, FeatureStore, serviceMonths, type FeatureField } from '../../features/feature-store.js';
 import { featuresSchema } from '../../provisioning/schema-features.js';
-import { allowed, type Action } from '../accounts/roles.js';
+import { allowed, isContractAction, type Action } from '../accounts/roles.js';
+import { refusal } from '../scope.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { checkIfMatch, etagOf } from '../etag.js';
 import type { ResourceModule } from '../server.js';
@@ -49,14 +50,14 @@ export const numbersResource: ResourceModule = (api) => {
       const unknown = fields.filter((f) => !(FEATURE_FIELDS as readonly string[]).includes(f));
       if (unknown.length) throw badRequest('invalid body', unknown.map((f) => `${f}: unknown field`));
       if (!fields.length) throw badRequest('invalid body', ['(body): give at least one feature field']);
-      // All or nothing: one field the role may not change refuses the whole request.
-      const refused = [...new Set(fields.map((f) => FIELD_ACTIONS[f as FeatureField]))].filter((a: Action) => !allowed(actor, a, scope));
-      if (refused.length) throw forbidden(`your role may not change ${refused.join(', ')} here`);
-
       const { before, after } = await api.writer.run(async (r) => {
         const current = await readNumber(r, number);
         if (!current) throw notFound('number');
         checkIfMatch(ifMatch, current);
+        // All or nothing: one field the role may not change refuses the whole request.
+        const refused = fieldActions(body, current).filter((a) => !allowed(actor, a, scope));
+        if (refused.some(isContractAction)) throw refusal(refused.find(isContractAction)!);
+        if (refused.length) throw forbidden(`your role may not change ${refused.join(', ')} here`);
         // One provisioning apply: validation and an all-or-nothing write; its issues name the body's fields.
         await applyChange(api, r, { features: { [number]: mergeForwarding(body, current) } }, `features.${number}`, '(body)');
         return { before: current, after: (await readNumber(r, number))! };
@@ -91,6 +92,22 @@ export const numbersResource: ResourceModule = (api) => {
     },
   });
 };
+
+/**
+ * The right each field of the body needs. The specific-presentation number
+ * is a contract item: setting, changing or clearing it is the operator's;
+ * switching the contracted number on or off is the customer's.
+ */
+export function fieldActions(body: Record<string, unknown>, current: NumberView): Action[] {
+  const actions = Object.keys(body).map((f): Action => {
+    if (f !== 'specificPresentation') return FIELD_ACTIONS[f as FeatureField];
+    const asked = body.specificPresentation as { number?: unknown } | null;
+    const stored = current.features.specificPresentation;
+    const askedNumber = typeof asked?.number === 'string' ? asked.number.replace(/\D/g, '') : undefined;
+    return stored !== null && askedNumber === stored.number ? 'specific-presentation' : 'specific-presentation-number';
+  });
+  return [...new Set(actions)];
+}
 
 /** PATCH semantics for forwarding: sub-fields given replace the stored ones, the others are kept. */
 function mergeForwarding(body: Record<string, unknown>, current: NumberView): Record<string, unknown> {

@@ -157,7 +157,7 @@ function lines(api: ApiContext): void {
 
   api.define({
     method: 'PUT', url: '/lines/:sipId', tag: 'organisation',
-    summary: 'Create or replace a line (operator, voice-group admin, site admin); the password is stored as HA1 only and never shown',
+    summary: 'Create or replace a line (operator only: lines, numbers, channels, authentication and trusted addresses are contract items); the password is stored as HA1 only and never shown',
     params: z.object({ sipId: z.string() }), body: lineBody, response: lineView,
     handler: async ({ actor, params, body, ifMatch }, reply) => {
       const { before, after } = await api.writer.run(async (r) => {

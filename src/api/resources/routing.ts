@@ -4,10 +4,10 @@ import type { OutboundRoute, Peer } from '../../features/settings.js';
 import { ROUTE_FIELDS } from '../../routing/route-store.js';
 import { parseStoredJson } from '../../store/json.js';
 import { keys } from '../../store/keys.js';
-import type { Actor } from '../accounts/roles.js';
+import { allowed, type Actor } from '../accounts/roles.js';
 import { checkIfMatch, etagOf } from '../etag.js';
-import { forbidden } from '../errors.js';
 import type { ResourceModule } from '../server.js';
+import { refusal } from '../scope.js';
 import { applyChange } from './provisioning-change.js';
 
 /**
@@ -50,7 +50,7 @@ async function readRouting(redis: Redis): Promise<RoutingView> {
 }
 
 function operatorOnly(actor: Actor): void {
-  if (actor.role !== 'operator') throw forbidden('routing is managed by operators');
+  if (!allowed(actor, 'routing', {})) throw refusal('routing');
 }
 
 export const routingResources: ResourceModule = (api) => {
