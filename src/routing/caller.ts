@@ -1,7 +1,7 @@
 import type { DigestAuthenticator } from '../auth/authenticator.js';
-import type { HeaderList, IncomingRequest } from '../core/server/incoming-request.js';
+import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { Peer } from '../features/settings.js';
-import type { Log } from '../log.js';
+import type { AuthFailureReporter } from '../security/auth-failures.js';
 import type { LineRecord, LineStore } from '../store/line-store.js';
 
 /** Who sent an initial INVITE (spec §3, issue 3 "who may call"). */
@@ -9,15 +9,17 @@ export type Caller =
   | { kind: 'line'; line: LineRecord; via: 'ip' | 'digest' }
   | { kind: 'peer'; peer: Peer };
 
+/** Admitted, or refused (the refusal already answered). */
 export type Admission =
   | { ok: true; caller: Caller }
-  | { ok: false; status: number; reason?: string; headers?: HeaderList };
+  | { ok: false };
 
 export interface CallerSources {
   lines: LineStore;
   peerByAddress(address: string): Promise<Peer | null>;
   auth: DigestAuthenticator<LineRecord>;
-  log: Log;
+  /** Logs, counts and bans failed authentications, and records the line's latest error. */
+  failures: AuthFailureReporter;
 }
 
 /**
@@ -32,18 +34,20 @@ export async function admitCaller(request: IncomingRequest, sources: CallerSourc
   if (peer) return { ok: true, caller: { kind: 'peer', peer } };
 
   const outcome = await sources.auth.authenticate(request.message, 'proxy');
+  if (outcome.kind === 'authenticated') return { ok: true, caller: { kind: 'line', line: outcome.user, via: 'digest' } };
+  // The answer first, then the reporting: its time must not tell whether the SIP-ID exists.
   switch (outcome.kind) {
-    case 'authenticated':
-      return { ok: true, caller: { kind: 'line', line: outcome.user, via: 'digest' } };
     case 'bad-request':
-      return { ok: false, status: 400, reason: 'Bad Request', headers: [['Warning', `399 softswitch "${outcome.why}"`]] };
+      request.respond(400, 'Bad Request', [['Warning', `399 softswitch "${outcome.why}"`]]);
+      await sources.failures.report(request, { reason: 'malformed credentials', why: outcome.why });
+      return { ok: false };
     case 'forbidden':
-      sources.log.warn({ event: 'auth.failed', method: request.method, reason: outcome.failure, sipId: outcome.username, address, port: request.source.port, callId: request.callId }, 'INVITE authentication failed');
-      return { ok: false, status: 403, reason: 'Forbidden' };
+      request.respond(403, 'Forbidden');
+      break;
     case 'challenge':
-      if (outcome.failure) {
-        sources.log.warn({ event: 'auth.failed', method: request.method, reason: outcome.failure, sipId: outcome.username, address, port: request.source.port, callId: request.callId }, 'INVITE authentication failed');
-      }
-      return { ok: false, status: 407, reason: 'Proxy Authentication Required', headers: sources.auth.challengeHeaders('proxy', outcome.stale) };
+      request.respond(407, 'Proxy Authentication Required', sources.auth.challengeHeaders('proxy', outcome.stale));
+      break;
   }
+  if (outcome.failure) await sources.failures.report(request, { reason: outcome.failure, sipId: outcome.username });
+  return { ok: false };
 }
