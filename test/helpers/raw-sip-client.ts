@@ -76,20 +76,22 @@ export class RawSipClient {
     }
   }
 
-  static async open(transport: RawTransport, server: { host?: string; port: number }): Promise<RawSipClient> {
+  /** `local`: the loopback address (and port) to send from; default 127.0.0.1 and a free port. */
+  static async open(transport: RawTransport, server: { host?: string; port: number }, local: { address?: string; port?: number } = {}): Promise<RawSipClient> {
     const target = { host: server.host ?? '127.0.0.1', port: server.port };
+    const localAddress = local.address ?? '127.0.0.1';
     if (transport === 'udp') {
       const socket = dgram.createSocket('udp4');
       await new Promise<void>((resolve, reject) => {
         socket.once('error', reject);
-        socket.bind(0, '127.0.0.1', () => {
+        socket.bind(local.port ?? 0, localAddress, () => {
           socket.off('error', reject);
           resolve();
         });
       });
       return new RawSipClient('udp', target, socket, undefined);
     }
-    const socket = net.connect({ host: target.host, port: target.port, localAddress: '127.0.0.1' });
+    const socket = net.connect({ host: target.host, port: target.port, localAddress, ...(local.port ? { localPort: local.port } : {}) });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.once('connect', () => {
