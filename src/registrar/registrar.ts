@@ -131,22 +131,21 @@ export class Registrar {
     return headers;
   }
 
-  /** The answer first, then the reporting: its time must not tell whether the SIP-ID exists. */
   private async refuseAuth(request: IncomingRequest, outcome: Exclude<AuthOutcome<LineRecord>, { kind: 'authenticated' }>): Promise<void> {
     const { auth, failures } = this.options;
     switch (outcome.kind) {
       case 'bad-request':
-        request.respond(400, 'Bad Request', [['Warning', `399 softswitch "${outcome.why}"`]]);
-        await failures.report(request, { reason: 'malformed credentials', why: outcome.why });
-        return;
+        return failures.refuse(request, { reason: 'malformed credentials', why: outcome.why },
+          () => request.respond(400, 'Bad Request', [['Warning', `399 softswitch "${outcome.why}"`]]));
       case 'forbidden':
-        request.respond(403, 'Forbidden');
-        break;
-      case 'challenge':
-        request.respond(401, 'Unauthorized', auth.challengeHeaders('www', outcome.stale));
-        break;
+        return failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, () => request.respond(403, 'Forbidden'));
+      case 'challenge': {
+        const answer = () => request.respond(401, 'Unauthorized', auth.challengeHeaders('www', outcome.stale));
+        if (outcome.failure) return failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, answer);
+        answer();
+        return;
+      }
     }
-    if (outcome.failure) await failures.report(request, { reason: outcome.failure, sipId: outcome.username });
   }
 
   private async refuse(request: IncomingRequest, sipId: string, status: number, reason: string, why: string, headers: HeaderList = []): Promise<void> {

@@ -35,19 +35,21 @@ export async function admitCaller(request: IncomingRequest, sources: CallerSourc
 
   const outcome = await sources.auth.authenticate(request.message, 'proxy');
   if (outcome.kind === 'authenticated') return { ok: true, caller: { kind: 'line', line: outcome.user, via: 'digest' } };
-  // The answer first, then the reporting: its time must not tell whether the SIP-ID exists.
+  const { failures } = sources;
   switch (outcome.kind) {
     case 'bad-request':
-      request.respond(400, 'Bad Request', [['Warning', `399 softswitch "${outcome.why}"`]]);
-      await sources.failures.report(request, { reason: 'malformed credentials', why: outcome.why });
-      return { ok: false };
+      await failures.refuse(request, { reason: 'malformed credentials', why: outcome.why },
+        () => request.respond(400, 'Bad Request', [['Warning', `399 softswitch "${outcome.why}"`]]));
+      break;
     case 'forbidden':
-      request.respond(403, 'Forbidden');
+      await failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, () => request.respond(403, 'Forbidden'));
       break;
-    case 'challenge':
-      request.respond(407, 'Proxy Authentication Required', sources.auth.challengeHeaders('proxy', outcome.stale));
+    case 'challenge': {
+      const answer = () => request.respond(407, 'Proxy Authentication Required', sources.auth.challengeHeaders('proxy', outcome.stale));
+      if (outcome.failure) await failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, answer);
+      else answer();
       break;
+    }
   }
-  if (outcome.failure) await sources.failures.report(request, { reason: outcome.failure, sipId: outcome.username });
   return { ok: false };
 }

@@ -34,10 +34,12 @@ const LINE_ERRORS: ReadonlySet<string> = new Set<AuthFailureReason>(['wrong pass
 
 /**
  * Everything done about a failed authentication, for REGISTER and INVITE
- * alike, and only once the answer has gone out: the answer's timing cannot
- * depend on whether the SIP-ID exists (the latest-error write happens only
- * for a real line). Logs it, counts guesses per source address and per
- * SIP-ID on all nodes, and bans the source when the rules say so.
+ * alike. Before the answer, only what is the same whether or not the SIP-ID
+ * exists: the log line, counting the guess per source address and per SIP-ID
+ * on all nodes (one Redis round trip), and the ban when the rules say so, so
+ * that the next request from a banned source is already dropped. After the
+ * answer, the latest-error write that only a real line gets: the answer's
+ * timing cannot tell the two apart.
  */
 export class AuthFailureReporter {
   private readonly now: () => number;
@@ -46,24 +48,24 @@ export class AuthFailureReporter {
     this.now = deps.now ?? Date.now;
   }
 
-  async report(request: IncomingRequest, failure: AuthFailure): Promise<void> {
+  /** Reports the failure around `answer` (which sends the refusal). */
+  async refuse(request: IncomingRequest, failure: AuthFailure, answer: () => void): Promise<void> {
     const { log } = this.deps;
     const { transport, address, port } = request.source;
     const method = request.method;
     const where = { method, address, port, transport, callId: request.callId };
     if (failure.reason === 'malformed credentials') {
       log.warn({ event: 'auth.failed', reason: failure.reason, why: failure.why, ...where }, `${method} authentication failed`);
+      answer();
       return;
     }
     const sipId = failure.sipId;
     log.warn({ event: 'auth.failed', reason: failure.reason, sipId, ...where }, `${method} authentication failed`);
-    if (sipId === undefined) return;
-    await Promise.all([
-      LINE_ERRORS.has(failure.reason)
-        ? this.deps.status.recordError(sipId, new Date(this.now()), `${method} authentication failed: ${failure.reason}`)
-        : undefined,
-      GUESSES.has(failure.reason) ? this.countGuess(address, sipId) : undefined,
-    ]);
+    if (sipId !== undefined && GUESSES.has(failure.reason)) await this.countGuess(address, sipId);
+    answer();
+    if (sipId !== undefined && LINE_ERRORS.has(failure.reason)) {
+      await this.deps.status.recordError(sipId, new Date(this.now()), `${method} authentication failed: ${failure.reason}`);
+    }
   }
 
   private async countGuess(address: string, sipId: string): Promise<void> {

@@ -45,19 +45,20 @@ function setup(trusted: string[] = []) {
   return { reporter, guard, bans, logged, errors };
 }
 
+const noop = (): void => undefined;
 const req = (address: string, method = 'REGISTER', port = 5060) =>
   ({ method, callId: 'c', source: { transport: 'UDP', address, port, localAddress: '127.0.0.1', localPort: 5060 } }) as unknown as IncomingRequest;
 
 t.test('wrong passwords and unknown SIP-IDs count alike; one ban, logged once', async (t) => {
   const { reporter, guard, bans, logged } = setup();
-  for (let i = 0; i < 3; i++) await reporter.report(req('192.0.2.1'), { reason: i % 2 ? 'unknown SIP-ID' : 'wrong password', sipId: `id${i}` });
+  for (let i = 0; i < 3; i++) await reporter.refuse(req('192.0.2.1'), { reason: i % 2 ? 'unknown SIP-ID' : 'wrong password', sipId: `id${i}` }, noop);
   t.equal(bans.size, 0, 'three failures: allowed');
-  for (let i = 0; i < 5; i++) await reporter.report(req('192.0.2.1'), { reason: 'unknown SIP-ID', sipId: 'nobody' });
+  for (let i = 0; i < 5; i++) await reporter.refuse(req('192.0.2.1'), { reason: 'unknown SIP-ID', sipId: 'nobody' }, noop);
   t.equal(bans.get('192.0.2.1')?.reason, 'too many failed authentications');
   t.equal(bans.get('192.0.2.1')?.until, 1_000 + 900_000);
   const banned = logged.filter((l) => l.event === 'security.banned');
   t.equal(banned.length, 1, 'one security.banned line, not one per failure');
-  t.match(banned[0], { address: '192.0.2.1', count: 4, sipId: 'nobody' });
+  t.match(banned[0], { address: '192.0.2.1', count: 4, sipId: 'nobody' }, noop);
   t.equal(logged.filter((l) => l.event === 'auth.failed').length, 8, 'every failure is logged');
   const register = parseMessage(Buffer.from('REGISTER sip:x SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-2\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:a@x>\r\nCall-ID: c\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n'));
   t.equal(guard.screen(register as SipRequest, { transport: 'UDP', address: '192.0.2.1', port: 1, localAddress: '', localPort: 0 }), 'drop', 'in force on this node at once');
@@ -65,11 +66,11 @@ t.test('wrong passwords and unknown SIP-IDs count alike; one ban, logged once', 
 
 t.test('many sources guessing one SIP-ID are banned after fewer failures each', async (t) => {
   const { reporter, bans } = setup();
-  for (let i = 1; i <= 10; i++) await reporter.report(req(`198.51.100.${i}`), { reason: 'wrong password', sipId: 'pbx-tokyo' });
+  for (let i = 1; i <= 10; i++) await reporter.refuse(req(`198.51.100.${i}`), { reason: 'wrong password', sipId: 'pbx-tokyo' }, noop);
   t.equal(bans.size, 0, 'ten sources, one failure each: the SIP-ID reaches its limit');
   for (let i = 1; i <= 3; i++) {
-    await reporter.report(req('198.51.100.1'), { reason: 'wrong password', sipId: 'pbx-tokyo' });
-    await reporter.report(req('198.51.100.2'), { reason: 'wrong password', sipId: 'pbx-tokyo' });
+    await reporter.refuse(req('198.51.100.1'), { reason: 'wrong password', sipId: 'pbx-tokyo' }, noop);
+    await reporter.refuse(req('198.51.100.2'), { reason: 'wrong password', sipId: 'pbx-tokyo' }, noop);
   }
   t.equal(bans.get('198.51.100.1')?.reason, 'guessing a targeted SIP-ID');
   t.ok(bans.has('198.51.100.2'));
@@ -78,17 +79,29 @@ t.test('many sources guessing one SIP-ID are banned after fewer failures each', 
 
 t.test('an address trusted by configuration is never banned', async (t) => {
   const { reporter, bans, logged } = setup(['203.0.113.5']);
-  for (let i = 0; i < 10; i++) await reporter.report(req('203.0.113.5'), { reason: 'wrong password', sipId: 'alice' });
+  for (let i = 0; i < 10; i++) await reporter.refuse(req('203.0.113.5'), { reason: 'wrong password', sipId: 'alice' }, noop);
   t.equal(bans.size, 0);
   t.equal(logged.filter((l) => l.event === 'security.ban_skipped').length, 1, 'said once');
 });
 
+t.test('the guess is counted (and the ban made) before the answer; the latest error written after it', async (t) => {
+  const { reporter, bans, errors } = setup();
+  for (let i = 0; i < 3; i++) await reporter.refuse(req('192.0.2.50'), { reason: 'wrong password', sipId: 'alice' }, noop);
+  let seen: { banned: boolean; errors: number } | undefined;
+  const before = errors.length;
+  await reporter.refuse(req('192.0.2.50'), { reason: 'wrong password', sipId: 'alice' }, () => {
+    seen = { banned: bans.has('192.0.2.50'), errors: errors.length - before };
+  });
+  t.same(seen, { banned: true, errors: 0 }, 'banned when the answer goes out; no latest-error write yet');
+  t.equal(errors.length - before, 1, 'written once the answer is out');
+});
+
 t.test('the latest error is recorded only for failures that prove the line exists, for INVITE too', async (t) => {
   const { reporter, errors, bans } = setup();
-  await reporter.report(req('192.0.2.9', 'INVITE'), { reason: 'wrong password', sipId: 'alice' });
-  await reporter.report(req('192.0.2.9', 'INVITE'), { reason: 'unknown SIP-ID', sipId: 'mallory' });
-  await reporter.report(req('192.0.2.9'), { reason: 'nonce-count replay', sipId: 'bob' });
-  await reporter.report(req('192.0.2.9'), { reason: 'invalid nonce', sipId: 'carol' });
+  await reporter.refuse(req('192.0.2.9', 'INVITE'), { reason: 'wrong password', sipId: 'alice' }, noop);
+  await reporter.refuse(req('192.0.2.9', 'INVITE'), { reason: 'unknown SIP-ID', sipId: 'mallory' }, noop);
+  await reporter.refuse(req('192.0.2.9'), { reason: 'nonce-count replay', sipId: 'bob' }, noop);
+  await reporter.refuse(req('192.0.2.9'), { reason: 'invalid nonce', sipId: 'carol' }, noop);
   t.same(errors, [['alice', 'INVITE authentication failed: wrong password'], ['bob', 'REGISTER authentication failed: nonce-count replay']]);
   t.equal(bans.size, 0);
 });
