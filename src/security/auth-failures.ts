@@ -38,8 +38,8 @@ const LINE_ERRORS: ReadonlySet<string> = new Set<AuthFailureReason>(['wrong pass
  * exists: the log line, counting the guess per source address and per SIP-ID
  * on all nodes (one Redis round trip), and the ban when the rules say so, so
  * that the next request from a banned source is already dropped. After the
- * answer, the latest-error write that only a real line gets: the answer's
- * timing cannot tell the two apart.
+ * answer, the latest-error write: to the line when it exists, to a throwaway
+ * key when it does not, so even the work after the answer is the same.
  */
 export class AuthFailureReporter {
   private readonly now: () => number;
@@ -63,9 +63,10 @@ export class AuthFailureReporter {
     log.warn({ event: 'auth.failed', reason: failure.reason, sipId, ...where }, `${method} authentication failed`);
     if (sipId !== undefined && GUESSES.has(failure.reason)) await this.countGuess(address, sipId);
     answer();
-    if (sipId !== undefined && LINE_ERRORS.has(failure.reason)) {
-      await this.deps.status.recordError(sipId, new Date(this.now()), `${method} authentication failed: ${failure.reason}`);
-    }
+    if (sipId === undefined) return;
+    const text = `${method} authentication failed: ${failure.reason}`;
+    if (LINE_ERRORS.has(failure.reason)) await this.deps.status.recordError(sipId, new Date(this.now()), text);
+    else if (failure.reason === 'unknown SIP-ID') await this.deps.status.discardError(new Date(this.now()), text);
   }
 
   private async countGuess(address: string, sipId: string): Promise<void> {

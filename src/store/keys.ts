@@ -16,6 +16,7 @@
  *   reg:{sipId}          hash  contact key -> binding JSON; key TTL = latest expiry
  *   reg:expiry           zset  "{sipId}\n{contactKey}" scored by expiry (ms), swept by every node
  *   regerr:{sipId}       hash  at, text: the line's latest registration error
+ *   regerr-discard       hash  the same write for a SIP-ID that does not exist (same cost, no key per name)
  *   nc:{nonce}           string  highest nonce-count seen for a nonce; TTL = nonce lifetime
  *
  * Shared secrets:
@@ -69,6 +70,7 @@ export const keys = {
   bindings: (sipId: string) => `reg:${sipId}`,
   bindingExpiry: 'reg:expiry',
   lastError: (sipId: string) => `regerr:${sipId}`,
+  lastErrorDiscard: 'regerr-discard',
   nonceCount: (nonce: string) => `nc:${nonce}`,
   nonceSecret: 'secret:nonce',
   apiSecret: 'secret:api',

@@ -203,6 +203,7 @@ t.test('an INVITE with a wrong password becomes the line\'s latest error; an unk
   t.teardown(() => peek.disconnect());
   t.equal(await peek.exists('t1:regerr:mallory-invite'), 0, 'no latest-error key for a line that does not exist');
   t.equal(await peek.exists(`t1:regerr:${TEST_LINES.carol.sipId}`), 1, 'the key naming is the one checked above');
+  t.equal(await peek.hget('t1:regerr-discard', 'text'), 'INVITE authentication failed: unknown SIP-ID', 'the same write went to the throwaway key');
 });
 
 t.test('an unknown SIP-ID gets the same answer as a wrong password, for INVITE and REGISTER', async (t) => {

@@ -36,7 +36,10 @@ function setup(trusted: string[] = []) {
   const logged: Array<Record<string, unknown>> = [];
   const log = createLogger('info', new Writable({ write(chunk, _e, done) { logged.push(JSON.parse(String(chunk))); done(); } }));
   const errors: Array<[string, string]> = [];
-  const status = { recordError: async (sipId: string, _at: Date, text: string) => { errors.push([sipId, text]); } } as unknown as RegistrationStatusStore;
+  const status = {
+    recordError: async (sipId: string, _at: Date, text: string) => { errors.push([sipId, text]); },
+    discardError: async (_at: Date, text: string) => { errors.push(['(discarded)', text]); },
+  } as unknown as RegistrationStatusStore;
   const guard = new BanGuard(store, 'drop', () => 1_000);
   const reporter = new AuthFailureReporter({
     store, guard, status, log, now: () => 1_000, trusted: async (a) => trusted.includes(a),
@@ -102,6 +105,10 @@ t.test('the latest error is recorded only for failures that prove the line exist
   await reporter.refuse(req('192.0.2.9', 'INVITE'), { reason: 'unknown SIP-ID', sipId: 'mallory' }, noop);
   await reporter.refuse(req('192.0.2.9'), { reason: 'nonce-count replay', sipId: 'bob' }, noop);
   await reporter.refuse(req('192.0.2.9'), { reason: 'invalid nonce', sipId: 'carol' }, noop);
-  t.same(errors, [['alice', 'INVITE authentication failed: wrong password'], ['bob', 'REGISTER authentication failed: nonce-count replay']]);
+  t.same(errors, [
+    ['alice', 'INVITE authentication failed: wrong password'],
+    ['(discarded)', 'INVITE authentication failed: unknown SIP-ID'],
+    ['bob', 'REGISTER authentication failed: nonce-count replay'],
+  ], 'an unknown SIP-ID costs the same write, to the throwaway key');
   t.equal(bans.size, 0);
 });
