@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import t from 'tap';
 import { freePort } from '../helpers/free-port.js';
 import { DigestUa, RawSipClient, randomToken, type RawMessage } from '../helpers/raw-sip-client.js';
 import { startTestRedis } from '../helpers/redis-server.js';
-import { lineStatus, provision, ServerProcess, writeServerConfig } from '../helpers/server-process.js';
+import { lineStatus, provision, ROOT, ServerProcess, tempDir, writeServerConfig } from '../helpers/server-process.js';
 import { buildDigestCredentials, parseChallenge } from '../helpers/sip-digest.js';
 import { describeSipp, runSipp } from '../helpers/sipp.js';
 import { testProvisioning, TEST_LINES } from '../helpers/test-stack.js';
@@ -221,4 +223,61 @@ t.test('an unknown SIP-ID gets the same answer as a wrong password, for INVITE a
   const rb = await b.register({ contacts: [b.contact()], expires: 600 });
   t.equal(ra.status, 403);
   t.same(shape(rb), shape(ra));
+});
+
+t.test('distributed guessing: sources failing for a targeted SIP-ID are banned sooner; the line is not locked', async (t) => {
+  const { erin } = TEST_LINES;
+  const since = server.mark();
+  const guess = async (address: string, times: number) => {
+    const client = await RawSipClient.open('udp', target, { address });
+    const ua = new DigestUa(client, { user: erin.sipId, password: 'a-wrong-guess', domain: DOMAIN });
+    ua.takeChallenge(await ua.send({ contacts: [ua.contact()], expires: 600 }));
+    const statuses: number[] = [];
+    for (let i = 0; i < times; i++) statuses.push(await ua.send({ contacts: [ua.contact()], expires: 600 }).then((r) => r.status, () => 0));
+    client.close();
+    return statuses;
+  };
+  // Eleven addresses, five guesses each: under the per-address limit, but 55 failures for erin (limit 50).
+  for (let i = 31; i <= 41; i++) t.same(await guess(`127.0.0.${i}`, 5), [403, 403, 403, 403, 403], `127.0.0.${i}: five answered guesses`);
+  t.same(server.events('security.banned', since), [], 'nobody banned yet');
+  t.same(await guess('127.0.0.31', 2), [403, 0], 'a sixth guess from one of them is answered, then it is banned');
+  t.match(await server.waitForEvent('security.banned', { since }), { address: '127.0.0.31', reason: 'guessing a targeted SIP-ID', count: 6, sipId: erin.sipId });
+
+  const client = await RawSipClient.open('udp', target, { address: '127.0.0.42' });
+  t.teardown(() => client.close());
+  const real = new DigestUa(client, { user: erin.sipId, password: erin.password, domain: DOMAIN });
+  t.equal((await real.register({ contacts: [real.contact()], expires: 600 })).status, 200, 'erin itself still registers');
+});
+
+t.test('the admin CLI lists bans and lifts one', async (t) => {
+  const home = tempDir('ss-admin-');
+  const admin = (args: string[], stdin = '') => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'admin.js'), ...args], {
+      cwd: ROOT, env: { ...process.env, XDG_CONFIG_HOME: home, SOFTSWITCH_API: api }, stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(stdin);
+  });
+  t.equal((await admin(['login', 'operator', '--password-stdin'], `${OPERATOR_PASSWORD}\n`)).code, 0);
+  const bans = await admin(['bans']);
+  t.equal(bans.code, 0, bans.stderr);
+  t.match(JSON.parse(bans.stdout), [{ address: '127.0.0.31', reason: 'guessing a targeted SIP-ID' }]);
+  const since = server.mark();
+  const unban = await admin(['unban', '127.0.0.31']);
+  t.equal(unban.code, 0, unban.stderr);
+  t.same(JSON.parse(unban.stdout), { address: '127.0.0.31', lifted: true });
+  t.match(await server.waitForEvent('security.unbanned', { since }), { address: '127.0.0.31', by: 'operator' });
+  const again = await admin(['unban', '127.0.0.31']);
+  t.equal(again.code, 1, 'nothing left to lift');
+  t.match(again.stderr, /404 ban not found/);
+  t.same(JSON.parse((await admin(['bans'])).stdout), []);
 });
