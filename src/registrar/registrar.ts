@@ -18,7 +18,7 @@ export interface RegistrarOptions {
   auth: DigestAuthenticator<LineRecord>;
   bindings: BindingStore;
   status: RegistrationStatusStore;
-  /** Logs, counts and bans failed authentications, after the answer. */
+  /** Logs, counts and bans failed authentications around the answer (see AuthFailureReporter). */
   failures: AuthFailureReporter;
   /** Where a SIP-ID's bindings from one endpoint now end (0: none left), so a ban of that address spares it. */
   recordBindingSource(from: Endpoint, sipId: string, expiresAt: number): Promise<void>;
