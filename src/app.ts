@@ -7,7 +7,6 @@ import { DigestAuthenticator } from './auth/authenticator.js';
 import { NonceIssuer } from './auth/nonce.js';
 import { RedisNonceCountStore } from './auth/nonce-count-store.js';
 import type { Config } from './config/schema.js';
-import { parseUri } from './core/messages/index.js';
 import type { IncomingRequest } from './core/server/incoming-request.js';
 import { SipServer } from './core/server/sip-server.js';
 import type { Log } from './log.js';
@@ -15,6 +14,9 @@ import { LogSummariser } from './log-summary.js';
 import { BindingStore } from './registrar/binding-store.js';
 import { RegistrationStatusStore } from './registrar/registration-status.js';
 import { Registrar } from './registrar/registrar.js';
+import { AuthFailureReporter } from './security/auth-failures.js';
+import { BanGuard } from './security/ban-guard.js';
+import { SecurityStore } from './security/security-store.js';
 import { FeatureStore } from './features/feature-store.js';
 import { FeaturePipeline } from './features/pipeline.js';
 import { AnonymousRejectionStage } from './features/stages/anonymous-rejection.js';
@@ -70,21 +72,34 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     new NonceIssuer(await nonceSecret(config, redis), realm, config.auth.nonceLifetime * 1000),
     { findDigestUser: async (username) => { const line = await lines.get(username); return line?.auth === 'digest' ? line : null; } },
     new RedisNonceCountStore(redis),
-    namesThisServer(config),
   );
   const bindings = new BindingStore(redis, config.redis.keyPrefix);
+  const routes = new RouteStore(redis);
+  const status = new RegistrationStatusStore(redis, config.timeZone);
+  const security = new SecurityStore(redis);
+  const guard = new BanGuard(security, config.security.bans.action);
+  await guard.start();
+  const failures = new AuthFailureReporter({
+    store: security, guard, status, settings: config.security.bans, log, summary,
+    trusted: async (address) => (await lines.byAddress(address)) !== null || (await routes.peerByAddress(address)) !== null,
+  });
+  // A binding source is kept as long as the longest binding can live.
+  const keepSourceMs = config.registrar.maxExpires * 1000 + 60_000;
   const registrar = new Registrar({
     limits: config.registrar,
     domains: [config.sip.domain.toLowerCase(), realm.toLowerCase(), 'localhost'],
     nodeId: config.nodeId,
     auth,
     bindings,
-    status: new RegistrationStatusStore(redis, config.timeZone),
+    status,
+    failures,
+    recordBindingSource: (from, sipId, expiresAt) => security.recordBindingSource(from, sipId, expiresAt, keepSourceMs),
     log,
-    summary,
   });
 
   const sip = new SipServer({ listen: config.sip.listen, log, summary });
+  // Banned sources are turned away before a transaction exists, on every method that starts something.
+  sip.screen = (request, source) => guard.screen(request, source);
   sip.register(unavailableWhenStoreDown(registrar.handle, outage));
   // Trunks send OPTIONS as a keep-alive: answer 200 with what we support.
   sip.options((request: IncomingRequest) => {
@@ -93,7 +108,6 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   await sip.listen();
 
   const features = new FeatureStore(redis);
-  const routes = new RouteStore(redis);
   const channels = new CallChannels(new ChannelStore(redis));
   const decisions = new DecisionLog(log);
   const pipeline = new FeaturePipeline([
@@ -110,7 +124,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const router = new CallRouter({
     proxy, pipeline, decisions, bindings, features, routes, channels,
     lineOfNumber: (number) => lineOfNumber(redis, lines, number),
-    callerSources: { lines, peerByAddress: (address) => routes.peerByAddress(address), auth, log, summary },
+    callerSources: { lines, peerByAddress: (address) => routes.peerByAddress(address), auth, failures },
     domain: config.sip.domain, nodeId: config.nodeId, log,
   });
   sip.invite(unavailableWhenStoreDown(router.handleInvite, outage));
@@ -134,6 +148,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     redis,
     async close() {
       clearInterval(sweeper);
+      guard.stop();
       channels.stop();
       await api?.close();
       await sip.close();
@@ -193,15 +208,4 @@ function localIdentity(config: Config, sip: SipServer): LocalIdentity {
   }
   const extra = [...advertised.values()].map((a) => ({ host: a.host.replace(/^\[|\]$/g, ''), port: a.port }));
   return new LocalIdentity(advertised, extra, config.sip.domain);
-}
-
-/** A URI whose host is our domain, realm or a listening address (any address when listening on a wildcard). */
-function namesThisServer(config: Config): (uri: string) => boolean {
-  const hosts = new Set([config.sip.domain, config.sip.realm, ...config.sip.listen.map((l) => l.address)].map((h) => h.toLowerCase()));
-  const wildcard = config.sip.listen.some((l) => l.address === '0.0.0.0' || l.address === '::');
-  return (uri) => {
-    const host = parseUri(uri)?.host.replace(/^\[|\]$/g, '').toLowerCase();
-    if (!host) return false;
-    return hosts.has(host) || (wildcard && /^[\d.]+$|:/.test(host));
-  };
 }

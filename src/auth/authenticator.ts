@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { formatChallenge, type Credentials, type ReadonlyDeep, type SipRequest } from '../core/messages/index.js';
+import { formatChallenge, parseUri, uriEquals, type Credentials, type ReadonlyDeep, type SipRequest } from '../core/messages/index.js';
 import type { HeaderList } from '../core/server/incoming-request.js';
 import { computeDigestResponse, parseAlgorithm, type DigestAlgorithm } from './digest.js';
 import type { NonceIssuer } from './nonce.js';
@@ -44,6 +44,8 @@ const HEADER_OUT: Record<ChallengeKind, string> = { www: 'WWW-Authenticate', pro
 /** Compared against when the user is unknown, so that case costs the same time as a wrong password. */
 const DUMMY_HA1 = '0'.repeat(64);
 const NC_PATTERN = /^[0-9a-fA-F]{8}$/;
+/** The refusal's reason, also logged: a client that puts another URI in its credentials gets 400. */
+export const DIGEST_URI_MISMATCH = 'digest uri does not match the Request-URI';
 
 /**
  * Digest authentication of a request (RFC 3261 §22, RFC 7616, RFC 8760) with
@@ -56,8 +58,6 @@ export class DigestAuthenticator<U extends DigestUser> {
     private readonly nonces: NonceIssuer,
     private readonly users: DigestUserSource<U>,
     private readonly nonceCounts: NonceCountStore,
-    /** Digest URIs naming this server are accepted too (clients such as SIPp put the server's address there). */
-    private readonly namesThisServer: (uri: string) => boolean = () => false,
   ) {}
 
   /** One challenge per algorithm, preferred first (RFC 8760 §2.4). */
@@ -90,8 +90,8 @@ export class DigestAuthenticator<U extends DigestUser> {
     if (p.qop !== 'auth' || !p.nc || !NC_PATTERN.test(p.nc) || !p.cnonce) {
       return { kind: 'bad-request', why: 'digest credentials must use qop=auth with nc and cnonce' };
     }
-    if (!sameRequestUri(p.uri, request.uri) && !this.namesThisServer(p.uri)) {
-      return { kind: 'bad-request', why: 'digest uri does not match the Request-URI' };
+    if (!sameRequestUri(p.uri, request.uri)) {
+      return { kind: 'bad-request', why: DIGEST_URI_MISMATCH };
     }
     const nonceCheck = this.nonces.check(p.nonce);
     if (nonceCheck === 'invalid') return { kind: 'challenge', stale: false, username, failure: 'invalid nonce' };
@@ -131,7 +131,15 @@ function constantTimeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** The digest-uri must name the Request-URI (RFC 7616 §3.4.6); compare leniently on case. */
-function sameRequestUri(digestUri: string, requestUri: string): boolean {
-  return digestUri === requestUri || digestUri.toLowerCase() === requestUri.toLowerCase();
+/**
+ * The digest-uri must name the Request-URI (RFC 7616 §3.4.6), so credentials
+ * computed for one target cannot be replayed on a request to another. SIP URIs
+ * are compared as RFC 3261 §19.1.4 says (host and parameter case, escaping,
+ * parameter order); anything else must match exactly.
+ */
+export function sameRequestUri(digestUri: string, requestUri: string): boolean {
+  if (digestUri === requestUri) return true;
+  const a = parseUri(digestUri);
+  const b = parseUri(requestUri);
+  return a !== null && b !== null && uriEquals(a, b);
 }

@@ -10,6 +10,8 @@
  *   patch PATH FILE|-               PATCH a JSON body with If-Match
  *   post PATH [FILE|-]              POST (no body without FILE)
  *   delete PATH                     DELETE
+ *   bans                            source addresses banned for password guessing (GET /security/bans)
+ *   unban ADDRESS                   lift a ban (DELETE /security/bans/ADDRESS)
  *
  * Options: --url URL (else $SOFTSWITCH_API, else http://127.0.0.1:8080),
  * --if-match ETAG to send a given ETag. Otherwise put/patch send the ETag
@@ -24,6 +26,7 @@ import { dirname, join } from 'node:path';
 
 const USAGE = `usage: npm run admin -- [--url URL] COMMAND
   login NAME [--password-stdin] | logout | password [--password-stdin] | get PATH | put PATH FILE|- | patch PATH FILE|- | post PATH [FILE|-] | delete PATH
+  bans | unban ADDRESS
   [--if-match ETAG] for put/patch/delete`;
 
 class CliError extends Error {
@@ -237,6 +240,19 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       if (a.status >= 400) throw failure(a);
       // The write's answer is the new state: a next write from here is not a conflict with ourselves.
       if (readPath && a.etag) remember(readPath, a.etag);
+      print(a);
+      return 0;
+    }
+    case 'bans': {
+      const a = await call(`${args.url}/security/bans`, 'GET', token);
+      if (a.status >= 400) throw failure(a);
+      print(a);
+      return 0;
+    }
+    case 'unban': {
+      if (!path) throw new CliError(`unban needs an ADDRESS\n${USAGE}`, 2);
+      const a = await call(`${args.url}/security/bans/${encodeURIComponent(path)}`, 'DELETE', token);
+      if (a.status >= 400) throw failure(a);
       print(a);
       return 0;
     }

@@ -114,6 +114,26 @@ const authSchema = z.strictObject({
   algorithms: algorithmsSchema.default(['SHA-256', 'MD5']),
 });
 
+/**
+ * Password-guessing bans (shared by all nodes). A source address with more
+ * than maxFailures failed authentications in windowSeconds is banned for
+ * banSeconds; a SIP-ID with more than sipIdMaxFailures (guessed from many
+ * addresses) gets each source failing for it banned after targetedMaxFailures.
+ */
+const bansSchema = z.strictObject({
+  maxFailures: intBetween(1, 100000).default(50),
+  windowSeconds: intBetween(1, 86400).default(60),
+  banSeconds: intBetween(1, 604800).default(900),
+  sipIdMaxFailures: intBetween(1, 100000).default(50),
+  targetedMaxFailures: intBetween(1, 100000).default(5),
+  /** What a banned source gets: nothing at all (drop), or 403 Forbidden. */
+  action: z.enum(['drop', '403'], { error: 'must be drop or 403' }).default('drop'),
+}).superRefine((b, ctx) => {
+  if (b.targetedMaxFailures > b.maxFailures) {
+    ctx.addIssue({ code: 'custom', path: ['targetedMaxFailures'], message: `must not exceed maxFailures (${b.maxFailures})` });
+  }
+});
+
 const redisSchema = z.strictObject({
   url: redisUrlSchema.optional(),
   keyPrefix: z.string().max(64, { error: 'must be at most 64 characters' }).default('ss:'),
@@ -147,6 +167,7 @@ export const configSchema = z.strictObject({
   sip: sipSchema.prefault({}),
   registrar: registrarSchema.prefault({}),
   auth: authSchema.prefault({}),
+  security: z.strictObject({ bans: bansSchema.prefault({}) }).prefault({}),
   redis: redisSchema.prefault({}),
   provisioning: z.strictObject({
     file: z.string().min(1, { error: 'must not be empty' }).default('config/example-provisioning.yaml'),

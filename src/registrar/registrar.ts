@@ -2,7 +2,8 @@ import type { AuthOutcome, DigestAuthenticator } from '../auth/authenticator.js'
 import { parseUri, type NameAddr } from '../core/messages/index.js';
 import type { HeaderList, IncomingRequest } from '../core/server/incoming-request.js';
 import type { Log } from '../log.js';
-import { LogSummariser } from '../log-summary.js';
+import type { AuthFailureReporter } from '../security/auth-failures.js';
+import type { Endpoint } from '../security/ban-rules.js';
 import type { LineRecord } from '../store/line-store.js';
 import { remainingSeconds, type Binding } from './binding.js';
 import { applyRegister, type RegistrarLimits } from './binding-rules.js';
@@ -17,9 +18,11 @@ export interface RegistrarOptions {
   auth: DigestAuthenticator<LineRecord>;
   bindings: BindingStore;
   status: RegistrationStatusStore;
+  /** Logs, counts and bans failed authentications around the answer (see AuthFailureReporter). */
+  failures: AuthFailureReporter;
+  /** Where a SIP-ID's bindings from one endpoint now end (0: none left), so a ban of that address spares it. */
+  recordBindingSource(from: Endpoint, sipId: string, expiresAt: number): Promise<void>;
   log: Log;
-  /** Where failed authentications are logged (repeats summarised); default: one of its own on `log`. */
-  summary?: LogSummariser;
   now?: () => number;
 }
 
@@ -32,11 +35,9 @@ const MAX_WRITE_ATTEMPTS = 5;
  */
 export class Registrar {
   private readonly now: () => number;
-  private readonly summary: LogSummariser;
 
   constructor(private readonly options: RegistrarOptions) {
     this.now = options.now ?? Date.now;
-    this.summary = options.summary ?? new LogSummariser(options.log);
   }
 
   readonly handle = async (request: IncomingRequest): Promise<void> => {
@@ -107,6 +108,7 @@ export class Registrar {
         for (const b of expired) log.info({ event: 'registration.expired', sipId, contact: b.uri, address: b.source.address }, 'binding expired');
       }
       request.respond(200, undefined, this.okHeaders(message.headers.getList('supported'), decision.bindings, now, message.headers.getAll('path')));
+      if (!unchanged) await this.options.recordBindingSource(source, sipId, latestExpiryFrom(source, decision.bindings));
       return;
     }
     log.error({ event: 'registration.conflict', sipId, callId: request.callId }, 'bindings kept changing under this REGISTER');
@@ -130,25 +132,20 @@ export class Registrar {
   }
 
   private async refuseAuth(request: IncomingRequest, outcome: Exclude<AuthOutcome<LineRecord>, { kind: 'authenticated' }>): Promise<void> {
-    const { auth } = this.options;
-    const source = request.source;
-    if (outcome.kind === 'bad-request') {
-      this.summary.warn({ event: 'auth.failed', reason: 'malformed credentials', why: outcome.why, address: source.address, port: source.port, transport: source.transport, callId: request.callId }, 'REGISTER authentication failed', ['reason', 'why']);
-      request.respond(400, 'Bad Request', [['Warning', `399 softswitch "${outcome.why}"`]]);
-      return;
-    }
-    if (outcome.failure) {
-      this.summary.warn({ event: 'auth.failed', method: 'REGISTER', reason: outcome.failure, sipId: outcome.username, address: source.address, port: source.port, transport: source.transport, callId: request.callId }, 'REGISTER authentication failed', ['method', 'sipId', 'reason']);
-      // Only failures that prove the line exists get a latest-error record: others would let anyone create keys.
-      if (outcome.username && (outcome.failure === 'wrong password' || outcome.failure === 'nonce-count replay')) {
-        await this.options.status.recordError(outcome.username, new Date(this.now()), `REGISTER authentication failed: ${outcome.failure}`);
+    const { auth, failures } = this.options;
+    switch (outcome.kind) {
+      case 'bad-request':
+        return failures.refuse(request, { reason: 'malformed credentials', why: outcome.why },
+          () => request.respond(400, 'Bad Request', [['Warning', `399 softswitch "${outcome.why}"`]]));
+      case 'forbidden':
+        return failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, () => request.respond(403, 'Forbidden'));
+      case 'challenge': {
+        const answer = () => request.respond(401, 'Unauthorized', auth.challengeHeaders('www', outcome.stale));
+        if (outcome.failure) return failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, answer);
+        answer();
+        return;
       }
     }
-    if (outcome.kind === 'forbidden') {
-      request.respond(403, 'Forbidden');
-      return;
-    }
-    request.respond(401, 'Unauthorized', auth.challengeHeaders('www', outcome.stale));
   }
 
   private async refuse(request: IncomingRequest, sipId: string, status: number, reason: string, why: string, headers: HeaderList = []): Promise<void> {
@@ -162,4 +159,15 @@ export class Registrar {
     const bare = host.replace(/^\[|\]$/g, '');
     return this.options.domains.includes(host.toLowerCase()) || /^[\d.]+$/.test(bare) || bare.includes(':');
   }
+}
+
+/** When the last of the bindings registered from this exact endpoint ends; 0 when none is left. */
+function latestExpiryFrom(from: Endpoint, bindings: readonly Binding[]): number {
+  let latest = 0;
+  for (const b of bindings) {
+    if (b.source.port === from.port && b.source.address === from.address && b.source.transport === from.transport) {
+      latest = Math.max(latest, b.expiresAt);
+    }
+  }
+  return latest;
 }

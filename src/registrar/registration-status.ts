@@ -30,6 +30,15 @@ export class RegistrationStatusStore {
     return error;
   }
 
+  /**
+   * The same write as recordError, to a throwaway key: done for a SIP-ID that
+   * does not exist, so that failing for it costs Redis exactly what failing
+   * for a real line does, and creates no key named by whoever sent it.
+   */
+  async discardError(at: Date, text: string): Promise<void> {
+    await this.redis.hset(keys.lastErrorDiscard, { at: formatInZone(at, this.timeZone), text });
+  }
+
   async latestError(sipId: string): Promise<LatestError | undefined> {
     const { at, text } = await this.redis.hgetall(keys.lastError(sipId));
     return at && text ? { at, text } : undefined;

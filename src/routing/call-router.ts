@@ -47,10 +47,7 @@ export class CallRouter {
     if (refusal) return this.finish(incoming, started, { kind: 'reject', status: refusal.status, reason: '' });
 
     const admission = await admitCaller(incoming, this.deps.callerSources);
-    if (!admission.ok) {
-      incoming.respond(admission.status, admission.reason, admission.headers);
-      return;
-    }
+    if (!admission.ok) return;
     const caller = admission.caller;
     log.info({
       event: 'call.attempt', callId, caller: callerLabel(caller), from: incoming.message.headers.get('from'),

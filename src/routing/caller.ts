@@ -1,8 +1,7 @@
 import type { DigestAuthenticator } from '../auth/authenticator.js';
-import type { HeaderList, IncomingRequest } from '../core/server/incoming-request.js';
+import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { Peer } from '../features/settings.js';
-import type { Log } from '../log.js';
-import type { LogSummariser } from '../log-summary.js';
+import type { AuthFailureReporter } from '../security/auth-failures.js';
 import type { LineRecord, LineStore } from '../store/line-store.js';
 
 /** Who sent an initial INVITE (spec §3, issue 3 "who may call"). */
@@ -10,17 +9,17 @@ export type Caller =
   | { kind: 'line'; line: LineRecord; via: 'ip' | 'digest' }
   | { kind: 'peer'; peer: Peer };
 
+/** Admitted, or refused (the refusal already answered). */
 export type Admission =
   | { ok: true; caller: Caller }
-  | { ok: false; status: number; reason?: string; headers?: HeaderList };
+  | { ok: false };
 
 export interface CallerSources {
   lines: LineStore;
   peerByAddress(address: string): Promise<Peer | null>;
   auth: DigestAuthenticator<LineRecord>;
-  log: Log;
-  /** Where failed authentications are logged (repeats summarised). */
-  summary: LogSummariser;
+  /** Logs, counts and bans failed authentications, and records the line's latest error. */
+  failures: AuthFailureReporter;
 }
 
 /**
@@ -35,18 +34,22 @@ export async function admitCaller(request: IncomingRequest, sources: CallerSourc
   if (peer) return { ok: true, caller: { kind: 'peer', peer } };
 
   const outcome = await sources.auth.authenticate(request.message, 'proxy');
+  if (outcome.kind === 'authenticated') return { ok: true, caller: { kind: 'line', line: outcome.user, via: 'digest' } };
+  const { failures } = sources;
   switch (outcome.kind) {
-    case 'authenticated':
-      return { ok: true, caller: { kind: 'line', line: outcome.user, via: 'digest' } };
     case 'bad-request':
-      return { ok: false, status: 400, reason: 'Bad Request', headers: [['Warning', `399 softswitch "${outcome.why}"`]] };
+      await failures.refuse(request, { reason: 'malformed credentials', why: outcome.why },
+        () => request.respond(400, 'Bad Request', [['Warning', `399 softswitch "${outcome.why}"`]]));
+      break;
     case 'forbidden':
-      sources.summary.warn({ event: 'auth.failed', method: request.method, reason: outcome.failure, sipId: outcome.username, address, port: request.source.port, callId: request.callId }, 'INVITE authentication failed', ['method', 'sipId', 'reason']);
-      return { ok: false, status: 403, reason: 'Forbidden' };
-    case 'challenge':
-      if (outcome.failure) {
-        sources.summary.warn({ event: 'auth.failed', method: request.method, reason: outcome.failure, sipId: outcome.username, address, port: request.source.port, callId: request.callId }, 'INVITE authentication failed', ['method', 'sipId', 'reason']);
-      }
-      return { ok: false, status: 407, reason: 'Proxy Authentication Required', headers: sources.auth.challengeHeaders('proxy', outcome.stale) };
+      await failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, () => request.respond(403, 'Forbidden'));
+      break;
+    case 'challenge': {
+      const answer = () => request.respond(407, 'Proxy Authentication Required', sources.auth.challengeHeaders('proxy', outcome.stale));
+      if (outcome.failure) await failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, answer);
+      else answer();
+      break;
+    }
   }
+  return { ok: false };
 }

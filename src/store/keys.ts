@@ -16,6 +16,7 @@
  *   reg:{sipId}          hash  contact key -> binding JSON; key TTL = latest expiry
  *   reg:expiry           zset  "{sipId}\n{contactKey}" scored by expiry (ms), swept by every node
  *   regerr:{sipId}       hash  at, text: the line's latest registration error
+ *   regerr-discard       hash  the same write for a SIP-ID that does not exist (same cost, no key per name)
  *   nc:{nonce}           string  highest nonce-count seen for a nonce; TTL = nonce lifetime
  *
  * Shared secrets:
@@ -51,6 +52,14 @@
  *
  * Calls (src/routing/channel-store.ts):
  *   chan:{sipId}         zset  call-leg id scored by expiry (ms): the line's channels in use
+ *
+ * Password-guessing bans (src/security/security-store.ts):
+ *   authfail:src:{address}  string  failed authentications from that address this window (INCR; TTL = window)
+ *   authfail:id:{sipId}     string  failed authentications for that SIP-ID this window, from any source
+ *   ban:{address}        string  Ban JSON (reason, count, sipId, since, until); TTL = ban time
+ *   bans                 zset  banned addresses scored by ban end (ms): what every node's ban cache reads
+ *   regsrc:{address}     hash  "{transport} {port} {sipId}" -> binding expiry (ms): endpoints at that
+ *                              address with a live binding, which a ban of the address does not lock out
  */
 export const keys = {
   voiceGroup: (id: string) => `vg:${id}`,
@@ -64,6 +73,7 @@ export const keys = {
   bindings: (sipId: string) => `reg:${sipId}`,
   bindingExpiry: 'reg:expiry',
   lastError: (sipId: string) => `regerr:${sipId}`,
+  lastErrorDiscard: 'regerr-discard',
   nonceCount: (nonce: string) => `nc:${nonce}`,
   nonceSecret: 'secret:nonce',
   apiSecret: 'secret:api',
@@ -89,4 +99,9 @@ export const keys = {
   peerAddress: (address: string) => `peeraddr:${address}`,
   routes: 'routes',
   channels: (sipId: string) => `chan:${sipId}`,
+  authFailures: (address: string) => `authfail:src:${address}`,
+  authFailuresForSipId: (sipId: string) => `authfail:id:${sipId}`,
+  ban: (address: string) => `ban:${address}`,
+  banIndex: 'bans',
+  bindingSources: (address: string) => `regsrc:${address}`,
 } as const;

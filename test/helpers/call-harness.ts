@@ -127,10 +127,20 @@ export interface CallOptions {
   holdMs?: number;
 }
 
+/**
+ * The digest uri SIPp must use (it prepends `sip:`): the Request-URI of
+ * call-caller*.xml, `sip:[field2]@[field4]`. Left alone, SIPp puts its target
+ * address there, which the server refuses (the uri must be the Request-URI).
+ */
+function calledUri(called: string): string {
+  return `${called}@${DOMAIN}`;
+}
+
 /** A call from a digest trunk (407, then authenticated); resolves when SIPp exits. */
 export function callFrom(node: ServerProcess, line: Trunk, call: CallOptions): Promise<SippResult> {
   return runSipp({
     scenario: 'call-caller-expect.xml', target: { port: node.port }, timeoutSec: 25, recvTimeoutMs: RECV_TIMEOUT_MS,
+    authUri: calledUri(call.called),
     injection: [[line.sipId, line.password, call.called, call.from, DOMAIN]],
     keys: { expect: String(call.expect), hold: String(call.holdMs ?? 100) },
   });
@@ -164,6 +174,7 @@ export function callFromTrusted(node: ServerProcess, call: TrustedCallOptions): 
 export function callAndCancel(node: ServerProcess, line: Trunk, call: { called: string; from: string; holdMs: number }): Promise<SippResult> {
   return runSipp({
     scenario: 'call-caller-cancel.xml', target: { port: node.port }, timeoutSec: 25, recvTimeoutMs: RECV_TIMEOUT_MS,
+    authUri: calledUri(call.called),
     injection: [[line.sipId, line.password, call.called, call.from, DOMAIN]],
     keys: { hold: String(call.holdMs) },
   });

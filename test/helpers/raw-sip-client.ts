@@ -76,21 +76,26 @@ export class RawSipClient {
     }
   }
 
-  /** `bindAddress`: the local loopback address to send from (a trusted trunk's, say); 127.0.0.1 by default. */
-  static async open(transport: RawTransport, server: { host?: string; port: number }, bindAddress = '127.0.0.1'): Promise<RawSipClient> {
+  /**
+   * `from`: the loopback address to send from (a trusted trunk's, say), or that address and a port;
+   * default 127.0.0.1 and a free port.
+   */
+  static async open(transport: RawTransport, server: { host?: string; port: number }, from: string | { address?: string; port?: number } = {}): Promise<RawSipClient> {
     const target = { host: server.host ?? '127.0.0.1', port: server.port };
+    const local = typeof from === 'string' ? { address: from } : from;
+    const localAddress = local.address ?? '127.0.0.1';
     if (transport === 'udp') {
       const socket = dgram.createSocket('udp4');
       await new Promise<void>((resolve, reject) => {
         socket.once('error', reject);
-        socket.bind(0, bindAddress, () => {
+        socket.bind(local.port ?? 0, localAddress, () => {
           socket.off('error', reject);
           resolve();
         });
       });
       return new RawSipClient('udp', target, socket, undefined);
     }
-    const socket = net.connect({ host: target.host, port: target.port, localAddress: bindAddress });
+    const socket = net.connect({ host: target.host, port: target.port, localAddress, ...(local.port ? { localPort: local.port } : {}) });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.once('connect', () => {

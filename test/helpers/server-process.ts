@@ -45,6 +45,13 @@ export interface ServerOptions {
   nonceLifetime?: number;
   algorithms?: Array<'MD5' | 'SHA-256'>;
   registrar?: Partial<{ minExpires: number; maxExpires: number; defaultExpires: number; maxContacts: number }>;
+  /** security.bans: password-guessing limits (defaults: the server's own). */
+  bans?: Partial<{
+    maxFailures: number; windowSeconds: number; banSeconds: number;
+    sipIdMaxFailures: number; targetedMaxFailures: number; action: 'drop' | '403';
+  }>;
+  /** The management API on this loopback port, with an operator account `operator`. */
+  api?: { port: number; operatorPassword: string };
   logLevel?: string;
   /** `redis.commandTimeout`, ms (default: the server's). */
   commandTimeout?: number;
@@ -112,6 +119,8 @@ export async function writeServerConfig(options: ServerOptions): Promise<ServerC
       algorithms: options.algorithms ?? ['MD5', 'SHA-256'],
       ...(options.nonceSecret ? { nonceSecret: options.nonceSecret } : {}),
     },
+    ...(options.bans ? { security: { bans: options.bans } } : {}),
+    ...(options.api ? { api: { address: '127.0.0.1', port: options.api.port, operator: { name: 'operator', password: options.api.operatorPassword } } } : {}),
     log: {
       level: options.logLevel ?? 'info',
       ...(options.logSummaryInterval !== undefined ? { summaryInterval: options.logSummaryInterval } : {}),

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { SecurityStore } from '../../src/security/security-store.js';
 import { ACCOUNTS, FIX, startApiHarness, type AccountKey, type Reply } from '../helpers/api-harness.js';
 
 /**
@@ -326,6 +327,19 @@ const CASES: Case[] = [
   { route: 'GET /history', what: 'everything visible', url: '/history', expect: ANY },
   { route: 'GET /history', what: 'filtered to n1', url: `/history?number=${FIX.n1}`, expect: E(401, 200, 200, 200, 200, 200, 200, 404) },
   { route: 'GET /history', what: 'filtered to S1', url: `/history?site=${FIX.s1}`, expect: E(401, 200, 200, 200, 200, 404, 200, 200) },
+
+  // --- password-guessing bans: operators only ---
+  { route: 'GET /security/bans', what: 'every ban', url: '/security/bans', expect: OPERATOR_ONLY },
+  {
+    route: 'DELETE /security/bans/:address', what: 'a banned address, banned again before each try', url: '/security/bans/192.0.2.77',
+    prepare: async () => {
+      const now = Date.now();
+      await new SecurityStore(h.redis).ban({ address: '192.0.2.77', reason: 'test', count: 51, sipId: 'x', since: now, until: now + 60_000 }, now);
+      return {};
+    },
+    expect: OPERATOR_ONLY,
+  },
+  { route: 'DELETE /security/bans/:address', what: 'an address that is not banned', url: '/security/bans/192.0.2.78', expect: E(401, 404, 403, 403, 403, 403, 403, 403) },
 ];
 
 const methodOf = (c: Case) => c.route.split(' ')[0]!;

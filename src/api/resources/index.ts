@@ -2,6 +2,7 @@ import type { ResourceModule } from '../server.js';
 import { groupResources } from './groups.js';
 import { organisationResources } from './organisation.js';
 import { routingResources } from './routing.js';
+import { securityResources } from './security.js';
 import { statusResources } from './status.js';
 import { forwardingCsvResource } from './forwarding-csv.js';
 import { historyResource } from './history.js';
@@ -16,4 +17,5 @@ export const RESOURCE_MODULES: ResourceModule[] = [
   numbersResource,
   forwardingCsvResource,
   historyResource(),
+  securityResources,
 ];

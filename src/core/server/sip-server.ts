@@ -58,6 +58,11 @@ export class SipServer {
   onAck: ((request: SipRequest, source: Source) => void) | undefined;
   /** A response matching no client transaction (e.g. a 2xx copy after the transaction ended). */
   onStrayResponse: ((response: SipResponse, source: Source) => void) | undefined;
+  /**
+   * Looks at each new request before it gets a transaction (e.g. a banned
+   * source): 'drop' ignores it without a word, 'forbid' answers 403 statelessly.
+   */
+  screen: ((request: SipRequest, source: Source) => 'accept' | 'drop' | 'forbid') | undefined;
   /** Requests inside a dialog (To tag present), whatever their method. */
   private inDialogHandler: RequestHandler | undefined;
   private readonly pendingInvites = new Map<string, IncomingRequest>();
@@ -221,6 +226,11 @@ export class SipServer {
       return;
     }
 
+    const verdict = this.screen?.(request, source) ?? 'accept';
+    if (verdict !== 'accept') {
+      if (verdict === 'forbid') this.answerStateless(request, source, 403, 'source banned');
+      return;
+    }
     const transaction = this.transactions.createServerTransaction(key, request, source, request.method === 'INVITE' ? dialogKey : undefined);
     const incoming = new IncomingRequest(request, source, transaction, this.commonHeaders);
     if (request.method === 'CANCEL') return this.receiveCancel(incoming, key);
