@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { AccountStore } from './api/accounts/account-store.js';
 import { RESOURCE_MODULES } from './api/resources/index.js';
 import { createApi } from './api/server.js';
+import { registerPortal } from './portal/portal.js';
 import { DigestAuthenticator } from './auth/authenticator.js';
 import { NonceIssuer } from './auth/nonce.js';
 import { RedisNonceCountStore } from './auth/nonce-count-store.js';
@@ -158,7 +159,12 @@ async function startApi(config: Config, redis: Redis, redisUrl: string, log: Log
   await waitForRedis(writeRedis, 15_000);
   const api = createApi({ redis, writeRedis, config, log, secret: await sharedSecret(redis, keys.apiSecret) }, RESOURCE_MODULES);
   api.addHook('onClose', async () => { writeRedis.disconnect(); });
-  await new AccountStore(redis, Date.now).put({ name: operator.name, role: 'operator' }, operator.password);
+  if (config.api.portal) registerPortal(api, { config, log });
+  const accounts = new AccountStore(redis, Date.now);
+  await accounts.put({ name: operator.name, role: 'operator' }, operator.password);
+  for (const { password, ...account } of config.api.accounts) {
+    if (!(await accounts.get(account.name))) await accounts.put(account, password);
+  }
   await api.listen({ host: config.api.address, port: config.api.port });
   log.info({ event: 'api.listening', address: config.api.address, port: (api.server.address() as { port: number }).port }, 'management API listening');
   return api;
