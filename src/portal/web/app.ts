@@ -50,8 +50,7 @@ async function start(): Promise<void> {
     if (me) {
       me = null;
       notice = 'signin.expired';
-      location.hash = '#/signin';
-      void route();
+      void go('#/signin');
     }
   });
   window.addEventListener('hashchange', () => void route());
@@ -83,14 +82,19 @@ async function route(): Promise<void> {
   main.focus();
 }
 
+/** Show a route: through hashchange when the hash changes, at once when it is already there. */
+async function go(hash: string): Promise<void> {
+  if (location.hash !== hash) location.hash = hash;
+  else await route();
+}
+
 function renderSignIn(): void {
   const main = h('main', { id: 'main', tabindex: '-1' });
   root.replaceChildren(h('header', { class: 'top' }, h('span', { class: 'brand' }, t('app.title')), langButton()), main);
   signInPage(main, notice, async (account) => {
     notice = null;
     me = account;
-    location.hash = home(account);
-    await route();
+    await go(home(account));
   });
   notice = null;
 }
@@ -108,8 +112,7 @@ function header(m: Me, current: string): HTMLElement {
       await call('POST', '/portal/logout');
       me = null;
       notice = 'signin.signedout';
-      location.hash = '#/signin';
-      await route();
+      await go('#/signin');
     },
   }, t('nav.signout'));
   return h('header', { class: 'top' },

@@ -19,6 +19,7 @@ export function signInPage(main: HTMLElement, notice: Key | null, signedIn: (me:
     h('button', { type: 'submit' }, t('signin.submit')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    box.replaceChildren();
     const res = await call('POST', '/portal/login', { json: { name: name.value, password: password.value } });
     password.value = '';
     if (res.ok) {
