@@ -34,7 +34,11 @@ const BINARIES = {
   kamailio: 'kamailio',
   tcpdump: 'tcpdump',
   chromium: 'chromium',
+  // Not a binary: a Japanese font, so the portal's Japanese pages render (and their screenshots are legible).
+  'ipag.ttf': 'fonts-ipafont-gothic',
 };
+/** Where a non-binary need is found once its package is installed. */
+const FILES = { 'ipag.ttf': '/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf' };
 const SOURCE_DIRS = ['src', 'test', 'bench'];
 
 function say(line) {
@@ -80,6 +84,7 @@ function newestUnder(path) {
 }
 
 function onPath(binary) {
+  if (FILES[binary]) return existsSync(FILES[binary]);
   // sbin is often missing from a non-root PATH, and kamailio lives there.
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
   return dirs.some((d) => {
@@ -127,7 +132,7 @@ function binaries() {
   const wanted = [];
   if (args.has('--runtime') || args.has('--test') || args.has('--bench')) wanted.push('redis-server');
   // The portal's browser tests drive Debian's chromium (through playwright-core).
-  if (args.has('--test')) wanted.push('sipp', 'chromium');
+  if (args.has('--test')) wanted.push('sipp', 'chromium', 'ipag.ttf');
   if (args.has('--bench')) wanted.push('kamailio', 'tcpdump');
   const missing = wanted.filter((b) => !onPath(b));
   if (missing.length === 0) return;

@@ -34,7 +34,8 @@ export interface PortalStack {
   context(locale: 'ja-JP' | 'en-US', options?: { phone?: boolean }): Promise<BrowserContext>;
 }
 
-export async function startPortalStack(document: unknown, accounts: PortalAccount[]): Promise<PortalStack> {
+/** Redis and the server process with the API and portal on a free loopback port; no browser. */
+export async function startPortalServer(document: unknown, accounts: PortalAccount[]): Promise<{ node: ServerProcess; base: string }> {
   const redis = await startTestRedis();
   t.teardown(() => redis.stop());
   const config = await writeServerConfig({ redisUrl: redis.url, nodeId: 'node-a', keyPrefix: 'portal:', domain: DOMAIN, algorithms: ['MD5', 'SHA-256'] });
@@ -46,7 +47,11 @@ export async function startPortalStack(document: unknown, accounts: PortalAccoun
   const node = await ServerProcess.start(config);
   t.teardown(() => node.stop());
   await node.waitForEvent('api.listening', { timeoutMs: 10_000 });
+  return { node, base: `http://127.0.0.1:${apiPort}` };
+}
 
+export async function startPortalStack(document: unknown, accounts: PortalAccount[]): Promise<PortalStack> {
+  const { node, base } = await startPortalServer(document, accounts);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -56,10 +61,10 @@ export async function startPortalStack(document: unknown, accounts: PortalAccoun
   });
   t.teardown(() => browser.close());
   return {
-    node, base: `http://127.0.0.1:${apiPort}`, browser,
+    node, base, browser,
     async context(locale, options = {}) {
       const ctx = await browser.newContext({
-        locale, timezoneId: 'Europe/London', baseURL: `http://127.0.0.1:${apiPort}`,
+        locale, timezoneId: 'Europe/London', baseURL: base,
         viewport: options.phone ? { width: 390, height: 844 } : { width: 1200, height: 900 },
         ...(options.phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
       });
