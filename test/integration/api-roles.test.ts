@@ -81,6 +81,7 @@ const CASES: Case[] = [
   // --- accounts (foundation) ---
   { route: 'POST /auth/login', what: 'public; an unknown account', url: '/auth/login', body: { name: 'nobody-here', password: 'Wrong00000' }, expect: E(401, 401, 401, 401, 401, 401, 401, 401) },
   { route: 'GET /me', what: 'own account', url: '/me', expect: ANY },
+  { route: 'GET /me/capabilities', what: 'own capabilities', url: '/me/capabilities', expect: ANY },
   { route: 'GET /accounts', what: 'accounts in scope', url: '/accounts', expect: ANY },
   {
     route: 'POST /accounts', what: 'number user of n1 (S1)', url: '/accounts',
