@@ -90,3 +90,10 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true, animations: 'disabled' });
 }
 
+
+/** Form controls on the page with no accessible name (no label, aria-label or aria-labelledby): should be none. */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.locator('input:not([type=hidden]), select, textarea').evaluateAll((els) => els
+    .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
+    .map((el) => el.outerHTML));
+}

@@ -26,6 +26,7 @@ const stack = await startPortalStack({
     id: 'VGF', name: 'Fuji Logistics', sites: [{
       id: SITE, name: 'Shizuoka depot', lines: [line(CALLER, N.caller), line(A, N.a), line(B, N.b)],
       bulkGroups: [{ id: 'depot-closed', name: 'Depot closed', members: [N.a, N.caller] }],
+      huntGroups: [{ id: 'depot-desk', pilot: N.b, members: [N.caller] }],
     }],
   }],
   features: { [N.a]: { forwarding: { destinations: [null, null, null, null, N.b] } } },
@@ -175,6 +176,21 @@ t.test('bulk forwarding: start and stop, with the result per number', async (t) 
   await card.getByRole('button', { name: '停止', exact: true }).click();
   await card.locator('.state').filter({ hasText: '停止中' }).waitFor();
   t.pass('stopped');
+});
+
+t.test('hunt group: edited in the page, with If-Match; a refused member shown at the field', async (t) => {
+  await adminPage.goto('/portal/#/hunt');
+  await adminPage.getByRole('button', { name: '編集 depot-desk' }).click();
+  await adminPage.getByLabel('着信順', { exact: true }).selectOption('round-robin');
+  await adminPage.getByLabel('メンバー (1行に1番号、着信順)').fill(`${N.caller}\n0399999999`);
+  await save(adminPage);
+  await adminPage.getByRole('alert').waitFor();
+  t.equal(await adminPage.getByLabel('メンバー (1行に1番号、着信順)').getAttribute('aria-invalid'), 'true', 'the members field carries the refusal');
+  await adminPage.getByLabel('メンバー (1行に1番号、着信順)').fill(N.caller);
+  await save(adminPage);
+  await adminPage.locator('table').getByText('ラウンドロビン').waitFor();
+  const group = await (await adminPage.request.get('/hunt-groups/depot-desk')).json();
+  t.match(group, { mode: 'round-robin', members: [N.caller] }, 'stored');
 });
 
 t.test('history and accounts pages', async (t) => {

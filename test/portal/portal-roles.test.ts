@@ -1,6 +1,6 @@
 import t from 'tap';
 import { DOMAIN, registerTrunk, trunk } from '../helpers/call-harness.js';
-import { OPERATOR, screenshot, signIn, startPortalStack, type PortalAccount } from '../helpers/portal-stack.js';
+import { OPERATOR, screenshot, signIn, startPortalStack, unlabelledControls, type PortalAccount } from '../helpers/portal-stack.js';
 import { describeSipp, runSipp } from '../helpers/sipp.js';
 
 /**
@@ -106,6 +106,9 @@ t.test('site admin: its site only, and the admin-only settings of a number', asy
   await page.getByRole('link', { name: N.pbx }).click();
   await page.getByRole('heading', { name: `Number ${N.pbx}` }).waitFor();
   t.ok(await page.getByLabel('Bar international calls').isVisible(), 'admins get the line restrictions');
+  await page.getByRole('button', { name: 'Add a rule' }).click();
+  t.same(await unlabelledControls(page), [], 'every field of the number page (with a weekly rule) has a label');
+  await page.getByRole('button', { name: 'Remove' }).last().click();
   await screenshot(page, 'number-en');
   await page.getByRole('link', { name: 'Bulk forwarding' }).click();
   await page.getByRole('heading', { name: 'HQ night (hq-night)' }).waitFor();
@@ -119,11 +122,20 @@ t.test('site admin: its site only, and the admin-only settings of a number', asy
 t.test('number user: its own number only, by menu and by URL; only its four features', async (t) => {
   const ctx = await stack.context('ja-JP', { phone: true });
   const page = await ctx.newPage();
-  await signIn(page, ACCOUNTS.user.name, ACCOUNTS.user.password);
+  // By keyboard alone: Tab to each field, Enter to send.
+  await page.goto('/portal/');
+  await page.getByLabel('アカウント名').waitFor();
+  for (let i = 0; i < 10 && !(await page.getByLabel('アカウント名').evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+  await page.keyboard.type(ACCOUNTS.user.name);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(ACCOUNTS.user.password);
+  await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: `番号 ${N.pbx}` }).waitFor();
   const menu = await page.locator('header nav a').allInnerTexts();
   t.same(menu, ['自分の番号', '設定履歴', 'アカウント'], 'no lines, groups, CSV or routing in the menu');
   t.ok(await page.getByLabel('番号非通知の着信を拒否する').isVisible(), 'anonymous rejection offered');
+  t.same(await unlabelledControls(page), [], 'every field has a label');
+  t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'nothing wider than the phone screen');
   t.equal(await page.getByLabel('国際電話の発信を規制する').count(), 0, 'line restrictions are not offered');
   await screenshot(page, 'number-ja-phone');
 
@@ -164,6 +176,7 @@ t.test('sign-in: wrong password, lockout after three, sign-out, an ended session
   t.pass('signed out: pages lead back to sign-in');
 
   await signIn(page, ACCOUNTS.user.name, ACCOUNTS.user.password);
+  await page.getByText(/Calls rejected: this month/).waitFor();
   const [cookie] = (await ctx.cookies()).filter((c) => c.name === 'ss_session');
   t.ok(cookie?.httpOnly && cookie.sameSite === 'Strict', 'HttpOnly, SameSite=Strict');
   // An expired (or otherwise no longer valid) token: the next request is 401 and the page goes back to sign-in.
