@@ -122,7 +122,7 @@ t.test('a stale form is refused: the other change is kept and the current values
   await userPage.getByLabel('Caller ID on your calls', { exact: true }).selectOption('withhold');
   await save();
   await userPage.getByRole('alert').filter({ hasText: 'Someone else changed this since you opened it' }).waitFor();
-  t.match(await userPage.locator('.stale').innerText(), /presentation\s*present/, 'the current value of the field the user changed');
+  t.match(await userPage.locator('.stale').innerText(), /Caller ID on your calls\s*Show my number/, 'the current value of the field the user changed, in words');
   const now = await stored();
   t.equal(now.features.anonymousRejection, true, 'the other change is kept');
   t.equal(now.features.presentation, 'present', 'the stale change was not written');

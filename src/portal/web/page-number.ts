@@ -2,7 +2,7 @@ import { call, get, type ApiResult } from './api.js';
 import { checkbox, field, h, select, textInput } from './dom.js';
 import { clearErrors, message, refusal, showIssues } from './forms.js';
 import { forwardingEditor, type Forwarding } from './forwarding-form.js';
-import { t } from './i18n.js';
+import { t, type Key } from './i18n.js';
 import type { Me } from './session.js';
 
 interface Features {
@@ -104,19 +104,36 @@ async function offerCurrent(main: HTMLElement, me: Me, number: string, changes: 
   const now = await get<NumberView>(`/numbers/${encodeURIComponent(number)}`);
   if (!now.ok) return;
   const list = h('dl', { class: 'current' }, ...Object.keys(changes).flatMap((k) => [
-    h('dt', {}, k), h('dd', {}, describe(now.body.features[k as keyof Features])),
+    h('dt', {}, FIELD_LABELS[k] ? t(FIELD_LABELS[k]!) : k), h('dd', {}, describe(now.body.features[k as keyof Features])),
   ]));
   box.append(h('section', { class: 'stale', 'aria-label': t('common.currentValues') },
     h('h2', {}, t('common.currentValues')), list,
     h('button', { type: 'button', onclick: () => render(main, me, now) }, t('common.loadCurrent'))));
 }
 
+const FIELD_LABELS: Record<string, Key> = {
+  forwarding: 'fwd.legend', blockedCallers: 'block.list', blockAnnouncementUri: 'block.announcement', anonymousRejection: 'anon.reject',
+  presentation: 'pres.legend', internationalBar: 'admin.intl', outgoingRestriction: 'admin.outgoing', specificPresentation: 'admin.specific',
+};
+
+/** A stored value in words: on/off, the presentation choice, lists, and forwarding's fields by their labels. */
 function describe(v: unknown): string {
-  if (v === null || v === undefined) return t('common.none');
-  if (Array.isArray(v)) return v.length ? v.map(describe).join(', ') : t('common.none');
-  if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}: ${typeof x === 'object' && x !== null ? `[${describe(x)}]` : String(x)}`).join('; ');
+  if (v === null || v === undefined || (Array.isArray(v) && v.every((x) => x === null))) return t('common.none');
+  if (v === true) return t('common.on');
+  if (v === false) return t('common.off');
+  if (v === 'present' || v === 'withhold') return t(`pres.${v}`);
+  if (Array.isArray(v)) return v.map((x) => (x === null ? '—' : describe(x))).join(', ');
+  if (typeof v === 'object') {
+    return Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${FORWARDING_LABELS[k] ? t(FORWARDING_LABELS[k]!) : k}: ${describe(x)}`).join('; ');
+  }
   return String(v);
 }
+
+const FORWARDING_LABELS: Record<string, Key> = {
+  enabled: 'fwd.enabled', unconditional: 'fwd.unconditional', busy: 'fwd.busy', noAnswer: 'fwd.noAnswer', unreachable: 'fwd.unreachable',
+  ringTime: 'fwd.ringTime', active: 'fwd.active', destinations: 'fwd.destinations', schedule: 'fwd.schedule',
+};
 
 function blockSection(f: Features, number: string): { element: HTMLElement; read(): Partial<Features> } {
   const list = h('ul', { class: 'blocked' });
