@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { AccountStore } from './api/accounts/account-store.js';
+import { createConfiguredAccounts } from './api/accounts/configured-accounts.js';
 import { RESOURCE_MODULES } from './api/resources/index.js';
 import { createApi } from './api/server.js';
 import { registerPortal } from './portal/portal.js';
@@ -155,16 +156,14 @@ async function startApi(config: Config, redis: Redis, redisUrl: string, log: Log
     log.info({ event: 'api.disabled' }, 'management API off: no operator credentials configured (API_OPERATOR_PASSWORD)');
     return undefined;
   }
+  const created = await createConfiguredAccounts(new AccountStore(redis, Date.now), config.api.accounts);
+  if (created.length) log.info({ event: 'api.accounts_created', accounts: created }, 'customer accounts from the config');
   const writeRedis = createRedis(redisUrl, config.redis.keyPrefix, log);
   await waitForRedis(writeRedis, 15_000);
   const api = createApi({ redis, writeRedis, config, log, secret: await sharedSecret(redis, keys.apiSecret) }, RESOURCE_MODULES);
-  api.addHook('onClose', async () => { writeRedis.disconnect(); });
   if (config.api.portal) registerPortal(api, { config, log });
-  const accounts = new AccountStore(redis, Date.now);
-  await accounts.put({ name: operator.name, role: 'operator' }, operator.password);
-  for (const { password, ...account } of config.api.accounts) {
-    if (!(await accounts.get(account.name))) await accounts.put(account, password);
-  }
+  api.addHook('onClose', async () => { writeRedis.disconnect(); });
+  await new AccountStore(redis, Date.now).put({ name: operator.name, role: 'operator' }, operator.password);
   await api.listen({ host: config.api.address, port: config.api.port });
   log.info({ event: 'api.listening', address: config.api.address, port: (api.server.address() as { port: number }).port }, 'management API listening');
   return api;

@@ -81,7 +81,6 @@ const CASES: Case[] = [
   // --- accounts (foundation) ---
   { route: 'POST /auth/login', what: 'public; an unknown account', url: '/auth/login', body: { name: 'nobody-here', password: 'Wrong00000' }, expect: E(401, 401, 401, 401, 401, 401, 401, 401) },
   { route: 'GET /me', what: 'own account', url: '/me', expect: ANY },
-  { route: 'GET /me/capabilities', what: 'own capabilities', url: '/me/capabilities', expect: ANY },
   { route: 'GET /accounts', what: 'accounts in scope', url: '/accounts', expect: ANY },
   {
     route: 'POST /accounts', what: 'number user of n1 (S1)', url: '/accounts',
@@ -242,6 +241,8 @@ const CASES: Case[] = [
   { route: 'GET /history', what: 'everything visible', url: '/history', expect: ANY },
   { route: 'GET /history', what: 'filtered to n1', url: `/history?number=${FIX.n1}`, expect: E(401, 200, 200, 200, 200, 200, 200, 404) },
   { route: 'GET /history', what: 'filtered to S1', url: `/history?site=${FIX.s1}`, expect: E(401, 200, 200, 200, 200, 404, 200, 200) },
+  // --- the portal's view of what the caller may do ---
+  { route: 'GET /me/capabilities', what: 'own capabilities', url: '/me/capabilities', expect: ANY },
 ];
 
 const methodOf = (c: Case) => c.route.split(' ')[0]!;

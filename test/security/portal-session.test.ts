@@ -1,5 +1,6 @@
 import t from 'tap';
 import { OPERATOR, startPortalServer } from '../helpers/portal-stack.js';
+import { ServerProcess } from '../helpers/server-process.js';
 
 /**
  * Attacks on the portal's session against the real server process: the
@@ -111,4 +112,22 @@ t.test('the bearer-token API keeps working for curl and the CLI, without the por
   t.equal(write.status, 200);
   t.notMatch(node.output, /Secuser2026|Operator1234/, 'no password in the logs');
   t.notMatch(node.output, new RegExp(token.split('.')[1]!), 'no token in the logs');
+});
+
+t.test('a configured account is created once: a restart does not reset a password changed since', async (t) => {
+  t.same((await node.waitForEvent('api.accounts_created')).accounts, ['sec-user'], 'created at the first start');
+  const login = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(OPERATOR) });
+  const { token } = await login.json() as { token: string };
+  const changed = await fetch(`${base}/accounts`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'sec-user', password: 'Changed2027', role: 'number-user', number: NUMBER }),
+  });
+  t.equal(changed.status, 201, 'the operator gives it a new password');
+  await node.stop();
+  const again = await ServerProcess.start(node.config);
+  t.teardown(() => again.stop());
+  await again.waitForEvent('api.listening', { timeoutMs: 10_000 });
+  t.equal(again.events('api.accounts_created').length, 0, 'nothing created at the restart');
+  t.equal((await portalLogin('sec-user', 'Secuser2026')).res.status, 401, 'the configured password does not come back');
+  t.equal((await portalLogin('sec-user', 'Changed2027')).res.status, 200, 'the changed one stays');
 });
