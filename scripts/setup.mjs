@@ -8,7 +8,7 @@
 // the project through scripts/run.mjs, which uses it.
 //
 //   node scripts/setup.mjs [--runtime] [--test] [--bench] [--quiet] [--dry-run]
-//     --runtime  needs redis-server          --test   needs redis-server and sipp
+//     --runtime  needs redis-server          --test   needs redis-server, sipp and chromium
 //     --bench    also needs kamailio, tcpdump  --quiet  print only errors
 //     --dry-run  print what would be done, change nothing
 
@@ -33,7 +33,12 @@ const BINARIES = {
   sipp: 'sip-tester',
   kamailio: 'kamailio',
   tcpdump: 'tcpdump',
+  chromium: 'chromium',
+  // Not a binary: a Japanese font, so the portal's Japanese pages render (and their screenshots are legible).
+  'ipag.ttf': 'fonts-ipafont-gothic',
 };
+/** Where a non-binary need is found once its package is installed. */
+const FILES = { 'ipag.ttf': '/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf' };
 const SOURCE_DIRS = ['src', 'test', 'bench'];
 
 function say(line) {
@@ -79,6 +84,7 @@ function newestUnder(path) {
 }
 
 function onPath(binary) {
+  if (FILES[binary]) return existsSync(FILES[binary]);
   // sbin is often missing from a non-root PATH, and kamailio lives there.
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
   return dirs.some((d) => {
@@ -125,7 +131,8 @@ function npmPackages() {
 function binaries() {
   const wanted = [];
   if (args.has('--runtime') || args.has('--test') || args.has('--bench')) wanted.push('redis-server');
-  if (args.has('--test')) wanted.push('sipp');
+  // The portal's browser tests drive Debian's chromium (through playwright-core).
+  if (args.has('--test')) wanted.push('sipp', 'chromium', 'ipag.ttf');
   if (args.has('--bench')) wanted.push('kamailio', 'tcpdump');
   const missing = wanted.filter((b) => !onPath(b));
   if (missing.length === 0) return;
@@ -156,13 +163,18 @@ function binaries() {
 function build() {
   const buildInfo = join(ROOT, 'dist', '.tsbuildinfo');
   const built = mtime(buildInfo);
-  const sources = [...SOURCE_DIRS.map((d) => join(ROOT, d)), join(ROOT, 'tsconfig.json'), join(ROOT, 'package-lock.json')];
+  const sources = [...SOURCE_DIRS.map((d) => join(ROOT, d)), join(ROOT, 'tsconfig.json'), join(ROOT, 'tsconfig.portal.json'), join(ROOT, 'package-lock.json')];
   removeOrphans();
   if (built > 0 && sources.every((s) => newestUnder(s) <= built)) return;
   say(built === 0 ? 'building (tsc)' : 'sources changed: rebuilding (tsc)');
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  if (dryRun) return void run(NODE, [tsc, '-p', 'tsconfig.json'], 'the build');
-  const r = spawnSync(NODE, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (dryRun) {
+    run(NODE, [tsc, '-p', 'tsconfig.json'], 'the build');
+    return void run(NODE, [tsc, '-p', 'tsconfig.portal.json'], 'the portal build');
+  }
+  // The server, tests and benches; then the portal's browser modules (DOM lib, ES modules).
+  let r = spawnSync(NODE, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status === 0) r = spawnSync(NODE, [tsc, '-p', 'tsconfig.portal.json'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) {
     // tsc emits despite type errors; make the next run check again instead of trusting that output.
     if (existsSync(buildInfo)) utimesSync(buildInfo, 0, 0);

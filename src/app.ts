@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { AccountStore } from './api/accounts/account-store.js';
+import { createConfiguredAccounts } from './api/accounts/configured-accounts.js';
 import { RESOURCE_MODULES } from './api/resources/index.js';
 import { createApi } from './api/server.js';
+import { registerPortal } from './portal/portal.js';
 import { DigestAuthenticator } from './auth/authenticator.js';
 import { NonceIssuer } from './auth/nonce.js';
 import { RedisNonceCountStore } from './auth/nonce-count-store.js';
@@ -182,10 +184,13 @@ async function startApi(
     log.info({ event: 'api.disabled' }, 'management API off: no operator credentials configured (API_OPERATOR_PASSWORD)');
     return undefined;
   }
+  const created = await createConfiguredAccounts(new AccountStore(redis, Date.now), config.api.accounts);
+  if (created.length) log.info({ event: 'api.accounts_created', accounts: created }, 'customer accounts from the config');
   const writeRedis = createRedis(redisUrl, config.redis.keyPrefix, log, { commandTimeout: config.redis.commandTimeout });
   await waitForRedis(writeRedis, 15_000);
   shared.storeOutage.track(writeRedis);
   const api = createApi({ redis, writeRedis, config, log, secret: await sharedSecret(redis, keys.apiSecret), ...shared }, RESOURCE_MODULES);
+  if (config.api.portal) registerPortal(api, { config, log });
   api.addHook('onClose', async () => { writeRedis.disconnect(); });
   const bootstrap = await new AccountStore(redis, Date.now).ensureOperator(operator.name, operator.password);
   if (bootstrap !== 'unchanged') log.info({ event: 'api.operator_account', account: operator.name, result: bootstrap }, 'operator account from the config');

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Actor } from './accounts/roles.js';
 import { ApiError, badRequest, unauthorized } from './errors.js';
+import { credentialOf } from './session-cookie.js';
 
 /**
  * One API operation, declared Fastify-style with zod schemas: the schemas
@@ -64,7 +65,8 @@ export function addRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
     handler: async (req: FastifyRequest, res: FastifyReply) => {
       let actor: Actor | undefined;
       if (spec.auth !== false) {
-        actor = await context.authenticate(req.headers.authorization);
+        // The Authorization header, or the portal's session cookie (CSRF-checked on writes).
+        actor = await context.authenticate(credentialOf(req));
         if (!actor) throw unauthorized();
       }
       const params = parse(spec.params ?? empty, req.params ?? {}, 'path');

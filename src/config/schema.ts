@@ -148,6 +148,10 @@ const redisSchema = z.strictObject({
  * The management API. It runs only when operator credentials are given
  * (here or API_OPERATOR_PASSWORD), and listens on loopback unless told otherwise.
  */
+const accountNameSchema = z.string().regex(/^[A-Za-z0-9._@-]{3,64}$/, { error: 'must be 3-64 characters of A-Z a-z 0-9 . _ @ -' });
+const accountPasswordSchema = z.string().min(8, { error: 'must be 8-40 characters with letters and digits' }).max(40, { error: 'must be 8-40 characters with letters and digits' })
+  .regex(/[A-Za-z]/, { error: 'must contain letters and digits' }).regex(/\d/, { error: 'must contain letters and digits' });
+
 const apiSchema = z.strictObject({
   address: ipAddressSchema.default('127.0.0.1'),
   port: portSchema.default(8080),
@@ -155,10 +159,20 @@ const apiSchema = z.strictObject({
   tokenTtl: intBetween(60, 86400).default(3600),
   /** The first operator account, created or updated at start; the password is stored only as a scrypt hash. */
   operator: z.strictObject({
-    name: z.string().regex(/^[A-Za-z0-9._@-]{3,64}$/, { error: 'must be 3-64 characters of A-Z a-z 0-9 . _ @ -' }).default('operator'),
-    password: z.string().min(8, { error: 'must be 8-40 characters with letters and digits' }).max(40, { error: 'must be 8-40 characters with letters and digits' })
-      .regex(/[A-Za-z]/, { error: 'must contain letters and digits' }).regex(/\d/, { error: 'must contain letters and digits' }),
+    name: accountNameSchema.default('operator'),
+    password: accountPasswordSchema,
   }).optional(),
+  /** The customer portal (web pages on the API's address and port); off: only the JSON API. */
+  portal: z.boolean().default(true),
+  /** Customer accounts created at start when missing (examples, first administrators); never changed once they exist. */
+  accounts: z.array(z.strictObject({
+    name: accountNameSchema,
+    password: accountPasswordSchema,
+    role: z.enum(['voice-group-admin', 'site-admin', 'number-user']),
+    voiceGroupId: z.string().optional(),
+    siteId: z.string().optional(),
+    number: z.string().optional(),
+  })).default([]),
 });
 
 export const configSchema = z.strictObject({

@@ -340,6 +340,9 @@ const CASES: Case[] = [
     expect: OPERATOR_ONLY,
   },
   { route: 'DELETE /security/bans/:address', what: 'an address that is not banned', url: '/security/bans/192.0.2.78', expect: E(401, 404, 403, 403, 403, 403, 403, 403) },
+
+  // --- the portal's view of what the caller may do ---
+  { route: 'GET /me/capabilities', what: 'own capabilities', url: '/me/capabilities', expect: ANY },
 ];
 
 const methodOf = (c: Case) => c.route.split(' ')[0]!;

@@ -155,3 +155,20 @@ t.test('a ws listener: accepted, not on the TCP port, left alone by SIP_PORT', a
   t.same(issuesOf(t, () => load(t, listen('    - { transport: wss, address: 127.0.0.1, port: 8089 }'))),
     ['sip.listen[2].transport: must be udp, tcp or ws']);
 });
+
+t.test('portal: on by default (when the API runs), no accounts by default; the example accounts load', async (t) => {
+  const c = loadConfig({ env: {} });
+  t.equal(c.api.portal, true);
+  t.same(c.api.accounts, [], 'no customer account unless configured');
+  t.equal(c.api.operator, undefined, 'and no API at all without an operator password');
+  const example = loadConfig({ file: join(repoRoot(), 'config/example-portal.yaml'), env: {} });
+  t.same(example.api.accounts.map((a) => a.role), ['voice-group-admin', 'site-admin', 'number-user']);
+  t.equal(example.api.address, '127.0.0.1', 'loopback');
+});
+
+t.test('configured accounts: the password policy and customer roles only, named by field', async (t) => {
+  t.same(issuesOf(t, () => load(t, 'api:\n  accounts:\n    - { name: a-user, password: Pw1, role: number-user, number: "0312345678" }\n')),
+    ['api.accounts[0].password: must be 8-40 characters with letters and digits']);
+  t.match(issuesOf(t, () => load(t, 'api:\n  accounts:\n    - { name: root2, password: Operator1234, role: operator }\n')),
+    [/^api\.accounts\[0\]\.role: /], 'operators come only from api.operator');
+});

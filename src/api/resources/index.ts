@@ -1,4 +1,5 @@
 import type { ResourceModule } from '../server.js';
+import { capabilitiesResource } from './capabilities.js';
 import { groupResources } from './groups.js';
 import { organisationResources } from './organisation.js';
 import { routingResources } from './routing.js';
@@ -18,4 +19,5 @@ export const RESOURCE_MODULES: ResourceModule[] = [
   forwardingCsvResource,
   historyResource(),
   securityResources,
+  capabilitiesResource,
 ];

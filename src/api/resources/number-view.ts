@@ -39,6 +39,11 @@ export const FIELD_ACTIONS: Record<FeatureField, Action> = {
   specificPresentation: 'specific-presentation',
 };
 
+/** The feature fields a holder of these role rights may change. */
+export function editableFeatureFields(actions: readonly Action[]): FeatureField[] {
+  return FEATURE_FIELDS.filter((f) => actions.includes(FIELD_ACTIONS[f]));
+}
+
 export function featuresView(f: NumberFeatures): FeaturesView {
   const { number: _n, blockAnnouncementUri, specificPresentation, ...rest } = f;
   return { ...rest, blockAnnouncementUri: blockAnnouncementUri ?? null, specificPresentation: specificPresentation ?? null };

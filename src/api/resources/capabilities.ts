@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { allowed, ROLES, type Action, type Actor, type TargetScope } from '../accounts/roles.js';
+import type { ResourceModule } from '../server.js';
+import { editableFeatureFields } from './number-view.js';
+
+/**
+ * What the logged-in account may do in its own scope, computed by the same
+ * `allowed()` every route checks: the portal offers exactly these actions,
+ * and never keeps a copy of the rules.
+ */
+
+/** Every action; a Record so that a new Action does not compile until it is listed here. */
+const EVERY_ACTION: Record<Action, true> = {
+  read: true, forwarding: true, nuisance: true, 'anonymous-rejection': true, presentation: true,
+  'international-bar': true, 'outgoing-restriction': true, 'specific-presentation': true,
+  'hunt-group': true, 'bulk-forwarding': true, line: true, site: true, 'voice-group': true, accounts: true,
+  'hunt-group-contract': true, 'specific-presentation-number': true, routing: true,
+};
+export const ACTIONS = Object.keys(EVERY_ACTION) as Action[];
+
+export interface Capabilities {
+  /** Actions its role may take on its own voice group, site or number. */
+  actions: Action[];
+  /** Feature fields of a number in its scope it may change. */
+  featureFields: string[];
+  /** Roles of the accounts it may create (its own rank and below). */
+  accountRoles: Array<(typeof ROLES)[number]>;
+  /** Sees every customer, interconnect peers and routes. */
+  operator: boolean;
+}
+
+export function capabilities(actor: Actor): Capabilities {
+  const own: TargetScope = {
+    ...(actor.voiceGroupId !== undefined ? { voiceGroupId: actor.voiceGroupId } : {}),
+    ...(actor.siteId !== undefined ? { siteId: actor.siteId } : {}),
+    ...(actor.number !== undefined ? { number: actor.number } : {}),
+  };
+  const actions = ACTIONS.filter((a) => allowed(actor, a, own));
+  return {
+    actions,
+    featureFields: editableFeatureFields(actions),
+    accountRoles: actions.includes('accounts') ? ROLES.slice(ROLES.indexOf(actor.role)) : [],
+    operator: actor.role === 'operator',
+  };
+}
+
+export const capabilitiesResource: ResourceModule = (api) => {
+  api.define({
+    method: 'GET', url: '/me/capabilities', tag: 'accounts', summary: 'What the logged-in account may do in its own scope (the portal offers exactly this)',
+    response: z.object({
+      actions: z.array(z.string()), featureFields: z.array(z.string()), accountRoles: z.array(z.enum(ROLES)), operator: z.boolean(),
+    }),
+    handler: async ({ actor }) => capabilities(actor),
+  });
+};

@@ -1,0 +1,28 @@
+import { get } from './api.js';
+import { h } from './dom.js';
+import { refusal } from './forms.js';
+import { t } from './i18n.js';
+
+interface Routing {
+  peers: Array<{ name: string; addresses: string[] }>;
+  outboundRoutes: Array<{ name: string; prefix: string; target: string; transport: string }>;
+  emergencyRoute: { name: string; target: string; transport: string } | null;
+}
+
+/** Operators: interconnect peers, outbound routes and the emergency route (read only here; the API edits them). */
+export async function routingPage(main: HTMLElement): Promise<void> {
+  main.append(h('h1', {}, t('routing.title')));
+  const res = await get<Routing>('/routing');
+  if (!res.ok) return void main.append(h('p', { class: 'error', role: 'alert' }, refusal(res)));
+  const r = res.body;
+  const table = (head: string[], rows: string[][]) => h('div', { class: 'table-wrap' }, h('table', {},
+    h('thead', {}, h('tr', {}, ...head.map((x) => h('th', { scope: 'col' }, x)))),
+    h('tbody', {}, ...rows.map((row) => h('tr', {}, ...row.map((c) => h('td', {}, c)))))));
+  main.append(
+    h('h2', {}, t('routing.peers')),
+    table([t('routing.name'), t('routing.addresses')], r.peers.map((p) => [p.name, p.addresses.join(', ')])),
+    h('h2', {}, t('routing.routes')),
+    table([t('routing.name'), t('routing.prefix'), t('routing.target')], r.outboundRoutes.map((o) => [o.name, o.prefix, `${o.target} (${o.transport})`])),
+    h('h2', {}, t('routing.emergency')),
+    h('p', {}, r.emergencyRoute ? `${r.emergencyRoute.name}: ${r.emergencyRoute.target} (${r.emergencyRoute.transport})` : t('common.none')));
+}
