@@ -181,6 +181,8 @@ t.test('bulk forwarding: start and stop, with the result per number', async (t) 
 t.test('hunt group: edited in the page, with If-Match; a refused member shown at the field', async (t) => {
   await adminPage.goto('/portal/#/hunt');
   await adminPage.getByRole('button', { name: '編集 depot-desk' }).click();
+  t.equal(await adminPage.getByRole('button', { name: '代表組を新規作成' }).count(), 0, 'creating a hunt group is a contract item: not offered');
+  t.notOk(await adminPage.getByLabel('代表番号', { exact: true }).isEditable(), 'nor changing its pilot');
   await adminPage.getByLabel('着信順', { exact: true }).selectOption('round-robin');
   await adminPage.getByLabel('メンバー (1行に1番号、着信順)').fill(`${N.caller}\n0399999999`);
   await save(adminPage);

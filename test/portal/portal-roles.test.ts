@@ -106,6 +106,7 @@ t.test('site admin: its site only, and the admin-only settings of a number', asy
   await page.getByRole('link', { name: N.pbx }).click();
   await page.getByRole('heading', { name: `Number ${N.pbx}` }).waitFor();
   t.ok(await page.getByLabel('Bar international calls').isVisible(), 'admins get the line restrictions');
+  t.ok(await page.getByLabel('Number to present').isEditable() === false, 'the presented number is a contract item: shown, not editable');
   await page.getByRole('button', { name: 'Add a rule' }).click();
   t.same(await unlabelledControls(page), [], 'every field of the number page (with a weekly rule) has a label');
   await page.getByRole('button', { name: 'Remove' }).last().click();

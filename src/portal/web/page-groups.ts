@@ -52,7 +52,7 @@ export async function huntPage(main: HTMLElement, me: Me): Promise<void> {
   const editorBox = h('div');
   const edit = async (g: HuntGroup | null) => {
     const current = g ? await get<HuntGroup>(`/hunt-groups/${encodeURIComponent(g.id)}`) : null;
-    editorBox.replaceChildren(huntEditor(current?.ok ? current.body : null, current?.etag ?? null, sites.map((s) => s.id), () => void refresh()));
+    editorBox.replaceChildren(huntEditor(current?.ok ? current.body : null, current?.etag ?? null, sites.map((s) => s.id), me.may.actions.includes('hunt-group-contract'), () => void refresh()));
     editorBox.querySelector<HTMLElement>('input, select')?.focus();
   };
   const refresh = async () => {
@@ -65,13 +65,14 @@ export async function huntPage(main: HTMLElement, me: Me): Promise<void> {
       h('th', { scope: 'row' }, g.id), h('td', {}, g.siteId), h('td', {}, g.pilot), h('td', {}, g.members.join(', ')),
       h('td', {}, t(g.mode === 'sequential' ? 'hunt.sequential' : 'hunt.roundRobin')),
       h('td', {}, h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('hunt.edit')} ${g.id}`, onclick: () => void edit(g) }, t('hunt.edit')))))))) : h('p', {}, t('hunt.empty')),
-  h('button', { type: 'button', onclick: () => void edit(null) }, t('hunt.new')), editorBox);
+  // Creating a hunt group (and choosing its pilot) is a contract item: offered to the operator only.
+  ...(me.may.actions.includes('hunt-group-contract') ? [h('button', { type: 'button', onclick: () => void edit(null) }, t('hunt.new'))] : []), editorBox);
 }
 
-function huntEditor(g: HuntGroup | null, etag: string | null, siteIds: string[], saved: () => void): HTMLElement {
+function huntEditor(g: HuntGroup | null, etag: string | null, siteIds: string[], mayChangePilot: boolean, saved: () => void): HTMLElement {
   const id = textInput(g?.id ?? '', { name: 'id', required: true, ...(g ? { readonly: true } : {}) });
   const site = select(siteIds.map((s) => [s, s]), g?.siteId ?? siteIds[0] ?? '', { name: 'siteId', ...(g ? { disabled: true } : {}) });
-  const pilot = textInput(g?.pilot ?? '', { name: 'pilot', inputmode: 'tel' });
+  const pilot = textInput(g?.pilot ?? '', { name: 'pilot', inputmode: 'tel', ...(mayChangePilot ? {} : { readonly: true }) });
   const members = h('textarea', { name: 'members', rows: 4 });
   members.value = (g?.members ?? []).join('\n');
   const mode = select([['sequential', t('hunt.sequential')], ['round-robin', t('hunt.roundRobin')]], g?.mode ?? 'sequential', { name: 'mode' });

@@ -66,7 +66,8 @@ function render(main: HTMLElement, me: Me, res: ApiResult<NumberView>): void {
     sections.push(h('fieldset', { class: 'card' }, h('legend', {}, t('pres.legend')), field(t('pres.legend'), pres, 'presentation')));
     readers.push(() => ({ presentation: pres.value as Features['presentation'] }));
   }
-  const admin = adminSection(f, may);
+  // The number presented is a contract item: only the operator sets it; admins switch it on or off.
+  const admin = adminSection(f, may, me.may.actions.includes('specific-presentation-number'));
   if (admin) {
     sections.push(admin.element);
     readers.push(admin.read);
@@ -170,7 +171,7 @@ function blockSection(f: Features, number: string): { element: HTMLElement; read
   };
 }
 
-function adminSection(f: Features, may: Set<string>): { element: HTMLElement; read(): Partial<Features> } | null {
+function adminSection(f: Features, may: Set<string>, maySetPresentedNumber: boolean): { element: HTMLElement; read(): Partial<Features> } | null {
   const parts: HTMLElement[] = [];
   const reads: Array<() => Partial<Features>> = [];
   if (may.has('internationalBar')) {
@@ -185,7 +186,7 @@ function adminSection(f: Features, may: Set<string>): { element: HTMLElement; re
   }
   if (may.has('specificPresentation')) {
     const on = checkbox(f.specificPresentation?.enabled ?? false, 'specificEnabled');
-    const num = textInput(f.specificPresentation?.number ?? '', { inputmode: 'tel', name: 'specificNumber' });
+    const num = textInput(f.specificPresentation?.number ?? '', { inputmode: 'tel', name: 'specificNumber', ...(maySetPresentedNumber ? {} : { readonly: true }) });
     parts.push(field(t('admin.specific'), on, 'specificPresentation.enabled'), field(t('admin.specificNumber'), num, 'specificPresentation.number'));
     reads.push(() => ({ specificPresentation: num.value.trim() === '' ? null : { number: num.value.trim(), enabled: on.checked } }));
   }
