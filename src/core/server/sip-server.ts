@@ -5,6 +5,7 @@ import {
   createResponse, UNSUPPORTED_VERSION, type SipRequest, type SipResponse,
 } from '../messages/index.js';
 import type { ClientTransaction, ClientTransactionUser } from '../transactions/client-transaction.js';
+import type { Clock } from '../transactions/clock.js';
 import { InviteServerTransaction } from '../transactions/invite-server-transaction.js';
 import type { ResponseSender } from '../transactions/server-transaction.js';
 import { cancelledInviteKey, serverTransactionKey } from '../transactions/transaction-key.js';
@@ -32,6 +33,8 @@ export interface SipServerOptions {
   summary?: LogSummariser;
   /** Value of the Server header on every response. */
   serverName?: string;
+  /** Time for the transaction timers; tests pass a fake one. */
+  clock?: Clock;
 }
 
 /**
@@ -68,7 +71,7 @@ export class SipServer {
     this.summary = options.summary ?? new LogSummariser(options.log);
     this.commonHeaders = [['Server', options.serverName ?? 'softswitch']];
     const sender: ResponseSender = (response, source) => this.sendResponse(response, source);
-    this.transactions = new TransactionLayer(sender, (request, destination) => this.sendRequest(request, destination));
+    this.transactions = new TransactionLayer(sender, (request, destination) => this.sendRequest(request, destination), options.clock);
     for (const spec of options.listen) this.transports.push(this.createTransport(spec));
   }
 

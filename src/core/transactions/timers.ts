@@ -1,3 +1,5 @@
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
+
 /** RFC 3261 §17 timer values (ms). */
 export const T1 = 500;
 export const T2 = 4_000;
@@ -13,20 +15,19 @@ export const TIMER_64T1 = 64 * T1;
 export class ExpiryQueue {
   private readonly items: Array<{ at: number; run: () => void }> = [];
   private head = 0;
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: TimerHandle;
 
-  constructor(private readonly now: () => number = Date.now, resolutionMs = 200) {
-    this.timer = setInterval(() => this.tick(), resolutionMs);
-    this.timer.unref();
+  constructor(private readonly clock: Clock = systemClock, resolutionMs = 200) {
+    this.timer = clock.setInterval(() => this.tick(), resolutionMs);
   }
 
   /** Delays must be the same (or growing) for entries to run in order; callers use one queue per delay. */
   add(delayMs: number, run: () => void): void {
-    this.items.push({ at: this.now() + delayMs, run });
+    this.items.push({ at: this.clock.now() + delayMs, run });
   }
 
   tick(): void {
-    const now = this.now();
+    const now = this.clock.now();
     while (this.head < this.items.length && this.items[this.head]!.at <= now) {
       const item = this.items[this.head]!;
       this.head++;
@@ -43,6 +44,6 @@ export class ExpiryQueue {
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.clock.clearInterval(this.timer);
   }
 }

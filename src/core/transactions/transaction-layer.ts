@@ -7,6 +7,7 @@ import {
 import { InviteServerTransaction } from './invite-server-transaction.js';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
 import type { ResponseSender, ServerTransaction } from './server-transaction.js';
+import { systemClock, type Clock } from './clock.js';
 import { ExpiryQueue, TIMER_64T1 } from './timers.js';
 
 /**
@@ -26,7 +27,11 @@ export class TransactionLayer {
   /** One queue per delay keeps each queue in deadline order. */
   private readonly queues = new Map<number, ExpiryQueue>();
 
-  constructor(private readonly sender: ResponseSender, private readonly requestSender: RequestSender) {}
+  constructor(
+    private readonly sender: ResponseSender,
+    private readonly requestSender: RequestSender,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   get size(): number {
     return this.transactions.size;
@@ -43,8 +48,8 @@ export class TransactionLayer {
       if (this.clients.get(tx.key) === tx) this.clients.delete(tx.key);
     };
     const tx = request.method === 'INVITE'
-      ? new InviteClientTransaction(key, request, destination, this.requestSender, user, forget, 'calling')
-      : new NonInviteClientTransaction(key, request, destination, this.requestSender, user, forget, 'trying');
+      ? new InviteClientTransaction(key, request, destination, this.requestSender, user, forget, this.clock)
+      : new NonInviteClientTransaction(key, request, destination, this.requestSender, user, forget, this.clock);
     this.clients.set(key, tx);
     tx.start();
     return tx;
@@ -66,11 +71,11 @@ export class TransactionLayer {
           this.forget(t);
           if (dialogKey && this.invitesByDialog.get(dialogKey) === t) this.invitesByDialog.delete(dialogKey);
         },
-        (delay, t) => this.after(delay, () => t.terminate()))
+        (delay, timer, t) => this.after(delay, () => t.expire(timer)), this.clock)
       : new NonInviteServerTransaction(key, source, this.sender, (t) => {
         // Timer J: absorb retransmissions for 64*T1 on UDP; nothing to absorb on TCP.
-        if (t.reliable) this.forget(t);
-        else this.after(TIMER_64T1, () => this.forget(t));
+        if (t.reliable) this.expireTimerJ(t);
+        else this.after(TIMER_64T1, () => this.expireTimerJ(t));
       });
     this.transactions.set(key, tx);
     if (dialogKey && tx instanceof InviteServerTransaction) this.invitesByDialog.set(dialogKey, tx);
@@ -86,14 +91,18 @@ export class TransactionLayer {
     if (delayMs === 0) return run();
     let queue = this.queues.get(delayMs);
     if (!queue) {
-      queue = new ExpiryQueue();
+      queue = new ExpiryQueue(this.clock);
       this.queues.set(delayMs, queue);
     }
     queue.add(delayMs, run);
   }
 
+  private expireTimerJ(tx: NonInviteServerTransaction): void {
+    tx.fire('timer-j');
+    this.forget(tx);
+  }
+
   private forget(tx: ServerTransaction): void {
-    tx.state = 'terminated';
     if (this.transactions.get(tx.key) === tx) this.transactions.delete(tx.key);
   }
 
