@@ -71,7 +71,11 @@ export class ProxyCore {
   ) {
     this.inDialog = new InDialogRelay(sip, identity, signer, log, (incoming, target, timeoutMs, prepare) =>
       this.relay(incoming, [target], { noResponseTimeoutMs: timeoutMs, prepare }));
-    sip.onCancel = (invite) => this.cancel(invite);
+    sip.setProxyDelegate({
+      onCancel: (invite) => this.cancel(invite),
+      onAck: (request, source) => void this.inDialog.forwardAck(request, source),
+      onStrayResponse: (response, source) => this.inDialog.strayResponse(response, source),
+    });
   }
 
   /** RFC 3261 §16.3 checks before an initial request is forwarded; returns a status to answer instead. */

@@ -1,4 +1,5 @@
-import type { SipRequest } from '../messages/index.js';
+import { copyVia, type SipRequest, type SipResponse } from '../messages/index.js';
+import { stampReceived } from '../transport/via-routing.js';
 import type { Destination, Source } from '../transport/transport.js';
 import {
   InviteClientTransaction, NonInviteClientTransaction,
@@ -7,8 +8,18 @@ import {
 import { InviteServerTransaction } from './invite-server-transaction.js';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
 import type { ResponseSender, ServerTransaction } from './server-transaction.js';
+import { serverTransactionKey } from './transaction-key.js';
 import { systemClock, type Clock } from './clock.js';
 import { ExpiryQueue, TIMER_64T1 } from './timers.js';
+
+/** What an incoming request is to the transaction layer. */
+export type RequestMatch =
+  /** A retransmission, or the ACK for a non-2xx: the transaction took care of it. */
+  | { kind: 'absorbed' }
+  /** An ACK matching no transaction: the ACK for a 2xx, which has none (§17.1.1.3). */
+  | { kind: 'ack-2xx' }
+  /** A new request, now with its server transaction. */
+  | { kind: 'new'; key: string; transaction: ServerTransaction };
 
 /**
  * Holds the live server transactions, keyed per RFC 3261 §17.2.3, and the
@@ -55,16 +66,56 @@ export class TransactionLayer {
     return tx;
   }
 
+  /**
+   * RFC 3261 §17.2.3: match a request to its server transaction (stamping the
+   * top Via with received/rport first, §18.2.1). Retransmissions and ACKs
+   * for a non-2xx end here; a new request gets its transaction.
+   */
+  receiveRequest(request: SipRequest, source: Source): RequestMatch | undefined {
+    const parsedVia = request.topVia();
+    const cseq = request.cseq();
+    if (!parsedVia || !cseq) return undefined; // the parser guarantees both; belt and braces
+    // The parsed Via is shared (read-only): stamp a copy, then write it back.
+    const topVia = copyVia(parsedVia);
+    if (stampReceived(topVia, source)) request.replaceTopVia(topVia);
+    const callId = request.headers.get('call-id') ?? '';
+    const key = serverTransactionKey(request, topVia, callId, cseq.seq);
+    const existing = this.transactions.get(key);
+    if (existing) {
+      if (request.method === 'ACK') {
+        if (existing instanceof InviteServerTransaction) existing.onAck();
+      } else {
+        existing.onRetransmission(request);
+      }
+      return { kind: 'absorbed' };
+    }
+    const dialogKey = `${callId}|${request.fromTag()}|${cseq.seq}`;
+    if (request.method === 'ACK') {
+      const invite = this.invitesByDialog.get(dialogKey);
+      if (invite && invite.state === 'completed') {
+        invite.onAck();
+        return { kind: 'absorbed' };
+      }
+      return { kind: 'ack-2xx' };
+    }
+    const transaction = this.createServerTransaction(key, request, source, request.method === 'INVITE' ? dialogKey : undefined);
+    return { kind: 'new', key, transaction };
+  }
+
+  /** RFC 3261 §17.1.3: hands a response to the client transaction of its top Via branch and CSeq method; false when none. */
+  receiveResponse(response: SipResponse): boolean {
+    const cseq = response.cseq();
+    const tx = cseq ? this.matchResponse(response.topVia()?.params.branch ?? undefined, cseq.method) : undefined;
+    tx?.onResponse(response);
+    return tx !== undefined;
+  }
+
   /** The client transaction a response belongs to (§17.1.3), if it is still there. */
   matchResponse(branch: string | undefined, cseqMethod: string): ClientTransaction | undefined {
     return branch ? this.clients.get(clientKey(branch, cseqMethod)) : undefined;
   }
 
-  find(key: string): ServerTransaction | undefined {
-    return this.transactions.get(key);
-  }
-
-  createServerTransaction(key: string, request: SipRequest, source: Source, dialogKey?: string): ServerTransaction {
+  private createServerTransaction(key: string, request: SipRequest, source: Source, dialogKey?: string): ServerTransaction {
     const tx = request.method === 'INVITE'
       ? new InviteServerTransaction(key, source, this.sender,
         (t) => {
@@ -80,11 +131,6 @@ export class TransactionLayer {
     this.transactions.set(key, tx);
     if (dialogKey && tx instanceof InviteServerTransaction) this.invitesByDialog.set(dialogKey, tx);
     return tx;
-  }
-
-  /** The INVITE transaction an ACK with an unknown branch acknowledges, if any. */
-  findInviteForAck(dialogKey: string): InviteServerTransaction | undefined {
-    return this.invitesByDialog.get(dialogKey);
   }
 
   private after(delayMs: number, run: () => void): void {
