@@ -7,7 +7,7 @@ import { DigestAuthenticator } from './auth/authenticator.js';
 import { NonceIssuer } from './auth/nonce.js';
 import { RedisNonceCountStore } from './auth/nonce-count-store.js';
 import type { Config } from './config/schema.js';
-import { parseUri } from './core/messages/index.js';
+import { bareHost, parseUri } from './core/messages/index.js';
 import type { IncomingRequest } from './core/server/incoming-request.js';
 import { SipServer } from './core/server/sip-server.js';
 import type { Log } from './log.js';
@@ -30,6 +30,7 @@ import { CallRouter } from './routing/call-router.js';
 import { ChannelStore } from './routing/channel-store.js';
 import { DecisionLog } from './routing/decision-log.js';
 import { RouteStore } from './routing/route-store.js';
+import { namesHost } from './core/transport/local-host.js';
 import type { TransportName } from './core/transport/transport.js';
 import { keys } from './store/keys.js';
 import { lineOfNumber, LineStore, type LineRecord } from './store/line-store.js';
@@ -190,7 +191,7 @@ function localIdentity(config: Config, sip: SipServer): LocalIdentity {
     const port = configured?.[2] && transport !== 'WS' ? Number(configured[2]) : local.port;
     advertised.set(transport, { host: host.includes(':') ? `[${host}]` : host, port });
   }
-  const extra = [...advertised.values()].map((a) => ({ host: a.host.replace(/^\[|\]$/g, ''), port: a.port }));
+  const extra = [...advertised.values()].map((a) => ({ host: bareHost(a.host), port: a.port }));
   return new LocalIdentity(advertised, extra, config.sip.domain);
 }
 
@@ -199,8 +200,7 @@ function namesThisServer(config: Config): (uri: string) => boolean {
   const hosts = new Set([config.sip.domain, config.sip.realm, ...config.sip.listen.map((l) => l.address)].map((h) => h.toLowerCase()));
   const wildcard = config.sip.listen.some((l) => l.address === '0.0.0.0' || l.address === '::');
   return (uri) => {
-    const host = parseUri(uri)?.host.replace(/^\[|\]$/g, '').toLowerCase();
-    if (!host) return false;
-    return hosts.has(host) || (wildcard && /^[\d.]+$|:/.test(host));
+    const host = parseUri(uri)?.host;
+    return host !== undefined && namesHost(host, hosts, wildcard);
   };
 }

@@ -5,7 +5,7 @@ import type { Destination, Source } from '../core/transport/transport.js';
 import { viaDestination } from '../core/transport/via-routing.js';
 import type { Log } from '../log.js';
 import { newBranch, upstreamOf, verifyBranch, withoutTopVia } from './branch.js';
-import { routeInDialog, tagOf } from './dialog-guard.js';
+import { routeInDialog } from './dialog-guard.js';
 import { hopRefusal, stampHop } from './hop.js';
 import { resolveNextHop } from './next-hop.js';
 import type { RelayOutcome, RelayTarget } from './proxy-core.js';
@@ -59,7 +59,7 @@ export class InDialogRelay {
 
   /** The ACK for a 2xx travels end to end by Route, with no transaction (RFC 3261 §16.7, §17.1.1.3); refused ones are dropped. */
   async forwardAck(request: SipRequest, source: Source): Promise<void> {
-    if (!tagOf(request.headers.get('to'))) return;
+    if (!request.hasToTag()) return;
     const next = await this.nextHop(request, source);
     if ('refused' in next) return;
     const copy = new SipRequest('ACK', next.uri, request.headers.clone(), request.body);

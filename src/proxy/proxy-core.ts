@@ -5,7 +5,6 @@ import { systemClock, type Clock } from '../core/transactions/clock.js';
 import type { Destination } from '../core/transport/transport.js';
 import type { Log } from '../log.js';
 import { newBranch, upstreamOf, type BranchEnd } from './branch.js';
-import { tagOf } from './dialog-guard.js';
 import { hopRefusal, stampHop } from './hop.js';
 import { InDialogRelay, wsFlow } from './in-dialog.js';
 import { ProxyBranch } from './proxy-branch.js';
@@ -128,13 +127,13 @@ export class ProxyCore {
     const request = new SipRequest(source.method, target.uri, source.headers.clone(), source.body);
     const h = request.headers;
     stampHop(h);
-    if (source.method === 'INVITE' && !tagOf(source.headers.get('to'))) {
+    if (source.method === 'INVITE' && !source.hasToTag()) {
       // Record-Route so the dialog's later requests come through us, signed for this dialog (only
       // requests carrying it are relayed later); a second entry when the transport (RFC 5658) or
       // the WebSocket connection changes, each side with its own flow.
       const inFlow = wsFlow(incoming.source);
       const outFlow = wsFlow(target.destination);
-      const sign = (flow?: string): string => this.signer.dialogSignature(incoming.callId, tagOf(source.headers.get('from')), flow ?? '');
+      const sign = (flow?: string): string => this.signer.dialogSignature(incoming.callId, source.fromTag(), flow ?? '');
       if (incoming.source.transport !== target.destination.transport || inFlow !== outFlow) {
         h.prepend('Record-Route', this.identity.recordRoute(incoming.source.transport, inFlow, sign(inFlow)));
       }
