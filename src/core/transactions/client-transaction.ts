@@ -6,7 +6,7 @@ import {
   INVITE_CLIENT, NON_INVITE_CLIENT, responseEvent,
   type ClientEvent, type ClientTransactionState, type InviteClientState, type NonInviteClientState,
 } from './states.js';
-import { T1, T2, T4, TIMER_64T1 } from './timers.js';
+import { T1, T2, T4, TIMER_64T1, TIMER_D } from './timers.js';
 
 export type { ClientTransactionState } from './states.js';
 
@@ -165,7 +165,7 @@ export class InviteClientTransaction extends ClientTransaction {
           this.ack = ackForFailure(this.request, response);
           this.send(this.ack, this.destination);
         }
-        this.lingerThenTerminate(this.reliable ? 0 : TIMER_64T1 / 2 /* Timer D: 32 s */);
+        this.lingerThenTerminate(this.reliable ? 0 : TIMER_D);
         break;
     }
     this.user.onResponse(response);

@@ -6,6 +6,12 @@ export const T2 = 4_000;
 export const T4 = 5_000;
 /** Timer J / Timer H / Timer F: 64*T1. */
 export const TIMER_64T1 = 64 * T1;
+/**
+ * Timer D (INVITE client, Completed, UDP): how long copies of a failure are
+ * absorbed. RFC 3261 §17.1.1.2 asks for at least 32 s; this node has always
+ * used 16 s (a late copy after that is a stray response, dropped).
+ */
+export const TIMER_D = 16_000;
 
 /**
  * Runs callbacks after a delay with one interval timer for all of them. Used for
