@@ -4,7 +4,7 @@ import { InviteClientTransaction, type ClientTransaction } from '../../../src/co
 import { TIMER_D } from '../../../src/core/transactions/timers.js';
 import type { Destination } from '../../../src/core/transport/transport.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { request, response, TCP_PEER, UDP_PEER } from './fixtures.js';
+import { request, response, TCP_PEER, UDP_PEER } from '../../helpers/transaction-fixtures.js';
 
 /** RFC 3261 §17.1.1 (figure 5) with RFC 6026 §7.2 (Accepted, Timer M), on a fake clock. */
 function setup(destination: Destination = UDP_PEER) {

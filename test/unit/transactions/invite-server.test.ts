@@ -3,7 +3,7 @@ import type { SipResponse } from '../../../src/core/messages/index.js';
 import { InviteServerTransaction } from '../../../src/core/transactions/invite-server-transaction.js';
 import type { Source } from '../../../src/core/transport/transport.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { response, TCP_SOURCE, UDP_SOURCE } from './fixtures.js';
+import { response, TCP_SOURCE, UDP_SOURCE } from '../../helpers/transaction-fixtures.js';
 
 /** RFC 3261 §17.2.1 (figure 7) with RFC 6026 §7.1 (Accepted, Timer L): Timers G, H, I, L on a fake clock. */
 function setup(source: Source = UDP_SOURCE) {

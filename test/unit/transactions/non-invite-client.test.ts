@@ -3,7 +3,7 @@ import type { SipRequest } from '../../../src/core/messages/index.js';
 import { NonInviteClientTransaction } from '../../../src/core/transactions/client-transaction.js';
 import type { Destination } from '../../../src/core/transport/transport.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { request, response, TCP_PEER, UDP_PEER } from './fixtures.js';
+import { request, response, TCP_PEER, UDP_PEER } from '../../helpers/transaction-fixtures.js';
 
 /** RFC 3261 §17.1.2 (figure 6): Timers E, F and K on a fake clock. */
 function setup(destination: Destination = UDP_PEER) {

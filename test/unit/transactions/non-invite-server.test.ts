@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { SipResponse } from '../../../src/core/messages/index.js';
 import { NonInviteServerTransaction } from '../../../src/core/transactions/non-invite-server-transaction.js';
-import { response, UDP_SOURCE } from './fixtures.js';
+import { response, UDP_SOURCE } from '../../helpers/transaction-fixtures.js';
 
 /** RFC 3261 §17.2.2 (figure 8); Timer J is run by the layer (transaction-layer.test.ts). */
 function setup() {

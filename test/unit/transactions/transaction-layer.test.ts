@@ -2,7 +2,7 @@ import t from 'tap';
 import { SipRequest, type SipResponse } from '../../../src/core/messages/index.js';
 import { TransactionLayer } from '../../../src/core/transactions/transaction-layer.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { request, response, UDP_PEER, UDP_SOURCE } from './fixtures.js';
+import { request, response, UDP_PEER, UDP_SOURCE } from '../../helpers/transaction-fixtures.js';
 
 /** Matching (RFC 3261 §17.1.3, §17.2.3) and the timers the layer runs on its shared queue (J, I, L). */
 function setup() {

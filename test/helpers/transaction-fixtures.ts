@@ -1,5 +1,5 @@
-import { Headers, SipRequest, SipResponse } from '../../../src/core/messages/index.js';
-import type { Destination, Source } from '../../../src/core/transport/transport.js';
+import { Headers, SipRequest, SipResponse } from '../../src/core/messages/index.js';
+import type { Destination, Source } from '../../src/core/transport/transport.js';
 
 /** Messages and addresses shared by the transaction tests (no sockets). */
 export const UDP_PEER: Destination = { transport: 'UDP', address: '10.0.0.2', port: 5060 };
