@@ -34,6 +34,7 @@ import { CallRouter } from './routing/call-router.js';
 import { ChannelStore } from './routing/channel-store.js';
 import { DecisionLog } from './routing/decision-log.js';
 import { RouteStore } from './routing/route-store.js';
+import { bareHost } from './core/messages/index.js';
 import type { TransportName } from './core/transport/transport.js';
 import { keys } from './store/keys.js';
 import { lineOfNumber, LineStore, type LineRecord } from './store/line-store.js';
@@ -211,6 +212,6 @@ function localIdentity(config: Config, sip: SipServer): LocalIdentity {
     const port = configured?.[2] && transport !== 'WS' ? Number(configured[2]) : local.port;
     advertised.set(transport, { host: host.includes(':') ? `[${host}]` : host, port });
   }
-  const extra = [...advertised.values()].map((a) => ({ host: a.host.replace(/^\[|\]$/g, ''), port: a.port }));
+  const extra = [...advertised.values()].map((a) => ({ host: bareHost(a.host), port: a.port }));
   return new LocalIdentity(advertised, extra, config.sip.domain);
 }

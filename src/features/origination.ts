@@ -22,7 +22,7 @@ export interface OriginateInput {
   /** Request-URI user part (or tel: number) as received. */
   dialledUserPart: string;
   line: { basicNumber: string; dialInNumbers: string[] };
-  /** Number the caller put in From/PAI, normalised; ignored unless it is one of the line's numbers. */
+  /** Number the caller put in From/PAI, normalized; ignored unless it is one of the line's numbers. */
   fromNumber?: string;
   /** Features of the calling number, i.e. `callingNumber(line, fromNumber)`. */
   features: NumberFeatures;

@@ -1,5 +1,5 @@
 /**
- * Telephone-number normalisation (pure).
+ * Telephone-number normalization (pure).
  *
  * Stored numbers are national: `0` + 9 or 10 digits. International numbers are
  * written `010` + country code + subscriber number. Input may carry hyphens,
@@ -23,7 +23,7 @@ export function isInternationalNumber(s: string): boolean {
 }
 
 /**
- * Normalise a number to national (`0312345678`) or international
+ * Normalize a number to national (`0312345678`) or international
  * (`010` + cc + number) form; null when it is neither.
  */
 export function normalizeNumber(input: string): string | null {

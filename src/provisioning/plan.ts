@@ -3,7 +3,7 @@ import { encodeFeature, type FeatureField } from '../features/feature-store.js';
 import type { BulkGroup, HuntGroup, OutboundRoute, Peer } from '../features/settings.js';
 import { normalizeNumber } from '../numbers/national.js';
 import type { LineRecord } from '../store/line-store.js';
-import { normaliseDestinations } from './schema-features.js';
+import { normalizeDestinations } from './schema-features.js';
 import type { ProvisioningFile } from './schema.js';
 import type { Hash } from './snapshot.js';
 
@@ -109,7 +109,7 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
       const w = f.forwarding;
       put('forwarding', {
         enabled: w.enabled, unconditional: w.unconditional, busy: w.busy, noAnswer: w.noAnswer, unreachable: w.unreachable,
-        ringTime: w.ringTime, active: w.active, destinations: normaliseDestinations(w.destinations, number),
+        ringTime: w.ringTime, active: w.active, destinations: normalizeDestinations(w.destinations, number),
         schedule: w.schedule.map((e) => ({ days: [...e.days].sort((a, b) => a - b), from: e.from, to: e.to, pattern: e.pattern })),
       });
     }

@@ -158,8 +158,8 @@ export function checkDestinations(features: unknown, ctx: z.RefinementCtx): void
   }
 }
 
-/** The stored destination list: 5 slots, each normalised (validated before). */
-export function normaliseDestinations(destinations: Array<string | null>, own: string): Array<string | null> {
+/** The stored destination list: 5 slots, each normalized (validated before). */
+export function normalizeDestinations(destinations: Array<string | null>, own: string): Array<string | null> {
   return Array.from({ length: MAX_DESTINATIONS }, (_, i) => {
     const d = destinations[i];
     if (d === undefined || d === null) return null;

@@ -11,7 +11,7 @@ import { trustedAddressProblem, type TrustedAddressOptions } from './trusted-add
 /**
  * The provisioning file: voice groups > sites > lines (with their numbers),
  * hunt and bulk groups per site, feature settings per number, and routing.
- * Strict objects: an unknown key is refused. Numbers are normalised to the
+ * Strict objects: an unknown key is refused. Numbers are normalized to the
  * national form and addresses to their canonical text while validating.
  */
 
@@ -66,7 +66,7 @@ const voiceGroupSchema = z.strictObject({
 
 export const provisioningSchema = z.strictObject({
   voiceGroups: z.array(voiceGroupSchema).default([]),
-  /** Feature settings keyed by number (any written form; normalised when applied). */
+  /** Feature settings keyed by number (any written form; normalized when applied). */
   features: z.record(z.string(), featuresSchema).default({}),
   routing: routingSchema.optional(),
 }).superRefine((file, ctx) => {

@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Headers, SipRequest, type ReadonlyDeep, type SipResponse, type Via } from '../core/messages/index.js';
-import type { ClientTransaction } from '../core/transactions/client-transaction.js';
-import type { Destination } from '../core/transport/transport.js';
 import { viaDestination } from '../core/transport/via-routing.js';
 import type { ProxySigner } from './signing.js';
 
@@ -56,17 +54,6 @@ export function cancelFor(invite: SipRequest): SipRequest {
   headers.append('Call-ID', h.get('call-id') ?? '');
   headers.append('CSeq', `${(h.get('cseq') ?? '0').trim().split(/\s+/)[0]} CANCEL`);
   return new SipRequest('CANCEL', invite.uri, headers);
-}
-
-/** The live state of the branch being tried, so a CANCEL from upstream can reach it. */
-export interface ActiveBranch {
-  request: SipRequest;
-  branch: string;
-  destination: Destination;
-  transaction: ClientTransaction;
-  provisional: boolean;
-  cancelRequested: boolean;
-  cancelSent: boolean;
 }
 
 /** The response as it goes upstream: our Via removed (RFC 3261 §16.7 step 3). */

@@ -19,7 +19,7 @@ export type InDialogRoute =
  */
 export function routeInDialog(message: SipRequest, identity: LocalIdentity, signer: ProxySigner, arrivedOnFlow?: string): InDialogRoute {
   const callId = message.headers.get('call-id') ?? '';
-  const tags = [tagOf(message.headers.get('from')), tagOf(message.headers.get('to'))].filter((t) => t !== '');
+  const tags = [message.fromTag(), message.toTag()].filter((t) => t !== '');
   const signedByUs = (entry: string): boolean => {
     const signature = identity.routeSignature(entry);
     return signature !== undefined && signer.verifyDialog(signature, callId, tags, identity.flowToken(entry) ?? '');
@@ -53,11 +53,6 @@ export function routeInDialog(message: SipRequest, identity: LocalIdentity, sign
   // Back to ourselves after our own entries: nothing to relay (e.g. an ACK ending here).
   if (identity.isMine(nextHop) || identity.isOurDomain(nextHop)) return refuse(481, 'route set leads back to us');
   return { kind: 'forward', uri, routes };
-}
-
-/** The tag parameter of a From or To value ('' when none). */
-export function tagOf(value: string | undefined): string {
-  return /;\s*tag\s*=\s*([^;\s,>]+)/i.exec(value ?? '')?.[1] ?? '';
 }
 
 function refuse(status: 403 | 481, reason: string): InDialogRoute {

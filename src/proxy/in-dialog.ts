@@ -5,7 +5,7 @@ import type { Destination, Source } from '../core/transport/transport.js';
 import { viaDestination } from '../core/transport/via-routing.js';
 import type { Log } from '../log.js';
 import { newBranch, upstreamOf, verifyBranch, withoutTopVia } from './branch.js';
-import { routeInDialog, tagOf } from './dialog-guard.js';
+import { routeInDialog } from './dialog-guard.js';
 import { hopRefusal, stampHop } from './hop.js';
 import { resolveNextHop } from './next-hop.js';
 import type { RelayOutcome, RelayTarget } from './proxy-core.js';
@@ -40,8 +40,6 @@ export class InDialogRelay {
   ) {
     this.refusedRequests = new RefusalLog(log, 'security.relay_refused');
     this.droppedResponses = new RefusalLog(log, 'security.response_dropped');
-    sip.onAck = (request, source) => void this.forwardAck(request, source);
-    sip.onStrayResponse = (response, source) => this.strayResponse(response, source);
   }
 
   /** A request with a To-tag: answered here when refused, else relayed and its answer passed back. */
@@ -60,8 +58,8 @@ export class InDialogRelay {
   }
 
   /** The ACK for a 2xx travels end to end by Route, with no transaction (RFC 3261 §16.7, §17.1.1.3); refused ones are dropped. */
-  private async forwardAck(request: SipRequest, source: Source): Promise<void> {
-    if (!tagOf(request.headers.get('to'))) return;
+  async forwardAck(request: SipRequest, source: Source): Promise<void> {
+    if (!request.hasToTag()) return;
     const next = await this.nextHop(request, source);
     if ('refused' in next) return;
     const copy = new SipRequest('ACK', next.uri, request.headers.clone(), request.body);
@@ -97,7 +95,7 @@ export class InDialogRelay {
    * forwarded (RFC 6026 §8.4) goes on by the next Via, but only on a branch we
    * signed for that Call-ID and that upstream hop. Anything else is dropped.
    */
-  private strayResponse(response: SipResponse, source: Source): void {
+  strayResponse(response: SipResponse, source: Source): void {
     const ours = response.topVia();
     const drop = (reason: string): void => this.droppedResponses.record({
       address: source.address, port: source.port, transport: source.transport, status: response.status,

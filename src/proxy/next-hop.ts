@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import { parseNameAddr, parseUri } from '../core/messages/index.js';
+import { bareHost, parseNameAddr, parseUri } from '../core/messages/index.js';
 import { transportNamed, type Destination } from '../core/transport/transport.js';
 
 /**
@@ -14,7 +14,7 @@ export async function resolveNextHop(uriOrRoute: string): Promise<Destination | 
   if (!uri || (uri.scheme !== 'sip' && uri.scheme !== 'sips')) return undefined;
   // transport=ws resolves, but a WS peer is reachable only over its own connection (WsTransport.send fails without one).
   const transport = transportNamed(uri.params.transport) ?? 'UDP';
-  const host = (uri.params.maddr ?? uri.host).replace(/^\[|\]$/g, '');
+  const host = bareHost(uri.params.maddr ?? uri.host);
   const port = uri.port ?? 5060;
   if (net.isIP(host)) return { transport, address: host, port };
   try {

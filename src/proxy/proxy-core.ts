@@ -1,12 +1,13 @@
 import { SipRequest, type SipResponse } from '../core/messages/index.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { SipServer } from '../core/server/sip-server.js';
+import { systemClock, type Clock } from '../core/transactions/clock.js';
 import type { Destination } from '../core/transport/transport.js';
 import type { Log } from '../log.js';
-import { cancelFor, newBranch, upstreamOf, type ActiveBranch, type BranchEnd } from './branch.js';
-import { tagOf } from './dialog-guard.js';
+import { newBranch, upstreamOf, type BranchEnd } from './branch.js';
 import { hopRefusal, stampHop } from './hop.js';
 import { InDialogRelay, wsFlow } from './in-dialog.js';
+import { ProxyBranch } from './proxy-branch.js';
 import type { LocalIdentity } from './record-route.js';
 import type { ProxySigner } from './signing.js';
 
@@ -41,6 +42,12 @@ export type RelayOutcome =
 
 const DEFAULT_NO_RESPONSE_MS = 2_000;
 
+/** One relay in progress: the branch being tried, and whether upstream CANCELled. */
+interface RelayState {
+  branch?: ProxyBranch;
+  cancelled: boolean;
+}
+
 /**
  * A transaction-stateful, record-routing proxy (RFC 3261 §16), drachtio-style:
  * `relay(request, targets, options)` tries the targets one after another
@@ -50,7 +57,7 @@ const DEFAULT_NO_RESPONSE_MS = 2_000;
  */
 export class ProxyCore {
   /** Active relays by server transaction key, so an upstream CANCEL finds its branch. */
-  private readonly active = new Map<string, { branch?: ActiveBranch; cancelled: boolean }>();
+  private readonly active = new Map<string, RelayState>();
   /** Requests inside dialogs, 2xx ACKs and stray responses. */
   private readonly inDialog: InDialogRelay;
 
@@ -59,10 +66,15 @@ export class ProxyCore {
     private readonly identity: LocalIdentity,
     private readonly signer: ProxySigner,
     private readonly log: Log,
+    private readonly clock: Clock = systemClock,
   ) {
     this.inDialog = new InDialogRelay(sip, identity, signer, log, (incoming, target, timeoutMs, prepare) =>
       this.relay(incoming, [target], { noResponseTimeoutMs: timeoutMs, prepare }));
-    sip.onCancel = (invite) => this.cancel(invite);
+    sip.setProxyDelegate({
+      onCancel: (invite) => this.cancel(invite),
+      onAck: (request, source) => void this.inDialog.forwardAck(request, source),
+      onStrayResponse: (response, source) => this.inDialog.strayResponse(response, source),
+    });
   }
 
   /** RFC 3261 §16.3 checks before an initial request is forwarded; returns a status to answer instead. */
@@ -79,7 +91,7 @@ export class ProxyCore {
     // Cancelled (and answered 487) while routing was still deciding: ring nobody.
     if (incoming.answered) return { kind: 'cancelled' };
     const key = incoming.transaction.key;
-    const state: { branch?: ActiveBranch; cancelled: boolean } = { cancelled: false };
+    const state: RelayState = { cancelled: false };
     this.active.set(key, state);
     let best: SipResponse | undefined;
     let allSilent = true;
@@ -115,13 +127,13 @@ export class ProxyCore {
     const request = new SipRequest(source.method, target.uri, source.headers.clone(), source.body);
     const h = request.headers;
     stampHop(h);
-    if (source.method === 'INVITE' && !tagOf(source.headers.get('to'))) {
+    if (source.method === 'INVITE' && !source.hasToTag()) {
       // Record-Route so the dialog's later requests come through us, signed for this dialog (only
       // requests carrying it are relayed later); a second entry when the transport (RFC 5658) or
       // the WebSocket connection changes, each side with its own flow.
       const inFlow = wsFlow(incoming.source);
       const outFlow = wsFlow(target.destination);
-      const sign = (flow?: string): string => this.signer.dialogSignature(incoming.callId, tagOf(source.headers.get('from')), flow ?? '');
+      const sign = (flow?: string): string => this.signer.dialogSignature(incoming.callId, source.fromTag(), flow ?? '');
       if (incoming.source.transport !== target.destination.transport || inFlow !== outFlow) {
         h.prepend('Record-Route', this.identity.recordRoute(incoming.source.transport, inFlow, sign(inFlow)));
       }
@@ -133,61 +145,23 @@ export class ProxyCore {
     return request;
   }
 
-  private tryTarget(incoming: IncomingRequest, target: RelayTarget, options: RelayOptions, state: { branch?: ActiveBranch; cancelled: boolean }): Promise<BranchEnd> {
-    return new Promise<BranchEnd>((resolve) => {
-      const topVia = incoming.message.topVia();
-      const branch = newBranch(this.signer, incoming.callId, topVia ? upstreamOf(topVia) : '');
-      const request = this.forwardedCopy(incoming, target, branch, options);
-      let settled = false;
-      let silenceTimer: NodeJS.Timeout | undefined;
-      let ringTimer: NodeJS.Timeout | undefined;
-      const finish = (end: BranchEnd): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(silenceTimer);
-        clearTimeout(ringTimer);
-        resolve(end);
-      };
-      let ringTimedOut = false;
-      const transaction = this.sip.startClientTransaction(request, branch, target.destination, {
-        onResponse: (response) => {
-          clearTimeout(silenceTimer);
-          if (response.status < 200) {
-            active.provisional = true;
-            if (active.cancelRequested && !active.cancelSent) this.sendCancel(active);
-            if (response.status > 100 && !state.cancelled && !ringTimedOut) {
-              this.relayUpstream(incoming, response);
-              options.onProvisional?.(response.status, target);
-            }
-            return;
-          }
-          if (response.status < 300) {
-            // Answered (possibly racing our CANCEL): relay it; 2xx copies are relayed as they come.
-            this.relayUpstream(incoming, response);
-            finish({ kind: 'answered', response });
-            return;
-          }
-          const relayable = upstreamResponse(response, incoming);
-          finish(ringTimedOut ? { kind: 'ring-timeout', response: relayable } : { kind: 'final', response: relayable });
-        },
-        onTimeout: () => finish(ringTimedOut ? { kind: 'ring-timeout' } : { kind: 'silent' }),
-      });
-      const active: ActiveBranch = {
-        request, branch, destination: target.destination, transaction,
-        provisional: false, cancelRequested: false, cancelSent: false,
-      };
-      state.branch = active;
-      silenceTimer = setTimeout(() => {
-        if (active.provisional) return;
-        transaction.terminate();
-        finish({ kind: 'silent' });
-      }, options.noResponseTimeoutMs ?? DEFAULT_NO_RESPONSE_MS);
-      if (options.ringTimeoutMs !== undefined) {
-        ringTimer = setTimeout(() => {
-          ringTimedOut = true;
-          this.requestCancel(active);
-        }, options.ringTimeoutMs);
-      }
+  private tryTarget(incoming: IncomingRequest, target: RelayTarget, options: RelayOptions, state: RelayState): Promise<BranchEnd> {
+    const topVia = incoming.message.topVia();
+    const branch = newBranch(this.signer, incoming.callId, topVia ? upstreamOf(topVia) : '');
+    const request = this.forwardedCopy(incoming, target, branch, options);
+    const attempt = new ProxyBranch(request, branch, target.destination, {
+      startClientTransaction: (r, b, d, user) => this.sip.startClientTransaction(r, b, d, user),
+      relayProvisional: (response) => {
+        this.relayUpstream(incoming, response);
+        options.onProvisional?.(response.status, target);
+      },
+      relayAnswer: (response) => this.relayUpstream(incoming, response),
+      upstream: (response) => upstreamResponse(response, incoming),
+    }, this.clock);
+    state.branch = attempt;
+    return attempt.run({
+      silenceMs: options.noResponseTimeoutMs ?? DEFAULT_NO_RESPONSE_MS,
+      ...(options.ringTimeoutMs !== undefined ? { ringMs: options.ringTimeoutMs } : {}),
     });
   }
 
@@ -196,22 +170,8 @@ export class ProxyCore {
     const state = this.active.get(invite.transaction.key);
     if (!state) return false;
     state.cancelled = true;
-    if (state.branch) this.requestCancel(state.branch);
+    state.branch?.cancel();
     return true;
-  }
-
-  /** CANCEL only after a provisional (RFC 3261 §9.1); before that, remember to. */
-  private requestCancel(branch: ActiveBranch): void {
-    branch.cancelRequested = true;
-    if (branch.provisional && !branch.cancelSent) this.sendCancel(branch);
-  }
-
-  private sendCancel(branch: ActiveBranch): void {
-    branch.cancelSent = true;
-    this.sip.startClientTransaction(cancelFor(branch.request), branch.branch, branch.destination, {
-      onResponse: () => undefined,
-      onTimeout: () => undefined,
-    });
   }
 
   private relayUpstream(incoming: IncomingRequest, response: SipResponse): void {

@@ -1,4 +1,5 @@
 import { parseNameAddr, parseUri } from '../core/messages/index.js';
+import { hostPortKey } from '../core/transport/local-host.js';
 import type { TransportName } from '../core/transport/transport.js';
 
 /** WebSocket connection ids (WsTransport), the only user parts we put in our own Record-Route. */
@@ -19,7 +20,7 @@ export class LocalIdentity {
     /** Our SIP domain: a Request-URI in it with no Route left is for us, never resolved in DNS. */
     private readonly domain = '',
   ) {
-    for (const a of [...advertised.values(), ...extraHosts]) this.mine.add(`${a.host.toLowerCase()}:${a.port}`);
+    for (const a of [...advertised.values(), ...extraHosts]) this.mine.add(hostPortKey(a.host, a.port));
   }
 
   /**
@@ -76,8 +77,6 @@ export class LocalIdentity {
     const raw = uriOrRoute.trim().startsWith('<') || uriOrRoute.includes('<') ? parseNameAddr(uriOrRoute)?.uri : uriOrRoute;
     const uri = raw ? parseUri(raw) : null;
     if (!uri || (uri.scheme !== 'sip' && uri.scheme !== 'sips')) return false;
-    const host = uri.host.replace(/^\[|\]$/g, '').toLowerCase();
-    const port = uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060);
-    return this.mine.has(`${host}:${port}`);
+    return this.mine.has(hostPortKey(uri.host, uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060)));
   }
 }

@@ -72,7 +72,7 @@ export function applyRegister(current: readonly Binding[], input: RegisterInput,
 
     const instance = paramValue(contact.params['+sip.instance']);
     const regId = paramValue(contact.params['reg-id']);
-    const key = instance && regId ? `${instance}|${regId}` : normaliseContactKey(contact.uri);
+    const key = instance && regId ? `${instance}|${regId}` : normalizeContactKey(contact.uri);
     if (seen.has(key)) continue; // the same contact twice in one request: first one wins
     seen.add(key);
 
@@ -138,7 +138,7 @@ function paramValue(value: string | null | undefined): string | undefined {
  * common cases: scheme and host case-insensitive, default port explicit,
  * parameters sorted. User part stays case-sensitive.
  */
-export function normaliseContactKey(raw: string): string {
+export function normalizeContactKey(raw: string): string {
   const uri = parseUri(raw);
   if (!uri) return raw;
   const defaultPort = uri.scheme === 'sips' ? 5061 : 5060;

@@ -2,7 +2,7 @@ import type { TransportName } from '../core/transport/transport.js';
 
 /** One registered contact of a line (RFC 3261 §10.3), as stored in Redis. */
 export interface Binding {
-  /** Matching key: RFC 5626 instance + reg-id when given, else the normalised contact URI. */
+  /** Matching key: RFC 5626 instance + reg-id when given, else the normalized contact URI. */
   key: string;
   /** The Contact URI as the client sent it. */
   uri: string;

@@ -1,6 +1,7 @@
 import type { AuthOutcome, DigestAuthenticator } from '../auth/authenticator.js';
 import { parseUri, type NameAddr } from '../core/messages/index.js';
 import type { HeaderList, IncomingRequest } from '../core/server/incoming-request.js';
+import { namesHost } from '../core/transport/local-host.js';
 import type { Log } from '../log.js';
 import type { AuthFailureReporter } from '../security/auth-failures.js';
 import type { Endpoint } from '../security/ban-rules.js';
@@ -156,8 +157,7 @@ export class Registrar {
   }
 
   private servesDomain(host: string): boolean {
-    const bare = host.replace(/^\[|\]$/g, '');
-    return this.options.domains.includes(host.toLowerCase()) || /^[\d.]+$/.test(bare) || bare.includes(':');
+    return namesHost(host, this.options.domains, true);
   }
 }
 

@@ -208,7 +208,7 @@ function requestUser(message: SipRequest): string | undefined {
   return uri.scheme === 'tel' ? (uri.user ?? uri.host) : uri.user;
 }
 
-/** The number the caller put in From (normalised), if any. */
+/** The number the caller put in From (normalized), if any. */
 function fromHeaderNumber(message: SipRequest): string | undefined {
   const from = message.headers.get('from') ?? '';
   const m = /<?(?:sips?|tel):([^@;>]+)/i.exec(from);

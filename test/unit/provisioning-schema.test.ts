@@ -21,7 +21,7 @@ function issues(input: unknown, options = RIG): string[] {
   return [];
 }
 
-t.test('a valid file parses and is normalised', async (t) => {
+t.test('a valid file parses and is normalized', async (t) => {
   const f = parseProvisioning(file([
     digest({ dialInNumbers: ['+81312345679', '03 1234 5680'] }),
     ip({ allowedAddresses: ['::FFFF:127.0.0.3', '0:0:0:0:0:0:0:1'] }),
@@ -95,7 +95,7 @@ t.test('duplicates across the whole file', async (t) => {
     'voiceGroups[1].sites[0].lines[1].allowedAddresses[1]: duplicate allowed address 127.0.0.2 (also at voiceGroups[0].sites[0].lines[1].allowedAddresses[0])',
   ]);
   t.same(issues(file([digest({ dialInNumbers: ['03-1234-5678'] })])),
-    [`${L(0)}.dialInNumbers[0]: duplicate number 0312345678 (also at ${L(0)}.basicNumber)`], 'within one line, after normalising');
+    [`${L(0)}.dialInNumbers[0]: duplicate number 0312345678 (also at ${L(0)}.basicNumber)`], 'within one line, after normalizing');
 });
 
 t.test('every problem is reported at once, field and cross-file alike', async (t) => {
@@ -122,7 +122,7 @@ t.test('hunt groups', async (t) => {
   const hunt = (over: Obj = {}): Obj => ({ id: 'h1', pilot: '0312345678', members: ['03-1234-0002', '0312340004'], ...over });
   const f = parseProvisioning(site({ huntGroups: [hunt()] }), RIG);
   t.same(f.voiceGroups[0]!.sites[0]!.huntGroups, [{ id: 'h1', pilot: '0312345678', members: ['0312340002', '0312340004'], mode: 'sequential', presentation: 'pilot' }],
-    'numbers normalised, mode and presentation defaulted');
+    'numbers normalized, mode and presentation defaulted');
   t.same(issues(site({ huntGroups: [hunt({ mode: 'random', presentation: 'x' })] })), [
     `${S}.huntGroups[0].mode: must be sequential or round-robin`, `${S}.huntGroups[0].presentation: must be pilot or own`,
   ]);
@@ -158,7 +158,7 @@ t.test('bulk groups', async (t) => {
     [`${S}.bulkGroups[1].members[0]: duplicate bulk group member 0312340003 (also at ${S}.bulkGroups[0].members[1])`]);
 });
 
-t.test('features: values are normalised and defaults stay unset', async (t) => {
+t.test('features: values are normalized and defaults stay unset', async (t) => {
   const f = parseProvisioning(withFeatures({ '03-1234-5678': {
     blockedCallers: ['090-1111-2222', '+81612345678', '0612'],
     specificPresentation: { number: '0120-123-456', enabled: true },

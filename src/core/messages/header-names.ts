@@ -20,14 +20,7 @@ export const KNOWN_HEADERS = [
 ] as const;
 
 export const H_VIA = 1;
-export const H_FROM = 2;
-export const H_TO = 3;
-export const H_CALL_ID = 4;
-export const H_CSEQ = 5;
-export const H_CONTENT_LENGTH = 6;
-export const H_MAX_FORWARDS = 7;
 export const H_CONTACT = 8;
-export const H_DATE = 15;
 
 const COMPACT: Record<string, string> = {
   i: 'call-id', m: 'contact', f: 'from', t: 'to', v: 'via', l: 'content-length', c: 'content-type',

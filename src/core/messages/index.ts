@@ -3,7 +3,7 @@ export { Headers, SipMessage, SipRequest, SipResponse, isRequest, type SipMessag
 export { SipParseError, parseMessage, UNSUPPORTED_VERSION } from './parser.js';
 export { serializeMessage } from './serializer.js';
 export { createResponse, reasonPhrase, toTag } from './responses.js';
-export { parseUri, formatUri, uriEquals, unescapeUser, type SipUri } from './headers/uri.js';
+export { bareHost, parseUri, formatUri, uriEquals, unescapeUser, type SipUri } from './headers/uri.js';
 export { parseNameAddr, formatNameAddr, parseContactList, type NameAddr } from './headers/name-addr.js';
 export { parseVia, formatVia, type Via } from './headers/via.js';
 export { parseCSeq } from './headers/cseq.js';

@@ -43,6 +43,21 @@ export abstract class SipMessage {
     return this.headers.parsed('to', nameAddrOf);
   }
 
+  /** The From tag, '' when there is none. */
+  fromTag(): string {
+    return this.from()?.params['tag'] ?? '';
+  }
+
+  /** The To tag, '' when there is none (a request outside a dialog). */
+  toTag(): string {
+    return this.to()?.params['tag'] ?? '';
+  }
+
+  /** Whether To carries a tag: the request belongs to a dialog (RFC 3261 §12.2.2). */
+  hasToTag(): boolean {
+    return this.toTag() !== '';
+  }
+
   cseq(): ReadonlyDeep<CSeq> | null {
     return this.headers.parsed('cseq', cseqOf);
   }

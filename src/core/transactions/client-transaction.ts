@@ -1,8 +1,14 @@
 import { Headers, SipRequest, type SipResponse } from '../messages/index.js';
 import type { Destination } from '../transport/transport.js';
-import { T1, T2, T4, TIMER_64T1 } from './timers.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { StateMachine, type TransitionTable } from './state-machine.js';
+import {
+  INVITE_CLIENT, NON_INVITE_CLIENT, responseEvent,
+  type ClientEvent, type ClientTransactionState, type InviteClientState, type NonInviteClientState,
+} from './states.js';
+import { T1, T2, T4, TIMER_64T1, TIMER_D } from './timers.js';
 
-export type ClientTransactionState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
+export type { ClientTransactionState } from './states.js';
 
 /** What the transaction user hears from a client transaction. */
 export interface ClientTransactionUser {
@@ -17,14 +23,15 @@ export type RequestSender = (request: SipRequest, destination: Destination) => v
 
 /**
  * Common part of the client transactions (RFC 3261 §17.1): retransmission
- * over UDP with doubling intervals, a give-up timer, and the hand-off of
- * responses to the transaction user.
+ * over UDP with doubling intervals (Timer A/E), a give-up timer (Timer B/F),
+ * and the hand-off of responses to the transaction user. States move only
+ * along the transition table of the subclass.
  */
 export abstract class ClientTransaction {
-  state: ClientTransactionState;
-  private retransmitTimer: NodeJS.Timeout | undefined;
-  private giveUpTimer: NodeJS.Timeout | undefined;
-  private lingerTimer: NodeJS.Timeout | undefined;
+  private readonly machine: StateMachine<ClientTransactionState, ClientEvent>;
+  private retransmitTimer: TimerHandle | undefined;
+  private giveUpTimer: TimerHandle | undefined;
+  private lingerTimer: TimerHandle | undefined;
 
   /** Held only while it may be retransmitted; dropped at the final response (thousands linger under load). */
   protected request: SipRequest | undefined;
@@ -36,10 +43,16 @@ export abstract class ClientTransaction {
     protected readonly send: RequestSender,
     protected readonly user: ClientTransactionUser,
     private readonly onTerminated: (tx: ClientTransaction) => void,
+    table: TransitionTable<ClientTransactionState, ClientEvent>,
     initialState: ClientTransactionState,
+    protected readonly clock: Clock = systemClock,
   ) {
     this.request = request;
-    this.state = initialState;
+    this.machine = new StateMachine(table, initialState);
+  }
+
+  get state(): ClientTransactionState {
+    return this.machine.state;
   }
 
   get reliable(): boolean {
@@ -49,11 +62,9 @@ export abstract class ClientTransaction {
   start(): void {
     if (this.request) this.send(this.request, this.destination);
     if (!this.reliable) this.scheduleRetransmit(T1);
-    this.giveUpTimer = setTimeout(() => {
-      if (this.state === 'calling' || this.state === 'trying' || this.state === 'proceeding') {
-        this.terminate();
-        this.user.onTimeout();
-      }
+    // Timer B (INVITE) / Timer F (non-INVITE).
+    this.giveUpTimer = this.clock.setTimeout(() => {
+      if (this.end('timeout')) this.user.onTimeout();
     }, TIMER_64T1);
   }
 
@@ -61,14 +72,24 @@ export abstract class ClientTransaction {
 
   /** Stop retransmitting and forget the transaction now (e.g. the TU gave up on a silent branch). */
   terminate(): void {
-    if (this.state === 'terminated') return;
-    this.state = 'terminated';
+    this.end('abort');
+  }
+
+  /** Takes a transition; false when the table refuses it. */
+  protected fire(event: ClientEvent): boolean {
+    return this.machine.fire(event);
+  }
+
+  /** Takes a transition into Terminated and lets go of everything; false when not allowed. */
+  private end(event: ClientEvent): boolean {
+    if (!this.fire(event)) return false;
     this.clearTimers();
     this.onTerminated(this);
+    return true;
   }
 
   protected scheduleRetransmit(interval: number): void {
-    this.retransmitTimer = setTimeout(() => {
+    this.retransmitTimer = this.clock.setTimeout(() => {
       if (!this.retransmitting() || !this.request) return;
       this.send(this.request, this.destination);
       this.scheduleRetransmit(this.nextInterval(interval));
@@ -76,17 +97,20 @@ export abstract class ClientTransaction {
   }
 
   protected stopRetransmitting(): void {
-    if (this.retransmitTimer) clearTimeout(this.retransmitTimer);
+    this.clock.clearTimeout(this.retransmitTimer);
     this.retransmitTimer = undefined;
   }
 
-  /** Stay around for `ms` to absorb copies of the final response, then terminate. */
+  /** Stay around for `ms` (Timer D, K or M) to absorb copies of the final response, then terminate. */
   protected lingerThenTerminate(ms: number): void {
     this.stopRetransmitting();
     this.request = undefined;
-    if (this.giveUpTimer) clearTimeout(this.giveUpTimer);
-    if (ms === 0) return this.terminate();
-    this.lingerTimer = setTimeout(() => this.terminate(), ms);
+    this.clock.clearTimeout(this.giveUpTimer);
+    if (ms === 0) {
+      this.end('linger-end');
+      return;
+    }
+    this.lingerTimer = this.clock.setTimeout(() => this.end('linger-end'), ms);
   }
 
   protected abstract retransmitting(): boolean;
@@ -94,14 +118,20 @@ export abstract class ClientTransaction {
 
   private clearTimers(): void {
     this.stopRetransmitting();
-    if (this.giveUpTimer) clearTimeout(this.giveUpTimer);
-    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.clock.clearTimeout(this.giveUpTimer);
+    this.clock.clearTimeout(this.lingerTimer);
   }
 }
 
-/** RFC 3261 §17.1.1 with RFC 6026's Accepted state: 2xx copies go up to the TU for 64*T1. */
+/** RFC 3261 §17.1.1 with RFC 6026's Accepted state: 2xx copies go up to the TU for 64*T1 (Timer M). */
 export class InviteClientTransaction extends ClientTransaction {
   private ack: SipRequest | undefined;
+
+  constructor(key: string, request: SipRequest, destination: Destination, send: RequestSender, user: ClientTransactionUser,
+    onTerminated: (tx: ClientTransaction) => void, clock?: Clock) {
+    super(key, request, destination, send, user, onTerminated,
+      INVITE_CLIENT as TransitionTable<ClientTransactionState, ClientEvent>, 'calling' satisfies InviteClientState, clock);
+  }
 
   protected retransmitting(): boolean {
     return this.state === 'calling';
@@ -112,58 +142,56 @@ export class InviteClientTransaction extends ClientTransaction {
   }
 
   onResponse(response: SipResponse): void {
-    const status = response.status;
-    switch (this.state) {
-      case 'calling':
-      case 'proceeding':
-        if (status < 200) {
-          this.state = 'proceeding';
-          this.stopRetransmitting();
-          this.user.onResponse(response);
-        } else if (status < 300) {
-          this.state = 'accepted';
-          this.lingerThenTerminate(TIMER_64T1);
-          this.user.onResponse(response);
-        } else {
-          this.state = 'completed';
-          if (this.request) {
-            this.ack = ackForFailure(this.request, response);
-            this.send(this.ack, this.destination);
-          }
-          this.lingerThenTerminate(this.reliable ? 0 : TIMER_64T1 / 2 /* Timer D: 32 s */);
-          this.user.onResponse(response);
-        }
-        return;
-      case 'accepted':
-        if (status >= 200 && status < 300) this.user.onResponse(response);
-        return;
-      case 'completed':
-        if (status >= 300 && this.ack) this.send(this.ack, this.destination);
-        return;
-      default:
+    const from = this.state;
+    const event = responseEvent(response.status);
+    if (!this.fire(event)) return; // e.g. a 1xx after the final: dropped
+    if (from === 'accepted') {
+      this.user.onResponse(response); // a 2xx copy: the TU ACKs each one
+      return;
     }
+    if (from === 'completed') {
+      if (this.ack) this.send(this.ack, this.destination); // a copy of the failure: ACK again
+      return;
+    }
+    switch (event) {
+      case '1xx':
+        this.stopRetransmitting();
+        break;
+      case '2xx':
+        this.lingerThenTerminate(TIMER_64T1); // Timer M
+        break;
+      case 'failure':
+        if (this.request) {
+          this.ack = ackForFailure(this.request, response);
+          this.send(this.ack, this.destination);
+        }
+        this.lingerThenTerminate(this.reliable ? 0 : TIMER_D);
+        break;
+    }
+    this.user.onResponse(response);
   }
 }
 
 /** RFC 3261 §17.1.2. */
 export class NonInviteClientTransaction extends ClientTransaction {
+  constructor(key: string, request: SipRequest, destination: Destination, send: RequestSender, user: ClientTransactionUser,
+    onTerminated: (tx: ClientTransaction) => void, clock?: Clock) {
+    super(key, request, destination, send, user, onTerminated,
+      NON_INVITE_CLIENT as TransitionTable<ClientTransactionState, ClientEvent>, 'trying' satisfies NonInviteClientState, clock);
+  }
+
   protected retransmitting(): boolean {
     return this.state === 'trying' || this.state === 'proceeding';
   }
 
   protected nextInterval(interval: number): number {
-    return this.state === 'proceeding' ? T2 : Math.min(interval * 2, T2);
+    return this.state === 'proceeding' ? T2 : Math.min(interval * 2, T2); // Timer E
   }
 
   onResponse(response: SipResponse): void {
-    if (this.state !== 'trying' && this.state !== 'proceeding') return;
-    if (response.status < 200) {
-      this.state = 'proceeding';
-      this.user.onResponse(response);
-      return;
-    }
-    this.state = 'completed';
-    this.lingerThenTerminate(this.reliable ? 0 : T4); // Timer K
+    const event = responseEvent(response.status);
+    if (!this.fire(event)) return; // Completed: copies of the final are absorbed
+    if (event !== '1xx') this.lingerThenTerminate(this.reliable ? 0 : T4); // Timer K
     this.user.onResponse(response);
   }
 }

@@ -1,16 +1,23 @@
 import type { SipResponse } from '../messages/index.js';
 import type { Source } from '../transport/transport.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { ServerTransaction, type ResponseSender } from './server-transaction.js';
+import type { TransitionTable } from './state-machine.js';
+import { INVITE_SERVER, responseEvent, type ServerEvent, type ServerTransactionState } from './states.js';
 import { T1, T2, T4, TIMER_64T1 } from './timers.js';
+
+/** The server transaction timers the layer runs on a shared queue (many live at once). */
+export type LaterTimer = 'timer-i' | 'timer-l';
 
 /**
  * INVITE server transaction (RFC 3261 §17.2.1, figure 7, with the Accepted
  * state of RFC 6026): a non-2xx final response is retransmitted (Timer G) until
- * the ACK arrives or Timer H fires; after the ACK, Timer I absorbs ACK copies.
+ * the ACK arrives or Timer H fires; after the ACK, Timer I absorbs ACK copies;
+ * after a 2xx, Timer L absorbs INVITE copies.
  */
 export class InviteServerTransaction extends ServerTransaction {
-  private timerG: NodeJS.Timeout | undefined;
-  private timerH: NodeJS.Timeout | undefined;
+  private timerG: TimerHandle | undefined;
+  private timerH: TimerHandle | undefined;
   /** Set when the ACK for a non-2xx never came (Timer H). */
   ackTimedOut = false;
 
@@ -19,33 +26,34 @@ export class InviteServerTransaction extends ServerTransaction {
     source: Source,
     sender: ResponseSender,
     private readonly onTerminated: (tx: InviteServerTransaction) => void,
-    private readonly laterTerminate: (delayMs: number, tx: InviteServerTransaction) => void,
+    /** Runs Timer I or Timer L: calls `tx.expire(timer)` after `delayMs`. */
+    private readonly later: (delayMs: number, timer: LaterTimer, tx: InviteServerTransaction) => void,
+    private readonly clock: Clock = systemClock,
   ) {
-    super(key, source, sender, 'proceeding');
+    super(key, source, sender, INVITE_SERVER as TransitionTable<ServerTransactionState, ServerEvent>, 'proceeding');
   }
 
   respond(response: SipResponse): void {
-    if (this.state !== 'proceeding') return;
+    const event = responseEvent(response.status);
+    if (this.state !== 'proceeding' || !this.fire(event)) return;
     this.transmit(response);
-    if (response.status < 200) return;
-    if (response.status < 300) {
+    if (event === '1xx') return;
+    if (event === '2xx') {
       // RFC 6026: 2xx retransmissions belong to the TU; the transaction only absorbs copies of the
       // INVITE for 64*T1, so it lets go of the response (thousands of these live at once under load).
-      this.state = 'accepted';
       this.lastResponse = undefined;
-      this.laterTerminate(TIMER_64T1, this);
+      this.later(TIMER_64T1, 'timer-l', this);
       return;
     }
-    this.state = 'completed';
     if (!this.reliable) this.scheduleTimerG(T1);
-    this.timerH = setTimeout(() => {
+    this.timerH = this.clock.setTimeout(() => {
       this.ackTimedOut = true;
-      this.terminate();
+      this.expire('timer-h');
     }, TIMER_64T1);
   }
 
   private scheduleTimerG(interval: number): void {
-    this.timerG = setTimeout(() => {
+    this.timerG = this.clock.setTimeout(() => {
       if (this.state !== 'completed') return;
       this.retransmit();
       this.scheduleTimerG(Math.min(interval * 2, T2));
@@ -58,22 +66,30 @@ export class InviteServerTransaction extends ServerTransaction {
 
   /** The ACK for a non-2xx final response. */
   onAck(): void {
-    if (this.state !== 'completed') return;
+    if (!this.fire('ack')) return; // not in Completed: an ACK copy, absorbed
     this.clearTimers();
-    this.state = 'confirmed';
-    this.laterTerminate(this.reliable ? 0 : T4, this);
+    if (this.reliable) this.expire('timer-i');
+    else this.later(T4, 'timer-i', this);
   }
 
+  /** Timer H, I or L fired: into Terminated if the table allows it from here. */
+  expire(timer: 'timer-h' | LaterTimer): void {
+    if (this.fire(timer)) this.ended();
+  }
+
+  /** Ends the transaction from any state (server shutdown). */
   terminate(): void {
-    if (this.state === 'terminated') return;
+    if (this.fire('close')) this.ended();
+  }
+
+  private ended(): void {
     this.clearTimers();
-    this.state = 'terminated';
     this.onTerminated(this);
   }
 
   private clearTimers(): void {
-    if (this.timerG) clearTimeout(this.timerG);
-    if (this.timerH) clearTimeout(this.timerH);
+    this.clock.clearTimeout(this.timerG);
+    this.clock.clearTimeout(this.timerH);
     this.timerG = this.timerH = undefined;
   }
 }

@@ -1,6 +1,8 @@
 import type { SipResponse } from '../messages/index.js';
 import type { Source } from '../transport/transport.js';
 import { ServerTransaction, type ResponseSender } from './server-transaction.js';
+import { NON_INVITE_SERVER, responseEvent, type ServerEvent, type ServerTransactionState } from './states.js';
+import type { TransitionTable } from './state-machine.js';
 
 /**
  * Non-INVITE server transaction (RFC 3261 §17.2.2, figure 8):
@@ -14,18 +16,14 @@ export class NonInviteServerTransaction extends ServerTransaction {
     /** Called on entering Completed; the layer runs Timer J and then terminates. */
     private readonly onCompleted: (tx: NonInviteServerTransaction) => void,
   ) {
-    super(key, source, sender, 'trying');
+    super(key, source, sender, NON_INVITE_SERVER as TransitionTable<ServerTransactionState, ServerEvent>, 'trying');
   }
 
   respond(response: SipResponse): void {
-    if (this.state !== 'trying' && this.state !== 'proceeding') return;
+    const event = responseEvent(response.status);
+    if (!this.fire(event)) return; // a final response already went out
     this.transmit(response);
-    if (response.status < 200) {
-      this.state = 'proceeding';
-    } else {
-      this.state = 'completed';
-      this.onCompleted(this);
-    }
+    if (event !== '1xx') this.onCompleted(this);
   }
 
   onRetransmission(): void {

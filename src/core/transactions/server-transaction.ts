@@ -1,7 +1,9 @@
 import type { SipRequest, SipResponse } from '../messages/index.js';
 import type { Source } from '../transport/transport.js';
+import { StateMachine, type TransitionTable } from './state-machine.js';
+import type { ServerEvent, ServerTransactionState } from './states.js';
 
-export type ServerTransactionState = 'trying' | 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
+export type { ServerTransactionState } from './states.js';
 
 /** Sends a response towards a request's source (RFC 3261 §18.2.2). */
 export type ResponseSender = (response: SipResponse, source: Source) => void;
@@ -9,10 +11,11 @@ export type ResponseSender = (response: SipResponse, source: Source) => void;
 /**
  * Common part of the INVITE and non-INVITE server transactions: it keeps the
  * last response sent so that a retransmitted request is answered from here,
- * without reaching the transaction user again.
+ * without reaching the transaction user again. States move only along the
+ * subclass's transition table.
  */
 export abstract class ServerTransaction {
-  state: ServerTransactionState;
+  private readonly machine: StateMachine<ServerTransactionState, ServerEvent>;
   protected lastResponse: SipResponse | undefined;
   lastStatus = 0;
 
@@ -20,9 +23,14 @@ export abstract class ServerTransaction {
     readonly key: string,
     readonly source: Source,
     protected readonly sendResponse: ResponseSender,
+    table: TransitionTable<ServerTransactionState, ServerEvent>,
     initialState: ServerTransactionState,
   ) {
-    this.state = initialState;
+    this.machine = new StateMachine(table, initialState);
+  }
+
+  get state(): ServerTransactionState {
+    return this.machine.state;
   }
 
   get reliable(): boolean {
@@ -34,6 +42,11 @@ export abstract class ServerTransaction {
 
   /** The same request arrived again. */
   abstract onRetransmission(request: SipRequest): void;
+
+  /** Takes a transition; false (nothing changes) when the table refuses it. */
+  fire(event: ServerEvent): boolean {
+    return this.machine.fire(event);
+  }
 
   protected transmit(response: SipResponse): void {
     this.lastStatus = response.status;

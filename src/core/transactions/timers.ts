@@ -1,9 +1,17 @@
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
+
 /** RFC 3261 §17 timer values (ms). */
 export const T1 = 500;
 export const T2 = 4_000;
 export const T4 = 5_000;
 /** Timer J / Timer H / Timer F: 64*T1. */
 export const TIMER_64T1 = 64 * T1;
+/**
+ * Timer D (INVITE client, Completed, UDP): how long copies of a failure are
+ * absorbed. RFC 3261 §17.1.1.2 asks for at least 32 s; this node has always
+ * used 16 s (a late copy after that is a stray response, dropped).
+ */
+export const TIMER_D = 16_000;
 
 /**
  * Runs callbacks after a delay with one interval timer for all of them. Used for
@@ -13,20 +21,19 @@ export const TIMER_64T1 = 64 * T1;
 export class ExpiryQueue {
   private readonly items: Array<{ at: number; run: () => void }> = [];
   private head = 0;
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: TimerHandle;
 
-  constructor(private readonly now: () => number = Date.now, resolutionMs = 200) {
-    this.timer = setInterval(() => this.tick(), resolutionMs);
-    this.timer.unref();
+  constructor(private readonly clock: Clock = systemClock, resolutionMs = 200) {
+    this.timer = clock.setInterval(() => this.tick(), resolutionMs);
   }
 
   /** Delays must be the same (or growing) for entries to run in order; callers use one queue per delay. */
   add(delayMs: number, run: () => void): void {
-    this.items.push({ at: this.now() + delayMs, run });
+    this.items.push({ at: this.clock.now() + delayMs, run });
   }
 
   tick(): void {
-    const now = this.now();
+    const now = this.clock.now();
     while (this.head < this.items.length && this.items[this.head]!.at <= now) {
       const item = this.items[this.head]!;
       this.head++;
@@ -43,6 +50,6 @@ export class ExpiryQueue {
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.clock.clearInterval(this.timer);
   }
 }

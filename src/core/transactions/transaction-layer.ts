@@ -1,4 +1,5 @@
-import type { SipRequest } from '../messages/index.js';
+import { copyVia, type SipRequest, type SipResponse } from '../messages/index.js';
+import { stampReceived } from '../transport/via-routing.js';
 import type { Destination, Source } from '../transport/transport.js';
 import {
   InviteClientTransaction, NonInviteClientTransaction,
@@ -7,7 +8,23 @@ import {
 import { InviteServerTransaction } from './invite-server-transaction.js';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
 import type { ResponseSender, ServerTransaction } from './server-transaction.js';
+import { serverTransactionKey } from './transaction-key.js';
+import { systemClock, type Clock } from './clock.js';
 import { ExpiryQueue, TIMER_64T1 } from './timers.js';
+
+/** What an incoming request is to the transaction layer. */
+export type RequestMatch =
+  /** A retransmission, or the ACK for a non-2xx: the transaction took care of it. */
+  | { kind: 'absorbed' }
+  /** An ACK matching no transaction: the ACK for a 2xx, which has none (§17.1.1.3). */
+  | { kind: 'ack-2xx' }
+  /** A new request, now with its server transaction. */
+  | { kind: 'new'; key: string; transaction: ServerTransaction }
+  /** A new request the screen turned away before any transaction was made. */
+  | { kind: 'screened'; verdict: 'drop' | 'forbid' };
+
+/** Looks at a new request before it gets a transaction (e.g. a banned source). */
+export type RequestScreen = (request: SipRequest, source: Source) => 'accept' | 'drop' | 'forbid';
 
 /**
  * Holds the live server transactions, keyed per RFC 3261 §17.2.3, and the
@@ -26,7 +43,11 @@ export class TransactionLayer {
   /** One queue per delay keeps each queue in deadline order. */
   private readonly queues = new Map<number, ExpiryQueue>();
 
-  constructor(private readonly sender: ResponseSender, private readonly requestSender: RequestSender) {}
+  constructor(
+    private readonly sender: ResponseSender,
+    private readonly requestSender: RequestSender,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   get size(): number {
     return this.transactions.size;
@@ -43,11 +64,57 @@ export class TransactionLayer {
       if (this.clients.get(tx.key) === tx) this.clients.delete(tx.key);
     };
     const tx = request.method === 'INVITE'
-      ? new InviteClientTransaction(key, request, destination, this.requestSender, user, forget, 'calling')
-      : new NonInviteClientTransaction(key, request, destination, this.requestSender, user, forget, 'trying');
+      ? new InviteClientTransaction(key, request, destination, this.requestSender, user, forget, this.clock)
+      : new NonInviteClientTransaction(key, request, destination, this.requestSender, user, forget, this.clock);
     this.clients.set(key, tx);
     tx.start();
     return tx;
+  }
+
+  /**
+   * RFC 3261 §17.2.3: match a request to its server transaction (stamping the
+   * top Via with received/rport first, §18.2.1). Retransmissions and ACKs
+   * for a non-2xx end here; a new request gets its transaction.
+   */
+  receiveRequest(request: SipRequest, source: Source, screen?: RequestScreen): RequestMatch | undefined {
+    const parsedVia = request.topVia();
+    const cseq = request.cseq();
+    if (!parsedVia || !cseq) return undefined; // the parser guarantees both; belt and braces
+    // The parsed Via is shared (read-only): stamp a copy, then write it back.
+    const topVia = copyVia(parsedVia);
+    if (stampReceived(topVia, source)) request.replaceTopVia(topVia);
+    const callId = request.headers.get('call-id') ?? '';
+    const key = serverTransactionKey(request, topVia, callId, cseq.seq);
+    const existing = this.transactions.get(key);
+    if (existing) {
+      if (request.method === 'ACK') {
+        if (existing instanceof InviteServerTransaction) existing.onAck();
+      } else {
+        existing.onRetransmission(request);
+      }
+      return { kind: 'absorbed' };
+    }
+    const dialogKey = `${callId}|${request.fromTag()}|${cseq.seq}`;
+    if (request.method === 'ACK') {
+      const invite = this.invitesByDialog.get(dialogKey);
+      if (invite && invite.state === 'completed') {
+        invite.onAck();
+        return { kind: 'absorbed' };
+      }
+      return { kind: 'ack-2xx' };
+    }
+    const verdict = screen?.(request, source) ?? 'accept';
+    if (verdict !== 'accept') return { kind: 'screened', verdict };
+    const transaction = this.createServerTransaction(key, request, source, request.method === 'INVITE' ? dialogKey : undefined);
+    return { kind: 'new', key, transaction };
+  }
+
+  /** RFC 3261 §17.1.3: hands a response to the client transaction of its top Via branch and CSeq method; false when none. */
+  receiveResponse(response: SipResponse): boolean {
+    const cseq = response.cseq();
+    const tx = cseq ? this.matchResponse(response.topVia()?.params.branch ?? undefined, cseq.method) : undefined;
+    tx?.onResponse(response);
+    return tx !== undefined;
   }
 
   /** The client transaction a response belongs to (§17.1.3), if it is still there. */
@@ -55,45 +122,40 @@ export class TransactionLayer {
     return branch ? this.clients.get(clientKey(branch, cseqMethod)) : undefined;
   }
 
-  find(key: string): ServerTransaction | undefined {
-    return this.transactions.get(key);
-  }
-
-  createServerTransaction(key: string, request: SipRequest, source: Source, dialogKey?: string): ServerTransaction {
+  private createServerTransaction(key: string, request: SipRequest, source: Source, dialogKey?: string): ServerTransaction {
     const tx = request.method === 'INVITE'
       ? new InviteServerTransaction(key, source, this.sender,
         (t) => {
           this.forget(t);
           if (dialogKey && this.invitesByDialog.get(dialogKey) === t) this.invitesByDialog.delete(dialogKey);
         },
-        (delay, t) => this.after(delay, () => t.terminate()))
+        (delay, timer, t) => this.after(delay, () => t.expire(timer)), this.clock)
       : new NonInviteServerTransaction(key, source, this.sender, (t) => {
         // Timer J: absorb retransmissions for 64*T1 on UDP; nothing to absorb on TCP.
-        if (t.reliable) this.forget(t);
-        else this.after(TIMER_64T1, () => this.forget(t));
+        if (t.reliable) this.expireTimerJ(t);
+        else this.after(TIMER_64T1, () => this.expireTimerJ(t));
       });
     this.transactions.set(key, tx);
     if (dialogKey && tx instanceof InviteServerTransaction) this.invitesByDialog.set(dialogKey, tx);
     return tx;
   }
 
-  /** The INVITE transaction an ACK with an unknown branch acknowledges, if any. */
-  findInviteForAck(dialogKey: string): InviteServerTransaction | undefined {
-    return this.invitesByDialog.get(dialogKey);
-  }
-
   private after(delayMs: number, run: () => void): void {
     if (delayMs === 0) return run();
     let queue = this.queues.get(delayMs);
     if (!queue) {
-      queue = new ExpiryQueue();
+      queue = new ExpiryQueue(this.clock);
       this.queues.set(delayMs, queue);
     }
     queue.add(delayMs, run);
   }
 
+  private expireTimerJ(tx: NonInviteServerTransaction): void {
+    tx.fire('timer-j');
+    this.forget(tx);
+  }
+
   private forget(tx: ServerTransaction): void {
-    tx.state = 'terminated';
     if (this.transactions.get(tx.key) === tx) this.transactions.delete(tx.key);
   }
 

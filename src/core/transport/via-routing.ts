@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { ReadonlyDeep, Via } from '../messages/index.js';
+import { bareHost, type ReadonlyDeep, type Via } from '../messages/index.js';
 import { transportNamed, type Destination, type Source } from './transport.js';
 
 const DEFAULT_PORT = 5060;
@@ -14,7 +14,7 @@ const DEFAULT_PORT = 5060;
 export function stampReceived(via: Via, source: Source): boolean {
   let changed = false;
   const rportRequested = 'rport' in via.params;
-  if (via.host.replace(/^\[|\]$/g, '') !== source.address || rportRequested) {
+  if (bareHost(via.host) !== source.address || rportRequested) {
     if (via.params.received !== source.address) {
       via.params.received = source.address;
       changed = true;
@@ -46,7 +46,7 @@ export function responseDestination(via: ReadonlyDeep<Via>, source: Source): Des
  */
 export function viaDestination(via: ReadonlyDeep<Via>): Destination {
   const received = via.params.received;
-  const address = received && net.isIP(received) ? received : via.host.replace(/^\[|\]$/g, '');
+  const address = received && net.isIP(received) ? received : bareHost(via.host);
   const rport = via.params.rport ? Number(via.params.rport) : NaN;
   const port = Number.isInteger(rport) && rport > 0 ? rport : (via.port ?? DEFAULT_PORT);
   return { transport: transportNamed(via.transport) ?? 'UDP', address, port };

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { identifyCaller, privacyTokens } from '../../../src/features/caller-identity.js';
 
-t.test('a presented number from From (sip and tel), normalised', async (t) => {
+t.test('a presented number from From (sip and tel), normalized', async (t) => {
   t.same(identifyCaller({ from: '<sip:0612345678@peer.example>;tag=1', privacy: [] }), { identity: 'presented', number: '0612345678' });
   t.same(identifyCaller({ from: '"Osaka" <sip:+81612345678@peer.example;user=phone>;tag=1', privacy: [] }), { identity: 'presented', number: '0612345678' });
   t.same(identifyCaller({ from: '<tel:+81-6-1234-5678>;tag=1', privacy: ['none'] }), { identity: 'presented', number: '0612345678' });

@@ -23,12 +23,11 @@ function setup() {
   const sent: Array<{ response: SipResponse; to: Destination }> = [];
   const logged: Array<Record<string, unknown>> = [];
   const sip = {
-    onAck: undefined, onStrayResponse: undefined,
     sendResponse: (response: SipResponse, to: Source) => sent.push({ response, to }),
   } as unknown as SipServer;
   const log = createLogger('info', new Writable({ write(chunk: Buffer, _e, done) { logged.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done(); } }));
-  new InDialogRelay(sip, identity, signer, log, () => Promise.reject(new Error('not used')));
-  const stray = (response: SipResponse, source = FROM_CALLEE) => sip.onStrayResponse!(response, source);
+  const relay = new InDialogRelay(sip, identity, signer, log, () => Promise.reject(new Error('not used')));
+  const stray = (response: SipResponse, source = FROM_CALLEE) => relay.strayResponse(response, source);
   return { sent, logged, stray };
 }
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { NameAddr } from '../../../src/core/messages/index.js';
 import type { Binding } from '../../../src/registrar/binding.js';
-import { applyRegister, normaliseContactKey, parseDeltaSeconds, parseQ, type RegisterInput, type RegistrarLimits } from '../../../src/registrar/binding-rules.js';
+import { applyRegister, normalizeContactKey, parseDeltaSeconds, parseQ, type RegisterInput, type RegistrarLimits } from '../../../src/registrar/binding-rules.js';
 
 const limits: RegistrarLimits = { minExpires: 60, maxExpires: 3600, defaultExpires: 1800, maxContacts: 3 };
 const NOW = 1_000_000_000;
@@ -57,7 +57,7 @@ t.test('equal URIs match one binding (case of host, default port, param order)',
   const again = ok(register(first.bindings, [contact('sip:a@host.example:5060;lr;transport=UDP')], { cseq: 2 }));
   t.equal(again.bindings.length, 1);
   t.equal(again.refreshed.length, 1);
-  t.not(normaliseContactKey('sip:A@h'), normaliseContactKey('sip:a@h'), 'user part is case-sensitive');
+  t.not(normalizeContactKey('sip:A@h'), normalizeContactKey('sip:a@h'), 'user part is case-sensitive');
 });
 
 t.test('Expires 0 removes one contact; others stay', async (t) => {

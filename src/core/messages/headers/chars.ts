@@ -18,8 +18,6 @@ export const HOST = table('-.', ALNUM);
 export const SCHEME = table('+-.', ALNUM);
 /** Characters allowed inside a URI (uric plus the escaping '%'), i.e. no space, '<', '>', '"'. */
 export const URIC = table(";/?:@&=+$,-_.!~*'()%[]#{}|\\^`", ALNUM);
-/** word (Call-ID) = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" / "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}") */
-export const WORD = table("-.!%*_+`'~()<>:\\\"/[]?{}", ALNUM);
 /** IPv6 reference content between brackets. */
 export const IPV6 = table(':.abcdefABCDEF', [[0x30, 0x39]]);
 
@@ -45,13 +43,6 @@ export function trimEnd(s: string, start: number, end: number): number {
     end--;
   }
   return end;
-}
-
-/** True when s[start,end) is a non-empty token. */
-export function isToken(s: string, start = 0, end = s.length): boolean {
-  if (end <= start) return false;
-  for (let i = start; i < end; i++) if (TOKEN[s.charCodeAt(i)] !== 1) return false;
-  return true;
 }
 
 /**

@@ -22,11 +22,6 @@ export function parseNameAddrRange(s: string, start: number, end: number): NameA
   return scanNameAddr(s, start, end, na) ? na : null;
 }
 
-/** Validate without building (used by the message parser). */
-export function isValidNameAddr(s: string): boolean {
-  return scanNameAddr(s, 0, s.length, null);
-}
-
 function scanNameAddr(s: string, start: number, n: number, na: NameAddr | null): boolean {
   let i = skipWs(s, start, n);
   if (i >= n) return false;
@@ -119,19 +114,9 @@ export function formatNameAddr(n: NameAddr): string {
  * wildcard, the parsed list otherwise, null when any element is malformed.
  */
 export function parseContactList(value: string[] | string): '*' | NameAddr[] | null {
-  return scanContacts(value, true) as '*' | NameAddr[] | null;
-}
-
-/** Validate Contact values without building them. */
-export function isValidContactList(value: string[]): boolean {
-  return scanContacts(value, false) !== null;
-}
-
-function scanContacts(value: string[] | string, build: boolean): '*' | NameAddr[] | true | null {
-  const scan = new ContactScan(build);
-  if (typeof value === 'string') return scan.add(value, 0, value.length) ? scan.result() : null;
-  for (const v of value) if (!scan.add(v, 0, v.length)) return null;
-  return scan.result();
+  const scan = new ContactScan(true);
+  for (const v of typeof value === 'string' ? [value] : value) if (!scan.add(v, 0, v.length)) return null;
+  return scan.result() as '*' | NameAddr[] | null;
 }
 
 /** Collects the elements of Contact values, one value at a time. */

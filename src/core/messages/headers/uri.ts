@@ -31,15 +31,6 @@ export function parseUriRange(s: string, start: number, end: number): SipUri | n
   return scanUri(s, colon, end, scheme === 'tel', uri) ? uri : null;
 }
 
-/** Validate a sip/sips/tel URI without building it (scheme known to be one of those). */
-export function isValidSipUri(s: string): boolean {
-  const colon = schemeEnd(s);
-  if (colon < 3 || colon > 4) return false;
-  const scheme = lowerAscii(s.slice(0, colon));
-  if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return false;
-  return scanUri(s, colon, s.length, scheme === 'tel', null);
-}
-
 /** Validate the part of s[..end) after a sip/sips (tel when `tel`) scheme colon. */
 export function scanUriAfterScheme(s: string, colon: number, tel: boolean, end = s.length): boolean {
   return scanUri(s, colon, end, tel, null);
@@ -158,6 +149,11 @@ function parseUriHeaders(s: string, i: number, n: number, out: Record<string, st
     if (i < n) i++;
   }
   return i;
+}
+
+/** A host without the brackets of an IPv6 reference ("[::1]" -> "::1"); other hosts unchanged. */
+export function bareHost(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
 export function formatUri(u: SipUri): string {

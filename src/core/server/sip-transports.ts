@@ -1,0 +1,79 @@
+import type { LogSummariser } from '../../log-summary.js';
+import { serializeMessage, type SipRequest, type SipResponse } from '../messages/index.js';
+import { TcpTransport } from '../transport/tcp-transport.js';
+import type { Destination, MessageHandler, Source, Transport, TransportName } from '../transport/transport.js';
+import { UdpTransport } from '../transport/udp-transport.js';
+import { responseDestination } from '../transport/via-routing.js';
+import { WsTransport } from '../transport/ws-transport.js';
+
+export interface ListenSpec {
+  transport: 'udp' | 'tcp' | 'ws';
+  address: string;
+  port: number;
+}
+
+/** Makes the transport for one listen entry; tests pass one that records what is sent. */
+export type TransportFactory = (spec: ListenSpec, onMessage: MessageHandler, summary: LogSummariser) => Transport;
+
+/** The real sockets: UDP, TCP with stream framing, WebSocket (RFC 7118). */
+export const socketTransport: TransportFactory = (spec, onMessage, summary) => {
+  switch (spec.transport) {
+    case 'udp':
+      return new UdpTransport(spec.address, spec.port, onMessage);
+    case 'tcp':
+      return new TcpTransport(spec.address, spec.port, onMessage, (why, address, port) =>
+        summary.warn({ event: 'sip.malformed', transport: 'TCP', address, port, why }, 'stream framing error; connection closed', ['transport', 'why']));
+    case 'ws':
+      return new WsTransport(spec.address, spec.port, onMessage, (why, address, port) =>
+        summary.warn({ event: 'sip.malformed', transport: 'WS', address, port, why }, 'WebSocket error; connection refused or closed', ['transport', 'why']));
+  }
+};
+
+/**
+ * The transport side of the server (RFC 3261 §18): owns the listening
+ * transports, hands every received message up, and sends requests to a
+ * destination and responses back along the top Via.
+ */
+export class SipTransports {
+  private readonly transports: Transport[];
+
+  constructor(listen: ListenSpec[], onMessage: MessageHandler, summary: LogSummariser, factory: TransportFactory = socketTransport) {
+    this.transports = listen.map((spec) => factory(spec, onMessage, summary));
+  }
+
+  async listen(): Promise<void> {
+    for (const transport of this.transports) await transport.listen();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.transports.map((t) => t.close()));
+  }
+
+  /** Actual bound addresses (port 0 in the config becomes a real port). */
+  get addresses(): Array<{ transport: string; address: string; port: number }> {
+    return this.transports.map((t) => ({ transport: t.name, address: t.localAddress, port: t.localPort }));
+  }
+
+  localAddress(transport: TransportName): { host: string; port: number } | undefined {
+    const t = this.transports.find((x) => x.name === transport);
+    return t ? { host: t.localAddress, port: t.localPort } : undefined;
+  }
+
+  sendRequest(request: SipRequest, destination: Destination): void {
+    const transport = this.transports.find((t) => t.name === destination.transport);
+    transport?.send(destination, serializeMessage(request));
+  }
+
+  /** Sends a response towards the top Via (RFC 3261 §18.2.2); `source` is where its request came from. */
+  sendResponse(response: SipResponse, source: Source): void {
+    const via = response.topVia();
+    const transport = this.transportFor(source);
+    if (!via || !transport) return;
+    transport.send(responseDestination(via, source), serializeMessage(response));
+  }
+
+  private transportFor(source: Source): Transport | undefined {
+    return this.transports.find((t) => t.name === source.transport && t.localPort === source.localPort)
+      ?? this.transports.find((t) => t.name === source.transport);
+  }
+}

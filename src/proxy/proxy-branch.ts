@@ -1,0 +1,132 @@
+import type { SipRequest, SipResponse } from '../core/messages/index.js';
+import { systemClock, type Clock, type TimerHandle } from '../core/transactions/clock.js';
+import type { ClientTransaction, ClientTransactionUser } from '../core/transactions/client-transaction.js';
+import { StateMachine, type TransitionTable } from '../core/transactions/state-machine.js';
+import type { Destination } from '../core/transport/transport.js';
+import { cancelFor, type BranchEnd } from './branch.js';
+
+/**
+ * One attempt at one target (RFC 3261 §16.6-16.10) as a state machine:
+ *
+ *   trying ──1xx──> proceeding ──cancel──> cancelling ──final──> completed
+ *     │ cancel (no 1xx yet: CANCEL waits, §9.1) -> cancel-pending ──1xx──> cancelling
+ *     └ silence timer / Timer B ──> terminated
+ *
+ * `completed` means a final response came; `terminated` means none did.
+ */
+export type ProxyBranchState = 'trying' | 'cancel-pending' | 'proceeding' | 'cancelling' | 'completed' | 'terminated';
+export type ProxyBranchEvent = 'provisional' | 'answer' | 'failure' | 'cancel' | 'silence' | 'timeout';
+
+export const PROXY_BRANCH: TransitionTable<ProxyBranchState, ProxyBranchEvent> = {
+  trying: { provisional: 'proceeding', answer: 'completed', failure: 'completed', cancel: 'cancel-pending', silence: 'terminated', timeout: 'terminated' },
+  'cancel-pending': { provisional: 'cancelling', answer: 'completed', failure: 'completed', cancel: 'cancel-pending', silence: 'terminated', timeout: 'terminated' },
+  proceeding: { provisional: 'proceeding', answer: 'completed', failure: 'completed', cancel: 'cancelling', timeout: 'terminated' },
+  cancelling: { provisional: 'cancelling', answer: 'completed', failure: 'completed', cancel: 'cancelling', timeout: 'terminated' },
+  completed: {},
+  terminated: {},
+};
+
+/** What a branch needs from the proxy around it. */
+export interface BranchIo {
+  startClientTransaction(request: SipRequest, branch: string, destination: Destination, user: ClientTransactionUser): ClientTransaction;
+  /** A provisional (above 100) goes upstream. */
+  relayProvisional(response: SipResponse): void;
+  /** A 2xx (and each copy of it) goes upstream. */
+  relayAnswer(response: SipResponse): void;
+  /** A final failure as it would go upstream; the proxy picks the best one later. */
+  upstream(response: SipResponse): SipResponse;
+}
+
+export interface BranchTimers {
+  /** Give up when nothing at all (not even 100) came back in this long. */
+  silenceMs: number;
+  /** CANCEL a ringing branch after this long (no-answer). */
+  ringMs?: number;
+}
+
+export class ProxyBranch {
+  private readonly machine = new StateMachine(PROXY_BRANCH, 'trying');
+  private silenceTimer: TimerHandle | undefined;
+  private ringTimer: TimerHandle | undefined;
+  private ringTimedOut = false;
+  private transaction: ClientTransaction | undefined;
+  private resolve: ((end: BranchEnd) => void) | undefined;
+
+  constructor(
+    readonly request: SipRequest,
+    readonly branch: string,
+    readonly destination: Destination,
+    private readonly io: BranchIo,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  get state(): ProxyBranchState {
+    return this.machine.state;
+  }
+
+  /** Sends the request and resolves with how the branch ended. */
+  run(timers: BranchTimers): Promise<BranchEnd> {
+    return new Promise<BranchEnd>((resolve) => {
+      this.resolve = resolve;
+      this.transaction = this.io.startClientTransaction(this.request, this.branch, this.destination, {
+        onResponse: (response) => this.onResponse(response),
+        onTimeout: () => {
+          if (this.machine.fire('timeout')) this.finish(this.ringTimedOut ? { kind: 'ring-timeout' } : { kind: 'silent' });
+        },
+      });
+      this.silenceTimer = this.clock.setTimeout(() => {
+        if (!this.machine.fire('silence')) return; // a provisional came: the branch may ring
+        this.transaction?.terminate();
+        this.finish({ kind: 'silent' });
+      }, timers.silenceMs);
+      if (timers.ringMs !== undefined) {
+        this.ringTimer = this.clock.setTimeout(() => {
+          this.ringTimedOut = true;
+          this.cancel();
+        }, timers.ringMs);
+      }
+    });
+  }
+
+  /** CANCEL the branch (upstream CANCEL or ring timeout): at once after a provisional, else when one comes (§9.1). */
+  cancel(): void {
+    const before = this.machine.state;
+    if (!this.machine.fire('cancel')) return;
+    if (this.machine.state === 'cancelling' && before !== 'cancelling') this.sendCancel();
+  }
+
+  private onResponse(response: SipResponse): void {
+    this.clock.clearTimeout(this.silenceTimer);
+    if (response.status < 200) {
+      const before = this.machine.state;
+      if (!this.machine.fire('provisional')) return;
+      if (before === 'cancel-pending') this.sendCancel();
+      // Once cancelled (by upstream or the ring timer) the caller hears no more ringing from here.
+      if (response.status > 100 && this.machine.state === 'proceeding') this.io.relayProvisional(response);
+      return;
+    }
+    if (response.status < 300) {
+      // Answered (possibly racing our CANCEL): relay it; 2xx copies are relayed as they come.
+      this.io.relayAnswer(response);
+      if (this.machine.fire('answer')) this.finish({ kind: 'answered', response });
+      return;
+    }
+    const relayable = this.io.upstream(response);
+    if (this.machine.fire('failure')) {
+      this.finish(this.ringTimedOut ? { kind: 'ring-timeout', response: relayable } : { kind: 'final', response: relayable });
+    }
+  }
+
+  private sendCancel(): void {
+    this.io.startClientTransaction(cancelFor(this.request), this.branch, this.destination, {
+      onResponse: () => undefined,
+      onTimeout: () => undefined,
+    });
+  }
+
+  private finish(end: BranchEnd): void {
+    this.clock.clearTimeout(this.silenceTimer);
+    this.clock.clearTimeout(this.ringTimer);
+    this.resolve?.(end);
+  }
+}

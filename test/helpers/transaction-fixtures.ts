@@ -1,0 +1,29 @@
+import { Headers, SipRequest, SipResponse } from '../../src/core/messages/index.js';
+import type { Destination, Source } from '../../src/core/transport/transport.js';
+
+/** Messages and addresses shared by the transaction tests (no sockets). */
+export const UDP_PEER: Destination = { transport: 'UDP', address: '10.0.0.2', port: 5060 };
+export const TCP_PEER: Destination = { transport: 'TCP', address: '10.0.0.2', port: 5060 };
+export const UDP_SOURCE: Source = { transport: 'UDP', address: '10.0.0.1', port: 5060, localAddress: '127.0.0.1', localPort: 5090 };
+export const TCP_SOURCE: Source = { ...UDP_SOURCE, transport: 'TCP' };
+
+export function request(method: string, branch = 'z9hG4bK-t1', cseq = 1): SipRequest {
+  return new SipRequest(method, 'sip:bob@example.test', new Headers([
+    ['Via', `SIP/2.0/UDP 10.0.0.1:5060;branch=${branch}`],
+    ['Max-Forwards', '70'],
+    ['From', '<sip:alice@example.test>;tag=a1'],
+    ['To', '<sip:bob@example.test>'],
+    ['Call-ID', 'call-1'],
+    ['CSeq', `${cseq} ${method}`],
+  ]));
+}
+
+export function response(status: number, method = 'INVITE', branch = 'z9hG4bK-t1'): SipResponse {
+  return new SipResponse(status, 'Test', new Headers([
+    ['Via', `SIP/2.0/UDP 10.0.0.1:5060;branch=${branch}`],
+    ['From', '<sip:alice@example.test>;tag=a1'],
+    ['To', `<sip:bob@example.test>${status > 100 ? ';tag=b1' : ''}`],
+    ['Call-ID', 'call-1'],
+    ['CSeq', `1 ${method}`],
+  ]));
+}

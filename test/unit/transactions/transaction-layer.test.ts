@@ -1,0 +1,91 @@
+import t from 'tap';
+import { SipRequest, type SipResponse } from '../../../src/core/messages/index.js';
+import { TransactionLayer } from '../../../src/core/transactions/transaction-layer.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
+import { request, response, UDP_PEER, UDP_SOURCE } from '../../helpers/transaction-fixtures.js';
+
+/** Matching (RFC 3261 §17.1.3, §17.2.3) and the timers the layer runs on its shared queue (J, I, L). */
+function setup() {
+  const clock = new FakeClock();
+  const responses: number[] = [];
+  const requests: SipRequest[] = [];
+  const layer = new TransactionLayer((r: SipResponse) => responses.push(r.status), (r) => requests.push(r), clock);
+  t.teardown(() => layer.close());
+  return { clock, layer, responses, requests };
+}
+
+function ack(branch = 'z9hG4bK-t1'): SipRequest {
+  const r = request('ACK', branch);
+  r.headers.set('To', '<sip:bob@example.test>;tag=b1');
+  return r;
+}
+
+t.test('a new request gets a transaction; its retransmission is absorbed; after Timer J it is new again', async (t) => {
+  const { clock, layer, responses } = setup();
+  const first = layer.receiveRequest(request('OPTIONS'), UDP_SOURCE);
+  t.equal(first?.kind, 'new');
+  t.equal(layer.receiveRequest(request('OPTIONS'), UDP_SOURCE)?.kind, 'absorbed', 'retransmission in Trying');
+  if (first?.kind !== 'new') return;
+  first.transaction.respond(response(200, 'OPTIONS'));
+  t.equal(layer.receiveRequest(request('OPTIONS'), UDP_SOURCE)?.kind, 'absorbed');
+  t.same(responses, [200, 200], 'the copy is answered from the transaction');
+  clock.advance(32_000 + 200);
+  t.equal(first.transaction.state, 'terminated', 'Timer J (64*T1, on the shared queue)');
+  t.equal(layer.size, 0);
+  t.equal(layer.receiveRequest(request('OPTIONS'), UDP_SOURCE)?.kind, 'new', 'forgotten after Timer J');
+});
+
+t.test('a different branch or method is a different transaction', async (t) => {
+  const { layer } = setup();
+  t.equal(layer.receiveRequest(request('OPTIONS', 'z9hG4bK-a'), UDP_SOURCE)?.kind, 'new');
+  t.equal(layer.receiveRequest(request('OPTIONS', 'z9hG4bK-b'), UDP_SOURCE)?.kind, 'new');
+  t.equal(layer.receiveRequest(request('INFO', 'z9hG4bK-a'), UDP_SOURCE)?.kind, 'new');
+  t.equal(layer.size, 3);
+});
+
+t.test('the ACK for a failure ends in its INVITE transaction (same branch, or a new one matched by dialog); Timer I forgets it', async (t) => {
+  const { clock, layer } = setup();
+  const invite = layer.receiveRequest(request('INVITE'), UDP_SOURCE);
+  if (invite?.kind !== 'new') return t.fail('no transaction');
+  invite.transaction.respond(response(486));
+  t.equal(layer.receiveRequest(ack('z9hG4bK-other'), UDP_SOURCE)?.kind, 'absorbed', 'matched the RFC 2543 way by Call-ID, From tag, CSeq');
+  t.equal(invite.transaction.state, 'confirmed');
+  t.equal(layer.receiveRequest(ack(), UDP_SOURCE)?.kind, 'absorbed', 'an ACK copy on the branch');
+  clock.advance(5_000 + 200);
+  t.equal(invite.transaction.state, 'terminated', 'Timer I');
+  t.equal(layer.size, 0);
+});
+
+t.test('an ACK matching nothing is the 2xx ACK (no transaction); after a 2xx, INVITE copies are absorbed until Timer L', async (t) => {
+  const { clock, layer, responses } = setup();
+  const invite = layer.receiveRequest(request('INVITE'), UDP_SOURCE);
+  if (invite?.kind !== 'new') return t.fail('no transaction');
+  invite.transaction.respond(response(200));
+  t.equal(layer.receiveRequest(ack(), UDP_SOURCE)?.kind, 'absorbed', 'an ACK on the branch of an Accepted INVITE stays here');
+  t.equal(layer.receiveRequest(ack('z9hG4bK-2xx-ack'), UDP_SOURCE)?.kind, 'ack-2xx', 'the 2xx ACK has its own branch');
+  t.equal(layer.receiveRequest(request('INVITE'), UDP_SOURCE)?.kind, 'absorbed');
+  t.same(responses, [200], 'the INVITE copy gets nothing from the transaction (the TU retransmits 2xx)');
+  clock.advance(32_000 + 200);
+  t.equal(invite.transaction.state, 'terminated', 'Timer L');
+  t.equal(layer.size, 0);
+});
+
+t.test('the top Via is stamped with received when the source address differs (§18.2.1)', async (t) => {
+  const { layer } = setup();
+  const r = request('OPTIONS');
+  layer.receiveRequest(r, { ...UDP_SOURCE, address: '192.0.2.9' });
+  t.equal(r.topVia()?.params.received, '192.0.2.9');
+});
+
+t.test('responses go to the client transaction of their branch and CSeq method (§17.1.3)', async (t) => {
+  const { layer, requests } = setup();
+  const heard: number[] = [];
+  const invite = request('INVITE', 'z9hG4bK-out');
+  layer.startClientTransaction(invite, 'z9hG4bK-out', UDP_PEER, { onResponse: (r) => heard.push(r.status), onTimeout: () => undefined });
+  t.equal(requests.length, 1, 'sent');
+  t.equal(layer.receiveResponse(response(180, 'INVITE', 'z9hG4bK-other')), false, 'another branch: no match');
+  t.equal(layer.receiveResponse(response(180, 'CANCEL', 'z9hG4bK-out')), false, 'same branch, other method: no match');
+  t.equal(layer.receiveResponse(response(180, 'INVITE', 'z9hG4bK-out')), true);
+  t.same(heard, [180]);
+  t.equal(layer.clientCount, 1);
+});
