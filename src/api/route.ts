@@ -67,21 +67,22 @@ export function addRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
   spec: RouteSpec<P, Q, B, R>,
 ): void {
   const ok = spec.rawResponse ? { content: { [spec.rawResponse]: { schema: spec.response } } } : spec.response;
+  const schema: FastifySchema = {
+    summary: spec.summary,
+    tags: [spec.tag],
+    operationId: operationId(spec.method, spec.url),
+    ...(spec.params ? { params: spec.params } : {}),
+    ...(spec.query ? { querystring: spec.query } : {}),
+    ...(spec.body ? { body: spec.body } : {}),
+    ...(spec.rawBody ? { consumes: [spec.rawBody] } : {}),
+    // 2xx too: a PUT answers 200 or 201 (created), and both carry the same view.
+    response: { [spec.status ?? 200]: ok, '2xx': ok, default: errorSchema },
+    ...(spec.auth === false ? { security: [] } : {}),
+  };
   app.withTypeProvider<ZodTypeProvider>().route({
     method: spec.method,
     url: spec.url,
-    schema: {
-      summary: spec.summary,
-      tags: [spec.tag],
-      operationId: operationId(spec.method, spec.url),
-      ...(spec.params ? { params: spec.params } : {}),
-      ...(spec.query ? { querystring: spec.query } : {}),
-      ...(spec.body ? { body: spec.body } : {}),
-      ...(spec.rawBody ? { consumes: [spec.rawBody] } : {}),
-      // 2xx too: a PUT answers 200 or 201 (created), and both carry the same view.
-      response: { [spec.status ?? 200]: ok, '2xx': ok, default: errorSchema },
-      ...(spec.auth === false ? { security: [] } : {}),
-    } as FastifySchema,
+    schema,
     // Before validation, so a caller without a token learns nothing about the schemas.
     preValidation: async (req) => {
       if (spec.auth === false) return;

@@ -100,7 +100,7 @@ export function createApi(deps: ApiDeps, modules: ResourceModule[]): FastifyInst
   });
 
   const api: ApiContext = {
-    define: (spec) => void specs.push(spec as unknown as AnyRoute),
+    define: (spec) => void specs.push(spec),
     redis: deps.redis, writer: new SerialWriter(deps.writeRedis), history: new HistoryStore(deps.redis, now),
     config: deps.config, log: deps.log, summary, scopes: new Scopes(deps.redis), accounts, tokens, now,
     onClose: (fn) => void app.addHook('onClose', async () => { await fn(); }),
