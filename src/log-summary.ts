@@ -212,6 +212,7 @@ export class LogSummariser {
 
   private write(level: SummaryLevel, fields: SummarisedFields, msg: string, distinctNames: readonly string[]): void {
     const distinct: Record<string, string> = {};
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- distinct fields are scalars (status, code, method)
     for (const name of distinctNames) if (fields[name] !== undefined) distinct[name] = String(fields[name]);
     const { log, evicted } = this.counter.record({ level, event: fields.event, address: fields.address, distinct }, this.now());
     if (log) this.log[level](fields, msg);

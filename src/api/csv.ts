@@ -1,8 +1,11 @@
+import { CsvError, parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+
 /**
- * A small RFC 4180 CSV codec (pure). Reads what spreadsheets write: a UTF-8
- * byte-order mark, CRLF or LF line ends, quoted fields with `""` escapes and
- * embedded line breaks, a final line end or none. Writes CRLF lines, quoting
- * only the fields that need it.
+ * CSV in and out through csv-parse / csv-stringify, set up to read what
+ * spreadsheets write (a UTF-8 byte-order mark, CRLF, LF or CR line ends,
+ * quoted fields with embedded line breaks) and to say where a file is
+ * malformed in the words the API and the portal show.
  */
 
 export interface CsvRecord {
@@ -13,67 +16,32 @@ export interface CsvRecord {
 
 export type CsvParse = { ok: true; records: CsvRecord[] } | { ok: false; error: string };
 
+const MESSAGES: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is not closed',
+  CSV_INVALID_CLOSING_QUOTE: 'text after a closing quote (write "" for a quote inside a quoted field)',
+  INVALID_OPENING_QUOTE: 'a quote inside an unquoted field (quote the whole field)',
+};
+
 /** Records of `text`; blank lines are skipped. Fails only on a malformed quote. */
 export function parseCsv(text: string): CsvParse {
-  const s = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const records: CsvRecord[] = [];
-  let line = 1;
-  let i = 0;
-  while (i < s.length) {
-    const start = line;
-    const fields: string[] = [];
-    for (;;) {
-      let value = '';
-      if (s[i] === '"') {
-        const quoteLine = line;
-        i++;
-        for (;;) {
-          if (i >= s.length) return { ok: false, error: `line ${quoteLine}: a quoted field is not closed` };
-          const c = s[i]!;
-          if (c === '"') {
-            if (s[i + 1] === '"') {
-              value += '"';
-              i += 2;
-              continue;
-            }
-            i++;
-            break;
-          }
-          if (c === '\n') line++;
-          value += c;
-          i++;
-        }
-        if (i < s.length && s[i] !== ',' && s[i] !== '\n' && s[i] !== '\r') {
-          return { ok: false, error: `line ${line}: text after a closing quote (write "" for a quote inside a quoted field)` };
-        }
-      } else {
-        while (i < s.length && s[i] !== ',' && s[i] !== '\n' && s[i] !== '\r') {
-          if (s[i] === '"') return { ok: false, error: `line ${line}: a quote inside an unquoted field (quote the whole field)` };
-          value += s[i];
-          i++;
-        }
-      }
-      fields.push(value);
-      if (s[i] === ',') {
-        i++;
-        continue;
-      }
-      break;
-    }
-    // End of record: CRLF, LF, a lone CR, or the end of the text.
-    if (s[i] === '\r') i++;
-    if (s[i] === '\n') i++;
-    line++;
-    if (!(fields.length === 1 && fields[0] === '')) records.push({ line: start, fields });
+  try {
+    const rows = parse(text, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      record_delimiter: ['\r\n', '\n', '\r'],
+    }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+    // csv-parse counts the line a record ends on; line breaks inside its fields take us back to where it starts.
+    return { ok: true, records: rows.map(({ record, info }) => ({ line: info.lines - record.join('').replace(/[^\r\n]/g, '').length, fields: record })) };
+  } catch (err) {
+    if (!(err instanceof CsvError)) throw err;
+    const lines = (err as CsvError & { lines?: number }).lines ?? 1;
+    return { ok: false, error: `line ${lines}: ${MESSAGES[err.code] ?? err.message}` };
   }
-  return { ok: true, records };
 }
 
-/** One CSV text, CRLF line ends, a final CRLF. */
+/** One CSV text, CRLF line ends, a final CRLF; fields quoted only when they need it (or have edge spaces a reader would trim). */
 export function stringifyCsv(rows: ReadonlyArray<ReadonlyArray<string>>): string {
-  return rows.map((r) => r.map(quoteField).join(',')).join('\r\n') + (rows.length ? '\r\n' : '');
-}
-
-function quoteField(v: string): string {
-  return /[",\r\n]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v;
+  return stringify(rows as string[][], { record_delimiter: '\r\n', quoted_match: [/^\s|\s$/, /[\r\n]/] });
 }

@@ -1,4 +1,6 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
@@ -9,8 +11,7 @@ import { AccountStore, toActor } from './accounts/account-store.js';
 import type { Actor } from './accounts/roles.js';
 import { TokenIssuer } from './accounts/tokens.js';
 import { ApiError } from './errors.js';
-import { buildOpenApi } from './openapi.js';
-import { addRoute, type AnyRoute, type RouteSpec } from './route.js';
+import { addRoute, type AnyRoute, type RouteSpec, validationError } from './route.js';
 import { Scopes } from './scope.js';
 import { HistoryStore } from './history.js';
 import { SerialWriter } from './writer.js';
@@ -64,11 +65,24 @@ export const OPENAPI_PATH = '/openapi.json';
  */
 export function createApi(deps: ApiDeps, modules: ResourceModule[]): FastifyInstance {
   const now = deps.now ?? Date.now;
-  const app = Fastify({ logger: false, bodyLimit: 2 * 1024 * 1024 });
+  // Fastify logs through our pino logger; requests are not logged one by one (refusals and errors are, as api.* events).
+  const app = Fastify({ loggerInstance: deps.log.child({ component: 'api' }), logController: new LogController({ disableRequestLogging: true }), bodyLimit: 2 * 1024 * 1024 }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  void app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'softswitch management API', version: '1' },
+      security: [{ bearer: [] }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   const accounts = new AccountStore(deps.redis, now);
   const tokens = new TokenIssuer(deps.secret, (deps.config.api?.tokenTtl ?? 3600) * 1000, now);
-  const registry: AnyRoute[] = [];
+  const specs: AnyRoute[] = [];
   const routeContext = {
     authenticate: async (header: string | undefined): Promise<Actor | undefined> => {
       const token = /^Bearer (\S+)$/i.exec(header ?? '')?.[1];
@@ -86,13 +100,14 @@ export function createApi(deps: ApiDeps, modules: ResourceModule[]): FastifyInst
   });
 
   const api: ApiContext = {
-    define: (spec) => addRoute(app, registry, routeContext, spec),
+    define: (spec) => void specs.push(spec),
     redis: deps.redis, writer: new SerialWriter(deps.writeRedis), history: new HistoryStore(deps.redis, now),
     config: deps.config, log: deps.log, summary, scopes: new Scopes(deps.redis), accounts, tokens, now,
     onClose: (fn) => void app.addHook('onClose', async () => { await fn(); }),
   };
 
-  app.setErrorHandler((err, req, reply) => {
+  app.setErrorHandler((caught, req, reply) => {
+    const err = validationError(caught, req) ?? caught;
     if (err instanceof ApiError) {
       if (err.status >= 401 && err.status !== 404) {
         summary.info({ event: 'api.refused', address: req.ip, method: req.method, url: req.url, status: err.status, code: err.code }, err.message, ['status', 'code']);
@@ -117,6 +132,10 @@ export function createApi(deps: ApiDeps, modules: ResourceModule[]): FastifyInst
   accountResources(api);
   for (const register of modules) register(api);
 
-  app.get(OPENAPI_PATH, async () => buildOpenApi(registry, '1'));
+  // In a plugin registered after @fastify/swagger, so its onRoute hook sees every route.
+  void app.register(async (scope) => {
+    for (const spec of specs) addRoute(scope, routeContext, spec);
+    scope.get(OPENAPI_PATH, { schema: { hide: true } }, async () => scope.swagger());
+  });
   return app;
 }

@@ -23,6 +23,7 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
 
 const USAGE = `usage: npm run admin -- [--url URL] COMMAND
   login NAME [--password-stdin] | logout | password [--password-stdin] | get PATH | put PATH FILE|- | patch PATH FILE|- | post PATH [FILE|-] | delete PATH
@@ -43,24 +44,30 @@ interface Args {
   ifMatch: string | undefined;
 }
 
-function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
-  const operands: string[] = [];
-  let url = env.SOFTSWITCH_API || 'http://127.0.0.1:8080';
-  let passwordStdin = false;
-  let ifMatch: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--url' || a === '--if-match') {
-      const value = argv[++i];
-      if (value === undefined) throw new CliError(`${a} needs a value\n${USAGE}`, 2);
-      if (a === '--url') url = value;
-      else ifMatch = value;
-    } else if (a === '--password-stdin') passwordStdin = true;
-    else if (a.startsWith('--') && a !== '-') throw new CliError(`unknown option ${a}\n${USAGE}`, 2);
-    else operands.push(a);
+function readArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { url: { type: 'string' }, 'if-match': { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+    });
+  } catch (err) {
+    throw new CliError(`${argsError(err)}\n${USAGE}`, 2);
   }
-  const [command = '', ...rest] = operands;
-  return { command, operands: rest, url: url.replace(/\/+$/, ''), passwordStdin, ifMatch };
+  const { values, positionals } = parsed;
+  const [command = '', ...rest] = positionals;
+  const url = values.url ?? (env.SOFTSWITCH_API || 'http://127.0.0.1:8080');
+  return { command, operands: rest, url: url.replace(/\/+$/, ''), passwordStdin: values['password-stdin'] ?? false, ifMatch: values['if-match'] };
+}
+
+/** node:util's parse error in the words the CLI has always used. */
+function argsError(err: unknown): string {
+  const { code, message } = err as { code?: string; message: string };
+  const option = /'(--?[^' ]+)/.exec(message)?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `${option} needs a value`;
+  return message;
 }
 
 const configDir = (env: NodeJS.ProcessEnv) => join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'softswitch');
@@ -173,7 +180,7 @@ function print(a: Answer): void {
 }
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const args = parseArgs(argv, env);
+  const args = readArgs(argv, env);
   const dir = configDir(env);
   const tokenFile = join(dir, 'token');
   const etagFile = join(dir, 'etags.json');

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
-import { configFileFromArgs, ConfigError, loadConfig } from '../config/load.js';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { applyProvisioning, loadProvisioningFile, ProvisioningError, type ProvisioningResult } from '../provisioning/apply.js';
 import { parseProvisioning, provisioningOptions } from '../provisioning/schema.js';
@@ -15,14 +16,14 @@ import { redisUrlForCli } from './cli-redis.js';
 
 const USAGE = 'usage: npm run provision -- [--config FILE] PROVISIONING_FILE';
 
-function positional(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--config') i++;
-    else if (!a.startsWith('--config=')) out.push(a);
+/** The provisioning file and `--config FILE`, or undefined when the command line is not that. */
+function readArgs(argv: string[]): { file: string; config: string | undefined } | undefined {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' } } });
+    return positionals.length === 1 ? { file: positionals[0]!, config: values.config } : undefined;
+  } catch {
+    return undefined;
   }
-  return out;
 }
 
 export function summary(r: ProvisioningResult): string {
@@ -37,13 +38,13 @@ export function summary(r: ProvisioningResult): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const args = positional(argv);
-  if (args.length !== 1 || args[0]!.startsWith('-')) {
+  const args = readArgs(argv);
+  if (!args) {
     console.error(USAGE);
     return 2;
   }
-  const file = args[0]!;
-  const config = loadConfig({ file: configFileFromArgs(argv) });
+  const { file } = args;
+  const config = loadConfig({ file: args.config });
   // Logs go to stderr (stdout carries the summary); routine info such as
   // redis.connected is noise for a one-shot command, so info becomes warn.
   const log = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, pino.destination(2));

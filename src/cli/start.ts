@@ -5,7 +5,8 @@
  * provisioning file, so a newcomer can register at once.
  */
 import { startSoftswitch, type Softswitch } from '../app.js';
-import { ConfigError, configFileFromArgs, loadConfig } from '../config/load.js';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createLogger, type Log } from '../log.js';
 import { applyProvisioning, loadProvisioningFile, ProvisioningError } from '../provisioning/apply.js';
@@ -15,7 +16,9 @@ import { createRedis, waitForRedis } from '../store/redis.js';
 async function main(): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig({ file: configFileFromArgs(process.argv.slice(2)) });
+    // Only --config is ours; anything else on the command line is left alone, as before.
+    const { values } = parseArgs({ args: process.argv.slice(2), strict: false, allowPositionals: true, options: { config: { type: 'string' } } });
+    config = loadConfig({ file: typeof values.config === 'string' ? values.config : undefined });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

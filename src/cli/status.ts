@@ -3,7 +3,8 @@
  * status, live bindings and latest error, as the customer portal will show them.
  */
 import { pino } from 'pino';
-import { configFileFromArgs, ConfigError, loadConfig } from '../config/load.js';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { remainingSeconds } from '../registrar/binding.js';
 import { BindingStore } from '../registrar/binding-store.js';
@@ -24,13 +25,19 @@ function render(s: LineStatus, now: number): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const json = argv.includes('--json');
-  const ids = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--config');
-  if (ids.length === 0) {
+  let args;
+  try {
+    args = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, json: { type: 'boolean' } } });
+  } catch {
+    args = undefined;
+  }
+  const ids = args?.positionals ?? [];
+  if (!args || ids.length === 0) {
     console.error(USAGE);
     return 2;
   }
-  const config = loadConfig({ file: configFileFromArgs(argv) });
+  const json = args.values.json ?? false;
+  const config = loadConfig({ file: args.values.config });
   const target = await redisUrlForCli(config);
   if ('error' in target) {
     console.error(target.error);

@@ -31,16 +31,6 @@ export function repoRoot(): string {
 
 export const DEFAULT_CONFIG_FILE = 'config/default.yaml';
 
-/** `--config FILE` / `--config=FILE` from an argv list, if present. */
-export function configFileFromArgs(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--config') return argv[i + 1];
-    if (a.startsWith('--config=')) return a.slice('--config='.length);
-  }
-  return undefined;
-}
-
 /** Environment overrides: variable -> validator. Values are checked alone so an error names the variable. */
 const ENV_SCHEMAS = {
   REDIS_URL: redisUrlSchema,

@@ -39,7 +39,7 @@ export function featuresFromHash(number: string, hash: Record<string, string>): 
     if (value === null) continue;
     if (field === 'forwarding' && typeof value === 'object') {
       // Forwarding is stored whole; fill sub-fields an older writer did not know.
-      value = { ...(f.forwarding as object), ...(value as object) };
+      value = { ...(f.forwarding as object), ...(value) };
     }
     f[field] = value;
   }

@@ -79,7 +79,7 @@ export function registerPortal(app: FastifyInstance, options: PortalOptions): vo
     if (!requirePortalHeader(req, reply)) return reply;
     // The API's own login (validation, lockout, logging): the portal only moves the token into the cookie.
     const res = await app.inject({ method: 'POST', url: '/auth/login', payload: req.body as object, remoteAddress: req.ip });
-    const body = res.json() as { token?: string; expiresAt?: string; account?: unknown };
+    const body = res.json<{ token?: string; expiresAt?: string; account?: unknown }>();
     if (res.statusCode !== 200 || !body.token) return reply.status(res.statusCode).send(body);
     reply.header('set-cookie', sessionCookie(body.token, ttl, req.protocol === 'https'));
     return { account: body.account, expiresAt: body.expiresAt };

@@ -81,6 +81,6 @@ export async function applyProvisioning(redis: Redis, config: Config, fileConten
 
 function flatCounts(r: ProvisioningResult): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [kind, c] of Object.entries(r)) for (const [k, v] of Object.entries(c)) out[`${kind}.${k}`] = v as number;
+  for (const [kind, c] of Object.entries(r)) for (const [k, v] of Object.entries(c as Record<string, number>)) out[`${kind}.${k}`] = v;
   return out;
 }

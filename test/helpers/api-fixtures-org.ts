@@ -1,6 +1,6 @@
 import { computeHa1 } from '../../src/auth/digest.js';
 import type { Test } from 'tap';
-import { ACCOUNTS, type AccountKey, type ApiHarness, type Reply } from './api-harness.js';
+import { ACCOUNTS, type ApiHarness, type Reply } from './api-harness.js';
 
 /**
  * Helpers for the organisation, groups and status API tests: a role matrix
@@ -34,7 +34,7 @@ export interface Client {
 
 export async function client(h: ApiHarness): Promise<Client> {
   const tokens = {} as Record<Who, string>;
-  for (const w of WHO) tokens[w] = await h.login(w as AccountKey);
+  for (const w of WHO) tokens[w] = await h.login(w);
   const seen: string[] = [];
   const as: Client['as'] = async (who, method, url, body, headers) => {
     const res = await h.req(tokens[who], method, url, body, headers);

@@ -192,7 +192,7 @@ export class ServerProcess {
       await server.waitForEvent('server.listening', { timeoutMs });
     } catch (err) {
       child.kill('SIGKILL');
-      throw new Error(`${(err as Error).message}\nstdout:\n${server.stdoutText}\nstderr:\n${server.stderrText}`);
+      throw new Error(`${(err as Error).message}\nstdout:\n${server.stdoutText}\nstderr:\n${server.stderrText}`, { cause: err });
     }
     return server;
   }

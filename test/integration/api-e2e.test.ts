@@ -50,7 +50,7 @@ async function http(method: string, path: string, token?: string, body?: unknown
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     signal: AbortSignal.timeout(10_000),
   });
-  return { status: res.status, etag: res.headers.get('etag'), body: (await res.json()) as any };
+  return { status: res.status, etag: res.headers.get('etag'), body: (await res.json()) };
 }
 async function login(name: string, password: string): Promise<string> {
   const res = await http('POST', '/auth/login', undefined, { name, password });

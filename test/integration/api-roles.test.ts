@@ -1,6 +1,6 @@
 import t from 'tap';
 import { SecurityStore } from '../../src/security/security-store.js';
-import { ACCOUNTS, FIX, startApiHarness, type AccountKey, type Reply } from '../helpers/api-harness.js';
+import { ACCOUNTS, FIX, startApiHarness, type Reply } from '../helpers/api-harness.js';
 
 /**
  * The role × action matrix of spec §6 over every registered route, against
@@ -53,7 +53,8 @@ interface Case {
   what: string;
   /** A function of the column for creations (a fresh id per account). */
   url: string | ((column: Column) => string);
-  body?: unknown | ((column: Column) => unknown);
+  /** A JSON body, or a function of the column that builds one. */
+  body?: object | string | number | boolean | null | ((column: Column) => unknown);
   /** Run as the operator before each request: the state the row needs, the If-Match (and body) a well-behaved client would send. */
   prepare?: () => Promise<{ headers?: Record<string, string>; body?: unknown }>;
   expect: Expect;
@@ -61,7 +62,7 @@ interface Case {
 
 const h = await startApiHarness();
 const tokens: Partial<Record<Column, string>> = {};
-for (const c of COLUMNS) if (c !== 'anon') tokens[c] = await h.login(c as AccountKey);
+for (const c of COLUMNS) if (c !== 'anon') tokens[c] = await h.login(c);
 
 /** The ETag of a GET as the operator, as If-Match; `withBody` also returns the body read (a CSV to send back). */
 const etagOf = (url: string, withBody = false) => async () => {

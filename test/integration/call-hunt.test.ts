@@ -36,7 +36,7 @@ const stack = await startCallStack({
   }],
 }, 2);
 const [nodeA, nodeB] = stack.nodes as [typeof stack.nodes[0], typeof stack.nodes[0]];
-for (const tr of [...seq, ...rr]) await registerTrunk(nodeA!, tr);
+for (const tr of [...seq, ...rr]) await registerTrunk(nodeA, tr);
 
 /** Which of the trunks answered (by the callees that finished), and the Request-URI it got. */
 async function answeredBy(callees: Callee[]): Promise<Array<{ index: number; uri: string | undefined }>> {
@@ -50,8 +50,8 @@ async function answeredBy(callees: Callee[]): Promise<Array<{ index: number; uri
 }
 
 t.test('sequential: the pilot first', async (t) => {
-  const pilot = await answer(nodeA!, 'call-callee.xml', seq[0]!);
-  const call = await callFrom(nodeA!, caller, { called: SEQ[0]!, from: CALLER, expect: 200 });
+  const pilot = await answer(nodeA, 'call-callee.xml', seq[0]!);
+  const call = await callFrom(nodeA, caller, { called: SEQ[0]!, from: CALLER, expect: 200 });
   t.equal(call.code, 0, 'answered', describeSipp(call));
   const r = await pilot.done;
   t.equal(r.code, 0, 'by the pilot');
@@ -59,43 +59,43 @@ t.test('sequential: the pilot first', async (t) => {
 });
 
 t.test('sequential: a call to a member starts at the pilot again, skipping a busy and an unavailable member', async (t) => {
-  const since = nodeA!.mark();
-  const busy = await answer(nodeA!, 'call-callee-busy.xml', seq[0]!);
-  const unavailable = await answer(nodeA!, 'call-callee-480.xml', seq[1]!);
-  const last = await answer(nodeA!, 'call-callee.xml', seq[2]!);
-  const call = await callFrom(nodeA!, caller, { called: SEQ[1]!, from: CALLER, expect: 200 });
+  const since = nodeA.mark();
+  const busy = await answer(nodeA, 'call-callee-busy.xml', seq[0]!);
+  const unavailable = await answer(nodeA, 'call-callee-480.xml', seq[1]!);
+  const last = await answer(nodeA, 'call-callee.xml', seq[2]!);
+  const call = await callFrom(nodeA, caller, { called: SEQ[1]!, from: CALLER, expect: 200 });
   t.equal(call.code, 0, 'answered', describeSipp(call));
   t.equal((await busy.done).code, 0, 'the pilot was offered the call first (486)');
   t.equal((await unavailable.done).code, 0, 'then the first member (480)');
   const r = await last.done;
   t.equal(r.code, 0, 'the second member answered');
   t.match(requestUri(receivedInvite(r)), new RegExp(`^sip:${SEQ[2]}@`), 'with its own number in the Request-URI');
-  await settled(nodeA!, since, call);
-  const offers = nodeA!.events('call.offer', since).map((l) => l.sipId);
+  await settled(nodeA, since, call);
+  const offers = nodeA.events('call.offer', since).map((l) => l.sipId);
   t.same(offers, ['seq0', 'seq1', 'seq2'], 'offered in order');
 });
 
 t.test('every member busy: 486', async (t) => {
-  const callees = await Promise.all(seq.map((tr) => answer(nodeA!, 'call-callee-busy.xml', tr)));
-  const call = await callFrom(nodeA!, caller, { called: SEQ[0]!, from: CALLER, expect: 486 });
+  const callees = await Promise.all(seq.map((tr) => answer(nodeA, 'call-callee-busy.xml', tr)));
+  const call = await callFrom(nodeA, caller, { called: SEQ[0]!, from: CALLER, expect: 486 });
   t.equal(call.code, 0, '486 Busy Here', describeSipp(call));
   for (const [i, c] of callees.entries()) t.equal((await c.done).code, 0, `member ${i} was tried`);
 });
 
 t.test('busy and unavailable members, none free: 480, not 486', async (t) => {
   const callees = await Promise.all([
-    answer(nodeA!, 'call-callee-busy.xml', seq[0]!),
-    answer(nodeA!, 'call-callee-480.xml', seq[1]!),
-    answer(nodeA!, 'call-callee-busy.xml', seq[2]!),
+    answer(nodeA, 'call-callee-busy.xml', seq[0]!),
+    answer(nodeA, 'call-callee-480.xml', seq[1]!),
+    answer(nodeA, 'call-callee-busy.xml', seq[2]!),
   ]);
-  const call = await callFrom(nodeA!, caller, { called: SEQ[0]!, from: CALLER, expect: 480 });
+  const call = await callFrom(nodeA, caller, { called: SEQ[0]!, from: CALLER, expect: 480 });
   t.equal(call.code, 0, 'only a group where every member is busy is busy', describeSipp(call));
   for (const [i, c] of callees.entries()) t.equal((await c.done).code, 0, `member ${i} was tried`);
 });
 
 t.test('round robin: each call starts after the previous one, across nodes', async (t) => {
   const order: number[] = [];
-  const via = [nodeA!, nodeB!, nodeA!];
+  const via = [nodeA, nodeB, nodeA];
   for (const [n, node] of via.entries()) {
     const callees = await Promise.all(rr.map((tr) => answer(node, 'call-callee.xml', tr)));
     const call = await callFrom(node, caller, { called: RR[0]!, from: CALLER, expect: 200 });

@@ -211,7 +211,7 @@ t.test('a number can move between two lines of the same file', async (t) => {
 
 t.test('switching auth and site keeps every index in sync', async (t) => {
   // pbx-tokyo becomes an IP trunk of the Osaka site.
-  let r = await applyProvisioning(redis, config, oneLine(
+  const r = await applyProvisioning(redis, config, oneLine(
     { sipId: 'pbx-tokyo', auth: 'ip', allowedAddresses: ['127.0.0.5', '::1'], channels: 4, basicNumber: '0312345678' }, '1000002'));
   t.same(r.lines, { created: 0, updated: 1, unchanged: 0 });
   const line = await lines.get('pbx-tokyo');
@@ -224,7 +224,7 @@ t.test('switching auth and site keeps every index in sync', async (t) => {
   t.equal((await lines.byAddress('0:0:0:0:0:0:0:1'))?.sipId, 'pbx-tokyo');
 
   // Drop one address, and move the other to gw-osaka in the same file.
-  r = await applyProvisioning(redis, config, oneLine(
+  await applyProvisioning(redis, config, oneLine(
     { sipId: 'pbx-tokyo', auth: 'ip', allowedAddresses: ['127.0.0.6'], channels: 4, basicNumber: '0312345678' }, '1000002'));
   t.equal(await redis.exists(keys.ipAuth('127.0.0.5')), 0, 'old address removed');
   t.equal(await redis.exists(keys.ipAuth('::1')), 0);
@@ -269,10 +269,10 @@ t.test('a change made by someone else between the checks and the write is caught
         const replies = await realExec();
         await raw.hset('ss:num:0312349999', { number: '0312349999', sipId: 'someone-else', kind: 'basic' });
         return replies;
-      }) as typeof p.exec;
+      });
     }
     return p;
-  }) as typeof redis.pipeline;
+  });
   t.teardown(() => {
     redis.pipeline = realPipeline;
   });
@@ -315,7 +315,7 @@ t.test('features round trip: set, change one field, clear, re-apply', async (t) 
   t.same(r.features, { ...noneRemoved, updated: 1 });
   t.same(await features.get('0312340102'), { ...want, anonymousRejection: true }, 'fields left out keep their values');
 
-  r = await applyProvisioning(redis, config, { features: { '0312340102': { blockAnnouncementUri: null, specificPresentation: null, forwarding: { ringTime: 10 } } } });
+  await applyProvisioning(redis, config, { features: { '0312340102': { blockAnnouncementUri: null, specificPresentation: null, forwarding: { ringTime: 10 } } } });
   const cleared = await features.get('0312340102');
   t.equal(cleared?.blockAnnouncementUri, undefined, 'null clears');
   t.equal(cleared?.specificPresentation, undefined);

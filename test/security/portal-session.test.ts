@@ -54,7 +54,7 @@ t.test('a write riding on the cookie without the portal header is refused (CSRF)
   });
   t.equal(forged.status, 403);
   await node.waitForEvent('security.csrf_refused', { since, where: (l) => l.url === `/numbers/${NUMBER}/features` });
-  t.equal((await (await fetch(`${base}/numbers/${NUMBER}`, { headers: { cookie } })).json() as any).features.anonymousRejection, false, 'not changed');
+  t.equal((await (await fetch(`${base}/numbers/${NUMBER}`, { headers: { cookie } })).json()).features.anonymousRejection, false, 'not changed');
   const form = await fetch(`${base}/numbers/${NUMBER}/features`, {
     method: 'PATCH', headers: { cookie, 'content-type': 'text/plain', 'if-match': etag }, body: JSON.stringify({ anonymousRejection: true }),
   });

@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import t, { type Test } from 'tap';
-import { configFileFromArgs, ConfigError, loadConfig, repoRoot } from '../../src/config/load.js';
+import { ConfigError, loadConfig, repoRoot } from '../../src/config/load.js';
 
 /** Write a config file in a fresh dir and load it with only the given env. */
 function load(t: Test, contents: string, env: NodeJS.ProcessEnv = {}, name = 'config.yaml') {
@@ -134,9 +134,6 @@ t.test('file selection', async (t) => {
   t.equal(loadConfig({ env: { SOFTSWITCH_CONFIG: join(dir, 'x.yaml') } }).sip.domain, 'chosen.test', 'SOFTSWITCH_CONFIG');
   t.match(issuesOf(t, () => loadConfig({ file: join(dir, 'missing.yaml'), env: {} })), [/config file not found/]);
   t.match(issuesOf(t, () => loadConfig({ file: join(dir, 'bad.yaml'), env: {} })), [/cannot parse/]);
-  t.equal(configFileFromArgs(['--config', 'a.yaml', 'f']), 'a.yaml');
-  t.equal(configFileFromArgs(['--config=b.yaml']), 'b.yaml');
-  t.equal(configFileFromArgs(['f']), undefined);
 });
 
 t.test('ConfigError message lists every issue', async (t) => {

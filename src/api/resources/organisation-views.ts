@@ -97,7 +97,7 @@ export function bulkView(g: BulkGroup): BulkGroupView {
 /** Ids in a site's set of groups, read one by one (missing ones skipped), in id order. */
 export async function readAll<T>(ids: string[], read: (id: string) => Promise<T | null>): Promise<T[]> {
   const rows = await Promise.all([...ids].sort().map(read));
-  return rows.filter((x): x is Awaited<T> => x !== null) as T[];
+  return rows.filter((x): x is Awaited<T> => x !== null);
 }
 
 /** Redis glob characters in a key prefix, escaped for SCAN MATCH. */

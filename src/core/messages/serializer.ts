@@ -3,6 +3,7 @@
 // UTF-8 encoded instead, so callers may pass either form.
 import { isRequest, type SipMessageLike } from './sip-message.js';
 
+// eslint-disable-next-line no-control-regex -- \x00 only opens the Latin-1 range; the test is for anything beyond it
 const WIDE = /[^\x00-\xff]/;
 
 function toLatin1(s: string): string {

@@ -160,7 +160,7 @@ t.test('clone shares cached values but not later changes', async (t) => {
 
 t.test('responses share what the request parsed, except a tagged To', async (t) => {
   const m = register();
-  const res = createResponse(m, 200) as SipResponse;
+  const res = createResponse(m, 200);
   t.equal(res.topVia(), m.topVia(), 'same text, same cached value');
   t.same(res.topVia(), parseVia(res.headers.get('via') as string)?.[0]);
   t.equal(res.cseq(), m.cseq());

@@ -17,7 +17,7 @@ t.test('first refusal per source logged, the rest counted into one summary per i
   t.equal(refusals.count, 51);
   await new Promise((resolve) => setTimeout(resolve, 80));
   const single = lines.filter((l) => l.event === 'security.test_refused');
-  t.same(single.map((l) => `${l.address}:${l.port}`), ['127.0.0.9:5000', '127.0.0.9:5001'], 'one line per source');
+  t.same(single.map((l) => `${String(l.address)}:${String(l.port)}`), ['127.0.0.9:5000', '127.0.0.9:5001'], 'one line per source');
   const summaries = lines.filter((l) => l.event === 'security.refusals_summary');
   t.equal(summaries.length, 1);
   t.match(summaries[0], { of: 'security.test_refused', suppressed: 49, total: 51 });

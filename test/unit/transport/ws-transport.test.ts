@@ -55,7 +55,7 @@ async function until(what: () => boolean, timeoutMs = 2000): Promise<void> {
 }
 
 const nextMessage = (ws: WebSocket): Promise<{ data: string; binary: boolean }> =>
-  new Promise((resolve) => ws.once('message', (data, binary) => resolve({ data: data.toString(), binary })));
+  new Promise((resolve) => ws.once('message', (data, binary) => resolve({ data: (data as Buffer).toString(), binary })));
 
 t.test('a sip client: messages in both directions over its connection', async (t) => {
   const { transport, received, url } = await startTransport(t);

@@ -1,0 +1,81 @@
+/**
+ * Layer directions (docs/architecture.md, "Who may import whom"): nothing
+ * imports upwards, and no import cycles. `npm run lint` runs this.
+ */
+const layer = (name) => `^src/${name}(/|\\.ts$)`;
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      severity: 'error',
+      comment: 'An import cycle ties two modules together; move the shared part down a layer. Type-only imports vanish at run time and may go both ways.',
+      from: { path: '^src/' },
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+    {
+      name: 'core-is-self-contained',
+      severity: 'error',
+      comment: 'core knows no product: src/core imports only src/core and the logger (log.ts, log-summary.ts).',
+      from: { path: layer('core') },
+      to: { path: '^src/', pathNot: ['^src/core/', '^src/log\\.ts$', '^src/log-summary\\.ts$'] },
+    },
+    {
+      name: 'proxy-imports-only-core',
+      severity: 'error',
+      comment: 'proxy relays to the targets it is given: it imports src/core and the logger only.',
+      from: { path: layer('proxy') },
+      to: { path: '^src/', pathNot: ['^src/proxy/', '^src/core/', '^src/log\\.ts$', '^src/log-summary\\.ts$'] },
+    },
+    {
+      name: 'store-imports-nothing-above',
+      severity: 'error',
+      comment: 'store sits under everything but core: no api, routing, registrar, features, provisioning, cli, app.',
+      from: { path: layer('store') },
+      to: { path: '^src/', pathNot: ['^src/store/', '^src/core/', '^src/log\\.ts$', '^src/log-summary\\.ts$', '^src/time\\.ts$'] },
+    },
+    {
+      name: 'store-uses-core-server-types-only',
+      severity: 'warn',
+      comment: 'Known exception: the 503 wrapper takes core/server types (IncomingRequest, RequestHandler); it should stay type-only.',
+      from: { path: layer('store') },
+      to: { path: '^src/core/', pathNot: '^src/core/messages/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'numbers-is-pure',
+      severity: 'error',
+      comment: 'numbers is pure logic: core/messages at most.',
+      from: { path: layer('numbers') },
+      to: { path: '^src/', pathNot: ['^src/numbers/', '^src/core/messages/'] },
+    },
+    {
+      name: 'features-is-pure',
+      severity: 'error',
+      comment: 'features is pure logic: no sockets, no core/server, nothing above it.',
+      from: { path: layer('features') },
+      to: { path: '^src/', pathNot: ['^src/features/', '^src/core/messages/', '^src/numbers/', '^src/store/keys\\.ts$', '^src/store/json\\.ts$', '^src/time\\.ts$'] },
+    },
+    {
+      name: 'features-store-only-keys-and-json',
+      severity: 'warn',
+      comment: 'Known exception: features takes store keys and the JSON helper (FeatureStore is the one Redis reader in features); the pure stages should not.',
+      from: { path: layer('features'), pathNot: '^src/features/feature-store\\.ts$' },
+      to: { path: ['^src/store/keys\\.ts$', '^src/store/json\\.ts$'] },
+    },
+    {
+      name: 'nothing-imports-the-top',
+      severity: 'error',
+      comment: 'api, cli, portal and app.ts are the top: only they (and tests) import them.',
+      from: { path: '^src/', pathNot: ['^src/(api|cli|portal)/', '^src/app\\.ts$'] },
+      to: { path: ['^src/(api|cli|portal)/', '^src/app\\.ts$'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: ['^dist/', '^src/portal/web/'] },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+  },
+};
