@@ -37,7 +37,8 @@ import { RouteStore } from './routing/route-store.js';
 import type { TransportName } from './core/transport/transport.js';
 import { keys } from './store/keys.js';
 import { lineOfNumber, LineStore, type LineRecord } from './store/line-store.js';
-import { StoreOutage, unavailableWhenStoreDown } from './store/redis-errors.js';
+import { StoreOutage } from './store/redis-errors.js';
+import { unavailableWhenStoreDown } from './store-outage-handler.js';
 import { createRedis, waitForRedis, type Redis } from './store/redis.js';
 
 export interface Softswitch {
@@ -75,7 +76,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     { findDigestUser: async (username) => { const line = await lines.get(username); return line?.auth === 'digest' ? line : null; } },
     new RedisNonceCountStore(redis),
   );
-  const bindings = new BindingStore(redis, config.redis.keyPrefix);
+  const bindings = new BindingStore(redis);
   const routes = new RouteStore(redis);
   const status = new RegistrationStatusStore(redis, config.timeZone);
   const security = new SecurityStore(redis);

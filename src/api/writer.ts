@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { keys } from '../store/keys.js';
+import { defineScript } from '../store/lua-scripts.js';
 import { ApiError } from './errors.js';
 
 /** A write holds the lock at most this long (writes take milliseconds; this only bounds a crashed node). */
@@ -8,7 +9,6 @@ const LOCK_TTL_MS = 10_000;
 /** How long a write waits for another node's write to finish. */
 const LOCK_WAIT_MS = 5_000;
 
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /**
  * Management writes read, check If-Match and apply (WATCH/MULTI) as one step.
@@ -20,7 +20,9 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 export class SerialWriter {
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly redis: Redis) {}
+  constructor(readonly redis: Redis) {
+    defineScript(redis, 'ssReleaseLock', 'release-lock', 1);
+  }
 
   run<T>(work: (redis: Redis) => Promise<T>): Promise<T> {
     const next = this.tail.then(() => this.locked(work));
@@ -38,7 +40,11 @@ export class SerialWriter {
     try {
       return await work(this.redis);
     } finally {
-      await this.redis.eval(RELEASE, 1, keys.managementLock, token).catch(() => undefined);
+      await (this.redis as unknown as ReleaseCommand).ssReleaseLock(keys.managementLock, token).catch(() => undefined);
     }
   }
+}
+
+interface ReleaseCommand {
+  ssReleaseLock(lock: string, token: string): Promise<number>;
 }

@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   const redis = createRedis(target.url, config.redis.keyPrefix, log);
   try {
     await waitForRedis(redis, 5000);
-    const stores = { lines: new LineStore(redis), bindings: new BindingStore(redis, config.redis.keyPrefix), status: new RegistrationStatusStore(redis, config.timeZone) };
+    const stores = { lines: new LineStore(redis), bindings: new BindingStore(redis), status: new RegistrationStatusStore(redis, config.timeZone) };
     const now = Date.now();
     let code = 0;
     const results: LineStatus[] = [];

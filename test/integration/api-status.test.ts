@@ -24,7 +24,7 @@ await h.provision({
   }],
 });
 
-const bindings = new BindingStore(h.redis, 'api:');
+const bindings = new BindingStore(h.redis);
 const now = Date.now();
 const binding = (key: string, expiresAt: number, over: Partial<Binding> = {}): Binding => ({
   key, uri: `sip:${key}@192.0.2.50:5062;transport=udp`, expiresAt, callId: `call-${key}`, cseq: 1, path: [],

@@ -39,7 +39,7 @@ const sipIdParam = z.object({ sipId: z.string() });
 
 export const statusResources: ResourceModule = (api) => {
   const lines = new LineStore(api.redis);
-  const stores = { lines, bindings: new BindingStore(api.redis, api.redis.options.keyPrefix ?? ''), status: new RegistrationStatusStore(api.redis, api.config.timeZone) };
+  const stores = { lines, bindings: new BindingStore(api.redis), status: new RegistrationStatusStore(api.redis, api.config.timeZone) };
   const channels = new ChannelStore(api.redis);
 
   const status = async (sipId: string) => {
