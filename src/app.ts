@@ -55,7 +55,7 @@ const SWEEP_INTERVAL_MS = 1_000;
  * binding-expiry sweeper. Every node started against the same Redis serves
  * the same lines and bindings.
  */
-export async function startSoftswitch(config: Config, log: Log, redisUrl: string): Promise<Softswitch> {
+export async function startSoftswitch(config: Config, log: Log, redisUrl: string | readonly string[]): Promise<Softswitch> {
   const redis = createRedis(redisUrl, config.redis.keyPrefix, log, {
     enableAutoPipelining: true,
     // The outage probe's PING goes straight out, not into a pipeline a stalled Redis holds up.
@@ -178,7 +178,7 @@ async function sharedSecret(redis: Redis, key: string): Promise<Buffer> {
 
 /** The management API, when operator credentials are configured; otherwise it does not run. */
 async function startApi(
-  config: Config, redis: Redis, redisUrl: string, log: Log, shared: { storeOutage: StoreOutage; summary: LogSummariser },
+  config: Config, redis: Redis, redisUrl: string | readonly string[], log: Log, shared: { storeOutage: StoreOutage; summary: LogSummariser },
 ): Promise<FastifyInstance | undefined> {
   const operator = config.api.operator;
   if (!operator) {
