@@ -95,7 +95,7 @@ t.test('applying the example file', async (t) => {
     ha1Sha256: sha256('pbx-tokyo:softswitch.test:change-me-123'),
     allowedAddresses: [], basicNumber: '0312345678', dialInNumbers: ['0312345679'],
   });
-  t.same(await raw.hgetall('ss:num:0312345679'), { number: '0312345679', sipId: 'pbx-tokyo', kind: 'dial-in' }, 'keys carry the prefix');
+  t.same(await raw.hgetall(`ss:${keys.number('0312345679')}`), { number: '0312345679', sipId: 'pbx-tokyo', kind: 'dial-in' }, 'keys carry the prefix');
   t.same(await redis.smembers(keys.voiceGroupIndex), ['VG0001']);
   t.same(await redis.hgetall(keys.site('1000002')), { id: '1000002', voiceGroupId: 'VG0001', name: 'Osaka branch' });
   t.same(await lines.listBySite('1000001'), ['pbx-tokyo', 'phone-101', 'phone-102']);
@@ -267,7 +267,7 @@ t.test('a change made by someone else between the checks and the write is caught
       const realExec = p.exec.bind(p);
       p.exec = (async () => {
         const replies = await realExec();
-        await raw.hset('ss:num:0312349999', { number: '0312349999', sipId: 'someone-else', kind: 'basic' });
+        await raw.hset(`ss:${keys.number('0312349999')}`, { number: '0312349999', sipId: 'someone-else', kind: 'basic' });
         return replies;
       }) as typeof p.exec;
     }
