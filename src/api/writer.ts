@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { keys } from '../store/keys.js';
-import { defineScript } from '../store/lua-scripts.js';
+import { ManagementLock } from '../store/management-lock.js';
 import { ApiError } from './errors.js';
 
 /** A write holds the lock at most this long (writes take milliseconds; this only bounds a crashed node). */
@@ -20,8 +19,10 @@ const LOCK_WAIT_MS = 5_000;
 export class SerialWriter {
   private tail: Promise<unknown> = Promise.resolve();
 
+  private readonly lock: ManagementLock;
+
   constructor(readonly redis: Redis) {
-    defineScript(redis, 'ssReleaseLock', 'release-lock', 1);
+    this.lock = new ManagementLock(redis);
   }
 
   run<T>(work: (redis: Redis) => Promise<T>): Promise<T> {
@@ -33,18 +34,14 @@ export class SerialWriter {
   private async locked<T>(work: (redis: Redis) => Promise<T>): Promise<T> {
     const token = randomBytes(12).toString('hex');
     const deadline = Date.now() + LOCK_WAIT_MS;
-    while ((await this.redis.set(keys.managementLock, token, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') {
+    while (!(await this.lock.take(token, LOCK_TTL_MS))) {
       if (Date.now() > deadline) throw new ApiError(503, 'busy', 'another change is being applied; try again');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     try {
       return await work(this.redis);
     } finally {
-      await (this.redis as unknown as ReleaseCommand).ssReleaseLock(keys.managementLock, token).catch(() => undefined);
+      await this.lock.release(token).catch(() => undefined);
     }
   }
-}
-
-interface ReleaseCommand {
-  ssReleaseLock(lock: string, token: string): Promise<number>;
 }

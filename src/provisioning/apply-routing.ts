@@ -1,5 +1,5 @@
 import type { OutboundRoute, Peer } from '../features/settings.js';
-import { ROUTE_FIELDS } from '../routing/route-store.js';
+import { ROUTE_FIELDS } from '../store/route-store.js';
 import { keys } from '../store/keys.js';
 import type { Part } from './part.js';
 import type { Desired } from './plan.js';

@@ -1,5 +1,5 @@
 import { computeHa1 } from '../auth/digest.js';
-import { encodeFeature, type FeatureField } from '../features/feature-store.js';
+import { encodeFeature, type FeatureField } from '../store/feature-store.js';
 import type { BulkGroup, HuntGroup, OutboundRoute, Peer } from '../features/settings.js';
 import { normalizeNumber } from '../numbers/national.js';
 import type { LineRecord } from '../store/line-store.js';

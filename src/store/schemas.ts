@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { BulkGroup, HuntGroup, OutboundRoute, Peer } from '../features/settings.js';
 import type { Binding } from '../registrar/binding.js';
 import type { Log } from '../log.js';
 
@@ -60,3 +61,23 @@ export const bindingSchema = z.object({
 export function parseBinding(json: string): Binding | null {
   return parseStored(bindingSchema, json, 'binding') as Binding | null;
 }
+
+const huntGroupSchema = z.object({
+  id: z.string(), siteId: z.string(), pilot: z.string(), members: z.array(z.string()),
+  mode: z.enum(['sequential', 'round-robin']), presentation: z.enum(['pilot', 'own']),
+});
+const bulkGroupSchema = z.object({
+  id: z.string(), siteId: z.string(), name: z.string(), members: z.array(z.string()),
+  state: z.enum(['stopped', 'starting', 'started', 'stopping']),
+});
+const outboundRouteSchema = z.object({ name: z.string(), prefix: z.string(), target: z.string(), transport: z.enum(['udp', 'tcp']) });
+const peerSchema = z.object({ name: z.string(), addresses: z.array(z.string()) });
+
+export const parseHuntGroup = (json: string | null | undefined): HuntGroup | null => parseStored(huntGroupSchema, json, 'hunt group');
+export const parseBulkGroup = (json: string | null | undefined): BulkGroup | null => parseStored(bulkGroupSchema, json, 'bulk group');
+export const parseOutboundRoute = (json: string | null | undefined): OutboundRoute | null => parseStored(outboundRouteSchema, json, 'emergency route');
+export const parseOutboundRoutes = (json: string | null | undefined): OutboundRoute[] | null => parseStored(z.array(outboundRouteSchema), json, 'outbound routes');
+export const parsePeer = (json: string | null | undefined): Peer | null => parseStored(peerSchema, json, 'peer');
+
+const banSchema = z.object({ address: z.string(), reason: z.string(), count: z.number(), sipId: z.string(), since: z.number(), until: z.number() });
+export const parseBan = (json: string | null | undefined): z.infer<typeof banSchema> | null => parseStored(banSchema, json, 'ban');

@@ -1,8 +1,8 @@
 import t from 'tap';
 import type { Binding } from '../../src/registrar/binding.js';
-import { BindingStore } from '../../src/registrar/binding-store.js';
-import { RegistrationStatusStore } from '../../src/registrar/registration-status.js';
-import { ChannelStore } from '../../src/routing/channel-store.js';
+import { BindingStore } from '../../src/store/binding-store.js';
+import { RegistrationStatusStore } from '../../src/store/registration-status.js';
+import { ChannelStore } from '../../src/store/channel-store.js';
 import { FIX, startApiHarness } from '../helpers/api-harness.js';
 import { client, fixturePassword, IN_S1, IN_S3, matrix, secretsOf } from '../helpers/api-fixtures-org.js';
 
@@ -30,15 +30,21 @@ const binding = (key: string, expiresAt: number, over: Partial<Binding> = {}): B
   key, uri: `sip:${key}@192.0.2.50:5062;transport=udp`, expiresAt, callId: `call-${key}`, cseq: 1, path: [],
   source: { transport: 'UDP', address: '192.0.2.50', port: 5062, node: 'node-1' }, userAgent: 'TestPBX/1.0', registeredAt: now - 5000, ...over,
 });
+// The writes first, then their assertions: the root test ends by itself once it sits idle after an
+// assertion, and a loaded machine can take that long for a few Redis round trips.
 // a1: one live contact (q 0.5) and one that expired; a2: only an expired one.
-t.ok(await bindings.replace(a1, await bindings.load(a1), [binding('pbx', now + 3600_000, { q: 0.5 }), binding('old', now - 1000)]));
-t.ok(await bindings.replace(a2, await bindings.load(a2), [binding('gone', now - 1000)]));
+const wroteA1 = await bindings.replace(a1, await bindings.load(a1), [binding('pbx', now + 3600_000, { q: 0.5 }), binding('old', now - 1000)]);
+const wroteA2 = await bindings.replace(a2, await bindings.load(a2), [binding('gone', now - 1000)]);
 const errors = new RegistrationStatusStore(h.redis, h.config.timeZone);
 const latest = await errors.recordError(a2, new Date('2026-03-10T01:11:52Z'), 'REGISTER authentication failed: wrong password');
-t.equal(latest.at, '2026-03-10T10:11:52+09:00', 'in the service time zone');
 const channels = new ChannelStore(h.redis);
-t.ok(await channels.acquire(a1, 'leg-1', 4, 60_000));
-t.ok(await channels.acquire(a1, 'leg-2', 4, 60_000));
+const leg1 = await channels.acquire(a1, 'leg-1', 4, 60_000);
+const leg2 = await channels.acquire(a1, 'leg-2', 4, 60_000);
+t.ok(wroteA1);
+t.ok(wroteA2);
+t.equal(latest.at, '2026-03-10T10:11:52+09:00', 'in the service time zone');
+t.ok(leg1);
+t.ok(leg2);
 
 t.test("a site's lines with their status", async (t) => {
   await matrix(t, c, IN_S1, (who) => c.as(who, 'GET', `/sites/${FIX.s1}/lines`));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { toActor, type AccountRecord } from '../accounts/account-store.js';
+import { toActor, type AccountRecord } from '../../store/account-store.js';
 import { passwordProblem } from '../accounts/passwords.js';
 import { allowed, outranks, ROLES, type Actor, type TargetScope } from '../accounts/roles.js';
 import { ApiError, badRequest, forbidden, locked, notFound, unauthorized } from '../errors.js';

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import { featuresFromHash } from '../../features/feature-store.js';
+import { featuresFromHash } from '../../store/feature-store.js';
 import { BULK_SLOT } from '../../features/forwarding.js';
-import type { BulkGroup, BulkState } from '../../features/settings.js';
-import { parseStoredJson } from '../../store/json.js';
+import type { BulkState } from '../../features/settings.js';
+import { parseBulkGroup } from '../../store/schemas.js';
 import { keys } from '../../store/keys.js';
 import { notFound } from '../errors.js';
 import { bulkView, type BulkGroupView } from './organisation-views.js';
@@ -55,7 +55,7 @@ async function transition(r: Redis, id: string, from: BulkState, to: BulkState, 
   const key = keys.bulkGroup(id);
   for (let attempt = 0; attempt < 5; attempt++) {
     await r.watch(key);
-    const stored = parseStoredJson<BulkGroup>(await r.get(key));
+    const stored = parseBulkGroup(await r.get(key));
     try {
       if (!stored) throw notFound('bulk group');
       if (stored.state !== from) throw stateConflict(`bulk group ${id} is ${stored.state}; only a ${from} group can be ${VERB[from] ?? 'changed'}`);

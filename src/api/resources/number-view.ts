@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { FEATURE_FIELDS, featuresFromHash, type FeatureField } from '../../features/feature-store.js';
+import { FEATURE_FIELDS, featuresFromHash, type FeatureField } from '../../store/feature-store.js';
 import type { ForwardingSettings, NumberFeatures } from '../../features/settings.js';
 import { isNationalNumber, normalizeNumber } from '../../numbers/national.js';
 import { keys } from '../../store/keys.js';

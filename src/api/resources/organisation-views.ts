@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { BulkGroup, HuntGroup } from '../../features/settings.js';
-import { parseStoredJson } from '../../store/json.js';
+import type { BulkGroup } from '../../features/settings.js';
+import { parseBulkGroup, parseHuntGroup } from '../../store/schemas.js';
 import { keys } from '../../store/keys.js';
 import { lineFromHash, type LineRecord } from '../../store/line-store.js';
 
@@ -78,13 +78,13 @@ export async function readLine(redis: Redis, sipId: string): Promise<LineView | 
 }
 
 export async function readHuntGroup(redis: Redis, id: string): Promise<HuntGroupView | null> {
-  const g = parseStoredJson<HuntGroup>(await redis.get(keys.huntGroup(id)));
+  const g = parseHuntGroup(await redis.get(keys.huntGroup(id)));
   if (!g) return null;
   return { id: g.id, siteId: g.siteId, pilot: g.pilot, members: g.members, mode: g.mode, presentation: g.presentation };
 }
 
 export async function readBulkGroup(redis: Redis, id: string): Promise<BulkGroupView | null> {
-  const g = parseStoredJson<BulkGroup>(await redis.get(keys.bulkGroup(id)));
+  const g = parseBulkGroup(await redis.get(keys.bulkGroup(id)));
   if (!g) return null;
   return bulkView(g);
 }

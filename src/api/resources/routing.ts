@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { OutboundRoute, Peer } from '../../features/settings.js';
-import { ROUTE_FIELDS } from '../../routing/route-store.js';
-import { parseStoredJson } from '../../store/json.js';
+import { ROUTE_FIELDS } from '../../store/route-store.js';
+import { parseOutboundRoute, parseOutboundRoutes, parsePeer } from '../../store/schemas.js';
 import { keys } from '../../store/keys.js';
 import { allowed, type Actor } from '../accounts/roles.js';
 import { checkIfMatch, etagOf } from '../etag.js';
@@ -37,11 +36,11 @@ async function readRouting(redis: Redis): Promise<RoutingView> {
   const [peers, [outbound, emergencyJson]] = await Promise.all([
     redis.hgetall(keys.peers), redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency),
   ]);
-  const e = parseStoredJson<OutboundRoute>(emergencyJson ?? null);
-  const routes = parseStoredJson<OutboundRoute[]>(outbound ?? null);
+  const e = parseOutboundRoute(emergencyJson);
+  const routes = parseOutboundRoutes(outbound);
   return {
     peers: Object.keys(peers).sort().map((name) => {
-      const p = parseStoredJson<Peer>(peers[name]);
+      const p = parsePeer(peers[name]);
       return { name, addresses: Array.isArray(p?.addresses) ? p.addresses : [] };
     }),
     outboundRoutes: (Array.isArray(routes) ? routes : []).map((r) => ({ name: r.name, prefix: r.prefix, target: r.target, transport: r.transport })),

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { BindingStore } from '../../registrar/binding-store.js';
+import { BindingStore } from '../../store/binding-store.js';
 import { remainingSeconds, type Binding } from '../../registrar/binding.js';
-import { readLineStatus, RegistrationStatusStore } from '../../registrar/registration-status.js';
-import { ChannelStore } from '../../routing/channel-store.js';
+import { readLineStatus, RegistrationStatusStore } from '../../store/registration-status.js';
+import { ChannelStore } from '../../store/channel-store.js';
 import { LineStore } from '../../store/line-store.js';
 import { notFound } from '../errors.js';
 import type { ResourceModule } from '../server.js';

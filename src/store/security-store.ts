@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
-import { keys } from '../store/keys.js';
-import { defineScript } from '../store/lua-scripts.js';
-import type { BindingSource, Endpoint, FailureCounts } from './ban-rules.js';
+import { keys } from './keys.js';
+import { defineScript } from './lua-scripts.js';
+import { parseBan } from './schemas.js';
+import type { BindingSource, Endpoint, FailureCounts } from '../security/ban-rules.js';
 
 /** A banned source address, as listed to the operator. */
 export interface Ban {
@@ -77,12 +78,8 @@ export class SecurityStore {
     // One GET per address (each ban key is in its address's slot).
     const records = await Promise.all(addresses.map((a) => this.redis.get(keys.ban(a))));
     return records.flatMap((json) => {
-      if (!json) return [];
-      try {
-        return [JSON.parse(json) as Ban];
-      } catch {
-        return [];
-      }
+      const ban = parseBan(json);
+      return ban ? [ban] : [];
     });
   }
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { keys } from '../store/keys.js';
-import { parseStoredJson } from '../store/json.js';
-import type { Actor } from './accounts/roles.js';
+import { keys } from './keys.js';
+import { parseStoredJson } from './json.js';
+import type { Actor } from '../api/accounts/roles.js';
 
 /** Settings history is kept this long (spec §6). */
 export const HISTORY_RETENTION_MS = 180 * 24 * 3600_000;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { keys } from '../store/keys.js';
-import { defineScript } from '../store/lua-scripts.js';
+import { keys } from './keys.js';
+import { defineScript } from './lua-scripts.js';
 
 /**
  * Channel accounting per line, shared by all nodes (spec §2 "Channel count").

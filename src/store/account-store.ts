@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { keys } from '../../store/keys.js';
-import { parseStoredJson } from '../../store/json.js';
-import { defineScript } from '../../store/lua-scripts.js';
-import type { Actor } from './roles.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { keys } from './keys.js';
+import { parseStoredJson } from './json.js';
+import { defineScript } from './lua-scripts.js';
+import type { Actor } from '../api/accounts/roles.js';
+import { hashPassword, verifyPassword } from '../api/accounts/passwords.js';
 
 /** Three wrong passwords lock an account for 15 minutes (spec §6). */
 export const MAX_FAILURES = 3;

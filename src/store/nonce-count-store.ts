@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { keys } from '../store/keys.js';
-import { defineScript } from '../store/lua-scripts.js';
-import type { NonceCountStore } from './authenticator.js';
+import { keys } from './keys.js';
+import { defineScript } from './lua-scripts.js';
+import type { NonceCountStore } from '../auth/authenticator.js';
 
 /** Atomic "only forwards": a nonce-count that does not increase is a replay (lua/nonce-count-advance.lua). */
 export class RedisNonceCountStore implements NonceCountStore {

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { OutboundRoute, Peer } from '../features/settings.js';
-import { parseStoredJson } from '../store/json.js';
-import { keys } from '../store/keys.js';
-import { canonicalIp } from '../store/line-store.js';
+import { parseOutboundRoute, parseOutboundRoutes, parsePeer } from './schemas.js';
+import { keys } from './keys.js';
+import { canonicalIp } from './line-store.js';
 
 /**
  * Interconnect peers and routes, as provisioned (the `routes` hash and
@@ -47,15 +47,15 @@ export class RouteStore {
   async peerByAddress(address: string): Promise<Peer | null> {
     const ip = canonicalIp(address);
     if (ip === null) return null;
-    return parseStoredJson<Peer>(await this.redis.get(keys.peerAddress(ip)));
+    return parsePeer(await this.redis.get(keys.peerAddress(ip)));
   }
 
   private async tables(): Promise<{ outbound: OutboundRoute[]; emergency: OutboundRoute | null }> {
     const now = this.now();
     if (this.cached && now - this.cached.at < this.cacheMs) return this.cached;
     const [outbound, emergency] = await this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency);
-    const parsed = parseStoredJson<OutboundRoute[]>(outbound ?? null);
-    const tables = { at: now, outbound: Array.isArray(parsed) ? parsed : [], emergency: parseStoredJson<OutboundRoute>(emergency ?? null) };
+    const parsed = parseOutboundRoutes(outbound);
+    const tables = { at: now, outbound: Array.isArray(parsed) ? parsed : [], emergency: parseOutboundRoute(emergency) };
     if (this.cacheMs > 0) this.cached = tables;
     return tables;
   }

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import { keys } from '../store/keys.js';
-import { defineScript } from '../store/lua-scripts.js';
-import type { Binding } from './binding.js';
-import { parseBinding } from '../store/schemas.js';
+import { keys } from './keys.js';
+import { defineScript } from './lua-scripts.js';
+import type { Binding } from '../registrar/binding.js';
+import { parseBinding } from './schemas.js';
 
 /**
  * Bindings of every line in Redis, shared by all nodes. `reg:{sipId}` is a hash
@@ -70,13 +70,12 @@ export class BindingStore {
     const args: Array<string | number> = [read.version, next.length === 0 ? '0' : String(latest + KEY_GRACE_MS), next.length];
     for (const b of next) args.push(b.key, JSON.stringify(b), b.expiresAt);
     args.push(deletions.length, ...deletions);
-    const result = await this.commands.ssBindingsCas(keys.bindings(sipId), keys.bindingsDue(sipId), ...args);
-    if (result === -1) return false;
-    if (next.length > 0) {
-      const earliest = next.reduce((min, b) => Math.min(min, b.expiresAt), Infinity);
-      await this.redis.zadd(keys.bindingDueLines, 'LT', earliest, sipId);
-    }
-    return true;
+    const written = this.commands.ssBindingsCas(keys.bindings(sipId), keys.bindingsDue(sipId), ...args);
+    // Listed due in the same round trip, right behind the script (on one Redis, in that order). A listing
+    // for a write that lost its compare-and-set only makes the sweep look at the line once for nothing.
+    const earliest = next.reduce((min, b) => Math.min(min, b.expiresAt), Infinity);
+    const [result] = await Promise.all([written, next.length > 0 ? this.redis.zadd(keys.bindingDueLines, 'LT', earliest, sipId) : null]);
+    return result !== -1;
   }
 
   /** Removes bindings whose time is up; returns them so the caller can report each once. */

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { parseStoredJson } from '../store/json.js';
-import { keys } from '../store/keys.js';
-import { defaultFeatures, type BulkGroup, type HuntGroup, type NumberFeatures } from './settings.js';
+import { parseBulkGroup, parseHuntGroup } from './schemas.js';
+import { keys } from './keys.js';
+import { defaultFeatures, type BulkGroup, type HuntGroup, type NumberFeatures } from '../features/settings.js';
 
 /**
  * Call-feature settings in Redis, read on every call by every node.
@@ -76,14 +76,14 @@ export class FeatureStore {
   async huntGroupOf(number: string): Promise<HuntGroup | null> {
     const id = await this.redis.get(keys.huntGroupOf(number));
     if (id === null) return null;
-    return parseStoredJson<HuntGroup>(await this.redis.get(keys.huntGroup(id)));
+    return parseHuntGroup(await this.redis.get(keys.huntGroup(id)));
   }
 
   /** The bulk-forwarding group the number is a member of. */
   async bulkGroupOf(number: string): Promise<BulkGroup | null> {
     const id = await this.redis.get(keys.bulkGroupOf(number));
     if (id === null) return null;
-    return parseStoredJson<BulkGroup>(await this.redis.get(keys.bulkGroup(id)));
+    return parseBulkGroup(await this.redis.get(keys.bulkGroup(id)));
   }
 
   /**
