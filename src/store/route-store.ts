@@ -50,6 +50,18 @@ export class RouteStore {
     return parsePeer(await this.redis.get(keys.peerAddress(ip)));
   }
 
+  /** What is stored, read now (no cache): every peer by name, the outbound routes and the emergency route. */
+  async stored(): Promise<{ peers: Peer[]; outbound: OutboundRoute[]; emergency: OutboundRoute | null }> {
+    const [peers, [outbound, emergency]] = await Promise.all([
+      this.redis.hgetall(keys.peers), this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency),
+    ]);
+    return {
+      peers: Object.keys(peers).sort().map((name) => ({ name, addresses: parsePeer(peers[name])?.addresses ?? [] })),
+      outbound: parseOutboundRoutes(outbound) ?? [],
+      emergency: parseOutboundRoute(emergency),
+    };
+  }
+
   private async tables(): Promise<{ outbound: OutboundRoute[]; emergency: OutboundRoute | null }> {
     const now = this.now();
     if (this.cached && now - this.cached.at < this.cacheMs) return this.cached;
