@@ -20,17 +20,6 @@ export class ScopeStore {
     return siteId && voiceGroupId ? { voiceGroupId, siteId } : null;
   }
 
-  /** The site's stored name and voice group; null when there is no such site. */
-  async site(id: string): Promise<{ name?: string; voiceGroupId: string } | null> {
-    const site = await this.redis.hgetall(keys.site(id));
-    return site.voiceGroupId ? { voiceGroupId: site.voiceGroupId, ...(site.name !== undefined ? { name: site.name } : {}) } : null;
-  }
-
-  /** The voice group's stored name (undefined when it has none or does not exist). */
-  async voiceGroupName(id: string): Promise<string | undefined> {
-    return (await this.redis.hget(keys.voiceGroup(id), 'name')) ?? undefined;
-  }
-
   async ofNumber(number: string): Promise<TargetScope | null> {
     const sipId = await this.redis.hget(keys.number(number), 'sipId');
     const line = sipId ? await this.ofLine(sipId) : null;
