@@ -5,7 +5,7 @@ import { normalizeNumber } from '../numbers/national.js';
 import type { LineRecord } from '../store/line-store.js';
 import { normaliseDestinations } from './schema-features.js';
 import type { ProvisioningFile } from './schema.js';
-import type { Hash } from './snapshot.js';
+import type { Hash } from '../store/provisioning/snapshot.js';
 
 /** What a provisioning file asks for, keyed as in Redis. Pure. */
 export interface Desired {
