@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { keys } from './keys.js';
-import { parseStoredJson } from './json.js';
+import { parseAccount } from './schemas.js';
 import { defineScript } from './lua-scripts.js';
 import type { Actor } from '../api/accounts/roles.js';
 import { hashPassword, verifyPassword } from '../api/accounts/passwords.js';
@@ -48,7 +48,7 @@ export class AccountStore {
   }
 
   async get(name: string): Promise<AccountRecord | null> {
-    return parseStoredJson<AccountRecord>(await this.redis.get(keys.account(name)));
+    return parseAccount(await this.redis.get(keys.account(name))) as AccountRecord | null;
   }
 
   async list(): Promise<Actor[]> {

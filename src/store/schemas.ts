@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { BulkGroup, HuntGroup, OutboundRoute, Peer } from '../features/settings.js';
 import type { Binding } from '../registrar/binding.js';
+import { ROLES } from '../api/accounts/roles.js';
 import type { Log } from '../log.js';
 
 /**
@@ -81,3 +82,17 @@ export const parsePeer = (json: string | null | undefined): Peer | null => parse
 
 const banSchema = z.object({ address: z.string(), reason: z.string(), count: z.number(), sipId: z.string(), since: z.number(), until: z.number() });
 export const parseBan = (json: string | null | undefined): z.infer<typeof banSchema> | null => parseStored(banSchema, json, 'ban');
+
+const role = z.enum(ROLES);
+const accountSchema = z.object({
+  name: z.string(), role, voiceGroupId: z.string().optional(), siteId: z.string().optional(), number: z.string().optional(),
+  passwordHash: z.string(), tokenGeneration: z.string().optional(),
+});
+export const parseAccount = (json: string | null | undefined) => parseStored(accountSchema, json, 'account');
+
+const historyEntrySchema = z.object({
+  id: z.string(), at: z.string(), account: z.string(), role,
+  target: z.object({ kind: z.enum(['number', 'line', 'site', 'voice-group', 'hunt-group', 'bulk-group', 'routing', 'account']), id: z.string() }),
+  siteId: z.string().optional(), voiceGroupId: z.string().optional(), action: z.string(), before: z.unknown(), after: z.unknown(),
+});
+export const parseHistoryEntry = (json: string | null | undefined) => parseStored(historyEntrySchema, json, 'history entry');
