@@ -31,9 +31,12 @@ module.exports = {
     {
       name: 'store-imports-nothing-above',
       severity: 'error',
-      comment: 'store sits under everything but core: no api, routing, registrar, features, provisioning, cli, app.',
+      comment: 'store is the one layer that reaches Redis, under everything that handles requests: it runs no code of the proxy, routing, registrar, API, CLI or app. It may name the domain types it stores (type-only imports) and use pure domain rules (features, provisioning plans, ban rules, password hashing).',
       from: { path: layer('store') },
-      to: { path: '^src/', pathNot: ['^src/store/', '^src/core/', '^src/log\\.ts$', '^src/log-summary\\.ts$', '^src/time\\.ts$'] },
+      to: {
+        path: ['^src/(api|cli|portal|routing|proxy|registrar)/', '^src/core/server/', '^src/app\\.ts$'],
+        dependencyTypesNot: ['type-only'],
+      },
     },
     {
       name: 'store-uses-core-server-types-only',
@@ -66,9 +69,9 @@ module.exports = {
     {
       name: 'nothing-imports-the-top',
       severity: 'error',
-      comment: 'api, cli, portal and app.ts are the top: only they (and tests) import them.',
+      comment: 'api, cli, portal and app.ts are the top: only they (and tests) run their code; others may name their types.',
       from: { path: '^src/', pathNot: ['^src/(api|cli|portal)/', '^src/app\\.ts$'] },
-      to: { path: ['^src/(api|cli|portal)/', '^src/app\\.ts$'] },
+      to: { path: ['^src/(api|cli|portal)/', '^src/app\\.ts$'], dependencyTypesNot: ['type-only'] },
     },
   ],
   options: {

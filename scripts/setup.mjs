@@ -13,7 +13,7 @@
 //     --dry-run  print what would be done, change nothing
 
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureNode24, findNode24, NODE_RELEASE } from './node-runtime.mjs';
@@ -204,6 +204,25 @@ function removeOrphans() {
   }
 }
 
+/** Files the compiled code reads next to itself (tsc emits only .js): the store's Lua scripts. */
+const ASSET_DIRS = ['src/store/lua'];
+
+function copyAssets() {
+  for (const dir of ASSET_DIRS) {
+    const from = join(ROOT, dir);
+    const to = join(ROOT, 'dist', dir);
+    if (dryRun) {
+      say(`would copy ${dir} to dist/${dir}`);
+      continue;
+    }
+    mkdirSync(to, { recursive: true });
+    for (const name of readdirSync(to)) if (!existsSync(join(from, name))) rmSync(join(to, name), { force: true });
+    for (const name of readdirSync(from)) {
+      if (mtime(join(to, name)) < mtime(join(from, name))) copyFileSync(join(from, name), join(to, name));
+    }
+  }
+}
+
 function* walk(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
@@ -215,4 +234,5 @@ function* walk(dir) {
 npmPackages();
 binaries();
 build();
+copyAssets();
 if (dryRun) say('dry run done');

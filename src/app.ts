@@ -1,25 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { AccountStore } from './api/accounts/account-store.js';
+import { AccountStore } from './store/account-store.js';
 import { createConfiguredAccounts } from './api/accounts/configured-accounts.js';
 import { RESOURCE_MODULES } from './api/resources/index.js';
 import { createApi } from './api/server.js';
 import { registerPortal } from './portal/portal.js';
 import { DigestAuthenticator } from './auth/authenticator.js';
 import { NonceIssuer } from './auth/nonce.js';
-import { RedisNonceCountStore } from './auth/nonce-count-store.js';
+import { RedisNonceCountStore } from './store/nonce-count-store.js';
 import type { Config } from './config/schema.js';
 import type { IncomingRequest } from './core/server/incoming-request.js';
 import { SipServer } from './core/server/sip-server.js';
 import type { Log } from './log.js';
 import { LogSummariser } from './log-summary.js';
-import { BindingStore } from './registrar/binding-store.js';
-import { RegistrationStatusStore } from './registrar/registration-status.js';
+import { BindingStore } from './store/binding-store.js';
+import { RegistrationStatusStore } from './store/registration-status.js';
 import { Registrar } from './registrar/registrar.js';
 import { AuthFailureReporter } from './security/auth-failures.js';
 import { BanGuard } from './security/ban-guard.js';
-import { SecurityStore } from './security/security-store.js';
-import { FeatureStore } from './features/feature-store.js';
+import { SecurityStore } from './store/security-store.js';
+import { FeatureStore } from './store/feature-store.js';
 import { FeaturePipeline } from './features/pipeline.js';
 import { AnonymousRejectionStage } from './features/stages/anonymous-rejection.js';
 import { ForwardingStage } from './features/stages/forwarding.js';
@@ -31,14 +30,16 @@ import { LocalIdentity } from './proxy/record-route.js';
 import { ProxySigner } from './proxy/signing.js';
 import { CallChannels } from './routing/call-channels.js';
 import { CallRouter } from './routing/call-router.js';
-import { ChannelStore } from './routing/channel-store.js';
+import { ChannelStore } from './store/channel-store.js';
 import { DecisionLog } from './routing/decision-log.js';
-import { RouteStore } from './routing/route-store.js';
+import { RouteStore } from './store/route-store.js';
 import { bareHost } from './core/messages/index.js';
 import type { TransportName } from './core/transport/transport.js';
-import { keys } from './store/keys.js';
+import { SecretStore } from './store/secret-store.js';
 import { lineOfNumber, LineStore, type LineRecord } from './store/line-store.js';
-import { StoreOutage, unavailableWhenStoreDown } from './store/redis-errors.js';
+import { StoreOutage } from './store/redis-errors.js';
+import { reportDamagedValuesTo } from './store/schemas.js';
+import { unavailableWhenStoreDown } from './store-outage-handler.js';
 import { createRedis, waitForRedis, type Redis } from './store/redis.js';
 
 export interface Softswitch {
@@ -55,7 +56,7 @@ const SWEEP_INTERVAL_MS = 1_000;
  * binding-expiry sweeper. Every node started against the same Redis serves
  * the same lines and bindings.
  */
-export async function startSoftswitch(config: Config, log: Log, redisUrl: string): Promise<Softswitch> {
+export async function startSoftswitch(config: Config, log: Log, redisUrl: string | readonly string[]): Promise<Softswitch> {
   const redis = createRedis(redisUrl, config.redis.keyPrefix, log, {
     enableAutoPipelining: true,
     // The outage probe's PING goes straight out, not into a pipeline a stalled Redis holds up.
@@ -63,6 +64,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     commandTimeout: config.redis.commandTimeout,
   });
   await waitForRedis(redis, 15_000);
+  reportDamagedValuesTo(log);
   const outage = new StoreOutage([redis], log);
   // One summariser for the events an attacker can repeat (bad packets, failed logins), shared by SIP and the API.
   const summary = new LogSummariser(log, { intervalMs: config.log.summaryInterval * 1000 });
@@ -76,7 +78,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     { findDigestUser: async (username) => { const line = await lines.get(username); return line?.auth === 'digest' ? line : null; } },
     new RedisNonceCountStore(redis),
   );
-  const bindings = new BindingStore(redis, config.redis.keyPrefix);
+  const bindings = new BindingStore(redis);
   const routes = new RouteStore(redis);
   const status = new RegistrationStatusStore(redis, config.timeZone);
   const security = new SecurityStore(redis);
@@ -123,7 +125,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     new ForwardingStage({ timeZone: config.timeZone, bulkGroupOf: (number) => features.bulkGroupOf(number) }),
     new HuntGroupStage({ groupOf: (number) => features.huntGroupOf(number), nextStartIndex: (id, size) => features.nextRoundRobinStart(id, size) }),
   ], { onDecision: decisions.stage });
-  const proxy = new ProxyCore(sip, localIdentity(config, sip), new ProxySigner(await sharedSecret(redis, keys.dialogSecret)), log);
+  const proxy = new ProxyCore(sip, localIdentity(config, sip), new ProxySigner(await new SecretStore(redis).shared('dialog')), log);
   const router = new CallRouter({
     proxy, pipeline, decisions, bindings, features, routes, channels,
     lineOfNumber: (number) => lineOfNumber(redis, lines, number),
@@ -165,20 +167,12 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
 /** The configured nonce secret, or one shared through Redis so every node signs and checks alike. */
 async function nonceSecret(config: Config, redis: Redis): Promise<Buffer> {
   if (config.auth.nonceSecret) return Buffer.from(config.auth.nonceSecret, 'utf8');
-  return sharedSecret(redis, keys.nonceSecret);
-}
-
-/** A random secret created once in Redis (SET NX), the same for every node. */
-async function sharedSecret(redis: Redis, key: string): Promise<Buffer> {
-  await redis.set(key, randomBytes(32).toString('hex'), 'NX');
-  const shared = await redis.get(key);
-  if (!shared) throw new Error(`could not read the shared secret ${key} from Redis`);
-  return Buffer.from(shared, 'hex');
+  return new SecretStore(redis).shared('nonce');
 }
 
 /** The management API, when operator credentials are configured; otherwise it does not run. */
 async function startApi(
-  config: Config, redis: Redis, redisUrl: string, log: Log, shared: { storeOutage: StoreOutage; summary: LogSummariser },
+  config: Config, redis: Redis, redisUrl: string | readonly string[], log: Log, shared: { storeOutage: StoreOutage; summary: LogSummariser },
 ): Promise<FastifyInstance | undefined> {
   const operator = config.api.operator;
   if (!operator) {
@@ -190,7 +184,7 @@ async function startApi(
   const writeRedis = createRedis(redisUrl, config.redis.keyPrefix, log, { commandTimeout: config.redis.commandTimeout });
   await waitForRedis(writeRedis, 15_000);
   shared.storeOutage.track(writeRedis);
-  const api = createApi({ redis, writeRedis, config, log, secret: await sharedSecret(redis, keys.apiSecret), ...shared }, RESOURCE_MODULES);
+  const api = createApi({ redis, writeRedis, config, log, secret: await new SecretStore(redis).shared('api'), ...shared }, RESOURCE_MODULES);
   if (config.api.portal) registerPortal(api, { config, log });
   api.addHook('onClose', async () => { writeRedis.disconnect(); });
   const bootstrap = await new AccountStore(redis, Date.now).ensureOperator(operator.name, operator.password);

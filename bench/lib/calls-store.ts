@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { encodeFeature } from '../../src/features/feature-store.js';
+import { encodeFeature } from '../../src/store/feature-store.js';
 import { defaultFeatures } from '../../src/features/settings.js';
 import { keys } from '../../src/store/keys.js';
 

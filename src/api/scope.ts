@@ -1,32 +1,9 @@
-import type { Redis } from 'ioredis';
-import { keys } from '../store/keys.js';
+import { ScopeStore } from '../store/scope-store.js';
 import { allowed, CONTRACT_LABEL, isContractAction, type Action, type Actor, type TargetScope } from './accounts/roles.js';
 import { forbidden, notFound } from './errors.js';
 
 /** Finds where a resource lives (its site and voice group) so roles can be checked against it. */
-export class Scopes {
-  constructor(private readonly redis: Redis) {}
-
-  async ofVoiceGroup(id: string): Promise<TargetScope | null> {
-    return (await this.redis.exists(keys.voiceGroup(id))) ? { voiceGroupId: id } : null;
-  }
-
-  async ofSite(id: string): Promise<TargetScope | null> {
-    const voiceGroupId = await this.redis.hget(keys.site(id), 'voiceGroupId');
-    return voiceGroupId ? { voiceGroupId, siteId: id } : null;
-  }
-
-  async ofLine(sipId: string): Promise<TargetScope | null> {
-    const [siteId, voiceGroupId] = await this.redis.hmget(keys.line(sipId), 'siteId', 'voiceGroupId');
-    return siteId && voiceGroupId ? { voiceGroupId, siteId } : null;
-  }
-
-  async ofNumber(number: string): Promise<TargetScope | null> {
-    const sipId = await this.redis.hget(keys.number(number), 'sipId');
-    const line = sipId ? await this.ofLine(sipId) : null;
-    return line ? { ...line, number } : null;
-  }
-
+export class Scopes extends ScopeStore {
   /** Throws 404 when the target does not exist (or is outside what the actor may even see), 403 when the role may not act. */
   async authorize(actor: Actor, action: Action, what: string, scope: TargetScope | null): Promise<TargetScope> {
     // Hide other customers' resources entirely: a missing and a foreign target look the same.

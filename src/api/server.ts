@@ -7,13 +7,13 @@ import type { Config } from '../config/schema.js';
 import type { Log } from '../log.js';
 import { LogSummariser } from '../log-summary.js';
 import { RETRY_AFTER_SECONDS, StoreOutage } from '../store/redis-errors.js';
-import { AccountStore, toActor } from './accounts/account-store.js';
+import { AccountStore, toActor } from '../store/account-store.js';
 import type { Actor } from './accounts/roles.js';
 import { TokenIssuer } from './accounts/tokens.js';
 import { ApiError } from './errors.js';
 import { addRoute, type AnyRoute, type RouteSpec, validationError } from './route.js';
 import { Scopes } from './scope.js';
-import { HistoryStore } from './history.js';
+import { HistoryStore } from '../store/history-store.js';
 import { SerialWriter } from './writer.js';
 import { accountResources } from './resources/accounts.js';
 

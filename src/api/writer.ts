@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { keys } from '../store/keys.js';
+import { ManagementLock } from '../store/management-lock.js';
 import { ApiError } from './errors.js';
 
 /** A write holds the lock at most this long (writes take milliseconds; this only bounds a crashed node). */
@@ -8,7 +8,6 @@ const LOCK_TTL_MS = 10_000;
 /** How long a write waits for another node's write to finish. */
 const LOCK_WAIT_MS = 5_000;
 
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /**
  * Management writes read, check If-Match and apply (WATCH/MULTI) as one step.
@@ -20,7 +19,11 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 export class SerialWriter {
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly redis: Redis) {}
+  private readonly lock: ManagementLock;
+
+  constructor(readonly redis: Redis) {
+    this.lock = new ManagementLock(redis);
+  }
 
   run<T>(work: (redis: Redis) => Promise<T>): Promise<T> {
     const next = this.tail.then(() => this.locked(work));
@@ -31,14 +34,14 @@ export class SerialWriter {
   private async locked<T>(work: (redis: Redis) => Promise<T>): Promise<T> {
     const token = randomBytes(12).toString('hex');
     const deadline = Date.now() + LOCK_WAIT_MS;
-    while ((await this.redis.set(keys.managementLock, token, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') {
+    while (!(await this.lock.take(token, LOCK_TTL_MS))) {
       if (Date.now() > deadline) throw new ApiError(503, 'busy', 'another change is being applied; try again');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     try {
       return await work(this.redis);
     } finally {
-      await this.redis.eval(RELEASE, 1, keys.managementLock, token).catch(() => undefined);
+      await this.lock.release(token).catch(() => undefined);
     }
   }
 }

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.log.level);
 
   let embedded: EmbeddedRedis | undefined;
-  let redisUrl = config.redis.url;
+  let redisUrl: string | readonly string[] | undefined = config.redis.cluster ?? config.redis.url;
   if (!redisUrl) {
     embedded = await startEmbeddedRedis(config.redis.embedded.dataDir, log);
     redisUrl = embedded.url;

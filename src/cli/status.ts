@@ -7,8 +7,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { remainingSeconds } from '../registrar/binding.js';
-import { BindingStore } from '../registrar/binding-store.js';
-import { readLineStatus, RegistrationStatusStore, type LineStatus } from '../registrar/registration-status.js';
+import { BindingStore } from '../store/binding-store.js';
+import { readLineStatus, RegistrationStatusStore, type LineStatus } from '../store/registration-status.js';
 import { LineStore } from '../store/line-store.js';
 import { createRedis, waitForRedis } from '../store/redis.js';
 import { redisUrlForCli } from './cli-redis.js';
@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
   const redis = createRedis(target.url, config.redis.keyPrefix, log);
   try {
     await waitForRedis(redis, 5000);
-    const stores = { lines: new LineStore(redis), bindings: new BindingStore(redis, config.redis.keyPrefix), status: new RegistrationStatusStore(redis, config.timeZone) };
+    const stores = { lines: new LineStore(redis), bindings: new BindingStore(redis), status: new RegistrationStatusStore(redis, config.timeZone) };
     const now = Date.now();
     let code = 0;
     const results: LineStatus[] = [];

@@ -136,7 +136,10 @@ const bansSchema = z.strictObject({
 
 const redisSchema = z.strictObject({
   url: redisUrlSchema.optional(),
-  keyPrefix: z.string().max(64, { error: 'must be at most 64 characters' }).default('ss:'),
+  /** Seed nodes of a Redis Cluster (redis:// URLs); when given, used instead of `url`. */
+  cluster: z.array(z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' })).min(1, { error: 'must list at least one node' }).optional(),
+  // `{` would start a hash tag and put every key in one slot (or split the store's key groups).
+  keyPrefix: z.string().max(64, { error: 'must be at most 64 characters' }).regex(/^[^{}]*$/, { error: 'must not contain { or }' }).default('ss:'),
   /** ms a command may take before the request it serves gets 503 (a stalled Redis is an outage). */
   commandTimeout: intBetween(50, 60_000).default(1000),
   embedded: z.strictObject({

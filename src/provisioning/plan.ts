@@ -1,11 +1,11 @@
 import { computeHa1 } from '../auth/digest.js';
-import { encodeFeature, type FeatureField } from '../features/feature-store.js';
+import { encodeFeature, type FeatureField } from '../store/feature-store.js';
 import type { BulkGroup, HuntGroup, OutboundRoute, Peer } from '../features/settings.js';
 import { normalizeNumber } from '../numbers/national.js';
 import type { LineRecord } from '../store/line-store.js';
 import { normalizeDestinations } from './schema-features.js';
 import type { ProvisioningFile } from './schema.js';
-import type { Hash } from './snapshot.js';
+import type { Hash } from '../store/provisioning/snapshot.js';
 
 /** What a provisioning file asks for, keyed as in Redis. Pure. */
 export interface Desired {

@@ -8,8 +8,8 @@ import type { Endpoint } from '../security/ban-rules.js';
 import type { LineRecord } from '../store/line-store.js';
 import { remainingSeconds, type Binding } from './binding.js';
 import { applyRegister, type RegistrarLimits } from './binding-rules.js';
-import type { BindingStore } from './binding-store.js';
-import type { RegistrationStatusStore } from './registration-status.js';
+import type { BindingStore } from '../store/binding-store.js';
+import type { RegistrationStatusStore } from '../store/registration-status.js';
 
 export interface RegistrarOptions {
   limits: RegistrarLimits;

@@ -4,13 +4,13 @@ import type { CallContext, ForwardHop, OfferFailure } from '../features/call-con
 import type { Delivery } from '../features/call-plan.js';
 import type { Log } from '../log.js';
 import type { ProxyCore, RelayOutcome } from '../proxy/proxy-core.js';
-import type { BindingStore } from '../registrar/binding-store.js';
+import type { BindingStore } from '../store/binding-store.js';
 import type { LineRecord } from '../store/line-store.js';
 import type { CallChannels } from './call-channels.js';
 import type { DecisionLog } from './decision-log.js';
 import { classifyFailure, failureStatus } from './failure.js';
 import { addDiversion, assertCallerIdentity, relayPeerIdentity } from './identity-headers.js';
-import type { RouteStore } from './route-store.js';
+import type { RouteStore } from '../store/route-store.js';
 import { chooseOutboundRoute, lineTargets, routeTarget } from './targets.js';
 
 /** How the caller is presented on every leg of a call. */

@@ -2,7 +2,7 @@ import { parseUri, type SipRequest } from '../core/messages/index.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { CallContext, DiversionReason } from '../features/call-context.js';
 import { identifyCaller, privacyTokens } from '../features/caller-identity.js';
-import type { FeatureStore } from '../features/feature-store.js';
+import type { FeatureStore } from '../store/feature-store.js';
 import { callingNumber, originate } from '../features/origination.js';
 import type { FeaturePipeline } from '../features/pipeline.js';
 import { defaultFeatures, type NumberFeatures } from '../features/settings.js';

@@ -2,10 +2,10 @@ import type { AuthFailureReason } from '../auth/authenticator.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { Log } from '../log.js';
 import type { LogSummariser } from '../log-summary.js';
-import type { RegistrationStatusStore } from '../registrar/registration-status.js';
+import type { RegistrationStatusStore } from '../store/registration-status.js';
 import { banReason, type BanLimits } from './ban-rules.js';
 import type { BanGuard } from './ban-guard.js';
-import type { SecurityStore } from './security-store.js';
+import type { SecurityStore } from '../store/security-store.js';
 
 export interface BanSettings extends BanLimits {
   windowSeconds: number;

@@ -1,7 +1,7 @@
 import type { SipRequest } from '../core/messages/index.js';
 import type { Source } from '../core/transport/transport.js';
 import { servedWhileBanned, type BindingSource } from './ban-rules.js';
-import type { SecurityStore } from './security-store.js';
+import type { SecurityStore } from '../store/security-store.js';
 
 /** What happens to a new request: served, dropped without a word, or refused with 403. */
 export type ScreenVerdict = 'accept' | 'drop' | 'forbid';

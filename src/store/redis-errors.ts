@@ -1,6 +1,4 @@
 import { ReplyError, type Redis } from 'ioredis';
-import type { HeaderList, IncomingRequest } from '../core/server/incoming-request.js';
-import type { RequestHandler } from '../core/server/sip-server.js';
 import type { Log } from '../log.js';
 
 /** Seconds a client is told to wait when the store is away (RFC 3261 §21.5.4: 503 with Retry-After). */
@@ -93,20 +91,4 @@ export class StoreOutage {
       this.probing = false;
     }
   }
-}
-
-/**
- * Wraps a handler so that a Redis outage answers 503 with Retry-After instead
- * of a 500; `outage` logs it once, not once per request.
- */
-export function unavailableWhenStoreDown(handler: RequestHandler, outage: StoreOutage): RequestHandler {
-  const retryAfter: HeaderList = [['Retry-After', String(RETRY_AFTER_SECONDS)]];
-  return async (request: IncomingRequest) => {
-    try {
-      await handler(request);
-    } catch (err) {
-      if (!outage.failed(err, { method: request.method, callId: request.callId })) throw err;
-      if (!request.answered) request.respond(503, 'Service Unavailable', retryAfter);
-    }
-  };
 }

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Log } from '../log.js';
 
 export type { Redis } from 'ioredis';
@@ -36,8 +36,7 @@ export function redactUrl(url: string): string {
  * `blockingTimeout`). A write that timed out may still be applied when Redis
  * resumes: callers retry idempotently (REGISTER refresh, If-Match on the API).
  */
-export function createRedis(url: string, keyPrefix: string, log: Log, extra: RedisOptions = {}): Redis {
-  const target = connectionOptions(url);
+export function createRedis(url: string | readonly string[], keyPrefix: string, log: Log, extra: RedisOptions = {}): Redis {
   const options: RedisOptions = {
     keyPrefix,
     enableOfflineQueue: false,
@@ -45,11 +44,19 @@ export function createRedis(url: string, keyPrefix: string, log: Log, extra: Red
     connectTimeout: 2000,
     // 100 ms, 200 ms, ... capped at 2 s; never gives up.
     retryStrategy: (times) => Math.min(times * 100, 2000),
-    ...(target.path !== undefined ? { path: target.path } : {}),
     ...extra,
   };
-  const redis = target.url !== undefined ? new Redis(target.url, options) : new Redis(options);
-  const where = target.path ?? redactUrl(url);
+  let redis: Redis;
+  let where: string;
+  if (typeof url === 'string') {
+    const target = connectionOptions(url);
+    if (target.path !== undefined) options.path = target.path;
+    redis = target.url !== undefined ? new Redis(target.url, options) : new Redis(options);
+    where = target.path ?? redactUrl(url);
+  } else {
+    redis = createCluster(url, options);
+    where = url.map(redactUrl).join(',');
+  }
 
   let up = false;
   let errorLogged = false;
@@ -76,6 +83,24 @@ export function createRedis(url: string, keyPrefix: string, log: Log, extra: Red
     log.warn({ event: 'redis.error', redis: where, err: err.message }, 'Redis connection error');
   });
   return redis;
+}
+
+/**
+ * A Redis Cluster client (config `redis.cluster`): the same options per node,
+ * keyPrefix applied by the cluster client. Every script and MULTI of the store
+ * keeps its keys in one hash tag (src/store/keys.ts), so the repositories use
+ * it through the same command interface as a single Redis.
+ */
+function createCluster(urls: readonly string[], options: RedisOptions): Redis {
+  const { keyPrefix, enableOfflineQueue, maxRetriesPerRequest, retryStrategy, ...node } = options;
+  const cluster = new Cluster(urls.map((u) => u), {
+    ...(keyPrefix !== undefined ? { keyPrefix } : {}),
+    enableOfflineQueue: enableOfflineQueue ?? false,
+    clusterRetryStrategy: (times) => retryStrategy?.(times) ?? null,
+    ...(options.enableAutoPipelining !== undefined ? { enableAutoPipelining: options.enableAutoPipelining } : {}),
+    redisOptions: { ...node, maxRetriesPerRequest: maxRetriesPerRequest ?? 1 },
+  });
+  return cluster as unknown as Redis;
 }
 
 /** Resolve once the client is ready for commands (needed because the offline queue is off). */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import t from 'tap';
-import { AccountStore } from '../../src/api/accounts/account-store.js';
+import { AccountStore } from '../../src/store/account-store.js';
 import type { Actor } from '../../src/api/accounts/roles.js';
 import { RESOURCE_MODULES } from '../../src/api/resources/index.js';
 import { createApi, type ResourceModule } from '../../src/api/server.js';

@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import t from 'tap';
 import type { Redis } from 'ioredis';
-import { FeatureStore } from '../../src/features/feature-store.js';
+import { FeatureStore } from '../../src/store/feature-store.js';
 import { createLogger } from '../../src/log.js';
 import { createRedis } from '../../src/store/redis.js';
 import { freePort } from './free-port.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { LOCK_MS } from '../../src/api/accounts/account-store.js';
+import { LOCK_MS } from '../../src/store/account-store.js';
 import { ACCOUNTS, FIX, PASSWORD, startApiHarness, type Reply } from '../helpers/api-harness.js';
 
 /**

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { FeatureStore } from '../../src/features/feature-store.js';
+import { FeatureStore } from '../../src/store/feature-store.js';
 import { keys } from '../../src/store/keys.js';
 import { FIX, startApiHarness } from '../helpers/api-harness.js';
 import { client, IN_S1, IN_S3, matrix, WHO, type Who } from '../helpers/api-fixtures-org.js';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { FORWARDING_COLUMNS } from '../../src/api/forwarding-table.js';
-import { HISTORY_RETENTION_MS, HistoryStore } from '../../src/api/history.js';
+import { HISTORY_RETENTION_MS, HistoryStore } from '../../src/store/history-store.js';
 import { forwardingCsvResource } from '../../src/api/resources/forwarding-csv.js';
 import { historyResource } from '../../src/api/resources/history.js';
 import { numbersResource } from '../../src/api/resources/numbers.js';

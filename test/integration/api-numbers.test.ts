@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { FeatureStore } from '../../src/features/feature-store.js';
+import { FeatureStore } from '../../src/store/feature-store.js';
 import { ACCOUNTS, FIX, startApiHarness, withEtag, type AccountKey } from '../helpers/api-harness.js';
 
 /** Numbers and their features through the real API app on a real Redis: roles, every validation rule, conflicts, history. */

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { computeHa1 } from '../../src/auth/digest.js';
-import { RouteStore } from '../../src/routing/route-store.js';
+import { RouteStore } from '../../src/store/route-store.js';
 import { keys } from '../../src/store/keys.js';
 import { FIX, startApiHarness } from '../helpers/api-harness.js';
 import { client, CONTRACT_S1, fixturePassword, IN_S1, matrix, OPERATOR_ONLY, S, secretsOf, WHO, type Who } from '../helpers/api-fixtures-org.js';

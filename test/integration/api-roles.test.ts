@@ -1,5 +1,5 @@
 import t from 'tap';
-import { SecurityStore } from '../../src/security/security-store.js';
+import { SecurityStore } from '../../src/store/security-store.js';
 import { ACCOUNTS, FIX, startApiHarness, type Reply } from '../helpers/api-harness.js';
 
 /**

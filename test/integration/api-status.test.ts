@@ -1,8 +1,8 @@
 import t from 'tap';
 import type { Binding } from '../../src/registrar/binding.js';
-import { BindingStore } from '../../src/registrar/binding-store.js';
-import { RegistrationStatusStore } from '../../src/registrar/registration-status.js';
-import { ChannelStore } from '../../src/routing/channel-store.js';
+import { BindingStore } from '../../src/store/binding-store.js';
+import { RegistrationStatusStore } from '../../src/store/registration-status.js';
+import { ChannelStore } from '../../src/store/channel-store.js';
 import { FIX, startApiHarness } from '../helpers/api-harness.js';
 import { client, fixturePassword, IN_S1, IN_S3, matrix, secretsOf } from '../helpers/api-fixtures-org.js';
 
@@ -24,12 +24,14 @@ await h.provision({
   }],
 });
 
-const bindings = new BindingStore(h.redis, 'api:');
+const bindings = new BindingStore(h.redis);
 const now = Date.now();
 const binding = (key: string, expiresAt: number, over: Partial<Binding> = {}): Binding => ({
   key, uri: `sip:${key}@192.0.2.50:5062;transport=udp`, expiresAt, callId: `call-${key}`, cseq: 1, path: [],
   source: { transport: 'UDP', address: '192.0.2.50', port: 5062, node: 'node-1' }, userAgent: 'TestPBX/1.0', registeredAt: now - 5000, ...over,
 });
+// The writes first, then their assertions: the root test ends by itself once it sits idle after an
+// assertion, and a loaded machine can take that long for a few Redis round trips.
 // a1: one live contact (q 0.5) and one that expired; a2: only an expired one.
 const written = [
   await bindings.replace(a1, await bindings.load(a1), [binding('pbx', now + 3600_000, { q: 0.5 }), binding('old', now - 1000)]),

@@ -7,9 +7,9 @@ import { stringify } from 'yaml';
 import { loadConfig, repoRoot } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { applyProvisioning, loadProvisioningFile, ProvisioningError } from '../../src/provisioning/apply.js';
-import { FeatureStore } from '../../src/features/feature-store.js';
+import { FeatureStore } from '../../src/store/feature-store.js';
 import { defaultFeatures } from '../../src/features/settings.js';
-import { RouteStore } from '../../src/routing/route-store.js';
+import { RouteStore } from '../../src/store/route-store.js';
 import { keys } from '../../src/store/keys.js';
 import { LineStore } from '../../src/store/line-store.js';
 import { createRedis, waitForRedis } from '../../src/store/redis.js';
@@ -95,7 +95,7 @@ t.test('applying the example file', async (t) => {
     ha1Sha256: sha256('pbx-tokyo:softswitch.test:change-me-123'),
     allowedAddresses: [], basicNumber: '0312345678', dialInNumbers: ['0312345679'],
   });
-  t.same(await raw.hgetall('ss:num:0312345679'), { number: '0312345679', sipId: 'pbx-tokyo', kind: 'dial-in' }, 'keys carry the prefix');
+  t.same(await raw.hgetall(`ss:${keys.number('0312345679')}`), { number: '0312345679', sipId: 'pbx-tokyo', kind: 'dial-in' }, 'keys carry the prefix');
   t.same(await redis.smembers(keys.voiceGroupIndex), ['VG0001']);
   t.same(await redis.hgetall(keys.site('1000002')), { id: '1000002', voiceGroupId: 'VG0001', name: 'Osaka branch' });
   t.same(await lines.listBySite('1000001'), ['pbx-tokyo', 'phone-101', 'phone-102']);
@@ -267,7 +267,7 @@ t.test('a change made by someone else between the checks and the write is caught
       const realExec = p.exec.bind(p);
       p.exec = (async () => {
         const replies = await realExec();
-        await raw.hset('ss:num:0312349999', { number: '0312349999', sipId: 'someone-else', kind: 'basic' });
+        await raw.hset(`ss:${keys.number('0312349999')}`, { number: '0312349999', sipId: 'someone-else', kind: 'basic' });
         return replies;
       });
     }

@@ -70,6 +70,9 @@ t.test('a bad value names its field', async (t) => {
   t.same(issuesOf(t, () => load(t, 'registrar:\n  maxContacts: "5"\n')), ['registrar.maxContacts: must be a number']);
   t.same(issuesOf(t, () => load(t, 'sip:\n  listen: []\n')), ['sip.listen: must list at least one address']);
   t.same(issuesOf(t, () => load(t, 'redis:\n  commandTimeout: 0\n')), ['redis.commandTimeout: must be between 50 and 60000']);
+  t.same(issuesOf(t, () => load(t, 'redis:\n  keyPrefix: "ss{x}:"\n')), ['redis.keyPrefix: must not contain { or }']);
+  t.same(issuesOf(t, () => load(t, 'redis:\n  cluster: [http://x]\n')), ['redis.cluster[0]: must be a redis:// or rediss:// URL']);
+  t.same(issuesOf(t, () => load(t, 'redis:\n  cluster: []\n')), ['redis.cluster: must list at least one node']);
   t.same(issuesOf(t, () => load(t, 'log:\n  summaryInterval: 0\n')), ['log.summaryInterval: must be between 1 and 3600']);
 });
 

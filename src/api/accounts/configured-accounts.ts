@@ -1,5 +1,5 @@
 import type { Config } from '../../config/schema.js';
-import type { AccountStore } from './account-store.js';
+import type { AccountStore } from '../../store/account-store.js';
 
 /**
  * Customer accounts from the config (`api.accounts`: examples, first

@@ -1,3 +1,5 @@
+import { ROLES, type Role } from '../../auth/account-roles.js';
+
 /**
  * Roles and what each may do (spec §6). An actor's scope is its voice group,
  * site or number; a target's scope is where the resource lives.
@@ -29,8 +31,7 @@
  * Accounts are further bound by rank: nobody creates or touches an account
  * above its own role, and only operators touch operator accounts.
  */
-export const ROLES = ['operator', 'voice-group-admin', 'site-admin', 'number-user'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 
 export interface Actor {
   name: string;

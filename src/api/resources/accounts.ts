@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { toActor, type AccountRecord } from '../accounts/account-store.js';
-import { passwordProblem } from '../accounts/passwords.js';
+import { toActor, type AccountRecord } from '../../store/account-store.js';
+import { passwordProblem } from '../../auth/account-passwords.js';
 import { allowed, outranks, ROLES, type Actor, type TargetScope } from '../accounts/roles.js';
 import { ApiError, badRequest, forbidden, locked, notFound, unauthorized } from '../errors.js';
 import type { ApiContext, ResourceModule } from '../server.js';

@@ -1,9 +1,8 @@
 import type { Redis } from 'ioredis';
-import { featuresFromHash } from '../../features/feature-store.js';
+import { FeatureStore } from '../../store/feature-store.js';
 import { BULK_SLOT } from '../../features/forwarding.js';
-import type { BulkGroup, BulkState } from '../../features/settings.js';
-import { parseStoredJson } from '../../store/json.js';
-import { keys } from '../../store/keys.js';
+import type { BulkState } from '../../features/settings.js';
+import { OrganisationStore } from '../../store/organisation-store.js';
 import { notFound } from '../errors.js';
 import { bulkView, type BulkGroupView } from './organisation-views.js';
 import { stateConflict } from './provisioning-change.js';
@@ -32,16 +31,12 @@ export function startResults(members: readonly string[], slot5: ReadonlyMap<stri
 
 /** Each member's slot-5 destination (undefined when empty), in one pipeline. */
 async function slot5Destinations(r: Redis, members: readonly string[]): Promise<Map<string, string | undefined>> {
-  const p = r.pipeline();
-  for (const n of members) p.hget(keys.features(n), 'forwarding');
-  const replies = (await p.exec()) ?? [];
+  const forwarding = await new FeatureStore(r).forwardingOf(members);
   const out = new Map<string, string | undefined>();
-  members.forEach((n, i) => {
-    const [err, raw] = replies[i] ?? [new Error('no reply'), null];
-    if (err) throw err;
-    const d = featuresFromHash(n, typeof raw === 'string' ? { forwarding: raw } : {}).forwarding.destinations[BULK_SLOT - 1];
+  for (const n of members) {
+    const d = forwarding.get(n)?.destinations[BULK_SLOT - 1];
     out.set(n, typeof d === 'string' && d.trim() !== '' ? d : undefined);
-  });
+  }
   return out;
 }
 
@@ -52,20 +47,15 @@ const VERB: Partial<Record<BulkState, string>> = { stopped: 'started', started: 
  * `check` runs on the current representation (If-Match) before anything is written.
  */
 async function transition(r: Redis, id: string, from: BulkState, to: BulkState, check?: (g: BulkGroupView) => void): Promise<BulkGroupView> {
-  const key = keys.bulkGroup(id);
+  const groups = new OrganisationStore(r);
   for (let attempt = 0; attempt < 5; attempt++) {
-    await r.watch(key);
-    const stored = parseStoredJson<BulkGroup>(await r.get(key));
-    try {
+    const written = await groups.compareAndSetBulkGroup(id, (stored) => {
       if (!stored) throw notFound('bulk group');
       if (stored.state !== from) throw stateConflict(`bulk group ${id} is ${stored.state}; only a ${from} group can be ${VERB[from] ?? 'changed'}`);
       check?.(bulkView(stored));
-    } catch (err) {
-      await r.unwatch();
-      throw err;
-    }
-    const next = bulkView({ ...stored, state: to });
-    if (await r.multi().set(key, JSON.stringify(next)).exec()) return next;
+      return bulkView({ ...stored, state: to });
+    });
+    if (written) return bulkView(written);
   }
   throw stateConflict(`bulk group ${id} kept changing; try again`);
 }

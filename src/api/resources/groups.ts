@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { normalizeNumber } from '../../numbers/national.js';
-import { keys } from '../../store/keys.js';
+import { OrganisationStore } from '../../store/organisation-store.js';
 import type { Action, Actor, TargetScope } from '../accounts/roles.js';
 import { checkIfMatch, etagOf } from '../etag.js';
 import { badRequest, conflict } from '../errors.js';
@@ -41,11 +41,11 @@ const bulkOperationView = bulkGroupView.extend({ results: z.array(memberResult) 
 interface GroupKind<V extends { siteId: string }> {
   what: string;
   read: (r: Redis, id: string) => Promise<V | null>;
-  siteSet: (siteId: string) => string;
+  kind: 'hunt' | 'bulk';
 }
 
-const HUNT: GroupKind<HuntGroupView> = { what: 'hunt group', read: readHuntGroup, siteSet: keys.siteHuntGroups };
-const BULK: GroupKind<BulkGroupView> = { what: 'bulk group', read: readBulkGroup, siteSet: keys.siteBulkGroups };
+const HUNT: GroupKind<HuntGroupView> = { what: 'hunt group', read: readHuntGroup, kind: 'hunt' };
+const BULK: GroupKind<BulkGroupView> = { what: 'bulk group', read: readBulkGroup, kind: 'bulk' };
 
 export const groupResources: ResourceModule = (api) => {
   huntGroups(api);
@@ -66,7 +66,7 @@ function listAndGet<V extends { siteId: string }>(api: ApiContext, k: GroupKind<
     params: idParam, response: z.array(view),
     handler: async ({ actor, params }) => {
       await api.scopes.authorize(actor, 'read', 'site', await api.scopes.ofSite(params.id));
-      const groups = await readAll(await api.redis.smembers(k.siteSet(params.id)), (id) => k.read(api.redis, id));
+      const groups = await readAll(await new OrganisationStore(api.redis).siteGroupIds(k.kind, params.id), (id) => k.read(api.redis, id));
       return groups.filter((g) => g.siteId === params.id);
     },
   });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Log } from '../../log.js';
 import { allowed, type Actor } from '../accounts/roles.js';
 import { badRequest, notFound } from '../errors.js';
-import type { HistoryEntry, HistoryQuery, HistoryStore } from '../history.js';
+import type { HistoryEntry, HistoryQuery, HistoryStore } from '../../store/history-store.js';
 import type { ResourceModule } from '../server.js';
 import { numberParam } from './number-view.js';
 

@@ -1,9 +1,8 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { FEATURE_FIELDS, featuresFromHash, type FeatureField } from '../../features/feature-store.js';
+import { FEATURE_FIELDS, FeatureStore, type FeatureField } from '../../store/feature-store.js';
 import type { ForwardingSettings, NumberFeatures } from '../../features/settings.js';
 import { isNationalNumber, normalizeNumber } from '../../numbers/national.js';
-import { keys } from '../../store/keys.js';
 import { LineStore } from '../../store/line-store.js';
 import type { Action } from '../accounts/roles.js';
 import { badRequest } from '../errors.js';
@@ -51,13 +50,13 @@ export function featuresView(f: NumberFeatures): FeaturesView {
 
 /** The number with its line, site, voice group and features; null when it is not one of ours. */
 export async function readNumber(redis: Redis, number: string): Promise<NumberView | null> {
-  const [num, feat] = await Promise.all([redis.hgetall(keys.number(number)), redis.hgetall(keys.features(number))]);
-  if (!num.sipId) return null;
+  const num = await new FeatureStore(redis).numberWithFeatures(number);
+  if (!num) return null;
   const line = await new LineStore(redis).get(num.sipId);
   if (!line) return null;
   return {
-    number, kind: num.kind === 'dial-in' ? 'dial-in' : 'basic', sipId: line.sipId, siteId: line.siteId, voiceGroupId: line.voiceGroupId,
-    features: featuresView(featuresFromHash(number, feat)),
+    number, kind: num.kind, sipId: line.sipId, siteId: line.siteId, voiceGroupId: line.voiceGroupId,
+    features: featuresView(num.features),
   };
 }
 
@@ -74,14 +73,7 @@ export async function siteNumbers(redis: Redis, siteId: string): Promise<string[
 
 /** Forwarding of several numbers in one round trip. */
 export async function readForwarding(redis: Redis, numbers: readonly string[]): Promise<Map<string, ForwardingSettings>> {
-  const p = redis.pipeline();
-  for (const n of numbers) p.hget(keys.features(n), 'forwarding');
-  const replies = (await p.exec()) ?? [];
-  return new Map(numbers.map((n, i) => {
-    const [err, raw] = replies[i] ?? [new Error('no reply'), null];
-    if (err) throw err;
-    return [n, featuresFromHash(n, typeof raw === 'string' ? { forwarding: raw } : {}).forwarding];
-  }));
+  return new FeatureStore(redis).forwardingOf(numbers);
 }
 
 /** The path parameter as a stored number, or 400. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FEATURE_FIELDS, FeatureStore, serviceMonths, type FeatureField } from '../../features/feature-store.js';
+import { FEATURE_FIELDS, FeatureStore, serviceMonths, type FeatureField } from '../../store/feature-store.js';
 import { featuresSchema } from '../../provisioning/schema-features.js';
 import { allowed, isContractAction, type Action } from '../accounts/roles.js';
 import { refusal } from '../scope.js';

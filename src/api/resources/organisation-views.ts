@@ -1,9 +1,8 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { BulkGroup, HuntGroup } from '../../features/settings.js';
-import { parseStoredJson } from '../../store/json.js';
-import { keys } from '../../store/keys.js';
-import { lineFromHash, type LineRecord } from '../../store/line-store.js';
+import type { BulkGroup } from '../../features/settings.js';
+import { OrganisationStore } from '../../store/organisation-store.js';
+import type { LineRecord } from '../../store/line-store.js';
 
 /**
  * What the API shows of voice groups, sites, lines and groups: built with a
@@ -51,13 +50,13 @@ export const bulkGroupView = z.object({
 export type BulkGroupView = z.infer<typeof bulkGroupView>;
 
 export async function readVoiceGroup(redis: Redis, id: string): Promise<VoiceGroupView | null> {
-  const h = await redis.hgetall(keys.voiceGroup(id));
-  return h.id ? { id: h.id, name: h.name ?? '' } : null;
+  const vg = await new OrganisationStore(redis).voiceGroup(id);
+  return vg ? { id: vg.id, name: vg.name ?? '' } : null;
 }
 
 export async function readSite(redis: Redis, id: string): Promise<SiteView | null> {
-  const h = await redis.hgetall(keys.site(id));
-  return h.voiceGroupId ? { id, voiceGroupId: h.voiceGroupId, name: h.name ?? '' } : null;
+  const site = await new OrganisationStore(redis).site(id);
+  return site ? { id, voiceGroupId: site.voiceGroupId, name: site.name ?? '' } : null;
 }
 
 export function toLineView(l: LineRecord): LineView {
@@ -69,7 +68,7 @@ export function toLineView(l: LineRecord): LineView {
 
 /** The stored record too (HA1 included): only for building the next write, never for a response. */
 export async function readLineRecord(redis: Redis, sipId: string): Promise<LineRecord | null> {
-  return lineFromHash(await redis.hgetall(keys.line(sipId)));
+  return new OrganisationStore(redis).line(sipId);
 }
 
 export async function readLine(redis: Redis, sipId: string): Promise<LineView | null> {
@@ -78,13 +77,13 @@ export async function readLine(redis: Redis, sipId: string): Promise<LineView | 
 }
 
 export async function readHuntGroup(redis: Redis, id: string): Promise<HuntGroupView | null> {
-  const g = parseStoredJson<HuntGroup>(await redis.get(keys.huntGroup(id)));
+  const g = await new OrganisationStore(redis).huntGroup(id);
   if (!g) return null;
   return { id: g.id, siteId: g.siteId, pilot: g.pilot, members: g.members, mode: g.mode, presentation: g.presentation };
 }
 
 export async function readBulkGroup(redis: Redis, id: string): Promise<BulkGroupView | null> {
-  const g = parseStoredJson<BulkGroup>(await redis.get(keys.bulkGroup(id)));
+  const g = await new OrganisationStore(redis).bulkGroup(id);
   if (!g) return null;
   return bulkView(g);
 }
@@ -100,26 +99,7 @@ export async function readAll<T>(ids: string[], read: (id: string) => Promise<T 
   return rows.filter((x): x is Awaited<T> => x !== null);
 }
 
-/** Redis glob characters in a key prefix, escaped for SCAN MATCH. */
-function escapeGlob(s: string): string {
-  return s.replace(/[\\*?[\]]/g, '\\$&');
-}
-
-/**
- * Ids of every site. There is no index of sites (provisioning keeps none), so
- * this SCANs for `site:{7 digits}` keys: fine for an operator's list, not a
- * hot path.
- */
-export async function allSiteIds(redis: Redis): Promise<string[]> {
-  // SCAN patterns are not prefixed by the client: add its prefix ourselves.
-  const keyPrefix = redis.options.keyPrefix ?? '';
-  const match = `${escapeGlob(keyPrefix)}${keys.site('[0-9][0-9][0-9][0-9][0-9][0-9][0-9]')}`;
-  const ids = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-    cursor = next;
-    for (const k of found) ids.add(k.slice(keyPrefix.length + keys.site('').length));
-  } while (cursor !== '0');
-  return [...ids].sort();
+/** Ids of every site (a SCAN: fine for an operator's list, not a hot path). */
+export function allSiteIds(redis: Redis): Promise<string[]> {
+  return new OrganisationStore(redis).allSiteIds();
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { keys } from '../../store/keys.js';
+import { OrganisationStore } from '../../store/organisation-store.js';
 import { allowed } from '../accounts/roles.js';
 import { etagOf, checkIfMatch } from '../etag.js';
 import { badRequest, conflict, notFound } from '../errors.js';
@@ -27,7 +27,7 @@ function voiceGroups(api: ApiContext): void {
     method: 'GET', url: '/voice-groups', tag: 'organisation', summary: 'Voice groups you can see',
     response: z.array(voiceGroupView),
     handler: async ({ actor }) => {
-      const ids = (await api.redis.smembers(keys.voiceGroupIndex)).filter((id) => allowed(actor, 'read', { voiceGroupId: id }));
+      const ids = (await new OrganisationStore(api.redis).voiceGroupIds()).filter((id) => allowed(actor, 'read', { voiceGroupId: id }));
       return readAll(ids, (id) => readVoiceGroup(api.redis, id));
     },
   });

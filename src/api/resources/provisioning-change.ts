@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { applyProvisioning, ProvisioningError } from '../../provisioning/apply.js';
-import { keys } from '../../store/keys.js';
+import { OrganisationStore } from '../../store/organisation-store.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
 import type { ApiContext } from '../server.js';
 
@@ -49,11 +49,11 @@ export interface SiteParents {
 
 /** The voice group and site records a document must repeat (unchanged) to reach something inside the site. */
 export async function siteParents(r: Redis, siteId: string): Promise<SiteParents> {
-  const site = await r.hgetall(keys.site(siteId));
+  const records = new OrganisationStore(r);
+  const site = await records.site(siteId);
+  if (!site) throw notFound('site');
   const vgId = site.voiceGroupId;
-  if (!vgId) throw notFound('site');
-  const vg = await r.hgetall(keys.voiceGroup(vgId));
-  return { voiceGroup: { id: vgId, name: vg.name ?? vgId }, site: { id: siteId, name: site.name ?? siteId } };
+  return { voiceGroup: { id: vgId, name: (await records.voiceGroup(vgId))?.name ?? vgId }, site: { id: siteId, name: site.name ?? siteId } };
 }
 
 /** `{ voiceGroups: [{ ..., sites: [{ ..., ...content }] }] }`; entities inside are at `voiceGroups[0].sites[0]`. */

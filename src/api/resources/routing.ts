@@ -1,9 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { OutboundRoute, Peer } from '../../features/settings.js';
-import { ROUTE_FIELDS } from '../../routing/route-store.js';
-import { parseStoredJson } from '../../store/json.js';
-import { keys } from '../../store/keys.js';
+import { RouteStore } from '../../store/route-store.js';
 import { allowed, type Actor } from '../accounts/roles.js';
 import { checkIfMatch, etagOf } from '../etag.js';
 import type { ResourceModule } from '../server.js';
@@ -34,17 +31,10 @@ const routingBody = z.strictObject({
 });
 
 async function readRouting(redis: Redis): Promise<RoutingView> {
-  const [peers, [outbound, emergencyJson]] = await Promise.all([
-    redis.hgetall(keys.peers), redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency),
-  ]);
-  const e = parseStoredJson<OutboundRoute>(emergencyJson ?? null);
-  const routes = parseStoredJson<OutboundRoute[]>(outbound ?? null);
+  const { peers, outbound: routes, emergency: e } = await new RouteStore(redis).stored();
   return {
-    peers: Object.keys(peers).sort().map((name) => {
-      const p = parseStoredJson<Peer>(peers[name]);
-      return { name, addresses: Array.isArray(p?.addresses) ? p.addresses : [] };
-    }),
-    outboundRoutes: (Array.isArray(routes) ? routes : []).map((r) => ({ name: r.name, prefix: r.prefix, target: r.target, transport: r.transport })),
+    peers,
+    outboundRoutes: routes.map((r) => ({ name: r.name, prefix: r.prefix, target: r.target, transport: r.transport })),
     emergencyRoute: e ? { name: e.name, target: e.target, transport: e.transport } : null,
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ipAddressSchema } from '../../config/schema.js';
-import { SecurityStore } from '../../security/security-store.js';
+import { SecurityStore } from '../../store/security-store.js';
 import type { Actor } from '../accounts/roles.js';
 import { forbidden, notFound } from '../errors.js';
 import type { ResourceModule } from '../server.js';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { BindingStore } from '../../registrar/binding-store.js';
+import { BindingStore } from '../../store/binding-store.js';
 import { remainingSeconds, type Binding } from '../../registrar/binding.js';
-import { readLineStatus, RegistrationStatusStore } from '../../registrar/registration-status.js';
-import { ChannelStore } from '../../routing/channel-store.js';
+import { readLineStatus, RegistrationStatusStore } from '../../store/registration-status.js';
+import { ChannelStore } from '../../store/channel-store.js';
 import { LineStore } from '../../store/line-store.js';
 import { notFound } from '../errors.js';
 import type { ResourceModule } from '../server.js';
@@ -39,7 +39,7 @@ const sipIdParam = z.object({ sipId: z.string() });
 
 export const statusResources: ResourceModule = (api) => {
   const lines = new LineStore(api.redis);
-  const stores = { lines, bindings: new BindingStore(api.redis, api.redis.options.keyPrefix ?? ''), status: new RegistrationStatusStore(api.redis, api.config.timeZone) };
+  const stores = { lines, bindings: new BindingStore(api.redis), status: new RegistrationStatusStore(api.redis, api.config.timeZone) };
   const channels = new ChannelStore(api.redis);
 
   const status = async (sipId: string) => {

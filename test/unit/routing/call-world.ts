@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { Headers, SipRequest, SipResponse } from '../../../src/core/messages/index.js';
 import { IncomingRequest } from '../../../src/core/server/incoming-request.js';
 import type { ServerTransaction } from '../../../src/core/transactions/server-transaction.js';
-import type { FeatureStore } from '../../../src/features/feature-store.js';
+import type { FeatureStore } from '../../../src/store/feature-store.js';
 import { FeaturePipeline } from '../../../src/features/pipeline.js';
 import { defaultFeatures, type HuntGroup, type NumberFeatures, type OutboundRoute } from '../../../src/features/settings.js';
 import { AnonymousRejectionStage } from '../../../src/features/stages/anonymous-rejection.js';

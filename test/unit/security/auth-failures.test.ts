@@ -4,10 +4,10 @@ import { parseMessage, type SipRequest } from '../../../src/core/messages/index.
 import type { IncomingRequest } from '../../../src/core/server/incoming-request.js';
 import { createLogger } from '../../../src/log.js';
 import { LogSummariser } from '../../../src/log-summary.js';
-import type { RegistrationStatusStore } from '../../../src/registrar/registration-status.js';
+import type { RegistrationStatusStore } from '../../../src/store/registration-status.js';
 import { AuthFailureReporter } from '../../../src/security/auth-failures.js';
 import { BanGuard } from '../../../src/security/ban-guard.js';
-import type { Ban, SecurityStore } from '../../../src/security/security-store.js';
+import type { Ban, SecurityStore } from '../../../src/store/security-store.js';
 
 /** An in-memory stand-in for the Redis store: counters and bans as the Lua script and SET NX keep them. */
 function memoryStore() {

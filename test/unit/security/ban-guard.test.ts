@@ -3,7 +3,7 @@ import { parseMessage, type SipRequest } from '../../../src/core/messages/index.
 import type { Source } from '../../../src/core/transport/transport.js';
 import { BanGuard } from '../../../src/security/ban-guard.js';
 import type { BindingSource } from '../../../src/security/ban-rules.js';
-import type { SecurityStore } from '../../../src/security/security-store.js';
+import type { SecurityStore } from '../../../src/store/security-store.js';
 
 /** A store holding one ban of 192.0.2.10 until t=10 000, where pbx-tokyo is registered from UDP port 5060. */
 function fakeStore(): SecurityStore {

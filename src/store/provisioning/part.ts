@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Desired } from './plan.js';
+import type { Desired } from '../../provisioning/plan.js';
 import type { Hash, Read, Snapshot } from './snapshot.js';
 
 /**

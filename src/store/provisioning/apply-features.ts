@@ -1,4 +1,4 @@
-import { keys } from '../store/keys.js';
+import { keys } from '../keys.js';
 import type { Part } from './part.js';
 import type { Read } from './snapshot.js';
 

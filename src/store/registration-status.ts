@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { keys } from '../store/keys.js';
+import { keys } from './keys.js';
 import { formatInZone } from '../time.js';
-import type { Binding } from './binding.js';
+import type { Binding } from '../registrar/binding.js';
 
 export type RegistrationState = 'registered' | 'not registered' | 'not applicable';
 

@@ -1,8 +1,8 @@
-import type { BulkGroup, HuntGroup } from '../features/settings.js';
-import { keys } from '../store/keys.js';
-import { lineFromHash } from '../store/line-store.js';
+import type { BulkGroup, HuntGroup } from '../../features/settings.js';
+import { keys } from '../keys.js';
+import { lineFromHash } from '../line-store.js';
 import type { KindCounts, Part, ProvisioningResult } from './part.js';
-import type { Desired, PlannedGroup } from './plan.js';
+import type { Desired, PlannedGroup } from '../../provisioning/plan.js';
 import type { Read, Snapshot } from './snapshot.js';
 
 /**

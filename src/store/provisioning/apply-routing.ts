@@ -1,8 +1,8 @@
-import type { OutboundRoute, Peer } from '../features/settings.js';
-import { ROUTE_FIELDS } from '../routing/route-store.js';
-import { keys } from '../store/keys.js';
+import type { OutboundRoute, Peer } from '../../features/settings.js';
+import { ROUTE_FIELDS } from '../route-store.js';
+import { keys } from '../keys.js';
 import type { Part } from './part.js';
-import type { Desired } from './plan.js';
+import type { Desired } from '../../provisioning/plan.js';
 import type { Read, Snapshot } from './snapshot.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { OutboundRoute, Peer } from '../features/settings.js';
-import { parseStoredJson } from '../store/json.js';
-import { keys } from '../store/keys.js';
-import { canonicalIp } from '../store/line-store.js';
+import { parseOutboundRoute, parseOutboundRoutes, parsePeer } from './schemas.js';
+import { keys } from './keys.js';
+import { canonicalIp } from './line-store.js';
 
 /**
  * Interconnect peers and routes, as provisioned (the `routes` hash and
@@ -47,15 +47,27 @@ export class RouteStore {
   async peerByAddress(address: string): Promise<Peer | null> {
     const ip = canonicalIp(address);
     if (ip === null) return null;
-    return parseStoredJson<Peer>(await this.redis.get(keys.peerAddress(ip)));
+    return parsePeer(await this.redis.get(keys.peerAddress(ip)));
+  }
+
+  /** What is stored, read now (no cache): every peer by name, the outbound routes and the emergency route. */
+  async stored(): Promise<{ peers: Peer[]; outbound: OutboundRoute[]; emergency: OutboundRoute | null }> {
+    const [peers, [outbound, emergency]] = await Promise.all([
+      this.redis.hgetall(keys.peers), this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency),
+    ]);
+    return {
+      peers: Object.keys(peers).sort().map((name) => ({ name, addresses: parsePeer(peers[name])?.addresses ?? [] })),
+      outbound: parseOutboundRoutes(outbound) ?? [],
+      emergency: parseOutboundRoute(emergency),
+    };
   }
 
   private async tables(): Promise<{ outbound: OutboundRoute[]; emergency: OutboundRoute | null }> {
     const now = this.now();
     if (this.cached && now - this.cached.at < this.cacheMs) return this.cached;
     const [outbound, emergency] = await this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency);
-    const parsed = parseStoredJson<OutboundRoute[]>(outbound ?? null);
-    const tables = { at: now, outbound: Array.isArray(parsed) ? parsed : [], emergency: parseStoredJson<OutboundRoute>(emergency ?? null) };
+    const parsed = parseOutboundRoutes(outbound);
+    const tables = { at: now, outbound: Array.isArray(parsed) ? parsed : [], emergency: parseOutboundRoute(emergency) };
     if (this.cacheMs > 0) this.cached = tables;
     return tables;
   }

@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
-import { keys } from '../store/keys.js';
-import type { BindingSource, Endpoint, FailureCounts } from './ban-rules.js';
+import { keys } from './keys.js';
+import { defineScript } from './lua-scripts.js';
+import { parseBan } from './schemas.js';
+import type { BindingSource, Endpoint, FailureCounts } from '../security/ban-rules.js';
 
 /** A banned source address, as listed to the operator. */
 export interface Ban {
@@ -15,23 +17,11 @@ export interface Ban {
   until: number;
 }
 
-/**
- * KEYS: source counter, SIP-ID counter. ARGV: window (ms). One failure counted
- * on both, each counter living one window from its first failure (a fixed
- * window per key: cheap, and good enough for "at most N per window").
- */
-const COUNT_FAILURE = `
-local source = redis.call('INCR', KEYS[1])
-if source == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local sipId = redis.call('INCR', KEYS[2])
-if sipId == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end
-return {source, sipId}`;
-
 /** SIP-IDs in keys are cut to this length: an attacker chooses them. */
 const MAX_ID_IN_KEY = 128;
 
 interface CountCommand {
-  ssCountAuthFailure(sourceKey: string, sipIdKey: string, windowMs: number): Promise<[number, number]>;
+  ssCountInWindow(key: string, windowMs: number): Promise<number>;
 }
 
 /**
@@ -40,13 +30,17 @@ interface CountCommand {
  */
 export class SecurityStore {
   constructor(private readonly redis: Redis) {
-    redis.defineCommand('ssCountAuthFailure', { numberOfKeys: 2, lua: COUNT_FAILURE });
+    defineScript(redis, 'ssCountInWindow', 'count-in-window', 1);
   }
 
   /** Counts one failure from `address` for `sipId`; the counts in the window so far. */
   async countFailure(address: string, sipId: string, windowMs: number): Promise<FailureCounts> {
-    const [source, forSipId] = await (this.redis as unknown as CountCommand).ssCountAuthFailure(
-      keys.authFailures(address), keys.authFailuresForSipId(sipId.slice(0, MAX_ID_IN_KEY)), windowMs);
+    // Two counters in two slots: each is counted atomically on its own (lua/count-in-window.lua).
+    const count = this.redis as unknown as CountCommand;
+    const [source, forSipId] = await Promise.all([
+      count.ssCountInWindow(keys.authFailures(address), windowMs),
+      count.ssCountInWindow(keys.authFailuresForSipId(sipId.slice(0, MAX_ID_IN_KEY)), windowMs),
+    ]);
     return { source, sipId: forSipId };
   }
 
@@ -60,12 +54,12 @@ export class SecurityStore {
 
   /** Lifts a ban and forgets the address's failures; false when it was not banned. */
   async unban(address: string): Promise<boolean> {
-    const results = await this.redis.multi()
-      .del(keys.ban(address))
-      .zrem(keys.banIndex, address)
-      .del(keys.authFailures(address))
-      .exec();
-    return Number(results?.[0]?.[1] ?? 0) > 0 || Number(results?.[1]?.[1] ?? 0) > 0;
+    // The ban record and the address's counter share the address's hash tag; the index is its own slot.
+    const [results, unlisted] = await Promise.all([
+      this.redis.multi().del(keys.ban(address)).del(keys.authFailures(address)).exec(),
+      this.redis.zrem(keys.banIndex, address),
+    ]);
+    return Number(results?.[0]?.[1] ?? 0) > 0 || unlisted > 0;
   }
 
   /** Banned addresses and until when (ms), for the nodes' local cache. */
@@ -81,14 +75,11 @@ export class SecurityStore {
     await this.redis.zremrangebyscore(keys.banIndex, '-inf', now);
     const addresses = [...(await this.bannedUntil(now)).keys()];
     if (addresses.length === 0) return [];
-    const records = await this.redis.mget(addresses.map((a) => keys.ban(a)));
+    // One GET per address (each ban key is in its address's slot).
+    const records = await Promise.all(addresses.map((a) => this.redis.get(keys.ban(a))));
     return records.flatMap((json) => {
-      if (!json) return [];
-      try {
-        return [JSON.parse(json) as Ban];
-      } catch {
-        return [];
-      }
+      const ban = parseBan(json);
+      return ban ? [ban] : [];
     });
   }
 
@@ -107,12 +98,10 @@ export class SecurityStore {
   /** Endpoints at these addresses that hold (or held) a binding. */
   async bindingSources(addresses: readonly string[]): Promise<BindingSource[]> {
     if (addresses.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const address of addresses) pipeline.hgetall(keys.bindingSources(address));
-    const results = (await pipeline.exec()) ?? [];
+    const results = await Promise.all(addresses.map((a) => this.redis.hgetall(keys.bindingSources(a))));
     const out: BindingSource[] = [];
-    results.forEach(([, hash], i) => {
-      for (const [field, value] of Object.entries((hash ?? {}) as Record<string, string>)) {
+    results.forEach((hash, i) => {
+      for (const [field, value] of Object.entries((hash ?? {}))) {
         const [transport = '', port = '', ...rest] = field.split(' ');
         out.push({ transport, address: addresses[i]!, port: Number(port), sipId: rest.join(' '), expiresAt: Number(value) });
       }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { keys } from '../store/keys.js';
+import { keys } from './keys.js';
+import { defineScript } from './lua-scripts.js';
 
 /**
  * Channel accounting per line, shared by all nodes (spec §2 "Channel count").
@@ -22,41 +23,6 @@ import { keys } from '../store/keys.js';
  *   with its last entry, so nothing leaks.
  */
 
-/** KEYS: chan zset. ARGV: leg id, channels, ttl ms. Drop expired, count, add if below the limit; all atomic. */
-const ACQUIRE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local expires = now + tonumber(ARGV[3])
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-end
-redis.call('ZADD', KEYS[1], expires, ARGV[1])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', KEYS[1], last[2])
-return 1`;
-
-/** KEYS: chan zset. ARGV: leg id, ttl ms. Extend a live entry; 0 when it is gone or already expired. */
-const REFRESH = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not score then return 0 end
-if tonumber(score) <= now then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  return 0
-end
-redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', KEYS[1], last[2])
-return 1`;
-
-/** KEYS: chan zset. Live entries (not yet expired). */
-const IN_USE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')`;
-
 interface ChannelCommands {
   ssChanAcquire(key: string, legId: string, channels: number, ttlMs: number): Promise<number>;
   ssChanRefresh(key: string, legId: string, ttlMs: number): Promise<number>;
@@ -67,9 +33,9 @@ export class ChannelStore {
   private readonly commands: ChannelCommands;
 
   constructor(private readonly redis: Redis) {
-    redis.defineCommand('ssChanAcquire', { numberOfKeys: 1, lua: ACQUIRE });
-    redis.defineCommand('ssChanRefresh', { numberOfKeys: 1, lua: REFRESH });
-    redis.defineCommand('ssChanInUse', { numberOfKeys: 1, lua: IN_USE });
+    defineScript(redis, 'ssChanAcquire', 'channel-acquire', 1);
+    defineScript(redis, 'ssChanRefresh', 'channel-refresh', 1);
+    defineScript(redis, 'ssChanInUse', 'channel-in-use', 1);
     this.commands = redis as unknown as ChannelCommands;
   }
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { parseStoredJson } from '../store/json.js';
-import { keys } from '../store/keys.js';
-import { defaultFeatures, type BulkGroup, type HuntGroup, type NumberFeatures } from './settings.js';
+import { parseBulkGroup, parseHuntGroup } from './schemas.js';
+import { keys } from './keys.js';
+import { defaultFeatures, type BulkGroup, type HuntGroup, type NumberFeatures } from '../features/settings.js';
 
 /**
  * Call-feature settings in Redis, read on every call by every node.
@@ -72,18 +72,31 @@ export class FeatureStore {
     return featuresFromHash(number, feat as Record<string, string>);
   }
 
+  /** Which line holds the number and how, with its settings; null when the number is not ours. */
+  async numberWithFeatures(number: string): Promise<{ sipId: string; kind: 'basic' | 'dial-in'; features: NumberFeatures } | null> {
+    const [num, feat] = await Promise.all([this.redis.hgetall(keys.number(number)), this.redis.hgetall(keys.features(number))]);
+    if (!num.sipId) return null;
+    return { sipId: num.sipId, kind: num.kind === 'dial-in' ? 'dial-in' : 'basic', features: featuresFromHash(number, feat) };
+  }
+
+  /** Forwarding of several numbers, concurrently (one round trip with auto-pipelining). */
+  async forwardingOf(numbers: readonly string[]): Promise<Map<string, NumberFeatures['forwarding']>> {
+    const raws = await Promise.all(numbers.map((n) => this.redis.hget(keys.features(n), 'forwarding')));
+    return new Map(numbers.map((n, i) => [n, featuresFromHash(n, raws[i] !== null && raws[i] !== undefined ? { forwarding: raws[i] } : {}).forwarding]));
+  }
+
   /** The hunt group the number is the pilot or a member of. */
   async huntGroupOf(number: string): Promise<HuntGroup | null> {
     const id = await this.redis.get(keys.huntGroupOf(number));
     if (id === null) return null;
-    return parseStoredJson<HuntGroup>(await this.redis.get(keys.huntGroup(id)));
+    return parseHuntGroup(await this.redis.get(keys.huntGroup(id)));
   }
 
   /** The bulk-forwarding group the number is a member of. */
   async bulkGroupOf(number: string): Promise<BulkGroup | null> {
     const id = await this.redis.get(keys.bulkGroupOf(number));
     if (id === null) return null;
-    return parseStoredJson<BulkGroup>(await this.redis.get(keys.bulkGroup(id)));
+    return parseBulkGroup(await this.redis.get(keys.bulkGroup(id)));
   }
 
   /**

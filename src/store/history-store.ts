@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { keys } from '../store/keys.js';
-import { parseStoredJson } from '../store/json.js';
-import type { Actor } from './accounts/roles.js';
+import { keys } from './keys.js';
+import { parseHistoryEntry } from './schemas.js';
+import type { Actor } from '../api/accounts/roles.js';
 
 /** Settings history is kept this long (spec §6). */
 export const HISTORY_RETENTION_MS = 180 * 24 * 3600_000;
@@ -65,7 +65,7 @@ export class HistoryStore {
           : keys.history;
     const from = Math.max(q.from ?? 0, this.now() - HISTORY_RETENTION_MS);
     const rows = await this.redis.zrevrangebyscore(key, q.to ?? '+inf', from, 'LIMIT', 0, q.limit ?? 200);
-    return rows.map((r) => parseStoredJson<HistoryEntry>(r)).filter((e): e is HistoryEntry => e !== null);
+    return rows.map((r) => parseHistoryEntry(r)).filter((e): e is HistoryEntry => e !== null);
   }
 
   /** Drops entries past retention from every set they are in; returns how many entries left the global set. */

@@ -1,17 +1,12 @@
 import type { Redis } from 'ioredis';
-import { keys } from '../store/keys.js';
-import type { NonceCountStore } from './authenticator.js';
+import { keys } from './keys.js';
+import { defineScript } from './lua-scripts.js';
+import type { NonceCountStore } from '../auth/authenticator.js';
 
-/** Atomic "only forwards": a nonce-count that does not increase is a replay. */
-const ADVANCE = `
-local current = redis.call('GET', KEYS[1])
-if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1`;
-
+/** Atomic "only forwards": a nonce-count that does not increase is a replay (lua/nonce-count-advance.lua). */
 export class RedisNonceCountStore implements NonceCountStore {
   constructor(private readonly redis: Redis) {
-    redis.defineCommand('ssAdvanceNonceCount', { numberOfKeys: 1, lua: ADVANCE });
+    defineScript(redis, 'ssAdvanceNonceCount', 'nonce-count-advance', 1);
   }
 
   async advance(nonce: string, nc: number, ttlMs: number): Promise<boolean> {

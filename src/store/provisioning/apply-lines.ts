@@ -1,7 +1,7 @@
-import { keys } from '../store/keys.js';
-import { LINE_FIELDS, lineFromHash, lineToHash, type LineRecord } from '../store/line-store.js';
+import { keys } from '../keys.js';
+import { LINE_FIELDS, lineFromHash, lineToHash, type LineRecord } from '../line-store.js';
 import { count, differs, type Part } from './part.js';
-import type { Desired } from './plan.js';
+import type { Desired } from '../../provisioning/plan.js';
 import type { Read, Snapshot } from './snapshot.js';
 
 /** Voice groups, sites, lines, their numbers and trusted addresses. */

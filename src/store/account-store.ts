@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { keys } from '../../store/keys.js';
-import { parseStoredJson } from '../../store/json.js';
-import type { Actor } from './roles.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { keys } from './keys.js';
+import { parseAccount } from './schemas.js';
+import { defineScript } from './lua-scripts.js';
+import type { Actor } from '../api/accounts/roles.js';
+import { hashPassword, verifyPassword } from '../auth/account-passwords.js';
 
 /** Three wrong passwords lock an account for 15 minutes (spec §6). */
 export const MAX_FAILURES = 3;
@@ -21,42 +22,15 @@ export type LoginResult =
   | { ok: false; why: 'locked'; until: number };
 
 /**
- * Failure counting and the lock, each one atomic script so parallel logins
- * on any number of nodes count every failure (no read-modify-write).
- * KEYS: failures counter, lock (value: locked until, ms). ARGV: now, lock ms, max failures.
- * Returns the lock's end (ms) when locked, else 0. A failure while locked is not counted.
+ * Failure counting and the lock, each one atomic script (lua/login-fail.lua,
+ * lua/login-succeed.lua) so parallel logins on any number of nodes count every
+ * failure (no read-modify-write). Both keys carry the `{acct}` hash tag.
  */
-const FAIL = `
-local untilMs = tonumber(redis.call('GET', KEYS[2]) or '0')
-local now = tonumber(ARGV[1])
-if untilMs > now then return untilMs end
-local n = redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-if n >= tonumber(ARGV[3]) then
-  redis.call('DEL', KEYS[1])
-  redis.call('SET', KEYS[2], now + tonumber(ARGV[2]), 'PX', ARGV[2])
-  return now + tonumber(ARGV[2])
-end
-return 0`;
-
-/** The right password: refused if a parallel failure locked meanwhile, else the count is forgotten. Same KEYS/ARGV. */
-const SUCCEED = `
-local untilMs = tonumber(redis.call('GET', KEYS[2]) or '0')
-if untilMs > tonumber(ARGV[1]) then return untilMs end
-redis.call('DEL', KEYS[1])
-return 0`;
-
-/** Replaces the hash and the token generation of an account that exists, in place. */
-const SET_PASSWORD = `
-local raw = redis.call('GET', KEYS[1])
-if not raw then return 0 end
-local r = cjson.decode(raw)
-r.passwordHash = ARGV[1]
-r.tokenGeneration = ARGV[2]
-r.failures = nil
-r.lockedUntil = nil
-redis.call('SET', KEYS[1], cjson.encode(r))
-return 1`;
+interface AccountCommands {
+  ssLoginFail(failures: string, lock: string, now: number, lockMs: number, max: number): Promise<number>;
+  ssLoginSucceed(failures: string, lock: string, now: number, lockMs: number, max: number): Promise<number>;
+  ssSetPassword(account: string, hash: string, generation: string): Promise<number>;
+}
 
 /**
  * Management accounts in Redis (`acct:{name}` JSON, `accts` index; failures
@@ -64,10 +38,17 @@ return 1`;
  * known or not, so a lock does not reveal which accounts exist).
  */
 export class AccountStore {
-  constructor(private readonly redis: Redis, private readonly now: () => number) {}
+  private readonly commands: AccountCommands;
+
+  constructor(private readonly redis: Redis, private readonly now: () => number) {
+    defineScript(redis, 'ssLoginFail', 'login-fail', 2);
+    defineScript(redis, 'ssLoginSucceed', 'login-succeed', 2);
+    defineScript(redis, 'ssSetPassword', 'account-set-password', 1);
+    this.commands = redis as unknown as AccountCommands;
+  }
 
   async get(name: string): Promise<AccountRecord | null> {
-    return parseStoredJson<AccountRecord>(await this.redis.get(keys.account(name)));
+    return parseAccount(await this.redis.get(keys.account(name))) as AccountRecord | null;
   }
 
   async list(): Promise<Actor[]> {
@@ -98,7 +79,7 @@ export class AccountStore {
   /** A new password and a new token generation (every token issued before stops working); false if no such account. */
   async setPassword(name: string, password: string): Promise<boolean> {
     const hash = await hashPassword(password);
-    return (await this.redis.eval(SET_PASSWORD, 1, keys.account(name), hash, newGeneration())) === 1;
+    return (await this.commands.ssSetPassword(keys.account(name), hash, newGeneration())) === 1;
   }
 
   async remove(name: string): Promise<boolean> {
@@ -127,8 +108,8 @@ export class AccountStore {
     const [record, until] = await Promise.all([this.get(name), this.lockedUntil(name)]);
     if (until) return { ok: false, why: 'locked', until };
     const matches = await verifyPassword(password, record?.passwordHash ?? DUMMY_HASH);
-    const script = matches && record ? SUCCEED : FAIL;
-    const lockedNow = Number(await this.redis.eval(script, 2, keys.accountFailures(name), keys.accountLock(name), this.now(), LOCK_MS, MAX_FAILURES));
+    const args = [keys.accountFailures(name), keys.accountLock(name), this.now(), LOCK_MS, MAX_FAILURES] as const;
+    const lockedNow = Number(await (matches && record ? this.commands.ssLoginSucceed(...args) : this.commands.ssLoginFail(...args)));
     if (lockedNow) return { ok: false, why: 'locked', until: lockedNow };
     if (matches && record) return { ok: true, actor: toActor(record), tokenGeneration: record.tokenGeneration ?? '' };
     return { ok: false, why: record ? 'wrong password' : 'unknown account' };

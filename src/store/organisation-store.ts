@@ -1,0 +1,82 @@
+import type { Redis } from 'ioredis';
+import type { BulkGroup, HuntGroup } from '../features/settings.js';
+import { keys } from './keys.js';
+import { lineFromHash, type LineRecord } from './line-store.js';
+import { parseBulkGroup, parseHuntGroup } from './schemas.js';
+
+/** Redis glob characters in a key prefix, escaped for SCAN MATCH. */
+function escapeGlob(s: string): string {
+  return s.replace(/[\\*?[\]]/g, '\\$&');
+}
+
+/** The provisioned organisation as the management API reads it: voice groups, sites, lines and groups by id. */
+export class OrganisationStore {
+  constructor(private readonly redis: Redis) {}
+
+  voiceGroupIds(): Promise<string[]> {
+    return this.redis.smembers(keys.voiceGroupIndex);
+  }
+
+  async voiceGroup(id: string): Promise<{ id: string; name?: string } | null> {
+    const h = await this.redis.hgetall(keys.voiceGroup(id));
+    return h.id ? { id: h.id, ...(h.name !== undefined ? { name: h.name } : {}) } : null;
+  }
+
+  async site(id: string): Promise<{ id: string; voiceGroupId: string; name?: string } | null> {
+    const h = await this.redis.hgetall(keys.site(id));
+    return h.voiceGroupId ? { id, voiceGroupId: h.voiceGroupId, ...(h.name !== undefined ? { name: h.name } : {}) } : null;
+  }
+
+  /** The stored record (HA1 included). */
+  async line(sipId: string): Promise<LineRecord | null> {
+    return lineFromHash(await this.redis.hgetall(keys.line(sipId)));
+  }
+
+  async huntGroup(id: string): Promise<HuntGroup | null> {
+    return parseHuntGroup(await this.redis.get(keys.huntGroup(id)));
+  }
+
+  async bulkGroup(id: string): Promise<BulkGroup | null> {
+    return parseBulkGroup(await this.redis.get(keys.bulkGroup(id)));
+  }
+
+  siteGroupIds(kind: 'hunt' | 'bulk', siteId: string): Promise<string[]> {
+    return this.redis.smembers(kind === 'hunt' ? keys.siteHuntGroups(siteId) : keys.siteBulkGroups(siteId));
+  }
+
+  /**
+   * WATCHes the bulk group, reads it, lets `decide` check it (it may throw),
+   * then writes what it returns in a MULTI; null when another write came first.
+   */
+  async compareAndSetBulkGroup(id: string, decide: (stored: BulkGroup | null) => BulkGroup): Promise<BulkGroup | null> {
+    const key = keys.bulkGroup(id);
+    await this.redis.watch(key);
+    let next: BulkGroup;
+    try {
+      next = decide(parseBulkGroup(await this.redis.get(key)));
+    } catch (err) {
+      await this.redis.unwatch();
+      throw err;
+    }
+    return (await this.redis.multi().set(key, JSON.stringify(next)).exec()) ? next : null;
+  }
+
+  /**
+   * Ids of every site. There is no index of sites (provisioning keeps none), so
+   * this SCANs for the site keys of 7-digit ids: fine for an operator's list,
+   * not a hot path.
+   */
+  async allSiteIds(): Promise<string[]> {
+    // SCAN patterns are not prefixed by the client: add its prefix ourselves.
+    const keyPrefix = this.redis.options.keyPrefix ?? '';
+    const match = `${escapeGlob(keyPrefix)}${keys.site('[0-9][0-9][0-9][0-9][0-9][0-9][0-9]')}`;
+    const ids = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      cursor = next;
+      for (const k of found) ids.add(k.slice(keyPrefix.length + keys.site('').length));
+    } while (cursor !== '0');
+    return [...ids].sort();
+  }
+}
