@@ -59,7 +59,7 @@ export type ResourceModule = (api: ApiContext) => void;
 export const OPENAPI_PATH = '/openapi.json';
 
 /**
- * The management API (spec §6): Fastify with zod-declared routes, bearer
+ * The management API (docs/product.md §6): Fastify with zod-declared routes, bearer
  * tokens, roles scoped to a voice group, site or number, and an OpenAPI
  * document at /openapi.json.
  */

@@ -1,7 +1,7 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 /**
- * Account passwords (spec §6): 8–40 characters with letters and digits,
+ * Account passwords (docs/product.md §6): 8–40 characters with letters and digits,
  * stored as scrypt (memory-hard) hashes: `scrypt$N$r$p$salt$hash`.
  */
 const N = 16384;

@@ -1,7 +1,7 @@
 import { createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 /**
- * Stateless nonces (spec §3): timestamp + random + HMAC(secret). Any node with
+ * Stateless nonces (docs/product.md §3): timestamp + random + HMAC(secret). Any node with
  * the same secret can tell a nonce it never saw is genuine and how old it is,
  * so no nonce table is shared between nodes.
  *

@@ -1,6 +1,6 @@
 import type { NumberFeatures } from './settings.js';
 
-/** How the caller's identity came in (spec §4.2). */
+/** How the caller's identity came in (docs/product.md §4.2). */
 export type CallerIdentity =
   /** A number we may show. */
   | 'presented'
@@ -43,14 +43,14 @@ export interface CallContext {
   now: Date;
 }
 
-/** What a pipeline stage says about a call (DEVELOPERS guide: continue, reject or retarget). */
+/** What a pipeline stage says about a call (docs/architecture.md: continue, reject or retarget). */
 export type StageResult =
   | { kind: 'continue' }
   | { kind: 'reject'; status: number; reason: string; /** e.g. an announcement to play instead */ headers?: Array<[string, string]> }
   /** Offer the call to these numbers instead, in order (one for a forward, several for a hunt group). */
   | { kind: 'retarget'; targets: string[]; why: 'forward' | 'hunt'; diversion?: DiversionReason };
 
-/** How an offer to the called number's line failed (spec §4.4): busy, rang past the ring time, unreachable, or refused otherwise (e.g. 603). */
+/** How an offer to the called number's line failed (docs/product.md §4.4): busy, rang past the ring time, unreachable, or refused otherwise (e.g. 603). */
 export type OfferFailure = 'busy' | 'no-answer' | 'unreachable' | 'rejected';
 
 /**

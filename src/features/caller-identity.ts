@@ -1,5 +1,5 @@
 /**
- * How the caller's identity came in (spec §4.2), read from From, Privacy and
+ * How the caller's identity came in (docs/product.md §4.2), read from From, Privacy and
  * P-Asserted-Identity. Pure.
  *
  * Precedence:

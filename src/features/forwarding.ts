@@ -1,5 +1,5 @@
 /**
- * Call-forwarding decisions (spec §4.4), pure. The forwarding stage
+ * Call-forwarding decisions (docs/product.md §4.4), pure. The forwarding stage
  * (stages/forwarding.ts) uses the unconditional trigger before the line is
  * rung, and the others (busy / no answer / unreachable) after the offer
  * to the line failed.
@@ -121,7 +121,7 @@ function patternFor(features: NumberFeatures, ctx: ForwardingContext): Forwardin
 
 function fires(p: ForwardingPattern, trigger: ForwardTrigger): boolean {
   if (!p.enabled) return false;
-  // Unconditional excludes the others (spec §4.4).
+  // Unconditional excludes the others (docs/product.md §4.4).
   if (trigger === 'unconditional') return p.unconditional;
   if (p.unconditional) return false;
   return trigger === 'busy' ? p.busy : trigger === 'no-answer' ? p.noAnswer : p.unreachable;

@@ -1,5 +1,5 @@
 /**
- * Originating-side decisions for a call from one of our lines (spec §5), pure.
+ * Originating-side decisions for a call from one of our lines (docs/product.md §5), pure.
  *
  * 1. `184` / `186` prefix: withhold / present for this call; removed.
  * 2. Classify what was dialled: invalid → 404, incomplete → 484.

@@ -1,5 +1,5 @@
 /**
- * The call-feature pipeline (spec §4): stages run in a fixed order and the
+ * The call-feature pipeline (docs/product.md §4): stages run in a fixed order and the
  * first one that does not say `continue` decides the call. The same stages
  * are asked again, in the same order, when the offer to the line fails.
  */

@@ -1,10 +1,10 @@
 /**
- * Feature settings, per number unless noted (spec §4–5). Plain data: stored in
+ * Feature settings, per number unless noted (docs/product.md §4–5). Plain data: stored in
  * Redis as JSON by the provisioning command (later the management API), read
  * on every call, validated at the edge (provisioning), trusted inside.
  */
 
-/** Which forwarding triggers fire and where to. Unconditional excludes the others (spec §4.4). */
+/** Which forwarding triggers fire and where to. Unconditional excludes the others (docs/product.md §4.4). */
 export interface ForwardingPattern {
   enabled: boolean;
   unconditional: boolean;
@@ -52,7 +52,7 @@ export interface NumberFeatures {
 
 export type BulkState = 'stopped' | 'starting' | 'started' | 'stopping';
 
-/** Bulk forwarding group (spec §4.4): while started, each member forwards unconditionally to its slot 5. */
+/** Bulk forwarding group (docs/product.md §4.4): while started, each member forwards unconditionally to its slot 5. */
 export interface BulkGroup {
   id: string;
   siteId: string;
@@ -61,7 +61,7 @@ export interface BulkGroup {
   members: string[];
 }
 
-/** Hunt group (spec §4.5): basic numbers of one site. */
+/** Hunt group (docs/product.md §4.5): basic numbers of one site. */
 export interface HuntGroup {
   id: string;
   siteId: string;

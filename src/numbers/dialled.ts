@@ -1,6 +1,6 @@
 /**
  * What a caller dialled (pure): the Request-URI user part of an INVITE, or the
- * number of a tel: URI, classified for routing (spec §2, §5).
+ * number of a tel: URI, classified for routing (docs/product.md §2, §5).
  *
  * - `110`, `118`, `119`: emergency.
  * - `010` + country code + number, or `+<cc other than 81>…`: international.

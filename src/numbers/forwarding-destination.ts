@@ -1,5 +1,5 @@
 /**
- * Validation of a forwarding destination when a customer sets it (spec §4.4).
+ * Validation of a forwarding destination when a customer sets it (docs/product.md §4.4).
  * Pure; used by provisioning / the management API, never on the call path.
  *
  * Accepted:

@@ -6,7 +6,7 @@ import { normalizeNumber } from '../numbers/national.js';
 import { bool, entries, field, items, quotedString } from './schema-common.js';
 
 /**
- * `features: { "<number>": {...} }` (spec §4–5). Every field is optional: a
+ * `features: { "<number>": {...} }` (docs/product.md §4–5). Every field is optional: a
  * field given replaces the stored one, a field left out keeps what is stored
  * (or the default). `null` clears blockAnnouncementUri / specificPresentation.
  * `forwarding` is one unit: given, it replaces the stored forwarding whole,
@@ -67,7 +67,7 @@ function fullPattern(p: PatternInput): ForwardingPattern {
   };
 }
 
-/** Trigger rules of one pattern (spec §4.4). */
+/** Trigger rules of one pattern (docs/product.md §4.4). */
 function checkTriggers(p: ForwardingPattern, ctx: z.RefinementCtx, path: Array<string | number> = []): void {
   const add = (f: string, message: string) => ctx.addIssue({ code: 'custom', path: [...path, f], message });
   if (p.unconditional && (p.busy || p.noAnswer || p.unreachable)) add('unconditional', 'unconditional excludes busy, noAnswer and unreachable');

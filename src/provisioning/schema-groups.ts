@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { displayName, shortId, telNumber } from './schema-common.js';
 
-/** Per-site hunt groups (spec §4.5) and bulk-forwarding groups (spec §4.4). */
+/** Per-site hunt groups (docs/product.md §4.5) and bulk-forwarding groups (docs/product.md §4.4). */
 
 export const MAX_HUNT_MEMBERS = 1000;
 export const MAX_BULK_MEMBERS = 1000;

@@ -4,7 +4,7 @@ import { hostSchema } from '../config/schema.js';
 import { ipAddress, quotedString } from './schema-common.js';
 
 /**
- * `routing:` interconnect peers and routes (spec §1, §5). Each of `peers`,
+ * `routing:` interconnect peers and routes (docs/product.md §1, §5). Each of `peers`,
  * `outboundRoutes` and `emergencyRoute` that the file gives replaces the
  * stored one whole (a routing table is edited as a table); one left out keeps
  * what is stored. `emergencyRoute: null` removes it.

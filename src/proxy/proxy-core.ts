@@ -26,7 +26,7 @@ export interface RelayTarget {
 export interface RelayOptions {
   /** CANCEL a ringing branch after this long (no-answer). */
   ringTimeoutMs?: number;
-  /** Give up on a branch from which nothing at all came back (not even 100). Default 2 s (spec §4.4). */
+  /** Give up on a branch from which nothing at all came back (not even 100). Default 2 s (docs/product.md §4.4). */
   noResponseTimeoutMs?: number;
   /** Last changes to the request for one target (identity headers, Diversion, …). */
   prepare?: (request: SipRequest, target: RelayTarget) => void;

@@ -1,5 +1,5 @@
 /**
- * Channel accounting for the calls this node carries (spec §2): a channel is
+ * Channel accounting for the calls this node carries (docs/product.md §2): a channel is
  * taken per line and call leg at the INVITE, kept while the call lasts, and
  * given back on the final failure or the BYE. The shared count lives in Redis
  * with expiring entries; this node refreshes its own entries while their calls

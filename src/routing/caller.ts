@@ -4,7 +4,7 @@ import type { Peer } from '../features/settings.js';
 import type { AuthFailureReporter } from '../security/auth-failures.js';
 import type { LineRecord, LineStore } from '../store/line-store.js';
 
-/** Who sent an initial INVITE (spec §3, issue 3 "who may call"). */
+/** Who sent an initial INVITE (docs/product.md §3 and §5: who may call). */
 export type Caller =
   | { kind: 'line'; line: LineRecord; via: 'ip' | 'digest' }
   | { kind: 'peer'; peer: Peer };

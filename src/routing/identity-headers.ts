@@ -5,7 +5,7 @@ import { privacyTokens } from '../features/caller-identity.js';
 /**
  * Header edits on a forwarded INVITE that carry identity and diversion:
  * P-Asserted-Identity and Privacy (RFC 3325), Diversion (RFC 5806), and the
- * called number in the Request-URI user part (spec §2).
+ * called number in the Request-URI user part (docs/product.md §2).
  *
  * A call from one of our lines carries only the identity the service asserts:
  * whatever the line wrote about who is calling is removed first, then From,

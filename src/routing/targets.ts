@@ -35,7 +35,7 @@ export function lineTargets(line: LineRecord, calledNumber: string, bindings: Bi
     });
 }
 
-/** Longest matching prefix wins (spec §5). */
+/** Longest matching prefix wins (docs/product.md §5). */
 export function chooseOutboundRoute(routes: readonly OutboundRoute[], number: string): OutboundRoute | undefined {
   let best: OutboundRoute | undefined;
   for (const route of routes) {

@@ -6,7 +6,7 @@ import { defineScript } from './lua-scripts.js';
 import type { Actor } from '../api/accounts/roles.js';
 import { hashPassword, verifyPassword } from '../auth/account-passwords.js';
 
-/** Three wrong passwords lock an account for 15 minutes (spec §6). */
+/** Three wrong passwords lock an account for 15 minutes (docs/product.md §6). */
 export const MAX_FAILURES = 3;
 export const LOCK_MS = 15 * 60_000;
 

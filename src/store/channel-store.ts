@@ -3,7 +3,7 @@ import { keys } from './keys.js';
 import { defineScript } from './lua-scripts.js';
 
 /**
- * Channel accounting per line, shared by all nodes (spec §2 "Channel count").
+ * Channel accounting per line, shared by all nodes (docs/product.md §2 "Channel count").
  *
  * `chan:{sipId}` is a sorted set of call-leg ids scored by the time (ms, the
  * Redis server's clock, so nodes with skewed clocks agree) at which the entry

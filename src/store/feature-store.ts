@@ -100,7 +100,7 @@ export class FeatureStore {
   }
 
   /**
-   * Round robin (spec §4.5), shared by all nodes: the index into the ordered
+   * Round robin (docs/product.md §4.5), shared by all nodes: the index into the ordered
    * list [pilot, ...members] (0 = pilot, size = members.length + 1) at which
    * this call starts its search. Each call advances the shared pointer by
    * one, so call n starts at (n - 1) mod size: the position after the one

@@ -4,7 +4,7 @@ import { keys } from './keys.js';
 import { parseHistoryEntry } from './schemas.js';
 import type { Actor } from '../api/accounts/roles.js';
 
-/** Settings history is kept this long (spec §6). */
+/** Settings history is kept this long (docs/product.md §6). */
 export const HISTORY_RETENTION_MS = 180 * 24 * 3600_000;
 
 export type HistoryTargetKind = 'number' | 'line' | 'site' | 'voice-group' | 'hunt-group' | 'bulk-group' | 'routing' | 'account';
@@ -36,7 +36,7 @@ export interface HistoryQuery {
 }
 
 /**
- * Who changed what, when, with before and after (spec §6). One sorted set of
+ * Who changed what, when, with before and after (docs/product.md §6). One sorted set of
  * all entries by time plus one per target, per site and per voice group
  * (listed in `hist:indexes`); `purge()` cuts entries older than 180 days
  * from every one of them, and the per-target sets expire when they stop changing.

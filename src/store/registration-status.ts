@@ -19,7 +19,7 @@ export interface LineStatus {
 
 /**
  * The per-line registration status a customer portal shows, and the latest
- * error with its time (spec §3).
+ * error with its time (docs/product.md §3).
  */
 export class RegistrationStatusStore {
   constructor(private readonly redis: Redis, private readonly timeZone: string) {}

@@ -3,7 +3,7 @@ import { LOCK_MS } from '../../src/store/account-store.js';
 import { ACCOUNTS, FIX, PASSWORD, startApiHarness, type Reply } from '../helpers/api-harness.js';
 
 /**
- * Management accounts (spec §6) through the real API on a real Redis:
+ * Management accounts (docs/product.md §6) through the real API on a real Redis:
  * login and tokens, failure counting and the 15-minute lock (injected
  * clock), token expiry, the password policy, and who may create which
  * account. No response ever carries a password or its hash.

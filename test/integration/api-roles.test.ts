@@ -3,7 +3,7 @@ import { SecurityStore } from '../../src/store/security-store.js';
 import { ACCOUNTS, FIX, startApiHarness, type Reply } from '../helpers/api-harness.js';
 
 /**
- * The role × action matrix of spec §6 over every registered route, against
+ * The role × action matrix of docs/product.md §6 over every registered route, against
  * the real API and a real Redis. One row per (route, target); one column per
  * account: nobody (no token), the operator, an account whose scope holds the
  * target and one whose scope does not, for each role.

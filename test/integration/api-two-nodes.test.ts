@@ -8,7 +8,7 @@ import { FIX, startApiHarness } from '../helpers/api-harness.js';
 /**
  * Two API nodes on one Redis: a token from one works on the other, and two
  * changes made at the same moment from the same ETag, one on each node, never
- * both succeed — the second is refused with 412 (spec §6: no silent overwrite).
+ * both succeed — the second is refused with 412 (docs/product.md §6: no silent overwrite).
  */
 const a = await startApiHarness();
 const log = createLogger('silent');

@@ -3,7 +3,7 @@ import { answer, callAndCancel, callFrom, headerValues, marks, receivedInvite, r
 import { describeSipp, receivedMessages, sentMessages } from '../helpers/sipp.js';
 
 /**
- * Basic calls between two digest trunks through the real server (spec §2,
+ * Basic calls between two digest trunks through the real server (docs/product.md §2,
  * §3): the INVITE is challenged with 407, the call reaches the called
  * trunk's registered contact with the called number in the Request-URI, the
  * dialog's BYE goes through the Record-Route, and a CANCEL while ringing ends

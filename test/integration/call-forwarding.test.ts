@@ -3,7 +3,7 @@ import { answer, callAndCancel, callFrom, headerValues, receivedInvite, register
 import { describeSipp, receivedMessages, type SippResult } from '../helpers/sipp.js';
 
 /**
- * Call forwarding (spec §4.4) end to end: every trigger (unconditional;
+ * Call forwarding (docs/product.md §4.4) end to end: every trigger (unconditional;
  * busy by 486 and by the channel limit; no answer after the ring time;
  * unreachable when not registered, on 480, and when the trunk is silent for
  * 2 s), the Diversion header the destination gets, a destination that is one

@@ -3,7 +3,7 @@ import { answer, callFrom, receivedInvite, registerTrunk, requestUri, startCallS
 import { describeSipp } from '../helpers/sipp.js';
 
 /**
- * Hunt groups (spec §4.5) on two nodes sharing one Redis: sequential search
+ * Hunt groups (docs/product.md §4.5) on two nodes sharing one Redis: sequential search
  * from the pilot skipping busy and unreachable members, 486 when every
  * member is busy, and round robin continuing from one node to the other.
  */

@@ -4,7 +4,7 @@ import { freePort } from '../helpers/free-port.js';
 import { describeSipp, receivedMessages } from '../helpers/sipp.js';
 
 /**
- * Originating rules (spec §4.3, §5): the international bar, outgoing
+ * Originating rules (docs/product.md §4.3, §5): the international bar, outgoing
  * restriction, emergency calls, 184/186, specific-number presentation, and
  * the identity headers a call carries to a carrier (trusted: PAI even when
  * withheld) and to a customer trunk (untrusted: no PAI when withheld). A

@@ -3,7 +3,7 @@ import { answer, callFromTrusted, registerTrunk, startCallStack, trunk } from '.
 import { describeSipp, receivedMessages } from '../helpers/sipp.js';
 
 /**
- * Redis going away during calls (DEVELOPERS guide): an INVITE gets 503 with
+ * Redis going away during calls (docs/product.md §7): an INVITE gets 503 with
  * Retry-After, the process keeps serving, and calls go through again once
  * Redis is back.
  */

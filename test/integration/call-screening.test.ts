@@ -3,7 +3,7 @@ import { answer, callFromTrusted, headerValues, receivedInvite, registerTrunk, r
 import { describeSipp } from '../helpers/sipp.js';
 
 /**
- * Terminating screening (spec §4.1, §4.2) on calls from an interconnect peer
+ * Terminating screening (docs/product.md §4.1, §4.2) on calls from an interconnect peer
  * (trusted by address, 127.0.0.3): nuisance-call blocking with its counter,
  * anonymous-call rejection (433) for withheld callers only.
  */

@@ -5,7 +5,7 @@ import { quietPeriod, UdpSink } from '../helpers/udp-sink.js';
 
 /**
  * Attacks on the proxy, against the real server and a real redis-server
- * (spec §7 "No open relay"): requests that only claim to be inside a dialog,
+ * (docs/product.md §7 "No open relay"): requests that only claim to be inside a dialog,
  * one-packet forwarding loops, credentials leaking to the far end. A bare UDP
  * socket on another loopback address plays the carrier a relay would reach.
  * Real dialogs (a trusted trunk calling a registered line) show what is still

@@ -1,7 +1,7 @@
 import { ROLES, type Role } from '../../auth/account-roles.js';
 
 /**
- * Roles and what each may do (spec §6). An actor's scope is its voice group,
+ * Roles and what each may do (docs/product.md §6). An actor's scope is its voice group,
  * site or number; a target's scope is where the resource lives.
  *
  * Contract items are the operator's: customers order them from the carrier,
@@ -56,7 +56,7 @@ export type Action =
   | 'voice-group'
   | ContractAction;
 
-/** Contract items (spec §6): the operator's alone. */
+/** Contract items (docs/product.md §6): the operator's alone. */
 export const CONTRACT_ACTIONS = ['line', 'hunt-group-contract', 'specific-presentation-number', 'routing'] as const;
 export type ContractAction = (typeof CONTRACT_ACTIONS)[number];
 

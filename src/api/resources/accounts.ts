@@ -7,7 +7,7 @@ import type { ApiContext, ResourceModule } from '../server.js';
 import type { Scopes } from '../scope.js';
 
 /**
- * Management accounts (spec §6, §7). Accounts are immutable except their
+ * Management accounts (docs/product.md §6, §7). Accounts are immutable except their
  * password: to change an account's role or scope, delete it and create
  * another (simple, and no path to move an account out of anyone's reach).
  *

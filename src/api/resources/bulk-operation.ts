@@ -8,7 +8,7 @@ import { bulkView, type BulkGroupView } from './organisation-views.js';
 import { stateConflict } from './provisioning-change.js';
 
 /**
- * Bulk forwarding start/stop (spec §4.4) as the state machine
+ * Bulk forwarding start/stop (docs/product.md §4.4) as the state machine
  * stopped -> starting -> started -> stopping -> stopped, in one request for
  * up to 1,000 numbers. The call router reads the group's state on every call
  * (FeatureStore.bulkGroupOf), so `started` takes effect on the next call on

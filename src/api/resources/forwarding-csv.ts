@@ -13,7 +13,7 @@ import { readForwarding, siteNumbers } from './number-view.js';
 const siteParams = z.object({ id: z.string() });
 
 /**
- * Forwarding settings of a whole site as CSV (spec §6). The upload is read
+ * Forwarding settings of a whole site as CSV (docs/product.md §6). The upload is read
  * and checked as a whole (every bad cell named) before anything is written,
  * then applied in one provisioning apply: all rows or none.
  */

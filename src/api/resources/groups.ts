@@ -13,7 +13,7 @@ import {
 import { applyChange, siteDocument, siteParents, SITE_PATH, stateConflict } from './provisioning-change.js';
 
 /**
- * Hunt groups (spec §4.5) and bulk-forwarding groups (spec §4.4) of a site.
+ * Hunt groups (docs/product.md §4.5) and bulk-forwarding groups (docs/product.md §4.4) of a site.
  * PUT creates (no If-Match) or replaces (If-Match of the ETag you read) a
  * group; a group stays in its site. There is no DELETE: the provisioning
  * layer cannot express removing a group.

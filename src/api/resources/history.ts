@@ -35,7 +35,7 @@ const entrySchema = z.object({
 });
 
 /**
- * The settings history (spec §6): newest first, filtered by number, site,
+ * The settings history (docs/product.md §6): newest first, filtered by number, site,
  * voice group and time, never showing more than the actor may read. Also
  * purges expired entries periodically while the API runs.
  */

@@ -26,7 +26,7 @@ export type FeaturesView = Omit<NumberFeatures, 'number' | 'blockAnnouncementUri
   specificPresentation: { number: string; enabled: boolean } | null;
 };
 
-/** Which role right each feature field needs (spec §6: number users only forwarding, nuisance, anonymous, presentation). */
+/** Which role right each feature field needs (docs/product.md §6: number users only forwarding, nuisance, anonymous, presentation). */
 export const FIELD_ACTIONS: Record<FeatureField, Action> = {
   blockedCallers: 'nuisance',
   blockAnnouncementUri: 'nuisance',

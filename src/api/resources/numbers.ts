@@ -24,7 +24,7 @@ const patchBody = z.record(z.string(), z.unknown()).meta({
     + 'forwarding sub-fields left out keep their stored value (destinations and schedule are replaced whole when given).',
 });
 
-/** Numbers and their features (spec §4–5): read, change per field within the role's rights, nuisance counters. */
+/** Numbers and their features (docs/product.md §4–5): read, change per field within the role's rights, nuisance counters. */
 export const numbersResource: ResourceModule = (api) => {
   api.define({
     method: 'GET', url: '/numbers/:number', tag: 'numbers', summary: 'A number: its line, site, voice group and every feature (ETag)',

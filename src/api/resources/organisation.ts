@@ -8,7 +8,7 @@ import { applyChange, siteDocument, siteParents, SITE_PATH } from './provisionin
 import { allSiteIds, lineView, readAll, readLine, readLineRecord, readSite, readVoiceGroup, siteView, toLineView, voiceGroupView } from './organisation-views.js';
 
 /**
- * Voice groups and sites (spec §2, §6). Writes are PUTs of the whole
+ * Voice groups and sites (docs/product.md §2, §6). Writes are PUTs of the whole
  * resource: to update, send `If-Match` with the ETag you read (428 without,
  * 412 when stale); to create, send no `If-Match` (412 if you send one for
  * something that does not exist). 201 on creation, 200 on update.

@@ -8,7 +8,7 @@ import { refusal } from '../scope.js';
 import { applyChange } from './provisioning-change.js';
 
 /**
- * Interconnect peers, outbound routes and the emergency route (spec §1, §5):
+ * Interconnect peers, outbound routes and the emergency route (docs/product.md §1, §5):
  * operators only. PUT replaces each section it gives, whole (a routing
  * table is edited as a table); a section left out is kept;
  * `emergencyRoute: null` removes it. Always needs If-Match (the routing

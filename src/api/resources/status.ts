@@ -9,7 +9,7 @@ import type { ResourceModule } from '../server.js';
 import { lineView, readLine } from './organisation-views.js';
 
 /**
- * What an operator reads about lines (spec §3, §6): registration status with
+ * What an operator reads about lines (docs/product.md §3, §6): registration status with
  * the latest error, live bindings, channels in use, and a site's lines with
  * their status. Reads only; any role that may see the line (number users do
  * not see lines).

@@ -1,5 +1,5 @@
 /**
- * Anonymous-call rejection (spec §4.2, terminating; RFC 5079).
+ * Anonymous-call rejection (docs/product.md §4.2, terminating; RFC 5079).
  *
  * When the called number has `anonymousRejection` on, a caller whose identity
  * is `withheld` gets `433 Anonymity Disallowed`. `unavailable` (e.g. from

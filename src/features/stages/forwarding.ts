@@ -1,5 +1,5 @@
 /**
- * Call forwarding (spec §4.4, terminating): every forwarding decision of a
+ * Call forwarding (docs/product.md §4.4, terminating): every forwarding decision of a
  * call is made here.
  *
  * - `run`, before the line is rung: unconditional forwarding retargets at once

@@ -1,5 +1,5 @@
 /**
- * Hunt-group search, pre-routing part (spec §4.5, terminating).
+ * Hunt-group search, pre-routing part (docs/product.md §4.5, terminating).
  *
  * A call to any number of a group (pilot or member) is retargeted to the
  * group's candidates in the order they should be tried:

@@ -1,5 +1,5 @@
 /**
- * International-call bar (spec §4.3, originating).
+ * International-call bar (docs/product.md §4.3, originating).
  *
  * A call from one of our lines (`callerFeatures` present) whose calling number
  * has `internationalBar` on, to an international destination (010…), gets

@@ -1,5 +1,5 @@
 /**
- * Nuisance-call blocking (spec §4.1, terminating).
+ * Nuisance-call blocking (docs/product.md §4.1, terminating).
  *
  * The called number's `blockedCallers` (≤ 30 national numbers) are refused:
  * - default answer `603 Decline`;

@@ -9,7 +9,7 @@ const failed = (status?: number, extra: { silent?: boolean; ringTimeout?: boolea
   ringTimeout: extra.ringTimeout ?? false,
 });
 
-t.test('spec §4.4 triggers from what the line answered', async (t) => {
+t.test('docs/product.md §4.4 triggers from what the line answered', async (t) => {
   t.equal(classifyFailure(failed(486)), 'busy');
   t.equal(classifyFailure(failed(600)), 'busy');
   t.equal(classifyFailure(failed(480)), 'unreachable');
