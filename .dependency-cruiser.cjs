@@ -31,7 +31,8 @@ module.exports = {
     {
       name: 'store-imports-nothing-above',
       severity: 'error',
-      comment: 'store is the one layer that reaches Redis, under everything that handles requests: it runs no code of the proxy, routing, registrar, API, CLI or app. It may name the domain types it stores (type-only imports) and use pure domain rules (features, provisioning plans, ban rules, password hashing).',
+      comment:
+        'store is the one layer that reaches Redis, under everything that handles requests: it runs no code of the proxy, routing, registrar, API, CLI or app. It may name the domain types it stores (type-only imports) and use pure domain rules (features, provisioning plans, ban rules, password hashing).',
       from: { path: layer('store') },
       to: {
         path: ['^src/(api|cli|portal|routing|proxy|registrar)/', '^src/core/server/', '^src/app\\.ts$'],
@@ -57,7 +58,10 @@ module.exports = {
       severity: 'error',
       comment: 'features is pure logic: no sockets, no core/server, nothing above it.',
       from: { path: layer('features') },
-      to: { path: '^src/', pathNot: ['^src/features/', '^src/core/messages/', '^src/numbers/', '^src/store/keys\\.ts$', '^src/store/json\\.ts$', '^src/time\\.ts$'] },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/features/', '^src/core/messages/', '^src/numbers/', '^src/store/keys\\.ts$', '^src/store/json\\.ts$', '^src/time\\.ts$'],
+      },
     },
     {
       name: 'features-store-only-keys-and-json',

@@ -65,7 +65,9 @@ const { values: opt } = parseArgs({
 });
 
 if (opt.help) {
-  console.log('usage: calls [--only kamailio|softswitch] [--callees N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--hold MS] [--latency-duration S] [--kamailio-children N] [--kamailio-shm MB] [--server-log LEVEL] [--server-node-args="--trace-gc ..."] [--keep]');
+  console.log(
+    'usage: calls [--only kamailio|softswitch] [--callees N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--hold MS] [--latency-duration S] [--kamailio-children N] [--kamailio-shm MB] [--server-log LEVEL] [--server-node-args="--trace-gc ..."] [--keep]',
+  );
   process.exit(0);
 }
 
@@ -92,7 +94,6 @@ const trunks = makeTrunks(sippProcs);
 /** Everything started here, stopped on exit or Ctrl-C. */
 const cleanups = cleanupStack();
 
-
 /** Caller plan: one SIPp process per trunk, each from the trunk's own loopback address. */
 async function callerPlan(workDir: string): Promise<LoadPlan> {
   const csvFiles: string[] = [];
@@ -104,7 +105,11 @@ async function callerPlan(workDir: string): Promise<LoadPlan> {
     localPorts.push(await freeUdpPort());
   }
   return {
-    scenario: uacScenario, workDir, durationSec, csvFiles, localPorts,
+    scenario: uacScenario,
+    workDir,
+    durationSec,
+    csvFiles,
+    localPorts,
     localIps: trunks.map((t) => t.address),
     extraArgs: ['-d', String(holdMs)],
     // SIPp's account of each failed call, summarised in the step's note.
@@ -113,7 +118,13 @@ async function callerPlan(workDir: string): Promise<LoadPlan> {
 }
 
 /** The climb, then the latency run at half the held rate. */
-async function benchTarget(plan: LoadPlan, callee: Callee, label: string, port: number, roots: () => number[]): Promise<Pick<TargetResult, 'result' | 'latency' | 'latencySkipped'>> {
+async function benchTarget(
+  plan: LoadPlan,
+  callee: Callee,
+  label: string,
+  port: number,
+  roots: () => number[],
+): Promise<Pick<TargetResult, 'result' | 'latency' | 'latencySkipped'>> {
   console.log(STEP_HEADER);
   const result = await climb(
     ladder,
@@ -129,8 +140,10 @@ async function benchTarget(plan: LoadPlan, callee: Callee, label: string, port: 
   if (!TCPDUMP_BIN) return { result, latencySkipped: 'tcpdump not installed' };
   const half = Math.max(1, Math.floor(result.best / 2));
   const latency = await measureLatency({ ...plan, durationSec: latencySec }, callee, port, half, roots(), label);
-  console.log(`latency at ${half}/s for ${latencySec} s: ${latency.calls} calls, INVITE in -> out p50 ${fmtMs(latency.p50Ms)}, p99 ${fmtMs(latency.p99Ms)}`
-    + `${latency.step.held ? '' : ' (that step was NOT held)'}${latency.kernelDrops ? `, capture dropped ${latency.kernelDrops}` : ''}`);
+  console.log(
+    `latency at ${half}/s for ${latencySec} s: ${latency.calls} calls, INVITE in -> out p50 ${fmtMs(latency.p50Ms)}, p99 ${fmtMs(latency.p99Ms)}` +
+      `${latency.step.held ? '' : ' (that step was NOT held)'}${latency.kernelDrops ? `, capture dropped ${latency.kernelDrops}` : ''}`,
+  );
   return { result, latency };
 }
 
@@ -144,11 +157,24 @@ async function benchKamailio(plan: LoadPlan, callee: Callee, workDir: string): P
   console.log(`\n== Kamailio (${detail})`);
   const port = await freeUdpPort();
   const kam = await startKamailio({
-    template: await readKamailioTemplate(root, 'kamailio-calls.cfg'), workDir, port, realm: DOMAIN, users: calleesByNumber(callees), children: kamChildren, shmMb: kamShm,
+    template: await readKamailioTemplate(root, 'kamailio-calls.cfg'),
+    workDir,
+    port,
+    realm: DOMAIN,
+    users: calleesByNumber(callees),
+    children: kamChildren,
+    shmMb: kamShm,
   });
   cleanups.push(kam.stop);
   try {
-    await registerCallees({ scenario: registerScenario, callee, target: `127.0.0.1:${port}`, users: calleesByNumber(callees), domain: DOMAIN, tag: 'kamailio' });
+    await registerCallees({
+      scenario: registerScenario,
+      callee,
+      target: `127.0.0.1:${port}`,
+      users: calleesByNumber(callees),
+      domain: DOMAIN,
+      tag: 'kamailio',
+    });
     const pid = kam.proc.child.pid ?? 0;
     const figures = await benchTarget(plan, callee, 'kamailio', port, () => [pid]);
     printTail('kamailio', kam.proc.stderr.text());
@@ -174,11 +200,21 @@ async function benchSoftswitch(plan: LoadPlan, callee: Callee, workDir: string):
     const doc = callsProvisioningDoc(trunks, callees);
     let featureSource = '';
     const sw = await startSoftswitch({
-      root, tsx, workDir, port, redisUrl: redis.url, domain: DOMAIN, users: callees, provisioning: doc, logLevel: opt['server-log'],
+      root,
+      tsx,
+      workDir,
+      port,
+      redisUrl: redis.url,
+      domain: DOMAIN,
+      users: callees,
+      provisioning: doc,
+      logLevel: opt['server-log'],
       nodeArgs: (opt['server-node-args'] ?? '').split(' ').filter((a) => a !== ''),
       afterProvisioning: async () => {
         featureSource = await ensureCallFeatures({
-          redisUrl: redis.url, keyPrefix: 'bench:', siteId: SITE_ID,
+          redisUrl: redis.url,
+          keyPrefix: 'bench:',
+          siteId: SITE_ID,
           features: doc.features as Record<string, Record<string, unknown>>,
           bulk: { id: 'BULK1', name: 'Bench bulk (stopped)', members: callees.map((c) => c.basicNumber) },
         });
@@ -213,15 +249,22 @@ async function benchSoftswitch(plan: LoadPlan, callee: Callee, workDir: string):
 async function main(): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), 'bench-calls-'));
   const startedAt = new Date();
-  console.log(`calls: INVITE -> 180 -> 200 -> ACK -> (50 ms window for a late 180) + ${holdMs} ms -> BYE -> 200, ${nCallees} registered callees (one SIPp UAS), ${sippProcs} calling trunk(s) / SIPp UAC process(es), ${durationSec} s per rate`);
+  console.log(
+    `calls: INVITE -> 180 -> 200 -> ACK -> (50 ms window for a late 180) + ${holdMs} ms -> BYE -> 200, ${nCallees} registered callees (one SIPp UAS), ${sippProcs} calling trunk(s) / SIPp UAC process(es), ${durationSec} s per rate`,
+  );
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); SIPp (callers and callee), the target and its store share them`);
-  console.log(`held = no failed call and >= ${HELD_SHARE * 100}% of the target rate achieved; a rate not held is retried ${retries}x; the climb stops at the first rate not held, then bisects ${refine}x`);
+  console.log(
+    `held = no failed call and >= ${HELD_SHARE * 100}% of the target rate achieved; a rate not held is retried ${retries}x; the climb stops at the first rate not held, then bisects ${refine}x`,
+  );
   console.log('softswitch feature stages, all active on every call:');
   for (const s of STAGE_SETTINGS) console.log(`  - ${s}`);
   // A call holds a trunk channel for about the late-180 window + hold + a few round trips.
   const callMs = holdMs + 60;
   const concurrency = Math.ceil((ladder[ladder.length - 1]! * callMs) / 1000 / sippProcs);
-  if (concurrency > TRUNK_CHANNELS) console.log(`note: above ${Math.floor((TRUNK_CHANNELS * 1000 * sippProcs) / callMs)} calls/s a trunk's ${TRUNK_CHANNELS} channels may be all in use (486); lower --hold or raise --sipp`);
+  if (concurrency > TRUNK_CHANNELS)
+    console.log(
+      `note: above ${Math.floor((TRUNK_CHANNELS * 1000 * sippProcs) / callMs)} calls/s a trunk's ${TRUNK_CHANNELS} channels may be all in use (486); lower --hold or raise --sipp`,
+    );
 
   const callee: Callee = { scenario: uasScenario, port: await freeUdpPort(), workDir };
   const plan = await callerPlan(workDir);
@@ -255,8 +298,18 @@ async function main(): Promise<void> {
     finishedAt: new Date().toISOString(),
     machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
     params: {
-      callees: nCallees, trunks: sippProcs, durationSec, latencySec, holdMs, ladder, refine, retries, kamailioChildren: kamChildren, kamailioShmMb: kamShm,
-      heldShare: HELD_SHARE, scenarios: ['test/sipp/bench-call-uac.xml', 'test/sipp/call-callee.xml', 'test/sipp/register-auth.xml'],
+      callees: nCallees,
+      trunks: sippProcs,
+      durationSec,
+      latencySec,
+      holdMs,
+      ladder,
+      refine,
+      retries,
+      kamailioChildren: kamChildren,
+      kamailioShmMb: kamShm,
+      heldShare: HELD_SHARE,
+      scenarios: ['test/sipp/bench-call-uac.xml', 'test/sipp/call-callee.xml', 'test/sipp/register-auth.xml'],
       stages: STAGE_SETTINGS,
     },
     targets: results,

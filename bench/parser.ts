@@ -5,44 +5,62 @@
 import { parseMessage } from '../src/core/messages/index.js';
 
 const CRLF = '\r\n';
-const REGISTER = Buffer.from([
-  'REGISTER sip:example.com SIP/2.0',
-  'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK776asdhds;rport',
-  'Max-Forwards: 70',
-  'From: "Alice" <sip:alice@example.com>;tag=1928301774',
-  'To: "Alice" <sip:alice@example.com>',
-  'Call-ID: a84b4c76e66710@pc33.example.com',
-  'CSeq: 314160 REGISTER',
-  'Contact: <sip:alice@192.0.2.10:5060;transport=udp>;expires=3600;+sip.instance="<urn:uuid:00000000-0000-1000-8000-000A95A0E128>"',
-  'Expires: 3600',
-  'User-Agent: ExamplePhone/1.2.3',
-  'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, NOTIFY, REFER',
-  'Authorization: Digest username="alice", realm="example.com", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", uri="sip:example.com", response="e6f99bf4a1b2f0c5f1d4c1a3b0e9d8c7", algorithm=MD5, cnonce="0a4f113b", qop=auth, nc=00000001, opaque="5ccc069c403ebaf9f0171e9517f40e41"',
-  'Content-Length: 0',
-  '', '',
-].join(CRLF), 'latin1');
+const REGISTER = Buffer.from(
+  [
+    'REGISTER sip:example.com SIP/2.0',
+    'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK776asdhds;rport',
+    'Max-Forwards: 70',
+    'From: "Alice" <sip:alice@example.com>;tag=1928301774',
+    'To: "Alice" <sip:alice@example.com>',
+    'Call-ID: a84b4c76e66710@pc33.example.com',
+    'CSeq: 314160 REGISTER',
+    'Contact: <sip:alice@192.0.2.10:5060;transport=udp>;expires=3600;+sip.instance="<urn:uuid:00000000-0000-1000-8000-000A95A0E128>"',
+    'Expires: 3600',
+    'User-Agent: ExamplePhone/1.2.3',
+    'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, NOTIFY, REFER',
+    'Authorization: Digest username="alice", realm="example.com", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", uri="sip:example.com", response="e6f99bf4a1b2f0c5f1d4c1a3b0e9d8c7", algorithm=MD5, cnonce="0a4f113b", qop=auth, nc=00000001, opaque="5ccc069c403ebaf9f0171e9517f40e41"',
+    'Content-Length: 0',
+    '',
+    '',
+  ].join(CRLF),
+  'latin1',
+);
 
 const SDP = [
-  'v=0', 'o=alice 2890844526 2890844526 IN IP4 192.0.2.10', 's=-', 'c=IN IP4 192.0.2.10', 't=0 0',
-  'm=audio 49170 RTP/AVP 0 8 101', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000',
-  'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15', 'a=ptime:20', 'a=sendrecv', '',
+  'v=0',
+  'o=alice 2890844526 2890844526 IN IP4 192.0.2.10',
+  's=-',
+  'c=IN IP4 192.0.2.10',
+  't=0 0',
+  'm=audio 49170 RTP/AVP 0 8 101',
+  'a=rtpmap:0 PCMU/8000',
+  'a=rtpmap:8 PCMA/8000',
+  'a=rtpmap:101 telephone-event/8000',
+  'a=fmtp:101 0-15',
+  'a=ptime:20',
+  'a=sendrecv',
+  '',
 ].join(CRLF);
-const INVITE = Buffer.from([
-  'INVITE sip:bob@example.com SIP/2.0',
-  'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKnashds8;rport',
-  'Max-Forwards: 70',
-  'From: "Alice" <sip:alice@example.com>;tag=1928301774',
-  'To: <sip:bob@example.com>',
-  'Call-ID: a84b4c76e66711@pc33.example.com',
-  'CSeq: 1 INVITE',
-  'Contact: <sip:alice@192.0.2.10:5060;transport=udp>',
-  'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, NOTIFY, REFER',
-  'Supported: replaces, timer',
-  'User-Agent: ExamplePhone/1.2.3',
-  'Content-Type: application/sdp',
-  `Content-Length: ${Buffer.byteLength(SDP)}`,
-  '', SDP,
-].join(CRLF), 'latin1');
+const INVITE = Buffer.from(
+  [
+    'INVITE sip:bob@example.com SIP/2.0',
+    'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKnashds8;rport',
+    'Max-Forwards: 70',
+    'From: "Alice" <sip:alice@example.com>;tag=1928301774',
+    'To: <sip:bob@example.com>',
+    'Call-ID: a84b4c76e66711@pc33.example.com',
+    'CSeq: 1 INVITE',
+    'Contact: <sip:alice@192.0.2.10:5060;transport=udp>',
+    'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, NOTIFY, REFER',
+    'Supported: replaces, timer',
+    'User-Agent: ExamplePhone/1.2.3',
+    'Content-Type: application/sdp',
+    `Content-Length: ${Buffer.byteLength(SDP)}`,
+    '',
+    SDP,
+  ].join(CRLF),
+  'latin1',
+);
 
 let sink = 0;
 
@@ -57,8 +75,14 @@ function readFields(data: Buffer): void {
   const contacts = m.contacts();
   const expires = h.get('expires');
   const creds = m.credentials('authorization')[0];
-  sink += (branch?.length ?? 0) + (fromTag?.length ?? 0) + (to?.length ?? 0) + (callId?.length ?? 0) +
-    (cseq?.seq ?? 0) + (Array.isArray(contacts) ? contacts.length : 0) + (expires?.length ?? 0) +
+  sink +=
+    (branch?.length ?? 0) +
+    (fromTag?.length ?? 0) +
+    (to?.length ?? 0) +
+    (callId?.length ?? 0) +
+    (cseq?.seq ?? 0) +
+    (Array.isArray(contacts) ? contacts.length : 0) +
+    (expires?.length ?? 0) +
     (creds?.params['response']?.length ?? 0);
 }
 

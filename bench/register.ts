@@ -42,7 +42,9 @@ const { values: opt } = parseArgs({
 });
 
 if (opt.help) {
-  console.log('usage: register [--only kamailio|softswitch] [--users N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--kamailio-children N] [--keep]');
+  console.log(
+    'usage: register [--only kamailio|softswitch] [--users N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--kamailio-children N] [--keep]',
+  );
   process.exit(0);
 }
 
@@ -136,7 +138,9 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   console.log(`REGISTER with digest challenge (401 then 200), ${nUsers} users, ${durationSec} s per rate, ${sippProcs} SIPp process(es)`);
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); SIPp, the target and its store share them`);
-  console.log(`held = no failed registration and >= ${HELD_SHARE * 100}% of the target rate achieved; a rate not held is retried ${retries}x; the climb stops at the first rate not held, then bisects ${refine}x`);
+  console.log(
+    `held = no failed registration and >= ${HELD_SHARE * 100}% of the target rate achieved; a rate not held is retried ${retries}x; the climb stops at the first rate not held, then bisects ${refine}x`,
+  );
 
   const plan = await prepareLoad({ scenario, workDir, durationSec, users, domain: DOMAIN, sippProcs });
   const results: TargetResult[] = [];
@@ -180,7 +184,16 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
-    params: { users: nUsers, durationSec, ladder, refine, sippProcs, kamailioChildren: kamChildren, heldShare: HELD_SHARE, scenario: 'test/sipp/register-auth.xml' },
+    params: {
+      users: nUsers,
+      durationSec,
+      ladder,
+      refine,
+      sippProcs,
+      kamailioChildren: kamChildren,
+      heldShare: HELD_SHARE,
+      scenario: 'test/sipp/register-auth.xml',
+    },
     targets: results,
     ratio: x === undefined ? null : Number(x),
   };

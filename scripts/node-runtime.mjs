@@ -46,7 +46,12 @@ export function findNode24() {
  * `node-linux-<arch>` package with `npm pack` (the registry is the one source
  * this machine reaches) and unpacks only its bin/node.
  */
-export function ensureNode24({ say = () => {}, fail = (m) => { throw new Error(m); } } = {}) {
+export function ensureNode24({
+  say = () => {},
+  fail = (m) => {
+    throw new Error(m);
+  },
+} = {}) {
   const found = findNode24();
   if (found) return found;
   if (process.platform !== 'linux' || !['x64', 'arm64'].includes(process.arch)) {

@@ -75,7 +75,12 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     realm,
     config.auth.algorithms,
     new NonceIssuer(await nonceSecret(config, redis), realm, config.auth.nonceLifetime * 1000),
-    { findDigestUser: async (username) => { const line = await lines.get(username); return line?.auth === 'digest' ? line : null; } },
+    {
+      findDigestUser: async (username) => {
+        const line = await lines.get(username);
+        return line?.auth === 'digest' ? line : null;
+      },
+    },
     new RedisNonceCountStore(redis),
   );
   const bindings = new BindingStore(redis);
@@ -85,7 +90,12 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const guard = new BanGuard(security, config.security.bans.action);
   await guard.start();
   const failures = new AuthFailureReporter({
-    store: security, guard, status, settings: config.security.bans, log, summary,
+    store: security,
+    guard,
+    status,
+    settings: config.security.bans,
+    log,
+    summary,
     trusted: async (address) => (await lines.byAddress(address)) !== null || (await routes.peerByAddress(address)) !== null,
   });
   // A binding source is kept as long as the longest binding can live.
@@ -108,40 +118,58 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   sip.register(unavailableWhenStoreDown(registrar.handle, outage));
   // Trunks send OPTIONS as a keep-alive: answer 200 with what we support.
   sip.options((request: IncomingRequest) => {
-    request.respond(200, undefined, [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, PRACK'], ['Accept', 'application/sdp'], ['Supported', 'path']]);
+    request.respond(200, undefined, [
+      ['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, PRACK'],
+      ['Accept', 'application/sdp'],
+      ['Supported', 'path'],
+    ]);
   });
   await sip.listen();
 
   const features = new FeatureStore(redis);
   const channels = new CallChannels(new ChannelStore(redis));
   const decisions = new DecisionLog(log);
-  const pipeline = new FeaturePipeline([
-    new NuisanceBlockingStage({
-      countRejection: (number, now) => features.countNuisanceRejection(number, now, config.timeZone),
-      onCountError: (err, call) => log.error({ event: 'store.error', callId: call.callId, err }, 'could not count a nuisance rejection'),
-    }),
-    new AnonymousRejectionStage(),
-    new InternationalBarStage(),
-    new ForwardingStage({ timeZone: config.timeZone, bulkGroupOf: (number) => features.bulkGroupOf(number) }),
-    new HuntGroupStage({ groupOf: (number) => features.huntGroupOf(number), nextStartIndex: (id, size) => features.nextRoundRobinStart(id, size) }),
-  ], { onDecision: decisions.stage });
+  const pipeline = new FeaturePipeline(
+    [
+      new NuisanceBlockingStage({
+        countRejection: (number, now) => features.countNuisanceRejection(number, now, config.timeZone),
+        onCountError: (err, call) => log.error({ event: 'store.error', callId: call.callId, err }, 'could not count a nuisance rejection'),
+      }),
+      new AnonymousRejectionStage(),
+      new InternationalBarStage(),
+      new ForwardingStage({ timeZone: config.timeZone, bulkGroupOf: (number) => features.bulkGroupOf(number) }),
+      new HuntGroupStage({ groupOf: (number) => features.huntGroupOf(number), nextStartIndex: (id, size) => features.nextRoundRobinStart(id, size) }),
+    ],
+    { onDecision: decisions.stage },
+  );
   const proxy = new ProxyCore(sip, localIdentity(config, sip), new ProxySigner(await new SecretStore(redis).shared('dialog')), log);
   const router = new CallRouter({
-    proxy, pipeline, decisions, bindings, features, routes, channels,
+    proxy,
+    pipeline,
+    decisions,
+    bindings,
+    features,
+    routes,
+    channels,
     lineOfNumber: (number) => lineOfNumber(redis, lines, number),
     callerSources: { lines, peerByAddress: (address) => routes.peerByAddress(address), auth, failures },
-    domain: config.sip.domain, nodeId: config.nodeId, log,
+    domain: config.sip.domain,
+    nodeId: config.nodeId,
+    log,
   });
   sip.invite(unavailableWhenStoreDown(router.handleInvite, outage));
   sip.inDialog(unavailableWhenStoreDown(router.handleInDialog, outage));
 
   const sweeper = setInterval(() => {
     if (outage.down) return; // its commands would only hold up the pipeline requests wait in
-    bindings.sweepExpired(Date.now()).then((expired) => {
-      for (const { sipId, binding } of expired) {
-        log.info({ event: 'registration.expired', sipId, contact: binding.uri, address: binding.source.address }, 'binding expired');
-      }
-    }, () => undefined /* Redis away: the client logs it; try again next tick */);
+    bindings.sweepExpired(Date.now()).then(
+      (expired) => {
+        for (const { sipId, binding } of expired) {
+          log.info({ event: 'registration.expired', sipId, contact: binding.uri, address: binding.source.address }, 'binding expired');
+        }
+      },
+      () => undefined /* Redis away: the client logs it; try again next tick */,
+    );
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
 
@@ -172,7 +200,11 @@ async function nonceSecret(config: Config, redis: Redis): Promise<Buffer> {
 
 /** The management API, when operator credentials are configured; otherwise it does not run. */
 async function startApi(
-  config: Config, redis: Redis, redisUrl: string | readonly string[], log: Log, shared: { storeOutage: StoreOutage; summary: LogSummariser },
+  config: Config,
+  redis: Redis,
+  redisUrl: string | readonly string[],
+  log: Log,
+  shared: { storeOutage: StoreOutage; summary: LogSummariser },
 ): Promise<FastifyInstance | undefined> {
   const operator = config.api.operator;
   if (!operator) {
@@ -186,7 +218,9 @@ async function startApi(
   shared.storeOutage.track(writeRedis);
   const api = createApi({ redis, writeRedis, config, log, secret: await new SecretStore(redis).shared('api'), ...shared }, RESOURCE_MODULES);
   if (config.api.portal) registerPortal(api, { config, log });
-  api.addHook('onClose', async () => { writeRedis.disconnect(); });
+  api.addHook('onClose', async () => {
+    writeRedis.disconnect();
+  });
   const bootstrap = await new AccountStore(redis, Date.now).ensureOperator(operator.name, operator.password);
   if (bootstrap !== 'unchanged') log.info({ event: 'api.operator_account', account: operator.name, result: bootstrap }, 'operator account from the config');
   await api.listen({ host: config.api.address, port: config.api.port });
@@ -201,7 +235,7 @@ function localIdentity(config: Config, sip: SipServer): LocalIdentity {
   for (const transport of ['UDP', 'TCP', 'WS'] as const) {
     const local = sip.localAddress(transport);
     if (!local) continue;
-    const host = configured ? configured[1]! : (local.host === '0.0.0.0' || local.host === '::' ? '127.0.0.1' : local.host);
+    const host = configured ? configured[1]! : local.host === '0.0.0.0' || local.host === '::' ? '127.0.0.1' : local.host;
     // The advertised port is the SIP (UDP/TCP) port; WebSocket listens on a port of its own.
     const port = configured?.[2] && transport !== 'WS' ? Number(configured[2]) : local.port;
     advertised.set(transport, { host: host.includes(':') ? `[${host}]` : host, port });

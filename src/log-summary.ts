@@ -183,7 +183,10 @@ export class LogSummariser {
   private readonly tickMs: number;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly log: Log, options: LogSummariserOptions = {}) {
+  constructor(
+    private readonly log: Log,
+    options: LogSummariserOptions = {},
+  ) {
     const { now, ...counter } = options;
     this.counter = new RepeatCounter(counter);
     this.now = now ?? Date.now;
@@ -222,8 +225,10 @@ export class LogSummariser {
 
   private emit(summaries: Summary[]): void {
     for (const s of summaries) {
-      this.log[s.level]({ ...s.distinct, event: 'log.suppressed', of: s.of, address: s.address, count: s.count, intervalSeconds: s.seconds },
-        `${s.count} more ${s.of} from ${s.address} in ${s.seconds} s`);
+      this.log[s.level](
+        { ...s.distinct, event: 'log.suppressed', of: s.of, address: s.address, count: s.count, intervalSeconds: s.seconds },
+        `${s.count} more ${s.of} from ${s.address} in ${s.seconds} s`,
+      );
     }
   }
 

@@ -5,9 +5,22 @@ import { pino, type Logger, type LoggerOptions } from 'pino';
  * redaction is the net under that rule, not the rule itself.
  */
 const REDACT = [
-  'password', '*.password', 'ha1', '*.ha1', 'ha1Md5', '*.ha1Md5', 'ha1Sha256', '*.ha1Sha256',
-  'authorization', '*.authorization', 'headers.authorization', 'headers["proxy-authorization"]',
-  'secret', '*.secret', 'nonceSecret', '*.nonceSecret',
+  'password',
+  '*.password',
+  'ha1',
+  '*.ha1',
+  'ha1Md5',
+  '*.ha1Md5',
+  'ha1Sha256',
+  '*.ha1Sha256',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'headers["proxy-authorization"]',
+  'secret',
+  '*.secret',
+  'nonceSecret',
+  '*.nonceSecret',
 ];
 
 export type Log = Logger;

@@ -14,7 +14,10 @@ export interface TargetResult {
 
 /** The target's last log lines, when it logged anything (warnings and errors by default): evidence for a failed step. */
 export function printTail(name: string, text: string, lines = 10): void {
-  const tail = text.split('\n').filter((l) => l.trim() !== '').slice(-lines);
+  const tail = text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-lines);
   if (tail.length > 0) console.log(`${name} log, last ${tail.length} lines:\n  ${tail.map((l) => l.slice(0, 400)).join('\n  ')}`);
 }
 
@@ -32,7 +35,9 @@ export function printCallsResult(results: TargetResult[], topRate: number): stri
       continue;
     }
     const l = r.latency;
-    console.log(`  ${r.name.padEnd(11)} ${String(r.result.best).padStart(7)} ${String(l?.rate ?? '-').padStart(6)} ${fmtMs(l?.p50Ms).padStart(10)} ${fmtMs(l?.p99Ms).padStart(10)}   ${r.detail}`);
+    console.log(
+      `  ${r.name.padEnd(11)} ${String(r.result.best).padStart(7)} ${String(l?.rate ?? '-').padStart(6)} ${fmtMs(l?.p50Ms).padStart(10)} ${fmtMs(l?.p99Ms).padStart(10)}   ${r.detail}`,
+    );
     if (r.latencySkipped) console.log(`    latency not measured: ${r.latencySkipped}`);
     const warn = sippBoundWarning(r.result);
     if (warn) console.log(`    warning: ${warn}`);
@@ -45,7 +50,9 @@ export function printCallsResult(results: TargetResult[], topRate: number): stri
   const kl = kam?.latency;
   const sl = sw?.latency;
   if (kl?.p50Ms !== undefined && sl?.p50Ms !== undefined && kl.p99Ms !== undefined && sl.p99Ms !== undefined) {
-    console.log(`latency (softswitch / kamailio): p50 ${(sl.p50Ms / kl.p50Ms).toFixed(1)}x, p99 ${(sl.p99Ms / kl.p99Ms).toFixed(1)}x (each at half its own held rate)`);
+    console.log(
+      `latency (softswitch / kamailio): p50 ${(sl.p50Ms / kl.p50Ms).toFixed(1)}x, p99 ${(sl.p99Ms / kl.p99Ms).toFixed(1)}x (each at half its own held rate)`,
+    );
   }
 
   return x;

@@ -25,8 +25,16 @@ export async function registerCallees(o: { scenario: string; callee: Callee; tar
   const rate = Math.min(200, o.users.length);
   const durationSec = Math.ceil(o.users.length / rate) + 1;
   const run = await runSipp({
-    scenario: o.scenario, usersCsv: csv, target: o.target, localPort: o.callee.port, rate,
-    calls: o.users.length, limit: 200, durationSec, workDir: o.callee.workDir, tag: `register-${o.tag}`,
+    scenario: o.scenario,
+    usersCsv: csv,
+    target: o.target,
+    localPort: o.callee.port,
+    rate,
+    calls: o.users.length,
+    limit: 200,
+    durationSec,
+    workDir: o.callee.workDir,
+    tag: `register-${o.tag}`,
   });
   const ok = run.stats?.successful ?? 0;
   if (ok !== o.users.length) {
@@ -37,13 +45,20 @@ export async function registerCallees(o: { scenario: string; callee: Callee; tar
 /** SIPp answering calls until stopped (bounded by -timeout anyway). */
 export function startUas(c: Callee, timeoutSec: number, tag: string): Managed {
   const args = [
-    '-sf', c.scenario,
-    '-i', '127.0.0.1',
-    '-p', String(c.port),
-    '-timeout', String(timeoutSec),
-    '-buff_size', '1048576',
+    '-sf',
+    c.scenario,
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(c.port),
+    '-timeout',
+    String(timeoutSec),
+    '-buff_size',
+    '1048576',
     '-nostdin',
-    '-trace_err', '-error_file', join(c.workDir, `uas-${tag}-errors.log`),
+    '-trace_err',
+    '-error_file',
+    join(c.workDir, `uas-${tag}-errors.log`),
   ];
   return startManaged('sipp-uas', 'sipp', args, { cwd: c.workDir });
 }

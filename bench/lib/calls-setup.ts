@@ -38,8 +38,8 @@ export const STAGE_SETTINGS = [
   `nuisance-blocking: each callee blocks ${BLOCKED_CALLERS.length} numbers (not the caller), so the list is checked and passes`,
   'anonymous-rejection: on for each callee; the caller presents its number, so it passes',
   'international-bar: on for each calling trunk; the calls are national, so it passes',
-  'forwarding: on for each callee with busy + no-answer (30 s) + unreachable to the next callee, not unconditional; '
-    + 'each callee is in a stopped bulk-forwarding group, so the bulk look-up finds a group that does not override',
+  'forwarding: on for each callee with busy + no-answer (30 s) + unreachable to the next callee, not unconditional; ' +
+    'each callee is in a stopped bulk-forwarding group, so the bulk look-up finds a group that does not override',
   'hunt-group: no callee is in a hunt group (one would send the call elsewhere); the stage still looks the number up',
 ];
 
@@ -52,7 +52,12 @@ export function callsProvisioningDoc(trunks: BenchTrunk[], callees: BenchUser[])
       blockedCallers: BLOCKED_CALLERS,
       anonymousRejection: true,
       forwarding: {
-        enabled: true, busy: true, noAnswer: true, unreachable: true, ringTime: 30, active: 1,
+        enabled: true,
+        busy: true,
+        noAnswer: true,
+        unreachable: true,
+        ringTime: 30,
+        active: 1,
         // A lone callee forwards to a number that is not ours (never used: the callee answers).
         destinations: [next.basicNumber !== c.basicNumber ? next.basicNumber : '0399999999'],
       },

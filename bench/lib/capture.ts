@@ -35,7 +35,24 @@ export function kernelDrops(stderr: string): number | undefined {
  */
 export async function startInviteCapture(o: { port: number; file: string; maxPackets: number }): Promise<Capture> {
   if (!TCPDUMP_BIN) throw new Error('tcpdump not found (apt-get install tcpdump)');
-  const args = ['-i', 'lo', '-n', '-U', '--immediate-mode', '-Z', 'root', '-B', '16384', '-s', '0', '-c', String(o.maxPackets), '-w', o.file, inviteFilter(o.port)];
+  const args = [
+    '-i',
+    'lo',
+    '-n',
+    '-U',
+    '--immediate-mode',
+    '-Z',
+    'root',
+    '-B',
+    '16384',
+    '-s',
+    '0',
+    '-c',
+    String(o.maxPackets),
+    '-w',
+    o.file,
+    inviteFilter(o.port),
+  ];
   const proc = startManaged('tcpdump', TCPDUMP_BIN, args);
   const deadline = Date.now() + 10_000;
   while (!/listening on/.test(proc.stderr.text())) {

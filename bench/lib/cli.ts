@@ -18,7 +18,10 @@ export function onlyOpt(value: string | undefined): 'kamailio' | 'softswitch' | 
 export function cleanupStack(): { push(stop: () => Promise<void>): void; pop(): void; run(): Promise<void> } {
   const stops: Array<() => Promise<void>> = [];
   const run = async (): Promise<void> => {
-    while (stops.length > 0) await stops.pop()?.().catch(() => undefined);
+    while (stops.length > 0)
+      await stops
+        .pop()?.()
+        .catch(() => undefined);
   };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {

@@ -70,7 +70,9 @@ export async function startKamailio(opts: {
   const args = ['-DD', '-E', '-f', cfgFile, '-Y', dir, '-w', dir, '-m', String(opts.shmMb ?? 128), '-M', '16'];
   const proc = startManaged('kamailio', KAMAILIO_BIN, args, { cwd: dir });
   let dead = false;
-  void proc.exited.then(() => { dead = true; });
+  void proc.exited.then(() => {
+    dead = true;
+  });
   const up = await waitForSip('127.0.0.1', opts.port, 15000, () => dead);
   if (!up) {
     await stopManaged(proc);

@@ -31,7 +31,14 @@ export function errorFiles(plan: LoadPlan, label: string, rate: number): string[
 }
 
 /** Writes one injection CSV per SIPp process (users dealt round-robin). */
-export async function prepareLoad(o: { scenario: string; workDir: string; durationSec: number; users: BenchUser[]; domain: string; sippProcs: number }): Promise<LoadPlan> {
+export async function prepareLoad(o: {
+  scenario: string;
+  workDir: string;
+  durationSec: number;
+  users: BenchUser[];
+  domain: string;
+  sippProcs: number;
+}): Promise<LoadPlan> {
   const n = Math.max(1, Math.min(o.sippProcs, o.users.length));
   const csvFiles: string[] = [];
   const localPorts: number[] = [];

@@ -67,7 +67,7 @@ export function readPcapUdp(file: Buffer): UdpPacket[] {
     if (at > file.length) break; // truncated last record (capture stopped mid-write)
     const frame = file.subarray(start, start + caplen);
     const ip = ipv4Start(link, frame);
-    if (ip === undefined || frame.length < ip + 20 || (frame[ip]! >> 4) !== 4) continue;
+    if (ip === undefined || frame.length < ip + 20 || frame[ip]! >> 4 !== 4) continue;
     const ihl = (frame[ip]! & 0x0f) * 4;
     if (frame[ip + 9] !== 17) continue; // not UDP
     if ((frame.readUInt16BE(ip + 6) & 0x1fff) !== 0) continue; // a later fragment

@@ -68,11 +68,7 @@ export interface RunResult {
 }
 
 /** Runs a command to completion; SIGKILLs it after hardLimitMs so a run always ends. */
-export function runBounded(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; hardLimitMs: number; onSpawn?: (pid: number) => void },
-): Promise<RunResult> {
+export function runBounded(cmd: string, args: string[], opts: { cwd?: string; hardLimitMs: number; onSpawn?: (pid: number) => void }): Promise<RunResult> {
   return new Promise((resolve) => {
     const started = performance.now();
     const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -167,7 +163,9 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /** Machine-wide count of UDP datagrams dropped for a full receive buffer (/proc/net/snmp). */
 export function udpRcvbufErrors(): number {
   try {
-    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const lines = readFileSync('/proc/net/snmp', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('Udp:'));
     const head = (lines[0] ?? '').split(/\s+/);
     const vals = (lines[1] ?? '').split(/\s+/);
     return Number(vals[head.indexOf('RcvbufErrors')] ?? 0);

@@ -16,7 +16,10 @@ export interface SippStats {
 
 /** Parses the last row of a SIPp -trace_stat CSV (';'-separated, header first). */
 export function parseSippStats(csv: string): SippStats | undefined {
-  const rows = csv.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const rows = csv
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   if (rows.length < 2) return undefined;
   const head = (rows[0] ?? '').split(';');
   const last = (rows[rows.length - 1] ?? '').split(';');
@@ -71,20 +74,35 @@ export interface SippRun {
 /** Command-line arguments for one bounded REGISTER run (traffic to 127.0.0.1 only). */
 export function sippArgs(o: SippRunOptions, statFile: string): string[] {
   return [
-    '-sf', o.scenario,
-    '-inf', o.usersCsv,
-    '-i', o.localIp ?? '127.0.0.1',
-    '-p', String(o.localPort),
-    '-r', String(o.rate),
-    '-rp', '1000',
-    '-m', String(o.calls),
-    '-l', String(o.limit),
-    '-recv_timeout', '5000', // lets a lost UDP packet be retransmitted (0.5, 1.5, 3.5 s) before the registration fails
-    '-timeout', String(o.durationSec + 10),
+    '-sf',
+    o.scenario,
+    '-inf',
+    o.usersCsv,
+    '-i',
+    o.localIp ?? '127.0.0.1',
+    '-p',
+    String(o.localPort),
+    '-r',
+    String(o.rate),
+    '-rp',
+    '1000',
+    '-m',
+    String(o.calls),
+    '-l',
+    String(o.limit),
+    '-recv_timeout',
+    '5000', // lets a lost UDP packet be retransmitted (0.5, 1.5, 3.5 s) before the registration fails
+    '-timeout',
+    String(o.durationSec + 10),
     // 1 MB socket buffers so bursts of responses are not dropped at SIPp's end.
-    '-buff_size', '1048576',
+    '-buff_size',
+    '1048576',
     '-nostdin',
-    '-trace_stat', '-stf', statFile, '-fd', '1',
+    '-trace_stat',
+    '-stf',
+    statFile,
+    '-fd',
+    '1',
     ...(o.errorFile ? ['-trace_err', '-error_file', o.errorFile] : []),
     ...(o.extraArgs ?? []),
     o.target,
@@ -103,7 +121,11 @@ export function summarizeSippErrors(text: string, max = 4): string {
   // A timeout with a label to jump to is part of the scenario (late-180 window), not a failure.
   for (const _ of text.matchAll(/receive timeout on message [^\n]*without label to jump to/g)) bump('receive timeout');
   for (const _ of text.matchAll(/Max number of retransmissions? reached|retransmission.*limit/gi)) bump('retransmissions exhausted');
-  return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, max).map(([k, n]) => `${n}x ${k}`).join(', ');
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, max)
+    .map(([k, n]) => `${n}x ${k}`)
+    .join(', ');
 }
 
 /** Runs one SIPp process and returns its figures; hard-killed after duration + 15 s. */
@@ -124,8 +146,12 @@ export async function runSipp(o: SippRunOptions): Promise<SippRun> {
         const c = cpuSeconds(pid);
         const now = performance.now();
         if (c > 0 || firstAt === 0) {
-          if (firstAt === 0) { firstCpu = c; firstAt = now; }
-          lastCpu = c; lastAt = now;
+          if (firstAt === 0) {
+            firstCpu = c;
+            firstAt = now;
+          }
+          lastCpu = c;
+          lastAt = now;
         }
       }
       await sleep(200);
@@ -134,7 +160,9 @@ export async function runSipp(o: SippRunOptions): Promise<SippRun> {
   const res = await runBounded('sipp', sippArgs(o, statFile), {
     cwd: o.workDir,
     hardLimitMs: (o.durationSec + 15) * 1000,
-    onSpawn: (p) => { pid = p; },
+    onSpawn: (p) => {
+      pid = p;
+    },
   });
   done = true;
   await sampler;

@@ -92,7 +92,9 @@ export async function startSoftswitch(o: {
   const start = cliCommand(o.root, 'start', o.tsx);
   const proc = startManaged('softswitch', start.cmd, [...(o.nodeArgs ?? []), ...start.args, '--config', configFile], { cwd: o.root });
   let dead = false;
-  void proc.exited.then(() => { dead = true; });
+  void proc.exited.then(() => {
+    dead = true;
+  });
   const up = await waitForSip('127.0.0.1', o.port, 15000, () => dead);
   if (!up) {
     await stopManaged(proc);

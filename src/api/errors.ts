@@ -20,5 +20,6 @@ export const forbidden = (message = 'not allowed for your role') => new ApiError
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
 /** Someone else changed it since you read it (the ETag you sent is stale). */
 export const conflict = (message = 'changed by someone else since you read it; read it again') => new ApiError(412, 'precondition_failed', message);
-export const preconditionRequired = () => new ApiError(428, 'precondition_required', 'send If-Match with the ETag you read, so a concurrent change is not overwritten');
+export const preconditionRequired = () =>
+  new ApiError(428, 'precondition_required', 'send If-Match with the ETag you read, so a concurrent change is not overwritten');
 export const locked = (message: string) => new ApiError(423, 'locked', message);

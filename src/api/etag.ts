@@ -7,11 +7,21 @@ import { conflict, preconditionRequired } from './errors.js';
  * concurrent change is refused (412) instead of silently overwritten.
  */
 export function etagOf(value: unknown): string {
-  return `"${createHash('sha256').update(JSON.stringify(value ?? null)).digest('base64url').slice(0, 22)}"`;
+  return `"${createHash('sha256')
+    .update(JSON.stringify(value ?? null))
+    .digest('base64url')
+    .slice(0, 22)}"`;
 }
 
 /** Throws 428 without If-Match and 412 when it does not match the current representation. */
 export function checkIfMatch(ifMatch: string | undefined, current: unknown): void {
   if (!ifMatch) throw preconditionRequired();
-  if (ifMatch.trim() !== '*' && !ifMatch.split(',').map((e) => e.trim().replace(/^W\//, '')).includes(etagOf(current))) throw conflict();
+  if (
+    ifMatch.trim() !== '*' &&
+    !ifMatch
+      .split(',')
+      .map((e) => e.trim().replace(/^W\//, ''))
+      .includes(etagOf(current))
+  )
+    throw conflict();
 }

@@ -9,8 +9,19 @@ import { parseCsv, stringifyCsv } from './csv.js';
  */
 
 export const FORWARDING_COLUMNS = [
-  'number', 'enabled', 'unconditional', 'busy', 'noAnswer', 'unreachable', 'ringTime', 'active',
-  'dest1', 'dest2', 'dest3', 'dest4', 'dest5',
+  'number',
+  'enabled',
+  'unconditional',
+  'busy',
+  'noAnswer',
+  'unreachable',
+  'ringTime',
+  'active',
+  'dest1',
+  'dest2',
+  'dest3',
+  'dest4',
+  'dest5',
 ] as const;
 export type ForwardingColumn = (typeof FORWARDING_COLUMNS)[number];
 
@@ -22,14 +33,23 @@ export interface ForwardingRow {
   line: number;
   number: string;
   forwarding: {
-    enabled: boolean; unconditional: boolean; busy: boolean; noAnswer: boolean; unreachable: boolean;
-    ringTime: number; active: number; destinations: Array<string | null>;
+    enabled: boolean;
+    unconditional: boolean;
+    busy: boolean;
+    noAnswer: boolean;
+    unreachable: boolean;
+    ringTime: number;
+    active: number;
+    destinations: Array<string | null>;
   };
 }
 
 export function forwardingCsv(numbers: ReadonlyArray<{ number: string; forwarding: ForwardingSettings }>): string {
   const rows = numbers.map(({ number, forwarding: f }) => [
-    number, ...BOOLEAN_COLUMNS.map((c) => String(f[c])), String(f.ringTime), String(f.active),
+    number,
+    ...BOOLEAN_COLUMNS.map((c) => String(f[c])),
+    String(f.ringTime),
+    String(f.active),
     ...DEST_COLUMNS.map((_, i) => f.destinations[i] ?? ''),
   ]);
   return stringifyCsv([[...FORWARDING_COLUMNS], ...rows]);

@@ -55,9 +55,7 @@ export interface RouteContext {
 }
 
 /** The `{ error, message, issues }` body every error uses (documented as the default response). */
-export const errorSchema = z
-  .object({ error: z.string(), message: z.string(), issues: z.array(z.string()).optional() })
-  .meta({ id: 'Error' });
+export const errorSchema = z.object({ error: z.string(), message: z.string(), issues: z.array(z.string()).optional() }).meta({ id: 'Error' });
 
 const actors = new WeakMap<FastifyRequest, Actor>();
 

@@ -66,7 +66,11 @@ export const OPENAPI_PATH = '/openapi.json';
 export function createApi(deps: ApiDeps, modules: ResourceModule[]): FastifyInstance {
   const now = deps.now ?? Date.now;
   // Fastify logs through our pino logger; requests are not logged one by one (refusals and errors are, as api.* events).
-  const app = Fastify({ loggerInstance: deps.log.child({ component: 'api' }), logController: new LogController({ disableRequestLogging: true }), bodyLimit: 2 * 1024 * 1024 }) as unknown as FastifyInstance;
+  const app = Fastify({
+    loggerInstance: deps.log.child({ component: 'api' }),
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 2 * 1024 * 1024,
+  }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   void app.register(fastifySwagger, {
@@ -101,16 +105,30 @@ export function createApi(deps: ApiDeps, modules: ResourceModule[]): FastifyInst
 
   const api: ApiContext = {
     define: (spec) => void specs.push(spec),
-    redis: deps.redis, writer: new SerialWriter(deps.writeRedis), history: new HistoryStore(deps.redis, now),
-    config: deps.config, log: deps.log, summary, scopes: new Scopes(deps.redis), accounts, tokens, now,
-    onClose: (fn) => void app.addHook('onClose', async () => { await fn(); }),
+    redis: deps.redis,
+    writer: new SerialWriter(deps.writeRedis),
+    history: new HistoryStore(deps.redis, now),
+    config: deps.config,
+    log: deps.log,
+    summary,
+    scopes: new Scopes(deps.redis),
+    accounts,
+    tokens,
+    now,
+    onClose: (fn) =>
+      void app.addHook('onClose', async () => {
+        await fn();
+      }),
   };
 
   app.setErrorHandler((caught, req, reply) => {
     const err = validationError(caught, req) ?? caught;
     if (err instanceof ApiError) {
       if (err.status >= 401 && err.status !== 404) {
-        summary.info({ event: 'api.refused', address: req.ip, method: req.method, url: req.url, status: err.status, code: err.code }, err.message, ['status', 'code']);
+        summary.info({ event: 'api.refused', address: req.ip, method: req.method, url: req.url, status: err.status, code: err.code }, err.message, [
+          'status',
+          'code',
+        ]);
       }
       void reply.status(err.status).send({ error: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) });
       return;
@@ -121,7 +139,9 @@ export function createApi(deps: ApiDeps, modules: ResourceModule[]): FastifyInst
       return;
     }
     if (outage.failed(err, { api: true, method: req.method, url: req.url })) {
-      void reply.status(503).header('Retry-After', String(RETRY_AFTER_SECONDS))
+      void reply
+        .status(503)
+        .header('Retry-After', String(RETRY_AFTER_SECONDS))
         .send({ error: 'unavailable', message: `the data store is not answering; try again in ${RETRY_AFTER_SECONDS} s` });
       return;
     }

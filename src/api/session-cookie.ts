@@ -39,8 +39,12 @@ export const CSRF_MESSAGE = 'a write with the session cookie needs the X-Portal-
 
 /** A cookie-authenticated write without the portal header: what a cross-site form could send. */
 export function isForgeable(req: FastifyRequest): boolean {
-  return req.headers.authorization === undefined && cookieValue(req.headers.cookie, SESSION_COOKIE) !== undefined
-    && !SAFE_METHODS.has(req.method) && req.headers[PORTAL_HEADER] !== '1';
+  return (
+    req.headers.authorization === undefined &&
+    cookieValue(req.headers.cookie, SESSION_COOKIE) !== undefined &&
+    !SAFE_METHODS.has(req.method) &&
+    req.headers[PORTAL_HEADER] !== '1'
+  );
 }
 
 /** Set-Cookie for a new session (or, with maxAge 0, its removal). */

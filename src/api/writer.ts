@@ -8,7 +8,6 @@ const LOCK_TTL_MS = 10_000;
 /** How long a write waits for another node's write to finish. */
 const LOCK_WAIT_MS = 5_000;
 
-
 /**
  * Management writes read, check If-Match and apply (WATCH/MULTI) as one step.
  * They run one at a time: in this process through a queue, across nodes

@@ -21,12 +21,7 @@ export interface NonceCountStore {
   advance(nonce: string, nc: number, ttlMs: number): Promise<boolean>;
 }
 
-export type AuthFailureReason =
-  | 'wrong password'
-  | 'unknown SIP-ID'
-  | 'invalid nonce'
-  | 'nonce-count replay'
-  | 'algorithm not offered';
+export type AuthFailureReason = 'wrong password' | 'unknown SIP-ID' | 'invalid nonce' | 'nonce-count replay' | 'algorithm not offered';
 
 export type AuthOutcome<U> =
   | { kind: 'authenticated'; username: string; user: U; algorithm: DigestAlgorithm }
@@ -99,7 +94,11 @@ export class DigestAuthenticator<U extends DigestUser> {
     const user = await this.users.findDigestUser(username);
     const ha1 = (algorithm === 'SHA-256' ? user?.ha1Sha256 : user?.ha1Md5) ?? DUMMY_HA1;
     const expected = computeDigestResponse({
-      algorithm, ha1, method: request.method, uri: p.uri, nonce: p.nonce,
+      algorithm,
+      ha1,
+      method: request.method,
+      uri: p.uri,
+      nonce: p.nonce,
       qop: { qop: 'auth', nc: p.nc, cnonce: p.cnonce },
     });
     const matches = constantTimeEqual(expected, p.response.toLowerCase());

@@ -31,7 +31,10 @@ const USAGE = `usage: npm run admin -- [--url URL] COMMAND
   [--if-match ETAG] for put/patch/delete`;
 
 class CliError extends Error {
-  constructor(message: string, readonly code = 1) {
+  constructor(
+    message: string,
+    readonly code = 1,
+  ) {
     super(message);
   }
 }
@@ -104,7 +107,9 @@ async function call(url: string, method: string, token: string | undefined, body
   try {
     res = await fetch(url, { method, headers, ...(body ? { body: body.text } : {}), signal: AbortSignal.timeout(30_000) });
   } catch (err) {
-    throw new CliError(`cannot reach the management API at ${new URL(url).origin}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+    throw new CliError(
+      `cannot reach the management API at ${new URL(url).origin}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`,
+    );
   }
   const text = await res.text();
   let json: unknown;
@@ -119,8 +124,12 @@ async function call(url: string, method: string, token: string | undefined, body
 /** The API's own words for a refusal, with each offending field on its own line. */
 function failure(a: Answer): CliError {
   const body = (a.json ?? {}) as { message?: string; issues?: string[] };
-  const hint = a.status === 401 ? ' (log in: npm run admin -- login NAME)'
-    : a.status === 412 ? ' — someone changed it since you read it: get it again, redo your change, and retry' : '';
+  const hint =
+    a.status === 401
+      ? ' (log in: npm run admin -- login NAME)'
+      : a.status === 412
+        ? ' — someone changed it since you read it: get it again, redo your change, and retry'
+        : '';
   const lines = [`error: ${a.status} ${body.message ?? a.text.slice(0, 200)}${hint}`, ...(body.issues ?? []).map((i) => `  ${i}`)];
   return new CliError(lines.join('\n'));
 }
@@ -219,7 +228,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       } else {
         currentPassword = await askPassword(false, 'Current password: ');
         newPassword = await askPassword(false, 'New password: ');
-        if (await askPassword(false, 'New password again: ') !== newPassword) throw new CliError('the new passwords differ; nothing changed');
+        if ((await askPassword(false, 'New password again: ')) !== newPassword) throw new CliError('the new passwords differ; nothing changed');
       }
       const a = await call(`${args.url}/me/password`, 'PUT', token, { text: JSON.stringify({ currentPassword, newPassword }), type: 'application/json' });
       if (a.status !== 200) throw failure(a);
@@ -235,7 +244,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       print(a);
       return 0;
     }
-    case 'put': case 'patch': case 'post': case 'delete': {
+    case 'put':
+    case 'patch':
+    case 'post':
+    case 'delete': {
       const target = needPath();
       const method = args.command.toUpperCase();
       if ((method === 'PUT' || method === 'PATCH') && !source) throw new CliError(`${args.command} needs a FILE or - (stdin)\n${USAGE}`, 2);
@@ -273,7 +285,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
  * parent, else the current one read now. A path Fastify does not know for GET
  * (a write-only sub-resource) is read as its parent.
  */
-async function currentEtag(url: string, path: string, token: string | undefined, etags: Record<string, string>): Promise<{ ifMatch?: string; readPath?: string }> {
+async function currentEtag(
+  url: string,
+  path: string,
+  token: string | undefined,
+  etags: Record<string, string>,
+): Promise<{ ifMatch?: string; readPath?: string }> {
   const parent = path.replace(/\/[^/]+$/, '') || '/';
   for (const p of [path, parent]) {
     const known = etags[`${url}${p}`];
@@ -289,7 +306,12 @@ async function currentEtag(url: string, path: string, token: string | undefined,
   return {};
 }
 
-main(process.argv.slice(2), process.env).then((code) => { process.exitCode = code; }, (err: unknown) => {
-  process.stderr.write(`${err instanceof CliError ? err.message : `admin failed: ${(err as Error).message}`}\n`);
-  process.exitCode = err instanceof CliError ? err.code : 1;
-});
+main(process.argv.slice(2), process.env).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof CliError ? err.message : `admin failed: ${(err as Error).message}`}\n`);
+    process.exitCode = err instanceof CliError ? err.code : 1;
+  },
+);

@@ -28,12 +28,18 @@ function readArgs(argv: string[]): { file: string; config: string | undefined } 
 
 export function summary(r: ProvisioningResult): string {
   const row = (name: string, c: { created: number; updated: number; unchanged: number; removed?: number }) =>
-    `  ${name.padEnd(16)} ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged` +
-    (c.removed !== undefined ? `, ${c.removed} removed` : '');
+    `  ${name.padEnd(16)} ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged` + (c.removed !== undefined ? `, ${c.removed} removed` : '');
   return [
-    row('voice groups', r.voiceGroups), row('sites', r.sites), row('lines', r.lines), row('numbers', r.numbers),
-    row('hunt groups', r.huntGroups), row('bulk groups', r.bulkGroups), row('features', r.features),
-    row('peers', r.peers), row('outbound routes', r.outboundRoutes), row('emergency route', r.emergencyRoute),
+    row('voice groups', r.voiceGroups),
+    row('sites', r.sites),
+    row('lines', r.lines),
+    row('numbers', r.numbers),
+    row('hunt groups', r.huntGroups),
+    row('bulk groups', r.bulkGroups),
+    row('features', r.features),
+    row('peers', r.peers),
+    row('outbound routes', r.outboundRoutes),
+    row('emergency route', r.emergencyRoute),
   ].join('\n');
 }
 

@@ -77,6 +77,6 @@ async function provisionExample(config: Config, redisUrl: string, log: Log): Pro
 }
 
 main().catch((err) => {
-  process.stderr.write(`softswitch: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`softswitch: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -18,7 +18,9 @@ const USAGE = 'usage: npm run status -- [--config FILE] [--json] SIP_ID [SIP_ID.
 function render(s: LineStatus, now: number): string {
   const lines = [`${s.sipId}: ${s.status}`];
   for (const b of s.bindings) {
-    lines.push(`  contact ${b.uri}  expires in ${remainingSeconds(b, now)} s  from ${b.source.transport} ${b.source.address}:${b.source.port}${b.userAgent ? `  (${b.userAgent})` : ''}`);
+    lines.push(
+      `  contact ${b.uri}  expires in ${remainingSeconds(b, now)} s  from ${b.source.transport} ${b.source.address}:${b.source.port}${b.userAgent ? `  (${b.userAgent})` : ''}`,
+    );
   }
   lines.push(`  latest error: ${s.latestError ? `${s.latestError.at} ${s.latestError.text}` : 'none'}`);
   return lines.join('\n');
@@ -68,7 +70,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : `status failed: ${(err as Error).message}`);
-  process.exitCode = 1;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err instanceof ConfigError ? err.message : `status failed: ${(err as Error).message}`);
+    process.exitCode = 1;
+  },
+);

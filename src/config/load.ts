@@ -4,8 +4,19 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import {
-  algorithmsSchema, configSchema, DEFAULT_LISTEN, formatIssues, hostSchema, ipAddressSchema, logLevelSchema,
-  nodeIdSchema, nonceSecretSchema, portSchema, realmSchema, redisUrlSchema, type Config,
+  algorithmsSchema,
+  configSchema,
+  DEFAULT_LISTEN,
+  formatIssues,
+  hostSchema,
+  ipAddressSchema,
+  logLevelSchema,
+  nodeIdSchema,
+  nonceSecretSchema,
+  portSchema,
+  realmSchema,
+  redisUrlSchema,
+  type Config,
 } from './schema.js';
 
 /** Start-up stops on this; every issue names its field (or env variable). */
@@ -101,12 +112,18 @@ function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): string[] {
   for (const [name, schema] of Object.entries(ENV_SCHEMAS) as Array<[keyof typeof ENV_SCHEMAS, z.ZodType]>) {
     const text = env[name];
     if (text === undefined || text === '') continue;
-    const input = (name === 'SIP_PORT' || name === 'API_PORT') && /^\d+$/.test(text) ? Number(text)
-      : name === 'AUTH_ALGORITHMS' ? text.split(',').map((a) => a.trim().toUpperCase())
-        : text;
+    const input =
+      (name === 'SIP_PORT' || name === 'API_PORT') && /^\d+$/.test(text)
+        ? Number(text)
+        : name === 'AUTH_ALGORITHMS'
+          ? text.split(',').map((a) => a.trim().toUpperCase())
+          : text;
     const r = schema.safeParse(input);
     if (r.success) values[name] = r.data;
-    else issues.push(`${name}: ${(name === 'SIP_PORT' || name === 'API_PORT') && typeof input === 'string' ? 'must be between 1 and 65535' : r.error.issues[0]?.message}`);
+    else
+      issues.push(
+        `${name}: ${(name === 'SIP_PORT' || name === 'API_PORT') && typeof input === 'string' ? 'must be between 1 and 65535' : r.error.issues[0]?.message}`,
+      );
   }
 
   const section = (key: string): Raw => {
@@ -124,7 +141,7 @@ function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): string[] {
   if (values.API_PORT !== undefined) section('api').port = values.API_PORT;
   if (values.API_OPERATOR_PASSWORD !== undefined) {
     const api = section('api');
-    const operator = api.operator !== null && typeof api.operator === 'object' ? api.operator as Raw : {};
+    const operator = api.operator !== null && typeof api.operator === 'object' ? (api.operator as Raw) : {};
     api.operator = { ...operator, password: values.API_OPERATOR_PASSWORD };
   }
   if (values.SIP_DOMAIN !== undefined) section('sip').domain = values.SIP_DOMAIN;

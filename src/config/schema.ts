@@ -11,7 +11,8 @@ import { z } from 'zod';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const intBetween = (min: number, max: number) =>
-  z.number({ error: 'must be a number' })
+  z
+    .number({ error: 'must be a number' })
     .int({ error: 'must be a whole number' })
     .min(min, { error: `must be between ${min} and ${max}` })
     .max(max, { error: `must be between ${min} and ${max}` });
@@ -37,14 +38,17 @@ export const realmSchema = z.string().min(1, { error: 'must not be empty' });
 
 export const nodeIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1-64 characters of A-Z a-z 0-9 . _ -' });
 
-const timeZoneSchema = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, { error: 'must be an IANA time zone such as Asia/Tokyo' });
+const timeZoneSchema = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an IANA time zone such as Asia/Tokyo' },
+);
 
 /** `host`, `host:port` or `[v6]:port`. */
 const advertisedHostSchema = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, {
@@ -63,12 +67,13 @@ export const DEFAULT_LISTEN: Array<z.input<typeof listenSchema>> = [
   { transport: 'tcp', address: '0.0.0.0', port: 5060 },
 ];
 
-const sipSchema = z.strictObject({
-  domain: hostSchema.default('softswitch.test'),
-  realm: realmSchema.optional(),
-  listen: z.array(listenSchema).min(1, { error: 'must list at least one address' }).default(DEFAULT_LISTEN),
-  advertisedHost: advertisedHostSchema.optional(),
-})
+const sipSchema = z
+  .strictObject({
+    domain: hostSchema.default('softswitch.test'),
+    realm: realmSchema.optional(),
+    listen: z.array(listenSchema).min(1, { error: 'must list at least one address' }).default(DEFAULT_LISTEN),
+    advertisedHost: advertisedHostSchema.optional(),
+  })
   .superRefine((sip, ctx) => {
     const seen = new Map<string, number>();
     sip.listen.forEach((l, i) => {
@@ -86,25 +91,28 @@ const sipSchema = z.strictObject({
   })
   .transform((sip) => ({ ...sip, realm: sip.realm ?? sip.domain }));
 
-const registrarSchema = z.strictObject({
-  minExpires: intBetween(1, 86400).default(60),
-  maxExpires: intBetween(1, 604800).default(3600),
-  defaultExpires: intBetween(1, 604800).default(3600),
-  maxContacts: intBetween(1, 100).default(5),
-}).superRefine((r, ctx) => {
-  if (r.minExpires > r.maxExpires) {
-    ctx.addIssue({ code: 'custom', path: ['minExpires'], message: `must not exceed maxExpires (${r.maxExpires})` });
-  } else if (r.defaultExpires < r.minExpires || r.defaultExpires > r.maxExpires) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['defaultExpires'],
-      message: `must be between minExpires (${r.minExpires}) and maxExpires (${r.maxExpires})`,
-    });
-  }
-});
+const registrarSchema = z
+  .strictObject({
+    minExpires: intBetween(1, 86400).default(60),
+    maxExpires: intBetween(1, 604800).default(3600),
+    defaultExpires: intBetween(1, 604800).default(3600),
+    maxContacts: intBetween(1, 100).default(5),
+  })
+  .superRefine((r, ctx) => {
+    if (r.minExpires > r.maxExpires) {
+      ctx.addIssue({ code: 'custom', path: ['minExpires'], message: `must not exceed maxExpires (${r.maxExpires})` });
+    } else if (r.defaultExpires < r.minExpires || r.defaultExpires > r.maxExpires) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultExpires'],
+        message: `must be between minExpires (${r.minExpires}) and maxExpires (${r.maxExpires})`,
+      });
+    }
+  });
 
 /** Digest algorithms offered, most preferred first (RFC 8760 §2.4). */
-export const algorithmsSchema = z.array(z.enum(['SHA-256', 'MD5'], { error: 'must be SHA-256 or MD5' }))
+export const algorithmsSchema = z
+  .array(z.enum(['SHA-256', 'MD5'], { error: 'must be SHA-256 or MD5' }))
   .min(1, { error: 'must list at least one algorithm' })
   .refine((a) => new Set(a).size === a.length, { error: 'must not repeat an algorithm' });
 
@@ -120,31 +128,42 @@ const authSchema = z.strictObject({
  * banSeconds; a SIP-ID with more than sipIdMaxFailures (guessed from many
  * addresses) gets each source failing for it banned after targetedMaxFailures.
  */
-const bansSchema = z.strictObject({
-  maxFailures: intBetween(1, 100000).default(50),
-  windowSeconds: intBetween(1, 86400).default(60),
-  banSeconds: intBetween(1, 604800).default(900),
-  sipIdMaxFailures: intBetween(1, 100000).default(50),
-  targetedMaxFailures: intBetween(1, 100000).default(5),
-  /** What a banned source gets: nothing at all (drop), or 403 Forbidden. */
-  action: z.enum(['drop', '403'], { error: 'must be drop or 403' }).default('drop'),
-}).superRefine((b, ctx) => {
-  if (b.targetedMaxFailures > b.maxFailures) {
-    ctx.addIssue({ code: 'custom', path: ['targetedMaxFailures'], message: `must not exceed maxFailures (${b.maxFailures})` });
-  }
-});
+const bansSchema = z
+  .strictObject({
+    maxFailures: intBetween(1, 100000).default(50),
+    windowSeconds: intBetween(1, 86400).default(60),
+    banSeconds: intBetween(1, 604800).default(900),
+    sipIdMaxFailures: intBetween(1, 100000).default(50),
+    targetedMaxFailures: intBetween(1, 100000).default(5),
+    /** What a banned source gets: nothing at all (drop), or 403 Forbidden. */
+    action: z.enum(['drop', '403'], { error: 'must be drop or 403' }).default('drop'),
+  })
+  .superRefine((b, ctx) => {
+    if (b.targetedMaxFailures > b.maxFailures) {
+      ctx.addIssue({ code: 'custom', path: ['targetedMaxFailures'], message: `must not exceed maxFailures (${b.maxFailures})` });
+    }
+  });
 
 const redisSchema = z.strictObject({
   url: redisUrlSchema.optional(),
   /** Seed nodes of a Redis Cluster (redis:// URLs); when given, used instead of `url`. */
-  cluster: z.array(z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' })).min(1, { error: 'must list at least one node' }).optional(),
+  cluster: z
+    .array(z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' }))
+    .min(1, { error: 'must list at least one node' })
+    .optional(),
   // `{` would start a hash tag and put every key in one slot (or split the store's key groups).
-  keyPrefix: z.string().max(64, { error: 'must be at most 64 characters' }).regex(/^[^{}]*$/, { error: 'must not contain { or }' }).default('ss:'),
+  keyPrefix: z
+    .string()
+    .max(64, { error: 'must be at most 64 characters' })
+    .regex(/^[^{}]*$/, { error: 'must not contain { or }' })
+    .default('ss:'),
   /** ms a command may take before the request it serves gets 503 (a stalled Redis is an outage). */
   commandTimeout: intBetween(50, 60_000).default(1000),
-  embedded: z.strictObject({
-    dataDir: z.string().min(1, { error: 'must not be empty' }).default('data/redis'),
-  }).prefault({}),
+  embedded: z
+    .strictObject({
+      dataDir: z.string().min(1, { error: 'must not be empty' }).default('data/redis'),
+    })
+    .prefault({}),
 });
 
 /**
@@ -152,8 +171,12 @@ const redisSchema = z.strictObject({
  * (here or API_OPERATOR_PASSWORD), and listens on loopback unless told otherwise.
  */
 const accountNameSchema = z.string().regex(/^[A-Za-z0-9._@-]{3,64}$/, { error: 'must be 3-64 characters of A-Z a-z 0-9 . _ @ -' });
-const accountPasswordSchema = z.string().min(8, { error: 'must be 8-40 characters with letters and digits' }).max(40, { error: 'must be 8-40 characters with letters and digits' })
-  .regex(/[A-Za-z]/, { error: 'must contain letters and digits' }).regex(/\d/, { error: 'must contain letters and digits' });
+const accountPasswordSchema = z
+  .string()
+  .min(8, { error: 'must be 8-40 characters with letters and digits' })
+  .max(40, { error: 'must be 8-40 characters with letters and digits' })
+  .regex(/[A-Za-z]/, { error: 'must contain letters and digits' })
+  .regex(/\d/, { error: 'must contain letters and digits' });
 
 const apiSchema = z.strictObject({
   address: ipAddressSchema.default('127.0.0.1'),
@@ -161,21 +184,27 @@ const apiSchema = z.strictObject({
   /** Bearer token lifetime, seconds. */
   tokenTtl: intBetween(60, 86400).default(3600),
   /** The first operator account, created or updated at start; the password is stored only as a scrypt hash. */
-  operator: z.strictObject({
-    name: accountNameSchema.default('operator'),
-    password: accountPasswordSchema,
-  }).optional(),
+  operator: z
+    .strictObject({
+      name: accountNameSchema.default('operator'),
+      password: accountPasswordSchema,
+    })
+    .optional(),
   /** The customer portal (web pages on the API's address and port); off: only the JSON API. */
   portal: z.boolean().default(true),
   /** Customer accounts created at start when missing (examples, first administrators); never changed once they exist. */
-  accounts: z.array(z.strictObject({
-    name: accountNameSchema,
-    password: accountPasswordSchema,
-    role: z.enum(['voice-group-admin', 'site-admin', 'number-user']),
-    voiceGroupId: z.string().optional(),
-    siteId: z.string().optional(),
-    number: z.string().optional(),
-  })).default([]),
+  accounts: z
+    .array(
+      z.strictObject({
+        name: accountNameSchema,
+        password: accountPasswordSchema,
+        role: z.enum(['voice-group-admin', 'site-admin', 'number-user']),
+        voiceGroupId: z.string().optional(),
+        siteId: z.string().optional(),
+        number: z.string().optional(),
+      }),
+    )
+    .default([]),
 });
 
 export const configSchema = z.strictObject({
@@ -186,16 +215,20 @@ export const configSchema = z.strictObject({
   auth: authSchema.prefault({}),
   security: z.strictObject({ bans: bansSchema.prefault({}) }).prefault({}),
   redis: redisSchema.prefault({}),
-  provisioning: z.strictObject({
-    file: z.string().min(1, { error: 'must not be empty' }).default('config/example-provisioning.yaml'),
-    /** Accept loopback (127.0.0.0/8, ::1) as trusted addresses of IP lines and peers: test rigs only. */
-    allowLoopbackAddresses: z.boolean({ error: 'must be true or false' }).default(false),
-  }).prefault({}),
-  log: z.strictObject({
-    level: logLevelSchema.default('info'),
-    /** Seconds over which repeats of an event from one source are counted into one `log.suppressed` line. */
-    summaryInterval: intBetween(1, 3600).default(10),
-  }).prefault({}),
+  provisioning: z
+    .strictObject({
+      file: z.string().min(1, { error: 'must not be empty' }).default('config/example-provisioning.yaml'),
+      /** Accept loopback (127.0.0.0/8, ::1) as trusted addresses of IP lines and peers: test rigs only. */
+      allowLoopbackAddresses: z.boolean({ error: 'must be true or false' }).default(false),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: logLevelSchema.default('info'),
+      /** Seconds over which repeats of an event from one source are counted into one `log.suppressed` line. */
+      summaryInterval: intBetween(1, 3600).default(10),
+    })
+    .prefault({}),
   api: apiSchema.prefault({}),
 });
 

@@ -35,11 +35,7 @@ export type CallPlan =
  * The plan for what the pipeline said. `ringTime` is asked only when the call
  * goes to the called number's own line.
  */
-export async function planFrom(
-  result: PipelineResult,
-  call: CallContext,
-  ringTime: () => Promise<number | undefined>,
-): Promise<CallPlan> {
+export async function planFrom(result: PipelineResult, call: CallContext, ringTime: () => Promise<number | undefined>): Promise<CallPlan> {
   const stage = result.stage !== undefined ? { stage: result.stage } : {};
   switch (result.kind) {
     case 'reject':

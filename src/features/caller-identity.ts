@@ -84,8 +84,7 @@ export function identifyCaller(input: CallerIdentityInput): CallerIdentityResult
 
   const fromUser = lower(from.uri === null ? undefined : userNumberPart(from.uri).digits);
   const display = lower(from.nameAddr?.displayName);
-  const withNumber = (identity: CallerIdentity): CallerIdentityResult =>
-    number === undefined ? { identity } : { identity, number };
+  const withNumber = (identity: CallerIdentity): CallerIdentityResult => (number === undefined ? { identity } : { identity, number });
 
   if (isPayphone(from.uri) || asserted.some((p) => isPayphone(p.uri)) || display === 'payphone' || display === 'coin line/payphone') {
     return withNumber('payphone');
@@ -100,5 +99,8 @@ export function identifyCaller(input: CallerIdentityInput): CallerIdentityResult
 
 /** Privacy header values (possibly several headers, `;`-separated tokens) as lower-case tokens. */
 export function privacyTokens(values: string[]): string[] {
-  return values.flatMap((v) => v.split(/[;,]/)).map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
+  return values
+    .flatMap((v) => v.split(/[;,]/))
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => t !== '');
 }

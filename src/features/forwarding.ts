@@ -21,9 +21,7 @@ import { forwardBarred } from './stages/international-bar.js';
 export type ForwardTrigger = 'unconditional' | 'busy' | 'no-answer' | 'unreachable';
 
 export type ForwardDecision =
-  | { kind: 'forward'; to: string; reason: DiversionReason }
-  | { kind: 'none' }
-  | { kind: 'refused'; why: 'loop' | 'limit' | 'barred' | 'no destination' };
+  { kind: 'forward'; to: string; reason: DiversionReason } | { kind: 'none' } | { kind: 'refused'; why: 'loop' | 'limit' | 'barred' | 'no destination' };
 
 export interface ForwardingContext {
   now: Date;
@@ -88,8 +86,13 @@ export function scheduleMatches(entry: ScheduleEntry, day: number, minutes: numb
 
 function basePattern(s: ForwardingSettings): ForwardingPattern {
   return {
-    enabled: s.enabled, unconditional: s.unconditional, busy: s.busy, noAnswer: s.noAnswer,
-    unreachable: s.unreachable, ringTime: s.ringTime, active: s.active,
+    enabled: s.enabled,
+    unconditional: s.unconditional,
+    busy: s.busy,
+    noAnswer: s.noAnswer,
+    unreachable: s.unreachable,
+    ringTime: s.ringTime,
+    active: s.active,
   };
 }
 
@@ -110,8 +113,13 @@ export function bulkOverride(group: BulkGroup | null, features: NumberFeatures):
   if (group === null || group.state !== 'started' || !group.members.includes(features.number)) return null;
   if (destination(features, BULK_SLOT) === undefined) return null;
   return {
-    enabled: true, unconditional: true, busy: false, noAnswer: false, unreachable: false,
-    ringTime: features.forwarding.ringTime, active: BULK_SLOT,
+    enabled: true,
+    unconditional: true,
+    busy: false,
+    noAnswer: false,
+    unreachable: false,
+    ringTime: features.forwarding.ringTime,
+    active: BULK_SLOT,
   };
 }
 
@@ -136,12 +144,7 @@ const norm = (n: string): string => normalizeNumber(n) ?? n;
  * international bar, empty active slot); the call is treated as not
  * forwarded.
  */
-export function forwardTarget(
-  features: NumberFeatures,
-  trigger: ForwardTrigger,
-  call: CallContext,
-  ctx: ForwardingContext,
-): ForwardDecision {
+export function forwardTarget(features: NumberFeatures, trigger: ForwardTrigger, call: CallContext, ctx: ForwardingContext): ForwardDecision {
   const pattern = patternFor(features, ctx);
   if (!fires(pattern, trigger)) return { kind: 'none' };
   const raw = destination(features, pattern.active);

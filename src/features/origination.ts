@@ -35,9 +35,7 @@ export interface OriginateInput {
   huntGroup?: HuntGroup | null;
 }
 
-export type OriginateResult =
-  | { ok: true; dialled: DialledNumber; presentedNumber: string; withhold: boolean }
-  | { ok: false; status: number; reason: string };
+export type OriginateResult = { ok: true; dialled: DialledNumber; presentedNumber: string; withhold: boolean } | { ok: false; status: number; reason: string };
 
 export const OUTGOING_RESTRICTED_REASON = 'Outgoing calls are restricted on this line';
 

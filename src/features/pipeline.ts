@@ -32,7 +32,10 @@ export class FeaturePipeline {
    * Stages must follow STAGE_ORDER. A stage may be left out (e.g. in tests),
    * but none may be unknown, repeated or out of order: that throws.
    */
-  constructor(stages: Stage[], private readonly options: PipelineOptions = {}) {
+  constructor(
+    stages: Stage[],
+    private readonly options: PipelineOptions = {},
+  ) {
     let last = -1;
     for (const stage of stages) {
       const at = (STAGE_ORDER as readonly string[]).indexOf(stage.name);

@@ -98,8 +98,15 @@ export function defaultFeatures(number: string): NumberFeatures {
     outgoingRestriction: false,
     presentation: 'present',
     forwarding: {
-      enabled: false, unconditional: false, busy: false, noAnswer: false, unreachable: false,
-      ringTime: 15, active: 1, destinations: [null, null, null, null, null], schedule: [],
+      enabled: false,
+      unconditional: false,
+      busy: false,
+      noAnswer: false,
+      unreachable: false,
+      ringTime: 15,
+      active: 1,
+      destinations: [null, null, null, null, null],
+      schedule: [],
     },
   };
 }

@@ -14,8 +14,9 @@ export const PORTAL_PATH = '/portal/';
 
 /** Every response: no framing, no sniffing, no referrer, and a CSP with no inline script or style. */
 export const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-    + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
@@ -39,7 +40,10 @@ export function registerPortal(app: FastifyInstance, options: PortalOptions): vo
   // A cookie-authenticated write without the portal header is what a forged cross-site request looks like.
   app.addHook('onRequest', async (req, reply) => {
     if (!isForgeable(req)) return;
-    log.warn({ event: 'security.csrf_refused', method: req.method, url: req.url, address: req.ip, reason: 'session cookie on a write without the portal header' }, 'portal request refused');
+    log.warn(
+      { event: 'security.csrf_refused', method: req.method, url: req.url, address: req.ip, reason: 'session cookie on a write without the portal header' },
+      'portal request refused',
+    );
     return reply.status(403).send({ error: 'forbidden', message: CSRF_MESSAGE });
   });
 
@@ -70,7 +74,10 @@ export function registerPortal(app: FastifyInstance, options: PortalOptions): vo
 
   const requirePortalHeader = (req: FastifyRequest, reply: FastifyReply): boolean => {
     if (req.headers[PORTAL_HEADER] === '1') return true;
-    log.warn({ event: 'security.csrf_refused', method: req.method, url: req.url, address: req.ip, reason: 'portal login/logout without the portal header' }, 'portal request refused');
+    log.warn(
+      { event: 'security.csrf_refused', method: req.method, url: req.url, address: req.ip, reason: 'portal login/logout without the portal header' },
+      'portal request refused',
+    );
     void reply.status(403).send({ error: 'forbidden', message: 'send the X-Portal-Request header' });
     return false;
   };

@@ -40,8 +40,17 @@ export interface PlannedGroup<G> {
 
 export function plan(file: ProvisioningFile, realm: string): Desired {
   const d: Desired = {
-    voiceGroups: new Map(), sites: new Map(), lines: new Map(), linePaths: new Map(), numbers: new Map(), addresses: new Map(),
-    paths: new Map(), features: new Map(), huntGroups: new Map(), bulkGroups: new Map(), routing: {},
+    voiceGroups: new Map(),
+    sites: new Map(),
+    lines: new Map(),
+    linePaths: new Map(),
+    numbers: new Map(),
+    addresses: new Map(),
+    paths: new Map(),
+    features: new Map(),
+    huntGroups: new Map(),
+    bulkGroups: new Map(),
+    routing: {},
   };
   file.voiceGroups.forEach((vg, g) => {
     d.voiceGroups.set(vg.id, { id: vg.id, name: vg.name });
@@ -51,8 +60,14 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
       site.lines.forEach((l, i) => {
         const path = `${sitePath}.lines[${i}]`;
         const line: LineRecord = {
-          sipId: l.sipId, voiceGroupId: vg.id, siteId: site.id, channels: l.channels, auth: l.auth,
-          allowedAddresses: l.allowedAddresses ?? [], basicNumber: l.basicNumber, dialInNumbers: l.dialInNumbers,
+          sipId: l.sipId,
+          voiceGroupId: vg.id,
+          siteId: site.id,
+          channels: l.channels,
+          auth: l.auth,
+          allowedAddresses: l.allowedAddresses ?? [],
+          basicNumber: l.basicNumber,
+          dialInNumbers: l.dialInNumbers,
         };
         if (l.auth === 'digest') {
           line.realm = realm;
@@ -76,7 +91,10 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
         const path = `${sitePath}.huntGroups[${i}]`;
         const group: HuntGroup = { id: h.id, siteId: site.id, pilot: h.pilot, members: h.members, mode: h.mode, presentation: h.presentation };
         d.huntGroups.set(h.id, {
-          group, json: JSON.stringify(group), siteId: site.id, path,
+          group,
+          json: JSON.stringify(group),
+          siteId: site.id,
+          path,
           numbers: [{ number: h.pilot, path: `${path}.pilot` }, ...h.members.map((n, k) => ({ number: n, path: `${path}.members[${k}]` }))],
         });
       });
@@ -84,7 +102,10 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
         const path = `${sitePath}.bulkGroups[${i}]`;
         const group: BulkGroup = { id: b.id, siteId: site.id, name: b.name, state: b.state, members: b.members };
         d.bulkGroups.set(b.id, {
-          group, json: JSON.stringify(group), siteId: site.id, path,
+          group,
+          json: JSON.stringify(group),
+          siteId: site.id,
+          path,
           numbers: b.members.map((n, k) => ({ number: n, path: `${path}.members[${k}]` })),
         });
       });
@@ -103,13 +124,23 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
     put('internationalBar', f.internationalBar);
     put('outgoingRestriction', f.outgoingRestriction);
     put('presentation', f.presentation);
-    put('specificPresentation', f.specificPresentation === undefined || f.specificPresentation === null
-      ? f.specificPresentation : { number: f.specificPresentation.number, enabled: f.specificPresentation.enabled });
+    put(
+      'specificPresentation',
+      f.specificPresentation === undefined || f.specificPresentation === null
+        ? f.specificPresentation
+        : { number: f.specificPresentation.number, enabled: f.specificPresentation.enabled },
+    );
     if (f.forwarding) {
       const w = f.forwarding;
       put('forwarding', {
-        enabled: w.enabled, unconditional: w.unconditional, busy: w.busy, noAnswer: w.noAnswer, unreachable: w.unreachable,
-        ringTime: w.ringTime, active: w.active, destinations: normalizeDestinations(w.destinations, number),
+        enabled: w.enabled,
+        unconditional: w.unconditional,
+        busy: w.busy,
+        noAnswer: w.noAnswer,
+        unreachable: w.unreachable,
+        ringTime: w.ringTime,
+        active: w.active,
+        destinations: normalizeDestinations(w.destinations, number),
         schedule: w.schedule.map((e) => ({ days: [...e.days].sort((a, b) => a - b), from: e.from, to: e.to, pattern: e.pattern })),
       });
     }
@@ -117,10 +148,13 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
   }
 
   const r = file.routing;
-  if (r?.peers) d.routing.peers = new Map(r.peers.map((p, i) => {
-    p.addresses.forEach((a, k) => d.paths.set(`peer:${a}`, `routing.peers[${i}].addresses[${k}]`));
-    return [p.name, { name: p.name, addresses: p.addresses }];
-  }));
+  if (r?.peers)
+    d.routing.peers = new Map(
+      r.peers.map((p, i) => {
+        p.addresses.forEach((a, k) => d.paths.set(`peer:${a}`, `routing.peers[${i}].addresses[${k}]`));
+        return [p.name, { name: p.name, addresses: p.addresses }];
+      }),
+    );
   if (r?.outboundRoutes) d.routing.outbound = r.outboundRoutes.map((o) => ({ name: o.name, prefix: o.prefix, target: o.target, transport: o.transport }));
   if (r?.emergencyRoute !== undefined) {
     const e = r.emergencyRoute;

@@ -40,15 +40,19 @@ export const ipAddress = z.string({ error: 'must be an IP address' }).transform(
   return ip;
 });
 
-export const hex = (len: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${len}}$`), { error: `must be ${len} hex digits` })
-  .transform((s) => s.toLowerCase());
+export const hex = (len: number) =>
+  z
+    .string()
+    .regex(new RegExp(`^[0-9a-fA-F]{${len}}$`), { error: `must be ${len} hex digits` })
+    .transform((s) => s.toLowerCase());
 
 export const bool = z.boolean({ error: 'must be true or false' });
 
 export const SIP_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Ids of voice groups, hunt groups, bulk groups. */
-export const shortId = z.string({ error: 'must be 1-32 characters of A-Z a-z 0-9 . _ -' })
+export const shortId = z
+  .string({ error: 'must be 1-32 characters of A-Z a-z 0-9 . _ -' })
   .regex(/^[A-Za-z0-9._-]{1,32}$/, { error: 'must be 1-32 characters of A-Z a-z 0-9 . _ -' });
 
 export const displayName = z.string({ error: 'must be a name' }).min(1, { error: 'must not be empty' }).max(200, { error: 'at most 200 characters' });

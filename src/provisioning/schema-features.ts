@@ -85,10 +85,15 @@ function checkActiveSlot(p: unknown, slots: boolean[], ctx: z.RefinementCtx, pat
   if (!slots[active - 1]) ctx.addIssue({ code: 'custom', path: [...path, 'active'], message: `slot ${active} holds no destination` });
 }
 
-const patternSchema = z.strictObject(patternShape).transform(fullPattern).superRefine((p, ctx) => checkTriggers(p, ctx));
+const patternSchema = z
+  .strictObject(patternShape)
+  .transform(fullPattern)
+  .superRefine((p, ctx) => checkTriggers(p, ctx));
 
 const scheduleEntry = z.strictObject({
-  days: z.array(intBetween(0, 6), { error: 'must be a list of days 0-6 (0 = Sunday)' }).min(1, { error: 'at least one day' })
+  days: z
+    .array(intBetween(0, 6), { error: 'must be a list of days 0-6 (0 = Sunday)' })
+    .min(1, { error: 'at least one day' })
     .refine((d) => new Set(d).size === d.length, { error: 'a day is listed twice' }),
   from: time,
   to: time,
@@ -98,40 +103,61 @@ const scheduleEntry = z.strictObject({
 
 const destination = quotedString('a number or null').max(64, { error: 'at most 64 characters' }).nullable();
 
-const forwardingSchema = z.strictObject({
-  ...patternShape,
-  destinations: z.array(destination).max(MAX_DESTINATIONS, { error: `at most ${MAX_DESTINATIONS} destinations (slots 1-5)` }).default([]),
-  schedule: z.array(scheduleEntry).max(MAX_SCHEDULE_ENTRIES, { error: `at most ${MAX_SCHEDULE_ENTRIES} entries` }).default([]),
-}).superRefine((f, ctx) => {
-  // Runs even when some fields are invalid (so every problem is reported at once); reads defensively.
-  const given = items(f.destinations);
-  const slots = Array.from({ length: MAX_DESTINATIONS }, (_, i) => given[i] !== undefined && given[i] !== null);
-  const ok = (k: string, test: (v: unknown) => boolean) => (test(field(f, k)) ? field(f, k) : undefined) as never;
-  const isBool = (v: unknown) => typeof v === 'boolean';
-  const base = fullPattern({
-    enabled: ok('enabled', isBool), unconditional: ok('unconditional', isBool), busy: ok('busy', isBool),
-    noAnswer: ok('noAnswer', isBool), unreachable: ok('unreachable', isBool),
-    active: ok('active', (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 5),
-  });
-  checkTriggers(base, ctx);
-  checkActiveSlot(base, slots, ctx, []);
-  items(f.schedule).forEach((e, i) => checkActiveSlot(field(e, 'pattern'), slots, ctx, ['schedule', i, 'pattern']));
-}, { when: () => true }).transform((f) => ({
-  ...fullPattern(f),
-  destinations: Array.from({ length: MAX_DESTINATIONS }, (_, i) => f.destinations[i] ?? null),
-  schedule: f.schedule,
-}));
+const forwardingSchema = z
+  .strictObject({
+    ...patternShape,
+    destinations: z
+      .array(destination)
+      .max(MAX_DESTINATIONS, { error: `at most ${MAX_DESTINATIONS} destinations (slots 1-5)` })
+      .default([]),
+    schedule: z
+      .array(scheduleEntry)
+      .max(MAX_SCHEDULE_ENTRIES, { error: `at most ${MAX_SCHEDULE_ENTRIES} entries` })
+      .default([]),
+  })
+  .superRefine(
+    (f, ctx) => {
+      // Runs even when some fields are invalid (so every problem is reported at once); reads defensively.
+      const given = items(f.destinations);
+      const slots = Array.from({ length: MAX_DESTINATIONS }, (_, i) => given[i] !== undefined && given[i] !== null);
+      const ok = (k: string, test: (v: unknown) => boolean) => (test(field(f, k)) ? field(f, k) : undefined) as never;
+      const isBool = (v: unknown) => typeof v === 'boolean';
+      const base = fullPattern({
+        enabled: ok('enabled', isBool),
+        unconditional: ok('unconditional', isBool),
+        busy: ok('busy', isBool),
+        noAnswer: ok('noAnswer', isBool),
+        unreachable: ok('unreachable', isBool),
+        active: ok('active', (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 5),
+      });
+      checkTriggers(base, ctx);
+      checkActiveSlot(base, slots, ctx, []);
+      items(f.schedule).forEach((e, i) => checkActiveSlot(field(e, 'pattern'), slots, ctx, ['schedule', i, 'pattern']));
+    },
+    { when: () => true },
+  )
+  .transform((f) => ({
+    ...fullPattern(f),
+    destinations: Array.from({ length: MAX_DESTINATIONS }, (_, i) => f.destinations[i] ?? null),
+    schedule: f.schedule,
+  }));
 
 export const featuresSchema = z.strictObject({
-  blockedCallers: z.array(blockedCaller).max(MAX_BLOCKED_CALLERS, { error: `at most ${MAX_BLOCKED_CALLERS} numbers` })
+  blockedCallers: z
+    .array(blockedCaller)
+    .max(MAX_BLOCKED_CALLERS, { error: `at most ${MAX_BLOCKED_CALLERS} numbers` })
     .superRefine((list, ctx) => {
       list.forEach((n, i) => {
         if (list.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate number ${n}` });
       });
-    }).optional(),
-  blockAnnouncementUri: z.string({ error: 'must be a sip: or sips: URI' })
+    })
+    .optional(),
+  blockAnnouncementUri: z
+    .string({ error: 'must be a sip: or sips: URI' })
     .regex(/^sips?:[^\s<>"]+$/i, { error: 'must be a sip: or sips: URI' })
-    .max(256, { error: 'at most 256 characters' }).nullable().optional(),
+    .max(256, { error: 'at most 256 characters' })
+    .nullable()
+    .optional(),
   anonymousRejection: bool.optional(),
   internationalBar: bool.optional(),
   outgoingRestriction: bool.optional(),

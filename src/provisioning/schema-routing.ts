@@ -10,7 +10,8 @@ import { ipAddress, quotedString } from './schema-common.js';
  * what is stored. `emergencyRoute: null` removes it.
  */
 
-const name = z.string({ error: 'must be 1-64 characters of A-Z a-z 0-9 . _ -' })
+const name = z
+  .string({ error: 'must be 1-64 characters of A-Z a-z 0-9 . _ -' })
   .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1-64 characters of A-Z a-z 0-9 . _ -' });
 
 /** host[:port] with host a domain name, an IPv4 address or a bracketed IPv6 address. */

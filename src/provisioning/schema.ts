@@ -19,36 +19,45 @@ export { ProvisioningError } from './schema-common.js';
 
 export { SIP_ID } from './schema-common.js';
 
-const lineSchema = z.strictObject({
-  sipId: z.string().regex(SIP_ID, { error: 'must be 1-64 characters of A-Z a-z 0-9 . _ -' }),
-  auth: z.enum(['digest', 'ip'], { error: 'must be digest or ip' }),
-  password: z.string().min(8, { error: 'must be 8-128 characters' }).max(128, { error: 'must be 8-128 characters' })
-    .regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces' }).optional(),
-  ha1Md5: hex(32).optional(),
-  ha1Sha256: hex(64).optional(),
-  allowedAddresses: z.array(ipAddress).optional(),
-  channels: intBetween(1, 1000),
-  basicNumber: telNumber,
-  dialInNumbers: z.array(telNumber).max(10000, { error: 'at most 10000 numbers' }).default([]),
-}).superRefine((line, ctx) => {
-  // Runs even when other fields of the line are invalid, so every problem is reported at once.
-  const add = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-  if (line.auth !== 'digest' && line.auth !== 'ip') return;
-  if (line.auth === 'digest') {
-    const ha1 = line.ha1Md5 !== undefined || line.ha1Sha256 !== undefined;
-    if (line.password !== undefined && ha1) add('password', 'give either password or ha1Md5 + ha1Sha256, not both');
-    else if (line.password === undefined && !ha1) add('password', 'is required for auth: digest (or ha1Md5 + ha1Sha256)');
-    else if (ha1 && line.ha1Md5 === undefined) add('ha1Md5', 'is required with ha1Sha256');
-    else if (ha1 && line.ha1Sha256 === undefined) add('ha1Sha256', 'is required with ha1Md5');
-    if (line.allowedAddresses !== undefined) add('allowedAddresses', 'only allowed with auth: ip');
-  } else {
-    if (line.password !== undefined) add('password', 'not allowed with auth: ip');
-    if (line.ha1Md5 !== undefined) add('ha1Md5', 'not allowed with auth: ip');
-    if (line.ha1Sha256 !== undefined) add('ha1Sha256', 'not allowed with auth: ip');
-    const a: unknown = line.allowedAddresses;
-    if (a === undefined || (Array.isArray(a) && a.length === 0)) add('allowedAddresses', 'is required for auth: ip (at least one address)');
-  }
-}, { when: () => true });
+const lineSchema = z
+  .strictObject({
+    sipId: z.string().regex(SIP_ID, { error: 'must be 1-64 characters of A-Z a-z 0-9 . _ -' }),
+    auth: z.enum(['digest', 'ip'], { error: 'must be digest or ip' }),
+    password: z
+      .string()
+      .min(8, { error: 'must be 8-128 characters' })
+      .max(128, { error: 'must be 8-128 characters' })
+      .regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces' })
+      .optional(),
+    ha1Md5: hex(32).optional(),
+    ha1Sha256: hex(64).optional(),
+    allowedAddresses: z.array(ipAddress).optional(),
+    channels: intBetween(1, 1000),
+    basicNumber: telNumber,
+    dialInNumbers: z.array(telNumber).max(10000, { error: 'at most 10000 numbers' }).default([]),
+  })
+  .superRefine(
+    (line, ctx) => {
+      // Runs even when other fields of the line are invalid, so every problem is reported at once.
+      const add = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+      if (line.auth !== 'digest' && line.auth !== 'ip') return;
+      if (line.auth === 'digest') {
+        const ha1 = line.ha1Md5 !== undefined || line.ha1Sha256 !== undefined;
+        if (line.password !== undefined && ha1) add('password', 'give either password or ha1Md5 + ha1Sha256, not both');
+        else if (line.password === undefined && !ha1) add('password', 'is required for auth: digest (or ha1Md5 + ha1Sha256)');
+        else if (ha1 && line.ha1Md5 === undefined) add('ha1Md5', 'is required with ha1Sha256');
+        else if (ha1 && line.ha1Sha256 === undefined) add('ha1Sha256', 'is required with ha1Md5');
+        if (line.allowedAddresses !== undefined) add('allowedAddresses', 'only allowed with auth: ip');
+      } else {
+        if (line.password !== undefined) add('password', 'not allowed with auth: ip');
+        if (line.ha1Md5 !== undefined) add('ha1Md5', 'not allowed with auth: ip');
+        if (line.ha1Sha256 !== undefined) add('ha1Sha256', 'not allowed with auth: ip');
+        const a: unknown = line.allowedAddresses;
+        if (a === undefined || (Array.isArray(a) && a.length === 0)) add('allowedAddresses', 'is required for auth: ip (at least one address)');
+      }
+    },
+    { when: () => true },
+  );
 
 const siteSchema = z.strictObject({
   id: quotedString('a 7-digit site id').regex(/^\d{7}$/, { error: 'must be a 7-digit site id' }),
@@ -64,15 +73,20 @@ const voiceGroupSchema = z.strictObject({
   sites: z.array(siteSchema).default([]),
 });
 
-export const provisioningSchema = z.strictObject({
-  voiceGroups: z.array(voiceGroupSchema).default([]),
-  /** Feature settings keyed by number (any written form; normalized when applied). */
-  features: z.record(z.string(), featuresSchema).default({}),
-  routing: routingSchema.optional(),
-}).superRefine((file, ctx) => {
-  crossCheck(file, ctx);
-  checkDestinations(field(file, 'features'), ctx);
-}, { when: () => true });
+export const provisioningSchema = z
+  .strictObject({
+    voiceGroups: z.array(voiceGroupSchema).default([]),
+    /** Feature settings keyed by number (any written form; normalized when applied). */
+    features: z.record(z.string(), featuresSchema).default({}),
+    routing: routingSchema.optional(),
+  })
+  .superRefine(
+    (file, ctx) => {
+      crossCheck(file, ctx);
+      checkDestinations(field(file, 'features'), ctx);
+    },
+    { when: () => true },
+  );
 
 /**
  * One owner per id, SIP-ID, number and trusted address across the whole file;
@@ -207,10 +221,15 @@ function trustedAddressIssues(file: unknown, options: TrustedAddressOptions): st
     const problem = trustedAddressProblem(ip, options);
     if (problem) out.push(`${formatPath(path)}: ${problem}`);
   };
-  items(field(file, 'voiceGroups')).forEach((vg, g) => items(field(vg, 'sites')).forEach((site, s) =>
-    items(field(site, 'lines')).forEach((line, l) => items(field(line, 'allowedAddresses')).forEach((a, i) =>
-      check(a, ['voiceGroups', g, 'sites', s, 'lines', l, 'allowedAddresses', i])))));
+  items(field(file, 'voiceGroups')).forEach((vg, g) =>
+    items(field(vg, 'sites')).forEach((site, s) =>
+      items(field(site, 'lines')).forEach((line, l) =>
+        items(field(line, 'allowedAddresses')).forEach((a, i) => check(a, ['voiceGroups', g, 'sites', s, 'lines', l, 'allowedAddresses', i])),
+      ),
+    ),
+  );
   items(field(field(file, 'routing'), 'peers')).forEach((p, i) =>
-    items(field(p, 'addresses')).forEach((a, k) => check(a, ['routing', 'peers', i, 'addresses', k])));
+    items(field(p, 'addresses')).forEach((a, k) => check(a, ['routing', 'peers', i, 'addresses', k])),
+  );
   return out;
 }

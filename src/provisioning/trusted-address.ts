@@ -37,5 +37,5 @@ export function trustedAddressProblem(ip: string, options: TrustedAddressOptions
   return 'not an IPv4 or IPv6 address';
 }
 
-const LOOPBACK = 'a loopback address cannot be trusted (any program on the server could use it); '
-  + 'set provisioning.allowLoopbackAddresses: true only for a test rig';
+const LOOPBACK =
+  'a loopback address cannot be trusted (any program on the server could use it); ' + 'set provisioning.allowLoopbackAddresses: true only for a test rig';

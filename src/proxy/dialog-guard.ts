@@ -5,8 +5,7 @@ import type { ProxySigner } from './signing.js';
 /** Where a request inside a dialog goes next, or why it is refused. */
 export type InDialogRoute =
   /** `flow`: the WebSocket connection named by our Route, when it is not the one the request came on. */
-  | { kind: 'forward'; uri: string; routes: string[]; flow?: string }
-  | { kind: 'refuse'; status: 403 | 481; reason: string };
+  { kind: 'forward'; uri: string; routes: string[]; flow?: string } | { kind: 'refuse'; status: 403 | 481; reason: string };
 
 /**
  * Dialog integrity for a proxy that record-routes (RFC 3261 §16.4, §16.12):

@@ -73,11 +73,20 @@ export class InDialogRelay {
   }
 
   /** Hop checks, then the signed route; a refusal is logged (rate-limited) with its source and reason. */
-  private async nextHop(message: SipRequest, source: Source): Promise<{ uri: string; routes: string[]; destination: Destination } | { refused: { status: number; reason: string } }> {
+  private async nextHop(
+    message: SipRequest,
+    source: Source,
+  ): Promise<{ uri: string; routes: string[]; destination: Destination } | { refused: { status: number; reason: string } }> {
     const refuse = (status: number, reason: string) => {
       this.refusedRequests.record({
-        address: source.address, port: source.port, transport: source.transport, method: message.method,
-        callId: message.headers.get('call-id'), uri: message.uri, status, reason,
+        address: source.address,
+        port: source.port,
+        transport: source.transport,
+        method: message.method,
+        callId: message.headers.get('call-id'),
+        uri: message.uri,
+        status,
+        reason,
       });
       return { refused: { status, reason } };
     };
@@ -97,10 +106,15 @@ export class InDialogRelay {
    */
   strayResponse(response: SipResponse, source: Source): void {
     const ours = response.topVia();
-    const drop = (reason: string): void => this.droppedResponses.record({
-      address: source.address, port: source.port, transport: source.transport, status: response.status,
-      callId: response.headers.get('call-id'), reason,
-    });
+    const drop = (reason: string): void =>
+      this.droppedResponses.record({
+        address: source.address,
+        port: source.port,
+        transport: source.transport,
+        status: response.status,
+        callId: response.headers.get('call-id'),
+        reason,
+      });
     if (response.status < 200 || response.status >= 300 || response.cseq()?.method !== 'INVITE') return drop('not a 2xx to an INVITE');
     if (!ours || !this.identity.allSentBy().includes(`${ours.host}:${ours.port ?? 5060}`)) return drop('top Via is not ours');
     const relayed = withoutTopVia(response);

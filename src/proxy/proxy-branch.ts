@@ -19,7 +19,14 @@ export type ProxyBranchEvent = 'provisional' | 'answer' | 'failure' | 'cancel' |
 
 export const PROXY_BRANCH: TransitionTable<ProxyBranchState, ProxyBranchEvent> = {
   trying: { provisional: 'proceeding', answer: 'completed', failure: 'completed', cancel: 'cancel-pending', silence: 'terminated', timeout: 'terminated' },
-  'cancel-pending': { provisional: 'cancelling', answer: 'completed', failure: 'completed', cancel: 'cancel-pending', silence: 'terminated', timeout: 'terminated' },
+  'cancel-pending': {
+    provisional: 'cancelling',
+    answer: 'completed',
+    failure: 'completed',
+    cancel: 'cancel-pending',
+    silence: 'terminated',
+    timeout: 'terminated',
+  },
   proceeding: { provisional: 'proceeding', answer: 'completed', failure: 'completed', cancel: 'cancelling', timeout: 'terminated' },
   cancelling: { provisional: 'cancelling', answer: 'completed', failure: 'completed', cancel: 'cancelling', timeout: 'terminated' },
   completed: {},

@@ -69,7 +69,8 @@ export class ProxyCore {
     private readonly clock: Clock = systemClock,
   ) {
     this.inDialog = new InDialogRelay(sip, identity, signer, log, (incoming, target, timeoutMs, prepare) =>
-      this.relay(incoming, [target], { noResponseTimeoutMs: timeoutMs, prepare }));
+      this.relay(incoming, [target], { noResponseTimeoutMs: timeoutMs, prepare }),
+    );
     sip.setProxyDelegate({
       onCancel: (invite) => this.cancel(invite),
       onAck: (request, source) => void this.inDialog.forwardAck(request, source),
@@ -102,10 +103,16 @@ export class ProxyCore {
         if (state.cancelled || incoming.answered) break;
         lastTarget = target;
         const end = await this.tryTarget(incoming, target, options, state);
-        this.log.debug({
-          event: 'proxy.branch', callId: incoming.callId, target: target.label, end: end.kind,
-          ...('response' in end && end.response ? { status: end.response.status } : {}),
-        }, 'branch ended');
+        this.log.debug(
+          {
+            event: 'proxy.branch',
+            callId: incoming.callId,
+            target: target.label,
+            end: end.kind,
+            ...('response' in end && end.response ? { status: end.response.status } : {}),
+          },
+          'branch ended',
+        );
         if (end.kind === 'answered') return { kind: 'answered', response: end.response, target };
         if (end.kind !== 'silent') allSilent = false;
         if (end.kind === 'ring-timeout') ringTimeout = true;
@@ -115,7 +122,13 @@ export class ProxyCore {
         if (response && response.status >= 600) break; // §16.7 step 5: a 6xx ends the search
       }
       if (state.cancelled || incoming.answered) return { kind: 'cancelled', ...(best ? { response: best } : {}) };
-      return { kind: 'failed', ...(best ? { response: best } : {}), silent: allSilent && targets.length > 0, ringTimeout, ...(lastTarget ? { target: lastTarget } : {}) };
+      return {
+        kind: 'failed',
+        ...(best ? { response: best } : {}),
+        silent: allSilent && targets.length > 0,
+        ringTimeout,
+        ...(lastTarget ? { target: lastTarget } : {}),
+      };
     } finally {
       this.active.delete(key);
     }
@@ -149,15 +162,21 @@ export class ProxyCore {
     const topVia = incoming.message.topVia();
     const branch = newBranch(this.signer, incoming.callId, topVia ? upstreamOf(topVia) : '');
     const request = this.forwardedCopy(incoming, target, branch, options);
-    const attempt = new ProxyBranch(request, branch, target.destination, {
-      startClientTransaction: (r, b, d, user) => this.sip.startClientTransaction(r, b, d, user),
-      relayProvisional: (response) => {
-        this.relayUpstream(incoming, response);
-        options.onProvisional?.(response.status, target);
+    const attempt = new ProxyBranch(
+      request,
+      branch,
+      target.destination,
+      {
+        startClientTransaction: (r, b, d, user) => this.sip.startClientTransaction(r, b, d, user),
+        relayProvisional: (response) => {
+          this.relayUpstream(incoming, response);
+          options.onProvisional?.(response.status, target);
+        },
+        relayAnswer: (response) => this.relayUpstream(incoming, response),
+        upstream: (response) => upstreamResponse(response, incoming),
       },
-      relayAnswer: (response) => this.relayUpstream(incoming, response),
-      upstream: (response) => upstreamResponse(response, incoming),
-    }, this.clock);
+      this.clock,
+    );
     state.branch = attempt;
     return attempt.run({
       silenceMs: options.noResponseTimeoutMs ?? DEFAULT_NO_RESPONSE_MS,

@@ -25,7 +25,11 @@ export class RefusalLog {
   private total = 0;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly log: Log, private readonly event: string, private readonly intervalMs = DEFAULT_INTERVAL_MS) {}
+  constructor(
+    private readonly log: Log,
+    private readonly event: string,
+    private readonly intervalMs = DEFAULT_INTERVAL_MS,
+  ) {}
 
   /** Every refusal counted since start. */
   get count(): number {
@@ -47,7 +51,10 @@ export class RefusalLog {
   private summarise(): void {
     this.timer = undefined;
     if (this.suppressed > 0) {
-      this.log.warn({ event: 'security.refusals_summary', of: this.event, suppressed: this.suppressed, sources: this.seen.size, total: this.total }, `${this.suppressed} more ${this.event}`);
+      this.log.warn(
+        { event: 'security.refusals_summary', of: this.event, suppressed: this.suppressed, sources: this.seen.size, total: this.total },
+        `${this.suppressed} more ${this.event}`,
+      );
     }
     this.seen.clear();
     this.suppressed = 0;

@@ -26,12 +26,12 @@ export interface RegisterInput {
 
 export type RegisterDecision =
   | {
-    ok: true;
-    bindings: Binding[];
-    added: Binding[];
-    refreshed: Binding[];
-    removed: Binding[];
-  }
+      ok: true;
+      bindings: Binding[];
+      added: Binding[];
+      refreshed: Binding[];
+      removed: Binding[];
+    }
   | { ok: false; status: 400 | 403 | 423 | 500; reason: string; minExpires?: number };
 
 const MAX_EXPIRES_VALUE = 2 ** 32 - 1;

@@ -77,21 +77,28 @@ export class Registrar {
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
       const now = this.now();
       const stored = await bindings.load(sipId);
-      const decision = applyRegister(stored.bindings, {
-        contacts,
-        expiresHeader: message.headers.get('expires'),
-        callId: request.callId,
-        cseq,
-        now,
-        template: {
-          path: message.headers.getList('path'),
-          source: {
-            transport: source.transport, address: source.address, port: source.port, node: nodeId,
-            ...(source.connectionId ? { connectionId: source.connectionId } : {}),
+      const decision = applyRegister(
+        stored.bindings,
+        {
+          contacts,
+          expiresHeader: message.headers.get('expires'),
+          callId: request.callId,
+          cseq,
+          now,
+          template: {
+            path: message.headers.getList('path'),
+            source: {
+              transport: source.transport,
+              address: source.address,
+              port: source.port,
+              node: nodeId,
+              ...(source.connectionId ? { connectionId: source.connectionId } : {}),
+            },
+            userAgent: message.headers.get('user-agent'),
           },
-          userAgent: message.headers.get('user-agent'),
         },
-      }, limits);
+        limits,
+      );
       if (!decision.ok) {
         const headers: HeaderList = decision.minExpires ? [['Min-Expires', String(decision.minExpires)]] : [];
         await this.refuse(request, sipId, decision.status, decision.reason, decision.reason, headers);
@@ -103,7 +110,8 @@ export class Registrar {
       const expired = stored.bindings.filter((b) => b.expiresAt <= now);
       const base = { sipId, callId: request.callId, transport: source.transport, address: source.address, port: source.port };
       for (const b of decision.added) log.info({ event: 'registration.added', ...base, contact: b.uri, expires: remainingSeconds(b, now) }, 'binding added');
-      for (const b of decision.refreshed) log.info({ event: 'registration.refreshed', ...base, contact: b.uri, expires: remainingSeconds(b, now) }, 'binding refreshed');
+      for (const b of decision.refreshed)
+        log.info({ event: 'registration.refreshed', ...base, contact: b.uri, expires: remainingSeconds(b, now) }, 'binding refreshed');
       for (const b of decision.removed) log.info({ event: 'registration.removed', ...base, contact: b.uri }, 'binding removed');
       if (!unchanged) {
         for (const b of expired) log.info({ event: 'registration.expired', sipId, contact: b.uri, address: b.source.address }, 'binding expired');
@@ -136,8 +144,9 @@ export class Registrar {
     const { auth, failures } = this.options;
     switch (outcome.kind) {
       case 'bad-request':
-        return failures.refuse(request, { reason: 'malformed credentials', why: outcome.why },
-          () => request.respond(400, 'Bad Request', [['Warning', `399 softswitch "${outcome.why}"`]]));
+        return failures.refuse(request, { reason: 'malformed credentials', why: outcome.why }, () =>
+          request.respond(400, 'Bad Request', [['Warning', `399 softswitch "${outcome.why}"`]]),
+        );
       case 'forbidden':
         return failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, () => request.respond(403, 'Forbidden'));
       case 'challenge': {
@@ -151,7 +160,10 @@ export class Registrar {
 
   private async refuse(request: IncomingRequest, sipId: string, status: number, reason: string, why: string, headers: HeaderList = []): Promise<void> {
     const source = request.source;
-    this.options.log.warn({ event: 'registration.refused', sipId, status, why, address: source.address, port: source.port, transport: source.transport, callId: request.callId }, 'REGISTER refused');
+    this.options.log.warn(
+      { event: 'registration.refused', sipId, status, why, address: source.address, port: source.port, transport: source.transport, callId: request.callId },
+      'REGISTER refused',
+    );
     await this.options.status.recordError(sipId, new Date(this.now()), `REGISTER refused: ${status} ${why}`);
     request.respond(status, reason, headers);
   }

@@ -32,7 +32,10 @@ export class CallChannels {
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly store: ChannelAccounting, options: CallChannelsOptions = {}) {
+  constructor(
+    private readonly store: ChannelAccounting,
+    options: CallChannelsOptions = {},
+  ) {
     this.ttlMs = options.ttlMs ?? 90_000;
     this.maxCallMs = options.maxCallMs ?? 12 * 3600_000;
     this.now = options.now ?? Date.now;

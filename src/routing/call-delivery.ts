@@ -27,9 +27,7 @@ export type RouteEnd =
   | { kind: 'reject'; status: number; reason: string; headers?: Array<[string, string]>; response?: SipResponse };
 
 /** How a delivery ended: for good, or an offer to the called line that failed (the feature stages may still act). */
-export type Delivered =
-  | { kind: 'done'; end: RouteEnd }
-  | { kind: 'failed'; failure: OfferFailure; end: RouteEnd };
+export type Delivered = { kind: 'done'; end: RouteEnd } | { kind: 'failed'; failure: OfferFailure; end: RouteEnd };
 
 export interface CallDeliveryDeps {
   proxy: Pick<ProxyCore, 'relay'>;
@@ -56,19 +54,30 @@ export class CallDelivery {
 
   async deliver(incoming: IncomingRequest, call: CallContext, delivery: Delivery, presentation: Presentation): Promise<Delivered> {
     switch (delivery.kind) {
-      case 'line': return this.toLine(incoming, call, delivery, presentation);
-      case 'hunt': return { kind: 'done', end: await this.hunt(incoming, call, delivery, presentation) };
-      case 'outbound': return { kind: 'done', end: await this.outbound(incoming, delivery, presentation, call.forwards) };
+      case 'line':
+        return this.toLine(incoming, call, delivery, presentation);
+      case 'hunt':
+        return { kind: 'done', end: await this.hunt(incoming, call, delivery, presentation) };
+      case 'outbound':
+        return { kind: 'done', end: await this.outbound(incoming, delivery, presentation, call.forwards) };
     }
   }
 
   /** Out through the longest-prefix route, or the emergency route. */
   private async outbound(
-    incoming: IncomingRequest, { number, emergency }: Extract<Delivery, { kind: 'outbound' }>, presentation: Presentation, forwards: readonly ForwardHop[],
+    incoming: IncomingRequest,
+    { number, emergency }: Extract<Delivery, { kind: 'outbound' }>,
+    presentation: Presentation,
+    forwards: readonly ForwardHop[],
   ): Promise<RouteEnd> {
     const route = emergency ? await this.deps.routes.emergencyRoute() : chooseOutboundRoute(await this.deps.routes.outboundRoutes(), number);
     const target = route ? routeTarget(route, number) : undefined;
-    this.deps.decisions.record(incoming.callId, { stage: emergency ? 'emergency-route' : 'outbound-route', outcome: target ? 'route' : 'reject', ...(route ? { target: route.name } : {}), number });
+    this.deps.decisions.record(incoming.callId, {
+      stage: emergency ? 'emergency-route' : 'outbound-route',
+      outcome: target ? 'route' : 'reject',
+      ...(route ? { target: route.name } : {}),
+      number,
+    });
     if (!target) return emergency ? { kind: 'reject', status: 503, reason: 'No Emergency Route' } : { kind: 'reject', status: 404, reason: 'Not Found' };
     const outcome = await this.deps.proxy.relay(incoming, [target], {
       noResponseTimeoutMs: 32_000, // a carrier may be slow to send even 100; Timer B decides
@@ -84,11 +93,14 @@ export class CallDelivery {
   }
 
   /** The called number's own line; a failure is reported with the answer that stands if no stage acts on it. */
-  private async toLine(incoming: IncomingRequest, call: CallContext, delivery: Extract<Delivery, { kind: 'line' }>, presentation: Presentation): Promise<Delivered> {
+  private async toLine(
+    incoming: IncomingRequest,
+    call: CallContext,
+    delivery: Extract<Delivery, { kind: 'line' }>,
+    presentation: Presentation,
+  ): Promise<Delivered> {
     const line = await this.deps.lineOfNumber(delivery.number);
-    const offer = line
-      ? await this.offerToLine(incoming, call, line, presentation, delivery.ringTimeoutMs)
-      : { failure: 'unreachable' as const };
+    const offer = line ? await this.offerToLine(incoming, call, line, presentation, delivery.ringTimeoutMs) : { failure: 'unreachable' as const };
     if ('end' in offer) return { kind: 'done', end: offer.end };
     const { failure } = offer;
     // The line's own answer goes back, except the 487 to our no-answer CANCEL, which the caller never asked for.
@@ -98,7 +110,11 @@ export class CallDelivery {
 
   /** One line: take a channel, offer to its contacts, and say how it ended. */
   private async offerToLine(
-    incoming: IncomingRequest, call: CallContext, line: LineRecord, presentation: Presentation, ringTimeoutMs?: number,
+    incoming: IncomingRequest,
+    call: CallContext,
+    line: LineRecord,
+    presentation: Presentation,
+    ringTimeoutMs?: number,
   ): Promise<{ end: RouteEnd } | { failure: OfferFailure; relay?: RelayOutcome }> {
     const { channels, bindings, proxy, nodeId, log } = this.deps;
     if (!(await channels.take(call.callId, line.sipId, line.channels, 'in'))) {

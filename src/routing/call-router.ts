@@ -49,10 +49,18 @@ export class CallRouter {
     const admission = await admitCaller(incoming, this.deps.callerSources);
     if (!admission.ok) return;
     const caller = admission.caller;
-    log.info({
-      event: 'call.attempt', callId, caller: callerLabel(caller), from: incoming.message.headers.get('from'),
-      to: incoming.message.uri, address: incoming.source.address, port: incoming.source.port,
-    }, 'call attempt');
+    log.info(
+      {
+        event: 'call.attempt',
+        callId,
+        caller: callerLabel(caller),
+        from: incoming.message.headers.get('from'),
+        to: incoming.message.uri,
+        address: incoming.source.address,
+        port: incoming.source.port,
+      },
+      'call attempt',
+    );
 
     let end: RouteEnd;
     try {
@@ -89,10 +97,20 @@ export class CallRouter {
       if (dialled.kind !== 'national') return { kind: 'reject', status: 404, reason: 'Not Found' };
       const calledFeatures = await this.deps.features.get(dialled.number);
       if (!calledFeatures) return { kind: 'reject', status: 404, reason: 'Not Found' };
-      const who = identifyCaller({ from: message.headers.get('from') ?? '', privacy: privacyTokens(message.headers.getAll('privacy')), ...assertedIdentity(message) });
+      const who = identifyCaller({
+        from: message.headers.get('from') ?? '',
+        privacy: privacyTokens(message.headers.getAll('privacy')),
+        ...assertedIdentity(message),
+      });
       const call: CallContext = {
-        callId: incoming.callId, callerIdentity: who.identity, ...(who.number ? { callerNumber: who.number } : {}),
-        calledNumber: dialled.number, calledFeatures, calledIsOurs: true, forwards: [], now: nowDate,
+        callId: incoming.callId,
+        callerIdentity: who.identity,
+        ...(who.number ? { callerNumber: who.number } : {}),
+        calledNumber: dialled.number,
+        calledFeatures,
+        calledIsOurs: true,
+        forwards: [],
+        now: nowDate,
       };
       return this.route(incoming, call, {});
     }
@@ -102,19 +120,25 @@ export class CallRouter {
     const fromNumber = fromHeaderNumber(message);
     const number = callingNumber(line, fromNumber);
     const [features, basicFeatures, huntGroup] = await Promise.all([
-      this.featuresOf(number), this.featuresOf(line.basicNumber), this.deps.features.huntGroupOf(number),
+      this.featuresOf(number),
+      this.featuresOf(line.basicNumber),
+      this.deps.features.huntGroupOf(number),
     ]);
     const origin = originate({ dialledUserPart: dialledUser ?? '', line, ...(fromNumber ? { fromNumber } : {}), features, basicFeatures, huntGroup });
-    this.deps.decisions.record(incoming.callId, origin.ok
-      ? { stage: 'origination', outcome: 'continue', presented: origin.presentedNumber, withhold: origin.withhold }
-      : { stage: 'origination', outcome: 'reject', reason: origin.reason });
+    this.deps.decisions.record(
+      incoming.callId,
+      origin.ok
+        ? { stage: 'origination', outcome: 'continue', presented: origin.presentedNumber, withhold: origin.withhold }
+        : { stage: 'origination', outcome: 'reject', reason: origin.reason },
+    );
     if (!origin.ok) return { kind: 'reject', status: origin.status, reason: origin.reason };
     if (!(await this.deps.channels.take(incoming.callId, line.sipId, line.channels, 'out'))) {
       return { kind: 'reject', status: 486, reason: 'Busy Here' };
     }
     const presentation: Presentation = { asserted: { number: origin.presentedNumber, withhold: origin.withhold } };
     const dialled = origin.dialled;
-    if (dialled.kind !== 'emergency' && dialled.kind !== 'national' && dialled.kind !== 'international') return { kind: 'reject', status: 404, reason: 'Not Found' };
+    if (dialled.kind !== 'emergency' && dialled.kind !== 'national' && dialled.kind !== 'international')
+      return { kind: 'reject', status: 404, reason: 'Not Found' };
     const call: CallContext = {
       callId: incoming.callId,
       callerNumber: number,
@@ -212,7 +236,7 @@ function requestUser(message: SipRequest): string | undefined {
 function fromHeaderNumber(message: SipRequest): string | undefined {
   const from = message.headers.get('from') ?? '';
   const m = /<?(?:sips?|tel):([^@;>]+)/i.exec(from);
-  return m ? normalizeNumber(m[1]!) ?? undefined : undefined;
+  return m ? (normalizeNumber(m[1]!) ?? undefined) : undefined;
 }
 
 function assertedIdentity(message: SipRequest): { assertedIdentity?: string } {

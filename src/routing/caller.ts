@@ -5,14 +5,10 @@ import type { AuthFailureReporter } from '../security/auth-failures.js';
 import type { LineRecord, LineStore } from '../store/line-store.js';
 
 /** Who sent an initial INVITE (docs/product.md §3 and §5: who may call). */
-export type Caller =
-  | { kind: 'line'; line: LineRecord; via: 'ip' | 'digest' }
-  | { kind: 'peer'; peer: Peer };
+export type Caller = { kind: 'line'; line: LineRecord; via: 'ip' | 'digest' } | { kind: 'peer'; peer: Peer };
 
 /** Admitted, or refused (the refusal already answered). */
-export type Admission =
-  | { ok: true; caller: Caller }
-  | { ok: false };
+export type Admission = { ok: true; caller: Caller } | { ok: false };
 
 export interface CallerSources {
   lines: LineStore;
@@ -38,8 +34,9 @@ export async function admitCaller(request: IncomingRequest, sources: CallerSourc
   const { failures } = sources;
   switch (outcome.kind) {
     case 'bad-request':
-      await failures.refuse(request, { reason: 'malformed credentials', why: outcome.why },
-        () => request.respond(400, 'Bad Request', [['Warning', `399 softswitch "${outcome.why}"`]]));
+      await failures.refuse(request, { reason: 'malformed credentials', why: outcome.why }, () =>
+        request.respond(400, 'Bad Request', [['Warning', `399 softswitch "${outcome.why}"`]]),
+      );
       break;
     case 'forbidden':
       await failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, () => request.respond(403, 'Forbidden'));

@@ -33,7 +33,9 @@ export class DecisionLog {
       // After a failed offer: the failure is the reason; a forward names its target, a refusal its why.
       const outcome = result.kind === 'continue' ? ('refused' in result && result.refused ? 'refused' : 'none') : result.kind;
       this.record(call.callId, {
-        stage, outcome, reason: failure,
+        stage,
+        outcome,
+        reason: failure,
         ...(result.kind === 'retarget' ? { target: result.targets[0] } : {}),
         ...(result.kind === 'reject' ? { status: result.status } : {}),
         ...(result.kind === 'continue' && 'refused' in result && result.refused ? { why: result.refused } : {}),
@@ -41,7 +43,8 @@ export class DecisionLog {
       return;
     }
     this.record(call.callId, {
-      stage, outcome: result.kind,
+      stage,
+      outcome: result.kind,
       ...(result.kind === 'reject' ? { status: result.status, reason: result.reason } : {}),
       ...(result.kind === 'retarget' ? { targets: result.targets, reason: result.diversion ?? result.why } : {}),
     });

@@ -19,8 +19,11 @@ export function classifyFailure(outcome: Extract<RelayOutcome, { kind: 'failed' 
 /** The answer for a failure we generate ourselves (no response of the line fits). */
 export function failureStatus(failure: OfferFailure): { status: number; reason: string } {
   switch (failure) {
-    case 'busy': return { status: 486, reason: 'Busy Here' };
-    case 'no-answer': return { status: 480, reason: 'Temporarily Unavailable' };
-    default: return { status: 480, reason: 'Temporarily Unavailable' };
+    case 'busy':
+      return { status: 486, reason: 'Busy Here' };
+    case 'no-answer':
+      return { status: 480, reason: 'Temporarily Unavailable' };
+    default:
+      return { status: 480, reason: 'Temporarily Unavailable' };
   }
 }

@@ -23,9 +23,16 @@ const ANONYMOUS_FROM_URI = 'sip:anonymous@anonymous.invalid';
  * call history (RFC 7044) and signed identity (RFC 8224).
  */
 export const LINE_IDENTITY_HEADERS = [
-  'p-asserted-identity', 'p-preferred-identity', 'privacy', 'remote-party-id',
-  'p-charge-info', 'p-charging-vector', 'p-access-network-info',
-  'history-info', 'identity', 'identity-info',
+  'p-asserted-identity',
+  'p-preferred-identity',
+  'privacy',
+  'remote-party-id',
+  'p-charge-info',
+  'p-charging-vector',
+  'p-access-network-info',
+  'history-info',
+  'identity',
+  'identity-info',
 ] as const;
 
 /** Never relayed from anyone: P-Preferred-Identity is for the first proxy only (RFC 3325 §9.2); Remote-Party-ID has no trust rules. */
@@ -74,9 +81,12 @@ export function assertCallerIdentity(request: SipRequest, opts: { number: string
     const tag = from.params.tag;
     const params: Record<string, string | null> = tag ? { tag } : {};
     const displayName = plainDisplayName(from.displayName);
-    h.set('From', formatNameAddr(opts.withhold
-      ? { displayName: 'Anonymous', uri: ANONYMOUS_FROM_URI, params }
-      : { ...(displayName ? { displayName } : {}), uri: identityUri, params }));
+    h.set(
+      'From',
+      formatNameAddr(
+        opts.withhold ? { displayName: 'Anonymous', uri: ANONYMOUS_FROM_URI, params } : { ...(displayName ? { displayName } : {}), uri: identityUri, params },
+      ),
+    );
   }
   if (opts.withhold) {
     h.set('Privacy', 'id');

@@ -26,9 +26,7 @@ export interface AuthFailureDeps {
 }
 
 /** What went wrong with a request's credentials. */
-export type AuthFailure =
-  | { reason: AuthFailureReason; sipId: string | undefined }
-  | { reason: 'malformed credentials'; why: string };
+export type AuthFailure = { reason: AuthFailureReason; sipId: string | undefined } | { reason: 'malformed credentials'; why: string };
 
 /** The answers that tell a guesser whether a password (or SIP-ID) was right: these are counted. */
 const GUESSES: ReadonlySet<string> = new Set<AuthFailureReason>(['wrong password', 'unknown SIP-ID']);
@@ -58,7 +56,11 @@ export class AuthFailureReporter {
     const method = request.method;
     const where = { method, address, port, transport, callId: request.callId };
     if (failure.reason === 'malformed credentials') {
-      summary.warn({ event: 'auth.failed', reason: failure.reason, why: failure.why, ...where }, `${method} authentication failed`, ['method', 'reason', 'why']);
+      summary.warn({ event: 'auth.failed', reason: failure.reason, why: failure.why, ...where }, `${method} authentication failed`, [
+        'method',
+        'reason',
+        'why',
+      ]);
       answer();
       return;
     }

@@ -59,10 +59,13 @@ export interface BindingSource extends Endpoint {
  * credentials from that endpoint is served too: it only gets a challenge (or
  * is a keep-alive), which tests no password.
  */
-export function servedWhileBanned(
-  from: Endpoint, username: string | undefined, sources: readonly BindingSource[], now: number,
-): boolean {
-  return sources.some((s) => s.expiresAt > now
-    && s.port === from.port && s.address === from.address && s.transport === from.transport
-    && (username === undefined || s.sipId === username));
+export function servedWhileBanned(from: Endpoint, username: string | undefined, sources: readonly BindingSource[], now: number): boolean {
+  return sources.some(
+    (s) =>
+      s.expiresAt > now &&
+      s.port === from.port &&
+      s.address === from.address &&
+      s.transport === from.transport &&
+      (username === undefined || s.sipId === username),
+  );
 }

@@ -17,9 +17,7 @@ export interface AccountRecord extends Actor {
 }
 
 export type LoginResult =
-  | { ok: true; actor: Actor; tokenGeneration: string }
-  | { ok: false; why: 'wrong password' | 'unknown account' }
-  | { ok: false; why: 'locked'; until: number };
+  { ok: true; actor: Actor; tokenGeneration: string } | { ok: false; why: 'wrong password' | 'unknown account' } | { ok: false; why: 'locked'; until: number };
 
 /**
  * Failure counting and the lock, each one atomic script (lua/login-fail.lua,
@@ -40,7 +38,10 @@ interface AccountCommands {
 export class AccountStore {
   private readonly commands: AccountCommands;
 
-  constructor(private readonly redis: Redis, private readonly now: () => number) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly now: () => number,
+  ) {
     defineScript(redis, 'ssLoginFail', 'login-fail', 2);
     defineScript(redis, 'ssLoginSucceed', 'login-succeed', 2);
     defineScript(redis, 'ssSetPassword', 'account-set-password', 1);
@@ -70,7 +71,7 @@ export class AccountStore {
    */
   async ensureOperator(name: string, password: string): Promise<'created' | 'updated' | 'unchanged'> {
     const current = await this.get(name);
-    if (current?.role === 'operator' && current.tokenGeneration && await verifyPassword(password, current.passwordHash)) return 'unchanged';
+    if (current?.role === 'operator' && current.tokenGeneration && (await verifyPassword(password, current.passwordHash))) return 'unchanged';
     const record: AccountRecord = { name, role: 'operator', passwordHash: await hashPassword(password), tokenGeneration: newGeneration() };
     await this.redis.multi().set(keys.account(name), JSON.stringify(record)).sadd(keys.accountIndex, name).exec();
     return current ? 'updated' : 'created';
@@ -83,8 +84,12 @@ export class AccountStore {
   }
 
   async remove(name: string): Promise<boolean> {
-    const replies = await this.redis.multi().del(keys.account(name)).srem(keys.accountIndex, name)
-      .del(keys.accountFailures(name), keys.accountLock(name)).exec();
+    const replies = await this.redis
+      .multi()
+      .del(keys.account(name))
+      .srem(keys.accountIndex, name)
+      .del(keys.accountFailures(name), keys.accountLock(name))
+      .exec();
     return replies?.[0]?.[1] === 1;
   }
 
@@ -95,7 +100,7 @@ export class AccountStore {
 
   /** Until when (ms) the name is locked; 0 when not. */
   async lockedUntil(name: string): Promise<number> {
-    const until = Number(await this.redis.get(keys.accountLock(name)) ?? 0);
+    const until = Number((await this.redis.get(keys.accountLock(name))) ?? 0);
     return until > this.now() ? until : 0;
   }
 
@@ -118,7 +123,8 @@ export class AccountStore {
 
 export function toActor(r: Actor): Actor {
   return {
-    name: r.name, role: r.role,
+    name: r.name,
+    role: r.role,
     ...(r.voiceGroupId ? { voiceGroupId: r.voiceGroupId } : {}),
     ...(r.siteId ? { siteId: r.siteId } : {}),
     ...(r.number ? { number: r.number } : {}),

@@ -46,11 +46,7 @@ export function pingRedis(target: { path: string } | { host: string; port: numbe
 }
 
 /** Poll PING until it answers, the process exits, or the deadline passes. */
-export async function waitForPing(
-  target: { path: string } | { host: string; port: number },
-  child: ChildProcess | null,
-  timeoutMs: number,
-): Promise<boolean> {
+export async function waitForPing(target: { path: string } | { host: string; port: number }, child: ChildProcess | null, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child && (child.exitCode !== null || child.pid === undefined)) return false; // exited, or never spawned
@@ -110,14 +106,22 @@ export async function startEmbeddedRedis(dataDir: string, log: Log): Promise<Emb
   if (existsSync(socket)) rmSync(socket, { force: true }); // stale, from a killed run
 
   const args = [
-    '--port', '0',
-    '--unixsocket', socket,
-    '--unixsocketperm', '700',
-    '--dir', dir,
-    '--appendonly', 'yes',
-    '--daemonize', 'no',
-    '--save', '',
-    '--logfile', '',
+    '--port',
+    '0',
+    '--unixsocket',
+    socket,
+    '--unixsocketperm',
+    '700',
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--daemonize',
+    'no',
+    '--save',
+    '',
+    '--logfile',
+    '',
   ];
   // Own process group: a terminal Ctrl-C reaches only us, and we stop Redis
   // after the SIP side has finished with it.

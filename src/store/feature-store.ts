@@ -14,8 +14,14 @@ import { defaultFeatures, type BulkGroup, type HuntGroup, type NumberFeatures } 
 
 /** The stored fields of `feat:{number}` (every NumberFeatures field but `number`). */
 export const FEATURE_FIELDS = [
-  'blockedCallers', 'blockAnnouncementUri', 'anonymousRejection', 'internationalBar',
-  'outgoingRestriction', 'presentation', 'specificPresentation', 'forwarding',
+  'blockedCallers',
+  'blockAnnouncementUri',
+  'anonymousRejection',
+  'internationalBar',
+  'outgoingRestriction',
+  'presentation',
+  'specificPresentation',
+  'forwarding',
 ] as const;
 export type FeatureField = (typeof FEATURE_FIELDS)[number];
 
@@ -39,7 +45,7 @@ export function featuresFromHash(number: string, hash: Record<string, string>): 
     if (value === null) continue;
     if (field === 'forwarding' && typeof value === 'object') {
       // Forwarding is stored whole; fill sub-fields an older writer did not know.
-      value = { ...(f.forwarding as object), ...(value) };
+      value = { ...(f.forwarding as object), ...value };
     }
     f[field] = value;
   }
@@ -63,10 +69,7 @@ export class FeatureStore {
 
   /** Settings of one of our numbers; null when the number is not ours (no `num:` key). One round trip. */
   async get(number: string): Promise<NumberFeatures | null> {
-    const replies = await this.redis.pipeline()
-      .exists(keys.number(number))
-      .hgetall(keys.features(number))
-      .exec();
+    const replies = await this.redis.pipeline().exists(keys.number(number)).hgetall(keys.features(number)).exec();
     const [exists, feat] = unwrap(replies);
     if (exists !== 1) return null;
     return featuresFromHash(number, feat as Record<string, string>);
@@ -126,7 +129,6 @@ export class FeatureStore {
     return { thisMonth: Number(a ?? 0), lastMonth: Number(b ?? 0) };
   }
 }
-
 
 function unwrap(replies: Array<[Error | null, unknown]> | null): unknown[] {
   if (!replies) throw new Error('Redis transaction aborted');

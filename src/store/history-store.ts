@@ -42,7 +42,10 @@ export interface HistoryQuery {
  * from every one of them, and the per-target sets expire when they stop changing.
  */
 export class HistoryStore {
-  constructor(private readonly redis: Redis, private readonly now: () => number) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly now: () => number,
+  ) {}
 
   async record(actor: Actor, change: Omit<HistoryEntry, 'id' | 'at' | 'account' | 'role'>): Promise<HistoryEntry> {
     const at = this.now();
@@ -59,10 +62,14 @@ export class HistoryStore {
   }
 
   async query(q: HistoryQuery): Promise<HistoryEntry[]> {
-    const key = q.kind && q.id ? keys.historyByTarget(q.kind, q.id)
-      : q.siteId ? keys.historyByTarget('site-all', q.siteId)
-        : q.voiceGroupId ? keys.historyByTarget('voice-group-all', q.voiceGroupId)
-          : keys.history;
+    const key =
+      q.kind && q.id
+        ? keys.historyByTarget(q.kind, q.id)
+        : q.siteId
+          ? keys.historyByTarget('site-all', q.siteId)
+          : q.voiceGroupId
+            ? keys.historyByTarget('voice-group-all', q.voiceGroupId)
+            : keys.history;
     const from = Math.max(q.from ?? 0, this.now() - HISTORY_RETENTION_MS);
     const rows = await this.redis.zrevrangebyscore(key, q.to ?? '+inf', from, 'LIMIT', 0, q.limit ?? 200);
     return rows.map((r) => parseHistoryEntry(r)).filter((e): e is HistoryEntry => e !== null);

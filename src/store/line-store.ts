@@ -39,8 +39,17 @@ export function lineToHash(line: LineRecord): Record<string, string> {
 
 /** Every field a line hash may hold (fields absent from a record are deleted on update). */
 export const LINE_FIELDS = [
-  'sipId', 'voiceGroupId', 'siteId', 'channels', 'auth', 'allowedAddresses',
-  'basicNumber', 'dialInNumbers', 'realm', 'ha1Md5', 'ha1Sha256',
+  'sipId',
+  'voiceGroupId',
+  'siteId',
+  'channels',
+  'auth',
+  'allowedAddresses',
+  'basicNumber',
+  'dialInNumbers',
+  'realm',
+  'ha1Md5',
+  'ha1Sha256',
 ] as const;
 
 /** Parse a `line:` hash (HGETALL result); null when empty or malformed. */

@@ -93,13 +93,16 @@ export function createRedis(url: string | readonly string[], keyPrefix: string, 
  */
 function createCluster(urls: readonly string[], options: RedisOptions): Redis {
   const { keyPrefix, enableOfflineQueue, maxRetriesPerRequest, retryStrategy, ...node } = options;
-  const cluster = new Cluster(urls.map((u) => u), {
-    ...(keyPrefix !== undefined ? { keyPrefix } : {}),
-    enableOfflineQueue: enableOfflineQueue ?? false,
-    clusterRetryStrategy: (times) => retryStrategy?.(times) ?? null,
-    ...(options.enableAutoPipelining !== undefined ? { enableAutoPipelining: options.enableAutoPipelining } : {}),
-    redisOptions: { ...node, maxRetriesPerRequest: maxRetriesPerRequest ?? 1 },
-  });
+  const cluster = new Cluster(
+    urls.map((u) => u),
+    {
+      ...(keyPrefix !== undefined ? { keyPrefix } : {}),
+      enableOfflineQueue: enableOfflineQueue ?? false,
+      clusterRetryStrategy: (times) => retryStrategy?.(times) ?? null,
+      ...(options.enableAutoPipelining !== undefined ? { enableAutoPipelining: options.enableAutoPipelining } : {}),
+      redisOptions: { ...node, maxRetriesPerRequest: maxRetriesPerRequest ?? 1 },
+    },
+  );
   return cluster as unknown as Redis;
 }
 

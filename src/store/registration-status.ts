@@ -22,7 +22,10 @@ export interface LineStatus {
  * error with its time (docs/product.md §3).
  */
 export class RegistrationStatusStore {
-  constructor(private readonly redis: Redis, private readonly timeZone: string) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly timeZone: string,
+  ) {}
 
   async recordError(sipId: string, at: Date, text: string): Promise<LatestError> {
     const error = { at: formatInZone(at, this.timeZone), text };
@@ -60,9 +63,7 @@ export async function readLineStatus(
   },
   now: number,
 ): Promise<LineStatus | null> {
-  const [line, live, latestError] = await Promise.all([
-    stores.lines.get(sipId), stores.bindings.live(sipId, now), stores.status.latestError(sipId),
-  ]);
+  const [line, live, latestError] = await Promise.all([stores.lines.get(sipId), stores.bindings.live(sipId, now), stores.status.latestError(sipId)]);
   if (!line) return null;
   return {
     sipId,

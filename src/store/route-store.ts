@@ -28,7 +28,10 @@ export class RouteStore {
   private readonly now: () => number;
   private cached: { at: number; outbound: OutboundRoute[]; emergency: OutboundRoute | null } | null = null;
 
-  constructor(private readonly redis: Redis, options: RouteStoreOptions = {}) {
+  constructor(
+    private readonly redis: Redis,
+    options: RouteStoreOptions = {},
+  ) {
     this.cacheMs = Math.min(Math.max(options.cacheMs ?? 0, 0), MAX_CACHE_MS);
     this.now = options.now ?? Date.now;
   }
@@ -53,10 +56,13 @@ export class RouteStore {
   /** What is stored, read now (no cache): every peer by name, the outbound routes and the emergency route. */
   async stored(): Promise<{ peers: Peer[]; outbound: OutboundRoute[]; emergency: OutboundRoute | null }> {
     const [peers, [outbound, emergency]] = await Promise.all([
-      this.redis.hgetall(keys.peers), this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency),
+      this.redis.hgetall(keys.peers),
+      this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency),
     ]);
     return {
-      peers: Object.keys(peers).sort().map((name) => ({ name, addresses: parsePeer(peers[name])?.addresses ?? [] })),
+      peers: Object.keys(peers)
+        .sort()
+        .map((name) => ({ name, addresses: parsePeer(peers[name])?.addresses ?? [] })),
       outbound: parseOutboundRoutes(outbound) ?? [],
       emergency: parseOutboundRoute(emergency),
     };
@@ -72,4 +78,3 @@ export class RouteStore {
     return tables;
   }
 }
-

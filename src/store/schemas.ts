@@ -38,37 +38,46 @@ function damaged(what: string, where: string): void {
   damageLog?.warn({ event: 'store.damaged', what, where }, 'a stored value is damaged; treated as absent');
 }
 
-export const bindingSchema = z.object({
-  key: z.string(),
-  uri: z.string(),
-  q: z.number().optional(),
-  expiresAt: z.number(),
-  callId: z.string(),
-  cseq: z.number(),
-  path: z.array(z.string()),
-  source: z.object({
-    transport: z.enum(['UDP', 'TCP', 'WS']),
-    address: z.string(),
-    port: z.number(),
-    node: z.string(),
-    connectionId: z.string().optional(),
-  }),
-  instance: z.string().optional(),
-  regId: z.string().optional(),
-  userAgent: z.string().optional(),
-  registeredAt: z.number(),
-}).loose();
+export const bindingSchema = z
+  .object({
+    key: z.string(),
+    uri: z.string(),
+    q: z.number().optional(),
+    expiresAt: z.number(),
+    callId: z.string(),
+    cseq: z.number(),
+    path: z.array(z.string()),
+    source: z.object({
+      transport: z.enum(['UDP', 'TCP', 'WS']),
+      address: z.string(),
+      port: z.number(),
+      node: z.string(),
+      connectionId: z.string().optional(),
+    }),
+    instance: z.string().optional(),
+    regId: z.string().optional(),
+    userAgent: z.string().optional(),
+    registeredAt: z.number(),
+  })
+  .loose();
 
 export function parseBinding(json: string): Binding | null {
   return parseStored(bindingSchema, json, 'binding');
 }
 
 const huntGroupSchema = z.object({
-  id: z.string(), siteId: z.string(), pilot: z.string(), members: z.array(z.string()),
-  mode: z.enum(['sequential', 'round-robin']), presentation: z.enum(['pilot', 'own']),
+  id: z.string(),
+  siteId: z.string(),
+  pilot: z.string(),
+  members: z.array(z.string()),
+  mode: z.enum(['sequential', 'round-robin']),
+  presentation: z.enum(['pilot', 'own']),
 });
 const bulkGroupSchema = z.object({
-  id: z.string(), siteId: z.string(), name: z.string(), members: z.array(z.string()),
+  id: z.string(),
+  siteId: z.string(),
+  name: z.string(),
+  members: z.array(z.string()),
   state: z.enum(['stopped', 'starting', 'started', 'stopping']),
 });
 const outboundRouteSchema = z.object({ name: z.string(), prefix: z.string(), target: z.string(), transport: z.enum(['udp', 'tcp']) });
@@ -77,7 +86,8 @@ const peerSchema = z.object({ name: z.string(), addresses: z.array(z.string()) }
 export const parseHuntGroup = (json: string | null | undefined): HuntGroup | null => parseStored(huntGroupSchema, json, 'hunt group');
 export const parseBulkGroup = (json: string | null | undefined): BulkGroup | null => parseStored(bulkGroupSchema, json, 'bulk group');
 export const parseOutboundRoute = (json: string | null | undefined): OutboundRoute | null => parseStored(outboundRouteSchema, json, 'emergency route');
-export const parseOutboundRoutes = (json: string | null | undefined): OutboundRoute[] | null => parseStored(z.array(outboundRouteSchema), json, 'outbound routes');
+export const parseOutboundRoutes = (json: string | null | undefined): OutboundRoute[] | null =>
+  parseStored(z.array(outboundRouteSchema), json, 'outbound routes');
 export const parsePeer = (json: string | null | undefined): Peer | null => parseStored(peerSchema, json, 'peer');
 
 const banSchema = z.object({ address: z.string(), reason: z.string(), count: z.number(), sipId: z.string(), since: z.number(), until: z.number() });
@@ -85,14 +95,26 @@ export const parseBan = (json: string | null | undefined): z.infer<typeof banSch
 
 const role = z.enum(ROLES);
 const accountSchema = z.object({
-  name: z.string(), role, voiceGroupId: z.string().optional(), siteId: z.string().optional(), number: z.string().optional(),
-  passwordHash: z.string(), tokenGeneration: z.string().optional(),
+  name: z.string(),
+  role,
+  voiceGroupId: z.string().optional(),
+  siteId: z.string().optional(),
+  number: z.string().optional(),
+  passwordHash: z.string(),
+  tokenGeneration: z.string().optional(),
 });
 export const parseAccount = (json: string | null | undefined) => parseStored(accountSchema, json, 'account');
 
 const historyEntrySchema = z.object({
-  id: z.string(), at: z.string(), account: z.string(), role,
+  id: z.string(),
+  at: z.string(),
+  account: z.string(),
+  role,
   target: z.object({ kind: z.enum(['number', 'line', 'site', 'voice-group', 'hunt-group', 'bulk-group', 'routing', 'account']), id: z.string() }),
-  siteId: z.string().optional(), voiceGroupId: z.string().optional(), action: z.string(), before: z.unknown(), after: z.unknown(),
+  siteId: z.string().optional(),
+  voiceGroupId: z.string().optional(),
+  action: z.string(),
+  before: z.unknown(),
+  after: z.unknown(),
 });
 export const parseHistoryEntry = (json: string | null | undefined) => parseStored(historyEntrySchema, json, 'history entry');

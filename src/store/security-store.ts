@@ -101,7 +101,7 @@ export class SecurityStore {
     const results = await Promise.all(addresses.map((a) => this.redis.hgetall(keys.bindingSources(a))));
     const out: BindingSource[] = [];
     results.forEach((hash, i) => {
-      for (const [field, value] of Object.entries((hash ?? {}))) {
+      for (const [field, value] of Object.entries(hash ?? {})) {
         const [transport = '', port = '', ...rest] = field.split(' ');
         out.push({ transport, address: addresses[i]!, port: Number(port), sipId: rest.join(' '), expiresAt: Number(value) });
       }

@@ -42,7 +42,10 @@ export async function client(h: ApiHarness): Promise<Client> {
     return res;
   };
   return {
-    h, tokens, seen, as,
+    h,
+    tokens,
+    seen,
+    as,
     ifMatch: async (url) => {
       const res = await as('operator', 'GET', url);
       if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${res.text}`);

@@ -23,18 +23,29 @@ export const PASSWORD = 'Secret1234';
 
 /** The fixture: voice group VG1 (sites S1, S2) and VG2 (site S3). */
 export const FIX = {
-  vg1: 'VG1', vg2: 'VG2',
-  s1: '1000001', s2: '1000002', s3: '2000001',
+  vg1: 'VG1',
+  vg2: 'VG2',
+  s1: '1000001',
+  s2: '1000002',
+  s3: '2000001',
   /** Lines: a1 and a2 in S1, b1 in S2, c1 and c2 in S3. */
   lines: { a1: 'line-a1', a2: 'line-a2', b1: 'line-b1', c1: 'line-c1', c2: 'line-c2' },
   /** n1 (basic of a1), n1d (dial-in of a1), n2 (basic of a2): site S1. n3: S2. n4, n5: S3 of VG2. */
-  n1: '0311110001', n1d: '0311110002', n2: '0311110003', n3: '0311120001', n4: '0322220001', n5: '0322220002',
+  n1: '0311110001',
+  n1d: '0311110002',
+  n2: '0311110003',
+  n3: '0311120001',
+  n4: '0322220001',
+  n5: '0322220002',
   /**
    * Hunt group HG1 (pilot n1, member n2) and bulk group BG1 (n1, n1d; both
    * have a slot-5 destination) of S1; HG3 (pilot n4, member n5) and BG3 (n4,
    * no slot 5) of S3.
    */
-  hunt: 'HG1', bulk: 'BG1', hunt3: 'HG3', bulk3: 'BG3',
+  hunt: 'HG1',
+  bulk: 'BG1',
+  hunt3: 'HG3',
+  bulk3: 'BG3',
 };
 
 /** The fixture accounts: one per role, with a second one out of the first's scope. */
@@ -49,16 +60,24 @@ export const ACCOUNTS = {
 } as const satisfies Record<string, Actor>;
 export type AccountKey = keyof typeof ACCOUNTS;
 
-const line = (sipId: string, basicNumber: string, dialInNumbers: string[] = []) =>
-  ({ sipId, auth: 'digest', password: `${sipId}-pw-123`, channels: 4, basicNumber, dialInNumbers });
+const line = (sipId: string, basicNumber: string, dialInNumbers: string[] = []) => ({
+  sipId,
+  auth: 'digest',
+  password: `${sipId}-pw-123`,
+  channels: 4,
+  basicNumber,
+  dialInNumbers,
+});
 
 export const FIXTURE_DOCUMENT = {
   voiceGroups: [
     {
-      id: FIX.vg1, name: 'Alpha Corp',
+      id: FIX.vg1,
+      name: 'Alpha Corp',
       sites: [
         {
-          id: FIX.s1, name: 'Alpha HQ',
+          id: FIX.s1,
+          name: 'Alpha HQ',
           lines: [line(FIX.lines.a1, FIX.n1, [FIX.n1d]), line(FIX.lines.a2, FIX.n2)],
           huntGroups: [{ id: FIX.hunt, pilot: FIX.n1, members: [FIX.n2] }],
           bulkGroups: [{ id: FIX.bulk, name: 'HQ night', members: [FIX.n1, FIX.n1d] }],
@@ -67,13 +86,17 @@ export const FIXTURE_DOCUMENT = {
       ],
     },
     {
-      id: FIX.vg2, name: 'Beta Ltd',
-      sites: [{
-        id: FIX.s3, name: 'Beta Office',
-        lines: [line(FIX.lines.c1, FIX.n4), line(FIX.lines.c2, FIX.n5)],
-        huntGroups: [{ id: FIX.hunt3, pilot: FIX.n4, members: [FIX.n5] }],
-        bulkGroups: [{ id: FIX.bulk3, name: 'Beta night', members: [FIX.n4] }],
-      }],
+      id: FIX.vg2,
+      name: 'Beta Ltd',
+      sites: [
+        {
+          id: FIX.s3,
+          name: 'Beta Office',
+          lines: [line(FIX.lines.c1, FIX.n4), line(FIX.lines.c2, FIX.n5)],
+          huntGroups: [{ id: FIX.hunt3, pilot: FIX.n4, members: [FIX.n5] }],
+          bulkGroups: [{ id: FIX.bulk3, name: 'Beta night', members: [FIX.n4] }],
+        },
+      ],
     },
   ],
   features: {
@@ -125,7 +148,10 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
   const config = configSchema.parse({ log: { level: 'silent' }, ...options.config });
   const clock = {
     now: options.startAt ?? Date.parse('2026-03-10T09:00:00Z'),
-    advance(ms: number) { clock.now += ms; tokens.clear(); },
+    advance(ms: number) {
+      clock.now += ms;
+      tokens.clear();
+    },
   };
   const now = () => clock.now;
   await applyProvisioning(writeRedis, config, options.document ?? FIXTURE_DOCUMENT);
@@ -171,8 +197,17 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
   };
   t.teardown(close);
   return {
-    app, redis, config, testRedis, clock, login, req, close,
-    provision: async (document) => { await applyProvisioning(writeRedis, config, document); },
+    app,
+    redis,
+    config,
+    testRedis,
+    clock,
+    login,
+    req,
+    close,
+    provision: async (document) => {
+      await applyProvisioning(writeRedis, config, document);
+    },
   };
 }
 

@@ -53,16 +53,24 @@ export async function startCallStack(document: unknown, nodes = 1): Promise<Call
   t.teardown(stop);
   const configs: ServerConfig[] = [];
   for (let i = 0; i < nodes; i++) {
-    configs.push(await writeServerConfig({
-      redisUrl: redis.url, nodeId: `node-${String.fromCharCode(97 + i)}`, keyPrefix: KEY_PREFIX, domain: DOMAIN,
-      algorithms: ['MD5', 'SHA-256'],
-    }));
+    configs.push(
+      await writeServerConfig({
+        redisUrl: redis.url,
+        nodeId: `node-${String.fromCharCode(97 + i)}`,
+        keyPrefix: KEY_PREFIX,
+        domain: DOMAIN,
+        algorithms: ['MD5', 'SHA-256'],
+      }),
+    );
   }
   await provision(configs[0]!, document);
   for (const config of configs) started.push(await ServerProcess.start(config));
   client = createRedis(redis.url, KEY_PREFIX, createLogger('silent'));
   return {
-    redis, configs, nodes: started, features: new FeatureStore(client),
+    redis,
+    configs,
+    nodes: started,
+    features: new FeatureStore(client),
     async provision(doc) {
       await provision(configs[0]!, doc);
     },
@@ -78,12 +86,16 @@ export async function trunk(sipId: string, password: string): Promise<Trunk> {
 /** Register the trunk's SIPp port as its contact (through `node`). */
 export async function registerTrunk(node: ServerProcess, line: Trunk): Promise<void> {
   const result = await runSipp({
-    scenario: 'register-auth.xml', target: { port: node.port }, localPort: line.port, injection: [[line.sipId, line.password, DOMAIN]],
+    scenario: 'register-auth.xml',
+    target: { port: node.port },
+    localPort: line.port,
+    injection: [[line.sipId, line.password, DOMAIN]],
   });
   if (result.code !== 0) throw new Error(`registering ${line.sipId} failed: ${JSON.stringify(describeSipp(result))}`);
 }
 
-export type CalleeScenario = 'call-callee.xml' | 'call-callee-busy.xml' | 'call-callee-480.xml' | 'call-callee-ring.xml' | 'call-callee-silent.xml' | 'call-callee-decline.xml';
+export type CalleeScenario =
+  'call-callee.xml' | 'call-callee-busy.xml' | 'call-callee-480.xml' | 'call-callee-ring.xml' | 'call-callee-silent.xml' | 'call-callee-decline.xml';
 
 /** A SIPp UAS running in the background, ready (its port bound) when this resolves. */
 export interface Callee {
@@ -98,14 +110,23 @@ export interface Callee {
  * IP trunk) with a callee scenario.
  */
 export async function answer(
-  node: ServerProcess, scenario: CalleeScenario,
-  at: { port: number; ip?: string }, keys: Record<string, string> = {}, timeoutSec = 20,
+  node: ServerProcess,
+  scenario: CalleeScenario,
+  at: { port: number; ip?: string },
+  keys: Record<string, string> = {},
+  timeoutSec = 20,
 ): Promise<Callee> {
   let finished = false;
   const abort = new AbortController();
   const options: SippOptions = {
     signal: abort.signal,
-    scenario, target: { port: node.port }, localPort: at.port, calls: 1, timeoutSec, recvTimeoutMs: RECV_TIMEOUT_MS, keys,
+    scenario,
+    target: { port: node.port },
+    localPort: at.port,
+    calls: 1,
+    timeoutSec,
+    recvTimeoutMs: RECV_TIMEOUT_MS,
+    keys,
     ...(at.ip ? { localIp: at.ip } : {}),
   };
   const done = runSipp(options).finally(() => {
@@ -139,7 +160,10 @@ function calledUri(called: string): string {
 /** A call from a digest trunk (407, then authenticated); resolves when SIPp exits. */
 export function callFrom(node: ServerProcess, line: Trunk, call: CallOptions): Promise<SippResult> {
   return runSipp({
-    scenario: 'call-caller-expect.xml', target: { port: node.port }, timeoutSec: 25, recvTimeoutMs: RECV_TIMEOUT_MS,
+    scenario: 'call-caller-expect.xml',
+    target: { port: node.port },
+    timeoutSec: 25,
+    recvTimeoutMs: RECV_TIMEOUT_MS,
     authUri: calledUri(call.called),
     injection: [[line.sipId, line.password, call.called, call.from, DOMAIN]],
     keys: { expect: String(call.expect), hold: String(call.holdMs ?? 100) },
@@ -162,10 +186,19 @@ export interface TrustedCallOptions {
 /** A call from a trusted address (no challenge). */
 export function callFromTrusted(node: ServerProcess, call: TrustedCallOptions): Promise<SippResult> {
   return runSipp({
-    scenario: 'call-caller-trusted.xml', target: { port: node.port }, localIp: call.ip, timeoutSec: 25, recvTimeoutMs: RECV_TIMEOUT_MS,
+    scenario: 'call-caller-trusted.xml',
+    target: { port: node.port },
+    localIp: call.ip,
+    timeoutSec: 25,
+    recvTimeoutMs: RECV_TIMEOUT_MS,
     keys: {
-      called: call.called, domain: DOMAIN, from: call.from, privacy: call.privacy ?? 'none',
-      identity: call.identity ?? 'X-Identity: none', expect: String(call.expect), hold: String(call.holdMs ?? 100),
+      called: call.called,
+      domain: DOMAIN,
+      from: call.from,
+      privacy: call.privacy ?? 'none',
+      identity: call.identity ?? 'X-Identity: none',
+      expect: String(call.expect),
+      hold: String(call.holdMs ?? 100),
     },
   });
 }
@@ -173,7 +206,10 @@ export function callFromTrusted(node: ServerProcess, call: TrustedCallOptions): 
 /** A call that hangs up after `holdMs` of ringing. */
 export function callAndCancel(node: ServerProcess, line: Trunk, call: { called: string; from: string; holdMs: number }): Promise<SippResult> {
   return runSipp({
-    scenario: 'call-caller-cancel.xml', target: { port: node.port }, timeoutSec: 25, recvTimeoutMs: RECV_TIMEOUT_MS,
+    scenario: 'call-caller-cancel.xml',
+    target: { port: node.port },
+    timeoutSec: 25,
+    recvTimeoutMs: RECV_TIMEOUT_MS,
     authUri: calledUri(call.called),
     injection: [[line.sipId, line.password, call.called, call.from, DOMAIN]],
     keys: { hold: String(call.holdMs) },

@@ -18,7 +18,10 @@ export class FakeTransport implements Transport {
   readonly localAddress: string;
   readonly localPort: number;
 
-  constructor(spec: ListenSpec, private readonly onMessage: MessageHandler) {
+  constructor(
+    spec: ListenSpec,
+    private readonly onMessage: MessageHandler,
+  ) {
     this.name = spec.transport.toUpperCase() as TransportName;
     this.localAddress = spec.address;
     this.localPort = spec.port;

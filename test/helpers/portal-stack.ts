@@ -54,17 +54,29 @@ export async function startPortalStack(document: unknown, accounts: PortalAccoun
   const { node, base } = await startPortalServer(document, accounts);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     // launch() gives every run a fresh temporary profile (user-data-dir), removed on close.
     timeout: 30_000,
   });
   t.teardown(() => browser.close());
   return {
-    node, base, browser,
+    node,
+    base,
+    browser,
     async context(locale, options = {}) {
       const ctx = await browser.newContext({
-        locale, timezoneId: 'Europe/London', baseURL: base,
+        locale,
+        timezoneId: 'Europe/London',
+        baseURL: base,
         viewport: options.phone ? { width: 390, height: 844 } : { width: 1200, height: 900 },
         ...(options.phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
       });
@@ -90,10 +102,13 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true, animations: 'disabled' });
 }
 
-
 /** Form controls on the page with no accessible name (no label, aria-label or aria-labelledby): should be none. */
 export async function unlabelledControls(page: Page): Promise<string[]> {
-  return page.locator('input:not([type=hidden]), select, textarea').evaluateAll((els) => els
-    .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
-    .map((el) => el.outerHTML));
+  return page
+    .locator('input:not([type=hidden]), select, textarea')
+    .evaluateAll((els) =>
+      els
+        .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
+        .map((el) => el.outerHTML),
+    );
 }

@@ -80,7 +80,11 @@ export class RawSipClient {
    * `from`: the loopback address to send from (a trusted trunk's, say), or that address and a port;
    * default 127.0.0.1 and a free port.
    */
-  static async open(transport: RawTransport, server: { host?: string; port: number }, from: string | { address?: string; port?: number } = {}): Promise<RawSipClient> {
+  static async open(
+    transport: RawTransport,
+    server: { host?: string; port: number },
+    from: string | { address?: string; port?: number } = {},
+  ): Promise<RawSipClient> {
     const target = { host: server.host ?? '127.0.0.1', port: server.port };
     const local = typeof from === 'string' ? { address: from } : from;
     const localAddress = local.address ?? '127.0.0.1';
@@ -254,7 +258,10 @@ export class DigestUa {
   readonly sentResponses: string[];
   readonly algorithm: DigestAlgorithm;
 
-  constructor(readonly client: RawSipClient, readonly options: UaOptions) {
+  constructor(
+    readonly client: RawSipClient,
+    readonly options: UaOptions,
+  ) {
     this.algorithm = options.algorithm ?? 'MD5';
     this.sentResponses = options.sentResponses ?? [];
   }
@@ -268,9 +275,15 @@ export class DigestUa {
     if (!this.nonce) throw new Error('no nonce yet');
     this.nc = Math.max(this.nc, nc);
     const { header, response } = buildDigestCredentials({
-      username: this.options.user, password: this.options.password, realm: this.options.domain,
-      nonce: this.nonce, algorithm: this.algorithm, method: 'REGISTER', uri: `sip:${this.options.domain}`,
-      nc, cnonce: randomToken(),
+      username: this.options.user,
+      password: this.options.password,
+      realm: this.options.domain,
+      nonce: this.nonce,
+      algorithm: this.algorithm,
+      method: 'REGISTER',
+      uri: `sip:${this.options.domain}`,
+      nc,
+      cnonce: randomToken(),
     });
     this.sentResponses.push(response);
     return header;
@@ -288,7 +301,10 @@ export class DigestUa {
   /** One REGISTER as it stands (with credentials when a nonce is known). */
   send(spec: Omit<RegisterSpec, 'user' | 'domain' | 'callId' | 'cseq'> = {}): Promise<RawMessage> {
     return this.client.register({
-      user: this.options.user, domain: this.options.domain, callId: this.callId, cseq: ++this.cseq,
+      user: this.options.user,
+      domain: this.options.domain,
+      callId: this.callId,
+      cseq: ++this.cseq,
       ...(this.nonce ? { authorization: this.authorization() } : {}),
       ...spec,
     });

@@ -6,7 +6,14 @@ import { parseChallenge, type Challenge } from './sip-digest.js';
  * from the server's parser, so a bug there cannot hide itself.
  */
 const COMPACT: Record<string, string> = {
-  v: 'via', i: 'call-id', m: 'contact', l: 'content-length', f: 'from', t: 'to', k: 'supported', c: 'content-type',
+  v: 'via',
+  i: 'call-id',
+  m: 'contact',
+  l: 'content-length',
+  f: 'from',
+  t: 'to',
+  k: 'supported',
+  c: 'content-type',
 };
 
 /** A parsed message received from the server. */
@@ -69,7 +76,7 @@ export class RawMessage {
 
   /** A request's Request-URI ('' for a response). */
   get uri(): string {
-    return this.isResponse ? '' : this.startLine.split(' ')[1] ?? '';
+    return this.isResponse ? '' : (this.startLine.split(' ')[1] ?? '');
   }
 
   get callId(): string {

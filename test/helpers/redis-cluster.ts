@@ -31,10 +31,30 @@ export async function startTestRedisCluster(size = 3): Promise<TestRedisCluster>
       const port = await freePort();
       const nodeDir = join(dir, String(port));
       mkdirSync(nodeDir);
-      const child = spawn('redis-server', [
-        '--port', String(port), '--bind', '127.0.0.1', '--dir', nodeDir, '--cluster-enabled', 'yes',
-        '--cluster-config-file', 'nodes.conf', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'no',
-      ], { stdio: 'ignore' });
+      const child = spawn(
+        'redis-server',
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          nodeDir,
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          'nodes.conf',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--daemonize',
+          'no',
+          '--protected-mode',
+          'no',
+        ],
+        { stdio: 'ignore' },
+      );
       child.on('error', () => {});
       if (!(await waitForPing({ host: '127.0.0.1', port }, child, 10_000))) {
         await stopChild(child, 1000);
@@ -43,8 +63,10 @@ export async function startTestRedisCluster(size = 3): Promise<TestRedisCluster>
       children.push(child);
       ports.push(port);
     }
-    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
-      { encoding: 'utf8', timeout: 30_000 });
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stderr || create.stdout}`);
     await Promise.all(ports.map((p) => clusterOk(p)));
   } catch (err) {

@@ -40,10 +40,11 @@ export function freePort(): Promise<number> {
 }
 
 async function launch(port: number, dir: string): Promise<ChildProcess | null> {
-  const child = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
-    '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'no',
-  ], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'no'],
+    { stdio: 'ignore' },
+  );
   child.on('error', () => {}); // reported as a failed start below
   if (await waitForPing({ host: '127.0.0.1', port }, child, 10_000)) return child;
   await stopChild(child, 1000);

@@ -23,9 +23,7 @@ export type Cli = 'start' | 'provision' | 'status';
 
 /** argv (after node) to run one of our CLIs. */
 export function cliCommand(cli: Cli, args: string[]): string[] {
-  return underTsx
-    ? ['--import', 'tsx', join(ROOT, 'src', 'cli', `${cli}.ts`), ...args]
-    : [join(ROOT, 'dist', 'src', 'cli', `${cli}.js`), ...args];
+  return underTsx ? ['--import', 'tsx', join(ROOT, 'src', 'cli', `${cli}.ts`), ...args] : [join(ROOT, 'dist', 'src', 'cli', `${cli}.js`), ...args];
 }
 
 function childEnv(): NodeJS.ProcessEnv {
@@ -47,8 +45,12 @@ export interface ServerOptions {
   registrar?: Partial<{ minExpires: number; maxExpires: number; defaultExpires: number; maxContacts: number }>;
   /** security.bans: password-guessing limits (defaults: the server's own). */
   bans?: Partial<{
-    maxFailures: number; windowSeconds: number; banSeconds: number;
-    sipIdMaxFailures: number; targetedMaxFailures: number; action: 'drop' | '403';
+    maxFailures: number;
+    windowSeconds: number;
+    banSeconds: number;
+    sipIdMaxFailures: number;
+    targetedMaxFailures: number;
+    action: 'drop' | '403';
   }>;
   /** The management API on this loopback port, with an operator account `operator`. */
   api?: { port: number; operatorPassword: string };
@@ -95,7 +97,7 @@ export function tempDir(prefix = 'ss-it-'): string {
 }
 
 export async function writeServerConfig(options: ServerOptions): Promise<ServerConfig> {
-  const port = options.port ?? await freePort();
+  const port = options.port ?? (await freePort());
   const nodeId = options.nodeId ?? 'node-a';
   const domain = options.domain ?? 'test.example';
   const config = {
@@ -109,7 +111,8 @@ export async function writeServerConfig(options: ServerOptions): Promise<ServerC
       ],
     },
     redis: {
-      url: options.redisUrl, keyPrefix: options.keyPrefix ?? 't1:',
+      url: options.redisUrl,
+      keyPrefix: options.keyPrefix ?? 't1:',
       ...(options.commandTimeout !== undefined ? { commandTimeout: options.commandTimeout } : {}),
     },
     registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxContacts: 3, ...options.registrar },
@@ -149,7 +152,13 @@ export interface CliResult {
 export interface LineStatusJson {
   sipId: string;
   status: 'registered' | 'not registered' | 'not applicable';
-  bindings: Array<{ uri: string; expiresAt: number; q?: number; path: string[]; source: { transport: string; address: string; port: number; node: string; connectionId?: string } }>;
+  bindings: Array<{
+    uri: string;
+    expiresAt: number;
+    q?: number;
+    path: string[];
+    source: { transport: string; address: string; port: number; node: string; connectionId?: string };
+  }>;
   latestError?: { at: string; text: string };
 }
 
@@ -164,7 +173,10 @@ export class ServerProcess {
   private readonly exited: Promise<number | null>;
   private readonly killOnExit = () => this.child.kill('SIGKILL');
 
-  private constructor(readonly config: ServerConfig, private readonly child: ChildProcess) {
+  private constructor(
+    readonly config: ServerConfig,
+    private readonly child: ChildProcess,
+  ) {
     process.once('exit', this.killOnExit);
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => this.onStdout(chunk));
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -185,7 +197,9 @@ export class ServerProcess {
   static async start(config: ServerConfig, timeoutMs = 20_000): Promise<ServerProcess> {
     exitOnSignals();
     const child = spawn(process.execPath, cliCommand('start', ['--config', config.file]), {
-      cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ROOT,
+      env: childEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     const server = new ServerProcess(config, child);
     try {
@@ -303,8 +317,12 @@ export function runCli(cli: Cli, args: string[], timeoutMs = 20_000): Promise<Cl
     const child = spawn(process.execPath, cliCommand(cli, args), { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', (err) => {
       clearTimeout(timer);

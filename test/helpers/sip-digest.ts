@@ -25,7 +25,9 @@ export function parseChallenge(value: string): Challenge {
 }
 
 export function hash(algorithm: DigestAlgorithm, text: string): string {
-  return createHash(algorithm === 'MD5' ? 'md5' : 'sha256').update(text, 'utf8').digest('hex');
+  return createHash(algorithm === 'MD5' ? 'md5' : 'sha256')
+    .update(text, 'utf8')
+    .digest('hex');
 }
 
 export interface CredentialInput {
@@ -46,7 +48,8 @@ export function buildDigestCredentials(input: CredentialInput): { header: string
   const ha2 = hash(input.algorithm, `${input.method}:${input.uri}`);
   const nc = input.nc.toString(16).padStart(8, '0');
   const response = hash(input.algorithm, `${ha1}:${input.nonce}:${nc}:${input.cnonce}:auth:${ha2}`);
-  const header = `Digest username="${input.username}", realm="${input.realm}", nonce="${input.nonce}", uri="${input.uri}", `
-    + `response="${response}", algorithm=${input.algorithm}, qop=auth, nc=${nc}, cnonce="${input.cnonce}"`;
+  const header =
+    `Digest username="${input.username}", realm="${input.realm}", nonce="${input.nonce}", uri="${input.uri}", ` +
+    `response="${response}", algorithm=${input.algorithm}, qop=auth, nc=${nc}, cnonce="${input.cnonce}"`;
   return { header, response, ha1 };
 }

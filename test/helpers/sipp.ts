@@ -66,18 +66,30 @@ export async function runSipp(options: SippOptions): Promise<SippResult> {
   const errorFile = join(dir, 'errors.log');
   const args = [
     `${options.target.host ?? '127.0.0.1'}:${options.target.port}`,
-    '-sf', scenario,
-    '-t', options.transport === 'tcp' ? 't1' : 'u1',
-    '-i', options.localIp ?? '127.0.0.1',
-    '-p', String(options.localPort ?? await freePort(options.localIp)),
-    '-m', String(options.calls ?? 1),
-    '-timeout', `${timeoutSec}s`, '-timeout_error',
-    '-recv_timeout', String(options.recvTimeoutMs ?? 3000),
+    '-sf',
+    scenario,
+    '-t',
+    options.transport === 'tcp' ? 't1' : 'u1',
+    '-i',
+    options.localIp ?? '127.0.0.1',
+    '-p',
+    String(options.localPort ?? (await freePort(options.localIp))),
+    '-m',
+    String(options.calls ?? 1),
+    '-timeout',
+    `${timeoutSec}s`,
+    '-timeout_error',
+    '-recv_timeout',
+    String(options.recvTimeoutMs ?? 3000),
     '-nostdin',
     // No BYE/CANCEL of its own when a call fails: the failure is the answer we check.
     '-nd',
-    '-trace_msg', '-message_file', messageFile,
-    '-trace_err', '-error_file', errorFile,
+    '-trace_msg',
+    '-message_file',
+    messageFile,
+    '-trace_err',
+    '-error_file',
+    errorFile,
   ];
   if (options.username !== undefined) args.push('-au', options.username);
   if (options.password !== undefined) args.push('-ap', options.password);
@@ -94,8 +106,12 @@ export async function runSipp(options: SippOptions): Promise<SippResult> {
     const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.setEncoding('latin1').on('data', (c: string) => { out += c; });
-    child.stderr.setEncoding('latin1').on('data', (c: string) => { err += c; });
+    child.stdout.setEncoding('latin1').on('data', (c: string) => {
+      out += c;
+    });
+    child.stderr.setEncoding('latin1').on('data', (c: string) => {
+      err += c;
+    });
     const kill = () => child.kill('SIGKILL');
     process.once('exit', kill);
     options.signal?.addEventListener('abort', kill, { once: true });
@@ -115,7 +131,9 @@ export async function runSipp(options: SippOptions): Promise<SippResult> {
 
   const read = (file: string) => (existsSync(file) ? readFileSync(file, 'latin1') : '');
   return {
-    code, stdout, stderr,
+    code,
+    stdout,
+    stderr,
     messages: read(messageFile),
     errors: read(errorFile),
     successful: counter(stdout, 'Successful call'),

@@ -12,18 +12,26 @@ export const TEST_LINES = {
 
 export function testProvisioning(): unknown {
   const digest = Object.values(TEST_LINES).map((line, i) => ({
-    sipId: line.sipId, password: line.password, auth: 'digest', channels: 2, basicNumber: `03123456${String(70 + i)}`,
+    sipId: line.sipId,
+    password: line.password,
+    auth: 'digest',
+    channels: 2,
+    basicNumber: `03123456${String(70 + i)}`,
   }));
   return {
-    voiceGroups: [{
-      id: 'VG1',
-      name: 'Test',
-      sites: [{
-        id: '1000001',
-        name: 'Site',
-        lines: [...digest, { sipId: 'gw1', auth: 'ip', allowedAddresses: ['127.0.0.9'], channels: 2, basicNumber: '0612345678' }],
-      }],
-    }],
+    voiceGroups: [
+      {
+        id: 'VG1',
+        name: 'Test',
+        sites: [
+          {
+            id: '1000001',
+            name: 'Site',
+            lines: [...digest, { sipId: 'gw1', auth: 'ip', allowedAddresses: ['127.0.0.9'], channels: 2, basicNumber: '0612345678' }],
+          },
+        ],
+      },
+    ],
   };
 }
 
@@ -42,7 +50,9 @@ export async function startStack(options: Omit<ServerOptions, 'redisUrl'> = {}):
     await provision(config, testProvisioning());
     const server = await ServerProcess.start(config);
     return {
-      redis, config, server,
+      redis,
+      config,
+      server,
       async stop() {
         await server.stop();
         await redis.stop();

@@ -8,22 +8,30 @@ export const UDP_SOURCE: Source = { transport: 'UDP', address: '10.0.0.1', port:
 export const TCP_SOURCE: Source = { ...UDP_SOURCE, transport: 'TCP' };
 
 export function request(method: string, branch = 'z9hG4bK-t1', cseq = 1): SipRequest {
-  return new SipRequest(method, 'sip:bob@example.test', new Headers([
-    ['Via', `SIP/2.0/UDP 10.0.0.1:5060;branch=${branch}`],
-    ['Max-Forwards', '70'],
-    ['From', '<sip:alice@example.test>;tag=a1'],
-    ['To', '<sip:bob@example.test>'],
-    ['Call-ID', 'call-1'],
-    ['CSeq', `${cseq} ${method}`],
-  ]));
+  return new SipRequest(
+    method,
+    'sip:bob@example.test',
+    new Headers([
+      ['Via', `SIP/2.0/UDP 10.0.0.1:5060;branch=${branch}`],
+      ['Max-Forwards', '70'],
+      ['From', '<sip:alice@example.test>;tag=a1'],
+      ['To', '<sip:bob@example.test>'],
+      ['Call-ID', 'call-1'],
+      ['CSeq', `${cseq} ${method}`],
+    ]),
+  );
 }
 
 export function response(status: number, method = 'INVITE', branch = 'z9hG4bK-t1'): SipResponse {
-  return new SipResponse(status, 'Test', new Headers([
-    ['Via', `SIP/2.0/UDP 10.0.0.1:5060;branch=${branch}`],
-    ['From', '<sip:alice@example.test>;tag=a1'],
-    ['To', `<sip:bob@example.test>${status > 100 ? ';tag=b1' : ''}`],
-    ['Call-ID', 'call-1'],
-    ['CSeq', `1 ${method}`],
-  ]));
+  return new SipResponse(
+    status,
+    'Test',
+    new Headers([
+      ['Via', `SIP/2.0/UDP 10.0.0.1:5060;branch=${branch}`],
+      ['From', '<sip:alice@example.test>;tag=a1'],
+      ['To', `<sip:bob@example.test>${status > 100 ? ';tag=b1' : ''}`],
+      ['Call-ID', 'call-1'],
+      ['CSeq', `1 ${method}`],
+    ]),
+  );
 }

@@ -91,10 +91,17 @@ t.test('password policy: 8-40 characters with letters and digits', async (t) => 
   ] as const) {
     const res = await create(password);
     t.equal(res.status, 400, why);
-    t.ok((res.body.issues as string[]).some((i) => i.startsWith('password:')), `${why}: the issue names password`, { issues: res.body.issues });
+    t.ok(
+      (res.body.issues as string[]).some((i) => i.startsWith('password:')),
+      `${why}: the issue names password`,
+      { issues: res.body.issues },
+    );
   }
   t.equal((await h.req(op, 'GET', '/me')).status, 200);
-  t.notOk((await req(op, 'GET', '/accounts')).body.some((a: { name: string }) => a.name === 'policy-check'), 'no account was created');
+  t.notOk(
+    (await req(op, 'GET', '/accounts')).body.some((a: { name: string }) => a.name === 'policy-check'),
+    'no account was created',
+  );
   t.equal((await create('Abcdefg1', 'policy-min')).status, 201, '8 characters are enough');
   t.equal((await create(`${'a1'.repeat(20)}`, 'policy-max')).status, 201, '40 characters are allowed');
   t.equal((await login('policy-max', 'a1'.repeat(20))).status, 200, 'and the new account logs in');
@@ -123,7 +130,11 @@ t.test('who may create which account', async (t) => {
   t.equal((await post(site, { name: 'new-site1b', role: 'site-admin', siteId: FIX.s1 })).status, 201, 'a site admin of its own site');
   t.equal((await post(site, { name: 'new-vg', role: 'voice-group-admin', voiceGroupId: FIX.vg1 })).status, 403, 'not a voice-group admin');
 
-  t.equal((await post(user, { name: 'new-user1b', role: 'number-user', number: FIX.n1 })).status, 403, 'a number user creates no account, not even for its number');
+  t.equal(
+    (await post(user, { name: 'new-user1b', role: 'number-user', number: FIX.n1 })).status,
+    403,
+    'a number user creates no account, not even for its number',
+  );
 
   const created = await login('new-user1', 'Newpass123');
   t.equal(created.status, 200);
@@ -141,5 +152,9 @@ t.test('who may create which account', async (t) => {
 t.test('no response carries a password or a password hash', async (t) => {
   t.ok(seen.length > 40, `checked ${seen.length} responses`);
   const leaks = seen.filter((res) => /scrypt|passwordHash|Secret1234|Newpass123|Wrong1234|Abcdefg1/i.test(res.text));
-  t.same(leaks.map((r) => r.text), [], 'no response body mentions a password or a hash');
+  t.same(
+    leaks.map((r) => r.text),
+    [],
+    'no response body mentions a password or a hash',
+  );
 });

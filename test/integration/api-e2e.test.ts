@@ -34,7 +34,9 @@ writeFileSync(config.file, stringify(yaml));
 
 const line = (l: typeof caller, basicNumber: string) => ({ sipId: l.sipId, password: l.password, auth: 'digest', channels: 4, basicNumber });
 await provision(config, {
-  voiceGroups: [{ id: 'VGE', name: 'E2E', sites: [{ id: '3000001', name: 'E2E site', lines: [line(caller, CALLER), line(first, FIRST), line(second, SECOND)] }] }],
+  voiceGroups: [
+    { id: 'VGE', name: 'E2E', sites: [{ id: '3000001', name: 'E2E site', lines: [line(caller, CALLER), line(first, FIRST), line(second, SECOND)] }] },
+  ],
 });
 const node = await ServerProcess.start(config);
 t.teardown(() => node.stop());
@@ -50,7 +52,7 @@ async function http(method: string, path: string, token?: string, body?: unknown
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     signal: AbortSignal.timeout(10_000),
   });
-  return { status: res.status, etag: res.headers.get('etag'), body: (await res.json()) };
+  return { status: res.status, etag: res.headers.get('etag'), body: await res.json() };
 }
 async function login(name: string, password: string): Promise<string> {
   const res = await http('POST', '/auth/login', undefined, { name, password });
@@ -110,6 +112,9 @@ t.test('the same process served it all, and recorded the changes', async (t) => 
   const history = await http('GET', `/history?number=${FIRST}`, userToken);
   t.equal(history.status, 200);
   t.equal(history.body.length, 2, 'two changes in the settings history');
-  t.ok(history.body.every((e: { account: string }) => e.account === 'first-user'), 'made by the number user');
+  t.ok(
+    history.body.every((e: { account: string }) => e.account === 'first-user'),
+    'made by the number user',
+  );
   t.notMatch(node.output, /Operator1234|Firstuser1/, 'no password in the logs');
 });

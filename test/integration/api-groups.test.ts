@@ -19,13 +19,22 @@ const features = new FeatureStore(h.redis);
 const freeA = '0311110005';
 const freeB = '0311110006';
 const big = Array.from({ length: 1000 }, (_, i) => `0311130${String(i).padStart(3, '0')}`);
-const digest = (sipId: string, basicNumber: string, dialInNumbers: string[] = []) =>
-  ({ sipId, auth: 'digest', password: `${sipId}-pw-123`, channels: 2, basicNumber, dialInNumbers });
+const digest = (sipId: string, basicNumber: string, dialInNumbers: string[] = []) => ({
+  sipId,
+  auth: 'digest',
+  password: `${sipId}-pw-123`,
+  channels: 2,
+  basicNumber,
+  dialInNumbers,
+});
 await h.provision({
-  voiceGroups: [{
-    id: FIX.vg1, name: 'Alpha Corp',
-    sites: [{ id: FIX.s1, name: 'Alpha HQ', lines: [digest('line-a3', freeA), digest('line-a4', freeB), digest('line-big', big[0]!, big.slice(1))] }],
-  }],
+  voiceGroups: [
+    {
+      id: FIX.vg1,
+      name: 'Alpha Corp',
+      sites: [{ id: FIX.s1, name: 'Alpha HQ', lines: [digest('line-a3', freeA), digest('line-a4', freeB), digest('line-big', big[0]!, big.slice(1))] }],
+    },
+  ],
   // Every other number of the big line has a slot-5 destination.
   features: Object.fromEntries(big.filter((_, i) => i % 2 === 0).map((n) => [n, { forwarding: { destinations: [null, null, null, null, '0312347777'] } }])),
 });
@@ -46,7 +55,8 @@ t.test('hunt groups', async (t) => {
   t.test('replace: operator, voice-group admin, site admin', async (t) => {
     const mode: Partial<Record<Who, string>> = { operator: 'round-robin', vgAdmin: 'sequential', siteAdmin: 'round-robin' };
     await matrix(t, c, IN_S1, async (who) =>
-      c.as(who, 'PUT', `/hunt-groups/${FIX.hunt}`, hg1({ mode: mode[who] ?? 'sequential', presentation: 'own' }), await c.ifMatch(`/hunt-groups/${FIX.hunt}`)));
+      c.as(who, 'PUT', `/hunt-groups/${FIX.hunt}`, hg1({ mode: mode[who] ?? 'sequential', presentation: 'own' }), await c.ifMatch(`/hunt-groups/${FIX.hunt}`)),
+    );
     const g = await features.huntGroupOf(FIX.n2);
     t.equal(g?.mode, 'round-robin', 'the call path reads the change');
     t.equal(g?.presentation, 'own');
@@ -68,11 +78,14 @@ t.test('hunt groups', async (t) => {
       r = await c.as(who, 'PUT', `/hunt-groups/HG-${who}`, { siteId: FIX.s1, pilot: FIX.n3, members: [freeB] });
       t.equal(r.status, 404, `${who} cannot create one in S1`);
     }
-    t.equal((await c.as('vgAdmin2', 'PUT', '/hunt-groups/HG2', { siteId: FIX.s3, pilot: FIX.n4, members: [FIX.n4] })).status, 404,
-      'an id taken in another customer\'s site looks missing');
+    t.equal(
+      (await c.as('vgAdmin2', 'PUT', '/hunt-groups/HG2', { siteId: FIX.s3, pilot: FIX.n4, members: [FIX.n4] })).status,
+      404,
+      "an id taken in another customer's site looks missing",
+    );
   });
 
-  t.test('the pilot is the operator\'s; members, their order and the mode are the admins\'', async (t) => {
+  t.test("the pilot is the operator's; members, their order and the mode are the admins'", async (t) => {
     const hg2 = (over: Record<string, unknown>) => ({ siteId: FIX.s1, pilot: freeA, members: [freeB], ...over });
     const newPilot = await c.as('siteAdmin', 'PUT', '/hunt-groups/HG2', hg2({ pilot: freeB, members: [freeA] }), await c.ifMatch('/hunt-groups/HG2'));
     t.equal(newPilot.status, 403, 'a site admin cannot change the pilot');
@@ -100,7 +113,11 @@ t.test('hunt groups', async (t) => {
     await bad(hg1({ members: [] }), ['members: at least one member']);
     await bad(hg1({ members: ['12'] }), ['members[0]: not a national number (0 + 9 or 10 digits)']);
     await bad(hg1({ siteId: FIX.s2 }), [/^siteId: .*cannot move/]);
-    await bad({ siteId: FIX.s1, pilot: freeA, members: [FIX.n2] }, [`pilot: number ${freeA} is already in hunt group HG2`, `members[0]: number ${FIX.n2} is already in hunt group ${FIX.hunt}`], 'HG9');
+    await bad(
+      { siteId: FIX.s1, pilot: freeA, members: [FIX.n2] },
+      [`pilot: number ${freeA} is already in hunt group HG2`, `members[0]: number ${FIX.n2} is already in hunt group ${FIX.hunt}`],
+      'HG9',
+    );
     const r = await c.as('operator', 'PUT', `/hunt-groups/${FIX.hunt}`, hg1({ mode: 'random' }), etag);
     t.equal(r.status, 400);
     t.match(r.body.issues, [/^mode: /]);
@@ -113,7 +130,7 @@ t.test('hunt groups', async (t) => {
     t.equal((await c.as('vgAdmin', 'PUT', `/hunt-groups/${FIX.hunt}`, hg1({ mode: 'sequential' }), etag)).status, 200);
     t.equal((await c.as('siteAdmin', 'PUT', `/hunt-groups/${FIX.hunt}`, hg1({ mode: 'round-robin' }), etag)).status, 412);
     t.equal((await c.as('siteAdmin', 'PUT', `/hunt-groups/${FIX.hunt}`, hg1())).status, 428);
-    t.equal((await c.as('operator', 'PUT', '/hunt-groups/HG7', hg1(), etag)).status, 412, 'If-Match on a creation (creating is the operator\'s)');
+    t.equal((await c.as('operator', 'PUT', '/hunt-groups/HG7', hg1(), etag)).status, 412, "If-Match on a creation (creating is the operator's)");
     t.equal((await features.huntGroupOf(FIX.n1))?.mode, 'sequential');
   });
 });
@@ -131,7 +148,8 @@ t.test('bulk groups', async (t) => {
 
   t.test('replace: operator, voice-group admin, site admin', async (t) => {
     await matrix(t, c, IN_S1, async (who) =>
-      c.as(who, 'PUT', bulk, { siteId: FIX.s1, name: `night by ${who}`, members: [FIX.n1, FIX.n1d] }, await c.ifMatch(bulk)));
+      c.as(who, 'PUT', bulk, { siteId: FIX.s1, name: `night by ${who}`, members: [FIX.n1, FIX.n1d] }, await c.ifMatch(bulk)),
+    );
     t.equal((await c.as('operator', 'GET', bulk)).body.name, 'night by siteAdmin');
   });
 
@@ -174,7 +192,10 @@ t.test('bulk groups', async (t) => {
     r = await c.as('vgAdmin', 'POST', `${bulk}/stop`);
     t.equal(r.status, 200);
     t.equal(r.body.state, 'stopped');
-    t.same(r.body.results.map((x: { result: string }) => x.result), ['done', 'done', 'done']);
+    t.same(
+      r.body.results.map((x: { result: string }) => x.result),
+      ['done', 'done', 'done'],
+    );
     t.equal((await features.bulkGroupOf(FIX.n1))?.state, 'stopped');
     t.equal((await c.as('vgAdmin', 'POST', `${bulk}/stop`)).status, 409, 'stopping twice');
 
@@ -191,7 +212,11 @@ t.test('bulk groups', async (t) => {
       await h.redis.set(keys.bulkGroup(FIX.bulk), JSON.stringify({ ...stored, state }));
       t.equal((await c.as('operator', 'POST', `${bulk}/start`)).status, 409, `start while ${state}`);
       t.equal((await c.as('operator', 'POST', `${bulk}/stop`)).status, 409, `stop while ${state}`);
-      t.equal((await c.as('operator', 'PUT', bulk, { siteId: FIX.s1, name: 'x', members: stored.members }, await c.ifMatch(bulk))).status, 409, `PUT while ${state}`);
+      t.equal(
+        (await c.as('operator', 'PUT', bulk, { siteId: FIX.s1, name: 'x', members: stored.members }, await c.ifMatch(bulk))).status,
+        409,
+        `PUT while ${state}`,
+      );
     }
     await h.redis.set(keys.bulkGroup(FIX.bulk), JSON.stringify(stored));
     const etag = await c.ifMatch(bulk);

@@ -82,9 +82,15 @@ t.test('history is queryable by number, site, voice group and time, within what 
 const csvUrl = (site: string) => `/sites/${site}/forwarding.csv`;
 const header = FORWARDING_COLUMNS.join(',');
 
-t.test('who may download and upload a site\'s forwarding CSV', async (t) => {
+t.test("who may download and upload a site's forwarding CSV", async (t) => {
   const expect: Record<AccountKey, number> = {
-    operator: 200, vgAdmin: 200, vgAdmin2: 404, siteAdmin: 200, siteAdmin2: 404, numberUser: 404, numberUser2: 404,
+    operator: 200,
+    vgAdmin: 200,
+    vgAdmin2: 404,
+    siteAdmin: 200,
+    siteAdmin2: 404,
+    numberUser: 404,
+    numberUser2: 404,
   };
   for (const [who, status] of Object.entries(expect) as Array<[AccountKey, number]>) {
     const token = await h.login(who);
@@ -102,19 +108,25 @@ t.test('the CSV lists every number of the site with its forwarding', async (t) =
   t.equal(res.status, 200);
   t.match(res.headers['content-type'], /^text\/csv/);
   t.match(res.headers.etag, /^".+"$/);
-  t.equal(res.text, [
-    header,
-    `${FIX.n1},false,false,false,false,false,15,1,0312349999,,,,0312348888`,
-    `${FIX.n1d},false,false,false,false,false,15,1,,,,,0312348888`,
-    `${FIX.n2},false,false,false,false,false,15,1,,,,,`,
-    '',
-  ].join('\r\n'));
+  t.equal(
+    res.text,
+    [
+      header,
+      `${FIX.n1},false,false,false,false,false,15,1,0312349999,,,,0312348888`,
+      `${FIX.n1d},false,false,false,false,false,15,1,,,,,0312348888`,
+      `${FIX.n2},false,false,false,false,false,15,1,,,,,`,
+      '',
+    ].join('\r\n'),
+  );
 });
 
 t.test('round trip: uploading the downloaded file changes nothing', async (t) => {
   // A schedule (not in the CSV) and a normalised destination must survive.
   await patch('operator', FIX.n1, {
-    forwarding: { destinations: ['03-1234-9999', '+81312347777'], schedule: [{ days: [5, 1], from: '18:00', to: '09:00', pattern: { enabled: true, unconditional: true, active: 2 } }] },
+    forwarding: {
+      destinations: ['03-1234-9999', '+81312347777'],
+      schedule: [{ days: [5, 1], from: '18:00', to: '09:00', pattern: { enabled: true, unconditional: true, active: 2 } }],
+    },
   });
   const before = await everything();
   const historyBefore = (await history('operator')).body.length;
@@ -131,7 +143,7 @@ t.test('round trip: uploading the downloaded file changes nothing', async (t) =>
 t.test('an upload changes the numbers it lists, keeps schedules, records history', async (t) => {
   const token = await h.login('vgAdmin');
   const csv = await h.req(token, 'GET', csvUrl(FIX.s1));
-  const schedule = (await everything() as Array<{ features: { forwarding: { schedule: unknown } } }>)[0]!.features.forwarding.schedule;
+  const schedule = ((await everything()) as Array<{ features: { forwarding: { schedule: unknown } } }>)[0]!.features.forwarding.schedule;
   h.clock.advance(60_000);
   const text = [
     // Columns in another order, LF line ends, a byte-order mark, spreadsheet booleans, one number of the site left out.
@@ -142,8 +154,14 @@ t.test('an upload changes the numbers it lists, keeps schedules, records history
   const put = await h.req(token, 'PUT', csvUrl(FIX.s1), text, { 'if-match': csv.headers.etag as string, 'content-type': 'text/csv; charset=utf-8' });
   t.equal(put.status, 200, put.text);
   t.same(put.body, { numbers: 2, changed: [FIX.n1, FIX.n2] });
-  const [n1, n1d, n2] = await everything() as Array<{ features: { forwarding: Record<string, unknown> } }>;
-  t.match(n1!.features.forwarding, { enabled: true, busy: true, noAnswer: true, ringTime: 20, destinations: ['0312349999', '0312347777', null, null, '0312348888'] });
+  const [n1, n1d, n2] = (await everything()) as Array<{ features: { forwarding: Record<string, unknown> } }>;
+  t.match(n1!.features.forwarding, {
+    enabled: true,
+    busy: true,
+    noAnswer: true,
+    ringTime: 20,
+    destinations: ['0312349999', '0312347777', null, null, '0312348888'],
+  });
   t.same(n1!.features.forwarding.schedule, schedule, 'schedule kept');
   t.match(n2!.features.forwarding, { enabled: true, unconditional: true, active: 1, destinations: ['09012345678', null, null, null, null] });
   t.match(n1d!.features.forwarding, { enabled: false, destinations: [null, null, null, null, '0312348888'] }, 'a number left out is left alone');
@@ -152,22 +170,32 @@ t.test('an upload changes the numbers it lists, keeps schedules, records history
 
   const hist = await history('operator', `?site=${FIX.s1}&from=${new Date(h.clock.now).toISOString()}`);
   t.equal(hist.body.length, 2, 'one entry per changed number');
-  t.match(hist.body.find((e: { target: { id: string } }) => e.target.id === FIX.n2), {
-    account: ACCOUNTS.vgAdmin.name, action: 'upload-forwarding-csv', siteId: FIX.s1, voiceGroupId: FIX.vg1,
-    before: { forwarding: { enabled: false } }, after: { forwarding: { enabled: true, unconditional: true } },
-  });
+  t.match(
+    hist.body.find((e: { target: { id: string } }) => e.target.id === FIX.n2),
+    {
+      account: ACCOUNTS.vgAdmin.name,
+      action: 'upload-forwarding-csv',
+      siteId: FIX.s1,
+      voiceGroupId: FIX.vg1,
+      before: { forwarding: { enabled: false } },
+      after: { forwarding: { enabled: true, unconditional: true } },
+    },
+  );
 });
 
 t.test('a file with a bad cell changes nothing and names every problem', async (t) => {
   const token = await h.login('siteAdmin');
   const csv = await h.req(token, 'GET', csvUrl(FIX.s1));
   const lines = csv.text.trimEnd().split('\r\n');
-  const withCell = (line: number, column: string, value: string, base = lines) => base.map((l, i) => {
-    if (i !== line - 1) return l;
-    const cells = l.split(',');
-    cells[FORWARDING_COLUMNS.indexOf(column as never)] = value;
-    return cells.join(',');
-  }).join('\r\n');
+  const withCell = (line: number, column: string, value: string, base = lines) =>
+    base
+      .map((l, i) => {
+        if (i !== line - 1) return l;
+        const cells = l.split(',');
+        cells[FORWARDING_COLUMNS.indexOf(column as never)] = value;
+        return cells.join(',');
+      })
+      .join('\r\n');
   const upload = async (text: string) => h.req(token, 'PUT', csvUrl(FIX.s1), text, { 'if-match': csv.headers.etag as string });
 
   const cases: Array<[string, string, string]> = [
@@ -196,10 +224,17 @@ t.test('a file with a bad cell changes nothing and names every problem', async (
   for (const [name, text, issue] of cases) {
     const res = await upload(text);
     t.equal(res.status, 400, `${name}: 400`);
-    t.ok((res.body.issues as string[] ?? []).some((i) => i.startsWith(issue)), `${name}: names "${issue}" in ${JSON.stringify(res.body.issues)}`);
+    t.ok(
+      ((res.body.issues as string[]) ?? []).some((i) => i.startsWith(issue)),
+      `${name}: names "${issue}" in ${JSON.stringify(res.body.issues)}`,
+    );
   }
   const two = await upload(withCell(4, 'enabled', 'maybe', withCell(2, 'ringTime', '99').split('\r\n')));
-  t.same(two.body.issues.map((i: string) => i.replace(/:.*/, '')), ['line 2, column ringTime', 'line 4, column enabled'], 'every bad cell at once, in line order');
+  t.same(
+    two.body.issues.map((i: string) => i.replace(/:.*/, '')),
+    ['line 2, column ringTime', 'line 4, column enabled'],
+    'every bad cell at once, in line order',
+  );
   t.same(await everything(), before, 'nothing changed, on any number');
   t.equal((await history('operator')).body.length, historyBefore, 'no history entries');
   t.equal((await h.req(token, 'GET', csvUrl(FIX.s1))).headers.etag, csv.headers.etag, 'same ETag');
@@ -247,6 +282,10 @@ t.test('retention: entries older than 180 days leave the queries and are purged'
 
   await patch('operator', FIX.n1, { presentation: 'withhold' });
   const left = await history('operator', '?limit=1000');
-  t.same(left.body.map((e: { at: string }) => e.at), [new Date(h.clock.now).toISOString()], 'a new entry is kept');
-  t.equal(await h.redis.zcard(keys.historyByTarget('number', FIX.n1)), 1, 'the number\'s own index was trimmed on write');
+  t.same(
+    left.body.map((e: { at: string }) => e.at),
+    [new Date(h.clock.now).toISOString()],
+    'a new entry is kept',
+  );
+  t.equal(await h.redis.zcard(keys.historyByTarget('number', FIX.n1)), 1, "the number's own index was trimmed on write");
 });

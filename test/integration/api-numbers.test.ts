@@ -25,13 +25,29 @@ t.test('GET /numbers/:number shows where the number lives and every feature', as
   t.equal(res.status, 200);
   t.match(res.headers.etag, /^"[A-Za-z0-9_-]+"$/, 'ETag');
   t.same(res.body, {
-    number: FIX.n1, kind: 'basic', sipId: FIX.lines.a1, siteId: FIX.s1, voiceGroupId: FIX.vg1,
+    number: FIX.n1,
+    kind: 'basic',
+    sipId: FIX.lines.a1,
+    siteId: FIX.s1,
+    voiceGroupId: FIX.vg1,
     features: {
-      blockedCallers: [], blockAnnouncementUri: null, anonymousRejection: false, internationalBar: false, outgoingRestriction: false,
-      presentation: 'present', specificPresentation: null,
+      blockedCallers: [],
+      blockAnnouncementUri: null,
+      anonymousRejection: false,
+      internationalBar: false,
+      outgoingRestriction: false,
+      presentation: 'present',
+      specificPresentation: null,
       forwarding: {
-        enabled: false, unconditional: false, busy: false, noAnswer: false, unreachable: false, ringTime: 15, active: 1,
-        destinations: ['0312349999', null, null, null, '0312348888'], schedule: [],
+        enabled: false,
+        unconditional: false,
+        busy: false,
+        noAnswer: false,
+        unreachable: false,
+        ringTime: 15,
+        active: 1,
+        destinations: ['0312349999', null, null, null, '0312348888'],
+        schedule: [],
       },
     },
   });
@@ -45,7 +61,13 @@ t.test('GET /numbers/:number shows where the number lives and every feature', as
 
 t.test('who may read a number', async (t) => {
   const expect: Record<AccountKey, number> = {
-    operator: 200, vgAdmin: 200, vgAdmin2: 404, siteAdmin: 200, siteAdmin2: 404, numberUser: 200, numberUser2: 404,
+    operator: 200,
+    vgAdmin: 200,
+    vgAdmin2: 404,
+    siteAdmin: 200,
+    siteAdmin2: 404,
+    numberUser: 200,
+    numberUser2: 404,
   };
   for (const [who, status] of Object.entries(expect) as Array<[AccountKey, number]>) {
     t.equal((await h.req(await h.login(who), 'GET', url(FIX.n1))).status, status, `${who} GET ${FIX.n1}`);
@@ -55,7 +77,13 @@ t.test('who may read a number', async (t) => {
 
 t.test('who may change forwarding of a number', async (t) => {
   const expect: Record<AccountKey, number> = {
-    operator: 200, vgAdmin: 200, vgAdmin2: 404, siteAdmin: 200, siteAdmin2: 404, numberUser: 200, numberUser2: 404,
+    operator: 200,
+    vgAdmin: 200,
+    vgAdmin2: 404,
+    siteAdmin: 200,
+    siteAdmin2: 404,
+    numberUser: 200,
+    numberUser2: 404,
   };
   let ringTime = 10;
   for (const [who, status] of Object.entries(expect) as Array<[AccountKey, number]>) {
@@ -72,8 +100,11 @@ t.test('who may change forwarding of a number', async (t) => {
 
 t.test('each field needs its role right; a number user is refused the others, with nothing applied', async (t) => {
   const allowedToUser = {
-    blockedCallers: ['0312345678'], blockAnnouncementUri: 'sip:blocked@announce.example', anonymousRejection: true,
-    presentation: 'withhold', forwarding: { enabled: true, busy: true },
+    blockedCallers: ['0312345678'],
+    blockAnnouncementUri: 'sip:blocked@announce.example',
+    anonymousRejection: true,
+    presentation: 'withhold',
+    forwarding: { enabled: true, busy: true },
   };
   for (const [field, value] of Object.entries(allowedToUser)) {
     const res = await patch('numberUser', FIX.n1, { [field]: value });
@@ -94,7 +125,7 @@ t.test('each field needs its role right; a number user is refused the others, wi
   t.same(await features(FIX.n1), before, 'not even the allowed field was applied');
 
   const setNumber = await patch('siteAdmin', FIX.n1, { specificPresentation: { number: '0120123456', enabled: true } });
-  t.equal(setNumber.status, 403, 'the specific-presentation number is a contract item: not a site admin\'s to set');
+  t.equal(setNumber.status, 403, "the specific-presentation number is a contract item: not a site admin's to set");
   t.match(setNumber.body.message, /contract item/);
   t.equal((await patch('operator', FIX.n1, { specificPresentation: { number: '0120123456', enabled: false } })).status, 200, 'the operator sets it');
   for (const [field, value] of Object.entries(forbidden)) {
@@ -110,7 +141,10 @@ async function refused(t: Test, n: string, body: unknown, issue: string | RegExp
   const before = await features(n);
   const res = await patch('operator', n, body);
   t.equal(res.status, 400, `refused: ${JSON.stringify(body)}`);
-  t.ok((res.body.issues as string[] ?? []).some((i) => (typeof issue === 'string' ? i.startsWith(issue) : issue.test(i))), `names ${issue}: ${JSON.stringify(res.body.issues)}`);
+  t.ok(
+    ((res.body.issues as string[]) ?? []).some((i) => (typeof issue === 'string' ? i.startsWith(issue) : issue.test(i))),
+    `names ${issue}: ${JSON.stringify(res.body.issues)}`,
+  );
   t.same(await features(n), before, 'nothing changed');
 }
 
@@ -155,7 +189,12 @@ t.test('every validation rule gives 400 naming the field', async (t) => {
   await refused(t, FIX.n2, schedule({ days: [7] }), 'forwarding.schedule[0].days[0]: ');
   await refused(t, FIX.n2, schedule({ days: [] }), 'forwarding.schedule[0].days: at least one day');
   await refused(t, FIX.n2, schedule({ days: [1, 1] }), 'forwarding.schedule[0].days: a day is listed twice');
-  await refused(t, FIX.n2, schedule({ pattern: { enabled: true, busy: true, active: 3 } }), 'forwarding.schedule[0].pattern.active: slot 3 holds no destination');
+  await refused(
+    t,
+    FIX.n2,
+    schedule({ pattern: { enabled: true, busy: true, active: 3 } }),
+    'forwarding.schedule[0].pattern.active: slot 3 holds no destination',
+  );
   await refused(t, FIX.n2, schedule({ pattern: { ringTime: 50 } }), 'forwarding.schedule[0].pattern.ringTime: ');
 
   await refused(t, FIX.n2, { blockedCallers: Array.from({ length: 31 }, (_, i) => `03123400${String(i).padStart(2, '0')}`) }, 'blockedCallers: at most 30');
@@ -174,7 +213,11 @@ t.test('every validation rule gives 400 naming the field', async (t) => {
   t.equal(several.status, 400);
   t.equal(several.body.issues.length, 2, 'every problem at once');
 
-  t.equal((await patch('operator', FIX.n2, { blockedCallers: ['+81312345678', '090-1234-5678'] })).body.features.blockedCallers.join(), '0312345678,09012345678', 'blocked numbers normalised');
+  t.equal(
+    (await patch('operator', FIX.n2, { blockedCallers: ['+81312345678', '090-1234-5678'] })).body.features.blockedCallers.join(),
+    '0312345678,09012345678',
+    'blocked numbers normalised',
+  );
   t.equal((await patch('operator', FIX.n2, { specificPresentation: { number: '0120-123-456', enabled: true } })).status, 200, 'toll-free accepted');
   t.equal((await patch('operator', FIX.n2, { specificPresentation: null })).body.features.specificPresentation, null, 'null clears');
 });
@@ -183,7 +226,13 @@ t.test('forwarding sub-fields left out keep their stored value', async (t) => {
   await patch('operator', FIX.n3, { forwarding: { destinations: ['0312341111', '0312342222'], ringTime: 25 } });
   const res = await patch('operator', FIX.n3, { forwarding: { enabled: true, unconditional: true, active: 2 } });
   t.equal(res.status, 200);
-  t.match(res.body.features.forwarding, { enabled: true, unconditional: true, active: 2, ringTime: 25, destinations: ['0312341111', '0312342222', null, null, null] });
+  t.match(res.body.features.forwarding, {
+    enabled: true,
+    unconditional: true,
+    active: 2,
+    ringTime: 25,
+    destinations: ['0312341111', '0312342222', null, null, null],
+  });
   const back = await patch('operator', FIX.n3, res.body.features);
   t.equal(back.status, 200, 'the GET features object is a valid PATCH body');
   t.same(back.body, res.body, 'and changes nothing');
@@ -220,8 +269,13 @@ t.test('changes are recorded in the settings history with before and after', asy
   const hist = await h.req(await h.login('operator'), 'GET', `/history?number=${FIX.n1}&limit=1`);
   t.equal(hist.status, 200);
   t.match(hist.body[0], {
-    account: ACCOUNTS.numberUser.name, role: 'number-user', target: { kind: 'number', id: FIX.n1 }, siteId: FIX.s1, voiceGroupId: FIX.vg1,
-    action: 'update-features', at: new Date(h.clock.now).toISOString(),
+    account: ACCOUNTS.numberUser.name,
+    role: 'number-user',
+    target: { kind: 'number', id: FIX.n1 },
+    siteId: FIX.s1,
+    voiceGroupId: FIX.vg1,
+    action: 'update-features',
+    at: new Date(h.clock.now).toISOString(),
     after: { blockedCallers: ['0611112222'] },
   });
   t.same(Object.keys(hist.body[0].after), Object.keys(hist.body[0].before), 'before and after name the same fields');

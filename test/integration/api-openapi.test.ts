@@ -29,13 +29,19 @@ function fastifyRoutes(tree: string): string[] {
     stack.length = depth;
     stack.push(m[2]!);
     const path = stack.join('');
-    for (const method of (m[3] ?? '').split(',').map((s) => s.trim()).filter((s) => s && s !== 'HEAD' && s !== 'OPTIONS')) out.push(`${method} ${path}`);
+    for (const method of (m[3] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s && s !== 'HEAD' && s !== 'OPTIONS'))
+      out.push(`${method} ${path}`);
   }
   return out.sort();
 }
 
-const documented = (d: Doc) => Object.entries(d.paths)
-  .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`)).sort();
+const documented = (d: Doc) =>
+  Object.entries(d.paths)
+    .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`))
+    .sort();
 
 t.test('served at a stable path without a token', async (t) => {
   t.equal(fetched.status, 200);
@@ -70,7 +76,10 @@ t.test('operations say how to call them', async (t) => {
   for (const [path, ops] of Object.entries(doc.paths)) {
     const pathParams = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
     for (const [method, op] of Object.entries(ops)) {
-      const declared = (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name).sort();
+      const declared = (op.parameters ?? [])
+        .filter((p) => p.in === 'path')
+        .map((p) => p.name)
+        .sort();
       t.same(declared, pathParams, `${method.toUpperCase()} ${path}: path parameters declared`);
       if (method === 'put' || method === 'patch') t.ok(op.requestBody, `${method.toUpperCase()} ${path}: request body documented`);
     }

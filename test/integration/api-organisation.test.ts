@@ -18,7 +18,10 @@ const realm = h.config.sip.realm;
 
 t.test('voice groups', async (t) => {
   t.test('list shows only what the account may see', async (t) => {
-    t.same((await c.as('operator', 'GET', '/voice-groups')).body, [{ id: FIX.vg1, name: 'Alpha Corp' }, { id: FIX.vg2, name: 'Beta Ltd' }]);
+    t.same((await c.as('operator', 'GET', '/voice-groups')).body, [
+      { id: FIX.vg1, name: 'Alpha Corp' },
+      { id: FIX.vg2, name: 'Beta Ltd' },
+    ]);
     t.same((await c.as('vgAdmin', 'GET', '/voice-groups')).body, [{ id: FIX.vg1, name: 'Alpha Corp' }]);
     t.same((await c.as('vgAdmin2', 'GET', '/voice-groups')).body, [{ id: FIX.vg2, name: 'Beta Ltd' }]);
     t.same((await c.as('siteAdmin', 'GET', '/voice-groups')).body, []);
@@ -32,7 +35,8 @@ t.test('voice groups', async (t) => {
 
   t.test('rename: operator and its voice-group admin', async (t) => {
     await matrix(t, c, S(200, 200, 404, 404, 404, 404, 404), async (who) =>
-      c.as(who, 'PUT', `/voice-groups/${FIX.vg1}`, { name: `Alpha by ${who}` }, await c.ifMatch(`/voice-groups/${FIX.vg1}`)));
+      c.as(who, 'PUT', `/voice-groups/${FIX.vg1}`, { name: `Alpha by ${who}` }, await c.ifMatch(`/voice-groups/${FIX.vg1}`)),
+    );
     t.equal((await c.as('operator', 'GET', `/voice-groups/${FIX.vg1}`)).body.name, 'Alpha by vgAdmin');
   });
 
@@ -67,7 +71,10 @@ t.test('voice groups', async (t) => {
 t.test('sites', async (t) => {
   t.test('list of a voice group', async (t) => {
     const r = await c.as('vgAdmin', 'GET', `/voice-groups/${FIX.vg1}/sites`);
-    t.same(r.body.map((s: { id: string }) => s.id), [FIX.s1, FIX.s2]);
+    t.same(
+      r.body.map((s: { id: string }) => s.id),
+      [FIX.s1, FIX.s2],
+    );
     await matrix(t, c, S(200, 200, 404, 404, 404, 404, 404), (who) => c.as(who, 'GET', `/voice-groups/${FIX.vg1}/sites`));
   });
 
@@ -78,7 +85,8 @@ t.test('sites', async (t) => {
 
   t.test('rename: operator, voice-group admin, its site admin', async (t) => {
     await matrix(t, c, IN_S1, async (who) =>
-      c.as(who, 'PUT', `/sites/${FIX.s1}`, { voiceGroupId: FIX.vg1, name: `HQ by ${who}` }, await c.ifMatch(`/sites/${FIX.s1}`)));
+      c.as(who, 'PUT', `/sites/${FIX.s1}`, { voiceGroupId: FIX.vg1, name: `HQ by ${who}` }, await c.ifMatch(`/sites/${FIX.s1}`)),
+    );
     t.equal((await c.as('operator', 'GET', `/sites/${FIX.s1}`)).body.name, 'HQ by siteAdmin');
   });
 
@@ -114,20 +122,31 @@ t.test('lines', async (t) => {
     await matrix(t, c, IN_S1, (who) => c.as(who, 'GET', `/lines/${a1}`));
     const r = await c.as('operator', 'GET', `/lines/${a1}`);
     t.same(r.body, {
-      sipId: a1, voiceGroupId: FIX.vg1, siteId: FIX.s1, auth: 'digest', channels: 4,
-      basicNumber: FIX.n1, dialInNumbers: [FIX.n1d], allowedAddresses: [],
+      sipId: a1,
+      voiceGroupId: FIX.vg1,
+      siteId: FIX.s1,
+      auth: 'digest',
+      channels: 4,
+      basicNumber: FIX.n1,
+      dialInNumbers: [FIX.n1d],
+      allowedAddresses: [],
     });
   });
 
   const body = (over: Record<string, unknown> = {}) => ({
-    siteId: FIX.s1, auth: 'digest', channels: 4, basicNumber: FIX.n1, dialInNumbers: [FIX.n1d], ...over,
+    siteId: FIX.s1,
+    auth: 'digest',
+    channels: 4,
+    basicNumber: FIX.n1,
+    dialInNumbers: [FIX.n1d],
+    ...over,
   });
 
   t.test('update: the operator only (lines are contract items); customers in scope get 403', async (t) => {
     const ha1 = await h.redis.hget(keys.line(a1), 'ha1Md5');
     const channels: Partial<Record<Who, number>> = { operator: 5, vgAdmin: 6, siteAdmin: 7 };
     await matrix(t, c, CONTRACT_S1, async (who) => c.as(who, 'PUT', `/lines/${a1}`, body({ channels: channels[who] ?? 9 }), await c.ifMatch(`/lines/${a1}`)));
-    t.equal((await c.as('operator', 'GET', `/lines/${a1}`)).body.channels, 5, 'only the operator\'s change applied');
+    t.equal((await c.as('operator', 'GET', `/lines/${a1}`)).body.channels, 5, "only the operator's change applied");
     t.equal(await h.redis.hget(keys.line(a1), 'ha1Md5'), ha1, 'no password given: the credentials are kept');
   });
 
@@ -144,7 +163,10 @@ t.test('lines', async (t) => {
     t.notOk(history.includes(password));
     const entries = await h.redis.zrange(keys.historyByTarget('line', a1), 0, -1);
     t.ok(entries.length >= 2, 'every change is in the history');
-    t.ok(entries.some((e) => JSON.parse(e).after.passwordChanged === true), 'the history says the password changed');
+    t.ok(
+      entries.some((e) => JSON.parse(e).after.passwordChanged === true),
+      'the history says the password changed',
+    );
     for (const s of secretsOf(a1, realm, password)) t.notOk(entries.join('').includes(s), 'no secret in the history');
   });
 
@@ -155,7 +177,14 @@ t.test('lines', async (t) => {
     r = await c.as('operator', 'PUT', '/lines/new-digest', { siteId: FIX.s2, auth: 'digest', password, channels: 2, basicNumber: '03-1112-0009' });
     t.equal(r.status, 201);
     t.same(r.body, {
-      sipId: 'new-digest', voiceGroupId: FIX.vg1, siteId: FIX.s2, auth: 'digest', channels: 2, basicNumber: '0311120009', dialInNumbers: [], allowedAddresses: [],
+      sipId: 'new-digest',
+      voiceGroupId: FIX.vg1,
+      siteId: FIX.s2,
+      auth: 'digest',
+      channels: 2,
+      basicNumber: '0311120009',
+      dialInNumbers: [],
+      allowedAddresses: [],
     });
     t.equal(r.headers.etag, (await c.as('operator', 'GET', '/lines/new-digest')).headers.etag, 'the ETag of what was written');
     t.equal(await h.redis.hget(keys.number('0311120009'), 'sipId'), 'new-digest');
@@ -225,7 +254,11 @@ t.test('routing (operator only)', async (t) => {
     emergencyRoute: { name: 'emergency', target: '198.51.100.2', transport: 'tcp' },
   });
   const routes = new RouteStore(h.redis);
-  t.same((await routes.outboundRoutes()).map((x) => x.target), ['198.51.100.1:5070'], 'the call router reads the new table');
+  t.same(
+    (await routes.outboundRoutes()).map((x) => x.target),
+    ['198.51.100.1:5070'],
+    'the call router reads the new table',
+  );
   t.equal((await routes.peerByAddress('198.51.100.1'))?.name, 'carrier');
 
   t.test('sections left out are kept; null removes the emergency route', async (t) => {
@@ -251,16 +284,24 @@ t.test('routing (operator only)', async (t) => {
 t.test('OpenAPI lists every route of these modules', async (t) => {
   const doc = (await h.req(undefined, 'GET', '/openapi.json')).body;
   for (const [path, method] of [
-    ['/voice-groups', 'get'], ['/voice-groups/{id}', 'put'], ['/voice-groups/{id}/sites', 'get'], ['/sites/{id}', 'put'],
-    ['/lines/{sipId}', 'put'], ['/routing', 'put'],
-  ] as const) t.ok(doc.paths[path]?.[method], `${method} ${path}`);
+    ['/voice-groups', 'get'],
+    ['/voice-groups/{id}', 'put'],
+    ['/voice-groups/{id}/sites', 'get'],
+    ['/sites/{id}', 'put'],
+    ['/lines/{sipId}', 'put'],
+    ['/routing', 'put'],
+  ] as const)
+    t.ok(doc.paths[path]?.[method], `${method} ${path}`);
 });
 
 t.test('no response ever carried a password or HA1', async (t) => {
   const all = c.seen.join('\n');
   const secrets = [
-    ...secretsOf(a1, realm, fixturePassword(a1)), ...secretsOf(a1, realm, 'NewSecret-987'),
-    ...secretsOf('new-digest', realm, 'Created-pw-555'), 'Ghost-pw-1', 'Zq1x',
+    ...secretsOf(a1, realm, fixturePassword(a1)),
+    ...secretsOf(a1, realm, 'NewSecret-987'),
+    ...secretsOf('new-digest', realm, 'Created-pw-555'),
+    'Ghost-pw-1',
+    'Zq1x',
   ];
   t.ok(c.seen.length > 100, `scanned ${c.seen.length} responses`);
   for (const s of secrets) t.notOk(all.includes(s), `no ${s.length > 20 ? 'HA1' : 'password'} in any response`);

@@ -23,8 +23,7 @@ type Column = (typeof COLUMNS)[number];
 type Expect = Record<Column, number>;
 
 /** Expected statuses in column order: anon, op, vg, vg2, site, site2, user, user2. */
-const E = (...s: [number, number, number, number, number, number, number, number]): Expect =>
-  Object.fromEntries(COLUMNS.map((c, i) => [c, s[i]!])) as Expect;
+const E = (...s: [number, number, number, number, number, number, number, number]): Expect => Object.fromEntries(COLUMNS.map((c, i) => [c, s[i]!])) as Expect;
 
 // Shapes that recur. "n1" = a target in S1 that user-n1 owns; "S1" = a site-level target in S1.
 const READ_N1 = E(401, 200, 200, 404, 200, 404, 200, 404);
@@ -65,11 +64,13 @@ const tokens: Partial<Record<Column, string>> = {};
 for (const c of COLUMNS) if (c !== 'anon') tokens[c] = await h.login(c);
 
 /** The ETag of a GET as the operator, as If-Match; `withBody` also returns the body read (a CSV to send back). */
-const etagOf = (url: string, withBody = false) => async () => {
-  const res = await h.req(tokens.operator, 'GET', url);
-  if (res.status !== 200) throw new Error(`prepare GET ${url}: ${res.status} ${res.text}`);
-  return { headers: { 'if-match': String(res.headers.etag) }, ...(withBody ? { body: res.text } : {}) };
-};
+const etagOf =
+  (url: string, withBody = false) =>
+  async () => {
+    const res = await h.req(tokens.operator, 'GET', url);
+    if (res.status !== 200) throw new Error(`prepare GET ${url}: ${res.status} ${res.text}`);
+    return { headers: { 'if-match': String(res.headers.etag) }, ...(withBody ? { body: res.text } : {}) };
+  };
 
 /** Bulk group in a given state before the request (operator start/stop; a 409 means it already was). */
 const bulkState = (id: string, state: 'started' | 'stopped') => async () => {
@@ -80,14 +81,26 @@ const bulkState = (id: string, state: 'started' | 'stopped') => async () => {
 
 const col = (c: Column) => COLUMNS.indexOf(c);
 
-const patchNumber = (number: string, body: Record<string, unknown>, what: string, expect: Expect): Case =>
-  ({ route: 'PATCH /numbers/:number/features', what, url: `/numbers/${number}/features`, body, prepare: etagOf(`/numbers/${number}`), expect });
+const patchNumber = (number: string, body: Record<string, unknown>, what: string, expect: Expect): Case => ({
+  route: 'PATCH /numbers/:number/features',
+  what,
+  url: `/numbers/${number}/features`,
+  body,
+  prepare: etagOf(`/numbers/${number}`),
+  expect,
+});
 
 /** A PATCH of specificPresentation on n1, with the operator setting `stored` before each try. */
 const specific = (stored: unknown, body: unknown, what: string, expect: Expect): Case => ({
   ...patchNumber(FIX.n1, { specificPresentation: body }, what, expect),
   prepare: async () => {
-    const set = await h.req(tokens.operator, 'PATCH', `/numbers/${FIX.n1}/features`, { specificPresentation: stored }, (await etagOf(`/numbers/${FIX.n1}`)()).headers);
+    const set = await h.req(
+      tokens.operator,
+      'PATCH',
+      `/numbers/${FIX.n1}/features`,
+      { specificPresentation: stored },
+      (await etagOf(`/numbers/${FIX.n1}`)()).headers,
+    );
     if (set.status !== 200) throw new Error(`prepare specific presentation: ${set.status} ${set.text}`);
     return etagOf(`/numbers/${FIX.n1}`)();
   },
@@ -97,38 +110,60 @@ const CASES: Case[] = [
   // --- accounts (foundation) ---
   {
     // A name per column: failures are counted for unknown names too, and a fourth would find it locked (423).
-    route: 'POST /auth/login', what: 'public; an unknown account', url: '/auth/login',
-    body: (c: Column) => ({ name: `nobody-${c}`, password: 'Wrong00000' }), expect: E(401, 401, 401, 401, 401, 401, 401, 401),
+    route: 'POST /auth/login',
+    what: 'public; an unknown account',
+    url: '/auth/login',
+    body: (c: Column) => ({ name: `nobody-${c}`, password: 'Wrong00000' }),
+    expect: E(401, 401, 401, 401, 401, 401, 401, 401),
   },
   { route: 'GET /me', what: 'own account', url: '/me', expect: ANY },
   {
     // A wrong current password, so no token of the matrix is revoked (a change revokes them: see test/security/api-takeover).
-    route: 'PUT /me/password', what: 'own password, with a wrong current one', url: '/me/password',
-    body: { currentPassword: 'Wrong00000', newPassword: 'Matrix1234' }, expect: E(401, 403, 403, 403, 403, 403, 403, 403),
+    route: 'PUT /me/password',
+    what: 'own password, with a wrong current one',
+    url: '/me/password',
+    body: { currentPassword: 'Wrong00000', newPassword: 'Matrix1234' },
+    expect: E(401, 403, 403, 403, 403, 403, 403, 403),
   },
   { route: 'GET /accounts', what: 'accounts in scope', url: '/accounts', expect: ANY },
   {
-    route: 'POST /accounts', what: 'number user of n1 (S1)', url: '/accounts',
-    body: (c: Column) => ({ name: `matrix-n1-${c}`, password: 'Matrix1234', role: 'number-user', number: FIX.n1 }), expect: E(401, 201, 201, 403, 201, 403, 403, 403),
+    route: 'POST /accounts',
+    what: 'number user of n1 (S1)',
+    url: '/accounts',
+    body: (c: Column) => ({ name: `matrix-n1-${c}`, password: 'Matrix1234', role: 'number-user', number: FIX.n1 }),
+    expect: E(401, 201, 201, 403, 201, 403, 403, 403),
   },
   {
-    route: 'POST /accounts', what: 'a name that exists (the operator account): never replaced', url: '/accounts',
-    body: { name: 'operator', password: 'Matrix1234', role: 'number-user', number: FIX.n1 }, expect: E(401, 409, 409, 403, 409, 403, 403, 403),
+    route: 'POST /accounts',
+    what: 'a name that exists (the operator account): never replaced',
+    url: '/accounts',
+    body: { name: 'operator', password: 'Matrix1234', role: 'number-user', number: FIX.n1 },
+    expect: E(401, 409, 409, 403, 409, 403, 403, 403),
   },
   {
-    route: 'POST /accounts', what: 'site admin of S2', url: '/accounts',
-    body: (c: Column) => ({ name: `matrix-s2-${c}`, password: 'Matrix1234', role: 'site-admin', siteId: FIX.s2 }), expect: E(401, 201, 201, 403, 403, 201, 403, 403),
+    route: 'POST /accounts',
+    what: 'site admin of S2',
+    url: '/accounts',
+    body: (c: Column) => ({ name: `matrix-s2-${c}`, password: 'Matrix1234', role: 'site-admin', siteId: FIX.s2 }),
+    expect: E(401, 201, 201, 403, 403, 201, 403, 403),
   },
   {
-    route: 'POST /accounts', what: 'voice-group admin of VG2', url: '/accounts',
-    body: (c: Column) => ({ name: `matrix-vg2-${c}`, password: 'Matrix1234', role: 'voice-group-admin', voiceGroupId: FIX.vg2 }), expect: E(401, 201, 403, 201, 403, 403, 403, 403),
+    route: 'POST /accounts',
+    what: 'voice-group admin of VG2',
+    url: '/accounts',
+    body: (c: Column) => ({ name: `matrix-vg2-${c}`, password: 'Matrix1234', role: 'voice-group-admin', voiceGroupId: FIX.vg2 }),
+    expect: E(401, 201, 403, 201, 403, 403, 403, 403),
   },
   {
-    route: 'DELETE /accounts/:name', what: 'an account that does not exist', url: '/accounts/matrix-none',
+    route: 'DELETE /accounts/:name',
+    what: 'an account that does not exist',
+    url: '/accounts/matrix-none',
     expect: E(401, 404, 404, 404, 404, 404, 404, 404),
   },
   {
-    route: 'DELETE /accounts/:name', what: 'number user of n1, created again before each try', url: '/accounts/matrix-del',
+    route: 'DELETE /accounts/:name',
+    what: 'number user of n1, created again before each try',
+    url: '/accounts/matrix-del',
     prepare: async () => {
       await h.req(tokens.operator, 'POST', '/accounts', { name: 'matrix-del', password: 'Matrix1234', role: 'number-user', number: FIX.n1 });
       return {};
@@ -136,7 +171,9 @@ const CASES: Case[] = [
     expect: E(401, 200, 200, 404, 200, 404, 404, 404),
   },
   {
-    route: 'DELETE /accounts/:name', what: 'the voice-group admin of VG1, created again before each try: never by a site admin below it', url: '/accounts/matrix-vgdel',
+    route: 'DELETE /accounts/:name',
+    what: 'the voice-group admin of VG1, created again before each try: never by a site admin below it',
+    url: '/accounts/matrix-vgdel',
     prepare: async () => {
       await h.req(tokens.operator, 'POST', '/accounts', { name: 'matrix-vgdel', password: 'Matrix1234', role: 'voice-group-admin', voiceGroupId: FIX.vg1 });
       return {};
@@ -144,27 +181,37 @@ const CASES: Case[] = [
     expect: E(401, 200, 200, 404, 404, 404, 404, 404),
   },
   {
-    route: 'PUT /accounts/:name/password', what: 'reset a number user of n2 (not the matrix\'s own accounts: a reset revokes tokens)', url: '/accounts/matrix-reset/password',
+    route: 'PUT /accounts/:name/password',
+    what: "reset a number user of n2 (not the matrix's own accounts: a reset revokes tokens)",
+    url: '/accounts/matrix-reset/password',
     prepare: async () => {
       await h.req(tokens.operator, 'POST', '/accounts', { name: 'matrix-reset', password: 'Matrix1234', role: 'number-user', number: FIX.n2 });
       return {};
     },
-    body: { password: 'Matrix5678' }, expect: E(401, 200, 200, 404, 200, 404, 404, 404),
+    body: { password: 'Matrix5678' },
+    expect: E(401, 200, 200, 404, 200, 404, 404, 404),
   },
   {
-    route: 'PUT /accounts/:name/password', what: 'reset an operator', url: '/accounts/matrix-op/password',
+    route: 'PUT /accounts/:name/password',
+    what: 'reset an operator',
+    url: '/accounts/matrix-op/password',
     prepare: async () => {
       await h.req(tokens.operator, 'POST', '/accounts', { name: 'matrix-op', password: 'Matrix1234', role: 'operator' });
       return {};
     },
-    body: { password: 'Matrix1234' }, expect: E(401, 200, 404, 404, 404, 404, 404, 404),
+    body: { password: 'Matrix1234' },
+    expect: E(401, 200, 404, 404, 404, 404, 404, 404),
   },
   {
-    route: 'POST /accounts/:name/unlock', what: 'the number user of n2 (S1)', url: `/accounts/${ACCOUNTS.numberUser2.name}/unlock`,
+    route: 'POST /accounts/:name/unlock',
+    what: 'the number user of n2 (S1)',
+    url: `/accounts/${ACCOUNTS.numberUser2.name}/unlock`,
     expect: E(401, 200, 200, 404, 200, 404, 404, 404),
   },
   {
-    route: 'POST /accounts/:name/unlock', what: 'the site admin of S2', url: `/accounts/${ACCOUNTS.siteAdmin2.name}/unlock`,
+    route: 'POST /accounts/:name/unlock',
+    what: 'the site admin of S2',
+    url: `/accounts/${ACCOUNTS.siteAdmin2.name}/unlock`,
     expect: E(401, 200, 200, 404, 404, 200, 404, 404),
   },
   { route: 'GET /openapi.json', what: 'public', url: '/openapi.json', expect: PUBLIC },
@@ -175,39 +222,61 @@ const CASES: Case[] = [
   { route: 'GET /voice-groups/:id', what: 'VG2', url: `/voice-groups/${FIX.vg2}`, expect: VG_2 },
   { route: 'GET /voice-groups/:id/sites', what: 'VG1', url: `/voice-groups/${FIX.vg1}/sites`, expect: VG_1 },
   {
-    route: 'PUT /voice-groups/:id', what: 'rename VG1', url: `/voice-groups/${FIX.vg1}`, body: { name: 'Alpha Corp' },
-    prepare: etagOf(`/voice-groups/${FIX.vg1}`), expect: VG_1,
+    route: 'PUT /voice-groups/:id',
+    what: 'rename VG1',
+    url: `/voice-groups/${FIX.vg1}`,
+    body: { name: 'Alpha Corp' },
+    prepare: etagOf(`/voice-groups/${FIX.vg1}`),
+    expect: VG_1,
   },
   {
-    route: 'PUT /voice-groups/:id', what: 'create a voice group: operators only', url: (c) => `/voice-groups/NEW-${c}`, body: { name: 'New' },
+    route: 'PUT /voice-groups/:id',
+    what: 'create a voice group: operators only',
+    url: (c) => `/voice-groups/NEW-${c}`,
+    body: { name: 'New' },
     expect: E(401, 201, 404, 404, 404, 404, 404, 404),
   },
   { route: 'GET /sites/:id', what: 'S1', url: `/sites/${FIX.s1}`, expect: SITE_S1 },
   { route: 'GET /sites/:id', what: 'S3 (VG2)', url: `/sites/${FIX.s3}`, expect: SITE_S3 },
   {
-    route: 'PUT /sites/:id', what: 'rename S1', url: `/sites/${FIX.s1}`, body: { voiceGroupId: FIX.vg1, name: 'Alpha HQ' },
-    prepare: etagOf(`/sites/${FIX.s1}`), expect: SITE_S1,
+    route: 'PUT /sites/:id',
+    what: 'rename S1',
+    url: `/sites/${FIX.s1}`,
+    body: { voiceGroupId: FIX.vg1, name: 'Alpha HQ' },
+    prepare: etagOf(`/sites/${FIX.s1}`),
+    expect: SITE_S1,
   },
   {
-    route: 'PUT /sites/:id', what: 'create a site in VG1', url: (c) => `/sites/10001${String(col(c)).padStart(2, '0')}`, body: { voiceGroupId: FIX.vg1, name: 'New site' },
+    route: 'PUT /sites/:id',
+    what: 'create a site in VG1',
+    url: (c) => `/sites/10001${String(col(c)).padStart(2, '0')}`,
+    body: { voiceGroupId: FIX.vg1, name: 'New site' },
     expect: E(401, 201, 201, 404, 404, 404, 404, 404),
   },
   { route: 'GET /lines/:sipId', what: 'a1 (S1)', url: `/lines/${FIX.lines.a1}`, expect: SITE_S1 },
   { route: 'GET /lines/:sipId', what: 'c1 (VG2)', url: `/lines/${FIX.lines.c1}`, expect: SITE_S3 },
   {
-    route: 'PUT /lines/:sipId', what: 'a1 (S1), password kept', url: `/lines/${FIX.lines.a1}`,
+    route: 'PUT /lines/:sipId',
+    what: 'a1 (S1), password kept',
+    url: `/lines/${FIX.lines.a1}`,
     body: { siteId: FIX.s1, auth: 'digest', channels: 4, basicNumber: FIX.n1, dialInNumbers: [FIX.n1d] },
-    prepare: etagOf(`/lines/${FIX.lines.a1}`), expect: CONTRACT_S1,
+    prepare: etagOf(`/lines/${FIX.lines.a1}`),
+    expect: CONTRACT_S1,
   },
   {
-    route: 'PUT /lines/:sipId', what: 'create a line in S1', url: (c) => `/lines/new-${c}`,
+    route: 'PUT /lines/:sipId',
+    what: 'create a line in S1',
+    url: (c) => `/lines/new-${c}`,
     body: (c: Column) => ({ siteId: FIX.s1, auth: 'digest', password: 'linepass-123', channels: 2, basicNumber: `03111190${String(col(c)).padStart(2, '0')}` }),
     expect: E(401, 201, 403, 404, 403, 404, 404, 404),
   },
   {
-    route: 'PUT /lines/:sipId', what: 'c1 (VG2)', url: `/lines/${FIX.lines.c1}`,
+    route: 'PUT /lines/:sipId',
+    what: 'c1 (VG2)',
+    url: `/lines/${FIX.lines.c1}`,
     body: { siteId: FIX.s3, auth: 'digest', channels: 4, basicNumber: FIX.n4 },
-    prepare: etagOf(`/lines/${FIX.lines.c1}`), expect: CONTRACT_S3,
+    prepare: etagOf(`/lines/${FIX.lines.c1}`),
+    expect: CONTRACT_S3,
   },
 
   // --- registration status, bindings, channels ---
@@ -228,11 +297,17 @@ const CASES: Case[] = [
   { route: 'GET /hunt-groups/:id', what: 'HG3 (VG2)', url: `/hunt-groups/${FIX.hunt3}`, expect: SITE_S3 },
   { route: 'GET /bulk-groups/:id', what: 'BG1 (S1)', url: `/bulk-groups/${FIX.bulk}`, expect: SITE_S1 },
   {
-    route: 'PUT /hunt-groups/:id', what: 'HG1 (S1)', url: `/hunt-groups/${FIX.hunt}`,
-    body: { siteId: FIX.s1, pilot: FIX.n1, members: [FIX.n2], mode: 'sequential' }, prepare: etagOf(`/hunt-groups/${FIX.hunt}`), expect: SITE_S1,
+    route: 'PUT /hunt-groups/:id',
+    what: 'HG1 (S1)',
+    url: `/hunt-groups/${FIX.hunt}`,
+    body: { siteId: FIX.s1, pilot: FIX.n1, members: [FIX.n2], mode: 'sequential' },
+    prepare: etagOf(`/hunt-groups/${FIX.hunt}`),
+    expect: SITE_S1,
   },
   {
-    route: 'PUT /hunt-groups/:id', what: 'HG1 (S1): a new pilot, pilot n1 again before each try', url: `/hunt-groups/${FIX.hunt}`,
+    route: 'PUT /hunt-groups/:id',
+    what: 'HG1 (S1): a new pilot, pilot n1 again before each try',
+    url: `/hunt-groups/${FIX.hunt}`,
     body: { siteId: FIX.s1, pilot: FIX.n2, members: [FIX.n1] },
     prepare: async () => {
       const etag = await etagOf(`/hunt-groups/${FIX.hunt}`)();
@@ -243,11 +318,19 @@ const CASES: Case[] = [
     expect: CONTRACT_S1,
   },
   {
-    route: 'PUT /hunt-groups/:id', what: 'create a hunt group in S2 (pilot n3, a member line made by the operator)', url: (c) => `/hunt-groups/NEW-${c}`,
+    route: 'PUT /hunt-groups/:id',
+    what: 'create a hunt group in S2 (pilot n3, a member line made by the operator)',
+    url: (c) => `/hunt-groups/NEW-${c}`,
     body: { siteId: FIX.s2, pilot: FIX.n3, members: ['0311120050'] },
     prepare: async () => {
       if ((await h.req(tokens.operator, 'GET', '/lines/hunt-member')).status === 404) {
-        const res = await h.req(tokens.operator, 'PUT', '/lines/hunt-member', { siteId: FIX.s2, auth: 'digest', password: 'linepass-123', channels: 1, basicNumber: '0311120050' });
+        const res = await h.req(tokens.operator, 'PUT', '/lines/hunt-member', {
+          siteId: FIX.s2,
+          auth: 'digest',
+          password: 'linepass-123',
+          channels: 1,
+          basicNumber: '0311120050',
+        });
         if (res.status !== 201) throw new Error(`prepare hunt-member: ${res.status} ${res.text}`);
       }
       return {};
@@ -255,38 +338,63 @@ const CASES: Case[] = [
     expect: E(401, 201, 403, 404, 404, 403, 404, 404),
   },
   {
-    route: 'PUT /hunt-groups/:id', what: 'HG3 (VG2)', url: `/hunt-groups/${FIX.hunt3}`,
-    body: { siteId: FIX.s3, pilot: FIX.n4, members: [FIX.n5] }, prepare: etagOf(`/hunt-groups/${FIX.hunt3}`), expect: SITE_S3,
+    route: 'PUT /hunt-groups/:id',
+    what: 'HG3 (VG2)',
+    url: `/hunt-groups/${FIX.hunt3}`,
+    body: { siteId: FIX.s3, pilot: FIX.n4, members: [FIX.n5] },
+    prepare: etagOf(`/hunt-groups/${FIX.hunt3}`),
+    expect: SITE_S3,
   },
   {
-    route: 'PUT /bulk-groups/:id', what: 'BG1 (S1)', url: `/bulk-groups/${FIX.bulk}`,
-    body: { siteId: FIX.s1, name: 'HQ night', members: [FIX.n1, FIX.n1d] }, prepare: etagOf(`/bulk-groups/${FIX.bulk}`), expect: SITE_S1,
+    route: 'PUT /bulk-groups/:id',
+    what: 'BG1 (S1)',
+    url: `/bulk-groups/${FIX.bulk}`,
+    body: { siteId: FIX.s1, name: 'HQ night', members: [FIX.n1, FIX.n1d] },
+    prepare: etagOf(`/bulk-groups/${FIX.bulk}`),
+    expect: SITE_S1,
   },
   {
-    route: 'POST /bulk-groups/:id/start', what: 'BG1 (S1), stopped before each try', url: `/bulk-groups/${FIX.bulk}/start`,
-    prepare: bulkState(FIX.bulk, 'stopped'), expect: SITE_S1,
+    route: 'POST /bulk-groups/:id/start',
+    what: 'BG1 (S1), stopped before each try',
+    url: `/bulk-groups/${FIX.bulk}/start`,
+    prepare: bulkState(FIX.bulk, 'stopped'),
+    expect: SITE_S1,
   },
   {
-    route: 'POST /bulk-groups/:id/stop', what: 'BG1 (S1), started before each try', url: `/bulk-groups/${FIX.bulk}/stop`,
-    prepare: bulkState(FIX.bulk, 'started'), expect: SITE_S1,
+    route: 'POST /bulk-groups/:id/stop',
+    what: 'BG1 (S1), started before each try',
+    url: `/bulk-groups/${FIX.bulk}/stop`,
+    prepare: bulkState(FIX.bulk, 'started'),
+    expect: SITE_S1,
   },
   {
-    route: 'POST /bulk-groups/:id/start', what: 'BG3 (VG2), stopped before each try', url: `/bulk-groups/${FIX.bulk3}/start`,
-    prepare: bulkState(FIX.bulk3, 'stopped'), expect: SITE_S3,
+    route: 'POST /bulk-groups/:id/start',
+    what: 'BG3 (VG2), stopped before each try',
+    url: `/bulk-groups/${FIX.bulk3}/start`,
+    prepare: bulkState(FIX.bulk3, 'stopped'),
+    expect: SITE_S3,
   },
 
   // --- routing: operators only ---
   { route: 'GET /routing', what: 'peers and routes', url: '/routing', expect: OPERATOR_ONLY },
   {
-    route: 'PUT /routing', what: 'outbound routes', url: '/routing',
+    route: 'PUT /routing',
+    what: 'outbound routes',
+    url: '/routing',
     body: { outboundRoutes: [{ name: 'pstn', prefix: '', target: '127.0.0.1:5099', transport: 'udp' }] },
-    prepare: etagOf('/routing'), expect: OPERATOR_ONLY,
+    prepare: etagOf('/routing'),
+    expect: OPERATOR_ONLY,
   },
 
   // --- numbers: reads ---
   { route: 'GET /numbers/:number', what: 'n1: S1, user-n1 own', url: `/numbers/${FIX.n1}`, expect: READ_N1 },
   { route: 'GET /numbers/:number', what: 'n1 in E.164 form', url: `/numbers/${encodeURIComponent('+81311110001')}`, expect: READ_N1 },
-  { route: 'GET /numbers/:number', what: 'n1d: dial-in of the same line, not user-n1s number', url: `/numbers/${FIX.n1d}`, expect: E(401, 200, 200, 404, 200, 404, 404, 404) },
+  {
+    route: 'GET /numbers/:number',
+    what: 'n1d: dial-in of the same line, not user-n1s number',
+    url: `/numbers/${FIX.n1d}`,
+    expect: E(401, 200, 200, 404, 200, 404, 404, 404),
+  },
   { route: 'GET /numbers/:number', what: 'n2: S1, user-n2 own', url: `/numbers/${FIX.n2}`, expect: READ_N2 },
   { route: 'GET /numbers/:number', what: 'n3: S2 of VG1', url: `/numbers/${FIX.n3}`, expect: READ_N3 },
   { route: 'GET /numbers/:number', what: 'n4: VG2', url: `/numbers/${FIX.n4}`, expect: READ_N4 },
@@ -303,8 +411,18 @@ const CASES: Case[] = [
   patchNumber(FIX.n1, { internationalBar: false }, 'n1 international bar', ADMIN_N1),
   patchNumber(FIX.n1, { outgoingRestriction: false }, 'n1 outgoing restriction', ADMIN_N1),
   specific(null, { number: '0120123456', enabled: false }, 'n1 specific-presentation number: set (contract)', CONTRACT_N1),
-  specific({ number: '0120123456', enabled: true }, { number: '0120-123-456', enabled: false }, 'n1 specific presentation switched off, the number the operator set', ADMIN_N1),
-  specific({ number: '0120123456', enabled: true }, { number: '0120999999', enabled: true }, 'n1 specific-presentation number: changed (contract)', CONTRACT_N1),
+  specific(
+    { number: '0120123456', enabled: true },
+    { number: '0120-123-456', enabled: false },
+    'n1 specific presentation switched off, the number the operator set',
+    ADMIN_N1,
+  ),
+  specific(
+    { number: '0120123456', enabled: true },
+    { number: '0120999999', enabled: true },
+    'n1 specific-presentation number: changed (contract)',
+    CONTRACT_N1,
+  ),
   specific({ number: '0120123456', enabled: true }, null, 'n1 specific-presentation number: cleared (contract)', CONTRACT_N1),
   patchNumber(FIX.n1, { anonymousRejection: false, internationalBar: false }, 'n1 allowed + refused field together: all refused', ADMIN_N1),
   patchNumber(FIX.n2, { anonymousRejection: true }, 'n2 anonymous rejection', READ_N2),
@@ -316,12 +434,18 @@ const CASES: Case[] = [
   { route: 'GET /sites/:id/forwarding.csv', what: 'S1', url: `/sites/${FIX.s1}/forwarding.csv`, expect: SITE_S1 },
   { route: 'GET /sites/:id/forwarding.csv', what: 'S3 (VG2)', url: `/sites/${FIX.s3}/forwarding.csv`, expect: SITE_S3 },
   {
-    route: 'PUT /sites/:id/forwarding.csv', what: 'S1, its own CSV sent back', url: `/sites/${FIX.s1}/forwarding.csv`,
-    prepare: etagOf(`/sites/${FIX.s1}/forwarding.csv`, true), expect: SITE_S1,
+    route: 'PUT /sites/:id/forwarding.csv',
+    what: 'S1, its own CSV sent back',
+    url: `/sites/${FIX.s1}/forwarding.csv`,
+    prepare: etagOf(`/sites/${FIX.s1}/forwarding.csv`, true),
+    expect: SITE_S1,
   },
   {
-    route: 'PUT /sites/:id/forwarding.csv', what: 'S3 (VG2)', url: `/sites/${FIX.s3}/forwarding.csv`,
-    prepare: etagOf(`/sites/${FIX.s3}/forwarding.csv`, true), expect: SITE_S3,
+    route: 'PUT /sites/:id/forwarding.csv',
+    what: 'S3 (VG2)',
+    url: `/sites/${FIX.s3}/forwarding.csv`,
+    prepare: etagOf(`/sites/${FIX.s3}/forwarding.csv`, true),
+    expect: SITE_S3,
   },
 
   // --- settings history (entries outside the scope are filtered: see below) ---
@@ -332,7 +456,9 @@ const CASES: Case[] = [
   // --- password-guessing bans: operators only ---
   { route: 'GET /security/bans', what: 'every ban', url: '/security/bans', expect: OPERATOR_ONLY },
   {
-    route: 'DELETE /security/bans/:address', what: 'a banned address, banned again before each try', url: '/security/bans/192.0.2.77',
+    route: 'DELETE /security/bans/:address',
+    what: 'a banned address, banned again before each try',
+    url: '/security/bans/192.0.2.77',
     prepare: async () => {
       const now = Date.now();
       await new SecurityStore(h.redis).ban({ address: '192.0.2.77', reason: 'test', count: 51, sipId: 'x', since: now, until: now + 60_000 }, now);
@@ -340,7 +466,12 @@ const CASES: Case[] = [
     },
     expect: OPERATOR_ONLY,
   },
-  { route: 'DELETE /security/bans/:address', what: 'an address that is not banned', url: '/security/bans/192.0.2.78', expect: E(401, 404, 403, 403, 403, 403, 403, 403) },
+  {
+    route: 'DELETE /security/bans/:address',
+    what: 'an address that is not banned',
+    url: '/security/bans/192.0.2.78',
+    expect: E(401, 404, 403, 403, 403, 403, 403, 403),
+  },
 
   // --- the portal's view of what the caller may do ---
   { route: 'GET /me/capabilities', what: 'own capabilities', url: '/me/capabilities', expect: ANY },
@@ -356,7 +487,12 @@ t.test('role × action matrix', async (t) => {
       const url = typeof c.url === 'function' ? c.url(column) : c.url;
       const body = prepared.body ?? (typeof c.body === 'function' ? (c.body as (c: Column) => unknown)(column) : c.body);
       const res = await h.req(tokens[column], method, url, body, prepared.headers ?? {});
-      t.equal(res.status, c.expect[column], `${column.padEnd(11)} ${method} ${url} (${c.what})`, res.status !== c.expect[column] ? { body: res.text.slice(0, 400) } : {});
+      t.equal(
+        res.status,
+        c.expect[column],
+        `${column.padEnd(11)} ${method} ${url} (${c.what})`,
+        res.status !== c.expect[column] ? { body: res.text.slice(0, 400) } : {},
+      );
     }
   }
 });
@@ -364,17 +500,28 @@ t.test('role × action matrix', async (t) => {
 t.test('every registered route has a row in the matrix', async (t) => {
   const doc = (await h.req(undefined, 'GET', '/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
   const registered = Object.entries(doc.paths).flatMap(([path, ops]) =>
-    Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`));
+    Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`),
+  );
   const covered = new Set(CASES.map((c) => c.route));
-  t.same(registered.filter((r) => !covered.has(r)), [], 'routes without a row');
-  t.same([...covered].filter((r) => r !== 'GET /openapi.json' && !registered.includes(r)), [], 'rows for routes that do not exist');
+  t.same(
+    registered.filter((r) => !covered.has(r)),
+    [],
+    'routes without a row',
+  );
+  t.same(
+    [...covered].filter((r) => r !== 'GET /openapi.json' && !registered.includes(r)),
+    [],
+    'rows for routes that do not exist',
+  );
 });
 
 t.test('the settings history shows nobody an entry outside their scope', async (t) => {
   const inScope: Record<Exclude<Column, 'anon'>, (e: { target: { kind: string; id: string }; siteId?: string; voiceGroupId?: string }) => boolean> = {
     operator: () => true,
-    vgAdmin: (e) => e.voiceGroupId === FIX.vg1, vgAdmin2: (e) => e.voiceGroupId === FIX.vg2,
-    siteAdmin: (e) => e.siteId === FIX.s1, siteAdmin2: (e) => e.siteId === FIX.s2,
+    vgAdmin: (e) => e.voiceGroupId === FIX.vg1,
+    vgAdmin2: (e) => e.voiceGroupId === FIX.vg2,
+    siteAdmin: (e) => e.siteId === FIX.s1,
+    siteAdmin2: (e) => e.siteId === FIX.s2,
     numberUser: (e) => e.target.kind === 'number' && e.target.id === FIX.n1,
     numberUser2: (e) => e.target.kind === 'number' && e.target.id === FIX.n2,
   };
@@ -385,7 +532,11 @@ t.test('the settings history shows nobody an entry outside their scope', async (
       const res: Reply = await h.req(tokens[column], 'GET', url);
       if (res.status !== 200) continue; // refusals are the matrix's business
       const entries = res.body as typeof all;
-      t.same(entries.filter((e) => !ok(e)), [], `${column} ${url}: nothing outside its scope`);
+      t.same(
+        entries.filter((e) => !ok(e)),
+        [],
+        `${column} ${url}: nothing outside its scope`,
+      );
       if (url === '/history?limit=1000') t.equal(entries.length, all.filter(ok).length, `${column} sees every entry of its scope`);
     }
   }

@@ -23,7 +23,13 @@ t.test('writes: refused without the portal header, accepted with it', async (t) 
   const forged = await h.req(undefined, 'PATCH', `/numbers/${FIX.n1}/features`, { anonymousRejection: true }, { cookie, 'if-match': etag });
   t.equal(forged.status, 403);
   t.match(forged.body.message, /X-Portal-Request/);
-  const portal = await h.req(undefined, 'PATCH', `/numbers/${FIX.n1}/features`, { anonymousRejection: true }, { cookie, 'if-match': etag, 'x-portal-request': '1' });
+  const portal = await h.req(
+    undefined,
+    'PATCH',
+    `/numbers/${FIX.n1}/features`,
+    { anonymousRejection: true },
+    { cookie, 'if-match': etag, 'x-portal-request': '1' },
+  );
   t.equal(portal.status, 200);
   t.equal(portal.body.features.anonymousRejection, true);
 });

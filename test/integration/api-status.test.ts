@@ -18,17 +18,30 @@ const c = await client(h);
 const { a1, a2, c1 } = FIX.lines;
 
 await h.provision({
-  voiceGroups: [{
-    id: FIX.vg1, name: 'Alpha Corp',
-    sites: [{ id: FIX.s1, name: 'Alpha HQ', lines: [{ sipId: 'line-ip', auth: 'ip', allowedAddresses: ['192.0.2.20'], channels: 10, basicNumber: '0311110007' }] }],
-  }],
+  voiceGroups: [
+    {
+      id: FIX.vg1,
+      name: 'Alpha Corp',
+      sites: [
+        { id: FIX.s1, name: 'Alpha HQ', lines: [{ sipId: 'line-ip', auth: 'ip', allowedAddresses: ['192.0.2.20'], channels: 10, basicNumber: '0311110007' }] },
+      ],
+    },
+  ],
 });
 
 const bindings = new BindingStore(h.redis);
 const now = Date.now();
 const binding = (key: string, expiresAt: number, over: Partial<Binding> = {}): Binding => ({
-  key, uri: `sip:${key}@192.0.2.50:5062;transport=udp`, expiresAt, callId: `call-${key}`, cseq: 1, path: [],
-  source: { transport: 'UDP', address: '192.0.2.50', port: 5062, node: 'node-1' }, userAgent: 'TestPBX/1.0', registeredAt: now - 5000, ...over,
+  key,
+  uri: `sip:${key}@192.0.2.50:5062;transport=udp`,
+  expiresAt,
+  callId: `call-${key}`,
+  cseq: 1,
+  path: [],
+  source: { transport: 'UDP', address: '192.0.2.50', port: 5062, node: 'node-1' },
+  userAgent: 'TestPBX/1.0',
+  registeredAt: now - 5000,
+  ...over,
 });
 // The writes first, then their assertions: the root test ends by itself once it sits idle after an
 // assertion, and a loaded machine can take that long for a few Redis round trips.
@@ -50,9 +63,19 @@ t.same(acquired, [true, true], 'two channels in use');
 t.test("a site's lines with their status", async (t) => {
   await matrix(t, c, IN_S1, (who) => c.as(who, 'GET', `/sites/${FIX.s1}/lines`));
   const r = await c.as('siteAdmin', 'GET', `/sites/${FIX.s1}/lines`);
-  t.same(r.body.map((l: { sipId: string }) => l.sipId), [a1, a2, 'line-ip']);
+  t.same(
+    r.body.map((l: { sipId: string }) => l.sipId),
+    [a1, a2, 'line-ip'],
+  );
   t.same(r.body[0], {
-    sipId: a1, voiceGroupId: FIX.vg1, siteId: FIX.s1, auth: 'digest', channels: 4, basicNumber: FIX.n1, dialInNumbers: [FIX.n1d], allowedAddresses: [],
+    sipId: a1,
+    voiceGroupId: FIX.vg1,
+    siteId: FIX.s1,
+    auth: 'digest',
+    channels: 4,
+    basicNumber: FIX.n1,
+    dialInNumbers: [FIX.n1d],
+    allowedAddresses: [],
     registration: { status: 'registered', contacts: 1 },
   });
   t.same(r.body[1].registration, { status: 'not registered', contacts: 0, latestError: latest }, 'an expired binding does not count');
@@ -78,9 +101,15 @@ t.test('live bindings', async (t) => {
   const [b] = r.body;
   t.equal(b.contact, 'sip:pbx@192.0.2.50:5062;transport=udp');
   t.ok(b.expiresIn > 3590 && b.expiresIn <= 3600, `expires in ${b.expiresIn} s`);
-  t.same({ q: b.q, source: b.source, userAgent: b.userAgent, registeredAt: b.registeredAt }, {
-    q: 0.5, source: { transport: 'UDP', address: '192.0.2.50', port: 5062 }, userAgent: 'TestPBX/1.0', registeredAt: new Date(now - 5000).toISOString(),
-  });
+  t.same(
+    { q: b.q, source: b.source, userAgent: b.userAgent, registeredAt: b.registeredAt },
+    {
+      q: 0.5,
+      source: { transport: 'UDP', address: '192.0.2.50', port: 5062 },
+      userAgent: 'TestPBX/1.0',
+      registeredAt: new Date(now - 5000).toISOString(),
+    },
+  );
   t.same((await c.as('operator', 'GET', `/lines/${a2}/bindings`)).body, []);
   t.equal((await c.as('operator', 'GET', '/lines/nope/bindings')).status, 404);
 });
@@ -96,6 +125,7 @@ t.test('channels in use', async (t) => {
 
 t.test('no response carried a password or HA1', async (t) => {
   const all = c.seen.join('\n');
-  for (const sipId of [a1, a2, c1]) for (const s of secretsOf(sipId, h.config.sip.realm, fixturePassword(sipId))) t.notOk(all.includes(s), `no secret of ${sipId}`);
+  for (const sipId of [a1, a2, c1])
+    for (const s of secretsOf(sipId, h.config.sip.realm, fixturePassword(sipId))) t.notOk(all.includes(s), `no secret of ${sipId}`);
   t.notOk(/ha1/i.test(all), 'no HA1 field');
 });

@@ -24,14 +24,15 @@ t.teardown(async () => {
 const token = await a.login('operator');
 const onB = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
   const res = await b.inject({
-    method: method as 'GET', url,
+    method: method as 'GET',
+    url,
     headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
     ...(body ? { payload: JSON.stringify(body) } : {}),
   });
   return { status: res.statusCode, headers: res.headers };
 };
 
-t.test("a token issued by one node is accepted by the other", async (t) => {
+t.test('a token issued by one node is accepted by the other', async (t) => {
   t.equal((await onB('GET', '/me')).status, 200);
 });
 

@@ -1,5 +1,17 @@
 import t from 'tap';
-import { answer, callAndCancel, callFrom, headerValues, marks, receivedInvite, registerTrunk, requestUri, sippCallId, startCallStack, trunk } from '../helpers/call-harness.js';
+import {
+  answer,
+  callAndCancel,
+  callFrom,
+  headerValues,
+  marks,
+  receivedInvite,
+  registerTrunk,
+  requestUri,
+  sippCallId,
+  startCallStack,
+  trunk,
+} from '../helpers/call-harness.js';
 import { describeSipp, receivedMessages, sentMessages } from '../helpers/sipp.js';
 
 /**
@@ -14,16 +26,22 @@ const B = { number: '0312340002' };
 const alice = await trunk('alice', 'alice-pass-123');
 const bob = await trunk('bob', 'bob-secret-456');
 const stack = await startCallStack({
-  voiceGroups: [{
-    id: 'VG1', name: 'Basic',
-    sites: [{
-      id: '1000001', name: 'Site',
-      lines: [
-        { sipId: alice.sipId, password: alice.password, auth: 'digest', channels: 2, basicNumber: A.number },
-        { sipId: bob.sipId, password: bob.password, auth: 'digest', channels: 2, basicNumber: B.number },
+  voiceGroups: [
+    {
+      id: 'VG1',
+      name: 'Basic',
+      sites: [
+        {
+          id: '1000001',
+          name: 'Site',
+          lines: [
+            { sipId: alice.sipId, password: alice.password, auth: 'digest', channels: 2, basicNumber: A.number },
+            { sipId: bob.sipId, password: bob.password, auth: 'digest', channels: 2, basicNumber: B.number },
+          ],
+        },
       ],
-    }],
-  }],
+    },
+  ],
 });
 const [node] = stack.nodes;
 await registerTrunk(node!, bob);
@@ -58,7 +76,10 @@ t.test('a call between two trunks: 407, offer to the registered contact, BYE by 
   const outcome = await node!.waitForEvent('call.outcome', { since: since[0], where: (l) => l.callId === callId });
   t.equal(outcome.status, 200, 'call.outcome 200');
   await node!.waitForEvent('call.ended', { since: since[0], where: (l) => l.callId === callId });
-  t.ok(node!.events('call.offer', since[0]).some((l) => l.callId === callId && l.sipId === 'bob'), 'call.offer to bob logged');
+  t.ok(
+    node!.events('call.offer', since[0]).some((l) => l.callId === callId && l.sipId === 'bob'),
+    'call.offer to bob logged',
+  );
 });
 
 t.test('CANCEL while ringing: the callee gets CANCEL, both sides end with 487', async (t) => {
@@ -68,7 +89,10 @@ t.test('CANCEL while ringing: the callee gets CANCEL, both sides end with 487', 
   const rang = await callee.done;
   t.equal(caller.code, 0, 'caller: 180, CANCEL 200, 487', describeSipp(caller));
   t.equal(rang.code, 0, 'callee: INVITE, CANCEL, ACK for its 487', describeSipp(rang));
-  t.ok(receivedMessages(rang).some((m) => m.startsWith('CANCEL ')), 'the callee received a CANCEL');
+  t.ok(
+    receivedMessages(rang).some((m) => m.startsWith('CANCEL ')),
+    'the callee received a CANCEL',
+  );
   const callId = sippCallId(caller);
   const outcome = await node!.waitForEvent('call.outcome', { since: since[0], where: (l) => l.callId === callId });
   t.equal(outcome.status, 487, 'call.outcome 487');

@@ -1,5 +1,18 @@
 import t, { type Test } from 'tap';
-import { answer, callAndCancel, callFrom, headerValues, receivedInvite, registerTrunk, requestUri, sippCallId, startCallStack, trunk, type Trunk, settled } from '../helpers/call-harness.js';
+import {
+  answer,
+  callAndCancel,
+  callFrom,
+  headerValues,
+  receivedInvite,
+  registerTrunk,
+  requestUri,
+  sippCallId,
+  startCallStack,
+  trunk,
+  type Trunk,
+  settled,
+} from '../helpers/call-harness.js';
 import { describeSipp, receivedMessages, type SippResult } from '../helpers/sipp.js';
 
 /**
@@ -14,9 +27,16 @@ const CALLER = '0312340031';
 const TARGET = '0312340033';
 const INTL = '01012025550123';
 const N = {
-  unconditional: '0312340032', busy486: '0312340034', busyChannels: '0312340035', noAnswer: '0312340036',
-  notRegistered: '0312340037', answers480: '0312340038', silent: '0312340039', toBlocking: '0312340040',
-  blocking: '0312340041', toIntl: '0312340042',
+  unconditional: '0312340032',
+  busy486: '0312340034',
+  busyChannels: '0312340035',
+  noAnswer: '0312340036',
+  notRegistered: '0312340037',
+  answers480: '0312340038',
+  silent: '0312340039',
+  toBlocking: '0312340040',
+  blocking: '0312340041',
+  toIntl: '0312340042',
 };
 /** Seven numbers of one line forwarding unconditionally one to the next (c1 -> c2 -> ... -> c7). */
 const CHAIN = ['0312340071', '0312340072', '0312340073', '0312340074', '0312340075', '0312340076', '0312340077'];
@@ -41,22 +61,34 @@ const lineDefs: Array<{ name: string; number: string; channels?: number; dialIn?
 ];
 for (const d of lineDefs) lines[d.name] = await trunk(d.name, `${d.name}-pw-12345`);
 const uncond = (to: string) => ({ forwarding: { enabled: true, unconditional: true, destinations: [to] } });
-const on = (trigger: 'busy' | 'noAnswer' | 'unreachable', extra: Record<string, unknown> = {}) =>
-  ({ forwarding: { enabled: true, [trigger]: true, destinations: [TARGET], ...extra } });
+const on = (trigger: 'busy' | 'noAnswer' | 'unreachable', extra: Record<string, unknown> = {}) => ({
+  forwarding: { enabled: true, [trigger]: true, destinations: [TARGET], ...extra },
+});
 
 const stack = await startCallStack({
-  voiceGroups: [{
-    id: 'VG1', name: 'Forwarding',
-    sites: [{
-      id: '1000001', name: 'Site',
-      lines: [
-        { sipId: caller.sipId, password: caller.password, auth: 'digest', channels: 10, basicNumber: CALLER },
-        ...lineDefs.map((d) => ({
-          sipId: d.name, password: lines[d.name]!.password, auth: 'digest', channels: d.channels ?? 10, basicNumber: d.number, dialInNumbers: d.dialIn ?? [],
-        })),
+  voiceGroups: [
+    {
+      id: 'VG1',
+      name: 'Forwarding',
+      sites: [
+        {
+          id: '1000001',
+          name: 'Site',
+          lines: [
+            { sipId: caller.sipId, password: caller.password, auth: 'digest', channels: 10, basicNumber: CALLER },
+            ...lineDefs.map((d) => ({
+              sipId: d.name,
+              password: lines[d.name]!.password,
+              auth: 'digest',
+              channels: d.channels ?? 10,
+              basicNumber: d.number,
+              dialInNumbers: d.dialIn ?? [],
+            })),
+          ],
+        },
       ],
-    }],
-  }],
+    },
+  ],
   features: {
     [N.unconditional]: uncond(TARGET),
     [N.busy486]: on('busy'),
@@ -97,7 +129,10 @@ t.test('unconditional: retargeted at once, the line is not rung', async (t) => {
   const { invite, call } = await forwardedToTarget(t, N.unconditional);
   t.same(diversions(invite), [diversion(N.unconditional, 'unconditional')]);
   await settled(node, since, call);
-  t.notOk(node.events('call.offer', since).some((l) => l.callId === sippCallId(call) && l.sipId === 'fwdu'), 'fwdu not offered the call');
+  t.notOk(
+    node.events('call.offer', since).some((l) => l.callId === sippCallId(call) && l.sipId === 'fwdu'),
+    'fwdu not offered the call',
+  );
 });
 
 t.test('busy: the line answers 486', async (t) => {
@@ -116,7 +151,10 @@ t.test('busy: every channel of the line in use (the line is not rung again)', as
   const { invite, call } = await forwardedToTarget(t, N.busyChannels);
   t.same(diversions(invite), [diversion(N.busyChannels, 'user-busy')]);
   await settled(node, since, call);
-  t.ok(node.events('call.busy', since).some((l) => l.callId === sippCallId(call) && l.sipId === 'fwdc'), 'call.busy logged for fwdc');
+  t.ok(
+    node.events('call.busy', since).some((l) => l.callId === sippCallId(call) && l.sipId === 'fwdc'),
+    'call.busy logged for fwdc',
+  );
   t.equal((await first).code, 0, 'the first call was cancelled', describeSipp(await first));
   t.equal((await ringing.done).code, 0);
 });
@@ -153,7 +191,7 @@ t.test('unreachable: the trunk sends nothing at all for 2 s', async (t) => {
   await silent.done;
 });
 
-t.test("a destination that is one of our numbers applies its own features (its block list: 603)", async (t) => {
+t.test('a destination that is one of our numbers applies its own features (its block list: 603)', async (t) => {
   const since = node.mark();
   const call = await callFrom(node, caller, { called: N.toBlocking, from: CALLER, expect: 603 });
   t.equal(call.code, 0, '603 from the destination', describeSipp(call));
@@ -161,7 +199,10 @@ t.test("a destination that is one of our numbers applies its own features (its b
   // Log lines come through a pipe and may trail the SIP answer: wait for them.
   const forwarded = await node.waitForEvent('call.forwarded', { since, where: (l) => l.callId === id });
   t.equal(forwarded.to, N.blocking, 'forwarded first');
-  const blocked = await node.waitForEvent('call.decision', { since, where: (l) => l.callId === id && l.stage === 'nuisance-blocking' && l.outcome === 'reject' });
+  const blocked = await node.waitForEvent('call.decision', {
+    since,
+    where: (l) => l.callId === id && l.stage === 'nuisance-blocking' && l.outcome === 'reject',
+  });
   t.equal(blocked.status, 603, "then blocked by the destination's list");
 });
 
@@ -172,8 +213,14 @@ t.test('forwarding abroad is refused when the forwarding number is barred', asyn
   t.equal(call.code, 0, 'not forwarded: 480', describeSipp(call));
   const id = sippCallId(call);
   await settled(node, since, call);
-  t.notOk(node.events('call.forwarded', since).some((l) => l.callId === id), 'no call.forwarded');
-  t.notOk(node.events('call.decision', since).some((l) => l.callId === id && l.stage === 'outbound-route'), 'nothing went out');
+  t.notOk(
+    node.events('call.forwarded', since).some((l) => l.callId === id),
+    'no call.forwarded',
+  );
+  t.notOk(
+    node.events('call.decision', since).some((l) => l.callId === id && l.stage === 'outbound-route'),
+    'nothing went out',
+  );
 });
 
 t.test('a chain stops after 5 forwards', async (t) => {
@@ -184,7 +231,13 @@ t.test('a chain stops after 5 forwards', async (t) => {
   t.equal(call.code, 0, 'answered', describeSipp(call));
   const invite = receivedInvite(answered);
   t.match(requestUri(invite), new RegExp(`^sip:${CHAIN[5]}@`), 'delivered to the sixth number (5 forwards made)');
-  t.same(diversions(invite), CHAIN.slice(0, 5).reverse().map((n) => diversion(n, 'unconditional')), 'five Diversion headers, most recent first');
+  t.same(
+    diversions(invite),
+    CHAIN.slice(0, 5)
+      .reverse()
+      .map((n) => diversion(n, 'unconditional')),
+    'five Diversion headers, most recent first',
+  );
   await settled(node, since, call);
   t.equal(node.events('call.forwarded', since).filter((l) => l.callId === sippCallId(call)).length, 5);
 });

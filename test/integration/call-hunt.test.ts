@@ -1,5 +1,16 @@
 import t from 'tap';
-import { answer, callFrom, receivedInvite, registerTrunk, requestUri, startCallStack, trunk, type Callee, type Trunk, settled } from '../helpers/call-harness.js';
+import {
+  answer,
+  callFrom,
+  receivedInvite,
+  registerTrunk,
+  requestUri,
+  startCallStack,
+  trunk,
+  type Callee,
+  type Trunk,
+  settled,
+} from '../helpers/call-harness.js';
 import { describeSipp } from '../helpers/sipp.js';
 
 /**
@@ -18,24 +29,33 @@ for (let i = 0; i < 3; i++) {
   rr.push(await trunk(`rr${i}`, `rr${i}-pw-12345`));
 }
 const line = (tr: Trunk, number: string) => ({ sipId: tr.sipId, password: tr.password, auth: 'digest', channels: 4, basicNumber: number });
-const stack = await startCallStack({
-  voiceGroups: [{
-    id: 'VG1', name: 'Hunt',
-    sites: [{
-      id: '1000001', name: 'Site',
-      lines: [
-        { sipId: caller.sipId, password: caller.password, auth: 'digest', channels: 10, basicNumber: CALLER },
-        ...seq.map((tr, i) => line(tr, SEQ[i]!)),
-        ...rr.map((tr, i) => line(tr, RR[i]!)),
-      ],
-      huntGroups: [
-        { id: 'seq', pilot: SEQ[0], members: SEQ.slice(1), mode: 'sequential' },
-        { id: 'rr', pilot: RR[0], members: RR.slice(1), mode: 'round-robin' },
-      ],
-    }],
-  }],
-}, 2);
-const [nodeA, nodeB] = stack.nodes as [typeof stack.nodes[0], typeof stack.nodes[0]];
+const stack = await startCallStack(
+  {
+    voiceGroups: [
+      {
+        id: 'VG1',
+        name: 'Hunt',
+        sites: [
+          {
+            id: '1000001',
+            name: 'Site',
+            lines: [
+              { sipId: caller.sipId, password: caller.password, auth: 'digest', channels: 10, basicNumber: CALLER },
+              ...seq.map((tr, i) => line(tr, SEQ[i]!)),
+              ...rr.map((tr, i) => line(tr, RR[i]!)),
+            ],
+            huntGroups: [
+              { id: 'seq', pilot: SEQ[0], members: SEQ.slice(1), mode: 'sequential' },
+              { id: 'rr', pilot: RR[0], members: RR.slice(1), mode: 'round-robin' },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+  2,
+);
+const [nodeA, nodeB] = stack.nodes as [(typeof stack.nodes)[0], (typeof stack.nodes)[0]];
 for (const tr of [...seq, ...rr]) await registerTrunk(nodeA, tr);
 
 /** Which of the trunks answered (by the callees that finished), and the Request-URI it got. */

@@ -1,5 +1,16 @@
 import t from 'tap';
-import { answer, callFrom, callFromTrusted, headerValues, receivedInvite, registerTrunk, requestUri, trunk, startCallStack, settled } from '../helpers/call-harness.js';
+import {
+  answer,
+  callFrom,
+  callFromTrusted,
+  headerValues,
+  receivedInvite,
+  registerTrunk,
+  requestUri,
+  trunk,
+  startCallStack,
+  settled,
+} from '../helpers/call-harness.js';
 import { freePort } from '../helpers/free-port.js';
 import { describeSipp, receivedMessages } from '../helpers/sipp.js';
 
@@ -25,19 +36,25 @@ const frank = await trunk('frank', 'frank-pw-864zyx');
 const bob = await trunk('bob', 'bob-secret-456');
 const carrier = { port: await freePort() };
 const stack = await startCallStack({
-  voiceGroups: [{
-    id: 'VG1', name: 'Origination',
-    sites: [{
-      id: '1000001', name: 'Site',
-      lines: [
-        { sipId: alice.sipId, password: alice.password, auth: 'digest', channels: 4, basicNumber: ALICE },
-        { sipId: erin.sipId, password: erin.password, auth: 'digest', channels: 4, basicNumber: ERIN },
-        { sipId: frank.sipId, password: frank.password, auth: 'digest', channels: 4, basicNumber: FRANK },
-        { sipId: bob.sipId, password: bob.password, auth: 'digest', channels: 4, basicNumber: BOB },
-        { sipId: 'gw', auth: 'ip', allowedAddresses: ['127.0.0.4'], channels: 4, basicNumber: GW },
+  voiceGroups: [
+    {
+      id: 'VG1',
+      name: 'Origination',
+      sites: [
+        {
+          id: '1000001',
+          name: 'Site',
+          lines: [
+            { sipId: alice.sipId, password: alice.password, auth: 'digest', channels: 4, basicNumber: ALICE },
+            { sipId: erin.sipId, password: erin.password, auth: 'digest', channels: 4, basicNumber: ERIN },
+            { sipId: frank.sipId, password: frank.password, auth: 'digest', channels: 4, basicNumber: FRANK },
+            { sipId: bob.sipId, password: bob.password, auth: 'digest', channels: 4, basicNumber: BOB },
+            { sipId: 'gw', auth: 'ip', allowedAddresses: ['127.0.0.4'], channels: 4, basicNumber: GW },
+          ],
+        },
       ],
-    }],
-  }],
+    },
+  ],
   features: {
     [ALICE]: { internationalBar: true },
     [ERIN]: { internationalBar: true, outgoingRestriction: true },
@@ -69,9 +86,12 @@ t.test('an international call from a line without the bar goes out by the longes
   const out = await answer(node, 'call-callee.xml', carrier);
   const call = await callFrom(node, frank, { called: INTL, from: FRANK, expect: 200 });
   t.equal(call.code, 0, 'answered by the carrier', describeSipp(call));
-  t.match(requestUri(receivedInvite((await out.done))), new RegExp(`^sip:${INTL}@127\\.0\\.0\\.1:${carrier.port}`));
+  t.match(requestUri(receivedInvite(await out.done)), new RegExp(`^sip:${INTL}@127\\.0\\.0\\.1:${carrier.port}`));
   await settled(node, since, call);
-  t.ok(node.events('call.decision', since).some((l) => l.stage === 'outbound-route' && l.target === 'carrier-intl'), 'route carrier-intl chosen');
+  t.ok(
+    node.events('call.decision', since).some((l) => l.stage === 'outbound-route' && l.target === 'carrier-intl'),
+    'route carrier-intl chosen',
+  );
 });
 
 t.test('an emergency call from a barred and restricted line goes to the emergency route', async (t) => {

@@ -11,10 +11,13 @@ const PEER_IP = '127.0.0.3';
 const CALLED = '0312348001';
 const bob = await trunk('bob', 'bob-pass-1234');
 const document = {
-  voiceGroups: [{
-    id: 'VG1', name: 'Resilience',
-    sites: [{ id: '1000001', name: 'Site', lines: [{ sipId: bob.sipId, password: bob.password, auth: 'digest', channels: 2, basicNumber: CALLED }] }],
-  }],
+  voiceGroups: [
+    {
+      id: 'VG1',
+      name: 'Resilience',
+      sites: [{ id: '1000001', name: 'Site', lines: [{ sipId: bob.sipId, password: bob.password, auth: 'digest', channels: 2, basicNumber: CALLED }] }],
+    },
+  ],
   routing: { peers: [{ name: 'pstn', addresses: [PEER_IP] }] },
 };
 const stack = await startCallStack(document);

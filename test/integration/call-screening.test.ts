@@ -1,5 +1,16 @@
 import t from 'tap';
-import { answer, callFromTrusted, headerValues, receivedInvite, registerTrunk, requestUri, sippCallId, startCallStack, trunk, settled } from '../helpers/call-harness.js';
+import {
+  answer,
+  callFromTrusted,
+  headerValues,
+  receivedInvite,
+  registerTrunk,
+  requestUri,
+  sippCallId,
+  startCallStack,
+  trunk,
+  settled,
+} from '../helpers/call-harness.js';
 import { describeSipp } from '../helpers/sipp.js';
 
 /**
@@ -14,16 +25,22 @@ const BLOCKED = '0612345678';
 const carol = await trunk('carol', 'carol-pw-789xyz');
 const dave = await trunk('dave', 'dave-pw-246abc');
 const stack = await startCallStack({
-  voiceGroups: [{
-    id: 'VG1', name: 'Screening',
-    sites: [{
-      id: '1000001', name: 'Site',
-      lines: [
-        { sipId: carol.sipId, password: carol.password, auth: 'digest', channels: 4, basicNumber: CAROL },
-        { sipId: dave.sipId, password: dave.password, auth: 'digest', channels: 4, basicNumber: DAVE },
+  voiceGroups: [
+    {
+      id: 'VG1',
+      name: 'Screening',
+      sites: [
+        {
+          id: '1000001',
+          name: 'Site',
+          lines: [
+            { sipId: carol.sipId, password: carol.password, auth: 'digest', channels: 4, basicNumber: CAROL },
+            { sipId: dave.sipId, password: dave.password, auth: 'digest', channels: 4, basicNumber: DAVE },
+          ],
+        },
       ],
-    }],
-  }],
+    },
+  ],
   features: { [CAROL]: { blockedCallers: [BLOCKED], anonymousRejection: true } },
   routing: { peers: [{ name: 'pstn', addresses: [PEER_IP] }] },
 });
@@ -41,7 +58,10 @@ t.test('a blocked caller gets 603 and the rejection is counted', async (t) => {
     const decision = await node.waitForEvent('call.decision', { since, where: (l) => l.callId === sippCallId(call) && l.stage === 'nuisance-blocking' });
     t.equal(decision.outcome, 'reject');
     await settled(node, since, call);
-    t.notOk(node.events('call.offer', since).some((l) => l.callId === sippCallId(call)), 'the line is not rung');
+    t.notOk(
+      node.events('call.offer', since).some((l) => l.callId === sippCallId(call)),
+      'the line is not rung',
+    );
   }
   const after = (await stack.features.nuisanceCounts(CAROL, new Date(), 'Asia/Tokyo')).thisMonth;
   t.equal(after - before, 2, 'two rejections counted this month');
@@ -58,8 +78,12 @@ t.test('a caller not on the list passes', async (t) => {
 
 t.test('a withheld caller gets 433 where anonymous calls are rejected', async (t) => {
   const call = await callFromTrusted(node, {
-    ip: PEER_IP, called: CAROL, from: '"Anonymous" <sip:anonymous@anonymous.invalid>', privacy: 'id',
-    identity: 'P-Asserted-Identity: <sip:0698765432@pstn.invalid;user=phone>', expect: 433,
+    ip: PEER_IP,
+    called: CAROL,
+    from: '"Anonymous" <sip:anonymous@anonymous.invalid>',
+    privacy: 'id',
+    identity: 'P-Asserted-Identity: <sip:0698765432@pstn.invalid;user=phone>',
+    expect: 433,
   });
   t.equal(call.code, 0, '433 Anonymity Disallowed', describeSipp(call));
 });
@@ -80,8 +104,12 @@ t.test('unavailable and payphone callers are not withheld: they pass', async (t)
 t.test('a withheld caller reaches a line without anonymous rejection, without its identity', async (t) => {
   const callee = await answer(node, 'call-callee.xml', dave);
   const call = await callFromTrusted(node, {
-    ip: PEER_IP, called: DAVE, from: '"Anonymous" <sip:anonymous@anonymous.invalid>', privacy: 'id',
-    identity: 'P-Asserted-Identity: <sip:0698765432@pstn.invalid;user=phone>', expect: 200,
+    ip: PEER_IP,
+    called: DAVE,
+    from: '"Anonymous" <sip:anonymous@anonymous.invalid>',
+    privacy: 'id',
+    identity: 'P-Asserted-Identity: <sip:0698765432@pstn.invalid;user=phone>',
+    expect: 200,
   });
   const answered = await callee.done;
   t.equal(call.code, 0, 'answered', describeSipp(call));

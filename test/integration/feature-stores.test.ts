@@ -154,7 +154,10 @@ t.test('RouteStore: reads every call by default, or caches for at most 1 s', asy
   let now = 0;
   const cached = new RouteStore(b, { cacheMs: 5000, now: () => now });
   t.equal((await cached.outboundRoutes()).length, 1);
-  const two = JSON.stringify([{ name: 'x', prefix: '', target: '127.0.0.1:5074', transport: 'udp' }, { name: 'y', prefix: '090', target: '127.0.0.1:5075', transport: 'tcp' }]);
+  const two = JSON.stringify([
+    { name: 'x', prefix: '', target: '127.0.0.1:5074', transport: 'udp' },
+    { name: 'y', prefix: '090', target: '127.0.0.1:5075', transport: 'tcp' },
+  ]);
   await a.hset(keys.routes, ROUTE_FIELDS.outbound, two);
   t.equal((await routes.outboundRoutes()).length, 2, 'uncached: the next call sees the change');
   now = 999;

@@ -43,11 +43,18 @@ async function dump(): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const key of (await raw.keys('*')).sort()) {
     const type = await raw.type(key);
-    const value = type === 'hash' ? await raw.hgetall(key)
-      : type === 'set' ? (await raw.smembers(key)).sort()
-      : type === 'string' ? await raw.get(key)
-      : type === 'zset' ? await raw.zrange(key, 0, -1, 'WITHSCORES')
-      : type === 'list' ? await raw.lrange(key, 0, -1) : type;
+    const value =
+      type === 'hash'
+        ? await raw.hgetall(key)
+        : type === 'set'
+          ? (await raw.smembers(key)).sort()
+          : type === 'string'
+            ? await raw.get(key)
+            : type === 'zset'
+              ? await raw.zrange(key, 0, -1, 'WITHSCORES')
+              : type === 'list'
+                ? await raw.lrange(key, 0, -1)
+                : type;
     out[key] = { type, value, ttl: await raw.ttl(key) };
   }
   return out;
@@ -55,7 +62,10 @@ async function dump(): Promise<Record<string, unknown>> {
 
 async function refused(t: Test, input: unknown): Promise<string[]> {
   const before = await dump();
-  const err = await applyProvisioning(redis, config, input).then(() => null, (e: unknown) => e);
+  const err = await applyProvisioning(redis, config, input).then(
+    () => null,
+    (e: unknown) => e,
+  );
   t.ok(err instanceof ProvisioningError, 'refused with a ProvisioningError');
   t.same(await dump(), before, 'Redis unchanged');
   return err instanceof ProvisioningError ? err.issues : [];
@@ -66,8 +76,13 @@ const oneLine = (line: Obj, siteId = '1000001', vg = 'VG0001'): Obj => ({
   voiceGroups: [{ id: vg, name: 'Example Co.', sites: [{ id: siteId, name: 'Head office', lines: [line] }] }],
 });
 const tokyo = (over: Obj = {}): Obj => ({
-  sipId: 'pbx-tokyo', password: 'change-me-123', auth: 'digest', channels: 4,
-  basicNumber: '03-1234-5678', dialInNumbers: ['0312345679'], ...over,
+  sipId: 'pbx-tokyo',
+  password: 'change-me-123',
+  auth: 'digest',
+  channels: 4,
+  basicNumber: '03-1234-5678',
+  dialInNumbers: ['0312345679'],
+  ...over,
 });
 
 const none = { created: 0, updated: 0, unchanged: 0 };
@@ -89,11 +104,17 @@ t.test('applying the example file', async (t) => {
   });
   const line = await lines.get('pbx-tokyo');
   t.same(line, {
-    sipId: 'pbx-tokyo', voiceGroupId: 'VG0001', siteId: '1000001', channels: 4, auth: 'digest',
+    sipId: 'pbx-tokyo',
+    voiceGroupId: 'VG0001',
+    siteId: '1000001',
+    channels: 4,
+    auth: 'digest',
     realm: 'softswitch.test',
     ha1Md5: md5('pbx-tokyo:softswitch.test:change-me-123'),
     ha1Sha256: sha256('pbx-tokyo:softswitch.test:change-me-123'),
-    allowedAddresses: [], basicNumber: '0312345678', dialInNumbers: ['0312345679'],
+    allowedAddresses: [],
+    basicNumber: '0312345678',
+    dialInNumbers: ['0312345679'],
   });
   t.same(await raw.hgetall(`ss:${keys.number('0312345679')}`), { number: '0312345679', sipId: 'pbx-tokyo', kind: 'dial-in' }, 'keys carry the prefix');
   t.same(await redis.smembers(keys.voiceGroupIndex), ['VG0001']);
@@ -122,8 +143,14 @@ t.test('the example features, groups and routes read back', async (t) => {
   t.equal(f?.outgoingRestriction, false, 'not in the file: the default');
   t.same(f?.forwarding.destinations, ['0312340101', null, null, null, '09012345678'], 'destinations normalised, 5 slots');
   t.same([f?.forwarding.enabled, f?.forwarding.busy, f?.forwarding.unreachable, f?.forwarding.noAnswer], [true, true, true, false]);
-  t.same(f?.forwarding.schedule, [{ days: [0, 6], from: '00:00', to: '00:00',
-    pattern: { enabled: true, unconditional: true, busy: false, noAnswer: false, unreachable: false, ringTime: 15, active: 1 } }]);
+  t.same(f?.forwarding.schedule, [
+    {
+      days: [0, 6],
+      from: '00:00',
+      to: '00:00',
+      pattern: { enabled: true, unconditional: true, busy: false, noAnswer: false, unreachable: false, ringTime: 15, active: 1 },
+    },
+  ]);
   t.same(await features.get('0312345678'), defaultFeatures('0312345678'), 'a number without settings has the defaults');
 
   const hunt = { id: 'reception', siteId: '1000001', pilot: '0312340101', members: ['0312340102'], mode: 'round-robin', presentation: 'pilot' };
@@ -131,7 +158,13 @@ t.test('the example features, groups and routes read back', async (t) => {
   t.same(await features.huntGroupOf('0312340102'), hunt, 'a member');
   t.equal(await features.huntGroupOf('0312345678'), null);
   t.same(await redis.smembers(keys.siteHuntGroups('1000001')), ['reception']);
-  t.same(await features.bulkGroupOf('0312345679'), { id: 'hq-closed', siteId: '1000001', name: 'Head office closed', state: 'stopped', members: ['0312345679'] });
+  t.same(await features.bulkGroupOf('0312345679'), {
+    id: 'hq-closed',
+    siteId: '1000001',
+    name: 'Head office closed',
+    state: 'stopped',
+    members: ['0312345679'],
+  });
   t.same(await redis.smembers(keys.siteBulkGroups('1000001')), ['hq-closed']);
 
   t.same(await routes.outboundRoutes(), [{ name: 'carrier-a-out', prefix: '0', target: '127.0.0.1:5070', transport: 'udp' }]);
@@ -167,18 +200,22 @@ t.test('a file with one bad field is refused whole', async (t) => {
 });
 
 t.test('a number owned by another line is refused', async (t) => {
-  const issues = await refused(t, oneLine({ sipId: 'intruder', password: 'intruder-123', auth: 'digest', channels: 1,
-    basicNumber: '0312340000', dialInNumbers: ['03-1234-5679'] }));
+  const issues = await refused(
+    t,
+    oneLine({ sipId: 'intruder', password: 'intruder-123', auth: 'digest', channels: 1, basicNumber: '0312340000', dialInNumbers: ['03-1234-5679'] }),
+  );
   t.same(issues, ['voiceGroups[0].sites[0].lines[0].dialInNumbers[0]: number 0312345679 already belongs to line pbx-tokyo']);
-  t.same(await refused(t, oneLine({ sipId: 'gw-2', auth: 'ip', allowedAddresses: ['192.0.2.2'], channels: 1, basicNumber: '0312340001' })),
-    ['voiceGroups[0].sites[0].lines[0].allowedAddresses[0]: address 192.0.2.2 already authenticates line gw-osaka']);
+  t.same(await refused(t, oneLine({ sipId: 'gw-2', auth: 'ip', allowedAddresses: ['192.0.2.2'], channels: 1, basicNumber: '0312340001' })), [
+    'voiceGroups[0].sites[0].lines[0].allowedAddresses[0]: address 192.0.2.2 already authenticates line gw-osaka',
+  ]);
   t.equal(await lines.get('intruder'), null);
 });
 
 t.test("changing a line's numbers removes the old num: keys, settings and group entries", async (t) => {
   // 0312345679 is in bulk group hq-closed: it cannot leave its line while the group keeps it.
-  t.same(await refused(t, oneLine(tokyo({ dialInNumbers: ['0312345677'] }))),
-    ['voiceGroups[0].sites[0].lines[0]: number 0312345679 leaves its line but is still in bulk group hq-closed']);
+  t.same(await refused(t, oneLine(tokyo({ dialInNumbers: ['0312345677'] }))), [
+    'voiceGroups[0].sites[0].lines[0]: number 0312345679 leaves its line but is still in bulk group hq-closed',
+  ]);
 
   const file = oneLine(tokyo({ dialInNumbers: ['0312345677'] })) as { voiceGroups: Array<{ sites: Obj[] }> };
   file.voiceGroups[0]!.sites[0]!.bulkGroups = [{ id: 'hq-closed', name: 'Head office closed', members: ['0312345677'] }];
@@ -199,10 +236,24 @@ t.test("changing a line's numbers removes the old num: keys, settings and group 
 });
 
 t.test('a number can move between two lines of the same file', async (t) => {
-  const file = { voiceGroups: [{ id: 'VG0001', name: 'Example Co.', sites: [{ id: '1000001', name: 'Head office', lines: [
-    tokyo({ dialInNumbers: [] }),
-    { sipId: 'phone-101', password: 'phone-101-secret', auth: 'digest', channels: 2, basicNumber: '0312340101', dialInNumbers: ['0312345677'] },
-  ] }] }] };
+  const file = {
+    voiceGroups: [
+      {
+        id: 'VG0001',
+        name: 'Example Co.',
+        sites: [
+          {
+            id: '1000001',
+            name: 'Head office',
+            lines: [
+              tokyo({ dialInNumbers: [] }),
+              { sipId: 'phone-101', password: 'phone-101-secret', auth: 'digest', channels: 2, basicNumber: '0312340101', dialInNumbers: ['0312345677'] },
+            ],
+          },
+        ],
+      },
+    ],
+  };
   const r = await applyProvisioning(redis, config, file);
   t.same(r.numbers, { created: 0, updated: 1, unchanged: 2, removed: 0 });
   t.same(await redis.hgetall(keys.number('0312345677')), { number: '0312345677', sipId: 'phone-101', kind: 'dial-in' });
@@ -211,8 +262,11 @@ t.test('a number can move between two lines of the same file', async (t) => {
 
 t.test('switching auth and site keeps every index in sync', async (t) => {
   // pbx-tokyo becomes an IP trunk of the Osaka site.
-  const r = await applyProvisioning(redis, config, oneLine(
-    { sipId: 'pbx-tokyo', auth: 'ip', allowedAddresses: ['127.0.0.5', '::1'], channels: 4, basicNumber: '0312345678' }, '1000002'));
+  const r = await applyProvisioning(
+    redis,
+    config,
+    oneLine({ sipId: 'pbx-tokyo', auth: 'ip', allowedAddresses: ['127.0.0.5', '::1'], channels: 4, basicNumber: '0312345678' }, '1000002'),
+  );
   t.same(r.lines, { created: 0, updated: 1, unchanged: 0 });
   const line = await lines.get('pbx-tokyo');
   t.equal(line?.auth, 'ip');
@@ -224,8 +278,11 @@ t.test('switching auth and site keeps every index in sync', async (t) => {
   t.equal((await lines.byAddress('0:0:0:0:0:0:0:1'))?.sipId, 'pbx-tokyo');
 
   // Drop one address, and move the other to gw-osaka in the same file.
-  await applyProvisioning(redis, config, oneLine(
-    { sipId: 'pbx-tokyo', auth: 'ip', allowedAddresses: ['127.0.0.6'], channels: 4, basicNumber: '0312345678' }, '1000002'));
+  await applyProvisioning(
+    redis,
+    config,
+    oneLine({ sipId: 'pbx-tokyo', auth: 'ip', allowedAddresses: ['127.0.0.6'], channels: 4, basicNumber: '0312345678' }, '1000002'),
+  );
   t.equal(await redis.exists(keys.ipAuth('127.0.0.5')), 0, 'old address removed');
   t.equal(await redis.exists(keys.ipAuth('::1')), 0);
   t.equal(await redis.get(keys.ipAuth('127.0.0.6')), 'pbx-tokyo');
@@ -260,19 +317,19 @@ t.test('a change made by someone else between the checks and the write is caught
   // Let the first read pass, then have another client take the number before the MULTI/EXEC.
   const realPipeline = redis.pipeline.bind(redis);
   let raced = false;
-  redis.pipeline = ((...args: Parameters<typeof realPipeline>) => {
+  redis.pipeline = (...args: Parameters<typeof realPipeline>) => {
     const p = realPipeline(...args);
     if (!raced) {
       raced = true;
       const realExec = p.exec.bind(p);
-      p.exec = (async () => {
+      p.exec = async () => {
         const replies = await realExec();
         await raw.hset(`ss:${keys.number('0312349999')}`, { number: '0312349999', sipId: 'someone-else', kind: 'basic' });
         return replies;
-      });
+      };
     }
     return p;
-  });
+  };
   t.teardown(() => {
     redis.pipeline = realPipeline;
   });
@@ -286,23 +343,51 @@ t.test('a change made by someone else between the checks and the write is caught
 // --- features, groups and routing against what Redis holds ---
 
 t.test('features round trip: set, change one field, clear, re-apply', async (t) => {
-  const set = { features: { '03-1234-0102': {
-    blockedCallers: ['090-1111-2222'], blockAnnouncementUri: 'sip:blocked@127.0.0.1:5072', outgoingRestriction: true,
-    specificPresentation: { number: '0800-123-4567', enabled: true },
-    forwarding: { enabled: true, noAnswer: true, ringTime: 25, active: 2, destinations: [null, '+81 90 1234 5678'],
-      schedule: [{ days: [5, 1], from: '22:00', to: '06:00', pattern: { enabled: true, unconditional: true, active: 2 } }] },
-  } } };
+  const set = {
+    features: {
+      '03-1234-0102': {
+        blockedCallers: ['090-1111-2222'],
+        blockAnnouncementUri: 'sip:blocked@127.0.0.1:5072',
+        outgoingRestriction: true,
+        specificPresentation: { number: '0800-123-4567', enabled: true },
+        forwarding: {
+          enabled: true,
+          noAnswer: true,
+          ringTime: 25,
+          active: 2,
+          destinations: [null, '+81 90 1234 5678'],
+          schedule: [{ days: [5, 1], from: '22:00', to: '06:00', pattern: { enabled: true, unconditional: true, active: 2 } }],
+        },
+      },
+    },
+  };
   let r = await applyProvisioning(redis, config, set);
   t.same(r.features, { ...noneRemoved, created: 1 });
   t.same(r.lines, none, 'a features-only file touches nothing else');
   const want = {
     ...defaultFeatures('0312340102'),
-    blockedCallers: ['09011112222'], blockAnnouncementUri: 'sip:blocked@127.0.0.1:5072', outgoingRestriction: true,
+    blockedCallers: ['09011112222'],
+    blockAnnouncementUri: 'sip:blocked@127.0.0.1:5072',
+    outgoingRestriction: true,
     specificPresentation: { number: '08001234567', enabled: true },
-    forwarding: { enabled: true, unconditional: false, busy: false, noAnswer: true, unreachable: false, ringTime: 25, active: 2,
+    forwarding: {
+      enabled: true,
+      unconditional: false,
+      busy: false,
+      noAnswer: true,
+      unreachable: false,
+      ringTime: 25,
+      active: 2,
       destinations: [null, '09012345678', null, null, null],
-      schedule: [{ days: [1, 5], from: '22:00', to: '06:00',
-        pattern: { enabled: true, unconditional: true, busy: false, noAnswer: false, unreachable: false, ringTime: 15, active: 2 } }] },
+      schedule: [
+        {
+          days: [1, 5],
+          from: '22:00',
+          to: '06:00',
+          pattern: { enabled: true, unconditional: true, busy: false, noAnswer: false, unreachable: false, ringTime: 15, active: 2 },
+        },
+      ],
+    },
   };
   t.same(await features.get('0312340102'), want);
 
@@ -315,7 +400,9 @@ t.test('features round trip: set, change one field, clear, re-apply', async (t) 
   t.same(r.features, { ...noneRemoved, updated: 1 });
   t.same(await features.get('0312340102'), { ...want, anonymousRejection: true }, 'fields left out keep their values');
 
-  await applyProvisioning(redis, config, { features: { '0312340102': { blockAnnouncementUri: null, specificPresentation: null, forwarding: { ringTime: 10 } } } });
+  await applyProvisioning(redis, config, {
+    features: { '0312340102': { blockAnnouncementUri: null, specificPresentation: null, forwarding: { ringTime: 10 } } },
+  });
   const cleared = await features.get('0312340102');
   t.equal(cleared?.blockAnnouncementUri, undefined, 'null clears');
   t.equal(cleared?.specificPresentation, undefined);
@@ -324,10 +411,14 @@ t.test('features round trip: set, change one field, clear, re-apply', async (t) 
 });
 
 t.test('invalid features, groups and routes change nothing', async (t) => {
-  t.same(await refused(t, { features: { '0399999999': { anonymousRejection: true } } }),
-    ['features.0399999999: number 0399999999 is not provisioned (no line has it)']);
-  t.same(await refused(t, { features: { '0312340101': { anonymousRejection: true, outgoingRestriction: true }, '0312345677': { outgoingRestriction: true } } }),
-    ['features.0312345677.outgoingRestriction: only for basic numbers'], 'kind read from Redis; nothing of the valid entry applied');
+  t.same(await refused(t, { features: { '0399999999': { anonymousRejection: true } } }), [
+    'features.0399999999: number 0399999999 is not provisioned (no line has it)',
+  ]);
+  t.same(
+    await refused(t, { features: { '0312340101': { anonymousRejection: true, outgoingRestriction: true }, '0312345677': { outgoingRestriction: true } } }),
+    ['features.0312345677.outgoingRestriction: only for basic numbers'],
+    'kind read from Redis; nothing of the valid entry applied',
+  );
   t.equal((await features.get('0312340101'))?.anonymousRejection, false);
 
   const site1 = (over: Obj) => ({ voiceGroups: [{ id: 'VG0001', name: 'Example Co.', sites: [{ id: '1000001', name: 'Head office', ...over }] }] });
@@ -336,14 +427,18 @@ t.test('invalid features, groups and routes change nothing', async (t) => {
     'voiceGroups[0].sites[0].huntGroups[0].members[0]: number 0312345677 is not the basic number of a line (hunt groups hold basic numbers)',
     'voiceGroups[0].sites[0].huntGroups[0].members[1]: number 0399999999 is not provisioned (no line has it)',
   ]);
-  t.same(await refused(t, site1({ huntGroups: [{ id: 'h2', pilot: '0312340102', members: ['0312345678'] }] })),
-    ['voiceGroups[0].sites[0].huntGroups[0].pilot: number 0312340102 is already in hunt group reception']);
-  t.same(await refused(t, site1({ bulkGroups: [{ id: 'b2', name: 'x', members: ['0312345677'] }] })),
-    ['voiceGroups[0].sites[0].bulkGroups[0].members[0]: number 0312345677 is already in bulk group hq-closed']);
-  t.same(await refused(t, { routing: { peers: [{ name: 'p', addresses: ['192.0.2.2'] }] } }),
-    ['routing.peers[0].addresses[0]: address 192.0.2.2 already authenticates line gw-osaka']);
-  t.same(await refused(t, oneLine({ sipId: 'gw-x', auth: 'ip', allowedAddresses: ['198.51.100.3'], channels: 1, basicNumber: '0312340009' })),
-    ['voiceGroups[0].sites[0].lines[0].allowedAddresses[0]: address 198.51.100.3 is the address of interconnect peer carrier-a']);
+  t.same(await refused(t, site1({ huntGroups: [{ id: 'h2', pilot: '0312340102', members: ['0312345678'] }] })), [
+    'voiceGroups[0].sites[0].huntGroups[0].pilot: number 0312340102 is already in hunt group reception',
+  ]);
+  t.same(await refused(t, site1({ bulkGroups: [{ id: 'b2', name: 'x', members: ['0312345677'] }] })), [
+    'voiceGroups[0].sites[0].bulkGroups[0].members[0]: number 0312345677 is already in bulk group hq-closed',
+  ]);
+  t.same(await refused(t, { routing: { peers: [{ name: 'p', addresses: ['192.0.2.2'] }] } }), [
+    'routing.peers[0].addresses[0]: address 192.0.2.2 already authenticates line gw-osaka',
+  ]);
+  t.same(await refused(t, oneLine({ sipId: 'gw-x', auth: 'ip', allowedAddresses: ['198.51.100.3'], channels: 1, basicNumber: '0312340009' })), [
+    'voiceGroups[0].sites[0].lines[0].allowedAddresses[0]: address 198.51.100.3 is the address of interconnect peer carrier-a',
+  ]);
   // One invalid field among many valid changes of every kind.
   const bad = structuredClone(example) as Obj & { features: Record<string, Obj>; routing: { outboundRoutes: Obj[] } };
   bad.routing.outboundRoutes.push({ name: 'new', prefix: '090', target: '127.0.0.1:5073' });
@@ -353,30 +448,50 @@ t.test('invalid features, groups and routes change nothing', async (t) => {
 });
 
 t.test('hunt groups: members leave, and move between groups in one file', async (t) => {
-  const site1 = (huntGroups: Obj[], lines: Obj[] = []) =>
-    ({ voiceGroups: [{ id: 'VG0001', name: 'Example Co.', sites: [{ id: '1000001', name: 'Head office', lines, huntGroups }] }] });
+  const site1 = (huntGroups: Obj[], lines: Obj[] = []) => ({
+    voiceGroups: [{ id: 'VG0001', name: 'Example Co.', sites: [{ id: '1000001', name: 'Head office', lines, huntGroups }] }],
+  });
   let r = await applyProvisioning(redis, config, site1([{ id: 'reception', pilot: '0312340101', members: ['0312345678'], mode: 'round-robin' }]));
   t.same(r.huntGroups, { created: 0, updated: 1, unchanged: 0 });
   t.equal(await redis.exists(keys.huntGroupOf('0312340102')), 0, 'the dropped member is no longer indexed');
   t.equal((await features.huntGroupOf('0312345678'))?.id, 'reception');
 
   // Both numbers of reception move to a new group; reception takes a new line's number.
-  r = await applyProvisioning(redis, config, site1([
-    { id: 'reception', pilot: '0312340101', members: ['0312340103'], mode: 'round-robin' },
-    { id: 'back-office', pilot: '0312340102', members: ['0312345678'], presentation: 'own' },
-  ], [{ sipId: 'phone-103', password: 'phone-103-secret', auth: 'digest', channels: 1, basicNumber: '0312340103' }]));
+  r = await applyProvisioning(
+    redis,
+    config,
+    site1(
+      [
+        { id: 'reception', pilot: '0312340101', members: ['0312340103'], mode: 'round-robin' },
+        { id: 'back-office', pilot: '0312340102', members: ['0312345678'], presentation: 'own' },
+      ],
+      [{ sipId: 'phone-103', password: 'phone-103-secret', auth: 'digest', channels: 1, basicNumber: '0312340103' }],
+    ),
+  );
   t.same(r.huntGroups, { created: 1, updated: 1, unchanged: 0 });
   t.equal((await features.huntGroupOf('0312345678'))?.id, 'back-office', 'moved: removals are queued before writes');
-  t.same(await features.huntGroupOf('0312340102'), { id: 'back-office', siteId: '1000001', pilot: '0312340102', members: ['0312345678'], mode: 'sequential', presentation: 'own' });
+  t.same(await features.huntGroupOf('0312340102'), {
+    id: 'back-office',
+    siteId: '1000001',
+    pilot: '0312340102',
+    members: ['0312345678'],
+    mode: 'sequential',
+    presentation: 'own',
+  });
   t.equal((await features.huntGroupOf('0312340103'))?.id, 'reception');
   t.same((await redis.smembers(keys.siteHuntGroups('1000001'))).sort(), ['back-office', 'reception']);
 });
 
 t.test('routing sections replace the stored ones whole', async (t) => {
-  let r = await applyProvisioning(redis, config, { routing: {
-    peers: [{ name: 'carrier-b', addresses: ['127.0.0.4', '198.51.100.3'] }],
-    outboundRoutes: [{ name: 'mobile', prefix: '090', target: '127.0.0.1:5073', transport: 'tcp' }, { name: 'carrier-a-out', prefix: '0', target: '127.0.0.1:5070' }],
-  } });
+  let r = await applyProvisioning(redis, config, {
+    routing: {
+      peers: [{ name: 'carrier-b', addresses: ['127.0.0.4', '198.51.100.3'] }],
+      outboundRoutes: [
+        { name: 'mobile', prefix: '090', target: '127.0.0.1:5073', transport: 'tcp' },
+        { name: 'carrier-a-out', prefix: '0', target: '127.0.0.1:5070' },
+      ],
+    },
+  });
   t.same(r.peers, { created: 1, updated: 0, unchanged: 0, removed: 1 });
   t.same(r.outboundRoutes, { created: 1, updated: 0, unchanged: 1, removed: 0 });
   t.same(r.emergencyRoute, noneRemoved, 'a section left out is kept');
@@ -385,7 +500,9 @@ t.test('routing sections replace the stored ones whole', async (t) => {
   t.equal((await routes.outboundRoutes()).length, 2);
   t.equal((await routes.emergencyRoute())?.name, 'emergency');
 
-  r = await applyProvisioning(redis, config, { routing: { peers: [{ name: 'carrier-b', addresses: ['127.0.0.4'] }], outboundRoutes: [], emergencyRoute: null } });
+  r = await applyProvisioning(redis, config, {
+    routing: { peers: [{ name: 'carrier-b', addresses: ['127.0.0.4'] }], outboundRoutes: [], emergencyRoute: null },
+  });
   t.same(r.peers, { created: 0, updated: 1, unchanged: 0, removed: 0 });
   t.same(r.outboundRoutes, { ...noneRemoved, removed: 2 });
   t.same(r.emergencyRoute, { ...noneRemoved, removed: 1 });
@@ -394,15 +511,25 @@ t.test('routing sections replace the stored ones whole', async (t) => {
   t.equal(await routes.emergencyRoute(), null);
 
   // Now the address is free, a line may take it.
-  r = await applyProvisioning(redis, config, oneLine({ sipId: 'gw-x', auth: 'ip', allowedAddresses: ['198.51.100.3'], channels: 1, basicNumber: '0312340009' }));
+  r = await applyProvisioning(
+    redis,
+    config,
+    oneLine({ sipId: 'gw-x', auth: 'ip', allowedAddresses: ['198.51.100.3'], channels: 1, basicNumber: '0312340009' }),
+  );
   t.same(r.lines, { created: 1, updated: 0, unchanged: 0 });
 });
 
 t.test('trusted addresses: loopback refused unless the config allows it, by the provisioning command too', async (t) => {
   const doc = {
-    voiceGroups: [{ id: 'VGL', name: 'Loop', sites: [{ id: '7000001', name: 'Loop', lines: [
-      { sipId: 'gw-loop', auth: 'ip', allowedAddresses: ['127.0.0.77'], channels: 1, basicNumber: '0377770001' },
-    ] }] }],
+    voiceGroups: [
+      {
+        id: 'VGL',
+        name: 'Loop',
+        sites: [
+          { id: '7000001', name: 'Loop', lines: [{ sipId: 'gw-loop', auth: 'ip', allowedAddresses: ['127.0.0.77'], channels: 1, basicNumber: '0377770001' }] },
+        ],
+      },
+    ],
   };
   const file = join(tempDir('ss-it-prov-'), 'loop.yaml');
   writeFileSync(file, stringify(doc));

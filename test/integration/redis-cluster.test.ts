@@ -31,13 +31,27 @@ t.teardown(() => redis.disconnect());
 await waitForRedis(redis, 15_000);
 
 t.test('the cluster refuses a transaction over two slots (so the checks below mean something)', async (t) => {
-  const err = await redis.multi().set('a', '1').set('b', '1').exec().then(() => null, (e: unknown) => e);
+  const err = await redis
+    .multi()
+    .set('a', '1')
+    .set('b', '1')
+    .exec()
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
   t.match(String(err), /CROSSSLOT|same slot/i, 'keys in two slots are refused');
 });
 
 const binding = (key: string, expiresAt: number): Binding => ({
-  key, uri: `sip:${key}@127.0.0.1:5070`, expiresAt, callId: `c-${key}`, cseq: 1, path: [],
-  source: { transport: 'UDP', address: '127.0.0.1', port: 5070, node: 'n1' }, registeredAt: expiresAt - 60_000,
+  key,
+  uri: `sip:${key}@127.0.0.1:5070`,
+  expiresAt,
+  callId: `c-${key}`,
+  cseq: 1,
+  path: [],
+  source: { transport: 'UDP', address: '127.0.0.1', port: 5070, node: 'n1' },
+  registeredAt: expiresAt - 60_000,
 });
 
 t.test('bindings: replace (compare-and-set) and the expiry sweep', async (t) => {
@@ -57,7 +71,11 @@ t.test('bindings: replace (compare-and-set) and the expiry sweep', async (t) => 
   const swept = await store.sweepExpired(now + 2_000);
   t.same(swept.map((s) => `${s.sipId}/${s.binding.key}`).sort(), ['alice/alice-1', 'bob/bob-1', 'carol/carol-1'], 'each due binding reported once');
   t.same(await store.sweepExpired(now + 2_000), [], 'nothing reported twice');
-  t.same((await store.live('bob', now + 2_000)).map((b) => b.key), ['bob-2'], 'the later binding stays');
+  t.same(
+    (await store.live('bob', now + 2_000)).map((b) => b.key),
+    ['bob-2'],
+    'the later binding stays',
+  );
   const later = await store.sweepExpired(now + 61_000);
   t.equal(later.length, 3, 'the later bindings are swept when their time comes');
   t.same((await store.load('bob')).bindings, [], 'the line has no bindings left');
@@ -109,7 +127,10 @@ t.test('accounts (create, lock after failures) and history', async (t) => {
   t.ok(await accounts.remove('ops-1'));
 
   const history = new HistoryStore(redis, () => Date.now());
-  await history.record({ name: 'ops-1', role: 'operator' }, { target: { kind: 'number', id: '0312345678' }, siteId: '1000001', action: 'update', before: 1, after: 2 });
+  await history.record(
+    { name: 'ops-1', role: 'operator' },
+    { target: { kind: 'number', id: '0312345678' }, siteId: '1000001', action: 'update', before: 1, after: 2 },
+  );
   t.equal((await history.query({ kind: 'number', id: '0312345678' })).length, 1);
   t.equal((await history.query({ siteId: '1000001' })).length, 1);
   await history.purge();
@@ -127,6 +148,9 @@ t.test('provisioning: one transaction applies a document; the call side reads it
   await features.countNuisanceRejection('0312345678', new Date(), 'Asia/Tokyo');
   t.equal((await features.nuisanceCounts('0312345678', new Date(), 'Asia/Tokyo')).thisMonth, 1);
   const routes = new RouteStore(redis);
-  t.same((await routes.outboundRoutes()).map((r) => r.name), ['carrier-a-out']);
+  t.same(
+    (await routes.outboundRoutes()).map((r) => r.name),
+    ['carrier-a-out'],
+  );
   t.equal((await routes.peerByAddress('198.51.100.3'))?.name, 'carrier-a');
 });

@@ -61,7 +61,10 @@ t.test('SIPp: a wrong password gets 403 and becomes the latest error', async (t)
   const since = server.mark();
   const before = Date.now();
   const result = await runSipp({
-    scenario: 'register-wrong-password.xml', target, authUri: DOMAIN, injection: [[bob.sipId, 'not-the-password', DOMAIN]],
+    scenario: 'register-wrong-password.xml',
+    target,
+    authUri: DOMAIN,
+    injection: [[bob.sipId, 'not-the-password', DOMAIN]],
   });
   t.equal(result.code, 0, 'SIPp scenario succeeded', describeSipp(result));
   for (const m of result.messages.matchAll(/response="([0-9a-f]+)"/g)) sentResponses.push(m[1]!);
@@ -87,7 +90,11 @@ t.test('an unknown SIP-ID gets exactly the same answer as a wrong password', asy
   t.equal(a.status, 403);
   t.equal(b.status, 403);
   t.equal(a.startLine, b.startLine);
-  t.same(a.headers.map(([n]) => n), b.headers.map(([n]) => n), 'same headers');
+  t.same(
+    a.headers.map(([n]) => n),
+    b.headers.map(([n]) => n),
+    'same headers',
+  );
   t.same(a.all('www-authenticate'), [], 'no new challenge');
   const failed = await server.waitForEvent('auth.failed', { where: (l) => l.sipId === 'mallory' });
   t.equal(failed.reason, 'unknown SIP-ID');
@@ -119,7 +126,10 @@ t.test('a stale nonce with the right password gets a new challenge marked stale'
   forged.nonce = new NonceIssuer(Buffer.from('another-secret-another-secret-another', 'utf8'), DOMAIN, 300_000).issue();
   const invalid = await forged.send({ contacts: [forged.contact()], expires: 600 });
   t.equal(invalid.status, 401);
-  t.notOk(invalid.challenges.some((c) => c.params.stale === 'true'), 'not marked stale');
+  t.notOk(
+    invalid.challenges.some((c) => c.params.stale === 'true'),
+    'not marked stale',
+  );
 });
 
 t.test('a replayed nonce-count is refused with a fresh challenge', async (t) => {
@@ -130,7 +140,12 @@ t.test('a replayed nonce-count is refused with a fresh challenge', async (t) => 
 
   const since = server.mark();
   const replay = await agent.client.register({
-    user: bob.sipId, domain: DOMAIN, callId: agent.callId, cseq: ++agent.cseq, contacts, expires: 600,
+    user: bob.sipId,
+    domain: DOMAIN,
+    callId: agent.callId,
+    cseq: ++agent.cseq,
+    contacts,
+    expires: 600,
     authorization: agent.authorization(1),
   });
   t.equal(replay.status, 401, 'same nonce, same nc: not 200');
@@ -142,12 +157,22 @@ t.test('a replayed nonce-count is refused with a fresh challenge', async (t) => 
   t.equal((await lineStatus(config, 'bob')).latestError?.text, 'REGISTER authentication failed: nonce-count replay');
 
   const next = await agent.client.register({
-    user: bob.sipId, domain: DOMAIN, callId: agent.callId, cseq: ++agent.cseq, contacts, expires: 600,
+    user: bob.sipId,
+    domain: DOMAIN,
+    callId: agent.callId,
+    cseq: ++agent.cseq,
+    contacts,
+    expires: 600,
     authorization: agent.authorization(2),
   });
   t.equal(next.status, 200, 'a higher nc with the same nonce is fine');
   const lower = await agent.client.register({
-    user: bob.sipId, domain: DOMAIN, callId: agent.callId, cseq: ++agent.cseq, contacts, expires: 600,
+    user: bob.sipId,
+    domain: DOMAIN,
+    callId: agent.callId,
+    cseq: ++agent.cseq,
+    contacts,
+    expires: 600,
     authorization: agent.authorization(1),
   });
   t.equal(lower.status, 401, 'a lower nc is a replay too');
@@ -157,7 +182,12 @@ t.test('a retransmitted REGISTER is answered again, not taken for a replay', asy
   const agent = ua(alice.sipId, alice.password);
   t.equal((await agent.register({ contacts: [agent.contact()], expires: 700 })).status, 200);
   const text = udp.buildRegister({
-    user: alice.sipId, domain: DOMAIN, callId: agent.callId, cseq: ++agent.cseq, contacts: [agent.contact()], expires: 800,
+    user: alice.sipId,
+    domain: DOMAIN,
+    callId: agent.callId,
+    cseq: ++agent.cseq,
+    contacts: [agent.contact()],
+    expires: 800,
     authorization: agent.authorization(),
   });
   const since = server.mark();
@@ -170,7 +200,11 @@ t.test('a retransmitted REGISTER is answered again, not taken for a replay', asy
   udp.sendRaw(text);
   await udp.waitFor(answered(2), { since: seen });
   const answers = udp.received.slice(seen).filter((m) => m.cseq === cseq);
-  t.same(answers.map((m) => m.status), [200, 200], 'the same final response twice');
+  t.same(
+    answers.map((m) => m.status),
+    [200, 200],
+    'the same final response twice',
+  );
   t.equal(answers[0]?.raw, answers[1]?.raw, 'byte for byte');
   await new Promise((resolve) => setTimeout(resolve, 200));
   // Filtered on this REGISTER's expiry: the previous REGISTER's log line may be read after the mark.
@@ -186,7 +220,10 @@ t.test('SHA-256 digest (RFC 8760) is accepted', async (t) => {
   t.equal(agent.algorithm, 'SHA-256');
   const res = await agent.send({ contacts: [agent.contact()], expires: 900 });
   t.equal(res.status, 200);
-  t.ok(res.contacts.some((c) => c.uri === udp.contactUri('bob') && c.params.expires === '900'), 'the contact is listed with its new expiry');
+  t.ok(
+    res.contacts.some((c) => c.uri === udp.contactUri('bob') && c.params.expires === '900'),
+    'the contact is listed with its new expiry',
+  );
 });
 
 t.test('the To user must be the authenticated SIP-ID', async (t) => {
@@ -199,10 +236,15 @@ t.test('the To user must be the authenticated SIP-ID', async (t) => {
 });
 
 t.test('a REGISTER for a domain we do not serve gets 404', async (t) => {
-  const res = await udp.request(udp.buildRequest('REGISTER', 'sip:elsewhere.example', [
-    ['From', '<sip:alice@elsewhere.example>;tag=x'], ['To', '<sip:alice@elsewhere.example>'],
-    ['Call-ID', `${randomToken()}@raw`], ['CSeq', '1 REGISTER'], ['Contact', `<${udp.contactUri('alice')}>`],
-  ]));
+  const res = await udp.request(
+    udp.buildRequest('REGISTER', 'sip:elsewhere.example', [
+      ['From', '<sip:alice@elsewhere.example>;tag=x'],
+      ['To', '<sip:alice@elsewhere.example>'],
+      ['Call-ID', `${randomToken()}@raw`],
+      ['CSeq', '1 REGISTER'],
+      ['Contact', `<${udp.contactUri('alice')}>`],
+    ]),
+  );
   t.equal(res.status, 404);
 });
 

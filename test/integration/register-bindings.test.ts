@@ -32,7 +32,10 @@ t.test('SIPp: a registration is refreshed with a new expiry', async (t) => {
   const since = server.mark();
   const { result, responses } = await sipp('register-refresh.xml', alice, { keys: { expires: '600', refresh: '1800' } });
   t.equal(result.code, 0, 'SIPp scenario succeeded', describeSipp(result));
-  t.same(responses.map((r) => r.status), [401, 200, 401, 200]);
+  t.same(
+    responses.map((r) => r.status),
+    [401, 200, 401, 200],
+  );
   t.equal(responses[1]?.contacts[0]?.params.expires, '600');
   t.equal(responses[3]?.contacts.length, 1, 'still one binding');
   t.equal(responses[3]?.contacts[0]?.params.expires, '1800');
@@ -51,7 +54,10 @@ t.test('SIPp: Expires 0 removes the binding', async (t) => {
   const since = server.mark();
   const { result, responses } = await sipp('register-unregister.xml', bob);
   t.equal(result.code, 0, 'SIPp scenario succeeded', describeSipp(result));
-  t.same(responses.map((r) => r.status), [401, 200, 401, 200]);
+  t.same(
+    responses.map((r) => r.status),
+    [401, 200, 401, 200],
+  );
   t.equal(responses[1]?.contacts.length, 1);
   t.same(responses[3]?.contacts, [], 'the last 200 lists no contact');
   const removed = await server.waitForEvent('registration.removed', { since, where: (l) => l.sipId === 'bob' });
@@ -81,7 +87,11 @@ t.test('SIPp: several contacts in one REGISTER', async (t) => {
   for (const c of ok.contacts) t.equal(c.params.expires, '600');
   const status = await lineStatus(config, 'carol');
   t.equal(status.status, 'registered');
-  t.same(status.bindings.map((b) => b.q ?? 1), [1, 0.5], 'best q first');
+  t.same(
+    status.bindings.map((b) => b.q ?? 1),
+    [1, 0.5],
+    'best q first',
+  );
 });
 
 t.test('more contacts than the limit: 403, nothing changed', async (t) => {
@@ -126,7 +136,13 @@ t.test('Contact: * needs Expires: 0, then removes every binding', async (t) => {
   t.equal((await lineStatus(config, 'dave')).status, 'not registered');
   const removedOfDave = () => server.events('registration.removed', since).filter((l) => l.sipId === 'dave');
   await server.waitForEvent('registration.removed', { since, where: () => removedOfDave().length >= 3 });
-  t.same(removedOfDave().map((l) => /;c=(\w+)/.exec(String(l.contact))?.[1]).sort(), ['long', 'param', 'q7'], 'one event per binding');
+  t.same(
+    removedOfDave()
+      .map((l) => /;c=(\w+)/.exec(String(l.contact))?.[1])
+      .sort(),
+    ['long', 'param', 'q7'],
+    'one event per binding',
+  );
 });
 
 t.test('an older CSeq on the same Call-ID is refused', async (t) => {
@@ -143,7 +159,14 @@ t.test('an older CSeq on the same Call-ID is refused', async (t) => {
 t.test('Path (RFC 3327) is stored and echoed to a UA that supports it', async (t) => {
   const agent = ua(erin);
   const path = '<sip:edge1.test.example;lr>';
-  const res = await agent.register({ contacts: [contactOf('erin', 'p')], expires: 600, headers: [['Path', path], ['Supported', 'path']] });
+  const res = await agent.register({
+    contacts: [contactOf('erin', 'p')],
+    expires: 600,
+    headers: [
+      ['Path', path],
+      ['Supported', 'path'],
+    ],
+  });
   t.equal(res.status, 200);
   t.same(res.all('path'), [path]);
   const status = await lineStatus(config, 'erin');

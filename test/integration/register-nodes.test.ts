@@ -1,9 +1,7 @@
 import t from 'tap';
 import { DigestUa, RawSipClient } from '../helpers/raw-sip-client.js';
 import { startTestRedis } from '../helpers/redis-server.js';
-import {
-  lineStatus, provision, ServerProcess, startServer, writeServerConfig, type LogLine, type ServerConfig,
-} from '../helpers/server-process.js';
+import { lineStatus, provision, ServerProcess, startServer, writeServerConfig, type LogLine, type ServerConfig } from '../helpers/server-process.js';
 import { TEST_LINES, testProvisioning } from '../helpers/test-stack.js';
 import { describeSipp, runSipp } from '../helpers/sipp.js';
 
@@ -71,7 +69,13 @@ t.test('a nonce issued by node A is accepted by node B, and not replayable on A'
   const onA = ua(toA, bob);
   onA.nonce = onB.nonce;
   const replay = await toA.register({
-    user: bob.sipId, domain: DOMAIN, callId: onA.callId, cseq: 1, contacts: [onA.contact()], expires: 600, authorization: onA.authorization(1),
+    user: bob.sipId,
+    domain: DOMAIN,
+    callId: onA.callId,
+    cseq: 1,
+    contacts: [onA.contact()],
+    expires: 600,
+    authorization: onA.authorization(1),
   });
   t.equal(replay.status, 401, 'the same nonce-count on node A is a replay');
   const failed = await nodeA.waitForEvent('auth.failed', { where: (l) => l.sipId === 'bob' });
@@ -80,7 +84,10 @@ t.test('a nonce issued by node A is accepted by node B, and not replayable on A'
 
 t.test('the latest error is shared: a failure on node B shows in the status', async (t) => {
   const result = await runSipp({
-    scenario: 'register-wrong-password.xml', target: { port: configB.port }, authUri: DOMAIN, injection: [[carol.sipId, 'wrong-pw-000', DOMAIN]],
+    scenario: 'register-wrong-password.xml',
+    target: { port: configB.port },
+    authUri: DOMAIN,
+    injection: [[carol.sipId, 'wrong-pw-000', DOMAIN]],
   });
   t.equal(result.code, 0, 'SIPp scenario succeeded', describeSipp(result));
   t.equal((await lineStatus(configA, 'carol')).latestError?.text, 'REGISTER authentication failed: wrong password');

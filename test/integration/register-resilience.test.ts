@@ -19,9 +19,15 @@ t.teardown(() => udp.close());
 const agent = new DigestUa(udp, { user: alice.sipId, password: alice.password, domain: DOMAIN });
 const contacts = [agent.contact()];
 
-const options = () => udp.request(udp.buildRequest('OPTIONS', `sip:${DOMAIN}`, [
-  ['From', `<sip:probe@${DOMAIN}>;tag=${randomToken()}`], ['To', `<sip:${DOMAIN}>`], ['Call-ID', `${randomToken()}@probe`], ['CSeq', '1 OPTIONS'],
-]));
+const options = () =>
+  udp.request(
+    udp.buildRequest('OPTIONS', `sip:${DOMAIN}`, [
+      ['From', `<sip:probe@${DOMAIN}>;tag=${randomToken()}`],
+      ['To', `<sip:${DOMAIN}>`],
+      ['Call-ID', `${randomToken()}@probe`],
+      ['CSeq', '1 OPTIONS'],
+    ]),
+  );
 
 t.test('registered while Redis is up', async (t) => {
   t.equal((await agent.register({ contacts, expires: 600 })).status, 200);

@@ -27,8 +27,11 @@ const open = async (transport: 'udp' | 'tcp') => {
 /** A minimal out-of-dialog request of any method. */
 function request(client: RawSipClient, method: string, extra: Array<[string, string]> = []): string {
   return client.buildRequest(method, `sip:${DOMAIN}`, [
-    ['From', `<sip:probe@${DOMAIN}>;tag=${randomToken()}`], ['To', `<sip:${DOMAIN}>`],
-    ['Call-ID', `${randomToken()}@probe`], ['CSeq', `1 ${method}`], ...extra,
+    ['From', `<sip:probe@${DOMAIN}>;tag=${randomToken()}`],
+    ['To', `<sip:${DOMAIN}>`],
+    ['Call-ID', `${randomToken()}@probe`],
+    ['CSeq', `1 ${method}`],
+    ...extra,
   ]);
 }
 
@@ -41,7 +44,10 @@ t.test('SIPp over TCP: challenge then 200, bound to the TCP connection', async (
   const since = server.mark();
   const result = await runSipp({ scenario: 'register-auth.xml', target, transport: 'tcp', injection: [[alice.sipId, alice.password, DOMAIN]] });
   t.equal(result.code, 0, 'SIPp scenario succeeded', describeSipp(result));
-  t.same(receivedMessages(result).map((m) => m.split(' ')[1]), ['401', '200']);
+  t.same(
+    receivedMessages(result).map((m) => m.split(' ')[1]),
+    ['401', '200'],
+  );
   const added = await server.waitForEvent('registration.added', { since, where: (l) => l.sipId === 'alice' });
   t.equal(added.transport, 'TCP');
   const binding = (await lineStatus(config, 'alice')).bindings[0];
@@ -129,7 +135,9 @@ t.test('a TCP stream that cannot be framed is closed, and logged', async (t) => 
   const tcp = await open('tcp');
   const since = server.mark();
   // No Content-Length: on a stream the end of the message cannot be known (RFC 3261 §18.3).
-  tcp.sendRaw(`OPTIONS sip:${DOMAIN} SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:${tcp.localPort};branch=z9hG4bK-x\r\nFrom: <sip:a@${DOMAIN}>;tag=1\r\nTo: <sip:${DOMAIN}>\r\nCall-ID: nolen\r\nCSeq: 1 OPTIONS\r\n\r\n`);
+  tcp.sendRaw(
+    `OPTIONS sip:${DOMAIN} SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:${tcp.localPort};branch=z9hG4bK-x\r\nFrom: <sip:a@${DOMAIN}>;tag=1\r\nTo: <sip:${DOMAIN}>\r\nCall-ID: nolen\r\nCSeq: 1 OPTIONS\r\n\r\n`,
+  );
   const logged = await server.waitForEvent('sip.malformed', { since });
   t.equal(logged.address, '127.0.0.1');
   t.match(logged.why, /Content-Length/);

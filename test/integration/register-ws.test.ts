@@ -2,10 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import t from 'tap';
 import { WebSocket } from 'ws';
 import { parse, stringify } from 'yaml';
-import {
-  Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent,
-  type SessionDescriptionHandler,
-} from 'sip.js';
+import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type SessionDescriptionHandler } from 'sip.js';
 import { answer, callFrom, headerValues, receivedInvite, registerTrunk, requestUri, trunk } from '../helpers/call-harness.js';
 import { freePort } from '../helpers/free-port.js';
 import { startTestRedis } from '../helpers/redis-server.js';
@@ -44,16 +41,22 @@ const document = parse(readFileSync(config.file, 'utf8')) as { sip: { listen: un
 document.sip.listen.push({ transport: 'ws', address: '127.0.0.1', port: wsPort });
 writeFileSync(config.file, stringify(document));
 await provision(config, {
-  voiceGroups: [{
-    id: 'VG1', name: 'WS',
-    sites: [{
-      id: '1000001', name: 'Site',
-      lines: [
-        { sipId: alice.sipId, password: alice.password, auth: 'digest', channels: 2, basicNumber: A.number },
-        { sipId: bob.sipId, password: bob.password, auth: 'digest', channels: 2, basicNumber: B.number },
+  voiceGroups: [
+    {
+      id: 'VG1',
+      name: 'WS',
+      sites: [
+        {
+          id: '1000001',
+          name: 'Site',
+          lines: [
+            { sipId: alice.sipId, password: alice.password, auth: 'digest', channels: 2, basicNumber: A.number },
+            { sipId: bob.sipId, password: bob.password, auth: 'digest', channels: 2, basicNumber: B.number },
+          ],
+        },
       ],
-    }],
-  }],
+    },
+  ],
 });
 const server = await ServerProcess.start(config);
 t.teardown(() => server.stop());
@@ -87,7 +90,12 @@ t.teardown(() => ua.stop());
 await ua.start();
 const registerer = new Registerer(ua, { expires: 300 });
 
-function waitState<S>(emitter: { addListener(l: (s: S) => void): void; removeListener(l: (s: S) => void): void }, want: S, what: string, timeoutMs = 5000): Promise<void> {
+function waitState<S>(
+  emitter: { addListener(l: (s: S) => void): void; removeListener(l: (s: S) => void): void },
+  want: S,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       emitter.removeListener(listener);
@@ -140,7 +148,11 @@ t.test('a call from a SIPp trunk reaches sip.js over its connection; ACK and BYE
   let acked = false;
   const invited = nextInvite((invitation) => {
     terminated = waitState<SessionState>(invitation.stateChange, SessionState.Terminated, 'session', 10_000);
-    invitation.delegate = { onAck: () => { acked = true; } };
+    invitation.delegate = {
+      onAck: () => {
+        acked = true;
+      },
+    };
     void invitation.accept();
   });
   const caller = await callFrom(server, alice, { called: B.number, from: A.number, expect: 200, holdMs: 300 });
@@ -154,9 +166,20 @@ t.test('a call from a SIPp trunk reaches sip.js over its connection; ACK and BYE
   t.equal(request.ruri?.user, B.number, 'Request-URI: the called number');
   t.match(request.getHeader('via') ?? '', /^SIP\/2\.0\/WS 127\.0\.0\.1:\d+;/, 'our Via says WS');
   const recordRoutes = request.getHeaders('record-route').join(', ');
-  t.match(recordRoutes, new RegExp(`<sip:${connectionId}@127\\.0\\.0\\.1:${wsPort};transport=ws;lr;rrsig=[\\w-]+>`), 'WS-side Record-Route names the registered connection (signed)');
+  t.match(
+    recordRoutes,
+    new RegExp(`<sip:${connectionId}@127\\.0\\.0\\.1:${wsPort};transport=ws;lr;rrsig=[\\w-]+>`),
+    'WS-side Record-Route names the registered connection (signed)',
+  );
   t.match(recordRoutes, new RegExp(`<sip:127\\.0\\.0\\.1:${config.port};lr;rrsig=[\\w-]+>`), 'and a UDP-side one (RFC 5658)');
-  t.match(headerValues(receivedMessages(caller).find((m) => m.startsWith('SIP/2.0 200') && m.includes('INVITE')), 'Contact')[0] ?? '', /\.invalid/, 'the caller sees the client\'s .invalid Contact');
+  t.match(
+    headerValues(
+      receivedMessages(caller).find((m) => m.startsWith('SIP/2.0 200') && m.includes('INVITE')),
+      'Contact',
+    )[0] ?? '',
+    /\.invalid/,
+    "the caller sees the client's .invalid Contact",
+  );
   const offer = server.events('call.offer', since).find((l) => l.sipId === bob.sipId);
   t.ok(offer, 'call.offer to bob logged');
 });
@@ -183,9 +206,16 @@ t.test('sip.js calls a SIPp trunk: digest over WS (407 answered), ACK and BYE th
   const answered = await callee.done;
   t.equal(answered.code, 0, 'callee: INVITE, ACK and BYE arrived', describeSipp(answered));
   const invite = receivedInvite(answered);
-  t.match(requestUri(invite), new RegExp(`^sip:${A.number}@127\\.0\\.0\\.1:${alice.port}`), 'offered to the trunk\'s registered contact');
-  t.match(headerValues(invite, 'Record-Route').join(', '), /<sip:ws-\d+@127\.0\.0\.1:\d+;transport=ws;lr;rrsig=[\w-]+>/, 'the WS-side Record-Route carries the caller\'s flow');
-  t.ok(receivedMessages(answered).some((m) => m.startsWith('BYE ')), 'sip.js\'s BYE went on to the trunk, not back to sip.js');
+  t.match(requestUri(invite), new RegExp(`^sip:${A.number}@127\\.0\\.0\\.1:${alice.port}`), "offered to the trunk's registered contact");
+  t.match(
+    headerValues(invite, 'Record-Route').join(', '),
+    /<sip:ws-\d+@127\.0\.0\.1:\d+;transport=ws;lr;rrsig=[\w-]+>/,
+    "the WS-side Record-Route carries the caller's flow",
+  );
+  t.ok(
+    receivedMessages(answered).some((m) => m.startsWith('BYE ')),
+    "sip.js's BYE went on to the trunk, not back to sip.js",
+  );
   const offer = server.events('call.offer', since).find((l) => l.sipId === alice.sipId);
   t.ok(offer, 'call.offer to alice logged');
   t.same(server.events('auth.failed', since), [], 'sip.js answered the 407 (INVITEs from digest lines are challenged)');

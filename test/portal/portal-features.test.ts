@@ -21,19 +21,30 @@ const N = { caller: '0312360001', a: '0312360002', b: '0312360003' };
 const SITE = '6000001';
 
 const line = (l: typeof A, basicNumber: string) => ({ sipId: l.sipId, password: l.password, auth: 'digest', channels: 4, basicNumber });
-const stack = await startPortalStack({
-  voiceGroups: [{
-    id: 'VGF', name: 'Fuji Logistics', sites: [{
-      id: SITE, name: 'Shizuoka depot', lines: [line(CALLER, N.caller), line(A, N.a), line(B, N.b)],
-      bulkGroups: [{ id: 'depot-closed', name: 'Depot closed', members: [N.a, N.caller] }],
-      huntGroups: [{ id: 'depot-desk', pilot: N.b, members: [N.caller] }],
-    }],
-  }],
-  features: { [N.a]: { forwarding: { destinations: [null, null, null, null, N.b] } } },
-}, [
-  { name: 'fuji-user', password: 'Fujiuser2026', role: 'number-user', number: N.a },
-  { name: 'depot-admin', password: 'Depotadmin2026', role: 'site-admin', siteId: SITE },
-] satisfies PortalAccount[]);
+const stack = await startPortalStack(
+  {
+    voiceGroups: [
+      {
+        id: 'VGF',
+        name: 'Fuji Logistics',
+        sites: [
+          {
+            id: SITE,
+            name: 'Shizuoka depot',
+            lines: [line(CALLER, N.caller), line(A, N.a), line(B, N.b)],
+            bulkGroups: [{ id: 'depot-closed', name: 'Depot closed', members: [N.a, N.caller] }],
+            huntGroups: [{ id: 'depot-desk', pilot: N.b, members: [N.caller] }],
+          },
+        ],
+      },
+    ],
+    features: { [N.a]: { forwarding: { destinations: [null, null, null, null, N.b] } } },
+  },
+  [
+    { name: 'fuji-user', password: 'Fujiuser2026', role: 'number-user', number: N.a },
+    { name: 'depot-admin', password: 'Depotadmin2026', role: 'site-admin', siteId: SITE },
+  ] satisfies PortalAccount[],
+);
 await registerTrunk(stack.node, A);
 await registerTrunk(stack.node, B);
 
@@ -78,7 +89,7 @@ t.test('forwarding set in the page: the next call is answered by the destination
   t.equal((await stored()).features.forwarding.enabled, false, 'switched off again');
 });
 
-t.test('a refused value: the API\'s own message, at the field, and nothing changed', async (t) => {
+t.test("a refused value: the API's own message, at the field, and nothing changed", async (t) => {
   const before = await stored();
   const ring = userPage.getByLabel(/^Ring time/);
   await ring.fill('40');
@@ -87,7 +98,8 @@ t.test('a refused value: the API\'s own message, at the field, and nothing chang
   t.equal(await ring.getAttribute('aria-invalid'), 'true', 'the field is marked invalid');
   const shown = await userPage.locator(`#${await ring.getAttribute('id')}-error`).innerText();
   const api = await userPage.request.patch(`/numbers/${N.a}/features`, {
-    headers: { 'x-portal-request': '1', 'if-match': '*' }, data: { forwarding: { ringTime: 40 } },
+    headers: { 'x-portal-request': '1', 'if-match': '*' },
+    data: { forwarding: { ringTime: 40 } },
   });
   const issue = ((await api.json()).issues as string[]).find((i) => i.startsWith('forwarding.ringTime: '));
   t.equal(shown, issue?.replace('forwarding.ringTime: ', ''), `the API's message at the field: "${shown}"`);
@@ -122,7 +134,11 @@ t.test('a stale form is refused: the other change is kept and the current values
   await userPage.getByLabel('Caller ID on your calls', { exact: true }).selectOption('withhold');
   await save();
   await userPage.getByRole('alert').filter({ hasText: 'Someone else changed this since you opened it' }).waitFor();
-  t.match(await userPage.locator('.stale').innerText(), /Caller ID on your calls\s*Show my number/, 'the current value of the field the user changed, in words');
+  t.match(
+    await userPage.locator('.stale').innerText(),
+    /Caller ID on your calls\s*Show my number/,
+    'the current value of the field the user changed, in words',
+  );
   const now = await stored();
   t.equal(now.features.anonymousRejection, true, 'the other change is kept');
   t.equal(now.features.presentation, 'present', 'the stale change was not written');
@@ -144,14 +160,32 @@ t.test('forwarding CSV: download, edit, upload; a bad file is refused with line 
   t.match(csv, /^number,enabled,unconditional,busy,noAnswer,unreachable,ringTime,active,dest1/, 'the CSV header');
   const rows = csv.trimEnd().split(/\r?\n/);
   const aRow = rows.findIndex((r) => r.startsWith(`${N.a},`));
-  const edited = rows.map((r, i) => (i === aRow ? r.split(',').map((c, j) => (j === 6 ? '25' : c)).join(',') : r)).join('\r\n');
+  const edited = rows
+    .map((r, i) =>
+      i === aRow
+        ? r
+            .split(',')
+            .map((c, j) => (j === 6 ? '25' : c))
+            .join(',')
+        : r,
+    )
+    .join('\r\n');
 
   await adminPage.getByLabel('アップロードするCSVファイル').setInputFiles({ name: 'forwarding.csv', mimeType: 'text/csv', buffer: Buffer.from(edited) });
   await adminPage.getByRole('button', { name: 'アップロード', exact: true }).click();
   await adminPage.getByRole('status').filter({ hasText: '反映しました' }).waitFor();
   t.equal((await stored()).features.forwarding.ringTime, 25, 'the uploaded ring time is stored');
 
-  const bad = rows.map((r, i) => (i === aRow ? r.split(',').map((c, j) => (j === 6 ? '99' : c)).join(',') : r)).join('\r\n');
+  const bad = rows
+    .map((r, i) =>
+      i === aRow
+        ? r
+            .split(',')
+            .map((c, j) => (j === 6 ? '99' : c))
+            .join(',')
+        : r,
+    )
+    .join('\r\n');
   await adminPage.getByLabel('アップロードするCSVファイル').setInputFiles({ name: 'forwarding.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
   await adminPage.getByRole('button', { name: 'アップロード', exact: true }).click();
   const errors = adminPage.getByRole('alert').filter({ hasText: '何も変更していません' });
@@ -167,8 +201,16 @@ t.test('bulk forwarding: start and stop, with the result per number', async (t) 
   await card.getByRole('button', { name: '開始', exact: true }).click();
   await card.getByRole('heading', { name: '番号ごとの結果' }).waitFor();
   const results = await card.locator('table.results tbody tr').allInnerTexts();
-  t.match(results.find((r) => r.startsWith(N.a)), /✓ 完了/, 'the member with a destination 5: done');
-  t.match(results.find((r) => r.startsWith(N.caller)), /✗ エラー/, 'the member without one: error, with why');
+  t.match(
+    results.find((r) => r.startsWith(N.a)),
+    /✓ 完了/,
+    'the member with a destination 5: done',
+  );
+  t.match(
+    results.find((r) => r.startsWith(N.caller)),
+    /✗ エラー/,
+    'the member without one: error, with why',
+  );
   t.match(await card.locator('.state').innerText(), '転送中');
   t.ok(await card.getByRole('button', { name: '開始', exact: true }).isDisabled(), 'start is not offered again');
   await screenshot(adminPage, 'bulk-ja');
@@ -198,7 +240,7 @@ t.test('hunt group: edited in the page, with If-Match; a refused member shown at
 t.test('history and accounts pages', async (t) => {
   await adminPage.goto('/portal/#/history');
   await adminPage.locator('table.history tbody tr').first().waitFor();
-  t.ok(await adminPage.locator('table.history').getByText('fuji-user').first().isVisible(), 'the number user\'s changes are in the history');
+  t.ok(await adminPage.locator('table.history').getByText('fuji-user').first().isVisible(), "the number user's changes are in the history");
   await screenshot(adminPage, 'history-ja');
   await adminPage.goto('/portal/#/accounts');
   await adminPage.getByLabel('アカウント名').fill('depot-user-b');

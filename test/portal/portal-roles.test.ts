@@ -16,15 +16,23 @@ const PBX = await trunk('tokyo-pbx', 'tokyo-pbx-pw-1');
 const FAX = await trunk('tokyo-fax', 'tokyo-fax-pw-1');
 const N = { pbx: '0345670001', fax: '0345670002', gw: '0345670003', osaka: '0665670001', other: '0455550001' };
 
-const digest = (sipId: string, password: string, basicNumber: string, dialInNumbers: string[] = []) =>
-  ({ sipId, password, auth: 'digest', channels: 4, basicNumber, dialInNumbers });
+const digest = (sipId: string, password: string, basicNumber: string, dialInNumbers: string[] = []) => ({
+  sipId,
+  password,
+  auth: 'digest',
+  channels: 4,
+  basicNumber,
+  dialInNumbers,
+});
 const provisioning = {
   voiceGroups: [
     {
-      id: 'VGP', name: 'Sakura Trading',
+      id: 'VGP',
+      name: 'Sakura Trading',
       sites: [
         {
-          id: '4000001', name: 'Tokyo HQ',
+          id: '4000001',
+          name: 'Tokyo HQ',
           lines: [
             digest(PBX.sipId, PBX.password, N.pbx, ['0345670009']),
             digest(FAX.sipId, FAX.password, N.fax),
@@ -49,14 +57,22 @@ const ACCOUNTS = {
 const stack = await startPortalStack(provisioning, Object.values(ACCOUNTS));
 await registerTrunk(stack.node, PBX);
 // The fax trunk tries with a wrong password: not registered, with that as its latest error.
-const wrong = await runSipp({ scenario: 'register-wrong-password.xml', target: { port: stack.node.port }, authUri: DOMAIN, injection: [[FAX.sipId, 'not-the-password', DOMAIN]] });
+const wrong = await runSipp({
+  scenario: 'register-wrong-password.xml',
+  target: { port: stack.node.port },
+  authUri: DOMAIN,
+  injection: [[FAX.sipId, 'not-the-password', DOMAIN]],
+});
 t.equal(wrong.code, 0, 'the wrong-password REGISTER was refused as expected', describeSipp(wrong));
 
 /** Line rows as the page shows them: SIP ID -> status icon text. */
 async function lineIcons(page: import('playwright-core').Page): Promise<Record<string, string>> {
   await page.locator('table.lines tbody tr').first().waitFor();
-  return Object.fromEntries(await page.locator('table.lines tbody tr').evaluateAll((rows) =>
-    rows.map((r) => [r.getAttribute('data-sipid') ?? '', r.querySelector('.icon')?.textContent ?? ''])));
+  return Object.fromEntries(
+    await page
+      .locator('table.lines tbody tr')
+      .evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-sipid') ?? '', r.querySelector('.icon')?.textContent ?? ''])),
+  );
 }
 
 t.test('operator: every customer, the status icons, peers and routes in the menu (Japanese by the browser)', async (t) => {
@@ -64,8 +80,11 @@ t.test('operator: every customer, the status icons, peers and routes in the menu
   const page = await ctx.newPage();
   await signIn(page, OPERATOR.name, OPERATOR.password);
   t.equal(await page.locator('html').getAttribute('lang'), 'ja', 'Japanese, from the browser language');
-  t.same(await lineIcons(page), { 'tokyo-pbx': '✓', 'tokyo-fax': '✗', 'tokyo-gw': '—', 'osaka-pbx': '✗', 'other-pbx': '✗' },
-    'registered ✓, not registered ✗, IP-authenticated —; every voice group');
+  t.same(
+    await lineIcons(page),
+    { 'tokyo-pbx': '✓', 'tokyo-fax': '✗', 'tokyo-gw': '—', 'osaka-pbx': '✗', 'other-pbx': '✗' },
+    'registered ✓, not registered ✗, IP-authenticated —; every voice group',
+  );
   const fax = page.locator('tr[data-sipid="tokyo-fax"]');
   t.match(await fax.innerText(), /未登録[\s\S]*\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}[\s\S]*wrong password/, 'the latest error, with its time');
   t.ok(await page.getByRole('link', { name: '接続先とルート' }).isVisible(), 'operators see peers and routes');
@@ -94,7 +113,7 @@ t.test('voice-group admin: its two sites, not the other customer; no peers and r
   t.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is not readable by page scripts');
   await page.goto(`/portal/#/numbers/${N.other}`);
   await page.getByText('Not found, or not yours to see.').waitFor();
-  t.pass('another customer\'s number by URL: not found');
+  t.pass("another customer's number by URL: not found");
   await ctx.close();
 });
 
@@ -106,7 +125,7 @@ t.test('site admin: its site only, and the admin-only settings of a number', asy
   await page.getByRole('link', { name: N.pbx }).click();
   await page.getByRole('heading', { name: `Number ${N.pbx}` }).waitFor();
   t.ok(await page.getByLabel('Bar international calls').isVisible(), 'admins get the line restrictions');
-  t.ok(await page.getByLabel('Number to present').isEditable() === false, 'the presented number is a contract item: shown, not editable');
+  t.ok((await page.getByLabel('Number to present').isEditable()) === false, 'the presented number is a contract item: shown, not editable');
   await page.getByRole('button', { name: 'Add a rule' }).click();
   t.same(await unlabelledControls(page), [], 'every field of the number page (with a weekly rule) has a label');
   await page.getByRole('button', { name: 'Remove' }).last().click();
@@ -142,7 +161,11 @@ t.test('number user: its own number only, by menu and by URL; only its four feat
 
   for (const path of [`#/numbers/${N.fax}`, '#/lines', '#/bulk', '#/csv']) {
     await page.goto(`/portal/${path}`);
-    await page.getByRole('heading', { name: '見つからないか、閲覧する権限がありません。' }).or(page.getByText('見つからないか、閲覧する権限がありません。')).first().waitFor();
+    await page
+      .getByRole('heading', { name: '見つからないか、閲覧する権限がありません。' })
+      .or(page.getByText('見つからないか、閲覧する権限がありません。'))
+      .first()
+      .waitFor();
     t.pass(`${path}: not reachable`);
   }
   const direct = await page.request.get(`/numbers/${N.fax}`);
@@ -160,7 +183,10 @@ t.test('sign-in: wrong password, lockout after three, sign-out, an ended session
     await page.getByLabel('Password').fill('Wrong-pass-1');
     const [answer] = await Promise.all([page.waitForResponse('**/portal/login'), page.getByRole('button', { name: 'Sign in' }).click()]);
     t.equal(answer.status(), i < 3 ? 401 : 423, `attempt ${i}`);
-    await page.getByRole('alert').filter({ hasText: i < 3 ? 'Wrong account name or password.' : 'locked after three wrong passwords' }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: i < 3 ? 'Wrong account name or password.' : 'locked after three wrong passwords' })
+      .waitFor();
   }
   await page.getByLabel('Account name').fill(ACCOUNTS.lockMe.name);
   await page.getByLabel('Password').fill(ACCOUNTS.lockMe.password);
@@ -171,7 +197,11 @@ t.test('sign-in: wrong password, lockout after three, sign-out, an ended session
   await signIn(page, ACCOUNTS.user.name, ACCOUNTS.user.password);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByText('You have signed out.').waitFor();
-  t.same((await ctx.cookies()).filter((c) => c.name === 'ss_session'), [], 'the session cookie is gone');
+  t.same(
+    (await ctx.cookies()).filter((c) => c.name === 'ss_session'),
+    [],
+    'the session cookie is gone',
+  );
   await page.goto('/portal/#/lines');
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   t.pass('signed out: pages lead back to sign-in');

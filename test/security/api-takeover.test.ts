@@ -41,19 +41,31 @@ t.test("a site admin cannot replace another customer's admin or create accounts 
   t.equal(inOwnSite.status, 409, 'the VG2 admin name, as an account of its own site: 409');
   const inTheirSite = await h.req(site, 'POST', '/accounts', { name: ACCOUNTS.vgAdmin2.name, password: 'Takeover123', role: 'site-admin', siteId: FIX.s3 });
   t.equal(inTheirSite.status, 403, 'as an admin of the other customer: 403');
-  t.equal((await h.req(site, 'POST', '/accounts', { name: 'intruder-s2', password: 'Takeover123', role: 'site-admin', siteId: FIX.s2 })).status, 403,
-    'a site admin of another site: 403');
-  t.equal((await h.req(site, 'POST', '/accounts', { name: 'intruder-n3', password: 'Takeover123', role: 'number-user', number: FIX.n3 })).status, 403,
-    'a number user of another site: 403');
+  t.equal(
+    (await h.req(site, 'POST', '/accounts', { name: 'intruder-s2', password: 'Takeover123', role: 'site-admin', siteId: FIX.s2 })).status,
+    403,
+    'a site admin of another site: 403',
+  );
+  t.equal(
+    (await h.req(site, 'POST', '/accounts', { name: 'intruder-n3', password: 'Takeover123', role: 'number-user', number: FIX.n3 })).status,
+    403,
+    'a number user of another site: 403',
+  );
   t.equal((await login('intruder-s2', 'Takeover123')).status, 401, 'nothing was created');
   const victim = await login(ACCOUNTS.vgAdmin2.name, PASSWORD);
   t.equal(victim.status, 200, 'the VG2 admin keeps its password');
   t.same(victim.body.account, ACCOUNTS.vgAdmin2, 'and its role and scope');
   t.equal((await h.req(site, 'DELETE', `/accounts/${ACCOUNTS.vgAdmin.name}`)).status, 404, 'nor delete the admin of its own voice group (above it)');
-  t.equal((await h.req(site, 'PUT', `/accounts/${ACCOUNTS.vgAdmin2.name}/password`, { password: 'Takeover123' })).status, 404,
-    "nor reset another customer's admin password");
-  t.equal((await h.req(await h.login('vgAdmin'), 'PUT', '/accounts/operator/password', { password: 'Takeover123' })).status, 404,
-    "a voice-group admin cannot reset the operator's password");
+  t.equal(
+    (await h.req(site, 'PUT', `/accounts/${ACCOUNTS.vgAdmin2.name}/password`, { password: 'Takeover123' })).status,
+    404,
+    "nor reset another customer's admin password",
+  );
+  t.equal(
+    (await h.req(await h.login('vgAdmin'), 'PUT', '/accounts/operator/password', { password: 'Takeover123' })).status,
+    404,
+    "a voice-group admin cannot reset the operator's password",
+  );
   t.equal((await login('operator', PASSWORD)).status, 200);
 });
 
@@ -67,8 +79,11 @@ t.test('a password reset kills the tokens issued before it', async (t) => {
   t.equal(after.status, 401, 'the old token is refused');
   t.equal((await login('reset-victim', 'Victim1234')).status, 401, 'the old password too');
   t.equal((await h.req(await tokenOf('reset-victim', 'Replaced1234'), 'GET', '/me')).status, 200, 'the new password works');
-  t.equal((await h.req(await h.login('siteAdmin'), 'PUT', `/accounts/${ACCOUNTS.siteAdmin.name}/password`, { password: 'Replaced1234' })).status, 403,
-    'its own password only with the current one (PUT /me/password)');
+  t.equal(
+    (await h.req(await h.login('siteAdmin'), 'PUT', `/accounts/${ACCOUNTS.siteAdmin.name}/password`, { password: 'Replaced1234' })).status,
+    403,
+    'its own password only with the current one (PUT /me/password)',
+  );
 });
 
 t.test('changing your own password kills your older tokens; a number user may do it', async (t) => {
@@ -109,7 +124,11 @@ t.test('an unknown name answers exactly like a known one, lock included', async 
     known.push(await login('known-name', 'Wrong98765'));
     unknown.push(await login('ghost-name', 'Wrong98765'));
   }
-  t.same(known.map((r) => r.status), [401, 401, 423, 423], 'a known name locks after three failures');
+  t.same(
+    known.map((r) => r.status),
+    [401, 401, 423, 423],
+    'a known name locks after three failures',
+  );
   t.same(unknown.map(same), known.map(same), 'an unknown name: the same statuses and byte-identical bodies');
   t.same(Object.keys(unknown[3]!.headers).sort(), Object.keys(known[3]!.headers).sort(), 'and the same headers');
   // A second unknown name, in parallel: counted like a known one too.
@@ -137,7 +156,10 @@ t.test('customers cannot declare trusted addresses; operators only single hosts'
   const ipLine = (address: string, n: number) => ({ siteId: FIX.s1, auth: 'ip', allowedAddresses: [address], channels: 2, basicNumber: `031111005${n}` });
   const bad = ['127.0.0.1', '0.0.0.0', '::', '224.0.0.1', '255.255.255.255', '::1', '127.1.2.3', 'ff02::1', '10.0.0.0/8'];
   for (const [i, address] of bad.entries()) {
-    for (const [who, token] of [['site admin', site], ['voice-group admin', vg]] as const) {
+    for (const [who, token] of [
+      ['site admin', site],
+      ['voice-group admin', vg],
+    ] as const) {
       const res = await h.req(token, 'PUT', `/lines/trust-${i}`, ipLine(address, i));
       t.equal(res.status, 403, `${who}, ${address}: 403 (lines are contract items)`);
       t.match(res.body.message, /contract item/, 'the message says why');
@@ -149,7 +171,13 @@ t.test('customers cannot declare trusted addresses; operators only single hosts'
   }
   t.equal((await h.req(site, 'PUT', '/lines/trust-ok', ipLine('192.0.2.55', 9))).status, 403, 'a customer cannot add a line even with a fine address');
   t.equal((await h.req(op, 'PUT', '/lines/trust-ok', ipLine('192.0.2.55', 9))).status, 201, 'the operator can, with a single host address');
-  const peer = await h.req(op, 'PUT', '/routing', { peers: [{ name: 'wild', addresses: ['0.0.0.0'] }] }, { 'if-match': String((await h.req(op, 'GET', '/routing')).headers.etag) });
+  const peer = await h.req(
+    op,
+    'PUT',
+    '/routing',
+    { peers: [{ name: 'wild', addresses: ['0.0.0.0'] }] },
+    { 'if-match': String((await h.req(op, 'GET', '/routing')).headers.etag) },
+  );
   t.equal(peer.status, 400, 'a peer at the wildcard address: 400');
   t.match(peer.body.issues, [/^routing\.peers\[0\]\.addresses\[0\]: |^peers\[0\]\.addresses\[0\]: /]);
 });

@@ -30,7 +30,7 @@ t.test('banned on node A, refused by node B', async (t) => {
   ua.takeChallenge(await ua.send({ contacts: [ua.contact()], expires: 600 }));
   const statuses: number[] = [];
   for (let i = 0; i < 12; i++) statuses.push((await ua.send({ contacts: [ua.contact()], expires: 600 })).status);
-  t.same(statuses, Array(12).fill(403), 'ten failures allowed, the 11th bans; the 12th gets the ban\'s own 403');
+  t.same(statuses, Array(12).fill(403), "ten failures allowed, the 11th bans; the 12th gets the ban's own 403");
   t.match(toA.received.at(-1)?.header('warning'), /source banned/, 'the last one was refused by the ban, not by a password check');
   t.match(await nodeA.waitForEvent('security.banned'), { address: GUESSER, count: 11 });
 
@@ -38,9 +38,15 @@ t.test('banned on node A, refused by node B', async (t) => {
   const toB = await RawSipClient.open('udp', { port: configB.port }, { address: GUESSER });
   t.teardown(() => toB.close());
   // Node B reloads the bans every second: poll with OPTIONS (no digest work, no binding) until it knows.
-  const options = (n: number) => toB.request(toB.buildRequest('OPTIONS', `sip:${DOMAIN}`, [
-    ['From', `<sip:probe@${DOMAIN}>;tag=probe${n}`], ['To', `<sip:${DOMAIN}>`], ['Call-ID', `probe-${n}@bans-nodes`], ['CSeq', '1 OPTIONS'],
-  ]));
+  const options = (n: number) =>
+    toB.request(
+      toB.buildRequest('OPTIONS', `sip:${DOMAIN}`, [
+        ['From', `<sip:probe@${DOMAIN}>;tag=probe${n}`],
+        ['To', `<sip:${DOMAIN}>`],
+        ['Call-ID', `probe-${n}@bans-nodes`],
+        ['CSeq', '1 OPTIONS'],
+      ]),
+    );
   let probe = await options(0);
   for (let n = 1; n < 15 && probe.status !== 403; n++) {
     await new Promise((resolve) => setTimeout(resolve, 200));

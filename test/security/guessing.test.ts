@@ -27,7 +27,9 @@ const redis = await startTestRedis();
 t.teardown(() => redis.stop());
 const apiPort = await freePort();
 const config = await writeServerConfig({
-  redisUrl: redis.url, domain: DOMAIN, algorithms: ['MD5', 'SHA-256'],
+  redisUrl: redis.url,
+  domain: DOMAIN,
+  algorithms: ['MD5', 'SHA-256'],
   bans: { maxFailures: 50, windowSeconds: 60, banSeconds: 900, action: 'drop' },
   api: { port: apiPort, operatorPassword: OPERATOR_PASSWORD },
   logSummaryInterval: 1,
@@ -53,7 +55,18 @@ const operatorToken = (await http('POST', '/auth/login', undefined, { name: 'ope
 /** One REGISTER that should get no answer at all; true when none came within `ms`. */
 async function unanswered(ua: DigestUa, ms = 800): Promise<boolean> {
   try {
-    await ua.client.register({ user: ua.options.user, domain: DOMAIN, callId: ua.callId, cseq: ++ua.cseq, contacts: [ua.contact()], expires: 600, ...(ua.nonce ? { authorization: ua.authorization() } : {}) }, ms);
+    await ua.client.register(
+      {
+        user: ua.options.user,
+        domain: DOMAIN,
+        callId: ua.callId,
+        cseq: ++ua.cseq,
+        contacts: [ua.contact()],
+        expires: 600,
+        ...(ua.nonce ? { authorization: ua.authorization() } : {}),
+      },
+      ms,
+    );
     return false;
   } catch {
     return true;
@@ -62,9 +75,14 @@ async function unanswered(ua: DigestUa, ms = 800): Promise<boolean> {
 
 /** The real trunk: SIPp registering alice from a fixed endpoint at the shared address. */
 const trunkPort = await freePort(SHARED);
-const registerTrunk = () => runSipp({
-  scenario: 'register-auth.xml', target, localIp: SHARED, localPort: trunkPort, injection: [[alice.sipId, alice.password, DOMAIN]],
-});
+const registerTrunk = () =>
+  runSipp({
+    scenario: 'register-auth.xml',
+    target,
+    localIp: SHARED,
+    localPort: trunkPort,
+    injection: [[alice.sipId, alice.password, DOMAIN]],
+  });
 
 t.test('100 wrong passwords from one address: banned after 50, the rest dropped, logged once', async (t) => {
   const first = await registerTrunk();
@@ -83,7 +101,17 @@ t.test('100 wrong passwords from one address: banned after 50, the rest dropped,
   for (let i = 0; i < 100; i++) {
     // Once the ban is in, each guess would wait out its timeout: send the rest without waiting.
     if (dropped > 0) {
-      guesser.sendRaw(guesser.buildRegister({ user: bob.sipId, domain: DOMAIN, callId: ua.callId, cseq: ++ua.cseq, contacts: [ua.contact()], expires: 600, authorization: ua.authorization() }));
+      guesser.sendRaw(
+        guesser.buildRegister({
+          user: bob.sipId,
+          domain: DOMAIN,
+          callId: ua.callId,
+          cseq: ++ua.cseq,
+          contacts: [ua.contact()],
+          expires: 600,
+          authorization: ua.authorization(),
+        }),
+      );
       continue;
     }
     try {
@@ -94,7 +122,10 @@ t.test('100 wrong passwords from one address: banned after 50, the rest dropped,
   }
   await new Promise((resolve) => setTimeout(resolve, 500));
   t.equal(answers.length, 51, 'fifty failures allowed, the 51st still answered, then nothing');
-  t.ok(answers.every((s) => s === 403), 'each answered guess got 403');
+  t.ok(
+    answers.every((s) => s === 403),
+    'each answered guess got 403',
+  );
   t.equal(guesser.received.filter((m) => m.isResponse).length, 1 + 51, 'the challenge and 51 answers: nothing for the 49 guesses after the ban');
 
   const banned = await server.waitForEvent('security.banned', { since });
@@ -105,7 +136,9 @@ t.test('100 wrong passwords from one address: banned after 50, the rest dropped,
   // Repeats from one source are logged once in full, then counted in log.suppressed lines.
   await new Promise((resolve) => setTimeout(resolve, 2_500));
   const failed = server.events('auth.failed', since).length;
-  const counted = server.events('log.suppressed', since).filter((l) => l.of === 'auth.failed' && l.address === SHARED)
+  const counted = server
+    .events('log.suppressed', since)
+    .filter((l) => l.of === 'auth.failed' && l.address === SHARED)
     .reduce((n, l) => n + Number(l.count), 0);
   t.ok(failed < 51, `the log is not flooded: ${failed} full auth.failed lines`);
   t.equal(failed + counted, 51, 'dropped requests did no digest work: 51 failures logged or counted');
@@ -122,7 +155,10 @@ t.test('the real trunk keeps registering from its own endpoint during the ban; n
 
   const elsewhere = await RawSipClient.open('udp', target);
   t.teardown(() => elsewhere.close());
-  const ok = await new DigestUa(elsewhere, { user: bob.sipId, password: bob.password, domain: DOMAIN }).register({ contacts: [`<sip:bob@127.0.0.1:${elsewhere.localPort}>`], expires: 600 });
+  const ok = await new DigestUa(elsewhere, { user: bob.sipId, password: bob.password, domain: DOMAIN }).register({
+    contacts: [`<sip:bob@127.0.0.1:${elsewhere.localPort}>`],
+    expires: 600,
+  });
   t.equal(ok.status, 200, 'other addresses are not affected');
 });
 
@@ -132,7 +168,10 @@ t.test('the operator lists the ban and lifts it; service comes back', async (t) 
   t.match(list.body, [{ address: SHARED, reason: 'too many failed authentications', count: 51, sipId: bob.sipId }]);
 
   // Anyone below operator may not see or lift bans.
-  t.equal((await http('POST', '/accounts', operatorToken, { name: 'site-admin-1', password: 'Siteadmin12', role: 'site-admin', siteId: '1000001' })).status, 201);
+  t.equal(
+    (await http('POST', '/accounts', operatorToken, { name: 'site-admin-1', password: 'Siteadmin12', role: 'site-admin', siteId: '1000001' })).status,
+    201,
+  );
   const adminToken = (await http('POST', '/auth/login', undefined, { name: 'site-admin-1', password: 'Siteadmin12' })).body.token as string;
   t.equal((await http('GET', '/security/bans', adminToken)).status, 403);
   t.equal((await http('DELETE', `/security/bans/${SHARED}`, adminToken)).status, 403);
@@ -150,7 +189,10 @@ t.test('the operator lists the ban and lifts it; service comes back', async (t) 
   const ua = new DigestUa(client, { user: bob.sipId, password: bob.password, domain: DOMAIN });
   let status = 0;
   for (let attempt = 0; attempt < 5 && status !== 200; attempt++) {
-    status = await ua.register({ contacts: [ua.contact()], expires: 600 }).then((r) => r.status, () => 0);
+    status = await ua.register({ contacts: [ua.contact()], expires: 600 }).then(
+      (r) => r.status,
+      () => 0,
+    );
   }
   t.equal(status, 200, 'the address is served again');
 });
@@ -163,13 +205,33 @@ t.test('a digest uri that is not the Request-URI is refused with 400 and logged'
   const since = server.mark();
   // The right password, computed for another Request-URI.
   const { header } = buildDigestCredentials({
-    username: alice.sipId, password: alice.password, realm: DOMAIN, nonce: ua.nonce!, algorithm: 'MD5', method: 'REGISTER',
-    uri: 'sip:other.example', nc: 1, cnonce: randomToken(),
+    username: alice.sipId,
+    password: alice.password,
+    realm: DOMAIN,
+    nonce: ua.nonce!,
+    algorithm: 'MD5',
+    method: 'REGISTER',
+    uri: 'sip:other.example',
+    nc: 1,
+    cnonce: randomToken(),
   });
-  const refused = await client.register({ user: alice.sipId, domain: DOMAIN, callId: ua.callId, cseq: ++ua.cseq, contacts: [ua.contact()], expires: 600, authorization: header });
+  const refused = await client.register({
+    user: alice.sipId,
+    domain: DOMAIN,
+    callId: ua.callId,
+    cseq: ++ua.cseq,
+    contacts: [ua.contact()],
+    expires: 600,
+    authorization: header,
+  });
   t.equal(refused.status, 400);
   t.match(refused.header('warning'), /digest uri does not match the Request-URI/);
-  t.match(await server.waitForEvent('auth.failed', { since }), { method: 'REGISTER', reason: 'malformed credentials', why: 'digest uri does not match the Request-URI', address: '127.0.0.1' });
+  t.match(await server.waitForEvent('auth.failed', { since }), {
+    method: 'REGISTER',
+    reason: 'malformed credentials',
+    why: 'digest uri does not match the Request-URI',
+    address: '127.0.0.1',
+  });
 
   // SIPp left alone puts sip:SERVER:PORT there, not the Request-URI sip:test.example.
   const sipp = await runSipp({ scenario: 'register-wrong-password.xml', target, injection: [[alice.sipId, alice.password, DOMAIN]] });
@@ -182,22 +244,45 @@ async function invite(client: RawSipClient, user: string, password: string, call
   const callId = `${randomToken()}@guessing`;
   const tag = randomToken();
   const headers = (cseq: number): Array<[string, string]> => [
-    ['From', `<sip:0312345671@${DOMAIN}>;tag=${tag}`], ['To', `<${uri}>`], ['Call-ID', callId], ['CSeq', `${cseq} INVITE`],
+    ['From', `<sip:0312345671@${DOMAIN}>;tag=${tag}`],
+    ['To', `<${uri}>`],
+    ['Call-ID', callId],
+    ['CSeq', `${cseq} INVITE`],
     ['Contact', `<sip:${user}@127.0.0.1:${client.localPort}>`],
   ];
-  const ack = (cseq: number, to: string | undefined): void => client.sendRaw(client.buildRequest('ACK', uri, [
-    ['From', `<sip:0312345671@${DOMAIN}>;tag=${tag}`], ['To', to ?? `<${uri}>`], ['Call-ID', callId], ['CSeq', `${cseq} ACK`],
-  ]));
+  const ack = (cseq: number, to: string | undefined): void =>
+    client.sendRaw(
+      client.buildRequest('ACK', uri, [
+        ['From', `<sip:0312345671@${DOMAIN}>;tag=${tag}`],
+        ['To', to ?? `<${uri}>`],
+        ['Call-ID', callId],
+        ['CSeq', `${cseq} ACK`],
+      ]),
+    );
   const challenge = await client.request(client.buildRequest('INVITE', uri, headers(1)));
   ack(1, challenge.header('to'));
-  const nonce = challenge.all('proxy-authenticate').map(parseChallenge).find((c) => c.params.algorithm === 'MD5')?.params.nonce ?? '';
-  const { header } = buildDigestCredentials({ username: user, password, realm: DOMAIN, nonce, algorithm: 'MD5', method: 'INVITE', uri, nc: 1, cnonce: randomToken() });
+  const nonce =
+    challenge
+      .all('proxy-authenticate')
+      .map(parseChallenge)
+      .find((c) => c.params.algorithm === 'MD5')?.params.nonce ?? '';
+  const { header } = buildDigestCredentials({
+    username: user,
+    password,
+    realm: DOMAIN,
+    nonce,
+    algorithm: 'MD5',
+    method: 'INVITE',
+    uri,
+    nc: 1,
+    cnonce: randomToken(),
+  });
   const answer = await client.request(client.buildRequest('INVITE', uri, [...headers(2), ['Proxy-Authorization', header]]));
   ack(2, answer.header('to'));
   return { challenge, answer };
 }
 
-t.test('an INVITE with a wrong password becomes the line\'s latest error; an unknown SIP-ID leaves no trace', async (t) => {
+t.test("an INVITE with a wrong password becomes the line's latest error; an unknown SIP-ID leaves no trace", async (t) => {
   const client = await RawSipClient.open('udp', target);
   t.teardown(() => client.close());
   const { challenge, answer } = await invite(client, TEST_LINES.carol.sipId, 'not-carols-password');
@@ -240,7 +325,13 @@ t.test('distributed guessing: sources failing for a targeted SIP-ID are banned s
     const ua = new DigestUa(client, { user: erin.sipId, password: 'a-wrong-guess', domain: DOMAIN });
     ua.takeChallenge(await ua.send({ contacts: [ua.contact()], expires: 600 }));
     const statuses: number[] = [];
-    for (let i = 0; i < times; i++) statuses.push(await ua.send({ contacts: [ua.contact()], expires: 600 }).then((r) => r.status, () => 0));
+    for (let i = 0; i < times; i++)
+      statuses.push(
+        await ua.send({ contacts: [ua.contact()], expires: 600 }).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      );
     client.close();
     return statuses;
   };
@@ -248,7 +339,12 @@ t.test('distributed guessing: sources failing for a targeted SIP-ID are banned s
   for (let i = 31; i <= 41; i++) t.same(await guess(`127.0.0.${i}`, 5), [403, 403, 403, 403, 403], `127.0.0.${i}: five answered guesses`);
   t.same(server.events('security.banned', since), [], 'nobody banned yet');
   t.same(await guess('127.0.0.31', 2), [403, 0], 'a sixth guess from one of them is answered, then it is banned');
-  t.match(await server.waitForEvent('security.banned', { since }), { address: '127.0.0.31', reason: 'guessing a targeted SIP-ID', count: 6, sipId: erin.sipId });
+  t.match(await server.waitForEvent('security.banned', { since }), {
+    address: '127.0.0.31',
+    reason: 'guessing a targeted SIP-ID',
+    count: 6,
+    sipId: erin.sipId,
+  });
 
   const client = await RawSipClient.open('udp', target, { address: '127.0.0.42' });
   t.teardown(() => client.close());
@@ -258,22 +354,29 @@ t.test('distributed guessing: sources failing for a targeted SIP-ID are banned s
 
 t.test('the admin CLI lists bans and lifts one', async (t) => {
   const home = tempDir('ss-admin-');
-  const admin = (args: string[], stdin = '') => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'admin.js'), ...args], {
-      cwd: ROOT, env: { ...process.env, XDG_CONFIG_HOME: home, SOFTSWITCH_API: api }, stdio: ['pipe', 'pipe', 'pipe'],
+  const admin = (args: string[], stdin = '') =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'admin.js'), ...args], {
+        cwd: ROOT,
+        env: { ...process.env, XDG_CONFIG_HOME: home, SOFTSWITCH_API: api },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => {
+        stdout += c;
+      });
+      child.stderr.setEncoding('utf8').on('data', (c: string) => {
+        stderr += c;
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.once('error', reject);
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+      child.stdin.end(stdin);
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
   t.equal((await admin(['login', 'operator', '--password-stdin'], `${OPERATOR_PASSWORD}\n`)).code, 0);
   const bans = await admin(['bans']);
   t.equal(bans.code, 0, bans.stderr);

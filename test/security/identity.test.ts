@@ -22,14 +22,22 @@ const bob = await trunk('id-bob', 'bob-pw-70022');
 const document = {
   voiceGroups: [
     {
-      id: 'VGA', name: 'Attacker Co',
-      sites: [{ id: '1000001', name: 'HQ', lines: [
-        { sipId: alice.sipId, password: alice.password, auth: 'digest', channels: 4, basicNumber: ALICE },
-        { sipId: bob.sipId, password: bob.password, auth: 'digest', channels: 4, basicNumber: BOB },
-      ] }],
+      id: 'VGA',
+      name: 'Attacker Co',
+      sites: [
+        {
+          id: '1000001',
+          name: 'HQ',
+          lines: [
+            { sipId: alice.sipId, password: alice.password, auth: 'digest', channels: 4, basicNumber: ALICE },
+            { sipId: bob.sipId, password: bob.password, auth: 'digest', channels: 4, basicNumber: BOB },
+          ],
+        },
+      ],
     },
     {
-      id: 'VGV', name: 'Victim Ltd',
+      id: 'VGV',
+      name: 'Victim Ltd',
       sites: [{ id: '2000001', name: 'Office', lines: [{ sipId: 'id-victim', password: 'victim-pw-7003', auth: 'digest', channels: 4, basicNumber: OTHER }] }],
     },
   ],
@@ -41,7 +49,10 @@ const caller = await RawSipClient.open('udp', server);
 const callee = await RawSipClient.open('udp', server);
 const carrier = await RawSipClient.open('udp', server);
 // Routes are read on every call: add the carrier now that its socket (and port) exists.
-await stack.provision({ ...document, routing: { outboundRoutes: [{ name: 'carrier', prefix: '06', target: `127.0.0.1:${carrier.localPort}`, transport: 'udp' }] } });
+await stack.provision({
+  ...document,
+  routing: { outboundRoutes: [{ name: 'carrier', prefix: '06', target: `127.0.0.1:${carrier.localPort}`, transport: 'udp' }] },
+});
 t.teardown(() => {
   caller.close();
   callee.close();
@@ -64,9 +75,15 @@ const SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0
 
 /** A final answer (486) from a UAS to the INVITE it received, so the call ends at once. */
 function busy(invite: RawMessage): string {
-  const lines = ['SIP/2.0 486 Busy Here', ...invite.all('via').map((v) => `Via: ${v}`),
-    `From: ${invite.header('from')}`, `To: ${invite.header('to')};tag=uas-${randomToken(3)}`,
-    `Call-ID: ${invite.callId}`, `CSeq: ${invite.cseq}`, 'Content-Length: 0'];
+  const lines = [
+    'SIP/2.0 486 Busy Here',
+    ...invite.all('via').map((v) => `Via: ${v}`),
+    `From: ${invite.header('from')}`,
+    `To: ${invite.header('to')};tag=uas-${randomToken(3)}`,
+    `Call-ID: ${invite.callId}`,
+    `CSeq: ${invite.cseq}`,
+    'Content-Length: 0',
+  ];
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
@@ -80,8 +97,13 @@ async function spoofedCall(called: string, uas: RawSipClient): Promise<RawMessag
   const uri = `sip:${called}@${DOMAIN}`;
   const headers = (cseq: number, extra: Array<[string, string]> = []): Array<[string, string]> => [
     ['From', `"${OTHER}" <sip:${OTHER}@${DOMAIN}>;tag=atk`],
-    ['To', `<${uri}>`], ['Call-ID', callId], ['CSeq', `${cseq} INVITE`],
-    ['Contact', `<${caller.contactUri('alice')}>`], ...SPOOFED, ...extra, ['Content-Type', 'application/sdp'],
+    ['To', `<${uri}>`],
+    ['Call-ID', callId],
+    ['CSeq', `${cseq} INVITE`],
+    ['Contact', `<${caller.contactUri('alice')}>`],
+    ...SPOOFED,
+    ...extra,
+    ['Content-Type', 'application/sdp'],
   ];
   const first = caller.buildRequest('INVITE', uri, headers(1), SDP);
   const challenge = await caller.request(first);
@@ -89,8 +111,15 @@ async function spoofedCall(called: string, uas: RawSipClient): Promise<RawMessag
   sendAck(first, challenge);
   const digest = parseChallenge(challenge.all('proxy-authenticate').find((c) => /algorithm=MD5/i.test(c))!);
   const { header } = buildDigestCredentials({
-    username: alice.sipId, password: alice.password, realm: digest.params.realm!, nonce: digest.params.nonce!,
-    algorithm: 'MD5', method: 'INVITE', uri, nc: 1, cnonce: randomToken(),
+    username: alice.sipId,
+    password: alice.password,
+    realm: digest.params.realm!,
+    nonce: digest.params.nonce!,
+    algorithm: 'MD5',
+    method: 'INVITE',
+    uri,
+    nc: 1,
+    cnonce: randomToken(),
   });
   const seen = uas.received.length;
   const second = caller.buildRequest('INVITE', uri, headers(2, [['Proxy-Authorization', header]]), SDP);
@@ -106,9 +135,20 @@ async function spoofedCall(called: string, uas: RawSipClient): Promise<RawMessag
 /** RFC 3261 §17.1.1.3: the ACK for a non-2xx has the INVITE's Via and the answer's To. */
 function sendAck(invite: string, answer: RawMessage): void {
   const via = /^Via: .*$/m.exec(invite)![0];
-  caller.sendRaw([`ACK ${/^INVITE (\S+)/.exec(invite)![1]} SIP/2.0`, via, 'Max-Forwards: 70',
-    `From: ${answer.header('from')}`, `To: ${answer.header('to')}`, `Call-ID: ${answer.callId}`,
-    `CSeq: ${answer.cseq.split(' ')[0]} ACK`, 'Content-Length: 0', '', ''].join('\r\n'));
+  caller.sendRaw(
+    [
+      `ACK ${/^INVITE (\S+)/.exec(invite)![1]} SIP/2.0`,
+      via,
+      'Max-Forwards: 70',
+      `From: ${answer.header('from')}`,
+      `To: ${answer.header('to')}`,
+      `Call-ID: ${answer.callId}`,
+      `CSeq: ${answer.cseq.split(' ')[0]} ACK`,
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n'),
+  );
 }
 
 function assertOnlyOurIdentity(t: Test, invite: RawMessage, where: string): void {

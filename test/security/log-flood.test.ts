@@ -24,10 +24,13 @@ const udp = await RawSipClient.open('udp', { port: config.port });
 t.teardown(() => udp.close());
 
 /** A request the parser rejects (bad CSeq) but can still answer with 400. */
-const malformed = (i: number) => udp.buildRequest('OPTIONS', `sip:${DOMAIN}`, [
-  ['From', `<sip:flood@${DOMAIN}>;tag=f${i}`], ['To', `<sip:${DOMAIN}>`],
-  ['Call-ID', `flood-${i}-${randomToken(3)}`], ['CSeq', 'abc OPTIONS'],
-]);
+const malformed = (i: number) =>
+  udp.buildRequest('OPTIONS', `sip:${DOMAIN}`, [
+    ['From', `<sip:flood@${DOMAIN}>;tag=f${i}`],
+    ['To', `<sip:${DOMAIN}>`],
+    ['Call-ID', `flood-${i}-${randomToken(3)}`],
+    ['CSeq', 'abc OPTIONS'],
+  ]);
 
 t.test(`${FLOOD} malformed datagrams from one source leave a handful of log lines`, async (t) => {
   const since = server.mark();
@@ -59,9 +62,13 @@ t.test(`${FLOOD} malformed datagrams from one source leave a handful of log line
 });
 
 t.test('the server still answers a valid OPTIONS afterwards', async (t) => {
-  const res = await udp.request(udp.buildRequest('OPTIONS', `sip:${DOMAIN}`, [
-    ['From', `<sip:probe@${DOMAIN}>;tag=${randomToken()}`], ['To', `<sip:${DOMAIN}>`],
-    ['Call-ID', `${randomToken()}@probe`], ['CSeq', '1 OPTIONS'],
-  ]));
+  const res = await udp.request(
+    udp.buildRequest('OPTIONS', `sip:${DOMAIN}`, [
+      ['From', `<sip:probe@${DOMAIN}>;tag=${randomToken()}`],
+      ['To', `<sip:${DOMAIN}>`],
+      ['Call-ID', `${randomToken()}@probe`],
+      ['CSeq', '1 OPTIONS'],
+    ]),
+  );
   t.equal(res.status, 200);
 });

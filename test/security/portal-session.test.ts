@@ -10,9 +10,20 @@ import { ServerProcess } from '../helpers/server-process.js';
  * outside the portal's own list is served.
  */
 const NUMBER = '0312370001';
-const { node, base } = await startPortalServer({
-  voiceGroups: [{ id: 'VGS', name: 'Sec', sites: [{ id: '7000001', name: 'Sec site', lines: [{ sipId: 'sec-line', password: 'sec-line-pw-1', auth: 'digest', channels: 2, basicNumber: NUMBER }] }] }],
-}, [{ name: 'sec-user', password: 'Secuser2026', role: 'number-user', number: NUMBER }]);
+const { node, base } = await startPortalServer(
+  {
+    voiceGroups: [
+      {
+        id: 'VGS',
+        name: 'Sec',
+        sites: [
+          { id: '7000001', name: 'Sec site', lines: [{ sipId: 'sec-line', password: 'sec-line-pw-1', auth: 'digest', channels: 2, basicNumber: NUMBER }] },
+        ],
+      },
+    ],
+  },
+  [{ name: 'sec-user', password: 'Secuser2026', role: 'number-user', number: NUMBER }],
+);
 
 const PORTAL = { 'x-portal-request': '1', 'content-type': 'application/json' };
 
@@ -27,17 +38,21 @@ t.test('login: the token goes only into an HttpOnly, SameSite=Strict cookie', as
   t.equal(res.status, 200);
   const setCookie = res.headers.get('set-cookie') ?? '';
   t.match(setCookie, /^ss_session=[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict/);
-  const body = await res.json() as Record<string, unknown>;
+  const body = (await res.json()) as Record<string, unknown>;
   t.notOk('token' in body, 'no token in the body for scripts to read');
   t.notOk(JSON.stringify(body).includes(cookie.split('=')[1]!), 'nor anywhere in it');
   const me = await fetch(`${base}/me`, { headers: { cookie } });
   t.equal(me.status, 200, 'the cookie authenticates reads');
-  t.equal((await me.json() as { name: string }).name, 'sec-user');
+  t.equal(((await me.json()) as { name: string }).name, 'sec-user');
 });
 
 t.test('login without the portal header (a cross-site form) is refused and logged', async (t) => {
   const since = node.mark();
-  const res = await fetch(`${base}/portal/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'sec-user', password: 'Secuser2026' }) });
+  const res = await fetch(`${base}/portal/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'sec-user', password: 'Secuser2026' }),
+  });
   t.equal(res.status, 403);
   t.notOk(res.headers.get('set-cookie'), 'no session');
   const logged = await node.waitForEvent('security.csrf_refused', { since });
@@ -50,23 +65,32 @@ t.test('a write riding on the cookie without the portal header is refused (CSRF)
   const etag = read.headers.get('etag')!;
   const since = node.mark();
   const forged = await fetch(`${base}/numbers/${NUMBER}/features`, {
-    method: 'PATCH', headers: { cookie, 'content-type': 'application/json', 'if-match': etag }, body: JSON.stringify({ anonymousRejection: true }),
+    method: 'PATCH',
+    headers: { cookie, 'content-type': 'application/json', 'if-match': etag },
+    body: JSON.stringify({ anonymousRejection: true }),
   });
   t.equal(forged.status, 403);
   await node.waitForEvent('security.csrf_refused', { since, where: (l) => l.url === `/numbers/${NUMBER}/features` });
   t.equal((await (await fetch(`${base}/numbers/${NUMBER}`, { headers: { cookie } })).json()).features.anonymousRejection, false, 'not changed');
   const form = await fetch(`${base}/numbers/${NUMBER}/features`, {
-    method: 'PATCH', headers: { cookie, 'content-type': 'text/plain', 'if-match': etag }, body: JSON.stringify({ anonymousRejection: true }),
+    method: 'PATCH',
+    headers: { cookie, 'content-type': 'text/plain', 'if-match': etag },
+    body: JSON.stringify({ anonymousRejection: true }),
   });
   t.equal(form.status, 403, 'a text/plain "simple request" is refused too');
   const real = await fetch(`${base}/numbers/${NUMBER}/features`, {
-    method: 'PATCH', headers: { cookie, ...PORTAL, 'if-match': etag }, body: JSON.stringify({ anonymousRejection: true }),
+    method: 'PATCH',
+    headers: { cookie, ...PORTAL, 'if-match': etag },
+    body: JSON.stringify({ anonymousRejection: true }),
   });
   t.equal(real.status, 200, 'the portal itself (with the header) may write');
 });
 
 t.test('no CORS: another origin gets no permission to read or to send the header', async (t) => {
-  const preflight = await fetch(`${base}/me`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'x-portal-request' } });
+  const preflight = await fetch(`${base}/me`, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://evil.example', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'x-portal-request' },
+  });
   t.equal(preflight.headers.get('access-control-allow-origin'), null);
   t.equal(preflight.headers.get('access-control-allow-headers'), null);
   const read = await fetch(`${base}/me`, { headers: { origin: 'https://evil.example' } });
@@ -93,8 +117,14 @@ t.test('pages: CSP without inline code, no framing, no sniffing, no referrer; no
   t.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
 });
 
-t.test('only the portal\'s own files are served', async (t) => {
-  for (const path of ['/portal/assets/..%2f..%2fpackage.json', '/portal/assets/%2e%2e%2fassets.js', '/portal/assets/app.ts', '/portal/assets/.tsbuildinfo-portal', '/portal/assets/portal.js.map']) {
+t.test("only the portal's own files are served", async (t) => {
+  for (const path of [
+    '/portal/assets/..%2f..%2fpackage.json',
+    '/portal/assets/%2e%2e%2fassets.js',
+    '/portal/assets/app.ts',
+    '/portal/assets/.tsbuildinfo-portal',
+    '/portal/assets/portal.js.map',
+  ]) {
     const res = await fetch(base + path);
     t.equal(res.status, 404, path);
     t.notMatch(await res.text(), /"dependencies"|import /, `${path}: nothing leaked`);
@@ -103,10 +133,11 @@ t.test('only the portal\'s own files are served', async (t) => {
 
 t.test('the bearer-token API keeps working for curl and the CLI, without the portal header', async (t) => {
   const login = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(OPERATOR) });
-  const { token } = await login.json() as { token: string };
+  const { token } = (await login.json()) as { token: string };
   const read = await fetch(`${base}/numbers/${NUMBER}`, { headers: { authorization: `Bearer ${token}` } });
   const write = await fetch(`${base}/numbers/${NUMBER}/features`, {
-    method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'if-match': read.headers.get('etag')! },
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'if-match': read.headers.get('etag')! },
     body: JSON.stringify({ presentation: 'withhold' }),
   });
   t.equal(write.status, 200);
@@ -117,9 +148,10 @@ t.test('the bearer-token API keeps working for curl and the CLI, without the por
 t.test('a configured account is created once: a restart does not reset a password changed since', async (t) => {
   t.same((await node.waitForEvent('api.accounts_created')).accounts, ['sec-user'], 'created at the first start');
   const login = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(OPERATOR) });
-  const { token } = await login.json() as { token: string };
+  const { token } = (await login.json()) as { token: string };
   const changed = await fetch(`${base}/accounts/sec-user/password`, {
-    method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ password: 'Changed2027' }),
   });
   t.equal(changed.status, 200, 'the operator gives it a new password');

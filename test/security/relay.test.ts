@@ -15,16 +15,22 @@ const CALLER = { sipId: 'pbx-trusted', number: '0312340001', address: '127.0.0.5
 const CALLEE = { sipId: 'bob', password: 'bob-secret-456', number: '0312340002' };
 
 const stack = await startCallStack({
-  voiceGroups: [{
-    id: 'VG1', name: 'Security',
-    sites: [{
-      id: '1000001', name: 'Site',
-      lines: [
-        { sipId: CALLER.sipId, auth: 'ip', allowedAddresses: [CALLER.address], channels: 8, basicNumber: CALLER.number },
-        { sipId: CALLEE.sipId, password: CALLEE.password, auth: 'digest', channels: 8, basicNumber: CALLEE.number },
+  voiceGroups: [
+    {
+      id: 'VG1',
+      name: 'Security',
+      sites: [
+        {
+          id: '1000001',
+          name: 'Site',
+          lines: [
+            { sipId: CALLER.sipId, auth: 'ip', allowedAddresses: [CALLER.address], channels: 8, basicNumber: CALLER.number },
+            { sipId: CALLEE.sipId, password: CALLEE.password, auth: 'digest', channels: 8, basicNumber: CALLEE.number },
+          ],
+        },
       ],
-    }],
-  }],
+    },
+  ],
 });
 const node = stack.nodes[0]!;
 const server = { port: node.port };
@@ -38,15 +44,20 @@ t.teardown(() => {
   carrier.close();
 });
 
-const registered = await new DigestUa(callee, { user: CALLEE.sipId, password: CALLEE.password, domain: DOMAIN })
-  .register({ contacts: [`<${callee.contactUri(CALLEE.sipId)}>`], expires: 600 });
+const registered = await new DigestUa(callee, { user: CALLEE.sipId, password: CALLEE.password, domain: DOMAIN }).register({
+  contacts: [`<${callee.contactUri(CALLEE.sipId)}>`],
+  expires: 600,
+});
 if (registered.status !== 200) throw new Error(`the callee did not register: ${registered.startLine}`);
 
 /** Headers of a request inside a made-up dialog: any To-tag will do for an attacker. */
 function fakeDialog(method: string, extra: Array<[string, string]> = []): Array<[string, string]> {
   return [
-    ['From', `<sip:attacker@${DOMAIN}>;tag=${randomToken()}`], ['To', `<sip:09012345678@${DOMAIN}>;tag=x`],
-    ['Call-ID', `${randomToken()}@attacker`], ['CSeq', `1 ${method}`], ['Contact', `<${attacker.contactUri('attacker')}>`],
+    ['From', `<sip:attacker@${DOMAIN}>;tag=${randomToken()}`],
+    ['To', `<sip:09012345678@${DOMAIN}>;tag=x`],
+    ['Call-ID', `${randomToken()}@attacker`],
+    ['CSeq', `1 ${method}`],
+    ['Contact', `<${attacker.contactUri('attacker')}>`],
     ...extra,
   ];
 }
@@ -66,8 +77,9 @@ t.test('open relay by Request-URI: a fake in-dialog INVITE to the carrier withou
 });
 
 t.test('open relay by Route: a fake in-dialog INVITE routed to the carrier is refused', async (t) => {
-  const response = await attacker.request(attacker.buildRequest('INVITE', `sip:09012345678@${DOMAIN}`,
-    fakeDialog('INVITE', [['Route', `<sip:${carrier.address}:${carrier.port};lr>`]])));
+  const response = await attacker.request(
+    attacker.buildRequest('INVITE', `sip:09012345678@${DOMAIN}`, fakeDialog('INVITE', [['Route', `<sip:${carrier.address}:${carrier.port};lr>`]])),
+  );
   t.equal(response.status, 403);
   await quietPeriod();
   t.equal(carrier.received.length, 0, 'the carrier received nothing');
@@ -76,8 +88,14 @@ t.test('open relay by Route: a fake in-dialog INVITE routed to the carrier is re
 t.test('open relay with MESSAGE: refused by Request-URI and by Route', async (t) => {
   const byUri = await attacker.request(attacker.buildRequest('MESSAGE', `sip:09012345678@${carrier.address}:${carrier.port}`, fakeDialog('MESSAGE'), 'spam'));
   t.equal(byUri.status, 403);
-  const byRoute = await attacker.request(attacker.buildRequest('MESSAGE', `sip:09012345678@${carrier.address}:${carrier.port}`,
-    fakeDialog('MESSAGE', [['Route', `<sip:${carrier.address}:${carrier.port};lr>`]]), 'spam'));
+  const byRoute = await attacker.request(
+    attacker.buildRequest(
+      'MESSAGE',
+      `sip:09012345678@${carrier.address}:${carrier.port}`,
+      fakeDialog('MESSAGE', [['Route', `<sip:${carrier.address}:${carrier.port};lr>`]]),
+      'spam',
+    ),
+  );
   t.equal(byRoute.status, 403);
   await quietPeriod();
   t.equal(carrier.received.length, 0, 'the carrier received nothing');
@@ -87,8 +105,9 @@ t.test('a fake 2xx ACK to the carrier is dropped, not relayed', async (t) => {
   // A fresh source: refusals are logged once per source and interval.
   const acker = await RawSipClient.open('udp', server);
   t.teardown(() => acker.close());
-  acker.sendRaw(acker.buildRequest('ACK', `sip:09012345678@${carrier.address}:${carrier.port}`,
-    fakeDialog('ACK', [['Route', `<sip:127.0.0.1:${node.port};lr>`]])));
+  acker.sendRaw(
+    acker.buildRequest('ACK', `sip:09012345678@${carrier.address}:${carrier.port}`, fakeDialog('ACK', [['Route', `<sip:127.0.0.1:${node.port};lr>`]])),
+  );
   t.match(await refusalOf('ACK', acker.localPort), { reason: 'route not signed for this dialog' });
   await quietPeriod();
   t.equal(carrier.received.length, 0, 'the carrier received nothing');
@@ -112,8 +131,9 @@ t.test('one-packet loop: a Route naming the server itself (unsigned), then the s
   const probe = await RawSipClient.open('udp', server);
   t.teardown(() => probe.close());
   // "localhost" resolves to the server's own address without naming it: relayed, it comes straight back.
-  const response = await probe.request(probe.buildRequest('OPTIONS', `sip:loop@localhost:${node.port}`,
-    fakeDialog('OPTIONS', [['Route', `<sip:127.0.0.1:${node.port};lr>`]])));
+  const response = await probe.request(
+    probe.buildRequest('OPTIONS', `sip:loop@localhost:${node.port}`, fakeDialog('OPTIONS', [['Route', `<sip:127.0.0.1:${node.port};lr>`]])),
+  );
   t.equal(response.status, 403);
   await quietPeriod();
   t.equal(probe.received.length, 1, 'the server sent one datagram in all');
@@ -135,17 +155,24 @@ async function establishCall(): Promise<Dialog> {
   const callerTag = randomToken();
   const calleeTag = randomToken();
   const since = callee.received.length;
-  caller.sendRaw(caller.buildRequest('INVITE', `sip:${CALLEE.number}@${DOMAIN}`, [
-    ['From', `<sip:${CALLER.number}@${DOMAIN}>;tag=${callerTag}`], ['To', `<sip:${CALLEE.number}@${DOMAIN}>`],
-    ['Call-ID', callId], ['CSeq', '1 INVITE'], ['Contact', `<${caller.contactUri(CALLER.sipId)}>`],
-  ]));
+  caller.sendRaw(
+    caller.buildRequest('INVITE', `sip:${CALLEE.number}@${DOMAIN}`, [
+      ['From', `<sip:${CALLER.number}@${DOMAIN}>;tag=${callerTag}`],
+      ['To', `<sip:${CALLEE.number}@${DOMAIN}>`],
+      ['Call-ID', callId],
+      ['CSeq', '1 INVITE'],
+      ['Contact', `<${caller.contactUri(CALLER.sipId)}>`],
+    ]),
+  );
   const offered = await callee.waitFor((m) => m.method === 'INVITE' && m.callId === callId, { since });
   const calleeContact = callee.contactUri(CALLEE.sipId);
   callee.sendRaw(callee.buildResponse(offered, 200, 'OK', { toTag: calleeTag, headers: [['Contact', `<${calleeContact}>`]] }));
   const ok = await caller.waitFor((m) => m.status === 200 && m.callId === callId);
   const routes = ok.list('record-route').reverse(); // a UAC's route set: Record-Route reversed (RFC 3261 §12.1.2)
   const ackSince = callee.received.length;
-  caller.sendRaw(inDialog({ callId, callerTag, calleeTag, routes, calleeContact, cseq: 1 }, 'ACK', [['Proxy-Authorization', 'Digest username="pbx", response="0123"']]));
+  caller.sendRaw(
+    inDialog({ callId, callerTag, calleeTag, routes, calleeContact, cseq: 1 }, 'ACK', [['Proxy-Authorization', 'Digest username="pbx", response="0123"']]),
+  );
   await callee.waitFor((m) => m.method === 'ACK' && m.callId === callId, { since: ackSince });
   return { callId, callerTag, calleeTag, routes, calleeContact, cseq: 1 };
 }
@@ -154,8 +181,12 @@ async function establishCall(): Promise<Dialog> {
 function inDialog(dialog: Dialog, method: string, extra: Array<[string, string]> = [], routes = dialog.routes, uri = dialog.calleeContact): string {
   const cseq = method === 'ACK' ? dialog.cseq : ++dialog.cseq;
   return caller.buildRequest(method, uri, [
-    ['From', `<sip:${CALLER.number}@${DOMAIN}>;tag=${dialog.callerTag}`], ['To', `<sip:${CALLEE.number}@${DOMAIN}>;tag=${dialog.calleeTag}`],
-    ['Call-ID', dialog.callId], ['CSeq', `${cseq} ${method}`], ...routes.map((r): [string, string] => ['Route', r]), ...extra,
+    ['From', `<sip:${CALLER.number}@${DOMAIN}>;tag=${dialog.callerTag}`],
+    ['To', `<sip:${CALLEE.number}@${DOMAIN}>;tag=${dialog.calleeTag}`],
+    ['Call-ID', dialog.callId],
+    ['CSeq', `${cseq} ${method}`],
+    ...routes.map((r): [string, string] => ['Route', r]),
+    ...extra,
   ]);
 }
 
@@ -173,24 +204,26 @@ t.test('a real dialog: ACK and BYE go through the signed Record-Route, credentia
   t.match(dialog.routes[0], new RegExp(`^<sip:127\\.0\\.0\\.1:${node.port};lr;rrsig=[A-Za-z0-9_-]{22}>$`), 'our Record-Route, signed');
   const ack = callee.received.slice(since).find((m) => m.method === 'ACK' && m.callId === dialog.callId);
   t.equal(ack?.header('proxy-authorization'), undefined, 'the ACK arrived without Proxy-Authorization');
-  t.equal(ack?.header('max-forwards'), '69', 'the ACK\'s Max-Forwards went down by one');
+  t.equal(ack?.header('max-forwards'), '69', "the ACK's Max-Forwards went down by one");
 
   const byeSince = callee.received.length;
-  caller.sendRaw(inDialog(dialog, 'BYE', [
-    ['Authorization', 'Digest username="pbx", realm="x", nonce="n", uri="sip:x", response="00112233"'],
-    ['Proxy-Authorization', 'Digest username="pbx", realm="test.example", nonce="n", uri="sip:x", response="44556677"'],
-  ]));
+  caller.sendRaw(
+    inDialog(dialog, 'BYE', [
+      ['Authorization', 'Digest username="pbx", realm="x", nonce="n", uri="sip:x", response="00112233"'],
+      ['Proxy-Authorization', 'Digest username="pbx", realm="test.example", nonce="n", uri="sip:x", response="44556677"'],
+    ]),
+  );
   const bye = await calleeAnswers(dialog, 'BYE', byeSince);
   t.equal(bye.header('authorization'), undefined, 'no Authorization on the relayed BYE');
   t.equal(bye.header('proxy-authorization'), undefined, 'no Proxy-Authorization on the relayed BYE');
   t.equal(bye.header('route'), undefined, 'our own Route entry was removed');
   t.equal(bye.header('max-forwards'), '69');
   const done = await caller.waitFor((m) => m.status === 200 && m.callId === dialog.callId && m.cseq.endsWith('BYE'));
-  t.ok(done, 'the caller got the callee\'s 200 to its BYE');
+  t.ok(done, "the caller got the callee's 200 to its BYE");
   t.notOk(node.output.includes('00112233') || node.output.includes('44556677'), 'the credentials are not in the log either');
 });
 
-t.test('a real dialog\'s route with its signature changed, or moved to another Call-ID: 403, the callee gets nothing', async (t) => {
+t.test("a real dialog's route with its signature changed, or moved to another Call-ID: 403, the callee gets nothing", async (t) => {
   const dialog = await establishCall();
   const since = callee.received.length;
   const forged = dialog.routes.map((r) => r.replace(/rrsig=(.)/, (_m, c: string) => `rrsig=${c === 'A' ? 'B' : 'A'}`));
@@ -243,8 +276,14 @@ t.test('responses go to the real source: a client-supplied received= is ignored'
   const options = [
     `OPTIONS sip:${DOMAIN} SIP/2.0`,
     `Via: SIP/2.0/UDP 127.0.0.1:${client.localPort};branch=z9hG4bK-${randomToken()};received=127.0.0.77`,
-    'Max-Forwards: 70', `From: <sip:probe@${DOMAIN}>;tag=${randomToken()}`, `To: <sip:${DOMAIN}>`,
-    `Call-ID: ${callId}`, 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', '',
+    'Max-Forwards: 70',
+    `From: <sip:probe@${DOMAIN}>;tag=${randomToken()}`,
+    `To: <sip:${DOMAIN}>`,
+    `Call-ID: ${callId}`,
+    'CSeq: 1 OPTIONS',
+    'Content-Length: 0',
+    '',
+    '',
   ].join('\r\n');
   const response = await client.request(options);
   t.equal(response.status, 200, 'the answer came back to the socket that sent the request');
@@ -260,8 +299,13 @@ t.test('a stray 200 whose top Via names the softswitch is not relayed to the nex
     'SIP/2.0 200 OK',
     `Via: SIP/2.0/UDP 127.0.0.1:${node.port};branch=z9hG4bK${randomToken()}.1.${randomToken(16)}`,
     `Via: SIP/2.0/UDP ${victim.address}:${victim.port};branch=z9hG4bK-victim`,
-    `From: <sip:a@${DOMAIN}>;tag=1`, `To: <sip:b@${DOMAIN}>;tag=2`, `Call-ID: ${callId}`, 'CSeq: 1 INVITE',
-    'Content-Length: 0', '', '',
+    `From: <sip:a@${DOMAIN}>;tag=1`,
+    `To: <sip:b@${DOMAIN}>;tag=2`,
+    `Call-ID: ${callId}`,
+    'CSeq: 1 INVITE',
+    'Content-Length: 0',
+    '',
+    '',
   ].join('\r\n');
   attacker.sendRaw(stray);
   const dropped = await node.waitForEvent('security.response_dropped', { where: (l) => l.callId === callId });
@@ -270,14 +314,15 @@ t.test('a stray 200 whose top Via names the softswitch is not relayed to the nex
   t.equal(victim.received.length, 0, 'the victim got nothing');
 });
 
-t.test('a callee\'s 200 copy with a forged second Via still goes to the caller, not to the Via it names', async (t) => {
+t.test("a callee's 200 copy with a forged second Via still goes to the caller, not to the Via it names", async (t) => {
   const victim = await UdpSink.open('127.0.0.79');
   t.teardown(() => victim.close());
   const since = callee.received.length;
   const dialog = await establishCall();
   const offered = callee.received.slice(since).find((m) => m.method === 'INVITE' && m.callId === dialog.callId)!;
   const vias = offered.all('via');
-  const forged = callee.buildResponse(offered, 200, 'OK', { toTag: dialog.calleeTag, headers: [['Contact', `<${dialog.calleeContact}>`]] })
+  const forged = callee
+    .buildResponse(offered, 200, 'OK', { toTag: dialog.calleeTag, headers: [['Contact', `<${dialog.calleeContact}>`]] })
     .replace(vias[1]!, `SIP/2.0/UDP ${victim.address}:${victim.port};branch=z9hG4bK-victim`);
   const copies = caller.received.length;
   callee.sendRaw(forged);

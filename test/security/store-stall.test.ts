@@ -72,14 +72,29 @@ t.test('Redis stalled: 503 with Retry-After for SIP and the API, the outage logg
   t.match(answered.header('retry-after'), /^\d+$/);
 
   const invite = udp.buildRequest('INVITE', `sip:0312345671@${DOMAIN}`, [
-    ['From', `<sip:0312345670@${DOMAIN}>;tag=stall`], ['To', `<sip:0312345671@${DOMAIN}>`],
-    ['Call-ID', `stall-${Date.now()}@raw`], ['CSeq', '1 INVITE'], ['Contact', `<${udp.contactUri('alice')}>`],
+    ['From', `<sip:0312345670@${DOMAIN}>;tag=stall`],
+    ['To', `<sip:0312345671@${DOMAIN}>`],
+    ['Call-ID', `stall-${Date.now()}@raw`],
+    ['CSeq', '1 INVITE'],
+    ['Contact', `<${udp.contactUri('alice')}>`],
   ]);
   const call = await udp.request(invite, 5000);
   t.equal(call.status, 503, 'an INVITE gets 503 (the caller cannot be looked up)');
   t.match(call.header('retry-after'), /^\d+$/);
-  udp.sendRaw([`ACK sip:0312345671@${DOMAIN} SIP/2.0`, /^Via: .*$/m.exec(invite)![0], 'Max-Forwards: 70',
-    `From: ${call.header('from')}`, `To: ${call.header('to')}`, `Call-ID: ${call.callId}`, 'CSeq: 1 ACK', 'Content-Length: 0', '', ''].join('\r\n'));
+  udp.sendRaw(
+    [
+      `ACK sip:0312345671@${DOMAIN} SIP/2.0`,
+      /^Via: .*$/m.exec(invite)![0],
+      'Max-Forwards: 70',
+      `From: ${call.header('from')}`,
+      `To: ${call.header('to')}`,
+      `Call-ID: ${call.callId}`,
+      'CSeq: 1 ACK',
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n'),
+  );
 
   const apiStarted = Date.now();
   const me = await http('GET', '/me', token);

@@ -58,26 +58,69 @@ t.test('JSON files load too', async (t) => {
 });
 
 t.test('a bad value names its field', async (t) => {
-  t.same(issuesOf(t, () => load(t, 'sip:\n  listen:\n    - { transport: udp, address: 127.0.0.1, port: 70000 }\n')),
-    ['sip.listen[0].port: must be between 1 and 65535']);
-  t.match(issuesOf(t, () => load(t, 'sip:\n  listen:\n    - { transport: sctp, address: nope, port: 5060 }\n')),
-    [/^sip\.listen\[0\]\.transport: /, /^sip\.listen\[0\]\.address: must be an IPv4 or IPv6 address/]);
-  t.same(issuesOf(t, () => load(t, 'log:\n  level: loud\n')), ['log.level: must be one of fatal, error, warn, info, debug, trace, silent']);
-  t.same(issuesOf(t, () => load(t, 'timeZone: Mars/Olympus\n')), ['timeZone: must be an IANA time zone such as Asia/Tokyo']);
-  t.same(issuesOf(t, () => load(t, 'auth:\n  nonceSecret: short\n')), ['auth.nonceSecret: must be at least 32 characters']);
-  t.same(issuesOf(t, () => load(t, 'auth:\n  algorithms: [MD5, MD5]\n')), ['auth.algorithms: must not repeat an algorithm']);
-  t.same(issuesOf(t, () => load(t, 'redis:\n  url: http://x\n')), ['redis.url: must be a redis://, rediss:// or unix: URL']);
-  t.same(issuesOf(t, () => load(t, 'registrar:\n  maxContacts: "5"\n')), ['registrar.maxContacts: must be a number']);
-  t.same(issuesOf(t, () => load(t, 'sip:\n  listen: []\n')), ['sip.listen: must list at least one address']);
-  t.same(issuesOf(t, () => load(t, 'redis:\n  commandTimeout: 0\n')), ['redis.commandTimeout: must be between 50 and 60000']);
-  t.same(issuesOf(t, () => load(t, 'redis:\n  keyPrefix: "ss{x}:"\n')), ['redis.keyPrefix: must not contain { or }']);
-  t.same(issuesOf(t, () => load(t, 'redis:\n  cluster: [http://x]\n')), ['redis.cluster[0]: must be a redis:// or rediss:// URL']);
-  t.same(issuesOf(t, () => load(t, 'redis:\n  cluster: []\n')), ['redis.cluster: must list at least one node']);
-  t.same(issuesOf(t, () => load(t, 'log:\n  summaryInterval: 0\n')), ['log.summaryInterval: must be between 1 and 3600']);
+  t.same(
+    issuesOf(t, () => load(t, 'sip:\n  listen:\n    - { transport: udp, address: 127.0.0.1, port: 70000 }\n')),
+    ['sip.listen[0].port: must be between 1 and 65535'],
+  );
+  t.match(
+    issuesOf(t, () => load(t, 'sip:\n  listen:\n    - { transport: sctp, address: nope, port: 5060 }\n')),
+    [/^sip\.listen\[0\]\.transport: /, /^sip\.listen\[0\]\.address: must be an IPv4 or IPv6 address/],
+  );
+  t.same(
+    issuesOf(t, () => load(t, 'log:\n  level: loud\n')),
+    ['log.level: must be one of fatal, error, warn, info, debug, trace, silent'],
+  );
+  t.same(
+    issuesOf(t, () => load(t, 'timeZone: Mars/Olympus\n')),
+    ['timeZone: must be an IANA time zone such as Asia/Tokyo'],
+  );
+  t.same(
+    issuesOf(t, () => load(t, 'auth:\n  nonceSecret: short\n')),
+    ['auth.nonceSecret: must be at least 32 characters'],
+  );
+  t.same(
+    issuesOf(t, () => load(t, 'auth:\n  algorithms: [MD5, MD5]\n')),
+    ['auth.algorithms: must not repeat an algorithm'],
+  );
+  t.same(
+    issuesOf(t, () => load(t, 'redis:\n  url: http://x\n')),
+    ['redis.url: must be a redis://, rediss:// or unix: URL'],
+  );
+  t.same(
+    issuesOf(t, () => load(t, 'registrar:\n  maxContacts: "5"\n')),
+    ['registrar.maxContacts: must be a number'],
+  );
+  t.same(
+    issuesOf(t, () => load(t, 'sip:\n  listen: []\n')),
+    ['sip.listen: must list at least one address'],
+  );
+  t.same(
+    issuesOf(t, () => load(t, 'redis:\n  commandTimeout: 0\n')),
+    ['redis.commandTimeout: must be between 50 and 60000'],
+  );
+  t.same(
+    issuesOf(t, () => load(t, 'redis:\n  keyPrefix: "ss{x}:"\n')),
+    ['redis.keyPrefix: must not contain { or }'],
+  );
+  t.same(
+    issuesOf(t, () => load(t, 'redis:\n  cluster: [http://x]\n')),
+    ['redis.cluster[0]: must be a redis:// or rediss:// URL'],
+  );
+  t.same(
+    issuesOf(t, () => load(t, 'redis:\n  cluster: []\n')),
+    ['redis.cluster: must list at least one node'],
+  );
+  t.same(
+    issuesOf(t, () => load(t, 'log:\n  summaryInterval: 0\n')),
+    ['log.summaryInterval: must be between 1 and 3600'],
+  );
 });
 
 t.test('unknown keys are refused by name', async (t) => {
-  t.same(issuesOf(t, () => load(t, 'sip:\n  domian: x.test\nregistar: {}\n')), ['sip.domian: unknown field', 'registar: unknown field']);
+  t.same(
+    issuesOf(t, () => load(t, 'sip:\n  domian: x.test\nregistar: {}\n')),
+    ['sip.domian: unknown field', 'registar: unknown field'],
+  );
 });
 
 t.test('every problem is reported at once', async (t) => {
@@ -86,26 +129,48 @@ t.test('every problem is reported at once', async (t) => {
 });
 
 t.test('cross-field checks', async (t) => {
-  t.same(issuesOf(t, () => load(t, 'registrar: { minExpires: 600, defaultExpires: 300 }\n')),
-    ['registrar.defaultExpires: must be between minExpires (600) and maxExpires (3600)']);
-  t.same(issuesOf(t, () => load(t, 'registrar: { defaultExpires: 7200 }\n')),
-    ['registrar.defaultExpires: must be between minExpires (60) and maxExpires (3600)']);
-  t.same(issuesOf(t, () => load(t, 'registrar: { minExpires: 4000, maxExpires: 3000, defaultExpires: 3500 }\n')),
-    ['registrar.minExpires: must not exceed maxExpires (3000)']);
-  t.same(issuesOf(t, () => load(t, [
-    'sip:', '  listen:',
-    '    - { transport: udp, address: 127.0.0.1, port: 5070 }',
-    '    - { transport: tcp, address: 127.0.0.1, port: 5070 }',
-    '    - { transport: udp, address: 127.0.0.1, port: 5070 }', '',
-  ].join('\n'))), ['sip.listen[2]: duplicate of sip.listen[0] (udp 127.0.0.1:5070)']);
+  t.same(
+    issuesOf(t, () => load(t, 'registrar: { minExpires: 600, defaultExpires: 300 }\n')),
+    ['registrar.defaultExpires: must be between minExpires (600) and maxExpires (3600)'],
+  );
+  t.same(
+    issuesOf(t, () => load(t, 'registrar: { defaultExpires: 7200 }\n')),
+    ['registrar.defaultExpires: must be between minExpires (60) and maxExpires (3600)'],
+  );
+  t.same(
+    issuesOf(t, () => load(t, 'registrar: { minExpires: 4000, maxExpires: 3000, defaultExpires: 3500 }\n')),
+    ['registrar.minExpires: must not exceed maxExpires (3000)'],
+  );
+  t.same(
+    issuesOf(t, () =>
+      load(
+        t,
+        [
+          'sip:',
+          '  listen:',
+          '    - { transport: udp, address: 127.0.0.1, port: 5070 }',
+          '    - { transport: tcp, address: 127.0.0.1, port: 5070 }',
+          '    - { transport: udp, address: 127.0.0.1, port: 5070 }',
+          '',
+        ].join('\n'),
+      ),
+    ),
+    ['sip.listen[2]: duplicate of sip.listen[0] (udp 127.0.0.1:5070)'],
+  );
   const ok = load(t, 'registrar: { minExpires: 30, defaultExpires: 30, maxExpires: 30 }\n');
   t.equal(ok.registrar.defaultExpires, 30, 'equal bounds are fine');
 });
 
 t.test('environment overrides', async (t) => {
   const c = load(t, 'sip:\n  listen:\n    - { transport: udp, address: 0.0.0.0, port: 5060 }\n', {
-    REDIS_URL: 'redis://127.0.0.1:6399/2', LOG_LEVEL: 'debug', SIP_DOMAIN: 'env.test', SIP_REALM: 'env-realm',
-    SIP_PORT: '5099', SIP_ADDRESS: '127.0.0.1', NODE_ID: 'node-a', NONCE_SECRET: 'x'.repeat(40),
+    REDIS_URL: 'redis://127.0.0.1:6399/2',
+    LOG_LEVEL: 'debug',
+    SIP_DOMAIN: 'env.test',
+    SIP_REALM: 'env-realm',
+    SIP_PORT: '5099',
+    SIP_ADDRESS: '127.0.0.1',
+    NODE_ID: 'node-a',
+    NONCE_SECRET: 'x'.repeat(40),
   });
   t.equal(c.redis.url, 'redis://127.0.0.1:6399/2');
   t.equal(c.log.level, 'debug');
@@ -116,27 +181,58 @@ t.test('environment overrides', async (t) => {
   t.equal(c.auth.nonceSecret, 'x'.repeat(40));
 
   const d = loadConfig({ env: { SIP_PORT: '5098' } });
-  t.same(d.sip.listen.map((l) => l.port), [5098, 5098], 'applies to the default listen entries too');
+  t.same(
+    d.sip.listen.map((l) => l.port),
+    [5098, 5098],
+    'applies to the default listen entries too',
+  );
   t.same(loadConfig({ env: { AUTH_ALGORITHMS: 'md5, sha-256' } }).auth.algorithms, ['MD5', 'SHA-256'], 'AUTH_ALGORITHMS sets the offer order');
   const e = load(t, 'sip: { domain: file.test }\n', { SIP_DOMAIN: '' });
   t.equal(e.sip.domain, 'file.test', 'an empty variable is ignored');
 });
 
 t.test('a bad env value is named by its variable', async (t) => {
-  t.same(issuesOf(t, () => loadConfig({ env: { SIP_PORT: '0' } })), ['SIP_PORT: must be between 1 and 65535']);
-  t.same(issuesOf(t, () => loadConfig({ env: { SIP_PORT: '50x' } })), ['SIP_PORT: must be between 1 and 65535']);
-  t.same(issuesOf(t, () => loadConfig({ env: { SIP_ADDRESS: 'localhost' } })), ['SIP_ADDRESS: must be an IPv4 or IPv6 address']);
-  t.match(issuesOf(t, () => loadConfig({ env: { LOG_LEVEL: 'chatty' } })), [/^LOG_LEVEL: must be one of/]);
-  t.match(issuesOf(t, () => loadConfig({ env: { REDIS_URL: 'localhost:6379' } })), [/^REDIS_URL: /]);
-  t.match(issuesOf(t, () => loadConfig({ env: { NONCE_SECRET: 'abc' } })), [/^NONCE_SECRET: must be at least 32/]);
-  t.match(issuesOf(t, () => loadConfig({ env: { AUTH_ALGORITHMS: 'MD5,SHA-1' } })), [/^AUTH_ALGORITHMS: must be SHA-256 or MD5/]);
+  t.same(
+    issuesOf(t, () => loadConfig({ env: { SIP_PORT: '0' } })),
+    ['SIP_PORT: must be between 1 and 65535'],
+  );
+  t.same(
+    issuesOf(t, () => loadConfig({ env: { SIP_PORT: '50x' } })),
+    ['SIP_PORT: must be between 1 and 65535'],
+  );
+  t.same(
+    issuesOf(t, () => loadConfig({ env: { SIP_ADDRESS: 'localhost' } })),
+    ['SIP_ADDRESS: must be an IPv4 or IPv6 address'],
+  );
+  t.match(
+    issuesOf(t, () => loadConfig({ env: { LOG_LEVEL: 'chatty' } })),
+    [/^LOG_LEVEL: must be one of/],
+  );
+  t.match(
+    issuesOf(t, () => loadConfig({ env: { REDIS_URL: 'localhost:6379' } })),
+    [/^REDIS_URL: /],
+  );
+  t.match(
+    issuesOf(t, () => loadConfig({ env: { NONCE_SECRET: 'abc' } })),
+    [/^NONCE_SECRET: must be at least 32/],
+  );
+  t.match(
+    issuesOf(t, () => loadConfig({ env: { AUTH_ALGORITHMS: 'MD5,SHA-1' } })),
+    [/^AUTH_ALGORITHMS: must be SHA-256 or MD5/],
+  );
 });
 
 t.test('file selection', async (t) => {
   const dir = t.testdir({ 'x.yaml': 'sip: { domain: chosen.test }\n', 'bad.yaml': 'sip: [unclosed\n' });
   t.equal(loadConfig({ env: { SOFTSWITCH_CONFIG: join(dir, 'x.yaml') } }).sip.domain, 'chosen.test', 'SOFTSWITCH_CONFIG');
-  t.match(issuesOf(t, () => loadConfig({ file: join(dir, 'missing.yaml'), env: {} })), [/config file not found/]);
-  t.match(issuesOf(t, () => loadConfig({ file: join(dir, 'bad.yaml'), env: {} })), [/cannot parse/]);
+  t.match(
+    issuesOf(t, () => loadConfig({ file: join(dir, 'missing.yaml'), env: {} })),
+    [/config file not found/],
+  );
+  t.match(
+    issuesOf(t, () => loadConfig({ file: join(dir, 'bad.yaml'), env: {} })),
+    [/cannot parse/],
+  );
 });
 
 t.test('ConfigError message lists every issue', async (t) => {
@@ -145,15 +241,28 @@ t.test('ConfigError message lists every issue', async (t) => {
 });
 
 t.test('a ws listener: accepted, not on the TCP port, left alone by SIP_PORT', async (t) => {
-  const listen = (extra: string) => ['sip:', '  listen:',
-    '    - { transport: udp, address: 127.0.0.1, port: 5070 }',
-    '    - { transport: tcp, address: 127.0.0.1, port: 5070 }', extra, ''].join('\n');
+  const listen = (extra: string) =>
+    [
+      'sip:',
+      '  listen:',
+      '    - { transport: udp, address: 127.0.0.1, port: 5070 }',
+      '    - { transport: tcp, address: 127.0.0.1, port: 5070 }',
+      extra,
+      '',
+    ].join('\n');
   const c = load(t, listen('    - { transport: ws, address: 127.0.0.1, port: 8088 }'), { SIP_PORT: '5080' });
-  t.same(c.sip.listen.map((l) => `${l.transport} ${l.port}`), ['udp 5080', 'tcp 5080', 'ws 8088']);
-  t.same(issuesOf(t, () => load(t, listen('    - { transport: ws, address: 127.0.0.1, port: 5070 }'))),
-    ['sip.listen[2]: same TCP port as sip.listen[1] (tcp 127.0.0.1:5070)']);
-  t.same(issuesOf(t, () => load(t, listen('    - { transport: wss, address: 127.0.0.1, port: 8089 }'))),
-    ['sip.listen[2].transport: must be udp, tcp or ws']);
+  t.same(
+    c.sip.listen.map((l) => `${l.transport} ${l.port}`),
+    ['udp 5080', 'tcp 5080', 'ws 8088'],
+  );
+  t.same(
+    issuesOf(t, () => load(t, listen('    - { transport: ws, address: 127.0.0.1, port: 5070 }'))),
+    ['sip.listen[2]: same TCP port as sip.listen[1] (tcp 127.0.0.1:5070)'],
+  );
+  t.same(
+    issuesOf(t, () => load(t, listen('    - { transport: wss, address: 127.0.0.1, port: 8089 }'))),
+    ['sip.listen[2].transport: must be udp, tcp or ws'],
+  );
 });
 
 t.test('portal: on by default (when the API runs), no accounts by default; the example accounts load', async (t) => {
@@ -162,13 +271,21 @@ t.test('portal: on by default (when the API runs), no accounts by default; the e
   t.same(c.api.accounts, [], 'no customer account unless configured');
   t.equal(c.api.operator, undefined, 'and no API at all without an operator password');
   const example = loadConfig({ file: join(repoRoot(), 'config/example-portal.yaml'), env: {} });
-  t.same(example.api.accounts.map((a) => a.role), ['voice-group-admin', 'site-admin', 'number-user']);
+  t.same(
+    example.api.accounts.map((a) => a.role),
+    ['voice-group-admin', 'site-admin', 'number-user'],
+  );
   t.equal(example.api.address, '127.0.0.1', 'loopback');
 });
 
 t.test('configured accounts: the password policy and customer roles only, named by field', async (t) => {
-  t.same(issuesOf(t, () => load(t, 'api:\n  accounts:\n    - { name: a-user, password: Pw1, role: number-user, number: "0312345678" }\n')),
-    ['api.accounts[0].password: must be 8-40 characters with letters and digits']);
-  t.match(issuesOf(t, () => load(t, 'api:\n  accounts:\n    - { name: root2, password: Operator1234, role: operator }\n')),
-    [/^api\.accounts\[0\]\.role: /], 'operators come only from api.operator');
+  t.same(
+    issuesOf(t, () => load(t, 'api:\n  accounts:\n    - { name: a-user, password: Pw1, role: number-user, number: "0312345678" }\n')),
+    ['api.accounts[0].password: must be 8-40 characters with letters and digits'],
+  );
+  t.match(
+    issuesOf(t, () => load(t, 'api:\n  accounts:\n    - { name: root2, password: Operator1234, role: operator }\n')),
+    [/^api\.accounts\[0\]\.role: /],
+    'operators come only from api.operator',
+  );
 });

@@ -3,8 +3,7 @@ import t from 'tap';
 import { createLogger } from '../../src/log.js';
 import { LogSummariser, MANY_SOURCES, RepeatCounter, type Occurrence } from '../../src/log-summary.js';
 
-const malformed = (address: string, distinct: Record<string, string> = {}): Occurrence =>
-  ({ level: 'warn', event: 'sip.malformed', address, distinct });
+const malformed = (address: string, distinct: Record<string, string> = {}): Occurrence => ({ level: 'warn', event: 'sip.malformed', address, distinct });
 
 t.test('the first from a source is logged, repeats are counted and summarised once per interval', async (t) => {
   const c = new RepeatCounter({ intervalMs: 10_000 });
@@ -15,7 +14,11 @@ t.test('the first from a source is logged, repeats are counted and summarised on
   t.same(c.due(10_500), [], 'the count was reset');
   c.record(malformed('10.0.0.1'), 12_000);
   c.record(malformed('10.0.0.1'), 13_000);
-  t.same(c.due(20_000).map((s) => s.count), [2], 'the next window has its own count');
+  t.same(
+    c.due(20_000).map((s) => s.count),
+    [2],
+    'the next window has its own count',
+  );
 });
 
 t.test('a source quiet for a whole interval is forgotten; its next event is logged in full again', async (t) => {
@@ -71,7 +74,10 @@ t.test('drain: every pending count, on shutdown', async (t) => {
   c.record(malformed('10.0.0.1'), 0);
   c.record(malformed('10.0.0.1'), 1);
   c.record(malformed('10.0.0.2'), 2);
-  t.same(c.drain(3000).map((s) => [s.address, s.count]), [['10.0.0.1', 1]]);
+  t.same(
+    c.drain(3000).map((s) => [s.address, s.count]),
+    [['10.0.0.1', 1]],
+  );
   t.equal(c.size, 0);
 });
 
@@ -101,7 +107,14 @@ t.test('LogSummariser logs through pino: the first in full, then log.suppressed 
   summary.flush();
   await new Promise((resolve) => setImmediate(resolve));
   const failed = lines.filter((l) => l.event === 'auth.failed');
-  t.same(failed.map((l) => [l.sipId, l.port]), [['bob', 5000], ['carol', undefined]], 'one full line per SIP-ID');
+  t.same(
+    failed.map((l) => [l.sipId, l.port]),
+    [
+      ['bob', 5000],
+      ['carol', undefined],
+    ],
+    'one full line per SIP-ID',
+  );
   t.equal(failed[0]?.level, 'warn');
   const suppressed = lines.filter((l) => l.event === 'log.suppressed');
   t.equal(suppressed.length, 1);
@@ -115,5 +128,11 @@ t.test('LogSummariser.close logs what is still pending', async (t) => {
   summary.info({ event: 'api.refused', address: '127.0.0.1' }, 'refused');
   summary.close();
   await new Promise((resolve) => setImmediate(resolve));
-  t.same(lines.map((l) => [l.event, l.count]), [['api.refused', undefined], ['log.suppressed', 1]]);
+  t.same(
+    lines.map((l) => [l.event, l.count]),
+    [
+      ['api.refused', undefined],
+      ['log.suppressed', 1],
+    ],
+  );
 });

@@ -22,11 +22,14 @@ function issues(input: unknown, options = RIG): string[] {
 }
 
 t.test('a valid file parses and is normalized', async (t) => {
-  const f = parseProvisioning(file([
-    digest({ dialInNumbers: ['+81312345679', '03 1234 5680'] }),
-    ip({ allowedAddresses: ['::FFFF:127.0.0.3', '0:0:0:0:0:0:0:1'] }),
-    { sipId: 'h', auth: 'digest', ha1Md5: 'A'.repeat(32), ha1Sha256: 'b'.repeat(64), channels: 1, basicNumber: '0312340000' },
-  ]), RIG);
+  const f = parseProvisioning(
+    file([
+      digest({ dialInNumbers: ['+81312345679', '03 1234 5680'] }),
+      ip({ allowedAddresses: ['::FFFF:127.0.0.3', '0:0:0:0:0:0:0:1'] }),
+      { sipId: 'h', auth: 'digest', ha1Md5: 'A'.repeat(32), ha1Sha256: 'b'.repeat(64), channels: 1, basicNumber: '0312340000' },
+    ]),
+    RIG,
+  );
   const lines = f.voiceGroups[0]!.sites[0]!.lines;
   t.equal(lines[0]!.basicNumber, '0312345678');
   t.same(lines[0]!.dialInNumbers, ['0312345679', '0312345680']);
@@ -43,7 +46,11 @@ t.test('field rules name their path', async (t) => {
   t.same(issues(file([digest({ channels: 1001 })])), [`${L(0)}.channels: must be between 1 and 1000`]);
   t.same(issues(file([digest({ channels: 2.5 })])), [`${L(0)}.channels: must be a whole number`]);
   t.same(issues(file([digest({ basicNumber: '12345' })])), [`${L(0)}.basicNumber: not a national number (0 + 9 or 10 digits)`]);
-  t.same(issues(file([digest({ basicNumber: '+1 212 555 0100' })])), [`${L(0)}.basicNumber: not a national number (0 + 9 or 10 digits)`], 'international is not ours');
+  t.same(
+    issues(file([digest({ basicNumber: '+1 212 555 0100' })])),
+    [`${L(0)}.basicNumber: not a national number (0 + 9 or 10 digits)`],
+    'international is not ours',
+  );
   t.match(issues(file([digest({ basicNumber: 612345678 })])), [new RegExp(`^${L(0).replace(/[[\]]/g, '\\$&')}\\.basicNumber: must be a quoted string`)]);
   t.same(issues(file([digest({ dialInNumbers: ['0312345679', 'x'] })])), [`${L(0)}.dialInNumbers[1]: not a national number (0 + 9 or 10 digits)`]);
   t.same(issues(file([digest({ auth: 'none' })])), [`${L(0)}.auth: must be digest or ip`]);
@@ -66,14 +73,17 @@ t.test('unknown keys are refused', async (t) => {
 
 t.test('digest and ip authentication rules', async (t) => {
   t.same(issues(file([digest({ password: undefined })])), [`${L(0)}.password: is required for auth: digest (or ha1Md5 + ha1Sha256)`]);
-  t.same(issues(file([digest({ ha1Md5: 'a'.repeat(32), ha1Sha256: 'b'.repeat(64) })])), [`${L(0)}.password: give either password or ha1Md5 + ha1Sha256, not both`]);
+  t.same(issues(file([digest({ ha1Md5: 'a'.repeat(32), ha1Sha256: 'b'.repeat(64) })])), [
+    `${L(0)}.password: give either password or ha1Md5 + ha1Sha256, not both`,
+  ]);
   t.same(issues(file([digest({ password: undefined, ha1Md5: 'a'.repeat(32) })])), [`${L(0)}.ha1Sha256: is required with ha1Md5`]);
   t.same(issues(file([digest({ password: undefined, ha1Sha256: 'b'.repeat(64) })])), [`${L(0)}.ha1Md5: is required with ha1Sha256`]);
   t.same(issues(file([digest({ allowedAddresses: ['127.0.0.1'] })])), [`${L(0)}.allowedAddresses: only allowed with auth: ip`]);
   t.same(issues(file([ip({ allowedAddresses: undefined })])), [`${L(0)}.allowedAddresses: is required for auth: ip (at least one address)`]);
   t.same(issues(file([ip({ allowedAddresses: [] })])), [`${L(0)}.allowedAddresses: is required for auth: ip (at least one address)`]);
   t.same(issues(file([ip({ password: 'secret-123', ha1Md5: 'a'.repeat(32) })])), [
-    `${L(0)}.password: not allowed with auth: ip`, `${L(0)}.ha1Md5: not allowed with auth: ip`,
+    `${L(0)}.password: not allowed with auth: ip`,
+    `${L(0)}.ha1Md5: not allowed with auth: ip`,
   ]);
 });
 
@@ -81,10 +91,17 @@ t.test('duplicates across the whole file', async (t) => {
   const twoGroups = {
     voiceGroups: [
       { id: 'VG1', name: 'a', sites: [{ id: '1000001', name: 's', lines: [digest(), ip()] }] },
-      { id: 'VG1', name: 'b', sites: [{ id: '1000001', name: 's', lines: [
-        digest({ basicNumber: '+81312345678' }),
-        ip({ sipId: 'gw-2', basicNumber: '0612345679', allowedAddresses: ['127.0.0.9', '127.0.0.2'] }),
-      ] }] },
+      {
+        id: 'VG1',
+        name: 'b',
+        sites: [
+          {
+            id: '1000001',
+            name: 's',
+            lines: [digest({ basicNumber: '+81312345678' }), ip({ sipId: 'gw-2', basicNumber: '0612345679', allowedAddresses: ['127.0.0.9', '127.0.0.2'] })],
+          },
+        ],
+      },
     ],
   };
   t.same(issues(twoGroups), [
@@ -94,26 +111,33 @@ t.test('duplicates across the whole file', async (t) => {
     'voiceGroups[1].sites[0].lines[0].basicNumber: duplicate number 0312345678 (also at voiceGroups[0].sites[0].lines[0].basicNumber)',
     'voiceGroups[1].sites[0].lines[1].allowedAddresses[1]: duplicate allowed address 127.0.0.2 (also at voiceGroups[0].sites[0].lines[1].allowedAddresses[0])',
   ]);
-  t.same(issues(file([digest({ dialInNumbers: ['03-1234-5678'] })])),
-    [`${L(0)}.dialInNumbers[0]: duplicate number 0312345678 (also at ${L(0)}.basicNumber)`], 'within one line, after normalizing');
+  t.same(
+    issues(file([digest({ dialInNumbers: ['03-1234-5678'] })])),
+    [`${L(0)}.dialInNumbers[0]: duplicate number 0312345678 (also at ${L(0)}.basicNumber)`],
+    'within one line, after normalizing',
+  );
 });
 
 t.test('every problem is reported at once, field and cross-file alike', async (t) => {
   const got = issues(file([digest({ channels: 0 }), digest({ basicNumber: '0312345679', auth: 'ip', password: 'secret-123' })]));
-  t.same(got.sort(), [
-    `${L(1)}.allowedAddresses: is required for auth: ip (at least one address)`,
-    `${L(1)}.password: not allowed with auth: ip`,
-    `${L(1)}.sipId: duplicate SIP-ID pbx-1 (also at ${L(0)}.sipId)`,
-    `${L(0)}.channels: must be between 1 and 1000`,
-  ].sort());
+  t.same(
+    got.sort(),
+    [
+      `${L(1)}.allowedAddresses: is required for auth: ip (at least one address)`,
+      `${L(1)}.password: not allowed with auth: ip`,
+      `${L(1)}.sipId: duplicate SIP-ID pbx-1 (also at ${L(0)}.sipId)`,
+      `${L(0)}.channels: must be between 1 and 1000`,
+    ].sort(),
+  );
 });
 
 // --- groups, features, routing ---
 
-const site = (over: Obj = {}): Obj => file([
-  digest(), digest({ sipId: 'pbx-2', basicNumber: '0312340002', dialInNumbers: ['0312340003'] }),
-  digest({ sipId: 'pbx-3', basicNumber: '0312340004' }),
-], over);
+const site = (over: Obj = {}): Obj =>
+  file(
+    [digest(), digest({ sipId: 'pbx-2', basicNumber: '0312340002', dialInNumbers: ['0312340003'] }), digest({ sipId: 'pbx-3', basicNumber: '0312340004' })],
+    over,
+  );
 const S = 'voiceGroups[0].sites[0]';
 const withFeatures = (features: Obj): Obj => ({ ...site(), features });
 const F = (n = '0312345678') => `features.${n}`;
@@ -121,26 +145,50 @@ const F = (n = '0312345678') => `features.${n}`;
 t.test('hunt groups', async (t) => {
   const hunt = (over: Obj = {}): Obj => ({ id: 'h1', pilot: '0312345678', members: ['03-1234-0002', '0312340004'], ...over });
   const f = parseProvisioning(site({ huntGroups: [hunt()] }), RIG);
-  t.same(f.voiceGroups[0]!.sites[0]!.huntGroups, [{ id: 'h1', pilot: '0312345678', members: ['0312340002', '0312340004'], mode: 'sequential', presentation: 'pilot' }],
-    'numbers normalized, mode and presentation defaulted');
+  t.same(
+    f.voiceGroups[0]!.sites[0]!.huntGroups,
+    [{ id: 'h1', pilot: '0312345678', members: ['0312340002', '0312340004'], mode: 'sequential', presentation: 'pilot' }],
+    'numbers normalized, mode and presentation defaulted',
+  );
   t.same(issues(site({ huntGroups: [hunt({ mode: 'random', presentation: 'x' })] })), [
-    `${S}.huntGroups[0].mode: must be sequential or round-robin`, `${S}.huntGroups[0].presentation: must be pilot or own`,
+    `${S}.huntGroups[0].mode: must be sequential or round-robin`,
+    `${S}.huntGroups[0].presentation: must be pilot or own`,
   ]);
   t.same(issues(site({ huntGroups: [hunt({ members: [] })] })), [`${S}.huntGroups[0].members: at least one member`]);
-  t.same(issues(site({ huntGroups: [hunt({ members: ['0312340002', '03-1234-5678'] })] })),
-    [`${S}.huntGroups[0].members[1]: number 0312345678 is the pilot; members do not repeat it`]);
-  t.same(issues(site({ huntGroups: [hunt({ members: ['0312340003'] })] })),
-    [`${S}.huntGroups[0].members[0]: number 0312340003 is not the basic number of a line (hunt groups hold basic numbers)`]);
-  t.same(issues(site({ huntGroups: [hunt(), hunt({ id: 'h2', pilot: '0312340004', members: ['0312340002'] })] })), [
-    `${S}.huntGroups[1].pilot: duplicate hunt group number 0312340004 (also at ${S}.huntGroups[0].members[1])`,
-    `${S}.huntGroups[1].members[0]: duplicate hunt group number 0312340002 (also at ${S}.huntGroups[0].members[0])`,
-  ], 'a number is in at most one group');
-  t.same(issues(site({ huntGroups: [hunt(), hunt({ pilot: '0312349999', members: ['0312349998'] })] })),
-    [`${S}.huntGroups[1].id: duplicate hunt group id h1 (also at ${S}.huntGroups[0].id)`]);
-  const twoSites = { voiceGroups: [{ id: 'VG', name: 'v', sites: [
-    { id: '1000001', name: 'a', lines: [digest()] },
-    { id: '1000002', name: 'b', lines: [digest({ sipId: 'x', basicNumber: '0612340000' })], huntGroups: [{ id: 'h', pilot: '0612340000', members: ['0312345678'] }] },
-  ] }] };
+  t.same(issues(site({ huntGroups: [hunt({ members: ['0312340002', '03-1234-5678'] })] })), [
+    `${S}.huntGroups[0].members[1]: number 0312345678 is the pilot; members do not repeat it`,
+  ]);
+  t.same(issues(site({ huntGroups: [hunt({ members: ['0312340003'] })] })), [
+    `${S}.huntGroups[0].members[0]: number 0312340003 is not the basic number of a line (hunt groups hold basic numbers)`,
+  ]);
+  t.same(
+    issues(site({ huntGroups: [hunt(), hunt({ id: 'h2', pilot: '0312340004', members: ['0312340002'] })] })),
+    [
+      `${S}.huntGroups[1].pilot: duplicate hunt group number 0312340004 (also at ${S}.huntGroups[0].members[1])`,
+      `${S}.huntGroups[1].members[0]: duplicate hunt group number 0312340002 (also at ${S}.huntGroups[0].members[0])`,
+    ],
+    'a number is in at most one group',
+  );
+  t.same(issues(site({ huntGroups: [hunt(), hunt({ pilot: '0312349999', members: ['0312349998'] })] })), [
+    `${S}.huntGroups[1].id: duplicate hunt group id h1 (also at ${S}.huntGroups[0].id)`,
+  ]);
+  const twoSites = {
+    voiceGroups: [
+      {
+        id: 'VG',
+        name: 'v',
+        sites: [
+          { id: '1000001', name: 'a', lines: [digest()] },
+          {
+            id: '1000002',
+            name: 'b',
+            lines: [digest({ sipId: 'x', basicNumber: '0612340000' })],
+            huntGroups: [{ id: 'h', pilot: '0612340000', members: ['0312345678'] }],
+          },
+        ],
+      },
+    ],
+  };
   t.same(issues(twoSites), ['voiceGroups[0].sites[1].huntGroups[0].members[0]: number 0312345678 is not a number of site 1000002']);
   t.same(issues(site({ huntGroups: [{ ...hunt(), extra: 1 }] })), [`${S}.huntGroups[0].extra: unknown field`]);
 });
@@ -148,38 +196,59 @@ t.test('hunt groups', async (t) => {
 t.test('bulk groups', async (t) => {
   const bulk = (over: Obj = {}): Obj => ({ id: 'b1', name: 'Closed', members: ['0312345678', '0312340003'], ...over });
   const f = parseProvisioning(site({ bulkGroups: [bulk()] }), RIG);
-  t.same(f.voiceGroups[0]!.sites[0]!.bulkGroups[0], { id: 'b1', name: 'Closed', members: ['0312345678', '0312340003'], state: 'stopped' },
-    'dial-in numbers are allowed; state defaults to stopped');
+  t.same(
+    f.voiceGroups[0]!.sites[0]!.bulkGroups[0],
+    { id: 'b1', name: 'Closed', members: ['0312345678', '0312340003'], state: 'stopped' },
+    'dial-in numbers are allowed; state defaults to stopped',
+  );
   t.same(issues(site({ bulkGroups: [bulk({ state: 'starting' })] })), [`${S}.bulkGroups[0].state: must be stopped or started`]);
   t.same(issues(site({ bulkGroups: [bulk({ name: '' })] })), [`${S}.bulkGroups[0].name: must not be empty`]);
   const many = Array.from({ length: 1001 }, (_, i) => `0312${String(i).padStart(6, '0')}`);
   t.same(issues(site({ bulkGroups: [bulk({ members: many })] })), [`${S}.bulkGroups[0].members: at most 1000 numbers`]);
-  t.same(issues(site({ bulkGroups: [bulk(), bulk({ id: 'b2', members: ['0312340003'] })] })),
-    [`${S}.bulkGroups[1].members[0]: duplicate bulk group member 0312340003 (also at ${S}.bulkGroups[0].members[1])`]);
+  t.same(issues(site({ bulkGroups: [bulk(), bulk({ id: 'b2', members: ['0312340003'] })] })), [
+    `${S}.bulkGroups[1].members[0]: duplicate bulk group member 0312340003 (also at ${S}.bulkGroups[0].members[1])`,
+  ]);
 });
 
 t.test('features: values are normalized and defaults stay unset', async (t) => {
-  const f = parseProvisioning(withFeatures({ '03-1234-5678': {
-    blockedCallers: ['090-1111-2222', '+81612345678', '0612'],
-    specificPresentation: { number: '0120-123-456', enabled: true },
-    forwarding: { enabled: true, noAnswer: true, ringTime: 20, active: 2, destinations: [null, '090-1234-5678', '+441234567890'] },
-  } }), RIG);
+  const f = parseProvisioning(
+    withFeatures({
+      '03-1234-5678': {
+        blockedCallers: ['090-1111-2222', '+81612345678', '0612'],
+        specificPresentation: { number: '0120-123-456', enabled: true },
+        forwarding: { enabled: true, noAnswer: true, ringTime: 20, active: 2, destinations: [null, '090-1234-5678', '+441234567890'] },
+      },
+    }),
+    RIG,
+  );
   const x = f.features['03-1234-5678']!;
   t.same(x.blockedCallers, ['09011112222', '0612345678', '0612']);
   t.same(x.specificPresentation, { number: '0120123456', enabled: true });
   t.equal(x.anonymousRejection, undefined, 'a field left out stays out (keeps what is stored)');
-  t.same(x.forwarding, {
-    enabled: true, unconditional: false, busy: false, noAnswer: true, unreachable: false, ringTime: 20, active: 2,
-    destinations: [null, '090-1234-5678', '+441234567890', null, null], schedule: [],
-  }, 'forwarding filled with defaults; 5 slots');
+  t.same(
+    x.forwarding,
+    {
+      enabled: true,
+      unconditional: false,
+      busy: false,
+      noAnswer: true,
+      unreachable: false,
+      ringTime: 20,
+      active: 2,
+      destinations: [null, '090-1234-5678', '+441234567890', null, null],
+      schedule: [],
+    },
+    'forwarding filled with defaults; 5 slots',
+  );
   t.same(issues(withFeatures({ '0312345678': { blockAnnouncementUri: null, specificPresentation: null } })), [], 'null clears');
 });
 
 t.test('features: every rule names its field', async (t) => {
   const one = (f: Obj) => issues(withFeatures({ '0312345678': f }));
-  t.same(issues(withFeatures({ 'abc': {} })), ['features.abc: not a national number (0 + 9 or 10 digits)']);
-  t.same(issues(withFeatures({ '0312345678': {}, '03-1234-5678': {} })),
-    ['features.03-1234-5678: duplicate features entry for 0312345678 (also at features.0312345678)']);
+  t.same(issues(withFeatures({ abc: {} })), ['features.abc: not a national number (0 + 9 or 10 digits)']);
+  t.same(issues(withFeatures({ '0312345678': {}, '03-1234-5678': {} })), [
+    'features.03-1234-5678: duplicate features entry for 0312345678 (also at features.0312345678)',
+  ]);
   t.same(one({ blockedCallers: ['1234'] }), [`${F()}.blockedCallers[0]: must be a national number starting 01-09, at most 11 digits`]);
   t.same(one({ blockedCallers: ['031234567890'] }), [`${F()}.blockedCallers[0]: must be a national number starting 01-09, at most 11 digits`], '12 digits');
   t.same(one({ blockedCallers: ['0012345678'] }), [`${F()}.blockedCallers[0]: must be a national number starting 01-09, at most 11 digits`]);
@@ -188,8 +257,9 @@ t.test('features: every rule names its field', async (t) => {
   t.same(one({ blockAnnouncementUri: 'http://x' }), [`${F()}.blockAnnouncementUri: must be a sip: or sips: URI`]);
   t.same(one({ anonymousRejection: 'yes' }), [`${F()}.anonymousRejection: must be true or false`]);
   t.same(one({ presentation: 'hide' }), [`${F()}.presentation: must be present or withhold`]);
-  t.same(one({ specificPresentation: { number: '0312345678', enabled: true } }),
-    [`${F()}.specificPresentation.number: must be a toll-free number (0120 or 0570 + 6 digits, 0800 + 7 digits)`]);
+  t.same(one({ specificPresentation: { number: '0312345678', enabled: true } }), [
+    `${F()}.specificPresentation.number: must be a toll-free number (0120 or 0570 + 6 digits, 0800 + 7 digits)`,
+  ]);
   t.same(one({ specificPresentation: { number: '0800-123-4567' } }), [`${F()}.specificPresentation.enabled: is required`]);
   t.same(issues(withFeatures({ '0312340003': { outgoingRestriction: true } })), ['features.0312340003.outgoingRestriction: only for basic numbers']);
   t.same(one({ outgoingRestriction: true }), [], 'a basic number may be restricted');
@@ -206,14 +276,15 @@ t.test('features: forwarding rules', async (t) => {
   t.same(fwd({ destinations: [null, '03-1234-5678'] }), [`${P}.destinations[1]: A number cannot be forwarded to itself`]);
   t.same(fwd({ destinations: ['117'] }), [`${P}.destinations[0]: Service numbers such as 117 (1XY) cannot be forwarding destinations`]);
   t.same(fwd({ destinations: [9012345678] }), [`${P}.destinations[0]: must be a quoted string (a number or null; unquoted, YAML reads it as a number)`]);
-  t.same(fwd({ enabled: true, unconditional: true, busy: true, destinations: ['0312340000'] }),
-    [`${P}.unconditional: unconditional excludes busy, noAnswer and unreachable`]);
-  t.same(fwd({ enabled: true, destinations: ['0312340000'] }),
-    [`${P}.enabled: forwarding on needs a trigger: unconditional, busy, noAnswer or unreachable`]);
+  t.same(fwd({ enabled: true, unconditional: true, busy: true, destinations: ['0312340000'] }), [
+    `${P}.unconditional: unconditional excludes busy, noAnswer and unreachable`,
+  ]);
+  t.same(fwd({ enabled: true, destinations: ['0312340000'] }), [`${P}.enabled: forwarding on needs a trigger: unconditional, busy, noAnswer or unreachable`]);
   t.same(fwd({ enabled: true, busy: true, active: 2, destinations: ['0312340000'] }), [`${P}.active: slot 2 holds no destination`]);
   t.same(fwd({ enabled: false, busy: true, active: 2, destinations: ['0312340000'] }), [], 'a disabled pattern may point at an empty slot');
-  t.same(fwd({ enabled: true, unconditional: true, active: 5, destinations: [null, null, null, null, '0312340000'] }),
-    [`${P}.active: slot 5 is reserved for bulk forwarding`]);
+  t.same(fwd({ enabled: true, unconditional: true, active: 5, destinations: [null, null, null, null, '0312340000'] }), [
+    `${P}.active: slot 5 is reserved for bulk forwarding`,
+  ]);
   t.same(fwd({ active: 6 }), [`${P}.active: must be between 1 and 5`]);
 });
 
@@ -227,7 +298,9 @@ t.test('features: schedule entries', async (t) => {
   t.same(sched({ ...ok, days: [7] }), [`${E}.days[0]: must be between 0 and 6`]);
   t.same(sched({ ...ok, days: [1, 1] }), [`${E}.days: a day is listed twice`]);
   t.same(sched({ ...ok, from: '9:00', to: '24:00' }), [`${E}.from: must be a time HH:MM (00:00-23:59)`, `${E}.to: must be a time HH:MM (00:00-23:59)`]);
-  t.same(sched({ ...ok, pattern: { enabled: true, active: 1 } }), [`${E}.pattern.enabled: forwarding on needs a trigger: unconditional, busy, noAnswer or unreachable`]);
+  t.same(sched({ ...ok, pattern: { enabled: true, active: 1 } }), [
+    `${E}.pattern.enabled: forwarding on needs a trigger: unconditional, busy, noAnswer or unreachable`,
+  ]);
   t.same(sched({ ...ok, pattern: { enabled: true, unconditional: true, active: 3 } }), [`${E}.pattern.active: slot 3 holds no destination`]);
   t.same(sched({ ...ok, pattern: undefined }), [`${E}.pattern: is required`]);
   t.same(sched({ ...ok, at: 1 }), [`${E}.at: unknown field`]);
@@ -237,30 +310,51 @@ t.test('routing', async (t) => {
   const routing = (r: Obj) => issues({ ...site(), routing: r });
   const good = {
     peers: [{ name: 'carrier', addresses: ['127.0.0.3', '::FFFF:127.0.0.4'] }],
-    outboundRoutes: [{ name: 'all', prefix: '', target: '127.0.0.1:5070' }, { name: 'mobile', prefix: '090', target: 'gw.example.net', transport: 'tcp' }],
+    outboundRoutes: [
+      { name: 'all', prefix: '', target: '127.0.0.1:5070' },
+      { name: 'mobile', prefix: '090', target: 'gw.example.net', transport: 'tcp' },
+    ],
     emergencyRoute: { name: 'e', target: '[::1]:5071' },
   };
   const f = parseProvisioning({ routing: good }, RIG);
   t.same(f.routing?.peers?.[0]?.addresses, ['127.0.0.3', '127.0.0.4'], 'addresses canonical');
   t.equal(f.routing?.outboundRoutes?.[0]?.transport, 'udp', 'transport defaults to udp');
   t.same(routing({ emergencyRoute: null }), [], 'null removes the emergency route');
-  t.same(routing({ outboundRoutes: [{ name: 'a', prefix: 0, target: '127.0.0.1' }] }),
-    ['routing.outboundRoutes[0].prefix: must be a quoted string (digits; unquoted, YAML reads it as a number)']);
-  t.same(routing({ outboundRoutes: [{ name: 'a', prefix: '+81', target: '127.0.0.1' }] }),
-    ['routing.outboundRoutes[0].prefix: must be up to 32 digits ("" matches everything)']);
+  t.same(routing({ outboundRoutes: [{ name: 'a', prefix: 0, target: '127.0.0.1' }] }), [
+    'routing.outboundRoutes[0].prefix: must be a quoted string (digits; unquoted, YAML reads it as a number)',
+  ]);
+  t.same(routing({ outboundRoutes: [{ name: 'a', prefix: '+81', target: '127.0.0.1' }] }), [
+    'routing.outboundRoutes[0].prefix: must be up to 32 digits ("" matches everything)',
+  ]);
   for (const target of ['127.0.0.1:0', '127.0.0.1:70000', 'bad host', '::1:5060', '[nope]:5060']) {
-    t.same(routing({ outboundRoutes: [{ name: 'a', prefix: '0', target }] }),
-      ['routing.outboundRoutes[0].target: must be host[:port] (a domain name, IPv4 or [IPv6] address; port 1-65535)'], target);
+    t.same(
+      routing({ outboundRoutes: [{ name: 'a', prefix: '0', target }] }),
+      ['routing.outboundRoutes[0].target: must be host[:port] (a domain name, IPv4 or [IPv6] address; port 1-65535)'],
+      target,
+    );
   }
   t.same(routing({ outboundRoutes: [{ name: 'a', prefix: '0', target: 'h', transport: 'tls' }] }), ['routing.outboundRoutes[0].transport: must be udp or tcp']);
-  t.same(routing({ outboundRoutes: [{ name: 'a', prefix: '0', target: 'h' }, { name: 'a', prefix: '0', target: 'h' }] }), [
-    'routing.outboundRoutes[1].name: duplicate route name a (also at routing.outboundRoutes[0].name)',
-    'routing.outboundRoutes[1].prefix: duplicate route prefix "0" (also at routing.outboundRoutes[0].prefix)',
-  ]);
+  t.same(
+    routing({
+      outboundRoutes: [
+        { name: 'a', prefix: '0', target: 'h' },
+        { name: 'a', prefix: '0', target: 'h' },
+      ],
+    }),
+    [
+      'routing.outboundRoutes[1].name: duplicate route name a (also at routing.outboundRoutes[0].name)',
+      'routing.outboundRoutes[1].prefix: duplicate route prefix "0" (also at routing.outboundRoutes[0].prefix)',
+    ],
+  );
   t.same(routing({ peers: [{ name: 'p', addresses: [] }] }), ['routing.peers[0].addresses: at least one address']);
-  t.same(issues({ voiceGroups: [{ id: 'V', name: 'v', sites: [{ id: '1000001', name: 's', lines: [ip()] }] }], routing: { peers: [{ name: 'p', addresses: ['127.0.0.2'] }] } }),
+  t.same(
+    issues({
+      voiceGroups: [{ id: 'V', name: 'v', sites: [{ id: '1000001', name: 's', lines: [ip()] }] }],
+      routing: { peers: [{ name: 'p', addresses: ['127.0.0.2'] }] },
+    }),
     ['routing.peers[0].addresses[0]: duplicate allowed address 127.0.0.2 (also at voiceGroups[0].sites[0].lines[0].allowedAddresses[0])'],
-    'an address trusts one line or one peer');
+    'an address trusts one line or one peer',
+  );
   t.same(routing({ emergencyRoute: { name: 'e', target: 'h', prefix: '1' } }), ['routing.emergencyRoute.prefix: unknown field']);
 });
 

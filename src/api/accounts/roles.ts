@@ -50,9 +50,17 @@ export interface TargetScope {
 
 export type Action =
   | 'read'
-  | 'forwarding' | 'nuisance' | 'anonymous-rejection' | 'presentation'
-  | 'international-bar' | 'outgoing-restriction' | 'specific-presentation'
-  | 'hunt-group' | 'bulk-forwarding' | 'site' | 'accounts'
+  | 'forwarding'
+  | 'nuisance'
+  | 'anonymous-rejection'
+  | 'presentation'
+  | 'international-bar'
+  | 'outgoing-restriction'
+  | 'specific-presentation'
+  | 'hunt-group'
+  | 'bulk-forwarding'
+  | 'site'
+  | 'accounts'
   | 'voice-group'
   | ContractAction;
 

@@ -13,7 +13,11 @@ export interface TokenClaims {
 }
 
 export class TokenIssuer {
-  constructor(private readonly secret: Buffer, private readonly ttlMs: number, private readonly now: () => number) {}
+  constructor(
+    private readonly secret: Buffer,
+    private readonly ttlMs: number,
+    private readonly now: () => number,
+  ) {}
 
   issue(account: string, generation: string): { token: string; expiresAt: number } {
     const expiresAt = this.now() + this.ttlMs;

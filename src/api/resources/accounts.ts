@@ -52,13 +52,20 @@ export const accountResources: ResourceModule = (api) => {
   };
 
   api.define({
-    method: 'POST', url: '/auth/login', tag: 'accounts', summary: 'Log in; returns a bearer token', auth: false,
+    method: 'POST',
+    url: '/auth/login',
+    tag: 'accounts',
+    summary: 'Log in; returns a bearer token',
+    auth: false,
     body: z.strictObject({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024) }),
     response: tokenView.extend({ account: actorSchema }),
     handler: async ({ body, address }) => {
       const result = await api.accounts.login(body.name, body.password);
       if (!result.ok) {
-        api.summary.warn({ event: 'security.api_login_failed', address, account: body.name, reason: result.why }, 'management login failed', ['account', 'reason']);
+        api.summary.warn({ event: 'security.api_login_failed', address, account: body.name, reason: result.why }, 'management login failed', [
+          'account',
+          'reason',
+        ]);
         // The same answer for an unknown name and a wrong password, locked or not.
         if (result.why === 'locked') throw locked(LOCKED_MESSAGE);
         throw unauthorized('wrong name or password');
@@ -68,12 +75,18 @@ export const accountResources: ResourceModule = (api) => {
   });
 
   api.define({
-    method: 'GET', url: '/me', tag: 'accounts', summary: 'The logged-in account', response: actorSchema,
+    method: 'GET',
+    url: '/me',
+    tag: 'accounts',
+    summary: 'The logged-in account',
+    response: actorSchema,
     handler: async ({ actor }) => actor,
   });
 
   api.define({
-    method: 'PUT', url: '/me/password', tag: 'accounts',
+    method: 'PUT',
+    url: '/me/password',
+    tag: 'accounts',
     summary: 'Change your own password (give the current one); every token issued before stops working, the answer carries a new one',
     body: z.strictObject({ currentPassword: z.string().min(1).max(1024), newPassword: z.string() }),
     response: tokenView,
@@ -87,7 +100,7 @@ export const accountResources: ResourceModule = (api) => {
         if (check.why === 'locked') throw locked(LOCKED_MESSAGE);
         throw forbidden('currentPassword is wrong');
       }
-      if (!await api.accounts.setPassword(actor.name, body.newPassword)) throw unauthorized();
+      if (!(await api.accounts.setPassword(actor.name, body.newPassword))) throw unauthorized();
       const record = (await api.accounts.get(actor.name))!;
       api.log.info({ event: 'api.password_changed', account: actor.name, by: actor.name }, 'password changed; older tokens revoked');
       return issue(record, record.tokenGeneration);
@@ -95,7 +108,11 @@ export const accountResources: ResourceModule = (api) => {
   });
 
   api.define({
-    method: 'GET', url: '/accounts', tag: 'accounts', summary: 'Accounts the caller may manage (and its own)', response: z.array(actorSchema),
+    method: 'GET',
+    url: '/accounts',
+    tag: 'accounts',
+    summary: 'Accounts the caller may manage (and its own)',
+    response: z.array(actorSchema),
     handler: async ({ actor }) => {
       const all = await api.accounts.list();
       const manageable = await Promise.all(all.map((a) => mayManage(api.scopes, actor, a)));
@@ -104,9 +121,13 @@ export const accountResources: ResourceModule = (api) => {
   });
 
   api.define({
-    method: 'POST', url: '/accounts', tag: 'accounts',
-    summary: 'Create an account within your scope, at most your own role (409 if the name is taken; accounts are never replaced)', status: 201,
-    body: newAccountSchema, response: actorSchema,
+    method: 'POST',
+    url: '/accounts',
+    tag: 'accounts',
+    summary: 'Create an account within your scope, at most your own role (409 if the name is taken; accounts are never replaced)',
+    status: 201,
+    body: newAccountSchema,
+    response: actorSchema,
     handler: async ({ actor, body }) => {
       const problem = passwordProblem(body.password);
       if (problem) throw badRequest('invalid account', [`password: ${problem}`]);
@@ -117,7 +138,7 @@ export const accountResources: ResourceModule = (api) => {
         refused(api, actor, 'create', target.name, 'above the role or outside the scope of the caller');
         throw forbidden('you may not create that account');
       }
-      if (!await api.accounts.create(target, body.password)) {
+      if (!(await api.accounts.create(target, body.password))) {
         refused(api, actor, 'create', target.name, 'name taken');
         throw new ApiError(409, 'conflict', `account ${target.name} exists; accounts are never replaced (delete it first if it is yours)`);
       }
@@ -127,8 +148,12 @@ export const accountResources: ResourceModule = (api) => {
   });
 
   api.define({
-    method: 'DELETE', url: '/accounts/:name', tag: 'accounts', summary: 'Delete an account within your scope, at most your own role',
-    params: nameParam, response: z.object({ deleted: z.string() }),
+    method: 'DELETE',
+    url: '/accounts/:name',
+    tag: 'accounts',
+    summary: 'Delete an account within your scope, at most your own role',
+    params: nameParam,
+    response: z.object({ deleted: z.string() }),
     handler: async ({ actor, params }) => {
       await managed(api, actor, params.name, 'delete');
       await api.accounts.remove(params.name);
@@ -138,23 +163,31 @@ export const accountResources: ResourceModule = (api) => {
   });
 
   api.define({
-    method: 'PUT', url: '/accounts/:name/password', tag: 'accounts',
+    method: 'PUT',
+    url: '/accounts/:name/password',
+    tag: 'accounts',
     summary: "Reset another account's password within your scope (operators, admins); its tokens stop working. Your own: PUT /me/password",
-    params: nameParam, body: z.strictObject({ password: z.string() }), response: z.object({ name: z.string(), passwordReset: z.literal(true) }),
+    params: nameParam,
+    body: z.strictObject({ password: z.string() }),
+    response: z.object({ name: z.string(), passwordReset: z.literal(true) }),
     handler: async ({ actor, params, body }) => {
       if (params.name === actor.name) throw forbidden('change your own password with PUT /me/password and your current password');
       await managed(api, actor, params.name, 'reset password');
       const problem = passwordProblem(body.password);
       if (problem) throw badRequest('invalid password', [`password: ${problem}`]);
-      if (!await api.accounts.setPassword(params.name, body.password)) throw notFound('account');
+      if (!(await api.accounts.setPassword(params.name, body.password))) throw notFound('account');
       api.log.info({ event: 'api.password_reset', account: params.name, by: actor.name }, 'password reset; older tokens revoked');
       return { name: params.name, passwordReset: true as const };
     },
   });
 
   api.define({
-    method: 'POST', url: '/accounts/:name/unlock', tag: 'accounts', summary: 'Lift the lock of an account within your scope (operators, admins)',
-    params: nameParam, response: z.object({ name: z.string(), unlocked: z.literal(true) }),
+    method: 'POST',
+    url: '/accounts/:name/unlock',
+    tag: 'accounts',
+    summary: 'Lift the lock of an account within your scope (operators, admins)',
+    params: nameParam,
+    response: z.object({ name: z.string(), unlocked: z.literal(true) }),
     handler: async ({ actor, params }) => {
       await managed(api, actor, params.name, 'unlock');
       await api.accounts.unlock(params.name);
@@ -178,7 +211,7 @@ function refused(api: ApiContext, actor: Actor, what: string, account: string, r
 /** The stored account if the actor may manage it; 404 otherwise (a foreign account looks like a missing one). */
 async function managed(api: ApiContext, actor: Actor, name: string, what: string): Promise<AccountRecord> {
   const record = await api.accounts.get(name);
-  if (!record || !await mayManage(api.scopes, actor, record)) {
+  if (!record || !(await mayManage(api.scopes, actor, record))) {
     if (record) refused(api, actor, what, name, 'outside the scope or above the role of the caller');
     throw notFound('account');
   }

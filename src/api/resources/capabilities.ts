@@ -11,10 +11,23 @@ import { editableFeatureFields } from './number-view.js';
 
 /** Every action; a Record so that a new Action does not compile until it is listed here. */
 const EVERY_ACTION: Record<Action, true> = {
-  read: true, forwarding: true, nuisance: true, 'anonymous-rejection': true, presentation: true,
-  'international-bar': true, 'outgoing-restriction': true, 'specific-presentation': true,
-  'hunt-group': true, 'bulk-forwarding': true, line: true, site: true, 'voice-group': true, accounts: true,
-  'hunt-group-contract': true, 'specific-presentation-number': true, routing: true,
+  read: true,
+  forwarding: true,
+  nuisance: true,
+  'anonymous-rejection': true,
+  presentation: true,
+  'international-bar': true,
+  'outgoing-restriction': true,
+  'specific-presentation': true,
+  'hunt-group': true,
+  'bulk-forwarding': true,
+  line: true,
+  site: true,
+  'voice-group': true,
+  accounts: true,
+  'hunt-group-contract': true,
+  'specific-presentation-number': true,
+  routing: true,
 };
 export const ACTIONS = Object.keys(EVERY_ACTION) as Action[];
 
@@ -46,9 +59,15 @@ export function capabilities(actor: Actor): Capabilities {
 
 export const capabilitiesResource: ResourceModule = (api) => {
   api.define({
-    method: 'GET', url: '/me/capabilities', tag: 'accounts', summary: 'What the logged-in account may do in its own scope (the portal offers exactly this)',
+    method: 'GET',
+    url: '/me/capabilities',
+    tag: 'accounts',
+    summary: 'What the logged-in account may do in its own scope (the portal offers exactly this)',
     response: z.object({
-      actions: z.array(z.string()), featureFields: z.array(z.string()), accountRoles: z.array(z.enum(ROLES)), operator: z.boolean(),
+      actions: z.array(z.string()),
+      featureFields: z.array(z.string()),
+      accountRoles: z.array(z.enum(ROLES)),
+      operator: z.boolean(),
     }),
     handler: async ({ actor }) => capabilities(actor),
   });

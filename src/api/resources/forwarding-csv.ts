@@ -19,9 +19,13 @@ const siteParams = z.object({ id: z.string() });
  */
 export const forwardingCsvResource: ResourceModule = (api) => {
   api.define({
-    method: 'GET', url: '/sites/:id/forwarding.csv', tag: 'forwarding',
+    method: 'GET',
+    url: '/sites/:id/forwarding.csv',
+    tag: 'forwarding',
     summary: 'Forwarding settings of every number of the site, as CSV (ETag); schedules are not included',
-    params: siteParams, response: z.string(), rawResponse: 'text/csv',
+    params: siteParams,
+    response: z.string(),
+    rawResponse: 'text/csv',
     handler: async ({ params, actor }, reply) => {
       await api.scopes.authorize(actor, 'read', 'site', await api.scopes.ofSite(params.id));
       const csv = await siteCsv(api.redis, params.id);
@@ -32,9 +36,13 @@ export const forwardingCsvResource: ResourceModule = (api) => {
   });
 
   api.define({
-    method: 'PUT', url: '/sites/:id/forwarding.csv', tag: 'forwarding',
+    method: 'PUT',
+    url: '/sites/:id/forwarding.csv',
+    tag: 'forwarding',
     summary: 'Upload forwarding settings for numbers of the site (text/csv, If-Match); checked as a whole, applied all or nothing',
-    params: siteParams, body: z.string(), rawBody: 'text/csv',
+    params: siteParams,
+    body: z.string(),
+    rawBody: 'text/csv',
     response: z.object({ numbers: z.number().int(), changed: z.array(z.string()) }),
     handler: async ({ params, body, actor, ifMatch }, reply) => {
       const siteId = params.id;
@@ -51,7 +59,11 @@ export const forwardingCsvResource: ResourceModule = (api) => {
           issues.push(`line ${row.line}, column number: number ${row.number} is not a number of site ${siteId}`);
           return false;
         });
-        const doc = { features: Object.fromEntries(rows.map((row) => [row.number, { forwarding: { ...row.forwarding, schedule: before.forwarding.get(row.number)!.schedule } }])) };
+        const doc = {
+          features: Object.fromEntries(
+            rows.map((row) => [row.number, { forwarding: { ...row.forwarding, schedule: before.forwarding.get(row.number)!.schedule } }]),
+          ),
+        };
         issues.push(...rowIssues(validationIssues(doc, api.config), rows));
         if (issues.length) throw badRequest('invalid CSV; nothing was changed', sortByLine(issues));
         try {
@@ -64,13 +76,17 @@ export const forwardingCsvResource: ResourceModule = (api) => {
         return { before, after, rows };
       });
 
-      const changed = result.rows.map((row) => row.number).filter((n) =>
-        JSON.stringify(result.before.forwarding.get(n)) !== JSON.stringify(result.after.forwarding.get(n)));
+      const changed = result.rows
+        .map((row) => row.number)
+        .filter((n) => JSON.stringify(result.before.forwarding.get(n)) !== JSON.stringify(result.after.forwarding.get(n)));
       for (const n of changed) {
         await api.history.record(actor, {
-          target: { kind: 'number', id: n }, siteId, ...(scope.voiceGroupId ? { voiceGroupId: scope.voiceGroupId } : {}),
+          target: { kind: 'number', id: n },
+          siteId,
+          ...(scope.voiceGroupId ? { voiceGroupId: scope.voiceGroupId } : {}),
           action: 'upload-forwarding-csv',
-          before: { forwarding: result.before.forwarding.get(n) }, after: { forwarding: result.after.forwarding.get(n) },
+          before: { forwarding: result.before.forwarding.get(n) },
+          after: { forwarding: result.after.forwarding.get(n) },
         });
       }
       if (changed.length) api.log.info({ event: 'api.forwarding_csv_applied', siteId, account: actor.name, changed: changed.length }, 'forwarding CSV applied');
@@ -112,5 +128,8 @@ function rowIssues(issues: readonly string[], rows: readonly ForwardingRow[]): s
 
 function sortByLine(issues: string[]): string[] {
   const lineNo = (s: string) => Number(/^line (\d+)/.exec(s)?.[1] ?? 0);
-  return issues.map((s, i) => ({ s, i })).sort((a, b) => lineNo(a.s) - lineNo(b.s) || a.i - b.i).map((x) => x.s);
+  return issues
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => lineNo(a.s) - lineNo(b.s) || a.i - b.i)
+    .map((x) => x.s);
 }

@@ -7,9 +7,7 @@ import { checkIfMatch, etagOf } from '../etag.js';
 import { badRequest, conflict } from '../errors.js';
 import type { ApiContext, ResourceModule } from '../server.js';
 import { startBulk, stopBulk } from './bulk-operation.js';
-import {
-  bulkGroupView, huntGroupView, readAll, readBulkGroup, readHuntGroup, type BulkGroupView, type HuntGroupView,
-} from './organisation-views.js';
+import { bulkGroupView, huntGroupView, readAll, readBulkGroup, readHuntGroup, type BulkGroupView, type HuntGroupView } from './organisation-views.js';
 import { applyChange, siteDocument, siteParents, SITE_PATH, stateConflict } from './provisioning-change.js';
 
 /**
@@ -55,15 +53,19 @@ export const groupResources: ResourceModule = (api) => {
 /** The group and its scope, or 404 when missing or out of the actor's sight. */
 async function readable<V extends { siteId: string }>(api: ApiContext, actor: Actor, k: GroupKind<V>, id: string): Promise<{ group: V; scope: TargetScope }> {
   const group = await k.read(api.redis, id);
-  const scope = group && await api.scopes.ofSite(group.siteId);
+  const scope = group && (await api.scopes.ofSite(group.siteId));
   await api.scopes.authorize(actor, 'read', k.what, scope);
   return { group: group!, scope: scope! };
 }
 
 function listAndGet<V extends { siteId: string }>(api: ApiContext, k: GroupKind<V>, segment: string, view: z.ZodType<V>): void {
   api.define({
-    method: 'GET', url: `/sites/:id/${segment}`, tag: 'groups', summary: `The ${k.what}s of a site`,
-    params: idParam, response: z.array(view),
+    method: 'GET',
+    url: `/sites/:id/${segment}`,
+    tag: 'groups',
+    summary: `The ${k.what}s of a site`,
+    params: idParam,
+    response: z.array(view),
     handler: async ({ actor, params }) => {
       await api.scopes.authorize(actor, 'read', 'site', await api.scopes.ofSite(params.id));
       const groups = await readAll(await new OrganisationStore(api.redis).siteGroupIds(k.kind, params.id), (id) => k.read(api.redis, id));
@@ -72,8 +74,12 @@ function listAndGet<V extends { siteId: string }>(api: ApiContext, k: GroupKind<
   });
 
   api.define({
-    method: 'GET', url: `/${segment}/:id`, tag: 'groups', summary: `One ${k.what} (ETag for PUT)`,
-    params: idParam, response: view,
+    method: 'GET',
+    url: `/${segment}/:id`,
+    tag: 'groups',
+    summary: `One ${k.what} (ETag for PUT)`,
+    params: idParam,
+    response: view,
     handler: async ({ actor, params }, reply) => {
       const { group } = await readable(api, actor, k, params.id);
       reply.header('ETag', etagOf(group));
@@ -88,15 +94,18 @@ function listAndGet<V extends { siteId: string }>(api: ApiContext, k: GroupKind<
  * one provisioning document, all inside one serialised write.
  */
 async function putGroup<V extends { siteId: string }>(
-  api: ApiContext, k: GroupKind<V>, actionFor: (before: V | null) => Action,
+  api: ApiContext,
+  k: GroupKind<V>,
+  actionFor: (before: V | null) => Action,
   req: { actor: Actor; id: string; siteId: string; ifMatch: string | undefined },
-  entry: (before: V | null) => Record<string, unknown>, groupsField: string,
+  entry: (before: V | null) => Record<string, unknown>,
+  groupsField: string,
 ): Promise<{ before: V | null; after: V; scope: TargetScope }> {
   return api.writer.run(async (r) => {
     const before = await k.read(r, req.id);
     const action = actionFor(before);
     if (before) {
-      const scope = await api.scopes.ofSite(before.siteId) ?? { siteId: before.siteId };
+      const scope = (await api.scopes.ofSite(before.siteId)) ?? { siteId: before.siteId };
       await api.scopes.authorize(req.actor, action, k.what, scope);
       if (req.siteId !== before.siteId) {
         throw badRequest(`invalid ${k.what}`, [`siteId: ${k.what} ${req.id} belongs to site ${before.siteId}; a group cannot move to another site`]);
@@ -116,17 +125,26 @@ async function putGroup<V extends { siteId: string }>(
 function huntGroups(api: ApiContext): void {
   listAndGet(api, HUNT, 'hunt-groups', huntGroupView);
   api.define({
-    method: 'PUT', url: '/hunt-groups/:id', tag: 'groups', summary: 'Create a hunt group or change its pilot (operator: contract items); change members, their order, mode, presentation (also admins)',
-    params: idParam, body: huntBody, response: huntGroupView,
+    method: 'PUT',
+    url: '/hunt-groups/:id',
+    tag: 'groups',
+    summary: 'Create a hunt group or change its pilot (operator: contract items); change members, their order, mode, presentation (also admins)',
+    params: idParam,
+    body: huntBody,
+    response: huntGroupView,
     handler: async ({ actor, params, body, ifMatch }, reply) => {
       const { siteId, ...group } = body;
       // Creating a group and choosing its pilot are contract items; members, their order, mode and presentation are the customer's.
       const action = (before: HuntGroupView | null): Action =>
-        (before === null || (normalizeNumber(group.pilot) ?? group.pilot) !== before.pilot ? 'hunt-group-contract' : 'hunt-group');
+        before === null || (normalizeNumber(group.pilot) ?? group.pilot) !== before.pilot ? 'hunt-group-contract' : 'hunt-group';
       const { before, after, scope } = await putGroup(api, HUNT, action, { actor, id: params.id, siteId, ifMatch }, () => group, 'huntGroups');
       await api.history.record(actor, {
-        target: { kind: 'hunt-group', id: params.id }, siteId, ...(scope.voiceGroupId ? { voiceGroupId: scope.voiceGroupId } : {}),
-        action: 'hunt-group.put', before, after,
+        target: { kind: 'hunt-group', id: params.id },
+        siteId,
+        ...(scope.voiceGroupId ? { voiceGroupId: scope.voiceGroupId } : {}),
+        action: 'hunt-group.put',
+        before,
+        after,
       });
       if (!before) reply.status(201);
       reply.header('ETag', etagOf(after));
@@ -138,23 +156,31 @@ function huntGroups(api: ApiContext): void {
 function bulkGroups(api: ApiContext): void {
   listAndGet(api, BULK, 'bulk-groups', bulkGroupView);
   api.define({
-    method: 'PUT', url: '/bulk-groups/:id', tag: 'groups',
+    method: 'PUT',
+    url: '/bulk-groups/:id',
+    tag: 'groups',
     summary: 'Create or replace a bulk-forwarding group (not number users); members change only while it is stopped',
-    params: idParam, body: bulkBody, response: bulkGroupView,
+    params: idParam,
+    body: bulkBody,
+    response: bulkGroupView,
     handler: async ({ actor, params, body, ifMatch }, reply) => {
       const { siteId, ...group } = body;
       const entry = (before: BulkGroupView | null) => {
         const state = before?.state ?? 'stopped';
         if (state === 'starting' || state === 'stopping') throw stateConflict(`bulk group ${params.id} is ${state}; try again`);
-        const same = before !== null && group.members.length === before.members.length
-          && group.members.every((m, i) => (normalizeNumber(m) ?? m) === before.members[i]);
+        const same =
+          before !== null && group.members.length === before.members.length && group.members.every((m, i) => (normalizeNumber(m) ?? m) === before.members[i]);
         if (state === 'started' && !same) throw stateConflict(`bulk group ${params.id} is started; stop it before changing its members`);
         return { ...group, state };
       };
       const { before, after, scope } = await putGroup(api, BULK, () => 'bulk-forwarding', { actor, id: params.id, siteId, ifMatch }, entry, 'bulkGroups');
       await api.history.record(actor, {
-        target: { kind: 'bulk-group', id: params.id }, siteId, ...(scope.voiceGroupId ? { voiceGroupId: scope.voiceGroupId } : {}),
-        action: 'bulk-group.put', before, after,
+        target: { kind: 'bulk-group', id: params.id },
+        siteId,
+        ...(scope.voiceGroupId ? { voiceGroupId: scope.voiceGroupId } : {}),
+        action: 'bulk-group.put',
+        before,
+        after,
       });
       if (!before) reply.status(201);
       reply.header('ETag', etagOf(after));
@@ -164,11 +190,15 @@ function bulkGroups(api: ApiContext): void {
 
   for (const op of ['start', 'stop'] as const) {
     api.define({
-      method: 'POST', url: `/bulk-groups/:id/${op}`, tag: 'groups',
-      summary: op === 'start'
-        ? 'Start bulk forwarding: every member forwards unconditionally to its slot-5 destination (409 unless stopped); per-number result'
-        : 'Stop bulk forwarding: members return to their own settings (409 unless started); per-number result',
-      params: idParam, response: bulkOperationView,
+      method: 'POST',
+      url: `/bulk-groups/:id/${op}`,
+      tag: 'groups',
+      summary:
+        op === 'start'
+          ? 'Start bulk forwarding: every member forwards unconditionally to its slot-5 destination (409 unless stopped); per-number result'
+          : 'Stop bulk forwarding: members return to their own settings (409 unless started); per-number result',
+      params: idParam,
+      response: bulkOperationView,
       handler: async ({ actor, params, ifMatch }, reply) => {
         const { scope } = await readable(api, actor, BULK, params.id);
         await api.scopes.authorize(actor, 'bulk-forwarding', 'bulk group', scope);
@@ -177,7 +207,9 @@ function bulkGroups(api: ApiContext): void {
         const { group, results } = await api.writer.run((r) => (op === 'start' ? startBulk(r, params.id, check) : stopBulk(r, params.id, check)));
         const errors = results.filter((x) => x.result === 'error');
         await api.history.record(actor, {
-          target: { kind: 'bulk-group', id: params.id }, siteId: group.siteId, ...(scope.voiceGroupId ? { voiceGroupId: scope.voiceGroupId } : {}),
+          target: { kind: 'bulk-group', id: params.id },
+          siteId: group.siteId,
+          ...(scope.voiceGroupId ? { voiceGroupId: scope.voiceGroupId } : {}),
           action: `bulk-group.${op}`,
           before: { state: op === 'start' ? 'stopped' : 'started' },
           after: { state: group.state, done: results.length - errors.length, errors },

@@ -9,7 +9,9 @@ import { numberParam } from './number-view.js';
 /** How often entries past the 180-day retention are purged (any node may do it; it is idempotent). */
 export const HISTORY_PURGE_EVERY_MS = 3600_000;
 
-const time = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { error: 'must be an ISO 8601 time, e.g. 2026-11-21T10:00:00+09:00' })
+const time = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), { error: 'must be an ISO 8601 time, e.g. 2026-11-21T10:00:00+09:00' })
   .describe('ISO 8601 time');
 
 const historyQuery = z.strictObject({
@@ -45,8 +47,12 @@ export function historyResource(options: { purgeEveryMs?: number } = {}): Resour
     api.onClose(stop);
 
     api.define({
-      method: 'GET', url: '/history', tag: 'history', summary: 'Settings history visible to you, newest first (kept 180 days)',
-      query: historyQuery, response: z.array(entrySchema),
+      method: 'GET',
+      url: '/history',
+      tag: 'history',
+      summary: 'Settings history visible to you, newest first (kept 180 days)',
+      query: historyQuery,
+      response: z.array(entrySchema),
       handler: async ({ query, actor }) => {
         const number = query.number === undefined ? undefined : numberParam(query.number);
         const from = query.from === undefined ? undefined : Date.parse(query.from);
@@ -54,7 +60,10 @@ export function historyResource(options: { purgeEveryMs?: number } = {}): Resour
         if (from !== undefined && to !== undefined && from > to) throw badRequest('invalid query', ['from: must not be after to']);
         const q = narrow(actor, { number, site: query.site, voiceGroup: query.voiceGroup });
         const entries = await api.history.query({
-          ...q, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), limit: query.limit,
+          ...q,
+          ...(from !== undefined ? { from } : {}),
+          ...(to !== undefined ? { to } : {}),
+          limit: query.limit,
         });
         return entries.filter((e) => visible(actor, e) && matches(e, number, query.site, query.voiceGroup));
       },
@@ -95,9 +104,11 @@ function visible(actor: Actor, e: HistoryEntry): boolean {
 }
 
 function matches(e: HistoryEntry, number?: string, site?: string, voiceGroup?: string): boolean {
-  return (number === undefined || (e.target.kind === 'number' && e.target.id === number))
-    && (site === undefined || e.siteId === site)
-    && (voiceGroup === undefined || e.voiceGroupId === voiceGroup);
+  return (
+    (number === undefined || (e.target.kind === 'number' && e.target.id === number)) &&
+    (site === undefined || e.siteId === site) &&
+    (voiceGroup === undefined || e.voiceGroupId === voiceGroup)
+  );
 }
 
 /** Purge on a timer that does not keep the process alive; returns the stop function. */
@@ -106,10 +117,15 @@ export function startHistoryPurge(history: HistoryStore, log: Log, everyMs: numb
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    history.purge()
-      .then((n) => { if (n > 0) log.info({ event: 'api.history_purged', entries: n }, 'settings history: expired entries removed'); })
+    history
+      .purge()
+      .then((n) => {
+        if (n > 0) log.info({ event: 'api.history_purged', entries: n }, 'settings history: expired entries removed');
+      })
       .catch((err: unknown) => log.warn({ event: 'api.history_purge_failed', err }, 'settings history purge failed'))
-      .finally(() => { running = false; });
+      .finally(() => {
+        running = false;
+      });
   }, everyMs);
   timer.unref();
   return () => clearInterval(timer);

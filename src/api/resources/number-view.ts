@@ -55,7 +55,11 @@ export async function readNumber(redis: Redis, number: string): Promise<NumberVi
   const line = await new LineStore(redis).get(num.sipId);
   if (!line) return null;
   return {
-    number, kind: num.kind, sipId: line.sipId, siteId: line.siteId, voiceGroupId: line.voiceGroupId,
+    number,
+    kind: num.kind,
+    sipId: line.sipId,
+    siteId: line.siteId,
+    voiceGroupId: line.voiceGroupId,
     features: featuresView(num.features),
   };
 }
@@ -95,10 +99,14 @@ export function changedFields(before: FeaturesView, after: FeaturesView): { befo
   return Object.keys(a).length ? { before: b, after: a } : null;
 }
 
-
 const pattern = {
-  enabled: z.boolean(), unconditional: z.boolean(), busy: z.boolean(), noAnswer: z.boolean(), unreachable: z.boolean(),
-  ringTime: z.number().int().min(5).max(30), active: z.number().int().min(1).max(5),
+  enabled: z.boolean(),
+  unconditional: z.boolean(),
+  busy: z.boolean(),
+  noAnswer: z.boolean(),
+  unreachable: z.boolean(),
+  ringTime: z.number().int().min(5).max(30),
+  active: z.number().int().min(1).max(5),
 };
 
 export const featuresViewSchema = z.object({

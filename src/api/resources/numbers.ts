@@ -20,15 +20,20 @@ const patchDoc = z.toJSONSchema(featuresSchema, { io: 'input', unrepresentable: 
 delete patchDoc.$schema;
 const patchBody = z.record(z.string(), z.unknown()).meta({
   ...patchDoc,
-  description: 'Feature fields to change; fields left out keep their value. null clears blockAnnouncementUri / specificPresentation. '
-    + 'forwarding sub-fields left out keep their stored value (destinations and schedule are replaced whole when given).',
+  description:
+    'Feature fields to change; fields left out keep their value. null clears blockAnnouncementUri / specificPresentation. ' +
+    'forwarding sub-fields left out keep their stored value (destinations and schedule are replaced whole when given).',
 });
 
 /** Numbers and their features (docs/product.md §4–5): read, change per field within the role's rights, nuisance counters. */
 export const numbersResource: ResourceModule = (api) => {
   api.define({
-    method: 'GET', url: '/numbers/:number', tag: 'numbers', summary: 'A number: its line, site, voice group and every feature (ETag)',
-    params: numberParams, response: numberViewSchema,
+    method: 'GET',
+    url: '/numbers/:number',
+    tag: 'numbers',
+    summary: 'A number: its line, site, voice group and every feature (ETag)',
+    params: numberParams,
+    response: numberViewSchema,
     handler: async ({ params, actor }, reply) => {
       const number = numberParam(params.number);
       await api.scopes.authorize(actor, 'read', 'number', await api.scopes.ofNumber(number));
@@ -40,15 +45,23 @@ export const numbersResource: ResourceModule = (api) => {
   });
 
   api.define({
-    method: 'PATCH', url: '/numbers/:number/features', tag: 'numbers',
+    method: 'PATCH',
+    url: '/numbers/:number/features',
+    tag: 'numbers',
     summary: 'Change some features of a number (If-Match required); each field needs its role right',
-    params: numberParams, body: patchBody, response: numberViewSchema,
+    params: numberParams,
+    body: patchBody,
+    response: numberViewSchema,
     handler: async ({ params, body, actor, ifMatch }, reply) => {
       const number = numberParam(params.number);
       const scope = await api.scopes.authorize(actor, 'read', 'number', await api.scopes.ofNumber(number));
       const fields = Object.keys(body);
       const unknown = fields.filter((f) => !(FEATURE_FIELDS as readonly string[]).includes(f));
-      if (unknown.length) throw badRequest('invalid body', unknown.map((f) => `${f}: unknown field`));
+      if (unknown.length)
+        throw badRequest(
+          'invalid body',
+          unknown.map((f) => `${f}: unknown field`),
+        );
       if (!fields.length) throw badRequest('invalid body', ['(body): give at least one feature field']);
       const { before, after } = await api.writer.run(async (r) => {
         const current = await readNumber(r, number);
@@ -65,8 +78,11 @@ export const numbersResource: ResourceModule = (api) => {
       const diff = changedFields(before.features, after.features);
       if (diff) {
         await api.history.record(actor, {
-          target: { kind: 'number', id: number }, siteId: after.siteId, voiceGroupId: after.voiceGroupId,
-          action: 'update-features', ...diff,
+          target: { kind: 'number', id: number },
+          siteId: after.siteId,
+          voiceGroupId: after.voiceGroupId,
+          action: 'update-features',
+          ...diff,
         });
         api.log.info({ event: 'api.features_changed', number, account: actor.name, fields: Object.keys(diff.after) }, 'number features changed');
       }
@@ -76,11 +92,15 @@ export const numbersResource: ResourceModule = (api) => {
   });
 
   api.define({
-    method: 'GET', url: '/numbers/:number/nuisance-counts', tag: 'numbers',
+    method: 'GET',
+    url: '/numbers/:number/nuisance-counts',
+    tag: 'numbers',
     summary: 'Nuisance-call rejections this month and last month (service time zone)',
     params: numberParams,
     response: z.object({
-      number: z.string(), thisMonth: z.number().int(), lastMonth: z.number().int(),
+      number: z.string(),
+      thisMonth: z.number().int(),
+      lastMonth: z.number().int(),
       months: z.object({ thisMonth: z.string().describe('YYYY-MM'), lastMonth: z.string().describe('YYYY-MM') }),
     }),
     handler: async ({ params, actor }) => {
@@ -115,4 +135,3 @@ function mergeForwarding(body: Record<string, unknown>, current: NumberView): Re
   if (f === null || typeof f !== 'object' || Array.isArray(f)) return body;
   return { ...body, forwarding: { ...current.features.forwarding, ...f } };
 }
-

@@ -61,8 +61,14 @@ export async function readSite(redis: Redis, id: string): Promise<SiteView | nul
 
 export function toLineView(l: LineRecord): LineView {
   return {
-    sipId: l.sipId, voiceGroupId: l.voiceGroupId, siteId: l.siteId, auth: l.auth, channels: l.channels,
-    basicNumber: l.basicNumber, dialInNumbers: l.dialInNumbers, allowedAddresses: l.allowedAddresses,
+    sipId: l.sipId,
+    voiceGroupId: l.voiceGroupId,
+    siteId: l.siteId,
+    auth: l.auth,
+    channels: l.channels,
+    basicNumber: l.basicNumber,
+    dialInNumbers: l.dialInNumbers,
+    allowedAddresses: l.allowedAddresses,
   };
 }
 

@@ -5,7 +5,18 @@ import { etagOf, checkIfMatch } from '../etag.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { ApiContext, ResourceModule } from '../server.js';
 import { applyChange, siteDocument, siteParents, SITE_PATH } from './provisioning-change.js';
-import { allSiteIds, lineView, readAll, readLine, readLineRecord, readSite, readVoiceGroup, siteView, toLineView, voiceGroupView } from './organisation-views.js';
+import {
+  allSiteIds,
+  lineView,
+  readAll,
+  readLine,
+  readLineRecord,
+  readSite,
+  readVoiceGroup,
+  siteView,
+  toLineView,
+  voiceGroupView,
+} from './organisation-views.js';
 
 /**
  * Voice groups and sites (docs/product.md §2, §6). Writes are PUTs of the whole
@@ -24,7 +35,10 @@ export const organisationResources: ResourceModule = (api) => {
 
 function voiceGroups(api: ApiContext): void {
   api.define({
-    method: 'GET', url: '/voice-groups', tag: 'organisation', summary: 'Voice groups you can see',
+    method: 'GET',
+    url: '/voice-groups',
+    tag: 'organisation',
+    summary: 'Voice groups you can see',
     response: z.array(voiceGroupView),
     handler: async ({ actor }) => {
       const ids = (await new OrganisationStore(api.redis).voiceGroupIds()).filter((id) => allowed(actor, 'read', { voiceGroupId: id }));
@@ -33,8 +47,12 @@ function voiceGroups(api: ApiContext): void {
   });
 
   api.define({
-    method: 'GET', url: '/voice-groups/:id', tag: 'organisation', summary: 'One voice group (ETag for PUT)',
-    params: idParam, response: voiceGroupView,
+    method: 'GET',
+    url: '/voice-groups/:id',
+    tag: 'organisation',
+    summary: 'One voice group (ETag for PUT)',
+    params: idParam,
+    response: voiceGroupView,
     handler: async ({ actor, params }, reply) => {
       await api.scopes.authorize(actor, 'read', 'voice group', await api.scopes.ofVoiceGroup(params.id));
       const vg = await readVoiceGroup(api.redis, params.id);
@@ -45,9 +63,13 @@ function voiceGroups(api: ApiContext): void {
   });
 
   api.define({
-    method: 'PUT', url: '/voice-groups/:id', tag: 'organisation',
+    method: 'PUT',
+    url: '/voice-groups/:id',
+    tag: 'organisation',
     summary: 'Create (operator) or rename (operator, its voice-group admin) a voice group',
-    params: idParam, body: z.strictObject({ name: z.string().describe('1-200 characters') }), response: voiceGroupView,
+    params: idParam,
+    body: z.strictObject({ name: z.string().describe('1-200 characters') }),
+    response: voiceGroupView,
     handler: async ({ actor, params, body, ifMatch }, reply) => {
       const { before, after } = await api.writer.run(async (r) => {
         const before = await readVoiceGroup(r, params.id);
@@ -72,8 +94,12 @@ function voiceGroups(api: ApiContext): void {
 
 function sites(api: ApiContext): void {
   api.define({
-    method: 'GET', url: '/voice-groups/:id/sites', tag: 'organisation', summary: 'Sites of a voice group',
-    params: idParam, response: z.array(siteView),
+    method: 'GET',
+    url: '/voice-groups/:id/sites',
+    tag: 'organisation',
+    summary: 'Sites of a voice group',
+    params: idParam,
+    response: z.array(siteView),
     handler: async ({ actor, params }) => {
       await api.scopes.authorize(actor, 'read', 'voice group', await api.scopes.ofVoiceGroup(params.id));
       const all = await readAll(await allSiteIds(api.redis), (id) => readSite(api.redis, id));
@@ -82,8 +108,12 @@ function sites(api: ApiContext): void {
   });
 
   api.define({
-    method: 'GET', url: '/sites/:id', tag: 'organisation', summary: 'One site (ETag for PUT)',
-    params: idParam, response: siteView,
+    method: 'GET',
+    url: '/sites/:id',
+    tag: 'organisation',
+    summary: 'One site (ETag for PUT)',
+    params: idParam,
+    response: siteView,
     handler: async ({ actor, params }, reply) => {
       await api.scopes.authorize(actor, 'read', 'site', await api.scopes.ofSite(params.id));
       const site = await readSite(api.redis, params.id);
@@ -94,7 +124,9 @@ function sites(api: ApiContext): void {
   });
 
   api.define({
-    method: 'PUT', url: '/sites/:id', tag: 'organisation',
+    method: 'PUT',
+    url: '/sites/:id',
+    tag: 'organisation',
     summary: 'Create (operator, voice-group admin) or rename (also its site admin) a site; the id is 7 digits',
     params: idParam,
     body: z.strictObject({
@@ -108,7 +140,9 @@ function sites(api: ApiContext): void {
         if (before) {
           await api.scopes.authorize(actor, 'site', 'site', { voiceGroupId: before.voiceGroupId, siteId: params.id });
           if (body.voiceGroupId !== before.voiceGroupId) {
-            throw badRequest('invalid site', [`voiceGroupId: site ${params.id} belongs to voice group ${before.voiceGroupId}; a site cannot move to another voice group`]);
+            throw badRequest('invalid site', [
+              `voiceGroupId: site ${params.id} belongs to voice group ${before.voiceGroupId}; a site cannot move to another voice group`,
+            ]);
           }
           checkIfMatch(ifMatch, before);
         } else {
@@ -122,7 +156,12 @@ function sites(api: ApiContext): void {
         return { before, after: (await readSite(r, params.id))! };
       });
       await api.history.record(actor, {
-        target: { kind: 'site', id: params.id }, siteId: params.id, voiceGroupId: after.voiceGroupId, action: 'site.put', before, after,
+        target: { kind: 'site', id: params.id },
+        siteId: params.id,
+        voiceGroupId: after.voiceGroupId,
+        action: 'site.put',
+        before,
+        after,
       });
       if (!before) reply.status(201);
       reply.header('ETag', etagOf(after));
@@ -134,8 +173,12 @@ function sites(api: ApiContext): void {
 const lineBody = z.strictObject({
   siteId: z.string().describe('the site the line belongs to; fixed once created'),
   auth: z.enum(['digest', 'ip']),
-  password: z.string().optional()
-    .describe('digest lines: 8-128 printable characters, stored only as HA1; required on creation and when switching to digest, optional otherwise (keeps the current one)'),
+  password: z
+    .string()
+    .optional()
+    .describe(
+      'digest lines: 8-128 printable characters, stored only as HA1; required on creation and when switching to digest, optional otherwise (keeps the current one)',
+    ),
   allowedAddresses: z.array(z.string()).optional().describe('ip lines: trusted source addresses (at least one)'),
   channels: z.number().int().describe('simultaneous calls, 1-1000'),
   basicNumber: z.string().describe('national number, e.g. 0312345678 (hyphens and +81 accepted)'),
@@ -144,8 +187,12 @@ const lineBody = z.strictObject({
 
 function lines(api: ApiContext): void {
   api.define({
-    method: 'GET', url: '/lines/:sipId', tag: 'organisation', summary: 'One line, without credentials (ETag for PUT)',
-    params: z.object({ sipId: z.string() }), response: lineView,
+    method: 'GET',
+    url: '/lines/:sipId',
+    tag: 'organisation',
+    summary: 'One line, without credentials (ETag for PUT)',
+    params: z.object({ sipId: z.string() }),
+    response: lineView,
     handler: async ({ actor, params }, reply) => {
       await api.scopes.authorize(actor, 'read', 'line', await api.scopes.ofLine(params.sipId));
       const line = await readLine(api.redis, params.sipId);
@@ -156,9 +203,14 @@ function lines(api: ApiContext): void {
   });
 
   api.define({
-    method: 'PUT', url: '/lines/:sipId', tag: 'organisation',
-    summary: 'Create or replace a line (operator only: lines, numbers, channels, authentication and trusted addresses are contract items); the password is stored as HA1 only and never shown',
-    params: z.object({ sipId: z.string() }), body: lineBody, response: lineView,
+    method: 'PUT',
+    url: '/lines/:sipId',
+    tag: 'organisation',
+    summary:
+      'Create or replace a line (operator only: lines, numbers, channels, authentication and trusted addresses are contract items); the password is stored as HA1 only and never shown',
+    params: z.object({ sipId: z.string() }),
+    body: lineBody,
+    response: lineView,
     handler: async ({ actor, params, body, ifMatch }, reply) => {
       const { before, after } = await api.writer.run(async (r) => {
         const stored = await readLineRecord(r, params.sipId);
@@ -173,10 +225,19 @@ function lines(api: ApiContext): void {
           if (ifMatch) throw conflict('it does not exist (any more); create it without If-Match');
         }
         // No password: a digest line keeps its HA1 (only while it was made for the realm in use).
-        const keep = body.auth === 'digest' && body.password === undefined && stored?.auth === 'digest'
-          && stored.realm === api.config.sip.realm && stored.ha1Md5 && stored.ha1Sha256;
+        const keep =
+          body.auth === 'digest' &&
+          body.password === undefined &&
+          stored?.auth === 'digest' &&
+          stored.realm === api.config.sip.realm &&
+          stored.ha1Md5 &&
+          stored.ha1Sha256;
         const line = {
-          sipId: params.sipId, auth: body.auth, channels: body.channels, basicNumber: body.basicNumber, dialInNumbers: body.dialInNumbers ?? [],
+          sipId: params.sipId,
+          auth: body.auth,
+          channels: body.channels,
+          basicNumber: body.basicNumber,
+          dialInNumbers: body.dialInNumbers ?? [],
           ...(body.password !== undefined ? { password: body.password } : {}),
           ...(keep ? { ha1Md5: stored.ha1Md5, ha1Sha256: stored.ha1Sha256 } : {}),
           ...(body.allowedAddresses !== undefined ? { allowedAddresses: body.allowedAddresses } : {}),
@@ -185,8 +246,12 @@ function lines(api: ApiContext): void {
         return { before: stored && toLineView(stored), after: (await readLine(r, params.sipId))! };
       });
       await api.history.record(actor, {
-        target: { kind: 'line', id: params.sipId }, siteId: after.siteId, voiceGroupId: after.voiceGroupId, action: 'line.put',
-        before, after: { ...after, ...(body.password !== undefined ? { passwordChanged: true } : {}) },
+        target: { kind: 'line', id: params.sipId },
+        siteId: after.siteId,
+        voiceGroupId: after.voiceGroupId,
+        action: 'line.put',
+        before,
+        after: { ...after, ...(body.password !== undefined ? { passwordChanged: true } : {}) },
       });
       if (!before) reply.status(201);
       reply.header('ETag', etagOf(after));

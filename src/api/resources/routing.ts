@@ -18,7 +18,12 @@ import { applyChange } from './provisioning-change.js';
 
 const transport = z.enum(['udp', 'tcp']);
 const peer = z.object({ name: z.string(), addresses: z.array(z.string()) });
-const route = z.object({ name: z.string(), prefix: z.string().describe('digits the destination starts with; "" matches every destination'), target: z.string().describe('host[:port]'), transport });
+const route = z.object({
+  name: z.string(),
+  prefix: z.string().describe('digits the destination starts with; "" matches every destination'),
+  target: z.string().describe('host[:port]'),
+  transport,
+});
 const emergency = z.object({ name: z.string(), target: z.string().describe('host[:port]'), transport });
 
 const routingView = z.object({ peers: z.array(peer), outboundRoutes: z.array(route), emergencyRoute: emergency.nullable() });
@@ -45,7 +50,10 @@ function operatorOnly(actor: Actor): void {
 
 export const routingResources: ResourceModule = (api) => {
   api.define({
-    method: 'GET', url: '/routing', tag: 'routing', summary: 'Peers, outbound routes and the emergency route (operator; ETag for PUT)',
+    method: 'GET',
+    url: '/routing',
+    tag: 'routing',
+    summary: 'Peers, outbound routes and the emergency route (operator; ETag for PUT)',
     response: routingView,
     handler: async ({ actor }, reply) => {
       operatorOnly(actor);
@@ -56,9 +64,12 @@ export const routingResources: ResourceModule = (api) => {
   });
 
   api.define({
-    method: 'PUT', url: '/routing', tag: 'routing',
+    method: 'PUT',
+    url: '/routing',
+    tag: 'routing',
     summary: 'Replace the sections given (peers, outboundRoutes, emergencyRoute; null removes the emergency route) (operator; If-Match)',
-    body: routingBody, response: routingView,
+    body: routingBody,
+    response: routingView,
     handler: async ({ actor, body, ifMatch }, reply) => {
       operatorOnly(actor);
       const { before, after } = await api.writer.run(async (r) => {

@@ -28,19 +28,29 @@ export const securityResources: ResourceModule = (api) => {
   const store = new SecurityStore(api.redis);
 
   api.define({
-    method: 'GET', url: '/security/bans', tag: 'security', summary: 'Source addresses banned for password guessing, soonest to end first (operator)',
+    method: 'GET',
+    url: '/security/bans',
+    tag: 'security',
+    summary: 'Source addresses banned for password guessing, soonest to end first (operator)',
     response: z.array(banView),
     handler: async ({ actor }) => {
       operatorOnly(actor);
       return (await store.list(api.now())).map((b) => ({
-        address: b.address, reason: b.reason, count: b.count, sipId: b.sipId,
-        since: new Date(b.since).toISOString(), until: new Date(b.until).toISOString(),
+        address: b.address,
+        reason: b.reason,
+        count: b.count,
+        sipId: b.sipId,
+        since: new Date(b.since).toISOString(),
+        until: new Date(b.until).toISOString(),
       }));
     },
   });
 
   api.define({
-    method: 'DELETE', url: '/security/bans/:address', tag: 'security', summary: 'Lift a ban and forget the address\'s failures (operator)',
+    method: 'DELETE',
+    url: '/security/bans/:address',
+    tag: 'security',
+    summary: "Lift a ban and forget the address's failures (operator)",
     params: z.object({ address: ipAddressSchema }),
     response: z.object({ address: z.string(), lifted: z.literal(true) }),
     handler: async ({ actor, params }) => {

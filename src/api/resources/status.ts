@@ -50,24 +50,33 @@ export const statusResources: ResourceModule = (api) => {
   };
 
   api.define({
-    method: 'GET', url: '/sites/:id/lines', tag: 'status', summary: "A site's lines, each with its registration status and latest error",
+    method: 'GET',
+    url: '/sites/:id/lines',
+    tag: 'status',
+    summary: "A site's lines, each with its registration status and latest error",
     params: z.object({ id: z.string() }),
     response: z.array(lineView.extend({ registration: lineStatusView.omit({ sipId: true }) })),
     handler: async ({ actor, params }) => {
       await api.scopes.authorize(actor, 'read', 'site', await api.scopes.ofSite(params.id));
-      const rows = await Promise.all((await lines.listBySite(params.id)).map(async (sipId) => {
-        const [line, s] = await Promise.all([readLine(api.redis, sipId), status(sipId)]);
-        if (!line || !s || line.siteId !== params.id) return null;
-        const { sipId: _, ...registration } = s;
-        return { ...line, registration };
-      }));
+      const rows = await Promise.all(
+        (await lines.listBySite(params.id)).map(async (sipId) => {
+          const [line, s] = await Promise.all([readLine(api.redis, sipId), status(sipId)]);
+          if (!line || !s || line.siteId !== params.id) return null;
+          const { sipId: _, ...registration } = s;
+          return { ...line, registration };
+        }),
+      );
       return rows.filter((r) => r !== null);
     },
   });
 
   api.define({
-    method: 'GET', url: '/lines/:sipId/status', tag: 'status', summary: 'Registration status (registered / not registered / not applicable) and latest error',
-    params: sipIdParam, response: lineStatusView,
+    method: 'GET',
+    url: '/lines/:sipId/status',
+    tag: 'status',
+    summary: 'Registration status (registered / not registered / not applicable) and latest error',
+    params: sipIdParam,
+    response: lineStatusView,
     handler: async ({ actor, params }) => {
       await api.scopes.authorize(actor, 'read', 'line', await api.scopes.ofLine(params.sipId));
       const s = await status(params.sipId);
@@ -77,8 +86,12 @@ export const statusResources: ResourceModule = (api) => {
   });
 
   api.define({
-    method: 'GET', url: '/lines/:sipId/bindings', tag: 'status', summary: 'Live bindings: contact, seconds to expiry, source, user agent',
-    params: sipIdParam, response: z.array(bindingView),
+    method: 'GET',
+    url: '/lines/:sipId/bindings',
+    tag: 'status',
+    summary: 'Live bindings: contact, seconds to expiry, source, user agent',
+    params: sipIdParam,
+    response: z.array(bindingView),
     handler: async ({ actor, params }) => {
       await api.scopes.authorize(actor, 'read', 'line', await api.scopes.ofLine(params.sipId));
       const now = Date.now();
@@ -87,8 +100,12 @@ export const statusResources: ResourceModule = (api) => {
   });
 
   api.define({
-    method: 'GET', url: '/lines/:sipId/channels', tag: 'status', summary: 'Channel count and channels in use now (all nodes)',
-    params: sipIdParam, response: z.object({ channels: z.number().int(), inUse: z.number().int() }),
+    method: 'GET',
+    url: '/lines/:sipId/channels',
+    tag: 'status',
+    summary: 'Channel count and channels in use now (all nodes)',
+    params: sipIdParam,
+    response: z.object({ channels: z.number().int(), inUse: z.number().int() }),
     handler: async ({ actor, params }) => {
       await api.scopes.authorize(actor, 'read', 'line', await api.scopes.ofLine(params.sipId));
       const [line, inUse] = await Promise.all([lines.get(params.sipId), channels.inUse(params.sipId)]);

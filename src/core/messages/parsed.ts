@@ -9,9 +9,8 @@ import { ContactScan, parseNameAddrRange, type NameAddr } from './headers/name-a
 import { parseViaRange, type Via } from './headers/via.js';
 
 /** A read-only view of a parsed value (copy it, e.g. with copyVia, to change it). */
-export type ReadonlyDeep<T> = T extends ReadonlyArray<infer U>
-  ? ReadonlyArray<ReadonlyDeep<U>>
-  : T extends object ? { readonly [K in keyof T]: ReadonlyDeep<T[K]> } : T;
+export type ReadonlyDeep<T> =
+  T extends ReadonlyArray<infer U> ? ReadonlyArray<ReadonlyDeep<U>> : T extends object ? { readonly [K in keyof T]: ReadonlyDeep<T[K]> } : T;
 
 export interface CSeq {
   seq: number;

@@ -56,8 +56,21 @@ export function parseMessage(data: Buffer): SipMessageLike {
 
   // Index header lines.
   const sum: HeaderSummary = {
-    via: -1, from: -1, to: -1, callId: -1, cseq: -1, clen: -1, maxFwd: -1, date: -1, contact: -1,
-    dupFrom: false, dupTo: false, dupCallId: false, dupCseq: false, dupMaxFwd: false, dupClen: false,
+    via: -1,
+    from: -1,
+    to: -1,
+    callId: -1,
+    cseq: -1,
+    clen: -1,
+    maxFwd: -1,
+    date: -1,
+    contact: -1,
+    dupFrom: false,
+    dupTo: false,
+    dupCallId: false,
+    dupCseq: false,
+    dupMaxFwd: false,
+    dupClen: false,
   };
   let n = 0;
   let pos = lineEnd + 1;
@@ -130,8 +143,7 @@ export function parseMessage(data: Buffer): SipMessageLike {
   }
   const headers = Headers.fromIndex(src, idx.slice(0, n * SLOT), n);
 
-  const isResponse =
-    src.charCodeAt(0) === 83 && src.charCodeAt(1) === 73 && src.charCodeAt(2) === 80 && src.charCodeAt(3) === 47;
+  const isResponse = src.charCodeAt(0) === 83 && src.charCodeAt(1) === 73 && src.charCodeAt(2) === 80 && src.charCodeAt(3) === 47;
   if (isResponse) {
     if (badLine) throw new SipParseError('malformed header line');
     const { status, reason } = parseStatusLine(src, startLineEnd);
@@ -145,15 +157,39 @@ export function parseMessage(data: Buffer): SipMessageLike {
 
 function note(sum: HeaderSummary, id: number, i: number): void {
   switch (id) {
-    case 1: if (sum.via < 0) sum.via = i; break;
-    case 2: if (sum.from < 0) sum.from = i; else sum.dupFrom = true; break;
-    case 3: if (sum.to < 0) sum.to = i; else sum.dupTo = true; break;
-    case 4: if (sum.callId < 0) sum.callId = i; else sum.dupCallId = true; break;
-    case 5: if (sum.cseq < 0) sum.cseq = i; else sum.dupCseq = true; break;
-    case 6: if (sum.clen < 0) sum.clen = i; else sum.dupClen = true; break;
-    case 7: if (sum.maxFwd < 0) sum.maxFwd = i; else sum.dupMaxFwd = true; break;
-    case 8: if (sum.contact < 0) sum.contact = i; break;
-    case 15: if (sum.date < 0) sum.date = i; break;
+    case 1:
+      if (sum.via < 0) sum.via = i;
+      break;
+    case 2:
+      if (sum.from < 0) sum.from = i;
+      else sum.dupFrom = true;
+      break;
+    case 3:
+      if (sum.to < 0) sum.to = i;
+      else sum.dupTo = true;
+      break;
+    case 4:
+      if (sum.callId < 0) sum.callId = i;
+      else sum.dupCallId = true;
+      break;
+    case 5:
+      if (sum.cseq < 0) sum.cseq = i;
+      else sum.dupCseq = true;
+      break;
+    case 6:
+      if (sum.clen < 0) sum.clen = i;
+      else sum.dupClen = true;
+      break;
+    case 7:
+      if (sum.maxFwd < 0) sum.maxFwd = i;
+      else sum.dupMaxFwd = true;
+      break;
+    case 8:
+      if (sum.contact < 0) sum.contact = i;
+      break;
+    case 15:
+      if (sum.date < 0) sum.date = i;
+      break;
   }
 }
 
@@ -178,9 +214,7 @@ function parseStatusLine(src: string, end: number): { status: number; reason: st
   return { status, reason: i < end ? src.slice(i + 1, end) : '' };
 }
 
-function parseRequest(
-  src: string, end: number, headers: Headers, sum: HeaderSummary, data: Buffer, bodyStart: number, badLine: boolean,
-): SipRequest {
+function parseRequest(src: string, end: number, headers: Headers, sum: HeaderSummary, data: Buffer, bodyStart: number, badLine: boolean): SipRequest {
   // Method SP Request-URI SP SIP-Version, single SPs (RFC 3261 §7.1).
   const sp1 = src.indexOf(' ');
   let m = 0;

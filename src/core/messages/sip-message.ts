@@ -11,9 +11,7 @@ import type { NameAddr } from './headers/name-addr.js';
 import { parseUri, type SipUri } from './headers/uri.js';
 import { formatVia, type Via } from './headers/via.js';
 import { Headers } from './headers.js';
-import {
-  contactsOf, copyVia, credentialsOf, cseqOf, nameAddrOf, viaListOf, type CSeq, type ReadonlyDeep,
-} from './parsed.js';
+import { contactsOf, copyVia, credentialsOf, cseqOf, nameAddrOf, viaListOf, type CSeq, type ReadonlyDeep } from './parsed.js';
 
 export { Headers };
 

@@ -14,14 +14,32 @@ import type { SipRequest, SipResponse } from './sip-message.js';
 
 /** First index of selected headers (-1 when absent) and duplicate flags, filled while indexing. */
 export interface HeaderSummary {
-  via: number; from: number; to: number; callId: number; cseq: number;
-  clen: number; maxFwd: number; date: number; contact: number;
-  dupFrom: boolean; dupTo: boolean; dupCallId: boolean; dupCseq: boolean; dupMaxFwd: boolean; dupClen: boolean;
+  via: number;
+  from: number;
+  to: number;
+  callId: number;
+  cseq: number;
+  clen: number;
+  maxFwd: number;
+  date: number;
+  contact: number;
+  dupFrom: boolean;
+  dupTo: boolean;
+  dupCallId: boolean;
+  dupCseq: boolean;
+  dupMaxFwd: boolean;
+  dupClen: boolean;
 }
 
 /** The raw Request-URI is src[uriStart, uriEnd). */
 export function validateRequest(
-  req: SipRequest, src: string, uriStart: number, uriEnd: number, sum: HeaderSummary, data: Buffer, bodyStart: number,
+  req: SipRequest,
+  src: string,
+  uriStart: number,
+  uriEnd: number,
+  sum: HeaderSummary,
+  data: Buffer,
+  bodyStart: number,
 ): string | null {
   if (!validRequestUri(src, uriStart, uriEnd, req)) return 'malformed Request-URI';
   const h = req.headers;

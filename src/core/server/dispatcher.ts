@@ -66,7 +66,11 @@ export class Dispatcher {
     };
     try {
       const result = handler(incoming);
-      if (result) result.then(done, (err) => { done(); fail(err); });
+      if (result)
+        result.then(done, (err) => {
+          done();
+          fail(err);
+        });
       else done();
     } catch (err) {
       done();

@@ -1,7 +1,19 @@
 /** Methods defined by RFC 3261 and its extensions: unhandled ones get 405, unknown ones 501 (RFC 3261 §8.2.1, §21.5.2). */
 export const KNOWN_METHODS = new Set([
-  'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY',
-  'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE',
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'OPTIONS',
+  'REGISTER',
+  'PRACK',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'PUBLISH',
+  'INFO',
+  'REFER',
+  'MESSAGE',
+  'UPDATE',
 ]);
 
 /** URI schemes we can route (RFC 3261 §8.2.2.1: others get 416). */

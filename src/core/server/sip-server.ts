@@ -1,8 +1,6 @@
 import type { Log } from '../../log.js';
 import { LogSummariser } from '../../log-summary.js';
-import {
-  parseMessage, SipParseError, createResponse, UNSUPPORTED_VERSION, type SipRequest, type SipResponse,
-} from '../messages/index.js';
+import { parseMessage, SipParseError, createResponse, UNSUPPORTED_VERSION, type SipRequest, type SipResponse } from '../messages/index.js';
 import type { ClientTransaction, ClientTransactionUser } from '../transactions/client-transaction.js';
 import type { Clock } from '../transactions/clock.js';
 import { TransactionLayer, type RequestScreen } from '../transactions/transaction-layer.js';
@@ -146,9 +144,17 @@ export class SipServer {
       message = parseMessage(data);
     } catch (err) {
       if (!(err instanceof SipParseError)) throw err;
-      this.summary.warn({
-        event: 'sip.malformed', transport: source.transport, address: source.address, port: source.port, why: err.why,
-      }, 'malformed SIP message', ['transport', 'why']);
+      this.summary.warn(
+        {
+          event: 'sip.malformed',
+          transport: source.transport,
+          address: source.address,
+          port: source.port,
+          why: err.why,
+        },
+        'malformed SIP message',
+        ['transport', 'why'],
+      );
       // RFC 3261 §8.2.1 / §21.5.7: a request we understand but in another SIP version gets 505.
       const status = err.why === UNSUPPORTED_VERSION ? 505 : 400;
       if (err.request && err.request.method !== 'ACK') this.answerStateless(err.request, source, status, err.why);

@@ -22,10 +22,12 @@ export const socketTransport: TransportFactory = (spec, onMessage, summary) => {
       return new UdpTransport(spec.address, spec.port, onMessage);
     case 'tcp':
       return new TcpTransport(spec.address, spec.port, onMessage, (why, address, port) =>
-        summary.warn({ event: 'sip.malformed', transport: 'TCP', address, port, why }, 'stream framing error; connection closed', ['transport', 'why']));
+        summary.warn({ event: 'sip.malformed', transport: 'TCP', address, port, why }, 'stream framing error; connection closed', ['transport', 'why']),
+      );
     case 'ws':
       return new WsTransport(spec.address, spec.port, onMessage, (why, address, port) =>
-        summary.warn({ event: 'sip.malformed', transport: 'WS', address, port, why }, 'WebSocket error; connection refused or closed', ['transport', 'why']));
+        summary.warn({ event: 'sip.malformed', transport: 'WS', address, port, why }, 'WebSocket error; connection refused or closed', ['transport', 'why']),
+      );
   }
 };
 
@@ -73,7 +75,8 @@ export class SipTransports {
   }
 
   private transportFor(source: Source): Transport | undefined {
-    return this.transports.find((t) => t.name === source.transport && t.localPort === source.localPort)
-      ?? this.transports.find((t) => t.name === source.transport);
+    return (
+      this.transports.find((t) => t.name === source.transport && t.localPort === source.localPort) ?? this.transports.find((t) => t.name === source.transport)
+    );
   }
 }

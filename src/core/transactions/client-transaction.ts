@@ -3,8 +3,13 @@ import type { Destination } from '../transport/transport.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { StateMachine, type TransitionTable } from './state-machine.js';
 import {
-  INVITE_CLIENT, NON_INVITE_CLIENT, responseEvent,
-  type ClientEvent, type ClientTransactionState, type InviteClientState, type NonInviteClientState,
+  INVITE_CLIENT,
+  NON_INVITE_CLIENT,
+  responseEvent,
+  type ClientEvent,
+  type ClientTransactionState,
+  type InviteClientState,
+  type NonInviteClientState,
 } from './states.js';
 import { T1, T2, T4, TIMER_64T1, TIMER_D } from './timers.js';
 
@@ -127,10 +132,26 @@ export abstract class ClientTransaction {
 export class InviteClientTransaction extends ClientTransaction {
   private ack: SipRequest | undefined;
 
-  constructor(key: string, request: SipRequest, destination: Destination, send: RequestSender, user: ClientTransactionUser,
-    onTerminated: (tx: ClientTransaction) => void, clock?: Clock) {
-    super(key, request, destination, send, user, onTerminated,
-      INVITE_CLIENT as TransitionTable<ClientTransactionState, ClientEvent>, 'calling' satisfies InviteClientState, clock);
+  constructor(
+    key: string,
+    request: SipRequest,
+    destination: Destination,
+    send: RequestSender,
+    user: ClientTransactionUser,
+    onTerminated: (tx: ClientTransaction) => void,
+    clock?: Clock,
+  ) {
+    super(
+      key,
+      request,
+      destination,
+      send,
+      user,
+      onTerminated,
+      INVITE_CLIENT as TransitionTable<ClientTransactionState, ClientEvent>,
+      'calling' satisfies InviteClientState,
+      clock,
+    );
   }
 
   protected retransmitting(): boolean {
@@ -174,10 +195,26 @@ export class InviteClientTransaction extends ClientTransaction {
 
 /** RFC 3261 §17.1.2. */
 export class NonInviteClientTransaction extends ClientTransaction {
-  constructor(key: string, request: SipRequest, destination: Destination, send: RequestSender, user: ClientTransactionUser,
-    onTerminated: (tx: ClientTransaction) => void, clock?: Clock) {
-    super(key, request, destination, send, user, onTerminated,
-      NON_INVITE_CLIENT as TransitionTable<ClientTransactionState, ClientEvent>, 'trying' satisfies NonInviteClientState, clock);
+  constructor(
+    key: string,
+    request: SipRequest,
+    destination: Destination,
+    send: RequestSender,
+    user: ClientTransactionUser,
+    onTerminated: (tx: ClientTransaction) => void,
+    clock?: Clock,
+  ) {
+    super(
+      key,
+      request,
+      destination,
+      send,
+      user,
+      onTerminated,
+      NON_INVITE_CLIENT as TransitionTable<ClientTransactionState, ClientEvent>,
+      'trying' satisfies NonInviteClientState,
+      clock,
+    );
   }
 
   protected retransmitting(): boolean {

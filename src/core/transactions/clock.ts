@@ -18,7 +18,11 @@ export type TimerHandle = object | number;
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (run, ms) => setTimeout(run, ms),
-  clearTimeout: (handle) => { if (handle !== undefined) clearTimeout(handle as NodeJS.Timeout); },
+  clearTimeout: (handle) => {
+    if (handle !== undefined) clearTimeout(handle as NodeJS.Timeout);
+  },
   setInterval: (run, ms) => setInterval(run, ms).unref(),
-  clearInterval: (handle) => { if (handle !== undefined) clearInterval(handle as NodeJS.Timeout); },
+  clearInterval: (handle) => {
+    if (handle !== undefined) clearInterval(handle as NodeJS.Timeout);
+  },
 };

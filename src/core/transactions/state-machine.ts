@@ -6,7 +6,10 @@
 export type TransitionTable<S extends string, E extends string> = { readonly [state in S]: Partial<Readonly<Record<E, S>>> };
 
 export class StateMachine<S extends string, E extends string> {
-  constructor(private readonly table: TransitionTable<S, E>, private current: S) {}
+  constructor(
+    private readonly table: TransitionTable<S, E>,
+    private current: S,
+  ) {}
 
   get state(): S {
     return this.current;

@@ -23,7 +23,10 @@ export class ExpiryQueue {
   private head = 0;
   private readonly timer: TimerHandle;
 
-  constructor(private readonly clock: Clock = systemClock, resolutionMs = 200) {
+  constructor(
+    private readonly clock: Clock = systemClock,
+    resolutionMs = 200,
+  ) {
     this.timer = clock.setInterval(() => this.tick(), resolutionMs);
   }
 

@@ -2,8 +2,11 @@ import { copyVia, type SipRequest, type SipResponse } from '../messages/index.js
 import { stampReceived } from '../transport/via-routing.js';
 import type { Destination, Source } from '../transport/transport.js';
 import {
-  InviteClientTransaction, NonInviteClientTransaction,
-  type ClientTransaction, type ClientTransactionUser, type RequestSender,
+  InviteClientTransaction,
+  NonInviteClientTransaction,
+  type ClientTransaction,
+  type ClientTransactionUser,
+  type RequestSender,
 } from './client-transaction.js';
 import { InviteServerTransaction } from './invite-server-transaction.js';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
@@ -63,9 +66,10 @@ export class TransactionLayer {
     const forget = (tx: ClientTransaction): void => {
       if (this.clients.get(tx.key) === tx) this.clients.delete(tx.key);
     };
-    const tx = request.method === 'INVITE'
-      ? new InviteClientTransaction(key, request, destination, this.requestSender, user, forget, this.clock)
-      : new NonInviteClientTransaction(key, request, destination, this.requestSender, user, forget, this.clock);
+    const tx =
+      request.method === 'INVITE'
+        ? new InviteClientTransaction(key, request, destination, this.requestSender, user, forget, this.clock)
+        : new NonInviteClientTransaction(key, request, destination, this.requestSender, user, forget, this.clock);
     this.clients.set(key, tx);
     tx.start();
     return tx;
@@ -123,18 +127,24 @@ export class TransactionLayer {
   }
 
   private createServerTransaction(key: string, request: SipRequest, source: Source, dialogKey?: string): ServerTransaction {
-    const tx = request.method === 'INVITE'
-      ? new InviteServerTransaction(key, source, this.sender,
-        (t) => {
-          this.forget(t);
-          if (dialogKey && this.invitesByDialog.get(dialogKey) === t) this.invitesByDialog.delete(dialogKey);
-        },
-        (delay, timer, t) => this.after(delay, () => t.expire(timer)), this.clock)
-      : new NonInviteServerTransaction(key, source, this.sender, (t) => {
-        // Timer J: absorb retransmissions for 64*T1 on UDP; nothing to absorb on TCP.
-        if (t.reliable) this.expireTimerJ(t);
-        else this.after(TIMER_64T1, () => this.expireTimerJ(t));
-      });
+    const tx =
+      request.method === 'INVITE'
+        ? new InviteServerTransaction(
+            key,
+            source,
+            this.sender,
+            (t) => {
+              this.forget(t);
+              if (dialogKey && this.invitesByDialog.get(dialogKey) === t) this.invitesByDialog.delete(dialogKey);
+            },
+            (delay, timer, t) => this.after(delay, () => t.expire(timer)),
+            this.clock,
+          )
+        : new NonInviteServerTransaction(key, source, this.sender, (t) => {
+            // Timer J: absorb retransmissions for 64*T1 on UDP; nothing to absorb on TCP.
+            if (t.reliable) this.expireTimerJ(t);
+            else this.after(TIMER_64T1, () => this.expireTimerJ(t));
+          });
     this.transactions.set(key, tx);
     if (dialogKey && tx instanceof InviteServerTransaction) this.invitesByDialog.set(dialogKey, tx);
     return tx;

@@ -48,8 +48,12 @@ export class TcpTransport implements Transport {
       for (const item of framer.push(chunk)) {
         if (item.kind === 'message') {
           this.onMessage(item.data, {
-            transport: 'TCP', address, port,
-            localAddress: this.localAddress, localPort: this.localPort, connectionId: id,
+            transport: 'TCP',
+            address,
+            port,
+            localAddress: this.localAddress,
+            localPort: this.localPort,
+            connectionId: id,
           });
         } else if (item.kind === 'ping') {
           socket.write(PONG);
@@ -70,7 +74,11 @@ export class TcpTransport implements Transport {
       return true;
     }
     // RFC 3261 §18.2.2: the connection is gone, so open a new one to the same address and port.
-    const socket = net.connect({ host: destination.address, port: destination.port, localAddress: this.localAddress === '0.0.0.0' || this.localAddress === '::' ? undefined : this.localAddress });
+    const socket = net.connect({
+      host: destination.address,
+      port: destination.port,
+      localAddress: this.localAddress === '0.0.0.0' || this.localAddress === '::' ? undefined : this.localAddress,
+    });
     this.adopt(socket);
     socket.write(data);
     return true;

@@ -91,7 +91,12 @@ export class WsTransport implements Transport {
       if (kind === 'ping') socket.send(CRLF); // RFC 5626 §4.4.1 CRLF keep-alive, as sip.js sends it
       if (kind !== 'sip') return;
       this.onMessage(data, {
-        transport: 'WS', address, port, localAddress: this.localAddress, localPort: this.localPort, connectionId: id,
+        transport: 'WS',
+        address,
+        port,
+        localAddress: this.localAddress,
+        localPort: this.localPort,
+        connectionId: id,
       });
     });
     socket.on('pong', () => {

@@ -45,7 +45,8 @@ export function huntOrder(group: HuntGroup, startIndex: number): string[] {
 /** The delivery strategy for a hunt over `members` (in the order to try them). */
 export function huntDelivery(members: string[]): Extract<Delivery, { kind: 'hunt' }> {
   return {
-    kind: 'hunt', members,
+    kind: 'hunt',
+    members,
     allBusy: { status: 486, reason: 'Busy Here' },
     otherwise: { status: 480, reason: 'Temporarily Unavailable' },
   };

@@ -25,7 +25,11 @@ export function whenSessionEnds(fn: () => void): void {
   onExpired = fn;
 }
 
-export async function call<T = any>(method: string, path: string, options: { json?: unknown; text?: string; contentType?: string; ifMatch?: string | null } = {}): Promise<ApiResult<T>> {
+export async function call<T = any>(
+  method: string,
+  path: string,
+  options: { json?: unknown; text?: string; contentType?: string; ifMatch?: string | null } = {},
+): Promise<ApiResult<T>> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (method !== 'GET') headers['x-portal-request'] = '1';
   if (options.ifMatch) headers['if-match'] = options.ifMatch;

@@ -100,26 +100,48 @@ function renderSignIn(): void {
 }
 
 function langButton(): HTMLElement {
-  return h('button', { type: 'button', class: 'lang', lang: lang() === 'ja' ? 'en' : 'ja', onclick: () => { setLang(lang() === 'ja' ? 'en' : 'ja'); void route(); } }, t('lang.switch'));
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'lang',
+      lang: lang() === 'ja' ? 'en' : 'ja',
+      onclick: () => {
+        setLang(lang() === 'ja' ? 'en' : 'ja');
+        void route();
+      },
+    },
+    t('lang.switch'),
+  );
 }
 
 function header(m: Me, current: string): HTMLElement {
   const links = PAGES.filter((p) => p.shown(m)).map((p) =>
-    h('li', {}, h('a', { href: `#/${p.path}`, ...(p.path === current ? { 'aria-current': 'page' } : {}) }, t(p.label))));
-  const signOut = h('button', {
-    type: 'button', class: 'signout',
-    onclick: async () => {
-      await call('POST', '/portal/logout');
-      me = null;
-      notice = 'signin.signedout';
-      await go('#/signin');
+    h('li', {}, h('a', { href: `#/${p.path}`, ...(p.path === current ? { 'aria-current': 'page' } : {}) }, t(p.label))),
+  );
+  const signOut = h(
+    'button',
+    {
+      type: 'button',
+      class: 'signout',
+      onclick: async () => {
+        await call('POST', '/portal/logout');
+        me = null;
+        notice = 'signin.signedout';
+        await go('#/signin');
+      },
     },
-  }, t('nav.signout'));
-  return h('header', { class: 'top' },
+    t('nav.signout'),
+  );
+  return h(
+    'header',
+    { class: 'top' },
     h('span', { class: 'brand' }, t('app.title')),
     h('nav', { 'aria-label': t('nav.label') }, h('ul', {}, ...links)),
     h('span', { class: 'who' }, t('signedin', { name: m.name, role: t(`role.${m.role}` as Key) })),
-    langButton(), signOut);
+    langButton(),
+    signOut,
+  );
 }
 
 void start();

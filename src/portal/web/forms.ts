@@ -12,7 +12,10 @@ export function clearErrors(form: HTMLElement): void {
   for (const el of form.querySelectorAll('.field-error')) el.remove();
   for (const el of form.querySelectorAll('[aria-invalid]')) {
     el.removeAttribute('aria-invalid');
-    const described = (el.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => !id.endsWith('-error')).join(' ');
+    const described = (el.getAttribute('aria-describedby') ?? '')
+      .split(' ')
+      .filter((id) => !id.endsWith('-error'))
+      .join(' ');
     if (described) el.setAttribute('aria-describedby', described);
     else el.removeAttribute('aria-describedby');
   }

@@ -4,7 +4,13 @@ import { message, refusal, showIssues } from './forms.js';
 import { t, type Key } from './i18n.js';
 import type { Me } from './session.js';
 
-interface Account { name: string; role: Me['role']; voiceGroupId?: string; siteId?: string; number?: string }
+interface Account {
+  name: string;
+  role: Me['role'];
+  voiceGroupId?: string;
+  siteId?: string;
+  number?: string;
+}
 
 const SCOPE_FIELD = { 'voice-group-admin': 'voiceGroupId', 'site-admin': 'siteId', 'number-user': 'number' } as const;
 
@@ -40,24 +46,70 @@ function accountTable(accounts: Account[], me: Me, box: HTMLElement, changed: ()
     message(box, 'ok', t(done, { name }));
     changed();
   };
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'accounts' },
-    h('thead', {}, h('tr', {}, ...[t('common.account'), t('common.role'), t('accounts.scope'), ''].map((x) => h('th', { scope: 'col' }, x)))),
-    h('tbody', {}, ...accounts.map((a) => h('tr', { 'data-account': a.name },
-      h('th', { scope: 'row' }, a.name), h('td', {}, t(`role.${a.role}` as Key)), h('td', {}, scopeOf(a)),
-      h('td', { class: 'actions' }, a.name === me.name ? null : [
-        h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('accounts.unlock')} ${a.name}`, onclick: () => void act('POST', `/accounts/${encodeURIComponent(a.name)}/unlock`, 'accounts.unlocked', a.name) }, t('accounts.unlock')),
-        h('button', {
-          type: 'button', class: 'danger', 'aria-label': `${t('accounts.delete')} ${a.name}`,
-          onclick: () => { if (confirm(t('accounts.confirmDelete', { name: a.name }))) void act('DELETE', `/accounts/${encodeURIComponent(a.name)}`, 'accounts.deleted', a.name); },
-        }, t('accounts.delete')),
-      ]))))));
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'accounts' },
+      h('thead', {}, h('tr', {}, ...[t('common.account'), t('common.role'), t('accounts.scope'), ''].map((x) => h('th', { scope: 'col' }, x)))),
+      h(
+        'tbody',
+        {},
+        ...accounts.map((a) =>
+          h(
+            'tr',
+            { 'data-account': a.name },
+            h('th', { scope: 'row' }, a.name),
+            h('td', {}, t(`role.${a.role}` as Key)),
+            h('td', {}, scopeOf(a)),
+            h(
+              'td',
+              { class: 'actions' },
+              a.name === me.name
+                ? null
+                : [
+                    h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'secondary',
+                        'aria-label': `${t('accounts.unlock')} ${a.name}`,
+                        onclick: () => void act('POST', `/accounts/${encodeURIComponent(a.name)}/unlock`, 'accounts.unlocked', a.name),
+                      },
+                      t('accounts.unlock'),
+                    ),
+                    h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'danger',
+                        'aria-label': `${t('accounts.delete')} ${a.name}`,
+                        onclick: () => {
+                          if (confirm(t('accounts.confirmDelete', { name: a.name })))
+                            void act('DELETE', `/accounts/${encodeURIComponent(a.name)}`, 'accounts.deleted', a.name);
+                        },
+                      },
+                      t('accounts.delete'),
+                    ),
+                  ],
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 function createForm(me: Me, created: () => void): HTMLElement {
   const name = textInput('', { name: 'name', autocomplete: 'off', required: true });
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'new-password', required: true });
   const roles = me.may.accountRoles.filter((r) => r !== 'operator' || me.may.operator);
-  const role = select(roles.map((r) => [r, t(`role.${r}` as Key)]), roles[roles.length - 1] ?? 'number-user', { name: 'role' });
+  const role = select(
+    roles.map((r) => [r, t(`role.${r}` as Key)]),
+    roles[roles.length - 1] ?? 'number-user',
+    { name: 'role' },
+  );
   const scope = textInput('', { name: 'scope', autocomplete: 'off' });
   const scopeField = field(t('accounts.number'), scope);
   const sync = () => {
@@ -73,11 +125,17 @@ function createForm(me: Me, created: () => void): HTMLElement {
   role.addEventListener('change', sync);
   sync();
   const box = h('div', { class: 'messages', 'aria-live': 'polite' });
-  const form = h('form', { class: 'card', novalidate: true },
-    h('h2', {}, t('accounts.create')), box,
-    field(t('accounts.name'), name, 'name'), field(t('accounts.password'), password, 'password', t('accounts.passwordHint')),
-    field(t('common.role'), role, 'role'), scopeField,
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('accounts.create'))));
+  const form = h(
+    'form',
+    { class: 'card', novalidate: true },
+    h('h2', {}, t('accounts.create')),
+    box,
+    field(t('accounts.name'), name, 'name'),
+    field(t('accounts.password'), password, 'password', t('accounts.passwordHint')),
+    field(t('common.role'), role, 'role'),
+    scopeField,
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('accounts.create'))),
+  );
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     box.replaceChildren();
@@ -99,10 +157,15 @@ function passwordForm(): HTMLElement {
   const current = h('input', { type: 'password', name: 'currentPassword', autocomplete: 'current-password' });
   const next = h('input', { type: 'password', name: 'newPassword', autocomplete: 'new-password' });
   const box = h('div', { class: 'messages', 'aria-live': 'polite' });
-  const form = h('form', { class: 'card', novalidate: true },
-    h('h2', {}, t('password.title')), box,
-    field(t('password.current'), current, 'currentPassword'), field(t('password.new'), next, 'newPassword', t('accounts.passwordHint')),
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('password.title'))));
+  const form = h(
+    'form',
+    { class: 'card', novalidate: true },
+    h('h2', {}, t('password.title')),
+    box,
+    field(t('password.current'), current, 'currentPassword'),
+    field(t('password.new'), next, 'newPassword', t('accounts.passwordHint')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('password.title'))),
+  );
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     box.replaceChildren();

@@ -37,28 +37,57 @@ export async function linesPage(main: HTMLElement, me: Me): Promise<void> {
   main.replaceChildren(
     h('h1', {}, t('lines.title')),
     h('form', { class: 'search', role: 'search', onsubmit: (ev: Event) => ev.preventDefault() }, field(t('lines.search'), search)),
-    h('div', { class: 'table-wrap' }, h('table', { class: 'lines' },
-      h('thead', {}, h('tr', {},
-        h('th', { scope: 'col' }, t('lines.status')), h('th', { scope: 'col' }, t('lines.sipId')),
-        h('th', { scope: 'col' }, t('common.site')), h('th', { scope: 'col' }, t('lines.numbers')), h('th', { scope: 'col' }, t('lines.latestError')))),
-      tbody)),
-    empty);
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'lines' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, t('lines.status')),
+            h('th', { scope: 'col' }, t('lines.sipId')),
+            h('th', { scope: 'col' }, t('common.site')),
+            h('th', { scope: 'col' }, t('lines.numbers')),
+            h('th', { scope: 'col' }, t('lines.latestError')),
+          ),
+        ),
+        tbody,
+      ),
+    ),
+    empty,
+  );
 }
 
 function matches(r: LineRow, siteName: string, q: string): boolean {
-  return [r.basicNumber, ...r.dialInNumbers].some((n) => n.includes(q)) || r.siteId.includes(q)
-    || siteName.toLowerCase().includes(q) || r.sipId.toLowerCase().includes(q);
+  return (
+    [r.basicNumber, ...r.dialInNumbers].some((n) => n.includes(q)) ||
+    r.siteId.includes(q) ||
+    siteName.toLowerCase().includes(q) ||
+    r.sipId.toLowerCase().includes(q)
+  );
 }
 
 function lineRow(r: LineRow, sites: Site[]): HTMLElement {
   const s = r.registration.status;
   const site = sites.find((x) => x.id === r.siteId);
   const err = r.registration.latestError;
-  return h('tr', { 'data-sipid': r.sipId },
-    h('td', { class: `status ${s.replace(' ', '-')}` },
-      h('span', { 'aria-hidden': 'true', class: 'icon' }, ICONS[s]), h('span', { class: 'status-text' }, t(`status.${s}` as Key))),
+  return h(
+    'tr',
+    { 'data-sipid': r.sipId },
+    h(
+      'td',
+      { class: `status ${s.replace(' ', '-')}` },
+      h('span', { 'aria-hidden': 'true', class: 'icon' }, ICONS[s]),
+      h('span', { class: 'status-text' }, t(`status.${s}` as Key)),
+    ),
     h('th', { scope: 'row' }, r.sipId),
     h('td', {}, site ? `${site.name} (${site.id})` : r.siteId),
     h('td', {}, h('ul', { class: 'plain' }, ...[r.basicNumber, ...r.dialInNumbers].map((n) => h('li', {}, h('a', { href: `#/numbers/${n}` }, n))))),
-    h('td', {}, err ? [h('time', { datetime: err.at }, formatTime(err.at)), ' ', err.text] : t('common.none')));
+    h('td', {}, err ? [h('time', { datetime: err.at }, formatTime(err.at)), ' ', err.text] : t('common.none')),
+  );
 }

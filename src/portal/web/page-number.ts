@@ -62,7 +62,14 @@ function render(main: HTMLElement, me: Me, res: ApiResult<NumberView>): void {
     readers.push(() => ({ anonymousRejection: anon.checked }));
   }
   if (may.has('presentation')) {
-    const pres = select([['present', t('pres.present')], ['withhold', t('pres.withhold')]], f.presentation, { name: 'presentation' });
+    const pres = select(
+      [
+        ['present', t('pres.present')],
+        ['withhold', t('pres.withhold')],
+      ],
+      f.presentation,
+      { name: 'presentation' },
+    );
     sections.push(h('fieldset', { class: 'card' }, h('legend', {}, t('pres.legend')), field(t('pres.legend'), pres, 'presentation')));
     readers.push(() => ({ presentation: pres.value as Features['presentation'] }));
   }
@@ -73,9 +80,13 @@ function render(main: HTMLElement, me: Me, res: ApiResult<NumberView>): void {
     readers.push(admin.read);
   }
 
-  const form = h('form', { class: 'number', novalidate: true },
-    box, ...sections,
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('common.save'))));
+  const form = h(
+    'form',
+    { class: 'number', novalidate: true },
+    box,
+    ...sections,
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('common.save'))),
+  );
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     box.replaceChildren();
@@ -94,27 +105,41 @@ function render(main: HTMLElement, me: Me, res: ApiResult<NumberView>): void {
     if (saved.status === 412) await offerCurrent(main, me, view.number, changes, box);
   });
 
-  main.replaceChildren(
-    h('h1', {}, t('number.title', { number: view.number })),
-    h('p', {}, t('number.line', { sipId: view.sipId, siteId: view.siteId })),
-    form);
+  main.replaceChildren(h('h1', {}, t('number.title', { number: view.number })), h('p', {}, t('number.line', { sipId: view.sipId, siteId: view.siteId })), form);
 }
 
 /** After a 412: the values now stored for the fields the user changed, and a button to start again from them. */
 async function offerCurrent(main: HTMLElement, me: Me, number: string, changes: Record<string, unknown>, box: HTMLElement): Promise<void> {
   const now = await get<NumberView>(`/numbers/${encodeURIComponent(number)}`);
   if (!now.ok) return;
-  const list = h('dl', { class: 'current' }, ...Object.keys(changes).flatMap((k) => [
-    h('dt', {}, FIELD_LABELS[k] ? t(FIELD_LABELS[k]!) : k), h('dd', {}, describe(now.body.features[k as keyof Features])),
-  ]));
-  box.append(h('section', { class: 'stale', 'aria-label': t('common.currentValues') },
-    h('h2', {}, t('common.currentValues')), list,
-    h('button', { type: 'button', onclick: () => render(main, me, now) }, t('common.loadCurrent'))));
+  const list = h(
+    'dl',
+    { class: 'current' },
+    ...Object.keys(changes).flatMap((k) => [
+      h('dt', {}, FIELD_LABELS[k] ? t(FIELD_LABELS[k]!) : k),
+      h('dd', {}, describe(now.body.features[k as keyof Features])),
+    ]),
+  );
+  box.append(
+    h(
+      'section',
+      { class: 'stale', 'aria-label': t('common.currentValues') },
+      h('h2', {}, t('common.currentValues')),
+      list,
+      h('button', { type: 'button', onclick: () => render(main, me, now) }, t('common.loadCurrent')),
+    ),
+  );
 }
 
 const FIELD_LABELS: Record<string, Key> = {
-  forwarding: 'fwd.legend', blockedCallers: 'block.list', blockAnnouncementUri: 'block.announcement', anonymousRejection: 'anon.reject',
-  presentation: 'pres.legend', internationalBar: 'admin.intl', outgoingRestriction: 'admin.outgoing', specificPresentation: 'admin.specific',
+  forwarding: 'fwd.legend',
+  blockedCallers: 'block.list',
+  blockAnnouncementUri: 'block.announcement',
+  anonymousRejection: 'anon.reject',
+  presentation: 'pres.legend',
+  internationalBar: 'admin.intl',
+  outgoingRestriction: 'admin.outgoing',
+  specificPresentation: 'admin.specific',
 };
 
 /** A stored value in words: on/off, the presentation choice, lists, and forwarding's fields by their labels. */
@@ -126,14 +151,22 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return v.map((x) => (x === null ? '—' : describe(x))).join(', ');
   if (typeof v === 'object') {
     return Object.entries(v as Record<string, unknown>)
-      .map(([k, x]) => `${FORWARDING_LABELS[k] ? t(FORWARDING_LABELS[k]!) : k}: ${describe(x)}`).join('; ');
+      .map(([k, x]) => `${FORWARDING_LABELS[k] ? t(FORWARDING_LABELS[k]!) : k}: ${describe(x)}`)
+      .join('; ');
   }
   return String(v);
 }
 
 const FORWARDING_LABELS: Record<string, Key> = {
-  enabled: 'fwd.enabled', unconditional: 'fwd.unconditional', busy: 'fwd.busy', noAnswer: 'fwd.noAnswer', unreachable: 'fwd.unreachable',
-  ringTime: 'fwd.ringTime', active: 'fwd.active', destinations: 'fwd.destinations', schedule: 'fwd.schedule',
+  enabled: 'fwd.enabled',
+  unconditional: 'fwd.unconditional',
+  busy: 'fwd.busy',
+  noAnswer: 'fwd.noAnswer',
+  unreachable: 'fwd.unreachable',
+  ringTime: 'fwd.ringTime',
+  active: 'fwd.active',
+  destinations: 'fwd.destinations',
+  schedule: 'fwd.schedule',
 };
 
 function blockSection(f: Features, number: string): { element: HTMLElement; read(): Partial<Features> } {
@@ -142,14 +175,31 @@ function blockSection(f: Features, number: string): { element: HTMLElement; read
   const addRow = (value: string) => {
     const input = textInput(value, { inputmode: 'tel', name: 'blocked', 'aria-label': t('block.list') });
     inputs.push(input);
-    const li = h('li', {}, field(t('block.list'), input), h('button', {
-      type: 'button', class: 'secondary',
-      onclick: () => { inputs.splice(inputs.indexOf(input), 1); li.remove(); renumber(); },
-    }, t('common.remove')));
+    const li = h(
+      'li',
+      {},
+      field(t('block.list'), input),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          onclick: () => {
+            inputs.splice(inputs.indexOf(input), 1);
+            li.remove();
+            renumber();
+          },
+        },
+        t('common.remove'),
+      ),
+    );
     list.append(li);
     renumber();
   };
-  const renumber = () => inputs.forEach((el, i) => { el.dataset.field = `blockedCallers[${i}]`; });
+  const renumber = () =>
+    inputs.forEach((el, i) => {
+      el.dataset.field = `blockedCallers[${i}]`;
+    });
   for (const b of f.blockedCallers) addRow(b);
   const add = textInput('', { inputmode: 'tel', name: 'blockAdd', autocomplete: 'off' });
   const counts = h('p', { class: 'counts' });
@@ -157,11 +207,33 @@ function blockSection(f: Features, number: string): { element: HTMLElement; read
     if (c.ok) counts.textContent = t('block.counts', { thisMonth: c.body.thisMonth, lastMonth: c.body.lastMonth });
   });
   const announcement = textInput(f.blockAnnouncementUri ?? '', { name: 'blockAnnouncementUri', autocomplete: 'off' });
-  const element = h('fieldset', { class: 'card', 'data-field': 'blockedCallers', tabindex: '-1' },
-    h('legend', {}, t('block.legend')), counts, list,
-    h('div', { class: 'inline' }, field(t('block.add'), add),
-      h('button', { type: 'button', class: 'secondary', onclick: () => { if (add.value.trim()) { addRow(add.value.trim()); add.value = ''; } } }, t('block.addButton'))),
-    field(t('block.announcement'), announcement, 'blockAnnouncementUri'));
+  const element = h(
+    'fieldset',
+    { class: 'card', 'data-field': 'blockedCallers', tabindex: '-1' },
+    h('legend', {}, t('block.legend')),
+    counts,
+    list,
+    h(
+      'div',
+      { class: 'inline' },
+      field(t('block.add'), add),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          onclick: () => {
+            if (add.value.trim()) {
+              addRow(add.value.trim());
+              add.value = '';
+            }
+          },
+        },
+        t('block.addButton'),
+      ),
+    ),
+    field(t('block.announcement'), announcement, 'blockAnnouncementUri'),
+  );
   return {
     element,
     read: () => ({
@@ -186,7 +258,11 @@ function adminSection(f: Features, may: Set<string>, maySetPresentedNumber: bool
   }
   if (may.has('specificPresentation')) {
     const on = checkbox(f.specificPresentation?.enabled ?? false, 'specificEnabled');
-    const num = textInput(f.specificPresentation?.number ?? '', { inputmode: 'tel', name: 'specificNumber', ...(maySetPresentedNumber ? {} : { readonly: true }) });
+    const num = textInput(f.specificPresentation?.number ?? '', {
+      inputmode: 'tel',
+      name: 'specificNumber',
+      ...(maySetPresentedNumber ? {} : { readonly: true }),
+    });
     parts.push(field(t('admin.specific'), on, 'specificPresentation.enabled'), field(t('admin.specificNumber'), num, 'specificPresentation.number'));
     reads.push(() => ({ specificPresentation: num.value.trim() === '' ? null : { number: num.value.trim(), enabled: on.checked } }));
   }

@@ -15,14 +15,29 @@ export async function routingPage(main: HTMLElement): Promise<void> {
   const res = await get<Routing>('/routing');
   if (!res.ok) return void main.append(h('p', { class: 'error', role: 'alert' }, refusal(res)));
   const r = res.body;
-  const table = (head: string[], rows: string[][]) => h('div', { class: 'table-wrap' }, h('table', {},
-    h('thead', {}, h('tr', {}, ...head.map((x) => h('th', { scope: 'col' }, x)))),
-    h('tbody', {}, ...rows.map((row) => h('tr', {}, ...row.map((c) => h('td', {}, c)))))));
+  const table = (head: string[], rows: string[][]) =>
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        {},
+        h('thead', {}, h('tr', {}, ...head.map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, ...rows.map((row) => h('tr', {}, ...row.map((c) => h('td', {}, c))))),
+      ),
+    );
   main.append(
     h('h2', {}, t('routing.peers')),
-    table([t('routing.name'), t('routing.addresses')], r.peers.map((p) => [p.name, p.addresses.join(', ')])),
+    table(
+      [t('routing.name'), t('routing.addresses')],
+      r.peers.map((p) => [p.name, p.addresses.join(', ')]),
+    ),
     h('h2', {}, t('routing.routes')),
-    table([t('routing.name'), t('routing.prefix'), t('routing.target')], r.outboundRoutes.map((o) => [o.name, o.prefix, `${o.target} (${o.transport})`])),
+    table(
+      [t('routing.name'), t('routing.prefix'), t('routing.target')],
+      r.outboundRoutes.map((o) => [o.name, o.prefix, `${o.target} (${o.transport})`]),
+    ),
     h('h2', {}, t('routing.emergency')),
-    h('p', {}, r.emergencyRoute ? `${r.emergencyRoute.name}: ${r.emergencyRoute.target} (${r.emergencyRoute.transport})` : t('common.none')));
+    h('p', {}, r.emergencyRoute ? `${r.emergencyRoute.name}: ${r.emergencyRoute.target} (${r.emergencyRoute.transport})` : t('common.none')),
+  );
 }

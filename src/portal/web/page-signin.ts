@@ -11,12 +11,15 @@ export function signInPage(main: HTMLElement, notice: Key | null, signedIn: (me:
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
   const box = h('div', { class: 'messages' });
   if (notice) message(box, 'ok', t(notice));
-  const form = h('form', { class: 'card signin', novalidate: true },
+  const form = h(
+    'form',
+    { class: 'card signin', novalidate: true },
     h('h1', {}, t('signin.title')),
     box,
     field(t('signin.name'), name),
     field(t('signin.password'), password),
-    h('button', { type: 'submit' }, t('signin.submit')));
+    h('button', { type: 'submit' }, t('signin.submit')),
+  );
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     box.replaceChildren();

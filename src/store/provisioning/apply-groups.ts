@@ -75,7 +75,8 @@ function groupPart(k: GroupKind): Part {
             }
             const line = lineFromHash(snap.hash(keys.line(stored.sipId)));
             if (line?.siteId !== g.siteId) issues.push(`${path}: number ${number} is not a number of site ${g.siteId}`);
-            else if (k.basicOnly && stored.kind !== 'basic') issues.push(`${path}: number ${number} is not the basic number of a line (hunt groups hold basic numbers)`);
+            else if (k.basicOnly && stored.kind !== 'basic')
+              issues.push(`${path}: number ${number} is not the basic number of a line (hunt groups hold basic numbers)`);
           }
           const other = snap.str(k.of(number));
           // A group of the file is rewritten by it (and the schema allows a number in one group only).
@@ -123,11 +124,21 @@ function groupPart(k: GroupKind): Part {
 }
 
 export const huntGroupsPart = groupPart({
-  label: 'hunt group', group: keys.huntGroup, of: keys.huntGroupOf, siteSet: keys.siteHuntGroups,
-  planned: (d) => d.huntGroups, counts: (r) => r.huntGroups, basicOnly: true,
+  label: 'hunt group',
+  group: keys.huntGroup,
+  of: keys.huntGroupOf,
+  siteSet: keys.siteHuntGroups,
+  planned: (d) => d.huntGroups,
+  counts: (r) => r.huntGroups,
+  basicOnly: true,
 });
 
 export const bulkGroupsPart = groupPart({
-  label: 'bulk group', group: keys.bulkGroup, of: keys.bulkGroupOf, siteSet: keys.siteBulkGroups,
-  planned: (d) => d.bulkGroups, counts: (r) => r.bulkGroups, basicOnly: false,
+  label: 'bulk group',
+  group: keys.bulkGroup,
+  of: keys.bulkGroupOf,
+  siteSet: keys.siteBulkGroups,
+  planned: (d) => d.bulkGroups,
+  counts: (r) => r.bulkGroups,
+  basicOnly: false,
 });

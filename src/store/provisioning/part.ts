@@ -9,7 +9,11 @@ import type { Hash, Read, Snapshot } from './snapshot.js';
  * moving from one owner to another ends with the new owner).
  */
 
-export interface KindCounts { created: number; updated: number; unchanged: number }
+export interface KindCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
 export type KindCountsRemoved = KindCounts & { removed: number };
 
 export interface ProvisioningResult {
@@ -50,9 +54,16 @@ export const countsRemoved = (): KindCountsRemoved => ({ ...counts(), removed: 0
 
 export function emptyResult(): ProvisioningResult {
   return {
-    voiceGroups: counts(), sites: counts(), lines: counts(), numbers: countsRemoved(),
-    huntGroups: counts(), bulkGroups: counts(), features: countsRemoved(),
-    peers: countsRemoved(), outboundRoutes: countsRemoved(), emergencyRoute: countsRemoved(),
+    voiceGroups: counts(),
+    sites: counts(),
+    lines: counts(),
+    numbers: countsRemoved(),
+    huntGroups: counts(),
+    bulkGroups: counts(),
+    features: countsRemoved(),
+    peers: countsRemoved(),
+    outboundRoutes: countsRemoved(),
+    emergencyRoute: countsRemoved(),
   };
 }
 

@@ -9,10 +9,7 @@ import type { Redis } from 'ioredis';
 export type Hash = Record<string, string>;
 
 export type Read =
-  | { op: 'hgetall'; key: string }
-  | { op: 'get'; key: string }
-  | { op: 'smembers'; key: string }
-  | { op: 'sismember'; key: string; member: string };
+  { op: 'hgetall'; key: string } | { op: 'get'; key: string } | { op: 'smembers'; key: string } | { op: 'sismember'; key: string; member: string };
 
 const id = (r: Read) => (r.op === 'sismember' ? `${r.op}\n${r.key}\n${r.member}` : `${r.op}\n${r.key}`);
 

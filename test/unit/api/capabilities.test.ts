@@ -33,7 +33,7 @@ t.test('voice-group admin and operator', async (t) => {
   t.equal(op.operator, true);
 });
 
-t.test('never more than allowed() grants in the actor\'s own scope', async (t) => {
+t.test("never more than allowed() grants in the actor's own scope", async (t) => {
   for (const actor of Object.values(ROLES)) {
     const own = { voiceGroupId: actor.voiceGroupId, siteId: actor.siteId, number: actor.number };
     for (const a of ACTIONS) t.equal(capabilities(actor).actions.includes(a), allowed(actor, a, own), `${actor.role} ${a}`);

@@ -47,7 +47,7 @@ t.test('admins: every customer setting in their scope, nothing outside', async (
   }
   t.ok(allowed(vgAdmin, 'voice-group', { voiceGroupId: 'VG1' }), 'vg admin renames its voice group');
   t.notOk(allowed(siteAdmin, 'voice-group', own), 'a site admin does not');
-  t.notOk(allowed(vgAdmin, 'read', {}), 'a target without a voice group (operator scope) is nobody else\'s');
+  t.notOk(allowed(vgAdmin, 'read', {}), "a target without a voice group (operator scope) is nobody else's");
 });
 
 t.test('rank: nobody acts on an account above its own role; only operators on operators', async (t) => {
@@ -58,11 +58,15 @@ t.test('rank: nobody acts on an account above its own role; only operators on op
     'number-user': ['number-user'],
   };
   for (const actor of [operator, vgAdmin, siteAdmin, numberUser]) {
-    t.same(ROLES.filter((r) => outranks(actor, r)), expected[actor.role], actor.role);
+    t.same(
+      ROLES.filter((r) => outranks(actor, r)),
+      expected[actor.role],
+      actor.role,
+    );
   }
 });
 
-t.test('number features: the specific-presentation number is the operator\'s, switching it the admins\'', async (t) => {
+t.test("number features: the specific-presentation number is the operator's, switching it the admins'", async (t) => {
   const view = (specific: { number: string; enabled: boolean } | null) => ({ features: { specificPresentation: specific } }) as unknown as NumberView;
   const set = view({ number: '0120123456', enabled: true });
   t.same(fieldActions({ specificPresentation: { number: '0120123456', enabled: false } }, set), ['specific-presentation'], 'switch off');

@@ -34,7 +34,9 @@ const SECRET = Buffer.from('0123456789abcdef0123456789abcdef');
 function authenticator(): DigestAuthenticator<DigestUser> {
   const users: Record<string, DigestUser> = { alice: { ha1Md5: hash('MD5', `alice:${REALM}:alice-pw-123`) } };
   return new DigestAuthenticator<DigestUser>(
-    REALM, ['MD5'], new NonceIssuer(SECRET, REALM, 300_000),
+    REALM,
+    ['MD5'],
+    new NonceIssuer(SECRET, REALM, 300_000),
     { findDigestUser: async (u) => users[u] ?? null },
     { advance: async () => true },
   );
@@ -42,12 +44,28 @@ function authenticator(): DigestAuthenticator<DigestUser> {
 
 function invite(requestUri: string, digestUri: string, nonce: string): SipRequest {
   const { header } = buildDigestCredentials({
-    username: 'alice', password: 'alice-pw-123', realm: REALM, nonce, algorithm: 'MD5', method: 'INVITE', uri: digestUri, nc: 1, cnonce: 'c0ffee',
+    username: 'alice',
+    password: 'alice-pw-123',
+    realm: REALM,
+    nonce,
+    algorithm: 'MD5',
+    method: 'INVITE',
+    uri: digestUri,
+    nc: 1,
+    cnonce: 'c0ffee',
   });
   const text = [
-    `INVITE ${requestUri} SIP/2.0`, 'Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1', 'Max-Forwards: 70',
-    `From: <sip:0312345670@${REALM}>;tag=a`, `To: <sip:0312345678@${REALM}>`, 'Call-ID: uri-test', 'CSeq: 2 INVITE',
-    `Proxy-Authorization: ${header}`, 'Content-Length: 0', '', '',
+    `INVITE ${requestUri} SIP/2.0`,
+    'Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1',
+    'Max-Forwards: 70',
+    `From: <sip:0312345670@${REALM}>;tag=a`,
+    `To: <sip:0312345678@${REALM}>`,
+    'Call-ID: uri-test',
+    'CSeq: 2 INVITE',
+    `Proxy-Authorization: ${header}`,
+    'Content-Length: 0',
+    '',
+    '',
   ].join('\r\n');
   return parseMessage(Buffer.from(text, 'latin1')) as SipRequest;
 }

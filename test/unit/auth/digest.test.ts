@@ -20,7 +20,11 @@ for (const [algorithm, expected] of [
   t.test(`RFC 7616 example with ${algorithm}`, async (t) => {
     const ha1 = computeHa1(algorithm, example.username, example.realm, example.password);
     const response = computeDigestResponse({
-      algorithm, ha1, method: example.method, uri: example.uri, nonce: example.nonce,
+      algorithm,
+      ha1,
+      method: example.method,
+      uri: example.uri,
+      nonce: example.nonce,
       qop: { qop: 'auth', nc: example.nc, cnonce: example.cnonce },
     });
     t.equal(response, expected);

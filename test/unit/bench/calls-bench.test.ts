@@ -22,8 +22,12 @@ function pcap(packets: Array<{ t: number; src: [string, number]; dst: [string, n
     frame[14] = 0x45;
     frame.writeUInt16BE(20 + 8 + payload.length, 16);
     frame[23] = 17;
-    p.src[0].split('.').forEach((b, i) => { frame[26 + i] = Number(b); });
-    p.dst[0].split('.').forEach((b, i) => { frame[30 + i] = Number(b); });
+    p.src[0].split('.').forEach((b, i) => {
+      frame[26 + i] = Number(b);
+    });
+    p.dst[0].split('.').forEach((b, i) => {
+      frame[30 + i] = Number(b);
+    });
     frame.writeUInt16BE(p.src[1], 34);
     frame.writeUInt16BE(p.dst[1], 36);
     frame.writeUInt16BE(8 + payload.length, 38);
@@ -69,7 +73,10 @@ t.test('inviteTimings pairs first INVITE in with first INVITE out by Call-ID', a
     { t: 4.0, src: proxy, dst: callee, text: invite('orphan') },
   ]);
   const r = inviteTimings(readPcapUdp(file), '127.0.0.1', 5080);
-  t.same(r.latenciesMs.map((x) => Math.round(x * 1000) / 1000).sort((a, b) => a - b), [0.5, 2]);
+  t.same(
+    r.latenciesMs.map((x) => Math.round(x * 1000) / 1000).sort((a, b) => a - b),
+    [0.5, 2],
+  );
   t.equal(r.notForwarded, 1);
   t.equal(r.unmatched, 1);
 });
@@ -94,7 +101,10 @@ t.test('the provisioning document of the calls bench is accepted by the provisio
   const callees = makeUsers(3);
   const file = parseProvisioning(callsProvisioningDoc(trunks, callees), { allowLoopback: true }); // the bench's trunks are on 127.0.0.x
   const site = file.voiceGroups[0]!.sites[0]!;
-  t.same(site.lines.filter((l) => l.auth === 'ip').map((l) => l.allowedAddresses), [['127.0.0.2'], ['127.0.0.3']]);
+  t.same(
+    site.lines.filter((l) => l.auth === 'ip').map((l) => l.allowedAddresses),
+    [['127.0.0.2'], ['127.0.0.3']],
+  );
   t.equal(site.bulkGroups[0]!.state, 'stopped');
   const f = file.features['0390000001']!;
   t.equal(f.anonymousRejection, true);
@@ -110,15 +120,25 @@ t.test('caller CSV and Kamailio callees', async (t) => {
   const [trunk] = makeTrunks(1);
   const callees = makeUsers(2);
   t.equal(callerCsv(trunk!, callees, 'bench.test'), 'SEQUENTIAL\n0390000001;0380000001;bench.test\n0390000002;0380000001;bench.test\n');
-  t.same(calleesByNumber(callees).map((c) => c.sipId), ['0390000001', '0390000002']);
+  t.same(
+    calleesByNumber(callees).map((c) => c.sipId),
+    ['0390000001', '0390000002'],
+  );
   t.throws(() => makeTrunks(0));
 });
 
 t.test('summarizeSippErrors counts why calls failed, most frequent first', async (t) => {
   const unexpected = (status: string) =>
     `2026-11-22\t03:50:17.988754\t1795319417.988754: Aborting call on unexpected message for Call-Id '31-8058@127.0.0.2': while expecting '200' (index 4), received '${status}\nVia: SIP/2.0/UDP 127.0.0.2:59415\n\n'`;
-  const timeout = "2026-11-22\t03:50:44.634936\t1795319444.634936: Call-Id: 27-8345@127.0.0.2, receive timeout on message bench call:3 without label to jump to (ontimeout attribute): aborting call";
-  const text = ['The following events occurred:', unexpected('SIP/2.0 486 Busy Here'), timeout, unexpected('SIP/2.0 486 Busy Here'), unexpected('SIP/2.0 503 Service Unavailable')].join('\n');
+  const timeout =
+    '2026-11-22\t03:50:44.634936\t1795319444.634936: Call-Id: 27-8345@127.0.0.2, receive timeout on message bench call:3 without label to jump to (ontimeout attribute): aborting call';
+  const text = [
+    'The following events occurred:',
+    unexpected('SIP/2.0 486 Busy Here'),
+    timeout,
+    unexpected('SIP/2.0 486 Busy Here'),
+    unexpected('SIP/2.0 503 Service Unavailable'),
+  ].join('\n');
   t.equal(summarizeSippErrors(text), '2x unexpected SIP/2.0 486 Busy Here, 1x unexpected SIP/2.0 503 Service Unavailable, 1x receive timeout');
   t.equal(summarizeSippErrors(''), '');
 });

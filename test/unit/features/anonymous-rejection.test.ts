@@ -9,7 +9,9 @@ const on = features('0312345678', { anonymousRejection: true });
 t.test('withheld callers get 433 when the called number rejects them', async (t) => {
   t.equal(s.name, 'anonymous-rejection');
   t.same(s.run(call({ calledFeatures: on, callerIdentity: 'withheld', callerNumber: undefined })), {
-    kind: 'reject', status: 433, reason: 'Anonymity Disallowed',
+    kind: 'reject',
+    status: 433,
+    reason: 'Anonymity Disallowed',
   });
 });
 

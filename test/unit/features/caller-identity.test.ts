@@ -40,7 +40,11 @@ t.test('withheld: anonymous From or Privacy id/user', async (t) => {
 t.test('unavailable is not withheld', async (t) => {
   t.same(identifyCaller({ from: '<sip:unavailable@peer.example>;tag=1', privacy: [] }), { identity: 'unavailable' });
   t.same(identifyCaller({ from: '"UNAVAILABLE" <sip:unknown@peer.example>;tag=1', privacy: [] }), { identity: 'unavailable' });
-  t.same(identifyCaller({ from: '"Unavailable" <sip:anonymous@anonymous.invalid>;tag=1', privacy: ['id'] }), { identity: 'unavailable' }, 'wins over anonymous');
+  t.same(
+    identifyCaller({ from: '"Unavailable" <sip:anonymous@anonymous.invalid>;tag=1', privacy: ['id'] }),
+    { identity: 'unavailable' },
+    'wins over anonymous',
+  );
   t.same(
     identifyCaller({ from: '"Unavailable" <sip:0612345678@peer.example>;tag=1', privacy: [] }),
     { identity: 'presented', number: '0612345678' },

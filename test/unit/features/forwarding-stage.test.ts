@@ -73,7 +73,8 @@ t.test('after a failed offer: only the triggers that are on; a refused forward n
 
 t.test('ring time: only while no-answer forwarding would happen, clamped to 5-30 s', async (t) => {
   const { s } = stage();
-  const ring = (patch: Parameters<typeof forwardingFeatures>[1]) => s.ringTime(call({ calledFeatures: forwardingFeatures('0312345678', { enabled: true, destinations: DESTS, ...patch }) }));
+  const ring = (patch: Parameters<typeof forwardingFeatures>[1]) =>
+    s.ringTime(call({ calledFeatures: forwardingFeatures('0312345678', { enabled: true, destinations: DESTS, ...patch }) }));
   t.equal(await ring({ noAnswer: true, ringTime: 20 }), 20_000);
   t.equal(await ring({ noAnswer: true, ringTime: 2 }), 5_000);
   t.equal(await ring({ noAnswer: true, ringTime: 60 }), 30_000);

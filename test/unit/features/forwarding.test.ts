@@ -1,6 +1,12 @@
 import t from 'tap';
 import {
-  bulkOverride, diversionReason, effectivePattern, forwardTarget, localClock, ringTimeout, scheduleMatches,
+  bulkOverride,
+  diversionReason,
+  effectivePattern,
+  forwardTarget,
+  localClock,
+  ringTimeout,
+  scheduleMatches,
   type ForwardingContext,
 } from '../../../src/features/forwarding.js';
 import type { BulkGroup, ForwardingPattern, ScheduleEntry } from '../../../src/features/settings.js';
@@ -13,7 +19,14 @@ const SAT_0559 = new Date('2026-11-20T20:59:00Z'); // Saturday 05:59 JST
 const SAT_0600 = new Date('2026-11-20T21:00:00Z'); // Saturday 06:00 JST
 
 const pattern = (p: Partial<ForwardingPattern>): ForwardingPattern => ({
-  enabled: true, unconditional: false, busy: false, noAnswer: false, unreachable: false, ringTime: 15, active: 1, ...p,
+  enabled: true,
+  unconditional: false,
+  busy: false,
+  noAnswer: false,
+  unreachable: false,
+  ringTime: 15,
+  active: 1,
+  ...p,
 });
 const DESTS = ['09011112222', '0612345678', '01012125550100', null, '09055556666'];
 const ctx = (patch: Partial<ForwardingContext> = {}): ForwardingContext => ({ now: FRI_1000, timeZone: TZ, bulk: null, ...patch });
@@ -126,7 +139,11 @@ t.test('refusals: empty slot, 5-forward limit, loops, international bar', async 
     { from: '0399990000', to: '0388880000', reason: 'user-busy' as const },
     { from: '0388880000', to: '0312345678', reason: 'no-answer' as const },
   ];
-  t.same(forwardTarget(f({ destinations: ['038888-0000'] }), 'unconditional', call({ forwards: longer }), ctx()), { kind: 'refused', why: 'loop' }, 'any hop, any form');
+  t.same(
+    forwardTarget(f({ destinations: ['038888-0000'] }), 'unconditional', call({ forwards: longer }), ctx()),
+    { kind: 'refused', why: 'loop' },
+    'any hop, any form',
+  );
   t.equal(forwardTarget(f({ destinations: ['0377770000'] }), 'unconditional', call({ forwards: longer }), ctx()).kind, 'forward', 'a new number is fine');
 
   t.same(forwardTarget(f({ active: 3 }, true), 'unconditional', call(), ctx()), { kind: 'refused', why: 'barred' });

@@ -4,7 +4,12 @@ import type { HuntGroup } from '../../../src/features/settings.js';
 import { call, features } from './call.js';
 
 const group = (mode: HuntGroup['mode']): HuntGroup => ({
-  id: 'hg1', siteId: '1234567', pilot: '0312340000', members: ['0312340001', '0312340002', '0312340003'], mode, presentation: 'own',
+  id: 'hg1',
+  siteId: '1234567',
+  pilot: '0312340000',
+  members: ['0312340001', '0312340002', '0312340003'],
+  mode,
+  presentation: 'own',
 });
 
 /** A shared round-robin pointer like the Redis one: returns the start and advances it. */

@@ -36,7 +36,10 @@ t.test('the announcement URI is offered instead of a bare 603', async (t) => {
   const { s, counted } = stage();
   const f = { ...called, blockAnnouncementUri: 'sip:blocked@ann.example' };
   t.same(await s.run(call({ calledFeatures: f })), {
-    kind: 'reject', status: 603, reason: 'Decline', headers: [['Call-Info', '<sip:blocked@ann.example>;purpose=announcement']],
+    kind: 'reject',
+    status: 603,
+    reason: 'Decline',
+    headers: [['Call-Info', '<sip:blocked@ann.example>;purpose=announcement']],
   });
   t.equal(counted.length, 1);
 });

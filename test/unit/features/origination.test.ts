@@ -5,12 +5,18 @@ import { features } from './call.js';
 
 const line = { basicNumber: '0312345678', dialInNumbers: ['0312345679', '0312345680'] };
 const input = (patch: Partial<OriginateInput>): OriginateInput => ({
-  dialledUserPart: '0612345678', line, features: features('0312345678'), ...patch,
+  dialledUserPart: '0612345678',
+  line,
+  features: features('0312345678'),
+  ...patch,
 });
 
 t.test('a plain call presents the basic number', async (t) => {
   t.same(originate(input({})), {
-    ok: true, dialled: { kind: 'national', number: '0612345678' }, presentedNumber: '0312345678', withhold: false,
+    ok: true,
+    dialled: { kind: 'national', number: '0612345678' },
+    presentedNumber: '0312345678',
+    withhold: false,
   });
 });
 
@@ -77,6 +83,7 @@ t.test('incomplete → 484, invalid → 404', async (t) => {
 
 t.test('international dialling is classified (the bar is a pipeline stage)', async (t) => {
   t.match(originate(input({ dialledUserPart: '+1-212-555-0100', features: features('0312345678', { internationalBar: true }) })), {
-    ok: true, dialled: { kind: 'international', number: '01012125550100' },
+    ok: true,
+    dialled: { kind: 'international', number: '01012125550100' },
   });
 });

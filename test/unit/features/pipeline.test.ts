@@ -9,7 +9,13 @@ import { HuntGroupStage } from '../../../src/features/stages/hunt-group.js';
 import { call, features, forwardingFeatures } from './call.js';
 
 function fake(name: string, result: StageResult, ran: string[]): Stage {
-  return { name, run: async () => { ran.push(name); return result; } };
+  return {
+    name,
+    run: async () => {
+      ran.push(name);
+      return result;
+    },
+  };
 }
 
 t.test('stages run in order and the first non-continue decides', async (t) => {
@@ -25,7 +31,13 @@ t.test('stages run in order and the first non-continue decides', async (t) => {
   );
   t.same(await p.run(call()), { kind: 'reject', status: 433, reason: 'Anonymity Disallowed', stage: 'anonymous-rejection' });
   t.same(ran, ['nuisance-blocking', 'anonymous-rejection']);
-  t.same(decisions.map((d) => [d.stage, d.result.kind]), [['nuisance-blocking', 'continue'], ['anonymous-rejection', 'reject']]);
+  t.same(
+    decisions.map((d) => [d.stage, d.result.kind]),
+    [
+      ['nuisance-blocking', 'continue'],
+      ['anonymous-rejection', 'reject'],
+    ],
+  );
 });
 
 t.test('all continue → continue', async (t) => {
@@ -51,7 +63,8 @@ function realPipeline(): FeaturePipeline {
     new InternationalBarStage(),
     new ForwardingStage({ timeZone: 'Asia/Tokyo', bulkGroupOf: async () => null }),
     new HuntGroupStage({
-      groupOf: async (n) => (n === '0312345678' ? { id: 'g', siteId: '1', pilot: '0312345678', members: ['0312345679'], mode: 'sequential', presentation: 'own' } : null),
+      groupOf: async (n) =>
+        n === '0312345678' ? { id: 'g', siteId: '1', pilot: '0312345678', members: ['0312345679'], mode: 'sequential', presentation: 'own' } : null,
       nextStartIndex: async () => 0,
     }),
   ]);
@@ -75,10 +88,15 @@ t.test('with the real stages: blocking beats anonymous rejection beats forwardin
 
 t.test('with the real stages: an originating call abroad from a barred line', async (t) => {
   const p = realPipeline();
-  const r = await p.run(call({
-    callerNumber: '0312345678', callerFeatures: features('0312345678', { internationalBar: true }),
-    calledNumber: '01012125550100', calledFeatures: undefined, calledIsOurs: false,
-  }));
+  const r = await p.run(
+    call({
+      callerNumber: '0312345678',
+      callerFeatures: features('0312345678', { internationalBar: true }),
+      calledNumber: '01012125550100',
+      calledFeatures: undefined,
+      calledIsOurs: false,
+    }),
+  );
   t.match(r, { kind: 'reject', status: 403, reason: 'International calls are barred on this line', stage: 'international-bar' });
 });
 
@@ -86,35 +104,65 @@ t.test('after a failed offer: stages with the hook are asked in order; the first
   const asked: string[] = [];
   const decisions: StageDecision[] = [];
   const hook = (name: string, result: AfterOfferResult): Stage => ({
-    name, run: async () => ({ kind: 'continue' }), afterOffer: async (_c, failure) => { asked.push(`${name}:${failure}`); return result; },
+    name,
+    run: async () => ({ kind: 'continue' }),
+    afterOffer: async (_c, failure) => {
+      asked.push(`${name}:${failure}`);
+      return result;
+    },
   });
-  const p = new FeaturePipeline([
-    hook('nuisance-blocking', { kind: 'continue' }),
-    { name: 'anonymous-rejection', run: async () => ({ kind: 'continue' }) },
-    hook('forwarding', { kind: 'retarget', targets: ['09011112222'], why: 'forward', diversion: 'user-busy' }),
-    hook('hunt-group', { kind: 'reject', status: 500, reason: 'never asked' }),
-  ], { onDecision: (d) => decisions.push(d) });
+  const p = new FeaturePipeline(
+    [
+      hook('nuisance-blocking', { kind: 'continue' }),
+      { name: 'anonymous-rejection', run: async () => ({ kind: 'continue' }) },
+      hook('forwarding', { kind: 'retarget', targets: ['09011112222'], why: 'forward', diversion: 'user-busy' }),
+      hook('hunt-group', { kind: 'reject', status: 500, reason: 'never asked' }),
+    ],
+    { onDecision: (d) => decisions.push(d) },
+  );
   t.same(await p.afterOffer(call(), 'busy'), { kind: 'retarget', targets: ['09011112222'], why: 'forward', diversion: 'user-busy', stage: 'forwarding' });
   t.same(asked, ['nuisance-blocking:busy', 'forwarding:busy']);
-  t.same(decisions.map((d) => [d.stage, d.result.kind, d.failure]), [['nuisance-blocking', 'continue', 'busy'], ['forwarding', 'retarget', 'busy']]);
+  t.same(
+    decisions.map((d) => [d.stage, d.result.kind, d.failure]),
+    [
+      ['nuisance-blocking', 'continue', 'busy'],
+      ['forwarding', 'retarget', 'busy'],
+    ],
+  );
   t.same(await new FeaturePipeline([hook('forwarding', { kind: 'continue' })]).afterOffer(call(), 'busy'), { kind: 'continue' }, 'the failure stands');
 });
 
 t.test('plan: the delivery strategy follows from what the stages said', async (t) => {
   const p = realPipeline();
   const ringing = forwardingFeatures('0399999999', { enabled: true, noAnswer: true, ringTime: 10, destinations: ['09011112222', null, null, null, null] });
-  t.same(await p.plan(call({ calledNumber: '0399999999', calledFeatures: ringing })),
-    { kind: 'deliver', delivery: { kind: 'line', number: '0399999999', ringTimeoutMs: 10_000 } }, 'one line, with the ring time forwarding needs');
-  t.same(await p.plan(call({ calledNumber: '0399999999', calledFeatures: features('0399999999') })),
-    { kind: 'deliver', delivery: { kind: 'line', number: '0399999999' } });
-  t.same(await p.plan(call({ calledFeatures: features('0312345678') })), {
-    kind: 'deliver', stage: 'hunt-group',
-    delivery: { kind: 'hunt', members: ['0312345678', '0312345679'], allBusy: { status: 486, reason: 'Busy Here' }, otherwise: { status: 480, reason: 'Temporarily Unavailable' } },
+  t.same(
+    await p.plan(call({ calledNumber: '0399999999', calledFeatures: ringing })),
+    { kind: 'deliver', delivery: { kind: 'line', number: '0399999999', ringTimeoutMs: 10_000 } },
+    'one line, with the ring time forwarding needs',
+  );
+  t.same(await p.plan(call({ calledNumber: '0399999999', calledFeatures: features('0399999999') })), {
+    kind: 'deliver',
+    delivery: { kind: 'line', number: '0399999999' },
   });
-  t.same(await p.plan(call({ calledNumber: '0120123456', calledFeatures: undefined, calledIsOurs: false })),
-    { kind: 'deliver', delivery: { kind: 'outbound', number: '0120123456', emergency: false } });
+  t.same(await p.plan(call({ calledFeatures: features('0312345678') })), {
+    kind: 'deliver',
+    stage: 'hunt-group',
+    delivery: {
+      kind: 'hunt',
+      members: ['0312345678', '0312345679'],
+      allBusy: { status: 486, reason: 'Busy Here' },
+      otherwise: { status: 480, reason: 'Temporarily Unavailable' },
+    },
+  });
+  t.same(await p.plan(call({ calledNumber: '0120123456', calledFeatures: undefined, calledIsOurs: false })), {
+    kind: 'deliver',
+    delivery: { kind: 'outbound', number: '0120123456', emergency: false },
+  });
   const forwarding = forwardingFeatures('0312345678', { enabled: true, unconditional: true, destinations: ['09011112222', null, null, null, null] });
   t.same(await p.plan(call({ calledFeatures: forwarding })), { kind: 'forward', stage: 'forwarding', to: '09011112222', diversion: 'unconditional' });
-  t.match(await p.plan(call({ calledFeatures: features('0312345678', { anonymousRejection: true }), callerIdentity: 'withheld' })),
-    { kind: 'reject', stage: 'anonymous-rejection', status: 433 });
+  t.match(await p.plan(call({ calledFeatures: features('0312345678', { anonymousRejection: true }), callerIdentity: 'withheld' })), {
+    kind: 'reject',
+    stage: 'anonymous-rejection',
+    status: 433,
+  });
 });

@@ -4,12 +4,23 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SipParseError, parseContactList, parseCredentials, parseMessage, parseNameAddr, parseVia, serializeMessage } from '../../../src/core/messages/index.js';
+import {
+  SipParseError,
+  parseContactList,
+  parseCredentials,
+  parseMessage,
+  parseNameAddr,
+  parseVia,
+  serializeMessage,
+} from '../../../src/core/messages/index.js';
 
 function fixtureDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.resolve(here, '../../fixtures/rfc4475'), path.resolve(here, '../../../../test/fixtures/rfc4475'),
-    path.resolve(process.cwd(), 'test/fixtures/rfc4475')];
+  const candidates = [
+    path.resolve(here, '../../fixtures/rfc4475'),
+    path.resolve(here, '../../../../test/fixtures/rfc4475'),
+    path.resolve(process.cwd(), 'test/fixtures/rfc4475'),
+  ];
   const found = candidates.find((d) => fs.existsSync(path.join(d, 'wsinv.dat')));
   if (found === undefined) throw new Error('RFC 4475 fixtures not found');
   return found;
@@ -25,11 +36,39 @@ function prng(seed: number): () => number {
   };
 }
 
-const INTERESTING = ['\r\n', '\n', '\r', ' ', '\t', ':', ';', ',', '"', '\\', '<', '>', '@', '=', '%', '[', ']', '/', '\0', '\xff', 'SIP/2.0', '\r\n\r\n', '\r\n ', '9999999999'];
+const INTERESTING = [
+  '\r\n',
+  '\n',
+  '\r',
+  ' ',
+  '\t',
+  ':',
+  ';',
+  ',',
+  '"',
+  '\\',
+  '<',
+  '>',
+  '@',
+  '=',
+  '%',
+  '[',
+  ']',
+  '/',
+  '\0',
+  '\xff',
+  'SIP/2.0',
+  '\r\n\r\n',
+  '\r\n ',
+  '9999999999',
+];
 
 t.test('20,000 seeded mutations', async (t) => {
   const dir = fixtureDir();
-  const seeds = fs.readdirSync(dir).filter((f) => f.endsWith('.dat')).map((f) => fs.readFileSync(path.join(dir, f)));
+  const seeds = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.dat'))
+    .map((f) => fs.readFileSync(path.join(dir, f)));
   const rnd = prng(4475);
   const pick = <T>(a: T[]): T => a[Math.floor(rnd() * a.length)] as T;
   let parsed = 0;

@@ -18,7 +18,8 @@ const RAW = [
   'Record-Route: <sip:p2.example.com;lr>',
   'Subject:',
   'l: 0',
-  '', '',
+  '',
+  '',
 ].join('\r\n');
 
 const parsed = () => parseMessage(Buffer.from(RAW, 'latin1')).headers;
@@ -35,8 +36,11 @@ t.test('lookup is case-insensitive and compact-aware (indexed mode)', async (t) 
   t.ok(h.has('Subject'));
   t.notOk(h.has('expires'));
   t.equal(h.get('expires'), undefined);
-  t.same(h.getAll('via'), ['SIP/2.0/UDP a.example.com;branch=z9hG4bK1, SIP/2.0/UDP b.example.com;branch=z9hG4bK2',
-    'SIP/2.0/TCP c.example.com;branch=z9hG4bK3'], 'getAll does not comma-split');
+  t.same(
+    h.getAll('via'),
+    ['SIP/2.0/UDP a.example.com;branch=z9hG4bK1, SIP/2.0/UDP b.example.com;branch=z9hG4bK2', 'SIP/2.0/TCP c.example.com;branch=z9hG4bK3'],
+    'getAll does not comma-split',
+  );
   t.equal(h.getList('via').length, 3);
   t.same(h.getList('supported'), ['timer', 'replaces', '100rel'], 'folded, compact k merged');
   t.same(h.getAll('record-route'), ['<sip:p1.example.com;lr>', '<sip:p2.example.com;lr>']);
@@ -44,9 +48,25 @@ t.test('lookup is case-insensitive and compact-aware (indexed mode)', async (t) 
 });
 
 t.test('entries use canonical names in order', async (t) => {
-  const names = parsed().entries().map(([n]) => n);
-  t.same(names, ['Via', 'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Record-Route', 'X-Custom', 'Supported', 'Supported',
-    'WWW-Authenticate', 'Record-Route', 'Subject', 'Content-Length']);
+  const names = parsed()
+    .entries()
+    .map(([n]) => n);
+  t.same(names, [
+    'Via',
+    'Via',
+    'From',
+    'To',
+    'Call-ID',
+    'CSeq',
+    'Record-Route',
+    'X-Custom',
+    'Supported',
+    'Supported',
+    'WWW-Authenticate',
+    'Record-Route',
+    'Subject',
+    'Content-Length',
+  ]);
   t.equal(parsed().entries()[8]?.[1], 'timer, replaces', 'folding undone in entries');
 });
 
@@ -59,8 +79,11 @@ t.test('mutations', async (t) => {
 
   h.removeFirst('via');
   h.removeFirst('via');
-  t.same(h.getAll('via'), ['SIP/2.0/UDP b.example.com;branch=z9hG4bK2', 'SIP/2.0/TCP c.example.com;branch=z9hG4bK3'],
-    'removeFirst removes one element of a comma list');
+  t.same(
+    h.getAll('via'),
+    ['SIP/2.0/UDP b.example.com;branch=z9hG4bK2', 'SIP/2.0/TCP c.example.com;branch=z9hG4bK3'],
+    'removeFirst removes one element of a comma list',
+  );
 
   h.append('Record-Route', '<sip:p3.example.com;lr>');
   t.same(h.getAll('record-route').length, 3);
@@ -71,7 +94,14 @@ t.test('mutations', async (t) => {
   t.equal(h.entries().at(-1)?.[0], 'Max-Forwards', 'new header set at the end');
   h.set('record-route', '<sip:only.example.com>');
   t.same(h.getAll('Record-Route'), ['<sip:only.example.com>']);
-  t.equal(h.entries().map(([n]) => n).indexOf('Record-Route'), 6, 'set keeps the first position');
+  t.equal(
+    h
+      .entries()
+      .map(([n]) => n)
+      .indexOf('Record-Route'),
+    6,
+    'set keeps the first position',
+  );
 
   h.remove('supported');
   t.notOk(h.has('k'));
@@ -86,9 +116,16 @@ t.test('mutations', async (t) => {
 });
 
 t.test('constructor, prepend at top, clone independence', async (t) => {
-  const h = new Headers([['To', '<sip:a@b.com>'], ['Call-ID', 'x']]);
+  const h = new Headers([
+    ['To', '<sip:a@b.com>'],
+    ['Call-ID', 'x'],
+  ]);
   h.prepend('Via', 'SIP/2.0/UDP h;branch=z9hG4bK1');
-  t.same(h.entries(), [['Via', 'SIP/2.0/UDP h;branch=z9hG4bK1'], ['To', '<sip:a@b.com>'], ['Call-ID', 'x']]);
+  t.same(h.entries(), [
+    ['Via', 'SIP/2.0/UDP h;branch=z9hG4bK1'],
+    ['To', '<sip:a@b.com>'],
+    ['Call-ID', 'x'],
+  ]);
   const c = h.clone();
   c.set('call-id', 'y');
   t.equal(h.get('call-id'), 'x');

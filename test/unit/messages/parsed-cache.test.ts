@@ -3,8 +3,19 @@
 // dropped when the header changes, and shared read-only by contract.
 import t from 'tap';
 import {
-  Headers, copyVia, createResponse, formatVia, parseContactList, parseCredentials, parseCSeq, parseMessage,
-  parseNameAddr, parseUri, parseVia, SipRequest, type SipResponse,
+  Headers,
+  copyVia,
+  createResponse,
+  formatVia,
+  parseContactList,
+  parseCredentials,
+  parseCSeq,
+  parseMessage,
+  parseNameAddr,
+  parseUri,
+  parseVia,
+  SipRequest,
+  type SipResponse,
 } from '../../../src/core/messages/index.js';
 
 const LINES = [
@@ -139,7 +150,11 @@ t.test('replaceTopVia writes the text and keeps the cache in step', async (t) =>
     t.equal(m.topVia()?.params['received'], received, 'the caller keeps its own object');
   }
 
-  const multi = register(LINES.map((l) => (l.startsWith('Via: SIP/2.0/TCP') ? 'Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1, SIP/2.0/UDP b.example.com;branch=z9hG4bK2' : l)).filter((l, i) => i !== 1));
+  const multi = register(
+    LINES.map((l) =>
+      l.startsWith('Via: SIP/2.0/TCP') ? 'Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1, SIP/2.0/UDP b.example.com;branch=z9hG4bK2' : l,
+    ).filter((l, i) => i !== 1),
+  );
   const top = copyVia(multi.topVia()!);
   top.params['received'] = '192.0.2.1';
   multi.replaceTopVia(top);
@@ -171,8 +186,9 @@ t.test('responses share what the request parsed, except a tagged To', async (t) 
 });
 
 t.test('folded and compact headers are parsed like their unfolded text', async (t) => {
-  const lines = LINES.map((l) => (l.startsWith('Via: SIP/2.0/UDP') ? 'v: SIP/2.0/UDP 192.0.2.10:5060\r\n ;branch=z9hG4bKfold;rport' : l))
-    .map((l) => (l.startsWith('From:') ? 'f: "Alice"\r\n\t<sip:alice@example.com> ;tag=9' : l));
+  const lines = LINES.map((l) => (l.startsWith('Via: SIP/2.0/UDP') ? 'v: SIP/2.0/UDP 192.0.2.10:5060\r\n ;branch=z9hG4bKfold;rport' : l)).map((l) =>
+    l.startsWith('From:') ? 'f: "Alice"\r\n\t<sip:alice@example.com> ;tag=9' : l,
+  );
   const m = register(lines);
   t.equal(m.topVia()?.params['branch'], 'z9hG4bKfold');
   t.same(m.topVia(), parseVia(m.headers.get('via') as string)?.[0]);
@@ -181,10 +197,22 @@ t.test('folded and compact headers are parsed like their unfolded text', async (
 });
 
 t.test('a response parsed from the wire has its Via and CSeq cached', async (t) => {
-  const res = parseMessage(Buffer.from([
-    'SIP/2.0 180 Ringing', 'Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKr', 'From: <sip:a@example.com>;tag=1',
-    'To: <sip:b@example.com>;tag=2', 'Call-ID: r1', 'CSeq: 7 INVITE', 'Contact: <sip:b@192.0.2.20>', '', '',
-  ].join('\r\n'), 'latin1')) as SipResponse;
+  const res = parseMessage(
+    Buffer.from(
+      [
+        'SIP/2.0 180 Ringing',
+        'Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKr',
+        'From: <sip:a@example.com>;tag=1',
+        'To: <sip:b@example.com>;tag=2',
+        'Call-ID: r1',
+        'CSeq: 7 INVITE',
+        'Contact: <sip:b@192.0.2.20>',
+        '',
+        '',
+      ].join('\r\n'),
+      'latin1',
+    ),
+  ) as SipResponse;
   t.equal(res.topVia()?.params['branch'], 'z9hG4bKr');
   t.same(res.cseq(), { seq: 7, method: 'INVITE' });
   t.same(res.contacts(), parseContactList(res.headers.getAll('contact')), 'Contact parsed on demand for responses');

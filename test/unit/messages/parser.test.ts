@@ -22,8 +22,7 @@ function error(buf: Buffer): SipParseError {
   }
   throw new Error('parsed');
 }
-const replace = (name: string, line: string | null) =>
-  REQ.flatMap((l) => (l.startsWith(name + ':') ? (line === null ? [] : [line]) : [l]));
+const replace = (name: string, line: string | null) => REQ.flatMap((l) => (l.startsWith(name + ':') ? (line === null ? [] : [line]) : [l]));
 
 t.test('a typical REGISTER', async (t) => {
   const m = parseMessage(build(REQ));
@@ -108,9 +107,14 @@ t.test('responses', async (t) => {
   t.equal((m as SipResponse).status, 180);
   t.equal((m as SipResponse).reason, 'Ringing');
   t.equal((parseMessage(build(['SIP/2.0 200', ...lines.slice(1)])) as SipResponse).reason, '', 'reason may be absent');
-  for (const [first, why] of [['SIP/2.0 99 Too Low', 'malformed status code'], ['SIP/2.0 700 High', 'malformed status code'],
-    ['SIP/2.0 2000 OK', 'malformed status code'], ['SIP/2.0 20x OK', 'malformed status code'], ['SIP/3.0 200 OK', 'unsupported SIP version'],
-    ['SIP/2.0', 'malformed status line']] as const) {
+  for (const [first, why] of [
+    ['SIP/2.0 99 Too Low', 'malformed status code'],
+    ['SIP/2.0 700 High', 'malformed status code'],
+    ['SIP/2.0 2000 OK', 'malformed status code'],
+    ['SIP/2.0 20x OK', 'malformed status code'],
+    ['SIP/3.0 200 OK', 'unsupported SIP version'],
+    ['SIP/2.0', 'malformed status line'],
+  ] as const) {
     const e = error(build([first, ...lines.slice(1)]));
     t.equal(e.why, why, first);
     t.equal(e.request, undefined, 'responses are never answered');

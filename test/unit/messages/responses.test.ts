@@ -1,20 +1,24 @@
 import t from 'tap';
 import { SipRequest, createResponse, parseMessage, parseNameAddr, reasonPhrase, serializeMessage } from '../../../src/core/messages/index.js';
 
-const raw = (branch: string, to = 'To: <sip:bob@example.com>') => Buffer.from([
-  'INVITE sip:bob@example.com SIP/2.0',
-  `Via: SIP/2.0/UDP proxy.example.com;branch=${branch}, SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa;received=192.0.2.9`,
-  'Via: SIP/2.0/TCP 192.0.2.2;branch=z9hG4bKb',
-  'Max-Forwards: 69',
-  'From: "A" <sip:alice@example.com>;tag=88',
-  to,
-  'Call-ID: call-1@example.com',
-  'CSeq: 101 INVITE',
-  'Record-Route: <sip:proxy.example.com;lr>',
-  'Contact: <sip:alice@192.0.2.1>',
-  'Content-Length: 0',
-  '', '',
-].join('\r\n'));
+const raw = (branch: string, to = 'To: <sip:bob@example.com>') =>
+  Buffer.from(
+    [
+      'INVITE sip:bob@example.com SIP/2.0',
+      `Via: SIP/2.0/UDP proxy.example.com;branch=${branch}, SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa;received=192.0.2.9`,
+      'Via: SIP/2.0/TCP 192.0.2.2;branch=z9hG4bKb',
+      'Max-Forwards: 69',
+      'From: "A" <sip:alice@example.com>;tag=88',
+      to,
+      'Call-ID: call-1@example.com',
+      'CSeq: 101 INVITE',
+      'Record-Route: <sip:proxy.example.com;lr>',
+      'Contact: <sip:alice@192.0.2.1>',
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n'),
+  );
 const req = (branch = 'z9hG4bKp1', to?: string) => parseMessage(raw(branch, to)) as SipRequest;
 
 t.test('copies Via (all, in order), From, To, Call-ID, CSeq; not Record-Route', async (t) => {
@@ -28,7 +32,10 @@ t.test('copies Via (all, in order), From, To, Call-ID, CSeq; not Record-Route', 
   t.notOk(r.headers.has('record-route'));
   t.notOk(r.headers.has('contact'));
   t.notOk(r.headers.has('max-forwards'));
-  t.same(r.headers.entries().map(([n]) => n), ['Via', 'Via', 'From', 'To', 'Call-ID', 'CSeq']);
+  t.same(
+    r.headers.entries().map(([n]) => n),
+    ['Via', 'Via', 'From', 'To', 'Call-ID', 'CSeq'],
+  );
   t.ok(parseMessage(serializeMessage(r)), 'serialised response parses');
 });
 

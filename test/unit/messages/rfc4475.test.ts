@@ -4,8 +4,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  SipParseError, SipRequest, SipResponse, parseMessage, parseVia, parseNameAddr, parseCSeq, parseUri,
-  parseContactList, parseCredentials, unescapeUser, uriEquals, type SipMessageLike,
+  SipParseError,
+  SipRequest,
+  SipResponse,
+  parseMessage,
+  parseVia,
+  parseNameAddr,
+  parseCSeq,
+  parseUri,
+  parseContactList,
+  parseCredentials,
+  unescapeUser,
+  uriEquals,
+  type SipMessageLike,
 } from '../../../src/core/messages/index.js';
 
 // Works from the source tree (tsx) and from dist/ (compiled) alike.
@@ -72,11 +83,14 @@ t.test('3.1.1 valid messages', async (t) => {
     t.equal(from?.params['tag'], '98asjd8');
     const vias = h.getAll('via').flatMap((v) => parseVia(v) ?? []);
     t.equal(vias.length, 3);
-    t.same(vias.map((v) => [v.transport, v.host, v.params['branch']]), [
-      ['UDP', '192.0.2.2', '390skdjuw'],
-      ['TCP', 'spindle.example.com', 'z9hG4bK9ikj8'],
-      ['UDP', '192.168.255.111', 'z9hG4bK30239'],
-    ]);
+    t.same(
+      vias.map((v) => [v.transport, v.host, v.params['branch']]),
+      [
+        ['UDP', '192.0.2.2', '390skdjuw'],
+        ['TCP', 'spindle.example.com', 'z9hG4bK9ikj8'],
+        ['UDP', '192.168.255.111', 'z9hG4bK30239'],
+      ],
+    );
     const contacts = parseContactList(h.getAll('contact'));
     t.ok(Array.isArray(contacts));
     const c = (contacts as Exclude<typeof contacts, '*' | null>)[0];
@@ -100,7 +114,7 @@ t.test('3.1.1 valid messages', async (t) => {
     t.equal(from?.displayName, "token1~` token2'+_ token3*%!.-");
     t.equal(from?.params["fromparam''~+*_!.-%"], `"${utf8('работающий')}"`);
     t.equal(from?.params['tag'], "_token~1'+`*%!-.");
-    t.equal(h.get('call-id'), "intmeth.word%ZK-!.*_+'@word`~)(><:\\/\"][?}{");
+    t.equal(h.get('call-id'), 'intmeth.word%ZK-!.*_+\'@word`~)(><:\\/"][?}{');
     t.equal(h.get("extensionHeader-!.%*+_`'~"), utf8('\ufeff大停電'));
   });
 
@@ -173,7 +187,9 @@ t.test('3.1.1 valid messages', async (t) => {
   });
 
   t.test('3.1.1.10 transports: varied and unknown transports', async (t) => {
-    const vias = req('transports').headers.getAll('via').map((v) => parseVia(v)?.[0]?.transport);
+    const vias = req('transports')
+      .headers.getAll('via')
+      .map((v) => parseVia(v)?.[0]?.transport);
     t.same(vias, ['UDP', 'SCTP', 'TLS', 'UNKNOWN', 'TCP']);
   });
 
@@ -271,7 +287,8 @@ t.test('3.3 application-layer semantics', async (t) => {
   t.equal(req('invut').body.toString('latin1'), '<audio>\r\n <pcmu port="443"/>\r\n</audio>\r\n');
 
   t.same(parseCredentials(req('regaut01').headers.get('authorization') as string), {
-    scheme: 'NoOneKnowsThisScheme', params: { 'opaque-data': 'here' },
+    scheme: 'NoOneKnowsThisScheme',
+    params: { 'opaque-data': 'here' },
   });
 
   // multi01 / mcl01: single-value headers repeated -> 400.

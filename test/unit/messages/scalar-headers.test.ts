@@ -16,17 +16,29 @@ t.test('parseCSeq', async (t) => {
 });
 
 t.test('parseCredentials', async (t) => {
-  const c = parseCredentials('Digest username="bob", realm="biloxi.com", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", ' +
-    'uri="sip:bob@biloxi.com", qop=auth, nc=00000001, cnonce="0a4f113b", response="6629fae49393a05397450978507c4ef1", ' +
-    'opaque="5ccc069c403ebaf9f0171e9517f40e41", algorithm=SHA-256');
+  const c = parseCredentials(
+    'Digest username="bob", realm="biloxi.com", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", ' +
+      'uri="sip:bob@biloxi.com", qop=auth, nc=00000001, cnonce="0a4f113b", response="6629fae49393a05397450978507c4ef1", ' +
+      'opaque="5ccc069c403ebaf9f0171e9517f40e41", algorithm=SHA-256',
+  );
   t.equal(c?.scheme, 'Digest');
   t.same(c?.params, {
-    username: 'bob', realm: 'biloxi.com', nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093', uri: 'sip:bob@biloxi.com', qop: 'auth',
-    nc: '00000001', cnonce: '0a4f113b', response: '6629fae49393a05397450978507c4ef1', opaque: '5ccc069c403ebaf9f0171e9517f40e41',
+    username: 'bob',
+    realm: 'biloxi.com',
+    nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093',
+    uri: 'sip:bob@biloxi.com',
+    qop: 'auth',
+    nc: '00000001',
+    cnonce: '0a4f113b',
+    response: '6629fae49393a05397450978507c4ef1',
+    opaque: '5ccc069c403ebaf9f0171e9517f40e41',
     algorithm: 'SHA-256',
   });
-  t.same(parseCredentials('Digest USERNAME = "a\\"b\\\\c" ,Realm="x,y"')?.params, { username: 'a"b\\c', realm: 'x,y' },
-    'names lower-cased, escapes undone, comma in quotes');
+  t.same(
+    parseCredentials('Digest USERNAME = "a\\"b\\\\c" ,Realm="x,y"')?.params,
+    { username: 'a"b\\c', realm: 'x,y' },
+    'names lower-cased, escapes undone, comma in quotes',
+  );
   t.same(parseCredentials('Digest realm="a"\r\n , nonce="b"')?.params, { realm: 'a', nonce: 'b' }, 'folded');
   t.same(parseCredentials('NoOneKnowsThisScheme opaque-data=here'), { scheme: 'NoOneKnowsThisScheme', params: { 'opaque-data': 'here' } });
   t.same(parseCredentials('Digest'), { scheme: 'Digest', params: {} });
@@ -36,7 +48,12 @@ t.test('parseCredentials', async (t) => {
 });
 
 t.test('formatChallenge', async (t) => {
-  const s = formatChallenge('Digest', [['realm', 'example.com', true], ['nonce', 'a"b', true], ['algorithm', 'SHA-256', false], ['qop', 'auth', true]]);
+  const s = formatChallenge('Digest', [
+    ['realm', 'example.com', true],
+    ['nonce', 'a"b', true],
+    ['algorithm', 'SHA-256', false],
+    ['qop', 'auth', true],
+  ]);
   t.equal(s, 'Digest realm="example.com", nonce="a\\"b", algorithm=SHA-256, qop="auth"');
   t.same(parseCredentials(s)?.params, { realm: 'example.com', nonce: 'a"b', algorithm: 'SHA-256', qop: 'auth' }, 'round trip');
 });

@@ -3,7 +3,14 @@ import { Headers, SipRequest } from '../../../src/core/messages/index.js';
 
 /** To/From tags come from the parsed name-addr params, not from a regex on the header text. */
 function message(from: string, to: string): SipRequest {
-  return new SipRequest('BYE', 'sip:b@x', new Headers([['From', from], ['To', to]]));
+  return new SipRequest(
+    'BYE',
+    'sip:b@x',
+    new Headers([
+      ['From', from],
+      ['To', to],
+    ]),
+  );
 }
 
 t.test('the tag parameter of From and To', async (t) => {

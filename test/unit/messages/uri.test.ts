@@ -32,8 +32,19 @@ t.test('IPv6 references keep brackets', async (t) => {
 });
 
 t.test('malformed and other schemes', async (t) => {
-  for (const bad of ['', 'sip:', 'sip:@example.com', 'sip:alice@', 'sip:alice@example.com:99999', 'sip:alice@example.com:',
-    'sip:a b@example.com', 'sip:alice@exa mple.com', '<sip:alice@example.com>', 'sip:alice@example.com;=x', '1sip:x']) {
+  for (const bad of [
+    '',
+    'sip:',
+    'sip:@example.com',
+    'sip:alice@',
+    'sip:alice@example.com:99999',
+    'sip:alice@example.com:',
+    'sip:a b@example.com',
+    'sip:alice@exa mple.com',
+    '<sip:alice@example.com>',
+    'sip:alice@example.com;=x',
+    '1sip:x',
+  ]) {
     t.equal(parseUri(bad), null, JSON.stringify(bad));
   }
   t.equal(parseUri('http://example.com'), null, 'other schemes are not parsed');

@@ -6,7 +6,14 @@ import { ProxySigner } from '../../../src/proxy/signing.js';
 
 const SECRET = Buffer.from('0123456789abcdef0123456789abcdef');
 const signer = new ProxySigner(SECRET);
-const nodeA = new LocalIdentity(new Map([['UDP', { host: '127.0.0.1', port: 5090 }], ['TCP', { host: '127.0.0.1', port: 5090 }]]), [], 'ss.test');
+const nodeA = new LocalIdentity(
+  new Map([
+    ['UDP', { host: '127.0.0.1', port: 5090 }],
+    ['TCP', { host: '127.0.0.1', port: 5090 }],
+  ]),
+  [],
+  'ss.test',
+);
 const nodeB = new LocalIdentity(new Map([['UDP', { host: '127.0.0.2', port: 5090 }]]), [], 'ss.test');
 
 const CALL_ID = 'c1@caller';
@@ -39,7 +46,7 @@ t.test('a signed Record-Route of ours: our entry removed, the rest of the route 
   t.same(decision, { kind: 'forward', uri: 'sip:0312340002@127.0.0.9:5080', routes: [rest] });
 });
 
-t.test('either direction: the caller\'s tag in From, or in To', async (t) => {
+t.test("either direction: the caller's tag in From, or in To", async (t) => {
   t.equal(routeInDialog(request({ routes: [recordRoute()] }), nodeA, signer).kind, 'forward', 'from the caller');
   t.equal(routeInDialog(request({ routes: [recordRoute()], fromCallee: true }), nodeA, signer).kind, 'forward', 'from the callee');
 });
@@ -51,8 +58,16 @@ t.test('any node with the same secret checks what another signed', async (t) => 
 
 t.test('refused: tampered Call-ID, tampered tag, wrong secret, no signature', async (t) => {
   const route = recordRoute();
-  t.same(routeInDialog(request({ routes: [route], callId: 'other@caller' }), nodeA, signer), { kind: 'refuse', status: 403, reason: 'route not signed for this dialog' }, 'another Call-ID');
-  t.equal(routeInDialog(request({ routes: [recordRoute(nodeA, CALL_ID, 'forged-tag')] }), nodeA, signer).kind, 'refuse', 'signed for a tag the request does not carry');
+  t.same(
+    routeInDialog(request({ routes: [route], callId: 'other@caller' }), nodeA, signer),
+    { kind: 'refuse', status: 403, reason: 'route not signed for this dialog' },
+    'another Call-ID',
+  );
+  t.equal(
+    routeInDialog(request({ routes: [recordRoute(nodeA, CALL_ID, 'forged-tag')] }), nodeA, signer).kind,
+    'refuse',
+    'signed for a tag the request does not carry',
+  );
   const wrong = new ProxySigner(Buffer.from('another secret, another service!'));
   t.equal(routeInDialog(request({ routes: [recordRoute(nodeA, CALL_ID, CALLER_TAG, wrong)] }), nodeA, signer).kind, 'refuse', 'signed with another secret');
   t.equal(routeInDialog(request({ routes: ['<sip:127.0.0.1:5090;lr>'] }), nodeA, signer).kind, 'refuse', 'our address, unsigned');
@@ -61,8 +76,16 @@ t.test('refused: tampered Call-ID, tampered tag, wrong secret, no signature', as
 });
 
 t.test('refused: a request that only names a host (the open-relay attack)', async (t) => {
-  t.same(routeInDialog(request({ uri: 'sip:09012345678@127.0.0.66' }), nodeA, signer), { kind: 'refuse', status: 403, reason: 'no signed route of ours' }, 'by Request-URI');
-  t.same(routeInDialog(request({ routes: ['<sip:127.0.0.66;lr>'] }), nodeA, signer), { kind: 'refuse', status: 403, reason: 'top route is not ours' }, 'by Route');
+  t.same(
+    routeInDialog(request({ uri: 'sip:09012345678@127.0.0.66' }), nodeA, signer),
+    { kind: 'refuse', status: 403, reason: 'no signed route of ours' },
+    'by Request-URI',
+  );
+  t.same(
+    routeInDialog(request({ routes: ['<sip:127.0.0.66;lr>'] }), nodeA, signer),
+    { kind: 'refuse', status: 403, reason: 'top route is not ours' },
+    'by Route',
+  );
   t.equal(routeInDialog(request({ routes: ['<sip:127.0.0.66;lr>', recordRoute()] }), nodeA, signer).kind, 'refuse', 'our signed entry below a foreign one');
   const onB = nodeB.recordRoute('UDP', undefined, signer.dialogSignature(CALL_ID, CALLER_TAG));
   t.equal(routeInDialog(request({ routes: [onB] }), nodeA, signer).kind, 'refuse', 'a signed entry naming another host is not ours to follow');
@@ -71,7 +94,11 @@ t.test('refused: a request that only names a host (the open-relay attack)', asyn
 t.test('addressed to us with no route set: 481; a route set leading back to us: 481', async (t) => {
   t.same(routeInDialog(request({ uri: 'sip:0312340002@ss.test' }), nodeA, signer), { kind: 'refuse', status: 481, reason: 'no such dialog' });
   t.equal(routeInDialog(request({ uri: 'sip:x@127.0.0.1:5090' }), nodeA, signer).kind, 'refuse');
-  t.same(routeInDialog(request({ uri: 'sip:x@127.0.0.1:5090', routes: [recordRoute()] }), nodeA, signer), { kind: 'refuse', status: 481, reason: 'route set leads back to us' });
+  t.same(routeInDialog(request({ uri: 'sip:x@127.0.0.1:5090', routes: [recordRoute()] }), nodeA, signer), {
+    kind: 'refuse',
+    status: 481,
+    reason: 'route set leads back to us',
+  });
 });
 
 t.test('every one of our entries must be signed (double Record-Route on a transport change)', async (t) => {
@@ -81,7 +108,14 @@ t.test('every one of our entries must be signed (double Record-Route on a transp
 });
 
 t.test('WebSocket flow token: signed with the route, cannot be swapped for another connection', async (t) => {
-  const ws = new LocalIdentity(new Map([['UDP', { host: '127.0.0.1', port: 5090 }], ['WS', { host: '127.0.0.1', port: 8088 }]]), [], 'ss.test');
+  const ws = new LocalIdentity(
+    new Map([
+      ['UDP', { host: '127.0.0.1', port: 5090 }],
+      ['WS', { host: '127.0.0.1', port: 8088 }],
+    ]),
+    [],
+    'ss.test',
+  );
   const flowRoute = ws.recordRoute('WS', 'ws-7', signer.dialogSignature(CALL_ID, CALLER_TAG, 'ws-7'));
   const udpRoute = ws.recordRoute('UDP', undefined, signer.dialogSignature(CALL_ID, CALLER_TAG));
   const decision = routeInDialog(request({ routes: [udpRoute, flowRoute], fromCallee: true }), ws, signer);

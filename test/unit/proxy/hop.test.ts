@@ -27,17 +27,25 @@ t.test('stampHop: decrements (adds 70 when missing), never below 0', async (t) =
 });
 
 t.test('stampHop: credentials never leave', async (t) => {
-  const r = request([['Authorization', 'Digest username="a"'], ['Proxy-Authorization', 'Digest username="a"'], ['Proxy-Authorization', 'Digest username="b"']]);
+  const r = request([
+    ['Authorization', 'Digest username="a"'],
+    ['Proxy-Authorization', 'Digest username="a"'],
+    ['Proxy-Authorization', 'Digest username="b"'],
+  ]);
   stampHop(r.headers);
   t.equal(r.headers.get('authorization'), undefined);
   t.same(r.headers.getAll('proxy-authorization'), []);
 });
 
-t.test('loop: our Via below the sender\'s is a loop (482); the sender\'s own is not', async (t) => {
+t.test("loop: our Via below the sender's is a loop (482); the sender's own is not", async (t) => {
   const looped = request([], ['SIP/2.0/UDP 127.0.0.9:5070;branch=z9hG4bK-b', 'SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bKab.1.x;rport']);
   t.same(hopRefusal(looped, US), { status: 482, reason: 'loop detected' });
   const combined = request([], ['SIP/2.0/UDP 127.0.0.9:5070;branch=z9hG4bK-b, SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bKab.1.x']);
   t.equal(hopRefusal(combined, US)?.status, 482, 'also inside one comma-separated Via line');
   t.equal(hopRefusal(request([], ['SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bK-c']), US), undefined, 'top Via is the sender (us as a client is fine)');
-  t.equal(hopRefusal(request([], ['SIP/2.0/UDP 127.0.0.9:5070;branch=z9hG4bK-b', 'SIP/2.0/UDP 127.0.0.1:5091;branch=z9hG4bK-d']), US), undefined, 'another port is not us');
+  t.equal(
+    hopRefusal(request([], ['SIP/2.0/UDP 127.0.0.9:5070;branch=z9hG4bK-b', 'SIP/2.0/UDP 127.0.0.1:5091;branch=z9hG4bK-d']), US),
+    undefined,
+    'another port is not us',
+  );
 });

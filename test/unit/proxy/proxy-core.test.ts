@@ -16,7 +16,9 @@ import { fakeTransports } from '../../helpers/fake-transport.js';
  */
 const CALLER = { address: '10.0.0.1', port: 5060 };
 const target = (label: string, address: string): RelayTarget => ({
-  uri: `sip:${label}@${address}`, destination: { transport: 'UDP', address, port: 5060 }, label,
+  uri: `sip:${label}@${address}`,
+  destination: { transport: 'UDP', address, port: 5060 },
+  label,
 });
 const A = target('a', '10.0.0.2');
 const B = target('b', '10.0.0.3');
@@ -32,7 +34,8 @@ const INVITE = [
   'CSeq: 1 INVITE',
   'Contact: <sip:alice@10.0.0.1>',
   'Content-Length: 0',
-  '', '',
+  '',
+  '',
 ].join('\r\n');
 const CANCEL = INVITE.replace('INVITE sip:', 'CANCEL sip:').replace('CSeq: 1 INVITE', 'CSeq: 1 CANCEL');
 
@@ -42,7 +45,14 @@ const flush = async (): Promise<void> => {
 
 function setup(targets: RelayTarget[], options: RelayOptions = {}) {
   const { factory, made } = fakeTransports();
-  const log = createLogger('info', new Writable({ write(_c, _e, done) { done(); } }));
+  const log = createLogger(
+    'info',
+    new Writable({
+      write(_c, _e, done) {
+        done();
+      },
+    }),
+  );
   const clock = new FakeClock();
   const sip = new SipServer({ listen: [{ transport: 'udp', address: '127.0.0.1', port: 5090 }], log, clock, transportFactory: factory });
   const identity = new LocalIdentity(new Map([['UDP', { host: '127.0.0.1', port: 5090 }]]), [], 'ss.test');
@@ -57,13 +67,15 @@ function setup(targets: RelayTarget[], options: RelayOptions = {}) {
   t.teardown(() => sip.close());
   const transport = made[0]!;
   /** Requests of `method` sent to a target. */
-  const sentTo = (to: RelayTarget, method = 'INVITE'): SipRequest[] => transport.sent
-    .filter((s) => s.to.address === to.destination.address && 'method' in s.message && s.message.method === method)
-    .map((s) => s.message as SipRequest);
+  const sentTo = (to: RelayTarget, method = 'INVITE'): SipRequest[] =>
+    transport.sent
+      .filter((s) => s.to.address === to.destination.address && 'method' in s.message && s.message.method === method)
+      .map((s) => s.message as SipRequest);
   /** What the caller got, as [status, CSeq method]. */
-  const upstream = (): Array<[number, string]> => transport.sent
-    .filter((s) => s.to.address === CALLER.address && 'status' in s.message)
-    .map((s) => [(s.message as SipResponse).status, (s.message as SipResponse).cseq()?.method ?? '']);
+  const upstream = (): Array<[number, string]> =>
+    transport.sent
+      .filter((s) => s.to.address === CALLER.address && 'status' in s.message)
+      .map((s) => [(s.message as SipResponse).status, (s.message as SipResponse).cseq()?.method ?? '']);
   /** The callee at `from` answers the last request it got. */
   const answer = (from: RelayTarget, status: number, method = 'INVITE'): void => {
     const request = sentTo(from, method).at(-1);
@@ -90,7 +102,10 @@ t.test('serial forking: each target in turn after the last one failed; the best 
   await flush();
   t.match(s.outcomes, [{ kind: 'failed', silent: false, ringTimeout: false, target: { label: 'c' } }]);
   t.equal(s.outcomes[0]!.kind === 'failed' ? s.outcomes[0]!.response?.status : 0, 404, 'lowest class wins; 503 ranks after any 4xx/5xx');
-  t.same(s.upstream(), [[100, 'INVITE'], [404, 'INVITE']]);
+  t.same(s.upstream(), [
+    [100, 'INVITE'],
+    [404, 'INVITE'],
+  ]);
 });
 
 t.test('a 6xx ends the search: the next target is not tried', async (t) => {
@@ -112,10 +127,23 @@ t.test('provisionals are relayed upstream (not 100), then the 2xx and each copy 
   await flush();
   t.match(s.outcomes, [{ kind: 'answered', target: { label: 'a' }, response: { status: 200 } }]);
   s.answer(A, 200);
-  t.same(s.upstream(), [[100, 'INVITE'], [180, 'INVITE'], [183, 'INVITE'], [200, 'INVITE'], [200, 'INVITE']],
-    'the core\'s own 100 only; the callee\'s 100 stays here');
+  t.same(
+    s.upstream(),
+    [
+      [100, 'INVITE'],
+      [180, 'INVITE'],
+      [183, 'INVITE'],
+      [200, 'INVITE'],
+      [200, 'INVITE'],
+    ],
+    "the core's own 100 only; the callee's 100 stays here",
+  );
   const relayed = s.transport.sent.filter((x) => x.to.address === CALLER.address && 'status' in x.message && x.message.status === 180)[0]!.message;
-  t.same(relayed.headers.getAll('via'), ['SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-caller;rport=5060;received=10.0.0.1'], 'our Via removed, the caller\'s as we stamped it');
+  t.same(
+    relayed.headers.getAll('via'),
+    ['SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-caller;rport=5060;received=10.0.0.1'],
+    "our Via removed, the caller's as we stamped it",
+  );
   t.equal(s.sentTo(B).length, 0);
 });
 
@@ -124,7 +152,11 @@ t.test('CANCEL after a provisional: CANCEL goes down at once on the same branch;
   s.call();
   s.answer(A, 180);
   s.cancel();
-  t.same(s.upstream(), [[100, 'INVITE'], [180, 'INVITE'], [200, 'CANCEL']]);
+  t.same(s.upstream(), [
+    [100, 'INVITE'],
+    [180, 'INVITE'],
+    [200, 'CANCEL'],
+  ]);
   const [invite] = s.sentTo(A);
   const [cancel] = s.sentTo(A, 'CANCEL');
   t.ok(cancel, 'CANCEL sent to A');
@@ -145,7 +177,14 @@ t.test('CANCEL before any provisional waits for one (§9.1), and that provisiona
   t.equal(s.sentTo(A, 'CANCEL').length, 1, 'sent as soon as A answers provisionally');
   s.answer(A, 180);
   t.equal(s.sentTo(A, 'CANCEL').length, 1, 'once');
-  t.same(s.upstream(), [[100, 'INVITE'], [200, 'CANCEL']], 'the caller hears no ringing after cancelling');
+  t.same(
+    s.upstream(),
+    [
+      [100, 'INVITE'],
+      [200, 'CANCEL'],
+    ],
+    'the caller hears no ringing after cancelling',
+  );
   s.answer(A, 487);
   await flush();
   t.match(s.outcomes, [{ kind: 'cancelled' }]);

@@ -3,10 +3,14 @@ import { LocalIdentity } from '../../../src/proxy/record-route.js';
 import { betterOf } from '../../../src/proxy/proxy-core.js';
 import { SipResponse } from '../../../src/core/messages/index.js';
 
-const identity = new LocalIdentity(new Map([
-  ['UDP', { host: '127.0.0.1', port: 5090 }],
-  ['TCP', { host: '127.0.0.1', port: 5090 }],
-]), [], 'ss.test');
+const identity = new LocalIdentity(
+  new Map([
+    ['UDP', { host: '127.0.0.1', port: 5090 }],
+    ['TCP', { host: '127.0.0.1', port: 5090 }],
+  ]),
+  [],
+  'ss.test',
+);
 
 t.test('Record-Route per transport, loose routing', async (t) => {
   t.equal(identity.recordRoute('UDP'), '<sip:127.0.0.1:5090;lr>');
@@ -31,10 +35,17 @@ t.test('best response: 6xx first, then the lowest class, 503 last', async (t) =>
 });
 
 t.test('WebSocket: transport=ws and a flow token naming the connection (RFC 7118 §5)', async (t) => {
-  const ws = new LocalIdentity(new Map([
-    ['UDP', { host: '127.0.0.1', port: 5090 }],
-    ['WS', { host: '127.0.0.1', port: 8088 }],
-  ]), [{ host: '127.0.0.1', port: 5090 }, { host: '127.0.0.1', port: 8088 }], 'ss.test');
+  const ws = new LocalIdentity(
+    new Map([
+      ['UDP', { host: '127.0.0.1', port: 5090 }],
+      ['WS', { host: '127.0.0.1', port: 8088 }],
+    ]),
+    [
+      { host: '127.0.0.1', port: 5090 },
+      { host: '127.0.0.1', port: 8088 },
+    ],
+    'ss.test',
+  );
   t.equal(ws.recordRoute('WS'), '<sip:127.0.0.1:8088;transport=ws;lr>');
   const withFlow = ws.recordRoute('WS', 'ws-7');
   t.equal(withFlow, '<sip:ws-7@127.0.0.1:8088;transport=ws;lr>');

@@ -25,17 +25,33 @@ function setup() {
   const sip = {
     sendResponse: (response: SipResponse, to: Source) => sent.push({ response, to }),
   } as unknown as SipServer;
-  const log = createLogger('info', new Writable({ write(chunk: Buffer, _e, done) { logged.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done(); } }));
+  const log = createLogger(
+    'info',
+    new Writable({
+      write(chunk: Buffer, _e, done) {
+        logged.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    }),
+  );
   const relay = new InDialogRelay(sip, identity, signer, log, () => Promise.reject(new Error('not used')));
   const stray = (response: SipResponse, source = FROM_CALLEE) => relay.strayResponse(response, source);
   return { sent, logged, stray };
 }
 
 function response(status: number, branch: string, nextVia = CALLER_VIA, method = 'INVITE', callId = 'c1'): SipResponse {
-  return new SipResponse(status, 'OK', new Headers([
-    ['Via', `SIP/2.0/UDP 127.0.0.1:5090;branch=${branch};rport`], ['Via', nextVia],
-    ['From', '<sip:a@ss.test>;tag=1'], ['To', '<sip:b@ss.test>;tag=2'], ['Call-ID', callId], ['CSeq', `1 ${method}`],
-  ]));
+  return new SipResponse(
+    status,
+    'OK',
+    new Headers([
+      ['Via', `SIP/2.0/UDP 127.0.0.1:5090;branch=${branch};rport`],
+      ['Via', nextVia],
+      ['From', '<sip:a@ss.test>;tag=1'],
+      ['To', '<sip:b@ss.test>;tag=2'],
+      ['Call-ID', callId],
+      ['CSeq', `1 ${method}`],
+    ]),
+  );
 }
 
 const ourBranch = () => newBranch(signer, 'c1', 'UDP 10.0.0.1:40000');
@@ -62,8 +78,12 @@ t.test('dropped and counted: a forged next Via, another Call-ID, a branch we nev
   t.equal(sent.length, 0, 'nothing relayed');
   const reasons = logged.filter((l) => l.event === 'security.response_dropped').map((l) => l.reason);
   t.same(reasons, [
-    'branch not signed for this upstream', 'branch not signed for this upstream', 'branch not signed for this upstream',
-    'top Via is not ours', 'not a 2xx to an INVITE', 'not a 2xx to an INVITE',
+    'branch not signed for this upstream',
+    'branch not signed for this upstream',
+    'branch not signed for this upstream',
+    'top Via is not ours',
+    'not a 2xx to an INVITE',
+    'not a 2xx to an INVITE',
   ]);
   t.match(logged.at(-1), { address: '10.0.0.2', port: 5065, total: 6 }, 'each names its source; the count grows');
 });

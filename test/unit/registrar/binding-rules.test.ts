@@ -1,7 +1,14 @@
 import t from 'tap';
 import type { NameAddr } from '../../../src/core/messages/index.js';
 import type { Binding } from '../../../src/registrar/binding.js';
-import { applyRegister, normalizeContactKey, parseDeltaSeconds, parseQ, type RegisterInput, type RegistrarLimits } from '../../../src/registrar/binding-rules.js';
+import {
+  applyRegister,
+  normalizeContactKey,
+  parseDeltaSeconds,
+  parseQ,
+  type RegisterInput,
+  type RegistrarLimits,
+} from '../../../src/registrar/binding-rules.js';
 
 const limits: RegistrarLimits = { minExpires: 60, maxExpires: 3600, defaultExpires: 1800, maxContacts: 3 };
 const NOW = 1_000_000_000;
@@ -34,7 +41,11 @@ t.test('a new contact is added with the default expiry', async (t) => {
 t.test('expiry: contact parameter beats the Expires header, which beats the default', async (t) => {
   t.equal(ok(register([], [contact('sip:a@h')], { expiresHeader: '600' })).bindings[0]!.expiresAt, NOW + 600_000);
   t.equal(ok(register([], [contact('sip:a@h', { expires: '120' })], { expiresHeader: '600' })).bindings[0]!.expiresAt, NOW + 120_000);
-  t.equal(ok(register([], [contact('sip:a@h', { expires: 'junk' })], { expiresHeader: '600' })).bindings[0]!.expiresAt, NOW + 600_000, 'malformed contact expires falls back');
+  t.equal(
+    ok(register([], [contact('sip:a@h', { expires: 'junk' })], { expiresHeader: '600' })).bindings[0]!.expiresAt,
+    NOW + 600_000,
+    'malformed contact expires falls back',
+  );
 });
 
 t.test('too brief: 423 with Min-Expires; too long: clamped', async (t) => {
@@ -64,7 +75,10 @@ t.test('Expires 0 removes one contact; others stay', async (t) => {
   const two = ok(register([], [contact('sip:a@h1'), contact('sip:a@h2')]));
   const d = ok(register(two.bindings, [contact('sip:a@h1', { expires: '0' })], { cseq: 2 }));
   t.equal(d.removed.length, 1);
-  t.same(d.bindings.map((b) => b.uri), ['sip:a@h2']);
+  t.same(
+    d.bindings.map((b) => b.uri),
+    ['sip:a@h2'],
+  );
 });
 
 t.test('Contact: * with Expires: 0 removes everything; without it is a 400', async (t) => {
@@ -88,7 +102,10 @@ t.test('Call-ID/CSeq ordering: an old or repeated CSeq from the same Call-ID fai
 
 t.test('q-values are kept and validated', async (t) => {
   const d = ok(register([], [contact('sip:a@h1', { q: '0.5' }), contact('sip:a@h2', { q: '1.0' })]));
-  t.same(d.bindings.map((b) => b.q), [0.5, 1]);
+  t.same(
+    d.bindings.map((b) => b.q),
+    [0.5, 1],
+  );
   t.match(register([], [contact('sip:a@h', { q: '1.5' })]), { ok: false, status: 400 });
   t.equal(parseQ('0.125'), 0.125);
   t.equal(parseQ('0.1234'), null);

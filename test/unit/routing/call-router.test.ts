@@ -14,10 +14,16 @@ t.test('a plain call to a registered line is offered once, without a ring timer,
   const w = world();
   w.line('alice', A);
   const call = await w.invite(A);
-  t.same(w.offers.map((o) => o.sipId), ['alice']);
+  t.same(
+    w.offers.map((o) => o.sipId),
+    ['alice'],
+  );
   t.equal(w.offers[0]!.ringTimeoutMs, undefined, 'no no-answer forwarding: ring on');
   t.same(call.sent, [], 'the 200 went upstream through the proxy; the router sends nothing');
-  t.same(w.events('call.outcome').map((l) => l.status), [200]);
+  t.same(
+    w.events('call.outcome').map((l) => l.status),
+    [200],
+  );
   t.same(w.legs.get('alice'), new Set([`${call.callId}|in`]), 'the answered leg keeps its channel');
 });
 
@@ -27,13 +33,17 @@ t.test('unconditional forward: the line is not rung, the destination gets the ca
   w.line('bob', B);
   w.features.set(A, forwardingTo(A, B, { unconditional: true }));
   const call = await w.invite(A);
-  t.same(w.offers.map((o) => o.sipId), ['bob']);
+  t.same(
+    w.offers.map((o) => o.sipId),
+    ['bob'],
+  );
   t.same(w.offers[0]!.diversion, [diversion(A, 'unconditional')]);
   t.match(w.events('call.forwarded'), [{ callId: call.callId, from: A, to: B, reason: 'unconditional', hop: 1 }]);
-  t.match(w.events('call.decision', (l) => l.stage === 'forwarding'), [
-    { outcome: 'retarget', targets: [B], reason: 'unconditional' },
-    { outcome: 'continue' },
-  ], 'the forwarding stage decided, then ran again for B');
+  t.match(
+    w.events('call.decision', (l) => l.stage === 'forwarding'),
+    [{ outcome: 'retarget', targets: [B], reason: 'unconditional' }, { outcome: 'continue' }],
+    'the forwarding stage decided, then ran again for B',
+  );
 });
 
 t.test('busy forward: a 486 from the line forwards with reason user-busy', async (t) => {
@@ -42,9 +52,15 @@ t.test('busy forward: a 486 from the line forwards with reason user-busy', async
   w.line('bob', B);
   w.features.set(A, forwardingTo(A, B, { busy: true }));
   const call = await w.invite(A);
-  t.same(w.offers.map((o) => o.sipId), ['alice', 'bob']);
+  t.same(
+    w.offers.map((o) => o.sipId),
+    ['alice', 'bob'],
+  );
   t.same(w.offers[1]!.diversion, [diversion(A, 'user-busy')]);
-  t.match(w.events('call.decision', (l) => l.stage === 'forwarding' && l.reason === 'busy'), [{ outcome: 'retarget', target: B }]);
+  t.match(
+    w.events('call.decision', (l) => l.stage === 'forwarding' && l.reason === 'busy'),
+    [{ outcome: 'retarget', target: B }],
+  );
   t.same(call.sent, []);
   t.equal(w.legs.get('alice')?.size, 0, "alice's channel went back after the failed offer");
 });
@@ -56,7 +72,10 @@ t.test('busy forward: no free channel is busy too, and the line is not offered',
   w.legs.set('alice', new Set(['other-call|in']));
   w.features.set(A, forwardingTo(A, B, { busy: true }));
   await w.invite(A);
-  t.same(w.offers.map((o) => o.sipId), ['bob']);
+  t.same(
+    w.offers.map((o) => o.sipId),
+    ['bob'],
+  );
   t.equal(w.events('call.busy').length, 1);
   t.same(w.offers[0]!.diversion, [diversion(A, 'user-busy')]);
 });
@@ -67,7 +86,13 @@ t.test('no-answer forward: the line rings for the ring time, then the call goes 
   w.line('bob', B);
   w.features.set(A, forwardingTo(A, B, { noAnswer: true, ringTime: 12 }));
   const call = await w.invite(A);
-  t.same(w.offers.map((o) => [o.sipId, o.ringTimeoutMs]), [['alice', 12_000], ['bob', undefined]]);
+  t.same(
+    w.offers.map((o) => [o.sipId, o.ringTimeoutMs]),
+    [
+      ['alice', 12_000],
+      ['bob', undefined],
+    ],
+  );
   t.same(w.offers[1]!.diversion, [diversion(A, 'no-answer')]);
   t.same(call.sent, [], 'the 487 to our own CANCEL never reaches the caller');
 });
@@ -80,19 +105,33 @@ t.test('no-answer: the ring time is clamped to 5-30 s, and there is none when th
   w.features.set(B, forwardingTo(B, B, { noAnswer: true, ringTime: 10 }));
   await w.invite(A);
   await w.invite(B);
-  t.same(w.offers.map((o) => [o.sipId, o.ringTimeoutMs]), [['alice', 30_000], ['bob', undefined]], 'B forwarding to itself: never cancel its ringing');
+  t.same(
+    w.offers.map((o) => [o.sipId, o.ringTimeoutMs]),
+    [
+      ['alice', 30_000],
+      ['bob', undefined],
+    ],
+    'B forwarding to itself: never cancel its ringing',
+  );
 });
 
 t.test('no-answer without forwarding: nothing cancels the line; the caller hangs up (487)', async (t) => {
   const w = world();
   w.line('alice', A, 'no-answer');
   const call = await w.invite(A);
-  t.same(call.sent.map((r) => r.status), [487]);
+  t.same(
+    call.sent.map((r) => r.status),
+    [487],
+  );
   t.same(w.events('call.forwarded'), []);
 });
 
 t.test('unreachable forward: not registered, silent, or 480', async (t) => {
-  for (const [how, why] of [['unregistered', 'no binding'], ['silent', 'nothing back within 2 s'], [480, 'the line answered 480']] as const) {
+  for (const [how, why] of [
+    ['unregistered', 'no binding'],
+    ['silent', 'nothing back within 2 s'],
+    [480, 'the line answered 480'],
+  ] as const) {
     const w = world();
     w.line('alice', A, how === 'unregistered' ? 'answer' : how);
     if (how === 'unregistered') w.registered.delete('alice');
@@ -105,14 +144,21 @@ t.test('unreachable forward: not registered, silent, or 480', async (t) => {
   }
 });
 
-t.test('unreachable without forwarding: we answer 480; busy without forwarding: the line\'s 486', async (t) => {
+t.test("unreachable without forwarding: we answer 480; busy without forwarding: the line's 486", async (t) => {
   const w = world();
   w.line('alice', A, 'silent');
   w.line('bob', B, 'busy');
   const a = await w.invite(A);
-  t.same(a.sent.map((r) => r.status), [480]);
+  t.same(
+    a.sent.map((r) => r.status),
+    [480],
+  );
   const b = await w.invite(B);
-  t.same(b.sent.map((r) => [r.status, r.reason]), [[486, 'Status 486']], 'the line\'s own 486 is relayed');
+  t.same(
+    b.sent.map((r) => [r.status, r.reason]),
+    [[486, 'Status 486']],
+    "the line's own 486 is relayed",
+  );
 });
 
 t.test('chain cap: at most 5 forwards; the 6th number keeps the call', async (t) => {
@@ -124,7 +170,11 @@ t.test('chain cap: at most 5 forwards; the 6th number keeps the call', async (t)
   });
   const call = await w.invite(numbers[0]!);
   t.equal(w.events('call.forwarded').length, 5);
-  t.same(w.offers.map((o) => o.sipId), ['line5'], 'the 6th number is rung instead of forwarding a 6th time');
+  t.same(
+    w.offers.map((o) => o.sipId),
+    ['line5'],
+    'the 6th number is rung instead of forwarding a 6th time',
+  );
   t.equal(w.offers[0]!.diversion.length, 5, 'one Diversion per hop');
   t.same(call.sent, []);
 });
@@ -136,10 +186,20 @@ t.test('loop: a forward back to a number already in the chain is refused; the fa
   w.features.set(A, forwardingTo(A, B, { unconditional: true }));
   w.features.set(B, forwardingTo(B, A, { busy: true }));
   const call = await w.invite(A);
-  t.same(w.offers.map((o) => o.sipId), ['bob'], 'alice is never rung');
-  t.match(w.events('call.decision', (l) => l.stage === 'forwarding' && l.reason === 'busy'), [{ outcome: 'refused', why: 'loop' }]);
+  t.same(
+    w.offers.map((o) => o.sipId),
+    ['bob'],
+    'alice is never rung',
+  );
+  t.match(
+    w.events('call.decision', (l) => l.stage === 'forwarding' && l.reason === 'busy'),
+    [{ outcome: 'refused', why: 'loop' }],
+  );
   t.equal(w.events('call.forwarded').length, 1);
-  t.same(call.sent.map((r) => r.status), [486]);
+  t.same(
+    call.sent.map((r) => r.status),
+    [486],
+  );
 });
 
 t.test('hunt, sequential: skips the busy and the unreachable member, the next one answers', async (t) => {
@@ -151,9 +211,23 @@ t.test('hunt, sequential: skips the busy and the unreachable member, the next on
   w.line('m3', '0312340004');
   w.huntGroups.push({ id: 'hg', siteId: '1234567', pilot: A, members: [B, C, '0312340004'], mode: 'sequential', presentation: 'own' });
   const call = await w.invite(B);
-  t.same(w.offers.map((o) => o.sipId), ['pilot', 'm2'], 'from the pilot, m1 skipped (no binding), m3 never needed');
-  t.same(w.events('call.decision', (l) => l.stage === 'hunt-group' && l.outcome === 'skip').map((l) => [l.target, l.reason]), [[A, 'busy'], [B, 'unreachable']]);
-  t.same(w.offers.map((o) => o.ringTimeoutMs), [undefined, undefined], 'members ring without a timer');
+  t.same(
+    w.offers.map((o) => o.sipId),
+    ['pilot', 'm2'],
+    'from the pilot, m1 skipped (no binding), m3 never needed',
+  );
+  t.same(
+    w.events('call.decision', (l) => l.stage === 'hunt-group' && l.outcome === 'skip').map((l) => [l.target, l.reason]),
+    [
+      [A, 'busy'],
+      [B, 'unreachable'],
+    ],
+  );
+  t.same(
+    w.offers.map((o) => o.ringTimeoutMs),
+    [undefined, undefined],
+    'members ring without a timer',
+  );
   t.same(call.sent, []);
 });
 
@@ -163,20 +237,30 @@ t.test('hunt: every member busy → 486; none busy but none reachable → 480', 
   w.line('m1', B, 'busy');
   w.huntGroups.push({ id: 'hg', siteId: '1234567', pilot: A, members: [B], mode: 'sequential', presentation: 'own' });
   const busy = await w.invite(A);
-  t.same(busy.sent.map((r) => [r.status, r.reason]), [[486, 'Busy Here']]);
+  t.same(
+    busy.sent.map((r) => [r.status, r.reason]),
+    [[486, 'Busy Here']],
+  );
 
   w.behaviour.set('pilot', 'silent');
   w.behaviour.set('m1', 'silent');
   const gone = await w.invite(A);
-  t.same(gone.sent.map((r) => r.status), [480]);
+  t.same(
+    gone.sent.map((r) => r.status),
+    [480],
+  );
 
   w.behaviour.set('pilot', 'busy');
   const mixed = await w.invite(A);
-  t.same(mixed.sent.map((r) => r.status), [480], 'one busy, one unreachable: not all busy');
+  t.same(
+    mixed.sent.map((r) => r.status),
+    [480],
+    'one busy, one unreachable: not all busy',
+  );
   t.equal(w.legs.get('pilot')?.size, 0, 'channels given back');
 });
 
-t.test('a hunt group member\'s own forwarding is not consulted while hunting', async (t) => {
+t.test("a hunt group member's own forwarding is not consulted while hunting", async (t) => {
   const w = world();
   w.line('pilot', A, 'busy');
   w.line('m1', B);
@@ -184,7 +268,10 @@ t.test('a hunt group member\'s own forwarding is not consulted while hunting', a
   w.features.set(A, forwardingTo(A, C, { busy: true }));
   w.huntGroups.push({ id: 'hg', siteId: '1234567', pilot: A, members: [B], mode: 'sequential', presentation: 'own' });
   await w.invite(A);
-  t.same(w.offers.map((o) => o.sipId), ['pilot', 'm1']);
+  t.same(
+    w.offers.map((o) => o.sipId),
+    ['pilot', 'm1'],
+  );
   t.same(w.events('call.forwarded'), []);
 });
 
@@ -195,10 +282,19 @@ t.test('outbound route: a number not ours goes out by the longest prefix', async
     { name: 'carrier-mobile', prefix: '090', target: '127.0.0.61:5070', transport: 'udp' },
   );
   const call = await w.invite('09012345678', 'line');
-  t.same(w.offers.map((o) => [o.sipId, o.uri]), [['route carrier-mobile', 'sip:09012345678@127.0.0.61:5070']]);
-  t.match(w.events('call.decision', (l) => l.stage === 'outbound-route'), [{ outcome: 'route', target: 'carrier-mobile', number: '09012345678' }]);
-  t.match(w.events('call.decision', (l) => l.stage === 'origination'), [{ outcome: 'continue', presented: '0311110000', withhold: false }]);
-  t.match(w.offers[0]!.pai, /0311110000/, 'our line\'s number asserted to the carrier');
+  t.same(
+    w.offers.map((o) => [o.sipId, o.uri]),
+    [['route carrier-mobile', 'sip:09012345678@127.0.0.61:5070']],
+  );
+  t.match(
+    w.events('call.decision', (l) => l.stage === 'outbound-route'),
+    [{ outcome: 'route', target: 'carrier-mobile', number: '09012345678' }],
+  );
+  t.match(
+    w.events('call.decision', (l) => l.stage === 'origination'),
+    [{ outcome: 'continue', presented: '0311110000', withhold: false }],
+  );
+  t.match(w.offers[0]!.pai, /0311110000/, "our line's number asserted to the carrier");
   t.same(call.sent, []);
 });
 
@@ -207,13 +303,22 @@ t.test('outbound route: a forward to a number not ours goes out with Diversion; 
   w.line('alice', A);
   w.features.set(A, forwardingTo(A, '09012345678', { unconditional: true }));
   const none = await w.invite(A);
-  t.same(none.sent.map((r) => r.status), [404]);
-  t.match(w.events('call.decision', (l) => l.stage === 'outbound-route'), [{ outcome: 'reject' }]);
+  t.same(
+    none.sent.map((r) => r.status),
+    [404],
+  );
+  t.match(
+    w.events('call.decision', (l) => l.stage === 'outbound-route'),
+    [{ outcome: 'reject' }],
+  );
 
   w.routes.push({ name: 'carrier', prefix: '0', target: '127.0.0.60:5070', transport: 'udp' });
   const out = await w.invite(A);
   t.same(out.sent, []);
-  t.same(w.offers.map((o) => o.sipId), ['route carrier']);
+  t.same(
+    w.offers.map((o) => o.sipId),
+    ['route carrier'],
+  );
   t.same(w.offers[0]!.diversion, [diversion(A, 'unconditional')]);
 });
 
@@ -223,8 +328,14 @@ t.test('a 603 from the line is relayed as it came, and forwarding does not act o
   w.line('bob', B);
   w.features.set(A, forwardingTo(A, B, { busy: true, noAnswer: true, unreachable: true }));
   const call = await w.invite(A);
-  t.same(call.sent.map((r) => [r.status, r.reason]), [[603, 'Decline']]);
-  t.same(w.offers.map((o) => o.sipId), ['alice']);
+  t.same(
+    call.sent.map((r) => [r.status, r.reason]),
+    [[603, 'Decline']],
+  );
+  t.same(
+    w.offers.map((o) => o.sipId),
+    ['alice'],
+  );
   t.same(w.events('call.forwarded'), []);
   t.match(w.events('call.outcome'), [{ callId: call.callId, status: 603 }]);
 });
@@ -234,9 +345,15 @@ t.test('a stage rejection ends the call before any offer; its answer goes back',
   w.line('alice', A);
   w.features.set(A, { ...w.features.get(A)!, blockedCallers: ['0612345678'] });
   const call = await w.invite(A);
-  t.same(call.sent.map((r) => r.status), [603]);
+  t.same(
+    call.sent.map((r) => r.status),
+    [603],
+  );
   t.same(w.offers, []);
-  t.match(w.events('call.decision', (l) => l.stage === 'nuisance-blocking'), [{ outcome: 'reject', status: 603 }]);
+  t.match(
+    w.events('call.decision', (l) => l.stage === 'nuisance-blocking'),
+    [{ outcome: 'reject', status: 603 }],
+  );
 });
 
 t.test('every call.decision comes from the one decision log, with callId, stage and outcome', async (t) => {

@@ -80,8 +80,14 @@ export function world(): World {
   let calls = 0;
 
   const callerLine: LineRecord = {
-    sipId: 'caller', voiceGroupId: 'vg', siteId: '1234567', channels: 4, auth: 'ip',
-    allowedAddresses: [LINE_ADDRESS], basicNumber: '0311110000', dialInNumbers: [],
+    sipId: 'caller',
+    voiceGroupId: 'vg',
+    siteId: '1234567',
+    channels: 4,
+    auth: 'ip',
+    allowedAddresses: [LINE_ADDRESS],
+    basicNumber: '0311110000',
+    dialInNumbers: [],
   };
 
   const store: ChannelAccounting = {
@@ -92,7 +98,9 @@ export function world(): World {
       return true;
     },
     async refresh() {},
-    async release(sipId, legId) { legs.get(sipId)?.delete(legId); },
+    async release(sipId, legId) {
+      legs.get(sipId)?.delete(legId);
+    },
   };
   const channels = new CallChannels(store, { now: () => NOW });
   channels.stop();
@@ -115,7 +123,9 @@ export function world(): World {
         options.prepare?.(copy, target);
         const sipId = target.label.split(' ')[0] === 'route' ? target.label : target.label.split(' ')[0]!;
         offers.push({
-          sipId, uri: target.uri, diversion: copy.headers.getAll('diversion'),
+          sipId,
+          uri: target.uri,
+          diversion: copy.headers.getAll('diversion'),
           ...(options.ringTimeoutMs !== undefined ? { ringTimeoutMs: options.ringTimeoutMs } : {}),
           ...(copy.headers.get('p-asserted-identity') ? { pai: copy.headers.get('p-asserted-identity')! } : {}),
         });
@@ -143,23 +153,34 @@ export function world(): World {
   });
   const logger = createLogger('info', sink);
   const decisions = new DecisionLog(logger);
-  const pipeline = new FeaturePipeline([
-    new NuisanceBlockingStage({ countRejection: async () => {} }),
-    new AnonymousRejectionStage(),
-    new InternationalBarStage(),
-    new ForwardingStage({ timeZone: 'Asia/Tokyo', bulkGroupOf: featureStore.bulkGroupOf }),
-    new HuntGroupStage({ groupOf: featureStore.huntGroupOf, nextStartIndex: featureStore.nextRoundRobinStart }),
-  ], { onDecision: decisions.stage });
+  const pipeline = new FeaturePipeline(
+    [
+      new NuisanceBlockingStage({ countRejection: async () => {} }),
+      new AnonymousRejectionStage(),
+      new InternationalBarStage(),
+      new ForwardingStage({ timeZone: 'Asia/Tokyo', bulkGroupOf: featureStore.bulkGroupOf }),
+      new HuntGroupStage({ groupOf: featureStore.huntGroupOf, nextStartIndex: featureStore.nextRoundRobinStart }),
+    ],
+    { onDecision: decisions.stage },
+  );
 
   const callerSources = {
     lines: { byAddress: async (address: string) => (address === LINE_ADDRESS ? callerLine : null) },
     peerByAddress: async (address: string) => (address === PEER_ADDRESS ? { name: 'carrier', addresses: [PEER_ADDRESS] } : null),
-    auth: { authenticate: async () => { throw new Error('no digest callers in these tests'); } },
+    auth: {
+      authenticate: async () => {
+        throw new Error('no digest callers in these tests');
+      },
+    },
     log: logger,
   } as unknown as CallerSources;
 
   const router = new CallRouter({
-    proxy, pipeline, decisions, channels, callerSources,
+    proxy,
+    pipeline,
+    decisions,
+    channels,
+    callerSources,
     features: featureStore,
     lineOfNumber: async (n) => [...lines.values()].find((l) => l.basicNumber === n || l.dialInNumbers.includes(n)) ?? null,
     bindings: { live: async (sipId) => (registered.has(sipId) ? [binding(sipId)] : []) },
@@ -167,15 +188,32 @@ export function world(): World {
       outboundRoutes: async () => routes,
       emergencyRoute: async () => routes.find((r) => r.name === 'emergency') ?? null,
     },
-    domain: DOMAIN, nodeId: 'node-a', log: logger, now: () => NOW,
+    domain: DOMAIN,
+    nodeId: 'node-a',
+    log: logger,
+    now: () => NOW,
   });
 
   return {
-    router, features, huntGroups, routes, behaviour, registered, offers, legs, log,
+    router,
+    features,
+    huntGroups,
+    routes,
+    behaviour,
+    registered,
+    offers,
+    legs,
+    log,
     line(sipId, number, how = 'answer', channelCount = 2) {
       lines.set(sipId, {
-        sipId, voiceGroupId: 'vg', siteId: '1234567', channels: channelCount, auth: 'digest',
-        allowedAddresses: [], basicNumber: number, dialInNumbers: [],
+        sipId,
+        voiceGroupId: 'vg',
+        siteId: '1234567',
+        channels: channelCount,
+        auth: 'digest',
+        allowedAddresses: [],
+        basicNumber: number,
+        dialInNumbers: [],
       });
       registered.add(sipId);
       behaviour.set(sipId, how);
@@ -184,17 +222,33 @@ export function world(): World {
     async invite(dialled, from = 'peer') {
       const callId = `call-${++calls}`;
       const caller = from === 'peer' ? '0612345678' : callerLine.basicNumber;
-      const message = new SipRequest('INVITE', `sip:${dialled}@${DOMAIN}`, new Headers([
-        ['Via', `SIP/2.0/UDP ${from === 'peer' ? PEER_ADDRESS : LINE_ADDRESS}:5060;branch=z9hG4bK-${callId}`],
-        ['Max-Forwards', '70'],
-        ['From', `<sip:${caller}@${DOMAIN}>;tag=t-${callId}`],
-        ['To', `<sip:${dialled}@${DOMAIN}>`],
-        ['Call-ID', callId],
-        ['CSeq', '1 INVITE'],
-      ]));
+      const message = new SipRequest(
+        'INVITE',
+        `sip:${dialled}@${DOMAIN}`,
+        new Headers([
+          ['Via', `SIP/2.0/UDP ${from === 'peer' ? PEER_ADDRESS : LINE_ADDRESS}:5060;branch=z9hG4bK-${callId}`],
+          ['Max-Forwards', '70'],
+          ['From', `<sip:${caller}@${DOMAIN}>;tag=t-${callId}`],
+          ['To', `<sip:${dialled}@${DOMAIN}>`],
+          ['Call-ID', callId],
+          ['CSeq', '1 INVITE'],
+        ]),
+      );
       const sent: SipResponse[] = [];
-      const transaction = { lastStatus: 100, respond(r: SipResponse) { this.lastStatus = r.status; sent.push(r); } };
-      const source = { transport: 'UDP' as const, address: from === 'peer' ? PEER_ADDRESS : LINE_ADDRESS, port: 5060, localAddress: '127.0.0.1', localPort: 5060 };
+      const transaction = {
+        lastStatus: 100,
+        respond(r: SipResponse) {
+          this.lastStatus = r.status;
+          sent.push(r);
+        },
+      };
+      const source = {
+        transport: 'UDP' as const,
+        address: from === 'peer' ? PEER_ADDRESS : LINE_ADDRESS,
+        port: 5060,
+        localAddress: '127.0.0.1',
+        localPort: 5060,
+      };
       await router.handleInvite(new IncomingRequest(message, source, transaction as unknown as ServerTransaction, []));
       return { callId, sent };
     },
@@ -206,13 +260,23 @@ export function world(): World {
 
 function binding(sipId: string): Binding {
   return {
-    key: `sip:${sipId}@127.0.0.50`, registeredAt: NOW, uri: `sip:${sipId}@127.0.0.50:5090`, expiresAt: NOW + 3600_000, callId: 'reg', cseq: 1, path: [],
+    key: `sip:${sipId}@127.0.0.50`,
+    registeredAt: NOW,
+    uri: `sip:${sipId}@127.0.0.50:5090`,
+    expiresAt: NOW + 3600_000,
+    callId: 'reg',
+    cseq: 1,
+    path: [],
     source: { transport: 'UDP', address: '127.0.0.50', port: 5090, node: 'node-a' },
   };
 }
 
 /** Forwarding settings for a number: enabled, slot 1 = `to`, with the given triggers. */
-export function forwardingTo(number: string, to: string, triggers: Partial<Pick<NumberFeatures['forwarding'], 'unconditional' | 'busy' | 'noAnswer' | 'unreachable' | 'ringTime'>>): NumberFeatures {
+export function forwardingTo(
+  number: string,
+  to: string,
+  triggers: Partial<Pick<NumberFeatures['forwarding'], 'unconditional' | 'busy' | 'noAnswer' | 'unreachable' | 'ringTime'>>,
+): NumberFeatures {
   const f = defaultFeatures(number);
   return { ...f, forwarding: { ...f.forwarding, enabled: true, destinations: [to, null, null, null, null], active: 1, ...triggers } };
 }

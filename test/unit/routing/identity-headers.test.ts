@@ -1,7 +1,12 @@
 import t from 'tap';
 import { Headers, parseMessage, SipRequest } from '../../../src/core/messages/index.js';
 import {
-  addDiversion, assertCallerIdentity, LINE_IDENTITY_HEADERS, plainDisplayName, relayPeerIdentity, withUser,
+  addDiversion,
+  assertCallerIdentity,
+  LINE_IDENTITY_HEADERS,
+  plainDisplayName,
+  relayPeerIdentity,
+  withUser,
 } from '../../../src/routing/identity-headers.js';
 
 /** Another customer's number, which a line might try to put in any identity header. */
@@ -9,11 +14,7 @@ const OTHER = '0399998888';
 const OURS = '0312345678';
 
 function invite(extra: Array<[string, string]> = [], from = `"Reception" <sip:${OURS}@ss.test>;tag=abc`): SipRequest {
-  return new SipRequest('INVITE', 'sip:0312340101@ss.test', new Headers([
-    ['From', from],
-    ['To', '<sip:0312340101@ss.test>'],
-    ...extra,
-  ]));
+  return new SipRequest('INVITE', 'sip:0312340101@ss.test', new Headers([['From', from], ['To', '<sip:0312340101@ss.test>'], ...extra]));
 }
 
 /** Every identity header a line could send, each naming OTHER. */
@@ -31,10 +32,18 @@ const SPOOFED: Array<[string, string]> = [
   ['Identity-Info', '<https://cert.example/x.pem>'],
 ];
 
-const assertOpts = (over: Partial<{ number: string; withhold: boolean; trustedNextHop: boolean }> = {}) =>
-  ({ number: OURS, domain: 'ss.test', withhold: false, trustedNextHop: false, ...over });
+const assertOpts = (over: Partial<{ number: string; withhold: boolean; trustedNextHop: boolean }> = {}) => ({
+  number: OURS,
+  domain: 'ss.test',
+  withhold: false,
+  trustedNextHop: false,
+  ...over,
+});
 
-for (const [to, trustedNextHop] of [['carrier', true], ['line', false]] as const) {
+for (const [to, trustedNextHop] of [
+  ['carrier', true],
+  ['line', false],
+] as const) {
   for (const [name, value] of SPOOFED) {
     t.test(`line -> ${to}: the line's ${name} does not leave`, async (t) => {
       const r = invite([[name, value]]);
@@ -59,10 +68,14 @@ t.test('line: spoofed headers in a parsed message, compact Identity form include
     'Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-1',
     `From: "${OTHER}" <sip:${OURS}@ss.test>;tag=abc;cpc=priority`,
     'To: <sip:0312340101@ss.test>',
-    'Call-ID: x@y', 'CSeq: 1 INVITE', 'Max-Forwards: 70',
+    'Call-ID: x@y',
+    'CSeq: 1 INVITE',
+    'Max-Forwards: 70',
     ...SPOOFED.map(([n, v]) => `${n}: ${v}`),
     'y: compact.form.identity',
-    'Content-Length: 0', '', '',
+    'Content-Length: 0',
+    '',
+    '',
   ].join('\r\n');
   const r = parseMessage(Buffer.from(text)) as SipRequest;
   assertCallerIdentity(r, assertOpts());
@@ -80,7 +93,10 @@ t.test('presented: From and PAI carry the presented number, no Privacy', async (
 });
 
 t.test('withheld: anonymous From, our Privacy: id, PAI only to trusted next hops (RFC 3325)', async (t) => {
-  const toLine = invite([['Privacy', 'none'], ['P-Asserted-Identity', `<sip:${OTHER}@ss.test>`]]);
+  const toLine = invite([
+    ['Privacy', 'none'],
+    ['P-Asserted-Identity', `<sip:${OTHER}@ss.test>`],
+  ]);
   assertCallerIdentity(toLine, assertOpts({ withhold: true }));
   t.equal(toLine.headers.get('from'), '"Anonymous" <sip:anonymous@anonymous.invalid>;tag=abc');
   t.same(toLine.headers.getAll('privacy'), ['id']);
@@ -116,16 +132,19 @@ t.test('display names: plain text stays, anything that could spell a number or a
 });
 
 t.test('peer -> line: PAI and Privacy stand, trust-domain and unrelayed headers go', async (t) => {
-  const r = invite([
-    ['P-Asserted-Identity', '<sip:0612345678@peer.example;user=phone>'],
-    ['Privacy', 'none'],
-    ['P-Preferred-Identity', '<sip:0612345678@peer.example>'],
-    ['Remote-Party-ID', '<sip:0612345678@peer.example>;party=calling'],
-    ['P-Charge-Info', '<sip:0612345678@peer.example>'],
-    ['P-Charging-Vector', 'icid-value=1'],
-    ['P-Access-Network-Info', '3GPP-E-UTRAN-FDD'],
-    ['History-Info', '<sip:0312340101@ss.test>;index=1'],
-  ], '<sip:0612345678@peer.example>;tag=p1');
+  const r = invite(
+    [
+      ['P-Asserted-Identity', '<sip:0612345678@peer.example;user=phone>'],
+      ['Privacy', 'none'],
+      ['P-Preferred-Identity', '<sip:0612345678@peer.example>'],
+      ['Remote-Party-ID', '<sip:0612345678@peer.example>;party=calling'],
+      ['P-Charge-Info', '<sip:0612345678@peer.example>'],
+      ['P-Charging-Vector', 'icid-value=1'],
+      ['P-Access-Network-Info', '3GPP-E-UTRAN-FDD'],
+      ['History-Info', '<sip:0312340101@ss.test>;index=1'],
+    ],
+    '<sip:0612345678@peer.example>;tag=p1',
+  );
   relayPeerIdentity(r, false);
   t.equal(r.headers.get('p-asserted-identity'), '<sip:0612345678@peer.example;user=phone>');
   t.equal(r.headers.get('privacy'), 'none');
@@ -138,12 +157,18 @@ t.test('peer -> line: PAI and Privacy stand, trust-domain and unrelayed headers 
 
 t.test('peer -> line: a private PAI is dropped (RFC 3325 §5), history privacy drops History-Info', async (t) => {
   for (const privacy of ['id', 'user', 'id;critical']) {
-    const r = invite([['P-Asserted-Identity', '<sip:0612345678@peer>'], ['Privacy', privacy]]);
+    const r = invite([
+      ['P-Asserted-Identity', '<sip:0612345678@peer>'],
+      ['Privacy', privacy],
+    ]);
     relayPeerIdentity(r, false);
     t.equal(r.headers.get('p-asserted-identity'), undefined, `Privacy: ${privacy}`);
   }
   for (const privacy of ['history', 'header']) {
-    const r = invite([['History-Info', '<sip:0312340101@ss.test>;index=1'], ['Privacy', privacy]]);
+    const r = invite([
+      ['History-Info', '<sip:0312340101@ss.test>;index=1'],
+      ['Privacy', privacy],
+    ]);
     relayPeerIdentity(r, false);
     t.equal(r.headers.get('history-info'), undefined, `Privacy: ${privacy}`);
   }
@@ -151,9 +176,12 @@ t.test('peer -> line: a private PAI is dropped (RFC 3325 §5), history privacy d
 
 t.test('peer -> trusted next hop: what RFC 3325 allows passes, even when private', async (t) => {
   const r = invite([
-    ['P-Asserted-Identity', '<sip:0612345678@peer>'], ['Privacy', 'id'],
-    ['P-Charge-Info', '<sip:0612345678@peer>'], ['History-Info', '<sip:x@ss.test>;index=1'],
-    ['Remote-Party-ID', '<sip:0612345678@peer>;party=calling'], ['P-Preferred-Identity', '<sip:0612345678@peer>'],
+    ['P-Asserted-Identity', '<sip:0612345678@peer>'],
+    ['Privacy', 'id'],
+    ['P-Charge-Info', '<sip:0612345678@peer>'],
+    ['History-Info', '<sip:x@ss.test>;index=1'],
+    ['Remote-Party-ID', '<sip:0612345678@peer>;party=calling'],
+    ['P-Preferred-Identity', '<sip:0612345678@peer>'],
   ]);
   relayPeerIdentity(r, true);
   t.equal(r.headers.get('p-asserted-identity'), '<sip:0612345678@peer>');
@@ -166,10 +194,14 @@ t.test('peer -> trusted next hop: what RFC 3325 allows passes, even when private
 
 t.test('Diversion: ours only, most recent first, with reasons (RFC 5806)', async (t) => {
   const r = invite([['Diversion', `<sip:${OTHER}@x>`]]);
-  addDiversion(r, [
-    { from: '0311111111', to: '0322222222', reason: 'unconditional' },
-    { from: '0322222222', to: '0333333333', reason: 'user-busy' },
-  ], 'ss.test');
+  addDiversion(
+    r,
+    [
+      { from: '0311111111', to: '0322222222', reason: 'unconditional' },
+      { from: '0322222222', to: '0333333333', reason: 'user-busy' },
+    ],
+    'ss.test',
+  );
   t.same(r.headers.getAll('diversion'), [
     '<sip:0322222222@ss.test;user=phone>;reason=user-busy;counter=1',
     '<sip:0311111111@ss.test;user=phone>;reason=unconditional;counter=1',

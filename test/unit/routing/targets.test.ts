@@ -4,23 +4,36 @@ import type { LineRecord } from '../../../src/store/line-store.js';
 import { chooseOutboundRoute, lineTargets, routeTarget } from '../../../src/routing/targets.js';
 
 const line: LineRecord = {
-  sipId: 'pbx', voiceGroupId: 'VG', siteId: '1000001', channels: 2, auth: 'digest',
-  allowedAddresses: [], basicNumber: '0312345678', dialInNumbers: [],
+  sipId: 'pbx',
+  voiceGroupId: 'VG',
+  siteId: '1000001',
+  channels: 2,
+  auth: 'digest',
+  allowedAddresses: [],
+  basicNumber: '0312345678',
+  dialInNumbers: [],
 };
 
 function binding(uri: string, q: number | undefined, source: Partial<Binding['source']> = {}): Binding {
   return {
-    key: uri, uri, ...(q !== undefined ? { q } : {}), expiresAt: 2e12, callId: 'c', cseq: 1, path: [],
-    source: { transport: 'UDP', address: '203.0.113.5', port: 40000, node: 'n1', ...source }, registeredAt: 0,
+    key: uri,
+    uri,
+    ...(q !== undefined ? { q } : {}),
+    expiresAt: 2e12,
+    callId: 'c',
+    cseq: 1,
+    path: [],
+    source: { transport: 'UDP', address: '203.0.113.5', port: 40000, node: 'n1', ...source },
+    registeredAt: 0,
   };
 }
 
 t.test('contacts best q first, at their NAT source, with the called number as user', async (t) => {
-  const targets = lineTargets(line, '0312345679', [
-    binding('sip:pbx@10.0.0.5:5060', 0.5),
-    binding('sip:pbx@10.0.0.6:5060', 1, { port: 40001 }),
-  ], 'n1');
-  t.same(targets.map((x) => x.uri), ['sip:0312345679@10.0.0.6:5060', 'sip:0312345679@10.0.0.5:5060']);
+  const targets = lineTargets(line, '0312345679', [binding('sip:pbx@10.0.0.5:5060', 0.5), binding('sip:pbx@10.0.0.6:5060', 1, { port: 40001 })], 'n1');
+  t.same(
+    targets.map((x) => x.uri),
+    ['sip:0312345679@10.0.0.6:5060', 'sip:0312345679@10.0.0.5:5060'],
+  );
   t.same(targets[0]!.destination, { transport: 'UDP', address: '203.0.113.5', port: 40001 });
 });
 

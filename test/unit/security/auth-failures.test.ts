@@ -35,16 +35,34 @@ function memoryStore() {
 function setup(trusted: string[] = []) {
   const { store, bans } = memoryStore();
   const logged: Array<Record<string, unknown>> = [];
-  const log = createLogger('info', new Writable({ write(chunk, _e, done) { logged.push(JSON.parse(String(chunk))); done(); } }));
+  const log = createLogger(
+    'info',
+    new Writable({
+      write(chunk, _e, done) {
+        logged.push(JSON.parse(String(chunk)));
+        done();
+      },
+    }),
+  );
   const errors: Array<[string, string]> = [];
   const status = {
-    recordError: async (sipId: string, _at: Date, text: string) => { errors.push([sipId, text]); },
-    discardError: async (_at: Date, text: string) => { errors.push(['(discarded)', text]); },
+    recordError: async (sipId: string, _at: Date, text: string) => {
+      errors.push([sipId, text]);
+    },
+    discardError: async (_at: Date, text: string) => {
+      errors.push(['(discarded)', text]);
+    },
   } as unknown as RegistrationStatusStore;
   const guard = new BanGuard(store, 'drop', () => 1_000);
   const summary = new LogSummariser(log);
   const reporter = new AuthFailureReporter({
-    store, guard, status, log, summary, now: () => 1_000, trusted: async (a) => trusted.includes(a),
+    store,
+    guard,
+    status,
+    log,
+    summary,
+    now: () => 1_000,
+    trusted: async (a) => trusted.includes(a),
     settings: { maxFailures: 3, windowSeconds: 60, banSeconds: 900, sipIdMaxFailures: 10, targetedMaxFailures: 2 },
   });
   return { reporter, guard, bans, logged, errors, summary };
@@ -69,8 +87,16 @@ t.test('wrong passwords and unknown SIP-IDs count alike; one ban, logged once', 
   const suppressed = logged.filter((l) => l.event === 'log.suppressed' && l.of === 'auth.failed').reduce((n, l) => n + Number(l.count), 0);
   t.ok(failedLines < 8, `repeats from one source are summarised (${failedLines} full lines)`);
   t.equal(failedLines + suppressed, 8, 'every failure is logged or counted');
-  const register = parseMessage(Buffer.from('REGISTER sip:x SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-2\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:a@x>\r\nCall-ID: c\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n'));
-  t.equal(guard.screen(register as SipRequest, { transport: 'UDP', address: '192.0.2.1', port: 1, localAddress: '', localPort: 0 }), 'drop', 'in force on this node at once');
+  const register = parseMessage(
+    Buffer.from(
+      'REGISTER sip:x SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-2\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:a@x>\r\nCall-ID: c\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n',
+    ),
+  );
+  t.equal(
+    guard.screen(register as SipRequest, { transport: 'UDP', address: '192.0.2.1', port: 1, localAddress: '', localPort: 0 }),
+    'drop',
+    'in force on this node at once',
+  );
 });
 
 t.test('many sources guessing one SIP-ID are banned after fewer failures each', async (t) => {
@@ -111,10 +137,14 @@ t.test('the latest error is recorded only for failures that prove the line exist
   await reporter.refuse(req('192.0.2.9', 'INVITE'), { reason: 'unknown SIP-ID', sipId: 'mallory' }, noop);
   await reporter.refuse(req('192.0.2.9'), { reason: 'nonce-count replay', sipId: 'bob' }, noop);
   await reporter.refuse(req('192.0.2.9'), { reason: 'invalid nonce', sipId: 'carol' }, noop);
-  t.same(errors, [
-    ['alice', 'INVITE authentication failed: wrong password'],
-    ['(discarded)', 'INVITE authentication failed: unknown SIP-ID'],
-    ['bob', 'REGISTER authentication failed: nonce-count replay'],
-  ], 'an unknown SIP-ID costs the same write, to the throwaway key');
+  t.same(
+    errors,
+    [
+      ['alice', 'INVITE authentication failed: wrong password'],
+      ['(discarded)', 'INVITE authentication failed: unknown SIP-ID'],
+      ['bob', 'REGISTER authentication failed: nonce-count replay'],
+    ],
+    'an unknown SIP-ID costs the same write, to the throwaway key',
+  );
   t.equal(bans.size, 0);
 });

@@ -16,17 +16,27 @@ function fakeStore(): SecurityStore {
 
 function request(method: string, opts: { username?: string; toTag?: boolean } = {}): SipRequest {
   const lines = [
-    `${method} sip:softswitch.test SIP/2.0`, 'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1', 'Max-Forwards: 70',
-    'From: <sip:pbx-tokyo@softswitch.test>;tag=f', `To: <sip:pbx-tokyo@softswitch.test>${opts.toTag ? ';tag=t' : ''}`,
-    'Call-ID: guard-test', `CSeq: 1 ${method}`,
+    `${method} sip:softswitch.test SIP/2.0`,
+    'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1',
+    'Max-Forwards: 70',
+    'From: <sip:pbx-tokyo@softswitch.test>;tag=f',
+    `To: <sip:pbx-tokyo@softswitch.test>${opts.toTag ? ';tag=t' : ''}`,
+    'Call-ID: guard-test',
+    `CSeq: 1 ${method}`,
   ];
-  if (opts.username) lines.push(`Authorization: Digest username="${opts.username}", realm="softswitch.test", nonce="n", uri="sip:softswitch.test", response="0"`);
+  if (opts.username)
+    lines.push(`Authorization: Digest username="${opts.username}", realm="softswitch.test", nonce="n", uri="sip:softswitch.test", response="0"`);
   lines.push('Content-Length: 0', '', '');
   return parseMessage(Buffer.from(lines.join('\r\n'), 'latin1')) as SipRequest;
 }
 
-const from = (address: string, port: number, transport: 'UDP' | 'TCP' = 'UDP'): Source =>
-  ({ transport, address, port, localAddress: '127.0.0.1', localPort: 5060 });
+const from = (address: string, port: number, transport: 'UDP' | 'TCP' = 'UDP'): Source => ({
+  transport,
+  address,
+  port,
+  localAddress: '127.0.0.1',
+  localPort: 5060,
+});
 
 t.test('a banned address is dropped before any work; others are not', async (t) => {
   let now = 1_000;

@@ -18,7 +18,15 @@ const CALLER = { address: '10.0.0.1', port: 5060 };
 function setup() {
   const { factory, made } = fakeTransports();
   const logged: Array<Record<string, unknown>> = [];
-  const log = createLogger('debug', new Writable({ write(chunk: Buffer, _e, done) { logged.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done(); } }));
+  const log = createLogger(
+    'debug',
+    new Writable({
+      write(chunk: Buffer, _e, done) {
+        logged.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    }),
+  );
   const clock = new FakeClock();
   const server = new SipServer({ listen: [{ transport: 'udp', address: '127.0.0.1', port: 5090 }], log, clock, transportFactory: factory });
   t.teardown(() => server.close());
@@ -38,7 +46,8 @@ function raw(method: string, opts: { branch?: string; uri?: string; toTag?: stri
     `CSeq: ${opts.cseq ?? 1} ${method}`,
     ...(opts.extra ?? []),
     'Content-Length: 0',
-    '', '',
+    '',
+    '',
   ].join('\r\n');
 }
 
@@ -47,7 +56,10 @@ const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 t.test('a method with a handler reaches it once; a retransmission is absorbed and answered from the transaction', async (t) => {
   const { server, transport, statuses } = setup();
   const seen: string[] = [];
-  server.options((req) => { seen.push(req.method); req.respond(200); });
+  server.options((req) => {
+    seen.push(req.method);
+    req.respond(200);
+  });
   transport.deliver(raw('OPTIONS'), CALLER);
   transport.deliver(raw('OPTIONS'), CALLER);
   t.same(seen, ['OPTIONS']);
@@ -68,7 +80,10 @@ t.test('405 with Allow for a known method with no handler; 501 for an unknown on
 t.test('416 for a Request-URI scheme we do not route; 420 with Unsupported for an unknown Require', async (t) => {
   const { server, transport, statuses } = setup();
   const seen: string[] = [];
-  server.options((req) => { seen.push(req.method); req.respond(200); });
+  server.options((req) => {
+    seen.push(req.method);
+    req.respond(200);
+  });
   transport.deliver(raw('OPTIONS', { uri: 'mailto:bob@example.test' }), CALLER);
   transport.deliver(raw('OPTIONS', { branch: 'z9hG4bK-s2', extra: ['Require: path, 100rel'] }), CALLER);
   transport.deliver(raw('OPTIONS', { branch: 'z9hG4bK-s3', extra: ['Require: path'] }), CALLER);
@@ -84,13 +99,21 @@ t.test('400 with a Warning for a malformed request, 505 for another SIP version;
   transport.deliver(raw('ACK', { branch: 'z9hG4bK-s3' }).replace('Max-Forwards: 70', 'Max-Forwards: many'), CALLER);
   t.same(statuses(), [400, 505]);
   t.equal(transport.responses()[0]!.headers.get('warning'), '399 softswitch "malformed Max-Forwards"');
-  t.ok(logged.some((l) => l.event === 'sip.malformed'), 'logged');
+  t.ok(
+    logged.some((l) => l.event === 'sip.malformed'),
+    'logged',
+  );
 });
 
 t.test('CANCEL: 481 with nothing pending; 200 and 487 to the INVITE it cancels', async (t) => {
   const { server, transport, statuses } = setup();
   let pending: IncomingRequest | undefined;
-  server.invite((req) => new Promise<void>(() => { pending = req; })); // never answers by itself
+  server.invite(
+    (req) =>
+      new Promise<void>(() => {
+        pending = req;
+      }),
+  ); // never answers by itself
   transport.deliver(raw('CANCEL', { branch: 'z9hG4bK-none' }), CALLER);
   t.same(statuses(), [481]);
   transport.deliver(raw('INVITE'), CALLER);
@@ -100,7 +123,13 @@ t.test('CANCEL: 481 with nothing pending; 200 and 487 to the INVITE it cancels',
   t.same(statuses(), [481, 100, 100], 'its retransmission gets the 100 again, the handler is not called twice');
   transport.deliver(raw('CANCEL'), CALLER);
   const cancelled = transport.responses().slice(3);
-  t.same(cancelled.map((r) => [r.status, r.cseq()?.method]), [[200, 'CANCEL'], [487, 'INVITE']]);
+  t.same(
+    cancelled.map((r) => [r.status, r.cseq()?.method]),
+    [
+      [200, 'CANCEL'],
+      [487, 'INVITE'],
+    ],
+  );
   t.equal(pending?.answered, true);
 });
 
@@ -110,7 +139,10 @@ t.test('a proxy delegate is set once; it takes the CANCEL, the 2xx ACK and stray
   const strays: SipResponse[] = [];
   const cancels: IncomingRequest[] = [];
   server.setProxyDelegate({
-    onCancel: (invite) => { cancels.push(invite); return true; },
+    onCancel: (invite) => {
+      cancels.push(invite);
+      return true;
+    },
     onAck: (request: SipRequest, _source: Source) => acks.push(request),
     onStrayResponse: (response: SipResponse) => strays.push(response),
   });
@@ -119,19 +151,31 @@ t.test('a proxy delegate is set once; it takes the CANCEL, the 2xx ACK and stray
   transport.deliver(raw('INVITE'), CALLER);
   transport.deliver(raw('CANCEL'), CALLER);
   t.equal(cancels.length, 1);
-  t.same(statuses(), [100, 200], 'no 487 from the core: the proxy relays the callee\'s');
+  t.same(statuses(), [100, 200], "no 487 from the core: the proxy relays the callee's");
   transport.deliver(raw('ACK', { branch: 'z9hG4bK-ack2xx', toTag: 'b1' }), CALLER);
   t.equal(acks.length, 1, 'an ACK matching no transaction');
-  transport.deliver('SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bK-nobody\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\nCall-ID: z\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n', CALLER);
+  transport.deliver(
+    'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bK-nobody\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\nCall-ID: z\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n',
+    CALLER,
+  );
   t.equal(strays.length, 1, 'a response matching no client transaction');
 });
 
 t.test('requests with a To tag go to the in-dialog handler (REGISTER excepted)', async (t) => {
   const { server, transport } = setup();
   const seen: string[] = [];
-  server.inDialog((req) => { seen.push(`dialog ${req.method}`); req.respond(200); });
-  server.on('BYE', (req) => { seen.push('BYE'); req.respond(200); });
-  server.register((req) => { seen.push('REGISTER'); req.respond(200); });
+  server.inDialog((req) => {
+    seen.push(`dialog ${req.method}`);
+    req.respond(200);
+  });
+  server.on('BYE', (req) => {
+    seen.push('BYE');
+    req.respond(200);
+  });
+  server.register((req) => {
+    seen.push('REGISTER');
+    req.respond(200);
+  });
   transport.deliver(raw('BYE', { toTag: 'b1' }), CALLER);
   transport.deliver(raw('BYE', { branch: 'z9hG4bK-s2' }), CALLER);
   transport.deliver(raw('REGISTER', { branch: 'z9hG4bK-s3', toTag: 'b1' }), CALLER);
@@ -140,7 +184,9 @@ t.test('requests with a To tag go to the in-dialog handler (REGISTER excepted)',
 
 t.test('a handler that throws or rejects gets a 500, logged', async (t) => {
   const { server, transport, statuses, logged } = setup();
-  server.options(() => { throw new Error('boom'); });
+  server.options(() => {
+    throw new Error('boom');
+  });
   server.on('INFO', () => Promise.reject(new Error('later')));
   transport.deliver(raw('OPTIONS'), CALLER);
   transport.deliver(raw('INFO', { branch: 'z9hG4bK-s2' }), CALLER);
@@ -152,7 +198,10 @@ t.test('a handler that throws or rejects gets a 500, logged', async (t) => {
 t.test('Timer J on the server clock: a retransmission after 64*T1 is a new request', async (t) => {
   const { server, transport, clock } = setup();
   let calls = 0;
-  server.options((req) => { calls++; req.respond(200); });
+  server.options((req) => {
+    calls++;
+    req.respond(200);
+  });
   transport.deliver(raw('OPTIONS'), CALLER);
   clock.advance(31_000);
   transport.deliver(raw('OPTIONS'), CALLER);

@@ -15,8 +15,10 @@ t.test('outage: a stalled or unreachable Redis', async (t) => {
   for (const code of ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOENT']) t.ok(isStoreUnavailable(withCode(code)), code);
   t.ok(isStoreUnavailable(new ReplyError('LOADING Redis is loading the dataset in memory')), 'LOADING');
   t.ok(isStoreUnavailable(new ReplyError('MASTERDOWN Link with MASTER is down')), 'MASTERDOWN');
-  t.ok(isStoreUnavailable(new Error("Stream isn't writeable and enableOfflineQueue options is false"), [ready, reconnecting]),
-    'an ioredis connection error while a client in use is not ready');
+  t.ok(
+    isStoreUnavailable(new Error("Stream isn't writeable and enableOfflineQueue options is false"), [ready, reconnecting]),
+    'an ioredis connection error while a client in use is not ready',
+  );
 });
 
 t.test('not an outage: our own bugs and Redis refusing a command', async (t) => {
@@ -51,7 +53,13 @@ function fakeClient(): { client: Redis; answer(): void; pings(): number } {
       return 'PONG';
     },
   } as unknown as Redis;
-  return { client, answer: () => { answers = true; }, pings: () => pings };
+  return {
+    client,
+    answer: () => {
+      answers = true;
+    },
+    pings: () => pings,
+  };
 }
 
 const until = async (cond: () => boolean, ms = 2000) => {

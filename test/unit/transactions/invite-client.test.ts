@@ -13,10 +13,22 @@ function setup(destination: Destination = UDP_PEER) {
   const heard: number[] = [];
   let timeouts = 0;
   let terminated = 0;
-  const tx = new InviteClientTransaction('k', request('INVITE'), destination, (r) => sent.push(r), {
-    onResponse: (r: SipResponse) => heard.push(r.status),
-    onTimeout: () => { timeouts++; },
-  }, (_tx: ClientTransaction) => { terminated++; }, clock);
+  const tx = new InviteClientTransaction(
+    'k',
+    request('INVITE'),
+    destination,
+    (r) => sent.push(r),
+    {
+      onResponse: (r: SipResponse) => heard.push(r.status),
+      onTimeout: () => {
+        timeouts++;
+      },
+    },
+    (_tx: ClientTransaction) => {
+      terminated++;
+    },
+    clock,
+  );
   tx.start();
   return { clock, tx, sent, heard, timeouts: () => timeouts, terminated: () => terminated };
 }

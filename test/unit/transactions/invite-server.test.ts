@@ -10,8 +10,18 @@ function setup(source: Source = UDP_SOURCE) {
   const clock = new FakeClock();
   const sent: number[] = [];
   let terminated = 0;
-  const tx = new InviteServerTransaction('k', source, (r: SipResponse) => sent.push(r.status), () => { terminated++; },
-    (delay, timer, self) => { clock.setTimeout(() => self.expire(timer), delay); }, clock);
+  const tx = new InviteServerTransaction(
+    'k',
+    source,
+    (r: SipResponse) => sent.push(r.status),
+    () => {
+      terminated++;
+    },
+    (delay, timer, self) => {
+      clock.setTimeout(() => self.expire(timer), delay);
+    },
+    clock,
+  );
   return { clock, tx, sent, terminated: () => terminated };
 }
 
@@ -34,7 +44,7 @@ t.test('a 2xx moves to Accepted: INVITE copies absorbed, later responses refused
   tx.onRetransmission();
   tx.respond(response(486));
   tx.respond(response(180));
-  t.same(sent, [200], 'the 2xx is the TU\'s to retransmit; nothing else goes out');
+  t.same(sent, [200], "the 2xx is the TU's to retransmit; nothing else goes out");
   clock.advance(31_999);
   t.equal(tx.state, 'accepted');
   clock.advance(1);

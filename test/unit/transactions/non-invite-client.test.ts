@@ -11,10 +11,20 @@ function setup(destination: Destination = UDP_PEER) {
   const sent: SipRequest[] = [];
   const heard: number[] = [];
   let timeouts = 0;
-  const tx = new NonInviteClientTransaction('k', request('OPTIONS'), destination, (r) => sent.push(r), {
-    onResponse: (r) => heard.push(r.status),
-    onTimeout: () => { timeouts++; },
-  }, () => undefined, clock);
+  const tx = new NonInviteClientTransaction(
+    'k',
+    request('OPTIONS'),
+    destination,
+    (r) => sent.push(r),
+    {
+      onResponse: (r) => heard.push(r.status),
+      onTimeout: () => {
+        timeouts++;
+      },
+    },
+    () => undefined,
+    clock,
+  );
   tx.start();
   return { clock, tx, sent, heard, timeouts: () => timeouts };
 }

@@ -7,7 +7,14 @@ import { response, UDP_SOURCE } from '../../helpers/transaction-fixtures.js';
 function setup() {
   const sent: number[] = [];
   let completed = 0;
-  const tx = new NonInviteServerTransaction('k', UDP_SOURCE, (r: SipResponse) => sent.push(r.status), () => { completed++; });
+  const tx = new NonInviteServerTransaction(
+    'k',
+    UDP_SOURCE,
+    (r: SipResponse) => sent.push(r.status),
+    () => {
+      completed++;
+    },
+  );
   return { tx, sent, completed: () => completed };
 }
 

@@ -30,7 +30,7 @@ t.test('INVITE client: RFC 3261 figure 5 with RFC 6026 Accepted', async (t) => {
 
 t.test('INVITE server: RFC 3261 figure 7 with RFC 6026 Accepted', async (t) => {
   t.equal(transition(INVITE_SERVER, 'proceeding', 'ack'), undefined);
-  t.equal(transition(INVITE_SERVER, 'accepted', 'ack'), undefined, 'the 2xx ACK is not the transaction\'s');
+  t.equal(transition(INVITE_SERVER, 'accepted', 'ack'), undefined, "the 2xx ACK is not the transaction's");
   t.equal(transition(INVITE_SERVER, 'completed', 'timer-i'), undefined, 'Timer I only after the ACK');
   t.equal(transition(INVITE_SERVER, 'confirmed', 'timer-i'), 'terminated');
   t.equal(transition(INVITE_SERVER, 'accepted', 'timer-l'), 'terminated');

@@ -9,7 +9,11 @@ function setup() {
   const clock = new FakeClock();
   const responses: number[] = [];
   const requests: SipRequest[] = [];
-  const layer = new TransactionLayer((r: SipResponse) => responses.push(r.status), (r) => requests.push(r), clock);
+  const layer = new TransactionLayer(
+    (r: SipResponse) => responses.push(r.status),
+    (r) => requests.push(r),
+    clock,
+  );
   t.teardown(() => layer.close());
   return { clock, layer, responses, requests };
 }

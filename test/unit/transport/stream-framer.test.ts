@@ -28,9 +28,18 @@ t.test('CRLFCRLF keep-alive is a ping; lone CRLFs between messages are skipped',
 });
 
 t.test('missing or bad Content-Length breaks the stream', async (t) => {
-  t.same(new StreamFramer().push(Buffer.from(msg('', null))).map((o) => o.kind), ['error']);
-  t.same(new StreamFramer().push(Buffer.from(msg('', 'abc'))).map((o) => o.kind), ['error']);
-  t.same(new StreamFramer().push(Buffer.from(msg('', '99999999'))).map((o) => o.kind), ['error']);
+  t.same(
+    new StreamFramer().push(Buffer.from(msg('', null))).map((o) => o.kind),
+    ['error'],
+  );
+  t.same(
+    new StreamFramer().push(Buffer.from(msg('', 'abc'))).map((o) => o.kind),
+    ['error'],
+  );
+  t.same(
+    new StreamFramer().push(Buffer.from(msg('', '99999999'))).map((o) => o.kind),
+    ['error'],
+  );
   const framer = new StreamFramer();
   framer.push(Buffer.from(msg('', null)));
   t.same(framer.push(Buffer.from(msg(''))), [], 'nothing after the stream broke');
@@ -39,7 +48,10 @@ t.test('missing or bad Content-Length breaks the stream', async (t) => {
 t.test('an endless header section is refused', async (t) => {
   const framer = new StreamFramer();
   const out = framer.push(Buffer.alloc(70_000, 'a'));
-  t.same(out.map((o) => o.kind), ['error']);
+  t.same(
+    out.map((o) => o.kind),
+    ['error'],
+  );
 });
 
 t.test('compact l: header', async (t) => {

@@ -31,7 +31,12 @@ type Received = { data: string; source: Source };
 async function startTransport(t: Test) {
   const received: Received[] = [];
   const errors: string[] = [];
-  const transport = new WsTransport('127.0.0.1', 0, (data, source) => received.push({ data: data.toString(), source }), (why) => errors.push(why));
+  const transport = new WsTransport(
+    '127.0.0.1',
+    0,
+    (data, source) => received.push({ data: data.toString(), source }),
+    (why) => errors.push(why),
+  );
   await transport.listen();
   t.teardown(() => transport.close());
   return { transport, received, errors, url: `ws://127.0.0.1:${transport.localPort}` };
@@ -64,7 +69,11 @@ t.test('a sip client: messages in both directions over its connection', async (t
   ws.send(OPTIONS(1));
   ws.send(Buffer.from(OPTIONS(2)), { binary: true });
   await until(() => received.length === 2);
-  t.same(received.map((r) => r.data), [OPTIONS(1), OPTIONS(2)], 'text and binary frames, one message each');
+  t.same(
+    received.map((r) => r.data),
+    [OPTIONS(1), OPTIONS(2)],
+    'text and binary frames, one message each',
+  );
   const source = received[0]!.source;
   t.equal(source.transport, 'WS');
   t.equal(source.address, '127.0.0.1');
@@ -86,8 +95,10 @@ t.test('a sip client: messages in both directions over its connection', async (t
 
   ws.close();
   await until(() => transport.connectionCount === 0);
-  t.notOk(transport.send({ transport: 'WS', address: source.address, port: source.port, connectionId: source.connectionId! }, Buffer.from('x')),
-    'a closed connection cannot be reached');
+  t.notOk(
+    transport.send({ transport: 'WS', address: source.address, port: source.port, connectionId: source.connectionId! }, Buffer.from('x')),
+    'a closed connection cannot be reached',
+  );
   t.notOk(transport.send({ transport: 'WS', address: '127.0.0.1', port: 5060 }, Buffer.from('x')), 'nor an address with no connection');
 });
 
