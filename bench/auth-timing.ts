@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/auth-timing.js [--rounds 2000]`: is an unknown SIP-ID
+ * `npm run bench:auth-timing -- [--rounds 2000]`: is an unknown SIP-ID
  * told apart from a wrong password by the answer's timing? Starts a real
  * redis-server and server (bans raised out of the way), then sends REGISTERs
  * with a wrong password for an existing line and for an unknown SIP-ID,

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import t from 'tap';
+import { adminCli } from '../helpers/admin-cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { DigestUa, RawSipClient, randomToken, type RawMessage } from '../helpers/raw-sip-client.js';
 import { startTestRedis } from '../helpers/redis-server.js';
-import { lineStatus, provision, ROOT, ServerProcess, tempDir, writeServerConfig } from '../helpers/server-process.js';
+import { lineStatus, provision, ServerProcess, tempDir, writeServerConfig } from '../helpers/server-process.js';
 import { buildDigestCredentials, parseChallenge } from '../helpers/sip-digest.js';
 import { describeSipp, runSipp } from '../helpers/sipp.js';
 import { testProvisioning, TEST_LINES } from '../helpers/test-stack.js';
@@ -354,29 +353,7 @@ t.test('distributed guessing: sources failing for a targeted SIP-ID are banned s
 
 t.test('the admin CLI lists bans and lifts one', async (t) => {
   const home = tempDir('ss-admin-');
-  const admin = (args: string[], stdin = '') =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'admin.js'), ...args], {
-        cwd: ROOT,
-        env: { ...process.env, XDG_CONFIG_HOME: home, SOFTSWITCH_API: api },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (c: string) => {
-        stdout += c;
-      });
-      child.stderr.setEncoding('utf8').on('data', (c: string) => {
-        stderr += c;
-      });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      child.once('error', reject);
-      child.once('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-      child.stdin.end(stdin);
-    });
+  const admin = adminCli(api, home);
   t.equal((await admin(['login', 'operator', '--password-stdin'], `${OPERATOR_PASSWORD}\n`)).code, 0);
   const bans = await admin(['bans']);
   t.equal(bans.code, 0, bans.stderr);
