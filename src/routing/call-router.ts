@@ -232,11 +232,13 @@ function requestUser(message: SipRequest): string | undefined {
   return uri.scheme === 'tel' ? (uri.user ?? uri.host) : uri.user;
 }
 
-/** The number the caller put in From (normalized), if any. */
+/** The number the caller put in From (normalized), if any: the parsed From URI's user part (tel: its number). */
 function fromHeaderNumber(message: SipRequest): string | undefined {
-  const from = message.headers.get('from') ?? '';
-  const m = /<?(?:sips?|tel):([^@;>]+)/i.exec(from);
-  return m ? (normalizeNumber(m[1]!) ?? undefined) : undefined;
+  const from = message.from();
+  const uri = from ? parseUri(from.uri) : null;
+  if (!uri || (uri.scheme !== 'sip' && uri.scheme !== 'sips' && uri.scheme !== 'tel')) return undefined;
+  const user = uri.scheme === 'tel' ? (uri.user ?? uri.host) : uri.user;
+  return user ? (normalizeNumber(user) ?? undefined) : undefined;
 }
 
 function assertedIdentity(message: SipRequest): { assertedIdentity?: string } {
