@@ -146,11 +146,17 @@ t.test('a call from a SIPp trunk reaches sip.js over its connection; ACK and BYE
   const since = server.mark();
   let terminated: Promise<void> | undefined;
   let acked = false;
+  const byes: Array<{ method: string; callId: string }> = [];
   const invited = nextInvite((invitation) => {
     terminated = waitState<SessionState>(invitation.stateChange, SessionState.Terminated, 'session', 10_000);
     invitation.delegate = {
       onAck: () => {
         acked = true;
+      },
+      // Recorded so the test can tell a BYE from any other way a session ends.
+      onBye: (bye) => {
+        byes.push({ method: bye.request.method, callId: bye.request.callId });
+        void bye.accept();
       },
     };
     void invitation.accept();
@@ -160,7 +166,8 @@ t.test('a call from a SIPp trunk reaches sip.js over its connection; ACK and BYE
   const invitation = await invited;
   await terminated;
   t.ok(acked, 'the ACK for the 2xx reached sip.js (by the flow token: its Contact host is .invalid)');
-  t.pass('the BYE reached sip.js and ended its session (the caller got its 200)');
+  t.same(byes, [{ method: 'BYE', callId: invitation.request.callId }], 'the BYE reached sip.js in its dialog and ended its session (the caller got its 200)');
+  t.equal(invitation.state, SessionState.Terminated, 'the session ended');
 
   const request = invitation.request;
   t.equal(request.ruri?.user, B.number, 'Request-URI: the called number');

@@ -87,6 +87,13 @@ t.test('request validation', async (t) => {
     [[...REQ, 'NoColon'], 'malformed header line', true],
     [[REQ[0] as string, ' folded-first: x', ...REQ.slice(1)], 'malformed header line', false],
     [[...REQ, 'Call-ID: other'], 'multiple Call-ID headers', true],
+    [[...REQ, 'i: other'], 'multiple Call-ID headers', true],
+    [[...REQ, 'CSeq: 2 REGISTER'], 'multiple CSeq headers', true],
+    [[...REQ, 'CSeq: 1 REGISTER'], 'multiple CSeq headers', true],
+    [[...REQ, 'To: <sip:bob@example.com>'], 'multiple To headers', true],
+    [[...REQ, 't: <sip:alice@example.com>'], 'multiple To headers', true],
+    [[...REQ, 'From: <sip:mallory@example.com>;tag=2'], 'multiple From headers', true],
+    [[...REQ, 'f: <sip:alice@example.com>;tag=1'], 'multiple From headers', true],
     [[...REQ, 'Max-Forwards: 70'], 'multiple Max-Forwards headers', true],
   ];
   for (const [lines, why, answerable] of cases) {
@@ -120,4 +127,13 @@ t.test('responses', async (t) => {
     t.equal(e.request, undefined, 'responses are never answered');
   }
   t.equal(error(build(lines.filter((l) => !l.startsWith('CSeq')))).why, 'missing CSeq header');
+  // A response is matched to its transaction by these headers: a second copy must not slip past.
+  for (const [extra, why] of [
+    ['CSeq: 2 REGISTER', 'multiple CSeq headers'],
+    ['To: <sip:bob@example.com>;tag=9', 'multiple To headers'],
+    ['From: <sip:bob@example.com>;tag=9', 'multiple From headers'],
+    ['Call-ID: other@host', 'multiple Call-ID headers'],
+  ] as const) {
+    t.equal(error(build([...lines, extra])).why, why, `response with a second ${extra}`);
+  }
 });

@@ -6,6 +6,7 @@ import {
   normalizeContactKey,
   parseDeltaSeconds,
   parseQ,
+  type RegisterDecision,
   type RegisterInput,
   type RegistrarLimits,
 } from '../../../src/registrar/binding-rules.js';
@@ -51,6 +52,11 @@ t.test('expiry: contact parameter beats the Expires header, which beats the defa
 t.test('too brief: 423 with Min-Expires; too long: clamped', async (t) => {
   const brief = register([], [contact('sip:a@h', { expires: '30' })]);
   t.same(brief, { ok: false, status: 423, reason: 'Interval Too Brief', minExpires: 60 });
+  // The boundary (RFC 3261 §10.3 step 7): exactly Min-Expires is enough, one second less is not.
+  t.equal(ok(register([], [contact('sip:a@h', { expires: '60' })])).bindings[0]!.expiresAt, NOW + 60_000, 'exactly Min-Expires');
+  t.equal(ok(register([], [contact('sip:a@h')], { expiresHeader: '60' })).bindings[0]!.expiresAt, NOW + 60_000, 'Expires header at Min-Expires');
+  t.same(register([], [contact('sip:a@h', { expires: '59' })]), { ok: false, status: 423, reason: 'Interval Too Brief', minExpires: 60 });
+  t.same(register([], [contact('sip:a@h')], { expiresHeader: '59' }), { ok: false, status: 423, reason: 'Interval Too Brief', minExpires: 60 });
   t.equal(ok(register([], [contact('sip:a@h')], { expiresHeader: '999999' })).bindings[0]!.expiresAt, NOW + 3600_000);
 });
 
@@ -95,6 +101,12 @@ t.test('Call-ID/CSeq ordering: an old or repeated CSeq from the same Call-ID fai
   t.match(register(first.bindings, [contact('sip:a@h')], { cseq: 5 }), { ok: false, status: 500 });
   t.match(register(first.bindings, [contact('sip:a@h')], { cseq: 4 }), { ok: false, status: 500 });
   t.match(register(first.bindings, '*', { expiresHeader: '0', cseq: 3 }), { ok: false, status: 500 });
+  t.same(
+    register(first.bindings, '*', { expiresHeader: '0', cseq: 5 }),
+    { ok: false, status: 500, reason: 'Out of order request' },
+    'Contact: * with an equal CSeq',
+  );
+  t.equal(ok(register(first.bindings, '*', { expiresHeader: '0', cseq: 6 })).removed.length, 1, 'Contact: * with a higher CSeq');
   // A different Call-ID (the device rebooted) replaces the binding whatever its CSeq.
   const reboot = ok(register(first.bindings, [contact('sip:a@h')], { callId: 'call-2', cseq: 1 }));
   t.equal(reboot.bindings[0]!.callId, 'call-2');
@@ -116,6 +128,22 @@ t.test('contact limit: a new contact beyond it is refused, refreshes are not', a
   const three = ok(register([], [contact('sip:a@h1'), contact('sip:a@h2'), contact('sip:a@h3')]));
   t.match(register(three.bindings, [contact('sip:a@h4')], { cseq: 2 }), { ok: false, status: 403 });
   t.ok(register(three.bindings, [contact('sip:a@h1')], { cseq: 2 }).ok);
+});
+
+t.test('a line over the limit (the limit was lowered) still refreshes, queries and removes', async (t) => {
+  const three = ok(register([], [contact('sip:a@h1'), contact('sip:a@h2'), contact('sip:a@h3')]));
+  const lowered: RegistrarLimits = { ...limits, maxContacts: 1 };
+  const uris = (d: RegisterDecision) => (d.ok ? d.bindings.map((b) => b.uri) : d);
+  const refresh = applyRegister(three.bindings, input([contact('sip:a@h1')], { cseq: 2 }), lowered);
+  t.match(refresh, { ok: true, refreshed: [{ uri: 'sip:a@h1' }], added: [] }, 'refresh');
+  t.same(uris(refresh), ['sip:a@h1', 'sip:a@h2', 'sip:a@h3'], 'refresh keeps all three');
+  const query = applyRegister(three.bindings, input([], { cseq: 2 }), lowered);
+  t.same(uris(query), ['sip:a@h1', 'sip:a@h2', 'sip:a@h3'], 'query');
+  const remove = applyRegister(three.bindings, input([contact('sip:a@h1', { expires: '0' })], { cseq: 2 }), lowered);
+  t.same(uris(remove), ['sip:a@h2', 'sip:a@h3'], 'remove');
+  // Still over the lowered limit: nothing new comes in.
+  const extra = applyRegister(three.bindings, input([contact('sip:a@h4')], { cseq: 2 }), lowered);
+  t.match(extra, { ok: false, status: 403 }, 'a new contact is refused');
 });
 
 t.test('expired bindings do not count and are not returned', async (t) => {
