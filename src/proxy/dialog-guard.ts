@@ -6,8 +6,7 @@ import type { ProxySigner } from './signing.js';
 export type InDialogRoute =
   /** `flow`: the WebSocket connection named by our Route, when it is not the one the request came on. */
   /** `hops`: the dialog's two hop addresses, as our signed route names them. */
-  | { kind: 'forward'; uri: string; routes: string[]; hops: string[]; flow?: string }
-  | { kind: 'refuse'; status: 403 | 481; reason: string };
+  { kind: 'forward'; uri: string; routes: string[]; hops: string[]; flow?: string } | { kind: 'refuse'; status: 403 | 481; reason: string };
 
 /**
  * Dialog integrity for a proxy that record-routes (RFC 3261 §16.4, §16.12):

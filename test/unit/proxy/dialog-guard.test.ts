@@ -54,11 +54,19 @@ t.test("the dialog's hops are signed: another hop list, or none, is refused", as
   t.match(route, new RegExp(`;rrhops=${HOPS_TOKEN};rrsig=`), 'carried opaque in the route');
   t.notOk(route.includes('127.0.0.5'), 'no address in clear');
   const swapped = route.replace(HOPS_TOKEN, encodeHops(['127.0.0.5', '127.0.0.66']));
-  t.same(routeInDialog(request({ routes: [swapped] }), nodeA, signer), { kind: 'refuse', status: 403, reason: 'route not signed for this dialog' }, 'a carrier put in');
+  t.same(
+    routeInDialog(request({ routes: [swapped] }), nodeA, signer),
+    { kind: 'refuse', status: 403, reason: 'route not signed for this dialog' },
+    'a carrier put in',
+  );
   const stripped = route.replace(`;rrhops=${HOPS_TOKEN}`, '');
   t.equal(routeInDialog(request({ routes: [stripped] }), nodeA, signer).kind, 'refuse', 'hops removed');
   const unbound = nodeA.recordRoute('UDP', undefined, signer.dialogSignature(CALL_ID, CALLER_TAG));
-  t.match(routeInDialog(request({ routes: [unbound] }), nodeA, signer), { kind: 'forward', hops: [] }, 'a route signed without hops names no hop: no trusted one is reached');
+  t.match(
+    routeInDialog(request({ routes: [unbound] }), nodeA, signer),
+    { kind: 'forward', hops: [] },
+    'a route signed without hops names no hop: no trusted one is reached',
+  );
 });
 
 t.test('next hop rule: a trusted address only inside the dialog; untrusted ones anywhere', async (t) => {
