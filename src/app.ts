@@ -89,6 +89,9 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const security = new SecurityStore(redis);
   const guard = new BanGuard(security, config.security.bans.action);
   await guard.start();
+  // Addresses that trust ours: a peer's, an IP-authenticated line's.
+  const isTrustedAddress = async (address: string): Promise<boolean> =>
+    (await lines.byAddress(address)) !== null || (await routes.peerByAddress(address)) !== null;
   const failures = new AuthFailureReporter({
     store: security,
     guard,
@@ -96,7 +99,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     settings: config.security.bans,
     log,
     summary,
-    trusted: async (address) => (await lines.byAddress(address)) !== null || (await routes.peerByAddress(address)) !== null,
+    trusted: isTrustedAddress,
   });
   // A binding source is kept as long as the longest binding can live.
   const keepSourceMs = config.registrar.maxExpires * 1000 + 60_000;
@@ -142,7 +145,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     ],
     { onDecision: decisions.stage },
   );
-  const proxy = new ProxyCore(sip, localIdentity(config, sip), new ProxySigner(await new SecretStore(redis).shared('dialog')), log);
+  const proxy = new ProxyCore(sip, localIdentity(config, sip), new ProxySigner(await new SecretStore(redis).shared('dialog')), log, isTrustedAddress);
   const router = new CallRouter({
     proxy,
     pipeline,

@@ -1,11 +1,12 @@
 import type { SipRequest } from '../core/messages/index.js';
-import type { LocalIdentity } from './record-route.js';
+import { decodeHops, type LocalIdentity } from './record-route.js';
 import type { ProxySigner } from './signing.js';
 
 /** Where a request inside a dialog goes next, or why it is refused. */
 export type InDialogRoute =
   /** `flow`: the WebSocket connection named by our Route, when it is not the one the request came on. */
-  { kind: 'forward'; uri: string; routes: string[]; flow?: string } | { kind: 'refuse'; status: 403 | 481; reason: string };
+  /** `hops`: the dialog's two hop addresses, as our signed route names them. */
+  { kind: 'forward'; uri: string; routes: string[]; hops: string[]; flow?: string } | { kind: 'refuse'; status: 403 | 481; reason: string };
 
 /**
  * Dialog integrity for a proxy that record-routes (RFC 3261 §16.4, §16.12):
@@ -21,8 +22,9 @@ export function routeInDialog(message: SipRequest, identity: LocalIdentity, sign
   const tags = [message.fromTag(), message.toTag()].filter((t) => t !== '');
   const signedByUs = (entry: string): boolean => {
     const signature = identity.routeSignature(entry);
-    return signature !== undefined && signer.verifyDialog(signature, callId, tags, identity.flowToken(entry) ?? '');
+    return signature !== undefined && signer.verifyDialog(signature, callId, tags, identity.flowToken(entry) ?? '', identity.routeHops(entry) ?? '');
   };
+  let hops: string[] = [];
   let uri = message.uri;
   const routes = message.headers.getList('route');
 
@@ -32,14 +34,16 @@ export function routeInDialog(message: SipRequest, identity: LocalIdentity, sign
     while (routes.length > 0 && identity.isMine(routes[0]!)) {
       const entry = routes.shift()!;
       if (!signedByUs(entry)) return refuse(403, 'route not signed for this dialog');
+      hops = decodeHops(identity.routeHops(entry) ?? '');
       // A flow token names the connection of the dialog's other end; the one it arrived on is the sender's own (RFC 5626 §5.3).
       const token = identity.flowToken(entry);
       if (token && token !== arrivedOnFlow) flow = token;
     }
-    if (flow) return { kind: 'forward', uri, routes, flow };
+    if (flow) return { kind: 'forward', uri, routes, hops, flow };
   } else if (identity.isMine(uri) && signedByUs(uri)) {
     // A strict router put our Record-Route in the Request-URI: the last Route is the real target (§16.4).
     if (routes.length === 0) return refuse(481, 'no target after our route');
+    hops = decodeHops(identity.routeHops(uri) ?? '');
     uri = routes.pop()!.replace(/^\s*<|>.*$/g, '');
   } else if (routes.length === 0 && (identity.isMine(uri) || identity.isOurDomain(uri))) {
     // Addressed to us with no route set: a dialog we do not know (RFC 3261 §12.2.2).
@@ -51,7 +55,18 @@ export function routeInDialog(message: SipRequest, identity: LocalIdentity, sign
   const nextHop = routes[0] ?? uri;
   // Back to ourselves after our own entries: nothing to relay (e.g. an ACK ending here).
   if (identity.isMine(nextHop) || identity.isOurDomain(nextHop)) return refuse(481, 'route set leads back to us');
-  return { kind: 'forward', uri, routes };
+  return { kind: 'forward', uri, routes, hops };
+}
+
+/**
+ * The next hop rule inside a dialog: an address that trusts ours (a peer, an
+ * IP-authenticated line) is reached only when it is one of the dialog's two
+ * signed hops; otherwise one genuine call's route would carry requests to any
+ * trusted host they name. Other next hops (phones' Contacts) may be anywhere.
+ */
+export function nextHopRefusal(address: string, dialogHops: string[], trusted: boolean): string | undefined {
+  if (!trusted) return undefined;
+  return dialogHops.includes(address.toLowerCase()) ? undefined : 'next hop outside the dialog';
 }
 
 function refuse(status: 403 | 481, reason: string): InDialogRoute {

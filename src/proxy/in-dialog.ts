@@ -5,7 +5,7 @@ import type { Destination, Source } from '../core/transport/transport.js';
 import { viaDestination } from '../core/transport/via-routing.js';
 import type { Log } from '../log.js';
 import { newBranch, upstreamOf, verifyBranch, withoutTopVia } from './branch.js';
-import { routeInDialog } from './dialog-guard.js';
+import { nextHopRefusal, routeInDialog } from './dialog-guard.js';
 import { hopRefusal, stampHop } from './hop.js';
 import { resolveNextHop } from './next-hop.js';
 import type { RelayOutcome, RelayTarget } from './proxy-core.js';
@@ -36,6 +36,7 @@ export class InDialogRelay {
     private readonly identity: LocalIdentity,
     private readonly signer: ProxySigner,
     log: Log,
+    private readonly isTrustedHop: (address: string) => Promise<boolean>,
     private readonly relayOne: RelayOne,
   ) {
     this.refusedRequests = new RefusalLog(log, 'security.relay_refused');
@@ -96,7 +97,15 @@ export class InDialogRelay {
     if (route.kind === 'refuse') return refuse(route.status, route.reason);
     if (route.flow) return { uri: route.uri, routes: route.routes, destination: { transport: 'WS', address: '', port: 0, connectionId: route.flow } };
     const destination = await resolveNextHop(route.routes[0] ?? route.uri);
-    return destination ? { uri: route.uri, routes: route.routes, destination } : refuse(404, 'next hop does not resolve');
+    if (!destination) return refuse(404, 'next hop does not resolve');
+    let trusted: boolean;
+    try {
+      trusted = await this.isTrustedHop(destination.address);
+    } catch {
+      return refuse(503, 'trusted hop lookup failed'); // fail closed: the store is down
+    }
+    const outside = nextHopRefusal(destination.address, route.hops, trusted);
+    return outside ? refuse(403, outside) : { uri: route.uri, routes: route.routes, destination };
   }
 
   /**

@@ -2,13 +2,13 @@ import { SipRequest, type SipResponse } from '../core/messages/index.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { SipServer } from '../core/server/sip-server.js';
 import { systemClock, type Clock } from '../core/transactions/clock.js';
-import type { Destination } from '../core/transport/transport.js';
+import type { Destination, TransportName } from '../core/transport/transport.js';
 import type { Log } from '../log.js';
 import { newBranch, upstreamOf, type BranchEnd } from './branch.js';
 import { hopRefusal, stampHop } from './hop.js';
 import { InDialogRelay, wsFlow } from './in-dialog.js';
 import { ProxyBranch } from './proxy-branch.js';
-import type { LocalIdentity } from './record-route.js';
+import { encodeHops, type LocalIdentity } from './record-route.js';
 import type { ProxySigner } from './signing.js';
 
 /** One place to offer a request: a registered contact, a peer, a route target. */
@@ -66,9 +66,11 @@ export class ProxyCore {
     private readonly identity: LocalIdentity,
     private readonly signer: ProxySigner,
     private readonly log: Log,
+    /** Whether an address trusts ours (a peer's, an IP-authenticated line's): in-dialog requests reach it only inside its dialog. */
+    isTrustedHop: (address: string) => Promise<boolean>,
     private readonly clock: Clock = systemClock,
   ) {
-    this.inDialog = new InDialogRelay(sip, identity, signer, log, (incoming, target, timeoutMs, prepare) =>
+    this.inDialog = new InDialogRelay(sip, identity, signer, log, isTrustedHop, (incoming, target, timeoutMs, prepare) =>
       this.relay(incoming, [target], { noResponseTimeoutMs: timeoutMs, prepare }),
     );
     sip.setProxyDelegate({
@@ -143,14 +145,17 @@ export class ProxyCore {
     if (source.method === 'INVITE' && !source.hasToTag()) {
       // Record-Route so the dialog's later requests come through us, signed for this dialog (only
       // requests carrying it are relayed later); a second entry when the transport (RFC 5658) or
-      // the WebSocket connection changes, each side with its own flow.
+      // the WebSocket connection changes, each side with its own flow. The signature also covers
+      // the dialog's two hops, so its route cannot later take requests to a third party.
       const inFlow = wsFlow(incoming.source);
       const outFlow = wsFlow(target.destination);
-      const sign = (flow?: string): string => this.signer.dialogSignature(incoming.callId, source.fromTag(), flow ?? '');
+      const hops = encodeHops([incoming.source.address, target.destination.address]);
+      const recordRoute = (transport: TransportName, flow?: string): string =>
+        this.identity.recordRoute(transport, flow, this.signer.dialogSignature(incoming.callId, source.fromTag(), flow ?? '', hops), hops);
       if (incoming.source.transport !== target.destination.transport || inFlow !== outFlow) {
-        h.prepend('Record-Route', this.identity.recordRoute(incoming.source.transport, inFlow, sign(inFlow)));
+        h.prepend('Record-Route', recordRoute(incoming.source.transport, inFlow));
       }
-      h.prepend('Record-Route', this.identity.recordRoute(target.destination.transport, outFlow, sign(outFlow)));
+      h.prepend('Record-Route', recordRoute(target.destination.transport, outFlow));
     }
     for (const route of [...(target.route ?? [])].reverse()) h.prepend('Route', route);
     h.prepend('Via', `SIP/2.0/${target.destination.transport} ${this.identity.sentBy(target.destination.transport)};branch=${branch};rport`);

@@ -6,6 +6,22 @@ import type { TransportName } from '../core/transport/transport.js';
 const FLOW_TOKEN = /^ws-\d+$/;
 /** The URI parameter of our Record-Route that carries its signature (see ProxySigner.dialogSignature). */
 export const ROUTE_SIGNATURE_PARAM = 'rrsig';
+/** The URI parameter of our Record-Route naming the dialog's two hops (see encodeHops), covered by its signature. */
+export const ROUTE_HOPS_PARAM = 'rrhops';
+
+/** The dialog's two hop addresses (where the INVITE came from, where it went) as one opaque URI-safe token. */
+export function encodeHops(addresses: string[]): string {
+  return Buffer.from(addresses.map((a) => a.toLowerCase()).join(','), 'utf8').toString('base64url');
+}
+
+/** The addresses of a hops token (see encodeHops); nothing for a token that is not one. */
+export function decodeHops(token: string): string[] {
+  if (!/^[A-Za-z0-9_-]*$/.test(token)) return [];
+  return Buffer.from(token, 'base64url')
+    .toString('utf8')
+    .split(',')
+    .filter((a) => a !== '');
+}
 
 /**
  * Who "we" are in Route and Record-Route headers: every address this node
@@ -29,20 +45,31 @@ export class LocalIdentity {
    * Contact has a `.invalid` host (RFC 7118 §5), so requests later in the
    * dialog find their way to it by this token, as in RFC 5626 §5.3.
    * `signature` makes it provably ours: only a request carrying it is relayed
-   * inside the dialog.
+   * inside the dialog. `hops` (encodeHops) names the dialog's two ends, which
+   * the signature covers.
    */
-  recordRoute(transport: TransportName, flow?: string, signature?: string): string {
+  recordRoute(transport: TransportName, flow?: string, signature?: string, hops?: string): string {
     const a = this.advertised.get(transport) ?? [...this.advertised.values()][0]!;
     const param = transport === 'UDP' ? '' : `;transport=${transport.toLowerCase()}`;
+    const hopsParam = hops ? `;${ROUTE_HOPS_PARAM}=${hops}` : '';
     const signed = signature ? `;${ROUTE_SIGNATURE_PARAM}=${signature}` : '';
-    return `<sip:${flow ? `${flow}@` : ''}${a.host}:${a.port}${param};lr${signed}>`;
+    return `<sip:${flow ? `${flow}@` : ''}${a.host}:${a.port}${param};lr${hopsParam}${signed}>`;
   }
 
   /** The signature parameter of one of our own Route entries (or Request-URI), if it has one. */
   routeSignature(route: string): string | undefined {
+    return this.ownParam(route, ROUTE_SIGNATURE_PARAM);
+  }
+
+  /** The hops token of one of our own Route entries (or Request-URI), if it has one. */
+  routeHops(route: string): string | undefined {
+    return this.ownParam(route, ROUTE_HOPS_PARAM);
+  }
+
+  private ownParam(route: string, name: string): string | undefined {
     if (!this.isMine(route)) return undefined;
     const raw = route.includes('<') ? parseNameAddr(route)?.uri : route.trim();
-    const value = raw ? parseUri(raw)?.params[ROUTE_SIGNATURE_PARAM] : undefined;
+    const value = raw ? parseUri(raw)?.params[name] : undefined;
     return value ?? undefined;
   }
 

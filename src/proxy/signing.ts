@@ -13,16 +13,17 @@ export class ProxySigner {
 
   /**
    * Our Record-Route for one dialog: the Call-ID and the caller's From-tag
-   * (the one tag known when the INVITE was forwarded), and the WebSocket
-   * flow token the route carries, so no part can be swapped.
+   * (the one tag known when the INVITE was forwarded), the WebSocket flow
+   * token the route carries, and the dialog's two hops (as the route carries
+   * them, see encodeHops), so no part can be swapped.
    */
-  dialogSignature(callId: string, tag: string, flow = ''): string {
-    return this.sign('rr', callId, tag, flow);
+  dialogSignature(callId: string, tag: string, flow = '', hops = ''): string {
+    return this.sign('rr', callId, tag, flow, hops);
   }
 
   /** Whether `signature` signs this dialog for one of `tags` (the caller's tag is in From or in To, by direction). */
-  verifyDialog(signature: string, callId: string, tags: string[], flow = ''): boolean {
-    return tags.some((tag) => equal(signature, this.dialogSignature(callId, tag, flow)));
+  verifyDialog(signature: string, callId: string, tags: string[], flow = '', hops = ''): boolean {
+    return tags.some((tag) => equal(signature, this.dialogSignature(callId, tag, flow, hops)));
   }
 
   /** A branch's proof: its unique id, the Call-ID and the upstream hop its responses go back to. */

@@ -13,6 +13,8 @@ import { quietPeriod, UdpSink } from '../helpers/udp-sink.js';
  */
 const CALLER = { sipId: 'pbx-trusted', number: '0312340001', address: '127.0.0.5' };
 const CALLEE = { sipId: 'bob', password: 'bob-secret-456', number: '0312340002' };
+/** Another IP-authenticated trunk: it trusts the softswitch's address, and is in none of the calls below. */
+const OTHER_TRUNK = { sipId: 'pbx-other', number: '0312340003', address: '127.0.0.69' };
 
 const stack = await startCallStack({
   voiceGroups: [
@@ -26,6 +28,7 @@ const stack = await startCallStack({
           lines: [
             { sipId: CALLER.sipId, auth: 'ip', allowedAddresses: [CALLER.address], channels: 8, basicNumber: CALLER.number },
             { sipId: CALLEE.sipId, password: CALLEE.password, auth: 'digest', channels: 8, basicNumber: CALLEE.number },
+            { sipId: OTHER_TRUNK.sipId, auth: 'ip', allowedAddresses: [OTHER_TRUNK.address], channels: 8, basicNumber: OTHER_TRUNK.number },
           ],
         },
       ],
@@ -201,7 +204,8 @@ t.test('a real dialog: ACK and BYE go through the signed Record-Route, credentia
   const since = callee.received.length;
   const dialog = await establishCall();
   t.equal(dialog.routes.length, 1, 'one Record-Route');
-  t.match(dialog.routes[0], new RegExp(`^<sip:127\\.0\\.0\\.1:${node.port};lr;rrsig=[A-Za-z0-9_-]{22}>$`), 'our Record-Route, signed');
+  t.match(dialog.routes[0], new RegExp(`^<sip:127\\.0\\.0\\.1:${node.port};lr;rrhops=[A-Za-z0-9_-]+;rrsig=[A-Za-z0-9_-]{22}>$`), 'our Record-Route, signed');
+  t.notOk(dialog.routes[0]!.includes(CALLER.address), "the dialog's hops are not in clear");
   const ack = callee.received.slice(since).find((m) => m.method === 'ACK' && m.callId === dialog.callId);
   t.equal(ack?.header('proxy-authorization'), undefined, 'the ACK arrived without Proxy-Authorization');
   t.equal(ack?.header('max-forwards'), '69', "the ACK's Max-Forwards went down by one");
@@ -329,4 +333,51 @@ t.test("a callee's 200 copy with a forged second Via still goes to the caller, n
   await caller.waitFor((m) => m.status === 200 && m.callId === dialog.callId, { since: copies });
   await quietPeriod();
   t.equal(victim.received.length, 0, 'the victim got nothing');
+});
+
+t.test("a genuine dialog's route does not reach a trusted trunk outside it; the dialog's own ends still do", async (t) => {
+  const dialog = await establishCall();
+  // The other trunk trusts our address; a raw socket on its address plays it.
+  const otherTrunk = await UdpSink.open(OTHER_TRUNK.address);
+  t.teardown(() => otherTrunk.close());
+  /** A request from the callee (the digest customer) inside the dialog, by its route set. */
+  const fromCallee = (method: string, uri: string): string =>
+    callee.buildRequest(
+      method,
+      uri,
+      [
+        ['From', `<sip:${CALLEE.number}@${DOMAIN}>;tag=${dialog.calleeTag}`],
+        ['To', `<sip:${CALLER.number}@${DOMAIN}>;tag=${dialog.callerTag}`],
+        ['Call-ID', dialog.callId],
+        ['CSeq', `${++dialog.cseq} ${method}`],
+        ...dialog.routes.map((r): [string, string] => ['Route', r]),
+        ['Content-Type', 'text/plain'],
+      ],
+      method === 'MESSAGE' ? 'hello' : '',
+    );
+  const outside = `sip:0901234@${otherTrunk.address}:${otherTrunk.port}`;
+
+  const byCallee = await callee.request(fromCallee('MESSAGE', outside));
+  t.equal(byCallee.status, 403, "the callee's MESSAGE to the other trunk");
+  const refused = await node.waitForEvent('security.relay_refused', { where: (l) => l.callId === dialog.callId && l.method === 'MESSAGE' });
+  t.match(refused, { reason: 'next hop outside the dialog', address: '127.0.0.1', port: callee.localPort });
+  const byCaller = await caller.request(inDialog(dialog, 'INVITE', [], dialog.routes, outside));
+  t.equal(byCaller.status, 403, "the caller's re-INVITE to the other trunk");
+  caller.sendRaw(inDialog(dialog, 'ACK', [], dialog.routes, outside));
+  await quietPeriod();
+  t.equal(otherTrunk.received.length, 0, 'the other trunk got nothing');
+
+  // The dialog's trusted end (the caller's trunk) is one of its signed hops: still reached.
+  const callerSince = caller.received.length;
+  callee.sendRaw(fromCallee('MESSAGE', caller.contactUri(CALLER.sipId)));
+  const delivered = await caller.waitFor((m) => m.method === 'MESSAGE' && m.callId === dialog.callId, { since: callerSince });
+  t.equal(delivered.body, 'hello', "the callee's MESSAGE reached the caller's trunk");
+  caller.sendRaw(caller.buildResponse(delivered, 200, 'OK'));
+  const answered = await callee.waitFor((m) => m.status === 200 && m.callId === dialog.callId && m.cseq.endsWith('MESSAGE'));
+  t.ok(answered, "the trunk's 200 came back");
+  // And the caller's BYE to the callee (an untrusted phone) goes as before.
+  const byeSince = callee.received.length;
+  caller.sendRaw(inDialog(dialog, 'BYE'));
+  await calleeAnswers(dialog, 'BYE', byeSince);
+  t.ok(await caller.waitFor((m) => m.status === 200 && m.callId === dialog.callId && m.cseq.endsWith('BYE')), 'BYE answered');
 });

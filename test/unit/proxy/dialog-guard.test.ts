@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Headers, SipRequest } from '../../../src/core/messages/index.js';
-import { routeInDialog } from '../../../src/proxy/dialog-guard.js';
-import { LocalIdentity } from '../../../src/proxy/record-route.js';
+import { nextHopRefusal, routeInDialog } from '../../../src/proxy/dialog-guard.js';
+import { encodeHops, LocalIdentity } from '../../../src/proxy/record-route.js';
 import { ProxySigner } from '../../../src/proxy/signing.js';
 
 const SECRET = Buffer.from('0123456789abcdef0123456789abcdef');
@@ -19,10 +19,13 @@ const nodeB = new LocalIdentity(new Map([['UDP', { host: '127.0.0.2', port: 5090
 const CALL_ID = 'c1@caller';
 const CALLER_TAG = 'caller-tag';
 const CALLEE_TAG = 'callee-tag';
+/** The dialog's two hops: the caller's trunk and the callee. */
+const HOPS = ['127.0.0.5', '127.0.0.9'];
+const HOPS_TOKEN = encodeHops(HOPS);
 
 /** Our Record-Route as node A writes it when it forwards the INVITE. */
-function recordRoute(identity = nodeA, callId = CALL_ID, tag = CALLER_TAG, using = signer): string {
-  return identity.recordRoute('UDP', undefined, using.dialogSignature(callId, tag));
+function recordRoute(identity = nodeA, callId = CALL_ID, tag = CALLER_TAG, using = signer, hops = HOPS_TOKEN): string {
+  return identity.recordRoute('UDP', undefined, using.dialogSignature(callId, tag, '', hops), hops);
 }
 
 /** An in-dialog request from the caller (its tag in From) or the callee (the caller's tag in To). */
@@ -43,7 +46,36 @@ function request(opts: { uri?: string; routes?: string[]; fromCallee?: boolean; 
 t.test('a signed Record-Route of ours: our entry removed, the rest of the route set followed', async (t) => {
   const rest = '<sip:127.0.0.7:5060;lr>';
   const decision = routeInDialog(request({ routes: [recordRoute(), rest] }), nodeA, signer);
-  t.same(decision, { kind: 'forward', uri: 'sip:0312340002@127.0.0.9:5080', routes: [rest] });
+  t.same(decision, { kind: 'forward', uri: 'sip:0312340002@127.0.0.9:5080', routes: [rest], hops: HOPS });
+});
+
+t.test("the dialog's hops are signed: another hop list, or none, is refused", async (t) => {
+  const route = recordRoute();
+  t.match(route, new RegExp(`;rrhops=${HOPS_TOKEN};rrsig=`), 'carried opaque in the route');
+  t.notOk(route.includes('127.0.0.5'), 'no address in clear');
+  const swapped = route.replace(HOPS_TOKEN, encodeHops(['127.0.0.5', '127.0.0.66']));
+  t.same(
+    routeInDialog(request({ routes: [swapped] }), nodeA, signer),
+    { kind: 'refuse', status: 403, reason: 'route not signed for this dialog' },
+    'a carrier put in',
+  );
+  const stripped = route.replace(`;rrhops=${HOPS_TOKEN}`, '');
+  t.equal(routeInDialog(request({ routes: [stripped] }), nodeA, signer).kind, 'refuse', 'hops removed');
+  const unbound = nodeA.recordRoute('UDP', undefined, signer.dialogSignature(CALL_ID, CALLER_TAG));
+  t.match(
+    routeInDialog(request({ routes: [unbound] }), nodeA, signer),
+    { kind: 'forward', hops: [] },
+    'a route signed without hops names no hop: no trusted one is reached',
+  );
+});
+
+t.test('next hop rule: a trusted address only inside the dialog; untrusted ones anywhere', async (t) => {
+  t.equal(nextHopRefusal('127.0.0.66', HOPS, true), 'next hop outside the dialog', 'trusted, outside: refused');
+  t.equal(nextHopRefusal('127.0.0.5', HOPS, true), undefined, 'trusted, one of the two hops: allowed');
+  t.equal(nextHopRefusal('127.0.0.9', HOPS, true), undefined, 'trusted, the other hop: allowed');
+  t.equal(nextHopRefusal('::FFFF:7F00:5', ['::ffff:7f00:5'], true), undefined, 'compared without case');
+  t.equal(nextHopRefusal('127.0.0.66', HOPS, false), undefined, "untrusted (a phone's Contact): allowed");
+  t.equal(nextHopRefusal('127.0.0.5', [], true), 'next hop outside the dialog', 'no hops known: refused');
 });
 
 t.test("either direction: the caller's tag in From, or in To", async (t) => {
@@ -102,7 +134,7 @@ t.test('addressed to us with no route set: 481; a route set leading back to us: 
 });
 
 t.test('every one of our entries must be signed (double Record-Route on a transport change)', async (t) => {
-  const tcp = nodeA.recordRoute('TCP', undefined, signer.dialogSignature(CALL_ID, CALLER_TAG));
+  const tcp = nodeA.recordRoute('TCP', undefined, signer.dialogSignature(CALL_ID, CALLER_TAG, '', HOPS_TOKEN), HOPS_TOKEN);
   t.equal(routeInDialog(request({ routes: [recordRoute(), tcp] }), nodeA, signer).kind, 'forward');
   t.equal(routeInDialog(request({ routes: [recordRoute(), '<sip:127.0.0.1:5090;transport=tcp;lr>'] }), nodeA, signer).kind, 'refuse', 'second entry unsigned');
 });
@@ -119,7 +151,7 @@ t.test('WebSocket flow token: signed with the route, cannot be swapped for anoth
   const flowRoute = ws.recordRoute('WS', 'ws-7', signer.dialogSignature(CALL_ID, CALLER_TAG, 'ws-7'));
   const udpRoute = ws.recordRoute('UDP', undefined, signer.dialogSignature(CALL_ID, CALLER_TAG));
   const decision = routeInDialog(request({ routes: [udpRoute, flowRoute], fromCallee: true }), ws, signer);
-  t.same(decision, { kind: 'forward', uri: 'sip:0312340002@127.0.0.9:5080', routes: [], flow: 'ws-7' });
+  t.same(decision, { kind: 'forward', uri: 'sip:0312340002@127.0.0.9:5080', routes: [], hops: [], flow: 'ws-7' });
   const swapped = flowRoute.replace('ws-7@', 'ws-8@');
   t.equal(routeInDialog(request({ routes: [udpRoute, swapped], fromCallee: true }), ws, signer).kind, 'refuse');
 });
@@ -127,6 +159,6 @@ t.test('WebSocket flow token: signed with the route, cannot be swapped for anoth
 t.test('strict router: our signed Record-Route in the Request-URI, the last Route is the target', async (t) => {
   const ours = recordRoute().replace(/^<|>$/g, '');
   const decision = routeInDialog(request({ uri: ours, routes: ['<sip:bob@127.0.0.9:5080>'] }), nodeA, signer);
-  t.same(decision, { kind: 'forward', uri: 'sip:bob@127.0.0.9:5080', routes: [] });
+  t.same(decision, { kind: 'forward', uri: 'sip:bob@127.0.0.9:5080', routes: [], hops: HOPS });
   t.equal(routeInDialog(request({ uri: 'sip:127.0.0.1:5090;lr', routes: ['<sip:bob@127.0.0.9:5080>'] }), nodeA, signer).kind, 'refuse', 'unsigned');
 });

@@ -56,7 +56,7 @@ function setup(targets: RelayTarget[], options: RelayOptions = {}) {
   const clock = new FakeClock();
   const sip = new SipServer({ listen: [{ transport: 'udp', address: '127.0.0.1', port: 5090 }], log, clock, transportFactory: factory });
   const identity = new LocalIdentity(new Map([['UDP', { host: '127.0.0.1', port: 5090 }]]), [], 'ss.test');
-  const proxy = new ProxyCore(sip, identity, new ProxySigner(Buffer.alloc(32, 7)), log, clock);
+  const proxy = new ProxyCore(sip, identity, new ProxySigner(Buffer.alloc(32, 7)), log, async () => false, clock);
   const outcomes: RelayOutcome[] = [];
   sip.invite(async (incoming) => {
     const outcome = await proxy.relay(incoming, targets, options);

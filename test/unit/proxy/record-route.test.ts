@@ -1,5 +1,5 @@
 import t from 'tap';
-import { LocalIdentity } from '../../../src/proxy/record-route.js';
+import { decodeHops, encodeHops, LocalIdentity } from '../../../src/proxy/record-route.js';
 import { betterOf } from '../../../src/proxy/proxy-core.js';
 import { SipResponse } from '../../../src/core/messages/index.js';
 
@@ -65,4 +65,15 @@ t.test('signed Record-Route: the signature rides as a URI parameter, read back o
   t.equal(identity.routeSignature('<sip:127.0.0.66:5090;lr;rrsig=abc_DEF-123>'), undefined, 'not ours: no signature of ours');
   t.equal(identity.routeSignature(identity.recordRoute('UDP')), undefined, 'unsigned');
   t.same(identity.allSentBy(), ['127.0.0.1:5090', '127.0.0.1:5090']);
+});
+
+t.test("the dialog's hops ride opaque in our Record-Route and are read back from our own entries only", async (t) => {
+  const token = encodeHops(['127.0.0.5', 'FD00::1']);
+  t.match(token, /^[A-Za-z0-9_-]+$/, 'URI-safe');
+  t.same(decodeHops(token), ['127.0.0.5', 'fd00::1'], 'round trip, lower case');
+  t.same(decodeHops('not a token!'), [], 'garbage names no hop');
+  const route = identity.recordRoute('UDP', undefined, 'sig', token);
+  t.equal(route, `<sip:127.0.0.1:5090;lr;rrhops=${token};rrsig=sig>`);
+  t.equal(identity.routeHops(route), token);
+  t.equal(identity.routeHops(`<sip:127.0.0.66:5090;lr;rrhops=${token}>`), undefined, 'not ours');
 });

@@ -21,6 +21,14 @@ t.test('dialog signature: valid for its Call-ID and tag, and nothing else', asyn
   t.notOk(signer.verifyDialog(`${sig}x`, 'c1', ['tag1']), 'longer signature');
 });
 
+t.test("dialog signature with the dialog's hops: valid for those hops only", async (t) => {
+  const sig = signer.dialogSignature('c1', 'tag1', '', 'hopsA');
+  t.ok(signer.verifyDialog(sig, 'c1', ['tag1'], '', 'hopsA'));
+  t.notOk(signer.verifyDialog(sig, 'c1', ['tag1'], '', 'hopsB'), 'another hop list');
+  t.notOk(signer.verifyDialog(sig, 'c1', ['tag1']), 'hops dropped');
+  t.notOk(signer.verifyDialog(sig, 'c1', ['tag1'], 'hopsA', ''), 'moved into the flow part');
+});
+
 t.test('branches: signed over the Call-ID and the upstream hop, unique', async (t) => {
   const via = parseVia('SIP/2.0/UDP 127.0.0.9:5070;branch=z9hG4bK-a;rport=40000;received=127.0.0.8')![0]!;
   t.equal(upstreamOf(via), 'UDP 127.0.0.8:40000', 'where responses go: received and rport');

@@ -34,7 +34,14 @@ function setup() {
       },
     }),
   );
-  const relay = new InDialogRelay(sip, identity, signer, log, () => Promise.reject(new Error('not used')));
+  const relay = new InDialogRelay(
+    sip,
+    identity,
+    signer,
+    log,
+    async () => false,
+    () => Promise.reject(new Error('not used')),
+  );
   const stray = (response: SipResponse, source = FROM_CALLEE) => relay.strayResponse(response, source);
   return { sent, logged, stray };
 }
