@@ -90,8 +90,9 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const guard = new BanGuard(security, config.security.bans.action);
   await guard.start();
   // Addresses that trust ours: a peer's, an IP-authenticated line's.
+  // Addresses that trust ours: IP-authenticated lines, interconnect peers and the carriers our routes send to.
   const isTrustedAddress = async (address: string): Promise<boolean> =>
-    (await lines.byAddress(address)) !== null || (await routes.peerByAddress(address)) !== null;
+    (await lines.byAddress(address)) !== null || (await routes.peerByAddress(address)) !== null || (await routes.isRouteTarget(address));
   const failures = new AuthFailureReporter({
     store: security,
     guard,

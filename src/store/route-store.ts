@@ -53,6 +53,18 @@ export class RouteStore {
     return parsePeer(await this.redis.get(keys.peerAddress(ip)));
   }
 
+  /**
+   * Whether an address is where an outbound or the emergency route sends calls
+   * (a carrier that trusts our address). Targets given as DNS names are not
+   * matched: they are resolved only when a call is sent.
+   */
+  async isRouteTarget(address: string): Promise<boolean> {
+    const ip = canonicalIp(address);
+    if (ip === null) return false;
+    const { outbound, emergency } = await this.tables();
+    return [...outbound, ...(emergency ? [emergency] : [])].some((route) => canonicalIp(targetHost(route.target)) === ip);
+  }
+
   /** What is stored, read now (no cache): every peer by name, the outbound routes and the emergency route. */
   async stored(): Promise<{ peers: Peer[]; outbound: OutboundRoute[]; emergency: OutboundRoute | null }> {
     const [peers, [outbound, emergency]] = await Promise.all([
@@ -77,4 +89,12 @@ export class RouteStore {
     if (this.cacheMs > 0) this.cached = tables;
     return tables;
   }
+}
+
+/** The host of a route target `host`, `host:port` or `[v6]:port`. */
+function targetHost(target: string): string {
+  const t = target.trim();
+  if (t.startsWith('[')) return t.slice(1, t.indexOf(']'));
+  const colons = t.split(':').length - 1;
+  return colons === 1 ? t.slice(0, t.indexOf(':')) : t;
 }

@@ -150,6 +150,10 @@ t.test('RouteStore: reads every call by default, or caches for at most 1 s', asy
   t.equal((await routes.emergencyRoute())?.target, '127.0.0.1:5071');
   t.equal((await routes.peerByAddress('::ffff:198.51.100.3'))?.name, 'carrier-a', 'any textual form of the address');
   t.equal(await routes.peerByAddress('not an address'), null);
+  t.ok(await routes.isRouteTarget('127.0.0.1'), "an outbound route's target is a carrier that trusts us");
+  t.ok(await routes.isRouteTarget('::ffff:127.0.0.1'), 'in any textual form');
+  t.notOk(await routes.isRouteTarget('127.0.0.2'), 'another address is not');
+  t.notOk(await routes.isRouteTarget('not an address'), 'nor a name');
 
   let now = 0;
   const cached = new RouteStore(b, { cacheMs: 5000, now: () => now });
