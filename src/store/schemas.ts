@@ -65,7 +65,8 @@ export function parseBinding(json: string): Binding | null {
   return parseStored(bindingSchema, json, 'binding');
 }
 
-const huntGroupSchema = z.object({
+/** A hunt group as stored, and as the management API shows it. */
+export const huntGroupSchema = z.object({
   id: z.string(),
   siteId: z.string(),
   pilot: z.string(),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { BulkGroup } from '../../features/settings.js';
 import { OrganisationStore } from '../../store/organisation-store.js';
 import type { LineRecord } from '../../store/line-store.js';
+import { huntGroupSchema } from '../../store/schemas.js';
 
 /**
  * What the API shows of voice groups, sites, lines and groups: built with a
@@ -30,14 +31,7 @@ export const lineView = z.object({
 });
 export type LineView = z.infer<typeof lineView>;
 
-export const huntGroupView = z.object({
-  id: z.string(),
-  siteId: z.string(),
-  pilot: z.string(),
-  members: z.array(z.string()),
-  mode: z.enum(['sequential', 'round-robin']),
-  presentation: z.enum(['pilot', 'own']),
-});
+export const huntGroupView = huntGroupSchema;
 export type HuntGroupView = z.infer<typeof huntGroupView>;
 
 export const bulkGroupView = z.object({
