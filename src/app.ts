@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { AccountStore } from './store/account-store.js';
 import { createConfiguredAccounts } from './api/accounts/configured-accounts.js';
@@ -26,15 +27,13 @@ import { HuntGroupStage } from './features/stages/hunt-group.js';
 import { InternationalBarStage } from './features/stages/international-bar.js';
 import { NuisanceBlockingStage } from './features/stages/nuisance-blocking.js';
 import { ProxyCore } from './proxy/proxy-core.js';
-import { LocalIdentity } from './proxy/record-route.js';
+import { localIdentity } from './proxy/advertised-address.js';
 import { ProxySigner } from './proxy/signing.js';
 import { CallChannels } from './routing/call-channels.js';
 import { CallRouter } from './routing/call-router.js';
 import { ChannelStore } from './store/channel-store.js';
 import { DecisionLog } from './routing/decision-log.js';
 import { RouteStore } from './store/route-store.js';
-import { bareHost } from './core/messages/index.js';
-import type { TransportName } from './core/transport/transport.js';
 import { SecretStore } from './store/secret-store.js';
 import { lineOfNumber, LineStore, type LineRecord } from './store/line-store.js';
 import { StoreOutage } from './store/redis-errors.js';
@@ -123,7 +122,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   // Trunks send OPTIONS as a keep-alive: answer 200 with what we support.
   sip.options((request: IncomingRequest) => {
     request.respond(200, undefined, [
-      ['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, PRACK'],
+      ['Allow', sip.allow()],
       ['Accept', 'application/sdp'],
       ['Supported', 'path'],
     ]);
@@ -146,7 +145,17 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     ],
     { onDecision: decisions.stage },
   );
-  const proxy = new ProxyCore(sip, localIdentity(config, sip), new ProxySigner(await new SecretStore(redis).shared('dialog')), log, isTrustedAddress);
+  const identity = localIdentity(sip, {
+    advertisedHost: config.sip.advertisedHost,
+    domain: config.sip.domain,
+    interfaces: networkInterfaces(),
+    onGuess: (transport, choice) =>
+      log.warn(
+        { event: 'sip.advertised_host_guessed', transport, host: choice.host, from: choice.from },
+        'listening on a wildcard address with no sip.advertisedHost: Via and Record-Route use a guessed address; set sip.advertisedHost',
+      ),
+  });
+  const proxy = new ProxyCore(sip, identity, new ProxySigner(await new SecretStore(redis).shared('dialog')), log, isTrustedAddress);
   const router = new CallRouter({
     proxy,
     pipeline,
@@ -230,20 +239,4 @@ async function startApi(
   await api.listen({ host: config.api.address, port: config.api.port });
   log.info({ event: 'api.listening', address: config.api.address, port: (api.server.address() as { port: number }).port }, 'management API listening');
   return api;
-}
-
-/** How others reach this node, per transport: `sip.advertisedHost`, else the listen address (a wildcard becomes loopback). */
-function localIdentity(config: Config, sip: SipServer): LocalIdentity {
-  const advertised = new Map<TransportName, { host: string; port: number }>();
-  const configured = config.sip.advertisedHost ? /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(config.sip.advertisedHost) : null;
-  for (const transport of ['UDP', 'TCP', 'WS'] as const) {
-    const local = sip.localAddress(transport);
-    if (!local) continue;
-    const host = configured ? configured[1]! : local.host === '0.0.0.0' || local.host === '::' ? '127.0.0.1' : local.host;
-    // The advertised port is the SIP (UDP/TCP) port; WebSocket listens on a port of its own.
-    const port = configured?.[2] && transport !== 'WS' ? Number(configured[2]) : local.port;
-    advertised.set(transport, { host: host.includes(':') ? `[${host}]` : host, port });
-  }
-  const extra = [...advertised.values()].map((a) => ({ host: bareHost(a.host), port: a.port }));
-  return new LocalIdentity(advertised, extra, config.sip.domain);
 }

@@ -119,7 +119,9 @@ export const algorithmsSchema = z
 const authSchema = z.strictObject({
   nonceLifetime: intBetween(10, 86400).default(300),
   nonceSecret: nonceSecretSchema.optional(),
-  algorithms: algorithmsSchema.default(['SHA-256', 'MD5']),
+  // MD5 alone by default: common clients (baresip, sipsak, SIPp, sip.js) fail when any SHA-256
+  // challenge is offered or when it comes first; operators whose equipment copes add SHA-256.
+  algorithms: algorithmsSchema.default(['MD5']),
 });
 
 /**

@@ -1,4 +1,4 @@
-import { SipRequest, type SipResponse } from '../core/messages/index.js';
+import { parseNameAddr, SipRequest, type SipResponse } from '../core/messages/index.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { SipServer } from '../core/server/sip-server.js';
 import { systemClock, type Clock } from '../core/transactions/clock.js';
@@ -142,6 +142,9 @@ export class ProxyCore {
     const request = new SipRequest(source.method, target.uri, source.headers.clone(), source.body);
     const h = request.headers;
     stampHop(h);
+    // An initial request goes where our routing sends it, so the Route it came with ends here: an entry
+    // naming us would bring it back (RFC 3261 §16.4), one naming another host would let the caller steer it.
+    if (!source.hasToTag()) h.remove('route');
     if (source.method === 'INVITE' && !source.hasToTag()) {
       // Record-Route so the dialog's later requests come through us, signed for this dialog (only
       // requests carrying it are relayed later); a second entry when the transport (RFC 5658) or
@@ -214,9 +217,21 @@ export class ProxyCore {
  * and below it the Vias the request came with (as we stamped them), not
  * whatever the next hop wrote there, so a callee cannot aim it elsewhere.
  */
-function upstreamResponse(response: SipResponse, incoming: IncomingRequest): SipResponse {
-  response.headers.remove('via');
-  for (const via of incoming.message.headers.getAll('via')) response.headers.append('Via', via);
+/**
+ * A response on its way to the caller carries the caller's own request's Vias,
+ * From and To (RFC 3261 §8.2.6.2: copied from the request), not the identity
+ * we rewrote for the callee; only the callee's To tag is added.
+ */
+export function upstreamResponse(response: SipResponse, incoming: IncomingRequest): SipResponse {
+  const h = response.headers;
+  const original = incoming.message.headers;
+  h.remove('via');
+  for (const via of original.getAll('via')) h.append('Via', via);
+  const from = original.get('from');
+  if (from !== undefined) h.set('From', from);
+  const to = original.get('to');
+  const calleeTag = parseNameAddr(h.get('to') ?? '')?.params.tag;
+  if (to !== undefined) h.set('To', calleeTag && !parseNameAddr(to)?.params.tag ? `${to};tag=${calleeTag}` : to);
   return response;
 }
 

@@ -177,8 +177,8 @@ export interface TrustedCallOptions {
   /** From name-addr without tag. */
   from: string;
   privacy?: string;
-  /** One whole header line (PAI), or nothing. */
-  identity?: string;
+  /** One whole header line (a PAI, a pre-loaded Route), or nothing. */
+  extraHeader?: string;
   expect: number;
   holdMs?: number;
 }
@@ -196,7 +196,7 @@ export function callFromTrusted(node: ServerProcess, call: TrustedCallOptions): 
       domain: DOMAIN,
       from: call.from,
       privacy: call.privacy ?? 'none',
-      identity: call.identity ?? 'X-Identity: none',
+      extra: call.extraHeader ?? 'X-None: 1',
       expect: String(call.expect),
       hold: String(call.holdMs ?? 100),
     },

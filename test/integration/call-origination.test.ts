@@ -160,3 +160,22 @@ t.test('specific-number presentation: the toll-free number is presented', async 
   t.match(pai(invite), new RegExp(`^<sip:${TOLL_FREE}@`), 'PAI: the toll-free number');
   t.match(headerValues(invite, 'From')[0], new RegExp(`sip:${TOLL_FREE}@`), 'From: the toll-free number');
 });
+
+t.test("a phone set up with an outbound proxy: the Route naming us is removed, the carrier gets none; the caller's responses keep its own From", async (t) => {
+  const out = await answer(node, 'call-callee.xml', carrier);
+  const callerFrom = `<sip:${GW}@127.0.0.4>`;
+  const call = await callFromTrusted(node, {
+    ip: '127.0.0.4',
+    called: OFFNET,
+    from: callerFrom,
+    extraHeader: `Route: <sip:127.0.0.1:${node.port};lr>`,
+    expect: 200,
+  });
+  t.equal(call.code, 0, 'answered by the carrier, not looped back (482)', describeSipp(call));
+  const invite = receivedInvite(await out.done);
+  t.same(headerValues(invite, 'Route'), [], 'no Route reaches the carrier (RFC 3261 §16.4)');
+  t.match(headerValues(invite, 'From')[0], /anonymous\.invalid/, 'the carrier is shown the withheld identity');
+  const answers = receivedMessages(call).filter((m) => /^SIP\/2\.0 (180|200) /.test(m));
+  t.ok(answers.length > 0, 'the caller got the answer');
+  for (const m of answers) t.match(headerValues(m, 'From')[0], new RegExp(`^<sip:${GW}@127\\.0\\.0\\.4>;tag=`), `${m.split('\r\n')[0]}: the caller's own From`);
+});

@@ -82,7 +82,7 @@ t.test('a withheld caller gets 433 where anonymous calls are rejected', async (t
     called: CAROL,
     from: '"Anonymous" <sip:anonymous@anonymous.invalid>',
     privacy: 'id',
-    identity: 'P-Asserted-Identity: <sip:0698765432@pstn.invalid;user=phone>',
+    extraHeader: 'P-Asserted-Identity: <sip:0698765432@pstn.invalid;user=phone>',
     expect: 433,
   });
   t.equal(call.code, 0, '433 Anonymity Disallowed', describeSipp(call));
@@ -108,7 +108,7 @@ t.test('a withheld caller reaches a line without anonymous rejection, without it
     called: DAVE,
     from: '"Anonymous" <sip:anonymous@anonymous.invalid>',
     privacy: 'id',
-    identity: 'P-Asserted-Identity: <sip:0698765432@pstn.invalid;user=phone>',
+    extraHeader: 'P-Asserted-Identity: <sip:0698765432@pstn.invalid;user=phone>',
     expect: 200,
   });
   const answered = await callee.done;

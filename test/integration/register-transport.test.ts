@@ -77,15 +77,20 @@ t.test('SIPp: OPTIONS gets 200 with Allow, over UDP and TCP', async (t) => {
   }
 });
 
-t.test('a known method with no handler gets 405 with Allow; an unknown one 501', async (t) => {
+t.test('a known method with no handler gets 405 with the Allow an OPTIONS answer has; BYE outside a dialog 481; an unknown one 501', async (t) => {
   const udp = await open('udp');
-  for (const method of ['SUBSCRIBE', 'MESSAGE', 'BYE']) {
+  const options = await udp.request(request(udp, 'OPTIONS'));
+  t.equal(options.status, 200);
+  for (const method of ['SUBSCRIBE', 'MESSAGE']) {
     const res = await udp.request(request(udp, method));
     t.equal(res.status, 405, method);
     const allow = res.list('allow');
-    t.ok(allow.includes('REGISTER') && allow.includes('OPTIONS'), `Allow: ${allow.join(', ')}`);
+    t.same(allow, options.list('allow'), `Allow: ${allow.join(', ')}`);
     t.notOk(allow.includes(method), `Allow does not offer ${method}`);
   }
+  t.ok(options.list('allow').includes('BYE'), 'BYE is allowed (inside dialogs)');
+  const bye = await udp.request(request(udp, 'BYE'));
+  t.equal(bye.status, 481, 'a BYE outside any dialog');
   const unknown = await udp.request(request(udp, 'FROBNICATE'));
   t.equal(unknown.status, 501);
   const tcp = await open('tcp');

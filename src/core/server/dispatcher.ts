@@ -1,7 +1,7 @@
 import type { Log } from '../../log.js';
 import { cancelledInviteKey } from '../transactions/transaction-key.js';
 import type { IncomingRequest } from './incoming-request.js';
-import { KNOWN_METHODS, SUPPORTED_EXTENSIONS, SUPPORTED_URI_SCHEMES } from './methods.js';
+import { allowHeaderValue, IN_DIALOG_METHODS, KNOWN_METHODS, SUPPORTED_EXTENSIONS, SUPPORTED_URI_SCHEMES } from './methods.js';
 
 export type RequestHandler = (request: IncomingRequest) => void | Promise<void>;
 
@@ -9,7 +9,8 @@ export type RequestHandler = (request: IncomingRequest) => void | Promise<void>;
  * The transaction user's front door, Express-style: a handler per method and
  * one for requests inside a dialog. Before a handler runs, the core answers
  * what it can alone (RFC 3261 §8.2): 416 for a URI scheme we do not serve,
- * 420 for a required extension we lack, 405/501 for a method with no handler;
+ * 420 for a required extension we lack, 405/501 for a method with no handler,
+ * 481 for a dialog-only method (BYE...) outside a dialog;
  * CANCEL is answered 200 (or 481 when nothing is pending) and its INVITE 487.
  */
 export class Dispatcher {
@@ -42,8 +43,10 @@ export class Dispatcher {
     const inDialog = this.inDialogHandler && request.method !== 'REGISTER' && request.hasToTag();
     const handler = inDialog ? this.inDialogHandler : this.handlers.get(request.method);
     if (!handler) {
-      if (KNOWN_METHODS.has(request.method)) {
-        incoming.respond(405, undefined, [['Allow', this.allowHeader()]]);
+      if (this.inDialogHandler && (IN_DIALOG_METHODS as readonly string[]).includes(request.method)) {
+        incoming.respond(481);
+      } else if (KNOWN_METHODS.has(request.method)) {
+        incoming.respond(405, undefined, [['Allow', this.allow()]]);
       } else {
         incoming.respond(501);
       }
@@ -106,7 +109,8 @@ export class Dispatcher {
     return true;
   }
 
-  private allowHeader(): string {
-    return ['ACK', 'CANCEL', ...this.handlers.keys()].join(', ');
+  /** What this server accepts, for Allow in a 405 and in an OPTIONS answer alike. */
+  allow(): string {
+    return allowHeaderValue(['ACK', 'CANCEL', ...this.handlers.keys(), ...(this.inDialogHandler ? IN_DIALOG_METHODS : [])]);
   }
 }

@@ -84,6 +84,11 @@ export class SipServer {
     return this.on('INVITE', handler);
   }
 
+  /** The Allow header value: the methods with a handler, ACK, CANCEL and, with an in-dialog handler, the dialog-only ones. */
+  allow(): string {
+    return this.dispatcher.allow();
+  }
+
   /** Handler for requests within a dialog (To tag present), before method handlers. */
   inDialog(handler: RequestHandler): this {
     this.dispatcher.inDialog(handler);

@@ -236,3 +236,32 @@ t.test('no silence timeout once a 100 came: the branch may ring for as long as i
   t.equal(s.sentTo(B).length, 0);
   t.same(s.outcomes, []);
 });
+
+t.test("responses reach the caller with the caller's own From and To (plus the callee's tag), whatever the callee was shown", async (t) => {
+  const s = setup([A], {
+    prepare: (request) => request.headers.set('From', '"Presented" <sip:0312345678@ss.test;user=phone>;tag=a1'),
+  });
+  s.call();
+  const forwarded = s.sentTo(A)[0]!;
+  t.equal(forwarded.headers.get('from'), '"Presented" <sip:0312345678@ss.test;user=phone>;tag=a1', 'the callee sees the rewritten From');
+  s.answer(A, 180);
+  s.answer(A, 200);
+  await flush();
+  const responses = s.transport.sent.filter((m) => m.to.address === CALLER.address && 'status' in m.message).map((m) => m.message as SipResponse);
+  const relayed = responses.filter((r) => r.status === 180 || r.status === 200);
+  t.equal(relayed.length, 2);
+  for (const r of relayed) {
+    t.equal(r.headers.get('from'), '<sip:alice@ss.test>;tag=a1', `${r.status}: the caller's From`);
+    t.match(r.headers.get('to'), /^<sip:bob@ss\.test>;tag=\S+$/, `${r.status}: the caller's To with the callee's tag`);
+  }
+});
+
+t.test('an initial request loses the Route entries it came with: ours (RFC 3261 §16.4) and any other', async (t) => {
+  const s = setup([A]);
+  const routed = INVITE.replace('Max-Forwards: 70', 'Route: <sip:127.0.0.1:5090;lr>, <sip:10.9.9.9;lr>\r\nMax-Forwards: 70');
+  s.transport.deliver(routed, CALLER);
+  await flush();
+  const forwarded = s.sentTo(A)[0];
+  t.ok(forwarded, 'relayed to the target our routing chose');
+  t.same(forwarded?.headers.getAll('route'), [], 'no Route left: the next hop cannot send it back to us, nor on to a host the caller named');
+});

@@ -77,6 +77,19 @@ t.test('405 with Allow for a known method with no handler; 501 for an unknown on
   t.equal(transport.responses()[0]!.headers.get('allow'), 'ACK, CANCEL, REGISTER');
 });
 
+t.test('with an in-dialog handler: a dialog-only method outside a dialog gets 481, and Allow lists it', async (t) => {
+  const { server, transport, statuses } = setup();
+  server.register(() => undefined);
+  server.inDialog(() => {
+    t.fail('no dialog: the in-dialog handler must not run');
+  });
+  transport.deliver(raw('BYE'), CALLER);
+  transport.deliver(raw('SUBSCRIBE', { branch: 'z9hG4bK-s2' }), CALLER);
+  t.same(statuses(), [481, 405]);
+  t.equal(transport.responses()[1]!.headers.get('allow'), 'ACK, CANCEL, BYE, REGISTER, UPDATE, INFO, PRACK');
+  t.equal(server.allow(), transport.responses()[1]!.headers.get('allow'), 'the same list an OPTIONS answer gets');
+});
+
 t.test('416 for a Request-URI scheme we do not route; 420 with Unsupported for an unknown Require', async (t) => {
   const { server, transport, statuses } = setup();
   const seen: string[] = [];
