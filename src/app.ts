@@ -148,6 +148,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const identity = localIdentity(sip, {
     advertisedHost: config.sip.advertisedHost,
     domain: config.sip.domain,
+    node: config.nodeId,
     interfaces: networkInterfaces(),
     onGuess: (transport, choice) =>
       log.warn(

@@ -43,6 +43,8 @@ export function localIdentity(
   opts: {
     advertisedHost?: string | undefined;
     domain: string;
+    /** This node's id, for the connection flows it records. */
+    node?: string;
     interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>;
     onGuess: (transport: TransportName, choice: WildcardChoice) => void;
   },
@@ -68,5 +70,5 @@ export function localIdentity(
     advertised.set(transport, { host: host.includes(':') ? `[${host}]` : host, port });
   }
   const extra = [...advertised.values()].map((a) => ({ host: bareHost(a.host), port: a.port })).concat(alsoUs);
-  return new LocalIdentity(advertised, extra, opts.domain);
+  return new LocalIdentity(advertised, extra, opts.domain, opts.node);
 }

@@ -4,7 +4,7 @@ import type { ProxySigner } from './signing.js';
 
 /** Where a request inside a dialog goes next, or why it is refused. */
 export type InDialogRoute =
-  /** `flow`: the WebSocket connection named by our Route, when it is not the one the request came on. */
+  /** `flow`: the flow token (flow.ts) of the far end, when our route recorded one. */
   /** `hops`: the dialog's two hop addresses, as our signed route names them. */
   { kind: 'forward'; uri: string; routes: string[]; hops: string[]; flow?: string } | { kind: 'refuse'; status: 403 | 481; reason: string };
 
@@ -15,9 +15,9 @@ export type InDialogRoute =
  * the caller's From-tag, which travels in From one way and in To the other).
  * Then our entries are removed and the request follows the rest of the route
  * set, or its Request-URI. Nothing is relayed because a request merely names
- * a host. `arrivedOnFlow`: the WebSocket connection it came on, if any.
+ * a host.
  */
-export function routeInDialog(message: SipRequest, identity: LocalIdentity, signer: ProxySigner, arrivedOnFlow?: string): InDialogRoute {
+export function routeInDialog(message: SipRequest, identity: LocalIdentity, signer: ProxySigner): InDialogRoute {
   const callId = message.headers.get('call-id') ?? '';
   const tags = [message.fromTag(), message.toTag()].filter((t) => t !== '');
   const signedByUs = (entry: string): boolean => {
@@ -35,9 +35,9 @@ export function routeInDialog(message: SipRequest, identity: LocalIdentity, sign
       const entry = routes.shift()!;
       if (!signedByUs(entry)) return refuse(403, 'route not signed for this dialog');
       hops = decodeHops(identity.routeHops(entry) ?? '');
-      // A flow token names the connection of the dialog's other end; the one it arrived on is the sender's own (RFC 5626 §5.3).
-      const token = identity.flowToken(entry);
-      if (token && token !== arrivedOnFlow) flow = token;
+      // Our entries face the sender first and the far end last (each side's route set is the
+      // Record-Route in its own order), so the last one's flow is the way to the far end.
+      flow = identity.flowToken(entry);
     }
     if (flow) return { kind: 'forward', uri, routes, hops, flow };
   } else if (identity.isMine(uri) && signedByUs(uri)) {

@@ -7,6 +7,7 @@ import type { Log } from '../log.js';
 import { newBranch, upstreamOf, verifyBranch, withoutTopVia } from './branch.js';
 import { nextHopRefusal, routeInDialog } from './dialog-guard.js';
 import { hopRefusal, stampHop } from './hop.js';
+import { decodeFlow, type Flow } from './flow.js';
 import { resolveNextHop } from './next-hop.js';
 import type { RelayOutcome, RelayTarget } from './proxy-core.js';
 import type { LocalIdentity } from './record-route.js';
@@ -30,6 +31,8 @@ export class InDialogRelay {
   readonly refusedRequests: RefusalLog;
   /** Responses matching no transaction that we do not relay. */
   readonly droppedResponses: RefusalLog;
+  /** In-dialog requests whose recorded flow was gone, sent to the Contact or refused. */
+  readonly flowsGone: RefusalLog;
 
   constructor(
     private readonly sip: SipServer,
@@ -41,6 +44,7 @@ export class InDialogRelay {
   ) {
     this.refusedRequests = new RefusalLog(log, 'security.relay_refused');
     this.droppedResponses = new RefusalLog(log, 'security.response_dropped');
+    this.flowsGone = new RefusalLog(log, 'dialog.flow_gone');
   }
 
   /** A request with a To-tag: answered here when refused, else relayed and its answer passed back. */
@@ -93,10 +97,26 @@ export class InDialogRelay {
     };
     const hop = hopRefusal(message, this.identity.allSentBy());
     if (hop) return refuse(hop.status, hop.reason);
-    const route = routeInDialog(message, this.identity, this.signer, wsFlow(source));
+    const route = routeInDialog(message, this.identity, this.signer);
     if (route.kind === 'refuse') return refuse(route.status, route.reason);
-    if (route.flow) return { uri: route.uri, routes: route.routes, destination: { transport: 'WS', address: '', port: 0, connectionId: route.flow } };
+    const flow = route.flow ? decodeFlow(route.flow) : undefined;
+    // The far end's flow (signed with the route, so one of the dialog's hops): back the way it came.
+    const onFlow = flow ? this.flowDestination(flow) : undefined;
+    if (onFlow) return { uri: route.uri, routes: route.routes, destination: onFlow };
     const destination = await resolveNextHop(route.routes[0] ?? route.uri);
+    if (flow) {
+      // Its connection is gone (or held by another node): its Contact is the only way left.
+      this.flowsGone.record({
+        address: source.address,
+        port: source.port,
+        method: message.method,
+        callId: message.headers.get('call-id'),
+        flow: flow.transport,
+        uri: route.uri,
+        reason: destination ? 'flow gone: sent to the contact' : 'flow gone: contact unreachable',
+      });
+      if (!destination) return refuse(480, 'flow gone and its contact unreachable');
+    }
     if (!destination) return refuse(404, 'next hop does not resolve');
     let trusted: boolean;
     try {
@@ -106,6 +126,14 @@ export class InDialogRelay {
     }
     const outside = nextHopRefusal(destination.address, route.hops, trusted);
     return outside ? refuse(403, outside) : { uri: route.uri, routes: route.routes, destination };
+  }
+
+  /** Where a flow leads now: UDP always, a connection only while this node holds it open. */
+  private flowDestination(flow: Flow): Destination | undefined {
+    if (flow.transport === 'UDP') return { transport: 'UDP', address: flow.address, port: flow.port };
+    if (flow.node !== this.identity.node) return undefined;
+    const peer = this.sip.connectionPeer(flow.transport, flow.connectionId);
+    return peer ? { transport: flow.transport, ...peer, connectionId: flow.connectionId } : undefined;
   }
 
   /**
@@ -134,9 +162,4 @@ export class InDialogRelay {
     const destination = viaDestination(upstream);
     this.sip.sendResponse(relayed, { ...destination, localAddress: '', localPort: 0 });
   }
-}
-
-/** The WebSocket connection a message came on or goes over, as a Record-Route flow token. */
-export function wsFlow(end: { transport: string; connectionId?: string }): string | undefined {
-  return end.transport === 'WS' ? end.connectionId : undefined;
 }

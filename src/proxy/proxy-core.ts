@@ -6,7 +6,8 @@ import type { Destination, TransportName } from '../core/transport/transport.js'
 import type { Log } from '../log.js';
 import { newBranch, upstreamOf, type BranchEnd } from './branch.js';
 import { hopRefusal, stampHop } from './hop.js';
-import { InDialogRelay, wsFlow } from './in-dialog.js';
+import { encodeFlow, flowFor, type FlowEnd } from './flow.js';
+import { InDialogRelay } from './in-dialog.js';
 import { ProxyBranch } from './proxy-branch.js';
 import { encodeHops, type LocalIdentity } from './record-route.js';
 import type { ProxySigner } from './signing.js';
@@ -150,8 +151,9 @@ export class ProxyCore {
       // requests carrying it are relayed later); a second entry when the transport (RFC 5658) or
       // the WebSocket connection changes, each side with its own flow. The signature also covers
       // the dialog's two hops, so its route cannot later take requests to a third party.
-      const inFlow = wsFlow(incoming.source);
-      const outFlow = wsFlow(target.destination);
+      const node = this.identity.node;
+      const inFlow = encodeFlowFor(incoming.source, source.headers.get('contact'), node);
+      const outFlow = encodeFlowFor(target.destination, target.uri, node);
       const hops = encodeHops([incoming.source.address, target.destination.address]);
       const recordRoute = (transport: TransportName, flow?: string): string =>
         this.identity.recordRoute(transport, flow, this.signer.dialogSignature(incoming.callId, source.fromTag(), flow ?? '', hops), hops);
@@ -240,4 +242,10 @@ export function betterOf(current: SipResponse | undefined, next: SipResponse): S
   if (!current) return next;
   const rank = (r: SipResponse): number => (r.status >= 600 ? 0 : r.status === 503 ? 550 : r.status);
   return rank(next) < rank(current) ? next : current;
+}
+
+/** The flow token for one end of a new dialog (flow.ts), or none when its Contact reaches it. */
+function encodeFlowFor(end: FlowEnd, contact: string | undefined, node: string): string | undefined {
+  const flow = flowFor(end, contact, node);
+  return flow ? encodeFlow(flow) : undefined;
 }

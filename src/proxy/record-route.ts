@@ -1,9 +1,8 @@
 import { parseNameAddr, parseUri } from '../core/messages/index.js';
 import { hostPortKey } from '../core/transport/local-host.js';
 import type { TransportName } from '../core/transport/transport.js';
+import { decodeFlow } from './flow.js';
 
-/** WebSocket connection ids (WsTransport), the only user parts we put in our own Record-Route. */
-const FLOW_TOKEN = /^ws-\d+$/;
 /** The URI parameter of our Record-Route that carries its signature (see ProxySigner.dialogSignature). */
 export const ROUTE_SIGNATURE_PARAM = 'rrsig';
 /** The URI parameter of our Record-Route naming the dialog's two hops (see encodeHops), covered by its signature. */
@@ -35,15 +34,18 @@ export class LocalIdentity {
     extraHosts: Array<{ host: string; port: number }> = [],
     /** Our SIP domain: a Request-URI in it with no Route left is for us, never resolved in DNS. */
     private readonly domain = '',
+    /** This node's id: a connection flow recorded here can only be followed here. */
+    readonly node = '',
   ) {
     for (const a of [...advertised.values(), ...extraHosts]) this.mine.add(hostPortKey(a.host, a.port));
   }
 
   /**
    * The Record-Route value for a transport (RFC 3261 §16.6 step 4), loose-routing.
-   * `flow` (a WebSocket connection id) goes in the user part: a WS client's
-   * Contact has a `.invalid` host (RFC 7118 §5), so requests later in the
-   * dialog find their way to it by this token, as in RFC 5626 §5.3.
+   * `flow` (a flow token, see flow.ts) goes in the user part: requests later in
+   * the dialog reach a client behind NAT, or on a connection it opened (a WS
+   * client's Contact has a `.invalid` host, RFC 7118 §5), by this token rather
+   * than by its Contact, as in RFC 5626 §5.3.
    * `signature` makes it provably ours: only a request carrying it is relayed
    * inside the dialog. `hops` (encodeHops) names the dialog's two ends, which
    * the signature covers.
@@ -78,7 +80,7 @@ export class LocalIdentity {
     if (!this.isMine(route)) return undefined;
     const raw = route.includes('<') ? parseNameAddr(route)?.uri : route.trim();
     const uri = raw ? parseUri(raw) : null;
-    return uri?.user && FLOW_TOKEN.test(uri.user) ? uri.user : undefined;
+    return uri?.user && decodeFlow(uri.user) ? uri.user : undefined;
   }
 
   /** Every Via sent-by of this node, to recognise our own Via (loop detection). */

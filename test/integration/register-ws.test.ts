@@ -175,8 +175,8 @@ t.test('a call from a SIPp trunk reaches sip.js over its connection; ACK and BYE
   const recordRoutes = request.getHeaders('record-route').join(', ');
   t.match(
     recordRoutes,
-    new RegExp(`<sip:${connectionId}@127\\.0\\.0\\.1:${wsPort};transport=ws;lr;rrhops=[\\w-]+;rrsig=[\\w-]+>`),
-    'WS-side Record-Route names the registered connection (signed)',
+    new RegExp(`<sip:${connectionId}\\.[\\w-]+@127\\.0\\.0\\.1:${wsPort};transport=ws;lr;rrhops=[\\w-]+;rrsig=[\\w-]+>`),
+    'WS-side Record-Route names the registered connection and its node (signed)',
   );
   t.match(recordRoutes, new RegExp(`<sip:127\\.0\\.0\\.1:${config.port};lr;rrhops=[\\w-]+;rrsig=[\\w-]+>`), 'and a UDP-side one (RFC 5658)');
   t.match(
@@ -216,7 +216,7 @@ t.test('sip.js calls a SIPp trunk: digest over WS (407 answered), ACK and BYE th
   t.match(requestUri(invite), new RegExp(`^sip:${A.number}@127\\.0\\.0\\.1:${alice.port}`), "offered to the trunk's registered contact");
   t.match(
     headerValues(invite, 'Record-Route').join(', '),
-    /<sip:ws-\d+@127\.0\.0\.1:\d+;transport=ws;lr;rrhops=[\w-]+;rrsig=[\w-]+>/,
+    /<sip:ws-\d+\.[\w-]+@127\.0\.0\.1:\d+;transport=ws;lr;rrhops=[\w-]+;rrsig=[\w-]+>/,
     "the WS-side Record-Route carries the caller's flow",
   );
   t.ok(

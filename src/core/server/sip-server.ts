@@ -110,6 +110,11 @@ export class SipServer {
     this.transports.sendResponse(response, source);
   }
 
+  /** Where an open TCP/WS connection's peer is; undefined once it is gone. */
+  connectionPeer(transport: TransportName, connectionId: string): { address: string; port: number } | undefined {
+    return this.transports.connectionPeer(transport, connectionId);
+  }
+
   /** Where this node is reachable on a transport, for our own Via and Record-Route. */
   localAddress(transport: TransportName): { host: string; port: number } | undefined {
     return this.transports.localAddress(transport);

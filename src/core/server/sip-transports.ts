@@ -61,6 +61,11 @@ export class SipTransports {
     return t ? { host: t.localAddress, port: t.localPort } : undefined;
   }
 
+  /** Where an open TCP/WS connection's peer is; undefined when it is gone (or the transport has none). */
+  connectionPeer(transport: TransportName, connectionId: string): { address: string; port: number } | undefined {
+    return this.transports.find((t) => t.name === transport)?.peer?.(connectionId);
+  }
+
   sendRequest(request: SipRequest, destination: Destination): void {
     const transport = this.transports.find((t) => t.name === destination.transport);
     transport?.send(destination, serializeMessage(request));

@@ -67,6 +67,11 @@ export class TcpTransport implements Transport {
     socket.on('close', forget);
   }
 
+  peer(connectionId: string): { address: string; port: number } | undefined {
+    const socket = this.connections.get(connectionId);
+    return socket && !socket.destroyed ? { address: normalizeAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 } : undefined;
+  }
+
   send(destination: Destination, data: Buffer): boolean {
     const existing = this.connections.find(destination);
     if (existing && !existing.destroyed) {

@@ -44,6 +44,8 @@ export interface Transport {
   /** Returns false when the bytes could not be handed to the OS (no route, closed connection). */
   send(destination: Destination, data: Buffer): boolean;
   close(): Promise<void>;
+  /** Stream transports: where an open connection's peer is; undefined once it is gone. */
+  peer?(connectionId: string): { address: string; port: number } | undefined;
 }
 
 /** Largest message we accept on any transport; bigger ones are dropped (UDP) or close the connection (TCP, WS). */

@@ -139,7 +139,7 @@ t.test('every one of our entries must be signed (double Record-Route on a transp
   t.equal(routeInDialog(request({ routes: [recordRoute(), '<sip:127.0.0.1:5090;transport=tcp;lr>'] }), nodeA, signer).kind, 'refuse', 'second entry unsigned');
 });
 
-t.test('WebSocket flow token: signed with the route, cannot be swapped for another connection', async (t) => {
+t.test('flow token: signed with the route, cannot be swapped for another connection', async (t) => {
   const ws = new LocalIdentity(
     new Map([
       ['UDP', { host: '127.0.0.1', port: 5090 }],
@@ -148,12 +148,26 @@ t.test('WebSocket flow token: signed with the route, cannot be swapped for anoth
     [],
     'ss.test',
   );
-  const flowRoute = ws.recordRoute('WS', 'ws-7', signer.dialogSignature(CALL_ID, CALLER_TAG, 'ws-7'));
+  const token = 'ws-7.bm9kZS1h';
+  const flowRoute = ws.recordRoute('WS', token, signer.dialogSignature(CALL_ID, CALLER_TAG, token));
   const udpRoute = ws.recordRoute('UDP', undefined, signer.dialogSignature(CALL_ID, CALLER_TAG));
   const decision = routeInDialog(request({ routes: [udpRoute, flowRoute], fromCallee: true }), ws, signer);
-  t.same(decision, { kind: 'forward', uri: 'sip:0312340002@127.0.0.9:5080', routes: [], hops: [], flow: 'ws-7' });
-  const swapped = flowRoute.replace('ws-7@', 'ws-8@');
+  t.same(decision, { kind: 'forward', uri: 'sip:0312340002@127.0.0.9:5080', routes: [], hops: [], flow: token });
+  const swapped = flowRoute.replace('ws-7.', 'ws-8.');
   t.equal(routeInDialog(request({ routes: [udpRoute, swapped], fromCallee: true }), ws, signer).kind, 'refuse');
+});
+
+t.test("two entries of ours: the last one names the far end's flow, whichever side sends", async (t) => {
+  const callerFlow = 'udp.MTI3LjAuMC41.5167';
+  const calleeFlow = 'tcp-3.bm9kZS1h';
+  const callerSide = nodeA.recordRoute('UDP', callerFlow, signer.dialogSignature(CALL_ID, CALLER_TAG, callerFlow));
+  const calleeSide = nodeA.recordRoute('TCP', calleeFlow, signer.dialogSignature(CALL_ID, CALLER_TAG, calleeFlow));
+  const fromCaller = routeInDialog(request({ routes: [callerSide, calleeSide] }), nodeA, signer);
+  t.match(fromCaller, { kind: 'forward', flow: calleeFlow }, "the caller's request goes down the callee's connection");
+  const fromCallee = routeInDialog(request({ routes: [calleeSide, callerSide], fromCallee: true }), nodeA, signer);
+  t.match(fromCallee, { kind: 'forward', flow: callerFlow }, "the callee's request goes to the caller's NAT address");
+  const noFlowLast = routeInDialog(request({ routes: [calleeSide, recordRoute(nodeA, CALL_ID, CALLER_TAG, signer, '')], fromCallee: true }), nodeA, signer);
+  t.notOk(noFlowLast.kind === 'forward' && noFlowLast.flow, 'no flow recorded towards that end: its Contact (the Request-URI) is used');
 });
 
 t.test('strict router: our signed Record-Route in the Request-URI, the last Route is the target', async (t) => {
