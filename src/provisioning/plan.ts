@@ -69,6 +69,7 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
           basicNumber: l.basicNumber,
           dialInNumbers: l.dialInNumbers,
         };
+        if (l.delivery === 'contact') line.delivery = 'contact';
         if (l.auth === 'digest') {
           line.realm = realm;
           line.ha1Md5 = l.password !== undefined ? computeHa1('MD5', l.sipId, realm, l.password) : l.ha1Md5;

@@ -35,6 +35,8 @@ const lineSchema = z
     channels: intBetween(1, 1000),
     basicNumber: telNumber,
     dialInNumbers: z.array(telNumber).max(10000, { error: 'at most 10000 numbers' }).default([]),
+    /** How a call is addressed to the line: the called number as Request-URI user (a PBX or gateway), or its registered Contact as it is (a phone). */
+    delivery: z.enum(['number', 'contact'], { error: 'must be number or contact' }).default('number'),
   })
   .superRefine(
     (line, ctx) => {
@@ -54,6 +56,7 @@ const lineSchema = z
         if (line.ha1Sha256 !== undefined) add('ha1Sha256', 'not allowed with auth: ip');
         const a: unknown = line.allowedAddresses;
         if (a === undefined || (Array.isArray(a) && a.length === 0)) add('allowedAddresses', 'is required for auth: ip (at least one address)');
+        if (line.delivery === 'contact') add('delivery', 'contact needs a registered Contact (auth: digest)');
       }
     },
     { when: () => true },

@@ -9,6 +9,9 @@ import { withUser } from './identity-headers.js';
  * Where a call to a line goes (pure): its live bindings best q first, each
  * reached at the address it registered from (NAT, RFC 3581) and over its own
  * connection when this node holds it; an IP-authenticated trunk at its address.
+ * The Request-URI carries the called number for a PBX or gateway (DID
+ * delivery), or is the Contact itself for a line set to `delivery: contact`:
+ * a single phone answers only its own URI (the number stays in To).
  */
 export function lineTargets(line: LineRecord, calledNumber: string, bindings: Binding[], nodeId: string): RelayTarget[] {
   if (line.auth === 'ip') {
@@ -27,7 +30,7 @@ export function lineTargets(line: LineRecord, calledNumber: string, bindings: Bi
         ...(b.source.connectionId && b.source.node === nodeId ? { connectionId: b.source.connectionId } : {}),
       };
       return {
-        uri: withUser(b.uri, calledNumber),
+        uri: line.delivery === 'contact' ? b.uri : withUser(b.uri, calledNumber),
         destination,
         ...(b.path.length > 0 ? { route: b.path } : {}),
         label: `${line.sipId} ${b.uri}`,

@@ -17,6 +17,8 @@ export interface LineRecord {
   allowedAddresses: string[];
   basicNumber: string;
   dialInNumbers: string[];
+  /** `contact`: calls go to the registered Contact as it is (a phone); absent: the called number is the Request-URI user. */
+  delivery?: 'contact';
 }
 
 /** The hash fields of a line record. Arrays are JSON so any address form survives. */
@@ -34,6 +36,7 @@ export function lineToHash(line: LineRecord): Record<string, string> {
   if (line.realm !== undefined) h.realm = line.realm;
   if (line.ha1Md5 !== undefined) h.ha1Md5 = line.ha1Md5;
   if (line.ha1Sha256 !== undefined) h.ha1Sha256 = line.ha1Sha256;
+  if (line.delivery !== undefined) h.delivery = line.delivery;
   return h;
 }
 
@@ -50,6 +53,7 @@ export const LINE_FIELDS = [
   'realm',
   'ha1Md5',
   'ha1Sha256',
+  'delivery',
 ] as const;
 
 /** Parse a `line:` hash (HGETALL result); null when empty or malformed. */
@@ -68,6 +72,7 @@ export function lineFromHash(h: Record<string, string>): LineRecord | null {
   if (h.realm !== undefined) line.realm = h.realm;
   if (h.ha1Md5 !== undefined) line.ha1Md5 = h.ha1Md5;
   if (h.ha1Sha256 !== undefined) line.ha1Sha256 = h.ha1Sha256;
+  if (h.delivery === 'contact') line.delivery = 'contact';
   return line;
 }
 

@@ -130,6 +130,7 @@ t.test('lines', async (t) => {
       basicNumber: FIX.n1,
       dialInNumbers: [FIX.n1d],
       allowedAddresses: [],
+      delivery: 'number',
     });
   });
 
@@ -185,6 +186,7 @@ t.test('lines', async (t) => {
       basicNumber: '0311120009',
       dialInNumbers: [],
       allowedAddresses: [],
+      delivery: 'number',
     });
     t.equal(r.headers.etag, (await c.as('operator', 'GET', '/lines/new-digest')).headers.etag, 'the ETag of what was written');
     t.equal(await h.redis.hget(keys.number('0311120009'), 'sipId'), 'new-digest');

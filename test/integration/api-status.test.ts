@@ -76,6 +76,7 @@ t.test("a site's lines with their status", async (t) => {
     basicNumber: FIX.n1,
     dialInNumbers: [FIX.n1d],
     allowedAddresses: [],
+    delivery: 'number',
     registration: { status: 'registered', contacts: 1 },
   });
   t.same(r.body[1].registration, { status: 'not registered', contacts: 0, latestError: latest }, 'an expired binding does not count');

@@ -39,6 +39,12 @@ t.test('a valid file parses and is normalized', async (t) => {
   t.same(issues({ voiceGroups: [] }), [], 'an empty file is valid');
 });
 
+t.test('delivery: number by default, contact for a phone, named when wrong or on an IP line', async (t) => {
+  t.same(issues(file([digest({ delivery: 'contact' })])), []);
+  t.same(issues(file([digest({ delivery: 'uri' })])), [`${L(0)}.delivery: must be number or contact`]);
+  t.same(issues(file([ip({ delivery: 'contact' })])), [`${L(0)}.delivery: contact needs a registered Contact (auth: digest)`]);
+});
+
 t.test('field rules name their path', async (t) => {
   t.same(issues(file([digest({ sipId: 'bad id' })])), [`${L(0)}.sipId: must be 1-64 characters of A-Z a-z 0-9 . _ -`]);
   t.same(issues(file([digest({ sipId: 'x'.repeat(65) })])), [`${L(0)}.sipId: must be 1-64 characters of A-Z a-z 0-9 . _ -`]);

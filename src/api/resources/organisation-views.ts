@@ -28,6 +28,8 @@ export const lineView = z.object({
   dialInNumbers: z.array(z.string()),
   /** Trusted source addresses of an IP-authenticated line; [] for digest lines. */
   allowedAddresses: z.array(z.string()),
+  /** `number`: the called number is the Request-URI user (PBX, gateway); `contact`: the registered Contact as it is (a phone). */
+  delivery: z.enum(['number', 'contact']),
 });
 export type LineView = z.infer<typeof lineView>;
 
@@ -63,6 +65,7 @@ export function toLineView(l: LineRecord): LineView {
     basicNumber: l.basicNumber,
     dialInNumbers: l.dialInNumbers,
     allowedAddresses: l.allowedAddresses,
+    delivery: l.delivery ?? 'number',
   };
 }
 

@@ -183,6 +183,10 @@ const lineBody = z.strictObject({
   channels: z.number().int().describe('simultaneous calls, 1-1000'),
   basicNumber: z.string().describe('national number, e.g. 0312345678 (hyphens and +81 accepted)'),
   dialInNumbers: z.array(z.string()).optional().describe('further numbers delivered on the line; default []'),
+  delivery: z
+    .enum(['number', 'contact'])
+    .optional()
+    .describe('number (default): the called number as Request-URI user, for a PBX or gateway; contact: the registered Contact as it is, for a single phone'),
 });
 
 function lines(api: ApiContext): void {
@@ -241,6 +245,7 @@ function lines(api: ApiContext): void {
           ...(body.password !== undefined ? { password: body.password } : {}),
           ...(keep ? { ha1Md5: stored.ha1Md5, ha1Sha256: stored.ha1Sha256 } : {}),
           ...(body.allowedAddresses !== undefined ? { allowedAddresses: body.allowedAddresses } : {}),
+          ...(body.delivery !== undefined ? { delivery: body.delivery } : {}),
         };
         await applyChange(api, r, siteDocument(await siteParents(r, body.siteId), { lines: [line] }), `${SITE_PATH}.lines[0]`, 'line');
         return { before: stored && toLineView(stored), after: (await readLine(r, params.sipId))! };

@@ -37,6 +37,19 @@ t.test('contacts best q first, at their NAT source, with the called number as us
   t.same(targets[0]!.destination, { transport: 'UDP', address: '203.0.113.5', port: 40001 });
 });
 
+t.test('delivery: contact sends the call to the registered Contact as it is (a phone answers only its own URI)', async (t) => {
+  const phone: LineRecord = { ...line, delivery: 'contact' };
+  t.same(
+    lineTargets(phone, '0312345679', [binding('sip:alice-desk@10.0.0.5:5060;transport=udp', 1)], 'n1').map((x) => x.uri),
+    ['sip:alice-desk@10.0.0.5:5060;transport=udp'],
+  );
+  t.same(
+    lineTargets(line, '0312345679', [binding('sip:alice-desk@10.0.0.5:5060;transport=udp', 1)], 'n1').map((x) => x.uri),
+    ['sip:0312345679@10.0.0.5:5060;transport=udp'],
+    'the default: the called number as the user',
+  );
+});
+
 t.test('a TCP binding reuses its connection only on the node holding it', async (t) => {
   const tcp = binding('sip:pbx@10.0.0.5;transport=tcp', undefined, { transport: 'TCP', connectionId: 'tcp-7', node: 'n1' });
   t.equal(lineTargets(line, '0312345678', [tcp], 'n1')[0]!.destination.connectionId, 'tcp-7');

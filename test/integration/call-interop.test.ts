@@ -1,13 +1,13 @@
 import net from 'node:net';
 import t from 'tap';
-import { callFrom, DOMAIN, registerTrunk, settled, startCallStack, trunk } from '../helpers/call-harness.js';
+import { answer, callFrom, DOMAIN, headerValues, receivedInvite, registerTrunk, requestUri, settled, startCallStack, trunk } from '../helpers/call-harness.js';
 import { freePort } from '../helpers/free-port.js';
 import { DigestUa, RawSipClient, type RawMessage, type RawTransport } from '../helpers/raw-sip-client.js';
 import { describeSipp } from '../helpers/sipp.js';
 import { UdpSink } from '../helpers/udp-sink.js';
 
 /**
- * A callee behind NAT (docs/product.md §2): it registered from one port while
+ * Real-world set-ups (docs/product.md §2). A callee behind NAT (docs/product.md §2): it registered from one port while
  * its Contact (in the REGISTER and in its 200) names another, which nothing
  * answers, as a phone's private address would be. The call's ACK and BYE
  * must come back on the flow it registered from (the UDP source, the TCP
@@ -16,7 +16,9 @@ import { UdpSink } from '../helpers/udp-sink.js';
  */
 const ALICE = '0312340031';
 const CALLEE = '0312340032';
+const PHONE = '0312340033';
 const alice = await trunk('nat-alice', 'alice-pass-731');
+const phone = await trunk('desk-phone', 'phone-pass-519');
 const calleeLine = { sipId: 'nat-callee', password: 'callee-pass-246' };
 const stack = await startCallStack({
   voiceGroups: [
@@ -30,6 +32,7 @@ const stack = await startCallStack({
           lines: [
             { sipId: alice.sipId, password: alice.password, auth: 'digest', channels: 4, basicNumber: ALICE },
             { sipId: calleeLine.sipId, password: calleeLine.password, auth: 'digest', channels: 4, basicNumber: CALLEE },
+            { sipId: phone.sipId, password: phone.password, auth: 'digest', channels: 1, basicNumber: PHONE, delivery: 'contact' },
           ],
         },
       ],
@@ -38,6 +41,7 @@ const stack = await startCallStack({
 });
 const node = stack.nodes[0]!;
 await registerTrunk(node, alice);
+await registerTrunk(node, phone);
 
 const SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n';
 
@@ -121,4 +125,15 @@ t.test('TCP: when the connection is gone, the BYE goes to the Contact and the ev
   t.equal(gone.length, 1, 'one dialog.flow_gone event');
   t.match(gone[0], { flow: 'TCP', method: 'BYE', reason: 'flow gone: sent to the contact' });
   t.ok(contactConnections >= 1, 'the Contact was tried');
+});
+
+t.test('a line set to delivery: contact (a single phone) gets its own Contact as Request-URI, the number in To', async (t) => {
+  const mark = node.mark();
+  const callee = await answer(node, 'call-callee.xml', phone);
+  const call = await callFrom(node, alice, { called: PHONE, from: ALICE, expect: 200 });
+  t.equal(call.code, 0, 'answered', describeSipp(call));
+  const invite = receivedInvite(await callee.done);
+  t.match(requestUri(invite), new RegExp(`^sip:${phone.sipId}@127\\.0\\.0\\.1:${phone.port}`), 'the registered Contact, user part and all');
+  t.match(headerValues(invite, 'To')[0], new RegExp(`sip:${PHONE}@`), 'the called number in To');
+  await settled(node, mark, call);
 });
