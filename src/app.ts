@@ -168,7 +168,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     lineOfNumber: (number) => lineOfNumber(redis, lines, number),
     callerSources: { lines, peerByAddress: (address) => routes.peerByAddress(address), auth, failures },
     domain: config.sip.domain,
-    nodeId: config.nodeId,
+    holdsConnection: (source) =>
+      source.node === config.nodeId && !!source.connectionId && sip.connectionPeer(source.transport, source.connectionId) !== undefined,
     log,
   });
   sip.invite(unavailableWhenStoreDown(router.handleInvite, outage));

@@ -11,7 +11,7 @@ import type { DecisionLog } from './decision-log.js';
 import { classifyFailure, failureStatus } from './failure.js';
 import { addDiversion, assertCallerIdentity, relayPeerIdentity } from './identity-headers.js';
 import type { RouteStore } from '../store/route-store.js';
-import { chooseOutboundRoute, lineTargets, routeTarget } from './targets.js';
+import { bindingDestination, chooseOutboundRoute, lineTargets, routeTarget, type HoldsConnection } from './targets.js';
 
 /** How the caller is presented on every leg of a call. */
 export interface Presentation {
@@ -38,7 +38,8 @@ export interface CallDeliveryDeps {
   channels: Pick<CallChannels, 'take' | 'give'>;
   decisions: DecisionLog;
   domain: string;
-  nodeId: string;
+  /** Whether this node holds a binding's TCP/WS connection open now. */
+  holdsConnection: HoldsConnection;
   log: Log;
   now: () => number;
 }
@@ -116,13 +117,30 @@ export class CallDelivery {
     presentation: Presentation,
     ringTimeoutMs?: number,
   ): Promise<{ end: RouteEnd } | { failure: OfferFailure; relay?: RelayOutcome }> {
-    const { channels, bindings, proxy, nodeId, log } = this.deps;
+    const { channels, bindings, proxy, holdsConnection, log } = this.deps;
     if (!(await channels.take(call.callId, line.sipId, line.channels, 'in'))) {
       log.info({ event: 'call.busy', callId: call.callId, sipId: line.sipId, number: call.calledNumber, why: 'all channels in use' }, 'line busy');
       return { failure: 'busy' };
     }
     const live = line.auth === 'digest' ? await bindings.live(line.sipId, this.deps.now()) : [];
-    const targets = lineTargets(line, call.calledNumber, live, nodeId);
+    for (const b of live) {
+      if (b.source.connectionId === undefined || holdsConnection(b.source)) continue;
+      // Its connection is gone (closed, another node's, or from before a restart): say so, once per offer.
+      const to = bindingDestination(b, holdsConnection);
+      log.warn(
+        {
+          event: 'call.flow_gone',
+          callId: call.callId,
+          sipId: line.sipId,
+          contact: b.uri,
+          transport: b.source.transport,
+          node: b.source.node,
+          tried: to ? 'contact' : 'none',
+        },
+        to ? 'connection gone: trying the Contact' : 'connection gone: binding unreachable',
+      );
+    }
+    const targets = lineTargets(line, call.calledNumber, live, holdsConnection);
     if (targets.length === 0) {
       await channels.give(call.callId, line.sipId, 'in');
       log.info({ event: 'call.unreachable', callId: call.callId, sipId: line.sipId, number: call.calledNumber, why: 'not registered' }, 'line not registered');

@@ -3,7 +3,12 @@ import type { Binding } from '../registrar/binding.js';
 import type { Destination, TransportName } from '../core/transport/transport.js';
 import type { LineRecord } from '../store/line-store.js';
 import type { RelayTarget } from '../proxy/proxy-core.js';
+import { bareHost, parseUri } from '../core/messages/index.js';
+import { isIpLiteral } from '../core/transport/local-host.js';
 import { withUser } from './identity-headers.js';
+
+/** Whether this node holds a binding's connection open now (TCP, WS). */
+export type HoldsConnection = (source: Binding['source']) => boolean;
 
 /**
  * Where a call to a line goes (pure): its live bindings best q first, each
@@ -12,8 +17,11 @@ import { withUser } from './identity-headers.js';
  * The Request-URI carries the called number for a PBX or gateway (DID
  * delivery), or is the Contact itself for a line set to `delivery: contact`:
  * a single phone answers only its own URI (the number stays in To).
+ * A TCP binding whose connection is gone (closed, held by another node, or
+ * from before a restart) is tried at its Contact, the only address that may
+ * still answer; a WS one cannot be reached at all.
  */
-export function lineTargets(line: LineRecord, calledNumber: string, bindings: Binding[], nodeId: string): RelayTarget[] {
+export function lineTargets(line: LineRecord, calledNumber: string, bindings: Binding[], holds: HoldsConnection): RelayTarget[] {
   if (line.auth === 'ip') {
     return line.allowedAddresses.slice(0, 1).map((address) => {
       const host = address.includes(':') ? `[${address}]` : address;
@@ -22,20 +30,28 @@ export function lineTargets(line: LineRecord, calledNumber: string, bindings: Bi
   }
   return [...bindings]
     .sort((a, b) => (b.q ?? 1) - (a.q ?? 1))
-    .map((b) => {
-      const destination: Destination = {
-        transport: b.source.transport,
-        address: b.source.address,
-        port: b.source.port,
-        ...(b.source.connectionId && b.source.node === nodeId ? { connectionId: b.source.connectionId } : {}),
-      };
-      return {
-        uri: line.delivery === 'contact' ? b.uri : withUser(b.uri, calledNumber),
-        destination,
-        ...(b.path.length > 0 ? { route: b.path } : {}),
-        label: `${line.sipId} ${b.uri}`,
-      };
+    .flatMap((b): RelayTarget[] => {
+      const destination = bindingDestination(b, holds);
+      if (!destination) return [];
+      return [
+        {
+          uri: line.delivery === 'contact' ? b.uri : withUser(b.uri, calledNumber),
+          destination,
+          ...(b.path.length > 0 ? { route: b.path } : {}),
+          label: `${line.sipId} ${b.uri}`,
+        },
+      ];
     });
+}
+
+/** Where one binding is reached now (see lineTargets); nothing when it cannot be. */
+export function bindingDestination(b: Binding, holds: HoldsConnection): Destination | undefined {
+  const { transport, address, port, connectionId } = b.source;
+  if (connectionId === undefined) return { transport, address, port };
+  if (holds(b.source)) return { transport, address, port, connectionId };
+  if (transport !== 'TCP') return undefined;
+  const contact = parseUri(b.uri);
+  return contact && isIpLiteral(contact.host) ? { transport, address: bareHost(contact.host), port: contact.port ?? 5060 } : undefined;
 }
 
 /** Longest matching prefix wins (docs/product.md §5). */

@@ -137,7 +137,7 @@ t.test('sip.js registers over WebSocket: the binding keeps the WS connection', a
   t.equal(binding?.source.transport, 'WS');
   t.equal(binding?.source.address, '127.0.0.1');
   t.equal(binding?.source.node, 'node-a');
-  t.match(binding?.source.connectionId, /^ws-\d+$/, 'the connection is remembered');
+  t.match(binding?.source.connectionId, /^ws-[0-9a-f]+-\d+$/, 'the connection is remembered');
   connectionId = binding?.source.connectionId;
   t.ok(server.events('auth.failed', since).length === 0, 'digest (MD5) accepted');
 });
@@ -216,7 +216,7 @@ t.test('sip.js calls a SIPp trunk: digest over WS (407 answered), ACK and BYE th
   t.match(requestUri(invite), new RegExp(`^sip:${A.number}@127\\.0\\.0\\.1:${alice.port}`), "offered to the trunk's registered contact");
   t.match(
     headerValues(invite, 'Record-Route').join(', '),
-    /<sip:ws-\d+\.[\w-]+@127\.0\.0\.1:\d+;transport=ws;lr;rrhops=[\w-]+;rrsig=[\w-]+>/,
+    /<sip:ws-[0-9a-f]+-\d+\.[\w-]+@127\.0\.0\.1:\d+;transport=ws;lr;rrhops=[\w-]+;rrsig=[\w-]+>/,
     "the WS-side Record-Route carries the caller's flow",
   );
   t.ok(

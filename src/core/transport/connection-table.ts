@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
 import type { Destination } from './transport.js';
 
@@ -10,6 +11,13 @@ export class ConnectionTable<C> {
   private readonly byId = new Map<string, C>();
   private readonly byRemote = new Map<string, string>();
   private nextId = 1;
+  /**
+   * Ids are unique to this run of the process (`tcp-<run>-<n>`): a binding
+   * stored before a restart names a connection that no longer exists, and
+   * must never find the new connection that happens to get the same number
+   * (another customer's).
+   */
+  private readonly run = randomBytes(4).toString('hex');
 
   constructor(private readonly prefix: string) {}
 
@@ -19,7 +27,7 @@ export class ConnectionTable<C> {
 
   /** Registers a new connection; returns its id and the function to call when it closes. */
   add(connection: C, address: string, port: number): { id: string; forget: () => void } {
-    const id = `${this.prefix}-${this.nextId++}`;
+    const id = `${this.prefix}-${this.run}-${this.nextId++}`;
     const remote = `${address}:${port}`;
     this.byId.set(id, connection);
     this.byRemote.set(remote, id);

@@ -148,18 +148,18 @@ t.test('flow token: signed with the route, cannot be swapped for another connect
     [],
     'ss.test',
   );
-  const token = 'ws-7.bm9kZS1h';
+  const token = 'ws-0a1b-7.bm9kZS1h';
   const flowRoute = ws.recordRoute('WS', token, signer.dialogSignature(CALL_ID, CALLER_TAG, token));
   const udpRoute = ws.recordRoute('UDP', undefined, signer.dialogSignature(CALL_ID, CALLER_TAG));
   const decision = routeInDialog(request({ routes: [udpRoute, flowRoute], fromCallee: true }), ws, signer);
   t.same(decision, { kind: 'forward', uri: 'sip:0312340002@127.0.0.9:5080', routes: [], hops: [], flow: token });
-  const swapped = flowRoute.replace('ws-7.', 'ws-8.');
+  const swapped = flowRoute.replace('ws-0a1b-7.', 'ws-0a1b-8.');
   t.equal(routeInDialog(request({ routes: [udpRoute, swapped], fromCallee: true }), ws, signer).kind, 'refuse');
 });
 
 t.test("two entries of ours: the last one names the far end's flow, whichever side sends", async (t) => {
   const callerFlow = 'udp.MTI3LjAuMC41.5167';
-  const calleeFlow = 'tcp-3.bm9kZS1h';
+  const calleeFlow = 'tcp-0a1b-3.bm9kZS1h';
   const callerSide = nodeA.recordRoute('UDP', callerFlow, signer.dialogSignature(CALL_ID, CALLER_TAG, callerFlow));
   const calleeSide = nodeA.recordRoute('TCP', calleeFlow, signer.dialogSignature(CALL_ID, CALLER_TAG, calleeFlow));
   const fromCaller = routeInDialog(request({ routes: [callerSide, calleeSide] }), nodeA, signer);

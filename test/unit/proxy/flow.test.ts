@@ -7,8 +7,8 @@ t.test('a flow survives the trip through a token; the token is URI-safe', async 
   const flows: Flow[] = [
     { transport: 'UDP', address: '203.0.113.7', port: 5167 },
     { transport: 'UDP', address: '2001:db8::7', port: 5060 },
-    { transport: 'TCP', connectionId: 'tcp-12', node: 'node-a' },
-    { transport: 'WS', connectionId: 'ws-3', node: 'tokyo/1' },
+    { transport: 'TCP', connectionId: 'tcp-0a1b2c3d-12', node: 'node-a' },
+    { transport: 'WS', connectionId: 'ws-0a1b2c3d-3', node: 'tokyo/1' },
   ];
   for (const flow of flows) {
     const token = encodeFlow(flow);
@@ -33,8 +33,8 @@ t.test('UDP: a flow only when the Contact is not where the request came from (NA
 });
 
 t.test('TCP and WS: the connection, named with the node that holds it; none when no connection is known', async (t) => {
-  const tcp = { transport: 'TCP' as const, address: '203.0.113.7', port: 40001, connectionId: 'tcp-4' };
-  t.same(flowFor(tcp, 'sip:pbx@203.0.113.7:40001;transport=tcp', 'node-a'), { transport: 'TCP', connectionId: 'tcp-4', node: 'node-a' });
+  const tcp = { transport: 'TCP' as const, address: '203.0.113.7', port: 40001, connectionId: 'tcp-0a1b2c3d-4' };
+  t.same(flowFor(tcp, 'sip:pbx@203.0.113.7:40001;transport=tcp', 'node-a'), { transport: 'TCP', connectionId: 'tcp-0a1b2c3d-4', node: 'node-a' });
   t.equal(
     flowFor({ transport: 'TCP', address: '198.51.100.1', port: 5060 }, 'sip:carrier@198.51.100.1;transport=tcp', 'node-a'),
     undefined,

@@ -47,12 +47,12 @@ t.test('WebSocket: transport=ws and a flow token naming the connection (RFC 7118
     'ss.test',
   );
   t.equal(ws.recordRoute('WS'), '<sip:127.0.0.1:8088;transport=ws;lr>');
-  const withFlow = ws.recordRoute('WS', 'ws-7.bm9kZS1h');
-  t.equal(withFlow, '<sip:ws-7.bm9kZS1h@127.0.0.1:8088;transport=ws;lr>');
+  const withFlow = ws.recordRoute('WS', 'ws-0a1b-7.bm9kZS1h');
+  t.equal(withFlow, '<sip:ws-0a1b-7.bm9kZS1h@127.0.0.1:8088;transport=ws;lr>');
   t.ok(ws.isMine(withFlow), 'still our own route');
-  t.equal(ws.flowToken(withFlow), 'ws-7.bm9kZS1h');
+  t.equal(ws.flowToken(withFlow), 'ws-0a1b-7.bm9kZS1h');
   t.equal(ws.flowToken(ws.recordRoute('UDP')), undefined, 'no token, none found');
-  t.equal(ws.flowToken('<sip:ws-7.bm9kZS1h@10.0.0.1:8088;transport=ws;lr>'), undefined, 'only in our own routes');
+  t.equal(ws.flowToken('<sip:ws-0a1b-7.bm9kZS1h@10.0.0.1:8088;transport=ws;lr>'), undefined, 'only in our own routes');
   t.equal(ws.flowToken('<sip:alice@127.0.0.1:8088;lr>'), undefined, 'a user part that is no flow token');
 });
 

@@ -189,7 +189,7 @@ export function world(): World {
       emergencyRoute: async () => routes.find((r) => r.name === 'emergency') ?? null,
     },
     domain: DOMAIN,
-    nodeId: 'node-a',
+    holdsConnection: () => true,
     log: logger,
     now: () => NOW,
   });

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Binding } from '../../../src/registrar/binding.js';
 import type { LineRecord } from '../../../src/store/line-store.js';
-import { chooseOutboundRoute, lineTargets, routeTarget } from '../../../src/routing/targets.js';
+import { chooseOutboundRoute, lineTargets, routeTarget, type HoldsConnection } from '../../../src/routing/targets.js';
 
 const line: LineRecord = {
   sipId: 'pbx',
@@ -13,6 +13,9 @@ const line: LineRecord = {
   basicNumber: '0312345678',
   dialInNumbers: [],
 };
+
+/** This node holds every connection a binding names. */
+const HERE: HoldsConnection = (source) => source.connectionId !== undefined;
 
 function binding(uri: string, q: number | undefined, source: Partial<Binding['source']> = {}): Binding {
   return {
@@ -29,7 +32,7 @@ function binding(uri: string, q: number | undefined, source: Partial<Binding['so
 }
 
 t.test('contacts best q first, at their NAT source, with the called number as user', async (t) => {
-  const targets = lineTargets(line, '0312345679', [binding('sip:pbx@10.0.0.5:5060', 0.5), binding('sip:pbx@10.0.0.6:5060', 1, { port: 40001 })], 'n1');
+  const targets = lineTargets(line, '0312345679', [binding('sip:pbx@10.0.0.5:5060', 0.5), binding('sip:pbx@10.0.0.6:5060', 1, { port: 40001 })], HERE);
   t.same(
     targets.map((x) => x.uri),
     ['sip:0312345679@10.0.0.6:5060', 'sip:0312345679@10.0.0.5:5060'],
@@ -40,30 +43,43 @@ t.test('contacts best q first, at their NAT source, with the called number as us
 t.test('delivery: contact sends the call to the registered Contact as it is (a phone answers only its own URI)', async (t) => {
   const phone: LineRecord = { ...line, delivery: 'contact' };
   t.same(
-    lineTargets(phone, '0312345679', [binding('sip:alice-desk@10.0.0.5:5060;transport=udp', 1)], 'n1').map((x) => x.uri),
+    lineTargets(phone, '0312345679', [binding('sip:alice-desk@10.0.0.5:5060;transport=udp', 1)], HERE).map((x) => x.uri),
     ['sip:alice-desk@10.0.0.5:5060;transport=udp'],
   );
   t.same(
-    lineTargets(line, '0312345679', [binding('sip:alice-desk@10.0.0.5:5060;transport=udp', 1)], 'n1').map((x) => x.uri),
+    lineTargets(line, '0312345679', [binding('sip:alice-desk@10.0.0.5:5060;transport=udp', 1)], HERE).map((x) => x.uri),
     ['sip:0312345679@10.0.0.5:5060;transport=udp'],
     'the default: the called number as the user',
   );
 });
 
-t.test('a TCP binding reuses its connection only on the node holding it', async (t) => {
-  const tcp = binding('sip:pbx@10.0.0.5;transport=tcp', undefined, { transport: 'TCP', connectionId: 'tcp-7', node: 'n1' });
-  t.equal(lineTargets(line, '0312345678', [tcp], 'n1')[0]!.destination.connectionId, 'tcp-7');
-  t.equal(lineTargets(line, '0312345678', [tcp], 'n2')[0]!.destination.connectionId, undefined);
+t.test('a TCP binding goes over its connection while this node holds it open, else to its Contact', async (t) => {
+  const tcp = binding('sip:pbx@10.0.0.5:5070;transport=tcp', undefined, { transport: 'TCP', connectionId: 'tcp-ab12-7', node: 'n1' });
+  t.same(lineTargets(line, '0312345678', [tcp], HERE)[0]!.destination, { transport: 'TCP', address: '203.0.113.5', port: 40000, connectionId: 'tcp-ab12-7' });
+  const gone: HoldsConnection = () => false;
+  t.same(
+    lineTargets(line, '0312345678', [tcp], gone)[0]!.destination,
+    { transport: 'TCP', address: '10.0.0.5', port: 5070 },
+    'gone (closed, another node, a restart): the Contact, not the old source port',
+  );
+  const named = binding('sip:pbx@pbx.example;transport=tcp', undefined, { transport: 'TCP', connectionId: 'tcp-ab12-8', node: 'n1' });
+  t.same(lineTargets(line, '0312345678', [named], gone), [], 'a Contact that names a host is not tried');
+  const ws = binding('sip:x@df7jal23ls0d.invalid;transport=ws', undefined, { transport: 'WS', connectionId: 'ws-ab12-3', node: 'n1' });
+  t.same(
+    lineTargets(line, '0312345678', [ws, binding('sip:pbx@10.0.0.6', 0.5)], gone).map((x) => x.uri),
+    ['sip:0312345678@10.0.0.6'],
+    'a WS binding without its connection is skipped',
+  );
 });
 
 t.test('Path becomes the Route set (RFC 3327)', async (t) => {
   const b = { ...binding('sip:pbx@10.0.0.5', 1), path: ['<sip:edge.example;lr>'] };
-  t.same(lineTargets(line, '0312345678', [b], 'n1')[0]!.route, ['<sip:edge.example;lr>']);
+  t.same(lineTargets(line, '0312345678', [b], HERE)[0]!.route, ['<sip:edge.example;lr>']);
 });
 
 t.test('an IP trunk is reached at its address', async (t) => {
   const ipLine: LineRecord = { ...line, auth: 'ip', allowedAddresses: ['127.0.0.4', '127.0.0.5'] };
-  const targets = lineTargets(ipLine, '0612345678', [], 'n1');
+  const targets = lineTargets(ipLine, '0612345678', [], HERE);
   t.equal(targets.length, 1);
   t.equal(targets[0]!.uri, 'sip:0612345678@127.0.0.4:5060');
 });

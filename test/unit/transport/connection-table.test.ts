@@ -5,12 +5,20 @@ t.test('finds a connection by id, else the latest from the same address and port
   const table = new ConnectionTable<string>('tcp');
   const first = table.add('first', '127.0.0.1', 5070);
   const second = table.add('second', '127.0.0.1', 5070);
-  t.equal(first.id, 'tcp-1');
-  t.equal(second.id, 'tcp-2');
-  t.equal(table.find({ transport: 'TCP', address: '127.0.0.1', port: 5070, connectionId: 'tcp-1' }), 'first', 'by id');
+  t.match(first.id, /^tcp-[0-9a-f]{8}-1$/);
+  t.equal(second.id, first.id.replace(/-1$/, '-2'));
+  t.equal(table.find({ transport: 'TCP', address: '127.0.0.1', port: 5070, connectionId: first.id }), 'first', 'by id');
   t.equal(table.find({ transport: 'TCP', address: '127.0.0.1', port: 5070 }), 'second', 'latest by remote');
   t.equal(table.find({ transport: 'TCP', address: '127.0.0.1', port: 5070, connectionId: 'tcp-9' }), 'second', 'a gone id falls back to the remote');
   t.equal(table.find({ transport: 'TCP', address: '127.0.0.1', port: 5071 }), undefined);
+});
+
+t.test('ids are unique to one run: a restarted process never hands out an id a stored binding names', async (t) => {
+  const before = new ConnectionTable<string>('tcp').add('a', '127.0.0.1', 5070).id;
+  const after = new ConnectionTable<string>('tcp');
+  const reused = after.add('b', '127.0.0.1', 5071).id;
+  t.not(reused, before, 'the first connection of the next run has another id');
+  t.equal(after.find({ transport: 'TCP', address: '127.0.0.9', port: 9, connectionId: before }), undefined, 'the old id finds nothing');
 });
 
 t.test('a closed connection is forgotten, without hiding a newer one from the same remote', async (t) => {

@@ -77,7 +77,7 @@ t.test('a sip client: messages in both directions over its connection', async (t
   const source = received[0]!.source;
   t.equal(source.transport, 'WS');
   t.equal(source.address, '127.0.0.1');
-  t.match(source.connectionId, /^ws-\d+$/);
+  t.match(source.connectionId, /^ws-[0-9a-f]+-\d+$/);
   t.equal(transport.connectionCount, 1);
 
   const reply = nextMessage(ws);
