@@ -305,6 +305,19 @@ export class ServerProcess {
     if (this.exitCode === undefined) this.child.kill('SIGKILL');
   }
 
+  /** Send a signal and return at once (e.g. SIGTERM to watch the drain). */
+  signal(name: NodeJS.Signals): void {
+    if (this.exitCode === undefined) this.child.kill(name);
+  }
+
+  /** Wait for the process to exit by itself: its exit code, or SIGKILL and null after `timeoutMs`. */
+  async waitForExit(timeoutMs: number): Promise<number | null> {
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+
   private onStdout(chunk: string): void {
     this.stdoutText += chunk;
     const parts = (this.partial + chunk).split('\n');
