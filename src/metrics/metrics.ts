@@ -13,11 +13,12 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Aggreg
  *
  * Several workers: each worker keeps its own Metrics; the primary answers a
  * scrape with prom-client's AggregatorRegistry, which merges the workers'
- * registries by each metric's `aggregator`: counters and this node's gauges
- * are summed, gauges that read shared Redis state (the same value in every
- * worker) take `max`, event-loop lag takes `max` too. Given `worker`, each
- * series also carries a `worker` label, so a per-worker view stays possible
- * and `sum without (worker)` gives the node's.
+ * registries by each metric's `aggregator`: counters and this process's
+ * gauges are summed, gauges that read shared Redis state (the same value in
+ * every worker) take `max`, health gauges take `min`/`max` so one unready or
+ * draining worker shows. Given `worker`, every series carries a `worker`
+ * label instead and stays per worker; `sum without (worker)` (or `max` for
+ * the shared gauges) then gives the node.
  */
 
 /** Gauges whose value is read when scraped; the app says where from. */
