@@ -41,7 +41,7 @@ t.test('compose: Redis, two nodes, Prometheus and Grafana', async (t) => {
 t.test("each node's environment is a valid configuration, with metrics reachable on the compose network", async (t) => {
   for (const [name, service] of nodes) {
     const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, interpolate(v)]));
-    const config = loadConfig({ env: env as NodeJS.ProcessEnv });
+    const config = loadConfig({ env });
     t.equal(config.nodeId, name, `${name}: NODE_ID`);
     t.equal(config.metrics.enabled, true, `${name}: metrics on`);
     t.equal(config.metrics.address, '0.0.0.0', `${name}: metrics on the container's interfaces, for Prometheus`);
