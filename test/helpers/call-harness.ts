@@ -41,7 +41,7 @@ export interface CallStack {
 const KEY_PREFIX = 'call:';
 
 /** A Redis, `nodes` softswitch nodes sharing it, the document provisioned; stopped by the test's teardown. */
-export async function startCallStack(document: unknown, nodes = 1, serverOptions: Pick<ServerOptions, 'drainSeconds'> = {}): Promise<CallStack> {
+export async function startCallStack(document: unknown, nodes = 1, serverOptions: Pick<ServerOptions, 'drainSeconds' | 'bans'> = {}): Promise<CallStack> {
   const redis = await startTestRedis();
   const started: ServerProcess[] = [];
   let client: Redis | undefined;

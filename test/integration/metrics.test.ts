@@ -13,24 +13,29 @@ const A = { number: '0312350001' };
 const B = { number: '0312350002' };
 const alice = await trunk('m-alice', 'alice-pass-123');
 const bob = await trunk('m-bob', 'bob-secret-456');
-const stack = await startCallStack({
-  voiceGroups: [
-    {
-      id: 'VGM',
-      name: 'Metrics',
-      sites: [
-        {
-          id: '1000009',
-          name: 'Site',
-          lines: [
-            { sipId: alice.sipId, password: alice.password, auth: 'digest', channels: 2, basicNumber: A.number },
-            { sipId: bob.sipId, password: bob.password, auth: 'digest', channels: 2, basicNumber: B.number },
-          ],
-        },
-      ],
-    },
-  ],
-});
+const stack = await startCallStack(
+  {
+    voiceGroups: [
+      {
+        id: 'VGM',
+        name: 'Metrics',
+        sites: [
+          {
+            id: '1000009',
+            name: 'Site',
+            lines: [
+              { sipId: alice.sipId, password: alice.password, auth: 'digest', channels: 2, basicNumber: A.number },
+              { sipId: bob.sipId, password: bob.password, auth: 'digest', channels: 2, basicNumber: B.number },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+  1,
+  // A guesser is banned after 3 failures, and answered 403 from then on (observable, unlike a drop).
+  { bans: { maxFailures: 3, targetedMaxFailures: 3, windowSeconds: 60, banSeconds: 60, action: '403' } },
+);
 const node = stack.nodes[0]!;
 const metricsPort = stack.configs[0]!.metricsPort;
 const scrape = (): Promise<Scrape> => scrapeMetrics(metricsPort);
@@ -150,6 +155,25 @@ t.test('parse errors by transport, and a request copy counted as a received retr
     1,
     'the 401 sent again for it',
   );
+});
+
+t.test('password guessing from one address: failures, one ban, the banned source turned away', async (t) => {
+  const before = await scrape();
+  const guesser = await RawSipClient.open('udp', { port: node.port }, '127.0.0.30');
+  t.teardown(() => guesser.close());
+  for (let i = 0; i < 4; i++) {
+    const ua = new DigestUa(guesser, { user: `nobody${i}`, password: 'guess-1234', domain: 'test.example' });
+    t.ok(ua.takeChallenge(await ua.send({ contacts: [ua.contact()], expires: 600 })));
+    t.equal((await ua.send({ contacts: [ua.contact()], expires: 600 })).status, 403, `guess ${i + 1} refused`);
+  }
+  const banned = await guesser.register({ user: 'nobody', domain: 'test.example', callId: `${randomToken()}@g`, cseq: 1, contacts: [] });
+  t.equal(banned.status, 403, 'banned: 403 before any digest work');
+  const after = await scrape();
+  const delta = (name: string, labels: Record<string, string> = {}) => after.value(name, labels) - before.value(name, labels);
+  t.equal(delta('softswitch_auth_failures_total', { method: 'REGISTER', reason: 'unknown_sip_id' }), 4, 'four unknown SIP-IDs');
+  t.equal(delta('softswitch_bans_total', { reason: 'failures' }), 1, 'one ban');
+  t.equal(after.value('softswitch_bans_active'), 1, 'one address banned now');
+  t.equal(delta('softswitch_banned_requests_total', { action: 'forbid' }), 1, 'the banned request counted');
 });
 
 t.test('/readyz fails while Redis is stopped, and recovers when it is back; /healthz stays up', async (t) => {
