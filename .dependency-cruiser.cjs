@@ -17,16 +17,23 @@ module.exports = {
     {
       name: 'core-is-self-contained',
       severity: 'error',
-      comment: 'core knows no product: src/core imports only src/core and the logger (log.ts, log-summary.ts).',
+      comment: 'core knows no product: src/core imports only src/core, the logger (log.ts, log-summary.ts) and the metrics (src/metrics).',
       from: { path: layer('core') },
-      to: { path: '^src/', pathNot: ['^src/core/', '^src/log\\.ts$', '^src/log-summary\\.ts$'] },
+      to: { path: '^src/', pathNot: ['^src/core/', '^src/log\\.ts$', '^src/log-summary\\.ts$', '^src/metrics/'] },
     },
     {
       name: 'proxy-imports-only-core',
       severity: 'error',
-      comment: 'proxy relays to the targets it is given: it imports src/core and the logger only.',
+      comment: 'proxy relays to the targets it is given: it imports src/core, the logger and the metrics only.',
       from: { path: layer('proxy') },
-      to: { path: '^src/', pathNot: ['^src/proxy/', '^src/core/', '^src/log\\.ts$', '^src/log-summary\\.ts$'] },
+      to: { path: '^src/', pathNot: ['^src/proxy/', '^src/core/', '^src/log\\.ts$', '^src/log-summary\\.ts$', '^src/metrics/'] },
+    },
+    {
+      name: 'metrics-is-a-leaf',
+      severity: 'error',
+      comment: 'metrics is used by any layer, like the logger: it imports nothing of the project (it reads the app through the sources it is given).',
+      from: { path: layer('metrics') },
+      to: { path: '^src/', pathNot: ['^src/metrics/'] },
     },
     {
       name: 'store-imports-nothing-above',

@@ -40,10 +40,21 @@ import { StoreOutage } from './store/redis-errors.js';
 import { reportDamagedValuesTo } from './store/schemas.js';
 import { unavailableWhenStoreDown } from './store-outage-handler.js';
 import { createRedis, waitForRedis, type Redis } from './store/redis.js';
+import { Metrics } from './metrics/metrics.js';
+import { observeRedisCommands } from './metrics/redis-commands.js';
+import { Readiness } from './health/readiness.js';
+import { Drain } from './health/drain.js';
+import { startMonitoring } from './app-monitoring.js';
 
 export interface Softswitch {
   sip: SipServer;
   redis: Redis;
+  /** This node's metrics; layers count into it through their deps. */
+  metrics: Metrics;
+  /** Readiness fails, new calls get 503, and this resolves when the calls have ended or `shutdown.drainSeconds` is up. */
+  drain(): Promise<void>;
+  /** Stop draining now (a second signal). */
+  cutDrainShort(): void;
   close(): Promise<void>;
 }
 
@@ -62,6 +73,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     autoPipeliningIgnoredCommands: ['ping'],
     commandTimeout: config.redis.commandTimeout,
   });
+  const metrics = new Metrics();
+  observeRedisCommands(redis, metrics);
   await waitForRedis(redis, 15_000);
   reportDamagedValuesTo(log);
   const outage = new StoreOutage([redis], log);
@@ -100,6 +113,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     log,
     summary,
     trusted: isTrustedAddress,
+    metrics,
   });
   // A binding source is kept as long as the longest binding can live.
   const keepSourceMs = config.registrar.maxExpires * 1000 + 60_000;
@@ -113,25 +127,39 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     failures,
     recordBindingSource: (from, sipId, expiresAt) => security.recordBindingSource(from, sipId, expiresAt, keepSourceMs),
     log,
+    metrics,
   });
 
-  const sip = new SipServer({ listen: config.sip.listen, log, summary });
+  const sip = new SipServer({ listen: config.sip.listen, log, summary, metrics });
   // Banned sources are turned away before a transaction exists, on every method that starts something.
-  sip.screen = (request, source) => guard.screen(request, source);
-  sip.register(unavailableWhenStoreDown(registrar.handle, outage));
-  // Trunks send OPTIONS as a keep-alive: answer 200 with what we support.
-  sip.options((request: IncomingRequest) => {
-    request.respond(200, undefined, [
-      ['Allow', sip.allow()],
-      ['Accept', 'application/sdp'],
-      ['Supported', 'path'],
-    ]);
-  });
+  sip.screen = (request, source) => {
+    const verdict = guard.screen(request, source);
+    if (verdict !== 'accept') metrics.bannedRequests.inc({ action: verdict });
+    return verdict;
+  };
+  let closing = false;
+  const readiness = new Readiness(
+    { pingRedis: () => redis.ping(), sipBound: () => !closing && sip.addresses.length === config.sip.listen.length },
+    { redisTimeoutMs: config.redis.commandTimeout },
+  );
+  let activeCalls = (): number => 0;
+  const drain = new Drain(readiness, { drainSeconds: config.shutdown.drainSeconds, activeCalls: () => activeCalls(), log });
+  sip.register(unavailableWhenStoreDown(registrar.handle, outage, () => metrics.registrations.inc({ outcome: 'unavailable' })));
+  // Trunks send OPTIONS as a keep-alive: answer 200 with what we support (503 while draining, so they pick another node).
+  sip.options(
+    drain.refuseWhileDraining((request: IncomingRequest) => {
+      request.respond(200, undefined, [
+        ['Allow', sip.allow()],
+        ['Accept', 'application/sdp'],
+        ['Supported', 'path'],
+      ]);
+    }),
+  );
   await sip.listen();
 
   const features = new FeatureStore(redis);
   const channels = new CallChannels(new ChannelStore(redis));
-  const decisions = new DecisionLog(log);
+  const decisions = new DecisionLog(log, metrics);
   const pipeline = new FeaturePipeline(
     [
       new NuisanceBlockingStage({
@@ -171,8 +199,15 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     holdsConnection: (source) =>
       source.node === config.nodeId && !!source.connectionId && sip.connectionPeer(source.transport, source.connectionId) !== undefined,
     log,
+    metrics,
   });
-  sip.invite(unavailableWhenStoreDown(router.handleInvite, outage));
+  activeCalls = () => router.activeCalls;
+  sip.invite(
+    drain.refuseWhileDraining(
+      unavailableWhenStoreDown(router.handleInvite, outage, () => metrics.calls.inc({ outcome: 'unavailable' })),
+      () => metrics.calls.inc({ outcome: 'draining' }),
+    ),
+  );
   sip.inDialog(unavailableWhenStoreDown(router.handleInDialog, outage));
 
   const sweeper = setInterval(() => {
@@ -188,13 +223,21 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
 
-  const api = await startApi(config, redis, redisUrl, log, { storeOutage: outage, summary });
+  const api = await startApi(config, redis, redisUrl, log, { storeOutage: outage, summary }, metrics);
+  const monitoring = await startMonitoring(config, { metrics, readiness, log, sip, bindings, guard, channels, activeCalls });
 
   log.info({ event: 'server.listening', node: config.nodeId, addresses: sip.addresses, domain: config.sip.domain }, 'softswitch listening');
   return {
     sip,
     redis,
+    metrics,
+    async drain() {
+      await drain.run();
+    },
+    cutDrainShort: () => drain.cutShort(),
     async close() {
+      closing = true;
+      await monitoring?.close();
       clearInterval(sweeper);
       guard.stop();
       channels.stop();
@@ -220,6 +263,7 @@ async function startApi(
   redisUrl: string | readonly string[],
   log: Log,
   shared: { storeOutage: StoreOutage; summary: LogSummariser },
+  metrics: Metrics,
 ): Promise<FastifyInstance | undefined> {
   const operator = config.api.operator;
   if (!operator) {
@@ -229,6 +273,7 @@ async function startApi(
   const created = await createConfiguredAccounts(new AccountStore(redis, Date.now), config.api.accounts);
   if (created.length) log.info({ event: 'api.accounts_created', accounts: created }, 'customer accounts from the config');
   const writeRedis = createRedis(redisUrl, config.redis.keyPrefix, log, { commandTimeout: config.redis.commandTimeout });
+  observeRedisCommands(writeRedis, metrics);
   await waitForRedis(writeRedis, 15_000);
   shared.storeOutage.track(writeRedis);
   const api = createApi({ redis, writeRedis, config, log, secret: await new SecretStore(redis).shared('api'), ...shared }, RESOURCE_MODULES);

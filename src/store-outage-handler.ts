@@ -6,15 +6,17 @@ import { RETRY_AFTER_SECONDS, type StoreOutage } from './store/redis-errors.js';
 
 /**
  * Wraps a handler so that a Redis outage answers 503 with Retry-After instead
- * of a 500; `outage` logs it once, not once per request.
+ * of a 500; `outage` logs it once, not once per request, and `onUnavailable`
+ * counts each such answer.
  */
-export function unavailableWhenStoreDown(handler: RequestHandler, outage: StoreOutage): RequestHandler {
+export function unavailableWhenStoreDown(handler: RequestHandler, outage: StoreOutage, onUnavailable?: () => void): RequestHandler {
   const retryAfter: HeaderList = [['Retry-After', String(RETRY_AFTER_SECONDS)]];
   return async (request: IncomingRequest) => {
     try {
       await handler(request);
     } catch (err) {
       if (!outage.failed(err, { method: request.method, callId: request.callId })) throw err;
+      onUnavailable?.();
       if (!request.answered) request.respond(503, 'Service Unavailable', retryAfter);
     }
   };

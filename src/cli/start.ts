@@ -47,9 +47,15 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: no more waiting for calls.
+      app.cutDrainShort();
+      return;
+    }
     stopping = true;
     log.info({ event: 'server.stopping', signal }, 'stopping');
+    // Readiness fails first and new calls go elsewhere; calls in progress get shutdown.drainSeconds to end.
+    await app.drain();
     await app.close();
     await embedded?.stop();
     log.info({ event: 'server.stopped' }, 'stopped');

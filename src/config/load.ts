@@ -55,6 +55,8 @@ const ENV_SCHEMAS = {
   AUTH_ALGORITHMS: algorithmsSchema,
   API_PORT: portSchema,
   API_OPERATOR_PASSWORD: z.string().min(1),
+  METRICS_ADDRESS: ipAddressSchema,
+  METRICS_PORT: portSchema,
 } satisfies Record<string, z.ZodType>;
 
 type Raw = Record<string, unknown>;
@@ -113,7 +115,7 @@ function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): string[] {
     const text = env[name];
     if (text === undefined || text === '') continue;
     const input =
-      (name === 'SIP_PORT' || name === 'API_PORT') && /^\d+$/.test(text)
+      (name === 'SIP_PORT' || name === 'API_PORT' || name === 'METRICS_PORT') && /^\d+$/.test(text)
         ? Number(text)
         : name === 'AUTH_ALGORITHMS'
           ? text.split(',').map((a) => a.trim().toUpperCase())
@@ -122,7 +124,7 @@ function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): string[] {
     if (r.success) values[name] = r.data;
     else
       issues.push(
-        `${name}: ${(name === 'SIP_PORT' || name === 'API_PORT') && typeof input === 'string' ? 'must be between 1 and 65535' : r.error.issues[0]?.message}`,
+        `${name}: ${(name === 'SIP_PORT' || name === 'API_PORT' || name === 'METRICS_PORT') && typeof input === 'string' ? 'must be between 1 and 65535' : r.error.issues[0]?.message}`,
       );
   }
 
@@ -139,6 +141,8 @@ function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): string[] {
   if (values.NONCE_SECRET !== undefined) section('auth').nonceSecret = values.NONCE_SECRET;
   if (values.AUTH_ALGORITHMS !== undefined) section('auth').algorithms = values.AUTH_ALGORITHMS;
   if (values.API_PORT !== undefined) section('api').port = values.API_PORT;
+  if (values.METRICS_ADDRESS !== undefined) section('metrics').address = values.METRICS_ADDRESS;
+  if (values.METRICS_PORT !== undefined) section('metrics').port = values.METRICS_PORT;
   if (values.API_OPERATOR_PASSWORD !== undefined) {
     const api = section('api');
     const operator = api.operator !== null && typeof api.operator === 'object' ? (api.operator as Raw) : {};

@@ -209,6 +209,22 @@ const apiSchema = z.strictObject({
     .default([]),
 });
 
+/**
+ * The monitoring listener: /metrics (Prometheus), /healthz, /readyz. On by
+ * default, on loopback: nothing it answers is secret, but it is for the
+ * operator's scraper and load balancer, not the internet.
+ */
+const metricsSchema = z.strictObject({
+  enabled: z.boolean({ error: 'must be true or false' }).default(true),
+  address: ipAddressSchema.default('127.0.0.1'),
+  port: portSchema.default(9464),
+});
+
+/** SIGTERM: readiness fails at once, new calls get 503, and calls in progress get this long to end. */
+const shutdownSchema = z.strictObject({
+  drainSeconds: intBetween(0, 3600).default(30),
+});
+
 export const configSchema = z.strictObject({
   nodeId: nodeIdSchema.default(() => `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64)),
   timeZone: timeZoneSchema.default('Asia/Tokyo'),
@@ -232,6 +248,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   api: apiSchema.prefault({}),
+  metrics: metricsSchema.prefault({}),
+  shutdown: shutdownSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

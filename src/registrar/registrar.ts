@@ -3,6 +3,7 @@ import { parseUri, type NameAddr } from '../core/messages/index.js';
 import type { HeaderList, IncomingRequest } from '../core/server/incoming-request.js';
 import { namesHost } from '../core/transport/local-host.js';
 import type { Log } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { AuthFailureReporter } from '../security/auth-failures.js';
 import type { Endpoint } from '../security/ban-rules.js';
 import type { LineRecord } from '../store/line-store.js';
@@ -24,8 +25,13 @@ export interface RegistrarOptions {
   /** Where a SIP-ID's bindings from one endpoint now end (0: none left), so a ban of that address spares it. */
   recordBindingSource(from: Endpoint, sipId: string, expiresAt: number): Promise<void>;
   log: Log;
+  /** Counts REGISTER outcomes (softswitch_registrations_total). */
+  metrics?: Metrics;
   now?: () => number;
 }
+
+/** How a REGISTER ended, as counted; a 503 for a store outage is counted by the wrapper that sends it. */
+export type RegistrationOutcome = 'registered' | 'unregistered' | 'queried' | 'challenged' | 'auth_failed' | 'refused' | 'error';
 
 /** A write lost to another node's concurrent write is retried this often before giving up with 500. */
 const MAX_WRITE_ATTEMPTS = 5;
@@ -44,6 +50,7 @@ export class Registrar {
   readonly handle = async (request: IncomingRequest): Promise<void> => {
     const uri = request.message.requestUri();
     if (!uri || !this.servesDomain(uri.host)) {
+      this.count('refused');
       request.respond(404, 'Domain Not Served Here');
       return;
     }
@@ -106,6 +113,7 @@ export class Registrar {
       }
       const unchanged = contacts !== '*' && contacts.length === 0;
       if (!unchanged && !(await bindings.replace(sipId, stored, decision.bindings))) continue;
+      this.count(unchanged ? 'queried' : decision.added.length + decision.refreshed.length > 0 ? 'registered' : 'unregistered');
 
       const expired = stored.bindings.filter((b) => b.expiresAt <= now);
       const base = { sipId, callId: request.callId, transport: source.transport, address: source.address, port: source.port };
@@ -121,6 +129,7 @@ export class Registrar {
       return;
     }
     log.error({ event: 'registration.conflict', sipId, callId: request.callId }, 'bindings kept changing under this REGISTER');
+    this.count('error');
     request.respond(500, undefined, [['Retry-After', '1']]);
   }
 
@@ -142,6 +151,7 @@ export class Registrar {
 
   private async refuseAuth(request: IncomingRequest, outcome: Exclude<AuthOutcome<LineRecord>, { kind: 'authenticated' }>): Promise<void> {
     const { auth, failures } = this.options;
+    this.count(outcome.kind === 'challenge' && !outcome.failure ? 'challenged' : 'auth_failed');
     switch (outcome.kind) {
       case 'bad-request':
         return failures.refuse(request, { reason: 'malformed credentials', why: outcome.why }, () =>
@@ -160,12 +170,17 @@ export class Registrar {
 
   private async refuse(request: IncomingRequest, sipId: string, status: number, reason: string, why: string, headers: HeaderList = []): Promise<void> {
     const source = request.source;
+    this.count('refused');
     this.options.log.warn(
       { event: 'registration.refused', sipId, status, why, address: source.address, port: source.port, transport: source.transport, callId: request.callId },
       'REGISTER refused',
     );
     await this.options.status.recordError(sipId, new Date(this.now()), `REGISTER refused: ${status} ${why}`);
     request.respond(status, reason, headers);
+  }
+
+  private count(outcome: RegistrationOutcome): void {
+    this.options.metrics?.registrations.inc({ outcome });
   }
 
   private servesDomain(host: string): boolean {

@@ -47,6 +47,13 @@ export class CallChannels {
     return this.calls.size;
   }
 
+  /** Channels held now by this node's calls (one per line and leg). */
+  get channelsInUse(): number {
+    let legs = 0;
+    for (const call of this.calls.values()) legs += call.legs.length;
+    return legs;
+  }
+
   /** Takes one channel of the line for this call; false when every channel is in use. */
   async take(callId: string, sipId: string, channels: number, role: 'in' | 'out'): Promise<boolean> {
     const legId = `${callId}|${role}`;

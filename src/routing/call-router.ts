@@ -12,13 +12,17 @@ import type { ProxyCore } from '../proxy/proxy-core.js';
 import type { CallChannels } from './call-channels.js';
 import { CallDelivery, type CallDeliveryDeps, type Presentation, type RouteEnd } from './call-delivery.js';
 import { admitCaller, type Caller, type CallerSources } from './caller.js';
+import { callOutcome } from './call-outcome.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface CallRouterDeps extends Omit<CallDeliveryDeps, 'now' | 'proxy' | 'channels'> {
   proxy: Pick<ProxyCore, 'relay' | 'checkForwardable' | 'forwardInDialog'>;
-  channels: Pick<CallChannels, 'take' | 'give' | 'end' | 'has'>;
+  channels: Pick<CallChannels, 'take' | 'give' | 'end' | 'has' | 'activeCalls'>;
   pipeline: FeaturePipeline;
   features: Pick<FeatureStore, 'get' | 'huntGroupOf'>;
   callerSources: CallerSources;
+  /** Counts call outcomes (softswitch_calls_total). */
+  metrics?: Metrics;
   now?: () => number;
 }
 
@@ -33,6 +37,8 @@ export interface CallRouterDeps extends Omit<CallDeliveryDeps, 'now' | 'proxy' |
 export class CallRouter {
   private readonly now: () => number;
   private readonly delivery: CallDelivery;
+  /** Calls admitted and not yet answered or refused (an answered call is held by its channels until the BYE). */
+  private readonly settingUp = new Set<string>();
 
   constructor(private readonly deps: CallRouterDeps) {
     this.now = deps.now ?? Date.now;
@@ -63,14 +69,24 @@ export class CallRouter {
     );
 
     let end: RouteEnd;
+    this.settingUp.add(callId);
     try {
       end = await this.routeNewCall(incoming, caller);
     } catch (err) {
       await this.deps.channels.end(callId).catch(() => undefined);
       throw err;
+    } finally {
+      this.settingUp.delete(callId);
     }
     this.finish(incoming, started, end);
   };
+
+  /** Calls this node carries now: being set up, or answered and holding channels until their BYE. */
+  get activeCalls(): number {
+    let count = this.deps.channels.activeCalls;
+    for (const callId of this.settingUp) if (!this.deps.channels.has(callId)) count++;
+    return count;
+  }
 
   /** Requests inside a dialog go by Route; a BYE gives the call's channels back. */
   readonly handleInDialog = async (incoming: IncomingRequest): Promise<void> => {
@@ -217,6 +233,7 @@ export class CallRouter {
         }
       }
     }
+    this.deps.metrics?.calls.inc({ outcome: callOutcome(status) });
     this.deps.log.info({ event: 'call.outcome', callId: incoming.callId, status, durationMs: this.now() - started }, 'call outcome');
   }
 }

@@ -1,5 +1,6 @@
 import type { StageDecision } from '../features/pipeline.js';
 import type { Log } from '../log.js';
+import { labelValue, type Metrics } from '../metrics/metrics.js';
 
 /** One routing decision, as logged: which stage, what it said, and the fields that explain it. */
 export interface Decision {
@@ -21,9 +22,14 @@ export interface Decision {
  * skipped. Operators and tests read them by `callId` and `stage`.
  */
 export class DecisionLog {
-  constructor(private readonly log: Log) {}
+  constructor(
+    private readonly log: Log,
+    private readonly metrics?: Metrics,
+  ) {}
 
   record(callId: string, decision: Decision): void {
+    // Stage and outcome names are the code's own: a fixed set of label values.
+    this.metrics?.callDecisions.inc({ stage: labelValue(decision.stage), outcome: labelValue(decision.outcome) });
     this.log.info({ event: 'call.decision', callId, ...decision }, `${decision.stage}: ${decision.outcome}`);
   }
 

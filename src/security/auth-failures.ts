@@ -2,6 +2,7 @@ import type { AuthFailureReason } from '../auth/authenticator.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { Log } from '../log.js';
 import type { LogSummariser } from '../log-summary.js';
+import { labelValue, methodLabel, type Metrics } from '../metrics/metrics.js';
 import type { RegistrationStatusStore } from '../store/registration-status.js';
 import { banReason, type BanLimits } from './ban-rules.js';
 import type { BanGuard } from './ban-guard.js';
@@ -22,6 +23,8 @@ export interface AuthFailureDeps {
   log: Log;
   /** Failed authentications a guesser repeats at will are logged first, then counted per source. */
   summary: LogSummariser;
+  /** Counts failures and bans (softswitch_auth_failures_total, softswitch_bans_total). */
+  metrics?: Metrics;
   now?: () => number;
 }
 
@@ -55,6 +58,7 @@ export class AuthFailureReporter {
     const { transport, address, port } = request.source;
     const method = request.method;
     const where = { method, address, port, transport, callId: request.callId };
+    this.deps.metrics?.authFailures.inc({ method: methodLabel(method), reason: labelValue(failure.reason) });
     if (failure.reason === 'malformed credentials') {
       summary.warn({ event: 'auth.failed', reason: failure.reason, why: failure.why, ...where }, `${method} authentication failed`, [
         'method',
@@ -89,6 +93,7 @@ export class AuthFailureReporter {
     const since = this.now();
     const until = since + settings.banSeconds * 1000;
     if (!(await store.ban({ address, reason, count: counts.source, sipId, since, until }, since))) return;
+    this.deps.metrics?.bans.inc({ reason: reason === 'guessing a targeted SIP-ID' ? 'targeted' : 'failures' });
     this.deps.guard.noteBan(address, until, await store.bindingSources([address]));
     log.warn({ event: 'security.banned', address, reason, count: counts.source, sipId, until: new Date(until).toISOString() }, 'source address banned');
   }

@@ -49,6 +49,14 @@ export class BanGuard {
     this.sources = groupByAddress(sources);
   }
 
+  /** Addresses banned now, as this node's copy has them (the same list on every node). */
+  get activeBans(): number {
+    const now = this.now();
+    let count = 0;
+    for (const until of this.banned.values()) if (until > now) count++;
+    return count;
+  }
+
   /** A ban this node just made: in force here at once, not at the next reload. */
   noteBan(address: string, until: number, sources: BindingSource[]): void {
     this.banned.set(address, until);

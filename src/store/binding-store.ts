@@ -53,6 +53,11 @@ export class BindingStore {
     return { version: hash[VERSION_FIELD] ?? '0', bindings };
   }
 
+  /** Lines with at least one binding not yet swept (the sweep runs every second): the whole service's registered lines. */
+  registeredLines(): Promise<number> {
+    return this.redis.zcard(keys.bindingDueLines);
+  }
+
   /** Live bindings, best q first (RFC 3261 §16.6: higher q is tried first). */
   async live(sipId: string, now: number): Promise<Binding[]> {
     const { bindings } = await this.load(sipId);

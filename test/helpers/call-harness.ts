@@ -6,7 +6,7 @@ import { createLogger } from '../../src/log.js';
 import { createRedis } from '../../src/store/redis.js';
 import { freePort } from './free-port.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
-import { provision, ServerProcess, writeServerConfig, type ServerConfig } from './server-process.js';
+import { provision, ServerProcess, writeServerConfig, type ServerConfig, type ServerOptions } from './server-process.js';
 import { describeSipp, receivedMessages, runSipp, type SippOptions, type SippResult } from './sipp.js';
 
 /**
@@ -41,7 +41,7 @@ export interface CallStack {
 const KEY_PREFIX = 'call:';
 
 /** A Redis, `nodes` softswitch nodes sharing it, the document provisioned; stopped by the test's teardown. */
-export async function startCallStack(document: unknown, nodes = 1): Promise<CallStack> {
+export async function startCallStack(document: unknown, nodes = 1, serverOptions: Pick<ServerOptions, 'drainSeconds' | 'bans'> = {}): Promise<CallStack> {
   const redis = await startTestRedis();
   const started: ServerProcess[] = [];
   let client: Redis | undefined;
@@ -60,6 +60,7 @@ export async function startCallStack(document: unknown, nodes = 1): Promise<Call
         keyPrefix: KEY_PREFIX,
         domain: DOMAIN,
         algorithms: ['MD5', 'SHA-256'],
+        ...serverOptions,
       }),
     );
   }
@@ -146,6 +147,8 @@ export interface CallOptions {
   expect: number;
   /** How long an answered call lasts before the BYE, ms. */
   holdMs?: number;
+  /** Kills the caller's SIPp (a call the test leaves up). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -167,6 +170,7 @@ export function callFrom(node: ServerProcess, line: Trunk, call: CallOptions): P
     authUri: calledUri(call.called),
     injection: [[line.sipId, line.password, call.called, call.from, DOMAIN]],
     keys: { expect: String(call.expect), hold: String(call.holdMs ?? 100) },
+    ...(call.signal ? { signal: call.signal } : {}),
   });
 }
 

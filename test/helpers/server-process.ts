@@ -17,7 +17,19 @@ const underTsx = import.meta.url.endsWith('.ts');
 export const ROOT = fileURLToPath(new URL(underTsx ? '../../' : '../../../', import.meta.url));
 
 /** Environment overrides the config loader honours; a test's config must not be changed by the caller's shell. */
-const CONFIG_ENV = ['REDIS_URL', 'LOG_LEVEL', 'SIP_DOMAIN', 'SIP_REALM', 'SIP_PORT', 'SIP_ADDRESS', 'NODE_ID', 'NONCE_SECRET', 'SOFTSWITCH_CONFIG'];
+const CONFIG_ENV = [
+  'REDIS_URL',
+  'LOG_LEVEL',
+  'SIP_DOMAIN',
+  'SIP_REALM',
+  'SIP_PORT',
+  'SIP_ADDRESS',
+  'NODE_ID',
+  'NONCE_SECRET',
+  'SOFTSWITCH_CONFIG',
+  'METRICS_ADDRESS',
+  'METRICS_PORT',
+];
 
 export type Cli = 'start' | 'provision' | 'status';
 
@@ -61,12 +73,16 @@ export interface ServerOptions {
   logSummaryInterval?: number;
   /** provisioning.allowLoopbackAddresses; default true: the test rig's IP trunks and peers run on this machine (127.0.0.x). */
   allowLoopbackAddresses?: boolean;
+  /** `shutdown.drainSeconds` (default here 2, so a test's stop() never waits long for a call it left up). */
+  drainSeconds?: number;
 }
 
 /** A config file on disk and what a test needs to know about it. */
 export interface ServerConfig {
   file: string;
   port: number;
+  /** The monitoring listener (/metrics, /healthz, /readyz) on 127.0.0.1: a free port per node. */
+  metricsPort: number;
   nodeId: string;
   domain: string;
 }
@@ -98,6 +114,7 @@ export function tempDir(prefix = 'ss-it-'): string {
 
 export async function writeServerConfig(options: ServerOptions): Promise<ServerConfig> {
   const port = options.port ?? (await freePort());
+  const metricsPort = await freePort();
   const nodeId = options.nodeId ?? 'node-a';
   const domain = options.domain ?? 'test.example';
   const config = {
@@ -129,10 +146,12 @@ export async function writeServerConfig(options: ServerOptions): Promise<ServerC
       ...(options.logSummaryInterval !== undefined ? { summaryInterval: options.logSummaryInterval } : {}),
     },
     provisioning: { allowLoopbackAddresses: options.allowLoopbackAddresses ?? true },
+    metrics: { address: '127.0.0.1', port: metricsPort },
+    shutdown: { drainSeconds: options.drainSeconds ?? 2 },
   };
   const file = join(tempDir(), `${nodeId}.yaml`);
   writeFileSync(file, stringify(config));
-  return { file, port, nodeId, domain };
+  return { file, port, metricsPort, nodeId, domain };
 }
 
 /** One pino JSON line of the server's stdout. */
@@ -284,6 +303,19 @@ export class ServerProcess {
 
   kill(): void {
     if (this.exitCode === undefined) this.child.kill('SIGKILL');
+  }
+
+  /** Send a signal and return at once (e.g. SIGTERM to watch the drain). */
+  signal(name: NodeJS.Signals): void {
+    if (this.exitCode === undefined) this.child.kill(name);
+  }
+
+  /** Wait for the process to exit by itself: its exit code, or SIGKILL and null after `timeoutMs`. */
+  async waitForExit(timeoutMs: number): Promise<number | null> {
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
   }
 
   private onStdout(chunk: string): void {

@@ -289,3 +289,25 @@ t.test('configured accounts: the password policy and customer roles only, named 
     'operators come only from api.operator',
   );
 });
+
+t.test('metrics and shutdown: on, on loopback, 30 s drain by default; env overrides; bad values named', async (t) => {
+  const c = loadConfig({ env: {} });
+  t.same(c.metrics, { enabled: true, address: '127.0.0.1', port: 9464 }, 'the monitoring listener is on, on loopback');
+  t.same(c.shutdown, { drainSeconds: 30 });
+  const e = loadConfig({ env: { METRICS_ADDRESS: '0.0.0.0', METRICS_PORT: '9500' } });
+  t.same(e.metrics, { enabled: true, address: '0.0.0.0', port: 9500 }, 'METRICS_ADDRESS, METRICS_PORT');
+  t.same(
+    issuesOf(t, () => load(t, 'metrics:\n  address: localhost\n  port: 0\n  enabled: yes-please\nshutdown:\n  drainSeconds: 7200\n')),
+    [
+      'metrics.enabled: must be true or false',
+      'metrics.address: must be an IPv4 or IPv6 address',
+      'metrics.port: must be between 1 and 65535',
+      'shutdown.drainSeconds: must be between 0 and 3600',
+    ],
+  );
+  t.same(
+    issuesOf(t, () => loadConfig({ env: { METRICS_PORT: 'x' } })),
+    ['METRICS_PORT: must be between 1 and 65535'],
+  );
+  t.same(load(t, 'metrics:\n  enabled: false\n').metrics.enabled, false, 'can be switched off');
+});

@@ -1,5 +1,6 @@
 import type { Log } from '../../log.js';
 import { LogSummariser } from '../../log-summary.js';
+import type { Metrics } from '../../metrics/metrics.js';
 import { parseMessage, SipParseError, createResponse, UNSUPPORTED_VERSION, type SipRequest, type SipResponse } from '../messages/index.js';
 import type { ClientTransaction, ClientTransactionUser } from '../transactions/client-transaction.js';
 import type { Clock } from '../transactions/clock.js';
@@ -24,6 +25,8 @@ export interface SipServerOptions {
   clock?: Clock;
   /** Makes each listening transport; default: real sockets. Tests pass a fake one. */
   transportFactory?: TransportFactory;
+  /** Counts parse errors, transactions and retransmissions. */
+  metrics?: Metrics;
 }
 
 /**
@@ -41,6 +44,7 @@ export class SipServer {
   private readonly ownSummary: boolean;
   private readonly commonHeaders: HeaderList;
   private delegate: ProxyDelegate | undefined;
+  private readonly metrics: Metrics | undefined;
   /**
    * Looks at each new request before it gets a transaction (e.g. a banned
    * source): 'drop' ignores it without a word, 'forbid' answers 403 statelessly.
@@ -49,6 +53,7 @@ export class SipServer {
 
   constructor(options: SipServerOptions) {
     this.log = options.log;
+    this.metrics = options.metrics;
     this.ownSummary = !options.summary;
     this.summary = options.summary ?? new LogSummariser(options.log);
     this.commonHeaders = [['Server', options.serverName ?? 'softswitch']];
@@ -57,6 +62,7 @@ export class SipServer {
       (response, source) => this.sendResponse(response, source),
       (request, destination) => this.sendRequest(request, destination),
       options.clock,
+      options.metrics,
     );
     this.dispatcher = new Dispatcher(this.log, (invite) => this.delegate?.onCancel(invite) ?? false);
   }
@@ -133,6 +139,10 @@ export class SipServer {
     return this.transactions.size;
   }
 
+  get clientTransactionCount(): number {
+    return this.transactions.clientCount;
+  }
+
   async close(): Promise<void> {
     this.transactions.close();
     if (this.ownSummary) this.summary.close();
@@ -154,6 +164,7 @@ export class SipServer {
       message = parseMessage(data);
     } catch (err) {
       if (!(err instanceof SipParseError)) throw err;
+      this.metrics?.sipParseErrors.inc({ transport: source.transport.toLowerCase() });
       this.summary.warn(
         {
           event: 'sip.malformed',

@@ -14,6 +14,7 @@ import type { ResponseSender, ServerTransaction } from './server-transaction.js'
 import { serverTransactionKey } from './transaction-key.js';
 import { systemClock, type Clock } from './clock.js';
 import { ExpiryQueue, TIMER_64T1 } from './timers.js';
+import type { Metrics } from '../../metrics/metrics.js';
 
 /** What an incoming request is to the transaction layer. */
 export type RequestMatch =
@@ -50,6 +51,7 @@ export class TransactionLayer {
     private readonly sender: ResponseSender,
     private readonly requestSender: RequestSender,
     private readonly clock: Clock = systemClock,
+    private readonly metrics?: Metrics,
   ) {}
 
   get size(): number {
@@ -66,10 +68,12 @@ export class TransactionLayer {
     const forget = (tx: ClientTransaction): void => {
       if (this.clients.get(tx.key) === tx) this.clients.delete(tx.key);
     };
+    const send = this.countingResends(this.requestSender);
     const tx =
       request.method === 'INVITE'
-        ? new InviteClientTransaction(key, request, destination, this.requestSender, user, forget, this.clock)
-        : new NonInviteClientTransaction(key, request, destination, this.requestSender, user, forget, this.clock);
+        ? new InviteClientTransaction(key, request, destination, send, user, forget, this.clock)
+        : new NonInviteClientTransaction(key, request, destination, send, user, forget, this.clock);
+    this.metrics?.sipTransactionsStarted.inc({ kind: 'client' });
     this.clients.set(key, tx);
     tx.start();
     return tx;
@@ -95,6 +99,7 @@ export class TransactionLayer {
         if (existing instanceof InviteServerTransaction) existing.onAck();
       } else {
         existing.onRetransmission(request);
+        this.metrics?.sipRetransmissions.inc({ direction: 'received' });
       }
       return { kind: 'absorbed' };
     }
@@ -127,12 +132,14 @@ export class TransactionLayer {
   }
 
   private createServerTransaction(key: string, request: SipRequest, source: Source, dialogKey?: string): ServerTransaction {
+    this.metrics?.sipTransactionsStarted.inc({ kind: 'server' });
+    const sender = this.countingResends(this.sender);
     const tx =
       request.method === 'INVITE'
         ? new InviteServerTransaction(
             key,
             source,
-            this.sender,
+            sender,
             (t) => {
               this.forget(t);
               if (dialogKey && this.invitesByDialog.get(dialogKey) === t) this.invitesByDialog.delete(dialogKey);
@@ -140,7 +147,7 @@ export class TransactionLayer {
             (delay, timer, t) => this.after(delay, () => t.expire(timer)),
             this.clock,
           )
-        : new NonInviteServerTransaction(key, source, this.sender, (t) => {
+        : new NonInviteServerTransaction(key, source, sender, (t) => {
             // Timer J: absorb retransmissions for 64*T1 on UDP; nothing to absorb on TCP.
             if (t.reliable) this.expireTimerJ(t);
             else this.after(TIMER_64T1, () => this.expireTimerJ(t));
@@ -148,6 +155,22 @@ export class TransactionLayer {
     this.transactions.set(key, tx);
     if (dialogKey && tx instanceof InviteServerTransaction) this.invitesByDialog.set(dialogKey, tx);
     return tx;
+  }
+
+  /**
+   * A transaction's sender that counts what it sends again: a message object
+   * it already sent is a retransmission (timers A, E, G, a response repeated
+   * for a request copy, an ACK repeated for a repeated failure).
+   */
+  private countingResends<M extends object, D>(send: (message: M, to: D) => void): (message: M, to: D) => void {
+    const metrics = this.metrics;
+    if (!metrics) return send;
+    const sent = new WeakSet<M>();
+    return (message, to) => {
+      if (sent.has(message)) metrics.sipRetransmissions.inc({ direction: 'sent' });
+      else sent.add(message);
+      send(message, to);
+    };
   }
 
   private after(delayMs: number, run: () => void): void {
