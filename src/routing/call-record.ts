@@ -65,6 +65,6 @@ export function unansweredOutcome(status: number, failure: OfferFailure | undefi
   }
   if (status === 486 || status === 600) return 'busy';
   if (status === 480 || status === 408) return 'unavailable';
-  if (status >= 500 || status === 0) return 'failed';
+  if ((status >= 500 && status < 600) || status === 0) return 'failed';
   return 'rejected';
 }

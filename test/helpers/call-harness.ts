@@ -6,7 +6,7 @@ import { createLogger } from '../../src/log.js';
 import { createRedis } from '../../src/store/redis.js';
 import { freePort } from './free-port.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
-import { provision, ServerProcess, writeServerConfig, type ServerConfig } from './server-process.js';
+import { provision, ServerProcess, writeServerConfig, type ServerConfig, type ServerOptions } from './server-process.js';
 import { describeSipp, receivedMessages, runSipp, type SippOptions, type SippResult } from './sipp.js';
 
 /**
@@ -40,8 +40,17 @@ export interface CallStack {
 
 const KEY_PREFIX = 'call:';
 
+/** What a call stack's nodes run besides SIP: the management API (operator `operator`, API_PASSWORD), call-record settings. */
+export interface CallStackOptions {
+  api?: boolean;
+  cdr?: ServerOptions['cdr'];
+}
+
+/** The operator password of a call stack's API. */
+export const API_PASSWORD = 'Operator2026';
+
 /** A Redis, `nodes` softswitch nodes sharing it, the document provisioned; stopped by the test's teardown. */
-export async function startCallStack(document: unknown, nodes = 1): Promise<CallStack> {
+export async function startCallStack(document: unknown, nodes = 1, options: CallStackOptions = {}): Promise<CallStack> {
   const redis = await startTestRedis();
   const started: ServerProcess[] = [];
   let client: Redis | undefined;
@@ -60,6 +69,8 @@ export async function startCallStack(document: unknown, nodes = 1): Promise<Call
         keyPrefix: KEY_PREFIX,
         domain: DOMAIN,
         algorithms: ['MD5', 'SHA-256'],
+        ...(options.api ? { api: { port: await freePort(), operatorPassword: API_PASSWORD } } : {}),
+        ...(options.cdr ? { cdr: options.cdr } : {}),
       }),
     );
   }

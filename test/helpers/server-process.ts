@@ -19,7 +19,7 @@ export const ROOT = fileURLToPath(new URL(underTsx ? '../../' : '../../../', imp
 /** Environment overrides the config loader honours; a test's config must not be changed by the caller's shell. */
 const CONFIG_ENV = ['REDIS_URL', 'LOG_LEVEL', 'SIP_DOMAIN', 'SIP_REALM', 'SIP_PORT', 'SIP_ADDRESS', 'NODE_ID', 'NONCE_SECRET', 'SOFTSWITCH_CONFIG'];
 
-export type Cli = 'start' | 'provision' | 'status';
+export type Cli = 'start' | 'provision' | 'status' | 'cdr';
 
 /** argv (after node) to run one of our CLIs. */
 export function cliCommand(cli: Cli, args: string[]): string[] {
@@ -61,6 +61,8 @@ export interface ServerOptions {
   logSummaryInterval?: number;
   /** provisioning.allowLoopbackAddresses; default true: the test rig's IP trunks and peers run on this machine (127.0.0.x). */
   allowLoopbackAddresses?: boolean;
+  /** `cdr` settings (default: the server's). */
+  cdr?: Partial<{ enabled: boolean; retentionDays: number; nodeLostAfter: number }>;
 }
 
 /** A config file on disk and what a test needs to know about it. */
@@ -69,6 +71,8 @@ export interface ServerConfig {
   port: number;
   nodeId: string;
   domain: string;
+  /** The management API's port, when it runs. */
+  apiPort?: number;
 }
 
 const tempDirs: string[] = [];
@@ -129,10 +133,11 @@ export async function writeServerConfig(options: ServerOptions): Promise<ServerC
       ...(options.logSummaryInterval !== undefined ? { summaryInterval: options.logSummaryInterval } : {}),
     },
     provisioning: { allowLoopbackAddresses: options.allowLoopbackAddresses ?? true },
+    ...(options.cdr ? { cdr: options.cdr } : {}),
   };
   const file = join(tempDir(), `${nodeId}.yaml`);
   writeFileSync(file, stringify(config));
-  return { file, port, nodeId, domain };
+  return { file, port, nodeId, domain, ...(options.api ? { apiPort: options.api.port } : {}) };
 }
 
 /** One pino JSON line of the server's stdout. */

@@ -51,4 +51,6 @@ t.test('the outcome of an unanswered call', async (t) => {
   t.equal(unansweredOutcome(408, undefined), 'unavailable');
   t.equal(unansweredOutcome(433, undefined), 'rejected');
   t.equal(unansweredOutcome(503, undefined), 'failed');
+  t.equal(unansweredOutcome(603, undefined), 'rejected', 'a 6xx is a refusal, not a failure');
+  t.equal(unansweredOutcome(0, undefined), 'failed', 'no final answer known');
 });
