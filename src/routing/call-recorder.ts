@@ -27,6 +27,7 @@ interface OpenCall {
 const PURGE_EVERY_MS = 3600_000;
 /** Reason phrases and Reason headers come from the far end; this much of them is kept. */
 const MAX_REASON = 120;
+const MAX_DIALLED = 64;
 
 export type Origin = OpenCallRecord['origin'];
 export type Delivered = NonNullable<OpenCallRecord['delivered']>;
@@ -78,7 +79,8 @@ export class CallRecorder {
         startedAt: new Date(startedMs).toISOString(),
         origin: start.origin,
         presentation: 'presented',
-        calledNumber: start.calledNumber,
+        // Until routing has read it, what was dialled is the caller's text: kept short.
+        calledNumber: start.calledNumber.slice(0, MAX_DIALLED),
         decisions: [],
         forwards: [],
         callerSource: start.callerSource,

@@ -45,7 +45,15 @@ t.test('the node carrying an answered call dies: another node closes its record 
     timeoutSec: 30,
     recvTimeoutMs: 12_000,
     signal: abort.signal,
-    keys: { called: BOB, domain: DOMAIN, from: '<sip:0612345678@pstn.invalid;user=phone>', privacy: 'none', identity: 'X-Identity: none', expect: '200', hold: '20000' },
+    keys: {
+      called: BOB,
+      domain: DOMAIN,
+      from: '<sip:0612345678@pstn.invalid;user=phone>',
+      privacy: 'none',
+      identity: 'X-Identity: none',
+      expect: '200',
+      hold: '20000',
+    },
   });
   void caller.catch(() => undefined);
   const outcome = await nodeA.waitForEvent('call.outcome', { since: sinceA, where: (l) => l.status === 200, timeoutMs: 10_000 });

@@ -45,8 +45,8 @@ export const cdrResource: ResourceModule = (api) => {
     summary: 'Call detail records visible to you, oldest first, by the time they were written',
     query: cdrQuery,
     response: z.object({ records: z.array(callRecordView), next: z.string().optional() }),
-    handler: async ({ query, actor }) => {
-      const page = await readPage(api, store, actor, query);
+    handler: async ({ query, actor, address }) => {
+      const page = await readPage(api, store, actor, query, address);
       return { records: page.records, ...(page.next !== undefined ? { next: page.next } : {}) };
     },
   });
@@ -59,8 +59,8 @@ export const cdrResource: ResourceModule = (api) => {
     query: cdrQuery,
     response: z.string(),
     rawResponse: 'text/csv',
-    handler: async ({ query, actor }, reply) => {
-      const page = await readPage(api, store, actor, query);
+    handler: async ({ query, actor, address }, reply) => {
+      const page = await readPage(api, store, actor, query, address);
       if (page.next !== undefined) reply.header('X-Next-After', page.next);
       reply.header('Content-Disposition', 'attachment; filename="call-records.csv"');
       return stringifyCsv([[...CSV_COLUMNS], ...page.records.map(csvRow)]);
@@ -68,13 +68,19 @@ export const cdrResource: ResourceModule = (api) => {
   });
 };
 
-async function readPage(api: ApiContext, store: CdrStore, actor: Actor, query: CdrQuery): Promise<{ records: CallRecordView[]; next?: string }> {
+async function readPage(
+  api: ApiContext,
+  store: CdrStore,
+  actor: Actor,
+  query: CdrQuery,
+  address: string,
+): Promise<{ records: CallRecordView[]; next?: string }> {
   const now = api.now();
   const from = query.from === undefined ? now - DAY_MS : Date.parse(query.from);
   const to = query.to === undefined ? now : Date.parse(query.to);
   if (from > to) throw badRequest('invalid query', ['from: must not be after to']);
   const number = query.number === undefined ? undefined : numberParam(query.number);
-  const voiceGroupId = await streamOf(api, actor, query.voiceGroup);
+  const voiceGroupId = await streamOf(api, actor, query.voiceGroup, address);
   const page = await store.read({
     ...(voiceGroupId !== undefined ? { voiceGroupId } : {}),
     from,
@@ -91,7 +97,7 @@ async function readPage(api: ApiContext, store: CdrStore, actor: Actor, query: C
  * Which stream to read: a customer's own voice group's, never another's (a
  * filter outside its scope is answered as not found, like the settings history).
  */
-async function streamOf(api: ApiContext, actor: Actor, voiceGroup: string | undefined): Promise<string | undefined> {
+async function streamOf(api: ApiContext, actor: Actor, voiceGroup: string | undefined, address: string): Promise<string | undefined> {
   if (actor.role === 'operator') return voiceGroup;
   const own =
     actor.role === 'voice-group-admin'
@@ -99,7 +105,14 @@ async function streamOf(api: ApiContext, actor: Actor, voiceGroup: string | unde
       : actor.role === 'site-admin'
         ? (await api.scopes.ofSite(actor.siteId ?? ''))?.voiceGroupId
         : (await api.scopes.ofNumber(actor.number ?? ''))?.voiceGroupId;
-  if (own === undefined || (voiceGroup !== undefined && voiceGroup !== own)) throw notFound('voice group');
+  if (own === undefined || (voiceGroup !== undefined && voiceGroup !== own)) {
+    api.summary.info(
+      { event: 'security.cdr_scope_refused', account: actor.name, role: actor.role, voiceGroup: voiceGroup ?? null, address },
+      'call records of a voice group outside the account scope refused',
+      ['account'],
+    );
+    throw notFound('voice group');
+  }
   return own;
 }
 
