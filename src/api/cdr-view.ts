@@ -140,7 +140,7 @@ export function csvRow(v: CallRecordView): string[] {
 
 function decisionText(d: Record<string, unknown>): string {
   const detail = ['status', 'reason', 'target', 'why'].flatMap((k) => (d[k] !== undefined ? [String(d[k] as string | number)] : []));
-  return [String(d.stage as string), String(d.outcome as string), ...detail].join(':');
+  return [String(d.stage), String(d.outcome), ...detail].join(':');
 }
 
 /** Text from the wire (reason phrases, Call-IDs) must not start a spreadsheet formula (CSV injection). */
