@@ -44,6 +44,7 @@ interface CdrCommands {
 }
 
 const PAGE = 500;
+const REFRESH_SLICE = 500;
 
 /**
  * Call detail records (docs/operations.md "Call detail records").
@@ -80,8 +81,12 @@ export class CdrStore {
 
   /** Keeps these calls open another ttlMs; returns the ones already closed by another node. */
   async refresh(callIds: readonly string[], ttlMs: number): Promise<string[]> {
-    if (callIds.length === 0) return [];
-    return this.commands.ssCdrRefresh(keys.openCalls, ttlMs, ...callIds);
+    const gone: string[] = [];
+    // In slices, so a busy node's thousands of calls do not make one long script.
+    for (let i = 0; i < callIds.length; i += REFRESH_SLICE) {
+      gone.push(...(await this.commands.ssCdrRefresh(keys.openCalls, ttlMs, ...callIds.slice(i, i + REFRESH_SLICE))));
+    }
+    return gone;
   }
 
   /**

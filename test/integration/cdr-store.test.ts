@@ -108,6 +108,8 @@ t.test('a refreshed open record is not closed by a sweep, and refresh reports ca
   }
   t.same(await store.expired(), [], 'never expired');
   t.same(await store.refresh(['never-opened'], 300), ['never-opened'], 'a call not open is reported gone');
+  const many = Array.from({ length: 1200 }, (_, i) => `many-${i}`);
+  t.same(await store.refresh([...many, 'alive-1'], 300), many, 'a long list is refreshed in slices, every one answered');
   await store.close(finished(o, []), 'owner');
 });
 
