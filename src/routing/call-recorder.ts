@@ -225,7 +225,8 @@ export class CallRecorder {
         () => {
           call.stored = true;
         },
-        (err: unknown) => this.log.warn({ event: 'cdr.store_failed', callId: record.callId, err }, 'open call record not stored'),
+        // Nothing is lost (the close writes the whole record); only "node lost" cover is. Outages are logged once by the store.
+        (err: unknown) => this.log.debug({ event: 'cdr.open_failed', callId: record.callId, err }, 'open call record not stored'),
       );
   }
 
