@@ -112,7 +112,11 @@ export class CallRecorder {
   };
 
   forwarded(callId: string, hop: ForwardHop): void {
-    this.calls.get(callId)?.record.forwards.push(hop);
+    const call = this.calls.get(callId);
+    if (!call) return;
+    call.record.forwards.push(hop);
+    // A failed offer before the forward no longer says how the call ends.
+    delete call.failure;
   }
 
   /** The call is being offered there: from now on it can last, so its open record goes to Redis. */

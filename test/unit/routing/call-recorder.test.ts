@@ -167,3 +167,13 @@ t.test('decisions carry the party whose settings made them; forwards are kept in
     'the forwarding number is a party',
   );
 });
+
+t.test('a forward after a failed offer: the outcome is how the forwarded call ended', async (t) => {
+  const w = world();
+  w.begin('c11');
+  w.recorder.offerFailed('c11', 'no-answer');
+  w.recorder.forwarded('c11', { from: '0312340002', to: '0312340003', reason: 'no-answer' });
+  w.recorder.unanswered('c11', { status: 603, reason: 'Decline', byCallee: false, cancelled: false });
+  await w.settle();
+  t.equal(w.closed[0]?.record.outcome, 'rejected', 'blocked at the destination, not "no answer"');
+});
