@@ -11,10 +11,15 @@
  *     [--duration 5] [--rates 50,100,...] [--refine 2] [--retries 1] [--sipp 1]
  *     [--hold 50] [--latency-duration 10] [--kamailio-children 2]
  *     [--kamailio-shm 1024] [--server-log warn] [--server-node-args ARGS] [--keep]
+ *     [--records both|on|off]
  *
  * Kamailio keeps every transaction (and, for INVITEs, its wait timer) in
  * shared memory: with 128 MB it runs out near 1000 calls/s and answers 500,
  * so the calls bench gives it 1 GB.
+ *
+ * --records both (the default) runs the softswitch twice, with call detail
+ * records written (the default config) and with `cdr.enabled: false`, and
+ * prints what writing them costs in calls/s.
  *
  * --server-log info (with a low --rates) shows the softswitch's last log lines,
  * e.g. the call.decision event of each feature stage; --server-node-args
@@ -25,7 +30,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanupStack, intOpt, onlyOpt } from './lib/cli.js';
-import { ensureCallFeatures } from './lib/calls-store.js';
+import { countCallRecords, ensureCallFeatures } from './lib/calls-store.js';
 import { measureCalls, measureLatency, registerCallees, type Callee } from './lib/calls-run.js';
 import { callerCsv, calleesByNumber, callsProvisioningDoc, makeTrunks, STAGE_SETTINGS, TRUNK_CHANNELS } from './lib/calls-setup.js';
 import { TCPDUMP_BIN } from './lib/capture.js';
@@ -60,13 +65,14 @@ const { values: opt } = parseArgs({
     'server-log': { type: 'string', default: 'warn' },
     'server-node-args': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
+    records: { type: 'string', default: 'both' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (opt.help) {
   console.log(
-    'usage: calls [--only kamailio|softswitch] [--callees N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--hold MS] [--latency-duration S] [--kamailio-children N] [--kamailio-shm MB] [--server-log LEVEL] [--server-node-args="--trace-gc ..."] [--keep]',
+    'usage: calls [--only kamailio|softswitch] [--callees N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--hold MS] [--latency-duration S] [--kamailio-children N] [--kamailio-shm MB] [--server-log LEVEL] [--server-node-args="--trace-gc ..."] [--keep] [--records both|on|off]',
   );
   process.exit(0);
 }
@@ -82,6 +88,14 @@ const latencySec = intOpt('latency-duration', opt['latency-duration'], 1, 60);
 const kamChildren = intOpt('kamailio-children', opt['kamailio-children'], 1, 64);
 const kamShm = intOpt('kamailio-shm', opt['kamailio-shm'], 64, 8192);
 const ladder = opt.rates ? parseLadder(opt.rates) : CALLS_LADDER;
+if (!['both', 'on', 'off'].includes(opt.records)) {
+  console.error('--records must be both, on or off');
+  process.exit(2);
+}
+/** The softswitch runs: with call detail records (the default config), without, or both. */
+const recordRuns = opt.records === 'both' ? [true, false] : [opt.records === 'on'];
+/** The result name of a softswitch run (the run with records is the one compared with Kamailio). */
+const SW_NO_RECORDS = 'sw no-cdr';
 
 const root = repoRoot();
 const tsx = runningUnderTsx();
@@ -185,15 +199,16 @@ async function benchKamailio(plan: LoadPlan, callee: Callee, workDir: string): P
   }
 }
 
-async function benchSoftswitch(plan: LoadPlan, callee: Callee, workDir: string): Promise<TargetResult> {
-  let detail = `${tsx ? 'src via tsx' : 'dist'}, node ${process.version}, own redis-server, log level ${opt['server-log']}`;
+async function benchSoftswitch(plan: LoadPlan, callee: Callee, workDir: string, callRecords: boolean): Promise<TargetResult> {
+  const name = callRecords ? 'softswitch' : SW_NO_RECORDS;
+  let detail = `${tsx ? 'src via tsx' : 'dist'}, node ${process.version}, own redis-server, log level ${opt['server-log']}, call records ${callRecords ? 'on' : 'off'}`;
   console.log(`\n== softswitch (${detail})`);
   const missing = softswitchMissing(root, tsx);
   if (missing) {
     console.log(`skipped: ${missing}`);
-    return { name: 'softswitch', detail, skipped: missing };
+    return { name, detail, skipped: missing };
   }
-  const redis = await startRedis(workDir, await freeTcpPort());
+  const redis = await startRedis(join(workDir, callRecords ? 'records-on' : 'records-off'), await freeTcpPort());
   cleanups.push(redis.stop);
   try {
     const port = await freeUdpPort();
@@ -209,6 +224,7 @@ async function benchSoftswitch(plan: LoadPlan, callee: Callee, workDir: string):
       users: callees,
       provisioning: doc,
       logLevel: opt['server-log'],
+      callRecords,
       nodeArgs: (opt['server-node-args'] ?? '').split(' ').filter((a) => a !== ''),
       afterProvisioning: async () => {
         featureSource = await ensureCallFeatures({
@@ -228,10 +244,13 @@ async function benchSoftswitch(plan: LoadPlan, callee: Callee, workDir: string):
     try {
       await registerCallees({ scenario: registerScenario, callee, target: `127.0.0.1:${port}`, users: callees, domain: DOMAIN, tag: 'softswitch' });
       const roots = (): number[] => [sw.proc.child.pid ?? 0, redis.proc.child.pid ?? 0];
-      const figures = await benchTarget(plan, callee, 'softswitch', port, roots);
+      const figures = await benchTarget(plan, callee, name, port, roots);
       const verbose = opt['server-log'] !== 'warn' || opt['server-node-args'] !== '';
-      printTail('softswitch', `${sw.proc.stdout.text()}\n${sw.proc.stderr.text()}`, verbose ? 40 : 10);
-      return { name: 'softswitch', detail, ...figures };
+      printTail(name, `${sw.proc.stdout.text()}\n${sw.proc.stderr.text()}`, verbose ? 40 : 10);
+      const records = await countCallRecords(redis.url, 'bench:');
+      console.log(`call detail records written: ${records}`);
+      if (callRecords) detail += `, ${records} records written`;
+      return { name, detail, ...figures };
     } catch (err) {
       const tail = sw.proc.stderr.text() || sw.proc.stdout.text();
       if (tail) console.log(`softswitch output (last lines):\n${tail}`);
@@ -280,7 +299,9 @@ async function main(): Promise<void> {
       }
     };
     if (only !== 'softswitch') await attempt('kamailio', () => benchKamailio(plan, callee, workDir));
-    if (only !== 'kamailio') await attempt('softswitch', () => benchSoftswitch(plan, callee, workDir));
+    if (only !== 'kamailio') {
+      for (const on of recordRuns) await attempt(on ? 'softswitch' : SW_NO_RECORDS, () => benchSoftswitch(plan, callee, workDir, on));
+    }
   } finally {
     await cleanups.run();
     if (!opt.keep) await rm(workDir, { recursive: true, force: true });
@@ -288,6 +309,13 @@ async function main(): Promise<void> {
   }
 
   const x = printCallsResult(results, ladder[ladder.length - 1]!);
+  const withRecords = results.find((r) => r.name === 'softswitch')?.result?.best;
+  const without = results.find((r) => r.name === SW_NO_RECORDS)?.result?.best;
+  if (withRecords !== undefined && without !== undefined && without > 0) {
+    console.log(
+      `call detail records: ${withRecords} calls/s with, ${without} without (${((withRecords / without) * 100).toFixed(0)}% of the rate without records)`,
+    );
+  }
 
   const outDir = join(root, 'bench', 'out');
   await mkdir(outDir, { recursive: true });

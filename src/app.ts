@@ -33,6 +33,9 @@ import { CallChannels } from './routing/call-channels.js';
 import { CallRouter } from './routing/call-router.js';
 import { ChannelStore } from './store/channel-store.js';
 import { DecisionLog } from './routing/decision-log.js';
+import { CallRecorder } from './routing/call-recorder.js';
+import { CdrStore } from './store/cdr-store.js';
+import { ScopeStore } from './store/scope-store.js';
 import { RouteStore } from './store/route-store.js';
 import { SecretStore } from './store/secret-store.js';
 import { lineOfNumber, LineStore, type LineRecord } from './store/line-store.js';
@@ -159,7 +162,13 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
 
   const features = new FeatureStore(redis);
   const channels = new CallChannels(new ChannelStore(redis));
-  const decisions = new DecisionLog(log, metrics);
+  const records = config.cdr.enabled
+    ? new CallRecorder(new CdrStore(redis, config.cdr.retentionDays * 86_400_000), new ScopeStore(redis), log, {
+        nodeLostAfterMs: config.cdr.nodeLostAfter * 1000,
+        nodeId: config.nodeId,
+      })
+    : undefined;
+  const decisions = new DecisionLog(log, metrics, records?.decision);
   const pipeline = new FeaturePipeline(
     [
       new NuisanceBlockingStage({
@@ -195,6 +204,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     channels,
     lineOfNumber: (number) => lineOfNumber(redis, lines, number),
     callerSources: { lines, peerByAddress: (address) => routes.peerByAddress(address), auth, failures },
+    ...(records ? { records } : {}),
     domain: config.sip.domain,
     holdsConnection: (source) =>
       source.node === config.nodeId && !!source.connectionId && sip.connectionPeer(source.transport, source.connectionId) !== undefined,
@@ -241,6 +251,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       clearInterval(sweeper);
       guard.stop();
       channels.stop();
+      records?.stop();
       await api?.close();
       await sip.close();
       outage.close();

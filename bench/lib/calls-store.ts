@@ -52,3 +52,14 @@ export async function ensureCallFeatures(o: {
     redis.disconnect();
   }
 }
+
+/** How many call detail records the server wrote (the all-records stream's length). */
+export async function countCallRecords(redisUrl: string, keyPrefix: string): Promise<number> {
+  const redis = new Redis(redisUrl, { keyPrefix, lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    return await redis.xlen(keys.callRecords);
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -20,7 +20,7 @@ export function cliCommand(root: string, name: 'start' | 'provision', tsx: boole
  * Redis. The challenge offers MD5 only, as the Kamailio reference does; SIPp
  * 3.6.1 also aborts (exit 255) when the first challenge is SHA-256.
  */
-export function serverConfig(o: { port: number; redisUrl: string; domain: string; logLevel?: string }): Record<string, unknown> {
+export function serverConfig(o: { port: number; redisUrl: string; domain: string; logLevel?: string; callRecords?: boolean }): Record<string, unknown> {
   return {
     sip: { domain: o.domain, realm: o.domain, listen: [{ transport: 'udp', address: '127.0.0.1', port: o.port }] },
     redis: { url: o.redisUrl, keyPrefix: 'bench:' },
@@ -29,6 +29,7 @@ export function serverConfig(o: { port: number; redisUrl: string; domain: string
     auth: { algorithms: ['MD5'] },
     // The bench's IP trunks (SIPp) run on this machine, on 127.0.0.x.
     provisioning: { allowLoopbackAddresses: true },
+    ...(o.callRecords !== undefined ? { cdr: { enabled: o.callRecords } } : {}),
   };
 }
 
@@ -74,6 +75,8 @@ export async function startSoftswitch(o: {
   nodeArgs?: string[];
   /** The server's log level; warn when not given. */
   logLevel?: string;
+  /** cdr.enabled; the server's default (on) when not given. */
+  callRecords?: boolean;
   /** Runs after provisioning, before the server starts (e.g. to check what was stored). */
   afterProvisioning?: () => Promise<void>;
 }): Promise<SoftswitchHandle> {

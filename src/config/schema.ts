@@ -225,6 +225,16 @@ const shutdownSchema = z.strictObject({
   drainSeconds: intBetween(0, 3600).default(30),
 });
 
+/** Call detail records (docs/operations.md "Call detail records"). */
+const cdrSchema = z.strictObject({
+  /** Off: no records are written (the API and CLI still read what is kept). */
+  enabled: z.boolean({ error: 'must be true or false' }).default(true),
+  /** Days a record is kept; older ones are trimmed. */
+  retentionDays: intBetween(1, 3650).default(90),
+  /** Seconds after which a call whose node stopped refreshing it is closed by another node as "node lost". */
+  nodeLostAfter: intBetween(3, 3600).default(90),
+});
+
 export const configSchema = z.strictObject({
   nodeId: nodeIdSchema.default(() => `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64)),
   timeZone: timeZoneSchema.default('Asia/Tokyo'),
@@ -250,6 +260,7 @@ export const configSchema = z.strictObject({
   api: apiSchema.prefault({}),
   metrics: metricsSchema.prefault({}),
   shutdown: shutdownSchema.prefault({}),
+  cdr: cdrSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -7,6 +7,7 @@ import type { ProxyCore, RelayOutcome } from '../proxy/proxy-core.js';
 import type { BindingStore } from '../store/binding-store.js';
 import type { LineRecord } from '../store/line-store.js';
 import type { CallChannels } from './call-channels.js';
+import type { CallRecorder } from './call-recorder.js';
 import type { DecisionLog } from './decision-log.js';
 import { classifyFailure, failureStatus } from './failure.js';
 import { addDiversion, assertCallerIdentity, relayPeerIdentity } from './identity-headers.js';
@@ -37,6 +38,7 @@ export interface CallDeliveryDeps {
   routes: Pick<RouteStore, 'outboundRoutes' | 'emergencyRoute'>;
   channels: Pick<CallChannels, 'take' | 'give'>;
   decisions: DecisionLog;
+  records?: Pick<CallRecorder, 'offering'>;
   domain: string;
   /** Whether this node holds a binding's TCP/WS connection open now. */
   holdsConnection: HoldsConnection;
@@ -79,7 +81,9 @@ export class CallDelivery {
       ...(route ? { target: route.name } : {}),
       number,
     });
-    if (!target) return emergency ? { kind: 'reject', status: 503, reason: 'No Emergency Route' } : { kind: 'reject', status: 404, reason: 'Not Found' };
+    if (!route || !target)
+      return emergency ? { kind: 'reject', status: 503, reason: 'No Emergency Route' } : { kind: 'reject', status: 404, reason: 'Not Found' };
+    this.deps.records?.offering(incoming.callId, { kind: emergency ? 'emergency-route' : 'route', name: route.name, number });
     const outcome = await this.deps.proxy.relay(incoming, [target], {
       noResponseTimeoutMs: 32_000, // a carrier may be slow to send even 100; Timer B decides
       prepare: (request) => {
@@ -146,6 +150,7 @@ export class CallDelivery {
       log.info({ event: 'call.unreachable', callId: call.callId, sipId: line.sipId, number: call.calledNumber, why: 'not registered' }, 'line not registered');
       return { failure: 'unreachable' };
     }
+    this.deps.records?.offering(call.callId, { kind: 'line', name: line.sipId, number: call.calledNumber });
     const outcome = await proxy.relay(incoming, targets, {
       ...(ringTimeoutMs !== undefined ? { ringTimeoutMs } : {}),
       prepare: (request, target) => {
@@ -169,7 +174,7 @@ export class CallDelivery {
       if (!line) continue;
       const offer = await this.offerToLine(incoming, { ...call, calledNumber: member }, line, presentation);
       if ('end' in offer) return offer.end;
-      this.deps.decisions.record(call.callId, { stage: 'hunt-group', outcome: 'skip', reason: offer.failure, target: member });
+      this.deps.decisions.record(call.callId, { stage: 'hunt-group', outcome: 'skip', reason: offer.failure, target: member }, call.calledNumber);
       if (offer.failure === 'busy') busy++;
       if (offer.relay) lastRelay = offer.relay;
     }

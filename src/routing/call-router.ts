@@ -10,6 +10,7 @@ import { classifyDialled } from '../numbers/dialled.js';
 import { normalizeNumber } from '../numbers/national.js';
 import type { ProxyCore } from '../proxy/proxy-core.js';
 import type { CallChannels } from './call-channels.js';
+import type { CallRecorder } from './call-recorder.js';
 import { CallDelivery, type CallDeliveryDeps, type Presentation, type RouteEnd } from './call-delivery.js';
 import { admitCaller, type Caller, type CallerSources } from './caller.js';
 import { callOutcome } from './call-outcome.js';
@@ -23,6 +24,8 @@ export interface CallRouterDeps extends Omit<CallDeliveryDeps, 'now' | 'proxy' |
   callerSources: CallerSources;
   /** Counts call outcomes (softswitch_calls_total). */
   metrics?: Metrics;
+  /** Call detail records; absent when they are switched off (`cdr.enabled: false`). */
+  records?: CallRecorder;
   now?: () => number;
 }
 
@@ -67,6 +70,11 @@ export class CallRouter {
       },
       'call attempt',
     );
+    this.deps.records?.begin(callId, {
+      origin: caller.kind === 'peer' ? { kind: 'peer', name: caller.peer.name } : { kind: 'line', name: caller.line.sipId },
+      calledNumber: requestUser(incoming.message) ?? '',
+      callerSource: `${incoming.source.address}:${incoming.source.port}`,
+    });
 
     let end: RouteEnd;
     this.settingUp.add(callId);
@@ -74,6 +82,7 @@ export class CallRouter {
       end = await this.routeNewCall(incoming, caller);
     } catch (err) {
       await this.deps.channels.end(callId).catch(() => undefined);
+      this.deps.records?.failed(callId);
       throw err;
     } finally {
       this.settingUp.delete(callId);
@@ -97,6 +106,10 @@ export class CallRouter {
       await this.deps.channels.end(incoming.callId);
       this.deps.log.info({ event: 'call.ended', callId: incoming.callId, by: incoming.source.address }, 'call ended by BYE');
     }
+    if (incoming.method === 'BYE') {
+      const reason = incoming.message.headers.get('reason');
+      this.deps.records?.hungUp(incoming.callId, `${incoming.source.address}:${incoming.source.port}`, reason ?? undefined);
+    }
     if (outcome.kind === 'failed' && !incoming.answered) {
       incoming.send(outcome.response ?? incoming.createResponse(outcome.silent ? 408 : 404));
     }
@@ -117,6 +130,12 @@ export class CallRouter {
         from: message.headers.get('from') ?? '',
         privacy: privacyTokens(message.headers.getAll('privacy')),
         ...assertedIdentity(message),
+      });
+      this.deps.records?.identify(incoming.callId, {
+        presentation: who.identity,
+        calledNumber: dialled.number,
+        ...(who.number !== undefined ? { callingNumber: who.number } : {}),
+        ...(who.number !== undefined && who.identity === 'presented' ? { presentedNumber: who.number } : {}),
       });
       const call: CallContext = {
         callId: incoming.callId,
@@ -141,11 +160,18 @@ export class CallRouter {
       this.deps.features.huntGroupOf(number),
     ]);
     const origin = originate({ dialledUserPart: dialledUser ?? '', line, ...(fromNumber ? { fromNumber } : {}), features, basicFeatures, huntGroup });
+    this.deps.records?.identify(incoming.callId, {
+      callingNumber: number,
+      calledNumber: origin.ok && 'number' in origin.dialled ? origin.dialled.number : (dialledUser ?? ''),
+      ...(origin.ok ? { presentation: origin.withhold ? 'withheld' : 'presented' } : { presentation: 'presented' }),
+      ...(origin.ok && !origin.withhold ? { presentedNumber: origin.presentedNumber } : {}),
+    });
     this.deps.decisions.record(
       incoming.callId,
       origin.ok
         ? { stage: 'origination', outcome: 'continue', presented: origin.presentedNumber, withhold: origin.withhold }
         : { stage: 'origination', outcome: 'reject', reason: origin.reason },
+      number,
     );
     if (!origin.ok) return { kind: 'reject', status: origin.status, reason: origin.reason };
     if (!(await this.deps.channels.take(incoming.callId, line.sipId, line.channels, 'out'))) {
@@ -190,6 +216,7 @@ export class CallRouter {
       }
       const delivered = await this.delivery.deliver(incoming, call, plan.delivery, presentation);
       if (delivered.kind === 'done') return delivered.end;
+      this.deps.records?.offerFailed(call.callId, delivered.failure);
       const after = await pipeline.afterOffer(call, delivered.failure);
       if (after.kind === 'reject') return { kind: 'reject', status: after.status, reason: after.reason, ...(after.headers ? { headers: after.headers } : {}) };
       if (after.kind === 'continue') return delivered.end;
@@ -210,6 +237,7 @@ export class CallRouter {
       forwards: [...call.forwards, { from: call.calledNumber, to, reason }],
     };
     this.deps.log.info({ event: 'call.forwarded', callId: call.callId, from: call.calledNumber, to, reason, hop: next.forwards.length }, 'call forwarded');
+    this.deps.records?.forwarded(call.callId, { from: call.calledNumber, to, reason });
     return next;
   }
 
@@ -220,7 +248,9 @@ export class CallRouter {
   /** Sends the final answer upstream (unless a 2xx already went) and logs the outcome. */
   private finish(incoming: IncomingRequest, started: number, end: RouteEnd): void {
     let status = 200;
-    if (end.kind !== 'answered') {
+    const records = this.deps.records;
+    if (end.kind === 'answered') records?.answered(incoming.callId);
+    else {
       void this.deps.channels.end(incoming.callId).catch(() => undefined);
       if (end.response) {
         status = end.response.status;
@@ -232,6 +262,8 @@ export class CallRouter {
           else incoming.respond(end.status, end.reason || undefined, end.headers ?? []);
         }
       }
+      const reason = end.response?.reason ?? (end.kind === 'reject' ? end.reason : 'Request Terminated');
+      records?.unanswered(incoming.callId, { status, reason, byCallee: end.response !== undefined, cancelled: end.kind === 'cancelled' });
     }
     this.deps.metrics?.calls.inc({ outcome: callOutcome(status) });
     this.deps.log.info({ event: 'call.outcome', callId: incoming.callId, status, durationMs: this.now() - started }, 'call outcome');

@@ -58,6 +58,12 @@
  *   nuis:{number}:{YYYY-MM}  string  nuisance rejections that month (service time zone); TTL 70 days; tagged by number
  *   chan:{sipId}         zset  call-leg id scored by expiry (ms): the line's channels in use
  *
+ * Call detail records (src/store/cdr-store.ts), all tagged {cdr}:
+ *   {cdr}:cdr            stream  every finished call's record (field `r`, JSON), id = time written; trimmed by age
+ *   {cdr}:cdr:vg:{id}    stream  the same records per voice group a party of the call belongs to; expires when idle
+ *   {cdr}:open           zset  Call-IDs of calls in progress scored by expiry (ms, Redis clock), refreshed by their node
+ *   {cdr}:open:rec       hash  Call-ID -> open record JSON (start, parties, decisions so far, node)
+ *
  * Password-guessing bans:
  *   authfail:src:{address}  string  failed authentications from that address this window (INCR; TTL = window)
  *   authfail:id:{sipId}     string  failed authentications for that SIP-ID this window, from any source
@@ -71,6 +77,7 @@
 const PROV = '{prov}:';
 const ACCT = '{acct}:';
 const HIST = '{hist}:';
+const CDR = '{cdr}:';
 
 export const keys = {
   voiceGroup: (id: string) => `${PROV}vg:${id}`,
@@ -111,6 +118,10 @@ export const keys = {
   peerAddress: (address: string) => `${PROV}peeraddr:${address}`,
   routes: `${PROV}routes`,
   channels: (sipId: string) => `chan:{${sipId}}`,
+  callRecords: `${CDR}cdr`,
+  voiceGroupCallRecords: (id: string) => `${CDR}cdr:vg:${id}`,
+  openCalls: `${CDR}open`,
+  openCallRecords: `${CDR}open:rec`,
   authFailures: (address: string) => `authfail:src:{${address}}`,
   authFailuresForSipId: (sipId: string) => `authfail:id:${sipId}`,
   ban: (address: string) => `ban:{${address}}`,

@@ -119,3 +119,66 @@ const historyEntrySchema = z.object({
   after: z.unknown(),
 });
 export const parseHistoryEntry = (json: string | null | undefined) => parseStored(historyEntrySchema, json, 'history entry');
+
+const decisionSchema = z
+  .object({
+    stage: z.string(),
+    outcome: z.string(),
+    /** The number whose settings made the decision (the caller's for origination, else the number being called). */
+    party: z.string().optional(),
+    status: z.number().optional(),
+    reason: z.string().optional(),
+    targets: z.array(z.string()).optional(),
+    target: z.string().optional(),
+    why: z.string().optional(),
+    number: z.string().optional(),
+    presented: z.string().optional(),
+    withhold: z.boolean().optional(),
+  })
+  .loose();
+const partySchema = z.object({
+  role: z.enum(['caller', 'called', 'forwarder', 'delivered']),
+  number: z.string().optional(),
+  sipId: z.string().optional(),
+  siteId: z.string(),
+  voiceGroupId: z.string(),
+});
+const endpointSchema = z.object({ kind: z.enum(['line', 'peer', 'route', 'emergency-route']), name: z.string(), number: z.string().optional() });
+
+/** A call while it is up, as kept next to its channels (src/store/cdr-store.ts). */
+export const openCallRecordSchema = z.object({
+  callId: z.string(),
+  node: z.string(),
+  startedAt: z.string(),
+  answeredAt: z.string().optional(),
+  origin: endpointSchema,
+  /** The caller's real number, when known (our line's own number, or what the peer asserted). */
+  callingNumber: z.string().optional(),
+  /** What the called party was shown, when it was shown a number. */
+  presentedNumber: z.string().optional(),
+  presentation: z.enum(['presented', 'withheld', 'unavailable', 'payphone']),
+  calledNumber: z.string(),
+  delivered: endpointSchema.optional(),
+  decisions: z.array(decisionSchema),
+  forwards: z.array(z.object({ from: z.string(), to: z.string(), reason: z.string() })),
+  /** Where the caller's INVITE came from: a BYE from there is the caller hanging up. */
+  callerSource: z.string().optional(),
+});
+
+/** A finished call: the open record plus how it ended and whose it is. */
+export const callRecordSchema = openCallRecordSchema.extend({
+  endedAt: z.string(),
+  /** Seconds from answer to end (0 when not answered). */
+  durationSeconds: z.number(),
+  /** The final SIP status of the INVITE (200 for an answered call). */
+  status: z.number(),
+  outcome: z.enum(['answered', 'busy', 'no-answer', 'unavailable', 'rejected', 'cancelled', 'failed']),
+  endedBy: z.enum(['caller', 'callee', 'system']),
+  endReason: z.string(),
+  /** The node that wrote the record when it is not the one that carried the call ("node lost"). */
+  closedBy: z.string().optional(),
+  parties: z.array(partySchema),
+});
+
+export const parseOpenCallRecord = (json: string | null | undefined) => parseStored(openCallRecordSchema, json, 'open call record');
+export const parseCallRecord = (json: string | null | undefined) => parseStored(callRecordSchema, json, 'call record');

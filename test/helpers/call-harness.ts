@@ -40,8 +40,16 @@ export interface CallStack {
 
 const KEY_PREFIX = 'call:';
 
+/** What a call stack's nodes run besides SIP: the management API (operator `operator`, API_PASSWORD), call-record settings. */
+export interface CallStackOptions extends Pick<ServerOptions, 'drainSeconds' | 'bans' | 'cdr'> {
+  api?: boolean;
+}
+
+/** The operator password of a call stack's API. */
+export const API_PASSWORD = 'Operator2026';
+
 /** A Redis, `nodes` softswitch nodes sharing it, the document provisioned; stopped by the test's teardown. */
-export async function startCallStack(document: unknown, nodes = 1, serverOptions: Pick<ServerOptions, 'drainSeconds' | 'bans'> = {}): Promise<CallStack> {
+export async function startCallStack(document: unknown, nodes = 1, options: CallStackOptions = {}): Promise<CallStack> {
   const redis = await startTestRedis();
   const started: ServerProcess[] = [];
   let client: Redis | undefined;
@@ -60,7 +68,10 @@ export async function startCallStack(document: unknown, nodes = 1, serverOptions
         keyPrefix: KEY_PREFIX,
         domain: DOMAIN,
         algorithms: ['MD5', 'SHA-256'],
-        ...serverOptions,
+        ...(options.drainSeconds !== undefined ? { drainSeconds: options.drainSeconds } : {}),
+        ...(options.bans ? { bans: options.bans } : {}),
+        ...(options.api ? { api: { port: await freePort(), operatorPassword: API_PASSWORD } } : {}),
+        ...(options.cdr ? { cdr: options.cdr } : {}),
       }),
     );
   }

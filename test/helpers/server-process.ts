@@ -31,7 +31,7 @@ const CONFIG_ENV = [
   'METRICS_PORT',
 ];
 
-export type Cli = 'start' | 'provision' | 'status';
+export type Cli = 'start' | 'provision' | 'status' | 'cdr';
 
 /** argv (after node) to run one of our CLIs. */
 export function cliCommand(cli: Cli, args: string[]): string[] {
@@ -75,6 +75,8 @@ export interface ServerOptions {
   allowLoopbackAddresses?: boolean;
   /** `shutdown.drainSeconds` (default here 2, so a test's stop() never waits long for a call it left up). */
   drainSeconds?: number;
+  /** `cdr` settings (default: the server's). */
+  cdr?: Partial<{ enabled: boolean; retentionDays: number; nodeLostAfter: number }>;
 }
 
 /** A config file on disk and what a test needs to know about it. */
@@ -85,6 +87,8 @@ export interface ServerConfig {
   metricsPort: number;
   nodeId: string;
   domain: string;
+  /** The management API's port, when it runs. */
+  apiPort?: number;
 }
 
 const tempDirs: string[] = [];
@@ -148,10 +152,11 @@ export async function writeServerConfig(options: ServerOptions): Promise<ServerC
     provisioning: { allowLoopbackAddresses: options.allowLoopbackAddresses ?? true },
     metrics: { address: '127.0.0.1', port: metricsPort },
     shutdown: { drainSeconds: options.drainSeconds ?? 2 },
+    ...(options.cdr ? { cdr: options.cdr } : {}),
   };
   const file = join(tempDir(), `${nodeId}.yaml`);
   writeFileSync(file, stringify(config));
-  return { file, port, metricsPort, nodeId, domain };
+  return { file, port, metricsPort, nodeId, domain, ...(options.api ? { apiPort: options.api.port } : {}) };
 }
 
 /** One pino JSON line of the server's stdout. */

@@ -7,6 +7,7 @@ import { securityResources } from './security.js';
 import { statusResources } from './status.js';
 import { forwardingCsvResource } from './forwarding-csv.js';
 import { historyResource } from './history.js';
+import { cdrResource } from './cdr.js';
 import { numbersResource } from './numbers.js';
 
 /** Every resource module of the management API, in the order their routes are listed. */
@@ -18,6 +19,7 @@ export const RESOURCE_MODULES: ResourceModule[] = [
   numbersResource,
   forwardingCsvResource,
   historyResource(),
+  cdrResource,
   securityResources,
   capabilitiesResource,
 ];
