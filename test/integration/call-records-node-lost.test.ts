@@ -50,7 +50,7 @@ t.test('the node carrying an answered call dies: another node closes its record 
       domain: DOMAIN,
       from: '<sip:0612345678@pstn.invalid;user=phone>',
       privacy: 'none',
-      identity: 'X-Identity: none',
+      extra: 'X-None: 1',
       expect: '200',
       hold: '20000',
     },
