@@ -41,6 +41,7 @@ import { StoreOutage } from './store/redis-errors.js';
 import { reportDamagedValuesTo } from './store/schemas.js';
 import { unavailableWhenStoreDown } from './store-outage-handler.js';
 import { createRedis, waitForRedis, type Redis } from './store/redis.js';
+import { HepSender } from './capture/hep-sender.js';
 
 export interface Softswitch {
   sip: SipServer;
@@ -116,7 +117,9 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     log,
   });
 
-  const sip = new SipServer({ listen: config.sip.listen, log, summary });
+  const capture = config.hep.address ? new HepSender({ ...config.hep, address: config.hep.address }, log) : undefined;
+  if (capture) log.info({ event: 'hep.enabled', address: config.hep.address, port: config.hep.port, captureId: config.hep.captureId }, 'SIP capture to Homer');
+  const sip = new SipServer({ listen: config.sip.listen, log, summary, ...(capture ? { wireTap: capture.tap } : {}) });
   // Banned sources are turned away before a transaction exists, on every method that starts something.
   sip.screen = (request, source) => guard.screen(request, source);
   sip.register(unavailableWhenStoreDown(registrar.handle, outage));
@@ -189,6 +192,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       channels.stop();
       await api?.close();
       await sip.close();
+      capture?.close();
       outage.close();
       summary.close();
       await redis.quit().catch(() => redis.disconnect());
