@@ -74,10 +74,7 @@ export class HepSender {
     const now = Date.now();
     if (now - this.lastFailureLog < FAILURE_LOG_INTERVAL_MS) return;
     this.lastFailureLog = now;
-    this.log.warn(
-      { event: 'hep.failed', address: this.settings.address, port: this.settings.port, count: this.failures, why },
-      'SIP capture packets not sent',
-    );
+    this.log.warn({ event: 'hep.failed', address: this.settings.address, port: this.settings.port, count: this.failures, why }, 'SIP capture packets not sent');
     this.failures = 0;
   }
 }

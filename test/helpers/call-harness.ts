@@ -40,8 +40,11 @@ export interface CallStack {
 
 const KEY_PREFIX = 'call:';
 
-/** A Redis, `nodes` softswitch nodes sharing it, the document provisioned; stopped by the test's teardown. */
-export async function startCallStack(document: unknown, nodes = 1): Promise<CallStack> {
+/**
+ * A Redis, `nodes` softswitch nodes sharing it, the document provisioned; stopped by the test's teardown.
+ * `extra`: more config sections for every node (monitoring, webhooks, hep, ...).
+ */
+export async function startCallStack(document: unknown, nodes = 1, extra?: Record<string, unknown>): Promise<CallStack> {
   const redis = await startTestRedis();
   const started: ServerProcess[] = [];
   let client: Redis | undefined;
@@ -60,6 +63,7 @@ export async function startCallStack(document: unknown, nodes = 1): Promise<Call
         keyPrefix: KEY_PREFIX,
         domain: DOMAIN,
         algorithms: ['MD5', 'SHA-256'],
+        ...(extra ? { extra } : {}),
       }),
     );
   }

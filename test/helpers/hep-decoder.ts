@@ -46,10 +46,7 @@ export function decodeHep3(packet: Buffer): DecodedHep {
   };
   const family = need(0x01).readUInt8(0);
   const v6 = family === 10;
-  const address = (b: Buffer): string =>
-    v6
-      ? Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2).toString(16)).join(':')
-      : [...b].join('.');
+  const address = (b: Buffer): string => (v6 ? Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2).toString(16)).join(':') : [...b].join('.'));
   const expect = (b: Buffer, size: number, what: string): Buffer => {
     if (b.length !== size) throw new Error(`${what}: ${b.length} bytes, not ${size}`);
     return b;
