@@ -33,6 +33,7 @@ import { CallRouter } from './routing/call-router.js';
 import { ChannelStore } from './store/channel-store.js';
 import { DecisionLog } from './routing/decision-log.js';
 import { RouteStore } from './store/route-store.js';
+import type { OutboundRoute } from './features/settings.js';
 import { bareHost } from './core/messages/index.js';
 import type { TransportName } from './core/transport/transport.js';
 import { SecretStore } from './store/secret-store.js';
@@ -42,6 +43,7 @@ import { reportDamagedValuesTo } from './store/schemas.js';
 import { unavailableWhenStoreDown } from './store-outage-handler.js';
 import { createRedis, waitForRedis, type Redis } from './store/redis.js';
 import { HepSender } from './capture/hep-sender.js';
+import { createTrunkEvents, lineStateReporter, startMonitoring } from './monitoring/trunk-watch.js';
 
 export interface Softswitch {
   sip: SipServer;
@@ -103,6 +105,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     summary,
     trusted: isTrustedAddress,
   });
+  const { events, webhook } = createTrunkEvents(config, log);
+  const reportLineState = lineStateReporter(events);
   // A binding source is kept as long as the longest binding can live.
   const keepSourceMs = config.registrar.maxExpires * 1000 + 60_000;
   const registrar = new Registrar({
@@ -114,6 +118,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     status,
     failures,
     recordBindingSource: (from, sipId, expiresAt) => security.recordBindingSource(from, sipId, expiresAt, keepSourceMs),
+    onLineState: reportLineState,
     log,
   });
 
@@ -149,7 +154,9 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     ],
     { onDecision: decisions.stage },
   );
-  const proxy = new ProxyCore(sip, localIdentity(config, sip), new ProxySigner(await new SecretStore(redis).shared('dialog')), log, isTrustedAddress);
+  const identity = localIdentity(config, sip);
+  const monitoring = startMonitoring({ config, redis, sip, sentBy: (transport) => identity.sentBy(transport), lines, routes, events, log });
+  const proxy = new ProxyCore(sip, identity, new ProxySigner(await new SecretStore(redis).shared('dialog')), log, isTrustedAddress);
   const router = new CallRouter({
     proxy,
     pipeline,
@@ -157,6 +164,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     bindings,
     features,
     routes,
+    ...(monitoring ? { downRoutes: (candidates: readonly OutboundRoute[]) => monitoring.downRoutes(candidates) } : {}),
     channels,
     lineOfNumber: (number) => lineOfNumber(redis, lines, number),
     callerSources: { lines, peerByAddress: (address) => routes.peerByAddress(address), auth, failures },
@@ -171,8 +179,9 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     if (outage.down) return; // its commands would only hold up the pipeline requests wait in
     bindings.sweepExpired(Date.now()).then(
       (expired) => {
-        for (const { sipId, binding } of expired) {
+        for (const { sipId, binding, lastOfLine } of expired) {
           log.info({ event: 'registration.expired', sipId, contact: binding.uri, address: binding.source.address }, 'binding expired');
+          if (lastOfLine) reportLineState(sipId, 'expired');
         }
       },
       () => undefined /* Redis away: the client logs it; try again next tick */,
@@ -188,6 +197,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     redis,
     async close() {
       clearInterval(sweeper);
+      monitoring?.close();
+      webhook?.close();
       guard.stop();
       channels.stop();
       await api?.close();

@@ -45,9 +45,7 @@ export const monitoringSchema = z
 /** Trunk and peer state changes POSTed as JSON to one URL, retried with back-off, never on the SIP path. */
 export const webhooksSchema = z
   .strictObject({
-    url: z
-      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
-      .optional(),
+    url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
     /** Signs each body: `X-Softswitch-Signature: sha256=<hex HMAC-SHA256(secret, body)>`. */
     secret: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
     /** Seconds one POST may take. */

@@ -23,6 +23,11 @@ export interface RegistrarOptions {
   failures: AuthFailureReporter;
   /** Where a SIP-ID's bindings from one endpoint now end (0: none left), so a ban of that address spares it. */
   recordBindingSource(from: Endpoint, sipId: string, expiresAt: number): Promise<void>;
+  /**
+   * A REGISTER gave the line its first live binding ('registered') or removed its last ('removed').
+   * A line whose bindings had all run out before the sweep reached them reports 'expired' first.
+   */
+  onLineState?(sipId: string, change: 'registered' | 'removed' | 'expired'): void;
   log: Log;
   now?: () => number;
 }
@@ -116,12 +121,30 @@ export class Registrar {
       if (!unchanged) {
         for (const b of expired) log.info({ event: 'registration.expired', sipId, contact: b.uri, address: b.source.address }, 'binding expired');
       }
+      if (!unchanged) this.reportLineState(sipId, stored.bindings, decision.bindings, now);
       request.respond(200, undefined, this.okHeaders(message.headers.getList('supported'), decision.bindings, now, message.headers.getAll('path')));
       if (!unchanged) await this.options.recordBindingSource(source, sipId, latestExpiryFrom(source, decision.bindings));
       return;
     }
     log.error({ event: 'registration.conflict', sipId, callId: request.callId }, 'bindings kept changing under this REGISTER');
     request.respond(500, undefined, [['Retry-After', '1']]);
+  }
+
+  /** The line's registration state as this write changed it; only the writer that won the compare-and-set gets here. */
+  private reportLineState(sipId: string, before: Binding[], after: Binding[], now: number): void {
+    const report = this.options.onLineState;
+    if (!report) return;
+    const wasLive = before.some((b) => b.expiresAt > now);
+    const isLive = after.some((b) => b.expiresAt > now);
+    if (!wasLive && !isLive && before.length > 0) report(sipId, 'expired'); // ran out, then removed before the sweep came
+    if (wasLive === isLive) return;
+    if (isLive) {
+      // Its bindings ran out before the sweep removed them: the line was unregistered in between.
+      if (before.length > 0) report(sipId, 'expired');
+      report(sipId, 'registered');
+    } else {
+      report(sipId, 'removed');
+    }
   }
 
   /** 200 OK: every current contact with its remaining time (§10.3 step 8), Date, and Path when the UA supports it. */

@@ -58,6 +58,10 @@
  *   nuis:{number}:{YYYY-MM}  string  nuisance rejections that month (service time zone); TTL 70 days; tagged by number
  *   chan:{sipId}         zset  call-leg id scored by expiry (ms): the line's channels in use
  *
+ * Monitoring (OPTIONS pings to peers, IP trunks and route targets):
+ *   mon:health           hash  target id ("UDP 192.0.2.7:5060") -> TargetHealth JSON (state, counts, last result)
+ *   mon:lease:{id}       string  node pinging that target this interval (SET NX PX): one ping per target per interval
+ *
  * Password-guessing bans:
  *   authfail:src:{address}  string  failed authentications from that address this window (INCR; TTL = window)
  *   authfail:id:{sipId}     string  failed authentications for that SIP-ID this window, from any source
@@ -116,4 +120,6 @@ export const keys = {
   ban: (address: string) => `ban:{${address}}`,
   banIndex: 'bans',
   bindingSources: (address: string) => `regsrc:${address}`,
+  targetHealth: 'mon:health',
+  targetLease: (id: string) => `mon:lease:{${id}}`,
 } as const;

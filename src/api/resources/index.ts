@@ -8,6 +8,7 @@ import { statusResources } from './status.js';
 import { forwardingCsvResource } from './forwarding-csv.js';
 import { historyResource } from './history.js';
 import { numbersResource } from './numbers.js';
+import { monitoringResources } from './monitoring.js';
 
 /** Every resource module of the management API, in the order their routes are listed. */
 export const RESOURCE_MODULES: ResourceModule[] = [
@@ -20,4 +21,5 @@ export const RESOURCE_MODULES: ResourceModule[] = [
   historyResource(),
   securityResources,
   capabilitiesResource,
+  monitoringResources,
 ];
