@@ -60,5 +60,5 @@ export function monitoredTargets(provisioned: ProvisionedTargets, scope: Monitor
       if (destination) add(destination, { kind: 'route', name: route.name });
     }
   }
-  return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -72,7 +72,7 @@ export function startMonitoring(deps: {
       return { peers: stored.peers, ipLines, routes: [...stored.outbound, ...(stored.emergency ? [stored.emergency] : [])] };
     },
     health,
-    pinger: new OptionsPinger({ sip: deps.sip, sentBy: deps.sentBy, domain: config.sip.domain, timeoutMs: settings.timeout * 1000 }),
+    pinger: new OptionsPinger({ sip: deps.sip, sentBy: (transport) => deps.sentBy(transport), domain: config.sip.domain, timeoutMs: settings.timeout * 1000 }),
     report: (change) => deps.events.report(change),
     log,
   });

@@ -27,7 +27,7 @@ export interface RegistrarOptions {
    * A REGISTER gave the line its first live binding ('registered') or removed its last ('removed').
    * A line whose bindings had all run out before the sweep reached them reports 'expired' first.
    */
-  onLineState?(sipId: string, change: 'registered' | 'removed' | 'expired'): void;
+  onLineState?: (sipId: string, change: 'registered' | 'removed' | 'expired') => void;
   log: Log;
   now?: () => number;
 }
