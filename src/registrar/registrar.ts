@@ -8,6 +8,7 @@ import type { Endpoint } from '../security/ban-rules.js';
 import type { LineRecord } from '../store/line-store.js';
 import { remainingSeconds, type Binding } from './binding.js';
 import { applyRegister, type RegistrarLimits } from './binding-rules.js';
+import { lineStateChanges, type LineStateChange } from './line-state.js';
 import type { BindingStore } from '../store/binding-store.js';
 import type { RegistrationStatusStore } from '../store/registration-status.js';
 
@@ -27,7 +28,7 @@ export interface RegistrarOptions {
    * A REGISTER gave the line its first live binding ('registered') or removed its last ('removed').
    * A line whose bindings had all run out before the sweep reached them reports 'expired' first.
    */
-  onLineState?: (sipId: string, change: 'registered' | 'removed' | 'expired') => void;
+  onLineState?: (sipId: string, change: LineStateChange) => void;
   log: Log;
   now?: () => number;
 }
@@ -121,30 +122,14 @@ export class Registrar {
       if (!unchanged) {
         for (const b of expired) log.info({ event: 'registration.expired', sipId, contact: b.uri, address: b.source.address }, 'binding expired');
       }
-      if (!unchanged) this.reportLineState(sipId, stored.bindings, decision.bindings, now);
+      // Only the writer that won the compare-and-set gets here: each change is reported once.
+      if (!unchanged) for (const change of lineStateChanges(stored.bindings, decision.bindings, now)) this.options.onLineState?.(sipId, change);
       request.respond(200, undefined, this.okHeaders(message.headers.getList('supported'), decision.bindings, now, message.headers.getAll('path')));
       if (!unchanged) await this.options.recordBindingSource(source, sipId, latestExpiryFrom(source, decision.bindings));
       return;
     }
     log.error({ event: 'registration.conflict', sipId, callId: request.callId }, 'bindings kept changing under this REGISTER');
     request.respond(500, undefined, [['Retry-After', '1']]);
-  }
-
-  /** The line's registration state as this write changed it; only the writer that won the compare-and-set gets here. */
-  private reportLineState(sipId: string, before: Binding[], after: Binding[], now: number): void {
-    const report = this.options.onLineState;
-    if (!report) return;
-    const wasLive = before.some((b) => b.expiresAt > now);
-    const isLive = after.some((b) => b.expiresAt > now);
-    if (!wasLive && !isLive && before.length > 0) report(sipId, 'expired'); // ran out, then removed before the sweep came
-    if (wasLive === isLive) return;
-    if (isLive) {
-      // Its bindings ran out before the sweep removed them: the line was unregistered in between.
-      if (before.length > 0) report(sipId, 'expired');
-      report(sipId, 'registered');
-    } else {
-      report(sipId, 'removed');
-    }
   }
 
   /** 200 OK: every current contact with its remaining time (§10.3 step 8), Date, and Path when the UA supports it. */
