@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Headers, SipRequest } from '../core/messages/index.js';
 import type { SipServer } from '../core/server/sip-server.js';
-import type { ClientTransaction } from '../core/transactions/client-transaction.js';
 import type { Destination, TransportName } from '../core/transport/transport.js';
 import type { PingResult } from './health.js';
 
@@ -17,8 +16,9 @@ export interface OptionsPingerDeps {
 
 /**
  * Sends one OPTIONS (RFC 3261 §11) as a non-INVITE client transaction of our
- * own SIP core and reports its final status, or why none came in time. The
- * transaction retransmits over UDP (Timer E) until then.
+ * own SIP core and reports its final status, or why none came within the
+ * timeout. The transaction retransmits over UDP (Timer E) until a final
+ * answer or Timer F, as RFC 3261 §17.1.2 has it.
  */
 export class OptionsPinger {
   constructor(private readonly deps: OptionsPingerDeps) {}
@@ -28,7 +28,6 @@ export class OptionsPinger {
     const branch = `z9hG4bK-ping.${randomBytes(8).toString('hex')}`;
     const request = this.request(destination, branch);
     return new Promise((resolve) => {
-      let tx: ClientTransaction | undefined;
       let done = false;
       const finish = (result: PingResult): void => {
         if (done) return;
@@ -36,12 +35,10 @@ export class OptionsPinger {
         clearTimeout(timer);
         resolve(result);
       };
-      const timer = setTimeout(() => {
-        tx?.terminate();
-        finish({ error: 'timeout' });
-      }, timeoutMs);
+      // The transaction is left to run to Timer F: a late answer is absorbed by it, not taken for a stray response.
+      const timer = setTimeout(() => finish({ error: 'timeout' }), timeoutMs);
       try {
-        tx = sip.startClientTransaction(request, branch, destination, {
+        sip.startClientTransaction(request, branch, destination, {
           onResponse: (response) => {
             if (response.status >= 200) finish({ status: response.status });
           },
