@@ -59,60 +59,63 @@ export interface HepMessage {
 export function encodeHep3(message: HepMessage): Buffer {
   const [source, destination] = sameFamily(message.source.address, message.destination.address);
   const v6 = isIPv6(source);
-  const seconds = message.timeMicros / 1_000_000n;
-  const micros = message.timeMicros % 1_000_000n;
-  const chunks = [
-    uint8(HepChunk.ipFamily, v6 ? HEP_FAMILY.ipv6 : HEP_FAMILY.ipv4),
-    uint8(HepChunk.ipProtocol, HEP_IP_PROTOCOL[message.ipProtocol]),
-    bytes(v6 ? HepChunk.ipv6Source : HepChunk.ipv4Source, ipBytes(source)),
-    bytes(v6 ? HepChunk.ipv6Destination : HepChunk.ipv4Destination, ipBytes(destination)),
-    uint16(HepChunk.sourcePort, message.source.port),
-    uint16(HepChunk.destinationPort, message.destination.port),
-    uint32(HepChunk.timeSeconds, Number(seconds)),
-    uint32(HepChunk.timeMicroseconds, Number(micros)),
-    uint8(HepChunk.protocolType, HEP_PROTOCOL_SIP),
-    uint32(HepChunk.captureId, message.captureId),
-    ...(message.password !== undefined ? [bytes(HepChunk.authKey, Buffer.from(message.password, 'utf8'))] : []),
-    ...(message.correlationId ? [bytes(HepChunk.correlationId, Buffer.from(message.correlationId, 'utf8'))] : []),
-    bytes(HepChunk.payload, message.payload),
-  ];
-  const length = HEP_HEADER_BYTES + chunks.reduce((sum, c) => sum + c.length, 0);
+  const password = message.password !== undefined ? Buffer.from(message.password, 'utf8') : undefined;
+  const correlation = message.correlationId ? Buffer.from(message.correlationId, 'utf8') : undefined;
+  const addressBytes = v6 ? 16 : 4;
+  const length =
+    HEP_HEADER_BYTES +
+    2 * (HEP_CHUNK_HEADER_BYTES + 1) + // family, IP protocol
+    2 * (HEP_CHUNK_HEADER_BYTES + addressBytes) +
+    2 * (HEP_CHUNK_HEADER_BYTES + 2) + // ports
+    2 * (HEP_CHUNK_HEADER_BYTES + 4) + // seconds, microseconds
+    (HEP_CHUNK_HEADER_BYTES + 1) + // protocol type
+    (HEP_CHUNK_HEADER_BYTES + 4) + // capture id
+    (password ? HEP_CHUNK_HEADER_BYTES + password.length : 0) +
+    (correlation ? HEP_CHUNK_HEADER_BYTES + correlation.length : 0) +
+    (HEP_CHUNK_HEADER_BYTES + message.payload.length);
   if (length > 0xffff) throw new RangeError(`HEP packet of ${length} bytes exceeds the 16-bit length`);
-  const header = Buffer.alloc(HEP_HEADER_BYTES);
-  header.write(HEP3_MAGIC, 0, 'ascii');
-  header.writeUInt16BE(length, 4);
-  return Buffer.concat([header, ...chunks], length);
+  // One buffer written front to back: this runs for every SIP message sent and received.
+  const out = Buffer.allocUnsafe(length);
+  out.write(HEP3_MAGIC, 0, 'ascii');
+  out.writeUInt16BE(length, 4);
+  let at = HEP_HEADER_BYTES;
+  const head = (type: number, valueLength: number): number => {
+    out.writeUInt16BE(0x0000, at); // generic vendor
+    out.writeUInt16BE(type, at + 2);
+    out.writeUInt16BE(HEP_CHUNK_HEADER_BYTES + valueLength, at + 4);
+    at += HEP_CHUNK_HEADER_BYTES + valueLength;
+    return at - valueLength;
+  };
+  const bytes = (type: number, value: Buffer): void => {
+    value.copy(out, head(type, value.length));
+  };
+  out.writeUInt8(v6 ? HEP_FAMILY.ipv6 : HEP_FAMILY.ipv4, head(HepChunk.ipFamily, 1));
+  out.writeUInt8(HEP_IP_PROTOCOL[message.ipProtocol], head(HepChunk.ipProtocol, 1));
+  bytes(v6 ? HepChunk.ipv6Source : HepChunk.ipv4Source, cachedIpBytes(source));
+  bytes(v6 ? HepChunk.ipv6Destination : HepChunk.ipv4Destination, cachedIpBytes(destination));
+  out.writeUInt16BE(message.source.port, head(HepChunk.sourcePort, 2));
+  out.writeUInt16BE(message.destination.port, head(HepChunk.destinationPort, 2));
+  out.writeUInt32BE(Number(message.timeMicros / 1_000_000n), head(HepChunk.timeSeconds, 4));
+  out.writeUInt32BE(Number(message.timeMicros % 1_000_000n), head(HepChunk.timeMicroseconds, 4));
+  out.writeUInt8(HEP_PROTOCOL_SIP, head(HepChunk.protocolType, 1));
+  out.writeUInt32BE(message.captureId >>> 0, head(HepChunk.captureId, 4));
+  if (password) bytes(HepChunk.authKey, password);
+  if (correlation) bytes(HepChunk.correlationId, correlation);
+  bytes(HepChunk.payload, message.payload);
+  return out;
 }
 
-function chunk(type: number, valueLength: number): Buffer {
-  const b = Buffer.alloc(HEP_CHUNK_HEADER_BYTES + valueLength);
-  b.writeUInt16BE(0x0000, 0); // generic vendor
-  b.writeUInt16BE(type, 2);
-  b.writeUInt16BE(HEP_CHUNK_HEADER_BYTES + valueLength, 4);
-  return b;
-}
+/** The same few addresses come back on every message: keep their bytes (bounded). */
+const ipBytesCache = new Map<string, Buffer>();
+const IP_CACHE_SIZE = 4096;
 
-function uint8(type: number, value: number): Buffer {
-  const b = chunk(type, 1);
-  b.writeUInt8(value, HEP_CHUNK_HEADER_BYTES);
-  return b;
-}
-
-function uint16(type: number, value: number): Buffer {
-  const b = chunk(type, 2);
-  b.writeUInt16BE(value, HEP_CHUNK_HEADER_BYTES);
-  return b;
-}
-
-function uint32(type: number, value: number): Buffer {
-  const b = chunk(type, 4);
-  b.writeUInt32BE(value >>> 0, HEP_CHUNK_HEADER_BYTES);
-  return b;
-}
-
-function bytes(type: number, value: Buffer): Buffer {
-  const b = chunk(type, value.length);
-  value.copy(b, HEP_CHUNK_HEADER_BYTES);
+function cachedIpBytes(address: string): Buffer {
+  let b = ipBytesCache.get(address);
+  if (!b) {
+    b = ipBytes(address);
+    if (ipBytesCache.size >= IP_CACHE_SIZE) ipBytesCache.clear();
+    ipBytesCache.set(address, b);
+  }
   return b;
 }
 
