@@ -36,6 +36,13 @@ module.exports = {
       to: { path: '^src/', pathNot: ['^src/metrics/'] },
     },
     {
+      name: 'capture-and-events-import-only-core',
+      severity: 'error',
+      comment: 'SIP capture and trunk-state events are edges: they import src/core, the logger and each other (events are delivered, never decided, here).',
+      from: { path: ['^src/capture/', '^src/events/'] },
+      to: { path: '^src/', pathNot: ['^src/capture/', '^src/events/', '^src/core/', '^src/log\\.ts$'] },
+    },
+    {
       name: 'store-imports-nothing-above',
       severity: 'error',
       comment:

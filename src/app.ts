@@ -37,6 +37,7 @@ import { CallRecorder } from './routing/call-recorder.js';
 import { CdrStore } from './store/cdr-store.js';
 import { ScopeStore } from './store/scope-store.js';
 import { RouteStore } from './store/route-store.js';
+import type { OutboundRoute } from './features/settings.js';
 import { SecretStore } from './store/secret-store.js';
 import { lineOfNumber, LineStore, type LineRecord } from './store/line-store.js';
 import { StoreOutage } from './store/redis-errors.js';
@@ -48,6 +49,8 @@ import { observeRedisCommands } from './metrics/redis-commands.js';
 import { Readiness } from './health/readiness.js';
 import { Drain } from './health/drain.js';
 import { startMonitoring } from './app-monitoring.js';
+import { HepSender } from './capture/hep-sender.js';
+import { createTrunkEvents, lineStateReporter, startTargetMonitoring } from './monitoring/trunk-watch.js';
 
 export interface Softswitch {
   sip: SipServer;
@@ -118,6 +121,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     trusted: isTrustedAddress,
     metrics,
   });
+  const { events, webhook } = createTrunkEvents(config, log);
+  const reportLineState = lineStateReporter(events);
   // A binding source is kept as long as the longest binding can live.
   const keepSourceMs = config.registrar.maxExpires * 1000 + 60_000;
   const registrar = new Registrar({
@@ -129,11 +134,14 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     status,
     failures,
     recordBindingSource: (from, sipId, expiresAt) => security.recordBindingSource(from, sipId, expiresAt, keepSourceMs),
+    onLineState: reportLineState,
     log,
     metrics,
   });
 
-  const sip = new SipServer({ listen: config.sip.listen, log, summary, metrics });
+  const capture = config.hep.address ? new HepSender({ ...config.hep, address: config.hep.address }, log) : undefined;
+  if (capture) log.info({ event: 'hep.enabled', address: config.hep.address, port: config.hep.port, captureId: config.hep.captureId }, 'SIP capture to Homer');
+  const sip = new SipServer({ listen: config.sip.listen, log, summary, metrics, ...(capture ? { wireTap: capture.tap } : {}) });
   // Banned sources are turned away before a transaction exists, on every method that starts something.
   sip.screen = (request, source) => {
     const verdict = guard.screen(request, source);
@@ -193,6 +201,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
         'listening on a wildcard address with no sip.advertisedHost: Via and Record-Route use a guessed address; set sip.advertisedHost',
       ),
   });
+  const targetMonitor = startTargetMonitoring({ config, redis, sip, sentBy: (transport) => identity.sentBy(transport), lines, routes, events, log });
   const proxy = new ProxyCore(sip, identity, new ProxySigner(await new SecretStore(redis).shared('dialog')), log, isTrustedAddress);
   const router = new CallRouter({
     proxy,
@@ -201,6 +210,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     bindings,
     features,
     routes,
+    ...(targetMonitor ? { downRoutes: (candidates: readonly OutboundRoute[]) => targetMonitor.downRoutes(candidates) } : {}),
     channels,
     lineOfNumber: (number) => lineOfNumber(redis, lines, number),
     callerSources: { lines, peerByAddress: (address) => routes.peerByAddress(address), auth, failures },
@@ -224,8 +234,9 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     if (outage.down) return; // its commands would only hold up the pipeline requests wait in
     bindings.sweepExpired(Date.now()).then(
       (expired) => {
-        for (const { sipId, binding } of expired) {
+        for (const { sipId, binding, lastOfLine } of expired) {
           log.info({ event: 'registration.expired', sipId, contact: binding.uri, address: binding.source.address }, 'binding expired');
+          if (lastOfLine) reportLineState(sipId, 'expired');
         }
       },
       () => undefined /* Redis away: the client logs it; try again next tick */,
@@ -249,11 +260,14 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       closing = true;
       await monitoring?.close();
       clearInterval(sweeper);
+      targetMonitor?.close();
+      webhook?.close();
       guard.stop();
       channels.stop();
       records?.stop();
       await api?.close();
       await sip.close();
+      capture?.close();
       outage.close();
       summary.close();
       await redis.quit().catch(() => redis.disconnect());

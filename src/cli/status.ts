@@ -1,6 +1,7 @@
 /**
  * `npm run status -- [--config FILE] [--json] SIP_ID...`: a line's registration
  * status, live bindings and latest error, as the customer portal will show them.
+ * `--targets`: the peers, IP trunks and route targets watched with OPTIONS, up or down.
  */
 import { pino } from 'pino';
 import { parseArgs } from 'node:util';
@@ -11,9 +12,12 @@ import { BindingStore } from '../store/binding-store.js';
 import { readLineStatus, RegistrationStatusStore, type LineStatus } from '../store/registration-status.js';
 import { LineStore } from '../store/line-store.js';
 import { createRedis, waitForRedis } from '../store/redis.js';
+import { RouteStore } from '../store/route-store.js';
+import { TargetHealthStore } from '../store/target-health-store.js';
+import { readTargetStatus, renderTargetStatus } from '../monitoring/target-status.js';
 import { redisUrlForCli } from './cli-redis.js';
 
-const USAGE = 'usage: npm run status -- [--config FILE] [--json] SIP_ID [SIP_ID...]';
+const USAGE = 'usage: npm run status -- [--config FILE] [--json] SIP_ID [SIP_ID...]\n       npm run status -- [--config FILE] [--json] --targets';
 
 function render(s: LineStatus, now: number): string {
   const lines = [`${s.sipId}: ${s.status}`];
@@ -29,12 +33,13 @@ function render(s: LineStatus, now: number): string {
 async function main(argv: string[]): Promise<number> {
   let args;
   try {
-    args = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, json: { type: 'boolean' } } });
+    args = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, json: { type: 'boolean' }, targets: { type: 'boolean' } } });
   } catch {
     args = undefined;
   }
   const ids = args?.positionals ?? [];
-  if (!args || ids.length === 0) {
+  const targets = args?.values.targets ?? false;
+  if (!args || (ids.length === 0 && !targets)) {
     console.error(USAGE);
     return 2;
   }
@@ -49,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
   const redis = createRedis(target.url, config.redis.keyPrefix, log);
   try {
     await waitForRedis(redis, 5000);
+    if (targets) return await showTargets(redis, config, json);
     const stores = { lines: new LineStore(redis), bindings: new BindingStore(redis), status: new RegistrationStatusStore(redis, config.timeZone) };
     const now = Date.now();
     let code = 0;
@@ -68,6 +74,21 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** The monitored targets and their state; a target down makes the exit code 3, for scripts. */
+async function showTargets(redis: ReturnType<typeof createRedis>, config: ReturnType<typeof loadConfig>, json: boolean): Promise<number> {
+  const { peers, ipTrunks, routes } = config.monitoring;
+  const status = await readTargetStatus(
+    { routes: new RouteStore(redis), lines: new LineStore(redis), health: new TargetHealthStore(redis) },
+    { peers, ipTrunks, routes },
+  );
+  if (json) console.log(JSON.stringify({ enabled: config.monitoring.enabled, targets: status }, null, 2));
+  else {
+    if (!config.monitoring.enabled) console.log('monitoring is off (monitoring.enabled: false): every route is used');
+    for (const s of status) console.log(renderTargetStatus(s));
+  }
+  return status.some((s) => s.state === 'down') ? 3 : 0;
 }
 
 main(process.argv.slice(2)).then(

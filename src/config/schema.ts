@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { hepSchema, monitoringSchema, webhooksSchema } from './schema-operations.js';
 
 /**
  * The server's configuration. Every field has a built-in default, so a config
@@ -261,6 +262,9 @@ export const configSchema = z.strictObject({
   metrics: metricsSchema.prefault({}),
   shutdown: shutdownSchema.prefault({}),
   cdr: cdrSchema.prefault({}),
+  monitoring: monitoringSchema.prefault({}),
+  webhooks: webhooksSchema.prefault({}),
+  hep: hepSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -9,6 +9,7 @@ import type { Endpoint } from '../security/ban-rules.js';
 import type { LineRecord } from '../store/line-store.js';
 import { remainingSeconds, type Binding } from './binding.js';
 import { applyRegister, type RegistrarLimits } from './binding-rules.js';
+import { lineStateChanges, type LineStateChange } from './line-state.js';
 import type { BindingStore } from '../store/binding-store.js';
 import type { RegistrationStatusStore } from '../store/registration-status.js';
 
@@ -24,6 +25,11 @@ export interface RegistrarOptions {
   failures: AuthFailureReporter;
   /** Where a SIP-ID's bindings from one endpoint now end (0: none left), so a ban of that address spares it. */
   recordBindingSource(from: Endpoint, sipId: string, expiresAt: number): Promise<void>;
+  /**
+   * A REGISTER gave the line its first live binding ('registered') or removed its last ('removed').
+   * A line whose bindings had all run out before the sweep reached them reports 'expired' first.
+   */
+  onLineState?: (sipId: string, change: LineStateChange) => void;
   log: Log;
   /** Counts REGISTER outcomes (softswitch_registrations_total). */
   metrics?: Metrics;
@@ -124,6 +130,8 @@ export class Registrar {
       if (!unchanged) {
         for (const b of expired) log.info({ event: 'registration.expired', sipId, contact: b.uri, address: b.source.address }, 'binding expired');
       }
+      // Only the writer that won the compare-and-set gets here: each change is reported once.
+      if (!unchanged) for (const change of lineStateChanges(stored.bindings, decision.bindings, now)) this.options.onLineState?.(sipId, change);
       request.respond(200, undefined, this.okHeaders(message.headers.getList('supported'), decision.bindings, now, message.headers.getAll('path')));
       if (!unchanged) await this.options.recordBindingSource(source, sipId, latestExpiryFrom(source, decision.bindings));
       return;

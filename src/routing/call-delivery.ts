@@ -2,6 +2,7 @@ import type { SipRequest, SipResponse } from '../core/messages/index.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { CallContext, ForwardHop, OfferFailure } from '../features/call-context.js';
 import type { Delivery } from '../features/call-plan.js';
+import type { OutboundRoute } from '../features/settings.js';
 import type { Log } from '../log.js';
 import type { ProxyCore, RelayOutcome } from '../proxy/proxy-core.js';
 import type { BindingStore } from '../store/binding-store.js';
@@ -36,6 +37,8 @@ export interface CallDeliveryDeps {
   lineOfNumber(number: string): Promise<LineRecord | null>;
   bindings: Pick<BindingStore, 'live'>;
   routes: Pick<RouteStore, 'outboundRoutes' | 'emergencyRoute'>;
+  /** Names of these routes whose target monitoring marks down; absent when monitoring is off (every route is used). */
+  downRoutes?(routes: readonly OutboundRoute[]): Promise<ReadonlySet<string>>;
   channels: Pick<CallChannels, 'take' | 'give'>;
   decisions: DecisionLog;
   records?: Pick<CallRecorder, 'offering'>;
@@ -73,7 +76,8 @@ export class CallDelivery {
     presentation: Presentation,
     forwards: readonly ForwardHop[],
   ): Promise<RouteEnd> {
-    const route = emergency ? await this.deps.routes.emergencyRoute() : chooseOutboundRoute(await this.deps.routes.outboundRoutes(), number);
+    // The emergency route is always tried: no state of ours refuses an emergency call (docs/product.md §5).
+    const { route, allDown } = emergency ? { route: await this.deps.routes.emergencyRoute(), allDown: false } : await this.liveRoute(incoming.callId, number);
     const target = route ? routeTarget(route, number) : undefined;
     this.deps.decisions.record(incoming.callId, {
       stage: emergency ? 'emergency-route' : 'outbound-route',
@@ -81,6 +85,7 @@ export class CallDelivery {
       ...(route ? { target: route.name } : {}),
       number,
     });
+    if (!target && allDown) return { kind: 'reject', status: 503, reason: 'Route Down' };
     if (!route || !target)
       return emergency ? { kind: 'reject', status: 503, reason: 'No Emergency Route' } : { kind: 'reject', status: 404, reason: 'Not Found' };
     this.deps.records?.offering(incoming.callId, { kind: emergency ? 'emergency-route' : 'route', name: route.name, number });
@@ -95,6 +100,20 @@ export class CallDelivery {
     if (outcome.kind === 'cancelled') return cancelled(outcome);
     const generated = outcome.silent ? { status: 408, reason: 'Request Timeout' } : { status: 480, reason: 'Temporarily Unavailable' };
     return { kind: 'reject', ...generated, ...(outcome.response ? { response: outcome.response } : {}) };
+  }
+
+  /** The longest-prefix route whose target is not down; `allDown` when routes match but every one is down. */
+  private async liveRoute(callId: string, number: string): Promise<{ route: OutboundRoute | null; allDown: boolean }> {
+    const routes = await this.deps.routes.outboundRoutes();
+    const matching = routes.filter((r) => number.startsWith(r.prefix));
+    const down = this.deps.downRoutes && matching.length > 0 ? await this.deps.downRoutes(matching) : new Set<string>();
+    const route = chooseOutboundRoute(matching, number, (r) => !down.has(r.name)) ?? null;
+    for (const skipped of matching) {
+      if (down.has(skipped.name) && (!route || skipped.prefix.length >= route.prefix.length)) {
+        this.deps.decisions.record(callId, { stage: 'outbound-route', outcome: 'skipped', target: skipped.name, reason: 'target down', number });
+      }
+    }
+    return { route, allDown: route === null && down.size > 0 };
   }
 
   /** The called number's own line; a failure is reported with the answer that stands if no stage acts on it. */

@@ -25,7 +25,11 @@ export function lineTargets(line: LineRecord, calledNumber: string, bindings: Bi
   if (line.auth === 'ip') {
     return line.allowedAddresses.slice(0, 1).map((address) => {
       const host = address.includes(':') ? `[${address}]` : address;
-      return { uri: `sip:${calledNumber}@${host}:5060`, destination: { transport: 'UDP', address, port: 5060 }, label: `${line.sipId} ${host}:5060` };
+      return {
+        uri: `sip:${calledNumber}@${host}:${SIP_DEFAULT_PORT}`,
+        destination: { transport: 'UDP', address, port: SIP_DEFAULT_PORT },
+        label: `${line.sipId} ${host}:${SIP_DEFAULT_PORT}`,
+      };
     });
   }
   return [...bindings]
@@ -54,26 +58,43 @@ export function bindingDestination(b: Binding, holds: HoldsConnection): Destinat
   return contact && isIpLiteral(contact.host) ? { transport, address: bareHost(contact.host), port: contact.port ?? 5060 } : undefined;
 }
 
-/** Longest matching prefix wins (docs/product.md §5). */
-export function chooseOutboundRoute(routes: readonly OutboundRoute[], number: string): OutboundRoute | undefined {
+/**
+ * Longest matching prefix wins (docs/product.md §5), among the routes `usable`
+ * accepts (monitoring leaves out a route whose target is down, so the
+ * next-longest prefix takes the call).
+ */
+export function chooseOutboundRoute(
+  routes: readonly OutboundRoute[],
+  number: string,
+  usable: (route: OutboundRoute) => boolean = () => true,
+): OutboundRoute | undefined {
   let best: OutboundRoute | undefined;
   for (const route of routes) {
-    if (number.startsWith(route.prefix) && (!best || route.prefix.length > best.prefix.length)) best = route;
+    if (number.startsWith(route.prefix) && usable(route) && (!best || route.prefix.length > best.prefix.length)) best = route;
   }
   return best;
 }
 
-/** A route's target "host:port" as a relay target for a number. */
-export function routeTarget(route: OutboundRoute, number: string): RelayTarget | undefined {
+/** Port a target written without one is reached on. */
+export const SIP_DEFAULT_PORT = 5060;
+
+/** Where a route sends calls ("host", "host:port", "[v6]:port", with the route's transport); undefined when unreadable. */
+export function routeDestination(route: Pick<OutboundRoute, 'target' | 'transport'>): Destination | undefined {
   const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(route.target.trim());
   if (!match) return undefined;
-  const address = match[1]!;
-  const port = match[2] ? Number(match[2]) : 5060;
   const transport: TransportName = route.transport === 'tcp' ? 'TCP' : 'UDP';
+  return { transport, address: match[1]!, port: match[2] ? Number(match[2]) : SIP_DEFAULT_PORT };
+}
+
+/** A route's target "host:port" as a relay target for a number. */
+export function routeTarget(route: OutboundRoute, number: string): RelayTarget | undefined {
+  const destination = routeDestination(route);
+  if (!destination) return undefined;
+  const { address, port, transport } = destination;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
     uri: `sip:${number}@${host}:${port}${transport === 'TCP' ? ';transport=tcp' : ''}`,
-    destination: { transport, address, port },
+    destination,
     label: `route ${route.name}`,
   };
 }

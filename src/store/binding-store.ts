@@ -83,19 +83,20 @@ export class BindingStore {
     return result !== -1;
   }
 
-  /** Removes bindings whose time is up; returns them so the caller can report each once. */
-  async sweepExpired(now: number, limit = 500): Promise<Array<{ sipId: string; binding: Binding }>> {
+  /**
+   * Removes bindings whose time is up; returns them so the caller can report each once.
+   * `lastOfLine` marks the last one removed from a line that has no binding left (it is no longer registered).
+   */
+  async sweepExpired(now: number, limit = 500): Promise<Array<{ sipId: string; binding: Binding; lastOfLine: boolean }>> {
     const lines = await this.redis.zrangebyscore(keys.bindingDueLines, '-inf', now, 'LIMIT', 0, limit);
-    const out: Array<{ sipId: string; binding: Binding }> = [];
+    const out: Array<{ sipId: string; binding: Binding; lastOfLine: boolean }> = [];
     for (const sipId of lines) {
       // Whoever removes the entry sweeps the line; another node skips it.
       if ((await this.redis.zrem(keys.bindingDueLines, sipId)) === 0) continue;
       const [nextDue, ...removed] = await this.commands.ssBindingsSweep(keys.bindings(sipId), keys.bindingsDue(sipId), now);
       if (nextDue) await this.redis.zadd(keys.bindingDueLines, 'LT', Number(nextDue), sipId);
-      for (const json of removed) {
-        const binding = parseBinding(json);
-        if (binding) out.push({ sipId, binding });
-      }
+      const found = removed.map((json) => parseBinding(json)).filter((b): b is Binding => b !== null);
+      found.forEach((binding, i) => out.push({ sipId, binding, lastOfLine: !nextDue && i === found.length - 1 }));
     }
     return out;
   }

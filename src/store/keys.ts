@@ -63,6 +63,9 @@
  *   {cdr}:cdr:vg:{id}    stream  the same records per voice group a party of the call belongs to; expires when idle
  *   {cdr}:open           zset  Call-IDs of calls in progress scored by expiry (ms, Redis clock), refreshed by their node
  *   {cdr}:open:rec       hash  Call-ID -> open record JSON (start, parties, decisions so far, node)
+ * Monitoring (OPTIONS pings to peers, IP trunks and route targets):
+ *   mon:health           hash  target id ("UDP 192.0.2.7:5060") -> TargetHealth JSON (state, counts, last result)
+ *   mon:lease:{id}       string  node pinging that target this interval (SET NX PX): one ping per target per interval
  *
  * Password-guessing bans:
  *   authfail:src:{address}  string  failed authentications from that address this window (INCR; TTL = window)
@@ -127,4 +130,6 @@ export const keys = {
   ban: (address: string) => `ban:{${address}}`,
   banIndex: 'bans',
   bindingSources: (address: string) => `regsrc:${address}`,
+  targetHealth: 'mon:health',
+  targetLease: (id: string) => `mon:lease:{${id}}`,
 } as const;

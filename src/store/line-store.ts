@@ -124,6 +124,20 @@ export class LineStore {
     return line?.auth === 'ip' ? line : null;
   }
 
+  /**
+   * Every IP-authenticated line (for OPTIONS monitoring): one HMGET of `auth` and
+   * `allowedAddresses` per provisioned line, in one pipeline.
+   */
+  async ipAuthenticated(): Promise<Array<{ sipId: string; allowedAddresses: string[] }>> {
+    const sipIds = (await this.redis.smembers(keys.lineIndex)).sort();
+    const rows = await Promise.all(sipIds.map((sipId) => this.redis.hmget(keys.line(sipId), 'auth', 'allowedAddresses')));
+    const out: Array<{ sipId: string; allowedAddresses: string[] }> = [];
+    rows.forEach(([auth, addresses], i) => {
+      if (auth === 'ip') out.push({ sipId: sipIds[i]!, allowedAddresses: parseList(addresses ?? undefined) });
+    });
+    return out;
+  }
+
   /** SIP-IDs of a site's lines. */
   async listBySite(siteId: string): Promise<string[]> {
     return (await this.redis.smembers(keys.siteLines(siteId))).sort();

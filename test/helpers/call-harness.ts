@@ -41,7 +41,7 @@ export interface CallStack {
 const KEY_PREFIX = 'call:';
 
 /** What a call stack's nodes run besides SIP: the management API (operator `operator`, API_PASSWORD), call-record settings. */
-export interface CallStackOptions extends Pick<ServerOptions, 'drainSeconds' | 'bans' | 'cdr'> {
+export interface CallStackOptions extends Pick<ServerOptions, 'drainSeconds' | 'bans' | 'cdr' | 'extra'> {
   api?: boolean;
 }
 
@@ -72,6 +72,7 @@ export async function startCallStack(document: unknown, nodes = 1, options: Call
         ...(options.bans ? { bans: options.bans } : {}),
         ...(options.api ? { api: { port: await freePort(), operatorPassword: API_PASSWORD } } : {}),
         ...(options.cdr ? { cdr: options.cdr } : {}),
+        ...(options.extra ? { extra: options.extra } : {}),
       }),
     );
   }

@@ -77,6 +77,8 @@ export interface ServerOptions {
   drainSeconds?: number;
   /** `cdr` settings (default: the server's). */
   cdr?: Partial<{ enabled: boolean; retentionDays: number; nodeLostAfter: number }>;
+  /** More top-level config sections (monitoring, webhooks, hep, ...), written as given. */
+  extra?: Record<string, unknown>;
 }
 
 /** A config file on disk and what a test needs to know about it. */
@@ -153,6 +155,7 @@ export async function writeServerConfig(options: ServerOptions): Promise<ServerC
     metrics: { address: '127.0.0.1', port: metricsPort },
     shutdown: { drainSeconds: options.drainSeconds ?? 2 },
     ...(options.cdr ? { cdr: options.cdr } : {}),
+    ...options.extra,
   };
   const file = join(tempDir(), `${nodeId}.yaml`);
   writeFileSync(file, stringify(config));

@@ -455,6 +455,7 @@ const CASES: Case[] = [
 
   // --- password-guessing bans: operators only ---
   { route: 'GET /security/bans', what: 'every ban', url: '/security/bans', expect: OPERATOR_ONLY },
+  { route: 'GET /monitoring/targets', what: 'peers, IP trunks and route targets, up or down', url: '/monitoring/targets', expect: OPERATOR_ONLY },
   {
     route: 'DELETE /security/bans/:address',
     what: 'a banned address, banned again before each try',

@@ -70,6 +70,11 @@ t.test('bindings: replace (compare-and-set) and the expiry sweep', async (t) => 
 
   const swept = await store.sweepExpired(now + 2_000);
   t.same(swept.map((s) => `${s.sipId}/${s.binding.key}`).sort(), ['alice/alice-1', 'bob/bob-1', 'carol/carol-1'], 'each due binding reported once');
+  t.same(
+    swept.filter((s) => s.lastOfLine),
+    [],
+    'every line keeps a binding: none is unregistered',
+  );
   t.same(await store.sweepExpired(now + 2_000), [], 'nothing reported twice');
   t.same(
     (await store.live('bob', now + 2_000)).map((b) => b.key),
@@ -78,6 +83,14 @@ t.test('bindings: replace (compare-and-set) and the expiry sweep', async (t) => 
   );
   const later = await store.sweepExpired(now + 61_000);
   t.equal(later.length, 3, 'the later bindings are swept when their time comes');
+  t.same(
+    later
+      .filter((s) => s.lastOfLine)
+      .map((s) => s.sipId)
+      .sort(),
+    lines,
+    "each line's last binding is marked: it is no longer registered",
+  );
   t.same((await store.load('bob')).bindings, [], 'the line has no bindings left');
 });
 

@@ -9,6 +9,7 @@ import { forwardingCsvResource } from './forwarding-csv.js';
 import { historyResource } from './history.js';
 import { cdrResource } from './cdr.js';
 import { numbersResource } from './numbers.js';
+import { monitoringResources } from './monitoring.js';
 
 /** Every resource module of the management API, in the order their routes are listed. */
 export const RESOURCE_MODULES: ResourceModule[] = [
@@ -22,4 +23,5 @@ export const RESOURCE_MODULES: ResourceModule[] = [
   cdrResource,
   securityResources,
   capabilitiesResource,
+  monitoringResources,
 ];

@@ -5,7 +5,7 @@ import { parseMessage, SipParseError, createResponse, UNSUPPORTED_VERSION, type 
 import type { ClientTransaction, ClientTransactionUser } from '../transactions/client-transaction.js';
 import type { Clock } from '../transactions/clock.js';
 import { TransactionLayer, type RequestScreen } from '../transactions/transaction-layer.js';
-import type { Destination, Source, TransportName } from '../transport/transport.js';
+import type { Destination, Source, TransportName, WireTap } from '../transport/transport.js';
 import { Dispatcher, type RequestHandler } from './dispatcher.js';
 import { IncomingRequest, type HeaderList } from './incoming-request.js';
 import type { ProxyDelegate } from './proxy-delegate.js';
@@ -27,6 +27,8 @@ export interface SipServerOptions {
   transportFactory?: TransportFactory;
   /** Counts parse errors, transactions and retransmissions. */
   metrics?: Metrics;
+  /** Sees every message sent and received, as bytes (SIP capture); never on the critical path. */
+  wireTap?: WireTap;
 }
 
 /**
@@ -57,7 +59,7 @@ export class SipServer {
     this.ownSummary = !options.summary;
     this.summary = options.summary ?? new LogSummariser(options.log);
     this.commonHeaders = [['Server', options.serverName ?? 'softswitch']];
-    this.transports = new SipTransports(options.listen, (data, source) => this.receive(data, source), this.summary, options.transportFactory);
+    this.transports = new SipTransports(options.listen, (data, source) => this.receive(data, source), this.summary, options.transportFactory, options.wireTap);
     this.transactions = new TransactionLayer(
       (response, source) => this.sendResponse(response, source),
       (request, destination) => this.sendRequest(request, destination),

@@ -1,7 +1,7 @@
 import type { LogSummariser } from '../../log-summary.js';
 import { serializeMessage, type SipRequest, type SipResponse } from '../messages/index.js';
 import { TcpTransport } from '../transport/tcp-transport.js';
-import type { Destination, MessageHandler, Source, Transport, TransportName } from '../transport/transport.js';
+import type { Destination, MessageHandler, Source, Transport, TransportName, WireTap } from '../transport/transport.js';
 import { UdpTransport } from '../transport/udp-transport.js';
 import { responseDestination } from '../transport/via-routing.js';
 import { WsTransport } from '../transport/ws-transport.js';
@@ -39,8 +39,20 @@ export const socketTransport: TransportFactory = (spec, onMessage, summary) => {
 export class SipTransports {
   private readonly transports: Transport[];
 
-  constructor(listen: ListenSpec[], onMessage: MessageHandler, summary: LogSummariser, factory: TransportFactory = socketTransport) {
-    this.transports = listen.map((spec) => factory(spec, onMessage, summary));
+  constructor(
+    listen: ListenSpec[],
+    onMessage: MessageHandler,
+    summary: LogSummariser,
+    factory: TransportFactory = socketTransport,
+    private readonly tap?: WireTap,
+  ) {
+    const handler: MessageHandler = tap
+      ? (data, source) => {
+          this.tapped('in', source.transport, { address: source.localAddress, port: source.localPort }, source, data);
+          onMessage(data, source);
+        }
+      : onMessage;
+    this.transports = listen.map((spec) => factory(spec, handler, summary));
   }
 
   async listen(): Promise<void> {
@@ -68,7 +80,7 @@ export class SipTransports {
 
   sendRequest(request: SipRequest, destination: Destination): void {
     const transport = this.transports.find((t) => t.name === destination.transport);
-    transport?.send(destination, serializeMessage(request));
+    if (transport) this.send(transport, destination, serializeMessage(request));
   }
 
   /** Sends a response towards the top Via (RFC 3261 §18.2.2); `source` is where its request came from. */
@@ -76,7 +88,22 @@ export class SipTransports {
     const via = response.topVia();
     const transport = this.transportFor(source);
     if (!via || !transport) return;
-    transport.send(responseDestination(via, source), serializeMessage(response));
+    this.send(transport, responseDestination(via, source), serializeMessage(response));
+  }
+
+  private send(transport: Transport, destination: Destination, data: Buffer): void {
+    if (transport.send(destination, data) && this.tap) {
+      this.tapped('out', transport.name, { address: transport.localAddress, port: transport.localPort }, destination, data);
+    }
+  }
+
+  /** The tap sees the message; whatever it does wrong stays out of the SIP path. */
+  private tapped(direction: 'in' | 'out', name: TransportName, local: { address: string; port: number }, remote: Destination, data: Buffer): void {
+    try {
+      this.tap?.({ direction, transport: name, local, remote: { address: remote.address, port: remote.port }, data });
+    } catch {
+      // a capture is best effort
+    }
   }
 
   private transportFor(source: Source): Transport | undefined {

@@ -36,6 +36,20 @@ export interface Destination {
 
 export type MessageHandler = (data: Buffer, source: Source) => void;
 
+/** One message as it crossed the wire, seen by a tap. */
+export interface WireMessage {
+  direction: 'in' | 'out';
+  transport: TransportName;
+  /** Our end: the listening address and port. */
+  local: { address: string; port: number };
+  /** The other end. */
+  remote: { address: string; port: number };
+  data: Buffer;
+}
+
+/** Sees every message sent and received (e.g. for a capture server); must return at once and never throw. */
+export type WireTap = (message: WireMessage) => void;
+
 export interface Transport {
   readonly name: TransportName;
   readonly localAddress: string;

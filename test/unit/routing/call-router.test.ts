@@ -298,6 +298,51 @@ t.test('outbound route: a number not ours goes out by the longest prefix', async
   t.same(call.sent, []);
 });
 
+t.test('monitoring: a route whose target is down is skipped for the next-longest prefix; all down → 503', async (t) => {
+  const down = new Set(['carrier-mobile']);
+  const w = world({ downRoutes: down });
+  w.routes.push(
+    { name: 'carrier-all', prefix: '0', target: '127.0.0.60:5070', transport: 'udp' },
+    { name: 'carrier-mobile', prefix: '090', target: '127.0.0.61:5070', transport: 'udp' },
+  );
+  await w.invite('09012345678', 'line');
+  t.same(
+    w.offers.map((o) => o.sipId),
+    ['route carrier-all'],
+    'the shorter prefix takes the call',
+  );
+  t.match(
+    w.events('call.decision', (l) => l.stage === 'outbound-route'),
+    [
+      { outcome: 'skipped', target: 'carrier-mobile', reason: 'target down' },
+      { outcome: 'route', target: 'carrier-all' },
+    ],
+  );
+
+  down.add('carrier-all');
+  const refused = await w.invite('09012345678', 'line');
+  t.same(
+    refused.sent.map((r) => r.status),
+    [503],
+    'every matching route down: 503, not 404',
+  );
+  t.equal(w.offers.length, 1, 'nothing more was offered');
+
+  down.clear();
+  await w.invite('09012345678', 'line');
+  t.equal(w.offers.at(-1)!.sipId, 'route carrier-mobile', 'back up: the longest prefix again');
+});
+
+t.test('monitoring: the emergency route is used even when its target is down', async (t) => {
+  const w = world({ downRoutes: new Set(['emergency']) });
+  w.routes.push({ name: 'emergency', prefix: '', target: '127.0.0.62:5070', transport: 'udp' });
+  await w.invite('110', 'line');
+  t.same(
+    w.offers.map((o) => o.sipId),
+    ['route emergency'],
+  );
+});
+
 t.test('outbound route: a forward to a number not ours goes out with Diversion; no route → 404', async (t) => {
   const w = world();
   w.line('alice', A);

@@ -67,7 +67,8 @@ export interface Call {
   sent: SipResponse[];
 }
 
-export function world(): World {
+/** `downRoutes`: monitoring is on and these routes' targets are down (absent: monitoring off). */
+export function world(options: { downRoutes?: Set<string> } = {}): World {
   const features = new Map<string, NumberFeatures>();
   const huntGroups: HuntGroup[] = [];
   const routes: OutboundRoute[] = [];
@@ -188,6 +189,9 @@ export function world(): World {
       outboundRoutes: async () => routes,
       emergencyRoute: async () => routes.find((r) => r.name === 'emergency') ?? null,
     },
+    ...(options.downRoutes
+      ? { downRoutes: async (candidates: readonly OutboundRoute[]) => new Set(candidates.filter((r) => options.downRoutes!.has(r.name)).map((r) => r.name)) }
+      : {}),
     domain: DOMAIN,
     holdsConnection: () => true,
     log: logger,
