@@ -106,6 +106,7 @@ export class CallRouter {
         callId: incoming.callId,
         callerIdentity: who.identity,
         ...(who.number ? { callerNumber: who.number } : {}),
+        ...(who.payphoneAsserted ? { callerPayphone: true } : {}),
         calledNumber: dialled.number,
         calledFeatures,
         calledIsOurs: true,
