@@ -39,7 +39,7 @@ export function summary(r: ProvisioningResult): string {
     row('features', r.features),
     row('peers', r.peers),
     row('outbound routes', r.outboundRoutes),
-    row('emergency route', r.emergencyRoute),
+    row('emergency routes', r.emergencyRoutes),
   ].join('\n');
 }
 

@@ -83,6 +83,19 @@ export interface OutboundRoute {
   transport: 'udp' | 'tcp';
 }
 
+/**
+ * Where emergency calls (110/118/119) from an area go (docs/product.md §5):
+ * the route whose area code is the longest prefix of the caller's geographic
+ * number. An area no route lists has no emergency service.
+ */
+export interface EmergencyRoute {
+  name: string;
+  /** Area codes with the leading 0 ("03", "011", "0123"); each in at most one route. */
+  areaCodes: string[];
+  target: string;
+  transport: 'udp' | 'tcp';
+}
+
 /** Interconnect peer trusted by address: calls from it are terminating calls. */
 export interface Peer {
   name: string;

@@ -1,9 +1,10 @@
 import { computeHa1 } from '../auth/digest.js';
 import { encodeFeature, type FeatureField } from '../store/feature-store.js';
-import type { BulkGroup, HuntGroup, OutboundRoute, Peer } from '../features/settings.js';
+import type { BulkGroup, EmergencyRoute, HuntGroup, OutboundRoute, Peer } from '../features/settings.js';
 import { normalizeNumber } from '../numbers/national.js';
 import type { LineRecord } from '../store/line-store.js';
 import { normalizeDestinations } from './schema-features.js';
+import { ALL_AREA_CODES } from './schema-routing.js';
 import type { ProvisioningFile } from './schema.js';
 import type { Hash } from '../store/provisioning/snapshot.js';
 
@@ -25,7 +26,7 @@ export interface Desired {
   huntGroups: Map<string, PlannedGroup<HuntGroup>>;
   bulkGroups: Map<string, PlannedGroup<BulkGroup>>;
   /** Only the routing sections the file gives (each replaces the stored one). */
-  routing: { peers?: Map<string, Peer>; outbound?: OutboundRoute[]; emergency?: OutboundRoute | null };
+  routing: { peers?: Map<string, Peer>; outbound?: OutboundRoute[]; emergency?: EmergencyRoute[] };
 }
 
 export interface PlannedGroup<G> {
@@ -156,9 +157,12 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
       }),
     );
   if (r?.outboundRoutes) d.routing.outbound = r.outboundRoutes.map((o) => ({ name: o.name, prefix: o.prefix, target: o.target, transport: o.transport }));
-  if (r?.emergencyRoute !== undefined) {
+  if (r?.emergencyRoutes !== undefined) {
+    d.routing.emergency = r.emergencyRoutes.map((e) => ({ name: e.name, areaCodes: e.areaCodes, target: e.target, transport: e.transport }));
+  } else if (r?.emergencyRoute !== undefined) {
+    // The former single route serves every area.
     const e = r.emergencyRoute;
-    d.routing.emergency = e === null ? null : { name: e.name, prefix: '', target: e.target, transport: e.transport };
+    d.routing.emergency = e === null ? [] : [{ name: e.name, areaCodes: [...ALL_AREA_CODES], target: e.target, transport: e.transport }];
   }
   return d;
 }

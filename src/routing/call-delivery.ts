@@ -1,6 +1,6 @@
 import type { SipRequest, SipResponse } from '../core/messages/index.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
-import type { CallContext, ForwardHop, OfferFailure } from '../features/call-context.js';
+import type { CallContext, OfferFailure } from '../features/call-context.js';
 import type { Delivery } from '../features/call-plan.js';
 import type { Log } from '../log.js';
 import type { ProxyCore, RelayOutcome } from '../proxy/proxy-core.js';
@@ -11,7 +11,9 @@ import type { DecisionLog } from './decision-log.js';
 import { classifyFailure, failureStatus } from './failure.js';
 import { addDiversion, assertCallerIdentity, relayPeerIdentity } from './identity-headers.js';
 import type { RouteStore } from '../store/route-store.js';
-import { chooseOutboundRoute, lineTargets, routeTarget } from './targets.js';
+import { chooseEmergencyRoute, chooseOutboundRoute, lineTargets, routeTarget } from './targets.js';
+
+export const NO_EMERGENCY_SERVICE_REASON = 'No emergency service in the area of this number';
 
 /** How the caller is presented on every leg of a call. */
 export interface Presentation {
@@ -34,7 +36,7 @@ export interface CallDeliveryDeps {
   /** The line a number belongs to, if any. */
   lineOfNumber(number: string): Promise<LineRecord | null>;
   bindings: Pick<BindingStore, 'live'>;
-  routes: Pick<RouteStore, 'outboundRoutes' | 'emergencyRoute'>;
+  routes: Pick<RouteStore, 'outboundRoutes' | 'emergencyRoutes'>;
   channels: Pick<CallChannels, 'take' | 'give'>;
   decisions: DecisionLog;
   domain: string;
@@ -59,18 +61,24 @@ export class CallDelivery {
       case 'hunt':
         return { kind: 'done', end: await this.hunt(incoming, call, delivery, presentation) };
       case 'outbound':
-        return { kind: 'done', end: await this.outbound(incoming, delivery, presentation, call.forwards) };
+        return { kind: 'done', end: await this.outbound(incoming, delivery, presentation, call) };
     }
   }
 
-  /** Out through the longest-prefix route, or the emergency route. */
+  /**
+   * Out through the longest-prefix route, or the emergency route of the
+   * caller's area (docs/product.md §5): an area no route serves has no
+   * emergency service (403).
+   */
   private async outbound(
     incoming: IncomingRequest,
     { number, emergency }: Extract<Delivery, { kind: 'outbound' }>,
     presentation: Presentation,
-    forwards: readonly ForwardHop[],
+    { forwards, callerNumber }: Pick<CallContext, 'forwards' | 'callerNumber'>,
   ): Promise<RouteEnd> {
-    const route = emergency ? await this.deps.routes.emergencyRoute() : chooseOutboundRoute(await this.deps.routes.outboundRoutes(), number);
+    const route = emergency
+      ? chooseEmergencyRoute(await this.deps.routes.emergencyRoutes(), callerNumber ?? '')
+      : chooseOutboundRoute(await this.deps.routes.outboundRoutes(), number);
     const target = route ? routeTarget(route, number) : undefined;
     this.deps.decisions.record(incoming.callId, {
       stage: emergency ? 'emergency-route' : 'outbound-route',
@@ -78,7 +86,7 @@ export class CallDelivery {
       ...(route ? { target: route.name } : {}),
       number,
     });
-    if (!target) return emergency ? { kind: 'reject', status: 503, reason: 'No Emergency Route' } : { kind: 'reject', status: 404, reason: 'Not Found' };
+    if (!target) return emergency ? { kind: 'reject', status: 403, reason: NO_EMERGENCY_SERVICE_REASON } : { kind: 'reject', status: 404, reason: 'Not Found' };
     const outcome = await this.deps.proxy.relay(incoming, [target], {
       noResponseTimeoutMs: 32_000, // a carrier may be slow to send even 100; Timer B decides
       prepare: (request) => {

@@ -133,9 +133,9 @@ export class CallRouter {
         : { stage: 'origination', outcome: 'reject', reason: origin.reason },
     );
     if (!origin.ok) return { kind: 'reject', status: origin.status, reason: origin.reason };
-    if (!(await this.deps.channels.take(incoming.callId, line.sipId, line.channels, 'out'))) {
-      return { kind: 'reject', status: 486, reason: 'Busy Here' };
-    }
+    const channel = await this.deps.channels.take(incoming.callId, line.sipId, line.channels, 'out');
+    // An emergency call goes even when every channel is in use (docs/product.md §5): it just holds none.
+    if (!channel && origin.dialled.kind !== 'emergency') return { kind: 'reject', status: 486, reason: 'Busy Here' };
     const presentation: Presentation = { asserted: { number: origin.presentedNumber, withhold: origin.withhold } };
     const dialled = origin.dialled;
     if (dialled.kind !== 'emergency' && dialled.kind !== 'national' && dialled.kind !== 'international')

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { OutboundRoute, Peer } from '../features/settings.js';
-import { parseOutboundRoute, parseOutboundRoutes, parsePeer } from './schemas.js';
+import type { EmergencyRoute, OutboundRoute, Peer } from '../features/settings.js';
+import { parseEmergencyRoutes, parseOutboundRoute, parseOutboundRoutes, parsePeer } from './schemas.js';
 import { keys } from './keys.js';
 import { canonicalIp } from './line-store.js';
 
@@ -20,13 +20,27 @@ export interface RouteStoreOptions {
 
 const MAX_CACHE_MS = 1000;
 
-/** Fields of the `routes` hash. */
-export const ROUTE_FIELDS = { outbound: 'outbound', emergency: 'emergency' } as const;
+/**
+ * Fields of the `routes` hash. `emergency` is the former single emergency
+ * route, still read (as serving every area) until a file replaces it with
+ * `emergencyByArea`, the per-area table.
+ */
+export const ROUTE_FIELDS = { outbound: 'outbound', emergency: 'emergency', emergencyByArea: 'emergencyByArea' } as const;
+
+/** Every geographic area: the area codes 01-09 as prefixes (what the former single emergency route served). */
+export const ALL_AREA_CODES = ['01', '02', '03', '04', '05', '06', '07', '08', '09'] as const;
+
+/** The emergency routes from the stored fields: the per-area table, else the former single route for every area. */
+export function emergencyRoutesOf(byArea: string | null | undefined, legacy: string | null | undefined): EmergencyRoute[] {
+  if (byArea !== null && byArea !== undefined) return parseEmergencyRoutes(byArea) ?? [];
+  const single = parseOutboundRoute(legacy);
+  return single ? [{ name: single.name, areaCodes: [...ALL_AREA_CODES], target: single.target, transport: single.transport }] : [];
+}
 
 export class RouteStore {
   private readonly cacheMs: number;
   private readonly now: () => number;
-  private cached: { at: number; outbound: OutboundRoute[]; emergency: OutboundRoute | null } | null = null;
+  private cached: { at: number; outbound: OutboundRoute[]; emergency: EmergencyRoute[] } | null = null;
 
   constructor(
     private readonly redis: Redis,
@@ -41,8 +55,8 @@ export class RouteStore {
     return (await this.tables()).outbound;
   }
 
-  /** Where emergency calls (110, 118, 119) go; null when none is provisioned. */
-  async emergencyRoute(): Promise<OutboundRoute | null> {
+  /** Where emergency calls (110, 118, 119) go, per area (docs/product.md §5); empty when none is provisioned. */
+  async emergencyRoutes(): Promise<EmergencyRoute[]> {
     return (await this.tables()).emergency;
   }
 
@@ -54,7 +68,7 @@ export class RouteStore {
   }
 
   /**
-   * Whether an address is where an outbound or the emergency route sends calls
+   * Whether an address is where an outbound or emergency route sends calls
    * (a carrier that trusts our address). Targets given as DNS names are not
    * matched: they are resolved only when a call is sent.
    */
@@ -62,30 +76,30 @@ export class RouteStore {
     const ip = canonicalIp(address);
     if (ip === null) return false;
     const { outbound, emergency } = await this.tables();
-    return [...outbound, ...(emergency ? [emergency] : [])].some((route) => canonicalIp(targetHost(route.target)) === ip);
+    return [...outbound, ...emergency].some((route) => canonicalIp(targetHost(route.target)) === ip);
   }
 
   /** What is stored, read now (no cache): every peer by name, the outbound routes and the emergency route. */
-  async stored(): Promise<{ peers: Peer[]; outbound: OutboundRoute[]; emergency: OutboundRoute | null }> {
-    const [peers, [outbound, emergency]] = await Promise.all([
+  async stored(): Promise<{ peers: Peer[]; outbound: OutboundRoute[]; emergency: EmergencyRoute[] }> {
+    const [peers, [outbound, legacy, byArea]] = await Promise.all([
       this.redis.hgetall(keys.peers),
-      this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency),
+      this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency, ROUTE_FIELDS.emergencyByArea),
     ]);
     return {
       peers: Object.keys(peers)
         .sort()
         .map((name) => ({ name, addresses: parsePeer(peers[name])?.addresses ?? [] })),
       outbound: parseOutboundRoutes(outbound) ?? [],
-      emergency: parseOutboundRoute(emergency),
+      emergency: emergencyRoutesOf(byArea, legacy),
     };
   }
 
-  private async tables(): Promise<{ outbound: OutboundRoute[]; emergency: OutboundRoute | null }> {
+  private async tables(): Promise<{ outbound: OutboundRoute[]; emergency: EmergencyRoute[] }> {
     const now = this.now();
     if (this.cached && now - this.cached.at < this.cacheMs) return this.cached;
-    const [outbound, emergency] = await this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency);
+    const [outbound, legacy, byArea] = await this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency, ROUTE_FIELDS.emergencyByArea);
     const parsed = parseOutboundRoutes(outbound);
-    const tables = { at: now, outbound: Array.isArray(parsed) ? parsed : [], emergency: parseOutboundRoute(emergency) };
+    const tables = { at: now, outbound: Array.isArray(parsed) ? parsed : [], emergency: emergencyRoutesOf(byArea, legacy) };
     if (this.cacheMs > 0) this.cached = tables;
     return tables;
   }

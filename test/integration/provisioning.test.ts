@@ -100,7 +100,7 @@ t.test('applying the example file', async (t) => {
     features: { created: 1, updated: 0, unchanged: 0, removed: 0 },
     peers: { created: 1, updated: 0, unchanged: 0, removed: 0 },
     outboundRoutes: { created: 1, updated: 0, unchanged: 0, removed: 0 },
-    emergencyRoute: { created: 1, updated: 0, unchanged: 0, removed: 0 },
+    emergencyRoutes: { created: 1, updated: 0, unchanged: 0, removed: 0 },
   });
   const line = await lines.get('pbx-tokyo');
   t.same(line, {
@@ -168,7 +168,7 @@ t.test('the example features, groups and routes read back', async (t) => {
   t.same(await redis.smembers(keys.siteBulkGroups('1000001')), ['hq-closed']);
 
   t.same(await routes.outboundRoutes(), [{ name: 'carrier-a-out', prefix: '0', target: '127.0.0.1:5070', transport: 'udp' }]);
-  t.same(await routes.emergencyRoute(), { name: 'emergency', prefix: '', target: '127.0.0.1:5071', transport: 'udp' });
+  t.same(await routes.emergencyRoutes(), [{ name: 'emergency', areaCodes: ['03', '06'], target: '127.0.0.1:5071', transport: 'udp' }]);
   t.same(await routes.peerByAddress('198.51.100.3'), { name: 'carrier-a', addresses: ['198.51.100.3'] });
   t.equal(await routes.peerByAddress('192.0.2.2'), null, 'an IP-auth line is not a peer');
 });
@@ -186,7 +186,7 @@ t.test('re-applying the same file changes nothing', async (t) => {
     features: { created: 0, updated: 0, unchanged: 1, removed: 0 },
     peers: { created: 0, updated: 0, unchanged: 1, removed: 0 },
     outboundRoutes: { created: 0, updated: 0, unchanged: 1, removed: 0 },
-    emergencyRoute: { created: 0, updated: 0, unchanged: 1, removed: 0 },
+    emergencyRoutes: { created: 0, updated: 0, unchanged: 1, removed: 0 },
   });
   t.same(await dump(), before);
 });
@@ -494,21 +494,21 @@ t.test('routing sections replace the stored ones whole', async (t) => {
   });
   t.same(r.peers, { created: 1, updated: 0, unchanged: 0, removed: 1 });
   t.same(r.outboundRoutes, { created: 1, updated: 0, unchanged: 1, removed: 0 });
-  t.same(r.emergencyRoute, noneRemoved, 'a section left out is kept');
+  t.same(r.emergencyRoutes, noneRemoved, 'a section left out is kept');
   t.same(await routes.peerByAddress('198.51.100.3'), { name: 'carrier-b', addresses: ['127.0.0.4', '198.51.100.3'] }, 'the address moved to the new peer');
   t.same(Object.keys(await redis.hgetall(keys.peers)), ['carrier-b']);
   t.equal((await routes.outboundRoutes()).length, 2);
-  t.equal((await routes.emergencyRoute())?.name, 'emergency');
+  t.equal((await routes.emergencyRoutes())[0]?.name, 'emergency');
 
   r = await applyProvisioning(redis, config, {
     routing: { peers: [{ name: 'carrier-b', addresses: ['127.0.0.4'] }], outboundRoutes: [], emergencyRoute: null },
   });
   t.same(r.peers, { created: 0, updated: 1, unchanged: 0, removed: 0 });
   t.same(r.outboundRoutes, { ...noneRemoved, removed: 2 });
-  t.same(r.emergencyRoute, { ...noneRemoved, removed: 1 });
+  t.same(r.emergencyRoutes, { ...noneRemoved, removed: 1 }, 'the former emergencyRoute: null removes every emergency route');
   t.equal(await routes.peerByAddress('198.51.100.3'), null, 'a dropped address trusts no one');
   t.same(await routes.outboundRoutes(), []);
-  t.equal(await routes.emergencyRoute(), null);
+  t.same(await routes.emergencyRoutes(), []);
 
   // Now the address is free, a line may take it.
   r = await applyProvisioning(

@@ -28,7 +28,7 @@ export interface ProvisioningResult {
   features: KindCountsRemoved;
   peers: KindCountsRemoved;
   outboundRoutes: KindCountsRemoved;
-  emergencyRoute: KindCountsRemoved;
+  emergencyRoutes: KindCountsRemoved;
 }
 
 export type Tx = ReturnType<Redis['multi']>;
@@ -63,7 +63,7 @@ export function emptyResult(): ProvisioningResult {
     features: countsRemoved(),
     peers: countsRemoved(),
     outboundRoutes: countsRemoved(),
-    emergencyRoute: countsRemoved(),
+    emergencyRoutes: countsRemoved(),
   };
 }
 

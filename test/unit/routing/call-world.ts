@@ -6,7 +6,7 @@ import { IncomingRequest } from '../../../src/core/server/incoming-request.js';
 import type { ServerTransaction } from '../../../src/core/transactions/server-transaction.js';
 import type { FeatureStore } from '../../../src/store/feature-store.js';
 import { FeaturePipeline } from '../../../src/features/pipeline.js';
-import { defaultFeatures, type HuntGroup, type NumberFeatures, type OutboundRoute } from '../../../src/features/settings.js';
+import { defaultFeatures, type EmergencyRoute, type HuntGroup, type NumberFeatures, type OutboundRoute } from '../../../src/features/settings.js';
 import { AnonymousRejectionStage } from '../../../src/features/stages/anonymous-rejection.js';
 import { ForwardingStage } from '../../../src/features/stages/forwarding.js';
 import { HuntGroupStage } from '../../../src/features/stages/hunt-group.js';
@@ -45,6 +45,9 @@ export interface World {
   features: Map<string, NumberFeatures>;
   huntGroups: HuntGroup[];
   routes: OutboundRoute[];
+  emergencyRoutes: EmergencyRoute[];
+  /** The IP-authenticated line that calls with `invite(…, 'line')` (its number and channels may be changed). */
+  callerLine: LineRecord;
   /** sipId → how it answers. */
   behaviour: Map<string, Behaviour>;
   /** sipIds with a live binding. */
@@ -71,6 +74,7 @@ export function world(): World {
   const features = new Map<string, NumberFeatures>();
   const huntGroups: HuntGroup[] = [];
   const routes: OutboundRoute[] = [];
+  const emergencyRoutes: EmergencyRoute[] = [];
   const behaviour = new Map<string, Behaviour>();
   const registered = new Set<string>();
   const offers: Offer[] = [];
@@ -186,7 +190,7 @@ export function world(): World {
     bindings: { live: async (sipId) => (registered.has(sipId) ? [binding(sipId)] : []) },
     routes: {
       outboundRoutes: async () => routes,
-      emergencyRoute: async () => routes.find((r) => r.name === 'emergency') ?? null,
+      emergencyRoutes: async () => emergencyRoutes,
     },
     domain: DOMAIN,
     nodeId: 'node-a',
@@ -199,6 +203,8 @@ export function world(): World {
     features,
     huntGroups,
     routes,
+    emergencyRoutes,
+    callerLine,
     behaviour,
     registered,
     offers,
