@@ -27,7 +27,10 @@ export interface ScheduleEntry {
 }
 
 export interface ForwardingSettings extends ForwardingPattern {
-  /** Up to 5 stored destinations (national or 010… international), index 0 = slot 1; slot 5 is for bulk forwarding. */
+  /**
+   * Up to 5 stored destinations (national, 010… international, or `voicemail`),
+   * index 0 = slot 1; for a member of a bulk group slot 5 is for bulk forwarding.
+   */
   destinations: Array<string | null>;
   /** Weekly schedule: the first matching entry's pattern replaces the base pattern. */
   schedule: ScheduleEntry[];
@@ -48,6 +51,11 @@ export interface NumberFeatures {
   /** Present this toll-free number (0120/0800/0570…) instead of our own, when enabled. */
   specificPresentation?: { number: string; enabled: boolean };
   forwarding: ForwardingSettings;
+  /**
+   * May forward to toll-free / navi-dial numbers (0120 / 0800 / 0570): an
+   * option the number subscribes to (docs/product.md §4.4); default off.
+   */
+  tollFreeForwarding: boolean;
 }
 
 export type BulkState = 'stopped' | 'starting' | 'started' | 'stopping';
@@ -110,6 +118,7 @@ export function defaultFeatures(number: string): NumberFeatures {
     internationalBar: false,
     outgoingRestriction: false,
     presentation: 'present',
+    tollFreeForwarding: false,
     forwarding: {
       enabled: false,
       unconditional: false,

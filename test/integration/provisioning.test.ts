@@ -447,6 +447,62 @@ t.test('invalid features, groups and routes change nothing', async (t) => {
   t.same(await refused(t, bad), ['features.0312340101.forwarding.ringTime: must be between 5 and 30']);
 });
 
+t.test('slot 5: reserved for members of a bulk group, free for other numbers', async (t) => {
+  const site1 = (bulkMembers: string[]) => ({
+    voiceGroups: [
+      {
+        id: 'VG0001',
+        name: 'Example Co.',
+        sites: [{ id: '1000001', name: 'Head office', bulkGroups: [{ id: 'hq-closed', name: 'Head office closed', members: bulkMembers }] }],
+      },
+    ],
+  });
+  const slot5 = { enabled: true, unconditional: true, active: 5, destinations: [null, null, null, null, '0612345678'] };
+  await applyProvisioning(redis, config, { ...site1(['0312345679']), features: { '0312345679': { forwarding: { enabled: false } } } });
+  t.equal((await features.bulkGroupOf('0312345679'))?.id, 'hq-closed');
+  t.same(await refused(t, { features: { '0312345679': { forwarding: slot5 } } }), [
+    'features.0312345679.forwarding.active: slot 5 is reserved for bulk forwarding (number 0312345679 is in bulk group hq-closed)',
+  ]);
+  const scheduled = {
+    destinations: ['0612345678', null, null, null, '0612345678'],
+    schedule: [{ days: [1], from: '09:00', to: '18:00', pattern: { enabled: true, unconditional: true, active: 5 } }],
+  };
+  t.same(await refused(t, { features: { '0312345679': { forwarding: scheduled } } }), [
+    'features.0312345679.forwarding.schedule[0].pattern.active: slot 5 is reserved for bulk forwarding (number 0312345679 is in bulk group hq-closed)',
+  ]);
+
+  await applyProvisioning(redis, config, { features: { '0312345678': { forwarding: slot5 } } });
+  t.match(
+    await features.get('0312345678'),
+    { forwarding: { active: 5, destinations: [null, null, null, null, '0612345678'] } },
+    'a number in no bulk group uses all five',
+  );
+
+  t.same(await refused(t, site1(['0312345679', '0312345678'])), [
+    'voiceGroups[0].sites[0].bulkGroups[0].members[1]: number 0312345678 forwards from slot 5, which bulk forwarding reserves; choose another active slot first',
+  ]);
+  const moved = { ...site1(['0312345679', '0312345678']), features: { '0312345678': { forwarding: { ...slot5, active: 1, destinations: ['0612345678'] } } } };
+  t.same((await applyProvisioning(redis, config, moved)).bulkGroups, { created: 0, updated: 1, unchanged: 0 }, 'joining with slot 5 given up in the same file');
+  t.same(await refused(t, { features: { '0312345678': { forwarding: slot5 } } }), [
+    'features.0312345678.forwarding.active: slot 5 is reserved for bulk forwarding (number 0312345678 is in bulk group hq-closed)',
+  ]);
+  await applyProvisioning(redis, config, { ...site1(['0312345679']), features: { '0312345678': { forwarding: slot5 } } });
+  t.equal((await features.get('0312345678'))?.forwarding.active, 5, 'leaving the group in the same file frees slot 5');
+  await applyProvisioning(redis, config, { features: { '0312345678': { forwarding: { enabled: false } } } });
+});
+
+t.test("toll-free destinations need the number's tollFreeForwarding, as given or as stored", async (t) => {
+  const to0120 = { forwarding: { enabled: true, unconditional: true, destinations: ['0120-123-456'] } };
+  t.same(await refused(t, { features: { '0312345678': to0120 } }), [
+    'features.0312345678.forwarding.destinations[0]: Toll-free numbers (0120) cannot be forwarding destinations without the toll-free forwarding option',
+  ]);
+  await applyProvisioning(redis, config, { features: { '0312345678': { tollFreeForwarding: true } } });
+  await applyProvisioning(redis, config, { features: { '0312345678': to0120 } });
+  t.match(await features.get('0312345678'), { tollFreeForwarding: true, forwarding: { destinations: ['0120123456'] } }, 'the stored option allows it');
+  await applyProvisioning(redis, config, { features: { '0312345678': { tollFreeForwarding: false, forwarding: { enabled: false } } } });
+  t.equal((await features.get('0312345678'))?.tollFreeForwarding, false);
+});
+
 t.test('hunt groups: members leave, and move between groups in one file', async (t) => {
   const site1 = (huntGroups: Obj[], lines: Obj[] = []) => ({
     voiceGroups: [{ id: 'VG0001', name: 'Example Co.', sites: [{ id: '1000001', name: 'Head office', lines, huntGroups }] }],

@@ -273,9 +273,11 @@ t.test('features: forwarding rules', async (t) => {
   t.same(fwd({ ringTime: 4 }), [`${P}.ringTime: must be between 5 and 30`]);
   t.same(fwd({ ringTime: 31 }), [`${P}.ringTime: must be between 5 and 30`]);
   t.same(fwd({ destinations: ['0312340000', null, null, null, '0312340001', '0312340002'] }), [`${P}.destinations: at most 5 destinations (slots 1-5)`]);
-  t.same(fwd({ destinations: ['0120-123-456'] }), [
-    `${P}.destinations[0]: Toll-free numbers (0120) cannot be forwarding destinations without the toll-free forwarding option`,
-  ]);
+  const tollFree = (flag: boolean) => issues(withFeatures({ '0312345678': { tollFreeForwarding: flag, forwarding: { destinations: ['0120-123-456'] } } }));
+  t.same(tollFree(false), [`${P}.destinations[0]: Toll-free numbers (0120) cannot be forwarding destinations without the toll-free forwarding option`]);
+  t.same(tollFree(true), [], 'with the option: accepted');
+  t.same(fwd({ destinations: ['0120-123-456'] }), [], 'the option left out: checked against the stored one when applied');
+  t.same(issues(withFeatures({ '0312345678': { tollFreeForwarding: 'on' } })), [`${F()}.tollFreeForwarding: must be true or false`]);
   t.same(fwd({ destinations: [null, '03-1234-5678'] }), [`${P}.destinations[1]: A number cannot be forwarded to itself`]);
   t.same(fwd({ destinations: ['117'] }), [`${P}.destinations[0]: Service numbers such as 117 (1XY) cannot be forwarding destinations`]);
   t.same(fwd({ destinations: [9012345678] }), [`${P}.destinations[0]: must be a quoted string (a number or null; unquoted, YAML reads it as a number)`]);
@@ -285,9 +287,12 @@ t.test('features: forwarding rules', async (t) => {
   t.same(fwd({ enabled: true, destinations: ['0312340000'] }), [`${P}.enabled: forwarding on needs a trigger: unconditional, busy, noAnswer or unreachable`]);
   t.same(fwd({ enabled: true, busy: true, active: 2, destinations: ['0312340000'] }), [`${P}.active: slot 2 holds no destination`]);
   t.same(fwd({ enabled: false, busy: true, active: 2, destinations: ['0312340000'] }), [], 'a disabled pattern may point at an empty slot');
-  t.same(fwd({ enabled: true, unconditional: true, active: 5, destinations: [null, null, null, null, '0312340000'] }), [
-    `${P}.active: slot 5 is reserved for bulk forwarding`,
-  ]);
+  t.same(
+    fwd({ enabled: true, unconditional: true, active: 5, destinations: [null, null, null, null, '0312340000'] }),
+    [],
+    'slot 5 in a pattern: refused only for members of a bulk group, when applied',
+  );
+  t.same(fwd({ enabled: true, unconditional: true, active: 5, destinations: ['0312340000'] }), [`${P}.active: slot 5 holds no destination`]);
   t.same(fwd({ active: 6 }), [`${P}.active: must be between 1 and 5`]);
 });
 
