@@ -40,6 +40,7 @@ export function summary(r: ProvisioningResult): string {
     row('peers', r.peers),
     row('outbound routes', r.outboundRoutes),
     row('emergency routes', r.emergencyRoutes),
+    row('voice mail', r.voicemail),
   ].join('\n');
 }
 

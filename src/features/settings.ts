@@ -104,6 +104,13 @@ export interface EmergencyRoute {
   transport: 'udp' | 'tcp';
 }
 
+/** The service's voice-mail platform (docs/product.md §4.4): a peer that takes forwards to `voicemail`. */
+export interface VoicemailRoute {
+  name: string;
+  target: string;
+  transport: 'udp' | 'tcp';
+}
+
 /** Interconnect peer trusted by address: calls from it are terminating calls. */
 export interface Peer {
   name: string;

@@ -1,6 +1,6 @@
 import { computeHa1 } from '../auth/digest.js';
 import { encodeFeature, type FeatureField } from '../store/feature-store.js';
-import type { BulkGroup, EmergencyRoute, HuntGroup, OutboundRoute, Peer } from '../features/settings.js';
+import type { BulkGroup, EmergencyRoute, HuntGroup, OutboundRoute, Peer, VoicemailRoute } from '../features/settings.js';
 import { normalizeNumber } from '../numbers/national.js';
 import type { LineRecord } from '../store/line-store.js';
 import { normalizeDestinations, slot5Paths, tollFreeIssues } from './schema-features.js';
@@ -26,7 +26,7 @@ export interface Desired {
   huntGroups: Map<string, PlannedGroup<HuntGroup>>;
   bulkGroups: Map<string, PlannedGroup<BulkGroup>>;
   /** Only the routing sections the file gives (each replaces the stored one). */
-  routing: { peers?: Map<string, Peer>; outbound?: OutboundRoute[]; emergency?: EmergencyRoute[] };
+  routing: { peers?: Map<string, Peer>; outbound?: OutboundRoute[]; emergency?: EmergencyRoute[]; voicemail?: VoicemailRoute | null };
 }
 
 export interface PlannedFeatures {
@@ -183,7 +183,12 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
   if (r?.outboundRoutes) d.routing.outbound = r.outboundRoutes.map((o) => ({ name: o.name, prefix: o.prefix, target: o.target, transport: o.transport }));
   if (r?.emergencyRoutes !== undefined) {
     d.routing.emergency = r.emergencyRoutes.map((e) => ({ name: e.name, areaCodes: e.areaCodes, target: e.target, transport: e.transport }));
-  } else if (r?.emergencyRoute !== undefined) {
+  }
+  if (r?.voicemail !== undefined) {
+    const v = r.voicemail;
+    d.routing.voicemail = v === null ? null : { name: v.name, target: v.target, transport: v.transport };
+  }
+  if (r?.emergencyRoutes === undefined && r?.emergencyRoute !== undefined) {
     // The former single route serves every area.
     const e = r.emergencyRoute;
     d.routing.emergency = e === null ? [] : [{ name: e.name, areaCodes: [...ALL_AREA_CODES], target: e.target, transport: e.transport }];

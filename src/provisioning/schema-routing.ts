@@ -15,6 +15,10 @@ import { ipAddress, quotedString } from './schema-common.js';
  * number starts with. The former single `emergencyRoute` still loads: it
  * becomes one route serving every area code (`ALL_AREA_CODES`); `null` removes
  * every emergency route. A file gives one form or the other.
+ *
+ * `voicemail` is the service's voice-mail platform, the peer a number's
+ * forward to `voicemail` goes to (with Diversion naming the mailbox); `null`
+ * removes it.
  */
 
 const name = z
@@ -60,6 +64,9 @@ export const emergencyRouteSchema = z.strictObject({
   transport,
 });
 
+/** The voice-mail platform: where forwards to `voicemail` go. */
+export const voicemailSchema = z.strictObject({ name, target, transport });
+
 /** The former single emergency route (every area). */
 export const legacyEmergencyRouteSchema = z.strictObject({ name, target, transport });
 
@@ -69,6 +76,7 @@ export const routingSchema = z
     outboundRoutes: z.array(outboundRouteSchema).optional(),
     emergencyRoutes: z.array(emergencyRouteSchema).optional(),
     emergencyRoute: legacyEmergencyRouteSchema.nullable().optional(),
+    voicemail: voicemailSchema.nullable().optional(),
   })
   .superRefine((r, ctx) => {
     if (r.emergencyRoutes !== undefined && r.emergencyRoute !== undefined) {

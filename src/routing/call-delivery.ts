@@ -1,9 +1,9 @@
 import type { SipRequest, SipResponse } from '../core/messages/index.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
-import type { CallContext, OfferFailure } from '../features/call-context.js';
+import type { CallContext, ForwardHop, OfferFailure } from '../features/call-context.js';
 import type { Delivery } from '../features/call-plan.js';
 import type { Log } from '../log.js';
-import type { ProxyCore, RelayOutcome } from '../proxy/proxy-core.js';
+import type { ProxyCore, RelayOutcome, RelayTarget } from '../proxy/proxy-core.js';
 import type { BindingStore } from '../store/binding-store.js';
 import type { LineRecord } from '../store/line-store.js';
 import type { CallChannels } from './call-channels.js';
@@ -36,7 +36,7 @@ export interface CallDeliveryDeps {
   /** The line a number belongs to, if any. */
   lineOfNumber(number: string): Promise<LineRecord | null>;
   bindings: Pick<BindingStore, 'live'>;
-  routes: Pick<RouteStore, 'outboundRoutes' | 'emergencyRoutes'>;
+  routes: Pick<RouteStore, 'outboundRoutes' | 'emergencyRoutes' | 'voicemailRoute'>;
   channels: Pick<CallChannels, 'take' | 'give'>;
   decisions: DecisionLog;
   domain: string;
@@ -62,6 +62,8 @@ export class CallDelivery {
         return { kind: 'done', end: await this.hunt(incoming, call, delivery, presentation) };
       case 'outbound':
         return { kind: 'done', end: await this.outbound(incoming, delivery, presentation, call) };
+      case 'voicemail':
+        return { kind: 'done', end: await this.voicemail(incoming, delivery.mailbox, presentation, call.forwards) };
     }
   }
 
@@ -87,11 +89,34 @@ export class CallDelivery {
       number,
     });
     if (!target) return emergency ? { kind: 'reject', status: 403, reason: NO_EMERGENCY_SERVICE_REASON } : { kind: 'reject', status: 404, reason: 'Not Found' };
+    return this.toTrustedPeer(incoming, target, presentation, emergency ? [] : forwards);
+  }
+
+  /**
+   * The voice-mail platform (docs/product.md §4.4): the Request-URI names the
+   * mailbox (the number that forwarded) and Diversion carries every forward,
+   * newest first, as the platform reads it. No platform provisioned: 480.
+   */
+  private async voicemail(incoming: IncomingRequest, mailbox: string, presentation: Presentation, forwards: readonly ForwardHop[]): Promise<RouteEnd> {
+    const route = await this.deps.routes.voicemailRoute();
+    const target = route ? routeTarget(route, mailbox) : undefined;
+    this.deps.decisions.record(incoming.callId, {
+      stage: 'voicemail-route',
+      outcome: target ? 'route' : 'reject',
+      ...(route ? { target: route.name } : {}),
+      number: mailbox,
+    });
+    if (!target) return { kind: 'reject', status: 480, reason: 'Voice Mail Unavailable' };
+    return this.toTrustedPeer(incoming, target, presentation, forwards);
+  }
+
+  /** A carrier or a platform of ours: trusted, so PAI goes; our own Diversion, not the caller's. */
+  private async toTrustedPeer(incoming: IncomingRequest, target: RelayTarget, presentation: Presentation, forwards: readonly ForwardHop[]): Promise<RouteEnd> {
     const outcome = await this.deps.proxy.relay(incoming, [target], {
       noResponseTimeoutMs: 32_000, // a carrier may be slow to send even 100; Timer B decides
       prepare: (request) => {
         this.prepareIdentity(request, presentation, true);
-        if (!emergency) addDiversion(request, forwards, this.deps.domain); // our Diversion, not the caller's
+        addDiversion(request, forwards, this.deps.domain);
       },
     });
     if (outcome.kind === 'answered') return { kind: 'answered' };

@@ -29,7 +29,7 @@
  *   {prov}:site:{id}:bulks   set   bulk-group ids of the site
  *   {prov}:peers             hash  peer name -> Peer JSON
  *   {prov}:peeraddr:{address}  string  Peer JSON of the interconnect peer trusted at that address
- *   {prov}:routes            hash  outbound -> OutboundRoute[] JSON, emergencyByArea -> EmergencyRoute[] JSON (emergency -> the former single OutboundRoute JSON)
+ *   {prov}:routes            hash  outbound -> OutboundRoute[] JSON, emergencyByArea -> EmergencyRoute[] JSON (emergency -> the former single OutboundRoute JSON), voicemail -> VoicemailRoute JSON
  *
  * Registration state:
  *   reg:{sipId}          hash  contact key -> binding JSON, `_v` version; key TTL = latest expiry

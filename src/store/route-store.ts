@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { EmergencyRoute, OutboundRoute, Peer } from '../features/settings.js';
-import { parseEmergencyRoutes, parseOutboundRoute, parseOutboundRoutes, parsePeer } from './schemas.js';
+import type { EmergencyRoute, OutboundRoute, Peer, VoicemailRoute } from '../features/settings.js';
+import { parseEmergencyRoutes, parseOutboundRoute, parseOutboundRoutes, parsePeer, parseVoicemailRoute } from './schemas.js';
 import { keys } from './keys.js';
 import { canonicalIp } from './line-store.js';
 
@@ -20,12 +20,19 @@ export interface RouteStoreOptions {
 
 const MAX_CACHE_MS = 1000;
 
+/** The route tables calls read. */
+interface Tables {
+  outbound: OutboundRoute[];
+  emergency: EmergencyRoute[];
+  voicemail: VoicemailRoute | null;
+}
+
 /**
  * Fields of the `routes` hash. `emergency` is the former single emergency
  * route, still read (as serving every area) until a file replaces it with
  * `emergencyByArea`, the per-area table.
  */
-export const ROUTE_FIELDS = { outbound: 'outbound', emergency: 'emergency', emergencyByArea: 'emergencyByArea' } as const;
+export const ROUTE_FIELDS = { outbound: 'outbound', emergency: 'emergency', emergencyByArea: 'emergencyByArea', voicemail: 'voicemail' } as const;
 
 /** Every geographic area: the area codes 01-09 as prefixes (what the former single emergency route served). */
 export const ALL_AREA_CODES = ['01', '02', '03', '04', '05', '06', '07', '08', '09'] as const;
@@ -40,7 +47,7 @@ export function emergencyRoutesOf(byArea: string | null | undefined, legacy: str
 export class RouteStore {
   private readonly cacheMs: number;
   private readonly now: () => number;
-  private cached: { at: number; outbound: OutboundRoute[]; emergency: EmergencyRoute[] } | null = null;
+  private cached: (Tables & { at: number }) | null = null;
 
   constructor(
     private readonly redis: Redis,
@@ -60,6 +67,11 @@ export class RouteStore {
     return (await this.tables()).emergency;
   }
 
+  /** The voice-mail platform forwards to `voicemail` go to; null when none is provisioned. */
+  async voicemailRoute(): Promise<VoicemailRoute | null> {
+    return (await this.tables()).voicemail;
+  }
+
   /** The interconnect peer trusted at this source address (any textual form of it). */
   async peerByAddress(address: string): Promise<Peer | null> {
     const ip = canonicalIp(address);
@@ -75,15 +87,15 @@ export class RouteStore {
   async isRouteTarget(address: string): Promise<boolean> {
     const ip = canonicalIp(address);
     if (ip === null) return false;
-    const { outbound, emergency } = await this.tables();
-    return [...outbound, ...emergency].some((route) => canonicalIp(targetHost(route.target)) === ip);
+    const { outbound, emergency, voicemail } = await this.tables();
+    return [...outbound, ...emergency, ...(voicemail ? [voicemail] : [])].some((route) => canonicalIp(targetHost(route.target)) === ip);
   }
 
   /** What is stored, read now (no cache): every peer by name, the outbound routes and the emergency route. */
-  async stored(): Promise<{ peers: Peer[]; outbound: OutboundRoute[]; emergency: EmergencyRoute[] }> {
-    const [peers, [outbound, legacy, byArea]] = await Promise.all([
+  async stored(): Promise<{ peers: Peer[] } & Tables> {
+    const [peers, [outbound, legacy, byArea, voicemail]] = await Promise.all([
       this.redis.hgetall(keys.peers),
-      this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency, ROUTE_FIELDS.emergencyByArea),
+      this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency, ROUTE_FIELDS.emergencyByArea, ROUTE_FIELDS.voicemail),
     ]);
     return {
       peers: Object.keys(peers)
@@ -91,15 +103,27 @@ export class RouteStore {
         .map((name) => ({ name, addresses: parsePeer(peers[name])?.addresses ?? [] })),
       outbound: parseOutboundRoutes(outbound) ?? [],
       emergency: emergencyRoutesOf(byArea, legacy),
+      voicemail: parseVoicemailRoute(voicemail),
     };
   }
 
-  private async tables(): Promise<{ outbound: OutboundRoute[]; emergency: EmergencyRoute[] }> {
+  private async tables(): Promise<Tables> {
     const now = this.now();
     if (this.cached && now - this.cached.at < this.cacheMs) return this.cached;
-    const [outbound, legacy, byArea] = await this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency, ROUTE_FIELDS.emergencyByArea);
+    const [outbound, legacy, byArea, voicemail] = await this.redis.hmget(
+      keys.routes,
+      ROUTE_FIELDS.outbound,
+      ROUTE_FIELDS.emergency,
+      ROUTE_FIELDS.emergencyByArea,
+      ROUTE_FIELDS.voicemail,
+    );
     const parsed = parseOutboundRoutes(outbound);
-    const tables = { at: now, outbound: Array.isArray(parsed) ? parsed : [], emergency: emergencyRoutesOf(byArea, legacy) };
+    const tables = {
+      at: now,
+      outbound: Array.isArray(parsed) ? parsed : [],
+      emergency: emergencyRoutesOf(byArea, legacy),
+      voicemail: parseVoicemailRoute(voicemail),
+    };
     if (this.cacheMs > 0) this.cached = tables;
     return tables;
   }

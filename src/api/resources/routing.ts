@@ -32,7 +32,9 @@ const emergency = z.object({
   transport,
 });
 
-const routingView = z.object({ peers: z.array(peer), outboundRoutes: z.array(route), emergencyRoutes: z.array(emergency) });
+const voicemail = z.object({ name: z.string(), target: z.string().describe('host[:port] of the voice-mail platform'), transport });
+
+const routingView = z.object({ peers: z.array(peer), outboundRoutes: z.array(route), emergencyRoutes: z.array(emergency), voicemail: voicemail.nullable() });
 type RoutingView = z.infer<typeof routingView>;
 
 const routingBody = z.strictObject({
@@ -46,14 +48,20 @@ const routingBody = z.strictObject({
     .nullable()
     .optional()
     .describe('former single emergency route: serves every area'),
+  voicemail: z
+    .strictObject({ name: z.string(), target: z.string(), transport: transport.optional() })
+    .nullable()
+    .optional()
+    .describe('the voice-mail platform forwards to "voicemail" go to; null removes it'),
 });
 
 async function readRouting(redis: Redis): Promise<RoutingView> {
-  const { peers, outbound: routes, emergency: e } = await new RouteStore(redis).stored();
+  const { peers, outbound: routes, emergency: e, voicemail: v } = await new RouteStore(redis).stored();
   return {
     peers,
     outboundRoutes: routes.map((r) => ({ name: r.name, prefix: r.prefix, target: r.target, transport: r.transport })),
     emergencyRoutes: e.map((r) => ({ name: r.name, areaCodes: r.areaCodes, target: r.target, transport: r.transport })),
+    voicemail: v ? { name: v.name, target: v.target, transport: v.transport } : null,
   };
 }
 
@@ -80,7 +88,7 @@ export const routingResources: ResourceModule = (api) => {
     method: 'PUT',
     url: '/routing',
     tag: 'routing',
-    summary: 'Replace the sections given (peers, outboundRoutes, emergencyRoutes) (operator; If-Match)',
+    summary: 'Replace the sections given (peers, outboundRoutes, emergencyRoutes, voicemail) (operator; If-Match)',
     body: routingBody,
     response: routingView,
     handler: async ({ actor, body, ifMatch }, reply) => {

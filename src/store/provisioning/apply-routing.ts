@@ -51,7 +51,8 @@ export const routingPart: Part = {
         for (const a of newAddresses(d).keys()) r.push({ op: 'get', key: keys.peerAddress(a) }, { op: 'get', key: keys.ipAuth(a) });
       }
       for (const a of d.addresses.keys()) r.push({ op: 'get', key: keys.peerAddress(a) });
-      if (d.routing.outbound !== undefined || d.routing.emergency !== undefined) r.push({ op: 'hgetall', key: keys.routes });
+      if (d.routing.outbound !== undefined || d.routing.emergency !== undefined || d.routing.voicemail !== undefined)
+        r.push({ op: 'hgetall', key: keys.routes });
     } else if (round === 1 && d.routing.peers) {
       for (const p of storedPeers(snap).values()) for (const a of p.addresses) r.push({ op: 'get', key: keys.peerAddress(a) });
     }
@@ -125,6 +126,16 @@ export const routingPart: Part = {
       const legacy = routes[ROUTE_FIELDS.emergency];
       if (legacy !== undefined) tx.hdel(keys.routes, ROUTE_FIELDS.emergency);
       countTable(d.routing.emergency, emergencyRoutesOf(stored, legacy), result.emergencyRoutes);
+    }
+    if (d.routing.voicemail !== undefined) {
+      const had = routes[ROUTE_FIELDS.voicemail];
+      const want = d.routing.voicemail === null ? undefined : JSON.stringify(d.routing.voicemail);
+      if (want === undefined) {
+        if (had !== undefined) tx.hdel(keys.routes, ROUTE_FIELDS.voicemail);
+      } else if (had !== want) {
+        tx.hset(keys.routes, ROUTE_FIELDS.voicemail, want);
+      }
+      countTable(d.routing.voicemail === null ? [] : [d.routing.voicemail], parseList(had === undefined ? undefined : `[${had}]`), result.voicemail);
     }
   },
 };

@@ -29,6 +29,7 @@ export interface ProvisioningResult {
   peers: KindCountsRemoved;
   outboundRoutes: KindCountsRemoved;
   emergencyRoutes: KindCountsRemoved;
+  voicemail: KindCountsRemoved;
 }
 
 export type Tx = ReturnType<Redis['multi']>;
@@ -64,6 +65,7 @@ export function emptyResult(): ProvisioningResult {
     peers: countsRemoved(),
     outboundRoutes: countsRemoved(),
     emergencyRoutes: countsRemoved(),
+    voicemail: countsRemoved(),
   };
 }
 

@@ -419,3 +419,35 @@ t.test('emergency: a line with every channel in use still reaches the emergency 
     ['route emergency'],
   );
 });
+
+t.test('forwarding to the voice-mail platform: the mailbox in the Request-URI and Diversion; none provisioned → 480', async (t) => {
+  const w = world();
+  w.line('alice', A, 'busy');
+  w.features.set(A, forwardingTo(A, 'voicemail', { busy: true }));
+  const none = await w.invite(A);
+  t.match(none.sent, [{ status: 480, reason: 'Voice Mail Unavailable' }]);
+  t.match(
+    w.events('call.decision', (l) => l.stage === 'voicemail-route'),
+    [{ outcome: 'reject', number: A }],
+  );
+
+  w.voicemail.route = { name: 'vm', target: '127.0.0.80:5080', transport: 'udp' };
+  const call = await w.invite(A);
+  t.same(call.sent, []);
+  const vm = w.offers.at(-1)!;
+  t.same([vm.sipId, vm.uri], ['route vm', `sip:${A}@127.0.0.80:5080`]);
+  t.same(vm.diversion, [diversion(A, 'user-busy')]);
+});
+
+t.test('voice mail after two forwards: the mailbox is the last forwarding number', async (t) => {
+  const w = world();
+  w.voicemail.route = { name: 'vm', target: '127.0.0.80:5080', transport: 'udp' };
+  w.line('alice', A);
+  w.line('bob', B);
+  w.features.set(A, forwardingTo(A, B, { unconditional: true }));
+  w.features.set(B, forwardingTo(B, 'voicemail', { unconditional: true }));
+  await w.invite(A);
+  const vm = w.offers.at(-1)!;
+  t.equal(vm.uri, `sip:${B}@127.0.0.80:5080`);
+  t.same(vm.diversion, [diversion(B, 'unconditional'), diversion(A, 'unconditional')], 'newest first');
+});

@@ -6,7 +6,14 @@ import { IncomingRequest } from '../../../src/core/server/incoming-request.js';
 import type { ServerTransaction } from '../../../src/core/transactions/server-transaction.js';
 import type { FeatureStore } from '../../../src/store/feature-store.js';
 import { FeaturePipeline } from '../../../src/features/pipeline.js';
-import { defaultFeatures, type EmergencyRoute, type HuntGroup, type NumberFeatures, type OutboundRoute } from '../../../src/features/settings.js';
+import {
+  defaultFeatures,
+  type EmergencyRoute,
+  type HuntGroup,
+  type NumberFeatures,
+  type OutboundRoute,
+  type VoicemailRoute,
+} from '../../../src/features/settings.js';
 import { AnonymousRejectionStage } from '../../../src/features/stages/anonymous-rejection.js';
 import { ForwardingStage } from '../../../src/features/stages/forwarding.js';
 import { HuntGroupStage } from '../../../src/features/stages/hunt-group.js';
@@ -46,6 +53,8 @@ export interface World {
   huntGroups: HuntGroup[];
   routes: OutboundRoute[];
   emergencyRoutes: EmergencyRoute[];
+  /** The voice-mail platform, when set. */
+  voicemail: { route: VoicemailRoute | null };
   /** The IP-authenticated line that calls with `invite(…, 'line')` (its number and channels may be changed). */
   callerLine: LineRecord;
   /** sipId → how it answers. */
@@ -75,6 +84,7 @@ export function world(): World {
   const huntGroups: HuntGroup[] = [];
   const routes: OutboundRoute[] = [];
   const emergencyRoutes: EmergencyRoute[] = [];
+  const voicemail: { route: VoicemailRoute | null } = { route: null };
   const behaviour = new Map<string, Behaviour>();
   const registered = new Set<string>();
   const offers: Offer[] = [];
@@ -191,6 +201,7 @@ export function world(): World {
     routes: {
       outboundRoutes: async () => routes,
       emergencyRoutes: async () => emergencyRoutes,
+      voicemailRoute: async () => voicemail.route,
     },
     domain: DOMAIN,
     nodeId: 'node-a',
@@ -204,6 +215,7 @@ export function world(): World {
     huntGroups,
     routes,
     emergencyRoutes,
+    voicemail,
     callerLine,
     behaviour,
     registered,
