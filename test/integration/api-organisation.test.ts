@@ -240,11 +240,12 @@ t.test('lines', async (t) => {
 
 t.test('routing (operator only)', async (t) => {
   await matrix(t, c, OPERATOR_ONLY, (who) => c.as(who, 'GET', '/routing'));
-  t.same((await c.as('operator', 'GET', '/routing')).body, { peers: [], outboundRoutes: [], emergencyRoutes: [] });
+  t.same((await c.as('operator', 'GET', '/routing')).body, { peers: [], outboundRoutes: [], emergencyRoutes: [], voicemail: null });
   const next = {
     peers: [{ name: 'carrier', addresses: ['198.51.100.1'] }],
     outboundRoutes: [{ name: 'all', prefix: '', target: '198.51.100.1:5070' }],
     emergencyRoutes: [{ name: 'emergency-tokyo', areaCodes: ['03'], target: '198.51.100.2', transport: 'tcp' }],
+    voicemail: { name: 'vm', target: '198.51.100.5:5080' },
   };
   await matrix(t, c, OPERATOR_ONLY, async (who) => c.as(who, 'PUT', '/routing', next, await c.ifMatch('/routing')));
   const r = await c.as('operator', 'GET', '/routing');
@@ -252,6 +253,7 @@ t.test('routing (operator only)', async (t) => {
     peers: [{ name: 'carrier', addresses: ['198.51.100.1'] }],
     outboundRoutes: [{ name: 'all', prefix: '', target: '198.51.100.1:5070', transport: 'udp' }],
     emergencyRoutes: [{ name: 'emergency-tokyo', areaCodes: ['03'], target: '198.51.100.2', transport: 'tcp' }],
+    voicemail: { name: 'vm', target: '198.51.100.5:5080', transport: 'udp' },
   });
   const routes = new RouteStore(h.redis);
   t.same(
@@ -260,6 +262,8 @@ t.test('routing (operator only)', async (t) => {
     'the call router reads the new table',
   );
   t.equal((await routes.peerByAddress('198.51.100.1'))?.name, 'carrier');
+  t.same(await routes.voicemailRoute(), { name: 'vm', target: '198.51.100.5:5080', transport: 'udp' });
+  t.ok(await routes.isRouteTarget('198.51.100.5'), 'the voice-mail platform is a trusted hop (it believes our Diversion)');
 
   t.test('sections left out are kept; an empty list removes the emergency routes', async (t) => {
     const res = await c.as('operator', 'PUT', '/routing', { emergencyRoutes: [] }, await c.ifMatch('/routing'));

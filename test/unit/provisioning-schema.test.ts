@@ -403,6 +403,18 @@ t.test('emergency routes per area code; the former single route still loads', as
   t.same(plan(parseProvisioning({ routing: { emergencyRoute: null } }, RIG), 'realm').routing.emergency, [], 'null: no emergency route');
 });
 
+t.test('the voice-mail platform', async (t) => {
+  const routing = (r: Obj) => issues({ ...site(), routing: r });
+  t.same(plan(parseProvisioning({ routing: { voicemail: { name: 'vm', target: '127.0.0.1:5080' } } }, RIG), 'realm').routing.voicemail, {
+    name: 'vm',
+    target: '127.0.0.1:5080',
+    transport: 'udp',
+  });
+  t.same(plan(parseProvisioning({ routing: { voicemail: null } }, RIG), 'realm').routing.voicemail, null, 'null removes it');
+  t.same(routing({ voicemail: { name: 'vm' } }), ['routing.voicemail.target: is required']);
+  t.same(routing({ voicemail: { name: 'vm', target: 'h', mailbox: '1' } }), ['routing.voicemail.mailbox: unknown field']);
+});
+
 t.test('trusted addresses: single hosts only; loopback only when the config allows it', async (t) => {
   const at = (address: string) => file([ip({ allowedAddresses: [address] })]);
   const peerAt = (address: string) => ({ routing: { peers: [{ name: 'p', addresses: [address] }] } });
