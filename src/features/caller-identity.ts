@@ -3,7 +3,7 @@
  * P-Asserted-Identity. Pure.
  *
  * Precedence:
- * 1. payphone: `cpc=payphone` (RFC 4694) on the From or PAI URI (tel: parameter,
+ * 1. payphone: `cpc=payphone` (3GPP TS 24.229 §7.2A.12) on the From or PAI URI (tel: parameter,
  *    or inside the user part of a `sip:…;user=phone` URI), or a From display
  *    name "Coin line/payphone" / "payphone". Not withheld.
  * 2. unavailable: From user `unavailable`, or From display name "Unavailable"
