@@ -101,6 +101,7 @@ t.test('applying the example file', async (t) => {
     peers: { created: 1, updated: 0, unchanged: 0, removed: 0 },
     outboundRoutes: { created: 1, updated: 0, unchanged: 0, removed: 0 },
     emergencyRoutes: { created: 1, updated: 0, unchanged: 0, removed: 0 },
+    voicemail: { created: 1, updated: 0, unchanged: 0, removed: 0 },
   });
   const line = await lines.get('pbx-tokyo');
   t.same(line, {
@@ -169,6 +170,7 @@ t.test('the example features, groups and routes read back', async (t) => {
 
   t.same(await routes.outboundRoutes(), [{ name: 'carrier-a-out', prefix: '0', target: '127.0.0.1:5070', transport: 'udp' }]);
   t.same(await routes.emergencyRoutes(), [{ name: 'emergency', areaCodes: ['03', '06'], target: '127.0.0.1:5071', transport: 'udp' }]);
+  t.same(await routes.voicemailRoute(), { name: 'voicemail', target: '127.0.0.1:5072', transport: 'udp' });
   t.same(await routes.peerByAddress('198.51.100.3'), { name: 'carrier-a', addresses: ['198.51.100.3'] });
   t.equal(await routes.peerByAddress('192.0.2.2'), null, 'an IP-auth line is not a peer');
 });
@@ -187,6 +189,7 @@ t.test('re-applying the same file changes nothing', async (t) => {
     peers: { created: 0, updated: 0, unchanged: 1, removed: 0 },
     outboundRoutes: { created: 0, updated: 0, unchanged: 1, removed: 0 },
     emergencyRoutes: { created: 0, updated: 0, unchanged: 1, removed: 0 },
+    voicemail: { created: 0, updated: 0, unchanged: 1, removed: 0 },
   });
   t.same(await dump(), before);
 });
