@@ -185,7 +185,11 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       }),
       new AnonymousRejectionStage(),
       new InternationalBarStage(),
-      new ForwardingStage({ timeZone: config.timeZone, bulkGroupOf: (number) => features.bulkGroupOf(number) }),
+      new ForwardingStage({
+        timeZone: config.timeZone,
+        bulkGroupOf: (number) => features.bulkGroupOf(number),
+        bulkDestinationOf: (groupId, number) => features.bulkDestination(groupId, number),
+      }),
       new HuntGroupStage({ groupOf: (number) => features.huntGroupOf(number), nextStartIndex: (id, size) => features.nextRoundRobinStart(id, size) }),
     ],
     { onDecision: decisions.stage },

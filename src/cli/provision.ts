@@ -39,7 +39,8 @@ export function summary(r: ProvisioningResult): string {
     row('features', r.features),
     row('peers', r.peers),
     row('outbound routes', r.outboundRoutes),
-    row('emergency route', r.emergencyRoute),
+    row('emergency routes', r.emergencyRoutes),
+    row('voice mail', r.voicemail),
   ].join('\n');
 }
 

@@ -29,6 +29,8 @@ export interface CallContext {
   /** The caller's number in national format, when known (even if withheld: we still know it for our own lines). */
   callerNumber?: string;
   callerIdentity: CallerIdentity;
+  /** A trusted peer asserted a payphone caller (`cpc=payphone` in its PAI); never set for our lines' calls. */
+  callerPayphone?: true;
   /** Features of the calling number when the caller is one of our lines (originating side), else undefined. */
   callerFeatures?: NumberFeatures;
   /** The number currently being called (national, or 010… international, or an emergency code). */

@@ -7,6 +7,7 @@
 import type { CallContext, DiversionReason } from './call-context.js';
 import type { PipelineResult } from './pipeline.js';
 import { huntDelivery } from './stages/hunt-group.js';
+import { VOICEMAIL_DESTINATION } from '../numbers/forwarding-destination.js';
 
 /** A final answer we generate. */
 export interface Answer {
@@ -24,7 +25,9 @@ export type Delivery =
    */
   | { kind: 'hunt'; members: string[]; allBusy: Answer; otherwise: Answer }
   /** A number that is not ours: out through the longest-prefix route, or the emergency route. */
-  | { kind: 'outbound'; number: string; emergency: boolean };
+  | { kind: 'outbound'; number: string; emergency: boolean }
+  /** The voice-mail platform, for the mailbox of the number that forwarded there (docs/product.md §4.4). */
+  | { kind: 'voicemail'; mailbox: string };
 
 export type CallPlan =
   | { kind: 'reject'; stage?: string; status: number; reason: string; headers?: Array<[string, string]> }
@@ -44,6 +47,7 @@ export async function planFrom(result: PipelineResult, call: CallContext, ringTi
       if (result.why === 'hunt') return { kind: 'deliver', ...stage, delivery: huntDelivery(result.targets) };
       return { kind: 'forward', ...stage, to: result.targets[0]!, diversion: result.diversion ?? 'unconditional' };
     case 'continue': {
+      if (call.calledNumber === VOICEMAIL_DESTINATION) return { kind: 'deliver', delivery: { kind: 'voicemail', mailbox: call.forwards.at(-1)?.from ?? '' } };
       if (!call.calledIsOurs) return { kind: 'deliver', delivery: { kind: 'outbound', number: call.calledNumber, emergency: false } };
       const ringTimeoutMs = await ringTime();
       return { kind: 'deliver', delivery: { kind: 'line', number: call.calledNumber, ...(ringTimeoutMs !== undefined ? { ringTimeoutMs } : {}) } };

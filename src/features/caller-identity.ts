@@ -3,7 +3,7 @@
  * P-Asserted-Identity. Pure.
  *
  * Precedence:
- * 1. payphone: `cpc=payphone` (RFC 4694) on the From or PAI URI (tel: parameter,
+ * 1. payphone: `cpc=payphone` (3GPP TS 24.229 §7.2A.12) on the From or PAI URI (tel: parameter,
  *    or inside the user part of a `sip:…;user=phone` URI), or a From display
  *    name "Coin line/payphone" / "payphone". Not withheld.
  * 2. unavailable: From user `unavailable`, or From display name "Unavailable"
@@ -36,6 +36,13 @@ export interface CallerIdentityResult {
   identity: CallerIdentity;
   /** National (or 010…) form, when one can be read. */
   number?: string;
+  /**
+   * The asserted identity (PAI) carries `cpc=payphone` (3GPP TS 24.229
+   * §7.2A.12: the calling party's category is believed only in PAI from the
+   * trust domain). Only this lets a payphone pass nuisance blocking; a From
+   * marker or display name is the caller's own word.
+   */
+  payphoneAsserted?: true;
 }
 
 interface Party {
@@ -84,9 +91,14 @@ export function identifyCaller(input: CallerIdentityInput): CallerIdentityResult
 
   const fromUser = lower(from.uri === null ? undefined : userNumberPart(from.uri).digits);
   const display = lower(from.nameAddr?.displayName);
-  const withNumber = (identity: CallerIdentity): CallerIdentityResult => (number === undefined ? { identity } : { identity, number });
+  const payphoneAsserted = asserted.some((p) => isPayphone(p.uri));
+  const withNumber = (identity: CallerIdentity): CallerIdentityResult => ({
+    identity,
+    ...(number === undefined ? {} : { number }),
+    ...(payphoneAsserted ? { payphoneAsserted } : {}),
+  });
 
-  if (isPayphone(from.uri) || asserted.some((p) => isPayphone(p.uri)) || display === 'payphone' || display === 'coin line/payphone') {
+  if (isPayphone(from.uri) || payphoneAsserted || display === 'payphone' || display === 'coin line/payphone') {
     return withNumber('payphone');
   }
   if (fromUser === 'unavailable' || (display === 'unavailable' && number === undefined)) return withNumber('unavailable');

@@ -6,33 +6,44 @@
  *
  * Which pattern applies, highest first:
  * 1. bulk forwarding: while the number's bulk group is `started`, unconditional
- *    to slot 5 (when slot 5 holds a destination; else the number keeps its
- *    normal behaviour). `starting` / `stopping` are transitions of the group
- *    operation and do not yet / no longer apply.
+ *    to the slot-5 destination the number had when the group started (frozen
+ *    by the start operation, so slot-5 changes made meanwhile wait for the
+ *    stop; a group set started without the operation, by a provisioning file,
+ *    has nothing frozen and uses slot 5 as it is). A member without a slot-5
+ *    destination then keeps its normal behaviour. `starting` / `stopping` are
+ *    transitions of the group operation and do not yet / no longer apply.
  * 2. the first weekly-schedule entry matching the weekday and time of day in
  *    the service time zone;
  * 3. the number's base pattern.
  */
 import type { CallContext, DiversionReason } from './call-context.js';
 import type { BulkGroup, ForwardingPattern, ForwardingSettings, NumberFeatures, ScheduleEntry } from './settings.js';
+import { isTollFreeNumber } from '../numbers/forwarding-destination.js';
 import { normalizeNumber } from '../numbers/national.js';
 import { forwardBarred } from './stages/international-bar.js';
 
 export type ForwardTrigger = 'unconditional' | 'busy' | 'no-answer' | 'unreachable';
 
 export type ForwardDecision =
-  { kind: 'forward'; to: string; reason: DiversionReason } | { kind: 'none' } | { kind: 'refused'; why: 'loop' | 'limit' | 'barred' | 'no destination' };
+  | { kind: 'forward'; to: string; reason: DiversionReason }
+  | { kind: 'none' }
+  | { kind: 'refused'; why: 'loop' | 'limit' | 'barred' | 'no destination' | 'not subscribed' };
 
 export interface ForwardingContext {
   now: Date;
   timeZone: string;
   /** The bulk group the forwarding number belongs to, if any. */
   bulk: BulkGroup | null;
+  /**
+   * The number's slot-5 destination frozen when its started group started:
+   * null when it had none; undefined when nothing was frozen (slot 5 as it is).
+   */
+  bulkDestination?: string | null;
 }
 
 /** A call is forwarded at most this many times. */
 export const MAX_FORWARDS = 5;
-/** Slot 5 (index 4) is reserved for bulk forwarding. */
+/** Slot 5 (index 4) is reserved for bulk forwarding in a bulk group's members. */
 export const BULK_SLOT = 5;
 export const MIN_RING_TIME = 5;
 export const MAX_RING_TIME = 30;
@@ -108,11 +119,16 @@ function destination(features: NumberFeatures, slot: number): string | undefined
   return d === null || d === undefined || d.trim() === '' ? undefined : d;
 }
 
-/** The unconditional-to-slot-5 pattern while the member's bulk group is started, else null. */
-export function bulkOverride(group: BulkGroup | null, features: NumberFeatures): ForwardingPattern | null {
+/** While the member's bulk group is started: unconditional to its slot-5 destination (frozen at the start, if it was); else null. */
+export function bulkOverride(
+  group: BulkGroup | null,
+  features: NumberFeatures,
+  frozen?: string | null,
+): { pattern: ForwardingPattern; destination: string } | null {
   if (group === null || group.state !== 'started' || !group.members.includes(features.number)) return null;
-  if (destination(features, BULK_SLOT) === undefined) return null;
-  return {
+  const to = frozen === undefined ? destination(features, BULK_SLOT) : (frozen ?? undefined);
+  if (to === undefined || to.trim() === '') return null;
+  const pattern: ForwardingPattern = {
     enabled: true,
     unconditional: true,
     busy: false,
@@ -121,10 +137,15 @@ export function bulkOverride(group: BulkGroup | null, features: NumberFeatures):
     ringTime: features.forwarding.ringTime,
     active: BULK_SLOT,
   };
+  return { pattern, destination: to };
 }
 
-function patternFor(features: NumberFeatures, ctx: ForwardingContext): ForwardingPattern {
-  return bulkOverride(ctx.bulk, features) ?? effectivePattern(features.forwarding, ctx.now, ctx.timeZone);
+/** The pattern in force and where its active slot points. */
+function patternFor(features: NumberFeatures, ctx: ForwardingContext): { pattern: ForwardingPattern; destination: string | undefined } {
+  const bulk = bulkOverride(ctx.bulk, features, ctx.bulkDestination);
+  if (bulk !== null) return bulk;
+  const pattern = effectivePattern(features.forwarding, ctx.now, ctx.timeZone);
+  return { pattern, destination: destination(features, pattern.active) };
 }
 
 function fires(p: ForwardingPattern, trigger: ForwardTrigger): boolean {
@@ -141,15 +162,16 @@ const norm = (n: string): string => normalizeNumber(n) ?? n;
  * Where a call to `features.number` goes when `trigger` happens.
  * `none`: forwarding does not apply (deliver / fail as usual).
  * `refused`: forwarding applies but must not happen (chain limit, loop,
- * international bar, empty active slot); the call is treated as not
- * forwarded.
+ * international bar, empty active slot, a toll-free destination without the
+ * number's toll-free forwarding option); the call is treated as not forwarded.
  */
 export function forwardTarget(features: NumberFeatures, trigger: ForwardTrigger, call: CallContext, ctx: ForwardingContext): ForwardDecision {
-  const pattern = patternFor(features, ctx);
+  const { pattern, destination: raw } = patternFor(features, ctx);
   if (!fires(pattern, trigger)) return { kind: 'none' };
-  const raw = destination(features, pattern.active);
   if (raw === undefined) return { kind: 'refused', why: 'no destination' };
   const to = norm(raw);
+  // Checked when set too; here again, for an option given up since.
+  if (isTollFreeNumber(to) && !features.tollFreeForwarding) return { kind: 'refused', why: 'not subscribed' };
   if (call.forwards.length >= MAX_FORWARDS) return { kind: 'refused', why: 'limit' };
   const seen = new Set<string>([norm(call.calledNumber), norm(features.number)]);
   for (const hop of call.forwards) {
@@ -168,7 +190,7 @@ export function forwardTarget(features: NumberFeatures, trigger: ForwardTrigger,
  * so a ringing line is never cancelled for a forward that cannot happen.
  */
 export function ringTimeout(features: NumberFeatures, ctx: ForwardingContext, call?: CallContext): number | undefined {
-  const pattern = patternFor(features, ctx);
+  const { pattern } = patternFor(features, ctx);
   if (!fires(pattern, 'no-answer')) return undefined;
   if (call !== undefined && forwardTarget(features, 'no-answer', call, ctx).kind !== 'forward') return undefined;
   const seconds = Math.min(MAX_RING_TIME, Math.max(MIN_RING_TIME, pattern.ringTime));

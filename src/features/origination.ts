@@ -3,7 +3,10 @@
  *
  * 1. `184` / `186` prefix: withhold / present for this call; removed.
  * 2. Classify what was dialled: invalid → 404, incomplete → 484.
- * 3. Emergency numbers (110/118/119) are always allowed.
+ * 3. Emergency numbers (110/118/119) are allowed only from geographic numbers
+ *    (0 + area code): the calling number (5.) tells the area whose emergency
+ *    route takes the call; others (050 IP phones, mobiles, toll-free) get 403.
+ *    No restriction refuses an emergency call.
  * 4. Outgoing-call restriction (on the line's basic number) refuses anything
  *    else with 403.
  * 5. Presented number: the number the caller put in From/PAI when it is one of
@@ -16,6 +19,7 @@
  * decided here.
  */
 import { classifyDialled, stripPresentationPrefix, type DialledNumber } from '../numbers/dialled.js';
+import { isGeographicNumber } from '../numbers/national.js';
 import type { HuntGroup, NumberFeatures } from './settings.js';
 
 export interface OriginateInput {
@@ -38,6 +42,7 @@ export interface OriginateInput {
 export type OriginateResult = { ok: true; dialled: DialledNumber; presentedNumber: string; withhold: boolean } | { ok: false; status: number; reason: string };
 
 export const OUTGOING_RESTRICTED_REASON = 'Outgoing calls are restricted on this line';
+export const EMERGENCY_NOT_GEOGRAPHIC_REASON = 'Emergency calls need a geographic number (0 + area code)';
 
 /** The line's number this call comes from: the From/PAI number when it is the line's own, else the basic number. */
 export function callingNumber(line: OriginateInput['line'], fromNumber?: string): string {
@@ -51,12 +56,14 @@ export function originate(input: OriginateInput): OriginateResult {
   if (dialled.kind === 'invalid') return { ok: false, status: 404, reason: 'Not Found' };
   if (dialled.kind === 'incomplete') return { ok: false, status: 484, reason: 'Address Incomplete' };
 
-  if (dialled.kind !== 'emergency') {
+  const own = callingNumber(input.line, input.fromNumber);
+  if (dialled.kind === 'emergency') {
+    if (!isGeographicNumber(own)) return { ok: false, status: 403, reason: EMERGENCY_NOT_GEOGRAPHIC_REASON };
+  } else {
     const basic = input.basicFeatures ?? input.features;
     if (basic.outgoingRestriction) return { ok: false, status: 403, reason: OUTGOING_RESTRICTED_REASON };
   }
 
-  const own = callingNumber(input.line, input.fromNumber);
   let presentedNumber = own;
   const group = input.huntGroup;
   if (group && group.presentation === 'pilot' && (group.pilot === own || group.members.includes(own))) {

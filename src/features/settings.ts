@@ -27,7 +27,10 @@ export interface ScheduleEntry {
 }
 
 export interface ForwardingSettings extends ForwardingPattern {
-  /** Up to 5 stored destinations (national or 010… international), index 0 = slot 1; slot 5 is for bulk forwarding. */
+  /**
+   * Up to 5 stored destinations (national, 010… international, or `voicemail`),
+   * index 0 = slot 1; for a member of a bulk group slot 5 is for bulk forwarding.
+   */
   destinations: Array<string | null>;
   /** Weekly schedule: the first matching entry's pattern replaces the base pattern. */
   schedule: ScheduleEntry[];
@@ -48,6 +51,11 @@ export interface NumberFeatures {
   /** Present this toll-free number (0120/0800/0570…) instead of our own, when enabled. */
   specificPresentation?: { number: string; enabled: boolean };
   forwarding: ForwardingSettings;
+  /**
+   * May forward to toll-free / navi-dial numbers (0120 / 0800 / 0570): an
+   * option the number subscribes to (docs/product.md §4.4); default off.
+   */
+  tollFreeForwarding: boolean;
 }
 
 export type BulkState = 'stopped' | 'starting' | 'started' | 'stopping';
@@ -83,6 +91,26 @@ export interface OutboundRoute {
   transport: 'udp' | 'tcp';
 }
 
+/**
+ * Where emergency calls (110/118/119) from an area go (docs/product.md §5):
+ * the route whose area code is the longest prefix of the caller's geographic
+ * number. An area no route lists has no emergency service.
+ */
+export interface EmergencyRoute {
+  name: string;
+  /** Area codes with the leading 0 ("03", "011", "0123"); each in at most one route. */
+  areaCodes: string[];
+  target: string;
+  transport: 'udp' | 'tcp';
+}
+
+/** The service's voice-mail platform (docs/product.md §4.4): a peer that takes forwards to `voicemail`. */
+export interface VoicemailRoute {
+  name: string;
+  target: string;
+  transport: 'udp' | 'tcp';
+}
+
 /** Interconnect peer trusted by address: calls from it are terminating calls. */
 export interface Peer {
   name: string;
@@ -97,6 +125,7 @@ export function defaultFeatures(number: string): NumberFeatures {
     internationalBar: false,
     outgoingRestriction: false,
     presentation: 'present',
+    tollFreeForwarding: false,
     forwarding: {
       enabled: false,
       unconditional: false,

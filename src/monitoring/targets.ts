@@ -33,7 +33,8 @@ export interface ProvisionedTargets {
   peers: readonly Peer[];
   /** IP-authenticated lines: SIP-ID and trusted addresses. */
   ipLines: ReadonlyArray<{ sipId: string; allowedAddresses: readonly string[] }>;
-  routes: readonly OutboundRoute[];
+  /** Outbound, emergency and voice-mail routes: where each sends calls. */
+  routes: ReadonlyArray<Pick<OutboundRoute, 'name' | 'target' | 'transport'>>;
 }
 
 export function targetId(destination: Pick<Destination, 'transport' | 'address' | 'port'>): string {

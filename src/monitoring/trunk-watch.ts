@@ -69,7 +69,7 @@ export function startTargetMonitoring(deps: {
     nodeId: config.nodeId,
     provisioned: async () => {
       const [stored, ipLines] = await Promise.all([deps.routes.stored(), deps.lines.ipAuthenticated()]);
-      return { peers: stored.peers, ipLines, routes: [...stored.outbound, ...(stored.emergency ? [stored.emergency] : [])] };
+      return { peers: stored.peers, ipLines, routes: [...stored.outbound, ...stored.emergency, ...(stored.voicemail ? [stored.voicemail] : [])] };
     },
     health,
     pinger: new OptionsPinger({ sip: deps.sip, sentBy: (transport) => deps.sentBy(transport), domain: config.sip.domain, timeoutMs: settings.timeout * 1000 }),

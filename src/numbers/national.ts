@@ -45,3 +45,19 @@ function fromE164(digits: string): string | null {
   const international = `010${digits}`;
   return isInternationalNumber(international) ? international : null;
 }
+
+/**
+ * Non-geographic ranges among 10-digit numbers: `0X0` ranges (050, 070, 080,
+ * 090, 020…: 11 digits anyway), the 010 international prefix, toll-free
+ * 0120, navi-dial 0570, premium 0990, tele-services 0170 / 0180.
+ */
+const NON_GEOGRAPHIC = /^(0[1-9]0|0120|0570|0990|0170|0180)/;
+
+/**
+ * A geographic number: `0` + area code + subscriber number, 10 digits (fixed
+ * lines and 0AJ IP phones, which keep the area code). What emergency calls
+ * need (docs/product.md §5): the area code tells where the caller is.
+ */
+export function isGeographicNumber(n: string): boolean {
+  return /^0[1-9]\d{8}$/.test(n) && !NON_GEOGRAPHIC.test(n);
+}

@@ -1,9 +1,10 @@
 import { computeHa1 } from '../auth/digest.js';
 import { encodeFeature, type FeatureField } from '../store/feature-store.js';
-import type { BulkGroup, HuntGroup, OutboundRoute, Peer } from '../features/settings.js';
+import type { BulkGroup, EmergencyRoute, HuntGroup, OutboundRoute, Peer, VoicemailRoute } from '../features/settings.js';
 import { normalizeNumber } from '../numbers/national.js';
 import type { LineRecord } from '../store/line-store.js';
-import { normalizeDestinations } from './schema-features.js';
+import { normalizeDestinations, slot5Paths, tollFreeIssues } from './schema-features.js';
+import { ALL_AREA_CODES } from './schema-routing.js';
 import type { ProvisioningFile } from './schema.js';
 import type { Hash } from '../store/provisioning/snapshot.js';
 
@@ -21,11 +22,23 @@ export interface Desired {
   /** `num:{n}` / `ip:{a}` / `peer:{a}` -> the file path naming it, for error messages */
   paths: Map<string, string>;
   /** number -> feature field -> encoded value (null: clear the field) */
-  features: Map<string, { fields: Map<FeatureField, string | null>; outgoingRestriction: boolean; path: string }>;
+  features: Map<string, PlannedFeatures>;
   huntGroups: Map<string, PlannedGroup<HuntGroup>>;
   bulkGroups: Map<string, PlannedGroup<BulkGroup>>;
   /** Only the routing sections the file gives (each replaces the stored one). */
-  routing: { peers?: Map<string, Peer>; outbound?: OutboundRoute[]; emergency?: OutboundRoute | null };
+  routing: { peers?: Map<string, Peer>; outbound?: OutboundRoute[]; emergency?: EmergencyRoute[]; voicemail?: VoicemailRoute | null };
+}
+
+export interface PlannedFeatures {
+  fields: Map<FeatureField, string | null>;
+  outgoingRestriction: boolean;
+  path: string;
+  /** The option as the file sets it (undefined: as stored). */
+  tollFreeForwarding?: boolean;
+  /** Issues to raise when the number ends up without toll-free forwarding (its toll-free destinations). */
+  tollFreeIssues: string[];
+  /** Paths of `active` fields using slot 5: refused for a member of a bulk group. */
+  slot5Paths: string[];
 }
 
 export interface PlannedGroup<G> {
@@ -125,14 +138,20 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
     put('internationalBar', f.internationalBar);
     put('outgoingRestriction', f.outgoingRestriction);
     put('presentation', f.presentation);
+    put('tollFreeForwarding', f.tollFreeForwarding);
     put(
       'specificPresentation',
       f.specificPresentation === undefined || f.specificPresentation === null
         ? f.specificPresentation
         : { number: f.specificPresentation.number, enabled: f.specificPresentation.enabled },
     );
+    const path = `features.${key}`;
+    const checks = { tollFreeIssues: [] as string[], slot5Paths: [] as string[] };
     if (f.forwarding) {
       const w = f.forwarding;
+      const destinations = normalizeDestinations(w.destinations, number);
+      checks.tollFreeIssues = tollFreeIssues(destinations, number, path);
+      checks.slot5Paths = slot5Paths(w, path);
       put('forwarding', {
         enabled: w.enabled,
         unconditional: w.unconditional,
@@ -141,11 +160,17 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
         unreachable: w.unreachable,
         ringTime: w.ringTime,
         active: w.active,
-        destinations: normalizeDestinations(w.destinations, number),
+        destinations,
         schedule: w.schedule.map((e) => ({ days: [...e.days].sort((a, b) => a - b), from: e.from, to: e.to, pattern: e.pattern })),
       });
     }
-    d.features.set(number, { fields, outgoingRestriction: f.outgoingRestriction === true, path: `features.${key}` });
+    d.features.set(number, {
+      fields,
+      outgoingRestriction: f.outgoingRestriction === true,
+      path,
+      ...(f.tollFreeForwarding !== undefined ? { tollFreeForwarding: f.tollFreeForwarding } : {}),
+      ...checks,
+    });
   }
 
   const r = file.routing;
@@ -157,9 +182,17 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
       }),
     );
   if (r?.outboundRoutes) d.routing.outbound = r.outboundRoutes.map((o) => ({ name: o.name, prefix: o.prefix, target: o.target, transport: o.transport }));
-  if (r?.emergencyRoute !== undefined) {
+  if (r?.emergencyRoutes !== undefined) {
+    d.routing.emergency = r.emergencyRoutes.map((e) => ({ name: e.name, areaCodes: e.areaCodes, target: e.target, transport: e.transport }));
+  }
+  if (r?.voicemail !== undefined) {
+    const v = r.voicemail;
+    d.routing.voicemail = v === null ? null : { name: v.name, target: v.target, transport: v.transport };
+  }
+  if (r?.emergencyRoutes === undefined && r?.emergencyRoute !== undefined) {
+    // The former single route serves every area.
     const e = r.emergencyRoute;
-    d.routing.emergency = e === null ? null : { name: e.name, prefix: '', target: e.target, transport: e.transport };
+    d.routing.emergency = e === null ? [] : [{ name: e.name, areaCodes: [...ALL_AREA_CODES], target: e.target, transport: e.transport }];
   }
   return d;
 }

@@ -15,7 +15,7 @@ import { bool, entries, field, items, quotedString } from './schema-common.js';
 
 export const MAX_BLOCKED_CALLERS = 30;
 export const MAX_DESTINATIONS = 5;
-/** Slot 5 holds the bulk-forwarding destination; a number's own forwarding uses 1–4. */
+/** Slot 5 holds the bulk-forwarding destination of a bulk group's member, whose own forwarding uses 1–4; other numbers use all five. */
 export const BULK_SLOT = 5;
 export const MAX_SCHEDULE_ENTRIES = 20;
 
@@ -74,14 +74,14 @@ function checkTriggers(p: ForwardingPattern, ctx: z.RefinementCtx, path: Array<s
   if (p.enabled && !p.unconditional && !p.busy && !p.noAnswer && !p.unreachable) {
     add('enabled', 'forwarding on needs a trigger: unconditional, busy, noAnswer or unreachable');
   }
-  if (p.active === BULK_SLOT) add('active', `slot ${BULK_SLOT} is reserved for bulk forwarding`);
+  // Slot 5 is refused only for members of a bulk group: checked against the stored groups when applied.
 }
 
 /** An enabled pattern must point at a stored destination. */
 function checkActiveSlot(p: unknown, slots: boolean[], ctx: z.RefinementCtx, path: Array<string | number>): void {
   const enabled = field(p, 'enabled');
   const active = field(p, 'active');
-  if (enabled !== true || typeof active !== 'number' || !Number.isInteger(active) || active < 1 || active >= BULK_SLOT) return;
+  if (enabled !== true || typeof active !== 'number' || !Number.isInteger(active) || active < 1 || active > MAX_DESTINATIONS) return;
   if (!slots[active - 1]) ctx.addIssue({ code: 'custom', path: [...path, 'active'], message: `slot ${active} holds no destination` });
 }
 
@@ -164,6 +164,8 @@ export const featuresSchema = z.strictObject({
   presentation: z.enum(['present', 'withhold'], { error: 'must be present or withhold' }).optional(),
   specificPresentation: z.strictObject({ number: tollFree, enabled: bool }).nullable().optional(),
   forwarding: forwardingSchema.optional(),
+  /** Toll-free / navi-dial destinations allowed (a subscribed option; default off). */
+  tollFreeForwarding: bool.optional(),
 });
 
 export type ProvisionedFeatureInput = z.output<typeof featuresSchema>;
@@ -171,17 +173,39 @@ export type ProvisionedFeatureInput = z.output<typeof featuresSchema>;
 /**
  * Destinations are checked here, where the owning number (the map key) is
  * known: checkForwardingDestination refuses the number itself, among others.
+ * Toll-free destinations pass here unless the entry turns the option off:
+ * whether the number has it is known only with the stored settings, so
+ * `tollFreeIssues()` is checked again when the plan is applied.
  * Reads the input defensively (runs even when other fields are invalid).
  */
 export function checkDestinations(features: unknown, ctx: z.RefinementCtx): void {
   for (const [key, f] of entries(features)) {
     const own = normalizeNumber(key) ?? key;
+    const tollFree = field(f, 'tollFreeForwarding') !== false;
     items(field(field(f, 'forwarding'), 'destinations')).forEach((d, i) => {
       if (typeof d !== 'string') return;
-      const r = checkForwardingDestination(d, own);
+      const r = checkForwardingDestination(d, own, { tollFree });
       if (!r.ok) ctx.addIssue({ code: 'custom', path: ['features', key, 'forwarding', 'destinations', i], message: r.message });
     });
   }
+}
+
+/** The issues (path: message) of an entry's toll-free destinations, raised when the number ends up without the option. */
+export function tollFreeIssues(destinations: ReadonlyArray<string | null>, own: string, path: string): string[] {
+  return destinations.flatMap((d, i) => {
+    if (d === null) return [];
+    const without = checkForwardingDestination(d, own);
+    if (without.ok || !checkForwardingDestination(d, own, { tollFree: true }).ok) return [];
+    return [`${path}.forwarding.destinations[${i}]: ${without.message}`];
+  });
+}
+
+/** Paths of the `active` fields of a forwarding setting (base and schedule) that use slot 5. */
+export function slot5Paths(forwarding: { active: number; schedule: ReadonlyArray<{ pattern: { active: number } }> }, path: string): string[] {
+  return [
+    ...(forwarding.active === BULK_SLOT ? [`${path}.forwarding.active`] : []),
+    ...forwarding.schedule.flatMap((e, i) => (e.pattern.active === BULK_SLOT ? [`${path}.forwarding.schedule[${i}].pattern.active`] : [])),
+  ];
 }
 
 /** The stored destination list: 5 slots, each normalized (validated before). */
@@ -189,7 +213,7 @@ export function normalizeDestinations(destinations: Array<string | null>, own: s
   return Array.from({ length: MAX_DESTINATIONS }, (_, i) => {
     const d = destinations[i];
     if (d === undefined || d === null) return null;
-    const r = checkForwardingDestination(d, own);
+    const r = checkForwardingDestination(d, own, { tollFree: true });
     return r.ok ? r.number : d;
   });
 }

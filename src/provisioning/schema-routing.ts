@@ -1,13 +1,24 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { hostSchema } from '../config/schema.js';
+import { isGeographicNumber } from '../numbers/national.js';
 import { ipAddress, quotedString } from './schema-common.js';
 
 /**
  * `routing:` interconnect peers and routes (docs/product.md §1, §5). Each of `peers`,
- * `outboundRoutes` and `emergencyRoute` that the file gives replaces the
+ * `outboundRoutes` and `emergencyRoutes` that the file gives replaces the
  * stored one whole (a routing table is edited as a table); one left out keeps
- * what is stored. `emergencyRoute: null` removes it.
+ * what is stored. `emergencyRoutes: []` removes them.
+ *
+ * Emergency routes are per area: each lists the area codes it serves, and an
+ * emergency call takes the route with the longest area code its caller's
+ * number starts with. The former single `emergencyRoute` still loads: it
+ * becomes one route serving every area code (`ALL_AREA_CODES`); `null` removes
+ * every emergency route. A file gives one form or the other.
+ *
+ * `voicemail` is the service's voice-mail platform, the peer a number's
+ * forward to `voicemail` goes to (with Diversion naming the mailbox); `null`
+ * removes it.
  */
 
 const name = z
@@ -39,10 +50,36 @@ export const outboundRouteSchema = z.strictObject({
   transport,
 });
 
-export const emergencyRouteSchema = z.strictObject({ name, target, transport });
+export { ALL_AREA_CODES } from '../store/route-store.js';
 
-export const routingSchema = z.strictObject({
-  peers: z.array(peerSchema).optional(),
-  outboundRoutes: z.array(outboundRouteSchema).optional(),
-  emergencyRoute: emergencyRouteSchema.nullable().optional(),
+/** "03", "011", "0123", "01267": 0 + 1-4 digits, a prefix of geographic numbers only. */
+const areaCode = quotedString('an area code').refine((s) => /^0[1-9]\d{0,3}$/.test(s) && isGeographicNumber(s.padEnd(10, '1')), {
+  error: 'must be a geographic area code: 0 + 1-4 digits (e.g. "03", "011", "0123"; not 0X0, 0120, 0570, 0990)',
 });
+
+export const emergencyRouteSchema = z.strictObject({
+  name,
+  areaCodes: z.array(areaCode).min(1, { error: 'at least one area code' }),
+  target,
+  transport,
+});
+
+/** The voice-mail platform: where forwards to `voicemail` go. */
+export const voicemailSchema = z.strictObject({ name, target, transport });
+
+/** The former single emergency route (every area). */
+export const legacyEmergencyRouteSchema = z.strictObject({ name, target, transport });
+
+export const routingSchema = z
+  .strictObject({
+    peers: z.array(peerSchema).optional(),
+    outboundRoutes: z.array(outboundRouteSchema).optional(),
+    emergencyRoutes: z.array(emergencyRouteSchema).optional(),
+    emergencyRoute: legacyEmergencyRouteSchema.nullable().optional(),
+    voicemail: voicemailSchema.nullable().optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.emergencyRoutes !== undefined && r.emergencyRoute !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['emergencyRoute'], message: 'give emergencyRoutes (per area) or the former emergencyRoute, not both' });
+    }
+  });

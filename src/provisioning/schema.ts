@@ -195,6 +195,10 @@ function crossCheck(file: unknown, ctx: z.RefinementCtx): void {
     once('route', field(r, 'name'), ['routing', 'outboundRoutes', i, 'name'], 'route name', same);
     once('prefix', field(r, 'prefix'), ['routing', 'outboundRoutes', i, 'prefix'], 'route prefix', (p) => (/^\d*$/.test(p) ? `"${p}"` : null));
   });
+  items(field(routing, 'emergencyRoutes')).forEach((r, i) => {
+    once('emergency', field(r, 'name'), ['routing', 'emergencyRoutes', i, 'name'], 'emergency route name', same);
+    items(field(r, 'areaCodes')).forEach((c, k) => once('area', c, ['routing', 'emergencyRoutes', i, 'areaCodes', k], 'area code', same));
+  });
 }
 
 export type ProvisioningFile = z.infer<typeof provisioningSchema>;

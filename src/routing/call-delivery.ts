@@ -4,7 +4,7 @@ import type { CallContext, ForwardHop, OfferFailure } from '../features/call-con
 import type { Delivery } from '../features/call-plan.js';
 import type { OutboundRoute } from '../features/settings.js';
 import type { Log } from '../log.js';
-import type { ProxyCore, RelayOutcome } from '../proxy/proxy-core.js';
+import type { ProxyCore, RelayOutcome, RelayTarget } from '../proxy/proxy-core.js';
 import type { BindingStore } from '../store/binding-store.js';
 import type { LineRecord } from '../store/line-store.js';
 import type { CallChannels } from './call-channels.js';
@@ -13,7 +13,9 @@ import type { DecisionLog } from './decision-log.js';
 import { classifyFailure, failureStatus } from './failure.js';
 import { addDiversion, assertCallerIdentity, relayPeerIdentity } from './identity-headers.js';
 import type { RouteStore } from '../store/route-store.js';
-import { bindingDestination, chooseOutboundRoute, lineTargets, routeTarget, type HoldsConnection } from './targets.js';
+import { bindingDestination, chooseEmergencyRoute, chooseOutboundRoute, lineTargets, routeTarget, type HoldsConnection } from './targets.js';
+
+export const NO_EMERGENCY_SERVICE_REASON = 'No emergency service in the area of this number';
 
 /** How the caller is presented on every leg of a call. */
 export interface Presentation {
@@ -36,7 +38,7 @@ export interface CallDeliveryDeps {
   /** The line a number belongs to, if any. */
   lineOfNumber(number: string): Promise<LineRecord | null>;
   bindings: Pick<BindingStore, 'live'>;
-  routes: Pick<RouteStore, 'outboundRoutes' | 'emergencyRoute'>;
+  routes: Pick<RouteStore, 'outboundRoutes' | 'emergencyRoutes' | 'voicemailRoute'>;
   /** Names of these routes whose target monitoring marks down; absent when monitoring is off (every route is used). */
   downRoutes?(routes: readonly OutboundRoute[]): Promise<ReadonlySet<string>>;
   channels: Pick<CallChannels, 'take' | 'give'>;
@@ -65,19 +67,27 @@ export class CallDelivery {
       case 'hunt':
         return { kind: 'done', end: await this.hunt(incoming, call, delivery, presentation) };
       case 'outbound':
-        return { kind: 'done', end: await this.outbound(incoming, delivery, presentation, call.forwards) };
+        return { kind: 'done', end: await this.outbound(incoming, delivery, presentation, call) };
+      case 'voicemail':
+        return { kind: 'done', end: await this.voicemail(incoming, delivery.mailbox, presentation, call.forwards) };
     }
   }
 
-  /** Out through the longest-prefix route, or the emergency route. */
+  /**
+   * Out through the longest-prefix route, or the emergency route of the
+   * caller's area (docs/product.md §5): an area no route serves has no
+   * emergency service (403).
+   */
   private async outbound(
     incoming: IncomingRequest,
     { number, emergency }: Extract<Delivery, { kind: 'outbound' }>,
     presentation: Presentation,
-    forwards: readonly ForwardHop[],
+    { forwards, callerNumber }: Pick<CallContext, 'forwards' | 'callerNumber'>,
   ): Promise<RouteEnd> {
     // The emergency route is always tried: no state of ours refuses an emergency call (docs/product.md §5).
-    const { route, allDown } = emergency ? { route: await this.deps.routes.emergencyRoute(), allDown: false } : await this.liveRoute(incoming.callId, number);
+    const { route, allDown } = emergency
+      ? { route: chooseEmergencyRoute(await this.deps.routes.emergencyRoutes(), callerNumber ?? ''), allDown: false }
+      : await this.liveRoute(incoming.callId, number);
     const target = route ? routeTarget(route, number) : undefined;
     this.deps.decisions.record(incoming.callId, {
       stage: emergency ? 'emergency-route' : 'outbound-route',
@@ -87,13 +97,37 @@ export class CallDelivery {
     });
     if (!target && allDown) return { kind: 'reject', status: 503, reason: 'Route Down' };
     if (!route || !target)
-      return emergency ? { kind: 'reject', status: 503, reason: 'No Emergency Route' } : { kind: 'reject', status: 404, reason: 'Not Found' };
+      return emergency ? { kind: 'reject', status: 403, reason: NO_EMERGENCY_SERVICE_REASON } : { kind: 'reject', status: 404, reason: 'Not Found' };
     this.deps.records?.offering(incoming.callId, { kind: emergency ? 'emergency-route' : 'route', name: route.name, number });
+    return this.toTrustedPeer(incoming, target, presentation, emergency ? [] : forwards);
+  }
+
+  /**
+   * The voice-mail platform (docs/product.md §4.4): the Request-URI names the
+   * mailbox (the number that forwarded) and Diversion carries every forward,
+   * newest first, as the platform reads it. No platform provisioned: 480.
+   */
+  private async voicemail(incoming: IncomingRequest, mailbox: string, presentation: Presentation, forwards: readonly ForwardHop[]): Promise<RouteEnd> {
+    const route = await this.deps.routes.voicemailRoute();
+    const target = route ? routeTarget(route, mailbox) : undefined;
+    this.deps.decisions.record(incoming.callId, {
+      stage: 'voicemail-route',
+      outcome: target ? 'route' : 'reject',
+      ...(route ? { target: route.name } : {}),
+      number: mailbox,
+    });
+    if (!route || !target) return { kind: 'reject', status: 480, reason: 'Voice Mail Unavailable' };
+    this.deps.records?.offering(incoming.callId, { kind: 'route', name: route.name, number: mailbox });
+    return this.toTrustedPeer(incoming, target, presentation, forwards);
+  }
+
+  /** A carrier or a platform of ours: trusted, so PAI goes; our own Diversion, not the caller's. */
+  private async toTrustedPeer(incoming: IncomingRequest, target: RelayTarget, presentation: Presentation, forwards: readonly ForwardHop[]): Promise<RouteEnd> {
     const outcome = await this.deps.proxy.relay(incoming, [target], {
       noResponseTimeoutMs: 32_000, // a carrier may be slow to send even 100; Timer B decides
       prepare: (request) => {
         this.prepareIdentity(request, presentation, true);
-        if (!emergency) addDiversion(request, forwards, this.deps.domain); // our Diversion, not the caller's
+        addDiversion(request, forwards, this.deps.domain);
       },
     });
     if (outcome.kind === 'answered') return { kind: 'answered' };

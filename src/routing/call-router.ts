@@ -141,6 +141,7 @@ export class CallRouter {
         callId: incoming.callId,
         callerIdentity: who.identity,
         ...(who.number ? { callerNumber: who.number } : {}),
+        ...(who.payphoneAsserted ? { callerPayphone: true } : {}),
         calledNumber: dialled.number,
         calledFeatures,
         calledIsOurs: true,
@@ -174,9 +175,9 @@ export class CallRouter {
       number,
     );
     if (!origin.ok) return { kind: 'reject', status: origin.status, reason: origin.reason };
-    if (!(await this.deps.channels.take(incoming.callId, line.sipId, line.channels, 'out'))) {
-      return { kind: 'reject', status: 486, reason: 'Busy Here' };
-    }
+    const channel = await this.deps.channels.take(incoming.callId, line.sipId, line.channels, 'out');
+    // An emergency call goes even when every channel is in use (docs/product.md §5): it just holds none.
+    if (!channel && origin.dialled.kind !== 'emergency') return { kind: 'reject', status: 486, reason: 'Busy Here' };
     const presentation: Presentation = { asserted: { number: origin.presentedNumber, withhold: origin.withhold } };
     const dialled = origin.dialled;
     if (dialled.kind !== 'emergency' && dialled.kind !== 'national' && dialled.kind !== 'international')

@@ -1,4 +1,4 @@
-import type { OutboundRoute } from '../features/settings.js';
+import type { EmergencyRoute, OutboundRoute } from '../features/settings.js';
 import type { Binding } from '../registrar/binding.js';
 import type { Destination, TransportName } from '../core/transport/transport.js';
 import type { LineRecord } from '../store/line-store.js';
@@ -75,6 +75,21 @@ export function chooseOutboundRoute(
   return best;
 }
 
+/**
+ * The emergency route for a caller's area (docs/product.md §5): the route
+ * listing the longest area code the caller's number starts with; none when
+ * no route serves that area.
+ */
+export function chooseEmergencyRoute(routes: readonly EmergencyRoute[], callerNumber: string): EmergencyRoute | undefined {
+  let best: { route: EmergencyRoute; length: number } | undefined;
+  for (const route of routes) {
+    for (const code of route.areaCodes) {
+      if (callerNumber.startsWith(code) && (!best || code.length > best.length)) best = { route, length: code.length };
+    }
+  }
+  return best?.route;
+}
+
 /** Port a target written without one is reached on. */
 export const SIP_DEFAULT_PORT = 5060;
 
@@ -87,7 +102,7 @@ export function routeDestination(route: Pick<OutboundRoute, 'target' | 'transpor
 }
 
 /** A route's target "host:port" as a relay target for a number. */
-export function routeTarget(route: OutboundRoute, number: string): RelayTarget | undefined {
+export function routeTarget(route: Pick<OutboundRoute, 'name' | 'target' | 'transport'>, number: string): RelayTarget | undefined {
   const destination = routeDestination(route);
   if (!destination) return undefined;
   const { address, port, transport } = destination;

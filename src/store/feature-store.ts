@@ -22,6 +22,7 @@ export const FEATURE_FIELDS = [
   'presentation',
   'specificPresentation',
   'forwarding',
+  'tollFreeForwarding',
 ] as const;
 export type FeatureField = (typeof FEATURE_FIELDS)[number];
 
@@ -100,6 +101,17 @@ export class FeatureStore {
     const id = await this.redis.get(keys.bulkGroupOf(number));
     if (id === null) return null;
     return parseBulkGroup(await this.redis.get(keys.bulkGroup(id)));
+  }
+
+  /**
+   * A started bulk group's slot-5 destination of a member, as frozen by the
+   * start (docs/product.md §4.4): null when it had none, undefined when
+   * nothing was frozen (the group was not started by the start operation).
+   */
+  async bulkDestination(groupId: string, number: string): Promise<string | null | undefined> {
+    const frozen = await this.redis.hget(keys.bulkDestinations(groupId), number);
+    if (frozen === null) return undefined;
+    return frozen === '' ? null : frozen;
   }
 
   /**

@@ -25,10 +25,11 @@
  *   {prov}:site:{id}:hunts   set   hunt-group ids of the site
  *   {prov}:bulk:{id}         string  BulkGroup JSON
  *   {prov}:bulkof:{number}   string  id of the bulk-forwarding group the number is in (at most one)
+ *   {prov}:bulk:{id}:slot5   hash  member -> its slot-5 destination when the group was started ("" for none)
  *   {prov}:site:{id}:bulks   set   bulk-group ids of the site
  *   {prov}:peers             hash  peer name -> Peer JSON
  *   {prov}:peeraddr:{address}  string  Peer JSON of the interconnect peer trusted at that address
- *   {prov}:routes            hash  outbound -> OutboundRoute[] JSON, emergency -> OutboundRoute JSON
+ *   {prov}:routes            hash  outbound -> OutboundRoute[] JSON, emergencyByArea -> EmergencyRoute[] JSON (emergency -> the former single OutboundRoute JSON), voicemail -> VoicemailRoute JSON
  *
  * Registration state:
  *   reg:{sipId}          hash  contact key -> binding JSON, `_v` version; key TTL = latest expiry
@@ -115,6 +116,7 @@ export const keys = {
   siteHuntGroups: (siteId: string) => `${PROV}site:${siteId}:hunts`,
   bulkGroup: (id: string) => `${PROV}bulk:${id}`,
   bulkGroupOf: (number: string) => `${PROV}bulkof:${number}`,
+  bulkDestinations: (id: string) => `${PROV}bulk:${id}:slot5`,
   siteBulkGroups: (siteId: string) => `${PROV}site:${siteId}:bulks`,
   nuisanceCount: (number: string, month: string) => `nuis:{${number}}:${month}`,
   peers: `${PROV}peers`,

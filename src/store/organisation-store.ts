@@ -44,6 +44,22 @@ export class OrganisationStore {
     return this.redis.smembers(kind === 'hunt' ? keys.siteHuntGroups(siteId) : keys.siteBulkGroups(siteId));
   }
 
+  /** Freezes each member's slot-5 destination for a start ("" for none), replacing what a former start froze. */
+  async freezeBulkDestinations(id: string, destinations: ReadonlyMap<string, string | undefined>): Promise<void> {
+    const key = keys.bulkDestinations(id);
+    const fields = Object.fromEntries([...destinations].map(([n, d]) => [n, d ?? '']));
+    const tx = this.redis.multi().del(key);
+    if (Object.keys(fields).length > 0) tx.hset(key, fields);
+    const replies = await tx.exec();
+    const failed = replies?.find(([err]) => err !== null)?.[0];
+    if (!replies || failed) throw failed ?? new Error('Redis transaction aborted');
+  }
+
+  /** After a stop: nothing frozen any more. */
+  async clearBulkDestinations(id: string): Promise<void> {
+    await this.redis.del(keys.bulkDestinations(id));
+  }
+
   /**
    * WATCHes the bulk group, reads it, lets `decide` check it (it may throw),
    * then writes what it returns in a MULTI; null when another write came first.

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { OutboundRoute, Peer } from '../features/settings.js';
-import { parseOutboundRoute, parseOutboundRoutes, parsePeer } from './schemas.js';
+import type { EmergencyRoute, OutboundRoute, Peer, VoicemailRoute } from '../features/settings.js';
+import { parseEmergencyRoutes, parseOutboundRoute, parseOutboundRoutes, parsePeer, parseVoicemailRoute } from './schemas.js';
 import { keys } from './keys.js';
 import { canonicalIp } from './line-store.js';
 
@@ -20,13 +20,34 @@ export interface RouteStoreOptions {
 
 const MAX_CACHE_MS = 1000;
 
-/** Fields of the `routes` hash. */
-export const ROUTE_FIELDS = { outbound: 'outbound', emergency: 'emergency' } as const;
+/** The route tables calls read. */
+interface Tables {
+  outbound: OutboundRoute[];
+  emergency: EmergencyRoute[];
+  voicemail: VoicemailRoute | null;
+}
+
+/**
+ * Fields of the `routes` hash. `emergency` is the former single emergency
+ * route, still read (as serving every area) until a file replaces it with
+ * `emergencyByArea`, the per-area table.
+ */
+export const ROUTE_FIELDS = { outbound: 'outbound', emergency: 'emergency', emergencyByArea: 'emergencyByArea', voicemail: 'voicemail' } as const;
+
+/** Every geographic area: the area codes 01-09 as prefixes (what the former single emergency route served). */
+export const ALL_AREA_CODES = ['01', '02', '03', '04', '05', '06', '07', '08', '09'] as const;
+
+/** The emergency routes from the stored fields: the per-area table, else the former single route for every area. */
+export function emergencyRoutesOf(byArea: string | null | undefined, legacy: string | null | undefined): EmergencyRoute[] {
+  if (byArea !== null && byArea !== undefined) return parseEmergencyRoutes(byArea) ?? [];
+  const single = parseOutboundRoute(legacy);
+  return single ? [{ name: single.name, areaCodes: [...ALL_AREA_CODES], target: single.target, transport: single.transport }] : [];
+}
 
 export class RouteStore {
   private readonly cacheMs: number;
   private readonly now: () => number;
-  private cached: { at: number; outbound: OutboundRoute[]; emergency: OutboundRoute | null } | null = null;
+  private cached: (Tables & { at: number }) | null = null;
 
   constructor(
     private readonly redis: Redis,
@@ -41,9 +62,14 @@ export class RouteStore {
     return (await this.tables()).outbound;
   }
 
-  /** Where emergency calls (110, 118, 119) go; null when none is provisioned. */
-  async emergencyRoute(): Promise<OutboundRoute | null> {
+  /** Where emergency calls (110, 118, 119) go, per area (docs/product.md §5); empty when none is provisioned. */
+  async emergencyRoutes(): Promise<EmergencyRoute[]> {
     return (await this.tables()).emergency;
+  }
+
+  /** The voice-mail platform forwards to `voicemail` go to; null when none is provisioned. */
+  async voicemailRoute(): Promise<VoicemailRoute | null> {
+    return (await this.tables()).voicemail;
   }
 
   /** The interconnect peer trusted at this source address (any textual form of it). */
@@ -54,38 +80,50 @@ export class RouteStore {
   }
 
   /**
-   * Whether an address is where an outbound or the emergency route sends calls
+   * Whether an address is where an outbound or emergency route sends calls
    * (a carrier that trusts our address). Targets given as DNS names are not
    * matched: they are resolved only when a call is sent.
    */
   async isRouteTarget(address: string): Promise<boolean> {
     const ip = canonicalIp(address);
     if (ip === null) return false;
-    const { outbound, emergency } = await this.tables();
-    return [...outbound, ...(emergency ? [emergency] : [])].some((route) => canonicalIp(targetHost(route.target)) === ip);
+    const { outbound, emergency, voicemail } = await this.tables();
+    return [...outbound, ...emergency, ...(voicemail ? [voicemail] : [])].some((route) => canonicalIp(targetHost(route.target)) === ip);
   }
 
   /** What is stored, read now (no cache): every peer by name, the outbound routes and the emergency route. */
-  async stored(): Promise<{ peers: Peer[]; outbound: OutboundRoute[]; emergency: OutboundRoute | null }> {
-    const [peers, [outbound, emergency]] = await Promise.all([
+  async stored(): Promise<{ peers: Peer[] } & Tables> {
+    const [peers, [outbound, legacy, byArea, voicemail]] = await Promise.all([
       this.redis.hgetall(keys.peers),
-      this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency),
+      this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency, ROUTE_FIELDS.emergencyByArea, ROUTE_FIELDS.voicemail),
     ]);
     return {
       peers: Object.keys(peers)
         .sort()
         .map((name) => ({ name, addresses: parsePeer(peers[name])?.addresses ?? [] })),
       outbound: parseOutboundRoutes(outbound) ?? [],
-      emergency: parseOutboundRoute(emergency),
+      emergency: emergencyRoutesOf(byArea, legacy),
+      voicemail: parseVoicemailRoute(voicemail),
     };
   }
 
-  private async tables(): Promise<{ outbound: OutboundRoute[]; emergency: OutboundRoute | null }> {
+  private async tables(): Promise<Tables> {
     const now = this.now();
     if (this.cached && now - this.cached.at < this.cacheMs) return this.cached;
-    const [outbound, emergency] = await this.redis.hmget(keys.routes, ROUTE_FIELDS.outbound, ROUTE_FIELDS.emergency);
+    const [outbound, legacy, byArea, voicemail] = await this.redis.hmget(
+      keys.routes,
+      ROUTE_FIELDS.outbound,
+      ROUTE_FIELDS.emergency,
+      ROUTE_FIELDS.emergencyByArea,
+      ROUTE_FIELDS.voicemail,
+    );
     const parsed = parseOutboundRoutes(outbound);
-    const tables = { at: now, outbound: Array.isArray(parsed) ? parsed : [], emergency: parseOutboundRoute(emergency) };
+    const tables = {
+      at: now,
+      outbound: Array.isArray(parsed) ? parsed : [],
+      emergency: emergencyRoutesOf(byArea, legacy),
+      voicemail: parseVoicemailRoute(voicemail),
+    };
     if (this.cacheMs > 0) this.cached = tables;
     return tables;
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BulkGroup, HuntGroup, OutboundRoute, Peer } from '../features/settings.js';
+import type { BulkGroup, EmergencyRoute, HuntGroup, OutboundRoute, Peer, VoicemailRoute } from '../features/settings.js';
 import type { Binding } from '../registrar/binding.js';
 import { ROLES } from '../auth/account-roles.js';
 import type { Log } from '../log.js';
@@ -89,6 +89,11 @@ export const parseBulkGroup = (json: string | null | undefined): BulkGroup | nul
 export const parseOutboundRoute = (json: string | null | undefined): OutboundRoute | null => parseStored(outboundRouteSchema, json, 'emergency route');
 export const parseOutboundRoutes = (json: string | null | undefined): OutboundRoute[] | null =>
   parseStored(z.array(outboundRouteSchema), json, 'outbound routes');
+const emergencyRouteSchema = z.object({ name: z.string(), areaCodes: z.array(z.string()), target: z.string(), transport: z.enum(['udp', 'tcp']) });
+export const parseEmergencyRoutes = (json: string | null | undefined): EmergencyRoute[] | null =>
+  parseStored(z.array(emergencyRouteSchema), json, 'emergency routes');
+const voicemailRouteSchema = z.object({ name: z.string(), target: z.string(), transport: z.enum(['udp', 'tcp']) });
+export const parseVoicemailRoute = (json: string | null | undefined): VoicemailRoute | null => parseStored(voicemailRouteSchema, json, 'voice-mail route');
 export const parsePeer = (json: string | null | undefined): Peer | null => parseStored(peerSchema, json, 'peer');
 
 const banSchema = z.object({ address: z.string(), reason: z.string(), count: z.number(), sipId: z.string(), since: z.number(), until: z.number() });

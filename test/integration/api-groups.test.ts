@@ -189,6 +189,21 @@ t.test('bulk groups', async (t) => {
     t.equal(r.status, 200, 'a rename is fine');
     t.equal(r.body.state, 'started', 'and keeps it started');
 
+    // Slot 5 as it was at the start is what the calls use until the stop.
+    t.equal(await features.bulkDestination(FIX.bulk, FIX.n1), '0312348888', 'frozen at the start');
+    t.equal(await features.bulkDestination(FIX.bulk, FIX.n2), null, 'n2 had no slot 5: none frozen');
+    const n1 = `/numbers/${FIX.n1}`;
+    const changed = await c.as(
+      'siteAdmin',
+      'PATCH',
+      `${n1}/features`,
+      { forwarding: { destinations: ['0312349999', null, null, null, '0312347777'] } },
+      await c.ifMatch(n1),
+    );
+    t.equal(changed.status, 200, 'a member may change slot 5 while started');
+    t.equal(changed.body.features.forwarding.destinations[4], '0312347777', 'stored');
+    t.equal(await features.bulkDestination(FIX.bulk, FIX.n1), '0312348888', 'but not used until the stop');
+
     r = await c.as('vgAdmin', 'POST', `${bulk}/stop`);
     t.equal(r.status, 200);
     t.equal(r.body.state, 'stopped');
@@ -197,6 +212,7 @@ t.test('bulk groups', async (t) => {
       ['done', 'done', 'done'],
     );
     t.equal((await features.bulkGroupOf(FIX.n1))?.state, 'stopped');
+    t.equal(await features.bulkDestination(FIX.bulk, FIX.n1), undefined, 'nothing frozen once stopped');
     t.equal((await c.as('vgAdmin', 'POST', `${bulk}/stop`)).status, 409, 'stopping twice');
 
     const history = (await h.redis.zrange(keys.historyByTarget('bulk-group', FIX.bulk), 0, -1)).map((e) => JSON.parse(e));

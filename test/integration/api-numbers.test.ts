@@ -38,6 +38,7 @@ t.test('GET /numbers/:number shows where the number lives and every feature', as
       outgoingRestriction: false,
       presentation: 'present',
       specificPresentation: null,
+      tollFreeForwarding: false,
       forwarding: {
         enabled: false,
         unconditional: false,
@@ -156,7 +157,12 @@ t.test('every validation rule gives 400 naming the field', async (t) => {
   await refused(t, FIX.n2, fw({ ringTime: 'long' }), 'forwarding.ringTime: ');
   await refused(t, FIX.n2, fw({ unconditional: true, busy: true }), 'forwarding.unconditional: unconditional excludes busy');
   await refused(t, FIX.n2, fw({ enabled: true }), 'forwarding.enabled: forwarding on needs a trigger');
-  await refused(t, FIX.n2, fw({ active: 5 }), 'forwarding.active: slot 5 is reserved for bulk forwarding');
+  await refused(
+    t,
+    FIX.n1,
+    fw({ enabled: true, unconditional: true, busy: false, noAnswer: false, unreachable: false, active: 5 }),
+    'forwarding.active: slot 5 is reserved for bulk forwarding',
+  );
   await refused(t, FIX.n2, fw({ active: 6 }), 'forwarding.active: ');
   await refused(t, FIX.n2, fw({ enabled: true, busy: true, active: 2, destinations: ['0312349999'] }), 'forwarding.active: slot 2 holds no destination');
   await refused(t, FIX.n2, fw({ destinations: ['0312349999', null, null, null, null, '0312349998'] }), 'forwarding.destinations: at most 5');
@@ -180,9 +186,18 @@ t.test('every validation rule gives 400 naming the field', async (t) => {
   for (const [d, message] of destinations) {
     await refused(t, FIX.n2, fw({ destinations: [null, d] }), new RegExp(`^forwarding\\.destinations\\[1\\]: .*${message.source}`));
   }
-  for (const d of ['0312345678', '09012345678', '05012345678', '0101234567890', '+12025550123']) {
+  for (const d of ['0312345678', '09012345678', '05012345678', '0101234567890', '+12025550123', '0033-010-1-202-555-0123', 'voicemail']) {
     t.equal((await patch('operator', FIX.n2, fw({ destinations: [d] }))).status, 200, `destination ${d} accepted`);
   }
+  t.match(await features(FIX.n2), { forwarding: { destinations: ['voicemail', null, null, null, null] } }, 'the voice-mail platform');
+  await patch('operator', FIX.n2, fw({ destinations: ['0033-010-1-202-555-0123'] }));
+  t.match(await features(FIX.n2), { forwarding: { destinations: ['01012025550123'] } }, 'stored without the carrier prefix');
+
+  // Slot 5 is reserved only for members of a bulk group: n2 is in none, so it may forward from slot 5.
+  const slot5 = fw({ enabled: true, unconditional: true, active: 5, destinations: [null, null, null, null, '0312349999'] });
+  t.equal((await patch('operator', FIX.n2, slot5)).status, 200, 'a number outside bulk groups uses slot 5');
+  t.match(await features(FIX.n2), { forwarding: { active: 5, destinations: [null, null, null, null, '0312349999'] } });
+  await patch('operator', FIX.n2, { forwarding: { enabled: false, destinations: [], schedule: [] } });
 
   const schedule = (e: Record<string, unknown>) => fw({ schedule: [{ days: [1], from: '09:00', to: '18:00', pattern: { enabled: false }, ...e }] });
   await refused(t, FIX.n2, schedule({ from: '25:00' }), 'forwarding.schedule[0].from: ');
@@ -296,4 +311,15 @@ t.test('nuisance counters this month and last month, in the service time zone', 
   t.equal(res.status, 200);
   t.same(res.body, { number: FIX.n2, thisMonth: 3, lastMonth: 1, months: { thisMonth: '2026-04', lastMonth: '2026-03' } });
   t.equal((await h.req(await h.login('numberUser'), 'GET', `/numbers/${FIX.n2}/nuisance-counts`)).status, 404, 'another number user');
+});
+
+t.test('toll-free forwarding is a subscribed option: the operator sets it, then 0120 destinations are accepted', async (t) => {
+  const res = await patch('siteAdmin', FIX.n2, { tollFreeForwarding: true });
+  t.equal(res.status, 403, 'a customer cannot subscribe it');
+  await refused(t, FIX.n2, { forwarding: { destinations: ['0120-123-456'] } }, /^forwarding\.destinations\[0\]: .*toll-free forwarding option/);
+  t.equal((await patch('operator', FIX.n2, { tollFreeForwarding: true })).status, 200);
+  const ok = await patch('siteAdmin', FIX.n2, { forwarding: { destinations: ['0120-123-456', '0800-123-4567', '0570-123-456'] } });
+  t.equal(ok.status, 200, 'with the option a customer may set them');
+  t.match(ok.body.features, { tollFreeForwarding: true, forwarding: { destinations: ['0120123456', '08001234567', '0570123456', null, null] } });
+  await patch('operator', FIX.n2, { tollFreeForwarding: false, forwarding: { destinations: [] } });
 });

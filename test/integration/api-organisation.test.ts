@@ -242,18 +242,20 @@ t.test('lines', async (t) => {
 
 t.test('routing (operator only)', async (t) => {
   await matrix(t, c, OPERATOR_ONLY, (who) => c.as(who, 'GET', '/routing'));
-  t.same((await c.as('operator', 'GET', '/routing')).body, { peers: [], outboundRoutes: [], emergencyRoute: null });
+  t.same((await c.as('operator', 'GET', '/routing')).body, { peers: [], outboundRoutes: [], emergencyRoutes: [], voicemail: null });
   const next = {
     peers: [{ name: 'carrier', addresses: ['198.51.100.1'] }],
     outboundRoutes: [{ name: 'all', prefix: '', target: '198.51.100.1:5070' }],
-    emergencyRoute: { name: 'emergency', target: '198.51.100.2', transport: 'tcp' },
+    emergencyRoutes: [{ name: 'emergency-tokyo', areaCodes: ['03'], target: '198.51.100.2', transport: 'tcp' }],
+    voicemail: { name: 'vm', target: '198.51.100.5:5080' },
   };
   await matrix(t, c, OPERATOR_ONLY, async (who) => c.as(who, 'PUT', '/routing', next, await c.ifMatch('/routing')));
   const r = await c.as('operator', 'GET', '/routing');
   t.same(r.body, {
     peers: [{ name: 'carrier', addresses: ['198.51.100.1'] }],
     outboundRoutes: [{ name: 'all', prefix: '', target: '198.51.100.1:5070', transport: 'udp' }],
-    emergencyRoute: { name: 'emergency', target: '198.51.100.2', transport: 'tcp' },
+    emergencyRoutes: [{ name: 'emergency-tokyo', areaCodes: ['03'], target: '198.51.100.2', transport: 'tcp' }],
+    voicemail: { name: 'vm', target: '198.51.100.5:5080', transport: 'udp' },
   });
   const routes = new RouteStore(h.redis);
   t.same(
@@ -262,12 +264,22 @@ t.test('routing (operator only)', async (t) => {
     'the call router reads the new table',
   );
   t.equal((await routes.peerByAddress('198.51.100.1'))?.name, 'carrier');
+  t.same(await routes.voicemailRoute(), { name: 'vm', target: '198.51.100.5:5080', transport: 'udp' });
+  t.ok(await routes.isRouteTarget('198.51.100.5'), 'the voice-mail platform is a trusted hop (it believes our Diversion)');
 
-  t.test('sections left out are kept; null removes the emergency route', async (t) => {
-    const res = await c.as('operator', 'PUT', '/routing', { emergencyRoute: null }, await c.ifMatch('/routing'));
+  t.test('sections left out are kept; an empty list removes the emergency routes', async (t) => {
+    const res = await c.as('operator', 'PUT', '/routing', { emergencyRoutes: [] }, await c.ifMatch('/routing'));
     t.equal(res.status, 200);
-    t.equal(res.body.emergencyRoute, null);
+    t.same(res.body.emergencyRoutes, []);
     t.equal(res.body.outboundRoutes.length, 1);
+  });
+
+  t.test('an emergency route with a non-geographic area code is refused with the field named', async (t) => {
+    const bad = { emergencyRoutes: [{ name: 'e', areaCodes: ['050'], target: '198.51.100.2' }] };
+    const res = await c.as('operator', 'PUT', '/routing', bad, await c.ifMatch('/routing'));
+    t.equal(res.status, 400);
+    t.match(res.body.issues, [/^emergencyRoutes\[0\]\.areaCodes\[0\]: must be a geographic area code/]);
+    t.same((await c.as('operator', 'GET', '/routing')).body.emergencyRoutes, [], 'nothing applied');
   });
 
   t.test('validation and conflicts', async (t) => {

@@ -147,7 +147,7 @@ t.test('channels: concurrent acquires on two nodes never exceed the limit', asyn
 t.test('RouteStore: reads every call by default, or caches for at most 1 s', async (t) => {
   const routes = new RouteStore(a);
   t.same(await routes.outboundRoutes(), [{ name: 'carrier-a-out', prefix: '0', target: '127.0.0.1:5070', transport: 'udp' }]);
-  t.equal((await routes.emergencyRoute())?.target, '127.0.0.1:5071');
+  t.same(await routes.emergencyRoutes(), [{ name: 'emergency', areaCodes: ['03', '06'], target: '127.0.0.1:5071', transport: 'udp' }]);
   t.equal((await routes.peerByAddress('::ffff:198.51.100.3'))?.name, 'carrier-a', 'any textual form of the address');
   t.equal(await routes.peerByAddress('not an address'), null);
   t.ok(await routes.isRouteTarget('127.0.0.1'), "an outbound route's target is a carrier that trusts us");
@@ -169,8 +169,16 @@ t.test('RouteStore: reads every call by default, or caches for at most 1 s', asy
   now = 1000;
   t.equal((await cached.outboundRoutes()).length, 2, 'the cache never outlives 1 s (cacheMs is capped)');
 
+  await a.hdel(keys.routes, ROUTE_FIELDS.emergencyByArea);
+  t.same(await routes.emergencyRoutes(), []);
+  await a.hset(keys.routes, ROUTE_FIELDS.emergency, JSON.stringify({ name: 'old', prefix: '', target: '127.0.0.1:5079', transport: 'udp' }));
+  t.same(
+    await routes.emergencyRoutes(),
+    [{ name: 'old', areaCodes: ['01', '02', '03', '04', '05', '06', '07', '08', '09'], target: '127.0.0.1:5079', transport: 'udp' }],
+    'the former single route, stored by an older version, serves every area',
+  );
+  t.ok(await routes.isRouteTarget('127.0.0.1'));
   await a.hdel(keys.routes, ROUTE_FIELDS.emergency);
-  t.equal(await routes.emergencyRoute(), null);
   await a.hset(keys.routes, ROUTE_FIELDS.outbound, 'not json');
   t.same(await routes.outboundRoutes(), [], 'an unreadable table is no routes');
 });

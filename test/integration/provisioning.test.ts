@@ -100,7 +100,8 @@ t.test('applying the example file', async (t) => {
     features: { created: 1, updated: 0, unchanged: 0, removed: 0 },
     peers: { created: 1, updated: 0, unchanged: 0, removed: 0 },
     outboundRoutes: { created: 1, updated: 0, unchanged: 0, removed: 0 },
-    emergencyRoute: { created: 1, updated: 0, unchanged: 0, removed: 0 },
+    emergencyRoutes: { created: 1, updated: 0, unchanged: 0, removed: 0 },
+    voicemail: { created: 1, updated: 0, unchanged: 0, removed: 0 },
   });
   const line = await lines.get('pbx-tokyo');
   t.same(line, {
@@ -168,7 +169,8 @@ t.test('the example features, groups and routes read back', async (t) => {
   t.same(await redis.smembers(keys.siteBulkGroups('1000001')), ['hq-closed']);
 
   t.same(await routes.outboundRoutes(), [{ name: 'carrier-a-out', prefix: '0', target: '127.0.0.1:5070', transport: 'udp' }]);
-  t.same(await routes.emergencyRoute(), { name: 'emergency', prefix: '', target: '127.0.0.1:5071', transport: 'udp' });
+  t.same(await routes.emergencyRoutes(), [{ name: 'emergency', areaCodes: ['03', '06'], target: '127.0.0.1:5071', transport: 'udp' }]);
+  t.same(await routes.voicemailRoute(), { name: 'voicemail', target: '127.0.0.1:5072', transport: 'udp' });
   t.same(await routes.peerByAddress('198.51.100.3'), { name: 'carrier-a', addresses: ['198.51.100.3'] });
   t.equal(await routes.peerByAddress('192.0.2.2'), null, 'an IP-auth line is not a peer');
 });
@@ -186,7 +188,8 @@ t.test('re-applying the same file changes nothing', async (t) => {
     features: { created: 0, updated: 0, unchanged: 1, removed: 0 },
     peers: { created: 0, updated: 0, unchanged: 1, removed: 0 },
     outboundRoutes: { created: 0, updated: 0, unchanged: 1, removed: 0 },
-    emergencyRoute: { created: 0, updated: 0, unchanged: 1, removed: 0 },
+    emergencyRoutes: { created: 0, updated: 0, unchanged: 1, removed: 0 },
+    voicemail: { created: 0, updated: 0, unchanged: 1, removed: 0 },
   });
   t.same(await dump(), before);
 });
@@ -447,6 +450,62 @@ t.test('invalid features, groups and routes change nothing', async (t) => {
   t.same(await refused(t, bad), ['features.0312340101.forwarding.ringTime: must be between 5 and 30']);
 });
 
+t.test('slot 5: reserved for members of a bulk group, free for other numbers', async (t) => {
+  const site1 = (bulkMembers: string[]) => ({
+    voiceGroups: [
+      {
+        id: 'VG0001',
+        name: 'Example Co.',
+        sites: [{ id: '1000001', name: 'Head office', bulkGroups: [{ id: 'hq-closed', name: 'Head office closed', members: bulkMembers }] }],
+      },
+    ],
+  });
+  const slot5 = { enabled: true, unconditional: true, active: 5, destinations: [null, null, null, null, '0612345678'] };
+  await applyProvisioning(redis, config, { ...site1(['0312345679']), features: { '0312345679': { forwarding: { enabled: false } } } });
+  t.equal((await features.bulkGroupOf('0312345679'))?.id, 'hq-closed');
+  t.same(await refused(t, { features: { '0312345679': { forwarding: slot5 } } }), [
+    'features.0312345679.forwarding.active: slot 5 is reserved for bulk forwarding (number 0312345679 is in bulk group hq-closed)',
+  ]);
+  const scheduled = {
+    destinations: ['0612345678', null, null, null, '0612345678'],
+    schedule: [{ days: [1], from: '09:00', to: '18:00', pattern: { enabled: true, unconditional: true, active: 5 } }],
+  };
+  t.same(await refused(t, { features: { '0312345679': { forwarding: scheduled } } }), [
+    'features.0312345679.forwarding.schedule[0].pattern.active: slot 5 is reserved for bulk forwarding (number 0312345679 is in bulk group hq-closed)',
+  ]);
+
+  await applyProvisioning(redis, config, { features: { '0312345678': { forwarding: slot5 } } });
+  t.match(
+    await features.get('0312345678'),
+    { forwarding: { active: 5, destinations: [null, null, null, null, '0612345678'] } },
+    'a number in no bulk group uses all five',
+  );
+
+  t.same(await refused(t, site1(['0312345679', '0312345678'])), [
+    'voiceGroups[0].sites[0].bulkGroups[0].members[1]: number 0312345678 forwards from slot 5, which bulk forwarding reserves; choose another active slot first',
+  ]);
+  const moved = { ...site1(['0312345679', '0312345678']), features: { '0312345678': { forwarding: { ...slot5, active: 1, destinations: ['0612345678'] } } } };
+  t.same((await applyProvisioning(redis, config, moved)).bulkGroups, { created: 0, updated: 1, unchanged: 0 }, 'joining with slot 5 given up in the same file');
+  t.same(await refused(t, { features: { '0312345678': { forwarding: slot5 } } }), [
+    'features.0312345678.forwarding.active: slot 5 is reserved for bulk forwarding (number 0312345678 is in bulk group hq-closed)',
+  ]);
+  await applyProvisioning(redis, config, { ...site1(['0312345679']), features: { '0312345678': { forwarding: slot5 } } });
+  t.equal((await features.get('0312345678'))?.forwarding.active, 5, 'leaving the group in the same file frees slot 5');
+  await applyProvisioning(redis, config, { features: { '0312345678': { forwarding: { enabled: false } } } });
+});
+
+t.test("toll-free destinations need the number's tollFreeForwarding, as given or as stored", async (t) => {
+  const to0120 = { forwarding: { enabled: true, unconditional: true, destinations: ['0120-123-456'] } };
+  t.same(await refused(t, { features: { '0312345678': to0120 } }), [
+    'features.0312345678.forwarding.destinations[0]: Toll-free numbers (0120) cannot be forwarding destinations without the toll-free forwarding option',
+  ]);
+  await applyProvisioning(redis, config, { features: { '0312345678': { tollFreeForwarding: true } } });
+  await applyProvisioning(redis, config, { features: { '0312345678': to0120 } });
+  t.match(await features.get('0312345678'), { tollFreeForwarding: true, forwarding: { destinations: ['0120123456'] } }, 'the stored option allows it');
+  await applyProvisioning(redis, config, { features: { '0312345678': { tollFreeForwarding: false, forwarding: { enabled: false } } } });
+  t.equal((await features.get('0312345678'))?.tollFreeForwarding, false);
+});
+
 t.test('hunt groups: members leave, and move between groups in one file', async (t) => {
   const site1 = (huntGroups: Obj[], lines: Obj[] = []) => ({
     voiceGroups: [{ id: 'VG0001', name: 'Example Co.', sites: [{ id: '1000001', name: 'Head office', lines, huntGroups }] }],
@@ -494,21 +553,21 @@ t.test('routing sections replace the stored ones whole', async (t) => {
   });
   t.same(r.peers, { created: 1, updated: 0, unchanged: 0, removed: 1 });
   t.same(r.outboundRoutes, { created: 1, updated: 0, unchanged: 1, removed: 0 });
-  t.same(r.emergencyRoute, noneRemoved, 'a section left out is kept');
+  t.same(r.emergencyRoutes, noneRemoved, 'a section left out is kept');
   t.same(await routes.peerByAddress('198.51.100.3'), { name: 'carrier-b', addresses: ['127.0.0.4', '198.51.100.3'] }, 'the address moved to the new peer');
   t.same(Object.keys(await redis.hgetall(keys.peers)), ['carrier-b']);
   t.equal((await routes.outboundRoutes()).length, 2);
-  t.equal((await routes.emergencyRoute())?.name, 'emergency');
+  t.equal((await routes.emergencyRoutes())[0]?.name, 'emergency');
 
   r = await applyProvisioning(redis, config, {
     routing: { peers: [{ name: 'carrier-b', addresses: ['127.0.0.4'] }], outboundRoutes: [], emergencyRoute: null },
   });
   t.same(r.peers, { created: 0, updated: 1, unchanged: 0, removed: 0 });
   t.same(r.outboundRoutes, { ...noneRemoved, removed: 2 });
-  t.same(r.emergencyRoute, { ...noneRemoved, removed: 1 });
+  t.same(r.emergencyRoutes, { ...noneRemoved, removed: 1 }, 'the former emergencyRoute: null removes every emergency route');
   t.equal(await routes.peerByAddress('198.51.100.3'), null, 'a dropped address trusts no one');
   t.same(await routes.outboundRoutes(), []);
-  t.equal(await routes.emergencyRoute(), null);
+  t.same(await routes.emergencyRoutes(), []);
 
   // Now the address is free, a line may take it.
   r = await applyProvisioning(

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { isInternationalNumber, isNationalNumber, normalizeNumber } from '../../src/numbers/national.js';
+import { isGeographicNumber, isInternationalNumber, isNationalNumber, normalizeNumber } from '../../src/numbers/national.js';
 
 t.test('national numbers pass through and lose separators', async (t) => {
   t.equal(normalizeNumber('0312345678'), '0312345678');
@@ -39,4 +39,22 @@ t.test('isNationalNumber / isInternationalNumber', async (t) => {
   t.notOk(isNationalNumber('312345678'));
   t.ok(isInternationalNumber('01012125550100'));
   t.notOk(isInternationalNumber('0312345678'));
+});
+
+t.test('geographic numbers: 0 + area code, 10 digits (what emergency calls need)', async (t) => {
+  for (const n of ['0312345678', '0612345678', '0111234567', '0123456789', '0471234567']) t.ok(isGeographicNumber(n), n);
+  for (const n of [
+    '05012345678',
+    '0501234567',
+    '09012345678',
+    '0120123456',
+    '0570123456',
+    '0990123456',
+    '0180123456',
+    '0170123456',
+    '0101234567',
+    '031234567',
+    '110',
+  ])
+    t.notOk(isGeographicNumber(n), n);
 });

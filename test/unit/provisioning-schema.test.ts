@@ -1,5 +1,6 @@
 import t from 'tap';
 import { parseProvisioning, ProvisioningError } from '../../src/provisioning/schema.js';
+import { plan } from '../../src/provisioning/plan.js';
 
 type Obj = Record<string, unknown>;
 const digest = (over: Obj = {}): Obj => ({ sipId: 'pbx-1', auth: 'digest', password: 'secret-123', channels: 4, basicNumber: '03-1234-5678', ...over });
@@ -278,7 +279,11 @@ t.test('features: forwarding rules', async (t) => {
   t.same(fwd({ ringTime: 4 }), [`${P}.ringTime: must be between 5 and 30`]);
   t.same(fwd({ ringTime: 31 }), [`${P}.ringTime: must be between 5 and 30`]);
   t.same(fwd({ destinations: ['0312340000', null, null, null, '0312340001', '0312340002'] }), [`${P}.destinations: at most 5 destinations (slots 1-5)`]);
-  t.same(fwd({ destinations: ['0120-123-456'] }), [`${P}.destinations[0]: Toll-free numbers (0120) cannot be forwarding destinations`]);
+  const tollFree = (flag: boolean) => issues(withFeatures({ '0312345678': { tollFreeForwarding: flag, forwarding: { destinations: ['0120-123-456'] } } }));
+  t.same(tollFree(false), [`${P}.destinations[0]: Toll-free numbers (0120) cannot be forwarding destinations without the toll-free forwarding option`]);
+  t.same(tollFree(true), [], 'with the option: accepted');
+  t.same(fwd({ destinations: ['0120-123-456'] }), [], 'the option left out: checked against the stored one when applied');
+  t.same(issues(withFeatures({ '0312345678': { tollFreeForwarding: 'on' } })), [`${F()}.tollFreeForwarding: must be true or false`]);
   t.same(fwd({ destinations: [null, '03-1234-5678'] }), [`${P}.destinations[1]: A number cannot be forwarded to itself`]);
   t.same(fwd({ destinations: ['117'] }), [`${P}.destinations[0]: Service numbers such as 117 (1XY) cannot be forwarding destinations`]);
   t.same(fwd({ destinations: [9012345678] }), [`${P}.destinations[0]: must be a quoted string (a number or null; unquoted, YAML reads it as a number)`]);
@@ -288,9 +293,12 @@ t.test('features: forwarding rules', async (t) => {
   t.same(fwd({ enabled: true, destinations: ['0312340000'] }), [`${P}.enabled: forwarding on needs a trigger: unconditional, busy, noAnswer or unreachable`]);
   t.same(fwd({ enabled: true, busy: true, active: 2, destinations: ['0312340000'] }), [`${P}.active: slot 2 holds no destination`]);
   t.same(fwd({ enabled: false, busy: true, active: 2, destinations: ['0312340000'] }), [], 'a disabled pattern may point at an empty slot');
-  t.same(fwd({ enabled: true, unconditional: true, active: 5, destinations: [null, null, null, null, '0312340000'] }), [
-    `${P}.active: slot 5 is reserved for bulk forwarding`,
-  ]);
+  t.same(
+    fwd({ enabled: true, unconditional: true, active: 5, destinations: [null, null, null, null, '0312340000'] }),
+    [],
+    'slot 5 in a pattern: refused only for members of a bulk group, when applied',
+  );
+  t.same(fwd({ enabled: true, unconditional: true, active: 5, destinations: ['0312340000'] }), [`${P}.active: slot 5 holds no destination`]);
   t.same(fwd({ active: 6 }), [`${P}.active: must be between 1 and 5`]);
 });
 
@@ -362,6 +370,55 @@ t.test('routing', async (t) => {
     'an address trusts one line or one peer',
   );
   t.same(routing({ emergencyRoute: { name: 'e', target: 'h', prefix: '1' } }), ['routing.emergencyRoute.prefix: unknown field']);
+});
+
+t.test('emergency routes per area code; the former single route still loads', async (t) => {
+  const routing = (r: Obj) => issues({ ...site(), routing: r });
+  const tokyo = { name: 'tokyo', areaCodes: ['03', '042'], target: '127.0.0.1:5071' };
+  const f = parseProvisioning({ routing: { emergencyRoutes: [tokyo, { name: 'sapporo', areaCodes: ['011', '0123'], target: 'h' }] } }, RIG);
+  t.same(f.routing?.emergencyRoutes?.[0], { ...tokyo, transport: 'udp' });
+  t.same(routing({ emergencyRoutes: [] }), [], 'an empty table removes every emergency route');
+  t.same(routing({ emergencyRoutes: [{ name: 'e', areaCodes: [], target: 'h' }] }), ['routing.emergencyRoutes[0].areaCodes: at least one area code']);
+  t.same(routing({ emergencyRoutes: [{ name: 'e', target: 'h' }] }), ['routing.emergencyRoutes[0].areaCodes: is required']);
+  const BAD = 'must be a geographic area code: 0 + 1-4 digits (e.g. "03", "011", "0123"; not 0X0, 0120, 0570, 0990)';
+  for (const code of ['3', '050', '090', '0120', '0570', '0990', '010', '012345', '0']) {
+    t.same(routing({ emergencyRoutes: [{ name: 'e', areaCodes: [code], target: 'h' }] }), [`routing.emergencyRoutes[0].areaCodes[0]: ${BAD}`], code);
+  }
+  t.same(routing({ emergencyRoutes: [{ name: 'e', areaCodes: [3], target: 'h' }] }), [
+    'routing.emergencyRoutes[0].areaCodes[0]: must be a quoted string (an area code; unquoted, YAML reads it as a number)',
+  ]);
+  t.same(
+    routing({
+      emergencyRoutes: [
+        { name: 'a', areaCodes: ['03'], target: 'h' },
+        { name: 'a', areaCodes: ['06', '03'], target: 'h' },
+      ],
+    }),
+    [
+      'routing.emergencyRoutes[1].name: duplicate emergency route name a (also at routing.emergencyRoutes[0].name)',
+      'routing.emergencyRoutes[1].areaCodes[1]: duplicate area code 03 (also at routing.emergencyRoutes[0].areaCodes[0])',
+    ],
+    'an area code has one route',
+  );
+  t.same(routing({ emergencyRoutes: [tokyo], emergencyRoute: { name: 'e', target: 'h' } }), [
+    'routing.emergencyRoute: give emergencyRoutes (per area) or the former emergencyRoute, not both',
+  ]);
+  // The former single route: one route for every area.
+  const legacy = plan(parseProvisioning({ routing: { emergencyRoute: { name: 'e', target: 'h' } } }, RIG), 'realm');
+  t.same(legacy.routing.emergency, [{ name: 'e', areaCodes: ['01', '02', '03', '04', '05', '06', '07', '08', '09'], target: 'h', transport: 'udp' }]);
+  t.same(plan(parseProvisioning({ routing: { emergencyRoute: null } }, RIG), 'realm').routing.emergency, [], 'null: no emergency route');
+});
+
+t.test('the voice-mail platform', async (t) => {
+  const routing = (r: Obj) => issues({ ...site(), routing: r });
+  t.same(plan(parseProvisioning({ routing: { voicemail: { name: 'vm', target: '127.0.0.1:5080' } } }, RIG), 'realm').routing.voicemail, {
+    name: 'vm',
+    target: '127.0.0.1:5080',
+    transport: 'udp',
+  });
+  t.same(plan(parseProvisioning({ routing: { voicemail: null } }, RIG), 'realm').routing.voicemail, null, 'null removes it');
+  t.same(routing({ voicemail: { name: 'vm' } }), ['routing.voicemail.target: is required']);
+  t.same(routing({ voicemail: { name: 'vm', target: 'h', mailbox: '1' } }), ['routing.voicemail.mailbox: unknown field']);
 });
 
 t.test('trusted addresses: single hosts only; loopback only when the config allows it', async (t) => {

@@ -14,6 +14,10 @@ import { stateConflict } from './provisioning-change.js';
  * (FeatureStore.bulkGroupOf), so `started` takes effect on the next call on
  * every node. Transitions are compare-and-set (WATCH/MULTI) on `bulk:{id}`,
  * so two administrators cannot both start (or stop) the same group.
+ *
+ * The start freezes each member's slot-5 destination (while `starting`, which
+ * no call consults), so a slot-5 change made while the group runs takes
+ * effect when it stops, like the member's other forwarding changes.
  */
 
 export interface MemberResult {
@@ -63,7 +67,9 @@ async function transition(r: Redis, id: string, from: BulkState, to: BulkState, 
 export async function startBulk(r: Redis, id: string, check?: (g: BulkGroupView) => void): Promise<{ group: BulkGroupView; results: MemberResult[] }> {
   const starting = await transition(r, id, 'stopped', 'starting', check);
   try {
-    const results = startResults(starting.members, await slot5Destinations(r, starting.members));
+    const slot5 = await slot5Destinations(r, starting.members);
+    await new OrganisationStore(r).freezeBulkDestinations(id, slot5);
+    const results = startResults(starting.members, slot5);
     return { group: await transition(r, id, 'starting', 'started'), results };
   } catch (err) {
     await transition(r, id, 'starting', 'stopped').catch(() => {}); // leave it startable again
@@ -76,7 +82,9 @@ export async function stopBulk(r: Redis, id: string, check?: (g: BulkGroupView) 
   try {
     // Every member is back to its own forwarding settings (including changes made meanwhile).
     const results: MemberResult[] = stopping.members.map((number) => ({ number, result: 'done' }));
-    return { group: await transition(r, id, 'stopping', 'stopped'), results };
+    const group = await transition(r, id, 'stopping', 'stopped');
+    await new OrganisationStore(r).clearBulkDestinations(id).catch(() => {}); // unused once stopped; the next start replaces it
+    return { group, results };
   } catch (err) {
     await transition(r, id, 'stopping', 'started').catch(() => {});
     throw err;

@@ -36,6 +36,8 @@ export const FIELD_ACTIONS: Record<FeatureField, Action> = {
   internationalBar: 'international-bar',
   outgoingRestriction: 'outgoing-restriction',
   specificPresentation: 'specific-presentation',
+  // A subscribed option, like the lines themselves: the operator's (contract).
+  tollFreeForwarding: 'line',
 };
 
 /** The feature fields a holder of these role rights may change. */
@@ -117,6 +119,7 @@ export const featuresViewSchema = z.object({
   outgoingRestriction: z.boolean(),
   presentation: z.enum(['present', 'withhold']),
   specificPresentation: z.object({ number: z.string(), enabled: z.boolean() }).nullable(),
+  tollFreeForwarding: z.boolean().describe('may forward to 0120 / 0800 / 0570 (a subscribed option; operator only)'),
   forwarding: z.object({
     ...pattern,
     destinations: z.array(z.string().nullable()).length(5),

@@ -8,10 +8,11 @@ import { refusal } from '../scope.js';
 import { applyChange } from './provisioning-change.js';
 
 /**
- * Interconnect peers, outbound routes and the emergency route (docs/product.md §1, §5):
- * operators only. PUT replaces each section it gives, whole (a routing
- * table is edited as a table); a section left out is kept;
- * `emergencyRoute: null` removes it. Always needs If-Match (the routing
+ * Interconnect peers, outbound routes and the emergency routes per area
+ * (docs/product.md §1, §5): operators only. PUT replaces each section it
+ * gives, whole (a routing table is edited as a table); a section left out is
+ * kept; `emergencyRoutes: []` removes them (the former single
+ * `emergencyRoute` is still accepted: one route for every area; null removes). Always needs If-Match (the routing
  * table always exists). Calls read it per call (RouteStore), so a change
  * takes effect on the next call on every node.
  */
@@ -24,23 +25,43 @@ const route = z.object({
   target: z.string().describe('host[:port]'),
   transport,
 });
-const emergency = z.object({ name: z.string(), target: z.string().describe('host[:port]'), transport });
+const emergency = z.object({
+  name: z.string(),
+  areaCodes: z.array(z.string()).describe('area codes with the leading 0 ("03", "011"); the longest one the caller\'s number starts with chooses the route'),
+  target: z.string().describe('host[:port]'),
+  transport,
+});
 
-const routingView = z.object({ peers: z.array(peer), outboundRoutes: z.array(route), emergencyRoute: emergency.nullable() });
+const voicemail = z.object({ name: z.string(), target: z.string().describe('host[:port] of the voice-mail platform'), transport });
+
+const routingView = z.object({ peers: z.array(peer), outboundRoutes: z.array(route), emergencyRoutes: z.array(emergency), voicemail: voicemail.nullable() });
 type RoutingView = z.infer<typeof routingView>;
 
 const routingBody = z.strictObject({
   peers: z.array(z.strictObject({ name: z.string(), addresses: z.array(z.string()) })).optional(),
   outboundRoutes: z.array(z.strictObject({ name: z.string(), prefix: z.string(), target: z.string(), transport: transport.optional() })).optional(),
-  emergencyRoute: z.strictObject({ name: z.string(), target: z.string(), transport: transport.optional() }).nullable().optional(),
+  emergencyRoutes: z
+    .array(z.strictObject({ name: z.string(), areaCodes: z.array(z.string()), target: z.string(), transport: transport.optional() }))
+    .optional(),
+  emergencyRoute: z
+    .strictObject({ name: z.string(), target: z.string(), transport: transport.optional() })
+    .nullable()
+    .optional()
+    .describe('former single emergency route: serves every area'),
+  voicemail: z
+    .strictObject({ name: z.string(), target: z.string(), transport: transport.optional() })
+    .nullable()
+    .optional()
+    .describe('the voice-mail platform forwards to "voicemail" go to; null removes it'),
 });
 
 async function readRouting(redis: Redis): Promise<RoutingView> {
-  const { peers, outbound: routes, emergency: e } = await new RouteStore(redis).stored();
+  const { peers, outbound: routes, emergency: e, voicemail: v } = await new RouteStore(redis).stored();
   return {
     peers,
     outboundRoutes: routes.map((r) => ({ name: r.name, prefix: r.prefix, target: r.target, transport: r.transport })),
-    emergencyRoute: e ? { name: e.name, target: e.target, transport: e.transport } : null,
+    emergencyRoutes: e.map((r) => ({ name: r.name, areaCodes: r.areaCodes, target: r.target, transport: r.transport })),
+    voicemail: v ? { name: v.name, target: v.target, transport: v.transport } : null,
   };
 }
 
@@ -53,7 +74,7 @@ export const routingResources: ResourceModule = (api) => {
     method: 'GET',
     url: '/routing',
     tag: 'routing',
-    summary: 'Peers, outbound routes and the emergency route (operator; ETag for PUT)',
+    summary: 'Peers, outbound routes and the emergency routes per area (operator; ETag for PUT)',
     response: routingView,
     handler: async ({ actor }, reply) => {
       operatorOnly(actor);
@@ -67,7 +88,7 @@ export const routingResources: ResourceModule = (api) => {
     method: 'PUT',
     url: '/routing',
     tag: 'routing',
-    summary: 'Replace the sections given (peers, outboundRoutes, emergencyRoute; null removes the emergency route) (operator; If-Match)',
+    summary: 'Replace the sections given (peers, outboundRoutes, emergencyRoutes, voicemail) (operator; If-Match)',
     body: routingBody,
     response: routingView,
     handler: async ({ actor, body, ifMatch }, reply) => {

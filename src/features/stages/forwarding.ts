@@ -21,6 +21,8 @@ export interface ForwardingStageDeps {
   /** IANA time zone the weekly schedules are written in, e.g. 'Asia/Tokyo'. */
   timeZone: string;
   bulkGroupOf(number: string): Promise<BulkGroup | null>;
+  /** A started group's frozen slot-5 destination of a member: null for none, undefined when nothing was frozen. */
+  bulkDestinationOf?(groupId: string, number: string): Promise<string | null | undefined>;
   onRefused?(call: CallContext, decision: Extract<ForwardDecision, { kind: 'refused' }>): void;
 }
 
@@ -55,6 +57,8 @@ export class ForwardingStage implements Stage {
   }
 
   private async context(call: CallContext, features: NumberFeatures): Promise<ForwardingContext> {
-    return { now: call.now, timeZone: this.deps.timeZone, bulk: await this.deps.bulkGroupOf(features.number) };
+    const bulk = await this.deps.bulkGroupOf(features.number);
+    const frozen = bulk?.state === 'started' ? await this.deps.bulkDestinationOf?.(bulk.id, features.number) : undefined;
+    return { now: call.now, timeZone: this.deps.timeZone, bulk, ...(frozen !== undefined ? { bulkDestination: frozen } : {}) };
   }
 }

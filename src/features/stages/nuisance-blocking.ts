@@ -9,7 +9,8 @@
  *   rejection. The stage does not connect media itself.
  * Each rejection is counted per called number (`deps.countRejection`; the
  * store keeps this month and last month). A call without a caller number
- * cannot be matched and passes.
+ * cannot be matched and passes; so does a payphone (`callerPayphone`, which
+ * only a trusted peer's asserted identity can set), even when listed.
  */
 import type { CallContext, Stage, StageResult } from '../call-context.js';
 import { normalizeNumber } from '../../numbers/national.js';
@@ -27,7 +28,7 @@ export class NuisanceBlockingStage implements Stage {
 
   async run(call: CallContext): Promise<StageResult> {
     const features = call.calledFeatures;
-    if (features === undefined || call.callerNumber === undefined) return { kind: 'continue' };
+    if (features === undefined || call.callerNumber === undefined || call.callerPayphone === true) return { kind: 'continue' };
     const caller = normalizeNumber(call.callerNumber) ?? call.callerNumber;
     const blocked = features.blockedCallers.some((n) => (normalizeNumber(n) ?? n) === caller);
     if (!blocked) return { kind: 'continue' };

@@ -6,10 +6,10 @@ import { t } from './i18n.js';
 interface Routing {
   peers: Array<{ name: string; addresses: string[] }>;
   outboundRoutes: Array<{ name: string; prefix: string; target: string; transport: string }>;
-  emergencyRoute: { name: string; target: string; transport: string } | null;
+  emergencyRoutes: Array<{ name: string; areaCodes: string[]; target: string; transport: string }>;
 }
 
-/** Operators: interconnect peers, outbound routes and the emergency route (read only here; the API edits them). */
+/** Operators: interconnect peers, outbound routes and the emergency routes per area (read only here; the API edits them). */
 export async function routingPage(main: HTMLElement): Promise<void> {
   main.append(h('h1', {}, t('routing.title')));
   const res = await get<Routing>('/routing');
@@ -38,6 +38,9 @@ export async function routingPage(main: HTMLElement): Promise<void> {
       r.outboundRoutes.map((o) => [o.name, o.prefix, `${o.target} (${o.transport})`]),
     ),
     h('h2', {}, t('routing.emergency')),
-    h('p', {}, r.emergencyRoute ? `${r.emergencyRoute.name}: ${r.emergencyRoute.target} (${r.emergencyRoute.transport})` : t('common.none')),
+    table(
+      [t('routing.name'), t('routing.areaCodes'), t('routing.target')],
+      r.emergencyRoutes.map((e) => [e.name, e.areaCodes.join(', '), `${e.target} (${e.transport})`]),
+    ),
   );
 }

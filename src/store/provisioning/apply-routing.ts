@@ -1,7 +1,7 @@
-import type { OutboundRoute, Peer } from '../../features/settings.js';
-import { ROUTE_FIELDS } from '../route-store.js';
+import type { Peer } from '../../features/settings.js';
+import { emergencyRoutesOf, ROUTE_FIELDS } from '../route-store.js';
 import { keys } from '../keys.js';
-import type { Part } from './part.js';
+import type { KindCountsRemoved, Part } from './part.js';
 import type { Desired } from '../../provisioning/plan.js';
 import type { Read, Snapshot } from './snapshot.js';
 
@@ -51,7 +51,8 @@ export const routingPart: Part = {
         for (const a of newAddresses(d).keys()) r.push({ op: 'get', key: keys.peerAddress(a) }, { op: 'get', key: keys.ipAuth(a) });
       }
       for (const a of d.addresses.keys()) r.push({ op: 'get', key: keys.peerAddress(a) });
-      if (d.routing.outbound !== undefined || d.routing.emergency !== undefined) r.push({ op: 'hgetall', key: keys.routes });
+      if (d.routing.outbound !== undefined || d.routing.emergency !== undefined || d.routing.voicemail !== undefined)
+        r.push({ op: 'hgetall', key: keys.routes });
     } else if (round === 1 && d.routing.peers) {
       for (const p of storedPeers(snap).values()) for (const a of p.addresses) r.push({ op: 'get', key: keys.peerAddress(a) });
     }
@@ -111,39 +112,52 @@ export const routingPart: Part = {
     if (d.routing.outbound) {
       const want = JSON.stringify(d.routing.outbound);
       if (routes[ROUTE_FIELDS.outbound] !== want) tx.hset(keys.routes, ROUTE_FIELDS.outbound, want);
-      const had = new Map(parseList(routes[ROUTE_FIELDS.outbound]).map((r) => [r.name, JSON.stringify(r)]));
-      for (const r of d.routing.outbound) {
-        const before = had.get(r.name);
-        if (before === undefined) result.outboundRoutes.created++;
-        else if (before !== JSON.stringify(r)) result.outboundRoutes.updated++;
-        else result.outboundRoutes.unchanged++;
-        had.delete(r.name);
-      }
-      result.outboundRoutes.removed += had.size;
+      countTable(d.routing.outbound, parseList(routes[ROUTE_FIELDS.outbound]), result.outboundRoutes);
     }
     if (d.routing.emergency !== undefined) {
-      const had = routes[ROUTE_FIELDS.emergency];
-      if (d.routing.emergency === null) {
-        if (had !== undefined) {
-          tx.hdel(keys.routes, ROUTE_FIELDS.emergency);
-          result.emergencyRoute.removed++;
-        }
-      } else {
-        const want = JSON.stringify(d.routing.emergency);
-        if (had !== want) tx.hset(keys.routes, ROUTE_FIELDS.emergency, want);
-        if (had === undefined) result.emergencyRoute.created++;
-        else if (had !== want) result.emergencyRoute.updated++;
-        else result.emergencyRoute.unchanged++;
+      const want = JSON.stringify(d.routing.emergency);
+      const stored = routes[ROUTE_FIELDS.emergencyByArea];
+      if (d.routing.emergency.length === 0) {
+        if (stored !== undefined) tx.hdel(keys.routes, ROUTE_FIELDS.emergencyByArea);
+      } else if (stored !== want) {
+        tx.hset(keys.routes, ROUTE_FIELDS.emergencyByArea, want);
       }
+      // The former single route is replaced by the table (whatever the file gives).
+      const legacy = routes[ROUTE_FIELDS.emergency];
+      if (legacy !== undefined) tx.hdel(keys.routes, ROUTE_FIELDS.emergency);
+      countTable(d.routing.emergency, emergencyRoutesOf(stored, legacy), result.emergencyRoutes);
+    }
+    if (d.routing.voicemail !== undefined) {
+      const had = routes[ROUTE_FIELDS.voicemail];
+      const want = d.routing.voicemail === null ? undefined : JSON.stringify(d.routing.voicemail);
+      if (want === undefined) {
+        if (had !== undefined) tx.hdel(keys.routes, ROUTE_FIELDS.voicemail);
+      } else if (had !== want) {
+        tx.hset(keys.routes, ROUTE_FIELDS.voicemail, want);
+      }
+      countTable(d.routing.voicemail === null ? [] : [d.routing.voicemail], parseList(had === undefined ? undefined : `[${had}]`), result.voicemail);
     }
   },
 };
 
-function parseList(json: string | undefined): OutboundRoute[] {
+/** Created / updated / unchanged per route name, and the stored ones the table drops. */
+function countTable(want: ReadonlyArray<{ name: string }>, stored: ReadonlyArray<{ name: string }>, counts: KindCountsRemoved): void {
+  const had = new Map(stored.map((r) => [r.name, JSON.stringify(r)]));
+  for (const r of want) {
+    const before = had.get(r.name);
+    if (before === undefined) counts.created++;
+    else if (before !== JSON.stringify(r)) counts.updated++;
+    else counts.unchanged++;
+    had.delete(r.name);
+  }
+  counts.removed += had.size;
+}
+
+function parseList(json: string | undefined): Array<{ name: string }> {
   if (json === undefined) return [];
   try {
     const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? (v as OutboundRoute[]) : [];
+    return Array.isArray(v) ? (v as Array<{ name: string }>) : [];
   } catch {
     return [];
   }

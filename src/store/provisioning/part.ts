@@ -28,7 +28,8 @@ export interface ProvisioningResult {
   features: KindCountsRemoved;
   peers: KindCountsRemoved;
   outboundRoutes: KindCountsRemoved;
-  emergencyRoute: KindCountsRemoved;
+  emergencyRoutes: KindCountsRemoved;
+  voicemail: KindCountsRemoved;
 }
 
 export type Tx = ReturnType<Redis['multi']>;
@@ -63,7 +64,8 @@ export function emptyResult(): ProvisioningResult {
     features: countsRemoved(),
     peers: countsRemoved(),
     outboundRoutes: countsRemoved(),
-    emergencyRoute: countsRemoved(),
+    emergencyRoutes: countsRemoved(),
+    voicemail: countsRemoved(),
   };
 }
 

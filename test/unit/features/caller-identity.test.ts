@@ -61,11 +61,24 @@ t.test('payphone (cpc=payphone) is not withheld', async (t) => {
   );
   t.same(
     identifyCaller({ from: '<sip:anonymous@anonymous.invalid>;tag=1', privacy: ['id'], assertedIdentity: '<tel:+81612345678;cpc=PAYPHONE>' }),
-    { identity: 'payphone', number: '0612345678' },
-    'cpc on PAI, any case',
+    { identity: 'payphone', number: '0612345678', payphoneAsserted: true },
+    'cpc on PAI, any case: asserted',
   );
   t.same(identifyCaller({ from: '"Coin line/payphone" <sip:anonymous@anonymous.invalid>;tag=1', privacy: [] }), { identity: 'payphone' });
   t.equal(identifyCaller({ from: '<tel:+81612345678;cpc=ordinary>;tag=1', privacy: [] }).identity, 'presented');
+});
+
+t.test('only cpc=payphone on the asserted identity counts as asserted', async (t) => {
+  const fromOnly = identifyCaller({ from: '<tel:+81612345678;cpc=payphone>;tag=1', privacy: [], assertedIdentity: '<tel:+81612345678>' });
+  t.equal(fromOnly.identity, 'payphone', 'still not withheld');
+  t.notOk(fromOnly.payphoneAsserted, 'a From marker is not an assertion');
+  t.notOk(identifyCaller({ from: '"payphone" <sip:0612345678@peer.example>;tag=1', privacy: [] }).payphoneAsserted, 'nor a display name');
+  t.equal(
+    identifyCaller({ from: '<sip:0612345678@peer.example>;tag=1', privacy: [], assertedIdentity: '<sip:+81612345678;cpc=payphone@peer.example;user=phone>' })
+      .payphoneAsserted,
+    true,
+    'cpc in the user part of a user=phone PAI',
+  );
 });
 
 t.test('privacyTokens', async (t) => {

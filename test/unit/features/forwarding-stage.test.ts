@@ -81,3 +81,21 @@ t.test('ring time: only while no-answer forwarding would happen, clamped to 5-30
   t.equal(await ring({ busy: true, ringTime: 20 }), undefined, 'no no-answer forwarding: ring on');
   t.equal(await ring({ noAnswer: true, destinations: ['0312345678'] }), undefined, 'a refused forward never cancels the line');
 });
+
+t.test('bulk forwarding started: the slot-5 destination frozen at the start, asked only while started', async (t) => {
+  const frozenAsked: Array<[string, string]> = [];
+  const make = (state: BulkGroup['state']) =>
+    new ForwardingStage({
+      timeZone: 'Asia/Tokyo',
+      bulkGroupOf: async () => ({ id: 'b', siteId: '1234567', name: 'n', state, members: ['0312345678'] }),
+      bulkDestinationOf: async (groupId, number) => {
+        frozenAsked.push([groupId, number]);
+        return '0612340000';
+      },
+    });
+  const f = forwardingFeatures('0312345678', { destinations: DESTS });
+  t.same(await make('started').run(call({ calledFeatures: f })), { kind: 'retarget', targets: ['0612340000'], why: 'forward', diversion: 'unconditional' });
+  t.same(frozenAsked, [['b', '0312345678']]);
+  t.same(await make('stopped').run(call({ calledFeatures: f })), { kind: 'continue' });
+  t.equal(frozenAsked.length, 1, 'not asked for a stopped group');
+});

@@ -76,7 +76,7 @@ const bulk = (state: BulkGroup['state'], members = ['0312345678']): BulkGroup =>
 t.test('bulk forwarding: started members go unconditionally to slot 5', async (t) => {
   const f = forwardingFeatures('0312345678', { destinations: DESTS, busy: true, enabled: true });
   const p = bulkOverride(bulk('started'), f);
-  t.match(p, { enabled: true, unconditional: true, active: 5 });
+  t.match(p, { pattern: { enabled: true, unconditional: true, active: 5 }, destination: '09055556666' });
   t.same(forwardTarget(f, 'unconditional', call(), ctx({ bulk: bulk('started') })), { kind: 'forward', to: '09055556666', reason: 'unconditional' });
   t.same(forwardTarget(f, 'busy', call(), ctx({ bulk: bulk('started') })), { kind: 'none' }, 'own busy forwarding waits until bulk stops');
   for (const state of ['stopped', 'starting', 'stopping'] as const) {
@@ -91,6 +91,46 @@ t.test('bulk forwarding: a member without slot 5 keeps its normal behaviour', as
   const f = forwardingFeatures('0312345678', { destinations: ['09011112222', null, null, null, null], enabled: true, busy: true });
   t.equal(bulkOverride(bulk('started'), f), null);
   t.same(forwardTarget(f, 'busy', call(), ctx({ bulk: bulk('started') })), { kind: 'forward', to: '09011112222', reason: 'user-busy' });
+});
+
+t.test('bulk forwarding: the slot-5 destination frozen when the group started, not the one set since', async (t) => {
+  const f = forwardingFeatures('0312345678', { destinations: [...DESTS.slice(0, 4), '0612349999'], busy: true, enabled: true });
+  const started = { bulk: bulk('started') };
+  t.same(
+    forwardTarget(f, 'unconditional', call(), ctx({ ...started, bulkDestination: '09055556666' })),
+    { kind: 'forward', to: '09055556666', reason: 'unconditional' },
+    'slot 5 changed to 0612349999 while started: the frozen one still applies',
+  );
+  t.same(
+    forwardTarget(f, 'unconditional', call(), ctx({ ...started, bulkDestination: null })),
+    { kind: 'none' },
+    'no slot 5 when started: a slot 5 set since does not start forwarding',
+  );
+  t.same(
+    forwardTarget(f, 'busy', call(), ctx({ ...started, bulkDestination: null })),
+    { kind: 'forward', to: '09011112222', reason: 'user-busy' },
+    'own behaviour',
+  );
+  t.same(
+    forwardTarget(f, 'unconditional', call(), ctx(started)),
+    { kind: 'forward', to: '0612349999', reason: 'unconditional' },
+    'nothing frozen: slot 5 as it is',
+  );
+  t.same(forwardTarget(f, 'unconditional', call(), ctx({ bulk: bulk('stopped'), bulkDestination: '09055556666' })), { kind: 'none' }, 'stopped: ignored');
+});
+
+t.test('slot 5 outside bulk groups is an ordinary slot', async (t) => {
+  const f = forwardingFeatures('0312345678', { destinations: [null, null, null, null, '0612349999'], unconditional: true, enabled: true, active: 5 });
+  t.same(forwardTarget(f, 'unconditional', call(), ctx()), { kind: 'forward', to: '0612349999', reason: 'unconditional' });
+});
+
+t.test('toll-free destinations only with the toll-free forwarding option; the voice-mail platform', async (t) => {
+  const f = (tollFreeForwarding: boolean, to: string) =>
+    forwardingFeatures('0312345678', { destinations: [to], unconditional: true, enabled: true }, { tollFreeForwarding });
+  t.same(forwardTarget(f(true, '0120123456'), 'unconditional', call(), ctx()), { kind: 'forward', to: '0120123456', reason: 'unconditional' });
+  t.same(forwardTarget(f(false, '0120123456'), 'unconditional', call(), ctx()), { kind: 'refused', why: 'not subscribed' }, 'the option given up since');
+  t.same(forwardTarget(f(false, '08001234567'), 'unconditional', call(), ctx()), { kind: 'refused', why: 'not subscribed' });
+  t.same(forwardTarget(f(false, 'voicemail'), 'unconditional', call(), ctx()), { kind: 'forward', to: 'voicemail', reason: 'unconditional' });
 });
 
 t.test('triggers: unconditional alone, or busy / no answer / unreachable', async (t) => {

@@ -63,3 +63,11 @@ t.test('a failed count still rejects and is reported', async (t) => {
   t.equal((await s.run(call({ calledFeatures: called }))).kind, 'reject');
   t.equal(errors.length, 1);
 });
+
+t.test('a payphone asserted by a trusted peer passes even when its number is listed; uncounted', async (t) => {
+  const { s, counted } = stage();
+  t.same(await s.run(call({ calledFeatures: called, callerIdentity: 'payphone', callerPayphone: true })), { kind: 'continue' });
+  t.same(counted, []);
+  // The payphone identity alone (a From marker, not asserted) does not let a listed number through.
+  t.equal((await s.run(call({ calledFeatures: called, callerIdentity: 'payphone' }))).kind, 'reject');
+});

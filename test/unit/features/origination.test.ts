@@ -87,3 +87,25 @@ t.test('international dialling is classified (the bar is a pipeline stage)', asy
     dialled: { kind: 'international', number: '01012125550100' },
   });
 });
+
+t.test('emergency calls only from geographic numbers (0 + area code)', async (t) => {
+  for (const e of ['110', '118', '119']) {
+    t.match(originate(input({ dialledUserPart: e })), { ok: true, dialled: { kind: 'emergency', number: e } }, `${e} from 03`);
+  }
+  const ip = { basicNumber: '05012345678', dialInNumbers: ['0612345678'] };
+  t.same(
+    originate(input({ line: ip, dialledUserPart: '110', features: features('05012345678') })),
+    { ok: false, status: 403, reason: 'Emergency calls need a geographic number (0 + area code)' },
+    '050 IP phone refused',
+  );
+  t.match(
+    originate(input({ line: ip, fromNumber: '0612345678', dialledUserPart: '119', features: features('0612345678') })),
+    { ok: true, presentedNumber: '0612345678' },
+    'the same line calling from its geographic dial-in number is allowed: the calling number decides',
+  );
+  for (const n of ['09012345678', '0120123456', '0570123456']) {
+    t.match(originate(input({ line: { basicNumber: n, dialInNumbers: [] }, dialledUserPart: '118', features: features(n) })), { ok: false, status: 403 }, n);
+  }
+  const restricted = features('0312345678', { outgoingRestriction: true });
+  t.match(originate(input({ dialledUserPart: '110', features: restricted })), { ok: true }, 'no restriction refuses an emergency call');
+});

@@ -66,3 +66,28 @@ t.test('050 other than 050-3300 stays accepted', async (t) => {
   accepted(t, '050-3301-1234', '05033011234');
   accepted(t, '050-3000-1234', '05030001234');
 });
+
+t.test('an international destination may carry a carrier prefix (00XY-010…); the prefix is dropped', async (t) => {
+  accepted(t, '0033-010-1-212-555-0100', '01012125550100');
+  accepted(t, '0041 010 44 20 7946 0018', '010442079460018');
+  refused(t, '0033-03-1234-5678', /Carrier-selection prefixes \(00XY\)/); // domestic after a carrier prefix: still refused
+  refused(t, '0033-010-0-1234', /international/); // 010 must be followed by a country code
+  refused(t, '00331-010-1-212-555-0100', /Carrier-selection/); // only a four-digit 00XY
+});
+
+t.test('the voice-mail platform is a destination', async (t) => {
+  accepted(t, 'voicemail', 'voicemail');
+  accepted(t, ' VoiceMail ', 'voicemail');
+  refused(t, 'voicemail2', /Only digits/);
+});
+
+t.test('toll-free and navi-dial destinations only with the toll-free forwarding option', async (t) => {
+  const on = { tollFree: true };
+  t.same(checkForwardingDestination('0120-123-456', OWN, on), { ok: true, number: '0120123456' });
+  t.same(checkForwardingDestination('0800-123-4567', OWN, on), { ok: true, number: '08001234567' });
+  t.same(checkForwardingDestination('0570-123-456', OWN, on), { ok: true, number: '0570123456' });
+  t.match(checkForwardingDestination('0120-123-4567', OWN, on), { ok: false, message: /10 digits/ });
+  t.match(checkForwardingDestination('0990-123-456', OWN, on), { ok: false, message: /0990/ }, 'premium rate stays refused');
+  t.match(checkForwardingDestination('0120-123-456', OWN, { tollFree: false }), { ok: false, message: /toll-free forwarding option/ });
+  t.match(checkForwardingDestination('0120-123-456', '0120123456', on), { ok: false, message: /itself/ });
+});

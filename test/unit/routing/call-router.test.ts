@@ -3,6 +3,7 @@
 // loops, hunting, outbound routes, and the line's own final answer.
 import t from 'tap';
 import { DOMAIN, forwardingTo, world } from './call-world.js';
+import { defaultFeatures } from '../../../src/features/settings.js';
 
 const A = '0312340001';
 const B = '0312340002';
@@ -414,4 +415,84 @@ t.test('every call.decision comes from the one decision log, with callId, stage 
     t.type(d.stage, 'string');
     t.type(d.outcome, 'string');
   }
+});
+
+t.test("emergency: the route of the caller's area; an uncovered area or a 050 caller is refused", async (t) => {
+  const w = world();
+  w.emergencyRoutes.push(
+    { name: 'emergency-tokyo', areaCodes: ['03'], target: '127.0.0.70:5060', transport: 'udp' },
+    { name: 'emergency-osaka', areaCodes: ['06'], target: '127.0.0.71:5060', transport: 'udp' },
+  );
+  w.routes.push({ name: 'carrier', prefix: '', target: '127.0.0.60:5070', transport: 'udp' });
+  await w.invite('110', 'line'); // the caller line is 0311110000
+  t.same(
+    w.offers.map((o) => [o.sipId, o.uri]),
+    [['route emergency-tokyo', 'sip:110@127.0.0.70:5060']],
+  );
+  t.match(
+    w.events('call.decision', (l) => l.stage === 'emergency-route'),
+    [{ outcome: 'route', target: 'emergency-tokyo' }],
+  );
+
+  w.callerLine.basicNumber = '0612340000';
+  w.features.set('0612340000', defaultFeatures('0612340000'));
+  await w.invite('119', 'line');
+  t.equal(w.offers.at(-1)?.sipId, 'route emergency-osaka', 'the Osaka caller reaches the Osaka route');
+
+  w.callerLine.basicNumber = '0451234567';
+  const uncovered = await w.invite('110', 'line');
+  t.match(uncovered.sent, [{ status: 403, reason: 'No emergency service in the area of this number' }]);
+
+  w.callerLine.basicNumber = '05012345678';
+  const offers = w.offers.length;
+  const ip = await w.invite('110', 'line');
+  t.match(ip.sent, [{ status: 403, reason: 'Emergency calls need a geographic number (0 + area code)' }]);
+  t.equal(w.offers.length, offers, 'nothing offered');
+});
+
+t.test('emergency: a line with every channel in use still reaches the emergency route; other calls get 486', async (t) => {
+  const w = world();
+  w.emergencyRoutes.push({ name: 'emergency', areaCodes: ['03'], target: '127.0.0.70:5060', transport: 'udp' });
+  w.routes.push({ name: 'carrier', prefix: '', target: '127.0.0.60:5070', transport: 'udp' });
+  w.legs.set('caller', new Set(['a', 'b', 'c', 'd'])); // 4 of 4 channels in use
+  const other = await w.invite('0612345678', 'line');
+  t.match(other.sent, [{ status: 486 }], 'an ordinary call is refused: no channel');
+  const emergency = await w.invite('110', 'line');
+  t.same(emergency.sent, [], 'answered by the route, nothing refused');
+  t.same(
+    w.offers.map((o) => o.sipId),
+    ['route emergency'],
+  );
+});
+
+t.test('forwarding to the voice-mail platform: the mailbox in the Request-URI and Diversion; none provisioned → 480', async (t) => {
+  const w = world();
+  w.line('alice', A, 'busy');
+  w.features.set(A, forwardingTo(A, 'voicemail', { busy: true }));
+  const none = await w.invite(A);
+  t.match(none.sent, [{ status: 480, reason: 'Voice Mail Unavailable' }]);
+  t.match(
+    w.events('call.decision', (l) => l.stage === 'voicemail-route'),
+    [{ outcome: 'reject', number: A }],
+  );
+
+  w.voicemail.route = { name: 'vm', target: '127.0.0.80:5080', transport: 'udp' };
+  const call = await w.invite(A);
+  t.same(call.sent, []);
+  const vm = w.offers.at(-1)!;
+  t.same([vm.sipId, vm.uri], ['route vm', `sip:${A}@127.0.0.80:5080`]);
+  t.same(vm.diversion, [diversion(A, 'user-busy')]);
+});
+
+t.test('voice mail after two forwards: the mailbox is the last forwarding number', async (t) => {
+  const w = world();
+  w.voicemail.route = { name: 'vm', target: '127.0.0.80:5080', transport: 'udp' };
+  w.line('alice', A);
+  w.line('bob', B);
+  w.features.set(A, forwardingTo(A, B, { unconditional: true }));
+  w.features.set(B, forwardingTo(B, 'voicemail', { unconditional: true }));
+  await w.invite(A);
+  const vm = w.offers.at(-1)!;
+  t.equal(vm.uri, `sip:${B}@127.0.0.80:5080`);
+  t.same(vm.diversion, [diversion(B, 'unconditional'), diversion(A, 'unconditional')], 'newest first');
 });

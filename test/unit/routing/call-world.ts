@@ -6,7 +6,14 @@ import { IncomingRequest } from '../../../src/core/server/incoming-request.js';
 import type { ServerTransaction } from '../../../src/core/transactions/server-transaction.js';
 import type { FeatureStore } from '../../../src/store/feature-store.js';
 import { FeaturePipeline } from '../../../src/features/pipeline.js';
-import { defaultFeatures, type HuntGroup, type NumberFeatures, type OutboundRoute } from '../../../src/features/settings.js';
+import {
+  defaultFeatures,
+  type EmergencyRoute,
+  type HuntGroup,
+  type NumberFeatures,
+  type OutboundRoute,
+  type VoicemailRoute,
+} from '../../../src/features/settings.js';
 import { AnonymousRejectionStage } from '../../../src/features/stages/anonymous-rejection.js';
 import { ForwardingStage } from '../../../src/features/stages/forwarding.js';
 import { HuntGroupStage } from '../../../src/features/stages/hunt-group.js';
@@ -45,6 +52,11 @@ export interface World {
   features: Map<string, NumberFeatures>;
   huntGroups: HuntGroup[];
   routes: OutboundRoute[];
+  emergencyRoutes: EmergencyRoute[];
+  /** The voice-mail platform, when set. */
+  voicemail: { route: VoicemailRoute | null };
+  /** The IP-authenticated line that calls with `invite(…, 'line')` (its number and channels may be changed). */
+  callerLine: LineRecord;
   /** sipId → how it answers. */
   behaviour: Map<string, Behaviour>;
   /** sipIds with a live binding. */
@@ -72,6 +84,8 @@ export function world(options: { downRoutes?: Set<string> } = {}): World {
   const features = new Map<string, NumberFeatures>();
   const huntGroups: HuntGroup[] = [];
   const routes: OutboundRoute[] = [];
+  const emergencyRoutes: EmergencyRoute[] = [];
+  const voicemail: { route: VoicemailRoute | null } = { route: null };
   const behaviour = new Map<string, Behaviour>();
   const registered = new Set<string>();
   const offers: Offer[] = [];
@@ -187,7 +201,8 @@ export function world(options: { downRoutes?: Set<string> } = {}): World {
     bindings: { live: async (sipId) => (registered.has(sipId) ? [binding(sipId)] : []) },
     routes: {
       outboundRoutes: async () => routes,
-      emergencyRoute: async () => routes.find((r) => r.name === 'emergency') ?? null,
+      emergencyRoutes: async () => emergencyRoutes,
+      voicemailRoute: async () => voicemail.route,
     },
     ...(options.downRoutes
       ? { downRoutes: async (candidates: readonly OutboundRoute[]) => new Set(candidates.filter((r) => options.downRoutes!.has(r.name)).map((r) => r.name)) }
@@ -203,6 +218,9 @@ export function world(options: { downRoutes?: Set<string> } = {}): World {
     features,
     huntGroups,
     routes,
+    emergencyRoutes,
+    voicemail,
+    callerLine,
     behaviour,
     registered,
     offers,

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Binding } from '../../../src/registrar/binding.js';
 import type { LineRecord } from '../../../src/store/line-store.js';
-import { chooseOutboundRoute, lineTargets, routeTarget, type HoldsConnection } from '../../../src/routing/targets.js';
+import { chooseEmergencyRoute, chooseOutboundRoute, lineTargets, routeTarget, type HoldsConnection } from '../../../src/routing/targets.js';
 
 const line: LineRecord = {
   sipId: 'pbx',
@@ -96,4 +96,16 @@ t.test('longest prefix wins; no route is undefined', async (t) => {
   const intl = routeTarget(routes[2]!, '0101212345678')!;
   t.same(intl.destination, { transport: 'TCP', address: '::1', port: 5072 });
   t.equal(intl.uri, 'sip:0101212345678@[::1]:5072;transport=tcp');
+});
+
+t.test("emergency route: the longest area code of the caller's number", async (t) => {
+  const route = (name: string, areaCodes: string[]) => ({ name, areaCodes, target: '127.0.0.1:5071', transport: 'udp' as const });
+  const routes = [route('tokyo', ['03', '042']), route('kanagawa', ['04', '045']), route('sapporo', ['011'])];
+  t.equal(chooseEmergencyRoute(routes, '0312345678')?.name, 'tokyo');
+  t.equal(chooseEmergencyRoute(routes, '0421234567')?.name, 'tokyo', '042 is longer than 04');
+  t.equal(chooseEmergencyRoute(routes, '0451234567')?.name, 'kanagawa');
+  t.equal(chooseEmergencyRoute(routes, '0471234567')?.name, 'kanagawa', '04 covers the rest of 04');
+  t.equal(chooseEmergencyRoute(routes, '0111234567')?.name, 'sapporo');
+  t.equal(chooseEmergencyRoute(routes, '0612345678'), undefined, 'an area no route lists has no emergency service');
+  t.equal(chooseEmergencyRoute([], '0312345678'), undefined);
 });
