@@ -336,8 +336,8 @@ t.test('monitoring: a route whose target is down is skipped for the next-longest
 
 t.test('monitoring: the emergency route is used even when its target is down', async (t) => {
   const w = world({ downRoutes: new Set(['emergency']) });
-  w.routes.push({ name: 'emergency', prefix: '', target: '127.0.0.62:5070', transport: 'udp' });
-  await w.invite('110', 'line');
+  w.emergencyRoutes.push({ name: 'emergency', areaCodes: ['03'], target: '127.0.0.62:5070', transport: 'udp' });
+  await w.invite('110', 'line'); // the caller line is 0311110000
   t.same(
     w.offers.map((o) => o.sipId),
     ['route emergency'],
