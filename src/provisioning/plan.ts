@@ -1,5 +1,6 @@
 import { computeHa1 } from '../auth/digest.js';
 import { encodeFeature, type FeatureField } from '../store/feature-store.js';
+import type { OptionName } from '../features/options.js';
 import type { BulkGroup, HuntGroup, OutboundRoute, Peer } from '../features/settings.js';
 import { normalizeNumber } from '../numbers/national.js';
 import type { LineRecord } from '../store/line-store.js';
@@ -24,8 +25,15 @@ export interface Desired {
   features: Map<string, { fields: Map<FeatureField, string | null>; outgoingRestriction: boolean; path: string }>;
   huntGroups: Map<string, PlannedGroup<HuntGroup>>;
   bulkGroups: Map<string, PlannedGroup<BulkGroup>>;
+  /** Subscription records the file gives (null: remove the record), by number and by site id. */
+  options: { numbers: Map<string, PlannedOptions>; sites: Map<string, PlannedOptions> };
   /** Only the routing sections the file gives (each replaces the stored one). */
   routing: { peers?: Map<string, Peer>; outbound?: OutboundRoute[]; emergency?: OutboundRoute | null };
+}
+
+export interface PlannedOptions {
+  list: OptionName[] | null;
+  path: string;
 }
 
 export interface PlannedGroup<G> {
@@ -50,6 +58,7 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
     features: new Map(),
     huntGroups: new Map(),
     bulkGroups: new Map(),
+    options: { numbers: new Map(), sites: new Map() },
     routing: {},
   };
   file.voiceGroups.forEach((vg, g) => {
@@ -146,6 +155,11 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
     }
     d.features.set(number, { fields, outgoingRestriction: f.outgoingRestriction === true, path: `features.${key}` });
   }
+
+  for (const [key, list] of Object.entries(file.options?.numbers ?? {})) {
+    d.options.numbers.set(normalizeNumber(key)!, { list, path: `options.numbers.${key}` });
+  }
+  for (const [id, list] of Object.entries(file.options?.sites ?? {})) d.options.sites.set(id, { list, path: `options.sites.${id}` });
 
   const r = file.routing;
   if (r?.peers)

@@ -1,4 +1,4 @@
-import { ROLES, type Role } from '../../auth/account-roles.js';
+import { FUNCTIONS, RIGHTS, ROLES, type FunctionName, type Right, type Rights, type Role } from '../../auth/account-roles.js';
 
 /**
  * Roles and what each may do (docs/product.md §6). An actor's scope is its voice group,
@@ -26,12 +26,21 @@ import { ROLES, type Role } from '../../auth/account-roles.js';
  * | line (contract)               | lines, numbers, channels, auth mode, trusted addresses  | all      | -         | -          | -           |
  * | hunt-group-contract (contract)| create a hunt group, change its pilot                   | all      | -         | -          | -           |
  * | specific-presentation-number (contract) | set, change or clear the specific number      | all      | -         | -          | -           |
+ * | options (contract)            | which options a number or site has subscribed           | all      | -         | -          | -           |
  * | routing (contract)            | interconnect peers, outbound and emergency routes       | all      | -         | -          | -           |
  *
  * Accounts are further bound by rank: nobody creates or touches an account
  * above its own role, and only operators touch operator accounts.
+ *
+ * Rights per function (docs/product.md §6): every action of the table but
+ * `read` and the contract items is a function, and an account holds "none",
+ * "view" or "edit" ("view and edit") on each, at most its role's maximum:
+ * "edit" where the table gives the role the action, "view" elsewhere (an
+ * account reads everything in its scope). A function the account record does
+ * not name is at the maximum, so accounts made before rights existed keep
+ * what they had.
  */
-export { ROLES, type Role };
+export { FUNCTIONS, RIGHTS, ROLES, type FunctionName, type Right, type Rights, type Role };
 
 export interface Actor {
   name: string;
@@ -39,6 +48,60 @@ export interface Actor {
   voiceGroupId?: string;
   siteId?: string;
   number?: string;
+  /** Rights narrowed below the role's maximum; a function left out is at the maximum. */
+  rights?: Rights;
+}
+
+export function isFunction(action: Action): action is FunctionName {
+  return (FUNCTIONS as readonly string[]).includes(action);
+}
+
+const lower = (a: Right, b: Right): Right => (RIGHTS.indexOf(a) <= RIGHTS.indexOf(b) ? a : b);
+
+/** The most a role may hold on a function: edit where the role may take the action, view elsewhere. */
+export function roleMaximum(role: Role, fn: FunctionName): Right {
+  switch (role) {
+    case 'operator':
+    case 'voice-group-admin':
+      return 'edit';
+    case 'site-admin':
+      return fn === 'voice-group' ? 'view' : 'edit';
+    case 'number-user':
+      return NUMBER_USER_ACTIONS.has(fn) ? 'edit' : 'view';
+  }
+}
+
+/** The account's right on a function: what its record says, never above its role's maximum. */
+export function rightOf(actor: Actor, fn: FunctionName): Right {
+  const max = roleMaximum(actor.role, fn);
+  const own = actor.rights?.[fn];
+  return own === undefined ? max : lower(own, max);
+}
+
+export function canView(actor: Actor, fn: FunctionName): boolean {
+  return rightOf(actor, fn) !== 'none';
+}
+
+/** Every function's right of the account (for GET /me/capabilities and the portal). */
+export function rightsOf(actor: Actor): Record<FunctionName, Right> {
+  return Object.fromEntries(FUNCTIONS.map((fn) => [fn, rightOf(actor, fn)])) as Record<FunctionName, Right>;
+}
+
+/**
+ * Why `granter` may not give an account of `role` these rights (empty: it may): each
+ * right at most the role's maximum and at most the granter's own right, so
+ * nobody hands out (or reaches through another account) more than it holds.
+ */
+export function grantProblems(granter: Actor, role: Role, rights: Rights): string[] {
+  const out: string[] = [];
+  for (const fn of FUNCTIONS) {
+    const want = rights[fn];
+    if (want === undefined) continue;
+    const max = roleMaximum(role, fn);
+    if (lower(want, max) !== want) out.push(`rights.${fn}: at most ${max} for the role ${role}`);
+    else if (lower(want, rightOf(granter, fn)) !== want) out.push(`rights.${fn}: more than your own right (${rightOf(granter, fn)})`);
+  }
+  return out;
 }
 
 /** Where a resource lives; fields further down imply the ones above. */
@@ -65,7 +128,7 @@ export type Action =
   | ContractAction;
 
 /** Contract items (docs/product.md §6): the operator's alone. */
-export const CONTRACT_ACTIONS = ['line', 'hunt-group-contract', 'specific-presentation-number', 'routing'] as const;
+export const CONTRACT_ACTIONS = ['line', 'hunt-group-contract', 'specific-presentation-number', 'options', 'routing'] as const;
 export type ContractAction = (typeof CONTRACT_ACTIONS)[number];
 
 const NUMBER_USER_ACTIONS: ReadonlySet<Action> = new Set(['read', 'forwarding', 'nuisance', 'anonymous-rejection', 'presentation']);
@@ -75,6 +138,7 @@ export function isContractAction(action: Action): action is ContractAction {
 }
 
 export function allowed(actor: Actor, action: Action, target: TargetScope): boolean {
+  if (isFunction(action) && rightOf(actor, action) !== 'edit') return false;
   if (actor.role === 'operator') return true;
   if (isContractAction(action)) return false;
   switch (actor.role) {
@@ -104,5 +168,6 @@ export const CONTRACT_LABEL: Record<ContractAction, string> = {
   line: 'lines, their numbers, channels, authentication and trusted addresses',
   'hunt-group-contract': 'creating a hunt group and its pilot',
   'specific-presentation-number': 'the specific-presentation number',
+  options: 'which options a number or site has subscribed',
   routing: 'peers and routes',
 };

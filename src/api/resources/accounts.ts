@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { toActor, type AccountRecord } from '../../store/account-store.js';
 import { passwordProblem } from '../../auth/account-passwords.js';
-import { allowed, outranks, ROLES, type Actor, type TargetScope } from '../accounts/roles.js';
+import { allowed, canView, FUNCTIONS, grantProblems, outranks, RIGHTS, ROLES, type Actor, type Rights, type TargetScope } from '../accounts/roles.js';
 import { ApiError, badRequest, forbidden, locked, notFound, unauthorized } from '../errors.js';
 import type { ApiContext, ResourceModule } from '../server.js';
 import type { Scopes } from '../scope.js';
@@ -23,12 +23,17 @@ import type { Scopes } from '../scope.js';
 
 const NAME = /^[A-Za-z0-9._@-]{3,64}$/;
 
+const rightsSchema = z
+  .partialRecord(z.enum(FUNCTIONS), z.enum(RIGHTS))
+  .describe("right per function: none, view or edit (view and edit); a function left out is at the role's maximum");
+
 export const actorSchema = z.object({
   name: z.string(),
   role: z.enum(ROLES),
   voiceGroupId: z.string().optional(),
   siteId: z.string().optional(),
   number: z.string().optional(),
+  rights: rightsSchema.optional(),
 });
 
 const newAccountSchema = z.strictObject({
@@ -38,6 +43,10 @@ const newAccountSchema = z.strictObject({
   voiceGroupId: z.string().optional(),
   siteId: z.string().optional(),
   number: z.string().optional(),
+  rights: z
+    .strictObject(Object.fromEntries(FUNCTIONS.map((f) => [f, z.enum(RIGHTS).optional()])))
+    .optional()
+    .describe(rightsSchema.description ?? ''),
 });
 
 const nameParam = z.object({ name: z.string() });
@@ -115,6 +124,7 @@ export const accountResources: ResourceModule = (api) => {
     response: z.array(actorSchema),
     handler: async ({ actor }) => {
       const all = await api.accounts.list();
+      if (!canView(actor, 'accounts')) return all.filter((a) => a.name === actor.name);
       const manageable = await Promise.all(all.map((a) => mayManage(api.scopes, actor, a)));
       return all.filter((a, i) => a.name === actor.name || manageable[i]);
     },
@@ -131,12 +141,17 @@ export const accountResources: ResourceModule = (api) => {
     handler: async ({ actor, body }) => {
       const problem = passwordProblem(body.password);
       if (problem) throw badRequest('invalid account', [`password: ${problem}`]);
-      const target: Actor = toActor(body);
+      const target: Actor = toActor(body as Actor);
       const scope = await accountScope(api.scopes, target);
       if (!scope) throw badRequest('invalid account', [SCOPE_FIELD[target.role]]);
       if (!outranks(actor, target.role) || !allowed(actor, 'accounts', scope)) {
         refused(api, actor, 'create', target.name, 'above the role or outside the scope of the caller');
         throw forbidden('you may not create that account');
+      }
+      const problems = grantProblems(actor, target.role, target.rights ?? {});
+      if (problems.length) {
+        refused(api, actor, 'create', target.name, "rights above the role maximum or the caller's own");
+        throw new ApiError(403, 'forbidden', 'you may not give those rights', problems);
       }
       if (!(await api.accounts.create(target, body.password))) {
         refused(api, actor, 'create', target.name, 'name taken');
@@ -159,6 +174,41 @@ export const accountResources: ResourceModule = (api) => {
       await api.accounts.remove(params.name);
       api.log.info({ event: 'api.account_deleted', account: params.name, by: actor.name }, 'account deleted');
       return { deleted: params.name };
+    },
+  });
+
+  api.define({
+    method: 'PUT',
+    url: '/accounts/:name/rights',
+    tag: 'accounts',
+    summary:
+      "Set another account's rights per function (none, view, edit) within your scope: each at most its role's maximum and your own right; never your own",
+    params: nameParam,
+    body: z.strictObject({ rights: newAccountSchema.shape.rights.unwrap() }),
+    response: actorSchema,
+    handler: async ({ actor, params, body }) => {
+      if (params.name === actor.name) {
+        refused(api, actor, 'set rights', params.name, 'own account');
+        throw forbidden('nobody sets their own rights; ask an administrator above you');
+      }
+      const record = await managed(api, actor, params.name, 'set rights');
+      const rights = Object.fromEntries(Object.entries(body.rights).filter(([, v]) => v !== undefined)) as Rights;
+      const problems = grantProblems(actor, record.role, rights);
+      if (problems.length) {
+        refused(api, actor, 'set rights', params.name, "rights above the role maximum or the caller's own");
+        throw new ApiError(403, 'forbidden', 'you may not give those rights', problems);
+      }
+      if (!(await api.accounts.setRights(params.name, rights))) throw notFound('account');
+      await api.history.record(actor, {
+        target: { kind: 'account', id: params.name },
+        ...(record.siteId ? { siteId: record.siteId } : {}),
+        ...(record.voiceGroupId ? { voiceGroupId: record.voiceGroupId } : {}),
+        action: 'account.rights',
+        before: { rights: record.rights ?? {} },
+        after: { rights },
+      });
+      api.log.info({ event: 'api.account_rights_changed', account: params.name, by: actor.name, rights }, 'account rights changed');
+      return toActor((await api.accounts.get(params.name))!);
     },
   });
 

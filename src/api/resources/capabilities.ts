@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { allowed, ROLES, type Action, type Actor, type TargetScope } from '../accounts/roles.js';
+import { allowed, FUNCTIONS, RIGHTS, rightsOf, ROLES, type Action, type Actor, type FunctionName, type Right, type TargetScope } from '../accounts/roles.js';
 import type { ResourceModule } from '../server.js';
 import { editableFeatureFields } from './number-view.js';
 
@@ -27,6 +27,7 @@ const EVERY_ACTION: Record<Action, true> = {
   accounts: true,
   'hunt-group-contract': true,
   'specific-presentation-number': true,
+  options: true,
   routing: true,
 };
 export const ACTIONS = Object.keys(EVERY_ACTION) as Action[];
@@ -36,6 +37,8 @@ export interface Capabilities {
   actions: Action[];
   /** Feature fields of a number in its scope it may change. */
   featureFields: string[];
+  /** Its right on each function: none, view or edit (view and edit), within its role's maximum. */
+  rights: Record<FunctionName, Right>;
   /** Roles of the accounts it may create (its own rank and below). */
   accountRoles: Array<(typeof ROLES)[number]>;
   /** Sees every customer, interconnect peers and routes. */
@@ -52,6 +55,7 @@ export function capabilities(actor: Actor): Capabilities {
   return {
     actions,
     featureFields: editableFeatureFields(actions),
+    rights: rightsOf(actor),
     accountRoles: actions.includes('accounts') ? ROLES.slice(ROLES.indexOf(actor.role)) : [],
     operator: actor.role === 'operator',
   };
@@ -66,6 +70,7 @@ export const capabilitiesResource: ResourceModule = (api) => {
     response: z.object({
       actions: z.array(z.string()),
       featureFields: z.array(z.string()),
+      rights: z.record(z.enum(FUNCTIONS), z.enum(RIGHTS)),
       accountRoles: z.array(z.enum(ROLES)),
       operator: z.boolean(),
     }),
