@@ -88,20 +88,30 @@ export function rightsOf(actor: Actor): Record<FunctionName, Right> {
 }
 
 /**
- * Why `granter` may not give an account of `role` these rights (empty: it may): each
- * right at most the role's maximum and at most the granter's own right, so
- * nobody hands out (or reaches through another account) more than it holds.
+ * The rights `granter` gives an account of `role`: each function at what is
+ * asked, or the role's maximum when not asked, never above the granter's own
+ * right (an unnamed function is capped silently). Asking for more than the
+ * role's maximum or the granter's right is a problem, named by its field.
+ * Only rights below the role's maximum are kept (the rest is implied).
  */
-export function grantProblems(granter: Actor, role: Role, rights: Rights): string[] {
-  const out: string[] = [];
+export function grantRights(granter: Actor, role: Role, asked: Rights): { rights: Rights; problems: string[] } {
+  const rights: Rights = {};
+  const problems: string[] = [];
   for (const fn of FUNCTIONS) {
-    const want = rights[fn];
-    if (want === undefined) continue;
     const max = roleMaximum(role, fn);
-    if (lower(want, max) !== want) out.push(`rights.${fn}: at most ${max} for the role ${role}`);
-    else if (lower(want, rightOf(granter, fn)) !== want) out.push(`rights.${fn}: more than your own right (${rightOf(granter, fn)})`);
+    const mine = rightOf(granter, fn);
+    const want = asked[fn];
+    if (want !== undefined && lower(want, max) !== want) problems.push(`rights.${fn}: at most ${max} for the role ${role}`);
+    else if (want !== undefined && lower(want, mine) !== want) problems.push(`rights.${fn}: more than your own right (${mine})`);
+    const given = lower(want ?? max, mine);
+    if (given !== max) rights[fn] = given;
   }
-  return out;
+  return { rights, problems };
+}
+
+/** Whether `actor` holds at least every right `account` has (so managing it reaches nothing more). */
+export function coversRights(actor: Actor, account: Actor): boolean {
+  return FUNCTIONS.every((fn) => lower(rightOf(account, fn), rightOf(actor, fn)) === rightOf(account, fn));
 }
 
 /** Where a resource lives; fields further down imply the ones above. */

@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import { toActor, type AccountRecord } from '../../store/account-store.js';
 import { passwordProblem } from '../../auth/account-passwords.js';
-import { allowed, canView, FUNCTIONS, grantProblems, outranks, RIGHTS, ROLES, type Actor, type Rights, type TargetScope } from '../accounts/roles.js';
+import {
+  allowed,
+  canView,
+  FUNCTIONS,
+  coversRights,
+  grantRights,
+  outranks,
+  RIGHTS,
+  ROLES,
+  type Actor,
+  type Rights,
+  type TargetScope,
+} from '../accounts/roles.js';
 import { ApiError, badRequest, forbidden, locked, notFound, unauthorized } from '../errors.js';
 import type { ApiContext, ResourceModule } from '../server.js';
 import type { Scopes } from '../scope.js';
@@ -148,11 +160,13 @@ export const accountResources: ResourceModule = (api) => {
         refused(api, actor, 'create', target.name, 'above the role or outside the scope of the caller');
         throw forbidden('you may not create that account');
       }
-      const problems = grantProblems(actor, target.role, target.rights ?? {});
+      const { rights, problems } = grantRights(actor, target.role, target.rights ?? {});
       if (problems.length) {
         refused(api, actor, 'create', target.name, "rights above the role maximum or the caller's own");
         throw new ApiError(403, 'forbidden', 'you may not give those rights', problems);
       }
+      delete target.rights;
+      if (Object.keys(rights).length) target.rights = rights;
       if (!(await api.accounts.create(target, body.password))) {
         refused(api, actor, 'create', target.name, 'name taken');
         throw new ApiError(409, 'conflict', `account ${target.name} exists; accounts are never replaced (delete it first if it is yours)`);
@@ -192,8 +206,8 @@ export const accountResources: ResourceModule = (api) => {
         throw forbidden('nobody sets their own rights; ask an administrator above you');
       }
       const record = await managed(api, actor, params.name, 'set rights');
-      const rights = Object.fromEntries(Object.entries(body.rights).filter(([, v]) => v !== undefined)) as Rights;
-      const problems = grantProblems(actor, record.role, rights);
+      const asked = Object.fromEntries(Object.entries(body.rights).filter(([, v]) => v !== undefined)) as Rights;
+      const { rights, problems } = grantRights(actor, record.role, asked);
       if (problems.length) {
         refused(api, actor, 'set rights', params.name, "rights above the role maximum or the caller's own");
         throw new ApiError(403, 'forbidden', 'you may not give those rights', problems);
@@ -268,9 +282,10 @@ async function managed(api: ApiContext, actor: Actor, name: string, what: string
   return record;
 }
 
-/** Rights over the account's current scope, and the account not above the actor's role. */
+/** Rights over the account's current scope, the account not above the actor's role, nor holding a right the actor lacks. */
 async function mayManage(scopes: Scopes, actor: Actor, account: Actor): Promise<boolean> {
-  if (!outranks(actor, account.role)) return false;
+  // Never an account with a right the actor lacks: resetting its password would reach that right.
+  if (!outranks(actor, account.role) || !coversRights(actor, account)) return false;
   if (actor.role === 'operator') return true;
   const scope = await accountScope(scopes, account);
   return scope !== null && allowed(actor, 'accounts', scope);
