@@ -213,10 +213,11 @@ export const accountResources: ResourceModule = (api) => {
         throw new ApiError(403, 'forbidden', 'you may not give those rights', problems);
       }
       if (!(await api.accounts.setRights(params.name, rights))) throw notFound('account');
+      const scope = await accountScope(api.scopes, record);
       await api.history.record(actor, {
         target: { kind: 'account', id: params.name },
-        ...(record.siteId ? { siteId: record.siteId } : {}),
-        ...(record.voiceGroupId ? { voiceGroupId: record.voiceGroupId } : {}),
+        ...(scope?.siteId ? { siteId: scope.siteId } : {}),
+        ...(scope?.voiceGroupId ? { voiceGroupId: scope.voiceGroupId } : {}),
         action: 'account.rights',
         before: { rights: record.rights ?? {} },
         after: { rights },
