@@ -24,7 +24,7 @@ const patch = async (token: string, n: string, body: unknown) => h.req(token, 'P
 
 t.test('numbers provisioned before subscriptions keep every option (legacy), and customers configure them', async (t) => {
   const n = await number(FIX.n2);
-  t.same(n.options, { subscribed: n.options.subscribed, legacy: true, number: null, site: null });
+  t.same(n.options, { subscribed: n.options.subscribed, legacy: true, number: null, site: null, lockedFields: [] });
   t.equal(n.options.subscribed.length, 8, 'every option');
   t.equal((await patch(user, FIX.n1, { anonymousRejection: true })).status, 200, 'a number user configures its legacy number');
   t.equal((await patch(user, FIX.n1, { anonymousRejection: false })).status, 200);
@@ -47,7 +47,13 @@ t.test('only the operator subscribes; customers get 403 naming the contract item
 
 t.test('a customer is refused configuring an unsubscribed option, and may configure a subscribed one', async (t) => {
   const after = await subscribe(FIX.n1, ['forwarding']);
-  t.same(after.options, { subscribed: ['forwarding'], legacy: false, number: ['forwarding'], site: null });
+  t.same(after.options, {
+    subscribed: ['forwarding'],
+    legacy: false,
+    number: ['forwarding'],
+    site: null,
+    lockedFields: ['blockedCallers', 'blockAnnouncementUri', 'anonymousRejection', 'internationalBar', 'specificPresentation', 'forwarding.schedule'],
+  });
   for (const [who, token] of [
     ['number user', user],
     ['site admin', site],
@@ -92,7 +98,8 @@ t.test("a site's options are every number's of the site; a number has the union"
   t.equal(res.status, 200, res.text);
   t.same(res.body, { siteId: FIX.s1, options: ['nuisance-blocking', 'hunt-group'] });
   const n2 = await number(FIX.n2);
-  t.same(n2.options, { subscribed: ['nuisance-blocking', 'hunt-group'], legacy: false, number: null, site: ['nuisance-blocking', 'hunt-group'] });
+  t.same(n2.options.subscribed, ['nuisance-blocking', 'hunt-group']);
+  t.same([n2.options.legacy, n2.options.number, n2.options.site], [false, null, ['nuisance-blocking', 'hunt-group']]);
   t.same((await number(FIX.n1)).options.subscribed, ['nuisance-blocking', 'anonymous-rejection', 'forwarding', 'hunt-group']);
   t.equal((await patch(await h.login('numberUser2'), FIX.n2, { forwarding: { ringTime: 20 } })).status, 403, 'n2 has no forwarding now');
   t.equal((await patch(await h.login('numberUser2'), FIX.n2, { blockedCallers: ['0612345678'] })).status, 200, 'but nuisance blocking');
@@ -146,11 +153,8 @@ t.test('provisioning files record options too, validated like every field', asyn
   const n3 = await number(FIX.n3);
   t.equal(n3.features.anonymousRejection, true, 'from a file too, a gained option starts in its default state');
   await h.provision({ options: { numbers: { [FIX.n3]: null } } });
-  t.same(
-    (await number(FIX.n3)).options,
-    { subscribed: (await number(FIX.n3)).options.subscribed, legacy: true, number: null, site: null },
-    'null removes the record',
-  );
+  const removed = (await number(FIX.n3)).options;
+  t.same([removed.legacy, removed.number, removed.lockedFields], [true, null, []], 'null removes the record: legacy again');
   await h.provision({ options: { numbers: { [FIX.n3]: [] } } });
   await h.provision({ options: { numbers: { [FIX.n3]: ['anonymous-rejection'] } }, features: { [FIX.n3]: { anonymousRejection: false } } });
   t.equal((await number(FIX.n3)).features.anonymousRejection, false, "the file's own setting wins over the default");

@@ -5,8 +5,8 @@ import type { ForwardingSettings, NumberFeatures } from '../../features/settings
 import { isNationalNumber, normalizeNumber } from '../../numbers/national.js';
 import { LineStore } from '../../store/line-store.js';
 import { SubscriptionStore } from '../../store/subscription-store.js';
-import { OPTIONS, sortedOptions, subscriptionsOf, type OptionName } from '../../features/options.js';
-import { canView, isFunction, type Action, type Actor } from '../accounts/roles.js';
+import { FIELD_OPTION, OPTIONS, sortedOptions, subscriptionsOf, type OptionName, type Subscriptions } from '../../features/options.js';
+import { canView, isFunction, roleMaximum, type Action, type Actor } from '../accounts/roles.js';
 import { badRequest } from '../errors.js';
 
 /**
@@ -33,6 +33,8 @@ export interface OptionsView {
   number: OptionName[] | null;
   /** Its site's record; null when the site has none. */
   site: OptionName[] | null;
+  /** Feature fields (and `forwarding.schedule`) whose option the number has not subscribed: customers may not change them. */
+  lockedFields: string[];
 }
 
 export type FeaturesView = Omit<NumberFeatures, 'number' | 'blockAnnouncementUri' | 'specificPresentation'> & {
@@ -62,6 +64,14 @@ export function visibleTo(actor: Actor, view: NumberView): Omit<NumberView, 'fea
   return { ...view, features };
 }
 
+/** The feature fields the actor's role may change (its maximum) and the actor may view. */
+export function shownFeatureFields(actor: Actor): FeatureField[] {
+  return FEATURE_FIELDS.filter((f) => {
+    const fn = FIELD_ACTIONS[f];
+    return isFunction(fn) && roleMaximum(actor.role, fn) === 'edit' && canView(actor, fn);
+  });
+}
+
 /** The feature fields a holder of these role rights may change. */
 export function editableFeatureFields(actions: readonly Action[]): FeatureField[] {
   return FEATURE_FIELDS.filter((f) => actions.includes(FIELD_ACTIONS[f]));
@@ -87,8 +97,17 @@ export async function readNumber(redis: Redis, number: string): Promise<NumberVi
     siteId: line.siteId,
     voiceGroupId: line.voiceGroupId,
     features: featuresView(num.features),
-    options: { subscribed: sortedOptions(subs.options), legacy: subs.legacy, number: records.number, site: records.site },
+    options: { subscribed: sortedOptions(subs.options), legacy: subs.legacy, number: records.number, site: records.site, lockedFields: lockedFields(subs) },
   };
+}
+
+function lockedFields(subs: Subscriptions): string[] {
+  const out: string[] = FEATURE_FIELDS.filter((f) => {
+    const option = FIELD_OPTION[f];
+    return option !== undefined && !subs.options.has(option);
+  });
+  if (!subs.options.has('scheduled-forwarding')) out.push('forwarding.schedule');
+  return out;
 }
 
 /** Every number of a site (basic and dial-in of each line), sorted. */
@@ -158,6 +177,9 @@ export const optionsViewSchema = z.object({
   legacy: z.boolean().describe('neither the number nor its site has a subscription record: the number keeps every option'),
   number: optionList.nullable().describe("the number's own record"),
   site: optionList.nullable().describe("its site's record"),
+  lockedFields: z
+    .array(z.string())
+    .describe('feature fields (and forwarding.schedule) whose option the number has not subscribed: customers may not change them'),
 });
 
 export const numberViewSchema = z.object({

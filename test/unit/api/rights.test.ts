@@ -89,7 +89,7 @@ const view = (): NumberView => ({
   siteId: '1000001',
   voiceGroupId: 'VG1',
   features: featuresView(defaultFeatures('0311110001')),
-  options: { subscribed: [], legacy: false, number: [], site: null },
+  options: { subscribed: [], legacy: false, number: [], site: null, lockedFields: [] },
 });
 
 t.test('a number as seen with none on a function: its fields are left out', async (t) => {
