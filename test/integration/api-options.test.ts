@@ -52,7 +52,15 @@ t.test('a customer is refused configuring an unsubscribed option, and may config
     legacy: false,
     number: ['forwarding'],
     site: null,
-    lockedFields: ['blockedCallers', 'blockAnnouncementUri', 'anonymousRejection', 'internationalBar', 'specificPresentation', 'forwarding.schedule'],
+    lockedFields: [
+      'blockedCallers',
+      'blockAnnouncementUri',
+      'anonymousRejection',
+      'internationalBar',
+      'specificPresentation',
+      'forwarding.schedule',
+      'forwarding.destinations[4]',
+    ],
   });
   for (const [who, token] of [
     ['number user', user],

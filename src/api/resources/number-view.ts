@@ -33,7 +33,7 @@ export interface OptionsView {
   number: OptionName[] | null;
   /** Its site's record; null when the site has none. */
   site: OptionName[] | null;
-  /** Feature fields (and `forwarding.schedule`) whose option the number has not subscribed: customers may not change them. */
+  /** Feature fields (and `forwarding.schedule`, `forwarding.destinations[4]`: slot 5) whose option the number has not subscribed: customers may not change them. */
   lockedFields: string[];
 }
 
@@ -107,6 +107,7 @@ function lockedFields(subs: Subscriptions): string[] {
     return option !== undefined && !subs.options.has(option);
   });
   if (!subs.options.has('scheduled-forwarding')) out.push('forwarding.schedule');
+  if (!subs.options.has('bulk-forwarding')) out.push('forwarding.destinations[4]');
   return out;
 }
 
@@ -179,7 +180,7 @@ export const optionsViewSchema = z.object({
   site: optionList.nullable().describe("its site's record"),
   lockedFields: z
     .array(z.string())
-    .describe('feature fields (and forwarding.schedule) whose option the number has not subscribed: customers may not change them'),
+    .describe('feature fields (and forwarding.schedule, forwarding.destinations[4]) whose option the number has not subscribed: customers may not change them'),
 });
 
 export const numberViewSchema = z.object({

@@ -138,7 +138,8 @@ export function fieldActions(body: Record<string, unknown>, current: NumberView)
 /**
  * The options a PATCH body changes (docs/product.md §4.6): a field whose value
  * differs from the stored one needs its option; forwarding needs
- * scheduled-forwarding for its schedule and forwarding for the rest.
+ * scheduled-forwarding for its schedule, bulk-forwarding for slot 5 and
+ * forwarding for the rest.
  */
 export function optionsNeeded(body: Record<string, unknown>, current: NumberView): OptionName[] {
   const merged = mergeForwarding(body, current);
@@ -146,9 +147,12 @@ export function optionsNeeded(body: Record<string, unknown>, current: NumberView
   const differs = (a: unknown, b: unknown) => JSON.stringify(a ?? null) !== JSON.stringify(b ?? null);
   for (const [field, value] of Object.entries(merged)) {
     if (field === 'forwarding' && value !== null && typeof value === 'object') {
-      const { schedule, ...pattern } = value as Record<string, unknown>;
-      const { schedule: storedSchedule, ...storedPattern } = current.features.forwarding;
+      const { schedule, destinations, ...pattern } = value as Record<string, unknown>;
+      const { schedule: storedSchedule, destinations: storedDestinations, ...storedPattern } = current.features.forwarding;
+      const slots = Array.isArray(destinations) ? destinations : storedDestinations;
       if (differs(schedule, storedSchedule)) out.add('scheduled-forwarding');
+      if (differs(slots[4], storedDestinations[4])) out.add('bulk-forwarding');
+      if (differs(slots.slice(0, 4), storedDestinations.slice(0, 4))) out.add('forwarding');
       if (Object.entries(pattern).some(([k, v]) => differs(v, (storedPattern as Record<string, unknown>)[k]))) out.add('forwarding');
       continue;
     }

@@ -61,8 +61,11 @@ function render(main: HTMLElement, me: Me, res: ApiResult<NumberView>): void {
   if (may.has('forwarding')) {
     const editor = forwardingEditor(f.forwarding);
     offer('forwarding', editor.element, () => ({ forwarding: editor.read() }));
+    // Within forwarding, the schedule and slot 5 are options of their own.
     const schedule = editor.element.querySelector<HTMLElement>('fieldset.schedule');
     if (schedule && access('forwarding') === 'edit' && access('forwarding.schedule') === 'locked') readOnly(schedule, t('number.notSubscribed'));
+    const slot5 = editor.element.querySelector<HTMLElement>('[data-field="forwarding.destinations[4]"]')?.closest<HTMLElement>('.field');
+    if (slot5 && access('forwarding') === 'edit' && access('forwarding.destinations[4]') === 'locked') readOnly(slot5, t('number.notSubscribed'));
   }
   if (may.has('blockedCallers')) {
     const s = blockSection(f, view.number);

@@ -109,5 +109,7 @@ t.test('the options a PATCH needs: only fields whose value changes', async (t) =
   t.same(optionsNeeded({ forwarding: { enabled: true } }, v), ['forwarding']);
   t.same(optionsNeeded({ forwarding: { schedule: [{ days: [1], from: '09:00', to: '10:00', pattern: {} }] } }, v), ['scheduled-forwarding']);
   t.same(optionsNeeded({ forwarding: { ...v.features.forwarding } }, v), [], 'forwarding sent back unchanged');
+  t.same(optionsNeeded({ forwarding: { destinations: [null, null, null, null, '0312348888'] } }, v), ['bulk-forwarding'], 'slot 5 is bulk forwarding');
+  t.same(optionsNeeded({ forwarding: { destinations: ['0312348888', null, null, null, null] } }, v), ['forwarding']);
   t.same(optionsNeeded({ internationalBar: true, specificPresentation: null }, v), ['international-bar']);
 });
