@@ -153,7 +153,7 @@ export const accountResources: ResourceModule = (api) => {
     handler: async ({ actor, body }) => {
       const problem = passwordProblem(body.password);
       if (problem) throw badRequest('invalid account', [`password: ${problem}`]);
-      const target: Actor = toActor(body as Actor);
+      const target: Actor = toActor(body);
       const scope = await accountScope(api.scopes, target);
       if (!scope) throw badRequest('invalid account', [SCOPE_FIELD[target.role]]);
       if (!outranks(actor, target.role) || !allowed(actor, 'accounts', scope)) {
