@@ -52,6 +52,41 @@ export interface Actor {
   rights?: Rights;
 }
 
+/** Where a resource lives; fields further down imply the ones above. */
+export interface TargetScope {
+  voiceGroupId?: string;
+  siteId?: string;
+  number?: string;
+}
+
+export type Action =
+  | 'read'
+  | 'forwarding'
+  | 'nuisance'
+  | 'anonymous-rejection'
+  | 'presentation'
+  | 'international-bar'
+  | 'outgoing-restriction'
+  | 'specific-presentation'
+  | 'hunt-group'
+  | 'bulk-forwarding'
+  | 'site'
+  | 'accounts'
+  | 'voice-group'
+  | ContractAction;
+
+/** Contract items (docs/product.md §6): the operator's alone. */
+export const CONTRACT_ACTIONS = ['line', 'hunt-group-contract', 'specific-presentation-number', 'options', 'routing'] as const;
+export type ContractAction = (typeof CONTRACT_ACTIONS)[number];
+
+const NUMBER_USER_ACTIONS: ReadonlySet<Action> = new Set(['read', 'forwarding', 'nuisance', 'anonymous-rejection', 'presentation']);
+
+export function isContractAction(action: Action): action is ContractAction {
+  return (CONTRACT_ACTIONS as readonly string[]).includes(action);
+}
+
+// --- rights per function (docs/product.md §6) ---
+
 export function isFunction(action: Action): action is FunctionName {
   return (FUNCTIONS as readonly string[]).includes(action);
 }
@@ -112,39 +147,6 @@ export function grantRights(granter: Actor, role: Role, asked: Rights): { rights
 /** Whether `actor` holds at least every right `account` has (so managing it reaches nothing more). */
 export function coversRights(actor: Actor, account: Actor): boolean {
   return FUNCTIONS.every((fn) => lower(rightOf(account, fn), rightOf(actor, fn)) === rightOf(account, fn));
-}
-
-/** Where a resource lives; fields further down imply the ones above. */
-export interface TargetScope {
-  voiceGroupId?: string;
-  siteId?: string;
-  number?: string;
-}
-
-export type Action =
-  | 'read'
-  | 'forwarding'
-  | 'nuisance'
-  | 'anonymous-rejection'
-  | 'presentation'
-  | 'international-bar'
-  | 'outgoing-restriction'
-  | 'specific-presentation'
-  | 'hunt-group'
-  | 'bulk-forwarding'
-  | 'site'
-  | 'accounts'
-  | 'voice-group'
-  | ContractAction;
-
-/** Contract items (docs/product.md §6): the operator's alone. */
-export const CONTRACT_ACTIONS = ['line', 'hunt-group-contract', 'specific-presentation-number', 'options', 'routing'] as const;
-export type ContractAction = (typeof CONTRACT_ACTIONS)[number];
-
-const NUMBER_USER_ACTIONS: ReadonlySet<Action> = new Set(['read', 'forwarding', 'nuisance', 'anonymous-rejection', 'presentation']);
-
-export function isContractAction(action: Action): action is ContractAction {
-  return (CONTRACT_ACTIONS as readonly string[]).includes(action);
 }
 
 export function allowed(actor: Actor, action: Action, target: TargetScope): boolean {

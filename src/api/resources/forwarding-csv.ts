@@ -115,11 +115,10 @@ async function siteCsv(redis: Redis, siteId: string): Promise<{ text: string; nu
 const PATTERN_FIELDS = ['enabled', 'unconditional', 'busy', 'noAnswer', 'unreachable', 'ringTime', 'active'] as const;
 
 async function unsubscribedRows(r: Redis, rows: readonly ForwardingRow[], stored: Map<string, ForwardingSettings>): Promise<string[]> {
-  type Fwd = { destinations: Array<string | null> } & Record<string, unknown>;
-  const own = (f: Fwd) => JSON.stringify([...PATTERN_FIELDS.map((k) => f[k]), f.destinations.slice(0, 4)]);
-  const slot5 = (f: Fwd) => JSON.stringify(f.destinations[4] ?? null);
-  const changesOwn = rows.filter((row) => own(row.forwarding) !== own(stored.get(row.number)! as unknown as Fwd));
-  const changesSlot5 = rows.filter((row) => slot5(row.forwarding) !== slot5(stored.get(row.number)! as unknown as Fwd));
+  const own = (f: ForwardingRow['forwarding']) => JSON.stringify([...PATTERN_FIELDS.map((k) => f[k]), f.destinations.slice(0, 4)]);
+  const slot5 = (f: ForwardingRow['forwarding']) => JSON.stringify(f.destinations[4] ?? null);
+  const changesOwn = rows.filter((row) => own(row.forwarding) !== own(stored.get(row.number)!));
+  const changesSlot5 = rows.filter((row) => slot5(row.forwarding) !== slot5(stored.get(row.number)!));
   const [noFwd, noBulk] = await Promise.all([
     lacking(
       r,
