@@ -20,6 +20,8 @@ import { AuthFailureReporter } from './security/auth-failures.js';
 import { BanGuard } from './security/ban-guard.js';
 import { SecurityStore } from './store/security-store.js';
 import { FeatureStore } from './store/feature-store.js';
+import { SubscriptionStore } from './store/subscription-store.js';
+import { SubscribedFeatures } from './routing/subscribed-features.js';
 import { FeaturePipeline } from './features/pipeline.js';
 import { AnonymousRejectionStage } from './features/stages/anonymous-rejection.js';
 import { ForwardingStage } from './features/stages/forwarding.js';
@@ -168,7 +170,9 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   );
   await sip.listen();
 
-  const features = new FeatureStore(redis);
+  const storedFeatures = new FeatureStore(redis);
+  // Calls see only the options each number has subscribed (docs/product.md §4.6).
+  const features = new SubscribedFeatures(storedFeatures, new SubscriptionStore(redis));
   const channels = new CallChannels(new ChannelStore(redis));
   const records = config.cdr.enabled
     ? new CallRecorder(new CdrStore(redis, config.cdr.retentionDays * 86_400_000), new ScopeStore(redis), log, {
@@ -180,7 +184,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const pipeline = new FeaturePipeline(
     [
       new NuisanceBlockingStage({
-        countRejection: (number, now) => features.countNuisanceRejection(number, now, config.timeZone),
+        countRejection: (number, now) => storedFeatures.countNuisanceRejection(number, now, config.timeZone),
         onCountError: (err, call) => log.error({ event: 'store.error', callId: call.callId, err }, 'could not count a nuisance rejection'),
       }),
       new AnonymousRejectionStage(),
@@ -188,9 +192,9 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       new ForwardingStage({
         timeZone: config.timeZone,
         bulkGroupOf: (number) => features.bulkGroupOf(number),
-        bulkDestinationOf: (groupId, number) => features.bulkDestination(groupId, number),
+        bulkDestinationOf: (groupId, number) => storedFeatures.bulkDestination(groupId, number),
       }),
-      new HuntGroupStage({ groupOf: (number) => features.huntGroupOf(number), nextStartIndex: (id, size) => features.nextRoundRobinStart(id, size) }),
+      new HuntGroupStage({ groupOf: (number) => features.huntGroupOf(number), nextStartIndex: (id, size) => storedFeatures.nextRoundRobinStart(id, size) }),
     ],
     { onDecision: decisions.stage },
   );

@@ -1,5 +1,5 @@
 import { ScopeStore } from '../store/scope-store.js';
-import { allowed, CONTRACT_LABEL, isContractAction, type Action, type Actor, type TargetScope } from './accounts/roles.js';
+import { allowed, CONTRACT_LABEL, isContractAction, type Action, type Actor, type FunctionName, type TargetScope } from './accounts/roles.js';
 import { forbidden, notFound } from './errors.js';
 
 /** Finds where a resource lives (its site and voice group) so roles can be checked against it. */
@@ -13,9 +13,14 @@ export class Scopes extends ScopeStore {
   }
 }
 
+/** The 403 for reading a function the account holds no right on ("none"). */
+export function noView(fn: FunctionName) {
+  return forbidden(`your rights do not include viewing ${fn}`);
+}
+
 /** The 403 for an action the role may not take; contract items say whose they are. */
 export function refusal(action: Action) {
   return isContractAction(action)
     ? forbidden(`contract item (${CONTRACT_LABEL[action]}): only the operator changes it; order it from your carrier`)
-    : forbidden(`your role may not change ${action} here`);
+    : forbidden(`your role or rights may not change ${action} here`);
 }

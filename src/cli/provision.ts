@@ -37,6 +37,7 @@ export function summary(r: ProvisioningResult): string {
     row('hunt groups', r.huntGroups),
     row('bulk groups', r.bulkGroups),
     row('features', r.features),
+    row('options', r.options),
     row('peers', r.peers),
     row('outbound routes', r.outboundRoutes),
     row('emergency routes', r.emergencyRoutes),

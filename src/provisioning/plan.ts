@@ -1,5 +1,6 @@
 import { computeHa1 } from '../auth/digest.js';
 import { encodeFeature, type FeatureField } from '../store/feature-store.js';
+import type { OptionName } from '../features/options.js';
 import type { BulkGroup, EmergencyRoute, HuntGroup, OutboundRoute, Peer, VoicemailRoute } from '../features/settings.js';
 import { normalizeNumber } from '../numbers/national.js';
 import type { LineRecord } from '../store/line-store.js';
@@ -25,6 +26,8 @@ export interface Desired {
   features: Map<string, PlannedFeatures>;
   huntGroups: Map<string, PlannedGroup<HuntGroup>>;
   bulkGroups: Map<string, PlannedGroup<BulkGroup>>;
+  /** Subscription records the file gives (null: remove the record), by number and by site id. */
+  options: { numbers: Map<string, PlannedOptions>; sites: Map<string, PlannedOptions> };
   /** Only the routing sections the file gives (each replaces the stored one). */
   routing: { peers?: Map<string, Peer>; outbound?: OutboundRoute[]; emergency?: EmergencyRoute[]; voicemail?: VoicemailRoute | null };
 }
@@ -39,6 +42,11 @@ export interface PlannedFeatures {
   tollFreeIssues: string[];
   /** Paths of `active` fields using slot 5: refused for a member of a bulk group. */
   slot5Paths: string[];
+}
+
+export interface PlannedOptions {
+  list: OptionName[] | null;
+  path: string;
 }
 
 export interface PlannedGroup<G> {
@@ -63,6 +71,7 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
     features: new Map(),
     huntGroups: new Map(),
     bulkGroups: new Map(),
+    options: { numbers: new Map(), sites: new Map() },
     routing: {},
   };
   file.voiceGroups.forEach((vg, g) => {
@@ -172,6 +181,11 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
       ...checks,
     });
   }
+
+  for (const [key, list] of Object.entries(file.options?.numbers ?? {})) {
+    d.options.numbers.set(normalizeNumber(key)!, { list, path: `options.numbers.${key}` });
+  }
+  for (const [id, list] of Object.entries(file.options?.sites ?? {})) d.options.sites.set(id, { list, path: `options.sites.${id}` });
 
   const r = file.routing;
   if (r?.peers)

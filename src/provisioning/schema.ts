@@ -6,6 +6,7 @@ import { displayName, entries, field, hex, ipAddress, items, ProvisioningError, 
 import { checkDestinations, featuresSchema } from './schema-features.js';
 import { bulkGroupSchema, huntGroupSchema } from './schema-groups.js';
 import { routingSchema } from './schema-routing.js';
+import { checkOptionKeys, optionsSchema } from './schema-options.js';
 import { trustedAddressProblem, type TrustedAddressOptions } from './trusted-address.js';
 
 /**
@@ -82,11 +83,14 @@ export const provisioningSchema = z
     /** Feature settings keyed by number (any written form; normalized when applied). */
     features: z.record(z.string(), featuresSchema).default({}),
     routing: routingSchema.optional(),
+    /** Subscribed options per number and per site. */
+    options: optionsSchema.optional(),
   })
   .superRefine(
     (file, ctx) => {
       crossCheck(file, ctx);
       checkDestinations(field(file, 'features'), ctx);
+      checkOptionKeys(field(file, 'options'), ctx);
     },
     { when: () => true },
   );

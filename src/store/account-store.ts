@@ -4,6 +4,7 @@ import { keys } from './keys.js';
 import { parseAccount } from './schemas.js';
 import { defineScript } from './lua-scripts.js';
 import type { Actor } from '../api/accounts/roles.js';
+import type { Rights } from '../auth/account-roles.js';
 import { hashPassword, verifyPassword } from '../auth/account-passwords.js';
 
 /** Three wrong passwords lock an account for 15 minutes (docs/product.md §6). */
@@ -28,6 +29,7 @@ interface AccountCommands {
   ssLoginFail(failures: string, lock: string, now: number, lockMs: number, max: number): Promise<number>;
   ssLoginSucceed(failures: string, lock: string, now: number, lockMs: number, max: number): Promise<number>;
   ssSetPassword(account: string, hash: string, generation: string): Promise<number>;
+  ssSetRights(account: string, rights: string): Promise<number>;
 }
 
 /**
@@ -45,6 +47,7 @@ export class AccountStore {
     defineScript(redis, 'ssLoginFail', 'login-fail', 2);
     defineScript(redis, 'ssLoginSucceed', 'login-succeed', 2);
     defineScript(redis, 'ssSetPassword', 'account-set-password', 1);
+    defineScript(redis, 'ssSetRights', 'account-set-rights', 1);
     this.commands = redis as unknown as AccountCommands;
   }
 
@@ -81,6 +84,11 @@ export class AccountStore {
   async setPassword(name: string, password: string): Promise<boolean> {
     const hash = await hashPassword(password);
     return (await this.commands.ssSetPassword(keys.account(name), hash, newGeneration())) === 1;
+  }
+
+  /** Replaces the account's rights in place (the caller has checked the policy); false if no such account. */
+  async setRights(name: string, rights: Rights): Promise<boolean> {
+    return (await this.commands.ssSetRights(keys.account(name), JSON.stringify(rights))) === 1;
   }
 
   async remove(name: string): Promise<boolean> {
@@ -122,12 +130,14 @@ export class AccountStore {
 }
 
 export function toActor(r: Actor): Actor {
+  const rights = Object.fromEntries(Object.entries(r.rights ?? {}).filter(([, v]) => v !== undefined)) as Rights;
   return {
     name: r.name,
     role: r.role,
     ...(r.voiceGroupId ? { voiceGroupId: r.voiceGroupId } : {}),
     ...(r.siteId ? { siteId: r.siteId } : {}),
     ...(r.number ? { number: r.number } : {}),
+    ...(Object.keys(rights).length ? { rights } : {}),
   };
 }
 

@@ -20,6 +20,8 @@
  *   {prov}:num:{number}      hash  number, sipId, kind ('basic' | 'dial-in')
  *   {prov}:ipauth:{address}  string  SIP-ID of the IP-authenticated line trusted at that address
  *   {prov}:feat:{number}     hash  feature name -> JSON value; fields not set take defaultFeatures()
+ *   {prov}:opts:num:{number} string  JSON array of the options the number subscribed (absent: no record of its own)
+ *   {prov}:opts:site:{id}    string  JSON array of the options every number of the site subscribed (absent: none)
  *   {prov}:hunt:{id}         string  HuntGroup JSON
  *   {prov}:huntof:{number}   string  id of the hunt group the number is in (at most one)
  *   {prov}:site:{id}:hunts   set   hunt-group ids of the site
@@ -110,6 +112,8 @@ export const keys = {
   historyIndexes: `${HIST}indexes`,
   managementLock: 'lock:mgmt',
   features: (number: string) => `${PROV}feat:${number}`,
+  numberOptions: (number: string) => `${PROV}opts:num:${number}`,
+  siteOptions: (siteId: string) => `${PROV}opts:site:${siteId}`,
   huntGroup: (id: string) => `${PROV}hunt:${id}`,
   huntGroupOf: (number: string) => `${PROV}huntof:${number}`,
   huntRoundRobin: (id: string) => `huntrr:${id}`,

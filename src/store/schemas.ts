@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { BulkGroup, EmergencyRoute, HuntGroup, OutboundRoute, Peer, VoicemailRoute } from '../features/settings.js';
 import type { Binding } from '../registrar/binding.js';
-import { ROLES } from '../auth/account-roles.js';
+import { FUNCTIONS, RIGHTS, ROLES } from '../auth/account-roles.js';
 import type { Log } from '../log.js';
 
 /**
@@ -106,6 +106,7 @@ const accountSchema = z.object({
   voiceGroupId: z.string().optional(),
   siteId: z.string().optional(),
   number: z.string().optional(),
+  rights: z.partialRecord(z.enum(FUNCTIONS), z.enum(RIGHTS)).optional(),
   passwordHash: z.string(),
   tokenGeneration: z.string().optional(),
 });

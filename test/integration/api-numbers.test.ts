@@ -51,6 +51,23 @@ t.test('GET /numbers/:number shows where the number lives and every feature', as
         schedule: [],
       },
     },
+    // Provisioned without subscription records: every option (docs/product.md §4.6).
+    options: {
+      subscribed: [
+        'nuisance-blocking',
+        'anonymous-rejection',
+        'international-bar',
+        'forwarding',
+        'scheduled-forwarding',
+        'bulk-forwarding',
+        'specific-presentation',
+        'hunt-group',
+      ],
+      legacy: true,
+      number: null,
+      site: null,
+      lockedFields: [],
+    },
   });
   t.equal((await h.req(await h.login('operator'), 'GET', url('+81311110002'))).body.kind, 'dial-in', 'E.164 form, dial-in number');
   t.equal((await h.req(await h.login('operator'), 'GET', url('0399999999'))).status, 404, 'not one of our numbers');

@@ -203,6 +203,17 @@ const CASES: Case[] = [
     expect: E(401, 200, 404, 404, 404, 404, 404, 404),
   },
   {
+    route: 'PUT /accounts/:name/rights',
+    what: 'a number user of n2 made view-only on forwarding',
+    url: '/accounts/matrix-rights/rights',
+    prepare: async () => {
+      await h.req(tokens.operator, 'POST', '/accounts', { name: 'matrix-rights', password: 'Matrix1234', role: 'number-user', number: FIX.n2 });
+      return {};
+    },
+    body: { rights: { forwarding: 'view' } },
+    expect: E(401, 200, 200, 404, 200, 404, 404, 404),
+  },
+  {
     route: 'POST /accounts/:name/unlock',
     what: 'the number user of n2 (S1)',
     url: `/accounts/${ACCOUNTS.numberUser2.name}/unlock`,
@@ -429,6 +440,34 @@ const CASES: Case[] = [
   patchNumber(FIX.n3, { forwarding: { ringTime: 25 } }, 'n3 forwarding (S2)', READ_N3),
   patchNumber(FIX.n4, { forwarding: { ringTime: 25 } }, 'n4 forwarding (VG2)', READ_N4),
   patchNumber(FIX.n4, { outgoingRestriction: false }, 'n4 outgoing restriction (VG2)', READ_N4),
+
+  // --- subscribed options: contract items (docs/product.md §4.6); null keeps the fixture without records ---
+  {
+    route: 'PUT /numbers/:number/options',
+    what: 'n1 options (contract)',
+    url: `/numbers/${FIX.n1}/options`,
+    body: { options: null },
+    prepare: etagOf(`/numbers/${FIX.n1}`),
+    expect: CONTRACT_N1,
+  },
+  {
+    route: 'PUT /numbers/:number/options',
+    what: 'n4 options (VG2)',
+    url: `/numbers/${FIX.n4}/options`,
+    body: { options: null },
+    prepare: etagOf(`/numbers/${FIX.n4}`),
+    expect: E(401, 200, 404, 403, 404, 404, 404, 404),
+  },
+  { route: 'GET /sites/:id/options', what: 'S1', url: `/sites/${FIX.s1}/options`, expect: SITE_S1 },
+  { route: 'GET /sites/:id/options', what: 'S3 (VG2)', url: `/sites/${FIX.s3}/options`, expect: SITE_S3 },
+  {
+    route: 'PUT /sites/:id/options',
+    what: 'S1 options (contract)',
+    url: `/sites/${FIX.s1}/options`,
+    body: { options: null },
+    prepare: etagOf(`/sites/${FIX.s1}/options`),
+    expect: CONTRACT_S1,
+  },
 
   // --- forwarding CSV of a site ---
   { route: 'GET /sites/:id/forwarding.csv', what: 'S1', url: `/sites/${FIX.s1}/forwarding.csv`, expect: SITE_S1 },

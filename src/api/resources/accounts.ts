@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import { toActor, type AccountRecord } from '../../store/account-store.js';
 import { passwordProblem } from '../../auth/account-passwords.js';
-import { allowed, outranks, ROLES, type Actor, type TargetScope } from '../accounts/roles.js';
+import {
+  allowed,
+  canView,
+  FUNCTIONS,
+  coversRights,
+  grantRights,
+  outranks,
+  RIGHTS,
+  ROLES,
+  type Actor,
+  type Rights,
+  type TargetScope,
+} from '../accounts/roles.js';
 import { ApiError, badRequest, forbidden, locked, notFound, unauthorized } from '../errors.js';
 import type { ApiContext, ResourceModule } from '../server.js';
 import type { Scopes } from '../scope.js';
@@ -23,12 +35,17 @@ import type { Scopes } from '../scope.js';
 
 const NAME = /^[A-Za-z0-9._@-]{3,64}$/;
 
+const rightsSchema = z
+  .partialRecord(z.enum(FUNCTIONS), z.enum(RIGHTS))
+  .describe("right per function: none, view or edit (view and edit); a function left out is at the role's maximum");
+
 export const actorSchema = z.object({
   name: z.string(),
   role: z.enum(ROLES),
   voiceGroupId: z.string().optional(),
   siteId: z.string().optional(),
   number: z.string().optional(),
+  rights: rightsSchema.optional(),
 });
 
 const newAccountSchema = z.strictObject({
@@ -38,6 +55,10 @@ const newAccountSchema = z.strictObject({
   voiceGroupId: z.string().optional(),
   siteId: z.string().optional(),
   number: z.string().optional(),
+  rights: z
+    .strictObject(Object.fromEntries(FUNCTIONS.map((f) => [f, z.enum(RIGHTS).optional()])))
+    .optional()
+    .describe(rightsSchema.description ?? ''),
 });
 
 const nameParam = z.object({ name: z.string() });
@@ -115,6 +136,7 @@ export const accountResources: ResourceModule = (api) => {
     response: z.array(actorSchema),
     handler: async ({ actor }) => {
       const all = await api.accounts.list();
+      if (!canView(actor, 'accounts')) return all.filter((a) => a.name === actor.name);
       const manageable = await Promise.all(all.map((a) => mayManage(api.scopes, actor, a)));
       return all.filter((a, i) => a.name === actor.name || manageable[i]);
     },
@@ -138,6 +160,13 @@ export const accountResources: ResourceModule = (api) => {
         refused(api, actor, 'create', target.name, 'above the role or outside the scope of the caller');
         throw forbidden('you may not create that account');
       }
+      const { rights, problems } = grantRights(actor, target.role, target.rights ?? {});
+      if (problems.length) {
+        refused(api, actor, 'create', target.name, "rights above the role maximum or the caller's own");
+        throw new ApiError(403, 'forbidden', 'you may not give those rights', problems);
+      }
+      delete target.rights;
+      if (Object.keys(rights).length) target.rights = rights;
       if (!(await api.accounts.create(target, body.password))) {
         refused(api, actor, 'create', target.name, 'name taken');
         throw new ApiError(409, 'conflict', `account ${target.name} exists; accounts are never replaced (delete it first if it is yours)`);
@@ -159,6 +188,42 @@ export const accountResources: ResourceModule = (api) => {
       await api.accounts.remove(params.name);
       api.log.info({ event: 'api.account_deleted', account: params.name, by: actor.name }, 'account deleted');
       return { deleted: params.name };
+    },
+  });
+
+  api.define({
+    method: 'PUT',
+    url: '/accounts/:name/rights',
+    tag: 'accounts',
+    summary:
+      "Set another account's rights per function (none, view, edit) within your scope: each at most its role's maximum and your own right; never your own",
+    params: nameParam,
+    body: z.strictObject({ rights: newAccountSchema.shape.rights.unwrap() }),
+    response: actorSchema,
+    handler: async ({ actor, params, body }) => {
+      if (params.name === actor.name) {
+        refused(api, actor, 'set rights', params.name, 'own account');
+        throw forbidden('nobody sets their own rights; ask an administrator above you');
+      }
+      const record = await managed(api, actor, params.name, 'set rights');
+      const asked = Object.fromEntries(Object.entries(body.rights).filter(([, v]) => v !== undefined)) as Rights;
+      const { rights, problems } = grantRights(actor, record.role, asked);
+      if (problems.length) {
+        refused(api, actor, 'set rights', params.name, "rights above the role maximum or the caller's own");
+        throw new ApiError(403, 'forbidden', 'you may not give those rights', problems);
+      }
+      if (!(await api.accounts.setRights(params.name, rights))) throw notFound('account');
+      const scope = await accountScope(api.scopes, record);
+      await api.history.record(actor, {
+        target: { kind: 'account', id: params.name },
+        ...(scope?.siteId ? { siteId: scope.siteId } : {}),
+        ...(scope?.voiceGroupId ? { voiceGroupId: scope.voiceGroupId } : {}),
+        action: 'account.rights',
+        before: { rights: record.rights ?? {} },
+        after: { rights },
+      });
+      api.log.info({ event: 'api.account_rights_changed', account: params.name, by: actor.name, rights }, 'account rights changed');
+      return toActor((await api.accounts.get(params.name))!);
     },
   });
 
@@ -218,9 +283,10 @@ async function managed(api: ApiContext, actor: Actor, name: string, what: string
   return record;
 }
 
-/** Rights over the account's current scope, and the account not above the actor's role. */
+/** Rights over the account's current scope, the account not above the actor's role, nor holding a right the actor lacks. */
 async function mayManage(scopes: Scopes, actor: Actor, account: Actor): Promise<boolean> {
-  if (!outranks(actor, account.role)) return false;
+  // Never an account with a right the actor lacks: resetting its password would reach that right.
+  if (!outranks(actor, account.role) || !coversRights(actor, account)) return false;
   if (actor.role === 'operator') return true;
   const scope = await accountScope(scopes, account);
   return scope !== null && allowed(actor, 'accounts', scope);

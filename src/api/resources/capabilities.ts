@@ -1,7 +1,20 @@
 import { z } from 'zod';
-import { allowed, ROLES, type Action, type Actor, type TargetScope } from '../accounts/roles.js';
+import {
+  allowed,
+  canView,
+  FUNCTIONS,
+  RIGHTS,
+  rightsOf,
+  roleMaximum,
+  ROLES,
+  type Action,
+  type Actor,
+  type FunctionName,
+  type Right,
+  type TargetScope,
+} from '../accounts/roles.js';
 import type { ResourceModule } from '../server.js';
-import { editableFeatureFields } from './number-view.js';
+import { editableFeatureFields, shownFeatureFields } from './number-view.js';
 
 /**
  * What the logged-in account may do in its own scope, computed by the same
@@ -27,6 +40,7 @@ const EVERY_ACTION: Record<Action, true> = {
   accounts: true,
   'hunt-group-contract': true,
   'specific-presentation-number': true,
+  options: true,
   routing: true,
 };
 export const ACTIONS = Object.keys(EVERY_ACTION) as Action[];
@@ -36,6 +50,12 @@ export interface Capabilities {
   actions: Action[];
   /** Feature fields of a number in its scope it may change. */
   featureFields: string[];
+  /** Feature fields its role manages that it may at least view: the portal shows these, read-only unless in featureFields. */
+  shownFeatureFields: string[];
+  /** Functions its role manages that it may at least view: the portal's pages, read-only unless in actions. */
+  shownActions: FunctionName[];
+  /** Its right on each function: none, view or edit (view and edit), within its role's maximum. */
+  rights: Record<FunctionName, Right>;
   /** Roles of the accounts it may create (its own rank and below). */
   accountRoles: Array<(typeof ROLES)[number]>;
   /** Sees every customer, interconnect peers and routes. */
@@ -52,6 +72,9 @@ export function capabilities(actor: Actor): Capabilities {
   return {
     actions,
     featureFields: editableFeatureFields(actions),
+    shownFeatureFields: shownFeatureFields(actor),
+    rights: rightsOf(actor),
+    shownActions: FUNCTIONS.filter((fn) => roleMaximum(actor.role, fn) === 'edit' && canView(actor, fn)),
     accountRoles: actions.includes('accounts') ? ROLES.slice(ROLES.indexOf(actor.role)) : [],
     operator: actor.role === 'operator',
   };
@@ -66,6 +89,9 @@ export const capabilitiesResource: ResourceModule = (api) => {
     response: z.object({
       actions: z.array(z.string()),
       featureFields: z.array(z.string()),
+      shownFeatureFields: z.array(z.string()),
+      shownActions: z.array(z.enum(FUNCTIONS)),
+      rights: z.record(z.enum(FUNCTIONS), z.enum(RIGHTS)),
       accountRoles: z.array(z.enum(ROLES)),
       operator: z.boolean(),
     }),

@@ -9,6 +9,9 @@ import { checkIfMatch, etagOf } from '../etag.js';
 import { columnOf, forwardingCsv, readForwardingCsv, type ForwardingRow } from '../forwarding-table.js';
 import type { ResourceModule } from '../server.js';
 import { readForwarding, siteNumbers } from './number-view.js';
+import { lacking } from './options.js';
+import { canView } from '../accounts/roles.js';
+import { noView } from '../scope.js';
 
 const siteParams = z.object({ id: z.string() });
 
@@ -28,6 +31,7 @@ export const forwardingCsvResource: ResourceModule = (api) => {
     rawResponse: 'text/csv',
     handler: async ({ params, actor }, reply) => {
       await api.scopes.authorize(actor, 'read', 'site', await api.scopes.ofSite(params.id));
+      if (!canView(actor, 'forwarding')) throw noView('forwarding');
       const csv = await siteCsv(api.redis, params.id);
       reply.header('ETag', etagOf(csv.text));
       reply.header('Content-Disposition', `attachment; filename="forwarding-${params.id}.csv"`);
@@ -65,6 +69,7 @@ export const forwardingCsvResource: ResourceModule = (api) => {
           ),
         };
         issues.push(...rowIssues(validationIssues(doc, api.config), rows));
+        if (actor.role !== 'operator') issues.push(...(await unsubscribedRows(r, rows, before.forwarding)));
         if (issues.length) throw badRequest('invalid CSV; nothing was changed', sortByLine(issues));
         try {
           await applyProvisioning(r, api.config, doc);
@@ -100,6 +105,38 @@ async function siteCsv(redis: Redis, siteId: string): Promise<{ text: string; nu
   const numbers = await siteNumbers(redis, siteId);
   const forwarding = await readForwarding(redis, numbers);
   return { text: forwardingCsv(numbers.map((number) => ({ number, forwarding: forwarding.get(number)! }))), numbers, forwarding };
+}
+
+/**
+ * Customers change forwarding only on numbers that subscribed it (slot 5: bulk
+ * forwarding); unchanged rows of other numbers pass, so a downloaded file
+ * uploads back as it is.
+ */
+const PATTERN_FIELDS = ['enabled', 'unconditional', 'busy', 'noAnswer', 'unreachable', 'ringTime', 'active'] as const;
+
+async function unsubscribedRows(r: Redis, rows: readonly ForwardingRow[], stored: Map<string, ForwardingSettings>): Promise<string[]> {
+  const own = (f: ForwardingRow['forwarding']) => JSON.stringify([...PATTERN_FIELDS.map((k) => f[k]), f.destinations.slice(0, 4)]);
+  const slot5 = (f: ForwardingRow['forwarding']) => JSON.stringify(f.destinations[4] ?? null);
+  const changesOwn = rows.filter((row) => own(row.forwarding) !== own(stored.get(row.number)!));
+  const changesSlot5 = rows.filter((row) => slot5(row.forwarding) !== slot5(stored.get(row.number)!));
+  const [noFwd, noBulk] = await Promise.all([
+    lacking(
+      r,
+      changesOwn.map((row) => row.number),
+      'forwarding',
+    ),
+    lacking(
+      r,
+      changesSlot5.map((row) => row.number),
+      'bulk-forwarding',
+    ),
+  ]);
+  return [
+    ...changesOwn.filter((row) => noFwd.includes(row.number)).map((row) => `line ${row.line}: ${row.number} has not subscribed forwarding`),
+    ...changesSlot5
+      .filter((row) => noBulk.includes(row.number))
+      .map((row) => `line ${row.line}, column dest5: ${row.number} has not subscribed bulk-forwarding`),
+  ];
 }
 
 /** The spec rules (ring time, triggers, slots, destinations) for every row at once, without writing. */

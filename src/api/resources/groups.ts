@@ -2,7 +2,9 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { normalizeNumber } from '../../numbers/national.js';
 import { OrganisationStore } from '../../store/organisation-store.js';
-import type { Action, Actor, TargetScope } from '../accounts/roles.js';
+import { canView, type Action, type Actor, type TargetScope } from '../accounts/roles.js';
+import { noView } from '../scope.js';
+import { requireSubscribed } from './options.js';
 import { checkIfMatch, etagOf } from '../etag.js';
 import { badRequest, conflict } from '../errors.js';
 import type { ApiContext, ResourceModule } from '../server.js';
@@ -40,10 +42,12 @@ interface GroupKind<V extends { siteId: string }> {
   what: string;
   read: (r: Redis, id: string) => Promise<V | null>;
   kind: 'hunt' | 'bulk';
+  /** The function (right) and the option it is. */
+  fn: 'hunt-group' | 'bulk-forwarding';
 }
 
-const HUNT: GroupKind<HuntGroupView> = { what: 'hunt group', read: readHuntGroup, kind: 'hunt' };
-const BULK: GroupKind<BulkGroupView> = { what: 'bulk group', read: readBulkGroup, kind: 'bulk' };
+const HUNT: GroupKind<HuntGroupView> = { what: 'hunt group', read: readHuntGroup, kind: 'hunt', fn: 'hunt-group' };
+const BULK: GroupKind<BulkGroupView> = { what: 'bulk group', read: readBulkGroup, kind: 'bulk', fn: 'bulk-forwarding' };
 
 export const groupResources: ResourceModule = (api) => {
   huntGroups(api);
@@ -68,6 +72,7 @@ function listAndGet<V extends { siteId: string }>(api: ApiContext, k: GroupKind<
     response: z.array(view),
     handler: async ({ actor, params }) => {
       await api.scopes.authorize(actor, 'read', 'site', await api.scopes.ofSite(params.id));
+      if (!canView(actor, k.fn)) throw noView(k.fn);
       const groups = await readAll(await new OrganisationStore(api.redis).siteGroupIds(k.kind, params.id), (id) => k.read(api.redis, id));
       return groups.filter((g) => g.siteId === params.id);
     },
@@ -82,6 +87,7 @@ function listAndGet<V extends { siteId: string }>(api: ApiContext, k: GroupKind<
     response: view,
     handler: async ({ actor, params }, reply) => {
       const { group } = await readable(api, actor, k, params.id);
+      if (!canView(actor, k.fn)) throw noView(k.fn);
       reply.header('ETag', etagOf(group));
       return group;
     },
@@ -100,6 +106,8 @@ async function putGroup<V extends { siteId: string }>(
   req: { actor: Actor; id: string; siteId: string; ifMatch: string | undefined },
   entry: (before: V | null) => Record<string, unknown>,
   groupsField: string,
+  /** The numbers whose option the change configures (customers need it subscribed). */
+  optionNumbers: string[],
 ): Promise<{ before: V | null; after: V; scope: TargetScope }> {
   return api.writer.run(async (r) => {
     const before = await k.read(r, req.id);
@@ -115,6 +123,7 @@ async function putGroup<V extends { siteId: string }>(
       await api.scopes.authorize(req.actor, action, 'site', await api.scopes.ofSite(req.siteId));
       if (req.ifMatch) throw conflict('it does not exist (any more); create it without If-Match');
     }
+    await requireSubscribed(r, req.actor, optionNumbers, k.fn);
     const doc = siteDocument(await siteParents(r, req.siteId), { [groupsField]: [{ id: req.id, ...entry(before) }] });
     await applyChange(api, r, doc, `${SITE_PATH}.${groupsField}[0]`, k.what);
     const scope = (await api.scopes.ofSite(req.siteId))!;
@@ -137,7 +146,8 @@ function huntGroups(api: ApiContext): void {
       // Creating a group and choosing its pilot are contract items; members, their order, mode and presentation are the customer's.
       const action = (before: HuntGroupView | null): Action =>
         before === null || (normalizeNumber(group.pilot) ?? group.pilot) !== before.pilot ? 'hunt-group-contract' : 'hunt-group';
-      const { before, after, scope } = await putGroup(api, HUNT, action, { actor, id: params.id, siteId, ifMatch }, () => group, 'huntGroups');
+      const pilot = normalizeNumber(group.pilot) ?? group.pilot;
+      const { before, after, scope } = await putGroup(api, HUNT, action, { actor, id: params.id, siteId, ifMatch }, () => group, 'huntGroups', [pilot]);
       await api.history.record(actor, {
         target: { kind: 'hunt-group', id: params.id },
         siteId,
@@ -173,7 +183,16 @@ function bulkGroups(api: ApiContext): void {
         if (state === 'started' && !same) throw stateConflict(`bulk group ${params.id} is started; stop it before changing its members`);
         return { ...group, state };
       };
-      const { before, after, scope } = await putGroup(api, BULK, () => 'bulk-forwarding', { actor, id: params.id, siteId, ifMatch }, entry, 'bulkGroups');
+      const members = group.members.map((m) => normalizeNumber(m) ?? m);
+      const { before, after, scope } = await putGroup(
+        api,
+        BULK,
+        () => 'bulk-forwarding',
+        { actor, id: params.id, siteId, ifMatch },
+        entry,
+        'bulkGroups',
+        members,
+      );
       await api.history.record(actor, {
         target: { kind: 'bulk-group', id: params.id },
         siteId,

@@ -10,6 +10,7 @@ import { historyResource } from './history.js';
 import { cdrResource } from './cdr.js';
 import { numbersResource } from './numbers.js';
 import { monitoringResources } from './monitoring.js';
+import { optionsResources } from './options.js';
 
 /** Every resource module of the management API, in the order their routes are listed. */
 export const RESOURCE_MODULES: ResourceModule[] = [
@@ -18,6 +19,7 @@ export const RESOURCE_MODULES: ResourceModule[] = [
   groupResources,
   routingResources,
   numbersResource,
+  optionsResources,
   forwardingCsvResource,
   historyResource(),
   cdrResource,

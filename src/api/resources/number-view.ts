@@ -4,7 +4,9 @@ import { FEATURE_FIELDS, FeatureStore, type FeatureField } from '../../store/fea
 import type { ForwardingSettings, NumberFeatures } from '../../features/settings.js';
 import { isNationalNumber, normalizeNumber } from '../../numbers/national.js';
 import { LineStore } from '../../store/line-store.js';
-import type { Action } from '../accounts/roles.js';
+import { SubscriptionStore } from '../../store/subscription-store.js';
+import { FIELD_OPTION, OPTIONS, sortedOptions, subscriptionsOf, type OptionName, type Subscriptions } from '../../features/options.js';
+import { canView, isFunction, roleMaximum, type Action, type Actor } from '../accounts/roles.js';
 import { badRequest } from '../errors.js';
 
 /**
@@ -19,6 +21,20 @@ export interface NumberView {
   siteId: string;
   voiceGroupId: string;
   features: FeaturesView;
+  options: OptionsView;
+}
+
+/** What the number has subscribed (docs/product.md §4.6), and the records it comes from. */
+export interface OptionsView {
+  /** The options the number has: the union of both records, or every option when it has neither (`legacy`). */
+  subscribed: OptionName[];
+  legacy: boolean;
+  /** The number's own record; null when it has none. */
+  number: OptionName[] | null;
+  /** Its site's record; null when the site has none. */
+  site: OptionName[] | null;
+  /** Feature fields (and `forwarding.schedule`, `forwarding.destinations[4]`: slot 5) whose option the number has not subscribed: customers may not change them. */
+  lockedFields: string[];
 }
 
 export type FeaturesView = Omit<NumberFeatures, 'number' | 'blockAnnouncementUri' | 'specificPresentation'> & {
@@ -40,6 +56,24 @@ export const FIELD_ACTIONS: Record<FeatureField, Action> = {
   tollFreeForwarding: 'line',
 };
 
+/** The number as `actor` may see it: fields of a function it holds no right on ("none") left out. */
+export function visibleTo(actor: Actor, view: NumberView): Omit<NumberView, 'features'> & { features: Partial<FeaturesView> } {
+  const features: Partial<FeaturesView> = { ...view.features };
+  for (const f of FEATURE_FIELDS) {
+    const fn = FIELD_ACTIONS[f];
+    if (isFunction(fn) && !canView(actor, fn)) delete features[f];
+  }
+  return { ...view, features };
+}
+
+/** The feature fields the actor's role may change (its maximum) and the actor may view. */
+export function shownFeatureFields(actor: Actor): FeatureField[] {
+  return FEATURE_FIELDS.filter((f) => {
+    const fn = FIELD_ACTIONS[f];
+    return isFunction(fn) && roleMaximum(actor.role, fn) === 'edit' && canView(actor, fn);
+  });
+}
+
 /** The feature fields a holder of these role rights may change. */
 export function editableFeatureFields(actions: readonly Action[]): FeatureField[] {
   return FEATURE_FIELDS.filter((f) => actions.includes(FIELD_ACTIONS[f]));
@@ -56,6 +90,8 @@ export async function readNumber(redis: Redis, number: string): Promise<NumberVi
   if (!num) return null;
   const line = await new LineStore(redis).get(num.sipId);
   if (!line) return null;
+  const records = await new SubscriptionStore(redis).records(number, line.siteId);
+  const subs = subscriptionsOf(records.number, records.site);
   return {
     number,
     kind: num.kind,
@@ -63,7 +99,18 @@ export async function readNumber(redis: Redis, number: string): Promise<NumberVi
     siteId: line.siteId,
     voiceGroupId: line.voiceGroupId,
     features: featuresView(num.features),
+    options: { subscribed: sortedOptions(subs.options), legacy: subs.legacy, number: records.number, site: records.site, lockedFields: lockedFields(subs) },
   };
+}
+
+function lockedFields(subs: Subscriptions): string[] {
+  const out: string[] = FEATURE_FIELDS.filter((f) => {
+    const option = FIELD_OPTION[f];
+    return option !== undefined && !subs.options.has(option);
+  });
+  if (!subs.options.has('scheduled-forwarding')) out.push('forwarding.schedule');
+  if (!subs.options.has('bulk-forwarding')) out.push('forwarding.destinations[4]');
+  return out;
 }
 
 /** Every number of a site (basic and dial-in of each line), sorted. */
@@ -127,11 +174,25 @@ export const featuresViewSchema = z.object({
   }),
 });
 
+const optionList = z.array(z.enum(OPTIONS));
+
+export const optionsViewSchema = z.object({
+  subscribed: optionList.describe("the options the number has: its own and its site's, or every option when neither has a record (legacy)"),
+  legacy: z.boolean().describe('neither the number nor its site has a subscription record: the number keeps every option'),
+  number: optionList.nullable().describe("the number's own record"),
+  site: optionList.nullable().describe("its site's record"),
+  lockedFields: z
+    .array(z.string())
+    .describe('feature fields (and forwarding.schedule, forwarding.destinations[4]) whose option the number has not subscribed: customers may not change them'),
+});
+
 export const numberViewSchema = z.object({
   number: z.string(),
   kind: z.enum(['basic', 'dial-in']),
   sipId: z.string(),
   siteId: z.string(),
   voiceGroupId: z.string(),
-  features: featuresViewSchema,
+  // Fields of a function the account may not view ("none") are left out.
+  features: featuresViewSchema.partial(),
+  options: optionsViewSchema,
 });

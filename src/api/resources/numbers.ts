@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { FEATURE_FIELDS, FeatureStore, serviceMonths, type FeatureField } from '../../store/feature-store.js';
 import { featuresSchema } from '../../provisioning/schema-features.js';
-import { allowed, isContractAction, type Action } from '../accounts/roles.js';
-import { refusal } from '../scope.js';
+import { allowed, canView, isContractAction, type Action } from '../accounts/roles.js';
+import { FIELD_OPTION, sortedOptions, type OptionName } from '../../features/options.js';
+import { noView, refusal } from '../scope.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { checkIfMatch, etagOf } from '../etag.js';
 import type { ResourceModule } from '../server.js';
 import { applyChange } from './provisioning-change.js';
-import { changedFields, FIELD_ACTIONS, numberParam, numberViewSchema, readNumber, type NumberView } from './number-view.js';
+import { changedFields, FIELD_ACTIONS, numberParam, numberViewSchema, readNumber, visibleTo, type NumberView } from './number-view.js';
 
 const numberParams = z.object({ number: z.string().describe('national (0312345678), hyphenated or E.164 form') });
 
@@ -39,8 +40,9 @@ export const numbersResource: ResourceModule = (api) => {
       await api.scopes.authorize(actor, 'read', 'number', await api.scopes.ofNumber(number));
       const view = await readNumber(api.redis, number);
       if (!view) throw notFound('number');
+      // The ETag is the whole number's, so a narrowed reader's If-Match matches the writers' check.
       reply.header('ETag', etagOf(view));
-      return view;
+      return visibleTo(actor, view);
     },
   });
 
@@ -70,7 +72,10 @@ export const numbersResource: ResourceModule = (api) => {
         // All or nothing: one field the role may not change refuses the whole request.
         const refused = fieldActions(body, current).filter((a) => !allowed(actor, a, scope));
         if (refused.some(isContractAction)) throw refusal(refused.find(isContractAction)!);
-        if (refused.length) throw forbidden(`your role may not change ${refused.join(', ')} here`);
+        if (refused.length) throw forbidden(`your role or rights may not change ${refused.join(', ')} here`);
+        // Customers configure only the options the number has; the operator may prepare any.
+        const missing = optionsNeeded(body, current).filter((o) => !current.options.subscribed.includes(o));
+        if (actor.role !== 'operator' && missing.length) throw notSubscribed(number, missing);
         // One provisioning apply: validation and an all-or-nothing write; its issues name the body's fields.
         await applyChange(api, r, { features: { [number]: mergeForwarding(body, current) } }, `features.${number}`, '(body)');
         return { before: current, after: (await readNumber(r, number))! };
@@ -87,7 +92,7 @@ export const numbersResource: ResourceModule = (api) => {
         api.log.info({ event: 'api.features_changed', number, account: actor.name, fields: Object.keys(diff.after) }, 'number features changed');
       }
       reply.header('ETag', etagOf(after));
-      return after;
+      return visibleTo(actor, after);
     },
   });
 
@@ -106,6 +111,7 @@ export const numbersResource: ResourceModule = (api) => {
     handler: async ({ params, actor }) => {
       const number = numberParam(params.number);
       await api.scopes.authorize(actor, 'read', 'number', await api.scopes.ofNumber(number));
+      if (!canView(actor, 'nuisance')) throw noView('nuisance');
       const now = new Date(api.now());
       const counts = await new FeatureStore(api.redis).nuisanceCounts(number, now, api.config.timeZone);
       return { number, ...counts, months: serviceMonths(now, api.config.timeZone) };
@@ -127,6 +133,38 @@ export function fieldActions(body: Record<string, unknown>, current: NumberView)
     return stored !== null && askedNumber === stored.number ? 'specific-presentation' : 'specific-presentation-number';
   });
   return [...new Set(actions)];
+}
+
+/**
+ * The options a PATCH body changes (docs/product.md §4.6): a field whose value
+ * differs from the stored one needs its option; forwarding needs
+ * scheduled-forwarding for its schedule, bulk-forwarding for slot 5 and
+ * forwarding for the rest.
+ */
+export function optionsNeeded(body: Record<string, unknown>, current: NumberView): OptionName[] {
+  const merged = mergeForwarding(body, current);
+  const out = new Set<OptionName>();
+  const differs = (a: unknown, b: unknown) => JSON.stringify(a ?? null) !== JSON.stringify(b ?? null);
+  for (const [field, value] of Object.entries(merged)) {
+    if (field === 'forwarding' && value !== null && typeof value === 'object') {
+      const { schedule, destinations, ...pattern } = value as Record<string, unknown>;
+      const { schedule: storedSchedule, destinations: storedDestinations, ...storedPattern } = current.features.forwarding;
+      const slots = Array.isArray(destinations) ? destinations : storedDestinations;
+      if (differs(schedule, storedSchedule)) out.add('scheduled-forwarding');
+      if (differs(slots[4], storedDestinations[4])) out.add('bulk-forwarding');
+      if (differs(slots.slice(0, 4), storedDestinations.slice(0, 4))) out.add('forwarding');
+      if (Object.entries(pattern).some(([k, v]) => differs(v, (storedPattern as Record<string, unknown>)[k]))) out.add('forwarding');
+      continue;
+    }
+    const option = FIELD_OPTION[field as keyof typeof FIELD_OPTION];
+    if (option && differs(value, current.features[field as FeatureField])) out.add(option);
+  }
+  return sortedOptions(out);
+}
+
+/** 403 for a customer configuring an option the number does not have. */
+export function notSubscribed(number: string, options: readonly OptionName[]) {
+  return forbidden(`${number} has not subscribed ${options.join(', ')}; options are contract items: order them from your carrier`);
 }
 
 /** PATCH semantics for forwarding: sub-fields given replace the stored ones, the others are kept. */

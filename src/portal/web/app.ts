@@ -10,7 +10,7 @@ import { linesPage } from './page-lines.js';
 import { numberPage } from './page-number.js';
 import { routingPage } from './page-routing.js';
 import { signInPage } from './page-signin.js';
-import { may, whoAmI, type Me } from './session.js';
+import { shows, whoAmI, type Me } from './session.js';
 
 /**
  * The portal shell: sign-in, the menu of pages this account's role may use
@@ -30,9 +30,10 @@ interface PageSpec {
 const PAGES: PageSpec[] = [
   { path: 'lines', label: 'nav.lines', shown: (m) => m.role !== 'number-user', render: linesPage },
   { path: 'number', label: 'nav.number', shown: (m) => m.role === 'number-user', render: (main, m) => numberPage(main, m, m.number ?? '') },
-  { path: 'bulk', label: 'nav.bulk', shown: (m) => may(m, 'bulk-forwarding'), render: bulkPage },
-  { path: 'hunt', label: 'nav.hunt', shown: (m) => may(m, 'hunt-group'), render: huntPage },
-  { path: 'csv', label: 'nav.csv', shown: (m) => m.role !== 'number-user' && may(m, 'forwarding'), render: csvPage },
+  // A view-only right shows the page without its edit controls.
+  { path: 'bulk', label: 'nav.bulk', shown: (m) => shows(m, 'bulk-forwarding'), render: bulkPage },
+  { path: 'hunt', label: 'nav.hunt', shown: (m) => shows(m, 'hunt-group'), render: huntPage },
+  { path: 'csv', label: 'nav.csv', shown: (m) => m.role !== 'number-user' && shows(m, 'forwarding'), render: csvPage },
   { path: 'history', label: 'nav.history', shown: () => true, render: historyPage },
   { path: 'accounts', label: 'nav.accounts', shown: () => true, render: accountsPage },
   { path: 'routing', label: 'nav.routing', shown: (m) => m.may.operator, render: routingPage },

@@ -2,7 +2,7 @@ import { call, get } from './api.js';
 import { field, h, select } from './dom.js';
 import { message, refusal } from './forms.js';
 import { t } from './i18n.js';
-import { visibleSites, type Me } from './session.js';
+import { may, visibleSites, type Me } from './session.js';
 
 /**
  * Forwarding of a site as CSV: download (its ETag is kept), upload the
@@ -74,5 +74,10 @@ export async function csvPage(main: HTMLElement, me: Me): Promise<void> {
     }
     message(box, 'error', refusal(res));
   });
-  main.append(h('div', { class: 'card' }, field(t('common.site'), site), h('div', { class: 'actions' }, download)), form, box);
+  // Upload only for an account that may edit forwarding; a view-only one downloads.
+  main.append(
+    h('div', { class: 'card' }, field(t('common.site'), site), h('div', { class: 'actions' }, download)),
+    ...(may(me, 'forwarding') ? [form] : []),
+    box,
+  );
 }

@@ -2,7 +2,7 @@ import { call, get } from './api.js';
 import { field, h, select, textInput } from './dom.js';
 import { message, refusal, showIssues } from './forms.js';
 import { t, type Key } from './i18n.js';
-import { visibleSites, type Me } from './session.js';
+import { may, visibleSites, type Me } from './session.js';
 
 interface BulkGroup {
   id: string;
@@ -29,10 +29,11 @@ export async function bulkPage(main: HTMLElement, me: Me): Promise<void> {
   const sites = await visibleSites(me);
   const groups = (await Promise.all(sites.map((s) => get<BulkGroup[]>(`/sites/${s.id}/bulk-groups`)))).flatMap((r) => (r.ok ? r.body : []));
   if (!groups.length) return void main.append(h('p', {}, t('bulk.empty')));
-  for (const g of groups) main.append(bulkCard(g));
+  for (const g of groups) main.append(bulkCard(g, may(me, 'bulk-forwarding')));
 }
 
-function bulkCard(g: BulkGroup): HTMLElement {
+/** A group's card; start and stop only for an account that may edit bulk forwarding. */
+function bulkCard(g: BulkGroup, canEdit: boolean): HTMLElement {
   const results = h('div', { class: 'messages', 'aria-live': 'polite' });
   const state = h('span', { class: `state ${g.state}` }, t(`state.${g.state}` as Key));
   const act = (op: 'start' | 'stop') => async () => {
@@ -41,8 +42,8 @@ function bulkCard(g: BulkGroup): HTMLElement {
     g.state = res.body.state;
     state.className = `state ${g.state}`;
     state.textContent = t(`state.${g.state}` as Key);
-    startBtn.disabled = g.state !== 'stopped';
-    stopBtn.disabled = g.state !== 'started';
+    startBtn.disabled = !canEdit || g.state !== 'stopped';
+    stopBtn.disabled = !canEdit || g.state !== 'started';
     results.replaceChildren(
       h('h3', {}, t('bulk.results')),
       h(
@@ -68,8 +69,8 @@ function bulkCard(g: BulkGroup): HTMLElement {
       ),
     );
   };
-  const startBtn = h('button', { type: 'button', onclick: act('start'), disabled: g.state !== 'stopped' }, t('bulk.start'));
-  const stopBtn = h('button', { type: 'button', onclick: act('stop'), disabled: g.state !== 'started' }, t('bulk.stop'));
+  const startBtn = h('button', { type: 'button', onclick: act('start'), disabled: !canEdit || g.state !== 'stopped' }, t('bulk.start'));
+  const stopBtn = h('button', { type: 'button', onclick: act('stop'), disabled: !canEdit || g.state !== 'started' }, t('bulk.stop'));
   return h(
     'section',
     { class: 'card bulk', 'data-group': g.id },
@@ -136,7 +137,16 @@ export async function huntPage(main: HTMLElement, me: Me): Promise<void> {
                   h(
                     'td',
                     {},
-                    h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('hunt.edit')} ${g.id}`, onclick: () => void edit(g) }, t('hunt.edit')),
+                    // View-only accounts read the groups; only those who may edit get the button.
+                    ...(may(me, 'hunt-group')
+                      ? [
+                          h(
+                            'button',
+                            { type: 'button', class: 'secondary', 'aria-label': `${t('hunt.edit')} ${g.id}`, onclick: () => void edit(g) },
+                            t('hunt.edit'),
+                          ),
+                        ]
+                      : []),
                   ),
                 ),
               ),

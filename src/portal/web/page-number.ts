@@ -19,14 +19,18 @@ interface NumberView {
   number: string;
   sipId: string;
   siteId: string;
+  /** Fields of a function the account may not view are left out by the server. */
   features: Features;
+  options: { subscribed: string[]; lockedFields: string[] };
 }
 
 /**
- * One number's settings. Only the fields the account's role may change are
- * offered (GET /me may.featureFields); saving sends just the changed fields
- * with If-Match, so a change made meanwhile by someone else is refused (412)
- * and shown, never overwritten.
+ * One number's settings. The fields the account's role manages are shown
+ * (GET /me/capabilities shownFeatureFields), editable when its rights allow
+ * (featureFields) and, for customers, the number has subscribed the option
+ * (options.lockedFields); otherwise shown read-only with why. Saving sends
+ * just the changed fields with If-Match, so a change made meanwhile by
+ * someone else is refused (412) and shown, never overwritten.
  */
 export async function numberPage(main: HTMLElement, me: Me, number: string): Promise<void> {
   const res = await get<NumberView>(`/numbers/${encodeURIComponent(number)}`);
@@ -41,25 +45,39 @@ function render(main: HTMLElement, me: Me, res: ApiResult<NumberView>): void {
   const view = res.body;
   const etag = res.etag;
   const f = view.features;
-  const may = new Set(me.may.featureFields);
+  const access = fieldAccess(me, view);
+  const may = new Set(Object.keys(f).filter((k) => access(k) !== 'hidden'));
   const box = h('div', { class: 'messages', 'aria-live': 'polite' });
   const readers: Array<() => Partial<Features>> = [];
   const sections: HTMLElement[] = [];
+  /** A section the account may change is read on save; any other is shown read-only, saying why. */
+  const offer = (name: string, element: HTMLElement, read: () => Partial<Features>) => {
+    sections.push(element);
+    const a = access(name);
+    if (a === 'edit') readers.push(read);
+    else readOnly(element, a === 'locked' ? t('number.notSubscribed') : t('number.viewOnly'));
+  };
 
   if (may.has('forwarding')) {
     const editor = forwardingEditor(f.forwarding);
-    sections.push(editor.element);
-    readers.push(() => ({ forwarding: editor.read() }));
+    offer('forwarding', editor.element, () => ({ forwarding: editor.read() }));
+    // Within forwarding, the schedule and slot 5 are options of their own.
+    const schedule = editor.element.querySelector<HTMLElement>('fieldset.schedule');
+    if (schedule && access('forwarding') === 'edit' && access('forwarding.schedule') === 'locked') readOnly(schedule, t('number.notSubscribed'));
+    const slot5 = editor.element.querySelector<HTMLElement>('[data-field="forwarding.destinations[4]"]')?.closest<HTMLElement>('.field');
+    if (slot5 && access('forwarding') === 'edit' && access('forwarding.destinations[4]') === 'locked') readOnly(slot5, t('number.notSubscribed'));
   }
   if (may.has('blockedCallers')) {
     const s = blockSection(f, view.number);
-    sections.push(s.element);
-    readers.push(s.read);
+    offer('blockedCallers', s.element, s.read);
   }
   if (may.has('anonymousRejection')) {
     const anon = checkbox(f.anonymousRejection, 'anonymousRejection');
-    sections.push(h('fieldset', { class: 'card' }, h('legend', {}, t('anon.legend')), field(t('anon.reject'), anon, 'anonymousRejection')));
-    readers.push(() => ({ anonymousRejection: anon.checked }));
+    offer(
+      'anonymousRejection',
+      h('fieldset', { class: 'card' }, h('legend', {}, t('anon.legend')), field(t('anon.reject'), anon, 'anonymousRejection')),
+      () => ({ anonymousRejection: anon.checked }),
+    );
   }
   if (may.has('presentation')) {
     const pres = select(
@@ -70,11 +88,12 @@ function render(main: HTMLElement, me: Me, res: ApiResult<NumberView>): void {
       f.presentation,
       { name: 'presentation' },
     );
-    sections.push(h('fieldset', { class: 'card' }, h('legend', {}, t('pres.legend')), field(t('pres.legend'), pres, 'presentation')));
-    readers.push(() => ({ presentation: pres.value as Features['presentation'] }));
+    offer('presentation', h('fieldset', { class: 'card' }, h('legend', {}, t('pres.legend')), field(t('pres.legend'), pres, 'presentation')), () => ({
+      presentation: pres.value as Features['presentation'],
+    }));
   }
   // The number presented is a contract item: only the operator sets it; admins switch it on or off.
-  const admin = adminSection(f, may, me.may.actions.includes('specific-presentation-number'));
+  const admin = adminSection(f, may, access, me.may.actions.includes('specific-presentation-number'));
   if (admin) {
     sections.push(admin.element);
     readers.push(admin.read);
@@ -85,7 +104,7 @@ function render(main: HTMLElement, me: Me, res: ApiResult<NumberView>): void {
     { class: 'number', novalidate: true },
     box,
     ...sections,
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('common.save'))),
+    ...(readers.length ? [h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('common.save')))] : []),
   );
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -243,18 +262,58 @@ function blockSection(f: Features, number: string): { element: HTMLElement; read
   };
 }
 
-function adminSection(f: Features, may: Set<string>, maySetPresentedNumber: boolean): { element: HTMLElement; read(): Partial<Features> } | null {
+type Access = 'edit' | 'view' | 'locked' | 'hidden';
+
+/**
+ * How the page offers a feature field: hidden when the role does not manage
+ * it or the account may not view it; locked for a customer when the number
+ * has not subscribed its option; view when the account's right is view only.
+ */
+function fieldAccess(me: Me, view: NumberView): (name: string) => Access {
+  const shown = new Set(me.may.shownFeatureFields);
+  const editable = new Set(me.may.featureFields);
+  const locked = new Set(me.may.operator ? [] : view.options.lockedFields);
+  return (name) => {
+    const top = name.split('.')[0]!;
+    if (!shown.has(top) || !(top in view.features)) return 'hidden';
+    if (locked.has(name)) return 'locked';
+    return editable.has(top) ? 'edit' : 'view';
+  };
+}
+
+/** Controls disabled, with a note saying why. */
+function readOnly(element: HTMLElement, note: string): void {
+  element.classList.add('readonly');
+  for (const c of element.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLButtonElement | HTMLTextAreaElement>('input, select, button, textarea')) {
+    c.disabled = true;
+  }
+  const legend = element.querySelector(':scope > legend');
+  const p = h('p', { class: 'hint readonly-note' }, note);
+  if (legend) legend.after(p);
+  else element.prepend(p);
+}
+
+function adminSection(
+  f: Features,
+  may: Set<string>,
+  access: (name: string) => Access,
+  maySetPresentedNumber: boolean,
+): { element: HTMLElement; read(): Partial<Features> } | null {
   const parts: HTMLElement[] = [];
   const reads: Array<() => Partial<Features>> = [];
+  const offer = (name: string, part: HTMLElement, read: () => Partial<Features>) => {
+    parts.push(part);
+    const a = access(name);
+    if (a === 'edit') reads.push(read);
+    else readOnly(part, a === 'locked' ? t('number.notSubscribed') : t('number.viewOnly'));
+  };
   if (may.has('internationalBar')) {
     const box = checkbox(f.internationalBar, 'internationalBar');
-    parts.push(field(t('admin.intl'), box, 'internationalBar'));
-    reads.push(() => ({ internationalBar: box.checked }));
+    offer('internationalBar', field(t('admin.intl'), box, 'internationalBar'), () => ({ internationalBar: box.checked }));
   }
   if (may.has('outgoingRestriction')) {
     const box = checkbox(f.outgoingRestriction, 'outgoingRestriction');
-    parts.push(field(t('admin.outgoing'), box, 'outgoingRestriction'));
-    reads.push(() => ({ outgoingRestriction: box.checked }));
+    offer('outgoingRestriction', field(t('admin.outgoing'), box, 'outgoingRestriction'), () => ({ outgoingRestriction: box.checked }));
   }
   if (may.has('specificPresentation')) {
     const on = checkbox(f.specificPresentation?.enabled ?? false, 'specificEnabled');
@@ -263,8 +322,11 @@ function adminSection(f: Features, may: Set<string>, maySetPresentedNumber: bool
       name: 'specificNumber',
       ...(maySetPresentedNumber ? {} : { readonly: true }),
     });
-    parts.push(field(t('admin.specific'), on, 'specificPresentation.enabled'), field(t('admin.specificNumber'), num, 'specificPresentation.number'));
-    reads.push(() => ({ specificPresentation: num.value.trim() === '' ? null : { number: num.value.trim(), enabled: on.checked } }));
+    offer(
+      'specificPresentation',
+      h('div', {}, field(t('admin.specific'), on, 'specificPresentation.enabled'), field(t('admin.specificNumber'), num, 'specificPresentation.number')),
+      () => ({ specificPresentation: num.value.trim() === '' ? null : { number: num.value.trim(), enabled: on.checked } }),
+    );
   }
   if (!parts.length) return null;
   return {

@@ -7,7 +7,15 @@ export interface Me {
   voiceGroupId?: string;
   siteId?: string;
   number?: string;
-  may: { actions: string[]; accountRoles: string[]; operator: boolean; featureFields: string[] };
+  may: {
+    actions: string[];
+    accountRoles: string[];
+    operator: boolean;
+    featureFields: string[];
+    shownFeatureFields: string[];
+    shownActions: string[];
+    rights: Record<string, 'none' | 'view' | 'edit'>;
+  };
 }
 
 export interface Site {
@@ -24,8 +32,14 @@ export async function whoAmI(): Promise<Me | null> {
   return may.ok ? { ...me.body, may: may.body } : null;
 }
 
+/** Whether the account may take the action (edit). */
 export function may(me: Me, action: string): boolean {
   return me.may.actions.includes(action);
+}
+
+/** Whether the portal shows the function's page: the role manages it and the account may at least view it. */
+export function shows(me: Me, fn: string): boolean {
+  return me.may.shownActions.includes(fn);
 }
 
 /** The sites the account can see: every site of its voice groups, or its own site; none for a number user. */

@@ -5,11 +5,13 @@ import { ProvisioningError } from '../../provisioning/schema.js';
 import { featuresPart } from './apply-features.js';
 import { bulkGroupsPart, huntGroupsPart } from './apply-groups.js';
 import { linesPart, removedNumbers } from './apply-lines.js';
+import { optionsPart } from './apply-options.js';
 import { routingPart } from './apply-routing.js';
 import { emptyResult, ROUNDS, type Part, type ProvisioningResult, type Shared } from './part.js';
 import { Snapshot } from './snapshot.js';
 
-const PARTS: Part[] = [linesPart, huntGroupsPart, bulkGroupsPart, featuresPart, routingPart];
+// Options after features: a gained option's defaults fill only fields the file does not set.
+const PARTS: Part[] = [linesPart, huntGroupsPart, bulkGroupsPart, featuresPart, optionsPart, routingPart];
 
 /**
  * Writes a validated plan: reads (and WATCHes) what Redis holds, checks the

@@ -26,6 +26,8 @@ export interface ProvisioningResult {
   bulkGroups: KindCounts;
   /** `removed`: settings of numbers that left their line. */
   features: KindCountsRemoved;
+  /** Subscription records of numbers and sites; `removed`: records deleted. */
+  options: KindCountsRemoved;
   peers: KindCountsRemoved;
   outboundRoutes: KindCountsRemoved;
   emergencyRoutes: KindCountsRemoved;
@@ -62,6 +64,7 @@ export function emptyResult(): ProvisioningResult {
     huntGroups: counts(),
     bulkGroups: counts(),
     features: countsRemoved(),
+    options: countsRemoved(),
     peers: countsRemoved(),
     outboundRoutes: countsRemoved(),
     emergencyRoutes: countsRemoved(),

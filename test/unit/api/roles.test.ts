@@ -19,7 +19,7 @@ const NUMBER_FEATURES: Action[] = ['read', 'forwarding', 'nuisance', 'anonymous-
 const ADMIN_ONLY: Action[] = ['international-bar', 'outgoing-restriction', 'specific-presentation', 'hunt-group', 'bulk-forwarding', 'site', 'accounts'];
 
 t.test('contract items: the operator only, whatever the scope', async (t) => {
-  t.same([...CONTRACT_ACTIONS].sort(), ['hunt-group-contract', 'line', 'routing', 'specific-presentation-number']);
+  t.same([...CONTRACT_ACTIONS].sort(), ['hunt-group-contract', 'line', 'options', 'routing', 'specific-presentation-number']);
   for (const action of CONTRACT_ACTIONS) {
     t.ok(isContractAction(action));
     t.ok(allowed(operator, action, own), `operator: ${action}`);
