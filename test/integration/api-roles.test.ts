@@ -126,6 +126,9 @@ const CASES: Case[] = [
     expect: E(401, 403, 403, 403, 403, 403, 403, 403),
   },
   { route: 'GET /accounts', what: 'accounts in scope', url: '/accounts', expect: ANY },
+  { route: 'GET /cdrs', what: 'call records of the own scope', url: '/cdrs', expect: ANY },
+  { route: 'GET /cdrs', what: 'call records of VG2 by name', url: `/cdrs?voiceGroup=${FIX.vg2}`, expect: VG_2 },
+  { route: 'GET /cdrs.csv', what: 'call records of the own scope, as CSV', url: '/cdrs.csv', expect: ANY },
   {
     route: 'POST /accounts',
     what: 'number user of n1 (S1)',
