@@ -1,3 +1,4 @@
+import type { AnnouncementReason } from '../config/schema.js';
 import type { NumberFeatures } from './settings.js';
 
 /** How the caller's identity came in (docs/product.md §4.2). */
@@ -46,7 +47,15 @@ export interface CallContext {
 /** What a pipeline stage says about a call (docs/architecture.md: continue, reject or retarget). */
 export type StageResult =
   | { kind: 'continue' }
-  | { kind: 'reject'; status: number; reason: string; /** e.g. an announcement to play instead */ headers?: Array<[string, string]> }
+  | {
+      kind: 'reject';
+      status: number;
+      reason: string;
+      /** e.g. a Call-Info hint for the upstream */
+      headers?: Array<[string, string]>;
+      /** The announcement the call is answered with instead, when an announcement server is configured (§4.6). */
+      announcement?: AnnouncementReason;
+    }
   /** Offer the call to these numbers instead, in order (one for a forward, several for a hunt group). */
   | { kind: 'retarget'; targets: string[]; why: 'forward' | 'hunt'; diversion?: DiversionReason };
 

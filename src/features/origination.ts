@@ -15,6 +15,7 @@
  * The international bar is a pipeline stage (stages/international-bar.ts), not
  * decided here.
  */
+import type { AnnouncementReason } from '../config/schema.js';
 import { classifyDialled, stripPresentationPrefix, type DialledNumber } from '../numbers/dialled.js';
 import type { HuntGroup, NumberFeatures } from './settings.js';
 
@@ -35,7 +36,10 @@ export interface OriginateInput {
   huntGroup?: HuntGroup | null;
 }
 
-export type OriginateResult = { ok: true; dialled: DialledNumber; presentedNumber: string; withhold: boolean } | { ok: false; status: number; reason: string };
+export type OriginateResult =
+  | { ok: true; dialled: DialledNumber; presentedNumber: string; withhold: boolean }
+  /** `announcement`: the call is answered with it instead when an announcement server is configured (docs/product.md §4.6). */
+  | { ok: false; status: number; reason: string; announcement?: AnnouncementReason };
 
 export const OUTGOING_RESTRICTED_REASON = 'Outgoing calls are restricted on this line';
 
@@ -53,7 +57,7 @@ export function originate(input: OriginateInput): OriginateResult {
 
   if (dialled.kind !== 'emergency') {
     const basic = input.basicFeatures ?? input.features;
-    if (basic.outgoingRestriction) return { ok: false, status: 403, reason: OUTGOING_RESTRICTED_REASON };
+    if (basic.outgoingRestriction) return { ok: false, status: 403, reason: OUTGOING_RESTRICTED_REASON, announcement: 'outgoingRestriction' };
   }
 
   const own = callingNumber(input.line, input.fromNumber);

@@ -3,7 +3,7 @@ import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { CallContext, ForwardHop, OfferFailure } from '../features/call-context.js';
 import type { Delivery } from '../features/call-plan.js';
 import type { Log } from '../log.js';
-import type { ProxyCore, RelayOutcome } from '../proxy/proxy-core.js';
+import type { ProxyCore, RelayOutcome, RelayTarget } from '../proxy/proxy-core.js';
 import type { BindingStore } from '../store/binding-store.js';
 import type { LineRecord } from '../store/line-store.js';
 import type { CallChannels } from './call-channels.js';
@@ -61,6 +61,18 @@ export class CallDelivery {
       case 'outbound':
         return { kind: 'done', end: await this.outbound(incoming, delivery, presentation, call.forwards) };
     }
+  }
+
+  /**
+   * A refused call answered by the announcement server (docs/product.md §4.6):
+   * the target comes from the configuration; the server is our own trusted hop.
+   * Undefined when it did not answer, so the refusal's status code stands.
+   */
+  async announce(incoming: IncomingRequest, target: RelayTarget, presentation: Presentation): Promise<RouteEnd | undefined> {
+    const outcome = await this.deps.proxy.relay(incoming, [target], { prepare: (request) => this.prepareIdentity(request, presentation, true) });
+    if (outcome.kind === 'answered') return { kind: 'answered' };
+    if (outcome.kind === 'cancelled') return cancelled(outcome);
+    return undefined;
   }
 
   /** Out through the longest-prefix route, or the emergency route. */

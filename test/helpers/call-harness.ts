@@ -6,7 +6,7 @@ import { createLogger } from '../../src/log.js';
 import { createRedis } from '../../src/store/redis.js';
 import { freePort } from './free-port.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
-import { provision, ServerProcess, writeServerConfig, type ServerConfig } from './server-process.js';
+import { provision, ServerProcess, writeServerConfig, type ServerConfig, type ServerOptions } from './server-process.js';
 import { describeSipp, receivedMessages, runSipp, type SippOptions, type SippResult } from './sipp.js';
 
 /**
@@ -35,13 +35,15 @@ export interface CallStack {
   /** Reads counters the way the management side will (same keys, same prefix). */
   features: FeatureStore;
   provision(document: unknown): Promise<void>;
+  /** One more node on the same Redis, with the base config plus `options` only (not the stack's own options). */
+  addNode(nodeId: string, options?: Partial<ServerOptions>): Promise<ServerProcess>;
   stop(): Promise<void>;
 }
 
 const KEY_PREFIX = 'call:';
 
-/** A Redis, `nodes` softswitch nodes sharing it, the document provisioned; stopped by the test's teardown. */
-export async function startCallStack(document: unknown, nodes = 1): Promise<CallStack> {
+/** A Redis, `nodes` softswitch nodes sharing it, the document provisioned; stopped by the test's teardown. `options`: more config for every node. */
+export async function startCallStack(document: unknown, nodes = 1, options: Partial<ServerOptions> = {}): Promise<CallStack> {
   const redis = await startTestRedis();
   const started: ServerProcess[] = [];
   let client: Redis | undefined;
@@ -52,17 +54,8 @@ export async function startCallStack(document: unknown, nodes = 1): Promise<Call
   };
   t.teardown(stop);
   const configs: ServerConfig[] = [];
-  for (let i = 0; i < nodes; i++) {
-    configs.push(
-      await writeServerConfig({
-        redisUrl: redis.url,
-        nodeId: `node-${String.fromCharCode(97 + i)}`,
-        keyPrefix: KEY_PREFIX,
-        domain: DOMAIN,
-        algorithms: ['MD5', 'SHA-256'],
-      }),
-    );
-  }
+  const base = (nodeId: string): ServerOptions => ({ redisUrl: redis.url, nodeId, keyPrefix: KEY_PREFIX, domain: DOMAIN, algorithms: ['MD5', 'SHA-256'] });
+  for (let i = 0; i < nodes; i++) configs.push(await writeServerConfig({ ...base(`node-${String.fromCharCode(97 + i)}`), ...options }));
   await provision(configs[0]!, document);
   for (const config of configs) started.push(await ServerProcess.start(config));
   client = createRedis(redis.url, KEY_PREFIX, createLogger('silent'));
@@ -73,6 +66,11 @@ export async function startCallStack(document: unknown, nodes = 1): Promise<Call
     features: new FeatureStore(client),
     async provision(doc) {
       await provision(configs[0]!, doc);
+    },
+    async addNode(nodeId, more = {}) {
+      const node = await ServerProcess.start(await writeServerConfig({ ...base(nodeId), ...more }));
+      started.push(node);
+      return node;
     },
     stop,
   };

@@ -61,6 +61,8 @@ export interface ServerOptions {
   logSummaryInterval?: number;
   /** provisioning.allowLoopbackAddresses; default true: the test rig's IP trunks and peers run on this machine (127.0.0.x). */
   allowLoopbackAddresses?: boolean;
+  /** The `announcements` section (announcement server and prompts); default: none. */
+  announcements?: Record<string, unknown>;
 }
 
 /** A config file on disk and what a test needs to know about it. */
@@ -129,6 +131,7 @@ export async function writeServerConfig(options: ServerOptions): Promise<ServerC
       ...(options.logSummaryInterval !== undefined ? { summaryInterval: options.logSummaryInterval } : {}),
     },
     provisioning: { allowLoopbackAddresses: options.allowLoopbackAddresses ?? true },
+    ...(options.announcements ? { announcements: options.announcements } : {}),
   };
   const file = join(tempDir(), `${nodeId}.yaml`);
   writeFileSync(file, stringify(config));
