@@ -8,6 +8,7 @@ import { statusResources } from './status.js';
 import { forwardingCsvResource } from './forwarding-csv.js';
 import { historyResource } from './history.js';
 import { numbersResource } from './numbers.js';
+import { blockListResource } from './block-list.js';
 
 /** Every resource module of the management API, in the order their routes are listed. */
 export const RESOURCE_MODULES: ResourceModule[] = [
@@ -16,6 +17,7 @@ export const RESOURCE_MODULES: ResourceModule[] = [
   groupResources,
   routingResources,
   numbersResource,
+  blockListResource,
   forwardingCsvResource,
   historyResource(),
   securityResources,
