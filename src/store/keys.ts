@@ -26,6 +26,7 @@
  *   {prov}:bulk:{id}         string  BulkGroup JSON
  *   {prov}:bulkof:{number}   string  id of the bulk-forwarding group the number is in (at most one)
  *   {prov}:site:{id}:bulks   set   bulk-group ids of the site
+ *   {prov}:bulkop:{id}       string  the group's latest start/stop: BulkOperation JSON (status, per-number result)
  *   {prov}:peers             hash  peer name -> Peer JSON
  *   {prov}:peeraddr:{address}  string  Peer JSON of the interconnect peer trusted at that address
  *   {prov}:routes            hash  outbound -> OutboundRoute[] JSON, emergency -> OutboundRoute JSON
@@ -106,6 +107,7 @@ export const keys = {
   bulkGroup: (id: string) => `${PROV}bulk:${id}`,
   bulkGroupOf: (number: string) => `${PROV}bulkof:${number}`,
   siteBulkGroups: (siteId: string) => `${PROV}site:${siteId}:bulks`,
+  bulkOperation: (id: string) => `${PROV}bulkop:${id}`,
   nuisanceCount: (number: string, month: string) => `nuis:{${number}}:${month}`,
   peers: `${PROV}peers`,
   peerAddress: (address: string) => `${PROV}peeraddr:${address}`,

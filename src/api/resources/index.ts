@@ -1,6 +1,7 @@
 import type { ResourceModule } from '../server.js';
 import { capabilitiesResource } from './capabilities.js';
 import { groupResources } from './groups.js';
+import { bulkResultResources } from './bulk-results.js';
 import { organisationResources } from './organisation.js';
 import { routingResources } from './routing.js';
 import { securityResources } from './security.js';
@@ -15,6 +16,7 @@ export const RESOURCE_MODULES: ResourceModule[] = [
   organisationResources,
   statusResources,
   groupResources,
+  bulkResultResources,
   routingResources,
   numbersResource,
   blockListResource,
