@@ -98,6 +98,26 @@ export class OrganisationStore {
   }
 
   /**
+   * Our numbers starting with `prefix` (digits), sorted, at most `limit`
+   * (`truncated` when there were more). A SCAN of the number keys: for an
+   * operator's search, not a hot path.
+   */
+  async numbersWithPrefix(prefix: string, limit: number): Promise<{ numbers: string[]; truncated: boolean }> {
+    if (!/^\d*$/.test(prefix)) throw new RangeError('a number prefix is digits only');
+    const keyPrefix = this.redis.options.keyPrefix ?? '';
+    const start = keyPrefix.length + keys.number('').length;
+    const found = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.redis.scan(cursor, 'MATCH', `${escapeGlob(keyPrefix)}${keys.number(prefix)}*`, 'COUNT', 1000);
+      cursor = next;
+      for (const k of batch) found.add(k.slice(start));
+    } while (cursor !== '0');
+    const numbers = [...found].sort();
+    return { numbers: numbers.slice(0, limit), truncated: numbers.length > limit };
+  }
+
+  /**
    * Ids of every site. There is no index of sites (provisioning keeps none), so
    * this SCANs for the site keys of 7-digit ids: fine for an operator's list,
    * not a hot path.

@@ -10,6 +10,7 @@ import { forwardingCsvResource } from './forwarding-csv.js';
 import { historyResource } from './history.js';
 import { numbersResource } from './numbers.js';
 import { blockListResource } from './block-list.js';
+import { numberExportResource } from './number-export.js';
 
 /** Every resource module of the management API, in the order their routes are listed. */
 export const RESOURCE_MODULES: ResourceModule[] = [
@@ -20,6 +21,7 @@ export const RESOURCE_MODULES: ResourceModule[] = [
   routingResources,
   numbersResource,
   blockListResource,
+  numberExportResource,
   forwardingCsvResource,
   historyResource(),
   securityResources,
