@@ -214,9 +214,6 @@ const apiSchema = z.strictObject({
  * answered there; without it those calls keep their status codes. The URI is
  * built from this configuration only, never from the request.
  */
-export const ANNOUNCEMENT_REASONS = ['nuisance', 'anonymous', 'internationalBar', 'outgoingRestriction'] as const;
-export type AnnouncementReason = (typeof ANNOUNCEMENT_REASONS)[number];
-
 /** An absolute URL of the prompt to play (http, https or file), no spaces, quotes or angle brackets. */
 const playUrlSchema = z
   .string()
@@ -232,7 +229,7 @@ const announcementsSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,32}$/, { error: 'must be 1-32 characters of A-Z a-z 0-9 . _ -' })
     .default('annc'),
-  /** The prompt per reason. */
+  /** The prompt per reason (the refusals of src/features that may be announced: AnnouncementReason). */
   play: z
     .strictObject({
       nuisance: playUrlSchema.default('file:///var/lib/softswitch/announcements/call-declined.wav'),

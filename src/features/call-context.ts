@@ -1,5 +1,7 @@
-import type { AnnouncementReason } from '../config/schema.js';
 import type { NumberFeatures } from './settings.js';
+
+/** The refusals that are answered with an announcement when an announcement server is configured (docs/product.md §4.6). */
+export type AnnouncementReason = 'nuisance' | 'anonymous' | 'internationalBar' | 'outgoingRestriction';
 
 /** How the caller's identity came in (docs/product.md §4.2). */
 export type CallerIdentity =

@@ -4,8 +4,7 @@
  * with one of three strategies. Pure: the delivery layer runs the strategy and
  * holds no feature rules of its own.
  */
-import type { AnnouncementReason } from '../config/schema.js';
-import type { CallContext, DiversionReason } from './call-context.js';
+import type { AnnouncementReason, CallContext, DiversionReason } from './call-context.js';
 import type { PipelineResult } from './pipeline.js';
 import { huntDelivery } from './stages/hunt-group.js';
 

@@ -15,7 +15,7 @@
  * The international bar is a pipeline stage (stages/international-bar.ts), not
  * decided here.
  */
-import type { AnnouncementReason } from '../config/schema.js';
+import type { AnnouncementReason } from './call-context.js';
 import { classifyDialled, stripPresentationPrefix, type DialledNumber } from '../numbers/dialled.js';
 import type { HuntGroup, NumberFeatures } from './settings.js';
 

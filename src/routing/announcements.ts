@@ -1,4 +1,5 @@
-import type { AnnouncementReason, Config } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
+import type { AnnouncementReason } from '../features/call-context.js';
 import type { RelayTarget } from '../proxy/proxy-core.js';
 
 /**

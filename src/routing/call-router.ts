@@ -13,7 +13,7 @@ import type { CallChannels } from './call-channels.js';
 import { CallDelivery, type CallDeliveryDeps, type Presentation, type RouteEnd } from './call-delivery.js';
 import { admitCaller, type Caller, type CallerSources } from './caller.js';
 import { announcementTarget, type AnnouncementSettings } from './announcements.js';
-import type { AnnouncementReason } from '../config/schema.js';
+import type { AnnouncementReason } from '../features/call-context.js';
 
 export interface CallRouterDeps extends Omit<CallDeliveryDeps, 'now' | 'proxy' | 'channels'> {
   proxy: Pick<ProxyCore, 'relay' | 'checkForwardable' | 'forwardInDialog'>;
