@@ -41,7 +41,7 @@ import { ScopeStore } from './store/scope-store.js';
 import { RouteStore } from './store/route-store.js';
 import type { OutboundRoute } from './features/settings.js';
 import { SecretStore } from './store/secret-store.js';
-import { lineOfNumber, LineStore, type LineRecord } from './store/line-store.js';
+import { canonicalIp, lineOfNumber, LineStore, type LineRecord } from './store/line-store.js';
 import { StoreOutage } from './store/redis-errors.js';
 import { reportDamagedValuesTo } from './store/schemas.js';
 import { unavailableWhenStoreDown } from './store-outage-handler.js';
@@ -109,10 +109,13 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const security = new SecurityStore(redis);
   const guard = new BanGuard(security, config.security.bans.action);
   await guard.start();
-  // Addresses that trust ours: a peer's, an IP-authenticated line's.
-  // Addresses that trust ours: IP-authenticated lines, interconnect peers and the carriers our routes send to.
+  // Addresses that trust ours: IP-authenticated lines, interconnect peers, the carriers our routes send to and the announcement server.
+  const announcementServer = config.announcements.server ? canonicalIp(config.announcements.server.address) : null;
   const isTrustedAddress = async (address: string): Promise<boolean> =>
-    (await lines.byAddress(address)) !== null || (await routes.peerByAddress(address)) !== null || (await routes.isRouteTarget(address));
+    (announcementServer !== null && canonicalIp(address) === announcementServer) ||
+    (await lines.byAddress(address)) !== null ||
+    (await routes.peerByAddress(address)) !== null ||
+    (await routes.isRouteTarget(address));
   const failures = new AuthFailureReporter({
     store: security,
     guard,
@@ -223,6 +226,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     lineOfNumber: (number) => lineOfNumber(redis, lines, number),
     callerSources: { lines, peerByAddress: (address) => routes.peerByAddress(address), auth, failures },
     ...(records ? { records } : {}),
+    announcements: config.announcements,
     domain: config.sip.domain,
     holdsConnection: (source) =>
       source.node === config.nodeId && !!source.connectionId && sip.connectionPeer(source.transport, source.connectionId) !== undefined,

@@ -41,7 +41,22 @@ export function parseCsv(text: string): CsvParse {
   }
 }
 
-/** One CSV text, CRLF line ends, a final CRLF; fields quoted only when they need it (or have edge spaces a reader would trim). */
+/**
+ * A cell a spreadsheet will not run as a formula (CSV injection): a value
+ * starting with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`, which
+ * spreadsheets show as text. Numbers, booleans and names are unchanged.
+ */
+export function spreadsheetSafe(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+}
+
+/**
+ * One CSV text, CRLF line ends, a final CRLF; fields quoted only when they
+ * need it (or have edge spaces a reader would trim); every cell spreadsheet-safe.
+ */
 export function stringifyCsv(rows: ReadonlyArray<ReadonlyArray<string>>): string {
-  return stringify(rows as string[][], { record_delimiter: '\r\n', quoted_match: [/^\s|\s$/, /[\r\n]/] });
+  return stringify(
+    rows.map((row) => row.map(spreadsheetSafe)),
+    { record_delimiter: '\r\n', quoted_match: [/^\s|\s$/, /[\r\n]/] },
+  );
 }

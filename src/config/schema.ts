@@ -236,6 +236,39 @@ const cdrSchema = z.strictObject({
   nodeLostAfter: intBetween(3, 3600).default(90),
 });
 
+/**
+ * The announcement server (RFC 4240 media server). When `server` is set, calls
+ * refused by nuisance blocking, anonymous rejection, the international bar or
+ * the outgoing restriction are sent to `sip:{user}@{server};play={url}` and
+ * answered there; without it those calls keep their status codes. The URI is
+ * built from this configuration only, never from the request.
+ */
+/** An absolute URL of the prompt to play (http, https or file), no spaces, quotes or angle brackets. */
+const playUrlSchema = z
+  .string()
+  .max(512, { error: 'must be at most 512 characters' })
+  .regex(/^(https?|file):\/\/[^\s<>"\\]+$/i, { error: 'must be an http://, https:// or file:// URL without spaces' });
+
+const announcementsSchema = z.strictObject({
+  /** The media server's address and port; absent: no announcements. */
+  server: z.strictObject({ address: ipAddressSchema, port: portSchema.default(5060) }).optional(),
+  transport: z.enum(['udp', 'tcp'], { error: 'must be udp or tcp' }).default('udp'),
+  /** The Request-URI user part RFC 4240 names for the announcement service. */
+  user: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,32}$/, { error: 'must be 1-32 characters of A-Z a-z 0-9 . _ -' })
+    .default('annc'),
+  /** The prompt per reason (the refusals of src/features that may be announced: AnnouncementReason). */
+  play: z
+    .strictObject({
+      nuisance: playUrlSchema.default('file:///var/lib/softswitch/announcements/call-declined.wav'),
+      anonymous: playUrlSchema.default('file:///var/lib/softswitch/announcements/anonymous-rejected.wav'),
+      internationalBar: playUrlSchema.default('file:///var/lib/softswitch/announcements/international-barred.wav'),
+      outgoingRestriction: playUrlSchema.default('file:///var/lib/softswitch/announcements/outgoing-restricted.wav'),
+    })
+    .prefault({}),
+});
+
 export const configSchema = z.strictObject({
   nodeId: nodeIdSchema.default(() => `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64)),
   timeZone: timeZoneSchema.default('Asia/Tokyo'),
@@ -265,6 +298,7 @@ export const configSchema = z.strictObject({
   monitoring: monitoringSchema.prefault({}),
   webhooks: webhooksSchema.prefault({}),
   hep: hepSchema.prefault({}),
+  announcements: announcementsSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,5 +1,8 @@
 import type { NumberFeatures } from './settings.js';
 
+/** The refusals that are answered with an announcement when an announcement server is configured (docs/product.md §4.7). */
+export type AnnouncementReason = 'nuisance' | 'anonymous' | 'internationalBar' | 'outgoingRestriction';
+
 /** How the caller's identity came in (docs/product.md §4.2). */
 export type CallerIdentity =
   /** A number we may show. */
@@ -48,7 +51,15 @@ export interface CallContext {
 /** What a pipeline stage says about a call (docs/architecture.md: continue, reject or retarget). */
 export type StageResult =
   | { kind: 'continue' }
-  | { kind: 'reject'; status: number; reason: string; /** e.g. an announcement to play instead */ headers?: Array<[string, string]> }
+  | {
+      kind: 'reject';
+      status: number;
+      reason: string;
+      /** e.g. a Call-Info hint for the upstream */
+      headers?: Array<[string, string]>;
+      /** The announcement the call is answered with instead, when an announcement server is configured (§4.7). */
+      announcement?: AnnouncementReason;
+    }
   /** Offer the call to these numbers instead, in order (one for a forward, several for a hunt group). */
   | { kind: 'retarget'; targets: string[]; why: 'forward' | 'hunt'; diversion?: DiversionReason };
 

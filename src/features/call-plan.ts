@@ -4,7 +4,7 @@
  * with one of three strategies. Pure: the delivery layer runs the strategy and
  * holds no feature rules of its own.
  */
-import type { CallContext, DiversionReason } from './call-context.js';
+import type { AnnouncementReason, CallContext, DiversionReason } from './call-context.js';
 import type { PipelineResult } from './pipeline.js';
 import { huntDelivery } from './stages/hunt-group.js';
 import { VOICEMAIL_DESTINATION } from '../numbers/forwarding-destination.js';
@@ -30,7 +30,7 @@ export type Delivery =
   | { kind: 'voicemail'; mailbox: string };
 
 export type CallPlan =
-  | { kind: 'reject'; stage?: string; status: number; reason: string; headers?: Array<[string, string]> }
+  | { kind: 'reject'; stage?: string; status: number; reason: string; headers?: Array<[string, string]>; announcement?: AnnouncementReason }
   | { kind: 'forward'; stage?: string; to: string; diversion: DiversionReason }
   | { kind: 'deliver'; stage?: string; delivery: Delivery };
 
@@ -42,7 +42,14 @@ export async function planFrom(result: PipelineResult, call: CallContext, ringTi
   const stage = result.stage !== undefined ? { stage: result.stage } : {};
   switch (result.kind) {
     case 'reject':
-      return { kind: 'reject', ...stage, status: result.status, reason: result.reason, ...(result.headers ? { headers: result.headers } : {}) };
+      return {
+        kind: 'reject',
+        ...stage,
+        status: result.status,
+        reason: result.reason,
+        ...(result.headers ? { headers: result.headers } : {}),
+        ...(result.announcement ? { announcement: result.announcement } : {}),
+      };
     case 'retarget':
       if (result.why === 'hunt') return { kind: 'deliver', ...stage, delivery: huntDelivery(result.targets) };
       return { kind: 'forward', ...stage, to: result.targets[0]!, diversion: result.diversion ?? 'unconditional' };

@@ -18,6 +18,7 @@
  * The international bar is a pipeline stage (stages/international-bar.ts), not
  * decided here.
  */
+import type { AnnouncementReason } from './call-context.js';
 import { classifyDialled, stripPresentationPrefix, type DialledNumber } from '../numbers/dialled.js';
 import { isGeographicNumber } from '../numbers/national.js';
 import type { HuntGroup, NumberFeatures } from './settings.js';
@@ -39,7 +40,10 @@ export interface OriginateInput {
   huntGroup?: HuntGroup | null;
 }
 
-export type OriginateResult = { ok: true; dialled: DialledNumber; presentedNumber: string; withhold: boolean } | { ok: false; status: number; reason: string };
+export type OriginateResult =
+  | { ok: true; dialled: DialledNumber; presentedNumber: string; withhold: boolean }
+  /** `announcement`: the call is answered with it instead when an announcement server is configured (docs/product.md §4.7). */
+  | { ok: false; status: number; reason: string; announcement?: AnnouncementReason };
 
 export const OUTGOING_RESTRICTED_REASON = 'Outgoing calls are restricted on this line';
 export const EMERGENCY_NOT_GEOGRAPHIC_REASON = 'Emergency calls need a geographic number (0 + area code)';
@@ -61,7 +65,7 @@ export function originate(input: OriginateInput): OriginateResult {
     if (!isGeographicNumber(own)) return { ok: false, status: 403, reason: EMERGENCY_NOT_GEOGRAPHIC_REASON };
   } else {
     const basic = input.basicFeatures ?? input.features;
-    if (basic.outgoingRestriction) return { ok: false, status: 403, reason: OUTGOING_RESTRICTED_REASON };
+    if (basic.outgoingRestriction) return { ok: false, status: 403, reason: OUTGOING_RESTRICTED_REASON, announcement: 'outgoingRestriction' };
   }
 
   let presentedNumber = own;

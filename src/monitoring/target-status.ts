@@ -27,7 +27,10 @@ export async function readTargetStatus(
   scope: MonitoringScope,
 ): Promise<TargetStatus[]> {
   const [stored, ipLines] = await Promise.all([stores.routes.stored(), stores.lines.ipAuthenticated()]);
-  const targets = monitoredTargets({ peers: stored.peers, ipLines, routes: [...stored.outbound, ...stored.emergency, ...(stored.voicemail ? [stored.voicemail] : [])] }, scope);
+  const targets = monitoredTargets(
+    { peers: stored.peers, ipLines, routes: [...stored.outbound, ...stored.emergency, ...(stored.voicemail ? [stored.voicemail] : [])] },
+    scope,
+  );
   const health = await stores.health.get(targets.map((t) => t.id));
   return targets.map((t) => {
     const h = health.get(t.id) ?? null;

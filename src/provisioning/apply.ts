@@ -35,6 +35,6 @@ export function loadProvisioningFile(path: string): unknown {
  * sections the file gives replace the stored ones whole); re-applying a file
  * is a no-op.
  */
-export async function applyProvisioning(redis: Redis, config: Config, fileContents: unknown, log?: Log): Promise<ProvisioningResult> {
-  return applyPlan(redis, plan(parseProvisioning(fileContents, provisioningOptions(config)), config.sip.realm), log);
+export async function applyProvisioning(redis: Redis, config: Config, fileContents: unknown, log?: Log, now?: () => number): Promise<ProvisioningResult> {
+  return applyPlan(redis, plan(parseProvisioning(fileContents, provisioningOptions(config)), config.sip.realm), log, now);
 }

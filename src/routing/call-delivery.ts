@@ -74,6 +74,18 @@ export class CallDelivery {
   }
 
   /**
+   * A refused call answered by the announcement server (docs/product.md §4.7):
+   * the target comes from the configuration; the server is our own trusted hop.
+   * Undefined when it did not answer, so the refusal's status code stands.
+   */
+  async announce(incoming: IncomingRequest, target: RelayTarget, presentation: Presentation): Promise<RouteEnd | undefined> {
+    const outcome = await this.deps.proxy.relay(incoming, [target], { prepare: (request) => this.prepareIdentity(request, presentation, true) });
+    if (outcome.kind === 'answered') return { kind: 'answered' };
+    if (outcome.kind === 'cancelled') return cancelled(outcome);
+    return undefined;
+  }
+
+  /**
    * Out through the longest-prefix route, or the emergency route of the
    * caller's area (docs/product.md §5): an area no route serves has no
    * emergency service (403).

@@ -15,6 +15,8 @@ import { CallDelivery, type CallDeliveryDeps, type Presentation, type RouteEnd }
 import { admitCaller, type Caller, type CallerSources } from './caller.js';
 import { callOutcome } from './call-outcome.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { announcementTarget, type AnnouncementSettings } from './announcements.js';
+import type { AnnouncementReason } from '../features/call-context.js';
 
 export interface CallRouterDeps extends Omit<CallDeliveryDeps, 'now' | 'proxy' | 'channels'> {
   proxy: Pick<ProxyCore, 'relay' | 'checkForwardable' | 'forwardInDialog'>;
@@ -26,8 +28,13 @@ export interface CallRouterDeps extends Omit<CallDeliveryDeps, 'now' | 'proxy' |
   metrics?: Metrics;
   /** Call detail records; absent when they are switched off (`cdr.enabled: false`). */
   records?: CallRecorder;
+  /** The announcement server and prompts (config `announcements`); without a server, refusals keep their status codes. */
+  announcements?: AnnouncementSettings;
   now?: () => number;
 }
+
+/** A refusal as the router sends it: a status, or the announcement that stands in for it. */
+type Refusal = { status: number; reason: string; headers?: Array<[string, string]>; announcement?: AnnouncementReason };
 
 /**
  * Call routing for initial INVITEs, as the call flow reads: admit the caller,
@@ -174,7 +181,7 @@ export class CallRouter {
         : { stage: 'origination', outcome: 'reject', reason: origin.reason },
       number,
     );
-    if (!origin.ok) return { kind: 'reject', status: origin.status, reason: origin.reason };
+    if (!origin.ok) return this.refuse(incoming, origin, { asserted: { number, withhold: features.presentation === 'withhold' } });
     const channel = await this.deps.channels.take(incoming.callId, line.sipId, line.channels, 'out');
     // An emergency call goes even when every channel is in use (docs/product.md §5): it just holds none.
     if (!channel && origin.dialled.kind !== 'emergency') return { kind: 'reject', status: 486, reason: 'Busy Here' };
@@ -210,7 +217,7 @@ export class CallRouter {
     let call = first;
     for (;;) {
       const plan = await pipeline.plan(call);
-      if (plan.kind === 'reject') return { kind: 'reject', status: plan.status, reason: plan.reason, ...(plan.headers ? { headers: plan.headers } : {}) };
+      if (plan.kind === 'reject') return this.refuse(incoming, plan, presentation);
       if (plan.kind === 'forward') {
         call = await this.forwarded(call, plan.to, plan.diversion);
         continue;
@@ -223,6 +230,28 @@ export class CallRouter {
       if (after.kind === 'continue') return delivered.end;
       call = await this.forwarded(call, after.targets[0], after.diversion);
     }
+  }
+
+  /**
+   * The refusal's status code, or, when it has an announcement and a server
+   * is configured, the call answered there (RFC 4240 `play=`). The stage's
+   * rejection was logged as its decision already; the announcement is one
+   * more. If the server does not answer, the status code stands.
+   */
+  private async refuse(incoming: IncomingRequest, refusal: Refusal, presentation: Presentation): Promise<RouteEnd> {
+    const bare: RouteEnd = { kind: 'reject', status: refusal.status, reason: refusal.reason, ...(refusal.headers ? { headers: refusal.headers } : {}) };
+    const target = refusal.announcement && this.deps.announcements ? announcementTarget(this.deps.announcements, refusal.announcement) : undefined;
+    if (!target) return bare;
+    this.deps.decisions.record(incoming.callId, {
+      stage: 'announcement',
+      outcome: 'route',
+      reason: refusal.announcement,
+      status: refusal.status,
+      target: target.uri,
+    });
+    const end = await this.delivery.announce(incoming, target, presentation);
+    if (!end) this.deps.decisions.record(incoming.callId, { stage: 'announcement', outcome: 'failed', status: refusal.status, target: target.uri });
+    return end ?? bare;
   }
 
   /** The call as the forward destination sees it: its own features, the chain one hop longer. */

@@ -26,6 +26,60 @@ export const FEATURE_FIELDS = [
 ] as const;
 export type FeatureField = (typeof FEATURE_FIELDS)[number];
 
+/**
+ * When each block-list entry was added (docs/product.md §4.1): a field of its
+ * own in `feat:{number}`, JSON `{ "<caller number>": <ms> }`, written by the
+ * store whenever `blockedCallers` is written. It is not a feature setting:
+ * nothing sets it from outside, and the call stages never read it. Entries
+ * stored before times were kept have none.
+ */
+export const BLOCKED_ADDED_FIELD = 'blockedCallersAddedAt';
+
+export interface BlockListEntry {
+  number: string;
+  /** ms since the epoch; null for an entry stored before add times were kept. */
+  addedAt: number | null;
+}
+
+/** The add times after the list changes from `before` to `after`: kept entries keep theirs (or none), new entries get `now`. */
+export function blockedAddedTimes(
+  before: readonly string[],
+  beforeTimes: Record<string, number>,
+  after: readonly string[],
+  now: number,
+): Record<string, number> {
+  const kept = new Set(before);
+  const out: Record<string, number> = {};
+  for (const n of after) {
+    if (!kept.has(n)) out[n] = now;
+    else if (beforeTimes[n] !== undefined) out[n] = beforeTimes[n];
+  }
+  return out;
+}
+
+/** The stored add times, read defensively (a damaged value: no times). */
+export function decodeAddedTimes(raw: string | undefined | null): Record<string, number> {
+  if (!raw) return {};
+  try {
+    const v: unknown = JSON.parse(raw);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return {};
+    return Object.fromEntries(Object.entries(v).filter((e): e is [string, number] => Number.isFinite(e[1])));
+  } catch {
+    return {};
+  }
+}
+
+/** A stored list of strings, read defensively. */
+export function decodeList(raw: string | undefined | null): string[] {
+  if (!raw) return [];
+  try {
+    const v: unknown = JSON.parse(raw);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 /** The hash value of one feature field. */
 export function encodeFeature(value: unknown): string {
   return JSON.stringify(value);
@@ -126,6 +180,13 @@ export class FeatureStore {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`hunt group size must be a positive integer, got ${size}`);
     const n = await this.redis.incr(keys.huntRoundRobin(groupId));
     return (n - 1) % size;
+  }
+
+  /** The block list with the time each entry was added, in list order. */
+  async blockList(number: string): Promise<BlockListEntry[]> {
+    const [list, times] = await this.redis.hmget(keys.features(number), 'blockedCallers', BLOCKED_ADDED_FIELD);
+    const added = decodeAddedTimes(times);
+    return decodeList(list).map((n) => ({ number: n, addedAt: added[n] ?? null }));
   }
 
   /** Count one nuisance-call rejection for the called number, in the current month of the service time zone. */

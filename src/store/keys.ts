@@ -29,6 +29,7 @@
  *   {prov}:bulkof:{number}   string  id of the bulk-forwarding group the number is in (at most one)
  *   {prov}:bulk:{id}:slot5   hash  member -> its slot-5 destination when the group was started ("" for none)
  *   {prov}:site:{id}:bulks   set   bulk-group ids of the site
+ *   {prov}:bulkop:{id}       string  the group's latest start/stop: BulkOperation JSON (status, per-number result)
  *   {prov}:peers             hash  peer name -> Peer JSON
  *   {prov}:peeraddr:{address}  string  Peer JSON of the interconnect peer trusted at that address
  *   {prov}:routes            hash  outbound -> OutboundRoute[] JSON, emergencyByArea -> EmergencyRoute[] JSON (emergency -> the former single OutboundRoute JSON), voicemail -> VoicemailRoute JSON
@@ -122,6 +123,7 @@ export const keys = {
   bulkGroupOf: (number: string) => `${PROV}bulkof:${number}`,
   bulkDestinations: (id: string) => `${PROV}bulk:${id}:slot5`,
   siteBulkGroups: (siteId: string) => `${PROV}site:${siteId}:bulks`,
+  bulkOperation: (id: string) => `${PROV}bulkop:${id}`,
   nuisanceCount: (number: string, month: string) => `nuis:{${number}}:${month}`,
   peers: `${PROV}peers`,
   peerAddress: (address: string) => `${PROV}peeraddr:${address}`,

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { BulkGroup, HuntGroup } from '../features/settings.js';
 import { keys } from './keys.js';
 import { lineFromHash, type LineRecord } from './line-store.js';
-import { parseBulkGroup, parseHuntGroup } from './schemas.js';
+import { parseBulkGroup, parseBulkOperation, parseHuntGroup, type BulkOperation } from './schemas.js';
 
 /** Redis glob characters in a key prefix, escaped for SCAN MATCH. */
 function escapeGlob(s: string): string {
@@ -62,9 +62,10 @@ export class OrganisationStore {
 
   /**
    * WATCHes the bulk group, reads it, lets `decide` check it (it may throw),
-   * then writes what it returns in a MULTI; null when another write came first.
+   * then writes what it returns in a MULTI, with `operation` (the group's
+   * latest start/stop record) when given; null when another write came first.
    */
-  async compareAndSetBulkGroup(id: string, decide: (stored: BulkGroup | null) => BulkGroup): Promise<BulkGroup | null> {
+  async compareAndSetBulkGroup(id: string, decide: (stored: BulkGroup | null) => BulkGroup, operation?: BulkOperation): Promise<BulkGroup | null> {
     const key = keys.bulkGroup(id);
     await this.redis.watch(key);
     let next: BulkGroup;
@@ -74,7 +75,62 @@ export class OrganisationStore {
       await this.redis.unwatch();
       throw err;
     }
-    return (await this.redis.multi().set(key, JSON.stringify(next)).exec()) ? next : null;
+    const tx = this.redis.multi().set(key, JSON.stringify(next));
+    if (operation) tx.set(keys.bulkOperation(id), JSON.stringify(operation));
+    return (await tx.exec()) ? next : null;
+  }
+
+  /** The group's latest start or stop, or null when it was never started. */
+  async bulkOperation(id: string): Promise<BulkOperation | null> {
+    return parseBulkOperation(await this.redis.get(keys.bulkOperation(id)));
+  }
+
+  /**
+   * Deletes the bulk group (docs/product.md §4.4): its record, its members'
+   * membership, its place in the site's list and its latest operation, in one
+   * MULTI under WATCH. `check` sees the stored group first and may throw
+   * (not stopped, stale ETag); false when another write came first.
+   */
+  async deleteBulkGroup(id: string, check: (stored: BulkGroup | null) => BulkGroup): Promise<boolean> {
+    const key = keys.bulkGroup(id);
+    await this.redis.watch(key);
+    let group: BulkGroup;
+    let owners: Array<string | null>;
+    try {
+      group = check(parseBulkGroup(await this.redis.get(key)));
+      const memberKeys = group.members.map((n) => keys.bulkGroupOf(n));
+      if (memberKeys.length) await this.redis.watch(...memberKeys);
+      owners = memberKeys.length ? await this.redis.mget(...memberKeys) : [];
+    } catch (err) {
+      await this.redis.unwatch();
+      throw err;
+    }
+    const tx = this.redis.multi().del(key, keys.bulkOperation(id)).srem(keys.siteBulkGroups(group.siteId), id);
+    // Only memberships that still name this group (a number is in at most one group).
+    group.members.forEach((n, i) => {
+      if (owners[i] === id) tx.del(keys.bulkGroupOf(n));
+    });
+    return (await tx.exec()) !== null;
+  }
+
+  /**
+   * Our numbers starting with `prefix` (digits), sorted, at most `limit`
+   * (`truncated` when there were more). A SCAN of the number keys: for an
+   * operator's search, not a hot path.
+   */
+  async numbersWithPrefix(prefix: string, limit: number): Promise<{ numbers: string[]; truncated: boolean }> {
+    if (!/^\d*$/.test(prefix)) throw new RangeError('a number prefix is digits only');
+    const keyPrefix = this.redis.options.keyPrefix ?? '';
+    const start = keyPrefix.length + keys.number('').length;
+    const found = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.redis.scan(cursor, 'MATCH', `${escapeGlob(keyPrefix)}${keys.number(prefix)}*`, 'COUNT', 1000);
+      cursor = next;
+      for (const k of batch) found.add(k.slice(start));
+    } while (cursor !== '0');
+    const numbers = [...found].sort();
+    return { numbers: numbers.slice(0, limit), truncated: numbers.length > limit };
   }
 
   /**

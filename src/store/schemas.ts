@@ -84,6 +84,18 @@ const bulkGroupSchema = z.object({
 const outboundRouteSchema = z.object({ name: z.string(), prefix: z.string(), target: z.string(), transport: z.enum(['udp', 'tcp']) });
 const peerSchema = z.object({ name: z.string(), addresses: z.array(z.string()) });
 
+/** The latest start or stop of a bulk group (docs/product.md §4.4): "in progress" while it runs, then "done" with each number's result. */
+export const bulkOperationSchema = z.object({
+  operation: z.enum(['start', 'stop']),
+  status: z.enum(['in progress', 'done', 'failed']),
+  account: z.string(),
+  startedAt: z.number(),
+  finishedAt: z.number().optional(),
+  results: z.array(z.object({ number: z.string(), result: z.enum(['done', 'error']), why: z.string().optional() })),
+});
+export type BulkOperation = z.infer<typeof bulkOperationSchema>;
+export const parseBulkOperation = (json: string | null | undefined): BulkOperation | null => parseStored(bulkOperationSchema, json, 'bulk operation');
+
 export const parseHuntGroup = (json: string | null | undefined): HuntGroup | null => parseStored(huntGroupSchema, json, 'hunt group');
 export const parseBulkGroup = (json: string | null | undefined): BulkGroup | null => parseStored(bulkGroupSchema, json, 'bulk group');
 export const parseOutboundRoute = (json: string | null | undefined): OutboundRoute | null => parseStored(outboundRouteSchema, json, 'emergency route');

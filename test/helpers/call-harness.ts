@@ -35,13 +35,15 @@ export interface CallStack {
   /** Reads counters the way the management side will (same keys, same prefix). */
   features: FeatureStore;
   provision(document: unknown): Promise<void>;
+  /** One more node on the same Redis, with the base config plus `options` only (not the stack's own options). */
+  addNode(nodeId: string, options?: Partial<ServerOptions>): Promise<ServerProcess>;
   stop(): Promise<void>;
 }
 
 const KEY_PREFIX = 'call:';
 
-/** What a call stack's nodes run besides SIP: the management API (operator `operator`, API_PASSWORD), call-record settings. */
-export interface CallStackOptions extends Pick<ServerOptions, 'drainSeconds' | 'bans' | 'cdr' | 'extra'> {
+/** What a call stack's nodes run besides SIP: the management API (operator `operator`, API_PASSWORD), call-record settings, more config sections. */
+export interface CallStackOptions extends Pick<ServerOptions, 'drainSeconds' | 'bans' | 'cdr' | 'extra' | 'announcements'> {
   api?: boolean;
 }
 
@@ -59,22 +61,19 @@ export async function startCallStack(document: unknown, nodes = 1, options: Call
     await redis.stop();
   };
   t.teardown(stop);
+  const { api, ...serverOptions } = options;
+  const base = (nodeId: string): ServerOptions => ({
+    redisUrl: redis.url,
+    nodeId,
+    keyPrefix: KEY_PREFIX,
+    domain: DOMAIN,
+    algorithms: ['MD5', 'SHA-256'],
+    ...serverOptions,
+  });
   const configs: ServerConfig[] = [];
   for (let i = 0; i < nodes; i++) {
-    configs.push(
-      await writeServerConfig({
-        redisUrl: redis.url,
-        nodeId: `node-${String.fromCharCode(97 + i)}`,
-        keyPrefix: KEY_PREFIX,
-        domain: DOMAIN,
-        algorithms: ['MD5', 'SHA-256'],
-        ...(options.drainSeconds !== undefined ? { drainSeconds: options.drainSeconds } : {}),
-        ...(options.bans ? { bans: options.bans } : {}),
-        ...(options.api ? { api: { port: await freePort(), operatorPassword: API_PASSWORD } } : {}),
-        ...(options.cdr ? { cdr: options.cdr } : {}),
-        ...(options.extra ? { extra: options.extra } : {}),
-      }),
-    );
+    const node = base(`node-${String.fromCharCode(97 + i)}`);
+    configs.push(await writeServerConfig({ ...node, ...(api ? { api: { port: await freePort(), operatorPassword: API_PASSWORD } } : {}) }));
   }
   await provision(configs[0]!, document);
   for (const config of configs) started.push(await ServerProcess.start(config));
@@ -86,6 +85,11 @@ export async function startCallStack(document: unknown, nodes = 1, options: Call
     features: new FeatureStore(client),
     async provision(doc) {
       await provision(configs[0]!, doc);
+    },
+    async addNode(nodeId, more = {}) {
+      const node = await ServerProcess.start(await writeServerConfig({ ...base(nodeId), ...more }));
+      started.push(node);
+      return node;
     },
     stop,
   };

@@ -79,6 +79,8 @@ export interface ServerOptions {
   cdr?: Partial<{ enabled: boolean; retentionDays: number; nodeLostAfter: number }>;
   /** More top-level config sections (monitoring, webhooks, hep, ...), written as given. */
   extra?: Record<string, unknown>;
+  /** The `announcements` section (announcement server and prompts); default: none. */
+  announcements?: Record<string, unknown>;
 }
 
 /** A config file on disk and what a test needs to know about it. */
@@ -156,6 +158,7 @@ export async function writeServerConfig(options: ServerOptions): Promise<ServerC
     shutdown: { drainSeconds: options.drainSeconds ?? 2 },
     ...(options.cdr ? { cdr: options.cdr } : {}),
     ...options.extra,
+    ...(options.announcements ? { announcements: options.announcements } : {}),
   };
   const file = join(tempDir(), `${nodeId}.yaml`);
   writeFileSync(file, stringify(config));

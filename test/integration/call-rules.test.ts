@@ -182,8 +182,11 @@ t.test('nuisance blocking: a payphone asserted by a peer passes; the same number
   t.equal(listed.code, 0, '603: cpc=payphone in From alone is not an assertion', describeSipp(listed));
 });
 
+/** Who starts and stops the group in these tests (recorded with the operation). */
+const BY = { account: 'operator', now: Date.now };
+
 t.test('bulk forwarding: the slot-5 destination frozen at the start, a change applies after the stop', async (t) => {
-  await startBulk(redis, 'rules-bulk');
+  await startBulk(redis, 'rules-bulk', BY);
   await stack.provision({ features: { [MEMBER]: { forwarding: { destinations: [null, null, null, null, TARGET2] } } } });
   const target = await answer(node, 'call-callee.xml', lines['r-target']!);
   const call = await callFrom(node, lines['r-tokyo']!, { called: MEMBER, from: TOKYO, expect: 200 });
@@ -192,13 +195,13 @@ t.test('bulk forwarding: the slot-5 destination frozen at the start, a change ap
   t.match(requestUri(invite), new RegExp(`^sip:${TARGET}@`), 'to slot 5 as it was at the start');
   t.same(headerValues(invite, 'Diversion'), [diversion(MEMBER, 'unconditional')]);
 
-  await stopBulk(redis, 'rules-bulk');
-  await startBulk(redis, 'rules-bulk');
+  await stopBulk(redis, 'rules-bulk', BY);
+  await startBulk(redis, 'rules-bulk', BY);
   const target2 = await answer(node, 'call-callee.xml', lines['r-target2']!);
   const again = await callFrom(node, lines['r-tokyo']!, { called: MEMBER, from: TOKYO, expect: 200 });
   t.equal(again.code, 0, 'forwarded', describeSipp(again));
   t.match(requestUri(receivedInvite(await target2.done)), new RegExp(`^sip:${TARGET2}@`), 'after a stop and a new start: the new slot 5');
-  await stopBulk(redis, 'rules-bulk');
+  await stopBulk(redis, 'rules-bulk', BY);
 });
 
 t.test('slot 5 of a number in no bulk group is an ordinary slot', async (t) => {

@@ -124,6 +124,47 @@ t.test('a blocked number added in the page: the next call from it is rejected an
   t.pass('the counter shows the rejection');
 });
 
+t.test('the block list shows when each entry was added, newest first, and sorts by number', async (t) => {
+  const later = '0912345678';
+  await userPage.reload();
+  await userPage.getByLabel('Number to block').fill(later);
+  await userPage.getByRole('button', { name: 'Block' }).click();
+  await save();
+  await userPage.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  await userPage.reload();
+  const entries = userPage.locator('ul.blocked li');
+  await entries
+    .nth(1)
+    .locator('.added')
+    .filter({ hasText: /^added \d{2}\/\d{2}\/\d{4}, \d{2}:\d{2}:\d{2}$/ })
+    .waitFor();
+  const order = async () => Promise.all((await entries.all()).map((li) => li.getByRole('textbox').inputValue()));
+  t.same(await order(), [later, N.caller], 'newest first: the entry just added leads');
+  const api = await (await userPage.request.get(`/numbers/${N.a}/block-list`)).json();
+  t.equal(await entries.first().locator('.added').innerText(), `added ${formatLikeThePage(api.entries[0].addedAt)}`, 'the time the API keeps');
+  await userPage.getByLabel('Sort the list').selectOption({ label: 'By number' });
+  await userPage.waitForFunction(() => document.querySelector<HTMLInputElement>('ul.blocked li input')?.value === '0312360001');
+  t.same(await order(), [N.caller, later], 'by number');
+  await userPage.getByLabel('Sort the list').selectOption({ label: 'Oldest first' });
+  await userPage.waitForFunction(() => document.querySelector<HTMLInputElement>('ul.blocked li input')?.value === '0312360001');
+  t.same(await order(), [N.caller, later], 'oldest first');
+  await screenshot(userPage, 'block-list-en');
+});
+
+/** en-GB date and time in the service time zone, as the portal writes it. */
+function formatLikeThePage(iso: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Asia/Tokyo',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }).format(new Date(iso));
+}
+
 t.test('a stale form is refused: the other change is kept and the current values are offered', async (t) => {
   await adminPage.goto(`/portal/#/numbers/${N.a}`);
   await userPage.reload();

@@ -6,6 +6,7 @@ import { OrganisationStore } from '../../store/organisation-store.js';
 import { notFound } from '../errors.js';
 import { bulkView, type BulkGroupView } from './organisation-views.js';
 import { stateConflict } from './provisioning-change.js';
+import type { BulkOperation } from '../../store/schemas.js';
 
 /**
  * Bulk forwarding start/stop (docs/product.md §4.4) as the state machine
@@ -46,47 +47,89 @@ async function slot5Destinations(r: Redis, members: readonly string[]): Promise<
 
 const VERB: Partial<Record<BulkState, string>> = { stopped: 'started', started: 'stopped' };
 
+/** Who runs an operation, and when (for its record). */
+export interface OperationBy {
+  account: string;
+  now: () => number;
+}
+
 /**
- * Moves the group from `from` to `to` if nobody else moved it first.
+ * Moves the group from `from` to `to` if nobody else moved it first, writing
+ * `operation` (the group's latest start/stop record) in the same transaction.
  * `check` runs on the current representation (If-Match) before anything is written.
  */
-async function transition(r: Redis, id: string, from: BulkState, to: BulkState, check?: (g: BulkGroupView) => void): Promise<BulkGroupView> {
+async function transition(
+  r: Redis,
+  id: string,
+  from: BulkState,
+  to: BulkState,
+  operation: BulkOperation,
+  check?: (g: BulkGroupView) => void,
+): Promise<BulkGroupView> {
   const groups = new OrganisationStore(r);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const written = await groups.compareAndSetBulkGroup(id, (stored) => {
-      if (!stored) throw notFound('bulk group');
-      if (stored.state !== from) throw stateConflict(`bulk group ${id} is ${stored.state}; only a ${from} group can be ${VERB[from] ?? 'changed'}`);
-      check?.(bulkView(stored));
-      return bulkView({ ...stored, state: to });
-    });
+    const written = await groups.compareAndSetBulkGroup(
+      id,
+      (stored) => {
+        if (!stored) throw notFound('bulk group');
+        if (stored.state !== from) throw stateConflict(`bulk group ${id} is ${stored.state}; only a ${from} group can be ${VERB[from] ?? 'changed'}`);
+        check?.(bulkView(stored));
+        return bulkView({ ...stored, state: to });
+      },
+      operation,
+    );
     if (written) return bulkView(written);
   }
   throw stateConflict(`bulk group ${id} kept changing; try again`);
 }
 
-export async function startBulk(r: Redis, id: string, check?: (g: BulkGroupView) => void): Promise<{ group: BulkGroupView; results: MemberResult[] }> {
-  const starting = await transition(r, id, 'stopped', 'starting', check);
+/**
+ * One start or stop: "in progress" (the group starting/stopping) is recorded
+ * with the first transition, "done" with each number's result with the last;
+ * a failure in between puts the group back and records "failed".
+ */
+async function operate(
+  r: Redis,
+  id: string,
+  operation: 'start' | 'stop',
+  by: OperationBy,
+  check: ((g: BulkGroupView) => void) | undefined,
+  results: (members: string[]) => Promise<MemberResult[]>,
+): Promise<{ group: BulkGroupView; results: MemberResult[] }> {
+  const [from, during, to]: BulkState[] = operation === 'start' ? ['stopped', 'starting', 'started'] : ['started', 'stopping', 'stopped'];
+  const record: BulkOperation = { operation, status: 'in progress', account: by.account, startedAt: by.now(), results: [] };
+  const running = await transition(r, id, from!, during!, record, check);
   try {
-    const slot5 = await slot5Destinations(r, starting.members);
-    await new OrganisationStore(r).freezeBulkDestinations(id, slot5);
-    const results = startResults(starting.members, slot5);
-    return { group: await transition(r, id, 'starting', 'started'), results };
+    const done = await results(running.members);
+    return { group: await transition(r, id, during!, to!, { ...record, status: 'done', finishedAt: by.now(), results: done }), results: done };
   } catch (err) {
-    await transition(r, id, 'starting', 'stopped').catch(() => {}); // leave it startable again
+    await transition(r, id, during!, from!, { ...record, status: 'failed', finishedAt: by.now() }).catch(() => {}); // leave it as it was
     throw err;
   }
 }
 
-export async function stopBulk(r: Redis, id: string, check?: (g: BulkGroupView) => void): Promise<{ group: BulkGroupView; results: MemberResult[] }> {
-  const stopping = await transition(r, id, 'started', 'stopping', check);
-  try {
-    // Every member is back to its own forwarding settings (including changes made meanwhile).
-    const results: MemberResult[] = stopping.members.map((number) => ({ number, result: 'done' }));
-    const group = await transition(r, id, 'stopping', 'stopped');
-    await new OrganisationStore(r).clearBulkDestinations(id).catch(() => {}); // unused once stopped; the next start replaces it
-    return { group, results };
-  } catch (err) {
-    await transition(r, id, 'stopping', 'started').catch(() => {});
-    throw err;
-  }
+export function startBulk(
+  r: Redis,
+  id: string,
+  by: OperationBy,
+  check?: (g: BulkGroupView) => void,
+): Promise<{ group: BulkGroupView; results: MemberResult[] }> {
+  return operate(r, id, 'start', by, check, async (members) => {
+    // Slot 5 as it is now is what members forward to until the stop (docs/product.md §4.4).
+    const slot5 = await slot5Destinations(r, members);
+    await new OrganisationStore(r).freezeBulkDestinations(id, slot5);
+    return startResults(members, slot5);
+  });
+}
+
+export async function stopBulk(
+  r: Redis,
+  id: string,
+  by: OperationBy,
+  check?: (g: BulkGroupView) => void,
+): Promise<{ group: BulkGroupView; results: MemberResult[] }> {
+  // Every member is back to its own forwarding settings (including changes made meanwhile).
+  const stopped = await operate(r, id, 'stop', by, check, async (members) => members.map((number) => ({ number, result: 'done' })));
+  await new OrganisationStore(r).clearBulkDestinations(id).catch(() => {}); // unused once stopped; the next start replaces it
+  return stopped;
 }

@@ -223,7 +223,8 @@ function bulkGroups(api: ApiContext): void {
         await api.scopes.authorize(actor, 'bulk-forwarding', 'bulk group', scope);
         // If-Match is optional here: the state machine already refuses a second start or stop.
         const check = ifMatch ? (g: BulkGroupView) => checkIfMatch(ifMatch, g) : undefined;
-        const { group, results } = await api.writer.run((r) => (op === 'start' ? startBulk(r, params.id, check) : stopBulk(r, params.id, check)));
+        const by = { account: actor.name, now: api.now };
+        const { group, results } = await api.writer.run((r) => (op === 'start' ? startBulk(r, params.id, by, check) : stopBulk(r, params.id, by, check)));
         const errors = results.filter((x) => x.result === 'error');
         await api.history.record(actor, {
           target: { kind: 'bulk-group', id: params.id },

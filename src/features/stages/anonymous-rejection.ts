@@ -12,7 +12,7 @@ export class AnonymousRejectionStage implements Stage {
 
   run(call: CallContext): StageResult {
     if (call.calledFeatures?.anonymousRejection === true && call.callerIdentity === 'withheld') {
-      return { kind: 'reject', status: 433, reason: 'Anonymity Disallowed' };
+      return { kind: 'reject', status: 433, reason: 'Anonymity Disallowed', announcement: 'anonymous' };
     }
     return { kind: 'continue' };
   }

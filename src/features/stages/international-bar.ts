@@ -34,6 +34,6 @@ export class InternationalBarStage implements Stage {
     // own bar was applied by forwardTarget(); the caller dialled a domestic number.
     if (call.forwards.length > 0) return { kind: 'continue' };
     if (!isInternational(call.calledNumber)) return { kind: 'continue' };
-    return { kind: 'reject', status: 403, reason: INTERNATIONAL_BAR_REASON };
+    return { kind: 'reject', status: 403, reason: INTERNATIONAL_BAR_REASON, announcement: 'internationalBar' };
   }
 }

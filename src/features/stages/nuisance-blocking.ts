@@ -7,6 +7,8 @@
  *   `Call-Info: <uri>;purpose=announcement` so the router (or the peer that
  *   sent the call) can play that announcement to the caller instead of a bare
  *   rejection. The stage does not connect media itself.
+ * With an announcement server configured the router answers the call there
+ * instead (`announcement`, docs/product.md §4.7).
  * Each rejection is counted per called number (`deps.countRejection`; the
  * store keeps this month and last month). A call without a caller number
  * cannot be matched and passes; so does a payphone (`callerPayphone`, which
@@ -40,8 +42,8 @@ export class NuisanceBlockingStage implements Stage {
     }
     const uri = features.blockAnnouncementUri;
     if (uri !== undefined && uri !== '') {
-      return { kind: 'reject', status: 603, reason: 'Decline', headers: [['Call-Info', `<${uri}>;purpose=announcement`]] };
+      return { kind: 'reject', status: 603, reason: 'Decline', headers: [['Call-Info', `<${uri}>;purpose=announcement`]], announcement: 'nuisance' };
     }
-    return { kind: 'reject', status: 603, reason: 'Decline' };
+    return { kind: 'reject', status: 603, reason: 'Decline', announcement: 'nuisance' };
   }
 }

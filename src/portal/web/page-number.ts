@@ -1,6 +1,7 @@
 import { call, get, type ApiResult } from './api.js';
 import { checkbox, field, h, select, textInput } from './dom.js';
 import { clearErrors, message, refusal, showIssues } from './forms.js';
+import { formatTime } from './format.js';
 import { forwardingEditor, type Forwarding } from './forwarding-form.js';
 import { t, type Key } from './i18n.js';
 import type { Me } from './session.js';
@@ -191,13 +192,17 @@ const FORWARDING_LABELS: Record<string, Key> = {
 function blockSection(f: Features, number: string): { element: HTMLElement; read(): Partial<Features> } {
   const list = h('ul', { class: 'blocked' });
   const inputs: HTMLInputElement[] = [];
-  const addRow = (value: string) => {
+  /** Each saved entry's row and its "added" text, by number. */
+  const rows = new Map<string, { li: HTMLLIElement; added: HTMLElement }>();
+  const addRow = (value: string, saved = false) => {
     const input = textInput(value, { inputmode: 'tel', name: 'blocked', 'aria-label': t('block.list') });
     inputs.push(input);
+    const added = h('span', { class: 'added' });
     const li = h(
       'li',
       {},
       field(t('block.list'), input),
+      added,
       h(
         'button',
         {
@@ -205,6 +210,7 @@ function blockSection(f: Features, number: string): { element: HTMLElement; read
           class: 'secondary',
           onclick: () => {
             inputs.splice(inputs.indexOf(input), 1);
+            if (rows.get(value)?.li === li) rows.delete(value);
             li.remove();
             renumber();
           },
@@ -213,13 +219,41 @@ function blockSection(f: Features, number: string): { element: HTMLElement; read
       ),
     );
     list.append(li);
+    if (saved) rows.set(value, { li, added });
     renumber();
   };
   const renumber = () =>
     inputs.forEach((el, i) => {
       el.dataset.field = `blockedCallers[${i}]`;
     });
-  for (const b of f.blockedCallers) addRow(b);
+  for (const b of f.blockedCallers) addRow(b, true);
+  // When each entry was added, in the order the API sorts by (rows added in the page and not saved yet stay last).
+  const sort = select(
+    [
+      ['addedAt.desc', t('block.sortNewest')],
+      ['addedAt.asc', t('block.sortOldest')],
+      ['number.asc', t('block.sortNumber')],
+    ],
+    'addedAt.desc',
+    { name: 'blockSort' },
+  );
+  const arrange = async () => {
+    const [by, order] = sort.value.split('.');
+    const res = await get<{ entries: Array<{ number: string; addedAt: string | null }> }>(
+      `/numbers/${encodeURIComponent(number)}/block-list?sort=${by}&order=${order}`,
+    );
+    if (!res.ok) return;
+    for (const entry of res.body.entries) {
+      const row = rows.get(entry.number);
+      if (!row) continue;
+      row.added.textContent = entry.addedAt ? t('block.addedAt', { time: formatTime(entry.addedAt) }) : t('block.addedUnknown');
+      list.append(row.li);
+    }
+    const arranged = new Set([...rows.values()].map((r) => r.li));
+    for (const li of [...list.children]) if (!arranged.has(li as HTMLLIElement)) list.append(li);
+  };
+  sort.addEventListener('change', () => void arrange());
+  void arrange();
   const add = textInput('', { inputmode: 'tel', name: 'blockAdd', autocomplete: 'off' });
   const counts = h('p', { class: 'counts' });
   void get<{ thisMonth: number; lastMonth: number }>(`/numbers/${encodeURIComponent(number)}/nuisance-counts`).then((c) => {
@@ -231,6 +265,7 @@ function blockSection(f: Features, number: string): { element: HTMLElement; read
     { class: 'card', 'data-field': 'blockedCallers', tabindex: '-1' },
     h('legend', {}, t('block.legend')),
     counts,
+    field(t('block.sort'), sort),
     list,
     h(
       'div',

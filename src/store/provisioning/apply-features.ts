@@ -1,5 +1,6 @@
 import type { Desired } from '../../provisioning/plan.js';
 import { BULK_SLOT } from '../../features/forwarding.js';
+import { BLOCKED_ADDED_FIELD, blockedAddedTimes, decodeAddedTimes, decodeList } from '../feature-store.js';
 import { keys } from '../keys.js';
 import type { Part } from './part.js';
 import type { Read, Snapshot } from './snapshot.js';
@@ -67,7 +68,7 @@ export const featuresPart: Part = {
     }
   },
 
-  write(tx, d, snap, _shared, result) {
+  write(tx, d, snap, shared, result) {
     for (const [n, f] of d.features) {
       const have = snap.hash(keys.features(n));
       const set: Record<string, string> = {};
@@ -79,6 +80,7 @@ export const featuresPart: Part = {
           set[name] = value;
         }
       }
+      stampBlockList(have, set, clear, shared.now);
       if (Object.keys(set).length > 0) tx.hset(keys.features(n), set);
       if (clear.length > 0) tx.hdel(keys.features(n), ...clear);
       const changed = Object.keys(set).length > 0 || clear.length > 0;
@@ -110,4 +112,20 @@ function usesBulkSlot(json: string | undefined): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * When the block list is written, the time each entry was added goes with it
+ * (docs/product.md §4.1): entries already listed keep their time (or none, if
+ * they were stored before times were kept), new entries get this apply's time.
+ */
+function stampBlockList(have: Record<string, string>, set: Record<string, string>, clear: string[], now: number): void {
+  if (clear.includes('blockedCallers')) {
+    if (have[BLOCKED_ADDED_FIELD] !== undefined) clear.push(BLOCKED_ADDED_FIELD);
+    return;
+  }
+  const list = set.blockedCallers;
+  if (list === undefined) return;
+  const times = blockedAddedTimes(decodeList(have.blockedCallers), decodeAddedTimes(have[BLOCKED_ADDED_FIELD]), decodeList(list), now);
+  set[BLOCKED_ADDED_FIELD] = JSON.stringify(times);
 }

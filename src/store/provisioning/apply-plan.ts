@@ -20,10 +20,10 @@ const PARTS: Part[] = [linesPart, huntGroupsPart, bulkGroupsPart, featuresPart, 
  * watched key changed meanwhile. Every provisioned key carries the `{prov}`
  * hash tag, so on a Redis Cluster the transaction is on one slot.
  */
-export async function applyPlan(redis: Redis, desired: Desired, log?: Log): Promise<ProvisioningResult> {
+export async function applyPlan(redis: Redis, desired: Desired, log?: Log, now: () => number = Date.now): Promise<ProvisioningResult> {
   for (let attempt = 1; attempt <= 5; attempt++) {
     const snap = new Snapshot(redis);
-    const shared: Shared = { removedNumbers: new Map() };
+    const shared: Shared = { removedNumbers: new Map(), now: now() };
     try {
       for (let round = 0; round < ROUNDS; round++) {
         await snap.load(PARTS.flatMap((p) => p.reads(round, desired, snap, shared)));

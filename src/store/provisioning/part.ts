@@ -40,6 +40,8 @@ export type Tx = ReturnType<Redis['multi']>;
 export interface Shared {
   /** number -> SIP-ID: numbers their line gives up in this file (their `num:` keys are deleted). */
   removedNumbers: Map<string, string>;
+  /** The time of this apply (ms), for what the store stamps (block-list add times). */
+  now: number;
 }
 
 export interface Part {

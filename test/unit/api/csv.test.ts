@@ -169,3 +169,8 @@ t.test('columnOf maps provisioning paths below forwarding to columns', async (t)
   t.equal(columnOf('schedule[0].pattern.active'), null);
   t.equal(columnOf('number'), null);
 });
+
+t.test('stringifyCsv: cells a spreadsheet would run as a formula are written as text', async (t) => {
+  t.equal(stringifyCsv([['=1+1', '+81', '-2', '@SUM(A1)', '\tx', 'plain', '0312345678', '']]), "'=1+1,'+81,'-2,'@SUM(A1),'\tx,plain,0312345678,\r\n");
+  t.equal(stringifyCsv([['=HYPERLINK("http://x")']]), `"'=HYPERLINK(""http://x"")"\r\n`, 'quoted as usual after the prefix');
+});

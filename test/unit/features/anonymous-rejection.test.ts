@@ -12,6 +12,7 @@ t.test('withheld callers get 433 when the called number rejects them', async (t)
     kind: 'reject',
     status: 433,
     reason: 'Anonymity Disallowed',
+    announcement: 'anonymous',
   });
 });
 

@@ -10,7 +10,12 @@ const out = (calledNumber: string, callerFeatures = barred) =>
 
 t.test('a barred line calling abroad gets 403 with a reason', async (t) => {
   t.equal(s.name, 'international-bar');
-  t.same(s.run(out('01012125550100')), { kind: 'reject', status: 403, reason: 'International calls are barred on this line' });
+  t.same(s.run(out('01012125550100')), {
+    kind: 'reject',
+    status: 403,
+    reason: 'International calls are barred on this line',
+    announcement: 'internationalBar',
+  });
 });
 
 t.test('domestic and emergency calls pass', async (t) => {

@@ -21,7 +21,7 @@ t.test('a blocked caller gets 603 Decline and is counted', async (t) => {
   const { s, counted } = stage();
   t.equal(s.name, 'nuisance-blocking');
   const c = call({ calledFeatures: called });
-  t.same(await s.run(c), { kind: 'reject', status: 603, reason: 'Decline' });
+  t.same(await s.run(c), { kind: 'reject', status: 603, reason: 'Decline', announcement: 'nuisance' });
   t.same(counted, [['0312345678', c.now]]);
 });
 
@@ -40,6 +40,7 @@ t.test('the announcement URI is offered instead of a bare 603', async (t) => {
     status: 603,
     reason: 'Decline',
     headers: [['Call-Info', '<sip:blocked@ann.example>;purpose=announcement']],
+    announcement: 'nuisance',
   });
   t.equal(counted.length, 1);
 });

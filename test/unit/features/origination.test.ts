@@ -59,7 +59,12 @@ t.test('specific-number presentation', async (t) => {
 
 t.test('outgoing restriction refuses all but emergency calls', async (t) => {
   const restricted = features('0312345678', { outgoingRestriction: true });
-  t.same(originate(input({ features: restricted })), { ok: false, status: 403, reason: 'Outgoing calls are restricted on this line' });
+  t.same(originate(input({ features: restricted })), {
+    ok: false,
+    status: 403,
+    reason: 'Outgoing calls are restricted on this line',
+    announcement: 'outgoingRestriction',
+  });
   t.same(originate(input({ features: restricted, dialledUserPart: '01012125550100' })).ok, false);
   for (const e of ['110', '118', '119']) {
     t.match(originate(input({ features: restricted, dialledUserPart: e })), { ok: true, dialled: { kind: 'emergency', number: e } }, e);

@@ -26,6 +26,7 @@ import { CallChannels, type ChannelAccounting } from '../../../src/routing/call-
 import { CallRouter } from '../../../src/routing/call-router.js';
 import type { CallerSources } from '../../../src/routing/caller.js';
 import { DecisionLog } from '../../../src/routing/decision-log.js';
+import type { AnnouncementSettings } from '../../../src/routing/announcements.js';
 import type { LineRecord } from '../../../src/store/line-store.js';
 
 export const DOMAIN = 'ss.test';
@@ -68,8 +69,8 @@ export interface World {
   log: Array<Record<string, unknown>>;
   /** Adds a digest line owning `number`, registered, answering as told. */
   line(sipId: string, number: string, behaviour?: Behaviour, channels?: number): void;
-  /** Sends an INVITE to `dialled` from the peer (terminating) or our line `caller` (originating). */
-  invite(dialled: string, from?: 'peer' | 'line'): Promise<Call>;
+  /** Sends an INVITE to `dialled` from the peer (terminating; `anonymous`: withheld) or our line `caller` (originating). */
+  invite(dialled: string, from?: 'peer' | 'anonymous' | 'line'): Promise<Call>;
   events(event: string, where?: (l: Record<string, unknown>) => boolean): Array<Record<string, unknown>>;
 }
 
@@ -79,8 +80,11 @@ export interface Call {
   sent: SipResponse[];
 }
 
-/** `downRoutes`: monitoring is on and these routes' targets are down (absent: monitoring off). */
-export function world(options: { downRoutes?: Set<string> } = {}): World {
+/**
+ * `downRoutes`: monitoring is on and these routes' targets are down (absent: monitoring off).
+ * `announcements`: the config section; with a server, refusals go there (its behaviour is `behaviour.get('announcement')`).
+ */
+export function world(options: { downRoutes?: Set<string>; announcements?: AnnouncementSettings } = {}): World {
   const features = new Map<string, NumberFeatures>();
   const huntGroups: HuntGroup[] = [];
   const routes: OutboundRoute[] = [];
@@ -207,6 +211,7 @@ export function world(options: { downRoutes?: Set<string> } = {}): World {
     ...(options.downRoutes
       ? { downRoutes: async (candidates: readonly OutboundRoute[]) => new Set(candidates.filter((r) => options.downRoutes!.has(r.name)).map((r) => r.name)) }
       : {}),
+    ...(options.announcements ? { announcements: options.announcements } : {}),
     domain: DOMAIN,
     holdsConnection: () => true,
     log: logger,
@@ -243,14 +248,15 @@ export function world(options: { downRoutes?: Set<string> } = {}): World {
     },
     async invite(dialled, from = 'peer') {
       const callId = `call-${++calls}`;
-      const caller = from === 'peer' ? '0612345678' : callerLine.basicNumber;
+      const caller = from === 'line' ? callerLine.basicNumber : from === 'anonymous' ? 'anonymous' : '0612345678';
+      const host = from === 'anonymous' ? 'anonymous.invalid' : DOMAIN;
       const message = new SipRequest(
         'INVITE',
         `sip:${dialled}@${DOMAIN}`,
         new Headers([
-          ['Via', `SIP/2.0/UDP ${from === 'peer' ? PEER_ADDRESS : LINE_ADDRESS}:5060;branch=z9hG4bK-${callId}`],
+          ['Via', `SIP/2.0/UDP ${from === 'line' ? LINE_ADDRESS : PEER_ADDRESS}:5060;branch=z9hG4bK-${callId}`],
           ['Max-Forwards', '70'],
-          ['From', `<sip:${caller}@${DOMAIN}>;tag=t-${callId}`],
+          ['From', `<sip:${caller}@${host}>;tag=t-${callId}`],
           ['To', `<sip:${dialled}@${DOMAIN}>`],
           ['Call-ID', callId],
           ['CSeq', '1 INVITE'],
@@ -266,7 +272,7 @@ export function world(options: { downRoutes?: Set<string> } = {}): World {
       };
       const source = {
         transport: 'UDP' as const,
-        address: from === 'peer' ? PEER_ADDRESS : LINE_ADDRESS,
+        address: from === 'line' ? LINE_ADDRESS : PEER_ADDRESS,
         port: 5060,
         localAddress: '127.0.0.1',
         localPort: 5060,
