@@ -62,17 +62,11 @@ export async function startCallStack(document: unknown, nodes = 1, options: Call
   };
   t.teardown(stop);
   const { api, ...serverOptions } = options;
-  const base = (nodeId: string): ServerOptions => ({
-    redisUrl: redis.url,
-    nodeId,
-    keyPrefix: KEY_PREFIX,
-    domain: DOMAIN,
-    algorithms: ['MD5', 'SHA-256'],
-    ...serverOptions,
-  });
+  /** What every node has; the stack's options apply to its own nodes, not to one added later (addNode). */
+  const base = (nodeId: string): ServerOptions => ({ redisUrl: redis.url, nodeId, keyPrefix: KEY_PREFIX, domain: DOMAIN, algorithms: ['MD5', 'SHA-256'] });
   const configs: ServerConfig[] = [];
   for (let i = 0; i < nodes; i++) {
-    const node = base(`node-${String.fromCharCode(97 + i)}`);
+    const node = { ...base(`node-${String.fromCharCode(97 + i)}`), ...serverOptions };
     configs.push(await writeServerConfig({ ...node, ...(api ? { api: { port: await freePort(), operatorPassword: API_PASSWORD } } : {}) }));
   }
   await provision(configs[0]!, document);
