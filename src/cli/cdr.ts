@@ -4,16 +4,13 @@
  * records from Redis, oldest first, for the operator on the server machine.
  * TIME is ISO 8601 (2026-11-21T10:00:00+09:00) or an age: 30m, 12h, 7d.
  */
-import { pino } from 'pino';
 import { parseArgs } from 'node:util';
 import { CSV_COLUMNS, csvRow } from '../api/cdr-view.js';
 import { stringifyCsv } from '../api/csv.js';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { createLogger } from '../log.js';
 import { normalizeNumber } from '../numbers/national.js';
 import { CdrStore, type StoredCallRecord } from '../store/cdr-store.js';
-import { createRedis, waitForRedis } from '../store/redis.js';
-import { redisUrlForCli } from './cli-redis.js';
+import { withCliRedis } from './cli-redis.js';
 
 const USAGE =
   'usage: npm run cdr -- [--config FILE] [--since TIME] [--until TIME] [--number N] [--voice-group ID] [--site ID] [--limit N] [--csv | --json]\n' +
@@ -67,15 +64,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig({ file: v.config });
-  const target = await redisUrlForCli(config);
-  if ('error' in target) {
-    console.error(target.error);
-    return 1;
-  }
-  const log = createLogger('warn', pino.destination(2));
-  const redis = createRedis(target.url, config.redis.keyPrefix, log);
-  try {
-    await waitForRedis(redis, 5000);
+  return withCliRedis(config, async (redis) => {
     const store = new CdrStore(redis, config.cdr.retentionDays * 86_400_000);
     const { records } = await store.read({
       ...(v['voice-group'] !== undefined ? { voiceGroupId: v['voice-group'] } : {}),
@@ -92,9 +81,7 @@ async function main(argv: string[]): Promise<number> {
     else for (const r of records) console.log(line(r));
     if (!v.json && !v.csv) console.error(`${records.length} record(s)`);
     return 0;
-  } finally {
-    redis.disconnect();
-  }
+  });
 }
 
 main(process.argv.slice(2)).then(

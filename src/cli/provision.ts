@@ -4,8 +4,7 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { applyProvisioning, loadProvisioningFile, ProvisioningError, type ProvisioningResult } from '../provisioning/apply.js';
 import { parseProvisioning, provisioningOptions } from '../provisioning/schema.js';
-import { createRedis, waitForRedis } from '../store/redis.js';
-import { redisUrlForCli } from './cli-redis.js';
+import { withCliRedis } from './cli-redis.js';
 
 /**
  * `npm run provision -- [--config FILE] PROVISIONING_FILE`
@@ -61,20 +60,11 @@ async function main(argv: string[]): Promise<number> {
   const contents = loadProvisioningFile(file);
   parseProvisioning(contents, provisioningOptions(config));
 
-  const target = await redisUrlForCli(config);
-  if ('error' in target) {
-    console.error(target.error);
-    return 1;
-  }
-  const redis = createRedis(target.url, config.redis.keyPrefix, log);
-  try {
-    await waitForRedis(redis, 5000);
+  return withCliRedis(config, async (redis) => {
     const result = await applyProvisioning(redis, config, contents, log);
     console.log(`provisioned ${file}:\n${summary(result)}`);
     return 0;
-  } finally {
-    redis.disconnect();
-  }
+  });
 }
 
 main(process.argv.slice(2)).then(

@@ -3,19 +3,17 @@
  * status, live bindings and latest error, as the customer portal will show them.
  * `--targets`: the peers, IP trunks and route targets watched with OPTIONS, up or down.
  */
-import { pino } from 'pino';
+import type { Redis } from 'ioredis';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { createLogger } from '../log.js';
 import { remainingSeconds } from '../registrar/binding.js';
 import { BindingStore } from '../store/binding-store.js';
 import { readLineStatus, RegistrationStatusStore, type LineStatus } from '../store/registration-status.js';
 import { LineStore } from '../store/line-store.js';
-import { createRedis, waitForRedis } from '../store/redis.js';
 import { RouteStore } from '../store/route-store.js';
 import { TargetHealthStore } from '../store/target-health-store.js';
 import { readTargetStatus, renderTargetStatus } from '../monitoring/target-status.js';
-import { redisUrlForCli } from './cli-redis.js';
+import { withCliRedis } from './cli-redis.js';
 
 const USAGE = 'usage: npm run status -- [--config FILE] [--json] SIP_ID [SIP_ID...]\n       npm run status -- [--config FILE] [--json] --targets';
 
@@ -45,15 +43,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const json = args.values.json ?? false;
   const config = loadConfig({ file: args.values.config });
-  const target = await redisUrlForCli(config);
-  if ('error' in target) {
-    console.error(target.error);
-    return 1;
-  }
-  const log = createLogger('warn', pino.destination(2));
-  const redis = createRedis(target.url, config.redis.keyPrefix, log);
-  try {
-    await waitForRedis(redis, 5000);
+  return withCliRedis(config, async (redis) => {
     if (targets) return await showTargets(redis, config, json);
     const stores = { lines: new LineStore(redis), bindings: new BindingStore(redis), status: new RegistrationStatusStore(redis, config.timeZone) };
     const now = Date.now();
@@ -71,13 +61,11 @@ async function main(argv: string[]): Promise<number> {
     }
     if (json) console.log(JSON.stringify(results, null, 2));
     return code;
-  } finally {
-    redis.disconnect();
-  }
+  });
 }
 
 /** The monitored targets and their state; a target down makes the exit code 3, for scripts. */
-async function showTargets(redis: ReturnType<typeof createRedis>, config: ReturnType<typeof loadConfig>, json: boolean): Promise<number> {
+async function showTargets(redis: Redis, config: ReturnType<typeof loadConfig>, json: boolean): Promise<number> {
   const { peers, ipTrunks, routes } = config.monitoring;
   const status = await readTargetStatus(
     { routes: new RouteStore(redis), lines: new LineStore(redis), health: new TargetHealthStore(redis) },
