@@ -67,6 +67,7 @@ t.test('GET /numbers/:number shows where the number lives and every feature', as
       number: null,
       site: null,
       lockedFields: [],
+      slot5Option: 'bulk-forwarding',
     },
   });
   t.equal((await h.req(await h.login('operator'), 'GET', url('+81311110002'))).body.kind, 'dial-in', 'E.164 form, dial-in number');

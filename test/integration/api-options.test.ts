@@ -24,7 +24,7 @@ const patch = async (token: string, n: string, body: unknown) => h.req(token, 'P
 
 t.test('numbers provisioned before subscriptions keep every option (legacy), and customers configure them', async (t) => {
   const n = await number(FIX.n2);
-  t.same(n.options, { subscribed: n.options.subscribed, legacy: true, number: null, site: null, lockedFields: [] });
+  t.same(n.options, { subscribed: n.options.subscribed, legacy: true, number: null, site: null, lockedFields: [], slot5Option: 'forwarding' });
   t.equal(n.options.subscribed.length, 8, 'every option');
   t.equal((await patch(user, FIX.n1, { anonymousRejection: true })).status, 200, 'a number user configures its legacy number');
   t.equal((await patch(user, FIX.n1, { anonymousRejection: false })).status, 200);
@@ -61,6 +61,7 @@ t.test('a customer is refused configuring an unsubscribed option, and may config
       'forwarding.schedule',
       'forwarding.destinations[4]',
     ],
+    slot5Option: 'bulk-forwarding',
   });
   for (const [who, token] of [
     ['number user', user],
@@ -76,6 +77,10 @@ t.test('a customer is refused configuring an unsubscribed option, and may config
   t.equal(noSchedule.status, 403, 'a schedule needs scheduled-forwarding');
   t.match(noSchedule.body.message, /scheduled-forwarding/);
   t.equal((await patch(user, FIX.n1, { forwarding: { ringTime: 25 } })).status, 200, 'forwarding is subscribed');
+  const slot5 = { destinations: [null, null, null, null, '0312347777'] };
+  const bulkSlot = await patch(user, FIX.n1, { forwarding: slot5 });
+  t.equal(bulkSlot.status, 403, "a bulk-group member's slot 5 is bulk forwarding");
+  t.match(bulkSlot.body.message, /bulk-forwarding/);
   t.equal((await patch(user, FIX.n1, { presentation: 'withhold' })).status, 200, 'caller-ID presentation is no option');
   t.equal((await patch(user, FIX.n1, { anonymousRejection: false })).status, 200, 'sending an unsubscribed field unchanged is no change');
   t.equal((await patch(op, FIX.n1, { internationalBar: true })).status, 200, 'the operator may prepare an option');

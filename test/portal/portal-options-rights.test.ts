@@ -54,7 +54,11 @@ t.test('an unsubscribed option is shown read-only, saying so; the subscribed one
   await page.getByText('Not subscribed for this number: order this option from your carrier.').first().waitFor();
   t.equal(await page.getByLabel('Forwarding on', { exact: true }).isDisabled(), false, 'forwarding is subscribed: editable');
   t.equal(await page.getByLabel('Destination 1', { exact: true }).isDisabled(), false);
-  t.equal(await page.getByLabel('Destination 5 (bulk forwarding)').isDisabled(), true, 'slot 5 is bulk forwarding: not subscribed');
+  t.equal(
+    await page.getByLabel('Destination 5 (bulk forwarding, in a bulk group)').isDisabled(),
+    false,
+    'outside bulk groups slot 5 is its own forwarding (subscribed)',
+  );
   t.equal(await page.getByRole('button', { name: 'Add a rule' }).isDisabled(), true, 'the weekly schedule is scheduled forwarding: not subscribed');
   t.equal(await page.getByLabel('Caller ID on your calls', { exact: true }).isDisabled(), false, 'presentation is no option');
   t.equal(await page.getByRole('button', { name: 'Save' }).count(), 1);

@@ -35,6 +35,8 @@ export interface OptionsView {
   site: OptionName[] | null;
   /** Feature fields (and `forwarding.schedule`, `forwarding.destinations[4]`: slot 5) whose option the number has not subscribed: customers may not change them. */
   lockedFields: string[];
+  /** The option slot 5 belongs to: bulk forwarding for a bulk-group member, the number's own forwarding otherwise (docs/product.md §4.4). */
+  slot5Option: OptionName;
 }
 
 export type FeaturesView = Omit<NumberFeatures, 'number' | 'blockAnnouncementUri' | 'specificPresentation'> & {
@@ -92,6 +94,7 @@ export async function readNumber(redis: Redis, number: string): Promise<NumberVi
   if (!line) return null;
   const records = await new SubscriptionStore(redis).records(number, line.siteId);
   const subs = subscriptionsOf(records.number, records.site);
+  const slot5Option: OptionName = (await new FeatureStore(redis).bulkGroupOf(number)) ? 'bulk-forwarding' : 'forwarding';
   return {
     number,
     kind: num.kind,
@@ -99,17 +102,24 @@ export async function readNumber(redis: Redis, number: string): Promise<NumberVi
     siteId: line.siteId,
     voiceGroupId: line.voiceGroupId,
     features: featuresView(num.features),
-    options: { subscribed: sortedOptions(subs.options), legacy: subs.legacy, number: records.number, site: records.site, lockedFields: lockedFields(subs) },
+    options: {
+      subscribed: sortedOptions(subs.options),
+      legacy: subs.legacy,
+      number: records.number,
+      site: records.site,
+      lockedFields: lockedFields(subs, slot5Option),
+      slot5Option,
+    },
   };
 }
 
-function lockedFields(subs: Subscriptions): string[] {
+function lockedFields(subs: Subscriptions, slot5Option: OptionName): string[] {
   const out: string[] = FEATURE_FIELDS.filter((f) => {
     const option = FIELD_OPTION[f];
     return option !== undefined && !subs.options.has(option);
   });
   if (!subs.options.has('scheduled-forwarding')) out.push('forwarding.schedule');
-  if (!subs.options.has('bulk-forwarding')) out.push('forwarding.destinations[4]');
+  if (!subs.options.has(slot5Option)) out.push('forwarding.destinations[4]');
   return out;
 }
 
@@ -184,6 +194,9 @@ export const optionsViewSchema = z.object({
   lockedFields: z
     .array(z.string())
     .describe('feature fields (and forwarding.schedule, forwarding.destinations[4]) whose option the number has not subscribed: customers may not change them'),
+  slot5Option: z
+    .enum(OPTIONS)
+    .describe("the option slot 5 belongs to: bulk-forwarding for a bulk-group member, forwarding otherwise (the number's own fifth slot)"),
 });
 
 export const numberViewSchema = z.object({

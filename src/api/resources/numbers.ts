@@ -138,7 +138,8 @@ export function fieldActions(body: Record<string, unknown>, current: NumberView)
 /**
  * The options a PATCH body changes (docs/product.md §4.6): a field whose value
  * differs from the stored one needs its option; forwarding needs
- * scheduled-forwarding for its schedule, bulk-forwarding for slot 5 and
+ * scheduled-forwarding for its schedule, bulk-forwarding for slot 5 of a
+ * bulk-group member (anyone else's slot 5 is its own forwarding) and
  * forwarding for the rest.
  */
 export function optionsNeeded(body: Record<string, unknown>, current: NumberView): OptionName[] {
@@ -151,7 +152,7 @@ export function optionsNeeded(body: Record<string, unknown>, current: NumberView
       const { schedule: storedSchedule, destinations: storedDestinations, ...storedPattern } = current.features.forwarding;
       const slots = Array.isArray(destinations) ? destinations : storedDestinations;
       if (differs(schedule, storedSchedule)) out.add('scheduled-forwarding');
-      if (differs(slots[4], storedDestinations[4])) out.add('bulk-forwarding');
+      if (differs(slots[4], storedDestinations[4])) out.add(current.options.slot5Option);
       if (differs(slots.slice(0, 4), storedDestinations.slice(0, 4))) out.add('forwarding');
       if (Object.entries(pattern).some(([k, v]) => differs(v, (storedPattern as Record<string, unknown>)[k]))) out.add('forwarding');
       continue;

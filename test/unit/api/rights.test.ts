@@ -89,7 +89,7 @@ const view = (): NumberView => ({
   siteId: '1000001',
   voiceGroupId: 'VG1',
   features: featuresView(defaultFeatures('0311110001')),
-  options: { subscribed: [], legacy: false, number: [], site: null, lockedFields: [] },
+  options: { subscribed: [], legacy: false, number: [], site: null, lockedFields: [], slot5Option: 'bulk-forwarding' },
 });
 
 t.test('a number as seen with none on a function: its fields are left out', async (t) => {
@@ -109,7 +109,17 @@ t.test('the options a PATCH needs: only fields whose value changes', async (t) =
   t.same(optionsNeeded({ forwarding: { enabled: true } }, v), ['forwarding']);
   t.same(optionsNeeded({ forwarding: { schedule: [{ days: [1], from: '09:00', to: '10:00', pattern: {} }] } }, v), ['scheduled-forwarding']);
   t.same(optionsNeeded({ forwarding: { ...v.features.forwarding } }, v), [], 'forwarding sent back unchanged');
-  t.same(optionsNeeded({ forwarding: { destinations: [null, null, null, null, '0312348888'] } }, v), ['bulk-forwarding'], 'slot 5 is bulk forwarding');
+  t.same(
+    optionsNeeded({ forwarding: { destinations: [null, null, null, null, '0312348888'] } }, v),
+    ['bulk-forwarding'],
+    "a bulk-group member's slot 5 is bulk forwarding",
+  );
+  const outside: NumberView = { ...v, options: { ...v.options, slot5Option: 'forwarding' } };
+  t.same(
+    optionsNeeded({ forwarding: { destinations: [null, null, null, null, '0312348888'] } }, outside),
+    ['forwarding'],
+    "anyone else's slot 5 is its own forwarding",
+  );
   t.same(optionsNeeded({ forwarding: { destinations: ['0312348888', null, null, null, null] } }, v), ['forwarding']);
   t.same(optionsNeeded({ internationalBar: true, specificPresentation: null }, v), ['international-bar']);
 });
