@@ -87,9 +87,9 @@ module.exports = {
     {
       name: 'nothing-imports-the-top',
       severity: 'error',
-      comment: 'api, cli, portal and app.ts are the top: only they (and tests) run their code; others may name their types.',
-      from: { path: '^src/', pathNot: ['^src/(api|cli|portal)/', '^src/app\\.ts$'] },
-      to: { path: ['^src/(api|cli|portal)/', '^src/app\\.ts$'], dependencyTypesNot: ['type-only'] },
+      comment: 'api, cli, portal and app.ts (with its app-*.ts parts) are the top: only they (and tests) run their code; others may name their types.',
+      from: { path: '^src/', pathNot: ['^src/(api|cli|portal)/', '^src/app\\.ts$', '^src/app-[a-z]+\\.ts$'] },
+      to: { path: ['^src/(api|cli|portal)/', '^src/app\\.ts$', '^src/app-[a-z]+\\.ts$'], dependencyTypesNot: ['type-only'] },
     },
   ],
   options: {
