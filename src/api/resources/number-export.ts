@@ -33,39 +33,45 @@ const numberRow = z.object({
 });
 
 export const numberExportResource: ResourceModule = (api) => {
-  api.define({
-    method: 'GET',
-    url: '/sites/:id/numbers.csv',
-    tag: 'numbers',
-    summary: 'Every number of the site with its line, groups and settings, as CSV (no credentials); ?prefix= narrows it',
-    params: z.object({ id: z.string() }),
-    query: prefixQuery,
-    response: z.string(),
-    rawResponse: 'text/csv',
-    handler: async ({ actor, params, query }, reply) => {
-      const prefix = prefixParam(query.prefix);
-      await api.scopes.authorize(actor, 'read', 'site', await api.scopes.ofSite(params.id));
-      reply.header('Content-Disposition', `attachment; filename="numbers-${params.id}.csv"`);
-      return numberInfoCsv(await numberInfos(api.redis, await linesOfSites(api.redis, [params.id]), prefix));
-    },
-  });
+  /** One CSV route: the numbers of the sites `sitesFor(id)` names, once the actor may read `what` `id`. */
+  const csvRoute = (
+    url: string,
+    what: 'site' | 'voice group',
+    summary: string,
+    scopeOf: (id: string) => ReturnType<ApiContext['scopes']['ofSite']>,
+    sitesFor: (id: string) => Promise<string[]>,
+  ): void =>
+    api.define({
+      method: 'GET',
+      url,
+      tag: 'numbers',
+      summary,
+      params: z.object({ id: z.string() }),
+      query: prefixQuery,
+      response: z.string(),
+      rawResponse: 'text/csv',
+      handler: async ({ actor, params, query }, reply) => {
+        const prefix = prefixParam(query.prefix);
+        await api.scopes.authorize(actor, 'read', what, await scopeOf(params.id));
+        reply.header('Content-Disposition', `attachment; filename="numbers-${params.id}.csv"`);
+        return numberInfoCsv(await numberInfos(api.redis, await linesOfSites(api.redis, await sitesFor(params.id)), prefix));
+      },
+    });
 
-  api.define({
-    method: 'GET',
-    url: '/voice-groups/:id/numbers.csv',
-    tag: 'numbers',
-    summary: 'Every number of the voice group (all its sites) with its line, groups and settings, as CSV (no credentials); ?prefix= narrows it',
-    params: z.object({ id: z.string() }),
-    query: prefixQuery,
-    response: z.string(),
-    rawResponse: 'text/csv',
-    handler: async ({ actor, params, query }, reply) => {
-      const prefix = prefixParam(query.prefix);
-      await api.scopes.authorize(actor, 'read', 'voice group', await api.scopes.ofVoiceGroup(params.id));
-      reply.header('Content-Disposition', `attachment; filename="numbers-${params.id}.csv"`);
-      return numberInfoCsv(await numberInfos(api.redis, await linesOfSites(api.redis, await sitesOf(api.redis, params.id)), prefix));
-    },
-  });
+  csvRoute(
+    '/sites/:id/numbers.csv',
+    'site',
+    'Every number of the site with its line, groups and settings, as CSV (no credentials); ?prefix= narrows it',
+    (id) => api.scopes.ofSite(id),
+    async (id) => [id],
+  );
+  csvRoute(
+    '/voice-groups/:id/numbers.csv',
+    'voice group',
+    'Every number of the voice group (all its sites) with its line, groups and settings, as CSV (no credentials); ?prefix= narrows it',
+    (id) => api.scopes.ofVoiceGroup(id),
+    (id) => sitesOf(api.redis, id),
+  );
 
   api.define({
     method: 'GET',
