@@ -98,10 +98,9 @@ t.test('a digest line marking its call as a payphone is still blocked (603)', as
   const answer = await caller.request(second, 10_000);
   ack(second, answer);
   t.equal(answer.status, 603, 'Decline: the payphone marks are not believed from a line');
-  t.match(
-    node.events('call.decision', since).filter((l) => l.callId === callId && l.stage === 'nuisance-blocking'),
-    [{ outcome: 'reject' }],
-  );
+  // The answer can reach us before the decision's log line does: wait for it.
+  const decision = await node.waitForEvent('call.decision', { since, where: (l) => l.callId === callId && l.stage === 'nuisance-blocking' });
+  t.match(decision, { outcome: 'reject' });
   t.notOk(
     node.events('call.offer', since).some((l) => l.callId === callId),
     'the blocking number was not offered the call',
