@@ -8,8 +8,8 @@
 // the project through scripts/run.mjs, which uses it.
 //
 //   node scripts/setup.mjs [--runtime] [--test] [--bench] [--quiet] [--dry-run]
-//     --runtime  needs redis-server          --test   needs redis-server, sipp and chromium
-//     --bench    also needs kamailio, tcpdump  --quiet  print only errors
+//     --runtime  needs redis-server   --test  needs redis-server, sipp, chromium, baresip and sipsak
+//     --bench    also needs kamailio (with db_redis), tcpdump  --quiet  print only errors
 //     --dry-run  print what would be done, change nothing
 
 import { spawnSync } from 'node:child_process';
@@ -33,12 +33,20 @@ const BINARIES = {
   sipp: 'sip-tester',
   kamailio: 'kamailio',
   tcpdump: 'tcpdump',
+  // Third-party SIP clients for the interop tests.
+  baresip: 'baresip-core',
+  sipsak: 'sipsak',
+  // Not a binary: Kamailio's Redis modules (db_redis), the durable reference in the benchmarks.
+  'db_redis.so': 'kamailio-redis-modules',
   chromium: 'chromium',
   // Not a binary: a Japanese font, so the portal's Japanese pages render (and their screenshots are legible).
   'ipag.ttf': 'fonts-ipafont-gothic',
 };
 /** Where a non-binary need is found once its package is installed. */
-const FILES = { 'ipag.ttf': '/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf' };
+const FILES = {
+  'ipag.ttf': '/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf',
+  'db_redis.so': '/usr/lib/x86_64-linux-gnu/kamailio/modules/db_redis.so',
+};
 const SOURCE_DIRS = ['src', 'test', 'bench'];
 
 function say(line) {
@@ -132,8 +140,8 @@ function binaries() {
   const wanted = [];
   if (args.has('--runtime') || args.has('--test') || args.has('--bench')) wanted.push('redis-server');
   // The portal's browser tests drive Debian's chromium (through playwright-core).
-  if (args.has('--test')) wanted.push('sipp', 'chromium', 'ipag.ttf');
-  if (args.has('--bench')) wanted.push('kamailio', 'tcpdump');
+  if (args.has('--test')) wanted.push('sipp', 'chromium', 'ipag.ttf', 'baresip', 'sipsak');
+  if (args.has('--bench')) wanted.push('kamailio', 'tcpdump', 'db_redis.so');
   const missing = wanted.filter((b) => !onPath(b));
   if (missing.length === 0) return;
   const pkgs = missing.map((b) => BINARIES[b]);
