@@ -4,6 +4,7 @@ import { DigestAuthenticator } from './auth/authenticator.js';
 import { NonceIssuer } from './auth/nonce.js';
 import { RedisNonceCountStore } from './store/nonce-count-store.js';
 import type { Config } from './config/schema.js';
+import { listenSpecs } from './config/tls-files.js';
 import type { IncomingRequest } from './core/server/incoming-request.js';
 import { SipServer } from './core/server/sip-server.js';
 import type { Log } from './log.js';
@@ -141,7 +142,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
 
   const capture = config.hep.address ? new HepSender({ ...config.hep, address: config.hep.address }, log) : undefined;
   if (capture) log.info({ event: 'hep.enabled', address: config.hep.address, port: config.hep.port, captureId: config.hep.captureId }, 'SIP capture to Homer');
-  const sip = new SipServer({ listen: config.sip.listen, log, summary, metrics, ...(capture ? { wireTap: capture.tap } : {}) });
+  const sip = new SipServer({ listen: listenSpecs(config.sip), log, summary, metrics, ...(capture ? { wireTap: capture.tap } : {}) });
   // Banned sources are turned away before a transaction exists, on every method that starts something.
   sip.screen = (request, source) => {
     const verdict = guard.screen(request, source);

@@ -18,6 +18,7 @@ import {
   redisUrlSchema,
   type Config,
 } from './schema.js';
+import { readTlsFiles } from './tls-files.js';
 
 /** Start-up stops on this; every issue names its field (or env variable). */
 export class ConfigError extends Error {
@@ -65,7 +66,8 @@ type Raw = Record<string, unknown>;
  * Load the configuration: built-in defaults, then the file (YAML or JSON;
  * `opts.file`, else `SOFTSWITCH_CONFIG`, else config/default.yaml), then
  * environment overrides. Relative paths in the result (redis.embedded.dataDir,
- * provisioning.file) are resolved against the repository root. Throws
+ * provisioning.file, sip.tls files) are resolved against the repository root;
+ * the TLS certificate and key are read and checked. Throws
  * ConfigError listing every problem; never returns a half-valid config.
  */
 export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}): Config {
@@ -83,6 +85,13 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}
   const config = parsed.data;
   config.redis.embedded.dataDir = resolveFrom(root, config.redis.embedded.dataDir);
   config.provisioning.file = resolveFrom(root, config.provisioning.file);
+  const tls = config.sip.tls;
+  if (tls) {
+    tls.certFile = resolveFrom(root, tls.certFile);
+    tls.keyFile = resolveFrom(root, tls.keyFile);
+    const read = readTlsFiles(tls);
+    if ('issues' in read) throw new ConfigError(read.issues, file);
+  }
   return config;
 }
 
@@ -157,8 +166,10 @@ function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): string[] {
       sip.listen = sip.listen.map((l: unknown) => {
         if (l === null || typeof l !== 'object') return l;
         const entry: Raw = { ...(l as Raw) };
-        // SIP_PORT is the UDP/TCP port; a WebSocket listener keeps its own (it would clash with TCP).
-        if (values.SIP_PORT !== undefined && entry.transport !== 'ws') entry.port = values.SIP_PORT;
+        // SIP_PORT is the UDP/TCP port; TLS and WebSocket listeners keep their own (they would clash with TCP).
+        if (values.SIP_PORT !== undefined && (entry.transport === 'udp' || entry.transport === 'tcp' || entry.transport === undefined)) {
+          entry.port = values.SIP_PORT;
+        }
         if (values.SIP_ADDRESS !== undefined) entry.address = values.SIP_ADDRESS;
         return entry;
       });

@@ -56,29 +56,46 @@ const advertisedHostSchema = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-
   error: 'must be host or host:port',
 });
 
-const listenSchema = z.strictObject({
-  /** ws: SIP over WebSocket (RFC 7118), for browser and sip.js clients; plain ws:// only (TLS belongs in front). */
-  transport: z.enum(['udp', 'tcp', 'ws'], { error: 'must be udp, tcp or ws' }),
-  address: ipAddressSchema,
-  port: portSchema,
-});
+/** The port a listen entry without one takes: 5061 for SIP over TLS (RFC 3261 §26.2.2), 5060 for UDP and TCP, 8088/8089 for WS/WSS. */
+export const LISTEN_DEFAULT_PORT = { udp: 5060, tcp: 5060, tls: 5061, ws: 8088, wss: 8089 } as const;
+
+const listenSchema = z
+  .strictObject({
+    /**
+     * tls: SIP over TLS (RFC 3261 §26); ws/wss: SIP over WebSocket (RFC 7118), for browser and sip.js
+     * clients, wss over HTTPS. tls and wss present the certificate in sip.tls.
+     */
+    transport: z.enum(['udp', 'tcp', 'tls', 'ws', 'wss'], { error: 'must be udp, tcp, tls, ws or wss' }),
+    address: ipAddressSchema,
+    port: portSchema.optional(),
+  })
+  .transform((l) => ({ ...l, port: l.port ?? LISTEN_DEFAULT_PORT[l.transport] }));
 
 export const DEFAULT_LISTEN: Array<z.input<typeof listenSchema>> = [
   { transport: 'udp', address: '0.0.0.0', port: 5060 },
   { transport: 'tcp', address: '0.0.0.0', port: 5060 },
 ];
 
+/** The certificate and key of the tls and wss listeners (PEM files; checked at start by tls-files.ts). */
+const tlsSchema = z.strictObject({
+  certFile: z.string().min(1, { error: 'must be a file path' }),
+  keyFile: z.string().min(1, { error: 'must be a file path' }),
+  /** Outgoing TLS connections (to a client's Contact whose connection is gone): check the peer's certificate. */
+  verifyPeer: z.boolean().default(true),
+});
+
 const sipSchema = z
   .strictObject({
     domain: hostSchema.default('softswitch.test'),
     realm: realmSchema.optional(),
-    listen: z.array(listenSchema).min(1, { error: 'must list at least one address' }).default(DEFAULT_LISTEN),
+    listen: z.array(listenSchema).min(1, { error: 'must list at least one address' }).prefault(DEFAULT_LISTEN),
     advertisedHost: advertisedHostSchema.optional(),
+    tls: tlsSchema.optional(),
   })
   .superRefine((sip, ctx) => {
     const seen = new Map<string, number>();
     sip.listen.forEach((l, i) => {
-      // tcp and ws both take a TCP port: the same address and port cannot serve both.
+      // tcp, tls, ws and wss all take a TCP port: the same address and port cannot serve two of them.
       const key = `${l.transport === 'udp' ? 'udp' : 'tcp'} ${l.address}:${l.port}`;
       const first = seen.get(key);
       if (first !== undefined) {
@@ -89,6 +106,14 @@ const sipSchema = z
         seen.set(key, i);
       }
     });
+    const secure = sip.listen.findIndex((l) => l.transport === 'tls' || l.transport === 'wss');
+    if (secure >= 0 && !sip.tls) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message: `required by sip.listen[${secure}] (${sip.listen[secure]!.transport}): certFile and keyFile`,
+      });
+    }
   })
   .transform((sip) => ({ ...sip, realm: sip.realm ?? sip.domain }));
 

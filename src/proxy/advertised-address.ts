@@ -53,7 +53,7 @@ export function localIdentity(
   // A wildcard socket is reached at every address of the host: all of them are "us" in Route and Request-URI.
   const alsoUs: Array<{ host: string; port: number }> = [];
   const configured = opts.advertisedHost ? /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(opts.advertisedHost) : null;
-  for (const transport of ['UDP', 'TCP', 'WS'] as const) {
+  for (const transport of ['UDP', 'TCP', 'TLS', 'WS', 'WSS'] as const) {
     const local = sip.localAddress(transport);
     if (!local) continue;
     let host = local.host;
@@ -65,8 +65,8 @@ export function localIdentity(
       opts.onGuess(transport, choice);
       host = choice.host;
     }
-    // The advertised port is the SIP (UDP/TCP) port; WebSocket listens on a port of its own.
-    const port = configured?.[2] && transport !== 'WS' ? Number(configured[2]) : local.port;
+    // The advertised port is the SIP (UDP/TCP) port; TLS and WebSocket listen on ports of their own.
+    const port = configured?.[2] && (transport === 'UDP' || transport === 'TCP') ? Number(configured[2]) : local.port;
     advertised.set(transport, { host: host.includes(':') ? `[${host}]` : host, port });
   }
   const extra = [...advertised.values()].map((a) => ({ host: bareHost(a.host), port: a.port })).concat(alsoUs);

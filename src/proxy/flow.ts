@@ -4,9 +4,10 @@ import type { TransportName } from '../core/transport/transport.js';
 /**
  * A flow (RFC 5626 §3.3, §5.3): the one way back to a client behind NAT or on
  * a connection it opened. UDP: the address and port its requests came from.
- * TCP and WS: the connection itself, valid only on the node that holds it.
+ * TCP, TLS, WS and WSS: the connection itself, valid only on the node that holds it.
  */
-export type Flow = { transport: 'UDP'; address: string; port: number } | { transport: 'TCP' | 'WS'; connectionId: string; node: string };
+export type ConnectionTransport = Exclude<TransportName, 'UDP'>;
+export type Flow = { transport: 'UDP'; address: string; port: number } | { transport: ConnectionTransport; connectionId: string; node: string };
 
 /** One end of a hop as the transport layer names it: where a request came from or goes to. */
 export interface FlowEnd {
@@ -32,22 +33,22 @@ export function decodeFlow(token: string): Flow | undefined {
     const address = unb64(udp[1]!);
     return port > 0 && port < 65536 && /^[0-9A-Fa-f.:]+$/.test(address) ? { transport: 'UDP', address, port } : undefined;
   }
-  const connection = /^((tcp|ws)-[0-9a-f]+-\d+)\.([A-Za-z0-9_-]+)$/.exec(token);
+  // The connection id's prefix is its transport (ConnectionTable): tcp-, tls-, ws-, wss-.
+  const connection = /^((tcp|tls|ws|wss)-[0-9a-f]+-\d+)\.([A-Za-z0-9_-]+)$/.exec(token);
   if (!connection) return undefined;
-  return { transport: connection[2] === 'ws' ? 'WS' : 'TCP', connectionId: connection[1]!, node: unb64(connection[3]!) };
+  return { transport: connection[2]!.toUpperCase() as ConnectionTransport, connectionId: connection[1]!, node: unb64(connection[3]!) };
 }
 
 /**
  * The flow to record for one end of a call, or none when its Contact reaches
- * it anyway. A connection the client opened (TCP, WS) is always its flow: a
+ * it anyway. A connection the client opened (TCP, TLS, WS, WSS) is always its flow: a
  * new connection to its Contact would not get through NAT. Over UDP a flow is
  * needed when the Contact is not the address the request came from (RFC 3581
  * `received`/`rport` territory: the client is behind NAT).
  */
 export function flowFor(end: FlowEnd, contact: string | undefined, node: string): Flow | undefined {
   if (end.transport === 'UDP') return contactIsSource(end, contact) ? undefined : { transport: 'UDP', address: end.address, port: end.port };
-  if ((end.transport === 'TCP' || end.transport === 'WS') && end.connectionId) return { transport: end.transport, connectionId: end.connectionId, node };
-  return undefined;
+  return end.connectionId ? { transport: end.transport, connectionId: end.connectionId, node } : undefined;
 }
 
 function contactIsSource(end: FlowEnd, contact: string | undefined): boolean {

@@ -1,6 +1,6 @@
 import { parseNameAddr, parseUri } from '../core/messages/index.js';
 import { hostPortKey } from '../core/transport/local-host.js';
-import type { TransportName } from '../core/transport/transport.js';
+import { isSecure, type TransportName } from '../core/transport/transport.js';
 import { decodeFlow } from './flow.js';
 
 /** The URI parameter of our Record-Route that carries its signature (see ProxySigner.dialogSignature). */
@@ -20,6 +20,21 @@ export function decodeHops(token: string): string[] {
     .toString('utf8')
     .split(',')
     .filter((a) => a !== '');
+}
+
+/**
+ * How a URI naming us over a transport says so (RFC 3261 §19.1, §26.2; RFC 5630
+ * §3.1.3; RFC 7118 §5.2): TLS is `sips:` (the deprecated `transport=tls` is
+ * understood on the way in, see uriTransport, but not written), WSS is
+ * `sips:` with `transport=ws`, TCP and WS carry their transport parameter.
+ */
+export function routeScheme(transport: TransportName): 'sip' | 'sips' {
+  return isSecure(transport) ? 'sips' : 'sip';
+}
+
+export function routeTransportParam(transport: TransportName): string {
+  if (transport === 'UDP' || transport === 'TLS') return '';
+  return transport === 'WSS' ? ';transport=ws' : `;transport=${transport.toLowerCase()}`;
 }
 
 /**
@@ -52,10 +67,9 @@ export class LocalIdentity {
    */
   recordRoute(transport: TransportName, flow?: string, signature?: string, hops?: string): string {
     const a = this.advertised.get(transport) ?? [...this.advertised.values()][0]!;
-    const param = transport === 'UDP' ? '' : `;transport=${transport.toLowerCase()}`;
     const hopsParam = hops ? `;${ROUTE_HOPS_PARAM}=${hops}` : '';
     const signed = signature ? `;${ROUTE_SIGNATURE_PARAM}=${signature}` : '';
-    return `<sip:${flow ? `${flow}@` : ''}${a.host}:${a.port}${param};lr${hopsParam}${signed}>`;
+    return `<${routeScheme(transport)}:${flow ? `${flow}@` : ''}${a.host}:${a.port}${routeTransportParam(transport)};lr${hopsParam}${signed}>`;
   }
 
   /** The signature parameter of one of our own Route entries (or Request-URI), if it has one. */

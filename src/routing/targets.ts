@@ -1,6 +1,6 @@
 import type { EmergencyRoute, OutboundRoute } from '../features/settings.js';
 import type { Binding } from '../registrar/binding.js';
-import type { Destination, TransportName } from '../core/transport/transport.js';
+import { defaultPort, isSecure, type Destination, type TransportName } from '../core/transport/transport.js';
 import type { LineRecord } from '../store/line-store.js';
 import type { RelayTarget } from '../proxy/proxy-core.js';
 import { bareHost, parseUri } from '../core/messages/index.js';
@@ -17,9 +17,9 @@ export type HoldsConnection = (source: Binding['source']) => boolean;
  * The Request-URI carries the called number for a PBX or gateway (DID
  * delivery), or is the Contact itself for a line set to `delivery: contact`:
  * a single phone answers only its own URI (the number stays in To).
- * A TCP binding whose connection is gone (closed, held by another node, or
- * from before a restart) is tried at its Contact, the only address that may
- * still answer; a WS one cannot be reached at all.
+ * A TCP or TLS binding whose connection is gone (closed, held by another node,
+ * or from before a restart) is tried at its Contact over the same transport,
+ * the only address that may still answer; a WS/WSS one cannot be reached at all.
  */
 export function lineTargets(line: LineRecord, calledNumber: string, bindings: Binding[], holds: HoldsConnection): RelayTarget[] {
   if (line.auth === 'ip') {
@@ -48,14 +48,20 @@ export function lineTargets(line: LineRecord, calledNumber: string, bindings: Bi
     });
 }
 
-/** Where one binding is reached now (see lineTargets); nothing when it cannot be. */
+/**
+ * Where one binding is reached now (see lineTargets); nothing when it cannot be.
+ * A `sips:` Contact is reached only over TLS or WSS (RFC 3261 §26.2.2): a
+ * binding that says it needs TLS is never called in the clear, and a TLS one
+ * whose connection is gone is called back over a new TLS connection.
+ */
 export function bindingDestination(b: Binding, holds: HoldsConnection): Destination | undefined {
   const { transport, address, port, connectionId } = b.source;
+  const contact = parseUri(b.uri);
+  if (contact?.scheme === 'sips' && !isSecure(transport)) return undefined;
   if (connectionId === undefined) return { transport, address, port };
   if (holds(b.source)) return { transport, address, port, connectionId };
-  if (transport !== 'TCP') return undefined;
-  const contact = parseUri(b.uri);
-  return contact && isIpLiteral(contact.host) ? { transport, address: bareHost(contact.host), port: contact.port ?? 5060 } : undefined;
+  if (transport !== 'TCP' && transport !== 'TLS') return undefined;
+  return contact && isIpLiteral(contact.host) ? { transport, address: bareHost(contact.host), port: contact.port ?? defaultPort(transport) } : undefined;
 }
 
 /**

@@ -48,7 +48,7 @@ export const bindingSchema = z
     cseq: z.number(),
     path: z.array(z.string()),
     source: z.object({
-      transport: z.enum(['UDP', 'TCP', 'WS']),
+      transport: z.enum(['UDP', 'TCP', 'TLS', 'WS', 'WSS']),
       address: z.string(),
       port: z.number(),
       node: z.string(),

@@ -260,8 +260,8 @@ t.test('a ws listener: accepted, not on the TCP port, left alone by SIP_PORT', a
     ['sip.listen[2]: same TCP port as sip.listen[1] (tcp 127.0.0.1:5070)'],
   );
   t.same(
-    issuesOf(t, () => load(t, listen('    - { transport: wss, address: 127.0.0.1, port: 8089 }'))),
-    ['sip.listen[2].transport: must be udp, tcp or ws'],
+    issuesOf(t, () => load(t, listen('    - { transport: sctp, address: 127.0.0.1, port: 8089 }'))),
+    ['sip.listen[2].transport: must be udp, tcp, tls, ws or wss'],
   );
 });
 

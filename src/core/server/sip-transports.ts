@@ -1,33 +1,50 @@
 import type { LogSummariser } from '../../log-summary.js';
 import { serializeMessage, type SipRequest, type SipResponse } from '../messages/index.js';
-import { TcpTransport } from '../transport/tcp-transport.js';
+import { TcpTransport, type TlsCredentials } from '../transport/tcp-transport.js';
 import type { Destination, MessageHandler, Source, Transport, TransportName, WireTap } from '../transport/transport.js';
 import { UdpTransport } from '../transport/udp-transport.js';
 import { responseDestination } from '../transport/via-routing.js';
 import { WsTransport } from '../transport/ws-transport.js';
 
 export interface ListenSpec {
-  transport: 'udp' | 'tcp' | 'ws';
+  transport: 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
   address: string;
   port: number;
+  /** tls and wss: the certificate and key to present (sip.tls in the config). */
+  credentials?: TlsCredentials;
+  /** tls: check the certificate of a peer we connect to (default true). */
+  verifyPeer?: boolean;
 }
 
 /** Makes the transport for one listen entry; tests pass one that records what is sent. */
 export type TransportFactory = (spec: ListenSpec, onMessage: MessageHandler, summary: LogSummariser) => Transport;
 
-/** The real sockets: UDP, TCP with stream framing, WebSocket (RFC 7118). */
+/** The real sockets: UDP, TCP and TLS with stream framing, WebSocket over HTTP or HTTPS (RFC 7118). */
 export const socketTransport: TransportFactory = (spec, onMessage, summary) => {
+  const credentials = (): TlsCredentials => {
+    if (!spec.credentials) throw new Error(`a ${spec.transport} listener needs a certificate and key (sip.tls)`);
+    return spec.credentials;
+  };
+  // Refused handshakes and broken streams, counted per transport and reason (a flood of them is one summary line).
+  const onError =
+    (transport: TransportName, what: string) =>
+    (why: string, address: string, port: number): void =>
+      summary.warn({ event: 'sip.malformed', transport, address, port, why }, what, ['transport', 'why']);
   switch (spec.transport) {
     case 'udp':
       return new UdpTransport(spec.address, spec.port, onMessage);
     case 'tcp':
-      return new TcpTransport(spec.address, spec.port, onMessage, (why, address, port) =>
-        summary.warn({ event: 'sip.malformed', transport: 'TCP', address, port, why }, 'stream framing error; connection closed', ['transport', 'why']),
-      );
+      return new TcpTransport(spec.address, spec.port, onMessage, { onError: onError('TCP', 'stream framing error; connection closed') });
+    case 'tls':
+      return new TcpTransport(spec.address, spec.port, onMessage, {
+        tls: credentials(),
+        verifyPeer: spec.verifyPeer ?? true,
+        onError: onError('TLS', 'TLS handshake or stream framing error; connection closed'),
+      });
     case 'ws':
-      return new WsTransport(spec.address, spec.port, onMessage, (why, address, port) =>
-        summary.warn({ event: 'sip.malformed', transport: 'WS', address, port, why }, 'WebSocket error; connection refused or closed', ['transport', 'why']),
-      );
+      return new WsTransport(spec.address, spec.port, onMessage, onError('WS', 'WebSocket error; connection refused or closed'));
+    case 'wss':
+      return new WsTransport(spec.address, spec.port, onMessage, onError('WSS', 'WebSocket error; connection refused or closed'), credentials());
   }
 };
 
@@ -73,7 +90,7 @@ export class SipTransports {
     return t ? { host: t.localAddress, port: t.localPort } : undefined;
   }
 
-  /** Where an open TCP/WS connection's peer is; undefined when it is gone (or the transport has none). */
+  /** Where an open TCP/TLS/WS/WSS connection's peer is; undefined when it is gone (or the transport has none). */
   connectionPeer(transport: TransportName, connectionId: string): { address: string; port: number } | undefined {
     return this.transports.find((t) => t.name === transport)?.peer?.(connectionId);
   }

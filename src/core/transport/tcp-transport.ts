@@ -1,29 +1,53 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { ConnectionTable, listenOn } from './connection-table.js';
 import { StreamFramer } from './stream-framer.js';
 import type { Destination, MessageHandler, Transport } from './transport.js';
 
 /** Connections that carried nothing for this long are closed; registered trunks refresh well within it. */
 const IDLE_TIMEOUT_MS = 15 * 60_000;
+/** A TLS client that has not finished its handshake in this long is dropped (slow-handshake clients hold sockets). */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 const PONG = Buffer.from('\r\n');
 
+/** The certificate and key a TLS listener presents, PEM. */
+export interface TlsCredentials {
+  cert: Buffer | string;
+  key: Buffer | string;
+}
+
+/** Stream-transport options: plain TCP, or TLS with these credentials (RFC 3261 §26.2.1: TLS is TCP with a handshake first). */
+export interface StreamOptions {
+  tls?: TlsCredentials;
+  /** Outgoing TLS connections: check the peer's certificate against the system CAs (default true). */
+  verifyPeer?: boolean;
+  /** A refused handshake or a stream that cannot be framed (the connection is closed). */
+  onError?: (why: string, address: string, port: number) => void;
+}
+
 /**
- * SIP over TCP (RFC 3261 §18): many connections, messages framed by
- * Content-Length, responses and requests sent back over the connection the
- * peer opened when it is still there, else over a new one.
+ * SIP over TCP or TLS (RFC 3261 §18, §26): many connections, messages framed
+ * by Content-Length, responses and requests sent back over the connection
+ * the peer opened when it is still there, else over a new one. TLS differs
+ * only in the socket: the server and the outgoing connections speak TLS, and
+ * everything after the handshake is the same framing.
  */
 export class TcpTransport implements Transport {
-  readonly name = 'TCP' as const;
+  readonly name: 'TCP' | 'TLS';
   private server: net.Server | undefined;
-  private readonly connections = new ConnectionTable<net.Socket>('tcp');
+  private readonly connections: ConnectionTable<net.Socket>;
+  private readonly onError: (why: string, address: string, port: number) => void;
   localPort: number;
 
   constructor(
     readonly localAddress: string,
     port: number,
     private readonly onMessage: MessageHandler,
-    private readonly onFramingError: (why: string, address: string, port: number) => void = () => undefined,
+    private readonly options: StreamOptions = {},
   ) {
+    this.name = options.tls ? 'TLS' : 'TCP';
+    this.connections = new ConnectionTable<net.Socket>(this.name.toLowerCase());
+    this.onError = options.onError ?? (() => undefined);
     this.localPort = port;
   }
 
@@ -32,7 +56,19 @@ export class TcpTransport implements Transport {
   }
 
   async listen(): Promise<void> {
-    const server = net.createServer((socket) => this.adopt(socket));
+    const credentials = this.options.tls;
+    let server: net.Server;
+    if (credentials) {
+      const secure = tls.createServer({ ...credentials, handshakeTimeout: HANDSHAKE_TIMEOUT_MS }, (socket) => this.adopt(socket));
+      // Plain text, garbage or a stalled handshake: only that connection is closed.
+      secure.on('tlsClientError', (err, socket) => {
+        this.onError(`TLS handshake failed: ${err.message.split('\n')[0] ?? ''}`, normalizeAddress(socket.remoteAddress ?? ''), socket.remotePort ?? 0);
+        socket.destroy();
+      });
+      server = secure;
+    } else {
+      server = net.createServer((socket) => this.adopt(socket));
+    }
     this.server = server;
     this.localPort = await listenOn(server, this.localPort, this.localAddress);
   }
@@ -44,11 +80,11 @@ export class TcpTransport implements Transport {
     const { id, forget } = this.connections.add(socket, address, port);
     socket.setNoDelay(true);
     socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy());
-    socket.on('data', (chunk) => {
+    socket.on('data', (chunk: Buffer) => {
       for (const item of framer.push(chunk)) {
         if (item.kind === 'message') {
           this.onMessage(item.data, {
-            transport: 'TCP',
+            transport: this.name,
             address,
             port,
             localAddress: this.localAddress,
@@ -58,7 +94,7 @@ export class TcpTransport implements Transport {
         } else if (item.kind === 'ping') {
           socket.write(PONG);
         } else {
-          this.onFramingError(item.why, address, port);
+          this.onError(item.why, address, port);
           socket.destroy();
         }
       }
@@ -79,11 +115,16 @@ export class TcpTransport implements Transport {
       return true;
     }
     // RFC 3261 §18.2.2: the connection is gone, so open a new one to the same address and port.
-    const socket = net.connect({
-      host: destination.address,
-      port: destination.port,
-      localAddress: this.localAddress === '0.0.0.0' || this.localAddress === '::' ? undefined : this.localAddress,
-    });
+    const localAddress = this.localAddress === '0.0.0.0' || this.localAddress === '::' ? undefined : this.localAddress;
+    const target = { host: destination.address, port: destination.port, localAddress };
+    const socket = this.options.tls
+      ? // RFC 5630 §3.1: the far end proves who it is; the written bytes wait for the handshake.
+        tls.connect({
+          ...target,
+          rejectUnauthorized: this.options.verifyPeer ?? true,
+          ...(net.isIP(destination.address) ? {} : { servername: destination.address }),
+        })
+      : net.connect(target);
     this.adopt(socket);
     socket.write(data);
     return true;

@@ -3,18 +3,42 @@
  * with the address they came from, and sends bytes to an address or over an
  * existing connection.
  */
-export type TransportName = 'UDP' | 'TCP' | 'WS';
+export type TransportName = 'UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS';
+
+const TRANSPORT_NAMES: ReadonlySet<string> = new Set<TransportName>(['UDP', 'TCP', 'TLS', 'WS', 'WSS']);
 
 /**
  * A Via sent-protocol transport or a URI transport parameter as one we serve
- * ("tcp" -> TCP, "ws" -> WS); undefined for anything else (TLS, WSS, SCTP).
+ * ("tcp" -> TCP, "tls" -> TLS, "wss" -> WSS); undefined for anything else (SCTP).
  */
 export function transportNamed(value: string | null | undefined): TransportName | undefined {
   const upper = (value ?? '').toUpperCase();
-  return upper === 'UDP' || upper === 'TCP' || upper === 'WS' ? upper : undefined;
+  return TRANSPORT_NAMES.has(upper) ? (upper as TransportName) : undefined;
 }
 
-/** Where a message came from: enough to answer it and, for TCP/WS, to reuse the connection. */
+/** Whether a transport runs over TLS (RFC 3261 §26.2: what a `sips:` URI requires on the hop). */
+export function isSecure(transport: TransportName): boolean {
+  return transport === 'TLS' || transport === 'WSS';
+}
+
+/**
+ * The transport a SIP URI asks for (RFC 3261 §19.1, §26.2; RFC 7118 §5.2):
+ * `sips:` means TLS, or WSS with `transport=ws`; `sip:` takes its transport
+ * parameter (`transport=tls` as older equipment writes it, RFC 5630 §3.1.3),
+ * UDP without one. A `sips:` URI is never downgraded to a plain transport.
+ */
+export function uriTransport(scheme: string, transportParam: string | null | undefined): TransportName {
+  const named = transportNamed(transportParam);
+  if (scheme.toLowerCase() === 'sips') return named === 'WS' || named === 'WSS' ? 'WSS' : 'TLS';
+  return named ?? 'UDP';
+}
+
+/** The port a URI without one is reached on: 5061 for SIP over TLS (RFC 3261 §19.1.2), else 5060. */
+export function defaultPort(transport: TransportName): number {
+  return transport === 'TLS' ? 5061 : 5060;
+}
+
+/** Where a message came from: enough to answer it and, for TCP/TLS/WS/WSS, to reuse the connection. */
 export interface Source {
   transport: TransportName;
   address: string;
@@ -22,7 +46,7 @@ export interface Source {
   /** Local address/port it arrived on. */
   localAddress: string;
   localPort: number;
-  /** Stream transports (TCP, WS): the connection it arrived on, unique within this node. */
+  /** Stream transports (TCP, TLS, WS, WSS): the connection it arrived on, unique within this node. */
   connectionId?: string;
 }
 

@@ -1,8 +1,6 @@
 import net from 'node:net';
 import { bareHost, type ReadonlyDeep, type Via } from '../messages/index.js';
-import { transportNamed, type Destination, type Source } from './transport.js';
-
-const DEFAULT_PORT = 5060;
+import { defaultPort, transportNamed, type Destination, type Source } from './transport.js';
 
 /**
  * RFC 3261 §18.2.1 and RFC 3581: note on the top Via where the request really
@@ -48,6 +46,7 @@ export function viaDestination(via: ReadonlyDeep<Via>): Destination {
   const received = via.params.received;
   const address = received && net.isIP(received) ? received : bareHost(via.host);
   const rport = via.params.rport ? Number(via.params.rport) : NaN;
-  const port = Number.isInteger(rport) && rport > 0 ? rport : (via.port ?? DEFAULT_PORT);
-  return { transport: transportNamed(via.transport) ?? 'UDP', address, port };
+  const transport = transportNamed(via.transport) ?? 'UDP';
+  const port = Number.isInteger(rport) && rport > 0 ? rport : (via.port ?? defaultPort(transport));
+  return { transport, address, port };
 }

@@ -1,9 +1,10 @@
 import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
+import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { ConnectionTable, listenOn } from './connection-table.js';
-import { normalizeAddress } from './tcp-transport.js';
+import { normalizeAddress, type TlsCredentials } from './tcp-transport.js';
 import { MAX_MESSAGE_BYTES, type Destination, type MessageHandler, type Transport } from './transport.js';
 
 /** RFC 7118 §4: the WebSocket subprotocol SIP clients ask for. */
@@ -20,15 +21,18 @@ interface Connection {
   alive: boolean;
 }
 
+/** A client that has not finished its TLS handshake in this long is dropped. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
 /**
- * SIP over WebSocket (RFC 7118): an HTTP server that upgrades requests
+ * SIP over WebSocket (RFC 7118): an HTTP server (HTTPS for WSS) that upgrades requests
  * offering the `sip` subprotocol, one SIP message per WebSocket message (no
  * Content-Length framing), and every send over the connection the peer
  * opened: a WebSocket client cannot be reached any other way, so when its
  * connection is gone `send` returns false.
  */
 export class WsTransport implements Transport {
-  readonly name = 'WS' as const;
+  readonly name: 'WS' | 'WSS';
   private server: http.Server | undefined;
   private readonly wss = new WebSocketServer({
     noServer: true,
@@ -37,7 +41,7 @@ export class WsTransport implements Transport {
     clientTracking: false,
     handleProtocols: (protocols) => (protocols.has(SIP_SUBPROTOCOL) ? SIP_SUBPROTOCOL : false),
   });
-  private readonly connections = new ConnectionTable<Connection>('ws');
+  private readonly connections: ConnectionTable<Connection>;
   private pinger: NodeJS.Timeout | undefined;
   localPort: number;
 
@@ -47,7 +51,11 @@ export class WsTransport implements Transport {
     private readonly onMessage: MessageHandler,
     /** A refused handshake or a bad frame (the connection is closed). */
     private readonly onError: (why: string, address: string, port: number) => void = () => undefined,
+    /** WSS: the certificate and key of the HTTPS server the WebSockets upgrade from. */
+    private readonly tls?: TlsCredentials,
   ) {
+    this.name = tls ? 'WSS' : 'WS';
+    this.connections = new ConnectionTable<Connection>(this.name.toLowerCase());
     this.localPort = port;
   }
 
@@ -56,10 +64,17 @@ export class WsTransport implements Transport {
   }
 
   async listen(): Promise<void> {
-    const server = http.createServer((_req, res) => {
+    const onRequest: http.RequestListener = (_req, res) => {
       // Plain HTTP: this endpoint speaks only WebSocket.
       res.writeHead(426, { Upgrade: 'websocket', Connection: 'close', 'Content-Length': '0' }).end();
-    });
+    };
+    const server = this.tls ? https.createServer({ ...this.tls, handshakeTimeout: HANDSHAKE_TIMEOUT_MS }, onRequest) : http.createServer(onRequest);
+    if (this.tls) {
+      server.on('tlsClientError', (err: Error, socket: Duplex & { remoteAddress?: string; remotePort?: number }) => {
+        this.onError(`TLS handshake failed: ${err.message.split('\n')[0] ?? ''}`, normalizeAddress(socket.remoteAddress ?? ''), socket.remotePort ?? 0);
+        socket.destroy();
+      });
+    }
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     server.on('clientError', (_err, socket) => socket.destroy());
     this.server = server;
@@ -91,7 +106,7 @@ export class WsTransport implements Transport {
       if (kind === 'ping') socket.send(CRLF); // RFC 5626 §4.4.1 CRLF keep-alive, as sip.js sends it
       if (kind !== 'sip') return;
       this.onMessage(data, {
-        transport: 'WS',
+        transport: this.name,
         address,
         port,
         localAddress: this.localAddress,

@@ -9,6 +9,8 @@ t.test('a flow survives the trip through a token; the token is URI-safe', async 
     { transport: 'UDP', address: '2001:db8::7', port: 5060 },
     { transport: 'TCP', connectionId: 'tcp-0a1b2c3d-12', node: 'node-a' },
     { transport: 'WS', connectionId: 'ws-0a1b2c3d-3', node: 'tokyo/1' },
+    { transport: 'TLS', connectionId: 'tls-0a1b2c3d-5', node: 'node-a' },
+    { transport: 'WSS', connectionId: 'wss-0a1b2c3d-6', node: 'node-b' },
   ];
   for (const flow of flows) {
     const token = encodeFlow(flow);
@@ -40,4 +42,15 @@ t.test('TCP and WS: the connection, named with the node that holds it; none when
     undefined,
     'a connection we open',
   );
+});
+
+t.test('TLS and WSS: the connection, like TCP and WS (a client on TLS is called back over that connection)', async (t) => {
+  const end = { transport: 'TLS' as const, address: '203.0.113.7', port: 40002, connectionId: 'tls-0a1b2c3d-9' };
+  t.same(flowFor(end, 'sips:pbx@203.0.113.7:40002', 'node-a'), { transport: 'TLS', connectionId: 'tls-0a1b2c3d-9', node: 'node-a' });
+  const wss = { transport: 'WSS' as const, address: '203.0.113.7', port: 40003, connectionId: 'wss-0a1b2c3d-2' };
+  t.same(decodeFlow(encodeFlow(flowFor(wss, 'sip:x@df7jal23ls0d.invalid;transport=ws', 'n')!)), {
+    transport: 'WSS',
+    connectionId: 'wss-0a1b2c3d-2',
+    node: 'n',
+  });
 });

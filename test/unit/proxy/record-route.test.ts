@@ -77,3 +77,21 @@ t.test("the dialog's hops ride opaque in our Record-Route and are read back from
   t.equal(identity.routeHops(route), token);
   t.equal(identity.routeHops(`<sip:127.0.0.66:5090;lr;rrhops=${token}>`), undefined, 'not ours');
 });
+
+t.test('TLS and WSS: sips: in our Record-Route (RFC 5630 §3.1.3, RFC 7118 §5.2), recognised as ours', async (t) => {
+  const secure = new LocalIdentity(
+    new Map([
+      ['UDP', { host: '127.0.0.1', port: 5090 }],
+      ['TLS', { host: '127.0.0.1', port: 5091 }],
+      ['WSS', { host: '127.0.0.1', port: 8443 }],
+    ]),
+    [],
+    'ss.test',
+  );
+  t.equal(secure.recordRoute('TLS'), '<sips:127.0.0.1:5091;lr>');
+  t.equal(secure.recordRoute('WSS', 'wss-0a1b-7.bm9kZS1h'), '<sips:wss-0a1b-7.bm9kZS1h@127.0.0.1:8443;transport=ws;lr>');
+  t.ok(secure.isMine('<sips:127.0.0.1:5091;lr>'));
+  t.ok(secure.isMine('<sip:127.0.0.1:5091;transport=tls;lr>'), 'the older transport=tls form names us too');
+  t.equal(secure.flowToken(secure.recordRoute('TLS', 'tls-0a1b-3.bm9kZS1h')), 'tls-0a1b-3.bm9kZS1h');
+  t.equal(secure.sentBy('TLS'), '127.0.0.1:5091', 'our Via over TLS');
+});

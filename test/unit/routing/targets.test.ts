@@ -72,6 +72,29 @@ t.test('a TCP binding goes over its connection while this node holds it open, el
   );
 });
 
+t.test('TLS: over its connection, else its Contact over a new TLS connection; a sips: Contact never in the clear', async (t) => {
+  const tls = binding('sips:pbx@10.0.0.5:5071', undefined, { transport: 'TLS', connectionId: 'tls-ab12-7', node: 'n1' });
+  t.same(lineTargets(line, '0312345678', [tls], HERE)[0]!.destination, { transport: 'TLS', address: '203.0.113.5', port: 40000, connectionId: 'tls-ab12-7' });
+  t.same(lineTargets(line, '0312345678', [tls], HERE)[0]!.uri, 'sips:0312345678@10.0.0.5:5071', 'the sips: scheme is kept');
+  const gone: HoldsConnection = () => false;
+  t.same(
+    lineTargets(line, '0312345678', [tls], gone)[0]!.destination,
+    { transport: 'TLS', address: '10.0.0.5', port: 5071 },
+    'connection gone: TLS to the Contact',
+  );
+  const noPort = binding('sips:pbx@10.0.0.5', undefined, { transport: 'TLS', connectionId: 'tls-ab12-8', node: 'n1' });
+  t.same(lineTargets(line, '0312345678', [noPort], gone)[0]!.destination, { transport: 'TLS', address: '10.0.0.5', port: 5061 }, 'TLS default port 5061');
+  const downgraded = [
+    binding('sips:pbx@10.0.0.5:5061', undefined, { transport: 'UDP' }),
+    binding('sips:pbx@10.0.0.5:5061', undefined, { transport: 'TCP', connectionId: 'tcp-ab12-9', node: 'n1' }),
+    binding('sips:x@df7jal23ls0d.invalid;transport=ws', undefined, { transport: 'WS', connectionId: 'ws-ab12-9', node: 'n1' }),
+  ];
+  t.same(lineTargets(line, '0312345678', downgraded, HERE), [], 'a sips: Contact registered over UDP, TCP or WS is not called');
+  const wss = binding('sips:x@df7jal23ls0d.invalid;transport=ws', undefined, { transport: 'WSS', connectionId: 'wss-ab12-9', node: 'n1' });
+  t.same(lineTargets(line, '0312345678', [wss], HERE)[0]!.destination.transport, 'WSS');
+  t.same(lineTargets(line, '0312345678', [wss], gone), [], 'a WSS binding without its connection is skipped');
+});
+
 t.test('Path becomes the Route set (RFC 3327)', async (t) => {
   const b = { ...binding('sip:pbx@10.0.0.5', 1), path: ['<sip:edge.example;lr>'] };
   t.same(lineTargets(line, '0312345678', [b], HERE)[0]!.route, ['<sip:edge.example;lr>']);
