@@ -13,7 +13,7 @@ import type { DecisionLog } from './decision-log.js';
 import { classifyFailure, failureStatus } from './failure.js';
 import { addDiversion, assertCallerIdentity, relayPeerIdentity } from './identity-headers.js';
 import type { RouteStore } from '../store/route-store.js';
-import { bindingDestination, chooseEmergencyRoute, chooseOutboundRoute, lineTargets, routeTarget, type HoldsConnection } from './targets.js';
+import { bindingDestination, chooseEmergencyRoute, chooseOutboundRoute, lineTargets, routeTarget, sipsInTheClear, type HoldsConnection } from './targets.js';
 
 export const NO_EMERGENCY_SERVICE_REASON = 'No emergency service in the area of this number';
 
@@ -193,6 +193,13 @@ export class CallDelivery {
     }
     const live = line.auth === 'digest' ? await bindings.live(line.sipId, this.deps.now()) : [];
     for (const b of live) {
+      if (sipsInTheClear(b)) {
+        log.warn(
+          { event: 'security.sips_downgrade_refused', callId: call.callId, sipId: line.sipId, contact: b.uri, transport: b.source.transport },
+          'a sips: Contact registered over a plain transport is not called (RFC 3261 §26.2.2)',
+        );
+        continue;
+      }
       if (b.source.connectionId === undefined || holdsConnection(b.source)) continue;
       // Its connection is gone (closed, another node's, or from before a restart): say so, once per offer.
       const to = bindingDestination(b, holdsConnection);

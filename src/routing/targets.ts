@@ -57,11 +57,16 @@ export function lineTargets(line: LineRecord, calledNumber: string, bindings: Bi
 export function bindingDestination(b: Binding, holds: HoldsConnection): Destination | undefined {
   const { transport, address, port, connectionId } = b.source;
   const contact = parseUri(b.uri);
-  if (contact?.scheme === 'sips' && !isSecure(transport)) return undefined;
+  if (sipsInTheClear(b)) return undefined;
   if (connectionId === undefined) return { transport, address, port };
   if (holds(b.source)) return { transport, address, port, connectionId };
   if (transport !== 'TCP' && transport !== 'TLS') return undefined;
   return contact && isIpLiteral(contact.host) ? { transport, address: bareHost(contact.host), port: contact.port ?? defaultPort(transport) } : undefined;
+}
+
+/** A binding whose Contact asks for TLS (`sips:`) but that registered over a plain transport: never called. */
+export function sipsInTheClear(b: Binding): boolean {
+  return /^sips:/i.test(b.uri) && !isSecure(b.source.transport);
 }
 
 /**

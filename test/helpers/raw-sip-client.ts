@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import tls from 'node:tls';
+import { WebSocket } from 'ws';
 import { RawMessage } from './raw-sip-message.js';
 import { buildDigestCredentials, type DigestAlgorithm } from './sip-digest.js';
 
@@ -12,7 +14,7 @@ export { RawMessage, splitList } from './raw-sip-message.js';
  * Path, malformed bytes). Messages are plain text built here, independent of
  * the server's own parser, so a bug there cannot hide itself.
  */
-export type RawTransport = 'udp' | 'tcp';
+export type RawTransport = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
 export const randomToken = (bytes = 6): string => randomBytes(bytes).toString('hex');
 
@@ -44,6 +46,8 @@ export class RawSipClient {
     readonly server: { host: string; port: number },
     private readonly udp: dgram.Socket | undefined,
     private readonly tcp: net.Socket | undefined,
+    /** ws and wss (RFC 7118): one SIP message per WebSocket message. */
+    private readonly ws?: WebSocket,
   ) {
     this.closed = new Promise((resolve) => {
       this.markClosed = () => {
@@ -74,6 +78,14 @@ export class RawSipClient {
       tcp.on('error', () => undefined);
       tcp.on('close', () => this.markClosed());
     }
+    if (ws) {
+      ws.on('message', (data: Buffer) => {
+        const text = data.toString('latin1');
+        if (text.replace(/\r\n/g, '') !== '') this.onMessage(text);
+      });
+      ws.on('error', () => undefined);
+      ws.on('close', () => this.markClosed());
+    }
   }
 
   /**
@@ -99,22 +111,40 @@ export class RawSipClient {
       });
       return new RawSipClient('udp', target, socket, undefined);
     }
-    const socket = net.connect({ host: target.host, port: target.port, localAddress, ...(local.port ? { localPort: local.port } : {}) });
+    if (transport === 'ws' || transport === 'wss') {
+      // Test certificates are self-signed: the client does not check them.
+      const ws = new WebSocket(`${transport}://${target.host}:${target.port}`, 'sip', { rejectUnauthorized: false, localAddress });
+      await new Promise<void>((resolve, reject) => {
+        ws.once('error', reject);
+        ws.once('open', () => {
+          ws.off('error', reject);
+          resolve();
+        });
+      });
+      return new RawSipClient(transport, target, undefined, undefined, ws);
+    }
+    const options = { host: target.host, port: target.port, localAddress, ...(local.port ? { localPort: local.port } : {}) };
+    const socket = transport === 'tls' ? tls.connect({ ...options, rejectUnauthorized: false }) : net.connect(options);
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.once('connect', () => {
+      socket.once(transport === 'tls' ? 'secureConnect' : 'connect', () => {
         socket.off('error', reject);
         resolve();
       });
     });
-    return new RawSipClient('tcp', target, undefined, socket);
+    return new RawSipClient(transport, target, undefined, socket);
   }
 
+  /** A WebSocket client's host in Via and Contact: it cannot be reached by address (RFC 7118 §5). */
+  private readonly invalidHost = `${randomToken(4)}.invalid`;
+
   get localAddress(): string {
+    if (this.ws) return this.invalidHost;
     return this.udp ? this.udp.address().address : this.tcp!.localAddress!;
   }
 
   get localPort(): number {
+    if (this.ws) return 0;
     return this.udp ? this.udp.address().port : this.tcp!.localPort!;
   }
 
@@ -122,20 +152,24 @@ export class RawSipClient {
     return this.closedFlag;
   }
 
-  /** A Contact URI pointing at this client's socket. */
+  /** A Contact URI pointing at this client's socket: `sips:` over TLS (RFC 5630), a `.invalid` host over WebSocket. */
   contactUri(user: string, params = ''): string {
+    if (this.transport === 'tls') return `sips:${user}@${this.localAddress}:${this.localPort}${params}`;
+    if (this.ws) return `${this.transport === 'wss' ? 'sips' : 'sip'}:${user}@${this.invalidHost};transport=ws${params}`;
     return `sip:${user}@${this.localAddress}:${this.localPort};transport=${this.transport}${params}`;
   }
 
   sendRaw(data: string | Buffer): void {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
     if (this.udp) this.udp.send(bytes, this.server.port, this.server.host);
+    else if (this.ws) this.ws.send(bytes.toString('latin1'));
     else this.tcp!.write(bytes);
   }
 
   /** A request with our Via (fresh branch, rport), Max-Forwards and Content-Length added. */
   buildRequest(method: string, uri: string, headers: Array<[string, string]>, body = ''): string {
-    const via = `SIP/2.0/${this.transport.toUpperCase()} ${this.localAddress}:${this.localPort};branch=z9hG4bK-${randomToken()};rport`;
+    const sentBy = this.ws ? this.invalidHost : `${this.localAddress}:${this.localPort}`;
+    const via = `SIP/2.0/${this.transport.toUpperCase()} ${sentBy};branch=z9hG4bK-${randomToken()};rport`;
     const lines = [`${method} ${uri} SIP/2.0`, `Via: ${via}`, 'Max-Forwards: 70'];
     for (const [name, value] of headers) lines.push(`${name}: ${value}`);
     lines.push(`Content-Length: ${Buffer.byteLength(body, 'latin1')}`);
@@ -221,6 +255,7 @@ export class RawSipClient {
   close(): void {
     if (this.closedFlag) return;
     if (this.udp) this.udp.close();
+    else if (this.ws) this.ws.terminate();
     else this.tcp!.destroy();
   }
 

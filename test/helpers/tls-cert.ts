@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './server-process.js';
+import { parse, stringify } from 'yaml';
+import { freePort } from './free-port.js';
+import { tempDir, type ServerConfig } from './server-process.js';
 
 /** A certificate and its key on disk, PEM, for a test's tls and wss listeners. */
 export interface TestCertificate {
@@ -51,4 +53,23 @@ export function writeBeside(cert: TestCertificate, name: string, contents: strin
   const file = join(cert.dir, name);
   writeFileSync(file, contents);
   return file;
+}
+
+/** Listeners to add to a test server's config beside its UDP and TCP ones, each on a free port. */
+export type ExtraListener = 'tls' | 'ws' | 'wss';
+
+/**
+ * Adds tls / ws / wss listeners on 127.0.0.1 to a written server config,
+ * with `sip.tls` naming the certificate; returns each listener's port.
+ */
+export async function addListeners(config: ServerConfig, cert: TestCertificate, transports: ExtraListener[]): Promise<Record<ExtraListener, number>> {
+  const document = parse(readFileSync(config.file, 'utf8')) as { sip: { listen: unknown[]; tls?: unknown } };
+  const ports = {} as Record<ExtraListener, number>;
+  for (const transport of transports) {
+    ports[transport] = await freePort();
+    document.sip.listen.push({ transport, address: '127.0.0.1', port: ports[transport] });
+  }
+  document.sip.tls = { certFile: cert.certFile, keyFile: cert.keyFile };
+  writeFileSync(config.file, stringify(document));
+  return ports;
 }
