@@ -18,7 +18,7 @@ t.test('a wildcard advertises the first routable interface address of its family
 });
 
 const listening = (host: string) => ({
-  localAddress: (transport: string) => (transport === 'WS' ? undefined : { host, port: 5060 }),
+  localAddress: (transport: string) => (transport === 'UDP' || transport === 'TCP' ? { host, port: 5060 } : undefined),
 });
 
 t.test('localIdentity: the guess goes into Record-Route, is reported, and every interface address counts as us', async (t) => {
@@ -48,4 +48,16 @@ t.test('localIdentity: sip.advertisedHost wins and nothing is guessed; a specifi
   const specific = localIdentity(listening('198.51.100.7'), { domain: 'ss.test', interfaces: HOST, onGuess });
   t.match(specific.recordRoute('TCP'), /^<sip:198\.51\.100\.7:5060;transport=tcp;lr>$/);
   t.equal(guessed, 0);
+});
+
+t.test('sip.advertisedHost: its port is the UDP/TCP port; TLS and WSS keep their own, with sips: routes', async (t) => {
+  const ports: Record<string, number> = { UDP: 5060, TCP: 5060, TLS: 5061, WSS: 8089 };
+  const identity = localIdentity(
+    { localAddress: (transport: string) => (ports[transport] ? { host: '0.0.0.0', port: ports[transport] } : undefined) },
+    { advertisedHost: 'sip.example.net:5070', domain: 'ss.test', interfaces: HOST, onGuess: () => t.fail('nothing to guess') },
+  );
+  t.equal(identity.recordRoute('UDP'), '<sip:sip.example.net:5070;lr>');
+  t.equal(identity.recordRoute('TLS'), '<sips:sip.example.net:5061;lr>');
+  t.equal(identity.recordRoute('WSS'), '<sips:sip.example.net:8089;transport=ws;lr>');
+  t.equal(identity.sentBy('TLS'), 'sip.example.net:5061');
 });
