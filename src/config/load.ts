@@ -89,6 +89,7 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}
   if (tls) {
     tls.certFile = resolveFrom(root, tls.certFile);
     tls.keyFile = resolveFrom(root, tls.keyFile);
+    if (tls.caFile) tls.caFile = resolveFrom(root, tls.caFile);
     const read = readTlsFiles(tls);
     if ('issues' in read) throw new ConfigError(read.issues, file);
   }

@@ -82,6 +82,8 @@ const tlsSchema = z.strictObject({
   keyFile: z.string().min(1, { error: 'must be a file path' }),
   /** Outgoing TLS connections (to a client's Contact whose connection is gone): check the peer's certificate. */
   verifyPeer: z.boolean().default(true),
+  /** More CA certificates (PEM) to trust for those, besides the system's: e.g. the CA of your phones' certificates. */
+  caFile: z.string().min(1, { error: 'must be a file path' }).optional(),
 });
 
 const sipSchema = z

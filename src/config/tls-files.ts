@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import type { ListenSpec } from '../core/server/sip-transports.js';
 import type { Config } from './schema.js';
 
-/** The certificate and key of the tls/wss listeners as read from their files, PEM. */
+/** The certificate and key of the tls/wss listeners as read from their files, PEM; `ca`: more CAs to trust. */
 export interface TlsPem {
   cert: Buffer;
   key: Buffer;
+  ca?: Buffer;
 }
 
 /**
@@ -15,7 +16,7 @@ export interface TlsPem {
  * the private key PEM, and the key the certificate's own. Each problem names
  * its field; a node never starts with a TLS listener it cannot serve.
  */
-export function readTlsFiles(tls: { certFile: string; keyFile: string }): { pem: TlsPem } | { issues: string[] } {
+export function readTlsFiles(tls: { certFile: string; keyFile: string; caFile?: string | undefined }): { pem: TlsPem } | { issues: string[] } {
   const issues: string[] = [];
   const read = (field: string, file: string): Buffer | undefined => {
     try {
@@ -48,7 +49,16 @@ export function readTlsFiles(tls: { certFile: string; keyFile: string }): { pem:
   if (x509 && privateKey && !x509.checkPrivateKey(privateKey)) {
     issues.push(`sip.tls.keyFile: ${tls.keyFile} is not the key of the certificate in sip.tls.certFile`);
   }
-  return issues.length > 0 || !cert || !key ? { issues } : { pem: { cert, key } };
+  const ca = tls.caFile ? read('caFile', tls.caFile) : undefined;
+  if (ca) {
+    try {
+      if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate block');
+      new X509Certificate(ca);
+    } catch {
+      issues.push(`sip.tls.caFile: ${tls.caFile} is not a PEM certificate`);
+    }
+  }
+  return issues.length > 0 || !cert || !key ? { issues } : { pem: { cert, key, ...(ca ? { ca } : {}) } };
 }
 
 /**
@@ -61,6 +71,9 @@ export function listenSpecs(sip: Pick<Config['sip'], 'listen' | 'tls'>): ListenS
   if (!secure || !sip.tls) return sip.listen;
   const read = readTlsFiles(sip.tls);
   if ('issues' in read) throw new Error(read.issues.join('; '));
+  const { ca, ...credentials } = read.pem;
   const verifyPeer = sip.tls.verifyPeer;
-  return sip.listen.map((l) => (l.transport === 'tls' || l.transport === 'wss' ? { ...l, credentials: read.pem, verifyPeer } : l));
+  return sip.listen.map((l) =>
+    l.transport === 'tls' || l.transport === 'wss' ? { ...l, credentials, verifyPeer, ...(ca && l.transport === 'tls' ? { trustedCa: ca } : {}) } : l,
+  );
 }

@@ -38,36 +38,8 @@ export interface RawCallTrace {
  */
 export async function rawCall(caller: RawLine, callee: RawLine, domain: string, timeoutMs = 8000): Promise<RawCallTrace> {
   const c = caller.client;
-  const callId = `${randomToken()}@raw-call`;
-  const uri = `sip:${callee.number}@${domain}`;
-  const fromTag = randomToken(4);
-  const headers = (cseq: number, extra: Array<[string, string]> = []): Array<[string, string]> => [
-    ['From', `<sip:${caller.number}@${domain}>;tag=${fromTag}`],
-    ['To', `<${uri}>`],
-    ['Call-ID', callId],
-    ['CSeq', `${cseq} INVITE`],
-    ['Contact', `<${c.contactUri(caller.number)}>`],
-    ...extra,
-    ['Content-Type', 'application/sdp'],
-  ];
-  const first = c.buildRequest('INVITE', uri, headers(1), SDP);
-  const challenge = await c.request(first, timeoutMs);
-  if (challenge.status !== 407) throw new Error(`expected 407, got ${challenge.startLine}`);
-  c.sendRaw(ackFor(first, challenge));
-  const digest = parseChallenge(challenge.all('proxy-authenticate').find((v) => /algorithm=MD5/i.test(v))!);
-  const { header } = buildDigestCredentials({
-    username: caller.sipId,
-    password: caller.password,
-    realm: digest.params.realm!,
-    nonce: digest.params.nonce!,
-    algorithm: 'MD5',
-    method: 'INVITE',
-    uri,
-    nc: 1,
-    cnonce: randomToken(),
-  });
+  const { callId, uri, fromTag, answered } = await authorizedInvite(caller, callee.number, domain, timeoutMs);
   const seen = callee.client.received.length;
-  const answered = c.request(c.buildRequest('INVITE', uri, headers(2, [['Proxy-Authorization', header]]), SDP), timeoutMs);
   const failed = answered.then((a): never => {
     throw new Error(`expected 200, got ${a.startLine}`);
   });
@@ -106,8 +78,53 @@ export async function rawCall(caller: RawLine, callee: RawLine, domain: string, 
   return { invite, answer, ack, bye, byeAnswer };
 }
 
+/** An INVITE in progress: sent with credentials; `answered` resolves with its final answer. */
+export interface InviteInProgress {
+  callId: string;
+  uri: string;
+  fromTag: string;
+  /** The authorised INVITE as sent (to ACK a failure with ackFor). */
+  request: string;
+  answered: Promise<RawMessage>;
+}
+
+/** The caller's INVITE to a number, answered to the 407 like a phone; the authorised copy is on its way when this resolves. */
+export async function authorizedInvite(caller: RawLine, number: string, domain: string, timeoutMs = 8000): Promise<InviteInProgress> {
+  const c = caller.client;
+  const callId = `${randomToken()}@raw-call`;
+  const uri = `sip:${number}@${domain}`;
+  const fromTag = randomToken(4);
+  const headers = (cseq: number, extra: Array<[string, string]> = []): Array<[string, string]> => [
+    ['From', `<sip:${caller.number}@${domain}>;tag=${fromTag}`],
+    ['To', `<${uri}>`],
+    ['Call-ID', callId],
+    ['CSeq', `${cseq} INVITE`],
+    ['Contact', `<${c.contactUri(caller.number)}>`],
+    ...extra,
+    ['Content-Type', 'application/sdp'],
+  ];
+  const first = c.buildRequest('INVITE', uri, headers(1), SDP);
+  const challenge = await c.request(first, timeoutMs);
+  if (challenge.status !== 407) throw new Error(`expected 407, got ${challenge.startLine}`);
+  c.sendRaw(ackFor(first, challenge));
+  const digest = parseChallenge(challenge.all('proxy-authenticate').find((v) => /algorithm=MD5/i.test(v))!);
+  const { header } = buildDigestCredentials({
+    username: caller.sipId,
+    password: caller.password,
+    realm: digest.params.realm!,
+    nonce: digest.params.nonce!,
+    algorithm: 'MD5',
+    method: 'INVITE',
+    uri,
+    nc: 1,
+    cnonce: randomToken(),
+  });
+  const request = c.buildRequest('INVITE', uri, headers(2, [['Proxy-Authorization', header]]), SDP);
+  return { callId, uri, fromTag, request, answered: c.request(request, timeoutMs) };
+}
+
 /** RFC 3261 §17.1.1.3: the ACK for a non-2xx has the INVITE's Via and the answer's To. */
-function ackFor(invite: string, answer: RawMessage): string {
+export function ackFor(invite: string, answer: RawMessage): string {
   const via = /^Via: .*$/m.exec(invite)![0];
   return [
     `ACK ${/^INVITE (\S+)/.exec(invite)![1]} SIP/2.0`,

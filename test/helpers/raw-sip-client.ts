@@ -135,6 +135,11 @@ export class RawSipClient {
     return new RawSipClient(transport, target, undefined, socket);
   }
 
+  /** A client on a connection someone else opened: the server's, accepted by a test's own TCP or TLS listener (a phone's Contact). */
+  static fromSocket(transport: 'tcp' | 'tls', socket: net.Socket, server: { host: string; port: number }): RawSipClient {
+    return new RawSipClient(transport, server, undefined, socket);
+  }
+
   /** A WebSocket client's host in Via and Contact: it cannot be reached by address (RFC 7118 §5). */
   private readonly invalidHost = `${randomToken(4)}.invalid`;
 

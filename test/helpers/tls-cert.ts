@@ -62,14 +62,19 @@ export type ExtraListener = 'tls' | 'ws' | 'wss';
  * Adds tls / ws / wss listeners on 127.0.0.1 to a written server config,
  * with `sip.tls` naming the certificate; returns each listener's port.
  */
-export async function addListeners(config: ServerConfig, cert: TestCertificate, transports: ExtraListener[]): Promise<Record<ExtraListener, number>> {
+export async function addListeners(
+  config: ServerConfig,
+  cert: TestCertificate,
+  transports: ExtraListener[],
+  more: { caFile?: string } = {},
+): Promise<Record<ExtraListener, number>> {
   const document = parse(readFileSync(config.file, 'utf8')) as { sip: { listen: unknown[]; tls?: unknown } };
   const ports = {} as Record<ExtraListener, number>;
   for (const transport of transports) {
     ports[transport] = await freePort();
     document.sip.listen.push({ transport, address: '127.0.0.1', port: ports[transport] });
   }
-  document.sip.tls = { certFile: cert.certFile, keyFile: cert.keyFile };
+  document.sip.tls = { certFile: cert.certFile, keyFile: cert.keyFile, ...more };
   writeFileSync(config.file, stringify(document));
   return ports;
 }

@@ -1,5 +1,7 @@
-import t from 'tap';
-import { rawCall, registerLine, type RawLine } from '../helpers/raw-call.js';
+import t, { type Test } from 'tap';
+import { ackFor, authorizedInvite, rawCall, registerLine, type RawLine } from '../helpers/raw-call.js';
+import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
 import { DigestUa, RawSipClient, type RawTransport } from '../helpers/raw-sip-client.js';
 import { startTestRedis } from '../helpers/redis-server.js';
 import { lineStatus, provision, ServerProcess, writeServerConfig } from '../helpers/server-process.js';
@@ -17,10 +19,13 @@ import { addListeners, selfSignedCertificate } from '../helpers/tls-cert.js';
  */
 const DOMAIN = 'test.example';
 const cert = selfSignedCertificate();
+/** A phone's certificate the node does not trust. */
+const stranger = selfSignedCertificate('stranger.test');
 const redis = await startTestRedis();
 t.teardown(() => redis.stop());
 const config = await writeServerConfig({ redisUrl: redis.url, keyPrefix: 'tls:', domain: DOMAIN, algorithms: ['MD5'] });
-const ports = await addListeners(config, cert, ['tls', 'ws', 'wss']);
+// The node trusts its own test certificate as a CA, as an operator adds the CA of its phones' certificates.
+const ports = await addListeners(config, cert, ['tls', 'ws', 'wss'], { caFile: cert.certFile });
 const TRANSPORTS: RawTransport[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
 const NUMBERS: Record<RawTransport, string> = { udp: '0312348001', tcp: '0312348002', tls: '0312348003', ws: '0312348004', wss: '0312348005' };
 await provision(config, {
@@ -115,6 +120,72 @@ for (const [from, to] of CALLS) {
     if (to === 'tls') t.match(trace.invite.uri, /^sips:0312348003@127\.0\.0\.1:\d+$/, 'a sips: Contact is called with its sips: URI');
   });
 }
+
+/** A phone's own TLS listener at its Contact: the connections the node opens to it, as raw clients. */
+async function tlsPhone(t: Test, pair: { certFile: string; keyFile: string }) {
+  const accepted: RawSipClient[] = [];
+  let handshakesFailed = 0;
+  const listener = tls.createServer({ cert: readFileSync(pair.certFile), key: readFileSync(pair.keyFile) }, (socket) => {
+    accepted.push(RawSipClient.fromSocket('tls', socket, { host: '127.0.0.1', port: ports.tls }));
+  });
+  listener.on('tlsClientError', () => handshakesFailed++);
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const c of accepted) c.close();
+    listener.close();
+  });
+  return { port: (listener.address() as { port: number }).port, accepted, failed: () => handshakesFailed };
+}
+
+/** The TLS line registers `contact` over a fresh connection, which then closes: the binding stays, its connection is gone. */
+async function registerThenHangUp(contact: string): Promise<void> {
+  const client = await RawSipClient.open('tls', { port: ports.tls });
+  const ua = new DigestUa(client, { user: lines.tls.sipId, password: lines.tls.password, domain: DOMAIN });
+  if ((await ua.register({ contacts: '*', expires: 0 })).status !== 200) throw new Error('unregister failed');
+  if ((await ua.register({ contacts: [`<${contact}>`], expires: 600 })).status !== 200) throw new Error('register failed');
+  client.close();
+  await client.closed;
+}
+
+t.test('a TLS line whose connection is gone is called at its Contact over a new TLS connection, never in the clear', async (t) => {
+  const phone = await tlsPhone(t, cert);
+  await registerThenHangUp(`sips:${NUMBERS.tls}@127.0.0.1:${phone.port}`);
+  const since = server.mark();
+  const call = await authorizedInvite(lines.tcp, NUMBERS.tls, DOMAIN);
+  const deadline = Date.now() + 8000;
+  while (phone.accepted.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const callee = phone.accepted[0];
+  t.ok(callee, 'the node opened a TLS connection to the Contact (its certificate trusted through sip.tls.caFile)');
+  if (!callee) return;
+  const invite = await callee.waitFor((m) => m.method === 'INVITE');
+  t.match(invite.all('via')[0], /^SIP\/2\.0\/TLS /, 'the INVITE came over TLS with our TLS Via');
+  t.match(invite.uri, new RegExp(`^sips:${NUMBERS.tls}@127\\.0\\.0\\.1:${phone.port}$`));
+  callee.sendRaw(callee.buildResponse(invite, 486, 'Busy Here', { toTag: 'busy' }));
+  const answer = await call.answered;
+  lines.tcp.client.sendRaw(ackFor(call.request, answer));
+  t.equal(answer.status, 486, "the phone's answer came back to the caller");
+  t.match(await server.waitForEvent('call.flow_gone', { since }), { sipId: lines.tls.sipId, transport: 'TLS', tried: 'contact' });
+});
+
+t.test('a Contact whose certificate the node does not trust gets no INVITE: the handshake is refused and logged', async (t) => {
+  const phone = await tlsPhone(t, stranger);
+  await registerThenHangUp(`sips:${NUMBERS.tls}@127.0.0.1:${phone.port}`);
+  const since = server.mark();
+  const call = await authorizedInvite(lines.tcp, NUMBERS.tls, DOMAIN);
+  const answer = await call.answered;
+  lines.tcp.client.sendRaw(ackFor(call.request, answer));
+  t.ok(answer.status >= 400, `the call fails (${answer.status})`);
+  t.same(
+    phone.accepted.flatMap((c) => c.received),
+    [],
+    'no SIP message reached the untrusted end',
+  );
+  t.match(
+    await server.waitForEvent('sip.malformed', { since, where: (l) => l.transport === 'TLS' }),
+    { why: /^TLS connection failed: .*(self[- ]signed|certificate)/i, port: phone.port },
+    'the refused certificate is logged',
+  );
+});
 
 t.test('a line whose Contact is sips: is never called in the clear: registered over UDP, it gets no INVITE', async (t) => {
   // The UDP line (last use) swaps its binding for a sips: Contact, as if it claimed TLS, and is called.

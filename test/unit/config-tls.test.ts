@@ -85,3 +85,15 @@ t.test('sip.tls with no tls listener is checked too (a typo must not wait for th
   const issues = issuesOf(t, () => load(t, ['  listen:', '    - { transport: udp, address: 127.0.0.1, port: 5070 }', ...tlsSection('nope.pem', cert.keyFile)]));
   t.match(issues, [/^sip\.tls\.certFile: cannot read .*nope\.pem \(ENOENT\)$/]);
 });
+
+t.test('sip.tls.caFile: more CAs for outgoing TLS, read and checked like the rest; handed to the tls listener only', async (t) => {
+  const c = load(t, [...LISTEN, ...tlsSection(cert.certFile, cert.keyFile), `    caFile: ${other.certFile}`]);
+  const specs = listenSpecs(c.sip);
+  t.match(specs[1]!.trustedCa?.toString(), /BEGIN CERTIFICATE/, 'tls trusts the extra CA');
+  t.equal(specs[2]!.trustedCa, undefined, 'wss never connects out');
+  const garbage = writeBeside(cert, 'ca-garbage.pem', 'junk');
+  t.same(
+    issuesOf(t, () => load(t, [...LISTEN, ...tlsSection(cert.certFile, cert.keyFile), `    caFile: ${garbage}`])),
+    [`sip.tls.caFile: ${garbage} is not a PEM certificate`],
+  );
+});

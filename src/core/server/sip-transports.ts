@@ -14,6 +14,8 @@ export interface ListenSpec {
   credentials?: TlsCredentials;
   /** tls: check the certificate of a peer we connect to (default true). */
   verifyPeer?: boolean;
+  /** tls: more CA certificates (PEM) to trust for those, besides the system's. */
+  trustedCa?: Buffer | string;
 }
 
 /** Makes the transport for one listen entry; tests pass one that records what is sent. */
@@ -39,6 +41,7 @@ export const socketTransport: TransportFactory = (spec, onMessage, summary) => {
       return new TcpTransport(spec.address, spec.port, onMessage, {
         tls: credentials(),
         verifyPeer: spec.verifyPeer ?? true,
+        ...(spec.trustedCa ? { trustedCa: spec.trustedCa } : {}),
         onError: onError('TLS', 'TLS handshake or stream framing error; connection closed'),
       });
     case 'ws':

@@ -21,6 +21,8 @@ export interface StreamOptions {
   tls?: TlsCredentials;
   /** Outgoing TLS connections: check the peer's certificate against the system CAs (default true). */
   verifyPeer?: boolean;
+  /** More CA certificates to trust for outgoing TLS connections, PEM. */
+  trustedCa?: Buffer | string;
   /** A refused handshake or a stream that cannot be framed (the connection is closed). */
   onError?: (why: string, address: string, port: number) => void;
 }
@@ -117,17 +119,27 @@ export class TcpTransport implements Transport {
     // RFC 3261 §18.2.2: the connection is gone, so open a new one to the same address and port.
     const localAddress = this.localAddress === '0.0.0.0' || this.localAddress === '::' ? undefined : this.localAddress;
     const target = { host: destination.address, port: destination.port, localAddress };
-    const socket = this.options.tls
-      ? // RFC 5630 §3.1: the far end proves who it is; the written bytes wait for the handshake.
-        tls.connect({
-          ...target,
-          rejectUnauthorized: this.options.verifyPeer ?? true,
-          ...(net.isIP(destination.address) ? {} : { servername: destination.address }),
-        })
-      : net.connect(target);
+    const socket = this.options.tls ? this.connectTls(target) : net.connect(target);
     this.adopt(socket);
     socket.write(data);
     return true;
+  }
+
+  /**
+   * A new TLS connection (RFC 5630 §3.1): the far end proves who it is, by a
+   * system CA or `trustedCa`; the bytes written wait for the handshake, and a
+   * refused certificate closes the connection, logged, with nothing sent.
+   */
+  private connectTls(target: { host: string; port: number; localAddress: string | undefined }): tls.TLSSocket {
+    const ca = this.options.trustedCa ? [...tls.rootCertificates, this.options.trustedCa.toString()] : undefined;
+    const socket = tls.connect({
+      ...target,
+      rejectUnauthorized: this.options.verifyPeer ?? true,
+      ...(ca ? { ca } : {}),
+      ...(net.isIP(target.host) ? {} : { servername: target.host }),
+    });
+    socket.once('error', (err) => this.onError(`TLS connection failed: ${err.message.split('\n')[0] ?? ''}`, target.host, target.port));
+    return socket;
   }
 
   close(): Promise<void> {
