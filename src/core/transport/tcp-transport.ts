@@ -138,7 +138,7 @@ export class TcpTransport implements Transport {
       ...(ca ? { ca } : {}),
       ...(net.isIP(target.host) ? {} : { servername: target.host }),
     });
-    socket.once('error', (err) => this.onError(`TLS connection failed: ${err.message.split('\n')[0] ?? ''}`, target.host, target.port));
+    socket.once('error', (err: Error) => this.onError(`TLS connection failed: ${err.message.split('\n')[0] ?? ''}`, target.host, target.port));
     return socket;
   }
 
