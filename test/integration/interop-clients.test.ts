@@ -1,0 +1,164 @@
+import t, { type Test } from 'tap';
+import { DOMAIN, startCallStack } from '../helpers/call-harness.js';
+import { Baresip, type BaresipAccount, type BaresipEvent } from '../helpers/baresip.js';
+import type { ServerProcess } from '../helpers/server-process.js';
+import { sipsakOptions, sipsakRegister, type SipsakResult } from '../helpers/sipsak.js';
+
+/**
+ * Third-party clients from Debian against the real server with its default
+ * configuration (the challenge is MD5 alone, docs/product.md §7): baresip
+ * 1.0 (`baresip-core`) as two single-line phones calling each other, and
+ * sipsak registering and pinging. The last tests record why MD5 alone is the
+ * default: with SHA-256 offered, baresip cannot register at all, and sipsak
+ * fails when SHA-256 comes first.
+ */
+const PHONE_A = { sipId: 'interop-phone-a', password: 'phone-a-pass-417', number: '0312340051' };
+const PHONE_B = { sipId: 'interop-phone-b', password: 'phone-b-pass-538', number: '0312340052' };
+const PBX = { sipId: 'interop-pbx', password: 'pbx-pass-629', number: '0312340053' };
+
+const stack = await startCallStack(
+  {
+    voiceGroups: [
+      {
+        id: 'VGX',
+        name: 'Interop',
+        sites: [
+          {
+            id: '1000051',
+            name: 'Site',
+            lines: [
+              // Phones answer only their own URI: calls go to the registered Contact (delivery: contact).
+              { sipId: PHONE_A.sipId, password: PHONE_A.password, auth: 'digest', channels: 2, basicNumber: PHONE_A.number, delivery: 'contact' },
+              { sipId: PHONE_B.sipId, password: PHONE_B.password, auth: 'digest', channels: 2, basicNumber: PHONE_B.number, delivery: 'contact' },
+              { sipId: PBX.sipId, password: PBX.password, auth: 'digest', channels: 2, basicNumber: PBX.number },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+  1,
+  { algorithms: 'server-default' },
+);
+const node = stack.nodes[0]!;
+
+function account(line: { sipId: string; password: string }, server: ServerProcess, transport: 'udp' | 'tcp' = 'udp'): BaresipAccount {
+  return { user: line.sipId, password: line.password, domain: DOMAIN, proxy: { port: server.port, transport } };
+}
+
+/** A baresip phone, registered (or the test fails), stopped with the test. */
+async function registeredPhone(t: Test, line: { sipId: string; password: string }, transport: 'udp' | 'tcp' = 'udp'): Promise<Baresip> {
+  const mark = node.mark();
+  const phone = await Baresip.start(account(line, node, transport));
+  t.teardown(() => phone.stop());
+  const registration = await phone.registration();
+  t.ok(registration.ok, `baresip registered ${line.sipId} over ${transport.toUpperCase()}`, { registration, output: phone.output.slice(-2000) });
+  const added = await node.waitForEvent('registration.added', { since: mark, where: (l) => l.sipId === line.sipId });
+  // Over TCP baresip connects from an ephemeral port; its Contact names its listening port.
+  t.match(
+    added,
+    { transport: transport.toUpperCase(), address: '127.0.0.1', contact: new RegExp(`@127\\.0\\.0\\.1:${phone.sipPort}\\b`) },
+    'the binding is baresip',
+  );
+  if (transport === 'udp') t.equal(added.port, phone.sipPort, 'reached where it sent from');
+  return phone;
+}
+
+/** Both ends see the call established, then closed after `hangUp` hangs up; the server logs call.ended and an answered record. */
+async function callAndHangUp(t: Test, caller: Baresip, callee: Baresip, called: string, hangUp: Baresip): Promise<void> {
+  const mark = node.mark();
+  const callerMark = caller.mark();
+  const calleeMark = callee.mark();
+  const dialled = await caller.dial(`sip:${called}@${DOMAIN}`);
+  t.ok(dialled.ok, 'baresip accepted the dial command', dialled);
+  const outgoing = await caller.waitForEvent('CALL_ESTABLISHED', { since: callerMark });
+  const callId = outgoing.id!;
+  const incoming = await callee.waitForEvent('CALL_ESTABLISHED', { since: calleeMark });
+  t.equal(incoming.id, callId, 'the callee answered the same call (Call-ID kept end to end)');
+  t.equal(incoming.direction, 'incoming');
+
+  const hungUp = await hangUp.hangup();
+  t.ok(hungUp.ok, 'baresip accepted the hangup command', hungUp);
+  const closedHere = (e: BaresipEvent) => e.id === callId;
+  const [callerClosed, calleeClosed] = await Promise.all([
+    caller.waitForEvent('CALL_CLOSED', { since: callerMark, where: closedHere }),
+    callee.waitForEvent('CALL_CLOSED', { since: calleeMark, where: closedHere }),
+  ]);
+  const other = hangUp === caller ? calleeClosed : callerClosed;
+  t.equal(other.param, 'Connection reset by peer', 'the other end got the BYE');
+  t.equal((hangUp === caller ? callerClosed : calleeClosed).param, 'Connection reset by user', 'the end that hung up closed its side');
+
+  const ended = await node.waitForEvent('call.ended', { since: mark, where: (l) => l.callId === callId });
+  t.match(ended, { msg: 'call ended by BYE' });
+  const record = await node.waitForEvent('call.record', { since: mark, where: (l) => l.callId === callId });
+  t.match(record, {
+    status: 200,
+    outcome: 'answered',
+    endReason: 'BYE',
+    endedBy: hangUp === caller ? 'caller' : 'callee',
+    origin: { kind: 'line' },
+    delivered: { kind: 'line', number: called },
+  });
+}
+
+t.test('sipsak: an OPTIONS ping is answered 200', async (t) => {
+  const result = await sipsakOptions(node.port, DOMAIN);
+  t.equal(result.code, 0, 'sipsak exits 0: a 2xx reply', describe(result));
+  t.match(result.output, /SIP\/2\.0 200 OK[\s\S]*CSeq: 1 OPTIONS/);
+});
+
+t.test('sipsak: registers with digest against the default challenge, MD5 alone', async (t) => {
+  const mark = node.mark();
+  const result = await sipsakRegister(node.port, { sipId: PBX.sipId, password: PBX.password, domain: DOMAIN });
+  t.equal(result.code, 0, 'sipsak got its 200 to the authenticated REGISTER', describe(result));
+  const challenges = result.output.match(/^WWW-Authenticate:.*$/gm) ?? [];
+  t.ok(challenges.length >= 1, 'sipsak was challenged');
+  t.ok(
+    challenges.every((c) => /algorithm=MD5\b/.test(c)),
+    'every challenge offers MD5 alone',
+    { challenges },
+  );
+  const added = await node.waitForEvent('registration.added', { since: mark, where: (l) => l.sipId === PBX.sipId });
+  t.match(added, { transport: 'UDP', port: result.port, contact: `sip:${PBX.sipId}@127.0.0.1:${result.port}` });
+});
+
+t.test('baresip calls baresip over UDP: registered, answered, hung up by the caller, closed at both ends', async (t) => {
+  const a = await registeredPhone(t, PHONE_A);
+  const b = await registeredPhone(t, PHONE_B);
+  await callAndHangUp(t, a, b, PHONE_B.number, a);
+});
+
+t.test('baresip over TCP calls baresip over UDP, the callee hangs up', async (t) => {
+  const a = await registeredPhone(t, PHONE_A, 'tcp');
+  const b = await registeredPhone(t, PHONE_B);
+  await callAndHangUp(t, a, b, PHONE_B.number, b);
+});
+
+t.test('baresip over UDP calls baresip over TCP (reached on the connection it registered on), the caller hangs up', async (t) => {
+  const a = await registeredPhone(t, PHONE_A);
+  const b = await registeredPhone(t, PHONE_B, 'tcp');
+  await callAndHangUp(t, a, b, PHONE_B.number, a);
+});
+
+t.test('why MD5 alone is the default: with SHA-256 offered, baresip 1.0 cannot register', async (t) => {
+  const both = await stack.addNode('node-sha', { algorithms: ['MD5', 'SHA-256'] });
+  const mark = both.mark();
+  const phone = await Baresip.start(account(PHONE_A, both));
+  t.teardown(() => phone.stop());
+  const registration = await phone.registration();
+  t.same(registration, { ok: false, reason: 'Register: Function not implemented' }, 'baresip gives up on the challenge', { output: phone.output.slice(-2000) });
+  t.same(both.events('registration.added', mark), [], 'no binding');
+});
+
+t.test('why MD5 alone is the default: sipsak cannot register when SHA-256 comes first', async (t) => {
+  const shaFirst = await stack.addNode('node-sha-first', { algorithms: ['SHA-256', 'MD5'] });
+  const mark = shaFirst.mark();
+  const result = await sipsakRegister(shaFirst.port, { sipId: PBX.sipId, password: PBX.password, domain: DOMAIN });
+  t.equal(result.code, 2, 'sipsak fails', describe(result));
+  t.match(result.output, /unsupported authentication algorithm/);
+  t.same(shaFirst.events('registration.added', mark), [], 'no binding');
+});
+
+function describe(result: SipsakResult): { command: string; output: string } {
+  return { command: result.command, output: result.output.slice(-2000) };
+}
