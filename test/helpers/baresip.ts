@@ -40,6 +40,15 @@ export interface BaresipEvent {
   [field: string]: unknown;
 }
 
+/** One SIP message from its `-s` trace: `UDP 127.0.0.1:5060 -> 127.0.0.1:5070` and the message. */
+export interface TracedMessage {
+  transport: string;
+  from: string;
+  to: string;
+  /** Its start line and headers (no body), CRLF line ends as on the wire. */
+  text: string;
+}
+
 /** What its console prints for a REGISTER: `AOR: {0/UDP/v4} 200 OK (server) [1 binding]` or `reg: sip:AOR: REASON`. */
 export type RegistrationResult = { ok: true; line: string } | { ok: false; reason: string };
 
@@ -90,7 +99,7 @@ export class Baresip {
    * registers at once; `registration()` says how that went. A port taken
    * between choosing and binding it makes baresip exit: start again then.
    */
-  static async start(account: BaresipAccount, options: { sipTrace?: boolean } = {}): Promise<Baresip> {
+  static async start(account: BaresipAccount, options: { sipTrace?: boolean; lifetimeMs?: number } = {}): Promise<Baresip> {
     exitOnSignals();
     for (let attempt = 1; ; attempt++) {
       const sipPort = await freePort();
@@ -98,6 +107,8 @@ export class Baresip {
       const dir = writeConfig(account, sipPort, controlPort);
       const child = spawn('baresip', ['-f', dir, ...(options.sipTrace ? ['-s'] : [])], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
       const phone = new Baresip(account, sipPort, controlPort, child);
+      // A test that forgets to stop it, or hangs, still does not leave it running.
+      setTimeout(() => child.kill('SIGKILL'), options.lifetimeMs ?? 60_000).unref();
       try {
         await phone.waitForOutput(/baresip is ready\./, 10_000);
         await phone.connectControl();
@@ -113,6 +124,16 @@ export class Baresip {
   /** Everything it printed (stdout and stderr, interleaved as they came). */
   get output(): string {
     return this.outputText;
+  }
+
+  /** The SIP messages of its `-s` trace (start it with `sipTrace`), sent and received, whose start line matches. */
+  traced(startLine: RegExp): TracedMessage[] {
+    const plain = this.outputText.replace(new RegExp(COLOUR, 'g'), '');
+    const messages: TracedMessage[] = [];
+    for (const m of plain.matchAll(/^#\n(\w+) (\S+) -> (\S+)\n([^\n]*\r\n[\s\S]*?\r\n\r\n)/gm)) {
+      if (startLine.test(m[4]!.slice(0, m[4]!.indexOf('\r\n')))) messages.push({ transport: m[1]!, from: m[2]!, to: m[3]!, text: m[4]! });
+    }
+    return messages;
   }
 
   /** The first registration result it printed (waits for it). */

@@ -15,6 +15,8 @@ import { sipsakOptions, sipsakRegister, type SipsakResult } from '../helpers/sip
 const PHONE_A = { sipId: 'interop-phone-a', password: 'phone-a-pass-417', number: '0312340051' };
 const PHONE_B = { sipId: 'interop-phone-b', password: 'phone-b-pass-538', number: '0312340052' };
 const PBX = { sipId: 'interop-pbx', password: 'pbx-pass-629', number: '0312340053' };
+/** A phone wrongly set up as a PBX line (delivery: number, the default). */
+const DESK = { sipId: 'interop-desk', password: 'desk-pass-740', number: '0312340054' };
 
 const stack = await startCallStack(
   {
@@ -31,6 +33,7 @@ const stack = await startCallStack(
               { sipId: PHONE_A.sipId, password: PHONE_A.password, auth: 'digest', channels: 2, basicNumber: PHONE_A.number, delivery: 'contact' },
               { sipId: PHONE_B.sipId, password: PHONE_B.password, auth: 'digest', channels: 2, basicNumber: PHONE_B.number, delivery: 'contact' },
               { sipId: PBX.sipId, password: PBX.password, auth: 'digest', channels: 2, basicNumber: PBX.number },
+              { sipId: DESK.sipId, password: DESK.password, auth: 'digest', channels: 2, basicNumber: DESK.number },
             ],
           },
         ],
@@ -49,7 +52,7 @@ function account(line: { sipId: string; password: string }, server: ServerProces
 /** A baresip phone, registered (or the test fails), stopped with the test. */
 async function registeredPhone(t: Test, line: { sipId: string; password: string }, transport: 'udp' | 'tcp' = 'udp'): Promise<Baresip> {
   const mark = node.mark();
-  const phone = await Baresip.start(account(line, node, transport));
+  const phone = await Baresip.start(account(line, node, transport), { sipTrace: true });
   t.teardown(() => phone.stop());
   const registration = await phone.registration();
   t.ok(registration.ok, `baresip registered ${line.sipId} over ${transport.toUpperCase()}`, { registration, output: phone.output.slice(-2000) });
@@ -76,6 +79,21 @@ async function callAndHangUp(t: Test, caller: Baresip, callee: Baresip, called: 
   const incoming = await callee.waitForEvent('CALL_ESTABLISHED', { since: calleeMark });
   t.equal(incoming.id, callId, 'the callee answered the same call (Call-ID kept end to end)');
   t.equal(incoming.direction, 'incoming');
+  const sent = caller.traced(/^INVITE /).at(-1)!;
+  t.match(
+    sent.text,
+    new RegExp(`\r\nRoute: <sip:127\\.0\\.0\\.1:${node.port}(;transport=tcp)?;lr>\r\n`),
+    'the caller pre-loads the softswitch as outbound proxy',
+  );
+  const received = callee.traced(/^INVITE /);
+  t.equal(received.length, 1, 'the callee got one INVITE');
+  t.notMatch(received[0]!.text, /\r\nRoute:/i, 'the pre-loaded Route was removed (RFC 3261 §16.4)');
+  t.match(
+    received[0]!.text,
+    new RegExp(`^INVITE sip:${callee.account.user}-[^@]*@127\\.0\\.0\\.1:${callee.sipPort}[;> ]`),
+    'delivered to its registered Contact',
+  );
+  t.match(received[0]!.text, new RegExp(`\r\nTo: <?sip:${called}@`), 'the called number in To');
 
   const hungUp = await hangUp.hangup();
   t.ok(hungUp.ok, 'baresip accepted the hangup command', hungUp);
@@ -138,6 +156,18 @@ t.test('baresip over UDP calls baresip over TCP (reached on the connection it re
   const a = await registeredPhone(t, PHONE_A);
   const b = await registeredPhone(t, PHONE_B, 'tcp');
   await callAndHangUp(t, a, b, PHONE_B.number, a);
+});
+
+t.test('why phones need delivery: contact: baresip answers 404 to the called number as Request-URI', async (t) => {
+  const a = await registeredPhone(t, PHONE_A);
+  const desk = await registeredPhone(t, DESK);
+  const since = a.mark();
+  await a.dial(`sip:${DESK.number}@${DOMAIN}`);
+  const closed = await a.waitForEvent('CALL_CLOSED', { since });
+  t.match(closed.param, /^404 /, 'the caller gets the 404', closed);
+  const invite = desk.traced(/^INVITE /)[0];
+  t.match(invite?.text, new RegExp(`^INVITE sip:${DESK.number}@`), 'the INVITE named the number, not the phone');
+  t.equal(desk.traced(/^SIP\/2\.0 404 /).length, 1, 'baresip answered 404 itself');
 });
 
 t.test('why MD5 alone is the default: with SHA-256 offered, baresip 1.0 cannot register', async (t) => {
