@@ -83,6 +83,8 @@ export class Baresip {
     };
     child.stdout!.setEncoding('utf8').on('data', onOutput);
     child.stderr!.setEncoding('utf8').on('data', onOutput);
+    // Not installed (`scripts/setup.mjs --test` installs Debian's baresip-core): say so instead of crashing the test.
+    child.once('error', (err) => onOutput(`cannot run baresip: ${err.message}\n`));
     this.exited = new Promise((resolve) => {
       child.once('close', (code) => {
         this.exitCode = code;
