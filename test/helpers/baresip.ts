@@ -26,6 +26,8 @@ export interface BaresipAccount {
   autoAnswer?: boolean;
   /** Registration interval, s (default 600). */
   regint?: number;
+  /** SIP Outbound (RFC 5626, baresip's `sipnat=outbound`): `+sip.instance` and `reg-id` in its Contact. */
+  sipOutbound?: boolean;
 }
 
 export interface BaresipEvent {
@@ -286,6 +288,8 @@ function writeConfig(account: BaresipAccount, sipPort: number, controlPort: numb
     'module_path /usr/lib/baresip/modules',
     'module g711.so',
     'module aubridge.so',
+    // Makes the instance id `sipnat=outbound` needs (kept in the directory as `uuid`).
+    'module_tmp uuid.so',
     'module_tmp account.so',
     'module_app menu.so',
     'module_app ctrl_tcp.so',
@@ -299,6 +303,7 @@ function writeConfig(account: BaresipAccount, sipPort: number, controlPort: numb
     `regint=${account.regint ?? 600}`,
     `answermode=${account.autoAnswer === false ? 'manual' : 'auto'}`,
     'audio_codecs=pcmu',
+    ...(account.sipOutbound ? ['sipnat=outbound'] : []),
   ];
   const aor = `<sip:${account.user}@${account.domain}${proxy.transport === 'tcp' ? ';transport=tcp' : ''}>`;
   writeFileSync(join(dir, 'config'), `${config.join('\n')}\n`);

@@ -50,9 +50,14 @@ function account(line: { sipId: string; password: string }, server: ServerProces
 }
 
 /** A baresip phone, registered (or the test fails), stopped with the test. */
-async function registeredPhone(t: Test, line: { sipId: string; password: string }, transport: 'udp' | 'tcp' = 'udp'): Promise<Baresip> {
+async function registeredPhone(
+  t: Test,
+  line: { sipId: string; password: string },
+  transport: 'udp' | 'tcp' = 'udp',
+  more: Partial<BaresipAccount> = {},
+): Promise<Baresip> {
   const mark = node.mark();
-  const phone = await Baresip.start(account(line, node, transport), { sipTrace: true });
+  const phone = await Baresip.start({ ...account(line, node, transport), ...more }, { sipTrace: true });
   t.teardown(() => phone.stop());
   const registration = await phone.registration();
   t.ok(registration.ok, `baresip registered ${line.sipId} over ${transport.toUpperCase()}`, { registration, output: phone.output.slice(-2000) });
@@ -156,6 +161,14 @@ t.test('baresip over UDP calls baresip over TCP (reached on the connection it re
   const a = await registeredPhone(t, PHONE_A);
   const b = await registeredPhone(t, PHONE_B, 'tcp');
   await callAndHangUp(t, a, b, PHONE_B.number, a);
+});
+
+t.test('baresip with SIP Outbound (RFC 5626, sipnat=outbound) over TCP registers and is called', async (t) => {
+  const a = await registeredPhone(t, PHONE_A);
+  const b = await registeredPhone(t, PHONE_B, 'tcp', { sipOutbound: true });
+  const register = b.traced(/^REGISTER /).at(-1)!;
+  t.match(register.text, /\r\nContact: <[^>]*>;[^\r]*\+sip\.instance="<urn:uuid:[^>]+>";reg-id=1/, 'it registered as an Outbound flow');
+  await callAndHangUp(t, a, b, PHONE_B.number, b);
 });
 
 t.test('why phones need delivery: contact: baresip answers 404 to the called number as Request-URI', async (t) => {
