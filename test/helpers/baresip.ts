@@ -141,7 +141,7 @@ export class Baresip {
   }
 
   /** The first registration result it printed (waits for it). */
-  async registration(timeoutMs = 10_000): Promise<RegistrationResult> {
+  async registration(timeoutMs = 15_000): Promise<RegistrationResult> {
     const aor = escape(`${this.account.user}@${this.account.domain}`);
     const match = await this.waitForOutput(new RegExp(`^(?:${COLOUR})?(?:${aor}: (\\{\\d+/\\w+/v\\d\\} 200 OK.*)|reg: sip:${aor}: (.*))$`, 'm'), timeoutMs);
     return match[1] !== undefined ? { ok: true, line: match[1] } : { ok: false, reason: match[2]!.replace(new RegExp(COLOUR, 'g'), '').trim() };
@@ -149,7 +149,7 @@ export class Baresip {
 
   /** The first event of `type` (at or after index `since`) that `where` accepts; waits for it. */
   waitForEvent(type: string, opts: { since?: number; where?: (e: BaresipEvent) => boolean; timeoutMs?: number } = {}): Promise<BaresipEvent> {
-    const { since = 0, where = () => true, timeoutMs = 10_000 } = opts;
+    const { since = 0, where = () => true, timeoutMs = 15_000 } = opts;
     return this.waitUntil(() => this.events.slice(since).find((e) => e.type === type && where(e)), timeoutMs, `no ${type} event`);
   }
 
