@@ -91,7 +91,9 @@ async function callAndHangUp(t: Test, caller: Baresip, callee: Baresip, called: 
     'the caller pre-loads the softswitch as outbound proxy',
   );
   const received = callee.traced(/^INVITE /);
-  t.equal(received.length, 1, 'the callee got one INVITE');
+  // Retransmissions (a slow machine) carry the same branch.
+  const branches = new Set(received.map((m) => /\r\nVia: [^\r]*;branch=([^;\r]+)/i.exec(m.text)?.[1]));
+  t.equal(branches.size, 1, 'the callee got one INVITE transaction');
   t.notMatch(received[0]!.text, /\r\nRoute:/i, 'the pre-loaded Route was removed (RFC 3261 §16.4)');
   t.match(
     received[0]!.text,
@@ -180,7 +182,7 @@ t.test('why phones need delivery: contact: baresip answers 404 to the called num
   t.match(closed.param, /^404 /, 'the caller gets the 404', closed);
   const invite = desk.traced(/^INVITE /)[0];
   t.match(invite?.text, new RegExp(`^INVITE sip:${DESK.number}@`), 'the INVITE named the number, not the phone');
-  t.equal(desk.traced(/^SIP\/2\.0 404 /).length, 1, 'baresip answered 404 itself');
+  t.ok(desk.traced(/^SIP\/2\.0 404 /).length >= 1, 'baresip answered 404 itself');
 });
 
 t.test('why MD5 alone is the default: what each client does when SHA-256 is offered too', async (t) => {
