@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { DOMAIN, startCallStack } from '../helpers/call-harness.js';
 import { Baresip, type BaresipAccount, type BaresipEvent } from '../helpers/baresip.js';
-import type { ServerProcess } from '../helpers/server-process.js';
+import { ServerProcess } from '../helpers/server-process.js';
 import { sipsakOptions, sipsakRegister, type SipsakResult } from '../helpers/sipsak.js';
 
 /**
@@ -224,6 +224,30 @@ t.test('why MD5 alone is the default: what each client does when SHA-256 is offe
     t.match(result.output, /unsupported authentication algorithm/);
     t.same(shaFirst.events('registration.added', mark), [], 'no binding');
   });
+});
+
+t.test('after a restart, a baresip phone registered over TCP is still called, at its Contact', async (t) => {
+  // The last test: it restarts the node the others use.
+  const a = await Baresip.start(account(PHONE_A, node));
+  t.teardown(() => a.stop());
+  const b = await Baresip.start(account(PHONE_B, node, 'tcp'));
+  t.teardown(() => b.stop());
+  t.ok((await a.registration()).ok && (await b.registration()).ok, 'both registered', { a: a.output.slice(-1500), b: b.output.slice(-1500) });
+  await node.stop();
+  const again = await ServerProcess.start(node.config);
+  t.teardown(() => again.stop());
+
+  const callerMark = a.mark();
+  const calleeMark = b.mark();
+  await a.dial(`sip:${PHONE_B.number}@${DOMAIN}`);
+  const established = await b.waitForEvent('CALL_ESTABLISHED', { since: calleeMark });
+  await a.waitForEvent('CALL_ESTABLISHED', { since: callerMark, where: (e) => e.id === established.id });
+  const gone = await again.waitForEvent('call.flow_gone', { where: (l) => l.callId === established.id });
+  t.match(gone, { sipId: PHONE_B.sipId, transport: 'TCP', tried: 'contact' }, 'its connection was gone: the Contact was tried');
+  await a.hangup();
+  const closed = await b.waitForEvent('CALL_CLOSED', { since: calleeMark, where: (e) => e.id === established.id });
+  t.equal(closed.param, 'Connection reset by peer', 'the BYE reached it');
+  await again.waitForEvent('call.ended', { where: (l) => l.callId === established.id });
 });
 
 function describe(result: SipsakResult): { command: string; output: string } {
