@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
 import { DOMAIN, startCallStack } from '../helpers/call-harness.js';
-import { Baresip, type BaresipAccount, type BaresipEvent } from '../helpers/baresip.js';
+import { Baresip, type BaresipEvent } from '../helpers/baresip.js';
+import type { BaresipAccount } from '../helpers/baresip-config.js';
 import { ServerProcess } from '../helpers/server-process.js';
 import { sipsakOptions, sipsakRegister, type SipsakResult } from '../helpers/sipsak.js';
 
