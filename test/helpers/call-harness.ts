@@ -43,7 +43,7 @@ export interface CallStack {
 const KEY_PREFIX = 'call:';
 
 /** What a call stack's nodes run besides SIP: the management API (operator `operator`, API_PASSWORD), call-record settings, more config sections. */
-export interface CallStackOptions extends Pick<ServerOptions, 'drainSeconds' | 'bans' | 'cdr' | 'extra' | 'announcements'> {
+export interface CallStackOptions extends Pick<ServerOptions, 'drainSeconds' | 'bans' | 'cdr' | 'extra' | 'announcements' | 'algorithms'> {
   api?: boolean;
 }
 

@@ -53,7 +53,8 @@ export interface ServerOptions {
   domain?: string;
   nonceSecret?: string;
   nonceLifetime?: number;
-  algorithms?: Array<'MD5' | 'SHA-256'>;
+  /** `auth.algorithms`; 'server-default': left out of the file, so the server's own default applies (default here: [MD5, SHA-256]). */
+  algorithms?: Array<'MD5' | 'SHA-256'> | 'server-default';
   registrar?: Partial<{ minExpires: number; maxExpires: number; defaultExpires: number; maxContacts: number }>;
   /** security.bans: password-guessing limits (defaults: the server's own). */
   bans?: Partial<{
@@ -144,7 +145,7 @@ export async function writeServerConfig(options: ServerOptions): Promise<ServerC
     auth: {
       nonceLifetime: options.nonceLifetime ?? 300,
       // SIPp 3.6 answers only MD5 challenges, and answers the first one it is given.
-      algorithms: options.algorithms ?? ['MD5', 'SHA-256'],
+      ...(options.algorithms === 'server-default' ? {} : { algorithms: options.algorithms ?? ['MD5', 'SHA-256'] }),
       ...(options.nonceSecret ? { nonceSecret: options.nonceSecret } : {}),
     },
     ...(options.bans ? { security: { bans: options.bans } } : {}),
