@@ -46,6 +46,7 @@ import { observeRedisCommands } from './metrics/redis-commands.js';
 import { Readiness } from './health/readiness.js';
 import { Drain } from './health/drain.js';
 import { startMonitoring } from './app-monitoring.js';
+import { startRouteLocation } from './app-routing.js';
 import { HepSender } from './capture/hep-sender.js';
 import { createTrunkEvents, lineStateReporter, startTargetMonitoring } from './monitoring/trunk-watch.js';
 
@@ -100,6 +101,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   );
   const bindings = new BindingStore(redis);
   const routes = new RouteStore(redis);
+  const { locator, peerHosts } = await startRouteLocation(config, routes, log);
+  const peerByAddress = async (address: string) => (await routes.peerByAddress(address)) ?? peerHosts.peerByAddress(address);
   const status = new RegistrationStatusStore(redis, config.timeZone);
   const security = new SecurityStore(redis);
   const guard = new BanGuard(security, config.security.bans.action);
@@ -109,7 +112,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const isTrustedAddress = async (address: string): Promise<boolean> =>
     (announcementServer !== null && canonicalIp(address) === announcementServer) ||
     (await lines.byAddress(address)) !== null ||
-    (await routes.peerByAddress(address)) !== null ||
+    (await peerByAddress(address)) !== null ||
     (await routes.isRouteTarget(address));
   const failures = new AuthFailureReporter({
     store: security,
@@ -219,7 +222,9 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     ...(targetMonitor ? { downRoutes: (candidates: readonly OutboundRoute[]) => targetMonitor.downRoutes(candidates) } : {}),
     channels,
     lineOfNumber: (number) => lineOfNumber(redis, lines, number),
-    callerSources: { lines, peerByAddress: (address) => routes.peerByAddress(address), auth, failures },
+    callerSources: { lines, peerByAddress, auth, failures },
+    locator,
+    failoverTimeoutMs: config.routing.failoverTimeout * 1000,
     ...(records ? { records } : {}),
     announcements: config.announcements,
     domain: config.sip.domain,
@@ -268,6 +273,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       await monitoring?.close();
       clearInterval(sweeper);
       targetMonitor?.close();
+      peerHosts.stop();
       webhook?.close();
       guard.stop();
       channels.stop();

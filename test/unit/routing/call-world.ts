@@ -1,5 +1,6 @@
 // A call router wired to fakes (not a test file itself): no sockets, no Redis.
 // The proxy answers each offer from a script, the stores are maps, the clock is fixed.
+import { RouteLocator } from '../../../src/routing/route-locator.js';
 import { Writable } from 'node:stream';
 import { Headers, SipRequest, SipResponse } from '../../../src/core/messages/index.js';
 import { IncomingRequest } from '../../../src/core/server/incoming-request.js';
@@ -212,6 +213,9 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
       ? { downRoutes: async (candidates: readonly OutboundRoute[]) => new Set(candidates.filter((r) => options.downRoutes!.has(r.name)).map((r) => r.name)) }
       : {}),
     ...(options.announcements ? { announcements: options.announcements } : {}),
+    // Targets in these tests are addresses: no DNS is asked.
+    locator: new RouteLocator({ dns: { naptr: async () => [], srv: async () => [], addresses: async () => [] }, allowLoopback: true, log: logger }),
+    failoverTimeoutMs: 2000,
     domain: DOMAIN,
     holdsConnection: () => true,
     log: logger,
