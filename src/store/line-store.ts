@@ -24,6 +24,14 @@ export interface LineRecord {
   deliverTransport?: 'udp' | 'tcp';
 }
 
+/** Where monitoring pings an IP-authenticated line. */
+export interface IpLineTargets {
+  sipId: string;
+  allowedAddresses: string[];
+  deliverTo?: string;
+  deliverTransport?: 'udp' | 'tcp';
+}
+
 /** The hash fields of a line record. Arrays are JSON so any address form survives. */
 export function lineToHash(line: LineRecord): Record<string, string> {
   const h: Record<string, string> = {
@@ -134,15 +142,21 @@ export class LineStore {
   }
 
   /**
-   * Every IP-authenticated line (for OPTIONS monitoring): one HMGET of `auth` and
-   * `allowedAddresses` per provisioned line, in one pipeline.
+   * Every IP-authenticated line (for OPTIONS monitoring): one HMGET of `auth`,
+   * `allowedAddresses` and the delivery address per provisioned line, in one pipeline.
    */
-  async ipAuthenticated(): Promise<Array<{ sipId: string; allowedAddresses: string[] }>> {
+  async ipAuthenticated(): Promise<IpLineTargets[]> {
     const sipIds = (await this.redis.smembers(keys.lineIndex)).sort();
-    const rows = await Promise.all(sipIds.map((sipId) => this.redis.hmget(keys.line(sipId), 'auth', 'allowedAddresses')));
-    const out: Array<{ sipId: string; allowedAddresses: string[] }> = [];
-    rows.forEach(([auth, addresses], i) => {
-      if (auth === 'ip') out.push({ sipId: sipIds[i]!, allowedAddresses: parseList(addresses ?? undefined) });
+    const rows = await Promise.all(sipIds.map((sipId) => this.redis.hmget(keys.line(sipId), 'auth', 'allowedAddresses', 'deliverTo', 'deliverTransport')));
+    const out: IpLineTargets[] = [];
+    rows.forEach(([auth, addresses, deliverTo, transport], i) => {
+      if (auth !== 'ip') return;
+      out.push({
+        sipId: sipIds[i]!,
+        allowedAddresses: parseList(addresses ?? undefined),
+        ...(deliverTo ? { deliverTo } : {}),
+        ...(transport === 'udp' || transport === 'tcp' ? { deliverTransport: transport } : {}),
+      });
     });
     return out;
   }

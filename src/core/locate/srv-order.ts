@@ -4,7 +4,8 @@
  * within one priority a weighted random order, where each pick takes a
  * record with probability weight / (sum of the weights left). Records of
  * weight 0 are placed first among their priority before the draw, as the
- * RFC says, so they are picked only when the random sum lands on them.
+ * RFC says, so they are picked only when the draw is 0; without such a
+ * record the draw starts at 1, so the shares are exactly the weights.
  * Pure: the random source is given (a number in [0, 1)).
  */
 export interface Ranked {
@@ -20,7 +21,9 @@ export function orderByPriorityAndWeight<T extends Ranked>(records: readonly T[]
     const left = records.filter((r) => r.priority === priority).sort((a, b) => (a.weight === 0 ? 0 : 1) - (b.weight === 0 ? 0 : 1));
     while (left.length > 0) {
       const total = left.reduce((sum, r) => sum + Math.max(0, r.weight), 0);
-      const draw = total === 0 ? 0 : Math.min(Math.floor(random() * (total + 1)), total);
+      // 0..total when a weight-0 record is left (the draw 0 is its chance), else 1..total: exact shares.
+      const lowest = left.some((r) => r.weight <= 0) ? 0 : 1;
+      const draw = total === 0 ? 0 : Math.min(lowest + Math.floor(random() * (total + 1 - lowest)), total);
       let running = 0;
       let index = left.length - 1;
       for (let i = 0; i < left.length; i++) {
