@@ -113,7 +113,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     (announcementServer !== null && canonicalIp(address) === announcementServer) ||
     (await lines.byAddress(address)) !== null ||
     (await peerByAddress(address)) !== null ||
-    (await routes.isRouteTarget(address));
+    (await routes.isRouteTarget(address)) ||
+    locator.isLocatedAddress(address);
   const failures = new AuthFailureReporter({
     store: security,
     guard,

@@ -5,6 +5,11 @@ import type { RouteTransport } from '../features/settings.js';
 import type { Log } from '../log.js';
 import { trustedAddressProblem } from '../provisioning/trusted-address.js';
 import { canonicalIp } from '../store/line-store.js';
+import { TtlCache } from '../core/locate/ttl-cache.js';
+
+/** How many located addresses are remembered, and for how long. */
+const LOCATED_ADDRESSES_KEPT = 1024;
+const LOCATED_ADDRESS_MS = 3_600_000;
 
 /** A provisioned place to send calls: a route, the voice-mail platform, an IP trunk's delivery address. */
 export interface Located {
@@ -32,7 +37,16 @@ export interface RouteLocatorDeps {
  * as it is.
  */
 export class RouteLocator {
+  /** Addresses DNS gave for our targets lately: carriers that trust ours, like an address written in a route. */
+  private readonly located = new TtlCache<true>(LOCATED_ADDRESSES_KEPT);
+
   constructor(private readonly deps: RouteLocatorDeps) {}
+
+  /** Whether this address was lately located for a provisioned name (the in-dialog guard and bans treat it as a route target). */
+  isLocatedAddress(address: string): boolean {
+    const ip = canonicalIp(address);
+    return ip !== null && this.located.get(ip) === true;
+  }
 
   async hops(route: Located): Promise<LocatedHop[]> {
     const parsed = parseHostPort(route.target);
@@ -50,6 +64,7 @@ export class RouteLocator {
           'a DNS answer for a provisioned target names an address we do not send to',
         );
       }
+      if (!problem && ip !== null) this.located.set(ip, true, LOCATED_ADDRESS_MS);
       return !problem;
     });
   }

@@ -84,7 +84,8 @@ export class RouteStore {
   /**
    * Whether an address is where an outbound or emergency route sends calls
    * (a carrier that trusts our address). Targets given as DNS names are not
-   * matched: they are resolved only when a call is sent.
+   * matched here: the addresses they resolve to are known to the node that
+   * located them (RouteLocator.isLocatedAddress).
    */
   async isRouteTarget(address: string): Promise<boolean> {
     const ip = canonicalIp(address);

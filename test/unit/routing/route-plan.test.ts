@@ -116,3 +116,14 @@ t.test('the Request-URI keeps a DNS name as its host; an address target names th
   t.equal(targetUri('0312345678', { name: 'c', target: '192.0.2.9:5070' }, { ...hop, transport: 'UDP', via: 'literal' }), 'sip:0312345678@192.0.2.9:5070');
   t.equal(hopLabel(hop), 'TCP 192.0.2.9:5070 (SRV _sip._tcp.carrier.example -> sip1.carrier.example)');
 });
+
+t.test('addresses DNS gave for a target are remembered as route targets (in-dialog guard, bans); refused ones are not', async (t) => {
+  const { log } = logSink();
+  const locator = new RouteLocator({ dns: dns(['192.0.2.9', '2001:DB8::9', '127.0.0.1']), allowLoopback: false, log });
+  t.notOk(locator.isLocatedAddress('192.0.2.9'), 'nothing located yet');
+  await locator.hops({ name: 'carrier', target: 'carrier.example' });
+  t.ok(locator.isLocatedAddress('192.0.2.9'));
+  t.ok(locator.isLocatedAddress('2001:db8::9'), 'any textual form');
+  t.notOk(locator.isLocatedAddress('127.0.0.1'), 'a refused answer is not a carrier');
+  t.notOk(locator.isLocatedAddress('192.0.2.10'));
+});
