@@ -13,11 +13,7 @@ const PEER_HOSTS_REFRESH_MS = 5_000;
  * the locator route targets and IP-trunk delivery addresses go through, and
  * the addresses of peers given by host name.
  */
-export async function startRouteLocation(
-  config: Config,
-  routes: Pick<RouteStore, 'stored'>,
-  log: Log,
-): Promise<{ locator: RouteLocator; peerHosts: PeerHosts }> {
+export function startRouteLocation(config: Config, routes: Pick<RouteStore, 'stored'>, log: Log): { locator: RouteLocator; peerHosts: PeerHosts } {
   const { dns: settings } = config.routing;
   const dns = new CachedDns({
     servers: settings.servers,
@@ -29,6 +25,7 @@ export async function startRouteLocation(
   const allowLoopback = config.provisioning.allowLoopbackAddresses;
   const locator = new RouteLocator({ dns, allowLoopback, log });
   const peerHosts = new PeerHosts({ peers: async () => (await routes.stored()).peers, dns, allowLoopback, log, refreshMs: PEER_HOSTS_REFRESH_MS });
-  await peerHosts.start();
+  // Not awaited: a slow or dead DNS server must not hold up the SIP start; the names are trusted once resolved.
+  void peerHosts.start();
   return { locator, peerHosts };
 }

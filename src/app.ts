@@ -101,7 +101,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   );
   const bindings = new BindingStore(redis);
   const routes = new RouteStore(redis);
-  const { locator, peerHosts } = await startRouteLocation(config, routes, log);
+  const { locator, peerHosts } = startRouteLocation(config, routes, log);
   const peerByAddress = async (address: string) => (await routes.peerByAddress(address)) ?? peerHosts.peerByAddress(address);
   const status = new RegistrationStatusStore(redis, config.timeZone);
   const security = new SecurityStore(redis);
