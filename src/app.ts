@@ -47,6 +47,7 @@ import { observeRedisCommands } from './metrics/redis-commands.js';
 import { Readiness } from './health/readiness.js';
 import { Drain } from './health/drain.js';
 import { startMonitoring } from './app-monitoring.js';
+import { startRouteLocation } from './app-routing.js';
 import { HepSender } from './capture/hep-sender.js';
 import { createTrunkEvents, lineStateReporter, startTargetMonitoring } from './monitoring/trunk-watch.js';
 
@@ -101,6 +102,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   );
   const bindings = new BindingStore(redis);
   const routes = new RouteStore(redis);
+  const { locator, peerHosts } = startRouteLocation(config, routes, log);
+  const peerByAddress = async (address: string) => (await routes.peerByAddress(address)) ?? peerHosts.peerByAddress(address);
   const status = new RegistrationStatusStore(redis, config.timeZone);
   const security = new SecurityStore(redis);
   const guard = new BanGuard(security, config.security.bans.action);
@@ -110,8 +113,9 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const isTrustedAddress = async (address: string): Promise<boolean> =>
     (announcementServer !== null && canonicalIp(address) === announcementServer) ||
     (await lines.byAddress(address)) !== null ||
-    (await routes.peerByAddress(address)) !== null ||
-    (await routes.isRouteTarget(address));
+    (await peerByAddress(address)) !== null ||
+    (await routes.isRouteTarget(address)) ||
+    locator.isLocatedAddress(address);
   const failures = new AuthFailureReporter({
     store: security,
     guard,
@@ -220,7 +224,9 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     ...(targetMonitor ? { downRoutes: (candidates: readonly OutboundRoute[]) => targetMonitor.downRoutes(candidates) } : {}),
     channels,
     lineOfNumber: (number) => lineOfNumber(redis, lines, number),
-    callerSources: { lines, peerByAddress: (address) => routes.peerByAddress(address), auth, failures },
+    callerSources: { lines, peerByAddress, auth, failures },
+    locator,
+    failoverTimeoutMs: config.routing.failoverTimeout * 1000,
     ...(records ? { records } : {}),
     announcements: config.announcements,
     domain: config.sip.domain,
@@ -269,6 +275,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       await monitoring?.close();
       clearInterval(sweeper);
       targetMonitor?.close();
+      peerHosts.stop();
       webhook?.close();
       guard.stop();
       channels.stop();

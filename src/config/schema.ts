@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { hepSchema, monitoringSchema, webhooksSchema } from './schema-operations.js';
+import { routingConfigSchema } from './schema-routing.js';
 
 /**
  * The server's configuration. Every field has a built-in default, so a config
@@ -322,6 +323,7 @@ export const configSchema = z.strictObject({
   metrics: metricsSchema.prefault({}),
   shutdown: shutdownSchema.prefault({}),
   cdr: cdrSchema.prefault({}),
+  routing: routingConfigSchema.prefault({}),
   monitoring: monitoringSchema.prefault({}),
   webhooks: webhooksSchema.prefault({}),
   hep: hepSchema.prefault({}),

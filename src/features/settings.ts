@@ -86,10 +86,17 @@ export interface OutboundRoute {
   name: string;
   /** Digits the national/international number starts with ('' matches everything). */
   prefix: string;
-  /** Where to send: a SIP URI host[:port] of an interconnect peer, e.g. "127.0.0.1:5070". */
+  /** Where to send: host[:port] of an interconnect peer, e.g. "127.0.0.1:5070" or "sip.carrier.example" (RFC 3263). */
   target: string;
-  transport: 'udp' | 'tcp';
+  /** Absent: a DNS name without port is located by NAPTR/SRV (RFC 3263), anything else over UDP. */
+  transport?: RouteTransport;
+  /** Routes of one prefix are tried lowest priority first (default 1); the file order breaks ties. */
+  priority?: number;
+  /** Routes of one prefix and priority share calls by weight (RFC 2782) when any of them gives one. */
+  weight?: number;
 }
+
+export type RouteTransport = 'udp' | 'tcp';
 
 /**
  * Where emergency calls (110/118/119) from an area go (docs/product.md §5):
@@ -101,20 +108,22 @@ export interface EmergencyRoute {
   /** Area codes with the leading 0 ("03", "011", "0123"); each in at most one route. */
   areaCodes: string[];
   target: string;
-  transport: 'udp' | 'tcp';
+  transport?: RouteTransport;
 }
 
 /** The service's voice-mail platform (docs/product.md §4.4): a peer that takes forwards to `voicemail`. */
 export interface VoicemailRoute {
   name: string;
   target: string;
-  transport: 'udp' | 'tcp';
+  transport?: RouteTransport;
 }
 
 /** Interconnect peer trusted by address: calls from it are terminating calls. */
 export interface Peer {
   name: string;
   addresses: string[];
+  /** DNS names whose A/AAAA addresses are trusted too, resolved and refreshed by each node (their TTL). */
+  hosts?: string[];
 }
 
 export function defaultFeatures(number: string): NumberFeatures {

@@ -4,8 +4,9 @@ import { routeDestination, SIP_DEFAULT_PORT } from '../routing/targets.js';
 
 /**
  * What is pinged with OPTIONS (pure): each interconnect peer address, each
- * IP-authenticated line's addresses, each outbound and emergency route
- * target. One destination is pinged once however many subjects share it
+ * IP-authenticated line's addresses (or its deliverTo), each outbound and
+ * emergency route target written as an address. A target given as a DNS
+ * name is not pinged: RFC 3263 failover (docs/routing.md) covers its servers. One destination is pinged once however many subjects share it
  * (a peer's address is often a route's target too).
  */
 export type SubjectKind = 'peer' | 'trunk' | 'route';
@@ -31,8 +32,8 @@ export interface MonitoringScope {
 
 export interface ProvisionedTargets {
   peers: readonly Peer[];
-  /** IP-authenticated lines: SIP-ID and trusted addresses. */
-  ipLines: ReadonlyArray<{ sipId: string; allowedAddresses: readonly string[] }>;
+  /** IP-authenticated lines: SIP-ID, trusted addresses and the delivery address if one is set. */
+  ipLines: ReadonlyArray<{ sipId: string; allowedAddresses: readonly string[]; deliverTo?: string; deliverTransport?: 'udp' | 'tcp' }>;
   /** Outbound, emergency and voice-mail routes: where each sends calls. */
   routes: ReadonlyArray<Pick<OutboundRoute, 'name' | 'target' | 'transport'>>;
 }
@@ -53,7 +54,16 @@ export function monitoredTargets(provisioned: ProvisionedTargets, scope: Monitor
   const atDefaultPort = (address: string): Destination => ({ transport: 'UDP', address, port: SIP_DEFAULT_PORT });
   if (scope.peers) for (const peer of provisioned.peers) for (const address of peer.addresses) add(atDefaultPort(address), { kind: 'peer', name: peer.name });
   if (scope.ipTrunks) {
-    for (const line of provisioned.ipLines) for (const address of line.allowedAddresses) add(atDefaultPort(address), { kind: 'trunk', name: line.sipId });
+    for (const line of provisioned.ipLines) {
+      const subject = { kind: 'trunk' as const, name: line.sipId };
+      // Pinged where its calls go: its deliverTo when set (an address; a DNS name is not pinged), else each address at 5060.
+      if (line.deliverTo !== undefined) {
+        const destination = routeDestination({ target: line.deliverTo, transport: line.deliverTransport });
+        if (destination) add(destination, subject);
+      } else {
+        for (const address of line.allowedAddresses) add(atDefaultPort(address), subject);
+      }
+    }
   }
   if (scope.routes) {
     for (const route of provisioned.routes) {

@@ -92,6 +92,8 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
           dialInNumbers: l.dialInNumbers,
         };
         if (l.delivery === 'contact') line.delivery = 'contact';
+        if (l.deliverTo !== undefined) line.deliverTo = l.deliverTo;
+        if (l.deliverTransport !== undefined) line.deliverTransport = l.deliverTransport;
         if (l.auth === 'digest') {
           line.realm = realm;
           line.ha1Md5 = l.password !== undefined ? computeHa1('MD5', l.sipId, realm, l.password) : l.ha1Md5;
@@ -192,21 +194,33 @@ export function plan(file: ProvisioningFile, realm: string): Desired {
     d.routing.peers = new Map(
       r.peers.map((p, i) => {
         p.addresses.forEach((a, k) => d.paths.set(`peer:${a}`, `routing.peers[${i}].addresses[${k}]`));
-        return [p.name, { name: p.name, addresses: p.addresses }];
+        return [p.name, { name: p.name, addresses: p.addresses, ...(p.hosts && p.hosts.length > 0 ? { hosts: p.hosts } : {}) }];
       }),
     );
-  if (r?.outboundRoutes) d.routing.outbound = r.outboundRoutes.map((o) => ({ name: o.name, prefix: o.prefix, target: o.target, transport: o.transport }));
+  if (r?.outboundRoutes) {
+    d.routing.outbound = r.outboundRoutes.map((o) => ({
+      name: o.name,
+      prefix: o.prefix,
+      target: o.target,
+      ...given({ transport: o.transport, priority: o.priority, weight: o.weight }),
+    }));
+  }
   if (r?.emergencyRoutes !== undefined) {
-    d.routing.emergency = r.emergencyRoutes.map((e) => ({ name: e.name, areaCodes: e.areaCodes, target: e.target, transport: e.transport }));
+    d.routing.emergency = r.emergencyRoutes.map((e) => ({ name: e.name, areaCodes: e.areaCodes, target: e.target, ...given({ transport: e.transport }) }));
   }
   if (r?.voicemail !== undefined) {
     const v = r.voicemail;
-    d.routing.voicemail = v === null ? null : { name: v.name, target: v.target, transport: v.transport };
+    d.routing.voicemail = v === null ? null : { name: v.name, target: v.target, ...given({ transport: v.transport }) };
   }
   if (r?.emergencyRoutes === undefined && r?.emergencyRoute !== undefined) {
     // The former single route serves every area.
     const e = r.emergencyRoute;
-    d.routing.emergency = e === null ? [] : [{ name: e.name, areaCodes: [...ALL_AREA_CODES], target: e.target, transport: e.transport }];
+    d.routing.emergency = e === null ? [] : [{ name: e.name, areaCodes: [...ALL_AREA_CODES], target: e.target, ...given({ transport: e.transport }) }];
   }
   return d;
+}
+
+/** The fields that are set: a stored route leaves out what the file did not give. */
+function given<T extends Record<string, unknown>>(fields: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }

@@ -5,7 +5,7 @@ import { canonicalIp } from '../store/line-store.js';
 import { displayName, entries, field, hex, ipAddress, items, ProvisioningError, quotedString, shortId, SIP_ID, telNumber } from './schema-common.js';
 import { checkDestinations, featuresSchema } from './schema-features.js';
 import { bulkGroupSchema, huntGroupSchema } from './schema-groups.js';
-import { routingSchema } from './schema-routing.js';
+import { routeTargetSchema, routingSchema } from './schema-routing.js';
 import { checkOptionKeys, optionsSchema } from './schema-options.js';
 import { trustedAddressProblem, type TrustedAddressOptions } from './trusted-address.js';
 
@@ -38,6 +38,10 @@ const lineSchema = z
     dialInNumbers: z.array(telNumber).max(10000, { error: 'at most 10000 numbers' }).default([]),
     /** How a call is addressed to the line: the called number as Request-URI user (a PBX or gateway), or its registered Contact as it is (a phone). */
     delivery: z.enum(['number', 'contact'], { error: 'must be number or contact' }).default('number'),
+    /** IP-authenticated trunks: where calls to the line go, host[:port] like a route target; absent: its first address, port 5060. */
+    deliverTo: routeTargetSchema.optional(),
+    /** Transport for deliverTo; absent: UDP (or, for a DNS name without port, what NAPTR/SRV say). */
+    deliverTransport: z.enum(['udp', 'tcp'], { error: 'must be udp or tcp' }).optional(),
   })
   .superRefine(
     (line, ctx) => {
@@ -51,6 +55,8 @@ const lineSchema = z
         else if (ha1 && line.ha1Md5 === undefined) add('ha1Md5', 'is required with ha1Sha256');
         else if (ha1 && line.ha1Sha256 === undefined) add('ha1Sha256', 'is required with ha1Md5');
         if (line.allowedAddresses !== undefined) add('allowedAddresses', 'only allowed with auth: ip');
+        if (line.deliverTo !== undefined) add('deliverTo', 'only allowed with auth: ip (a digest line is reached where it registered)');
+        if (line.deliverTransport !== undefined) add('deliverTransport', 'only allowed with auth: ip');
       } else {
         if (line.password !== undefined) add('password', 'not allowed with auth: ip');
         if (line.ha1Md5 !== undefined) add('ha1Md5', 'not allowed with auth: ip');
@@ -58,6 +64,7 @@ const lineSchema = z
         const a: unknown = line.allowedAddresses;
         if (a === undefined || (Array.isArray(a) && a.length === 0)) add('allowedAddresses', 'is required for auth: ip (at least one address)');
         if (line.delivery === 'contact') add('delivery', 'contact needs a registered Contact (auth: digest)');
+        if (line.deliverTransport !== undefined && line.deliverTo === undefined) add('deliverTransport', 'goes with deliverTo');
       }
     },
     { when: () => true },
@@ -197,7 +204,6 @@ function crossCheck(file: unknown, ctx: z.RefinementCtx): void {
   });
   items(field(routing, 'outboundRoutes')).forEach((r, i) => {
     once('route', field(r, 'name'), ['routing', 'outboundRoutes', i, 'name'], 'route name', same);
-    once('prefix', field(r, 'prefix'), ['routing', 'outboundRoutes', i, 'prefix'], 'route prefix', (p) => (/^\d*$/.test(p) ? `"${p}"` : null));
   });
   items(field(routing, 'emergencyRoutes')).forEach((r, i) => {
     once('emergency', field(r, 'name'), ['routing', 'emergencyRoutes', i, 'name'], 'emergency route name', same);

@@ -1,8 +1,7 @@
-import type { SipRequest, SipResponse } from '../core/messages/index.js';
+import type { SipRequest } from '../core/messages/index.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { CallContext, ForwardHop, OfferFailure } from '../features/call-context.js';
 import type { Delivery } from '../features/call-plan.js';
-import type { OutboundRoute } from '../features/settings.js';
 import type { Log } from '../log.js';
 import type { ProxyCore, RelayOutcome, RelayTarget } from '../proxy/proxy-core.js';
 import type { BindingStore } from '../store/binding-store.js';
@@ -12,10 +11,13 @@ import type { CallRecorder } from './call-recorder.js';
 import type { DecisionLog } from './decision-log.js';
 import { classifyFailure, failureStatus } from './failure.js';
 import { addDiversion, assertCallerIdentity, relayPeerIdentity } from './identity-headers.js';
-import type { RouteStore } from '../store/route-store.js';
-import { bindingDestination, chooseEmergencyRoute, chooseOutboundRoute, lineTargets, routeTarget, sipsInTheClear, type HoldsConnection } from './targets.js';
+import { cancelled, relayedResponse, type RouteEnd } from './route-end.js';
+import { MAX_ROUTE_ATTEMPTS, RouteDelivery, type RouteDeliveryDeps } from './route-delivery.js';
+import { hopDestination, hopLabel, targetUri } from './route-locator.js';
+import { bindingDestination, lineTargets, sipsInTheClear, type HoldsConnection } from './targets.js';
 
-export const NO_EMERGENCY_SERVICE_REASON = 'No emergency service in the area of this number';
+export { NO_EMERGENCY_SERVICE_REASON } from './route-delivery.js';
+export type { RouteEnd } from './route-end.js';
 
 /** How the caller is presented on every leg of a call. */
 export interface Presentation {
@@ -23,24 +25,14 @@ export interface Presentation {
   asserted?: { number: string; withhold: boolean };
 }
 
-/** Where routing ended: answered (already relayed), or the final answer to send. */
-export type RouteEnd =
-  | { kind: 'answered' }
-  | { kind: 'cancelled'; response?: SipResponse }
-  /** `response`: what a line or peer answered, relayed as the final answer (RFC 3261 §16.7); else we answer `status`. */
-  | { kind: 'reject'; status: number; reason: string; headers?: Array<[string, string]>; response?: SipResponse };
-
 /** How a delivery ended: for good, or an offer to the called line that failed (the feature stages may still act). */
 export type Delivered = { kind: 'done'; end: RouteEnd } | { kind: 'failed'; failure: OfferFailure; end: RouteEnd };
 
-export interface CallDeliveryDeps {
+export interface CallDeliveryDeps extends RouteDeliveryDeps {
   proxy: Pick<ProxyCore, 'relay'>;
   /** The line a number belongs to, if any. */
   lineOfNumber(number: string): Promise<LineRecord | null>;
   bindings: Pick<BindingStore, 'live'>;
-  routes: Pick<RouteStore, 'outboundRoutes' | 'emergencyRoutes' | 'voicemailRoute'>;
-  /** Names of these routes whose target monitoring marks down; absent when monitoring is off (every route is used). */
-  downRoutes?(routes: readonly OutboundRoute[]): Promise<ReadonlySet<string>>;
   channels: Pick<CallChannels, 'take' | 'give'>;
   decisions: DecisionLog;
   records?: Pick<CallRecorder, 'offering'>;
@@ -58,7 +50,11 @@ export interface CallDeliveryDeps {
  * pipeline's to decide.
  */
 export class CallDelivery {
-  constructor(private readonly deps: CallDeliveryDeps) {}
+  private readonly routes: RouteDelivery;
+
+  constructor(private readonly deps: CallDeliveryDeps) {
+    this.routes = new RouteDelivery(deps);
+  }
 
   async deliver(incoming: IncomingRequest, call: CallContext, delivery: Delivery, presentation: Presentation): Promise<Delivered> {
     switch (delivery.kind) {
@@ -66,10 +62,17 @@ export class CallDelivery {
         return this.toLine(incoming, call, delivery, presentation);
       case 'hunt':
         return { kind: 'done', end: await this.hunt(incoming, call, delivery, presentation) };
-      case 'outbound':
-        return { kind: 'done', end: await this.outbound(incoming, delivery, presentation, call) };
+      case 'outbound': {
+        // A carrier is a trusted next hop: PAI goes; our own Diversion, not the caller's (none on an emergency call).
+        const forwards = delivery.emergency ? [] : call.forwards;
+        const end = await this.routes.outbound(incoming, delivery.number, delivery.emergency, call.callerNumber, (r) =>
+          this.prepareForPeer(r, presentation, forwards),
+        );
+        return { kind: 'done', end };
+      }
       case 'voicemail':
-        return { kind: 'done', end: await this.voicemail(incoming, delivery.mailbox, presentation, call.forwards) };
+        // The Request-URI names the mailbox; Diversion carries every forward, newest first (docs/product.md §4.4).
+        return { kind: 'done', end: await this.routes.voicemail(incoming, delivery.mailbox, (r) => this.prepareForPeer(r, presentation, call.forwards)) };
     }
   }
 
@@ -85,81 +88,10 @@ export class CallDelivery {
     return undefined;
   }
 
-  /**
-   * Out through the longest-prefix route, or the emergency route of the
-   * caller's area (docs/product.md §5): an area no route serves has no
-   * emergency service (403).
-   */
-  private async outbound(
-    incoming: IncomingRequest,
-    { number, emergency }: Extract<Delivery, { kind: 'outbound' }>,
-    presentation: Presentation,
-    { forwards, callerNumber }: Pick<CallContext, 'forwards' | 'callerNumber'>,
-  ): Promise<RouteEnd> {
-    // The emergency route is always tried: no state of ours refuses an emergency call (docs/product.md §5).
-    const { route, allDown } = emergency
-      ? { route: chooseEmergencyRoute(await this.deps.routes.emergencyRoutes(), callerNumber ?? ''), allDown: false }
-      : await this.liveRoute(incoming.callId, number);
-    const target = route ? routeTarget(route, number) : undefined;
-    this.deps.decisions.record(incoming.callId, {
-      stage: emergency ? 'emergency-route' : 'outbound-route',
-      outcome: target ? 'route' : 'reject',
-      ...(route ? { target: route.name } : {}),
-      number,
-    });
-    if (!target && allDown) return { kind: 'reject', status: 503, reason: 'Route Down' };
-    if (!route || !target)
-      return emergency ? { kind: 'reject', status: 403, reason: NO_EMERGENCY_SERVICE_REASON } : { kind: 'reject', status: 404, reason: 'Not Found' };
-    this.deps.records?.offering(incoming.callId, { kind: emergency ? 'emergency-route' : 'route', name: route.name, number });
-    return this.toTrustedPeer(incoming, target, presentation, emergency ? [] : forwards);
-  }
-
-  /**
-   * The voice-mail platform (docs/product.md §4.4): the Request-URI names the
-   * mailbox (the number that forwarded) and Diversion carries every forward,
-   * newest first, as the platform reads it. No platform provisioned: 480.
-   */
-  private async voicemail(incoming: IncomingRequest, mailbox: string, presentation: Presentation, forwards: readonly ForwardHop[]): Promise<RouteEnd> {
-    const route = await this.deps.routes.voicemailRoute();
-    const target = route ? routeTarget(route, mailbox) : undefined;
-    this.deps.decisions.record(incoming.callId, {
-      stage: 'voicemail-route',
-      outcome: target ? 'route' : 'reject',
-      ...(route ? { target: route.name } : {}),
-      number: mailbox,
-    });
-    if (!route || !target) return { kind: 'reject', status: 480, reason: 'Voice Mail Unavailable' };
-    this.deps.records?.offering(incoming.callId, { kind: 'route', name: route.name, number: mailbox });
-    return this.toTrustedPeer(incoming, target, presentation, forwards);
-  }
-
   /** A carrier or a platform of ours: trusted, so PAI goes; our own Diversion, not the caller's. */
-  private async toTrustedPeer(incoming: IncomingRequest, target: RelayTarget, presentation: Presentation, forwards: readonly ForwardHop[]): Promise<RouteEnd> {
-    const outcome = await this.deps.proxy.relay(incoming, [target], {
-      noResponseTimeoutMs: 32_000, // a carrier may be slow to send even 100; Timer B decides
-      prepare: (request) => {
-        this.prepareIdentity(request, presentation, true);
-        addDiversion(request, forwards, this.deps.domain);
-      },
-    });
-    if (outcome.kind === 'answered') return { kind: 'answered' };
-    if (outcome.kind === 'cancelled') return cancelled(outcome);
-    const generated = outcome.silent ? { status: 408, reason: 'Request Timeout' } : { status: 480, reason: 'Temporarily Unavailable' };
-    return { kind: 'reject', ...generated, ...(outcome.response ? { response: outcome.response } : {}) };
-  }
-
-  /** The longest-prefix route whose target is not down; `allDown` when routes match but every one is down. */
-  private async liveRoute(callId: string, number: string): Promise<{ route: OutboundRoute | null; allDown: boolean }> {
-    const routes = await this.deps.routes.outboundRoutes();
-    const matching = routes.filter((r) => number.startsWith(r.prefix));
-    const down = this.deps.downRoutes && matching.length > 0 ? await this.deps.downRoutes(matching) : new Set<string>();
-    const route = chooseOutboundRoute(matching, number, (r) => !down.has(r.name)) ?? null;
-    for (const skipped of matching) {
-      if (down.has(skipped.name) && (!route || skipped.prefix.length >= route.prefix.length)) {
-        this.deps.decisions.record(callId, { stage: 'outbound-route', outcome: 'skipped', target: skipped.name, reason: 'target down', number });
-      }
-    }
-    return { route, allDown: route === null && down.size > 0 };
+  private prepareForPeer(request: SipRequest, presentation: Presentation, forwards: readonly ForwardHop[]): void {
+    this.prepareIdentity(request, presentation, true);
+    addDiversion(request, forwards, this.deps.domain);
   }
 
   /** The called number's own line; a failure is reported with the answer that stands if no stage acts on it. */
@@ -216,7 +148,10 @@ export class CallDelivery {
         to ? 'connection gone: trying the Contact' : 'connection gone: binding unreachable',
       );
     }
-    const targets = lineTargets(line, call.calledNumber, live, holdsConnection);
+    const targets =
+      line.auth === 'ip' && line.deliverTo
+        ? await this.trunkTargets(line, line.deliverTo, call.calledNumber)
+        : lineTargets(line, call.calledNumber, live, holdsConnection);
     if (targets.length === 0) {
       await channels.give(call.callId, line.sipId, 'in');
       log.info({ event: 'call.unreachable', callId: call.callId, sipId: line.sipId, number: call.calledNumber, why: 'not registered' }, 'line not registered');
@@ -235,6 +170,17 @@ export class CallDelivery {
     await channels.give(call.callId, line.sipId, 'in');
     if (outcome.kind === 'cancelled') return { end: cancelled(outcome) };
     return { failure: classifyFailure(outcome), relay: outcome };
+  }
+
+  /** An IP-authenticated trunk's configured delivery address, located like a route target (RFC 3263). */
+  private async trunkTargets(line: LineRecord, deliverTo: string, calledNumber: string): Promise<RelayTarget[]> {
+    const located = { name: line.sipId, target: deliverTo, transport: line.deliverTransport };
+    const hops = await this.deps.locator.hops(located);
+    return hops.slice(0, MAX_ROUTE_ATTEMPTS).map((hop) => ({
+      uri: targetUri(calledNumber, located, hop),
+      destination: hopDestination(hop),
+      label: `${line.sipId} ${hopLabel(hop)}`,
+    }));
   }
 
   /** Members in order until one takes the call; the strategy's answers when none does. */
@@ -265,13 +211,4 @@ export class CallDelivery {
       relayPeerIdentity(request, trustedNextHop);
     }
   }
-}
-
-function relayedResponse(outcome: RelayOutcome | undefined): SipResponse | undefined {
-  return outcome && outcome.kind !== 'answered' ? outcome.response : undefined;
-}
-
-function cancelled(outcome: RelayOutcome): RouteEnd {
-  const response = relayedResponse(outcome);
-  return { kind: 'cancelled', ...(response ? { response } : {}) };
 }

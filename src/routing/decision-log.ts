@@ -14,6 +14,8 @@ export interface Decision {
   number?: string;
   presented?: string;
   withhold?: boolean;
+  /** Where one attempt of a route went ("UDP 192.0.2.7:5060 (SRV _sip._udp.carrier.example -> sip1.carrier.example)"). */
+  hop?: string;
 }
 
 /** Where each decision also goes (the call's detail record); `party` is the number whose settings made it. */

@@ -1,4 +1,5 @@
-import type { EmergencyRoute, OutboundRoute } from '../features/settings.js';
+import { parseHostPort } from '../core/locate/host-port.js';
+import type { EmergencyRoute } from '../features/settings.js';
 import type { Binding } from '../registrar/binding.js';
 import { defaultPort, isSecure, type Destination, type TransportName } from '../core/transport/transport.js';
 import type { LineRecord } from '../store/line-store.js';
@@ -13,7 +14,8 @@ export type HoldsConnection = (source: Binding['source']) => boolean;
 /**
  * Where a call to a line goes (pure): its live bindings best q first, each
  * reached at the address it registered from (NAT, RFC 3581) and over its own
- * connection when this node holds it; an IP-authenticated trunk at its address.
+ * connection when this node holds it; an IP-authenticated trunk at its first
+ * address, port 5060 (one with `deliverTo` is located like a route: CallDelivery).
  * The Request-URI carries the called number for a PBX or gateway (DID
  * delivery), or is the Contact itself for a line set to `delivery: contact`:
  * a single phone answers only its own URI (the number stays in To).
@@ -70,23 +72,6 @@ export function sipsInTheClear(b: Binding): boolean {
 }
 
 /**
- * Longest matching prefix wins (docs/product.md §5), among the routes `usable`
- * accepts (monitoring leaves out a route whose target is down, so the
- * next-longest prefix takes the call).
- */
-export function chooseOutboundRoute(
-  routes: readonly OutboundRoute[],
-  number: string,
-  usable: (route: OutboundRoute) => boolean = () => true,
-): OutboundRoute | undefined {
-  let best: OutboundRoute | undefined;
-  for (const route of routes) {
-    if (number.startsWith(route.prefix) && usable(route) && (!best || route.prefix.length > best.prefix.length)) best = route;
-  }
-  return best;
-}
-
-/**
  * The emergency route for a caller's area (docs/product.md §5): the route
  * listing the longest area code the caller's number starts with; none when
  * no route serves that area.
@@ -104,23 +89,14 @@ export function chooseEmergencyRoute(routes: readonly EmergencyRoute[], callerNu
 /** Port a target written without one is reached on. */
 export const SIP_DEFAULT_PORT = 5060;
 
-/** Where a route sends calls ("host", "host:port", "[v6]:port", with the route's transport); undefined when unreadable. */
-export function routeDestination(route: Pick<OutboundRoute, 'target' | 'transport'>): Destination | undefined {
-  const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(route.target.trim());
-  if (!match) return undefined;
+/**
+ * Where a target written as an address sends calls ("192.0.2.7", "192.0.2.7:5070",
+ * "[2001:db8::7]:5070", with its transport), as monitoring pings it. A DNS name has
+ * no one destination (RFC 3263 may give several, and they change): undefined.
+ */
+export function routeDestination(route: { target: string; transport?: 'udp' | 'tcp' | undefined }): Destination | undefined {
+  const parsed = parseHostPort(route.target);
+  if (!parsed || parsed.family === 0) return undefined;
   const transport: TransportName = route.transport === 'tcp' ? 'TCP' : 'UDP';
-  return { transport, address: match[1]!, port: match[2] ? Number(match[2]) : SIP_DEFAULT_PORT };
-}
-
-/** A route's target "host:port" as a relay target for a number. */
-export function routeTarget(route: Pick<OutboundRoute, 'name' | 'target' | 'transport'>, number: string): RelayTarget | undefined {
-  const destination = routeDestination(route);
-  if (!destination) return undefined;
-  const { address, port, transport } = destination;
-  const host = address.includes(':') ? `[${address}]` : address;
-  return {
-    uri: `sip:${number}@${host}:${port}${transport === 'TCP' ? ';transport=tcp' : ''}`,
-    destination,
-    label: `route ${route.name}`,
-  };
+  return { transport, address: parsed.host, port: parsed.port ?? SIP_DEFAULT_PORT };
 }

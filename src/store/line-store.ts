@@ -19,6 +19,17 @@ export interface LineRecord {
   dialInNumbers: string[];
   /** `contact`: calls go to the registered Contact as it is (a phone); absent: the called number is the Request-URI user. */
   delivery?: 'contact';
+  /** IP-authenticated trunks: where calls to it go, "host[:port]" (RFC 3263); absent: its first address, port 5060. */
+  deliverTo?: string;
+  deliverTransport?: 'udp' | 'tcp';
+}
+
+/** Where monitoring pings an IP-authenticated line. */
+export interface IpLineTargets {
+  sipId: string;
+  allowedAddresses: string[];
+  deliverTo?: string;
+  deliverTransport?: 'udp' | 'tcp';
 }
 
 /** The hash fields of a line record. Arrays are JSON so any address form survives. */
@@ -37,6 +48,8 @@ export function lineToHash(line: LineRecord): Record<string, string> {
   if (line.ha1Md5 !== undefined) h.ha1Md5 = line.ha1Md5;
   if (line.ha1Sha256 !== undefined) h.ha1Sha256 = line.ha1Sha256;
   if (line.delivery !== undefined) h.delivery = line.delivery;
+  if (line.deliverTo !== undefined) h.deliverTo = line.deliverTo;
+  if (line.deliverTransport !== undefined) h.deliverTransport = line.deliverTransport;
   return h;
 }
 
@@ -54,6 +67,8 @@ export const LINE_FIELDS = [
   'ha1Md5',
   'ha1Sha256',
   'delivery',
+  'deliverTo',
+  'deliverTransport',
 ] as const;
 
 /** Parse a `line:` hash (HGETALL result); null when empty or malformed. */
@@ -73,6 +88,8 @@ export function lineFromHash(h: Record<string, string>): LineRecord | null {
   if (h.ha1Md5 !== undefined) line.ha1Md5 = h.ha1Md5;
   if (h.ha1Sha256 !== undefined) line.ha1Sha256 = h.ha1Sha256;
   if (h.delivery === 'contact') line.delivery = 'contact';
+  if (h.deliverTo) line.deliverTo = h.deliverTo;
+  if (h.deliverTransport === 'udp' || h.deliverTransport === 'tcp') line.deliverTransport = h.deliverTransport;
   return line;
 }
 
@@ -125,15 +142,21 @@ export class LineStore {
   }
 
   /**
-   * Every IP-authenticated line (for OPTIONS monitoring): one HMGET of `auth` and
-   * `allowedAddresses` per provisioned line, in one pipeline.
+   * Every IP-authenticated line (for OPTIONS monitoring): one HMGET of `auth`,
+   * `allowedAddresses` and the delivery address per provisioned line, in one pipeline.
    */
-  async ipAuthenticated(): Promise<Array<{ sipId: string; allowedAddresses: string[] }>> {
+  async ipAuthenticated(): Promise<IpLineTargets[]> {
     const sipIds = (await this.redis.smembers(keys.lineIndex)).sort();
-    const rows = await Promise.all(sipIds.map((sipId) => this.redis.hmget(keys.line(sipId), 'auth', 'allowedAddresses')));
-    const out: Array<{ sipId: string; allowedAddresses: string[] }> = [];
-    rows.forEach(([auth, addresses], i) => {
-      if (auth === 'ip') out.push({ sipId: sipIds[i]!, allowedAddresses: parseList(addresses ?? undefined) });
+    const rows = await Promise.all(sipIds.map((sipId) => this.redis.hmget(keys.line(sipId), 'auth', 'allowedAddresses', 'deliverTo', 'deliverTransport')));
+    const out: IpLineTargets[] = [];
+    rows.forEach(([auth, addresses, deliverTo, transport], i) => {
+      if (auth !== 'ip') return;
+      out.push({
+        sipId: sipIds[i]!,
+        allowedAddresses: parseList(addresses ?? undefined),
+        ...(deliverTo ? { deliverTo } : {}),
+        ...(transport === 'udp' || transport === 'tcp' ? { deliverTransport: transport } : {}),
+      });
     });
     return out;
   }

@@ -41,7 +41,9 @@ export const ALL_AREA_CODES = ['01', '02', '03', '04', '05', '06', '07', '08', '
 export function emergencyRoutesOf(byArea: string | null | undefined, legacy: string | null | undefined): EmergencyRoute[] {
   if (byArea !== null && byArea !== undefined) return parseEmergencyRoutes(byArea) ?? [];
   const single = parseOutboundRoute(legacy);
-  return single ? [{ name: single.name, areaCodes: [...ALL_AREA_CODES], target: single.target, transport: single.transport }] : [];
+  return single
+    ? [{ name: single.name, areaCodes: [...ALL_AREA_CODES], target: single.target, ...(single.transport ? { transport: single.transport } : {}) }]
+    : [];
 }
 
 export class RouteStore {
@@ -82,7 +84,8 @@ export class RouteStore {
   /**
    * Whether an address is where an outbound or emergency route sends calls
    * (a carrier that trusts our address). Targets given as DNS names are not
-   * matched: they are resolved only when a call is sent.
+   * matched here: the addresses they resolve to are known to the node that
+   * located them (RouteLocator.isLocatedAddress).
    */
   async isRouteTarget(address: string): Promise<boolean> {
     const ip = canonicalIp(address);
@@ -100,7 +103,10 @@ export class RouteStore {
     return {
       peers: Object.keys(peers)
         .sort()
-        .map((name) => ({ name, addresses: parsePeer(peers[name])?.addresses ?? [] })),
+        .map((name) => {
+          const peer = parsePeer(peers[name]);
+          return { name, addresses: peer?.addresses ?? [], ...(peer?.hosts ? { hosts: peer.hosts } : {}) };
+        }),
       outbound: parseOutboundRoutes(outbound) ?? [],
       emergency: emergencyRoutesOf(byArea, legacy),
       voicemail: parseVoicemailRoute(voicemail),

@@ -81,8 +81,16 @@ const bulkGroupSchema = z.object({
   members: z.array(z.string()),
   state: z.enum(['stopped', 'starting', 'started', 'stopping']),
 });
-const outboundRouteSchema = z.object({ name: z.string(), prefix: z.string(), target: z.string(), transport: z.enum(['udp', 'tcp']) });
-const peerSchema = z.object({ name: z.string(), addresses: z.array(z.string()) });
+const routeTransportSchema = z.enum(['udp', 'tcp']).optional();
+const outboundRouteSchema = z.object({
+  name: z.string(),
+  prefix: z.string(),
+  target: z.string(),
+  transport: routeTransportSchema,
+  priority: z.number().optional(),
+  weight: z.number().optional(),
+});
+const peerSchema = z.object({ name: z.string(), addresses: z.array(z.string()), hosts: z.array(z.string()).optional() });
 
 /** The latest start or stop of a bulk group (docs/product.md §4.4): "in progress" while it runs, then "done" with each number's result. */
 export const bulkOperationSchema = z.object({
@@ -101,10 +109,10 @@ export const parseBulkGroup = (json: string | null | undefined): BulkGroup | nul
 export const parseOutboundRoute = (json: string | null | undefined): OutboundRoute | null => parseStored(outboundRouteSchema, json, 'emergency route');
 export const parseOutboundRoutes = (json: string | null | undefined): OutboundRoute[] | null =>
   parseStored(z.array(outboundRouteSchema), json, 'outbound routes');
-const emergencyRouteSchema = z.object({ name: z.string(), areaCodes: z.array(z.string()), target: z.string(), transport: z.enum(['udp', 'tcp']) });
+const emergencyRouteSchema = z.object({ name: z.string(), areaCodes: z.array(z.string()), target: z.string(), transport: routeTransportSchema });
 export const parseEmergencyRoutes = (json: string | null | undefined): EmergencyRoute[] | null =>
   parseStored(z.array(emergencyRouteSchema), json, 'emergency routes');
-const voicemailRouteSchema = z.object({ name: z.string(), target: z.string(), transport: z.enum(['udp', 'tcp']) });
+const voicemailRouteSchema = z.object({ name: z.string(), target: z.string(), transport: routeTransportSchema });
 export const parseVoicemailRoute = (json: string | null | undefined): VoicemailRoute | null => parseStored(voicemailRouteSchema, json, 'voice-mail route');
 export const parsePeer = (json: string | null | undefined): Peer | null => parseStored(peerSchema, json, 'peer');
 
@@ -152,6 +160,7 @@ const decisionSchema = z
     number: z.string().optional(),
     presented: z.string().optional(),
     withhold: z.boolean().optional(),
+    hop: z.string().optional(),
   })
   .loose();
 const partySchema = z.object({

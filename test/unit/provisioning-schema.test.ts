@@ -355,12 +355,10 @@ t.test('routing', async (t) => {
         { name: 'a', prefix: '0', target: 'h' },
       ],
     }),
-    [
-      'routing.outboundRoutes[1].name: duplicate route name a (also at routing.outboundRoutes[0].name)',
-      'routing.outboundRoutes[1].prefix: duplicate route prefix "0" (also at routing.outboundRoutes[0].prefix)',
-    ],
+    ['routing.outboundRoutes[1].name: duplicate route name a (also at routing.outboundRoutes[0].name)'],
+    'a name is once; a prefix may have several routes',
   );
-  t.same(routing({ peers: [{ name: 'p', addresses: [] }] }), ['routing.peers[0].addresses: at least one address']);
+  t.same(routing({ peers: [{ name: 'p', addresses: [] }] }), ['routing.peers[0].addresses: at least one address (or a host name in hosts)']);
   t.same(
     issues({
       voiceGroups: [{ id: 'V', name: 'v', sites: [{ id: '1000001', name: 's', lines: [ip()] }] }],
@@ -370,6 +368,69 @@ t.test('routing', async (t) => {
     'an address trusts one line or one peer',
   );
   t.same(routing({ emergencyRoute: { name: 'e', target: 'h', prefix: '1' } }), ['routing.emergencyRoute.prefix: unknown field']);
+});
+
+t.test('route targets: an address, [IPv6] or a DNS name with an optional port; several routes per prefix by priority and weight', async (t) => {
+  const routing = (r: Obj) => issues({ ...site(), routing: r });
+  const out = (routes: Obj[]) => plan(parseProvisioning({ routing: { outboundRoutes: routes } }, RIG), 'realm').routing.outbound;
+  t.same(
+    out([
+      { name: 'a', prefix: '0', target: 'carrier.example' },
+      { name: 'b', prefix: '0', target: 'carrier.example:5070' },
+      { name: 'c', prefix: '0', target: '[2001:db8::7]:5080', priority: 2, weight: 10 },
+      { name: 'd', prefix: '0', target: 'Carrier.Example', transport: 'tcp' },
+    ]),
+    [
+      { name: 'a', prefix: '0', target: 'carrier.example' },
+      { name: 'b', prefix: '0', target: 'carrier.example:5070', transport: 'udp' },
+      { name: 'c', prefix: '0', target: '[2001:db8::7]:5080', transport: 'udp', priority: 2, weight: 10 },
+      { name: 'd', prefix: '0', target: 'Carrier.Example', transport: 'tcp' },
+    ],
+    'a bare name keeps no transport (NAPTR decides); an address or a port means UDP',
+  );
+  for (const target of ['999.1.1.1', 'carrier_x.example', 'a..b', '[127.0.0.1]:5060', 'carrier.example:', '-bad.example']) {
+    t.same(
+      routing({ outboundRoutes: [{ name: 'a', prefix: '0', target }] }),
+      ['routing.outboundRoutes[0].target: must be host[:port] (a domain name, IPv4 or [IPv6] address; port 1-65535)'],
+      target,
+    );
+  }
+  t.same(routing({ outboundRoutes: [{ name: 'a', prefix: '0', target: 'h', priority: -1 }] }), [
+    'routing.outboundRoutes[0].priority: must be a whole number 0-65535',
+  ]);
+  t.same(routing({ outboundRoutes: [{ name: 'a', prefix: '0', target: 'h', weight: 1.5 }] }), [
+    'routing.outboundRoutes[0].weight: must be a whole number 0-65535',
+  ]);
+  t.same(routing({ voicemail: { name: 'vm', target: 'bad host' } }), [
+    'routing.voicemail.target: must be host[:port] (a domain name, IPv4 or [IPv6] address; port 1-65535)',
+  ]);
+  t.same(routing({ emergencyRoutes: [{ name: 'e', areaCodes: ['03'], target: 'x:0' }] }), [
+    'routing.emergencyRoutes[0].target: must be host[:port] (a domain name, IPv4 or [IPv6] address; port 1-65535)',
+  ]);
+});
+
+t.test('peers by host name; an IP trunk delivery address', async (t) => {
+  const routing = (r: Obj) => issues({ ...site(), routing: r });
+  const f = parseProvisioning({ routing: { peers: [{ name: 'p', hosts: ['Peer.Carrier.Example'] }] } }, RIG);
+  t.same(f.routing?.peers?.[0], { name: 'p', addresses: [], hosts: ['peer.carrier.example'] }, 'a peer may be given by host name only');
+  t.same(routing({ peers: [{ name: 'p', hosts: ['not a name'] }] }).length, 1, 'a host that is no DNS name is refused');
+  t.match(routing({ peers: [{ name: 'p', hosts: ['not a name'] }] })[0], /^routing\.peers\[0\]\.hosts\[0\]: /);
+
+  const trunk = (over: Obj) => issues({ voiceGroups: [{ id: 'V', name: 'v', sites: [{ id: '1000001', name: 's', lines: [ip(over)] }] }] });
+  t.same(trunk({ deliverTo: 'pbx.customer.example:5070', deliverTransport: 'tcp' }), []);
+  t.same(trunk({ deliverTo: '127.0.0.2:5090' }), []);
+  t.same(trunk({ deliverTo: '127.0.0.2:99999' }), [
+    'voiceGroups[0].sites[0].lines[0].deliverTo: must be host[:port] (a domain name, IPv4 or [IPv6] address; port 1-65535)',
+  ]);
+  t.same(trunk({ deliverTransport: 'tcp' }), ['voiceGroups[0].sites[0].lines[0].deliverTransport: goes with deliverTo']);
+  t.same(issues({ voiceGroups: [{ id: 'V', name: 'v', sites: [{ id: '1000001', name: 's', lines: [digest({ deliverTo: '127.0.0.2:5090' })] }] }] }), [
+    'voiceGroups[0].sites[0].lines[0].deliverTo: only allowed with auth: ip (a digest line is reached where it registered)',
+  ]);
+  const planned = plan(
+    parseProvisioning({ voiceGroups: [{ id: 'V', name: 'v', sites: [{ id: '1000001', name: 's', lines: [ip({ deliverTo: '127.0.0.2:5090' })] }] }] }, RIG),
+    'realm',
+  );
+  t.equal(planned.lines.get('gw-1')?.deliverTo, '127.0.0.2:5090', 'stored with the line');
 });
 
 t.test('emergency routes per area code; the former single route still loads', async (t) => {
@@ -405,7 +466,11 @@ t.test('emergency routes per area code; the former single route still loads', as
   ]);
   // The former single route: one route for every area.
   const legacy = plan(parseProvisioning({ routing: { emergencyRoute: { name: 'e', target: 'h' } } }, RIG), 'realm');
-  t.same(legacy.routing.emergency, [{ name: 'e', areaCodes: ['01', '02', '03', '04', '05', '06', '07', '08', '09'], target: 'h', transport: 'udp' }]);
+  t.same(
+    legacy.routing.emergency,
+    [{ name: 'e', areaCodes: ['01', '02', '03', '04', '05', '06', '07', '08', '09'], target: 'h' }],
+    'a bare name without transport: DNS (NAPTR) decides',
+  );
   t.same(plan(parseProvisioning({ routing: { emergencyRoute: null } }, RIG), 'realm').routing.emergency, [], 'null: no emergency route');
 });
 

@@ -17,13 +17,20 @@ import { applyChange } from './provisioning-change.js';
  * takes effect on the next call on every node.
  */
 
-const transport = z.enum(['udp', 'tcp']);
-const peer = z.object({ name: z.string(), addresses: z.array(z.string()) });
+const transport = z.enum(['udp', 'tcp']).optional().describe('absent for a DNS name without port: NAPTR/SRV decide (RFC 3263)');
+const peer = z.object({
+  name: z.string(),
+  addresses: z.array(z.string()),
+  hosts: z.array(z.string()).optional().describe('DNS names whose addresses are trusted'),
+});
+const rank = z.number().int().optional();
 const route = z.object({
   name: z.string(),
-  prefix: z.string().describe('digits the destination starts with; "" matches every destination'),
-  target: z.string().describe('host[:port]'),
+  prefix: z.string().describe('digits the destination starts with; "" matches every destination; several routes may share one'),
+  target: z.string().describe('host[:port]: an address, or a DNS name located by RFC 3263'),
   transport,
+  priority: rank.describe('among the routes of one prefix: lowest first (default 1)'),
+  weight: rank.describe('among the routes of one prefix and priority: share of the calls (RFC 2782)'),
 });
 const emergency = z.object({
   name: z.string(),
@@ -38,8 +45,10 @@ const routingView = z.object({ peers: z.array(peer), outboundRoutes: z.array(rou
 type RoutingView = z.infer<typeof routingView>;
 
 const routingBody = z.strictObject({
-  peers: z.array(z.strictObject({ name: z.string(), addresses: z.array(z.string()) })).optional(),
-  outboundRoutes: z.array(z.strictObject({ name: z.string(), prefix: z.string(), target: z.string(), transport: transport.optional() })).optional(),
+  peers: z.array(z.strictObject({ name: z.string(), addresses: z.array(z.string()).optional(), hosts: z.array(z.string()).optional() })).optional(),
+  outboundRoutes: z
+    .array(z.strictObject({ name: z.string(), prefix: z.string(), target: z.string(), transport: transport.optional(), priority: rank, weight: rank }))
+    .optional(),
   emergencyRoutes: z
     .array(z.strictObject({ name: z.string(), areaCodes: z.array(z.string()), target: z.string(), transport: transport.optional() }))
     .optional(),
@@ -59,10 +68,17 @@ async function readRouting(redis: Redis): Promise<RoutingView> {
   const { peers, outbound: routes, emergency: e, voicemail: v } = await new RouteStore(redis).stored();
   return {
     peers,
-    outboundRoutes: routes.map((r) => ({ name: r.name, prefix: r.prefix, target: r.target, transport: r.transport })),
-    emergencyRoutes: e.map((r) => ({ name: r.name, areaCodes: r.areaCodes, target: r.target, transport: r.transport })),
-    voicemail: v ? { name: v.name, target: v.target, transport: v.transport } : null,
+    outboundRoutes: routes.map((r) => ({ name: r.name, prefix: r.prefix, target: r.target, ...optional(r, 'transport', 'priority', 'weight') })),
+    emergencyRoutes: e.map((r) => ({ name: r.name, areaCodes: r.areaCodes, target: r.target, ...optional(r, 'transport') })),
+    voicemail: v ? { name: v.name, target: v.target, ...optional(v, 'transport') } : null,
   };
+}
+
+/** The fields of `o` that are set (a view leaves an unset one out rather than writing null). */
+function optional<T extends object, K extends keyof T>(o: T, ...names: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const name of names) if (o[name] !== undefined) out[name] = o[name];
+  return out;
 }
 
 function operatorOnly(actor: Actor): void {

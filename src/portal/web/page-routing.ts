@@ -4,10 +4,13 @@ import { refusal } from './forms.js';
 import { t } from './i18n.js';
 
 interface Routing {
-  peers: Array<{ name: string; addresses: string[] }>;
-  outboundRoutes: Array<{ name: string; prefix: string; target: string; transport: string }>;
-  emergencyRoutes: Array<{ name: string; areaCodes: string[]; target: string; transport: string }>;
+  peers: Array<{ name: string; addresses: string[]; hosts?: string[] }>;
+  outboundRoutes: Array<{ name: string; prefix: string; target: string; transport?: string; priority?: number; weight?: number }>;
+  emergencyRoutes: Array<{ name: string; areaCodes: string[]; target: string; transport?: string }>;
 }
+
+/** "sip.carrier.example (udp)"; a DNS name without transport is located by NAPTR/SRV: "(dns)". */
+const targetText = (r: { target: string; transport?: string }): string => `${r.target} (${r.transport ?? 'dns'})`;
 
 /** Operators: interconnect peers, outbound routes and the emergency routes per area (read only here; the API edits them). */
 export async function routingPage(main: HTMLElement): Promise<void> {
@@ -30,17 +33,21 @@ export async function routingPage(main: HTMLElement): Promise<void> {
     h('h2', {}, t('routing.peers')),
     table(
       [t('routing.name'), t('routing.addresses')],
-      r.peers.map((p) => [p.name, p.addresses.join(', ')]),
+      r.peers.map((p) => [p.name, [...p.addresses, ...(p.hosts ?? [])].join(', ')]),
     ),
     h('h2', {}, t('routing.routes')),
     table(
       [t('routing.name'), t('routing.prefix'), t('routing.target')],
-      r.outboundRoutes.map((o) => [o.name, o.prefix, `${o.target} (${o.transport})`]),
+      r.outboundRoutes.map((o) => [
+        o.name,
+        o.prefix,
+        `${targetText(o)}${o.priority !== undefined ? ` p${o.priority}` : ''}${o.weight !== undefined ? ` w${o.weight}` : ''}`,
+      ]),
     ),
     h('h2', {}, t('routing.emergency')),
     table(
       [t('routing.name'), t('routing.areaCodes'), t('routing.target')],
-      r.emergencyRoutes.map((e) => [e.name, e.areaCodes.join(', '), `${e.target} (${e.transport})`]),
+      r.emergencyRoutes.map((e) => [e.name, e.areaCodes.join(', '), targetText(e)]),
     ),
   );
 }

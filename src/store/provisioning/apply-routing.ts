@@ -24,7 +24,7 @@ function storedPeers(snap: Snapshot): Map<string, Peer> {
   return out;
 }
 
-const peerJson = (p: Peer) => JSON.stringify({ name: p.name, addresses: p.addresses });
+const peerJson = (p: Peer) => JSON.stringify({ name: p.name, addresses: p.addresses, ...(p.hosts ? { hosts: p.hosts } : {}) });
 
 /** address -> peer of the file's peer list */
 function newAddresses(d: Desired): Map<string, Peer> {

@@ -43,3 +43,21 @@ t.test('each kind can be left out', async (t) => {
   t.same(monitoredTargets(provisioned, { peers: false, ipTrunks: false, routes: false }), []);
   t.equal(targetId({ transport: 'UDP', address: '::1', port: 5060 }), 'UDP [::1]:5060');
 });
+
+t.test('an IP trunk with deliverTo is pinged there; a route or deliverTo given as a DNS name is not pinged (RFC 3263 failover covers it)', async (t) => {
+  const targets = monitoredTargets(
+    {
+      peers: [],
+      ipLines: [
+        { sipId: 'gw2', allowedAddresses: ['198.51.100.10'], deliverTo: '198.51.100.11:5070', deliverTransport: 'tcp' },
+        { sipId: 'gw3', allowedAddresses: ['198.51.100.12'], deliverTo: 'pbx.customer.example:5070' },
+      ],
+      routes: [{ name: 'named', target: 'sip.carrier.example' }],
+    },
+    all,
+  );
+  t.same(
+    targets.map((x) => [x.id, x.subjects]),
+    [['TCP 198.51.100.11:5070', [{ kind: 'trunk', name: 'gw2' }]]],
+  );
+});

@@ -1,5 +1,6 @@
 // A call router wired to fakes (not a test file itself): no sockets, no Redis.
 // The proxy answers each offer from a script, the stores are maps, the clock is fixed.
+import { RouteLocator } from '../../../src/routing/route-locator.js';
 import { Writable } from 'node:stream';
 import { Headers, SipRequest, SipResponse } from '../../../src/core/messages/index.js';
 import { IncomingRequest } from '../../../src/core/server/incoming-request.js';
@@ -36,13 +37,15 @@ export const NOW = Date.parse('2026-11-20T01:00:00Z');
 export const LINE_ADDRESS = '127.0.0.21';
 export const PEER_ADDRESS = '127.0.0.31';
 
-/** How a line answers an offer: 200, 486, rings past any ring time, nothing at all, or a final status. */
-export type Behaviour = 'answer' | 'busy' | 'no-answer' | 'silent' | number;
+/** How a line answers an offer: 200, 486, rings past any ring time, nothing at all, 180 then a final status, or a final status. */
+export type Behaviour = 'answer' | 'busy' | 'no-answer' | 'silent' | { ringsThen: number } | number;
 
 export interface Offer {
   sipId: string;
   uri: string;
   ringTimeoutMs?: number;
+  /** How long the proxy waits for a first response from this target. */
+  noResponseTimeoutMs?: number;
   diversion: string[];
   pai?: string;
 }
@@ -146,6 +149,7 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
           uri: target.uri,
           diversion: copy.headers.getAll('diversion'),
           ...(options.ringTimeoutMs !== undefined ? { ringTimeoutMs: options.ringTimeoutMs } : {}),
+          ...(options.noResponseTimeoutMs !== undefined ? { noResponseTimeoutMs: options.noResponseTimeoutMs } : {}),
           ...(copy.headers.get('p-asserted-identity') ? { pai: copy.headers.get('p-asserted-identity')! } : {}),
         });
         const how = behaviour.get(sipId) ?? 'answer';
@@ -157,7 +161,8 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
           if (options.ringTimeoutMs === undefined) return { kind: 'cancelled', response: new SipResponse(487, 'Request Terminated') };
           return { kind: 'failed', response: new SipResponse(487, 'Request Terminated'), silent: false, ringTimeout: true, target };
         }
-        const status = how === 'busy' ? 486 : how;
+        if (typeof how === 'object') options.onProvisional?.(180, target);
+        const status = how === 'busy' ? 486 : typeof how === 'object' ? how.ringsThen : how;
         best = new SipResponse(status, status === 603 ? 'Decline' : `Status ${status}`);
       }
       return { kind: 'failed', ...(best ? { response: best } : {}), silent, ringTimeout: false };
@@ -212,6 +217,9 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
       ? { downRoutes: async (candidates: readonly OutboundRoute[]) => new Set(candidates.filter((r) => options.downRoutes!.has(r.name)).map((r) => r.name)) }
       : {}),
     ...(options.announcements ? { announcements: options.announcements } : {}),
+    // Targets in these tests are addresses: no DNS is asked.
+    locator: new RouteLocator({ dns: { naptr: async () => [], srv: async () => [], addresses: async () => [] }, allowLoopback: true, log: logger }),
+    failoverTimeoutMs: 2000,
     domain: DOMAIN,
     holdsConnection: () => true,
     log: logger,

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Binding } from '../../../src/registrar/binding.js';
 import type { LineRecord } from '../../../src/store/line-store.js';
-import { chooseEmergencyRoute, chooseOutboundRoute, lineTargets, routeTarget, type HoldsConnection } from '../../../src/routing/targets.js';
+import { chooseEmergencyRoute, lineTargets, routeDestination, type HoldsConnection } from '../../../src/routing/targets.js';
 
 const line: LineRecord = {
   sipId: 'pbx',
@@ -107,18 +107,11 @@ t.test('an IP trunk is reached at its address', async (t) => {
   t.equal(targets[0]!.uri, 'sip:0612345678@127.0.0.4:5060');
 });
 
-t.test('longest prefix wins; no route is undefined', async (t) => {
-  const routes = [
-    { name: 'default', prefix: '0', target: '127.0.0.1:5070', transport: 'udp' as const },
-    { name: 'mobile', prefix: '090', target: '127.0.0.1:5071', transport: 'udp' as const },
-    { name: 'intl', prefix: '010', target: '[::1]:5072', transport: 'tcp' as const },
-  ];
-  t.equal(chooseOutboundRoute(routes, '09012345678')?.name, 'mobile');
-  t.equal(chooseOutboundRoute(routes, '0312345678')?.name, 'default');
-  t.equal(chooseOutboundRoute(routes.slice(1), '0312345678'), undefined);
-  const intl = routeTarget(routes[2]!, '0101212345678')!;
-  t.same(intl.destination, { transport: 'TCP', address: '::1', port: 5072 });
-  t.equal(intl.uri, 'sip:0101212345678@[::1]:5072;transport=tcp');
+t.test('a route target written as an address has one destination (as monitoring pings it); a DNS name has none', async (t) => {
+  t.same(routeDestination({ target: '[::1]:5072', transport: 'tcp' }), { transport: 'TCP', address: '::1', port: 5072 });
+  t.same(routeDestination({ target: '127.0.0.1' }), { transport: 'UDP', address: '127.0.0.1', port: 5060 });
+  t.equal(routeDestination({ target: 'carrier.example:5060', transport: 'udp' }), undefined);
+  t.equal(routeDestination({ target: 'bad host' }), undefined);
 });
 
 t.test("emergency route: the longest area code of the caller's number", async (t) => {
