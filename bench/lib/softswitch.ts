@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { runBounded, startManaged, stopManaged, type Managed } from './proc.js';
+import { freeTcpPort, runBounded, startManaged, stopManaged, type Managed } from './proc.js';
 import { waitForSip } from './sip-probe.js';
 import type { BenchUser } from './users.js';
 
@@ -20,7 +20,15 @@ export function cliCommand(root: string, name: 'start' | 'provision', tsx: boole
  * Redis. The challenge offers MD5 only, as the Kamailio reference does; SIPp
  * 3.6.1 also aborts (exit 255) when the first challenge is SHA-256.
  */
-export function serverConfig(o: { port: number; redisUrl: string; domain: string; logLevel?: string; callRecords?: boolean }): Record<string, unknown> {
+export function serverConfig(o: {
+  port: number;
+  redisUrl: string;
+  domain: string;
+  logLevel?: string;
+  callRecords?: boolean;
+  /** The monitoring listener's port (/readyz); its own free port, so runs never collide on the default. */
+  metricsPort?: number;
+}): Record<string, unknown> {
   return {
     sip: { domain: o.domain, realm: o.domain, listen: [{ transport: 'udp', address: '127.0.0.1', port: o.port }] },
     redis: { url: o.redisUrl, keyPrefix: 'bench:' },
@@ -30,6 +38,7 @@ export function serverConfig(o: { port: number; redisUrl: string; domain: string
     // The bench's IP trunks (SIPp) run on this machine, on 127.0.0.x.
     provisioning: { allowLoopbackAddresses: true },
     ...(o.callRecords !== undefined ? { cdr: { enabled: o.callRecords } } : {}),
+    ...(o.metricsPort !== undefined ? { metrics: { enabled: true, address: '127.0.0.1', port: o.metricsPort } } : {}),
   };
 }
 
@@ -47,8 +56,20 @@ export function provisioningDoc(users: BenchUser[]): Record<string, unknown> {
 
 export interface SoftswitchHandle {
   port: number;
+  /** Where /readyz answers. */
+  metricsPort: number;
+  /** ms from spawning the server to its first answer to OPTIONS. */
+  startMs: number;
   proc: Managed;
   stop(): Promise<void>;
+}
+
+/**
+ * The environment of the server process: `WORKERS=N` asks for N worker
+ * processes (bench --workers N); the server's default when not given.
+ */
+export function serverEnv(workers: number | undefined, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return workers === undefined ? { ...base } : { ...base, WORKERS: String(workers) };
 }
 
 /** Why the softswitch half cannot run yet, or undefined when its CLIs exist. */
@@ -79,21 +100,32 @@ export async function startSoftswitch(o: {
   callRecords?: boolean;
   /** Runs after provisioning, before the server starts (e.g. to check what was stored). */
   afterProvisioning?: () => Promise<void>;
+  /** Worker processes (passed as WORKERS); the server's default when not given. */
+  workers?: number;
+  /** Skip the provision command (the data is already in Redis). */
+  skipProvisioning?: boolean;
 }): Promise<SoftswitchHandle> {
   const dir = join(o.workDir, 'softswitch');
   await mkdir(dir, { recursive: true });
   const configFile = join(dir, 'config.yaml');
-  const provFile = join(dir, 'provisioning.yaml');
-  await writeFile(configFile, stringify(serverConfig(o)));
-  await writeFile(provFile, stringify(o.provisioning ?? provisioningDoc(o.users)));
-
-  const prov = cliCommand(o.root, 'provision', o.tsx);
-  const res = await runBounded(prov.cmd, [...prov.args, '--config', configFile, provFile], { cwd: o.root, hardLimitMs: 180000 });
-  if (res.code !== 0) throw new Error(`provisioning failed (exit ${res.code}):\n${res.stderr}\n${res.stdout}`.trimEnd());
+  const provFile = join(dir, 'provisioning.json');
+  const metricsPort = await freeTcpPort();
+  await writeFile(configFile, stringify(serverConfig({ ...o, metricsPort })));
+  if (!o.skipProvisioning) {
+    // JSON (which the provision command reads too): a 100,000-line document stringifies and parses much faster than YAML.
+    await writeFile(provFile, JSON.stringify(o.provisioning ?? provisioningDoc(o.users)));
+    const prov = cliCommand(o.root, 'provision', o.tsx);
+    const res = await runBounded(prov.cmd, [...prov.args, '--config', configFile, provFile], { cwd: o.root, hardLimitMs: 600000 });
+    if (res.code !== 0) throw new Error(`provisioning failed (exit ${res.code}):\n${res.stderr}\n${res.stdout}`.trimEnd());
+  }
   await o.afterProvisioning?.();
 
   const start = cliCommand(o.root, 'start', o.tsx);
-  const proc = startManaged('softswitch', start.cmd, [...(o.nodeArgs ?? []), ...start.args, '--config', configFile], { cwd: o.root });
+  const startedAt = performance.now();
+  const proc = startManaged('softswitch', start.cmd, [...(o.nodeArgs ?? []), ...start.args, '--config', configFile], {
+    cwd: o.root,
+    env: serverEnv(o.workers),
+  });
   let dead = false;
   void proc.exited.then(() => {
     dead = true;
@@ -103,5 +135,5 @@ export async function startSoftswitch(o: {
     await stopManaged(proc);
     throw new Error(`softswitch did not answer OPTIONS on 127.0.0.1:${o.port}\n${proc.stderr.text()}\n${proc.stdout.text()}`.trimEnd());
   }
-  return { port: o.port, proc, stop: () => stopManaged(proc) };
+  return { port: o.port, metricsPort, startMs: performance.now() - startedAt, proc, stop: () => stopManaged(proc) };
 }
