@@ -26,8 +26,8 @@ export interface KamailioParams {
 /**
  * The usrloc settings. Write-through (db_mode 1) saves every binding change to
  * Redis as it happens, the durability the softswitch has, and still answers
- * lookups from memory. db_redis keys a contact by its ruid and keeps the
- * username@domain and expiry mappings its README gives for usrloc.
+ * lookups from memory. db_redis keys a contact by its ruid and keeps a
+ * username mapping and the expiry mapping its README gives for usrloc.
  */
 export function usrlocBlock(redisUrl: string | undefined): string {
   if (redisUrl === undefined) return 'modparam("usrloc", "db_mode", 0)';
@@ -35,7 +35,9 @@ export function usrlocBlock(redisUrl: string | undefined): string {
     'loadmodule "db_redis.so"',
     `modparam("db_redis", "schema_path", "${DB_REDIS_SCHEMA_DIR}")`,
     'modparam("db_redis", "keys", "version=entry:table_name")',
-    'modparam("db_redis", "keys", "location=entry:ruid&usrdom:username,domain&timer:partition,keepalive")',
+    // usrloc runs without use_domain here, so it looks contacts up by username alone: the mapping
+    // is keyed by username (the README's username,domain mapping would make every query a full scan).
+    'modparam("db_redis", "keys", "location=entry:ruid&usrdom:username&timer:partition,keepalive")',
     'modparam("db_redis", "verbosity", 0)',
     `modparam("usrloc", "db_url", "${redisUrl}")`,
     'modparam("usrloc", "db_mode", 1)',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { cpuPercent, freeUdpPort, treeCpuSeconds, udpRcvbufErrors } from './proc.js';
 import { isHeld, type RateStep } from './search.js';
 import { runSipp, type SippRun } from './sipp.js';
-import { sippUsersCsv, type BenchUser } from './users.js';
+import { contactPort, sippUsersCsv, type BenchUser } from './users.js';
 
 export interface LoadPlan {
   scenario: string;
@@ -40,7 +40,7 @@ export async function prepareLoad(o: {
   sippProcs: number;
   /** More SIPp options for every process (e.g. the socket mode's). */
   extraArgs?: string[];
-  /** Each line's own Contact port in the injection file (test/sipp/bench-register-many.xml). */
+  /** Each line's own Contact port, contactPort(index of the user), in the injection file (test/sipp/bench-register-many.xml). */
   contactPorts?: boolean;
   /** Local UDP ports to reuse (one per process), so a later plan keeps the Contacts of an earlier one. */
   localPorts?: number[];
@@ -49,9 +49,10 @@ export async function prepareLoad(o: {
   const csvFiles: string[] = [];
   const localPorts: number[] = [];
   for (let k = 0; k < n; k++) {
-    const slice = o.users.filter((_, i) => i % n === k);
+    const mine = o.users.map((_, i) => i).filter((i) => i % n === k);
+    const slice = mine.map((i) => o.users[i]!);
     const file = join(o.workDir, `users-${k}${o.contactPorts ? '-many' : ''}.csv`);
-    await writeFile(file, sippUsersCsv(slice, o.domain, { contactPorts: o.contactPorts ?? false }));
+    await writeFile(file, sippUsersCsv(slice, o.domain, o.contactPorts ? { contactPorts: mine.map(contactPort) } : {}));
     csvFiles.push(file);
     localPorts.push(o.localPorts?.[k] ?? (await freeUdpPort()));
   }

@@ -154,6 +154,7 @@ export function inviteTimings(packets: UdpPacket[], proxyIp: string, proxyPort: 
 export function percentile(values: number[], p: number): number | undefined {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  // p * n / 100 rather than p / 100 * n, and a hair under: 99.9% of 1000 is rank 999, not 1000 by rounding error.
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p * sorted.length) / 100 - 1e-9)));
   return sorted[rank - 1];
 }

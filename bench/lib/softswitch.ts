@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freeTcpPort, runBounded, startManaged, stopManaged, type Managed } from './proc.js';
+import { freeTcpPort, runBounded, sleep, startManaged, stopManaged, type Managed } from './proc.js';
 import { waitForSip } from './sip-probe.js';
 import type { BenchUser } from './users.js';
 
@@ -58,6 +58,8 @@ export interface SoftswitchHandle {
   port: number;
   /** Where /readyz answers. */
   metricsPort: number;
+  /** performance.now() when the server was spawned. */
+  startedAt: number;
   /** ms from spawning the server to its first answer to OPTIONS. */
   startMs: number;
   proc: Managed;
@@ -104,6 +106,8 @@ export async function startSoftswitch(o: {
   workers?: number;
   /** Skip the provision command (the data is already in Redis). */
   skipProvisioning?: boolean;
+  /** How long to wait for the first answer to OPTIONS; 15 s when not given. */
+  startTimeoutMs?: number;
 }): Promise<SoftswitchHandle> {
   const dir = join(o.workDir, 'softswitch');
   await mkdir(dir, { recursive: true });
@@ -130,10 +134,26 @@ export async function startSoftswitch(o: {
   void proc.exited.then(() => {
     dead = true;
   });
-  const up = await waitForSip('127.0.0.1', o.port, 15000, () => dead);
+  const up = await waitForSip('127.0.0.1', o.port, o.startTimeoutMs ?? 15000, () => dead);
   if (!up) {
     await stopManaged(proc);
     throw new Error(`softswitch did not answer OPTIONS on 127.0.0.1:${o.port}\n${proc.stderr.text()}\n${proc.stdout.text()}`.trimEnd());
   }
-  return { port: o.port, metricsPort, startMs: performance.now() - startedAt, proc, stop: () => stopManaged(proc) };
+  return { port: o.port, metricsPort, startedAt, startMs: performance.now() - startedAt, proc, stop: () => stopManaged(proc) };
+}
+
+/** Polls /readyz every 20 ms until it answers 200; resolves true then, false after timeoutMs. */
+export async function waitReady(metricsPort: number, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return true;
+    } catch {
+      // not listening yet
+    }
+    await sleep(20);
+  }
+  return false;
 }

@@ -24,7 +24,7 @@ export function makeUsers(n: number): BenchUser[] {
   });
 }
 
-/** The Contact port of the k-th line (0-based) in multi-socket mode: its own, fixed from one registration to the next. */
+/** The Contact port of the k-th bench user (0-based) in multi-socket mode: its own, fixed from one registration to the next. */
 export function contactPort(k: number): number {
   return 10000 + (k % 50000);
 }
@@ -33,8 +33,8 @@ export function contactPort(k: number): number {
  * SIPp injection file: user;password;domain for test/sipp/register-auth.xml,
  * plus each line's Contact port for test/sipp/bench-register-many.xml.
  */
-export function sippUsersCsv(users: BenchUser[], domain: string, opts: { order?: 'SEQUENTIAL' | 'RANDOM'; contactPorts?: boolean } = {}): string {
-  const row = (u: BenchUser, k: number): string => `${u.sipId};${u.password};${domain}${opts.contactPorts ? `;${contactPort(k)}` : ''}`;
+export function sippUsersCsv(users: BenchUser[], domain: string, opts: { order?: 'SEQUENTIAL' | 'RANDOM'; contactPorts?: number[] } = {}): string {
+  const row = (u: BenchUser, k: number): string => `${u.sipId};${u.password};${domain}${opts.contactPorts ? `;${opts.contactPorts[k]}` : ''}`;
   return [opts.order ?? 'SEQUENTIAL', ...users.map(row)].join('\n') + '\n';
 }
 
