@@ -26,13 +26,15 @@ import { redisKeyCount, redisUsedMemory, startRedis } from './lib/redis.js';
 import { formatStep, STEP_HEADER } from './lib/report.js';
 import { fillBindings } from './lib/scale-store.js';
 import { climb, HELD_SHARE, parseLadder } from './lib/search.js';
-import { provisioningDoc, softswitchMissing, startSoftswitch, waitReady } from './lib/softswitch.js';
+import { provisioningDocs, softswitchMissing, startSoftswitch, waitReady } from './lib/softswitch.js';
 import { formatTable, jsonLine } from './lib/summary.js';
 import { socketModeArgs } from './lib/targets.js';
 import { makeUsers, MAX_USERS } from './lib/users.js';
 
 const DOMAIN = 'bench.test';
 const KEY_PREFIX = 'bench:';
+/** Lines per provisioning file (see provisioningDocs). */
+const LINES_PER_FILE = 10_000;
 
 const { values: opt } = parseArgs({
   options: {
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
       redisUrl: redis.url,
       domain: DOMAIN,
       users,
-      provisioning: provisioningDoc(users),
+      provisioning: provisioningDocs(users, LINES_PER_FILE),
       startTimeoutMs: 300_000,
       ...(workers !== undefined ? { workers } : {}),
       afterProvisioning: async () => {

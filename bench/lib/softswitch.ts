@@ -42,16 +42,27 @@ export function serverConfig(o: {
   };
 }
 
-/** The bench's one voice group and site, holding `site` (its lines and groups). */
-export function benchSiteDoc(site: Record<string, unknown>): { voiceGroups: unknown[] } {
-  return { voiceGroups: [{ id: 'BENCH', name: 'Bench', sites: [{ id: '9000001', name: 'Bench site', ...site }] }] };
+/** The bench's voice group and a site of it (9000001 unless told), holding `site` (its lines and groups). */
+export function benchSiteDoc(site: Record<string, unknown>, siteId = '9000001'): { voiceGroups: unknown[] } {
+  return { voiceGroups: [{ id: 'BENCH', name: 'Bench', sites: [{ id: siteId, name: `Bench site ${siteId}`, ...site }] }] };
 }
 
 /** One digest line per bench user. */
-export function provisioningDoc(users: BenchUser[]): Record<string, unknown> {
-  return benchSiteDoc({
-    lines: users.map((u) => ({ sipId: u.sipId, password: u.password, auth: 'digest', channels: 2, basicNumber: u.basicNumber })),
-  });
+export function provisioningDoc(users: BenchUser[], siteId?: string): Record<string, unknown> {
+  return benchSiteDoc({ lines: users.map((u) => ({ sipId: u.sipId, password: u.password, auth: 'digest', channels: 2, basicNumber: u.basicNumber })) }, siteId);
+}
+
+/**
+ * The users as several provisioning documents of at most `perSite` lines,
+ * each its own site (9000001, 9000002, ...). The provision command adds and
+ * updates what a file lists and removes nothing else, so applying them one
+ * after the other provisions every line; one file of 100,000 lines overflows
+ * the call stack in the provision command (it WATCHes every key in one call).
+ */
+export function provisioningDocs(users: BenchUser[], perSite: number): Array<Record<string, unknown>> {
+  const docs: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < users.length; i += perSite) docs.push(provisioningDoc(users.slice(i, i + perSite), String(9000001 + docs.length)));
+  return docs;
 }
 
 export interface SoftswitchHandle {
@@ -92,8 +103,8 @@ export async function startSoftswitch(o: {
   redisUrl: string;
   domain: string;
   users: BenchUser[];
-  /** The provisioning document to apply; provisioningDoc(users) when not given. */
-  provisioning?: Record<string, unknown>;
+  /** The provisioning document(s) to apply, in order; provisioningDoc(users) when not given. */
+  provisioning?: Record<string, unknown> | Array<Record<string, unknown>>;
   /** Options for the server's node (e.g. --trace-gc), before its script. */
   nodeArgs?: string[];
   /** The server's log level; warn when not given. */
@@ -112,15 +123,18 @@ export async function startSoftswitch(o: {
   const dir = join(o.workDir, 'softswitch');
   await mkdir(dir, { recursive: true });
   const configFile = join(dir, 'config.yaml');
-  const provFile = join(dir, 'provisioning.json');
   const metricsPort = await freeTcpPort();
   await writeFile(configFile, stringify(serverConfig({ ...o, metricsPort })));
   if (!o.skipProvisioning) {
-    // JSON (which the provision command reads too): a 100,000-line document stringifies and parses much faster than YAML.
-    await writeFile(provFile, JSON.stringify(o.provisioning ?? provisioningDoc(o.users)));
+    const docs = o.provisioning === undefined ? [provisioningDoc(o.users)] : Array.isArray(o.provisioning) ? o.provisioning : [o.provisioning];
     const prov = cliCommand(o.root, 'provision', o.tsx);
-    const res = await runBounded(prov.cmd, [...prov.args, '--config', configFile, provFile], { cwd: o.root, hardLimitMs: 600000 });
-    if (res.code !== 0) throw new Error(`provisioning failed (exit ${res.code}):\n${res.stderr}\n${res.stdout}`.trimEnd());
+    for (const [k, doc] of docs.entries()) {
+      // JSON (which the provision command reads too): a large document stringifies and parses much faster than YAML.
+      const provFile = join(dir, `provisioning-${k}.json`);
+      await writeFile(provFile, JSON.stringify(doc));
+      const res = await runBounded(prov.cmd, [...prov.args, '--config', configFile, provFile], { cwd: o.root, hardLimitMs: 600000 });
+      if (res.code !== 0) throw new Error(`provisioning failed (exit ${res.code}):\n${res.stderr}\n${res.stdout}`.trimEnd());
+    }
   }
   await o.afterProvisioning?.();
 
