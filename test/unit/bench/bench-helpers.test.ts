@@ -10,10 +10,11 @@ import { cpuPercent, parseProcStat } from '../../../bench/lib/proc.js';
 import { parseInfoField } from '../../../bench/lib/redis.js';
 import { benchBinding } from '../../../bench/lib/scale-store.js';
 import { parseSippStats } from '../../../bench/lib/sipp.js';
-import { serverEnv } from '../../../bench/lib/softswitch.js';
+import { provisioningDocs, serverEnv } from '../../../bench/lib/softswitch.js';
 import { formatTable, jsonLine, JSON_LINE_PREFIX, ratios } from '../../../bench/lib/summary.js';
 import { parseModes, parseTargets, socketModeArgs } from '../../../bench/lib/targets.js';
 import { contactPort, makeUsers, sippUsersCsv } from '../../../bench/lib/users.js';
+import { parseProvisioning } from '../../../src/provisioning/schema.js';
 import { normalizeContactKey } from '../../../src/registrar/binding-rules.js';
 
 t.test('parseProcStat reads the parent pid and utime + stime, whatever the command name holds', async (t) => {
@@ -178,4 +179,19 @@ t.test('redis INFO fields and the server environment', async (t) => {
   t.equal(parseInfoField(info, 'maxmemory'), undefined);
   t.equal(serverEnv(4, { PATH: '/bin' }).WORKERS, '4');
   t.equal(serverEnv(undefined, { PATH: '/bin' }).WORKERS, undefined);
+});
+
+t.test('bench:scale provisions in several files, each its own site, every line once', async (t) => {
+  const users = makeUsers(5);
+  const docs = provisioningDocs(users, 2);
+  t.equal(docs.length, 3);
+  const parsed = docs.map((d) => parseProvisioning(d, { allowLoopback: true }));
+  t.same(
+    parsed.map((p) => p.voiceGroups[0]!.sites[0]!.id),
+    ['9000001', '9000002', '9000003'],
+  );
+  t.same(
+    parsed.flatMap((p) => p.voiceGroups[0]!.sites[0]!.lines.map((l) => l.sipId)),
+    users.map((u) => u.sipId),
+  );
 });
