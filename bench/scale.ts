@@ -3,11 +3,11 @@
  * with a live binding. Prints the provisioning time, Redis memory per binding
  * (INFO memory before and after the bindings, over their number), the time a
  * node takes to start against that data (spawn to OPTIONS answered and to
- * /readyz 200), and the REGISTER rate it holds across that user set (SIPp,
- * a socket per registration, every line refreshing its own binding). Traffic
+ * /readyz 200), and the REGISTER rate it holds across that user set (SIPp on
+ * one socket and with a socket per registration, every line refreshing its own binding). Traffic
  * goes to 127.0.0.1 only; every SIPp run is bounded in count and time.
  *
- *   node dist/bench/scale.js [--quick] [--lines 100000] [--duration 5]
+ *   node dist/bench/scale.js [--quick] [--lines 100000] [--mode single|multi|both] [--duration 5]
  *     [--rates 500,1000,...] [--refine 1] [--sipp 1] [--workers N] [--keep]
  *
  * The bindings are written through the server's store layer (BindingStore),
@@ -25,10 +25,10 @@ import { freeTcpPort, freeUdpPort, sleep } from './lib/proc.js';
 import { redisKeyCount, redisUsedMemory, startRedis } from './lib/redis.js';
 import { formatStep, STEP_HEADER } from './lib/report.js';
 import { fillBindings } from './lib/scale-store.js';
-import { climb, HELD_SHARE, parseLadder } from './lib/search.js';
+import { climb, HELD_SHARE, parseLadder, type SearchResult } from './lib/search.js';
 import { provisioningDocs, softswitchMissing, startSoftswitch, waitReady } from './lib/softswitch.js';
 import { formatTable, jsonLine } from './lib/summary.js';
-import { socketModeArgs } from './lib/targets.js';
+import { parseModes, socketModeArgs, type SocketMode } from './lib/targets.js';
 import { makeUsers, MAX_USERS } from './lib/users.js';
 
 const DOMAIN = 'bench.test';
@@ -43,6 +43,7 @@ const { values: opt } = parseArgs({
     duration: { type: 'string' },
     rates: { type: 'string' },
     refine: { type: 'string' },
+    mode: { type: 'string', default: 'both' },
     sipp: { type: 'string', default: '1' },
     workers: { type: 'string' },
     keep: { type: 'boolean', default: false },
@@ -51,7 +52,7 @@ const { values: opt } = parseArgs({
 });
 
 if (opt.help) {
-  console.log('usage: scale [--quick] [--lines N] [--duration S] [--rates a,b,c] [--refine N] [--sipp N] [--workers N] [--keep]');
+  console.log('usage: scale [--quick] [--lines N] [--mode single|multi|both] [--duration S] [--rates a,b,c] [--refine N] [--sipp N] [--workers N] [--keep]');
   process.exit(0);
 }
 
@@ -61,6 +62,7 @@ const nLines = intOpt('lines', opt.lines ?? (quick ? '10000' : '100000'), 1, MAX
 const durationSec = intOpt('duration', opt.duration ?? (quick ? '2' : '5'), 1, 60);
 const refine = intOpt('refine', opt.refine ?? (quick ? '0' : '1'), 0, 6);
 const sippProcs = intOpt('sipp', opt.sipp, 1, 8);
+const modes = parseModes(opt.mode);
 const workers = opt.workers === undefined ? undefined : intOpt('workers', opt.workers, 1, 256);
 const ladder = opt.rates ? parseLadder(opt.rates) : quick ? [500, 2000, 8000] : [500, 1000, 2000, 3000, 4000, 6000, 8000, 12000, 16000];
 
@@ -129,31 +131,36 @@ async function main(): Promise<void> {
         `node start against ${nLines} lines: answers OPTIONS after ${Math.round(sw.startMs)} ms, /readyz 200 after ${ready ? `${Math.round(readyMs)} ms` : 'never (timed out)'}`,
       );
 
-      const plan = await prepareLoad({
-        scenario: join(root, 'test', 'sipp', 'bench-register-many.xml'),
-        workDir,
-        durationSec,
-        users,
-        domain: DOMAIN,
-        sippProcs,
-        extraArgs: socketModeArgs('multi'),
-        contactPorts: true,
-      });
-      console.log(`\n-- REGISTER refresh across the ${nLines} lines (multi-socket SIPp, each line its own Contact, ${durationSec} s per rate)`);
-      console.log(STEP_HEADER);
       const roots = [sw.proc.child.pid ?? 0, redis.proc.child.pid ?? 0];
-      const result = await climb(
-        ladder,
-        async (rate) => {
-          const step = await measureRate(plan, port, rate, roots, 'scale');
-          console.log(formatStep(step));
-          await sleep(2000);
-          return step;
-        },
-        { refine, grain: 250, retries: 0 },
-      );
-      const memoryAfterRegisters = await redisUsedMemory(redis.url);
-      Object.assign(figures, { registerRate: result.best, registerRateCapped: result.firstFailed === undefined, memoryAfterRegisters });
+      const results: Array<{ mode: SocketMode; result: SearchResult }> = [];
+      for (const mode of modes) {
+        // Both modes send each line's own Contact (field3), so every REGISTER refreshes the binding written above.
+        const plan = await prepareLoad({
+          scenario: join(root, 'test', 'sipp', 'bench-register-many.xml'),
+          workDir,
+          durationSec,
+          users,
+          domain: DOMAIN,
+          sippProcs,
+          extraArgs: socketModeArgs(mode),
+          contactPorts: true,
+        });
+        console.log(`\n-- REGISTER refresh across the ${nLines} lines (${mode}-socket SIPp, each line its own Contact, ${durationSec} s per rate)`);
+        console.log(STEP_HEADER);
+        const result = await climb(
+          ladder,
+          async (rate) => {
+            const step = await measureRate(plan, port, rate, roots, `scale-${mode}`);
+            console.log(formatStep(step));
+            await sleep(2000);
+            return step;
+          },
+          { refine, grain: 250, retries: 0 },
+        );
+        results.push({ mode, result });
+        figures[`registerRate_${mode}`] = result.best;
+      }
+      figures.memoryAfterRegisters = await redisUsedMemory(redis.url);
       printTail('softswitch', `${sw.proc.stdout.text()}\n${sw.proc.stderr.text()}`);
 
       console.log(`\n== Result: ${nLines} lines with live bindings`);
@@ -167,7 +174,10 @@ async function main(): Promise<void> {
             ['redis used_memory with all bindings', mb(Number(figures.memoryAfterBindings))],
             ['node start: spawn -> OPTIONS answered', `${figures.startToOptionsMs} ms`],
             ['node start: spawn -> /readyz 200', figures.startToReadyMs === null ? 'timed out' : `${figures.startToReadyMs} ms`],
-            ['REGISTER rate held across the lines', `${result.best}/s${result.firstFailed === undefined ? ' (every rate tried was held)' : ''}`],
+            ...results.map(({ mode, result }) => [
+              `REGISTER rate held across the lines, ${mode}-socket`,
+              `${result.best}/s${result.firstFailed === undefined ? ' (every rate tried was held)' : ''}`,
+            ]),
           ],
         ),
       );
@@ -176,9 +186,9 @@ async function main(): Promise<void> {
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
         machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
-        params: { quick, lines: nLines, durationSec, ladder, refine, sippProcs, workers: workers ?? null, heldShare: HELD_SHARE },
+        params: { quick, lines: nLines, modes, durationSec, ladder, refine, sippProcs, workers: workers ?? null, heldShare: HELD_SHARE },
         figures,
-        steps: result.steps,
+        steps: Object.fromEntries(results.map(({ mode, result }) => [mode, result.steps])),
       };
       const file = await writeReport(root, 'scale', startedAt, report);
       console.log(jsonLine({ bench: 'scale', startedAt: report.startedAt, machine: report.machine, figures }));
