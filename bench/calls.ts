@@ -91,7 +91,7 @@ if (opt.help) {
   process.exit(0);
 }
 
-// --quick: a smoke run (short steps, a coarse ladder, no bisection or retries, short latency and CPU runs).
+// --quick: a smoke run (a coarse ladder, no bisection or retries, 5 s latency and CPU runs).
 const quick = opt.quick;
 const targets = parseTargets(opt.only);
 const modes = parseModes(opt.mode);
@@ -102,9 +102,9 @@ const refine = intOpt('refine', opt.refine ?? (quick ? '0' : '2'), 0, 6);
 const retries = intOpt('retries', opt.retries ?? (quick ? '0' : '1'), 0, 3);
 const sippProcs = intOpt('sipp', opt.sipp, 1, 8);
 const holdMs = intOpt('hold', opt.hold, 0, 10000);
-const latencySec = intOpt('latency-duration', opt['latency-duration'] ?? (quick ? '3' : '10'), 1, 60);
+const latencySec = intOpt('latency-duration', opt['latency-duration'] ?? (quick ? '5' : '10'), 1, 60);
 const cpuRate = intOpt('cpu-rate', opt['cpu-rate'], 1, 100000);
-const cpuSec = intOpt('cpu-duration', opt['cpu-duration'] ?? (quick ? '3' : '10'), 1, 120);
+const cpuSec = intOpt('cpu-duration', opt['cpu-duration'] ?? (quick ? '5' : '10'), 1, 120);
 const kamChildren = intOpt('kamailio-children', opt['kamailio-children'], 1, 64);
 const kamShm = intOpt('kamailio-shm', opt['kamailio-shm'], 64, 8192);
 const workers = opt.workers === undefined ? undefined : intOpt('workers', opt.workers, 1, 256);

@@ -71,7 +71,7 @@ const refine = intOpt('refine', opt.refine ?? (quick ? '0' : '2'), 0, 6);
 const retries = intOpt('retries', opt.retries ?? (quick ? '0' : '1'), 0, 3);
 const sippProcs = intOpt('sipp', opt.sipp, 1, 8);
 const cpuRate = intOpt('cpu-rate', opt['cpu-rate'], 1, 100000);
-const cpuSec = intOpt('cpu-duration', opt['cpu-duration'] ?? (quick ? '3' : '10'), 1, 120);
+const cpuSec = intOpt('cpu-duration', opt['cpu-duration'] ?? (quick ? '5' : '10'), 1, 120);
 const kamChildren = intOpt('kamailio-children', opt['kamailio-children'], 1, 64);
 const workers = opt.workers === undefined ? undefined : intOpt('workers', opt.workers, 1, 256);
 const ladder = opt.rates ? parseLadder(opt.rates) : quick ? QUICK_LADDER : DEFAULT_LADDER;

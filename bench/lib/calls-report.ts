@@ -94,12 +94,12 @@ export function printCallsResult(
           fmtMs(s.maxMs),
           String(s.overThreshold),
           String(s.pauses),
-          l.step.held ? '' : 'NOT held',
+          l.step.held ? 'held' : 'NOT held',
         ]);
       }
     }
   }
-  console.log(formatTable(['target', 'mode', 'load', 'at/s', 'p50', 'p99', 'p99.9', 'max', `>${PAUSE_THRESHOLD_MS}ms`, 'pauses', ''], lrows));
+  console.log(formatTable(['target', 'mode', 'load', 'at/s', 'p50', 'p99', 'p99.9', 'max', `>${PAUSE_THRESHOLD_MS}ms`, 'pauses', 'step'], lrows));
 
   for (const r of results) {
     console.log(`  ${r.name}: ${r.skipped ? `skipped (${r.skipped})` : r.detail}`);
