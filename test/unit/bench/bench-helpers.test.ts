@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { latencyLine } from '../../../bench/lib/calls-report.js';
 import { readKamailioTemplate, renderKamailioConfig, usrlocBlock } from '../../../bench/lib/kamailio.js';
 import { pauses, summarizeLatency } from '../../../bench/lib/latency.js';
 import { prepareLoad } from '../../../bench/lib/measure.js';
@@ -193,5 +194,20 @@ t.test('bench:scale provisions in several files, each its own site, every line o
   t.same(
     parsed.flatMap((p) => p.voiceGroups[0]!.sites[0]!.lines.map((l) => l.sipId)),
     users.map((u) => u.sipId),
+  );
+});
+
+t.test('the latency line of bench:calls names the share, the percentiles, the maximum and the pauses', async (t) => {
+  const step = { target: 50, successful: 250, failed: 0, retransmissions: 0, udpDrops: 0, achieved: 50, held: true, sippCpu: 3, targetCpu: 9 };
+  const summary = summarizeLatency([
+    { inMs: 0, outMs: 0.5 },
+    { inMs: 10, outMs: 90 },
+  ]);
+  const line = latencyLine({ share: 0.5, rate: 50, step, summary, notForwarded: 0 }, 10);
+  t.match(line, /^latency at 50\/s \(half of held\) for 10 s: 2 calls/);
+  t.match(line, /p50 0\.50 ms, p99 80\.00 ms, p99\.9 80\.00 ms, max 80\.00 ms; 1 INVITEs over 50 ms in 1 pause\(s\)$/);
+  t.match(
+    latencyLine({ share: 0.25, rate: 10, step: { ...step, held: false }, summary, notForwarded: 0, kernelDrops: 3 }, 5),
+    /quarter of held.*NOT held.*capture dropped 3/,
   );
 });
