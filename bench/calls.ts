@@ -34,18 +34,17 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanupStack, intOpt, writeReport } from './lib/cli.js';
-import { latencyLine, printCallsResult, printTail, type LatencyAt, type ModeCalls, type TargetResult } from './lib/calls-report.js';
-import { measureCalls, measureLatency, registerCallees, type Callee } from './lib/calls-run.js';
+import { runModes, type Running } from './lib/calls-modes.js';
+import { printCallsResult, printTail, type ModeCalls, type TargetResult } from './lib/calls-report.js';
+import { registerCallees, type Callee } from './lib/calls-run.js';
 import { callerCsv, calleesByNumber, callsProvisioningDoc, makeTrunks, STAGE_SETTINGS, TRUNK_CHANNELS } from './lib/calls-setup.js';
 import { countCallRecords, ensureCallFeatures } from './lib/calls-store.js';
-import { TCPDUMP_BIN } from './lib/capture.js';
 import { dbRedisMissing, kamailioVersion, readKamailioTemplate, startKamailio } from './lib/kamailio.js';
-import { measureCpu, type LoadPlan } from './lib/measure.js';
+import type { LoadPlan } from './lib/measure.js';
 import { repoRoot, runningUnderTsx } from './lib/paths.js';
-import { freeTcpPort, freeUdpPort, sleep } from './lib/proc.js';
+import { freeTcpPort, freeUdpPort } from './lib/proc.js';
 import { redisKeyCount, startRedis } from './lib/redis.js';
-import { formatStep, STEP_HEADER } from './lib/report.js';
-import { climb, HELD_SHARE, parseLadder } from './lib/search.js';
+import { HELD_SHARE, parseLadder } from './lib/search.js';
 import { softswitchMissing, startSoftswitch } from './lib/softswitch.js';
 import { jsonLine } from './lib/summary.js';
 import { parseModes, parseTargets, socketModeArgs, type SocketMode } from './lib/targets.js';
@@ -150,54 +149,23 @@ async function callerPlan(workDir: string, mode: SocketMode): Promise<LoadPlan> 
   };
 }
 
-/** A running system under test: where it listens, and the process trees whose CPU is its own. */
-interface Running {
-  port: number;
-  serverRoots: number[];
-  storeRoots: number[];
-}
-
-/** Per socket mode: the climb, the latency runs at a quarter and half the held rate, CPU at the fixed rate. */
-async function benchModes(label: string, run: Running, plans: Record<SocketMode, LoadPlan>, callee: Callee, full: boolean): Promise<ModeCalls[]> {
-  const out: ModeCalls[] = [];
-  const all = [...run.serverRoots, ...run.storeRoots];
-  for (const mode of full ? modes : modes.slice(0, 1)) {
-    const plan = plans[mode];
-    const tag = `${label.replace(/\W+/g, '-')}-${mode}`;
-    console.log(`-- ${mode}-socket callers${mode === 'multi' ? ' (-t un: a socket per call)' : ''}`);
-    console.log(STEP_HEADER);
-    const result = await climb(
-      ladder,
-      async (rate) => {
-        const step = await measureCalls(plan, callee, run.port, rate, all, tag);
-        console.log(formatStep(step));
-        await sleep(2000); // let the target drain its queues before the next step
-        return step;
-      },
-      { refine, grain: 50, retries },
-    );
-    const figures: ModeCalls = { mode, result, latency: [] };
-    out.push(figures);
-    if (!full) continue;
-    if (result.best === 0) figures.latencySkipped = 'no rate held';
-    else if (!TCPDUMP_BIN) figures.latencySkipped = 'tcpdump not installed';
-    else {
-      for (const share of LATENCY_SHARES) {
-        const rate = Math.max(1, Math.floor(result.best * share));
-        const l: LatencyAt = { share, ...(await measureLatency({ ...plan, durationSec: latencySec }, callee, run.port, rate, all, `${tag}-${share}`)) };
-        console.log(latencyLine(l, latencySec));
-        figures.latency.push(l);
-        await sleep(1000);
-      }
-    }
-    figures.cpu = await measureCpu(cpuRate, cpuSec, run.storeRoots, () =>
-      measureCalls({ ...plan, durationSec: cpuSec }, callee, run.port, cpuRate, run.serverRoots, `${tag}-cpu`),
-    );
-    console.log(
-      `CPU at ${cpuRate} calls/s for ${cpuSec} s: server ${figures.cpu.serverPercent}% of a core${figures.cpu.storePercent !== undefined ? `, its redis ${figures.cpu.storePercent}%` : ''}${figures.cpu.held ? '' : ' (rate NOT held)'}`,
-    );
-  }
-  return out;
+/** Per socket mode: the climb, then (full) the latency runs and the CPU step. */
+function benchModes(label: string, run: Running, plans: Record<SocketMode, LoadPlan>, callee: Callee, full: boolean): Promise<ModeCalls[]> {
+  return runModes({
+    label,
+    run,
+    plans,
+    callee,
+    modes: full ? modes : modes.slice(0, 1),
+    full,
+    ladder,
+    refine,
+    retries,
+    latencySec,
+    latencyShares: LATENCY_SHARES,
+    cpuRate,
+    cpuSec,
+  });
 }
 
 async function benchKamailio(name: 'kamailio' | 'kamailio-redis', plans: Record<SocketMode, LoadPlan>, callee: Callee, workDir: string): Promise<TargetResult> {
