@@ -1,101 +1,119 @@
 /**
  * `npm run bench:calls`: calls per second (INVITE, 180, 200, ACK, BYE) through
  * the softswitch with every feature stage active, against Kamailio doing plain
- * record-routed lookup-and-relay, on the same SIPp scenarios in the same run.
- * Prints the highest rate each held with no failed call, the ratio, and the
- * added latency (INVITE in to INVITE out, p50/p99) at half that rate, from a
- * tcpdump capture on lo. Traffic goes to 127.0.0.0/8 only; every SIPp run is
+ * record-routed lookup-and-relay (bindings in memory, and written through to
+ * Redis), on the same SIPp scenarios in the same run, with the callers on one
+ * socket each and with a socket per call (-t un). Prints the highest rate each
+ * held with no failed call, the ratios, the added latency (INVITE in to
+ * INVITE out: p50/p99/p99.9/max and pauses over 50 ms) at a quarter and at
+ * half of that rate from a tcpdump capture on lo, and each target's CPU at a
+ * fixed 100 calls/s. Traffic goes to 127.0.0.0/8 only; every SIPp run is
  * bounded in count and time.
  *
- *   node dist/bench/calls.js [--only kamailio|softswitch] [--callees 100]
- *     [--duration 5] [--rates 50,100,...] [--refine 2] [--retries 1] [--sipp 1]
- *     [--hold 50] [--latency-duration 10] [--kamailio-children 2]
- *     [--kamailio-shm 1024] [--server-log warn] [--server-node-args ARGS] [--keep]
- *     [--records both|on|off]
+ *   node dist/bench/calls.js [--quick] [--only kamailio,kamailio-redis,softswitch]
+ *     [--mode single|multi|both] [--callees 100] [--duration 5] [--rates 50,100,...]
+ *     [--refine 2] [--retries 1] [--sipp 1] [--hold 50] [--latency-duration 10]
+ *     [--cpu-rate 100] [--cpu-duration 10] [--kamailio-children 2]
+ *     [--kamailio-shm 1024] [--server-log warn] [--server-node-args ARGS]
+ *     [--workers N] [--records on|off|both] [--keep]
  *
  * Kamailio keeps every transaction (and, for INVITEs, its wait timer) in
  * shared memory: with 128 MB it runs out near 1000 calls/s and answers 500,
  * so the calls bench gives it 1 GB.
  *
- * --records both (the default) runs the softswitch twice, with call detail
- * records written (the default config) and with `cdr.enabled: false`, and
- * prints what writing them costs in calls/s.
+ * --records both runs the softswitch a second time with `cdr.enabled: false`
+ * and prints what writing call detail records costs in calls/s (on, the
+ * server's default, when not given).
  *
  * --server-log info (with a low --rates) shows the softswitch's last log lines,
  * e.g. the call.decision event of each feature stage; --server-node-args
  * passes node options to the server (--server-node-args="--trace-gc --trace-gc-ignore-scavenger").
  */
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cleanupStack, intOpt, onlyOpt } from './lib/cli.js';
-import { countCallRecords, ensureCallFeatures } from './lib/calls-store.js';
-import { measureCalls, measureLatency, registerCallees, type Callee } from './lib/calls-run.js';
+import { cleanupStack, intOpt, writeReport } from './lib/cli.js';
+import { runModes, type Running } from './lib/calls-modes.js';
+import { printCallsResult, printTail, type ModeCalls, type TargetResult } from './lib/calls-report.js';
+import { registerCallees, type Callee } from './lib/calls-run.js';
 import { callerCsv, calleesByNumber, callsProvisioningDoc, makeTrunks, STAGE_SETTINGS, TRUNK_CHANNELS } from './lib/calls-setup.js';
-import { TCPDUMP_BIN } from './lib/capture.js';
-import { readKamailioTemplate, startKamailio, KAMAILIO_BIN } from './lib/kamailio.js';
+import { countCallRecords, ensureCallFeatures } from './lib/calls-store.js';
+import { dbRedisMissing, kamailioVersion, readKamailioTemplate, startKamailio } from './lib/kamailio.js';
 import type { LoadPlan } from './lib/measure.js';
 import { repoRoot, runningUnderTsx } from './lib/paths.js';
-import { freeTcpPort, freeUdpPort, runBounded, sleep } from './lib/proc.js';
-import { startRedis } from './lib/redis.js';
-import { fmtMs, printCallsResult, printTail, type TargetResult } from './lib/calls-report.js';
-import { formatStep, STEP_HEADER } from './lib/report.js';
-import { climb, HELD_SHARE, parseLadder } from './lib/search.js';
+import { freeTcpPort, freeUdpPort } from './lib/proc.js';
+import { redisKeyCount, startRedis } from './lib/redis.js';
+import { HELD_SHARE, parseLadder } from './lib/search.js';
 import { softswitchMissing, startSoftswitch } from './lib/softswitch.js';
+import { jsonLine } from './lib/summary.js';
+import { parseModes, parseTargets, socketModeArgs, type SocketMode } from './lib/targets.js';
 import { makeUsers } from './lib/users.js';
 
 const DOMAIN = 'bench.test';
 const SITE_ID = '9000001';
 const CALLS_LADDER = [50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500, 2000, 2500, 3000, 4000, 5000];
+const QUICK_CALLS_LADDER = [100, 400, 1000, 2500, 5000];
+/** Added latency is measured at these shares of the held rate. */
+const LATENCY_SHARES = [0.25, 0.5];
 
 const { values: opt } = parseArgs({
   options: {
+    quick: { type: 'boolean', default: false },
     only: { type: 'string' },
+    mode: { type: 'string', default: 'both' },
     callees: { type: 'string', default: '100' },
-    duration: { type: 'string', default: '5' },
+    duration: { type: 'string' },
     rates: { type: 'string' },
-    refine: { type: 'string', default: '2' },
-    retries: { type: 'string', default: '1' },
+    refine: { type: 'string' },
+    retries: { type: 'string' },
     sipp: { type: 'string', default: '1' },
     hold: { type: 'string', default: '50' },
-    'latency-duration': { type: 'string', default: '10' },
+    'latency-duration': { type: 'string' },
+    'cpu-rate': { type: 'string', default: '100' },
+    'cpu-duration': { type: 'string' },
     'kamailio-children': { type: 'string', default: '2' },
     'kamailio-shm': { type: 'string', default: '1024' },
     'server-log': { type: 'string', default: 'warn' },
     'server-node-args': { type: 'string', default: '' },
+    workers: { type: 'string' },
     keep: { type: 'boolean', default: false },
-    records: { type: 'string', default: 'both' },
+    records: { type: 'string', default: 'on' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (opt.help) {
   console.log(
-    'usage: calls [--only kamailio|softswitch] [--callees N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--hold MS] [--latency-duration S] [--kamailio-children N] [--kamailio-shm MB] [--server-log LEVEL] [--server-node-args="--trace-gc ..."] [--keep] [--records both|on|off]',
+    'usage: calls [--quick] [--only kamailio,kamailio-redis,softswitch] [--mode single|multi|both] [--callees N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--hold MS] [--latency-duration S] [--cpu-rate R] [--cpu-duration S] [--kamailio-children N] [--kamailio-shm MB] [--server-log LEVEL] [--server-node-args="--trace-gc ..."] [--workers N] [--records on|off|both] [--keep]',
   );
   process.exit(0);
 }
 
-const only = onlyOpt(opt.only);
+// --quick: a smoke run (a coarse ladder, no bisection or retries, 5 s latency and CPU runs).
+const quick = opt.quick;
+const targets = parseTargets(opt.only);
+const modes = parseModes(opt.mode);
 const nCallees = intOpt('callees', opt.callees, 1, 1000);
-const durationSec = intOpt('duration', opt.duration, 1, 60);
-const refine = intOpt('refine', opt.refine, 0, 6);
-const retries = intOpt('retries', opt.retries, 0, 3);
+// Not shorter in --quick: a step's calls end ~0.2 s after the last one starts, so a 2 s step cannot reach 95% of its rate.
+const durationSec = intOpt('duration', opt.duration ?? '5', 1, 60);
+const refine = intOpt('refine', opt.refine ?? (quick ? '0' : '2'), 0, 6);
+const retries = intOpt('retries', opt.retries ?? (quick ? '0' : '1'), 0, 3);
 const sippProcs = intOpt('sipp', opt.sipp, 1, 8);
 const holdMs = intOpt('hold', opt.hold, 0, 10000);
-const latencySec = intOpt('latency-duration', opt['latency-duration'], 1, 60);
+const latencySec = intOpt('latency-duration', opt['latency-duration'] ?? (quick ? '5' : '10'), 1, 60);
+const cpuRate = intOpt('cpu-rate', opt['cpu-rate'], 1, 100000);
+const cpuSec = intOpt('cpu-duration', opt['cpu-duration'] ?? (quick ? '5' : '10'), 1, 120);
 const kamChildren = intOpt('kamailio-children', opt['kamailio-children'], 1, 64);
 const kamShm = intOpt('kamailio-shm', opt['kamailio-shm'], 64, 8192);
-const ladder = opt.rates ? parseLadder(opt.rates) : CALLS_LADDER;
+const workers = opt.workers === undefined ? undefined : intOpt('workers', opt.workers, 1, 256);
+const ladder = opt.rates ? parseLadder(opt.rates) : quick ? QUICK_CALLS_LADDER : CALLS_LADDER;
 if (!['both', 'on', 'off'].includes(opt.records)) {
   console.error('--records must be both, on or off');
   process.exit(2);
 }
 /** The softswitch runs: with call detail records (the default config), without, or both. */
 const recordRuns = opt.records === 'both' ? [true, false] : [opt.records === 'on'];
-/** The result name of a softswitch run (the run with records is the one compared with Kamailio). */
-const SW_NO_RECORDS = 'sw no-cdr';
 
 const root = repoRoot();
 const tsx = runningUnderTsx();
@@ -108,8 +126,8 @@ const trunks = makeTrunks(sippProcs);
 /** Everything started here, stopped on exit or Ctrl-C. */
 const cleanups = cleanupStack();
 
-/** Caller plan: one SIPp process per trunk, each from the trunk's own loopback address. */
-async function callerPlan(workDir: string): Promise<LoadPlan> {
+/** Caller plan: one SIPp process per trunk, each from the trunk's own loopback address; in multi mode a socket per call. */
+async function callerPlan(workDir: string, mode: SocketMode): Promise<LoadPlan> {
   const csvFiles: string[] = [];
   const localPorts: number[] = [];
   for (const [k, t] of trunks.entries()) {
@@ -125,88 +143,83 @@ async function callerPlan(workDir: string): Promise<LoadPlan> {
     csvFiles,
     localPorts,
     localIps: trunks.map((t) => t.address),
-    extraArgs: ['-d', String(holdMs)],
+    extraArgs: ['-d', String(holdMs), ...socketModeArgs(mode)],
     // SIPp's account of each failed call, summarised in the step's note.
     traceErrors: true,
   };
 }
 
-/** The climb, then the latency run at half the held rate. */
-async function benchTarget(
-  plan: LoadPlan,
-  callee: Callee,
-  label: string,
-  port: number,
-  roots: () => number[],
-): Promise<Pick<TargetResult, 'result' | 'latency' | 'latencySkipped'>> {
-  console.log(STEP_HEADER);
-  const result = await climb(
+/** Per socket mode: the climb, then (full) the latency runs and the CPU step. */
+function benchModes(label: string, run: Running, plans: Record<SocketMode, LoadPlan>, callee: Callee, full: boolean): Promise<ModeCalls[]> {
+  return runModes({
+    label,
+    run,
+    plans,
+    callee,
+    modes: full ? modes : modes.slice(0, 1),
+    full,
     ladder,
-    async (rate) => {
-      const step = await measureCalls(plan, callee, port, rate, roots(), label);
-      console.log(formatStep(step));
-      await sleep(2000); // let the target drain its queues before the next step
-      return step;
-    },
-    { refine, grain: 50, retries },
-  );
-  if (result.best === 0) return { result, latencySkipped: 'no rate held' };
-  if (!TCPDUMP_BIN) return { result, latencySkipped: 'tcpdump not installed' };
-  const half = Math.max(1, Math.floor(result.best / 2));
-  const latency = await measureLatency({ ...plan, durationSec: latencySec }, callee, port, half, roots(), label);
-  console.log(
-    `latency at ${half}/s for ${latencySec} s: ${latency.calls} calls, INVITE in -> out p50 ${fmtMs(latency.p50Ms)}, p99 ${fmtMs(latency.p99Ms)}` +
-      `${latency.step.held ? '' : ' (that step was NOT held)'}${latency.kernelDrops ? `, capture dropped ${latency.kernelDrops}` : ''}`,
-  );
-  return { result, latency };
-}
-
-async function kamailioVersion(): Promise<string> {
-  const r = await runBounded(KAMAILIO_BIN, ['-v'], { hardLimitMs: 5000 });
-  return /version: (\S+ \S+)/.exec(r.stdout)?.[1] ?? 'kamailio';
-}
-
-async function benchKamailio(plan: LoadPlan, callee: Callee, workDir: string): Promise<TargetResult> {
-  const detail = `${await kamailioVersion()}, children=${kamChildren} UDP workers, ${kamShm} MB shm, record_route + lookup("location") + t_relay, usrloc in memory`;
-  console.log(`\n== Kamailio (${detail})`);
-  const port = await freeUdpPort();
-  const kam = await startKamailio({
-    template: await readKamailioTemplate(root, 'kamailio-calls.cfg'),
-    workDir,
-    port,
-    realm: DOMAIN,
-    users: calleesByNumber(callees),
-    children: kamChildren,
-    shmMb: kamShm,
+    refine,
+    retries,
+    latencySec,
+    latencyShares: LATENCY_SHARES,
+    cpuRate,
+    cpuSec,
   });
-  cleanups.push(kam.stop);
+}
+
+async function benchKamailio(name: 'kamailio' | 'kamailio-redis', plans: Record<SocketMode, LoadPlan>, callee: Callee, workDir: string): Promise<TargetResult> {
+  const withRedis = name === 'kamailio-redis';
+  const detail = `${await kamailioVersion()}, children=${kamChildren} UDP workers, ${kamShm} MB shm, record_route + lookup("location") + t_relay, ${withRedis ? 'usrloc written through to redis (db_redis, db_mode 1)' : 'usrloc in memory'}`;
+  console.log(`\n== ${name} (${detail})`);
+  const missing = withRedis ? dbRedisMissing() : undefined;
+  if (missing) {
+    console.log(`skipped: ${missing}`);
+    return { name, detail, modes: [], skipped: missing };
+  }
+  const dir = join(workDir, name);
+  const redis = withRedis ? await startRedis(dir, await freeTcpPort()) : undefined;
+  if (redis) cleanups.push(redis.stop);
   try {
-    await registerCallees({
-      scenario: registerScenario,
-      callee,
-      target: `127.0.0.1:${port}`,
+    const port = await freeUdpPort();
+    const kam = await startKamailio({
+      template: await readKamailioTemplate(root, 'kamailio-calls.cfg'),
+      workDir: dir,
+      port,
+      realm: DOMAIN,
       users: calleesByNumber(callees),
-      domain: DOMAIN,
-      tag: 'kamailio',
+      children: kamChildren,
+      shmMb: kamShm,
+      ...(redis ? { usrlocRedisUrl: redis.url } : {}),
     });
-    const pid = kam.proc.child.pid ?? 0;
-    const figures = await benchTarget(plan, callee, 'kamailio', port, () => [pid]);
-    printTail('kamailio', kam.proc.stderr.text());
-    return { name: 'kamailio', detail, ...figures };
+    cleanups.push(kam.stop);
+    try {
+      await registerCallees({ scenario: registerScenario, callee, target: `127.0.0.1:${port}`, users: calleesByNumber(callees), domain: DOMAIN, tag: name });
+      const run: Running = { port, serverRoots: [kam.proc.child.pid ?? 0], storeRoots: redis ? [redis.proc.child.pid ?? 0] : [] };
+      const figures = await benchModes(name, run, plans, callee, true);
+      printTail(name, kam.proc.stderr.text());
+      const keys = redis ? `, ${await redisKeyCount(redis.url)} keys in redis` : '';
+      return { name, detail: detail + keys, modes: figures };
+    } finally {
+      cleanups.pop();
+      await kam.stop();
+    }
   } finally {
-    cleanups.pop();
-    await kam.stop();
+    if (redis) {
+      cleanups.pop();
+      await redis.stop();
+    }
   }
 }
 
-async function benchSoftswitch(plan: LoadPlan, callee: Callee, workDir: string, callRecords: boolean): Promise<TargetResult> {
-  const name = callRecords ? 'softswitch' : SW_NO_RECORDS;
-  let detail = `${tsx ? 'src via tsx' : 'dist'}, node ${process.version}, own redis-server, log level ${opt['server-log']}, call records ${callRecords ? 'on' : 'off'}`;
-  console.log(`\n== softswitch (${detail})`);
+async function benchSoftswitch(plans: Record<SocketMode, LoadPlan>, callee: Callee, workDir: string, callRecords: boolean): Promise<TargetResult> {
+  const name = callRecords ? 'softswitch' : 'sw no-cdr';
+  let detail = `${tsx ? 'src via tsx' : 'dist'}, node ${process.version}, own redis-server, log level ${opt['server-log']}, call records ${callRecords ? 'on' : 'off'}${workers !== undefined ? `, WORKERS=${workers}` : ''}`;
+  console.log(`\n== ${name} (${detail})`);
   const missing = softswitchMissing(root, tsx);
   if (missing) {
     console.log(`skipped: ${missing}`);
-    return { name, detail, skipped: missing };
+    return { name, detail, modes: [], skipped: missing };
   }
   const redis = await startRedis(join(workDir, callRecords ? 'records-on' : 'records-off'), await freeTcpPort());
   cleanups.push(redis.stop);
@@ -226,6 +239,7 @@ async function benchSoftswitch(plan: LoadPlan, callee: Callee, workDir: string, 
       logLevel: opt['server-log'],
       callRecords,
       nodeArgs: (opt['server-node-args'] ?? '').split(' ').filter((a) => a !== ''),
+      ...(workers !== undefined ? { workers } : {}),
       afterProvisioning: async () => {
         featureSource = await ensureCallFeatures({
           redisUrl: redis.url,
@@ -242,15 +256,23 @@ async function benchSoftswitch(plan: LoadPlan, callee: Callee, workDir: string, 
       detail += `, features ${featureSource}`;
     }
     try {
-      await registerCallees({ scenario: registerScenario, callee, target: `127.0.0.1:${port}`, users: callees, domain: DOMAIN, tag: 'softswitch' });
-      const roots = (): number[] => [sw.proc.child.pid ?? 0, redis.proc.child.pid ?? 0];
-      const figures = await benchTarget(plan, callee, name, port, roots);
+      await registerCallees({
+        scenario: registerScenario,
+        callee,
+        target: `127.0.0.1:${port}`,
+        users: callees,
+        domain: DOMAIN,
+        tag: name.replace(/\W+/g, '-'),
+      });
+      const run: Running = { port, serverRoots: [sw.proc.child.pid ?? 0], storeRoots: [redis.proc.child.pid ?? 0] };
+      // The run without records only measures what records cost in calls/s (first mode, no latency or CPU runs).
+      const figures = await benchModes(name, run, plans, callee, callRecords);
       const verbose = opt['server-log'] !== 'warn' || opt['server-node-args'] !== '';
       printTail(name, `${sw.proc.stdout.text()}\n${sw.proc.stderr.text()}`, verbose ? 40 : 10);
       const records = await countCallRecords(redis.url, 'bench:');
       console.log(`call detail records written: ${records}`);
       if (callRecords) detail += `, ${records} records written`;
-      return { name, detail, ...figures };
+      return { name, detail, modes: figures };
     } catch (err) {
       const tail = sw.proc.stderr.text() || sw.proc.stdout.text();
       if (tail) console.log(`softswitch output (last lines):\n${tail}`);
@@ -269,7 +291,7 @@ async function main(): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), 'bench-calls-'));
   const startedAt = new Date();
   console.log(
-    `calls: INVITE -> 180 -> 200 -> ACK -> (50 ms window for a late 180) + ${holdMs} ms -> BYE -> 200, ${nCallees} registered callees (one SIPp UAS), ${sippProcs} calling trunk(s) / SIPp UAC process(es), ${durationSec} s per rate`,
+    `calls: INVITE -> 180 -> 200 -> ACK -> (50 ms window for a late 180) + ${holdMs} ms -> BYE -> 200, ${nCallees} registered callees (one SIPp UAS), ${sippProcs} calling trunk(s) / SIPp UAC process(es), ${durationSec} s per rate, modes: ${modes.join(', ')}${quick ? ' (--quick)' : ''}`,
   );
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); SIPp (callers and callee), the target and its store share them`);
   console.log(
@@ -286,21 +308,22 @@ async function main(): Promise<void> {
     );
 
   const callee: Callee = { scenario: uasScenario, port: await freeUdpPort(), workDir };
-  const plan = await callerPlan(workDir);
+  const plans: Record<SocketMode, LoadPlan> = { single: await callerPlan(workDir, 'single'), multi: await callerPlan(workDir, 'multi') };
   const results: TargetResult[] = [];
   try {
-    const attempt = async (name: string, run: () => Promise<TargetResult>): Promise<void> => {
+    // One target failing to start is reported and the others still run.
+    const attempt = async (name: TargetResult['name'], run: () => Promise<TargetResult>): Promise<void> => {
       try {
         results.push(await run());
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
         console.log(`failed: ${why}`);
-        results.push({ name, detail: 'did not run', skipped: `error: ${why.split('\n')[0]}` });
+        results.push({ name, detail: 'did not run', modes: [], skipped: `error: ${why.split('\n')[0]}` });
       }
     };
-    if (only !== 'softswitch') await attempt('kamailio', () => benchKamailio(plan, callee, workDir));
-    if (only !== 'kamailio') {
-      for (const on of recordRuns) await attempt(on ? 'softswitch' : SW_NO_RECORDS, () => benchSoftswitch(plan, callee, workDir, on));
+    for (const name of targets) {
+      if (name !== 'softswitch') await attempt(name, () => benchKamailio(name, plans, callee, workDir));
+      else for (const on of recordRuns) await attempt(on ? 'softswitch' : 'sw no-cdr', () => benchSoftswitch(plans, callee, workDir, on));
     }
   } finally {
     await cleanups.run();
@@ -308,43 +331,54 @@ async function main(): Promise<void> {
     else console.log(`\nkept work dir ${workDir}`);
   }
 
-  const x = printCallsResult(results, ladder[ladder.length - 1]!);
-  const withRecords = results.find((r) => r.name === 'softswitch')?.result?.best;
-  const without = results.find((r) => r.name === SW_NO_RECORDS)?.result?.best;
+  const { held, ratios } = printCallsResult(results, modes, cpuRate, ladder[ladder.length - 1]!);
+  const withRecords = results.find((r) => r.name === 'softswitch')?.modes[0]?.result.best;
+  const without = results.find((r) => r.name === 'sw no-cdr')?.modes[0]?.result.best;
   if (withRecords !== undefined && without !== undefined && without > 0) {
     console.log(
       `call detail records: ${withRecords} calls/s with, ${without} without (${((withRecords / without) * 100).toFixed(0)}% of the rate without records)`,
     );
   }
 
-  const outDir = join(root, 'bench', 'out');
-  await mkdir(outDir, { recursive: true });
-  const outFile = join(outDir, `calls-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const latency = results.flatMap((r) =>
+    r.modes.flatMap((m) => m.latency.map((l) => ({ target: r.name, mode: m.mode, share: l.share, rate: l.rate, held: l.step.held, ...l.summary }))),
+  );
+  const cpu = results.flatMap((r) => r.modes.flatMap((m) => (m.cpu ? [{ target: r.name, mode: m.mode, ...m.cpu }] : [])));
   const report = {
     bench: 'calls',
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
     params: {
+      quick,
       callees: nCallees,
       trunks: sippProcs,
+      modes,
       durationSec,
       latencySec,
+      latencyShares: LATENCY_SHARES,
+      cpuRate,
+      cpuSec,
       holdMs,
       ladder,
       refine,
       retries,
       kamailioChildren: kamChildren,
       kamailioShmMb: kamShm,
+      workers: workers ?? null,
       heldShare: HELD_SHARE,
       scenarios: ['test/sipp/bench-call-uac.xml', 'test/sipp/call-callee.xml', 'test/sipp/register-auth.xml'],
       stages: STAGE_SETTINGS,
     },
+    held,
+    ratios,
+    latency,
+    cpu,
     targets: results,
-    ratio: x === undefined ? null : Number(x),
   };
-  await writeFile(outFile, JSON.stringify(report, null, 2) + '\n');
-  console.log(`raw figures: ${outFile}`);
+  const file = await writeReport(root, 'calls', startedAt, report);
+  console.log(jsonLine({ bench: 'calls', startedAt: report.startedAt, machine: report.machine, held, ratios, latency, cpu }));
+  console.log(`raw figures: ${file}`);
 }
 
 main().catch(async (err: unknown) => {

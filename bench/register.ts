@@ -1,41 +1,52 @@
 /**
  * `npm run bench:register`: SIPp REGISTER-with-challenge at rising rates
- * against Kamailio (an equivalent in-memory digest registrar) and against this
- * softswitch, in the same run on this machine. Prints the highest rate each
- * held with no failed registration, and the ratio. Traffic goes to 127.0.0.1
- * only; every SIPp run is bounded in count and time.
+ * against Kamailio with bindings in memory, Kamailio with bindings written
+ * through to Redis, and this softswitch, in the same run on this machine, with
+ * SIPp on one socket and with a socket per registration (-t un). Prints the
+ * highest rate each held with no failed registration, the ratios, and each
+ * target's CPU at a fixed 250 registrations/s. Traffic goes to 127.0.0.1 only;
+ * every SIPp run is bounded in count and time.
  *
- *   node dist/bench/register.js [--only kamailio|softswitch] [--users 1000]
- *     [--duration 5] [--rates 250,500,...] [--refine 2] [--retries 1] [--sipp 1]
- *     [--kamailio-children 2] [--keep]
+ *   node dist/bench/register.js [--quick] [--only kamailio,kamailio-redis,softswitch]
+ *     [--mode single|multi|both] [--users 1000] [--duration 5] [--rates 250,500,...]
+ *     [--refine 2] [--retries 1] [--sipp 1] [--cpu-rate 250] [--cpu-duration 10]
+ *     [--kamailio-children 2] [--workers N] [--keep]
  */
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cleanupStack, intOpt, onlyOpt } from './lib/cli.js';
-import { readKamailioTemplate, startKamailio, KAMAILIO_BIN } from './lib/kamailio.js';
-import { measureRate, prepareLoad, type LoadPlan } from './lib/measure.js';
+import { printTail } from './lib/calls-report.js';
+import { cleanupStack, intOpt, writeReport } from './lib/cli.js';
+import { dbRedisMissing, kamailioVersion, readKamailioTemplate, startKamailio } from './lib/kamailio.js';
+import { measureCpu, measureRate, prepareLoad, type CpuFigure, type LoadPlan } from './lib/measure.js';
 import { repoRoot, runningUnderTsx } from './lib/paths.js';
-import { freeTcpPort, freeUdpPort, runBounded, sleep } from './lib/proc.js';
-import { startRedis } from './lib/redis.js';
-import { formatStep, ratio, sippBoundWarning, STEP_HEADER } from './lib/report.js';
-import { climb, DEFAULT_LADDER, HELD_SHARE, parseLadder, type SearchResult } from './lib/search.js';
+import { freeTcpPort, freeUdpPort, sleep } from './lib/proc.js';
+import { redisKeyCount, startRedis } from './lib/redis.js';
+import { formatStep, sippBoundWarning, STEP_HEADER } from './lib/report.js';
+import { climb, DEFAULT_LADDER, HELD_SHARE, parseLadder, QUICK_LADDER, type SearchResult } from './lib/search.js';
 import { softswitchMissing, startSoftswitch } from './lib/softswitch.js';
+import { fmtPercent, fmtRatio, formatTable, jsonLine, ratios, type HeldFigure } from './lib/summary.js';
+import { parseModes, parseTargets, socketModeArgs, type SocketMode, type TargetName } from './lib/targets.js';
 import { makeUsers } from './lib/users.js';
 
 const DOMAIN = 'bench.test';
 
 const { values: opt } = parseArgs({
   options: {
+    quick: { type: 'boolean', default: false },
     only: { type: 'string' },
+    mode: { type: 'string', default: 'both' },
     users: { type: 'string', default: '1000' },
-    duration: { type: 'string', default: '5' },
+    duration: { type: 'string' },
     rates: { type: 'string' },
-    refine: { type: 'string', default: '2' },
-    retries: { type: 'string', default: '1' },
+    refine: { type: 'string' },
+    retries: { type: 'string' },
     sipp: { type: 'string', default: '1' },
+    'cpu-rate': { type: 'string', default: '250' },
+    'cpu-duration': { type: 'string' },
     'kamailio-children': { type: 'string', default: '2' },
+    workers: { type: 'string' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -43,86 +54,153 @@ const { values: opt } = parseArgs({
 
 if (opt.help) {
   console.log(
-    'usage: register [--only kamailio|softswitch] [--users N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--kamailio-children N] [--keep]',
+    'usage: register [--quick] [--only kamailio,kamailio-redis,softswitch] [--mode single|multi|both] [--users N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--cpu-rate R] [--cpu-duration S] [--kamailio-children N] [--workers N] [--keep]',
   );
   process.exit(0);
 }
 
-const only = onlyOpt(opt.only);
+// --quick: a smoke run of a few minutes (a coarse ladder, no bisection or retries, a short CPU step).
+const quick = opt.quick;
+const targets = parseTargets(opt.only);
+const modes = parseModes(opt.mode);
 const nUsers = intOpt('users', opt.users, 1, 99999);
-const durationSec = intOpt('duration', opt.duration, 1, 60);
-const refine = intOpt('refine', opt.refine, 0, 6);
-const retries = intOpt('retries', opt.retries, 0, 3);
+// Not shorter in --quick: SIPp's start and its last replies add a fraction of a second to each step, so a
+// 2 s step cannot reach the 95% of its rate a held step needs.
+const durationSec = intOpt('duration', opt.duration ?? '5', 1, 60);
+const refine = intOpt('refine', opt.refine ?? (quick ? '0' : '2'), 0, 6);
+const retries = intOpt('retries', opt.retries ?? (quick ? '0' : '1'), 0, 3);
 const sippProcs = intOpt('sipp', opt.sipp, 1, 8);
+const cpuRate = intOpt('cpu-rate', opt['cpu-rate'], 1, 100000);
+const cpuSec = intOpt('cpu-duration', opt['cpu-duration'] ?? (quick ? '5' : '10'), 1, 120);
 const kamChildren = intOpt('kamailio-children', opt['kamailio-children'], 1, 64);
-const ladder = opt.rates ? parseLadder(opt.rates) : DEFAULT_LADDER;
+const workers = opt.workers === undefined ? undefined : intOpt('workers', opt.workers, 1, 256);
+const ladder = opt.rates ? parseLadder(opt.rates) : quick ? QUICK_LADDER : DEFAULT_LADDER;
 
 const root = repoRoot();
 const tsx = runningUnderTsx();
-const scenario = join(root, 'test', 'sipp', 'register-auth.xml');
+const scenarios: Record<SocketMode, string> = {
+  single: join(root, 'test', 'sipp', 'register-auth.xml'),
+  multi: join(root, 'test', 'sipp', 'bench-register-many.xml'),
+};
 const users = makeUsers(nUsers);
 
 /** Everything started here, stopped on exit or Ctrl-C. */
 const cleanups = cleanupStack();
 
+interface ModeResult {
+  mode: SocketMode;
+  result: SearchResult;
+  cpu: CpuFigure;
+}
+
 interface TargetResult {
-  name: string;
+  name: TargetName;
   detail: string;
-  result?: SearchResult;
+  modes: ModeResult[];
   skipped?: string;
 }
 
-async function climbTarget(plan: LoadPlan, label: string, port: number, roots: number[]): Promise<SearchResult> {
-  console.log(STEP_HEADER);
-  return climb(
-    ladder,
-    async (rate) => {
-      const step = await measureRate(plan, port, rate, roots, label);
-      console.log(formatStep(step));
-      await sleep(2000); // let the target drain its queues before the next step
-      return step;
-    },
-    { refine, grain: 250, retries },
-  );
+/** A running system under test: where it listens, and the process trees whose CPU is its own. */
+interface Running {
+  port: number;
+  serverRoots: number[];
+  storeRoots: number[];
 }
 
-async function kamailioVersion(): Promise<string> {
-  const r = await runBounded(KAMAILIO_BIN, ['-v'], { hardLimitMs: 5000 });
-  return /version: (\S+ \S+)/.exec(r.stdout)?.[1] ?? 'kamailio';
+async function benchModes(name: TargetName, run: Running, plans: Record<SocketMode, LoadPlan>): Promise<ModeResult[]> {
+  const out: ModeResult[] = [];
+  const all = [...run.serverRoots, ...run.storeRoots];
+  for (const mode of modes) {
+    const plan = plans[mode];
+    const label = `${name}-${mode}`;
+    console.log(`-- ${mode}-socket SIPp${mode === 'multi' ? ' (-t un: a socket per registration, each line its own Contact port)' : ''}`);
+    console.log(STEP_HEADER);
+    const result = await climb(
+      ladder,
+      async (rate) => {
+        const step = await measureRate(plan, run.port, rate, all, label);
+        console.log(formatStep(step));
+        await sleep(2000); // let the target drain its queues before the next step
+        return step;
+      },
+      { refine, grain: 250, retries },
+    );
+    const cpu = await measureCpu(cpuRate, cpuSec, run.storeRoots, () =>
+      measureRate({ ...plan, durationSec: cpuSec }, run.port, cpuRate, run.serverRoots, `${label}-cpu`),
+    );
+    console.log(
+      `CPU at ${cpuRate}/s for ${cpuSec} s: server ${fmtPercent(cpu.serverPercent)} of a core${cpu.storePercent !== undefined ? `, its redis ${fmtPercent(cpu.storePercent)}` : ''}${cpu.held ? '' : ' (rate NOT held)'}`,
+    );
+    out.push({ mode, result, cpu });
+    await sleep(1000);
+  }
+  return out;
 }
 
-async function benchKamailio(plan: LoadPlan, workDir: string): Promise<TargetResult> {
-  const detail = `${await kamailioVersion()}, children=${kamChildren} UDP workers, usrloc in memory, auth_db on db_text`;
-  console.log(`\n== Kamailio (${detail})`);
-  const port = await freeUdpPort();
-  const kam = await startKamailio({ template: await readKamailioTemplate(root), workDir, port, realm: DOMAIN, users, children: kamChildren });
-  cleanups.push(kam.stop);
+async function benchKamailio(name: 'kamailio' | 'kamailio-redis', plans: Record<SocketMode, LoadPlan>, workDir: string): Promise<TargetResult> {
+  const withRedis = name === 'kamailio-redis';
+  const detail = `${await kamailioVersion()}, children=${kamChildren} UDP workers, ${withRedis ? 'usrloc written through to redis (db_redis, db_mode 1)' : 'usrloc in memory'}, auth_db on db_text`;
+  console.log(`\n== ${name} (${detail})`);
+  const missing = withRedis ? dbRedisMissing() : undefined;
+  if (missing) {
+    console.log(`skipped: ${missing}`);
+    return { name, detail, modes: [], skipped: missing };
+  }
+  const dir = join(workDir, name);
+  const redis = withRedis ? await startRedis(dir, await freeTcpPort()) : undefined;
+  if (redis) cleanups.push(redis.stop);
   try {
-    const pid = kam.proc.child.pid ?? 0;
-    return { name: 'kamailio', detail, result: await climbTarget(plan, 'kamailio', port, [pid]) };
+    const port = await freeUdpPort();
+    const kam = await startKamailio({
+      template: await readKamailioTemplate(root),
+      workDir: dir,
+      port,
+      realm: DOMAIN,
+      users,
+      children: kamChildren,
+      ...(redis ? { usrlocRedisUrl: redis.url } : {}),
+    });
+    cleanups.push(kam.stop);
+    try {
+      const run: Running = { port, serverRoots: [kam.proc.child.pid ?? 0], storeRoots: redis ? [redis.proc.child.pid ?? 0] : [] };
+      const figures = await benchModes(name, run, plans);
+      if (redis) {
+        const n = await redisKeyCount(redis.url);
+        console.log(`its redis holds ${n} keys (db_redis: a hash per contact plus the usrdom and timer sets)`);
+        return { name, detail: `${detail}, ${n} keys in redis`, modes: figures };
+      }
+      return { name, detail, modes: figures };
+    } finally {
+      cleanups.pop();
+      await kam.stop();
+    }
   } finally {
-    cleanups.pop();
-    await kam.stop();
+    if (redis) {
+      cleanups.pop();
+      await redis.stop();
+    }
   }
 }
 
-async function benchSoftswitch(plan: LoadPlan, workDir: string): Promise<TargetResult> {
-  const detail = `${tsx ? 'src via tsx' : 'dist'}, node ${process.version}, own redis-server`;
+async function benchSoftswitch(plans: Record<SocketMode, LoadPlan>, workDir: string): Promise<TargetResult> {
+  const detail = `${tsx ? 'src via tsx' : 'dist'}, node ${process.version}, own redis-server${workers !== undefined ? `, WORKERS=${workers}` : ''}`;
   console.log(`\n== softswitch (${detail})`);
   const missing = softswitchMissing(root, tsx);
   if (missing) {
     console.log(`skipped: ${missing}`);
-    return { name: 'softswitch', detail, skipped: missing };
+    return { name: 'softswitch', detail, modes: [], skipped: missing };
   }
-  const redis = await startRedis(workDir, await freeTcpPort());
+  const redis = await startRedis(join(workDir, 'softswitch-redis'), await freeTcpPort());
   cleanups.push(redis.stop);
   try {
     const port = await freeUdpPort();
-    const sw = await startSoftswitch({ root, tsx, workDir, port, redisUrl: redis.url, domain: DOMAIN, users });
+    const sw = await startSoftswitch({ root, tsx, workDir, port, redisUrl: redis.url, domain: DOMAIN, users, ...(workers !== undefined ? { workers } : {}) });
     cleanups.push(sw.stop);
     try {
-      const roots = [sw.proc.child.pid ?? 0, redis.proc.child.pid ?? 0];
-      return { name: 'softswitch', detail, result: await climbTarget(plan, 'softswitch', port, roots) };
+      const run: Running = { port, serverRoots: [sw.proc.child.pid ?? 0], storeRoots: [redis.proc.child.pid ?? 0] };
+      const figures = await benchModes('softswitch', run, plans);
+      printTail('softswitch', `${sw.proc.stdout.text()}\n${sw.proc.stderr.text()}`);
+      return { name: 'softswitch', detail, modes: figures };
     } finally {
       cleanups.pop();
       await sw.stop();
@@ -133,72 +211,103 @@ async function benchSoftswitch(plan: LoadPlan, workDir: string): Promise<TargetR
   }
 }
 
+function printSummary(results: TargetResult[]): { held: HeldFigure[]; ratioFigures: ReturnType<typeof ratios> } {
+  console.log('\n== Result: highest REGISTER rate held (registrations/s), and CPU % of one core at a fixed rate');
+  const header = ['target', ...modes.map((m) => `${m}-socket/s`), ...modes.map((m) => `cpu@${cpuRate} ${m}`), 'its redis'];
+  const rows = results.map((r) => {
+    const by = (m: SocketMode): ModeResult | undefined => r.modes.find((x) => x.mode === m);
+    const rate = (m: SocketMode): string => (r.skipped ? 'skipped' : String(by(m)?.result.best ?? '-'));
+    const cpu = (m: SocketMode): string => fmtPercent(by(m)?.cpu.serverPercent) + (by(m)?.cpu.held === false ? '*' : '');
+    return [r.name, ...modes.map(rate), ...modes.map(cpu), fmtPercent(r.modes[0]?.cpu.storePercent)];
+  });
+  console.log(formatTable(header, rows));
+  if (results.some((r) => r.modes.some((m) => !m.cpu.held))) console.log('  (* the CPU step did not hold its rate)');
+  for (const r of results) {
+    if (r.skipped) console.log(`  ${r.name}: skipped (${r.skipped})`);
+    else console.log(`  ${r.name}: ${r.detail}`);
+    for (const m of r.modes) {
+      const warn = sippBoundWarning(m.result);
+      if (warn) console.log(`    warning (${m.mode}): ${warn}`);
+      if (m.result.firstFailed === undefined) console.log(`    note (${m.mode}): every rate up to ${ladder[ladder.length - 1]}/s was held; extend --rates`);
+    }
+  }
+  const held: HeldFigure[] = results.flatMap((r) => r.modes.map((m) => ({ target: r.name, mode: m.mode, best: m.result.best })));
+  const ratioFigures = ratios(held);
+  for (const x of ratioFigures) console.log(`ratio softswitch / ${x.reference}, ${x.mode}-socket: ${fmtRatio(x.ratio)}`);
+  return { held, ratioFigures };
+}
+
 async function main(): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), 'bench-register-'));
   const startedAt = new Date();
-  console.log(`REGISTER with digest challenge (401 then 200), ${nUsers} users, ${durationSec} s per rate, ${sippProcs} SIPp process(es)`);
+  console.log(
+    `REGISTER with digest challenge (401 then 200), ${nUsers} users, ${durationSec} s per rate, ${sippProcs} SIPp process(es), modes: ${modes.join(', ')}${quick ? ' (--quick)' : ''}`,
+  );
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); SIPp, the target and its store share them`);
   console.log(
     `held = no failed registration and >= ${HELD_SHARE * 100}% of the target rate achieved; a rate not held is retried ${retries}x; the climb stops at the first rate not held, then bisects ${refine}x`,
   );
 
-  const plan = await prepareLoad({ scenario, workDir, durationSec, users, domain: DOMAIN, sippProcs });
+  const single = await prepareLoad({ scenario: scenarios.single, workDir, durationSec, users, domain: DOMAIN, sippProcs });
+  const multi = await prepareLoad({
+    scenario: scenarios.multi,
+    workDir,
+    durationSec,
+    users,
+    domain: DOMAIN,
+    sippProcs,
+    extraArgs: socketModeArgs('multi'),
+    contactPorts: true,
+  });
+  const plans: Record<SocketMode, LoadPlan> = { single, multi };
   const results: TargetResult[] = [];
   try {
-    // One target failing to start is reported and the other still runs.
-    const attempt = async (name: string, run: () => Promise<TargetResult>): Promise<void> => {
+    // One target failing to start is reported and the others still run.
+    for (const name of targets) {
       try {
-        results.push(await run());
+        results.push(name === 'softswitch' ? await benchSoftswitch(plans, workDir) : await benchKamailio(name, plans, workDir));
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
         console.log(`failed: ${why}`);
-        results.push({ name, detail: 'did not run', skipped: `error: ${why.split('\n')[0]}` });
+        results.push({ name, detail: 'did not run', modes: [], skipped: `error: ${why.split('\n')[0]}` });
       }
-    };
-    if (only !== 'softswitch') await attempt('kamailio', () => benchKamailio(plan, workDir));
-    if (only !== 'kamailio') await attempt('softswitch', () => benchSoftswitch(plan, workDir));
+    }
   } finally {
     await cleanups.run();
     if (!opt.keep) await rm(workDir, { recursive: true, force: true });
     else console.log(`\nkept work dir ${workDir}`);
   }
 
-  console.log('\n== Result: highest REGISTER rate held (registrations/s)');
-  for (const r of results) {
-    const figure = r.result ? String(r.result.best) : `skipped (${r.skipped})`;
-    console.log(`  ${r.name.padEnd(11)} ${figure.padStart(7)}   ${r.detail}`);
-    const warn = r.result ? sippBoundWarning(r.result) : undefined;
-    if (warn) console.log(`    warning: ${warn}`);
-    if (r.result && r.result.firstFailed === undefined) console.log(`    note: every rate up to ${ladder[ladder.length - 1]}/s was held; extend --rates`);
-  }
-  const kam = results.find((r) => r.name === 'kamailio')?.result?.best;
-  const sw = results.find((r) => r.name === 'softswitch')?.result?.best;
-  const x = kam !== undefined && sw !== undefined ? ratio(sw, kam) : undefined;
-  console.log(`ratio (softswitch / kamailio): ${x ?? 'n/a'}`);
-
-  const outDir = join(root, 'bench', 'out');
-  await mkdir(outDir, { recursive: true });
-  const outFile = join(outDir, `register-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const { held, ratioFigures } = printSummary(results);
   const report = {
     bench: 'register',
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
     params: {
+      quick,
       users: nUsers,
       durationSec,
       ladder,
       refine,
+      retries,
       sippProcs,
+      modes,
+      cpuRate,
+      cpuSec,
       kamailioChildren: kamChildren,
+      workers: workers ?? null,
       heldShare: HELD_SHARE,
-      scenario: 'test/sipp/register-auth.xml',
+      scenarios: { single: 'test/sipp/register-auth.xml', multi: 'test/sipp/bench-register-many.xml' },
     },
+    held,
+    ratios: ratioFigures,
+    cpu: results.flatMap((r) => r.modes.map((m) => ({ target: r.name, mode: m.mode, ...m.cpu }))),
     targets: results,
-    ratio: x === undefined ? null : Number(x),
   };
-  await writeFile(outFile, JSON.stringify(report, null, 2) + '\n');
-  console.log(`raw figures: ${outFile}`);
+  const file = await writeReport(root, 'register', startedAt, report);
+  console.log(jsonLine({ bench: 'register', startedAt: report.startedAt, machine: report.machine, held, ratios: ratioFigures, cpu: report.cpu }));
+  console.log(`raw figures: ${file}`);
 }
 
 main().catch(async (err: unknown) => {

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { startInviteCapture } from './capture.js';
 import { errorFiles, measureRate, type LoadPlan } from './measure.js';
-import { inviteTimings, percentile, readPcapUdp } from './pcap.js';
+import { summarizeLatency, type LatencySummary } from './latency.js';
+import { inviteTimings, readPcapUdp } from './pcap.js';
 import { cpuSeconds, startManaged, stopManaged, type Managed } from './proc.js';
 import type { RateStep } from './search.js';
 import { runSipp, summarizeSippErrors } from './sipp.js';
@@ -96,9 +97,7 @@ async function failureReasons(plan: LoadPlan, label: string, rate: number): Prom
 export interface LatencyResult {
   rate: number;
   step: RateStep;
-  calls: number;
-  p50Ms?: number;
-  p99Ms?: number;
+  summary: LatencySummary;
   notForwarded: number;
   kernelDrops?: number;
 }
@@ -120,19 +119,11 @@ export async function measureLatency(plan: LoadPlan, callee: Callee, port: numbe
   }
   const captured = await capture.stop();
   const timings = inviteTimings(readPcapUdp(captured.data), '127.0.0.1', port);
-  const p50 = percentile(timings.latenciesMs, 50);
-  const p99 = percentile(timings.latenciesMs, 99);
   return {
     rate,
     step,
-    calls: timings.latenciesMs.length,
-    ...(p50 !== undefined ? { p50Ms: round3(p50) } : {}),
-    ...(p99 !== undefined ? { p99Ms: round3(p99) } : {}),
+    summary: summarizeLatency(timings.calls),
     notForwarded: timings.notForwarded,
     ...(captured.kernelDrops !== undefined ? { kernelDrops: captured.kernelDrops } : {}),
   };
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -1,3 +1,6 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
 /** Option parsing and clean-up shared by the benchmark entry points. */
 
 export function intOpt(name: string, value: string | undefined, min: number, max: number): number {
@@ -6,9 +9,13 @@ export function intOpt(name: string, value: string | undefined, min: number, max
   return n;
 }
 
-export function onlyOpt(value: string | undefined): 'kamailio' | 'softswitch' | undefined {
-  if (value !== undefined && value !== 'kamailio' && value !== 'softswitch') throw new Error('--only must be kamailio or softswitch');
-  return value;
+/** Writes a bench's full report to bench/out/<bench>-<time>.json; returns the file. */
+export async function writeReport(root: string, bench: string, startedAt: Date, report: unknown): Promise<string> {
+  const outDir = join(root, 'bench', 'out');
+  await mkdir(outDir, { recursive: true });
+  const file = join(outDir, `${bench}-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+  return file;
 }
 
 /**

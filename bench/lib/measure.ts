@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freeUdpPort, treeCpuSeconds, udpRcvbufErrors } from './proc.js';
+import { cpuPercent, freeUdpPort, treeCpuSeconds, udpRcvbufErrors } from './proc.js';
 import { isHeld, type RateStep } from './search.js';
 import { runSipp, type SippRun } from './sipp.js';
-import { sippUsersCsv, type BenchUser } from './users.js';
+import { contactPort, sippUsersCsv, type BenchUser } from './users.js';
 
 export interface LoadPlan {
   scenario: string;
@@ -38,18 +38,56 @@ export async function prepareLoad(o: {
   users: BenchUser[];
   domain: string;
   sippProcs: number;
+  /** More SIPp options for every process (e.g. the socket mode's). */
+  extraArgs?: string[];
+  /** Each line's own Contact port, contactPort(index of the user), in the injection file (test/sipp/bench-register-many.xml). */
+  contactPorts?: boolean;
+  /** Local UDP ports to reuse (one per process), so a later plan keeps the Contacts of an earlier one. */
+  localPorts?: number[];
 }): Promise<LoadPlan> {
   const n = Math.max(1, Math.min(o.sippProcs, o.users.length));
   const csvFiles: string[] = [];
   const localPorts: number[] = [];
   for (let k = 0; k < n; k++) {
-    const slice = o.users.filter((_, i) => i % n === k);
-    const file = join(o.workDir, `users-${k}.csv`);
-    await writeFile(file, sippUsersCsv(slice, o.domain));
+    const mine = o.users.map((_, i) => i).filter((i) => i % n === k);
+    const slice = mine.map((i) => o.users[i]!);
+    const file = join(o.workDir, `users-${k}${o.contactPorts ? '-many' : ''}.csv`);
+    await writeFile(file, sippUsersCsv(slice, o.domain, o.contactPorts ? { contactPorts: mine.map(contactPort) } : {}));
     csvFiles.push(file);
-    localPorts.push(await freeUdpPort());
+    localPorts.push(o.localPorts?.[k] ?? (await freeUdpPort()));
   }
-  return { scenario: o.scenario, workDir: o.workDir, durationSec: o.durationSec, csvFiles, localPorts };
+  return {
+    scenario: o.scenario,
+    workDir: o.workDir,
+    durationSec: o.durationSec,
+    csvFiles,
+    localPorts,
+    ...(o.extraArgs && o.extraArgs.length > 0 ? { extraArgs: o.extraArgs } : {}),
+  };
+}
+
+/** CPU of the system under test at one fixed rate, % of one core (all its processes, workers included). */
+export interface CpuFigure {
+  rate: number;
+  durationSec: number;
+  /** The server's processes (Kamailio and its children, or the softswitch and its workers). */
+  serverPercent: number;
+  /** Its Redis, when it has one. */
+  storePercent?: number;
+  /** Whether the rate was held (a figure at a rate not held means little). */
+  held: boolean;
+}
+
+/**
+ * One step at a fixed rate, the server's CPU from the step and its store's
+ * read around it (/proc/<pid>/stat utime + stime of each process tree).
+ */
+export async function measureCpu(rate: number, durationSec: number, storeRoots: number[], step: () => Promise<RateStep>): Promise<CpuFigure> {
+  const store0 = treeCpuSeconds(storeRoots);
+  const t0 = performance.now();
+  const s = await step();
+  const storePercent = cpuPercent(store0, treeCpuSeconds(storeRoots), (performance.now() - t0) / 1000);
+  return { rate, durationSec, serverPercent: s.targetCpu, ...(storeRoots.length > 0 ? { storePercent: Math.round(storePercent) } : {}), held: s.held };
 }
 
 /** Splits a rate over n processes so the parts add up exactly. */

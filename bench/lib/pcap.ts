@@ -109,6 +109,8 @@ function isInitialInvite(payload: Buffer): boolean {
 export interface InviteTimings {
   /** One per call seen both ways: ms from the first INVITE in to the first INVITE out. */
   latenciesMs: number[];
+  /** The same calls with both capture times (ms since the epoch), for finding pauses. */
+  calls: Array<{ inMs: number; outMs: number }>;
   /** Calls whose INVITE came in but never went out during the capture. */
   notForwarded: number;
   /** INVITEs that went out with no INVITE in seen (capture started mid-call). */
@@ -133,21 +135,26 @@ export function inviteTimings(packets: UdpPacket[], proxyIp: string, proxyPort: 
     if (!seen.has(callId)) seen.set(callId, p.timeMs);
   }
   const latenciesMs: number[] = [];
+  const calls: Array<{ inMs: number; outMs: number }> = [];
   let unmatched = 0;
   for (const [callId, out] of outAt) {
     const inTime = inAt.get(callId);
     if (inTime === undefined) unmatched++;
-    else latenciesMs.push(out - inTime);
+    else {
+      latenciesMs.push(out - inTime);
+      calls.push({ inMs: inTime, outMs: out });
+    }
   }
   let notForwarded = 0;
   for (const callId of inAt.keys()) if (!outAt.has(callId)) notForwarded++;
-  return { latenciesMs, notForwarded, unmatched };
+  return { latenciesMs, calls, notForwarded, unmatched };
 }
 
 /** Nearest-rank percentile (p in 0..100) of unsorted values; undefined for none. */
 export function percentile(values: number[], p: number): number | undefined {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  // p * n / 100 rather than p / 100 * n, and a hair under: 99.9% of 1000 is rank 999, not 1000 by rounding error.
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p * sorted.length) / 100 - 1e-9)));
   return sorted[rank - 1];
 }

@@ -119,13 +119,26 @@ export function freeTcpPort(): Promise<number> {
   });
 }
 
+/**
+ * The fields of /proc/<pid>/stat the bench needs: parent pid and CPU seconds
+ * (utime + stime, fields 14 and 15). The command name is in parentheses and
+ * may itself hold spaces or ')', so fields are counted after the last ')'.
+ */
+export function parseProcStat(stat: string, clockTicks = CLK_TCK): { ppid: number; cpuSec: number } | undefined {
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const rest = stat.slice(close + 2).split(' ');
+  const ppid = Number(rest[1]);
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  if (![ppid, utime, stime].every(Number.isFinite)) return undefined;
+  return { ppid, cpuSec: (utime + stime) / clockTicks };
+}
+
 /** CPU seconds (user + system) used so far by one process; 0 once it is gone. */
 export function cpuSeconds(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.cpuSec ?? 0;
   } catch {
     return 0;
   }
@@ -137,9 +150,8 @@ export function processTree(root: number): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parentOf.set(Number(entry), Number(rest[1]));
+      const parsed = parseProcStat(readFileSync(`/proc/${entry}/stat`, 'utf8'));
+      if (parsed) parentOf.set(Number(entry), parsed.ppid);
     } catch {
       // process ended while listing
     }
@@ -149,6 +161,11 @@ export function processTree(root: number): number[] {
     for (const [pid, ppid] of parentOf) if (ppid === tree[i]) tree.push(pid);
   }
   return tree;
+}
+
+/** CPU % of one core from two CPU-seconds readings over wallSec seconds. */
+export function cpuPercent(cpuBefore: number, cpuAfter: number, wallSec: number): number {
+  return wallSec > 0 ? (100 * (cpuAfter - cpuBefore)) / wallSec : 0;
 }
 
 /** CPU seconds used so far by a set of process trees. */

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { connect } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -39,4 +40,32 @@ export async function startRedis(workDir: string, port: number): Promise<RedisHa
   }
   await stopManaged(proc);
   throw new Error(`redis-server did not start on 127.0.0.1:${port}\n${proc.stdout.text()}\n${proc.stderr.text()}`);
+}
+
+/** Runs one command on a fresh connection (the bench's look at a target's store). */
+async function withRedis<T>(url: string, use: (r: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    return await use(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Keys in the database: evidence that a target really wrote its bindings there. */
+export function redisKeyCount(url: string): Promise<number> {
+  return withRedis(url, (r) => r.dbsize());
+}
+
+/** used_memory from INFO memory, bytes. */
+export async function redisUsedMemory(url: string): Promise<number> {
+  const info = await withRedis(url, (r) => r.info('memory'));
+  return parseInfoField(info, 'used_memory') ?? 0;
+}
+
+/** One numeric field of an INFO reply ("used_memory:12345"). */
+export function parseInfoField(info: string, field: string): number | undefined {
+  const m = new RegExp(`^${field}:(\\d+)\\r?$`, 'm').exec(info);
+  return m ? Number(m[1]) : undefined;
 }

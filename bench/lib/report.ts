@@ -26,9 +26,3 @@ export function sippBoundWarning(r: SearchResult): string | undefined {
   if (!failedStep || failedStep.sippCpu < SIPP_BOUND_PERCENT) return undefined;
   return `SIPp used ${failedStep.sippCpu}% of a core at ${failedStep.target}/s: the load generator may be the limit, so this figure is a floor (try --sipp 2).`;
 }
-
-/** "X.XX", or undefined when either side has no held rate. */
-export function ratio(softswitch: number, kamailio: number): string | undefined {
-  if (kamailio <= 0) return undefined;
-  return (softswitch / kamailio).toFixed(2);
-}

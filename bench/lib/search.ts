@@ -84,6 +84,9 @@ export async function climb(
 
 export const DEFAULT_LADDER = [250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 12000, 14000, 16000, 20000, 25000];
 
+/** --quick: a coarse climb, for a smoke run. */
+export const QUICK_LADDER = [250, 1000, 2000, 4000, 8000, 16000];
+
 /** Parses "500,1000,2000" into a rising list of positive integers. */
 export function parseLadder(text: string): number[] {
   const rates = text.split(',').map((s) => Number(s.trim()));

@@ -1,0 +1,213 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { latencyLine } from '../../../bench/lib/calls-report.js';
+import { readKamailioTemplate, renderKamailioConfig, usrlocBlock } from '../../../bench/lib/kamailio.js';
+import { pauses, summarizeLatency } from '../../../bench/lib/latency.js';
+import { prepareLoad } from '../../../bench/lib/measure.js';
+import { repoRoot } from '../../../bench/lib/paths.js';
+import { cpuPercent, parseProcStat } from '../../../bench/lib/proc.js';
+import { parseInfoField } from '../../../bench/lib/redis.js';
+import { benchBinding } from '../../../bench/lib/scale-store.js';
+import { parseSippStats } from '../../../bench/lib/sipp.js';
+import { provisioningDocs, serverEnv } from '../../../bench/lib/softswitch.js';
+import { formatTable, jsonLine, JSON_LINE_PREFIX, ratios } from '../../../bench/lib/summary.js';
+import { parseModes, parseTargets, socketModeArgs } from '../../../bench/lib/targets.js';
+import { contactPort, makeUsers, sippUsersCsv } from '../../../bench/lib/users.js';
+import { parseProvisioning } from '../../../src/provisioning/schema.js';
+import { normalizeContactKey } from '../../../src/registrar/binding-rules.js';
+
+t.test('parseProcStat reads the parent pid and utime + stime, whatever the command name holds', async (t) => {
+  // Fields: pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
+  const stat = '4242 (node (worker) 1) S 4200 4242 4200 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 11 0 12345 0 0\n';
+  t.same(parseProcStat(stat), { ppid: 4200, cpuSec: 3 });
+  t.same(parseProcStat(stat, 1000), { ppid: 4200, cpuSec: 0.3 });
+  t.equal(parseProcStat('garbage'), undefined);
+  t.equal(parseProcStat('1 (x) S'), undefined, 'too few fields');
+  t.equal(cpuPercent(10, 11.5, 3), 50);
+  t.equal(cpuPercent(10, 11, 0), 0);
+});
+
+t.test('summarizeLatency gives p50, p99, p99.9 and the maximum (nearest rank)', async (t) => {
+  const calls = Array.from({ length: 1000 }, (_, i) => ({ inMs: i * 10, outMs: i * 10 + (i + 1) / 100 })); // 0.01 .. 10 ms
+  const s = summarizeLatency(calls);
+  t.equal(s.calls, 1000);
+  t.equal(s.p50Ms, 5);
+  t.equal(s.p99Ms, 9.9);
+  t.equal(s.p999Ms, 9.99);
+  t.equal(s.maxMs, 10);
+  t.equal(s.overThreshold, 0);
+  t.equal(s.pauses, 0);
+  t.same(summarizeLatency([]), { calls: 0, overThreshold: 0, pauses: 0, longestPauseMs: 0 });
+});
+
+t.test('pauses: overlapping waits over the threshold are one pause; a wait of exactly the threshold is none', async (t) => {
+  const calls = [
+    { inMs: 0, outMs: 1 },
+    // one stall: three INVITEs held until 300
+    { inMs: 100, outMs: 300 },
+    { inMs: 150, outMs: 300 },
+    { inMs: 240, outMs: 301 },
+    { inMs: 305, outMs: 306 },
+    // a second, separate stall
+    { inMs: 1000, outMs: 1080 },
+    { inMs: 2000, outMs: 2050 }, // exactly 50 ms: not over
+  ];
+  t.same(pauses(calls), { count: 2, longestMs: 201 });
+  t.same(pauses(calls, 100), { count: 1, longestMs: 200 });
+  const s = summarizeLatency(calls);
+  t.equal(s.overThreshold, 4);
+  t.equal(s.pauses, 2);
+  t.equal(s.maxMs, 200);
+});
+
+t.test('parseSippStats reads the last row of a -trace_stat file by column name', async (t) => {
+  const head = 'StartTime;LastResetTime;CurrentTime;SuccessfulCall(C);FailedCall(C);TotalCallCreated;Retransmissions(C);CallRate(C)';
+  const row = (now: string, ok: number) => `2026-11-29\t07:00:00.000000\t1000.5;x;2026-11-29\t07:00:05.000000\t${now};${ok};2;${ok + 2};7;99.5`;
+  const s = parseSippStats([head, row('1003.5', 10), row('1005.75', 500), ''].join('\n'));
+  t.same(s, { successful: 500, failed: 2, created: 502, retransmissions: 7, elapsedSec: 5.25, callRate: 99.5 });
+  t.equal(parseSippStats(head), undefined, 'no data row');
+  t.throws(() => parseSippStats('A;B\n1;2\n'), /no column/);
+});
+
+t.test('Kamailio usrloc: in memory, or written through to Redis with db_redis', async (t) => {
+  t.equal(usrlocBlock(undefined), 'modparam("usrloc", "db_mode", 0)');
+  const redis = usrlocBlock('redis://127.0.0.1:6390/0');
+  t.match(redis, /loadmodule "db_redis.so"/);
+  t.match(redis, /modparam\("usrloc", "db_mode", 1\)/);
+  t.match(redis, /modparam\("usrloc", "db_url", "redis:\/\/127.0.0.1:6390\/0"\)/);
+  t.match(redis, /schema_path", "\/usr\/share\/kamailio\/db_redis\/kamailio"/);
+  t.match(redis, /location=entry:ruid&usrdom:username&/, 'keyed by username alone: usrloc runs without use_domain');
+
+  const root = repoRoot();
+  for (const name of ['kamailio.cfg', 'kamailio-calls.cfg']) {
+    const template = await readKamailioTemplate(root, name);
+    const params = { port: 5999, realm: 'bench.test', dbDir: '/tmp/db', children: 2 };
+    const memory = renderKamailioConfig(template, params);
+    t.match(memory, /db_mode", 0/, `${name}: memory`);
+    t.notMatch(memory, /loadmodule "db_redis.so"/);
+    const written = renderKamailioConfig(template, { ...params, usrlocRedisUrl: 'redis://127.0.0.1:6390/0' });
+    t.match(written, /db_mode", 1/, `${name}: write-through`);
+    // db_redis is loaded before its parameters are set.
+    t.ok(written.indexOf('loadmodule "db_redis.so"') < written.indexOf('modparam("db_redis"'));
+  }
+  t.throws(() => renderKamailioConfig('listen=__PORT__ __OTHER__', { port: 1, realm: 'r', dbDir: 'd', children: 1 }), /__OTHER__ not filled/);
+});
+
+t.test('targets and socket modes', async (t) => {
+  t.same(parseTargets(undefined), ['kamailio', 'kamailio-redis', 'softswitch']);
+  t.same(parseTargets('softswitch,kamailio'), ['kamailio', 'softswitch'], 'in the fixed order');
+  t.throws(() => parseTargets('kamailio,asterisk'), /asterisk/);
+  t.same(parseModes(undefined), ['single', 'multi']);
+  t.same(parseModes('multi'), ['multi']);
+  t.throws(() => parseModes('many'), /--mode/);
+  t.same(socketModeArgs('single'), []);
+  t.same(socketModeArgs('multi').slice(0, 2), ['-t', 'un']);
+});
+
+t.test('ratios: softswitch over each reference, per socket mode', async (t) => {
+  const r = ratios([
+    { target: 'kamailio', mode: 'single', best: 4000 },
+    { target: 'kamailio-redis', mode: 'single', best: 3000 },
+    { target: 'softswitch', mode: 'single', best: 1000 },
+    { target: 'kamailio', mode: 'multi', best: 0 },
+    { target: 'softswitch', mode: 'multi', best: 500 },
+  ]);
+  t.same(r, [
+    { mode: 'single', reference: 'kamailio', ratio: 0.25 },
+    { mode: 'single', reference: 'kamailio-redis', ratio: 0.33 },
+    { mode: 'multi', reference: 'kamailio', ratio: null },
+    { mode: 'multi', reference: 'kamailio-redis', ratio: null },
+  ]);
+});
+
+t.test('formatTable and the JSON line', async (t) => {
+  const table = formatTable(
+    ['target', 'calls/s'],
+    [
+      ['kamailio', '4000'],
+      ['softswitch', '12'],
+    ],
+  );
+  t.equal(table, ['  target      calls/s', '  ----------  -------', '  kamailio       4000', '  softswitch       12'].join('\n'));
+  const line = jsonLine({ bench: 'calls', held: [1] });
+  t.ok(line.startsWith(JSON_LINE_PREFIX));
+  t.notMatch(line, /\n/);
+  t.same(JSON.parse(line.slice(JSON_LINE_PREFIX.length)), { bench: 'calls', held: [1] });
+});
+
+t.test('multi-socket users: each line its own Contact port, by its index among all users', async (t) => {
+  const users = makeUsers(3);
+  t.equal(sippUsersCsv(users, 'bench.test'), 'SEQUENTIAL\nu0001;pw-0001-secret;bench.test\nu0002;pw-0002-secret;bench.test\nu0003;pw-0003-secret;bench.test\n');
+  t.equal(sippUsersCsv(users.slice(0, 1), 'b', { contactPorts: [10007] }), 'SEQUENTIAL\nu0001;pw-0001-secret;b;10007\n');
+  t.equal(contactPort(0), 10000);
+  t.equal(contactPort(50001), 10001, 'stays a valid port for 100,000 lines');
+  t.equal(makeUsers(100000)[99999]!.sipId, 'u100000');
+
+  const dir = await mkdtemp(join(tmpdir(), 'bench-test-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const plan = await prepareLoad({
+    scenario: 's.xml',
+    workDir: dir,
+    durationSec: 1,
+    users,
+    domain: 'b',
+    sippProcs: 2,
+    contactPorts: true,
+    localPorts: [7001, 7002],
+    extraArgs: ['-t', 'un'],
+  });
+  t.same(plan.localPorts, [7001, 7002]);
+  t.same(plan.extraArgs, ['-t', 'un']);
+  t.equal(await readFile(plan.csvFiles[0]!, 'utf8'), 'SEQUENTIAL\nu0001;pw-0001-secret;b;10000\nu0003;pw-0003-secret;b;10002\n');
+  t.equal(await readFile(plan.csvFiles[1]!, 'utf8'), 'SEQUENTIAL\nu0002;pw-0002-secret;b;10001\n');
+});
+
+t.test('bench:scale bindings match what the multi-socket REGISTER refreshes', async (t) => {
+  const [user] = makeUsers(1);
+  const b = benchBinding(user!, 5, 1_000_000);
+  // The Contact test/sipp/bench-register-many.xml sends for this line: the same binding key, so a REGISTER refreshes it.
+  t.equal(b.key, normalizeContactKey(`sip:u0001@127.0.0.1:${contactPort(5)};transport=UDP`));
+  t.equal(b.expiresAt, 1_000_000 + 3_600_000);
+  t.match(b.source, { transport: 'UDP', address: '127.0.0.1', port: contactPort(5) });
+});
+
+t.test('redis INFO fields and the server environment', async (t) => {
+  const info = '# Memory\r\nused_memory:1048576\r\nused_memory_human:1.00M\r\nused_memory_rss:2000\r\n';
+  t.equal(parseInfoField(info, 'used_memory'), 1048576);
+  t.equal(parseInfoField(info, 'used_memory_rss'), 2000);
+  t.equal(parseInfoField(info, 'maxmemory'), undefined);
+  t.equal(serverEnv(4, { PATH: '/bin' }).WORKERS, '4');
+  t.equal(serverEnv(undefined, { PATH: '/bin' }).WORKERS, undefined);
+});
+
+t.test('bench:scale provisions in several files, each its own site, every line once', async (t) => {
+  const users = makeUsers(5);
+  const docs = provisioningDocs(users, 2);
+  t.equal(docs.length, 3);
+  const parsed = docs.map((d) => parseProvisioning(d, { allowLoopback: true }));
+  t.same(
+    parsed.map((p) => p.voiceGroups[0]!.sites[0]!.id),
+    ['9000001', '9000002', '9000003'],
+  );
+  t.same(
+    parsed.flatMap((p) => p.voiceGroups[0]!.sites[0]!.lines.map((l) => l.sipId)),
+    users.map((u) => u.sipId),
+  );
+});
+
+t.test('the latency line of bench:calls names the share, the percentiles, the maximum and the pauses', async (t) => {
+  const step = { target: 50, successful: 250, failed: 0, retransmissions: 0, udpDrops: 0, achieved: 50, held: true, sippCpu: 3, targetCpu: 9 };
+  const summary = summarizeLatency([
+    { inMs: 0, outMs: 0.5 },
+    { inMs: 10, outMs: 90 },
+  ]);
+  const line = latencyLine({ share: 0.5, rate: 50, step, summary, notForwarded: 0 }, 10);
+  t.match(line, /^latency at 50\/s \(half of held\) for 10 s: 2 calls/);
+  t.match(line, /p50 0\.50 ms, p99 80\.00 ms, p99\.9 80\.00 ms, max 80\.00 ms; 1 INVITEs over 50 ms in 1 pause\(s\)$/);
+  t.match(
+    latencyLine({ share: 0.25, rate: 10, step: { ...step, held: false }, summary, notForwarded: 0, kernelDrops: 3 }, 5),
+    /quarter of held.*NOT held.*capture dropped 3/,
+  );
+});
