@@ -28,6 +28,7 @@ import { localIdentity } from './proxy/advertised-address.js';
 import { ProxySigner } from './proxy/signing.js';
 import { CallChannels } from './routing/call-channels.js';
 import { CallRouter } from './routing/call-router.js';
+import { CallLiveness } from './routing/call-liveness.js';
 import { ChannelStore } from './store/channel-store.js';
 import { DecisionLog } from './routing/decision-log.js';
 import { CallRecorder } from './routing/call-recorder.js';
@@ -171,10 +172,13 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const storedFeatures = new FeatureStore(redis);
   // Calls see only the options each number has subscribed (docs/product.md §4.6).
   const features = new SubscribedFeatures(storedFeatures, new SubscriptionStore(redis));
-  const channels = new CallChannels(new ChannelStore(redis));
+  // The liveness watch ends calls at calls.maxDuration with a BYE; these only let go of what it never saw answered.
+  const backstopMs = (config.calls.maxDuration + 60) * 1000;
+  const channels = new CallChannels(new ChannelStore(redis), { maxCallMs: backstopMs });
   const records = config.cdr.enabled
     ? new CallRecorder(new CdrStore(redis, config.cdr.retentionDays * 86_400_000), new ScopeStore(redis), log, {
         nodeLostAfterMs: config.cdr.nodeLostAfter * 1000,
+        maxCallMs: backstopMs,
         nodeId: config.nodeId,
       })
     : undefined;
@@ -209,8 +213,22 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   });
   const targetMonitor = startTargetMonitoring({ config, redis, sip, sentBy: (transport) => identity.sentBy(transport), lines, routes, events, log });
   const proxy = new ProxyCore(sip, identity, new ProxySigner(await new SecretStore(redis).shared('dialog')), log, isTrustedAddress);
+  let endWithoutBye = (_callId: string, _reason: string): Promise<void> => Promise.resolve();
+  const liveness = new CallLiveness({
+    settings: {
+      probeIntervalMs: config.calls.probeInterval * 1000,
+      probeFailures: config.calls.probeFailures,
+      maxDurationMs: config.calls.maxDuration * 1000,
+    },
+    identity,
+    send: (request, branch, destination, user) => sip.startClientTransaction(request, branch, destination, user),
+    onEnd: (callId, reason) => void endWithoutBye(callId, reason),
+    log,
+  });
+  proxy.watchSessions(liveness.answer, { seconds: config.calls.sessionExpires, minSeconds: config.calls.minSessionExpires });
   const router = new CallRouter({
     proxy,
+    liveness,
     pipeline,
     decisions,
     bindings,
@@ -229,6 +247,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     metrics,
   });
   activeCalls = () => router.activeCalls;
+  endWithoutBye = router.endWithoutBye;
   sip.invite(
     drain.refuseWhileDraining(
       unavailableWhenStoreDown(router.handleInvite, outage, () => metrics.calls.inc({ outcome: 'unavailable' })),
@@ -271,6 +290,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       webhook?.close();
       guard.stop();
       channels.stop();
+      liveness.stop();
       records?.stop();
       await api?.close();
       await sip.close();

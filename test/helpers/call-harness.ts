@@ -106,7 +106,13 @@ export async function registerTrunk(node: ServerProcess, line: Trunk): Promise<v
 }
 
 export type CalleeScenario =
-  'call-callee.xml' | 'call-callee-busy.xml' | 'call-callee-480.xml' | 'call-callee-ring.xml' | 'call-callee-silent.xml' | 'call-callee-decline.xml';
+  | 'call-callee.xml'
+  | 'call-callee-busy.xml'
+  | 'call-callee-480.xml'
+  | 'call-callee-ring.xml'
+  | 'call-callee-silent.xml'
+  | 'call-callee-decline.xml'
+  | 'call-callee-session.xml';
 
 /** A SIPp UAS running in the background, ready (its port bound) when this resolves. */
 export interface Callee {
