@@ -29,6 +29,9 @@ import { ProxySigner } from './proxy/signing.js';
 import { CallChannels } from './routing/call-channels.js';
 import { CallRouter } from './routing/call-router.js';
 import { CallLiveness } from './routing/call-liveness.js';
+import { NodeHandover } from './routing/node-handover.js';
+import { announceNode } from './app-nodes.js';
+import { NodeStore } from './store/node-store.js';
 import { ChannelStore } from './store/channel-store.js';
 import { DecisionLog } from './routing/decision-log.js';
 import { CallRecorder } from './routing/call-recorder.js';
@@ -212,7 +215,11 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       ),
   });
   const targetMonitor = startTargetMonitoring({ config, redis, sip, sentBy: (transport) => identity.sentBy(transport), lines, routes, events, log });
-  const proxy = new ProxyCore(sip, identity, new ProxySigner(await new SecretStore(redis).shared('dialog')), log, isTrustedAddress);
+  const signer = new ProxySigner(await new SecretStore(redis).shared('dialog'));
+  const proxy = new ProxyCore(sip, identity, signer, log, isTrustedAddress);
+  const nodes = new NodeStore(redis);
+  const presence = announceNode(nodes, config.nodeId, identity, log);
+  const handover = new NodeHandover({ nodes, identity, signer, proxy, sip, log });
   let endWithoutBye = (_callId: string, _reason: string): Promise<void> => Promise.resolve();
   const liveness = new CallLiveness({
     settings: {
@@ -241,6 +248,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     ...(records ? { records } : {}),
     announcements: config.announcements,
     domain: config.sip.domain,
+    viaNode: (binding, callId) => handover.viaNode(binding, callId),
     holdsConnection: (source) =>
       source.node === config.nodeId && !!source.connectionId && sip.connectionPeer(source.transport, source.connectionId) !== undefined,
     log,
@@ -250,7 +258,14 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   endWithoutBye = router.endWithoutBye;
   sip.invite(
     drain.refuseWhileDraining(
-      unavailableWhenStoreDown(router.handleInvite, outage, () => metrics.calls.inc({ outcome: 'unavailable' })),
+      unavailableWhenStoreDown(
+        async (incoming) => {
+          // Another node's hand-over to a connection held here is relayed as it is; everything else is routed.
+          if (!(await handover.receive(incoming))) await router.handleInvite(incoming);
+        },
+        outage,
+        () => metrics.calls.inc({ outcome: 'unavailable' }),
+      ),
       () => metrics.calls.inc({ outcome: 'draining' }),
     ),
   );
@@ -291,6 +306,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       guard.stop();
       channels.stop();
       liveness.stop();
+      await presence.stop();
       records?.stop();
       await api?.close();
       await sip.close();

@@ -32,6 +32,8 @@ export interface RelayOptions {
   noResponseTimeoutMs?: number;
   /** Last changes to the request for one target (identity headers, Diversion, …). */
   prepare?: (request: SipRequest, target: RelayTarget) => void;
+  /** false: the session is another node's to watch (a call handed over to us); its 2xx is not shown to the observer. */
+  watchSession?: boolean;
   /** Called for each provisional relayed upstream (for logs). */
   onProvisional?: (status: number, target: RelayTarget) => void;
 }
@@ -214,7 +216,7 @@ export class ProxyCore {
           options.onProvisional?.(response.status, target);
         },
         relayAnswer: (response) => {
-          this.showAnswer(incoming, request, response, target);
+          if (options.watchSession !== false) this.showAnswer(incoming, request, response, target);
           this.relayUpstream(incoming, response);
         },
         upstream: (response) => upstreamResponse(response, incoming),

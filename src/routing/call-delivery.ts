@@ -13,7 +13,9 @@ import type { DecisionLog } from './decision-log.js';
 import { classifyFailure, failureStatus } from './failure.js';
 import { addDiversion, assertCallerIdentity, relayPeerIdentity } from './identity-headers.js';
 import type { RouteStore } from '../store/route-store.js';
-import { bindingDestination, chooseEmergencyRoute, chooseOutboundRoute, lineTargets, routeTarget, type HoldsConnection } from './targets.js';
+import { bindingDestination, chooseEmergencyRoute, chooseOutboundRoute, lineTargets, routeTarget, type HoldsConnection, type NodeHop } from './targets.js';
+import type { Binding } from '../registrar/binding.js';
+import type { ViaNode } from './node-handover.js';
 
 export const NO_EMERGENCY_SERVICE_REASON = 'No emergency service in the area of this number';
 
@@ -47,6 +49,8 @@ export interface CallDeliveryDeps {
   domain: string;
   /** Whether this node holds a binding's TCP/WS connection open now. */
   holdsConnection: HoldsConnection;
+  /** The way to a binding whose connection another node holds (NodeHandover.viaNode); absent: such bindings are treated as gone. */
+  viaNode?: (binding: Binding, callId: string) => Promise<ViaNode | undefined>;
   log: Log;
   now: () => number;
 }
@@ -192,8 +196,24 @@ export class CallDelivery {
       return { failure: 'busy' };
     }
     const live = line.auth === 'digest' ? await bindings.live(line.sipId, this.deps.now()) : [];
+    const viaNodes = new Map<string, NodeHop>();
     for (const b of live) {
       if (b.source.connectionId === undefined || holdsConnection(b.source)) continue;
+      const via = await this.deps.viaNode?.(b, call.callId);
+      if (via?.kind === 'via') {
+        viaNodes.set(b.key, via);
+        log.info(
+          { event: 'call.via_node', callId: call.callId, sipId: line.sipId, node: via.node, transport: b.source.transport },
+          'connection held by another node: sending through it',
+        );
+        continue;
+      }
+      if (via?.kind === 'dead') {
+        log.warn(
+          { event: 'call.node_gone', callId: call.callId, sipId: line.sipId, node: via.node, transport: b.source.transport },
+          'the node holding the connection is gone',
+        );
+      }
       // Its connection is gone (closed, another node's, or from before a restart): say so, once per offer.
       const to = bindingDestination(b, holdsConnection);
       log.warn(
@@ -209,7 +229,7 @@ export class CallDelivery {
         to ? 'connection gone: trying the Contact' : 'connection gone: binding unreachable',
       );
     }
-    const targets = lineTargets(line, call.calledNumber, live, holdsConnection);
+    const targets = lineTargets(line, call.calledNumber, live, holdsConnection, viaNodes);
     if (targets.length === 0) {
       await channels.give(call.callId, line.sipId, 'in');
       log.info({ event: 'call.unreachable', callId: call.callId, sipId: line.sipId, number: call.calledNumber, why: 'not registered' }, 'line not registered');
