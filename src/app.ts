@@ -28,10 +28,7 @@ import { localIdentity } from './proxy/advertised-address.js';
 import { ProxySigner } from './proxy/signing.js';
 import { CallChannels } from './routing/call-channels.js';
 import { CallRouter } from './routing/call-router.js';
-import { CallLiveness } from './routing/call-liveness.js';
-import { NodeHandover } from './routing/node-handover.js';
-import { announceNode } from './app-nodes.js';
-import { NodeStore } from './store/node-store.js';
+import { startCallSessions } from './app-calls.js';
 import { ChannelStore } from './store/channel-store.js';
 import { DecisionLog } from './routing/decision-log.js';
 import { CallRecorder } from './routing/call-recorder.js';
@@ -217,22 +214,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const targetMonitor = startTargetMonitoring({ config, redis, sip, sentBy: (transport) => identity.sentBy(transport), lines, routes, events, log });
   const signer = new ProxySigner(await new SecretStore(redis).shared('dialog'));
   const proxy = new ProxyCore(sip, identity, signer, log, isTrustedAddress);
-  const nodes = new NodeStore(redis);
-  const presence = announceNode(nodes, config.nodeId, identity, log);
-  const handover = new NodeHandover({ nodes, identity, signer, proxy, sip, log });
-  let endWithoutBye = (_callId: string, _reason: string): Promise<void> => Promise.resolve();
-  const liveness = new CallLiveness({
-    settings: {
-      probeIntervalMs: config.calls.probeInterval * 1000,
-      probeFailures: config.calls.probeFailures,
-      maxDurationMs: config.calls.maxDuration * 1000,
-    },
-    identity,
-    send: (request, branch, destination, user) => sip.startClientTransaction(request, branch, destination, user),
-    onEnd: (callId, reason) => void endWithoutBye(callId, reason),
-    log,
-  });
-  proxy.watchSessions(liveness.answer, { seconds: config.calls.sessionExpires, minSeconds: config.calls.minSessionExpires });
+  const sessions = startCallSessions(config, { redis, sip, identity, signer, proxy, log });
+  const { liveness, handover } = sessions;
   const router = new CallRouter({
     proxy,
     liveness,
@@ -255,7 +238,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     metrics,
   });
   activeCalls = () => router.activeCalls;
-  endWithoutBye = router.endWithoutBye;
+  sessions.endCallsWith(router.endWithoutBye);
   sip.invite(
     drain.refuseWhileDraining(
       unavailableWhenStoreDown(
@@ -305,8 +288,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       webhook?.close();
       guard.stop();
       channels.stop();
-      liveness.stop();
-      await presence.stop();
+      await sessions.close();
       records?.stop();
       await api?.close();
       await sip.close();
