@@ -29,6 +29,7 @@ import { localIdentity } from './proxy/advertised-address.js';
 import { ProxySigner } from './proxy/signing.js';
 import { CallChannels } from './routing/call-channels.js';
 import { CallRouter } from './routing/call-router.js';
+import { startCallSessions } from './app-calls.js';
 import { ChannelStore } from './store/channel-store.js';
 import { DecisionLog } from './routing/decision-log.js';
 import { CallRecorder } from './routing/call-recorder.js';
@@ -176,10 +177,13 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const storedFeatures = new FeatureStore(redis);
   // Calls see only the options each number has subscribed (docs/product.md §4.6).
   const features = new SubscribedFeatures(storedFeatures, new SubscriptionStore(redis));
-  const channels = new CallChannels(new ChannelStore(redis));
+  // The liveness watch ends calls at calls.maxDuration with a BYE; these only let go of what it never saw answered.
+  const backstopMs = (config.calls.maxDuration + 60) * 1000;
+  const channels = new CallChannels(new ChannelStore(redis), { maxCallMs: backstopMs });
   const records = config.cdr.enabled
     ? new CallRecorder(new CdrStore(redis, config.cdr.retentionDays * 86_400_000), new ScopeStore(redis), log, {
         nodeLostAfterMs: config.cdr.nodeLostAfter * 1000,
+        maxCallMs: backstopMs,
         nodeId: config.nodeId,
       })
     : undefined;
@@ -213,9 +217,13 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       ),
   });
   const targetMonitor = startTargetMonitoring({ config, redis, sip, sentBy: (transport) => identity.sentBy(transport), lines, routes, events, log });
-  const proxy = new ProxyCore(sip, identity, new ProxySigner(await new SecretStore(redis).shared('dialog')), log, isTrustedAddress);
+  const signer = new ProxySigner(await new SecretStore(redis).shared('dialog'));
+  const proxy = new ProxyCore(sip, identity, signer, log, isTrustedAddress);
+  const sessions = startCallSessions(config, { redis, sip, identity, signer, proxy, log });
+  const { liveness, handover } = sessions;
   const router = new CallRouter({
     proxy,
+    liveness,
     pipeline,
     decisions,
     bindings,
@@ -230,15 +238,24 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     ...(records ? { records } : {}),
     announcements: config.announcements,
     domain: config.sip.domain,
+    viaNode: (binding, callId) => handover.viaNode(binding, callId),
     holdsConnection: (source) =>
       source.node === config.nodeId && !!source.connectionId && sip.connectionPeer(source.transport, source.connectionId) !== undefined,
     log,
     metrics,
   });
   activeCalls = () => router.activeCalls;
+  sessions.endCallsWith(router.endWithoutBye);
   sip.invite(
     drain.refuseWhileDraining(
-      unavailableWhenStoreDown(router.handleInvite, outage, () => metrics.calls.inc({ outcome: 'unavailable' })),
+      unavailableWhenStoreDown(
+        async (incoming) => {
+          // Another node's hand-over to a connection held here is relayed as it is; everything else is routed.
+          if (!(await handover.receive(incoming))) await router.handleInvite(incoming);
+        },
+        outage,
+        () => metrics.calls.inc({ outcome: 'unavailable' }),
+      ),
       () => metrics.calls.inc({ outcome: 'draining' }),
     ),
   );
@@ -279,6 +296,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       webhook?.close();
       guard.stop();
       channels.stop();
+      await sessions.close();
       records?.stop();
       await api?.close();
       await sip.close();

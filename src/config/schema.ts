@@ -254,6 +254,26 @@ const shutdownSchema = z.strictObject({
   drainSeconds: intBetween(0, 3600).default(30),
 });
 
+/**
+ * Session liveness of answered calls (RFC 4028 session timers, in-dialog
+ * OPTIONS probes, a maximum duration): a call whose ends vanished is ended
+ * and its channels freed within minutes.
+ */
+const callsSchema = z
+  .strictObject({
+    /** Session-Expires asked of callers that support timers, when theirs is missing or larger (seconds, RFC 4028 §8.1). */
+    sessionExpires: intBetween(90, 86_400).default(1800),
+    /** Min-SE: never ask for less (RFC 4028 §4: at least 90). */
+    minSessionExpires: intBetween(90, 86_400).default(90),
+    /** Seconds between in-dialog OPTIONS to both ends of a call without a session timer; 0: no probes. */
+    probeInterval: intBetween(0, 86_400).default(60),
+    /** Probes in a row one end leaves unanswered before the call is ended ("peer gone"). */
+    probeFailures: intBetween(1, 100).default(2),
+    /** The longest call, seconds; then both ends get a BYE. */
+    maxDuration: intBetween(60, 7 * 86_400).default(43_200),
+  })
+  .refine((c) => c.sessionExpires >= c.minSessionExpires, { error: 'sessionExpires must not be below minSessionExpires', path: ['sessionExpires'] });
+
 /** Call detail records (docs/operations.md "Call detail records"). */
 const cdrSchema = z.strictObject({
   /** Off: no records are written (the API and CLI still read what is kept). */
@@ -322,6 +342,7 @@ export const configSchema = z.strictObject({
   api: apiSchema.prefault({}),
   metrics: metricsSchema.prefault({}),
   shutdown: shutdownSchema.prefault({}),
+  calls: callsSchema.prefault({}),
   cdr: cdrSchema.prefault({}),
   routing: routingConfigSchema.prefault({}),
   monitoring: monitoringSchema.prefault({}),

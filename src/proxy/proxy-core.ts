@@ -1,4 +1,4 @@
-import { parseNameAddr, SipRequest, type SipResponse } from '../core/messages/index.js';
+import { parseNameAddr, SipRequest, SipResponse } from '../core/messages/index.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { SipServer } from '../core/server/sip-server.js';
 import { systemClock, type Clock } from '../core/transactions/clock.js';
@@ -11,6 +11,7 @@ import { InDialogRelay } from './in-dialog.js';
 import { ProxyBranch } from './proxy-branch.js';
 import { encodeHops, type LocalIdentity } from './record-route.js';
 import type { ProxySigner } from './signing.js';
+import { askForSessionTimer, sessionOfAnswer } from './session-timer.js';
 
 /** One place to offer a request: a registered contact, a peer, a route target. */
 export interface RelayTarget {
@@ -31,6 +32,8 @@ export interface RelayOptions {
   noResponseTimeoutMs?: number;
   /** Last changes to the request for one target (identity headers, Diversion, …). */
   prepare?: (request: SipRequest, target: RelayTarget) => void;
+  /** false: the session is another node's to watch (a call handed over to us); its 2xx is not shown to the observer. */
+  watchSession?: boolean;
   /** Called for each provisional relayed upstream (for logs). */
   onProvisional?: (status: number, target: RelayTarget) => void;
 }
@@ -42,6 +45,23 @@ export type RelayOutcome =
   | { kind: 'cancelled'; response?: SipResponse };
 
 const DEFAULT_NO_RESPONSE_MS = 2_000;
+
+/** A 2xx to an INVITE or UPDATE on its way upstream, with the request as we forwarded it. */
+export interface ForwardedAnswer {
+  incoming: IncomingRequest;
+  forwarded: SipRequest;
+  /** As the callee sent it (copied before anything is changed for the caller). */
+  response: SipResponse;
+  target: RelayTarget;
+  /** The session interval it sets (RFC 4028), seconds; none without a session timer. */
+  sessionSeconds?: number;
+}
+
+/** The session timer this proxy asks for on INVITEs (RFC 4028 §8.1), seconds. */
+export interface SessionTimerSettings {
+  seconds: number;
+  minSeconds: number;
+}
 
 /** One relay in progress: the branch being tried, and whether upstream CANCELled. */
 interface RelayState {
@@ -61,6 +81,8 @@ export class ProxyCore {
   private readonly active = new Map<string, RelayState>();
   /** Requests inside dialogs, 2xx ACKs and stray responses. */
   private readonly inDialog: InDialogRelay;
+  private answers: ((answer: ForwardedAnswer) => void) | undefined;
+  private sessionTimer: SessionTimerSettings | undefined;
 
   constructor(
     private readonly sip: SipServer,
@@ -79,6 +101,16 @@ export class ProxyCore {
       onAck: (request, source) => void this.inDialog.forwardAck(request, source),
       onStrayResponse: (response, source) => this.inDialog.strayResponse(response, source),
     });
+  }
+
+  /**
+   * Follow the sessions we carry: every 2xx to an INVITE or UPDATE is shown
+   * to `observer` (the call layer keeps calls alive by it), and initial
+   * INVITEs of callers that support session timers ask for `sessionTimer`.
+   */
+  watchSessions(observer: (answer: ForwardedAnswer) => void, sessionTimer?: SessionTimerSettings): void {
+    this.answers = observer;
+    this.sessionTimer = sessionTimer;
   }
 
   /** RFC 3261 §16.3 checks before an initial request is forwarded; returns a status to answer instead. */
@@ -161,6 +193,7 @@ export class ProxyCore {
         h.prepend('Record-Route', recordRoute(incoming.source.transport, inFlow));
       }
       h.prepend('Record-Route', recordRoute(target.destination.transport, outFlow));
+      if (this.sessionTimer) askForSessionTimer(request, this.sessionTimer);
     }
     for (const route of [...(target.route ?? [])].reverse()) h.prepend('Route', route);
     h.prepend('Via', `SIP/2.0/${target.destination.transport} ${this.identity.sentBy(target.destination.transport)};branch=${branch};rport`);
@@ -182,7 +215,10 @@ export class ProxyCore {
           this.relayUpstream(incoming, response);
           options.onProvisional?.(response.status, target);
         },
-        relayAnswer: (response) => this.relayUpstream(incoming, response),
+        relayAnswer: (response) => {
+          if (options.watchSession !== false) this.showAnswer(incoming, request, response, target);
+          this.relayUpstream(incoming, response);
+        },
         upstream: (response) => upstreamResponse(response, incoming),
       },
       this.clock,
@@ -192,6 +228,14 @@ export class ProxyCore {
       silenceMs: options.noResponseTimeoutMs ?? DEFAULT_NO_RESPONSE_MS,
       ...(options.ringTimeoutMs !== undefined ? { ringMs: options.ringTimeoutMs } : {}),
     });
+  }
+
+  /** A 2xx to an INVITE or UPDATE: completed for the session timer (RFC 4028 §8.2), then shown to the observer. */
+  private showAnswer(incoming: IncomingRequest, forwarded: SipRequest, response: SipResponse, target: RelayTarget): void {
+    if (forwarded.method !== 'INVITE' && forwarded.method !== 'UPDATE') return;
+    const asCalleeSent = new SipResponse(response.status, response.reason, response.headers.clone(), response.body);
+    const sessionSeconds = sessionOfAnswer(forwarded, response);
+    this.answers?.({ incoming, forwarded, response: asCalleeSent, target, ...(sessionSeconds !== undefined ? { sessionSeconds } : {}) });
   }
 
   /** Upstream CANCEL (RFC 3261 §16.10): cancel the branch being tried; its 487 becomes our answer. */

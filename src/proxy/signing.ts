@@ -26,6 +26,19 @@ export class ProxySigner {
     return tags.some((tag) => equal(signature, this.dialogSignature(callId, tag, flow, hops)));
   }
 
+  /**
+   * A node's Route to another node (node-route.ts): the flow (a connection the
+   * other node holds) and the call it is for, so it cannot be reused for
+   * another connection or call.
+   */
+  nodeRouteSignature(callId: string, flow: string): string {
+    return this.sign('node', callId, flow);
+  }
+
+  verifyNodeRoute(signature: string, callId: string, flow: string): boolean {
+    return equal(signature, this.nodeRouteSignature(callId, flow));
+  }
+
   /** A branch's proof: its unique id, the Call-ID and the upstream hop its responses go back to. */
   branchSignature(id: string, callId: string, upstream: string): string {
     return this.sign('br', id, callId, upstream);

@@ -14,7 +14,9 @@ import { addDiversion, assertCallerIdentity, relayPeerIdentity } from './identit
 import { cancelled, relayedResponse, type RouteEnd } from './route-end.js';
 import { MAX_ROUTE_ATTEMPTS, RouteDelivery, type RouteDeliveryDeps } from './route-delivery.js';
 import { hopDestination, hopLabel, targetUri } from './route-locator.js';
-import { bindingDestination, lineTargets, sipsInTheClear, type HoldsConnection } from './targets.js';
+import { bindingDestination, lineTargets, sipsInTheClear, type HoldsConnection, type NodeHop } from './targets.js';
+import type { Binding } from '../registrar/binding.js';
+import type { ViaNode } from './node-handover.js';
 
 export { NO_EMERGENCY_SERVICE_REASON } from './route-delivery.js';
 export type { RouteEnd } from './route-end.js';
@@ -39,6 +41,8 @@ export interface CallDeliveryDeps extends RouteDeliveryDeps {
   domain: string;
   /** Whether this node holds a binding's TCP/WS connection open now. */
   holdsConnection: HoldsConnection;
+  /** The way to a binding whose connection another node holds (NodeHandover.viaNode); absent: such bindings are treated as gone. */
+  viaNode?: (binding: Binding, callId: string) => Promise<ViaNode | undefined>;
   log: Log;
   now: () => number;
 }
@@ -124,6 +128,7 @@ export class CallDelivery {
       return { failure: 'busy' };
     }
     const live = line.auth === 'digest' ? await bindings.live(line.sipId, this.deps.now()) : [];
+    const viaNodes = new Map<string, NodeHop>();
     for (const b of live) {
       if (sipsInTheClear(b)) {
         log.warn(
@@ -133,6 +138,21 @@ export class CallDelivery {
         continue;
       }
       if (b.source.connectionId === undefined || holdsConnection(b.source)) continue;
+      const via = await this.deps.viaNode?.(b, call.callId);
+      if (via?.kind === 'via') {
+        viaNodes.set(b.key, via);
+        log.info(
+          { event: 'call.via_node', callId: call.callId, sipId: line.sipId, node: via.node, transport: b.source.transport },
+          'connection held by another node: sending through it',
+        );
+        continue;
+      }
+      if (via?.kind === 'dead') {
+        log.warn(
+          { event: 'call.node_gone', callId: call.callId, sipId: line.sipId, node: via.node, transport: b.source.transport },
+          'the node holding the connection is gone',
+        );
+      }
       // Its connection is gone (closed, another node's, or from before a restart): say so, once per offer.
       const to = bindingDestination(b, holdsConnection);
       log.warn(
@@ -151,7 +171,7 @@ export class CallDelivery {
     const targets =
       line.auth === 'ip' && line.deliverTo
         ? await this.trunkTargets(line, line.deliverTo, call.calledNumber)
-        : lineTargets(line, call.calledNumber, live, holdsConnection);
+        : lineTargets(line, call.calledNumber, live, holdsConnection, viaNodes);
     if (targets.length === 0) {
       await channels.give(call.callId, line.sipId, 'in');
       log.info({ event: 'call.unreachable', callId: call.callId, sipId: line.sipId, number: call.calledNumber, why: 'not registered' }, 'line not registered');

@@ -160,6 +160,12 @@ export class CallRecorder {
     void this.finish(callId, { status: 200, outcome: 'answered', endedBy, endReason: why, endedAt: this.now() });
   }
 
+  /** An answered call ended with no BYE through us (session expired, peer gone, maximum call time). */
+  endedBySystem(callId: string, reason: string): void {
+    if (!this.calls.get(callId)?.record.answeredAt) return;
+    void this.finish(callId, { status: 200, outcome: 'answered', endedBy: 'system', endReason: reason, endedAt: this.now() });
+  }
+
   /** Routing failed with an error: the call is over. */
   failed(callId: string): void {
     if (this.calls.get(callId)?.record.answeredAt) return;

@@ -11,6 +11,7 @@ import { normalizeNumber } from '../numbers/national.js';
 import type { ProxyCore } from '../proxy/proxy-core.js';
 import type { CallChannels } from './call-channels.js';
 import type { CallRecorder } from './call-recorder.js';
+import type { CallLiveness } from './call-liveness.js';
 import { CallDelivery, type CallDeliveryDeps, type Presentation, type RouteEnd } from './call-delivery.js';
 import { admitCaller, type Caller, type CallerSources } from './caller.js';
 import { callOutcome } from './call-outcome.js';
@@ -26,6 +27,8 @@ export interface CallRouterDeps extends Omit<CallDeliveryDeps, 'now' | 'proxy' |
   callerSources: CallerSources;
   /** Counts call outcomes (softswitch_calls_total). */
   metrics?: Metrics;
+  /** Watches answered calls (session timers, probes); told of each request inside a call. */
+  liveness?: Pick<CallLiveness, 'request'>;
   /** Call detail records; absent when they are switched off (`cdr.enabled: false`). */
   records?: CallRecorder;
   /** The announcement server and prompts (config `announcements`); without a server, refusals keep their status codes. */
@@ -109,9 +112,10 @@ export class CallRouter {
     const outcome = await this.deps.proxy.forwardInDialog(incoming);
     // Refused (not our signed route, no hops left): answered already, and no call of ours ends.
     if (outcome.kind === 'refused') return;
+    this.deps.liveness?.request(incoming.message);
     if (incoming.method === 'BYE' && this.deps.channels.has(incoming.callId)) {
       await this.deps.channels.end(incoming.callId);
-      this.deps.log.info({ event: 'call.ended', callId: incoming.callId, by: incoming.source.address }, 'call ended by BYE');
+      this.deps.log.info({ event: 'call.ended', callId: incoming.callId, reason: 'BYE', by: incoming.source.address }, 'call ended by BYE');
     }
     if (incoming.method === 'BYE') {
       const reason = incoming.message.headers.get('reason');
@@ -120,6 +124,17 @@ export class CallRouter {
     if (outcome.kind === 'failed' && !incoming.answered) {
       incoming.send(outcome.response ?? incoming.createResponse(outcome.silent ? 408 : 404));
     }
+  };
+
+  /**
+   * A call ended with no BYE passing through (its far ends vanished, or it
+   * reached the maximum duration; see CallLiveness): channels back, record
+   * closed with the reason.
+   */
+  readonly endWithoutBye = async (callId: string, reason: string): Promise<void> => {
+    await this.deps.channels.end(callId).catch(() => undefined);
+    this.deps.records?.endedBySystem(callId, reason);
+    this.deps.log.info({ event: 'call.ended', callId, reason }, `call ended: ${reason}`);
   };
 
   private async routeNewCall(incoming: IncomingRequest, caller: Caller): Promise<RouteEnd> {

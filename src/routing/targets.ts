@@ -8,6 +8,12 @@ import { bareHost, parseUri } from '../core/messages/index.js';
 import { isIpLiteral } from '../core/transport/local-host.js';
 import { withUser } from './identity-headers.js';
 
+/** The node holding a binding's connection: where to send, and the Route that names the connection there. */
+export interface NodeHop {
+  destination: Destination;
+  route: string;
+}
+
 /** Whether this node holds a binding's connection open now (TCP, WS). */
 export type HoldsConnection = (source: Binding['source']) => boolean;
 
@@ -19,11 +25,20 @@ export type HoldsConnection = (source: Binding['source']) => boolean;
  * The Request-URI carries the called number for a PBX or gateway (DID
  * delivery), or is the Contact itself for a line set to `delivery: contact`:
  * a single phone answers only its own URI (the number stays in To).
- * A TCP or TLS binding whose connection is gone (closed, held by another node,
- * or from before a restart) is tried at its Contact over the same transport,
- * the only address that may still answer; a WS/WSS one cannot be reached at all.
+ * A binding whose connection another live node holds is reached through
+ * that node (`viaNodes`). A TCP or TLS binding whose connection is gone
+ * (closed, its node dead, or from before a restart) is tried at its Contact
+ * over the same transport, the only address that may still answer; a WS/WSS
+ * one cannot be reached at all.
  */
-export function lineTargets(line: LineRecord, calledNumber: string, bindings: Binding[], holds: HoldsConnection): RelayTarget[] {
+export function lineTargets(
+  line: LineRecord,
+  calledNumber: string,
+  bindings: Binding[],
+  holds: HoldsConnection,
+  /** Bindings whose connection another live node holds (by binding key): reached through it. */
+  viaNodes: ReadonlyMap<string, NodeHop> = new Map(),
+): RelayTarget[] {
   if (line.auth === 'ip') {
     return line.allowedAddresses.slice(0, 1).map((address) => {
       const host = address.includes(':') ? `[${address}]` : address;
@@ -37,13 +52,15 @@ export function lineTargets(line: LineRecord, calledNumber: string, bindings: Bi
   return [...bindings]
     .sort((a, b) => (b.q ?? 1) - (a.q ?? 1))
     .flatMap((b): RelayTarget[] => {
-      const destination = bindingDestination(b, holds);
+      const viaNode = viaNodes.get(b.key);
+      const destination = viaNode?.destination ?? bindingDestination(b, holds);
       if (!destination) return [];
+      const route = viaNode ? [viaNode.route] : b.path;
       return [
         {
           uri: line.delivery === 'contact' ? b.uri : withUser(b.uri, calledNumber),
           destination,
-          ...(b.path.length > 0 ? { route: b.path } : {}),
+          ...(route.length > 0 ? { route } : {}),
           label: `${line.sipId} ${b.uri}`,
         },
       ];

@@ -67,6 +67,8 @@
  *   {cdr}:cdr:vg:{id}    stream  the same records per voice group a party of the call belongs to; expires when idle
  *   {cdr}:open           zset  Call-IDs of calls in progress scored by expiry (ms, Redis clock), refreshed by their node
  *   {cdr}:open:rec       hash  Call-ID -> open record JSON (start, parties, decisions so far, node)
+ * Nodes (src/store/node-store.ts):
+ *   nodes                hash  node id -> NodeRecord JSON (its SIP address for other nodes, until when it is live)
  * Monitoring (OPTIONS pings to peers, IP trunks and route targets):
  *   mon:health           hash  target id ("UDP 192.0.2.7:5060") -> TargetHealth JSON (state, counts, last result)
  *   mon:lease:{id}       string  node pinging that target this interval (SET NX PX): one ping per target per interval
@@ -138,6 +140,7 @@ export const keys = {
   ban: (address: string) => `ban:{${address}}`,
   banIndex: 'bans',
   bindingSources: (address: string) => `regsrc:${address}`,
+  nodes: 'nodes',
   targetHealth: 'mon:health',
   targetLease: (id: string) => `mon:lease:{${id}}`,
 } as const;

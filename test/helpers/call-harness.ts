@@ -112,7 +112,8 @@ export type CalleeScenario =
   | 'call-callee-ring.xml'
   | 'call-callee-silent.xml'
   | 'call-callee-decline.xml'
-  | 'call-callee-503.xml';
+  | 'call-callee-503.xml'
+  | 'call-callee-session.xml';
 
 /** A SIPp UAS running in the background, ready (its port bound) when this resolves. */
 export interface Callee {

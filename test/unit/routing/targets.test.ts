@@ -95,6 +95,17 @@ t.test('TLS: over its connection, else its Contact over a new TLS connection; a 
   t.same(lineTargets(line, '0312345678', [wss], gone), [], 'a WSS binding without its connection is skipped');
 });
 
+t.test('a binding whose connection another live node holds goes to that node, with its Route naming the connection', async (t) => {
+  const ws = binding('sip:x@df7jal23ls0d.invalid;transport=ws', undefined, { transport: 'WS', connectionId: 'ws-ab12-3', node: 'n2' });
+  const nowhere: HoldsConnection = () => false;
+  t.same(lineTargets(line, '0312345678', [ws], nowhere), [], 'alone, a WS binding of another node is out of reach');
+  const hop = { destination: { transport: 'UDP' as const, address: '192.0.2.2', port: 5060 }, route: '<sip:tok@192.0.2.2:5060;lr;noderoute=s>' };
+  const [target] = lineTargets(line, '0312345678', [ws], nowhere, new Map([[ws.key, hop]]));
+  t.same(target?.destination, hop.destination, 'sent to the holding node');
+  t.same(target?.route, [hop.route], 'by the Route that names the connection');
+  t.match(target?.uri, /^sip:0312345678@df7jal23ls0d\.invalid/, 'for the called number at the Contact, as usual');
+});
+
 t.test('Path becomes the Route set (RFC 3327)', async (t) => {
   const b = { ...binding('sip:pbx@10.0.0.5', 1), path: ['<sip:edge.example;lr>'] };
   t.same(lineTargets(line, '0312345678', [b], HERE)[0]!.route, ['<sip:edge.example;lr>']);
