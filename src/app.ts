@@ -27,7 +27,7 @@ import { ProxyCore } from './proxy/proxy-core.js';
 import { localIdentity } from './proxy/advertised-address.js';
 import { ProxySigner } from './proxy/signing.js';
 import { CallChannels } from './routing/call-channels.js';
-import { CallRouter } from './routing/call-router.js';
+import { CallRouter, type CallEnd } from './routing/call-router.js';
 import { ChannelStore } from './store/channel-store.js';
 import { DecisionLog } from './routing/decision-log.js';
 import { CallRecorder } from './routing/call-recorder.js';
@@ -46,11 +46,25 @@ import { observeRedisCommands } from './metrics/redis-commands.js';
 import { Readiness } from './health/readiness.js';
 import { Drain } from './health/drain.js';
 import { startMonitoring } from './app-monitoring.js';
+import type { WorkerPeers } from './core/server/worker-dispatch.js';
+import type { PeerNotice } from './cluster/peer-message.js';
 import { HepSender } from './capture/hep-sender.js';
 import { createTrunkEvents, lineStateReporter, startTargetMonitoring } from './monitoring/trunk-watch.js';
 
+/** This process is one worker of several on the node (src/cluster): what it shares with the others. */
+export interface WorkerRole {
+  /** The channel to the other workers: SIP messages that are theirs, and notices. */
+  peers: WorkerPeers & { broadcast(notice: PeerNotice): void };
+  /** The first worker runs the node's singletons: the OPTIONS pings and the management API. */
+  first: boolean;
+}
+
 export interface Softswitch {
   sip: SipServer;
+  /** Redis answers, SIP is bound, not draining (the primary asks each worker). */
+  readiness: Readiness;
+  /** A notice from another worker of this node. */
+  peerNotice(notice: PeerNotice): void;
   redis: Redis;
   /** This node's metrics; layers count into it through their deps. */
   metrics: Metrics;
@@ -69,7 +83,7 @@ const SWEEP_INTERVAL_MS = 1_000;
  * binding-expiry sweeper. Every node started against the same Redis serves
  * the same lines and bindings.
  */
-export async function startSoftswitch(config: Config, log: Log, redisUrl: string | readonly string[]): Promise<Softswitch> {
+export async function startSoftswitch(config: Config, log: Log, redisUrl: string | readonly string[], worker?: WorkerRole): Promise<Softswitch> {
   const redis = createRedis(redisUrl, config.redis.keyPrefix, log, {
     enableAutoPipelining: true,
     // The outage probe's PING goes straight out, not into a pipeline a stalled Redis holds up.
@@ -141,7 +155,16 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
 
   const capture = config.hep.address ? new HepSender({ ...config.hep, address: config.hep.address }, log) : undefined;
   if (capture) log.info({ event: 'hep.enabled', address: config.hep.address, port: config.hep.port, captureId: config.hep.captureId }, 'SIP capture to Homer');
-  const sip = new SipServer({ listen: config.sip.listen, log, summary, metrics, ...(capture ? { wireTap: capture.tap } : {}) });
+  const sip = new SipServer({
+    listen: config.sip.listen,
+    log,
+    summary,
+    metrics,
+    sharedPort: worker !== undefined,
+    ...(capture ? { wireTap: capture.tap } : {}),
+  });
+  if (worker) sip.setWorkerPeers(worker.peers);
+  const singletons = worker?.first ?? true;
   // Banned sources are turned away before a transaction exists, on every method that starts something.
   sip.screen = (request, source) => {
     const verdict = guard.screen(request, source);
@@ -207,7 +230,17 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
         'listening on a wildcard address with no sip.advertisedHost: Via and Record-Route use a guessed address; set sip.advertisedHost',
       ),
   });
-  const targetMonitor = startTargetMonitoring({ config, redis, sip, sentBy: (transport) => identity.sentBy(transport), lines, routes, events, log });
+  const targetMonitor = startTargetMonitoring({
+    config,
+    redis,
+    sip,
+    sentBy: (transport) => identity.sentBy(transport),
+    lines,
+    routes,
+    events,
+    log,
+    pinging: singletons,
+  });
   const proxy = new ProxyCore(sip, identity, new ProxySigner(await new SecretStore(redis).shared('dialog')), log, isTrustedAddress);
   const router = new CallRouter({
     proxy,
@@ -227,6 +260,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       source.node === config.nodeId && !!source.connectionId && sip.connectionPeer(source.transport, source.connectionId) !== undefined,
     log,
     metrics,
+    ...(worker ? { otherWorkers: { callEnded: (call: CallEnd) => worker.peers.broadcast({ type: 'call-ended', ...call }) } } : {}),
   });
   activeCalls = () => router.activeCalls;
   sip.invite(
@@ -251,14 +285,25 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
 
-  const api = await startApi(config, redis, redisUrl, log, { storeOutage: outage, summary }, metrics);
-  const monitoring = await startMonitoring(config, { metrics, readiness, log, sip, bindings, guard, channels, activeCalls });
+  const api = singletons ? await startApi(config, redis, redisUrl, log, { storeOutage: outage, summary }, metrics) : undefined;
+  const monitoring = await startMonitoring(config, { metrics, readiness, log, sip, bindings, guard, channels, activeCalls }, !worker);
 
-  log.info({ event: 'server.listening', node: config.nodeId, addresses: sip.addresses, domain: config.sip.domain }, 'softswitch listening');
+  // A worker's start is announced by the primary, once every worker listens.
+  log.info(
+    { event: worker ? 'worker.listening' : 'server.listening', node: config.nodeId, addresses: sip.addresses, domain: config.sip.domain },
+    'softswitch listening',
+  );
   return {
     sip,
     redis,
     metrics,
+    readiness,
+    peerNotice: (notice) => {
+      if (notice.type === 'call-ended')
+        void router
+          .endedElsewhere(notice)
+          .catch((err: unknown) => log.error({ event: 'worker.notice_failed', callId: notice.callId, err }, 'could not end a call another worker saw end'));
+    },
     async drain() {
       await drain.run();
     },

@@ -72,7 +72,7 @@ export class InDialogRelay {
     for (const route of next.routes) copy.headers.append('Route', route);
     stampHop(copy.headers);
     const via = request.topVia();
-    const branch = newBranch(this.signer, request.headers.get('call-id') ?? '', via ? upstreamOf(via) : '');
+    const branch = newBranch(this.signer, request.headers.get('call-id') ?? '', via ? upstreamOf(via) : '', this.sip.worker);
     copy.headers.prepend('Via', `SIP/2.0/${next.destination.transport} ${this.identity.sentBy(next.destination.transport)};branch=${branch};rport`);
     this.sip.sendRequest(copy, next.destination);
   }

@@ -13,13 +13,13 @@ export interface ListenSpec {
 }
 
 /** Makes the transport for one listen entry; tests pass one that records what is sent. */
-export type TransportFactory = (spec: ListenSpec, onMessage: MessageHandler, summary: LogSummariser) => Transport;
+export type TransportFactory = (spec: ListenSpec, onMessage: MessageHandler, summary: LogSummariser, sharedPort: boolean) => Transport;
 
 /** The real sockets: UDP, TCP with stream framing, WebSocket (RFC 7118). */
-export const socketTransport: TransportFactory = (spec, onMessage, summary) => {
+export const socketTransport: TransportFactory = (spec, onMessage, summary, sharedPort) => {
   switch (spec.transport) {
     case 'udp':
-      return new UdpTransport(spec.address, spec.port, onMessage);
+      return new UdpTransport(spec.address, spec.port, onMessage, sharedPort);
     case 'tcp':
       return new TcpTransport(spec.address, spec.port, onMessage, (why, address, port) =>
         summary.warn({ event: 'sip.malformed', transport: 'TCP', address, port, why }, 'stream framing error; connection closed', ['transport', 'why']),
@@ -45,6 +45,8 @@ export class SipTransports {
     summary: LogSummariser,
     factory: TransportFactory = socketTransport,
     private readonly tap?: WireTap,
+    /** Several worker processes listen on the same ports (UDP with SO_REUSEPORT; TCP and WS through the cluster module). */
+    sharedPort = false,
   ) {
     const handler: MessageHandler = tap
       ? (data, source) => {
@@ -52,7 +54,7 @@ export class SipTransports {
           onMessage(data, source);
         }
       : onMessage;
-    this.transports = listen.map((spec) => factory(spec, handler, summary));
+    this.transports = listen.map((spec) => factory(spec, handler, summary, sharedPort));
   }
 
   async listen(): Promise<void> {
