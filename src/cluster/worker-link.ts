@@ -14,9 +14,9 @@ export function workerIdentity(env: NodeJS.ProcessEnv = process.env): { slot: nu
 
 export interface WorkerControl {
   /** The primary says stop: drain, close and exit. */
-  drain(): void;
+  drain: () => void;
   /** The primary says stop now (a second signal). */
-  cutShort(): void;
+  cutShort: () => void;
 }
 
 /**
@@ -37,8 +37,9 @@ export class WorkerLink {
       if (message.type === 'softswitch:peers') link.channel.setPorts(new Map(message.ports));
       else if (message.type === 'softswitch:drain' || message.type === 'softswitch:cut-short') {
         // Stopped while still starting: nothing served yet, nothing to drain.
-        if (link.control) (message.type === 'softswitch:drain' ? link.control.drain : link.control.cutShort)();
-        else process.exit(0);
+        if (!link.control) process.exit(0);
+        else if (message.type === 'softswitch:drain') link.control.drain();
+        else link.control.cutShort();
       } else if (message.type === 'softswitch:readiness?' && link.readiness) {
         const id = message.id;
         void link.readiness.report().then((report) => link.tell({ type: 'softswitch:readiness', id, report }));
