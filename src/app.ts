@@ -160,7 +160,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     log,
     summary,
     metrics,
-    sharedPort: worker !== undefined,
+    ...(worker ? { worker: worker.peers.self } : {}),
     ...(capture ? { wireTap: capture.tap } : {}),
   });
   if (worker) sip.setWorkerPeers(worker.peers);
@@ -256,8 +256,11 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     ...(records ? { records } : {}),
     announcements: config.announcements,
     domain: config.sip.domain,
+    // This worker's connection, or one a sibling worker holds (it sends on it for us).
     holdsConnection: (source) =>
-      source.node === config.nodeId && !!source.connectionId && sip.connectionPeer(source.transport, source.connectionId) !== undefined,
+      source.node === config.nodeId &&
+      !!source.connectionId &&
+      (sip.connectionPeer(source.transport, source.connectionId) !== undefined || sip.heldByOtherWorker(source.connectionId)),
     log,
     metrics,
     ...(worker ? { otherWorkers: { callEnded: (call: CallEnd) => worker.peers.broadcast({ type: 'call-ended', ...call }) } } : {}),

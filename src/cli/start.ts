@@ -86,6 +86,7 @@ async function runWorker(config: Config, identity: { slot: number; token: Buffer
   let app: Softswitch | undefined;
   const link = await WorkerLink.open(identity, {
     passed: (data, source, from) => app?.sip.receive(data, source, from),
+    send: (destination, data) => void app?.sip.sendForWorker(destination, data),
     notice: (notice) => app?.peerNotice(notice),
   });
   const redisUrl = config.redis.cluster ?? config.redis.url;

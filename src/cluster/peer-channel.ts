@@ -1,14 +1,16 @@
 import dgram from 'node:dgram';
 import type { PassedFrom } from '../core/server/sip-server.js';
 import type { WorkerPeers } from '../core/server/worker-dispatch.js';
-import type { Source } from '../core/transport/transport.js';
-import { decodePeerMessage, encodeNotice, encodePassed, type PeerNotice } from './peer-message.js';
+import type { Destination, Source } from '../core/transport/transport.js';
+import { decodePeerMessage, encodeNotice, encodePassed, encodeSend, type PeerNotice } from './peer-message.js';
 
 const LOOPBACK = '127.0.0.1';
 
 export interface PeerChannelHandlers {
   /** A SIP message another worker passed here. */
   passed(data: Buffer, source: Source, from: PassedFrom): void;
+  /** Bytes to send on a connection this worker holds. */
+  send(destination: Destination, data: Buffer): void;
   notice(notice: PeerNotice): void;
 }
 
@@ -34,6 +36,7 @@ export class PeerChannel implements WorkerPeers {
       if (rinfo.address !== LOOPBACK) return;
       const message = decodePeerMessage(token, datagram);
       if (message?.kind === 'passed') handlers.passed(message.data, message.source, { origin: message.origin });
+      else if (message?.kind === 'send') handlers.send(message.destination, message.data);
       else if (message?.kind === 'notice') handlers.notice(message.notice);
     });
     return new Promise((resolve, reject) => {
@@ -69,6 +72,14 @@ export class PeerChannel implements WorkerPeers {
   pass(worker: number, data: Buffer, source: Source, origin: number): boolean {
     const port = this.ports.get(worker);
     const datagram = port === undefined || worker === this.self ? undefined : encodePassed(this.token, origin, source, data);
+    if (!datagram || port === undefined) return false;
+    this.socket.send(datagram, port, LOOPBACK, () => undefined);
+    return true;
+  }
+
+  sendOn(worker: number, destination: Destination, data: Buffer): boolean {
+    const port = this.ports.get(worker);
+    const datagram = port === undefined || worker === this.self ? undefined : encodeSend(this.token, destination, data);
     if (!datagram || port === undefined) return false;
     this.socket.send(datagram, port, LOOPBACK, () => undefined);
     return true;

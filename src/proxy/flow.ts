@@ -32,7 +32,7 @@ export function decodeFlow(token: string): Flow | undefined {
     const address = unb64(udp[1]!);
     return port > 0 && port < 65536 && /^[0-9A-Fa-f.:]+$/.test(address) ? { transport: 'UDP', address, port } : undefined;
   }
-  const connection = /^((tcp|ws)-[0-9a-f]+-\d+)\.([A-Za-z0-9_-]+)$/.exec(token);
+  const connection = /^((tcp|ws)-[0-9a-f]+(?:w\d{1,4})?-\d+)\.([A-Za-z0-9_-]+)$/.exec(token);
   if (!connection) return undefined;
   return { transport: connection[2] === 'ws' ? 'WS' : 'TCP', connectionId: connection[1]!, node: unb64(connection[3]!) };
 }

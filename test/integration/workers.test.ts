@@ -1,7 +1,8 @@
 import t from 'tap';
 import { answer, callFrom, DOMAIN, registerTrunk, startCallStack, trunk, type Trunk } from '../helpers/call-harness.js';
 import { Scrape } from '../helpers/metrics-scrape.js';
-import { RawSipClient, randomToken, type RawMessage } from '../helpers/raw-sip-client.js';
+import { DigestUa, RawSipClient, randomToken, type RawMessage } from '../helpers/raw-sip-client.js';
+import { freePort } from '../helpers/free-port.js';
 import { describeSipp } from '../helpers/sipp.js';
 import type { LogLine } from '../helpers/server-process.js';
 
@@ -18,6 +19,7 @@ import type { LogLine } from '../helpers/server-process.js';
 const CALLER = { number: '0312347001' };
 const CALLEE = { number: '0312347002' };
 const IP_CALLER = { number: '0312347003', address: '127.0.0.9' };
+const TCP_CALLEE = { sipId: 'wk-tcp', password: 'tcp-pw-7004', number: '0312347004' };
 /** Tries before giving up on a case that each try hits with probability 1/2. */
 const TRIES = 12;
 
@@ -39,6 +41,7 @@ const stack = await startCallStack(
             lines: [
               { sipId: caller.sipId, password: caller.password, auth: 'digest', channels: 4, basicNumber: CALLER.number },
               { sipId: callee.sipId, password: callee.password, auth: 'digest', channels: 4, basicNumber: CALLEE.number },
+              { sipId: TCP_CALLEE.sipId, password: TCP_CALLEE.password, auth: 'digest', channels: 4, basicNumber: TCP_CALLEE.number },
               { sipId: 'wk-ip', auth: 'ip', allowedAddresses: [IP_CALLER.address], channels: 4, basicNumber: IP_CALLER.number },
               ...spread.map((s, i) => ({
                 sipId: s.sipId,
@@ -60,7 +63,7 @@ const node = stack.nodes[0]!;
 await registerTrunk(node, callee);
 
 const workerOf = (line: LogLine): number => Number(line.worker);
-const passed = (since: number, kind: 'response' | 'request', where: (l: LogLine) => boolean = () => true): LogLine[] =>
+const passed = (since: number, kind: 'response' | 'request' | 'send', where: (l: LogLine) => boolean = () => true): LogLine[] =>
   node.events('worker.passed', since).filter((l) => l.kind === kind && where(l));
 
 t.test('the primary announces both workers, and logs carry the worker id', async (t) => {
@@ -178,6 +181,50 @@ t.test('a CANCEL from another port, hashed to the worker not holding the INVITE,
   }
   const cancels = passed(since, 'request', (l) => l.method === 'CANCEL');
   t.ok(cancels.length > 0, `a CANCEL was passed to the other worker within ${tries} tries`);
+});
+
+/** A PBX on one TCP connection: answers every INVITE 200 and every BYE 200 on it, until stopped. */
+function answerOnConnection(client: RawSipClient, contact: string): () => void {
+  let stopped = false;
+  let next = client.received.length;
+  void (async () => {
+    while (!stopped && !client.isClosed) {
+      const message = await client.waitFor(() => true, { since: next, timeoutMs: 1_000 }).catch(() => undefined);
+      if (!message) continue;
+      next = client.received.indexOf(message, next) + 1;
+      if (message.method === 'INVITE')
+        client.sendRaw(client.buildResponse(message, 200, 'OK', { toTag: randomToken(), headers: [['Contact', `<${contact}>`]] }));
+      else if (message.method === 'BYE') client.sendRaw(client.buildResponse(message, 200, 'OK'));
+    }
+  })();
+  return () => {
+    stopped = true;
+  };
+}
+
+t.test('a call to a PBX whose TCP connection the other worker holds goes out on that connection', async (t) => {
+  const pbx = await RawSipClient.open('tcp', { port: node.port });
+  t.teardown(() => pbx.close());
+  // The Contact leads nowhere: only the registered connection reaches this PBX.
+  const contact = `sip:${TCP_CALLEE.sipId}@127.0.0.1:${await freePort()};transport=tcp`;
+  const ua = new DigestUa(pbx, { user: TCP_CALLEE.sipId, password: TCP_CALLEE.password, domain: DOMAIN });
+  t.equal((await ua.register({ contacts: [`<${contact}>`], expires: 600 })).status, 200, 'registered over TCP');
+  const stop = answerOnConnection(pbx, contact);
+  t.teardown(stop);
+
+  const since = node.mark();
+  let calls = 0;
+  while (calls < TRIES && passed(since, 'send').length === 0) {
+    calls++;
+    const call = await callFrom(node, caller, { called: TCP_CALLEE.number, from: CALLER.number, expect: 200 });
+    t.equal(call.code, 0, `call ${calls}: answered on the PBX's connection, and hung up`, describeSipp(call));
+  }
+  t.ok(passed(since, 'send').length > 0, `a worker handed a message to the one holding the connection within ${calls} calls`);
+  t.equal(node.events('call.flow_gone', since).length, 0, 'the connection was never taken for gone');
+  t.ok(
+    pbx.received.slice(0).some((m) => m.method === 'BYE'),
+    'the BYE reached the PBX on its connection',
+  );
 });
 
 t.test('a worker killed with SIGKILL is restarted, and the node keeps serving', async (t) => {

@@ -11,6 +11,7 @@ import { IncomingRequest, type HeaderList } from './incoming-request.js';
 import type { ProxyDelegate } from './proxy-delegate.js';
 import { SipTransports, type ListenSpec, type TransportFactory } from './sip-transports.js';
 import { nextInRing, responseOwner, type WorkerPeers } from './worker-dispatch.js';
+import { workerOfConnection } from '../transport/connection-table.js';
 
 export type { RequestHandler } from './dispatcher.js';
 export type { ListenSpec } from './sip-transports.js';
@@ -30,8 +31,12 @@ export interface SipServerOptions {
   metrics?: Metrics;
   /** Sees every message sent and received, as bytes (SIP capture); never on the critical path. */
   wireTap?: WireTap;
-  /** This process is one of several workers on the same port: UDP sockets bind with SO_REUSEPORT. */
-  sharedPort?: boolean;
+  /**
+   * This process is worker N of several on the same ports: UDP sockets bind
+   * with SO_REUSEPORT, connection ids name the worker. Its peers are given
+   * with setWorkerPeers.
+   */
+  worker?: number;
 }
 
 /** A message another worker passed here: `origin` is the worker it first arrived at. */
@@ -56,6 +61,7 @@ export class SipServer {
   private delegate: ProxyDelegate | undefined;
   private readonly metrics: Metrics | undefined;
   private peers: WorkerPeers | undefined;
+  private readonly workerNumber: number | undefined;
   /**
    * Looks at each new request before it gets a transaction (e.g. a banned
    * source): 'drop' ignores it without a word, 'forbid' answers 403 statelessly.
@@ -74,8 +80,9 @@ export class SipServer {
       this.summary,
       options.transportFactory,
       options.wireTap,
-      options.sharedPort ?? false,
+      options.worker,
     );
+    this.workerNumber = options.worker;
     this.transactions = new TransactionLayer(
       (response, source) => this.sendResponse(response, source),
       (request, destination) => this.sendRequest(request, destination),
@@ -94,12 +101,33 @@ export class SipServer {
   /** The other workers on this port, to pass them what is theirs (worker-dispatch.ts). Set once. */
   setWorkerPeers(peers: WorkerPeers): void {
     if (this.peers) throw new Error('worker peers are already set');
+    if (this.workerNumber !== undefined && peers.self !== this.workerNumber) throw new Error('worker peers of another worker');
     this.peers = peers;
+    this.transports.sendElsewhere = (destination, data) => {
+      const owner = workerOfConnection(destination.connectionId ?? '');
+      if (owner === undefined || owner === peers.self || !peers.sendOn(owner, destination, data)) return false;
+      this.log.debug(
+        { event: 'worker.passed', kind: 'send', transport: destination.transport, to: owner },
+        'message handed to the worker holding its connection',
+      );
+      return true;
+    };
   }
 
   /** This worker's number, named in the branches it makes; undefined when the process runs alone. */
   get worker(): number | undefined {
-    return this.peers?.self;
+    return this.peers?.self ?? this.workerNumber;
+  }
+
+  /** Whether another worker of this node holds this TCP/WS connection (its id names a live worker). */
+  heldByOtherWorker(connectionId: string): boolean {
+    const owner = workerOfConnection(connectionId);
+    return this.peers !== undefined && owner !== undefined && owner !== this.peers.self && this.peers.workers().includes(owner);
+  }
+
+  /** Bytes another worker asks this one to send on a connection it holds (WorkerPeers.sendOn). */
+  sendForWorker(destination: Destination, data: Buffer): boolean {
+    return this.transports.sendBytes(destination, data);
   }
 
   on(method: string, handler: RequestHandler): this {

@@ -13,20 +13,31 @@ export interface ListenSpec {
 }
 
 /** Makes the transport for one listen entry; tests pass one that records what is sent. */
-export type TransportFactory = (spec: ListenSpec, onMessage: MessageHandler, summary: LogSummariser, sharedPort: boolean) => Transport;
+/** `worker`: this process is worker N of several sharing the ports (undefined: it runs alone). */
+export type TransportFactory = (spec: ListenSpec, onMessage: MessageHandler, summary: LogSummariser, worker: number | undefined) => Transport;
 
 /** The real sockets: UDP, TCP with stream framing, WebSocket (RFC 7118). */
-export const socketTransport: TransportFactory = (spec, onMessage, summary, sharedPort) => {
+export const socketTransport: TransportFactory = (spec, onMessage, summary, worker) => {
   switch (spec.transport) {
     case 'udp':
-      return new UdpTransport(spec.address, spec.port, onMessage, sharedPort);
+      return new UdpTransport(spec.address, spec.port, onMessage, worker !== undefined);
     case 'tcp':
-      return new TcpTransport(spec.address, spec.port, onMessage, (why, address, port) =>
-        summary.warn({ event: 'sip.malformed', transport: 'TCP', address, port, why }, 'stream framing error; connection closed', ['transport', 'why']),
+      return new TcpTransport(
+        spec.address,
+        spec.port,
+        onMessage,
+        (why, address, port) =>
+          summary.warn({ event: 'sip.malformed', transport: 'TCP', address, port, why }, 'stream framing error; connection closed', ['transport', 'why']),
+        worker,
       );
     case 'ws':
-      return new WsTransport(spec.address, spec.port, onMessage, (why, address, port) =>
-        summary.warn({ event: 'sip.malformed', transport: 'WS', address, port, why }, 'WebSocket error; connection refused or closed', ['transport', 'why']),
+      return new WsTransport(
+        spec.address,
+        spec.port,
+        onMessage,
+        (why, address, port) =>
+          summary.warn({ event: 'sip.malformed', transport: 'WS', address, port, why }, 'WebSocket error; connection refused or closed', ['transport', 'why']),
+        worker,
       );
   }
 };
@@ -45,8 +56,8 @@ export class SipTransports {
     summary: LogSummariser,
     factory: TransportFactory = socketTransport,
     private readonly tap?: WireTap,
-    /** Several worker processes listen on the same ports (UDP with SO_REUSEPORT; TCP and WS through the cluster module). */
-    sharedPort = false,
+    /** This process is worker N of several on the same ports (UDP with SO_REUSEPORT; TCP and WS through the cluster module). */
+    worker?: number,
   ) {
     const handler: MessageHandler = tap
       ? (data, source) => {
@@ -54,7 +65,7 @@ export class SipTransports {
           onMessage(data, source);
         }
       : onMessage;
-    this.transports = listen.map((spec) => factory(spec, handler, summary, sharedPort));
+    this.transports = listen.map((spec) => factory(spec, handler, summary, worker));
   }
 
   async listen(): Promise<void> {
@@ -93,7 +104,23 @@ export class SipTransports {
     this.send(transport, responseDestination(via, source), serializeMessage(response));
   }
 
-  private send(transport: Transport, destination: Destination, data: Buffer): void {
+  /**
+   * Sends on a connection another worker of this node holds: set by the
+   * server when there are workers; true when that worker takes the bytes.
+   */
+  sendElsewhere: ((destination: Destination, data: Buffer) => boolean) | undefined;
+
+  /** Bytes another worker asks this one to send on a connection it holds (or, that gone, a new one to the same address). */
+  sendBytes(destination: Destination, data: Buffer): boolean {
+    const transport = this.transports.find((t) => t.name === destination.transport);
+    if (!transport || (destination.connectionId && transport.peer?.(destination.connectionId) === undefined && !destination.address)) return false;
+    this.send(transport, destination, data, false);
+    return true;
+  }
+
+  private send(transport: Transport, destination: Destination, data: Buffer, mayPass = true): void {
+    const id = destination.connectionId;
+    if (mayPass && id && this.sendElsewhere && transport.peer?.(id) === undefined && this.sendElsewhere(destination, data)) return;
     if (transport.send(destination, data) && this.tap) {
       this.tapped('out', transport.name, { address: transport.localAddress, port: transport.localPort }, destination, data);
     }

@@ -1,5 +1,5 @@
 import type { SipRequest } from '../messages/index.js';
-import type { Source } from '../transport/transport.js';
+import type { Destination, Source } from '../transport/transport.js';
 
 /**
  * Several worker processes share one SIP port (UDP SO_REUSEPORT: the kernel
@@ -75,4 +75,6 @@ export interface WorkerPeers {
   workers(): readonly number[];
   /** Hands a received message to `worker` as if it had arrived there; false when that worker cannot be reached. */
   pass(worker: number, data: Buffer, source: Source, origin: number): boolean;
+  /** Asks `worker` to send these bytes on its TCP/WS connection `destination.connectionId`; false when it cannot be reached. */
+  sendOn(worker: number, destination: Destination, data: Buffer): boolean;
 }

@@ -15,7 +15,7 @@ const PONG = Buffer.from('\r\n');
 export class TcpTransport implements Transport {
   readonly name = 'TCP' as const;
   private server: net.Server | undefined;
-  private readonly connections = new ConnectionTable<net.Socket>('tcp');
+  private readonly connections: ConnectionTable<net.Socket>;
   localPort: number;
 
   constructor(
@@ -23,8 +23,11 @@ export class TcpTransport implements Transport {
     port: number,
     private readonly onMessage: MessageHandler,
     private readonly onFramingError: (why: string, address: string, port: number) => void = () => undefined,
+    /** This process is worker N of several on the port (connection ids name it). */
+    worker?: number,
   ) {
     this.localPort = port;
+    this.connections = new ConnectionTable<net.Socket>('tcp', worker);
   }
 
   get connectionCount(): number {

@@ -37,7 +37,7 @@ export class WsTransport implements Transport {
     clientTracking: false,
     handleProtocols: (protocols) => (protocols.has(SIP_SUBPROTOCOL) ? SIP_SUBPROTOCOL : false),
   });
-  private readonly connections = new ConnectionTable<Connection>('ws');
+  private readonly connections: ConnectionTable<Connection>;
   private pinger: NodeJS.Timeout | undefined;
   localPort: number;
 
@@ -47,8 +47,11 @@ export class WsTransport implements Transport {
     private readonly onMessage: MessageHandler,
     /** A refused handshake or a bad frame (the connection is closed). */
     private readonly onError: (why: string, address: string, port: number) => void = () => undefined,
+    /** This process is worker N of several on the port (connection ids name it). */
+    worker?: number,
   ) {
     this.localPort = port;
+    this.connections = new ConnectionTable<Connection>('ws', worker);
   }
 
   get connectionCount(): number {

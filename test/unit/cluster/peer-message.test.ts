@@ -1,5 +1,5 @@
 import t from 'tap';
-import { decodePeerMessage, encodeNotice, encodePassed, MAX_DATAGRAM, TOKEN_BYTES } from '../../../src/cluster/peer-message.js';
+import { decodePeerMessage, encodeNotice, encodePassed, encodeSend, MAX_DATAGRAM, TOKEN_BYTES } from '../../../src/cluster/peer-message.js';
 import type { Source } from '../../../src/core/transport/transport.js';
 
 /** The workers' channel datagrams: the SIP bytes as they came, the source beside them, and the node's token. */
@@ -13,10 +13,26 @@ t.test('a passed message comes out as it went in', async (t) => {
   t.same(decoded, { kind: 'passed', origin: 2, source, data: sip });
 });
 
-t.test('only the fields of a UDP source travel', async (t) => {
-  const decoded = decodePeerMessage(token, encodePassed(token, 1, { ...source, connectionId: 'tcp-1-1' }, sip)!);
-  t.same(decoded && decoded.kind === 'passed' ? decoded.source : undefined, source);
-  t.equal(decodePeerMessage(token, encodePassed(token, 1, { ...source, transport: 'TCP' }, sip)!), undefined, 'a stream source is never passed');
+t.test('a stream source travels with its connection; a UDP one without', async (t) => {
+  const tcp: Source = { ...source, transport: 'TCP', connectionId: 'tcp-0a1bw1-4' };
+  const decoded = decodePeerMessage(token, encodePassed(token, 1, tcp, sip)!);
+  t.same(decoded && decoded.kind === 'passed' ? decoded.source : undefined, tcp, 'a response that came on a connection');
+  t.equal(
+    decodePeerMessage(token, encodePassed(token, 1, { ...source, transport: 'TCP' }, sip)!),
+    undefined,
+    'a stream source without its connection is refused',
+  );
+  const udp = decodePeerMessage(token, encodePassed(token, 1, { ...source, connectionId: 'tcp-1-1' }, sip)!);
+  t.equal(udp, undefined, 'a UDP source naming a connection is refused');
+});
+
+t.test('bytes to send on a connection another worker holds', async (t) => {
+  const destination = { transport: 'TCP' as const, address: '192.0.2.20', port: 40112, connectionId: 'tcp-0a1bw2-9' };
+  t.same(decodePeerMessage(token, encodeSend(token, destination, sip)!), { kind: 'send', destination, data: sip });
+  const noConnection = encodeSend(token, { transport: 'TCP', address: '192.0.2.20', port: 40112 }, sip)!;
+  t.equal(decodePeerMessage(token, noConnection), undefined, 'only on a connection');
+  t.equal(decodePeerMessage(token, encodeSend(token, { ...destination, transport: 'UDP' }, sip)!), undefined, 'never UDP: any worker sends that itself');
+  t.equal(encodeSend(token, destination, Buffer.alloc(MAX_DATAGRAM)), undefined, 'too big for one datagram');
 });
 
 t.test('a datagram without the node token, or malformed, is dropped', async (t) => {

@@ -39,6 +39,7 @@ function node(count: number): Worker[] {
         target.server.receive(data, source, { origin });
         return true;
       },
+      sendOn: () => false,
     };
     const clock = new FakeClock();
     const server = new SipServer({
@@ -88,7 +89,7 @@ t.test('the worker tag in a branch is this worker’s', async (t) => {
   const [one, two] = node(2);
   t.equal(one!.server.worker, 1);
   t.equal(two!.server.worker, 2);
-  t.throws(() => one!.server.setWorkerPeers({ self: 1, workers: () => [1], pass: () => false }), /already set/);
+  t.throws(() => one!.server.setWorkerPeers({ self: 1, workers: () => [1], pass: () => false, sendOn: () => false }), /already set/);
 });
 
 t.test('a response arriving at another worker reaches the client transaction that sent its request', async (t) => {
@@ -190,4 +191,50 @@ t.test('without the ACK the 486 would be retransmitted (the check above can fail
   one!.transport.deliver(raw('INVITE'), CALLER);
   one!.clock.advance(4_000);
   t.ok(one!.transport.responses().filter((r) => r.status === 486).length > 1, 'retransmitted');
+});
+
+t.test('a request for a connection another worker holds is handed to it; one of ours or a lone process’s is sent here', async (t) => {
+  const { factory, made } = fakeTransports();
+  const handed: Array<{ to: number; connectionId?: string }> = [];
+  const server = new SipServer({
+    listen: [{ transport: 'tcp', address: '127.0.0.1', port: 5090 }],
+    log: createLogger('silent'),
+    clock: new FakeClock(),
+    transportFactory: factory,
+    worker: 1,
+  });
+  t.teardown(() => server.close());
+  server.setWorkerPeers({
+    self: 1,
+    workers: () => [1, 2],
+    pass: () => false,
+    sendOn: (to, destination) => {
+      handed.push({ to, connectionId: destination.connectionId });
+      return true;
+    },
+  });
+  const send = (connectionId: string): void => {
+    const request = parseMessage(Buffer.from(raw('OPTIONS', ownBranch(1, connectionId)))) as SipRequest;
+    server.sendRequest(request, { transport: 'TCP', address: '10.0.0.2', port: 40000, connectionId });
+  };
+  send('tcp-0a1b2c3dw2-5');
+  t.same(handed, [{ to: 2, connectionId: 'tcp-0a1b2c3dw2-5' }], "worker 2's connection: handed to worker 2");
+  t.equal(made[0]!.sent.length, 0, 'nothing sent here');
+  send('tcp-0a1b2c3d-5');
+  t.equal(made[0]!.sent.length, 1, 'an id naming no worker: sent here (a new connection if it is gone)');
+  t.ok(server.heldByOtherWorker('tcp-0a1b2c3dw2-5'));
+  t.notOk(server.heldByOtherWorker('tcp-0a1b2c3dw1-5'), 'our own');
+  t.notOk(server.heldByOtherWorker('tcp-0a1b2c3dw3-5'), 'a worker that is not there');
+  t.throws(() => server.setWorkerPeers({ self: 1, workers: () => [1], pass: () => false, sendOn: () => false }), /already set/);
+});
+
+t.test('peers of another worker number are refused', async (t) => {
+  const server = new SipServer({
+    listen: [{ transport: 'udp', address: '127.0.0.1', port: 5090 }],
+    log: createLogger('silent'),
+    transportFactory: fakeTransports().factory,
+    worker: 2,
+  });
+  t.teardown(() => server.close());
+  t.throws(() => server.setWorkerPeers({ self: 1, workers: () => [1], pass: () => false, sendOn: () => false }), /another worker/);
 });
