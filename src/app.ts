@@ -189,7 +189,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       ]);
     }),
   );
-  await sip.listen();
+  // A worker binds last: once its socket joins the port's group the kernel sends it traffic, which must find every handler.
+  if (!worker) await sip.listen();
 
   const storedFeatures = new FeatureStore(redis);
   // Calls see only the options each number has subscribed (docs/product.md §4.6).
@@ -273,6 +274,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     ),
   );
   sip.inDialog(unavailableWhenStoreDown(router.handleInDialog, outage));
+  if (worker) await sip.listen();
 
   const sweeper = setInterval(() => {
     if (outage.down) return; // its commands would only hold up the pipeline requests wait in
