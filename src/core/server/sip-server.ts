@@ -251,7 +251,10 @@ export class SipServer {
     if (!this.peers) return false;
     const owner = responseOwner(response.topVia()?.params.branch, this.peers.self);
     if (owner === 'here' || !this.peers.pass(owner, data, source, this.peers.self)) return false;
-    this.log.debug({ event: 'worker.passed', kind: 'response', status: response.status, to: owner }, 'response passed to the worker holding its transaction');
+    this.log.debug(
+      { event: 'worker.passed', kind: 'response', status: response.status, callId: response.headers.get('call-id'), to: owner },
+      'response passed to the worker holding its transaction',
+    );
     return true;
   }
 
@@ -277,7 +280,10 @@ export class SipServer {
     if (match.kind === 'elsewhere') {
       const origin = passed?.origin ?? this.peers!.self;
       if (this.peers!.pass(next!, data, source, origin)) {
-        this.log.debug({ event: 'worker.passed', kind: 'request', method: request.method, to: next }, 'request passed to the next worker');
+        this.log.debug(
+          { event: 'worker.passed', kind: 'request', method: request.method, callId: request.headers.get('call-id'), to: next },
+          'request passed to the next worker',
+        );
       }
       return;
     }
