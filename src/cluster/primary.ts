@@ -87,14 +87,25 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       slot.listening = false;
       sharePorts();
       if (stopping) {
-        log.info({ event: 'worker.stopped', worker: n, pid: worker.process.pid, code }, 'worker ended');
+        log.info({ event: 'worker.stopped', slot: n, workerPid: worker.process.pid, code }, 'worker ended');
         if ([...slots.values()].every((s) => !s.worker)) void finish();
+        return;
+      }
+      if (!announced) {
+        // A worker that cannot start (port taken, Redis unreachable, bad config) stops the node, as one process would.
+        log.fatal({ event: 'server.start_failed', slot: n, code, signal }, 'a worker could not start; stopping');
+        stopping = true;
+        for (const other of slots.values()) {
+          if (other.restartTimer) clearTimeout(other.restartTimer);
+          other.worker?.process.kill('SIGKILL');
+        }
+        void (options.afterStop?.() ?? Promise.resolve()).finally(() => process.exit(1));
         return;
       }
       const now = Date.now();
       slot.deaths = [...slot.deaths.filter((t) => now - t < 3_600_000), now];
       const delay = restartDelayMs(slot.deaths, now);
-      log.error({ event: 'worker.died', worker: n, pid: worker.process.pid, code, signal, restartInMs: delay }, 'worker died; restarting it');
+      log.error({ event: 'worker.died', slot: n, workerPid: worker.process.pid, code, signal, restartInMs: delay }, 'worker died; restarting it');
       slot.restartTimer = setTimeout(() => {
         slot.restartTimer = undefined;
         if (!stopping) fork(n);

@@ -232,7 +232,7 @@ t.test('a worker killed with SIGKILL is restarted, and the node keeps serving', 
   const victim = node.events('worker.listening').find((l) => workerOf(l) === 2)!;
   process.kill(Number(victim.pid), 'SIGKILL');
   const died = await node.waitForEvent('worker.died', { since, timeoutMs: 10_000 });
-  t.match(died, { worker: 2, signal: 'SIGKILL' }, 'the primary saw it die');
+  t.match(died, { slot: 2, signal: 'SIGKILL' }, 'the primary saw it die');
   t.ok(Number(died.restartInMs) > 0, 'and restarts it after a back-off');
   const back = await node.waitForEvent('worker.listening', { since, where: (l) => workerOf(l) === 2, timeoutMs: 30_000 });
   t.not(back.pid, victim.pid, 'a new process took slot 2');
