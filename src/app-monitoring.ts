@@ -21,9 +21,10 @@ export interface MonitoringDeps {
 
 /**
  * Where the gauges read at scrape time take their values, and the monitoring
- * listener (/metrics, /healthz, /readyz) when `metrics.enabled`.
+ * listener (/metrics, /healthz, /readyz) when `metrics.enabled` and `listen`
+ * (not in a worker of several: there the primary listens, src/cluster).
  */
-export async function startMonitoring(config: Config, deps: MonitoringDeps): Promise<MonitorServer | undefined> {
+export async function startMonitoring(config: Config, deps: MonitoringDeps, listen = true): Promise<MonitorServer | undefined> {
   const { metrics, readiness, log, sip, bindings, guard, channels } = deps;
   metrics.source('transactions.server', () => sip.transactionCount);
   metrics.source('transactions.client', () => sip.clientTransactionCount);
@@ -35,6 +36,8 @@ export async function startMonitoring(config: Config, deps: MonitoringDeps): Pro
   metrics.source('health.ready', async () => ((await readiness.report()).ready ? 1 : 0));
   metrics.source('health.draining', () => (readiness.draining ? 1 : 0));
 
+  // A worker of several: the primary listens and merges every worker's metrics.
+  if (!listen) return undefined;
   if (!config.metrics.enabled) {
     log.info({ event: 'monitor.disabled' }, 'metrics and health endpoints off (metrics.enabled: false)');
     return undefined;

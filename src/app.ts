@@ -28,7 +28,7 @@ import { ProxyCore } from './proxy/proxy-core.js';
 import { localIdentity } from './proxy/advertised-address.js';
 import { ProxySigner } from './proxy/signing.js';
 import { CallChannels } from './routing/call-channels.js';
-import { CallRouter } from './routing/call-router.js';
+import { CallRouter, type CallEnd } from './routing/call-router.js';
 import { startCallSessions } from './app-calls.js';
 import { ChannelStore } from './store/channel-store.js';
 import { DecisionLog } from './routing/decision-log.js';
@@ -49,11 +49,25 @@ import { Readiness } from './health/readiness.js';
 import { Drain } from './health/drain.js';
 import { startMonitoring } from './app-monitoring.js';
 import { startRouteLocation } from './app-routing.js';
+import type { WorkerPeers } from './core/server/worker-dispatch.js';
+import type { PeerNotice } from './cluster/peer-message.js';
 import { HepSender } from './capture/hep-sender.js';
 import { createTrunkEvents, lineStateReporter, startTargetMonitoring } from './monitoring/trunk-watch.js';
 
+/** This process is one worker of several on the node (src/cluster): what it shares with the others. */
+export interface WorkerRole {
+  /** The channel to the other workers: SIP messages that are theirs, and notices. */
+  peers: WorkerPeers & { broadcast(notice: PeerNotice): void };
+  /** The first worker runs the node's singletons: the OPTIONS pings and the management API. */
+  first: boolean;
+}
+
 export interface Softswitch {
   sip: SipServer;
+  /** Redis answers, SIP is bound, not draining (the primary asks each worker). */
+  readiness: Readiness;
+  /** A notice from another worker of this node. */
+  peerNotice(notice: PeerNotice): void;
   redis: Redis;
   /** This node's metrics; layers count into it through their deps. */
   metrics: Metrics;
@@ -72,7 +86,7 @@ const SWEEP_INTERVAL_MS = 1_000;
  * binding-expiry sweeper. Every node started against the same Redis serves
  * the same lines and bindings.
  */
-export async function startSoftswitch(config: Config, log: Log, redisUrl: string | readonly string[]): Promise<Softswitch> {
+export async function startSoftswitch(config: Config, log: Log, redisUrl: string | readonly string[], worker?: WorkerRole): Promise<Softswitch> {
   const redis = createRedis(redisUrl, config.redis.keyPrefix, log, {
     enableAutoPipelining: true,
     // The outage probe's PING goes straight out, not into a pipeline a stalled Redis holds up.
@@ -147,7 +161,16 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
 
   const capture = config.hep.address ? new HepSender({ ...config.hep, address: config.hep.address }, log) : undefined;
   if (capture) log.info({ event: 'hep.enabled', address: config.hep.address, port: config.hep.port, captureId: config.hep.captureId }, 'SIP capture to Homer');
-  const sip = new SipServer({ listen: listenSpecs(config.sip), log, summary, metrics, ...(capture ? { wireTap: capture.tap } : {}) });
+  const sip = new SipServer({
+    listen: listenSpecs(config.sip),
+    log,
+    summary,
+    metrics,
+    ...(worker ? { worker: worker.peers.self } : {}),
+    ...(capture ? { wireTap: capture.tap } : {}),
+  });
+  if (worker) sip.setWorkerPeers(worker.peers);
+  const singletons = worker?.first ?? true;
   // Banned sources are turned away before a transaction exists, on every method that starts something.
   sip.screen = (request, source) => {
     const verdict = guard.screen(request, source);
@@ -172,7 +195,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       ]);
     }),
   );
-  await sip.listen();
+  // A worker binds last: once its socket joins the port's group the kernel sends it traffic, which must find every handler.
+  if (!worker) await sip.listen();
 
   const storedFeatures = new FeatureStore(redis);
   // Calls see only the options each number has subscribed (docs/product.md §4.6).
@@ -216,7 +240,17 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
         'listening on a wildcard address with no sip.advertisedHost: Via and Record-Route use a guessed address; set sip.advertisedHost',
       ),
   });
-  const targetMonitor = startTargetMonitoring({ config, redis, sip, sentBy: (transport) => identity.sentBy(transport), lines, routes, events, log });
+  const targetMonitor = startTargetMonitoring({
+    config,
+    redis,
+    sip,
+    sentBy: (transport) => identity.sentBy(transport),
+    lines,
+    routes,
+    events,
+    log,
+    pinging: singletons,
+  });
   const signer = new ProxySigner(await new SecretStore(redis).shared('dialog'));
   const proxy = new ProxyCore(sip, identity, signer, log, isTrustedAddress);
   const sessions = startCallSessions(config, { redis, sip, identity, signer, proxy, log });
@@ -239,10 +273,14 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     announcements: config.announcements,
     domain: config.sip.domain,
     viaNode: (binding, callId) => handover.viaNode(binding, callId),
+    // This worker's connection, or one a sibling worker holds (it sends on it for us).
     holdsConnection: (source) =>
-      source.node === config.nodeId && !!source.connectionId && sip.connectionPeer(source.transport, source.connectionId) !== undefined,
+      source.node === config.nodeId &&
+      !!source.connectionId &&
+      (sip.connectionPeer(source.transport, source.connectionId) !== undefined || sip.heldByOtherWorker(source.connectionId)),
     log,
     metrics,
+    ...(worker ? { otherWorkers: { callEnded: (call: CallEnd) => worker.peers.broadcast({ type: 'call-ended', ...call }) } } : {}),
   });
   activeCalls = () => router.activeCalls;
   sessions.endCallsWith(router.endWithoutBye);
@@ -260,6 +298,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     ),
   );
   sip.inDialog(unavailableWhenStoreDown(router.handleInDialog, outage));
+  if (worker) await sip.listen();
 
   const sweeper = setInterval(() => {
     if (outage.down) return; // its commands would only hold up the pipeline requests wait in
@@ -275,14 +314,25 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
 
-  const api = await startApi(config, redis, redisUrl, log, { storeOutage: outage, summary }, metrics);
-  const monitoring = await startMonitoring(config, { metrics, readiness, log, sip, bindings, guard, channels, activeCalls });
+  const api = singletons ? await startApi(config, redis, redisUrl, log, { storeOutage: outage, summary }, metrics) : undefined;
+  const monitoring = await startMonitoring(config, { metrics, readiness, log, sip, bindings, guard, channels, activeCalls }, !worker);
 
-  log.info({ event: 'server.listening', node: config.nodeId, addresses: sip.addresses, domain: config.sip.domain }, 'softswitch listening');
+  // A worker's start is announced by the primary, once every worker listens.
+  log.info(
+    { event: worker ? 'worker.listening' : 'server.listening', node: config.nodeId, addresses: sip.addresses, domain: config.sip.domain },
+    'softswitch listening',
+  );
   return {
     sip,
     redis,
     metrics,
+    readiness,
+    peerNotice: (notice) => {
+      if (notice.type === 'call-ended')
+        void router
+          .endedElsewhere(notice)
+          .catch((err: unknown) => log.error({ event: 'worker.notice_failed', callId: notice.callId, err }, 'could not end a call another worker saw end'));
+    },
     async drain() {
       await drain.run();
     },

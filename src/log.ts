@@ -25,10 +25,11 @@ const REDACT = [
 
 export type Log = Logger;
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Log {
+/** `fields`: more fields every line carries, e.g. `worker` (0 for the primary, 1..N for the workers of a node). */
+export function createLogger(level: string, destination?: pino.DestinationStream, fields: Record<string, string | number> = {}): Log {
   const options: LoggerOptions = {
     level,
-    base: { pid: process.pid },
+    base: { pid: process.pid, ...fields },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACT, censor: '[redacted]' },

@@ -2,9 +2,14 @@
 /**
  * `npm start`: one softswitch node. Without a configured Redis it runs a
  * private redis-server (data kept in data/redis) and loads the example
- * provisioning file, so a newcomer can register at once.
+ * provisioning file, so a newcomer can register at once. With `workers`
+ * above 1 this process is the node's primary and forks the workers
+ * (src/cluster); each worker runs this file again and takes the worker path.
  */
+import { availableParallelism } from 'node:os';
 import { startSoftswitch, type Softswitch } from '../app.js';
+import { runPrimary } from '../cluster/primary.js';
+import { WorkerLink, workerIdentity } from '../cluster/worker-link.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -26,7 +31,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.log.level);
+  const identity = workerIdentity();
+  if (identity) return runWorker(config, identity);
+  const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
+  const log = createLogger(config.log.level, undefined, workers > 1 ? { worker: 0 } : {});
 
   let embedded: EmbeddedRedis | undefined;
   let redisUrl: string | readonly string[] | undefined = config.redis.cluster ?? config.redis.url;
@@ -34,6 +42,13 @@ async function main(): Promise<void> {
     embedded = await startEmbeddedRedis(config.redis.embedded.dataDir, log);
     redisUrl = embedded.url;
     await provisionExample(config, redisUrl, log);
+  }
+
+  if (workers > 1) {
+    // Every worker gets the same node id (the default names this process) and the embedded Redis' address.
+    const env: Record<string, string> = { NODE_ID: config.nodeId, ...(embedded ? { REDIS_URL: embedded.url } : {}) };
+    await runPrimary({ config, log, workers, env, afterStop: async () => embedded?.stop() });
+    return;
   }
 
   let app: Softswitch;
@@ -63,6 +78,38 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** One worker of several: its channel to the others first, then the softswitch on the shared ports. */
+async function runWorker(config: Config, identity: { slot: number; token: Buffer }): Promise<void> {
+  const log = createLogger(config.log.level, undefined, { worker: identity.slot });
+  let app: Softswitch | undefined;
+  const link = await WorkerLink.open(identity, {
+    passed: (data, source, from) => app?.sip.receive(data, source, from),
+    send: (destination, data) => void app?.sip.sendForWorker(destination, data),
+    notice: (notice) => app?.peerNotice(notice),
+  });
+  const redisUrl = config.redis.cluster ?? config.redis.url;
+  try {
+    if (!redisUrl) throw new Error('no Redis URL from the primary');
+    app = await startSoftswitch(config, log, redisUrl, { peers: link.channel, first: identity.slot === 1 });
+  } catch (err) {
+    log.fatal({ event: 'server.start_failed', err }, 'worker could not start');
+    process.exit(1);
+  }
+  const running = app;
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await running.drain();
+    await running.close();
+    await link.close();
+    process.exit(0);
+  };
+  link.serve(running.readiness, running.metrics.registry, { drain: () => void stop(), cutShort: () => running.cutDrainShort() });
+  // SIGTERM to this worker alone: it drains and ends, and the primary starts another.
+  process.on('SIGTERM', () => void stop());
 }
 
 /** The embedded default loads the example provisioning file; re-applying it changes nothing. */

@@ -16,6 +16,7 @@ import {
   portSchema,
   realmSchema,
   redisUrlSchema,
+  workersSchema,
   type Config,
 } from './schema.js';
 import { readTlsFiles } from './tls-files.js';
@@ -58,6 +59,7 @@ const ENV_SCHEMAS = {
   API_OPERATOR_PASSWORD: z.string().min(1),
   METRICS_ADDRESS: ipAddressSchema,
   METRICS_PORT: portSchema,
+  WORKERS: workersSchema,
 } satisfies Record<string, z.ZodType>;
 
 type Raw = Record<string, unknown>;
@@ -125,7 +127,7 @@ function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): string[] {
     const text = env[name];
     if (text === undefined || text === '') continue;
     const input =
-      (name === 'SIP_PORT' || name === 'API_PORT' || name === 'METRICS_PORT') && /^\d+$/.test(text)
+      (name === 'SIP_PORT' || name === 'API_PORT' || name === 'METRICS_PORT' || name === 'WORKERS') && /^\d+$/.test(text)
         ? Number(text)
         : name === 'AUTH_ALGORITHMS'
           ? text.split(',').map((a) => a.trim().toUpperCase())
@@ -148,6 +150,7 @@ function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): string[] {
   if (values.REDIS_URL !== undefined) section('redis').url = values.REDIS_URL;
   if (values.LOG_LEVEL !== undefined) section('log').level = values.LOG_LEVEL;
   if (values.NODE_ID !== undefined) raw.nodeId = values.NODE_ID;
+  if (values.WORKERS !== undefined) raw.workers = values.WORKERS;
   if (values.NONCE_SECRET !== undefined) section('auth').nonceSecret = values.NONCE_SECRET;
   if (values.AUTH_ALGORITHMS !== undefined) section('auth').algorithms = values.AUTH_ALGORITHMS;
   if (values.API_PORT !== undefined) section('api').port = values.API_PORT;

@@ -40,6 +40,9 @@ export const realmSchema = z.string().min(1, { error: 'must not be empty' });
 
 export const nodeIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1-64 characters of A-Z a-z 0-9 . _ -' });
 
+/** Worker processes on this node: `auto` is one per core (os.availableParallelism()); 1 runs everything in one process. */
+export const workersSchema = z.union([z.literal('auto'), intBetween(1, 256)], { error: 'must be auto or a whole number from 1 to 256' });
+
 const timeZoneSchema = z.string().refine(
   (tz) => {
     try {
@@ -320,6 +323,7 @@ const announcementsSchema = z.strictObject({
 export const configSchema = z.strictObject({
   nodeId: nodeIdSchema.default(() => `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64)),
   timeZone: timeZoneSchema.default('Asia/Tokyo'),
+  workers: workersSchema.default('auto'),
   sip: sipSchema.prefault({}),
   registrar: registrarSchema.prefault({}),
   auth: authSchema.prefault({}),

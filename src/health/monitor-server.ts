@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Log } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { Readiness } from './readiness.js';
+import type { ReadinessReport } from './readiness.js';
 
 /**
  * The monitoring listener: `/metrics` (Prometheus text), `/healthz` (the
@@ -14,8 +14,10 @@ import type { Readiness } from './readiness.js';
  * and listens on loopback unless told otherwise.
  */
 export interface MonitorServerDeps {
-  metrics: Metrics;
-  readiness: Readiness;
+  /** This process' metrics, or (a node's primary) every worker's merged. */
+  metrics: Pick<Metrics, 'text' | 'contentType'>;
+  /** This process' readiness, or (a node's primary) every worker's together. */
+  readiness: { report(): Promise<ReadinessReport> };
   log: Log;
 }
 

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Headers, SipRequest } from '../core/messages/index.js';
 import type { SipServer } from '../core/server/sip-server.js';
+import { ownBranch } from '../core/server/worker-dispatch.js';
 import type { Destination, TransportName } from '../core/transport/transport.js';
 import type { PingResult } from './health.js';
 
 export interface OptionsPingerDeps {
-  sip: Pick<SipServer, 'startClientTransaction'>;
+  /** `worker`: several workers share the port; the branch names this one, so the answer comes back here. */
+  sip: Pick<SipServer, 'startClientTransaction'> & { readonly worker?: number | undefined };
   /** Our Via sent-by ("host:port") on a transport. */
   sentBy(transport: TransportName): string;
   /** Our SIP domain, for the From URI. */
@@ -25,7 +27,7 @@ export class OptionsPinger {
 
   ping(destination: Destination): Promise<PingResult> {
     const { sip, timeoutMs } = this.deps;
-    const branch = `z9hG4bK-ping.${randomBytes(8).toString('hex')}`;
+    const branch = ownBranch(sip.worker, `-ping.${randomBytes(8).toString('hex')}`);
     const request = this.request(destination, branch);
     return new Promise((resolve) => {
       let done = false;

@@ -54,6 +54,8 @@ export function startTargetMonitoring(deps: {
   routes: RouteStore;
   events: TrunkEvents;
   log: Log;
+  /** Send the OPTIONS pings (default). Off on all but one worker of a node: the others only read the states. */
+  pinging?: boolean;
 }): Monitoring | undefined {
   const { config, log } = deps;
   const settings = config.monitoring;
@@ -76,7 +78,7 @@ export function startTargetMonitoring(deps: {
     report: (change) => deps.events.report(change),
     log,
   });
-  monitor.start();
+  if (deps.pinging !== false) monitor.start();
   log.info({ event: 'monitor.enabled', interval: settings.interval, downAfter: settings.downAfter, upAfter: settings.upAfter }, 'OPTIONS monitoring on');
   return {
     async downRoutes(routes) {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Headers, SipRequest, type ReadonlyDeep, type SipResponse, type Via } from '../core/messages/index.js';
 import { viaDestination } from '../core/transport/via-routing.js';
+import { workerBranchTag } from '../core/server/worker-dispatch.js';
 import type { ProxySigner } from './signing.js';
 
 const MAGIC_COOKIE = 'z9hG4bK';
@@ -12,10 +13,12 @@ let branchCounter = 0;
  * (counter), signed over the Call-ID and `upstream` (see upstreamOf), where
  * responses to it go back. A stray 2xx is relayed only on a branch that
  * verifies (verifyBranch), so a forged next Via cannot aim it elsewhere.
+ * `worker` (several workers on one port) is named first, so a response the
+ * kernel hands to another worker is passed to this one (worker-dispatch.ts).
  */
-export function newBranch(signer: ProxySigner, callId: string, upstream: string): string {
+export function newBranch(signer: ProxySigner, callId: string, upstream: string, worker?: number): string {
   branchCounter = (branchCounter + 1) % 0x7fffffff;
-  const id = `${BRANCH_PREFIX}.${branchCounter.toString(36)}`;
+  const id = `${workerBranchTag(worker)}${BRANCH_PREFIX}.${branchCounter.toString(36)}`;
   return `${MAGIC_COOKIE}${id}.${signer.branchSignature(id, callId, upstream)}`;
 }
 

@@ -33,8 +33,8 @@ export function decodeFlow(token: string): Flow | undefined {
     const address = unb64(udp[1]!);
     return port > 0 && port < 65536 && /^[0-9A-Fa-f.:]+$/.test(address) ? { transport: 'UDP', address, port } : undefined;
   }
-  // The connection id's prefix is its transport (ConnectionTable): tcp-, tls-, ws-, wss-.
-  const connection = /^((tcp|tls|ws|wss)-[0-9a-f]+-\d+)\.([A-Za-z0-9_-]+)$/.exec(token);
+  // The connection id's prefix is its transport (ConnectionTable): tcp-, tls-, ws-, wss-; wN names the worker holding it.
+  const connection = /^((tcp|tls|ws|wss)-[0-9a-f]+(?:w\d{1,4})?-\d+)\.([A-Za-z0-9_-]+)$/.exec(token);
   if (!connection) return undefined;
   return { transport: connection[2]!.toUpperCase() as ConnectionTransport, connectionId: connection[1]!, node: unb64(connection[3]!) };
 }

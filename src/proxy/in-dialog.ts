@@ -72,7 +72,7 @@ export class InDialogRelay {
     for (const route of next.routes) copy.headers.append('Route', route);
     stampHop(copy.headers);
     const via = request.topVia();
-    const branch = newBranch(this.signer, request.headers.get('call-id') ?? '', via ? upstreamOf(via) : '');
+    const branch = newBranch(this.signer, request.headers.get('call-id') ?? '', via ? upstreamOf(via) : '', this.sip.worker);
     copy.headers.prepend('Via', `SIP/2.0/${next.destination.transport} ${this.identity.sentBy(next.destination.transport)};branch=${branch};rport`);
     this.sip.sendRequest(copy, next.destination);
   }
@@ -128,12 +128,14 @@ export class InDialogRelay {
     return outside ? refuse(403, outside) : { uri: route.uri, routes: route.routes, destination };
   }
 
-  /** Where a flow leads now: UDP always, a connection only while this node holds it open. */
+  /** Where a flow leads now: UDP always, a connection only while this node (this worker or a sibling) holds it open. */
   private flowDestination(flow: Flow): Destination | undefined {
     if (flow.transport === 'UDP') return { transport: 'UDP', address: flow.address, port: flow.port };
     if (flow.node !== this.identity.node) return undefined;
     const peer = this.sip.connectionPeer(flow.transport, flow.connectionId);
-    return peer ? { transport: flow.transport, ...peer, connectionId: flow.connectionId } : undefined;
+    if (peer) return { transport: flow.transport, ...peer, connectionId: flow.connectionId };
+    // Held by another worker: it sends on it (no address here, so no new connection if it is gone).
+    return this.sip.heldByOtherWorker(flow.connectionId) ? { transport: flow.transport, address: '', port: 0, connectionId: flow.connectionId } : undefined;
   }
 
   /**

@@ -203,7 +203,7 @@ export class ProxyCore {
 
   private tryTarget(incoming: IncomingRequest, target: RelayTarget, options: RelayOptions, state: RelayState): Promise<BranchEnd> {
     const topVia = incoming.message.topVia();
-    const branch = newBranch(this.signer, incoming.callId, topVia ? upstreamOf(topVia) : '');
+    const branch = newBranch(this.signer, incoming.callId, topVia ? upstreamOf(topVia) : '', this.sip.worker);
     const request = this.forwardedCopy(incoming, target, branch, options);
     const attempt = new ProxyBranch(
       request,

@@ -83,6 +83,11 @@ export class CallLiveness {
     noteRequest(watched.dialog, message.fromTag(), message.cseq()?.seq ?? 0);
   }
 
+  /** The call ended by a BYE that reached another worker of this node: no more probes or expiry. */
+  ended(callId: string): void {
+    this.forget(callId);
+  }
+
   /** Ends every watch (the node stops). */
   stop(): void {
     for (const callId of [...this.calls.keys()]) this.forget(callId);

@@ -151,6 +151,11 @@ export class CallRecorder {
   }
 
   /** A BYE ended an answered call; `from` is where it came from ("address:port"). */
+  /** Whether this process keeps an open record of the call. */
+  has(callId: string): boolean {
+    return this.calls.has(callId);
+  }
+
   hungUp(callId: string, from: string, reason?: string): void {
     const call = this.calls.get(callId);
     if (!call?.record.answeredAt) return;

@@ -28,12 +28,25 @@ export interface CallRouterDeps extends Omit<CallDeliveryDeps, 'now' | 'proxy' |
   /** Counts call outcomes (softswitch_calls_total). */
   metrics?: Metrics;
   /** Watches answered calls (session timers, probes); told of each request inside a call. */
-  liveness?: Pick<CallLiveness, 'request'>;
+  liveness?: Pick<CallLiveness, 'request' | 'ended'>;
   /** Call detail records; absent when they are switched off (`cdr.enabled: false`). */
   records?: CallRecorder;
   /** The announcement server and prompts (config `announcements`); without a server, refusals keep their status codes. */
   announcements?: AnnouncementSettings;
+  /**
+   * Several workers on this node: a BYE for a call this worker does not
+   * carry is told to the others, since the worker that routed the INVITE
+   * holds the call's channels and its open record (endedElsewhere).
+   */
+  otherWorkers?: { callEnded(call: CallEnd): void };
   now?: () => number;
+}
+
+/** A call's BYE as one worker tells the others: who hung up ("address:port") and the BYE's Reason. */
+export interface CallEnd {
+  callId: string;
+  by: string;
+  reason?: string;
 }
 
 /** A refusal as the router sends it: a status, or the announcement that stands in for it. */
@@ -113,13 +126,10 @@ export class CallRouter {
     // Refused (not our signed route, no hops left): answered already, and no call of ours ends.
     if (outcome.kind === 'refused') return;
     this.deps.liveness?.request(incoming.message);
-    if (incoming.method === 'BYE' && this.deps.channels.has(incoming.callId)) {
-      await this.deps.channels.end(incoming.callId);
-      this.deps.log.info({ event: 'call.ended', callId: incoming.callId, reason: 'BYE', by: incoming.source.address }, 'call ended by BYE');
-    }
     if (incoming.method === 'BYE') {
       const reason = incoming.message.headers.get('reason');
-      this.deps.records?.hungUp(incoming.callId, `${incoming.source.address}:${incoming.source.port}`, reason ?? undefined);
+      const end: CallEnd = { callId: incoming.callId, by: `${incoming.source.address}:${incoming.source.port}`, ...(reason ? { reason } : {}) };
+      if (!(await this.callEnded(end, incoming.source.address))) this.deps.otherWorkers?.callEnded(end);
     }
     if (outcome.kind === 'failed' && !incoming.answered) {
       incoming.send(outcome.response ?? incoming.createResponse(outcome.silent ? 408 : 404));
@@ -136,6 +146,23 @@ export class CallRouter {
     this.deps.records?.endedBySystem(callId, reason);
     this.deps.log.info({ event: 'call.ended', callId, reason }, `call ended: ${reason}`);
   };
+
+  /** A BYE for this call reached another worker of this node (CallRouterDeps.otherWorkers). */
+  readonly endedElsewhere = async (end: CallEnd): Promise<void> => {
+    await this.callEnded(end, end.by.slice(0, end.by.lastIndexOf(':')));
+  };
+
+  /** Ends the call's channels and record when this worker carries it; false when it does not. */
+  private async callEnded(end: CallEnd, byAddress: string): Promise<boolean> {
+    const carried = this.deps.channels.has(end.callId) || this.deps.records?.has(end.callId) === true;
+    if (this.deps.channels.has(end.callId)) {
+      await this.deps.channels.end(end.callId);
+      this.deps.log.info({ event: 'call.ended', callId: end.callId, reason: 'BYE', by: byAddress }, 'call ended by BYE');
+    }
+    this.deps.liveness?.ended(end.callId);
+    this.deps.records?.hungUp(end.callId, end.by, end.reason);
+    return carried;
+  }
 
   private async routeNewCall(incoming: IncomingRequest, caller: Caller): Promise<RouteEnd> {
     const message = incoming.message;

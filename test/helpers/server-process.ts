@@ -29,6 +29,7 @@ const CONFIG_ENV = [
   'SOFTSWITCH_CONFIG',
   'METRICS_ADDRESS',
   'METRICS_PORT',
+  'WORKERS',
 ];
 
 export type Cli = 'start' | 'provision' | 'status' | 'cdr';
@@ -80,6 +81,8 @@ export interface ServerOptions {
   cdr?: Partial<{ enabled: boolean; retentionDays: number; nodeLostAfter: number }>;
   /** More top-level config sections (monitoring, webhooks, hep, ...), written as given. */
   extra?: Record<string, unknown>;
+  /** Worker processes (`workers`); default 1 here, so the suite's servers stay one process each unless a test asks. */
+  workers?: number | 'auto';
   /** The `announcements` section (announcement server and prompts); default: none. */
   announcements?: Record<string, unknown>;
 }
@@ -94,6 +97,8 @@ export interface ServerConfig {
   domain: string;
   /** The management API's port, when it runs. */
   apiPort?: number;
+  /** Worker processes (1 unless the test asked for more). */
+  workers: number | 'auto';
 }
 
 const tempDirs: string[] = [];
@@ -128,6 +133,7 @@ export async function writeServerConfig(options: ServerOptions): Promise<ServerC
   const domain = options.domain ?? 'test.example';
   const config = {
     nodeId,
+    workers: options.workers ?? 1,
     sip: {
       domain,
       realm: domain,
@@ -163,7 +169,8 @@ export async function writeServerConfig(options: ServerOptions): Promise<ServerC
   };
   const file = join(tempDir(), `${nodeId}.yaml`);
   writeFileSync(file, stringify(config));
-  return { file, port, metricsPort, nodeId, domain, ...(options.api ? { apiPort: options.api.port } : {}) };
+  const workers = (options.extra?.workers as number | 'auto' | undefined) ?? options.workers ?? 1;
+  return { file, port, metricsPort, nodeId, domain, workers, ...(options.api ? { apiPort: options.api.port } : {}) };
 }
 
 /** One pino JSON line of the server's stdout. */
@@ -224,8 +231,8 @@ export class ServerProcess {
     });
   }
 
-  /** Start a node and wait for its `server.listening` line. */
-  static async start(config: ServerConfig, timeoutMs = 20_000): Promise<ServerProcess> {
+  /** Start a node and wait for its `server.listening` line (several workers: the primary's, once every worker listens). */
+  static async start(config: ServerConfig, timeoutMs = config.workers === 1 ? 20_000 : 60_000): Promise<ServerProcess> {
     exitOnSignals();
     const child = spawn(process.execPath, cliCommand('start', ['--config', config.file]), {
       cwd: ROOT,

@@ -311,3 +311,23 @@ t.test('metrics and shutdown: on, on loopback, 30 s drain by default; env overri
   );
   t.same(load(t, 'metrics:\n  enabled: false\n').metrics.enabled, false, 'can be switched off');
 });
+
+t.test('workers: auto (one per core) by default, a number, or WORKERS', async (t) => {
+  t.equal(loadConfig({ env: {} }).workers, 'auto', 'default.yaml and the built-in default: one per core');
+  t.equal(load(t, 'workers: 3\n').workers, 3);
+  t.equal(load(t, 'workers: 1\n').workers, 1, 'one process, as before workers existed');
+  t.equal(load(t, 'workers: 3\n', { WORKERS: '2' }).workers, 2, 'WORKERS overrides the file');
+  t.equal(load(t, 'workers: 3\n', { WORKERS: 'auto' }).workers, 'auto');
+  t.same(
+    issuesOf(t, () => load(t, 'workers: 0\n')),
+    ['workers: must be between 1 and 256'],
+  );
+  t.same(
+    issuesOf(t, () => load(t, 'workers: many\n')),
+    ['workers: must be auto or a whole number from 1 to 256'],
+  );
+  t.same(
+    issuesOf(t, () => loadConfig({ env: { WORKERS: 'lots' } })),
+    ['WORKERS: must be auto or a whole number from 1 to 256'],
+  );
+});

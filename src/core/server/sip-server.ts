@@ -10,6 +10,8 @@ import { Dispatcher, type RequestHandler } from './dispatcher.js';
 import { IncomingRequest, type HeaderList } from './incoming-request.js';
 import type { ProxyDelegate } from './proxy-delegate.js';
 import { SipTransports, type ListenSpec, type TransportFactory } from './sip-transports.js';
+import { nextInRing, responseOwner, type WorkerPeers } from './worker-dispatch.js';
+import { workerOfConnection } from '../transport/connection-table.js';
 
 export type { RequestHandler } from './dispatcher.js';
 export type { ListenSpec } from './sip-transports.js';
@@ -29,6 +31,17 @@ export interface SipServerOptions {
   metrics?: Metrics;
   /** Sees every message sent and received, as bytes (SIP capture); never on the critical path. */
   wireTap?: WireTap;
+  /**
+   * This process is worker N of several on the same ports: UDP sockets bind
+   * with SO_REUSEPORT, connection ids name the worker. Its peers are given
+   * with setWorkerPeers.
+   */
+  worker?: number;
+}
+
+/** A message another worker passed here: `origin` is the worker it first arrived at. */
+export interface PassedFrom {
+  origin: number;
 }
 
 /**
@@ -47,6 +60,8 @@ export class SipServer {
   private readonly commonHeaders: HeaderList;
   private delegate: ProxyDelegate | undefined;
   private readonly metrics: Metrics | undefined;
+  private peers: WorkerPeers | undefined;
+  private readonly workerNumber: number | undefined;
   /**
    * Looks at each new request before it gets a transaction (e.g. a banned
    * source): 'drop' ignores it without a word, 'forbid' answers 403 statelessly.
@@ -59,7 +74,15 @@ export class SipServer {
     this.ownSummary = !options.summary;
     this.summary = options.summary ?? new LogSummariser(options.log);
     this.commonHeaders = [['Server', options.serverName ?? 'softswitch']];
-    this.transports = new SipTransports(options.listen, (data, source) => this.receive(data, source), this.summary, options.transportFactory, options.wireTap);
+    this.transports = new SipTransports(
+      options.listen,
+      (data, source) => this.receive(data, source),
+      this.summary,
+      options.transportFactory,
+      options.wireTap,
+      options.worker,
+    );
+    this.workerNumber = options.worker;
     this.transactions = new TransactionLayer(
       (response, source) => this.sendResponse(response, source),
       (request, destination) => this.sendRequest(request, destination),
@@ -73,6 +96,38 @@ export class SipServer {
   setProxyDelegate(delegate: ProxyDelegate): void {
     if (this.delegate) throw new Error('a proxy delegate is already set');
     this.delegate = delegate;
+  }
+
+  /** The other workers on this port, to pass them what is theirs (worker-dispatch.ts). Set once. */
+  setWorkerPeers(peers: WorkerPeers): void {
+    if (this.peers) throw new Error('worker peers are already set');
+    if (this.workerNumber !== undefined && peers.self !== this.workerNumber) throw new Error('worker peers of another worker');
+    this.peers = peers;
+    this.transports.sendElsewhere = (destination, data) => {
+      const owner = workerOfConnection(destination.connectionId ?? '');
+      if (owner === undefined || owner === peers.self || !peers.sendOn(owner, destination, data)) return false;
+      this.log.debug(
+        { event: 'worker.passed', kind: 'send', transport: destination.transport, to: owner },
+        'message handed to the worker holding its connection',
+      );
+      return true;
+    };
+  }
+
+  /** This worker's number, named in the branches it makes; undefined when the process runs alone. */
+  get worker(): number | undefined {
+    return this.peers?.self ?? this.workerNumber;
+  }
+
+  /** Whether another worker of this node holds this TCP/WS connection (its id names a live worker). */
+  heldByOtherWorker(connectionId: string): boolean {
+    const owner = workerOfConnection(connectionId);
+    return this.peers !== undefined && owner !== undefined && owner !== this.peers.self && this.peers.workers().includes(owner);
+  }
+
+  /** Bytes another worker asks this one to send on a connection it holds (WorkerPeers.sendOn). */
+  sendForWorker(destination: Destination, data: Buffer): boolean {
+    return this.transports.sendBytes(destination, data);
   }
 
   on(method: string, handler: RequestHandler): this {
@@ -151,16 +206,16 @@ export class SipServer {
     await this.transports.close();
   }
 
-  /** Entry point for every datagram or framed stream message. Never throws. */
-  receive(data: Buffer, source: Source): void {
+  /** Entry point for every datagram or framed stream message, and for those another worker passes here. Never throws. */
+  receive(data: Buffer, source: Source, passed?: PassedFrom): void {
     try {
-      this.receiveMessage(data, source);
+      this.receiveMessage(data, source, passed);
     } catch (err) {
       this.log.error({ event: 'sip.internal_error', address: source.address, port: source.port, err }, 'unexpected error handling a message');
     }
   }
 
-  private receiveMessage(data: Buffer, source: Source): void {
+  private receiveMessage(data: Buffer, source: Source, passed: PassedFrom | undefined): void {
     let message;
     try {
       message = parseMessage(data);
@@ -184,10 +239,29 @@ export class SipServer {
       return;
     }
     if (!('method' in message)) {
+      if (!passed && this.passResponse(message, data, source)) return;
       this.receiveResponse(message, source);
       return;
     }
-    this.receiveRequest(message, source);
+    this.receiveRequest(message, source, data, passed);
+  }
+
+  /** A response to a request another worker sent goes to that worker (its branch names it). */
+  private passResponse(response: SipResponse, data: Buffer, source: Source): boolean {
+    if (!this.peers) return false;
+    const owner = responseOwner(response.topVia()?.params.branch, this.peers.self);
+    if (owner === 'here' || !this.peers.pass(owner, data, source, this.peers.self)) return false;
+    this.log.debug(
+      { event: 'worker.passed', kind: 'response', status: response.status, callId: response.headers.get('call-id'), to: owner },
+      'response passed to the worker holding its transaction',
+    );
+    return true;
+  }
+
+  /** The worker to ask next about a UDP CANCEL or ACK matching nothing here; none when this is the last to ask. */
+  private nextWorker(source: Source, passed: PassedFrom | undefined): number | undefined {
+    if (!this.peers || source.transport !== 'UDP') return undefined;
+    return nextInRing(this.peers.workers(), this.peers.self, passed?.origin ?? this.peers.self);
   }
 
   private receiveResponse(response: SipResponse, source: Source): void {
@@ -199,9 +273,20 @@ export class SipServer {
     this.log.debug({ event: 'sip.stray_response', address: source.address, status: response.status }, 'response with no client transaction');
   }
 
-  private receiveRequest(request: SipRequest, source: Source): void {
-    const match = this.transactions.receiveRequest(request, source, this.screen);
+  private receiveRequest(request: SipRequest, source: Source, data: Buffer, passed: PassedFrom | undefined): void {
+    const next = this.nextWorker(source, passed);
+    const match = this.transactions.receiveRequest(request, source, this.screen, next !== undefined);
     if (!match || match.kind === 'absorbed') return;
+    if (match.kind === 'elsewhere') {
+      const origin = passed?.origin ?? this.peers!.self;
+      if (this.peers!.pass(next!, data, source, origin)) {
+        this.log.debug(
+          { event: 'worker.passed', kind: 'request', method: request.method, callId: request.headers.get('call-id'), to: next },
+          'request passed to the next worker',
+        );
+      }
+      return;
+    }
     if (match.kind === 'screened') {
       if (match.verdict === 'forbid') this.answerStateless(request, source, 403, 'source banned');
       return;

@@ -19,10 +19,11 @@ export interface ListenSpec {
 }
 
 /** Makes the transport for one listen entry; tests pass one that records what is sent. */
-export type TransportFactory = (spec: ListenSpec, onMessage: MessageHandler, summary: LogSummariser) => Transport;
+/** `worker`: this process is worker N of several sharing the ports (undefined: it runs alone). */
+export type TransportFactory = (spec: ListenSpec, onMessage: MessageHandler, summary: LogSummariser, worker: number | undefined) => Transport;
 
-/** The real sockets: UDP, TCP and TLS with stream framing, WebSocket over HTTP or HTTPS (RFC 7118). */
-export const socketTransport: TransportFactory = (spec, onMessage, summary) => {
+/** The real sockets: UDP (SO_REUSEPORT when workers share the port), TCP and TLS with stream framing, WebSocket over HTTP or HTTPS (RFC 7118). */
+export const socketTransport: TransportFactory = (spec, onMessage, summary, worker) => {
   const credentials = (): TlsCredentials => {
     if (!spec.credentials) throw new Error(`a ${spec.transport} listener needs a certificate and key (sip.tls)`);
     return spec.credentials;
@@ -34,20 +35,21 @@ export const socketTransport: TransportFactory = (spec, onMessage, summary) => {
       summary.warn({ event: 'sip.malformed', transport, address, port, why }, what, ['transport', 'why']);
   switch (spec.transport) {
     case 'udp':
-      return new UdpTransport(spec.address, spec.port, onMessage);
+      return new UdpTransport(spec.address, spec.port, onMessage, worker !== undefined);
     case 'tcp':
-      return new TcpTransport(spec.address, spec.port, onMessage, { onError: onError('TCP', 'stream framing error; connection closed') });
+      return new TcpTransport(spec.address, spec.port, onMessage, { onError: onError('TCP', 'stream framing error; connection closed'), worker });
     case 'tls':
       return new TcpTransport(spec.address, spec.port, onMessage, {
         tls: credentials(),
         verifyPeer: spec.verifyPeer ?? true,
         ...(spec.trustedCa ? { trustedCa: spec.trustedCa } : {}),
         onError: onError('TLS', 'TLS handshake or stream framing error; connection closed'),
+        worker,
       });
     case 'ws':
-      return new WsTransport(spec.address, spec.port, onMessage, onError('WS', 'WebSocket error; connection refused or closed'));
+      return new WsTransport(spec.address, spec.port, onMessage, onError('WS', 'WebSocket error; connection refused or closed'), undefined, worker);
     case 'wss':
-      return new WsTransport(spec.address, spec.port, onMessage, onError('WSS', 'WebSocket error; connection refused or closed'), credentials());
+      return new WsTransport(spec.address, spec.port, onMessage, onError('WSS', 'WebSocket error; connection refused or closed'), credentials(), worker);
   }
 };
 
@@ -65,6 +67,8 @@ export class SipTransports {
     summary: LogSummariser,
     factory: TransportFactory = socketTransport,
     private readonly tap?: WireTap,
+    /** This process is worker N of several on the same ports (UDP with SO_REUSEPORT; TCP and WS through the cluster module). */
+    worker?: number,
   ) {
     const handler: MessageHandler = tap
       ? (data, source) => {
@@ -72,7 +76,7 @@ export class SipTransports {
           onMessage(data, source);
         }
       : onMessage;
-    this.transports = listen.map((spec) => factory(spec, handler, summary));
+    this.transports = listen.map((spec) => factory(spec, handler, summary, worker));
   }
 
   async listen(): Promise<void> {
@@ -111,7 +115,23 @@ export class SipTransports {
     this.send(transport, responseDestination(via, source), serializeMessage(response));
   }
 
-  private send(transport: Transport, destination: Destination, data: Buffer): void {
+  /**
+   * Sends on a connection another worker of this node holds: set by the
+   * server when there are workers; true when that worker takes the bytes.
+   */
+  sendElsewhere: ((destination: Destination, data: Buffer) => boolean) | undefined;
+
+  /** Bytes another worker asks this one to send on a connection it holds (or, that gone, a new one to the same address). */
+  sendBytes(destination: Destination, data: Buffer): boolean {
+    const transport = this.transports.find((t) => t.name === destination.transport);
+    if (!transport || (destination.connectionId && transport.peer?.(destination.connectionId) === undefined && !destination.address)) return false;
+    this.send(transport, destination, data, false);
+    return true;
+  }
+
+  private send(transport: Transport, destination: Destination, data: Buffer, mayPass = true): void {
+    const id = destination.connectionId;
+    if (mayPass && id && this.sendElsewhere && transport.peer?.(id) === undefined && this.sendElsewhere(destination, data)) return;
     if (transport.send(destination, data) && this.tap) {
       this.tapped('out', transport.name, { address: transport.localAddress, port: transport.localPort }, destination, data);
     }

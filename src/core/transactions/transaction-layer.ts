@@ -11,7 +11,8 @@ import {
 import { InviteServerTransaction } from './invite-server-transaction.js';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
 import type { ResponseSender, ServerTransaction } from './server-transaction.js';
-import { serverTransactionKey } from './transaction-key.js';
+import { cancelledInviteKey, serverTransactionKey } from './transaction-key.js';
+import { mayBelongElsewhere } from '../server/worker-dispatch.js';
 import { systemClock, type Clock } from './clock.js';
 import { ExpiryQueue, TIMER_64T1 } from './timers.js';
 import type { Metrics } from '../../metrics/metrics.js';
@@ -25,7 +26,9 @@ export type RequestMatch =
   /** A new request, now with its server transaction. */
   | { kind: 'new'; key: string; transaction: ServerTransaction }
   /** A new request the screen turned away before any transaction was made. */
-  | { kind: 'screened'; verdict: 'drop' | 'forbid' };
+  | { kind: 'screened'; verdict: 'drop' | 'forbid' }
+  /** A CANCEL or ACK whose INVITE transaction may be another worker's (worker-dispatch.ts); no transaction was made. */
+  | { kind: 'elsewhere' };
 
 /** Looks at a new request before it gets a transaction (e.g. a banned source). */
 export type RequestScreen = (request: SipRequest, source: Source) => 'accept' | 'drop' | 'forbid';
@@ -84,7 +87,7 @@ export class TransactionLayer {
    * top Via with received/rport first, §18.2.1). Retransmissions and ACKs
    * for a non-2xx end here; a new request gets its transaction.
    */
-  receiveRequest(request: SipRequest, source: Source, screen?: RequestScreen): RequestMatch | undefined {
+  receiveRequest(request: SipRequest, source: Source, screen?: RequestScreen, otherWorkers = false): RequestMatch | undefined {
     const parsedVia = request.topVia();
     const cseq = request.cseq();
     if (!parsedVia || !cseq) return undefined; // the parser guarantees both; belt and braces
@@ -110,7 +113,10 @@ export class TransactionLayer {
         invite.onAck();
         return { kind: 'absorbed' };
       }
-      return { kind: 'ack-2xx' };
+      return otherWorkers && mayBelongElsewhere(request, false) ? { kind: 'elsewhere' } : { kind: 'ack-2xx' };
+    }
+    if (otherWorkers && request.method === 'CANCEL' && mayBelongElsewhere(request, this.transactions.has(cancelledInviteKey(key)))) {
+      return { kind: 'elsewhere' };
     }
     const verdict = screen?.(request, source) ?? 'accept';
     if (verdict !== 'accept') return { kind: 'screened', verdict };

@@ -19,7 +19,11 @@ export class ConnectionTable<C> {
    */
   private readonly run = randomBytes(4).toString('hex');
 
-  constructor(private readonly prefix: string) {}
+  constructor(
+    private readonly prefix: string,
+    /** This process is worker N of a node: ids name it (`tcp-<run>w<N>-<n>`), so a sibling can ask it to send on one. */
+    private readonly worker?: number,
+  ) {}
 
   get size(): number {
     return this.byId.size;
@@ -27,7 +31,7 @@ export class ConnectionTable<C> {
 
   /** Registers a new connection; returns its id and the function to call when it closes. */
   add(connection: C, address: string, port: number): { id: string; forget: () => void } {
-    const id = `${this.prefix}-${this.run}-${this.nextId++}`;
+    const id = `${this.prefix}-${this.run}${this.worker === undefined ? '' : `w${this.worker}`}-${this.nextId++}`;
     const remote = `${address}:${port}`;
     this.byId.set(id, connection);
     this.byRemote.set(remote, id);
@@ -73,4 +77,10 @@ export function listenOn(server: net.Server, port: number, address: string): Pro
       resolve((server.address() as net.AddressInfo).port);
     });
   });
+}
+
+/** The worker a connection id names (ConnectionTable with a worker), if any. */
+export function workerOfConnection(connectionId: string): number | undefined {
+  const match = /^(?:tcp|ws)-[0-9a-f]+w(\d{1,4})-\d+$/.exec(connectionId);
+  return match ? Number(match[1]) : undefined;
 }

@@ -25,6 +25,8 @@ export interface StreamOptions {
   trustedCa?: Buffer | string;
   /** A refused handshake or a stream that cannot be framed (the connection is closed). */
   onError?: (why: string, address: string, port: number) => void;
+  /** This process is worker N of several on the port (connection ids name it). */
+  worker?: number;
 }
 
 /**
@@ -48,7 +50,7 @@ export class TcpTransport implements Transport {
     private readonly options: StreamOptions = {},
   ) {
     this.name = options.tls ? 'TLS' : 'TCP';
-    this.connections = new ConnectionTable<net.Socket>(this.name.toLowerCase());
+    this.connections = new ConnectionTable<net.Socket>(this.name.toLowerCase(), options.worker);
     this.onError = options.onError ?? (() => undefined);
     this.localPort = port;
   }

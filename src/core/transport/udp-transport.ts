@@ -22,12 +22,17 @@ export class UdpTransport implements Transport {
     readonly localAddress: string,
     port: number,
     private readonly onMessage: MessageHandler,
+    /**
+     * Several worker processes bind the same address and port (SO_REUSEPORT):
+     * each its own socket, and the kernel hashes each source to one of them.
+     */
+    private readonly sharedPort = false,
   ) {
     this.localPort = port;
   }
 
   listen(): Promise<void> {
-    const socket = dgram.createSocket({ type: net.isIPv6(this.localAddress) ? 'udp6' : 'udp4' });
+    const socket = dgram.createSocket({ type: net.isIPv6(this.localAddress) ? 'udp6' : 'udp4', reusePort: this.sharedPort });
     this.socket = socket;
     socket.on('message', (data, rinfo) => {
       // Keep-alive CRLF (RFC 5626 §4.4.1) and stray noise: nothing to parse.
@@ -42,7 +47,8 @@ export class UdpTransport implements Transport {
     });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(this.localPort, this.localAddress, () => {
+      // exclusive: a cluster worker binds its own socket rather than sharing the primary's handle.
+      socket.bind({ port: this.localPort, address: this.localAddress, exclusive: this.sharedPort }, () => {
         socket.off('error', reject);
         // A send error (e.g. ICMP unreachable surfaced by the OS) must never take the server down.
         socket.on('error', () => undefined);

@@ -53,9 +53,11 @@ export class WsTransport implements Transport {
     private readonly onError: (why: string, address: string, port: number) => void = () => undefined,
     /** WSS: the certificate and key of the HTTPS server the WebSockets upgrade from. */
     private readonly tls?: TlsCredentials,
+    /** This process is worker N of several on the port (connection ids name it). */
+    worker?: number,
   ) {
     this.name = tls ? 'WSS' : 'WS';
-    this.connections = new ConnectionTable<Connection>(this.name.toLowerCase());
+    this.connections = new ConnectionTable<Connection>(this.name.toLowerCase(), worker);
     this.localPort = port;
   }
 

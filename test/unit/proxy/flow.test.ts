@@ -11,6 +11,7 @@ t.test('a flow survives the trip through a token; the token is URI-safe', async 
     { transport: 'WS', connectionId: 'ws-0a1b2c3d-3', node: 'tokyo/1' },
     { transport: 'TLS', connectionId: 'tls-0a1b2c3d-5', node: 'node-a' },
     { transport: 'WSS', connectionId: 'wss-0a1b2c3d-6', node: 'node-b' },
+    { transport: 'TCP', connectionId: 'tcp-0a1b2c3dw2-7', node: 'node-a' }, // held by worker 2 of its node
   ];
   for (const flow of flows) {
     const token = encodeFlow(flow);
@@ -20,7 +21,17 @@ t.test('a flow survives the trip through a token; the token is URI-safe', async 
 });
 
 t.test('strings that are not flow tokens are refused', async (t) => {
-  for (const token of ['alice', 'ws-7', 'udp.MTI3LjAuMC4x.0', 'udp.MTI3LjAuMC4x.70000', 'udp.ZXZpbC5leGFtcGxl.5060', 'tcp-x.bm9kZQ', 'sctp-1.bm9kZQ']) {
+  for (const token of [
+    'alice',
+    'ws-7',
+    'udp.MTI3LjAuMC4x.0',
+    'udp.MTI3LjAuMC4x.70000',
+    'udp.ZXZpbC5leGFtcGxl.5060',
+    'tcp-x.bm9kZQ',
+    'sctp-1.bm9kZQ',
+    'tcp-0a1bw-1.bm9kZQ',
+    'tcp-0a1bwx2-1.bm9kZQ',
+  ]) {
     t.equal(decodeFlow(token), undefined, token);
   }
 });

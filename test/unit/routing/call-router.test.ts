@@ -2,7 +2,7 @@
 // slowly, checked here per rule — forwarding on each trigger, the chain cap and
 // loops, hunting, outbound routes, and the line's own final answer.
 import t from 'tap';
-import { DOMAIN, forwardingTo, world } from './call-world.js';
+import { DOMAIN, forwardingTo, PEER_ADDRESS, world } from './call-world.js';
 import { defaultFeatures } from '../../../src/features/settings.js';
 
 const A = '0312340001';
@@ -495,4 +495,32 @@ t.test('voice mail after two forwards: the mailbox is the last forwarding number
   const vm = w.offers.at(-1)!;
   t.equal(vm.uri, `sip:${B}@127.0.0.80:5080`);
   t.same(vm.diversion, [diversion(B, 'unconditional'), diversion(A, 'unconditional')], 'newest first');
+});
+
+t.test('several workers: a BYE reaching a worker that does not carry the call is told to the others; the one that does ends it', async (t) => {
+  const told: Array<{ callId: string; by: string; reason?: string }> = [];
+  const carrier = world({ otherWorkers: { callEnded: (end) => told.push(end) } });
+  carrier.line('alice', A, 'answer');
+  const call = await carrier.invite(A);
+  t.equal(carrier.legs.get('alice')?.size, 1, 'the answered call holds a channel');
+
+  const other = world({ otherWorkers: { callEnded: (end) => told.push(end) } });
+  await other.bye(call.callId);
+  t.same(told, [{ callId: call.callId, by: `${PEER_ADDRESS}:5060` }], 'the worker without the call tells the others who hung up');
+
+  await carrier.router.endedElsewhere(told[0]!);
+  t.equal(carrier.legs.get('alice')?.size, 0, 'the carrying worker gave the channel back');
+  t.equal(carrier.events('call.ended', (l) => l.callId === call.callId).length, 1, 'and logged the end');
+});
+
+t.test('several workers: a BYE at the worker carrying the call ends it there, without telling the others', async (t) => {
+  const told: string[] = [];
+  const w = world({ otherWorkers: { callEnded: (end) => told.push(end.callId) } });
+  w.line('alice', A, 'answer');
+  const call = await w.invite(A);
+  await w.bye(call.callId);
+  t.equal(w.legs.get('alice')?.size, 0, 'channel given back');
+  t.same(told, [], 'nobody else told');
+  await w.router.endedElsewhere({ callId: call.callId, by: `${PEER_ADDRESS}:5060` });
+  t.equal(w.events('call.ended').length, 1, 'a late notice for an ended call changes nothing');
 });

@@ -24,7 +24,7 @@ import { createLogger } from '../../../src/log.js';
 import type { ProxyCore, RelayOptions, RelayOutcome, RelayTarget } from '../../../src/proxy/proxy-core.js';
 import type { Binding } from '../../../src/registrar/binding.js';
 import { CallChannels, type ChannelAccounting } from '../../../src/routing/call-channels.js';
-import { CallRouter } from '../../../src/routing/call-router.js';
+import { CallRouter, type CallRouterDeps } from '../../../src/routing/call-router.js';
 import type { CallerSources } from '../../../src/routing/caller.js';
 import { DecisionLog } from '../../../src/routing/decision-log.js';
 import type { AnnouncementSettings } from '../../../src/routing/announcements.js';
@@ -74,6 +74,8 @@ export interface World {
   line(sipId: string, number: string, behaviour?: Behaviour, channels?: number): void;
   /** Sends an INVITE to `dialled` from the peer (terminating; `anonymous`: withheld) or our line `caller` (originating). */
   invite(dialled: string, from?: 'peer' | 'anonymous' | 'line'): Promise<Call>;
+  /** A BYE inside call `callId`, from the peer's address. */
+  bye(callId: string): Promise<void>;
   events(event: string, where?: (l: Record<string, unknown>) => boolean): Array<Record<string, unknown>>;
 }
 
@@ -87,7 +89,7 @@ export interface Call {
  * `downRoutes`: monitoring is on and these routes' targets are down (absent: monitoring off).
  * `announcements`: the config section; with a server, refusals go there (its behaviour is `behaviour.get('announcement')`).
  */
-export function world(options: { downRoutes?: Set<string>; announcements?: AnnouncementSettings } = {}): World {
+export function world(options: { downRoutes?: Set<string>; announcements?: AnnouncementSettings; otherWorkers?: CallRouterDeps['otherWorkers'] } = {}): World {
   const features = new Map<string, NumberFeatures>();
   const huntGroups: HuntGroup[] = [];
   const routes: OutboundRoute[] = [];
@@ -220,6 +222,7 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
     // Targets in these tests are addresses: no DNS is asked.
     locator: new RouteLocator({ dns: { naptr: async () => [], srv: async () => [], addresses: async () => [] }, allowLoopback: true, log: logger }),
     failoverTimeoutMs: 2000,
+    ...(options.otherWorkers ? { otherWorkers: options.otherWorkers } : {}),
     domain: DOMAIN,
     holdsConnection: () => true,
     log: logger,
@@ -287,6 +290,23 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
       };
       await router.handleInvite(new IncomingRequest(message, source, transaction as unknown as ServerTransaction, []));
       return { callId, sent };
+    },
+    async bye(callId) {
+      const message = new SipRequest(
+        'BYE',
+        `sip:caller@${LINE_ADDRESS}`,
+        new Headers([
+          ['Via', `SIP/2.0/UDP ${PEER_ADDRESS}:5060;branch=z9hG4bK-bye-${callId}`],
+          ['Max-Forwards', '70'],
+          ['From', `<sip:callee@${DOMAIN}>;tag=callee`],
+          ['To', `<sip:caller@${DOMAIN}>;tag=t-${callId}`],
+          ['Call-ID', callId],
+          ['CSeq', '2 BYE'],
+        ]),
+      );
+      const transaction = { lastStatus: 0, respond: (r: SipResponse) => void (transaction.lastStatus = r.status) };
+      const source = { transport: 'UDP' as const, address: PEER_ADDRESS, port: 5060, localAddress: '127.0.0.1', localPort: 5060 };
+      await router.handleInDialog(new IncomingRequest(message, source, transaction as unknown as ServerTransaction, []));
     },
     events(event, where = () => true) {
       return log.filter((l) => l.event === event && where(l));

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ConnectionTable } from '../../../src/core/transport/connection-table.js';
+import { ConnectionTable, workerOfConnection } from '../../../src/core/transport/connection-table.js';
 
 t.test('finds a connection by id, else the latest from the same address and port', async (t) => {
   const table = new ConnectionTable<string>('tcp');
@@ -31,4 +31,14 @@ t.test('a closed connection is forgotten, without hiding a newer one from the sa
   t.equal(table.find({ transport: 'WS', address: '127.0.0.1', port: 5070 }), 'new');
   table.clear();
   t.equal(table.size, 0);
+});
+
+t.test('a worker of several names itself in its connection ids; a lone process names none', async (t) => {
+  const id = new ConnectionTable<string>('tcp', 2).add('a', '127.0.0.1', 5070).id;
+  t.match(id, /^tcp-[0-9a-f]{8}w2-1$/);
+  t.equal(workerOfConnection(id), 2);
+  t.equal(workerOfConnection(new ConnectionTable<string>('ws', 13).add('a', '127.0.0.1', 5070).id), 13);
+  t.equal(workerOfConnection(new ConnectionTable<string>('tcp').add('a', '127.0.0.1', 5070).id), undefined);
+  t.equal(workerOfConnection('tcp-zz12w2-1'), undefined, 'not an id of ours');
+  t.equal(workerOfConnection(''), undefined);
 });
