@@ -200,3 +200,25 @@ t.test('an old nonce: stale with the right password, 403 with a wrong one; a rep
     failure: 'nonce-count replay',
   });
 });
+
+t.test('the edges of the checks: nc anchored both ends, responses of another length, unknown users under MD5', async (t) => {
+  const { auth, nonces } = world();
+  const nonce = nonces.issue();
+  const qopWhy = { kind: 'bad-request', why: 'digest credentials must use qop=auth with nc and cnonce' };
+  t.same(
+    await auth.authenticate(request([`Authorization: ${credentials(nonce).replace('nc=00000001', 'nc=g00000001')}`]), 'www'),
+    qopWhy,
+    'junk before 8 hex digits',
+  );
+  const short = credentials(nonce).replace(/response="[0-9a-f]+"/, 'response="abc"');
+  t.same(
+    await auth.authenticate(request([`Authorization: ${short}`]), 'www'),
+    { kind: 'forbidden', username: 'alice', failure: 'wrong password' },
+    'a short response',
+  );
+  t.same(await auth.authenticate(request([`Authorization: ${credentials(nonce, { username: 'nobody', algorithm: 'MD5' })}`]), 'www'), {
+    kind: 'forbidden',
+    username: 'nobody',
+    failure: 'unknown SIP-ID',
+  });
+});
