@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Redis } from 'ioredis';
-import type { Actor, TargetScope } from '../../../src/api/accounts/roles.js';
+import { allowed, CONTRACT_ACTIONS, CONTRACT_LABEL, type Actor, type TargetScope } from '../../../src/api/accounts/roles.js';
 import { ApiError } from '../../../src/api/errors.js';
 import { checkIfMatch, etagOf } from '../../../src/api/etag.js';
 import { noView, refusal, Scopes } from '../../../src/api/scope.js';
@@ -99,4 +99,21 @@ t.test('refusal and noView messages', async (t) => {
   t.match(refusal('options'), { status: 403, message: /^contract item \(which options a number or site has subscribed\)/ });
   t.match(refusal('nuisance'), { status: 403, message: 'your role or rights may not change nuisance here' });
   t.match(noView('forwarding'), { status: 403, code: 'forbidden', message: 'your rights do not include viewing forwarding' });
+});
+
+t.test('every contract item has its own label in the refusal', async (t) => {
+  const labels = CONTRACT_ACTIONS.map((action) => CONTRACT_LABEL[action]);
+  for (const [i, action] of CONTRACT_ACTIONS.entries()) {
+    t.ok(labels[i]!.length > 0, `${action} is named`);
+    t.equal(refusal(action).message, `contract item (${labels[i]}): only the operator changes it; order it from your carrier`);
+  }
+  t.equal(new Set(labels).size, labels.length, 'no two alike');
+});
+
+t.test('an account missing its own scope reaches nothing that lacks one too', async (t) => {
+  // A voice-group admin without a voice group, a site admin without a site, a number user without a number:
+  // an empty target must not match their missing id.
+  t.notOk(allowed({ name: 'v', role: 'voice-group-admin' }, 'forwarding', {}), 'voice-group admin');
+  t.notOk(allowed({ name: 's', role: 'site-admin' }, 'forwarding', { voiceGroupId: 'VG1' }), 'site admin');
+  t.notOk(allowed({ name: 'n', role: 'number-user' }, 'forwarding', { voiceGroupId: 'VG1', siteId: '1000001' }), 'number user');
 });
