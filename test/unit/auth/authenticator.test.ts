@@ -222,3 +222,16 @@ t.test('the edges of the checks: nc anchored both ends, responses of another len
     failure: 'unknown SIP-ID',
   });
 });
+
+t.test('challenge text: realm, nonce and qop quoted, algorithm and stale bare (RFC 7616 §3.3)', async (t) => {
+  const { auth } = world(['MD5']);
+  const [[, value]] = auth.challengeHeaders('www', true) as [[string, string]];
+  t.match(value, /^Digest realm="softswitch\.test", nonce="[\w-]{43}", algorithm=MD5, qop="auth", stale=true$/);
+});
+
+t.test('a malformed Authorization header is skipped, not trusted', async (t) => {
+  const { auth, nonces } = world();
+  const nonce = nonces.issue();
+  t.same(await auth.authenticate(request(['Authorization: Digest realm="softswitch.test", ,, =']), 'www'), { kind: 'challenge', stale: false });
+  t.match(await auth.authenticate(request(['Authorization: =', `Authorization: ${credentials(nonce)}`]), 'www'), { kind: 'authenticated' });
+});
