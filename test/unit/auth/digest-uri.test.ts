@@ -87,3 +87,9 @@ t.test('the right password with an equivalent uri form is accepted', async (t) =
   const equivalent = await auth.authenticate(invite('sip:0312345678@softswitch.test;user=phone', 'sip:0312345678@SOFTSWITCH.test;user=phone', nonce), 'proxy');
   t.equal(equivalent.kind, 'authenticated', 'host case differs: still the Request-URI');
 });
+
+t.test('URIs that are not SIP match only exactly; an unparsable Request-URI matches nothing else', async (t) => {
+  t.ok(sameRequestUri('urn:service:sos', 'urn:service:sos'), 'identical text');
+  t.notOk(sameRequestUri('urn:service:sos', 'urn:service:SOS'));
+  t.notOk(sameRequestUri('sip:alice@softswitch.test', 'not a uri'));
+});

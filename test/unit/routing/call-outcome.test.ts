@@ -18,6 +18,12 @@ t.test('final statuses fold into the outcomes counted', async (t) => {
     [603, 'rejected'],
     [500, 'failed'],
     [503, 'failed'],
+    // The range edges.
+    [199, 'rejected'],
+    [299, 'answered'],
+    [300, 'rejected'],
+    [499, 'rejected'],
+    [599, 'failed'],
   ];
   for (const [status, outcome] of cases) t.equal(callOutcome(status), outcome, `${status} -> ${outcome}`);
 });

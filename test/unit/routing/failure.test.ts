@@ -17,6 +17,11 @@ t.test('docs/product.md §4.4 triggers from what the line answered', async (t) =
   t.equal(classifyFailure(failed(undefined, { silent: true })), 'unreachable', 'nothing came back in 2 s');
   t.equal(classifyFailure(failed(487, { ringTimeout: true })), 'no-answer', 'rang past the ring time');
   t.equal(classifyFailure(failed(603)), 'rejected');
-  t.equal(failureStatus('busy').status, 486);
-  t.equal(failureStatus('no-answer').status, 480, 'our CANCEL’s 487 is not what the caller hears');
+  t.equal(classifyFailure(failed(408)), 'unreachable');
+  t.equal(classifyFailure(failed(486, { silent: true })), 'unreachable', 'silent wins over a response');
+  t.equal(classifyFailure(failed(undefined)), 'unreachable', 'no response at all');
+  t.same(failureStatus('busy'), { status: 486, reason: 'Busy Here' });
+  t.same(failureStatus('no-answer'), { status: 480, reason: 'Temporarily Unavailable' }, 'our CANCEL’s 487 is not what the caller hears');
+  t.same(failureStatus('unreachable'), { status: 480, reason: 'Temporarily Unavailable' });
+  t.same(failureStatus('rejected'), { status: 480, reason: 'Temporarily Unavailable' });
 });
