@@ -28,7 +28,23 @@ export interface CallEndedNotice {
   reason?: string;
 }
 
-export type PeerNotice = CallEndedNotice;
+/**
+ * A request inside a call reached a worker that does not watch it (the kernel
+ * hashed its sender there): its CSeq, and for a refresh whose 2xx passed, the
+ * session interval, so the worker watching the call (CallLiveness) keeps it alive.
+ */
+export interface CallRefreshedNotice {
+  type: 'call-refreshed';
+  callId: string;
+  fromTag: string;
+  cseq: number;
+  /** A re-INVITE or UPDATE answered 2xx: the session timer restarts. */
+  refreshed: boolean;
+  /** The interval that 2xx set, seconds; none without a session timer. */
+  sessionSeconds?: number;
+}
+
+export type PeerNotice = CallEndedNotice | CallRefreshedNotice;
 
 export type PeerMessage =
   | { kind: 'passed'; origin: number; source: Source; data: Buffer }
@@ -131,6 +147,19 @@ function asConnectionDestination(value: unknown): Destination | undefined {
 }
 
 function asNotice(value: unknown): PeerNotice | undefined {
+  const r = value as Partial<CallRefreshedNotice> | null;
+  if (r?.type === 'call-refreshed') {
+    if (typeof r.callId !== 'string' || typeof r.fromTag !== 'string' || !Number.isInteger(r.cseq) || typeof r.refreshed !== 'boolean') return undefined;
+    if (r.sessionSeconds !== undefined && !(Number.isInteger(r.sessionSeconds) && r.sessionSeconds > 0)) return undefined;
+    return {
+      type: 'call-refreshed',
+      callId: r.callId,
+      fromTag: r.fromTag,
+      cseq: r.cseq!,
+      refreshed: r.refreshed,
+      ...(r.sessionSeconds !== undefined ? { sessionSeconds: r.sessionSeconds } : {}),
+    };
+  }
   const v = value as Partial<CallEndedNotice> | null;
   if (!v || v.type !== 'call-ended' || typeof v.callId !== 'string' || typeof v.by !== 'string') return undefined;
   if (v.reason !== undefined && typeof v.reason !== 'string') return undefined;

@@ -59,3 +59,14 @@ t.test('a call-ended notice round-trips; anything else is refused', async (t) =>
   const odd = Buffer.concat([token, Buffer.from([2]), Buffer.from(JSON.stringify({ type: 'call-ended', callId: 5, by: 'x' }))]);
   t.equal(decodePeerMessage(token, odd), undefined, 'callId not a string');
 });
+
+t.test('a call-refreshed notice round-trips; a malformed one is refused', async (t) => {
+  const notice = { type: 'call-refreshed' as const, callId: 'abc@x', fromTag: 'callee-tag', cseq: 3, refreshed: true, sessionSeconds: 90 };
+  t.same(decodePeerMessage(token, encodeNotice(token, notice)), { kind: 'notice', notice });
+  const request = { type: 'call-refreshed' as const, callId: 'abc@x', fromTag: 'callee-tag', cseq: 4, refreshed: false };
+  t.same(decodePeerMessage(token, encodeNotice(token, request)), { kind: 'notice', notice: request }, 'no interval: a CSeq only');
+  const raw = (value: object) => Buffer.concat([token, Buffer.from([2]), Buffer.from(JSON.stringify(value))]);
+  t.equal(decodePeerMessage(token, raw({ ...notice, cseq: '3' })), undefined, 'CSeq not a number');
+  t.equal(decodePeerMessage(token, raw({ ...notice, sessionSeconds: -1 })), undefined, 'interval not positive');
+  t.equal(decodePeerMessage(token, raw({ ...notice, refreshed: 'yes' })), undefined, 'refreshed not a boolean');
+});
