@@ -118,7 +118,8 @@ export function decodePeerMessage(token: Buffer, datagram: Buffer): PeerMessage 
   return undefined;
 }
 
-const TRANSPORTS = new Set(['UDP', 'TCP', 'WS']);
+const TRANSPORTS = new Set(['UDP', 'TCP', 'TLS', 'WS', 'WSS']);
+const STREAMS = new Set(['TCP', 'TLS', 'WS', 'WSS']);
 
 /** A source as it travels: UDP, or a stream with the connection it came on (a response over TCP passed to its transaction's worker). */
 function asSource(value: unknown): Source | undefined {
@@ -138,10 +139,10 @@ function asSource(value: unknown): Source | undefined {
   };
 }
 
-/** Where a `send` goes: a TCP/WS connection by id (the address, when known, for a new connection if it is gone). */
+/** Where a `send` goes: a TCP/TLS/WS/WSS connection by id (the address, when known, for a new connection if it is gone). */
 function asConnectionDestination(value: unknown): Destination | undefined {
   const v = value as Partial<Destination> | null;
-  if (!v || (v.transport !== 'TCP' && v.transport !== 'WS') || typeof v.connectionId !== 'string') return undefined;
+  if (!v || typeof v.transport !== 'string' || !STREAMS.has(v.transport) || typeof v.connectionId !== 'string') return undefined;
   if (typeof v.address !== 'string' || !Number.isInteger(v.port)) return undefined;
   return { transport: v.transport, address: v.address, port: v.port!, connectionId: v.connectionId };
 }

@@ -33,6 +33,10 @@ t.test('bytes to send on a connection another worker holds', async (t) => {
   t.equal(decodePeerMessage(token, noConnection), undefined, 'only on a connection');
   t.equal(decodePeerMessage(token, encodeSend(token, { ...destination, transport: 'UDP' }, sip)!), undefined, 'never UDP: any worker sends that itself');
   t.equal(encodeSend(token, destination, Buffer.alloc(MAX_DATAGRAM)), undefined, 'too big for one datagram');
+  for (const transport of ['TLS', 'WS', 'WSS'] as const) {
+    const on = { ...destination, transport, connectionId: `${transport.toLowerCase()}-0a1bw2-9` };
+    t.same(decodePeerMessage(token, encodeSend(token, on, sip)!), { kind: 'send', destination: on, data: sip }, `${transport} too`);
+  }
 });
 
 t.test('a datagram without the node token, or malformed, is dropped', async (t) => {
