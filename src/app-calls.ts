@@ -4,7 +4,7 @@ import type { Log } from './log.js';
 import type { ProxyCore } from './proxy/proxy-core.js';
 import type { LocalIdentity } from './proxy/record-route.js';
 import type { ProxySigner } from './proxy/signing.js';
-import { CallLiveness } from './routing/call-liveness.js';
+import { CallLiveness, type CallLivenessDeps } from './routing/call-liveness.js';
 import { NodeHandover } from './routing/node-handover.js';
 import { NodeStore } from './store/node-store.js';
 import type { Redis } from './store/redis.js';
@@ -29,9 +29,9 @@ export interface CallSessions {
  */
 export function startCallSessions(
   config: Config,
-  deps: { redis: Redis; sip: SipServer; identity: LocalIdentity; signer: ProxySigner; proxy: ProxyCore; log: Log },
+  deps: { redis: Redis; sip: SipServer; identity: LocalIdentity; signer: ProxySigner; proxy: ProxyCore; log: Log } & Pick<CallLivenessDeps, 'otherWorkers'>,
 ): CallSessions {
-  const { redis, sip, identity, signer, proxy, log } = deps;
+  const { redis, sip, identity, signer, proxy, log, otherWorkers } = deps;
   const nodes = new NodeStore(redis);
   const presence = announceNode(nodes, config.nodeId, identity, log);
   const handover = new NodeHandover({ nodes, identity, signer, proxy, sip, log });
@@ -46,6 +46,7 @@ export function startCallSessions(
     send: (request, branch, destination, user) => sip.startClientTransaction(request, branch, destination, user),
     onEnd: (callId, reason) => void end(callId, reason),
     log,
+    ...(otherWorkers ? { otherWorkers } : {}),
   });
   proxy.watchSessions(liveness.answer, { seconds: config.calls.sessionExpires, minSeconds: config.calls.minSessionExpires });
   return {

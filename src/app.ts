@@ -49,6 +49,7 @@ import { Readiness } from './health/readiness.js';
 import { Drain } from './health/drain.js';
 import { startMonitoring } from './app-monitoring.js';
 import { startRouteLocation } from './app-routing.js';
+import type { InDialogSeen } from './routing/call-liveness.js';
 import type { WorkerPeers } from './core/server/worker-dispatch.js';
 import type { PeerNotice } from './cluster/peer-message.js';
 import { HepSender } from './capture/hep-sender.js';
@@ -253,7 +254,9 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   });
   const signer = new ProxySigner(await new SecretStore(redis).shared('dialog'));
   const proxy = new ProxyCore(sip, identity, signer, log, isTrustedAddress);
-  const sessions = startCallSessions(config, { redis, sip, identity, signer, proxy, log });
+  // A request inside a call that the kernel hashed to this worker is told to the worker watching the call.
+  const otherWorkers = worker ? { otherWorkers: { inDialog: (seen: InDialogSeen) => worker.peers.broadcast({ type: 'call-refreshed', ...seen }) } } : {};
+  const sessions = startCallSessions(config, { redis, sip, identity, signer, proxy, log, ...otherWorkers });
   const { liveness, handover } = sessions;
   const router = new CallRouter({
     proxy,
@@ -328,7 +331,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     metrics,
     readiness,
     peerNotice: (notice) => {
-      if (notice.type === 'call-ended')
+      if (notice.type === 'call-refreshed') liveness.seenElsewhere(notice);
+      else if (notice.type === 'call-ended')
         void router
           .endedElsewhere(notice)
           .catch((err: unknown) => log.error({ event: 'worker.notice_failed', callId: notice.callId, err }, 'could not end a call another worker saw end'));

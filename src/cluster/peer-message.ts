@@ -28,7 +28,23 @@ export interface CallEndedNotice {
   reason?: string;
 }
 
-export type PeerNotice = CallEndedNotice;
+/**
+ * A request inside a call reached a worker that does not watch it (the kernel
+ * hashed its sender there): its CSeq, and for a refresh whose 2xx passed, the
+ * session interval, so the worker watching the call (CallLiveness) keeps it alive.
+ */
+export interface CallRefreshedNotice {
+  type: 'call-refreshed';
+  callId: string;
+  fromTag: string;
+  cseq: number;
+  /** A re-INVITE or UPDATE answered 2xx: the session timer restarts. */
+  refreshed: boolean;
+  /** The interval that 2xx set, seconds; none without a session timer. */
+  sessionSeconds?: number;
+}
+
+export type PeerNotice = CallEndedNotice | CallRefreshedNotice;
 
 export type PeerMessage =
   | { kind: 'passed'; origin: number; source: Source; data: Buffer }
@@ -102,7 +118,8 @@ export function decodePeerMessage(token: Buffer, datagram: Buffer): PeerMessage 
   return undefined;
 }
 
-const TRANSPORTS = new Set(['UDP', 'TCP', 'WS']);
+const TRANSPORTS = new Set(['UDP', 'TCP', 'TLS', 'WS', 'WSS']);
+const STREAMS = new Set(['TCP', 'TLS', 'WS', 'WSS']);
 
 /** A source as it travels: UDP, or a stream with the connection it came on (a response over TCP passed to its transaction's worker). */
 function asSource(value: unknown): Source | undefined {
@@ -122,15 +139,28 @@ function asSource(value: unknown): Source | undefined {
   };
 }
 
-/** Where a `send` goes: a TCP/WS connection by id (the address, when known, for a new connection if it is gone). */
+/** Where a `send` goes: a TCP/TLS/WS/WSS connection by id (the address, when known, for a new connection if it is gone). */
 function asConnectionDestination(value: unknown): Destination | undefined {
   const v = value as Partial<Destination> | null;
-  if (!v || (v.transport !== 'TCP' && v.transport !== 'WS') || typeof v.connectionId !== 'string') return undefined;
+  if (!v || typeof v.transport !== 'string' || !STREAMS.has(v.transport) || typeof v.connectionId !== 'string') return undefined;
   if (typeof v.address !== 'string' || !Number.isInteger(v.port)) return undefined;
   return { transport: v.transport, address: v.address, port: v.port!, connectionId: v.connectionId };
 }
 
 function asNotice(value: unknown): PeerNotice | undefined {
+  const r = value as Partial<CallRefreshedNotice> | null;
+  if (r?.type === 'call-refreshed') {
+    if (typeof r.callId !== 'string' || typeof r.fromTag !== 'string' || !Number.isInteger(r.cseq) || typeof r.refreshed !== 'boolean') return undefined;
+    if (r.sessionSeconds !== undefined && !(Number.isInteger(r.sessionSeconds) && r.sessionSeconds > 0)) return undefined;
+    return {
+      type: 'call-refreshed',
+      callId: r.callId,
+      fromTag: r.fromTag,
+      cseq: r.cseq!,
+      refreshed: r.refreshed,
+      ...(r.sessionSeconds !== undefined ? { sessionSeconds: r.sessionSeconds } : {}),
+    };
+  }
   const v = value as Partial<CallEndedNotice> | null;
   if (!v || v.type !== 'call-ended' || typeof v.callId !== 'string' || typeof v.by !== 'string') return undefined;
   if (v.reason !== undefined && typeof v.reason !== 'string') return undefined;

@@ -6,6 +6,7 @@ import type { Log } from '../log.js';
 import { dialogOf, dialogRequest, noteRequest, type Dialog } from '../proxy/dialog-ends.js';
 import type { ForwardedAnswer } from '../proxy/proxy-core.js';
 import type { LocalIdentity } from '../proxy/record-route.js';
+import type { CallRefreshedNotice } from '../cluster/peer-message.js';
 import { answered, probeAnswered, refreshed, step, type CallEnd, type Liveness, type LivenessSettings } from './session-liveness.js';
 
 export interface CallLivenessDeps {
@@ -17,7 +18,12 @@ export interface CallLivenessDeps {
   onEnd(callId: string, reason: string): void;
   log: Log;
   clock?: Clock;
+  /** Other workers of this node: told of requests inside calls this worker does not watch (one of them does). */
+  otherWorkers?: { inDialog(seen: InDialogSeen): void };
 }
+
+/** A request inside a call seen at another worker (CallRefreshedNotice without its type). */
+export type InDialogSeen = Omit<CallRefreshedNotice, 'type'>;
 
 interface Watched {
   dialog: Dialog;
@@ -53,7 +59,7 @@ export class CallLiveness {
     const now = this.clock.now();
     const known = this.calls.get(callId);
     if (answer.incoming.message.hasToTag()) {
-      if (!known) return;
+      if (!known) return this.tellOthers(answer.incoming.message, true, answer.sessionSeconds);
       known.state = refreshed(known.state, now, answer.sessionSeconds, this.deps.settings);
       this.schedule(callId, known);
       return;
@@ -75,12 +81,30 @@ export class CallLiveness {
   request(message: SipRequest): void {
     const callId = message.headers.get('call-id') ?? '';
     const watched = this.calls.get(callId);
-    if (!watched) return;
+    // A BYE is told by CallRouter (call-ended); anything else so the watching worker's CSeq stays current.
+    if (!watched) return message.method === 'BYE' ? undefined : this.tellOthers(message, false);
     if (message.method === 'BYE') {
       this.forget(callId);
       return;
     }
     noteRequest(watched.dialog, message.fromTag(), message.cseq()?.seq ?? 0);
+  }
+
+  /** A request (or refresh) inside a call this worker watches came in at another worker. */
+  seenElsewhere(seen: InDialogSeen): void {
+    const watched = this.calls.get(seen.callId);
+    if (!watched) return;
+    noteRequest(watched.dialog, seen.fromTag, seen.cseq);
+    if (!seen.refreshed) return;
+    watched.state = refreshed(watched.state, this.clock.now(), seen.sessionSeconds, this.deps.settings);
+    this.schedule(seen.callId, watched);
+  }
+
+  private tellOthers(message: SipRequest, refreshed: boolean, sessionSeconds?: number): void {
+    const callId = message.headers.get('call-id');
+    const cseq = message.cseq()?.seq;
+    if (!this.deps.otherWorkers || !callId || cseq === undefined) return;
+    this.deps.otherWorkers.inDialog({ callId, fromTag: message.fromTag(), cseq, refreshed, ...(sessionSeconds !== undefined ? { sessionSeconds } : {}) });
   }
 
   /** The call ended by a BYE that reached another worker of this node: no more probes or expiry. */

@@ -19,7 +19,7 @@ export interface NodeHandoverDeps {
   identity: Pick<LocalIdentity, 'isMine' | 'node'>;
   signer: ProxySigner;
   proxy: Pick<ProxyCore, 'relay' | 'checkForwardable'>;
-  sip: Pick<SipServer, 'connectionPeer'>;
+  sip: Pick<SipServer, 'connectionPeer' | 'heldByOtherWorker'>;
   log: Log;
   now?: () => number;
 }
@@ -78,7 +78,9 @@ export class NodeHandover {
     }
     const { flow } = handOver;
     const peer = sip.connectionPeer(flow.transport, flow.connectionId);
-    if (!peer) {
+    // Held by a sibling worker (the other node's UDP was hashed here): that worker sends on it; no address, so no new connection.
+    const viaWorker = !peer && sip.heldByOtherWorker(flow.connectionId);
+    if (!peer && !viaWorker) {
       log.warn(
         { event: 'call.flow_gone', callId: incoming.callId, node: from.id, transport: flow.transport, tried: 'none' },
         'connection gone: call from another node refused',
@@ -95,7 +97,7 @@ export class NodeHandover {
       [
         {
           uri: incoming.message.uri,
-          destination: { transport: flow.transport, ...peer, connectionId: flow.connectionId },
+          destination: { transport: flow.transport, ...(peer ?? { address: '', port: 0 }), connectionId: flow.connectionId },
           label: `connection ${flow.connectionId}`,
         },
       ],

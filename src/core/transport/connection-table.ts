@@ -81,6 +81,6 @@ export function listenOn(server: net.Server, port: number, address: string): Pro
 
 /** The worker a connection id names (ConnectionTable with a worker), if any. */
 export function workerOfConnection(connectionId: string): number | undefined {
-  const match = /^(?:tcp|ws)-[0-9a-f]+w(\d{1,4})-\d+$/.exec(connectionId);
+  const match = /^(?:tcp|tls|ws|wss)-[0-9a-f]+w(\d{1,4})-\d+$/.exec(connectionId);
   return match ? Number(match[1]) : undefined;
 }

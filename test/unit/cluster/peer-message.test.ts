@@ -33,6 +33,10 @@ t.test('bytes to send on a connection another worker holds', async (t) => {
   t.equal(decodePeerMessage(token, noConnection), undefined, 'only on a connection');
   t.equal(decodePeerMessage(token, encodeSend(token, { ...destination, transport: 'UDP' }, sip)!), undefined, 'never UDP: any worker sends that itself');
   t.equal(encodeSend(token, destination, Buffer.alloc(MAX_DATAGRAM)), undefined, 'too big for one datagram');
+  for (const transport of ['TLS', 'WS', 'WSS'] as const) {
+    const on = { ...destination, transport, connectionId: `${transport.toLowerCase()}-0a1bw2-9` };
+    t.same(decodePeerMessage(token, encodeSend(token, on, sip)!), { kind: 'send', destination: on, data: sip }, `${transport} too`);
+  }
 });
 
 t.test('a datagram without the node token, or malformed, is dropped', async (t) => {
@@ -58,4 +62,15 @@ t.test('a call-ended notice round-trips; anything else is refused', async (t) =>
   t.same(decodePeerMessage(token, encodeNotice(token, notice)), { kind: 'notice', notice });
   const odd = Buffer.concat([token, Buffer.from([2]), Buffer.from(JSON.stringify({ type: 'call-ended', callId: 5, by: 'x' }))]);
   t.equal(decodePeerMessage(token, odd), undefined, 'callId not a string');
+});
+
+t.test('a call-refreshed notice round-trips; a malformed one is refused', async (t) => {
+  const notice = { type: 'call-refreshed' as const, callId: 'abc@x', fromTag: 'callee-tag', cseq: 3, refreshed: true, sessionSeconds: 90 };
+  t.same(decodePeerMessage(token, encodeNotice(token, notice)), { kind: 'notice', notice });
+  const request = { type: 'call-refreshed' as const, callId: 'abc@x', fromTag: 'callee-tag', cseq: 4, refreshed: false };
+  t.same(decodePeerMessage(token, encodeNotice(token, request)), { kind: 'notice', notice: request }, 'no interval: a CSeq only');
+  const raw = (value: object) => Buffer.concat([token, Buffer.from([2]), Buffer.from(JSON.stringify(value))]);
+  t.equal(decodePeerMessage(token, raw({ ...notice, cseq: '3' })), undefined, 'CSeq not a number');
+  t.equal(decodePeerMessage(token, raw({ ...notice, sessionSeconds: -1 })), undefined, 'interval not positive');
+  t.equal(decodePeerMessage(token, raw({ ...notice, refreshed: 'yes' })), undefined, 'refreshed not a boolean');
 });

@@ -6,7 +6,7 @@ import type { ClientTransactionUser } from '../../../src/core/transactions/clien
 import type { Destination } from '../../../src/core/transport/transport.js';
 import { createLogger } from '../../../src/log.js';
 import { LocalIdentity } from '../../../src/proxy/record-route.js';
-import { CallLiveness } from '../../../src/routing/call-liveness.js';
+import { CallLiveness, type CallLivenessDeps } from '../../../src/routing/call-liveness.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 
 /**
@@ -60,8 +60,7 @@ const ok = (sessionExpires?: string) =>
 const incoming = (message: SipRequest) => ({ callId: 'live-1', message, source: CALLER }) as unknown as IncomingRequest;
 const target = { uri: 'sip:0312340002@10.0.0.2:5080', destination: CALLEE, label: 'bob' };
 
-function setup() {
-  const clock = new FakeClock();
+function setup(otherWorkers?: CallLivenessDeps['otherWorkers'], clock = new FakeClock()) {
   const sent: Array<{ request: SipRequest; destination: Destination; user: ClientTransactionUser }> = [];
   const ended: Array<[string, string]> = [];
   const log = createLogger('silent', new Writable({ write: (_c, _e, done) => done() }));
@@ -72,6 +71,7 @@ function setup() {
     onEnd: (callId, reason) => ended.push([callId, reason]),
     log,
     clock,
+    ...(otherWorkers ? { otherWorkers } : {}),
   });
   return { clock, sent, ended, liveness };
 }
@@ -144,6 +144,36 @@ t.test('the CSeq of requests passing through moves our BYE on', async (t) => {
   s.clock.advance(60_000);
   t.equal(s.sent.find((m) => m.destination.address === CALLER.address)!.request.headers.get('cseq'), '42 BYE');
   t.equal(s.sent.find((m) => m.destination === CALLEE)!.request.headers.get('cseq'), '8 BYE');
+});
+
+t.test('workers: a callee refresh hashed to another worker keeps the call the first worker watches alive, and moves its BYE CSeq', async (t) => {
+  const clock = new FakeClock();
+  const told: unknown[] = [];
+  const watching = setup(undefined, clock);
+  // The other worker tells the watching one (app.ts broadcasts a call-refreshed notice; the watching worker calls seenElsewhere).
+  const other = setup({ inDialog: (seen) => (told.push(seen), watching.liveness.seenElsewhere(seen)) }, clock);
+  watching.liveness.answer({ incoming: incoming(received), forwarded, response: ok('90'), target, sessionSeconds: 90 });
+  clock.advance(45_000);
+  const update = message<SipRequest>([
+    'UPDATE sip:alice@10.0.0.1:5070 SIP/2.0',
+    'From: <sip:0312340002@ss.test>;tag=callee-tag',
+    'To: <sip:0312340001@ss.test>;tag=caller-tag',
+    'Call-ID: live-1',
+    'CSeq: 30 UPDATE',
+  ]);
+  other.liveness.request(update);
+  other.liveness.answer({ incoming: incoming(update), forwarded: update, response: ok('90'), target, sessionSeconds: 90 });
+  t.same(told, [
+    { callId: 'live-1', fromTag: 'callee-tag', cseq: 30, refreshed: false },
+    { callId: 'live-1', fromTag: 'callee-tag', cseq: 30, refreshed: true, sessionSeconds: 90 },
+  ]);
+  t.equal(other.liveness.watched, 0, 'the other worker does not start a watch of its own');
+  clock.advance(30_000);
+  t.same(watching.ended, [], 'still up past the first expiry');
+  clock.advance(30_000);
+  t.same(watching.ended, [['live-1', 'session expired']], 'the refreshed interval runs out in turn');
+  t.equal(watching.sent.find((m) => m.destination.address === CALLER.address)!.request.headers.get('cseq'), '31 BYE', "after the callee's CSeq");
+  t.same(other.ended, []);
 });
 
 t.test('no session timer: OPTIONS to both ends (CSeq not moved on); answers keep the call, silence ends it as peer gone', async (t) => {

@@ -38,6 +38,8 @@ t.test('a worker of several names itself in its connection ids; a lone process n
   t.match(id, /^tcp-[0-9a-f]{8}w2-1$/);
   t.equal(workerOfConnection(id), 2);
   t.equal(workerOfConnection(new ConnectionTable<string>('ws', 13).add('a', '127.0.0.1', 5070).id), 13);
+  t.equal(workerOfConnection(new ConnectionTable<string>('tls', 3).add('a', '127.0.0.1', 5070).id), 3, 'TLS too');
+  t.equal(workerOfConnection(new ConnectionTable<string>('wss', 4).add('a', '127.0.0.1', 5070).id), 4, 'WSS too');
   t.equal(workerOfConnection(new ConnectionTable<string>('tcp').add('a', '127.0.0.1', 5070).id), undefined);
   t.equal(workerOfConnection('tcp-zz12w2-1'), undefined, 'not an id of ours');
   t.equal(workerOfConnection(''), undefined);
