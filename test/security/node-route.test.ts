@@ -5,7 +5,7 @@ import { encodeFlow } from '../../src/proxy/flow.js';
 import { nodeRoute } from '../../src/proxy/node-route.js';
 import { ProxySigner } from '../../src/proxy/signing.js';
 import { BindingStore } from '../../src/store/binding-store.js';
-import { createRedis } from '../../src/store/redis.js';
+import { createRedis, waitForRedis } from '../../src/store/redis.js';
 import { SecretStore } from '../../src/store/secret-store.js';
 import { DOMAIN, startCallStack } from '../helpers/call-harness.js';
 import { DigestUa, randomToken, RawSipClient } from '../helpers/raw-sip-client.js';
@@ -35,6 +35,8 @@ t.teardown(() => {
   client.close();
   redis.disconnect();
 });
+// Commands are not queued while the connection is being made: wait for it.
+await waitForRedis(redis);
 const ok = await new DigestUa(client, { user: pbx.sipId, password: pbx.password, domain: DOMAIN }).register({
   contacts: [`<sip:${pbx.sipId}@pbx.invalid;transport=tcp>`],
   expires: 600,
