@@ -38,6 +38,8 @@ import type { OutboundRoute } from './features/settings.js';
 import { SecretStore } from './store/secret-store.js';
 import { canonicalIp, lineOfNumber, LineStore, type LineRecord } from './store/line-store.js';
 import { StoreOutage } from './store/redis-errors.js';
+import { LineCache } from './store/line-cache.js';
+import { ProvisioningWatch } from './store/provisioning-changes.js';
 import { reportDamagedValuesTo } from './store/schemas.js';
 import { unavailableWhenStoreDown } from './store-outage-handler.js';
 import { createRedis, waitForRedis, type Redis } from './store/redis.js';
@@ -86,13 +88,16 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
 
   const realm = config.sip.realm;
   const lines = new LineStore(redis);
+  const provisioningWatch = new ProvisioningWatch(redis, log);
+  await provisioningWatch.ready();
+  const lineCopies = new LineCache(lines, provisioningWatch, { maxLines: config.cache.lines, ttlMs: config.cache.lineTtl * 1000 });
   const auth = new DigestAuthenticator<LineRecord>(
     realm,
     config.auth.algorithms,
     new NonceIssuer(await nonceSecret(config, redis), realm, config.auth.nonceLifetime * 1000),
     {
       findDigestUser: async (username) => {
-        const line = await lines.get(username);
+        const line = await lineCopies.get(username);
         return line?.auth === 'digest' ? line : null;
       },
     },
@@ -134,6 +139,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     status,
     failures,
     recordBindingSource: (from, sipId, expiresAt) => security.recordBindingSource(from, sipId, expiresAt, keepSourceMs),
+    keepSourceMs,
+    knownLines: config.cache.bindings,
     onLineState: reportLineState,
     log,
     metrics,
@@ -276,6 +283,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       await sip.close();
       capture?.close();
       outage.close();
+      provisioningWatch.close();
       summary.close();
       await redis.quit().catch(() => redis.disconnect());
     },

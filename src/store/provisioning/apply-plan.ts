@@ -9,6 +9,7 @@ import { optionsPart } from './apply-options.js';
 import { routingPart } from './apply-routing.js';
 import { emptyResult, ROUNDS, type Part, type ProvisioningResult, type Shared } from './part.js';
 import { Snapshot } from './snapshot.js';
+import { announceProvisioningChange } from '../provisioning-changes.js';
 
 // Options after features: a gained option's defaults fill only fields the file does not set.
 const PARTS: Part[] = [linesPart, huntGroupsPart, bulkGroupsPart, featuresPart, optionsPart, routingPart];
@@ -48,6 +49,8 @@ export async function applyPlan(redis: Redis, desired: Desired, log?: Log, now: 
       log?.info({ event: 'provisioning.applied', ...flatCounts(result) }, 'provisioning: nothing to change');
       return result;
     }
+    // Every node drops its copies of provisioned data when this commits (not before, not without it).
+    announceProvisioningChange(tx, redis);
     const replies = await tx.exec();
     if (replies === null) continue; // a watched key changed under us: read again
     const failed = replies.find(([err]) => err);
