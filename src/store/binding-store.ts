@@ -62,7 +62,7 @@ export interface WriteRequest {
 }
 
 /** Stored bindings of a line that has none: what a line this node has not seen yet most likely holds. */
-export const NO_BINDINGS: StoredBindings = Object.freeze({ version: '0', bindings: [] }) as StoredBindings;
+export const NO_BINDINGS: StoredBindings = Object.freeze({ version: '0', bindings: [] });
 
 export class BindingStore {
   private readonly commands: BindingCommands;
