@@ -99,3 +99,14 @@ t.test('bulk forwarding started: the slot-5 destination frozen at the start, ask
   t.same(await make('stopped').run(call({ calledFeatures: f })), { kind: 'continue' });
   t.equal(frozenAsked.length, 1, 'not asked for a stopped group');
 });
+
+t.test('a plan reads the bulk group once: run and ring time share the look-up', async (t) => {
+  const { s, asked } = stage({ id: 'b', siteId: '1234567', name: 'n', state: 'stopped', members: ['0312345678'] });
+  const f = forwardingFeatures('0312345678', { enabled: true, noAnswer: true, ringTime: 20, destinations: DESTS });
+  const c = call({ calledFeatures: f });
+  t.same(await s.run(c), { kind: 'continue' });
+  t.equal(await s.ringTime(c), 20_000, 'the ring time comes from the same settings');
+  t.same(asked, ['0312345678'], 'one look-up for both');
+  await s.afterOffer(c, 'no-answer');
+  t.same(asked, ['0312345678', '0312345678'], 'after the offer it is read again (a group may have been started meanwhile)');
+});
