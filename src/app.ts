@@ -39,6 +39,8 @@ import { SecretStore } from './store/secret-store.js';
 import { canonicalIp, lineOfNumber, LineStore, type LineRecord } from './store/line-store.js';
 import { StoreOutage } from './store/redis-errors.js';
 import { LineCache } from './store/line-cache.js';
+import { ProvisionedCache } from './store/provisioned-cache.js';
+import type { Subscriptions } from './features/options.js';
 import { ProvisioningWatch } from './store/provisioning-changes.js';
 import { reportDamagedValuesTo } from './store/schemas.js';
 import { unavailableWhenStoreDown } from './store-outage-handler.js';
@@ -90,7 +92,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const lines = new LineStore(redis);
   const provisioningWatch = new ProvisioningWatch(redis, log);
   await provisioningWatch.ready();
-  const lineCopies = new LineCache(lines, provisioningWatch, { maxLines: config.cache.lines, ttlMs: config.cache.lineTtl * 1000 });
+  const lineCopies = new LineCache(lines, provisioningWatch, { maxEntries: config.cache.lines, ttlMs: config.cache.lineTtl * 1000 });
   const auth = new DigestAuthenticator<LineRecord>(
     realm,
     config.auth.algorithms,
@@ -177,7 +179,10 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
 
   const storedFeatures = new FeatureStore(redis);
   // Calls see only the options each number has subscribed (docs/product.md §4.6).
-  const features = new SubscribedFeatures(storedFeatures, new SubscriptionStore(redis));
+  // Subscriptions are written by provisioning only: a node-local copy per number, dropped like the lines'.
+  const subscriptions = new SubscriptionStore(redis);
+  const subscriptionCopies = new ProvisionedCache<Subscriptions>(provisioningWatch, { maxEntries: config.cache.numbers, ttlMs: config.cache.lineTtl * 1000 });
+  const features = new SubscribedFeatures(storedFeatures, { of: async (number) => (await subscriptionCopies.get(number, () => subscriptions.of(number)))! });
   const channels = new CallChannels(new ChannelStore(redis));
   const records = config.cdr.enabled
     ? new CallRecorder(new CdrStore(redis, config.cdr.retentionDays * 86_400_000), new ScopeStore(redis), log, {

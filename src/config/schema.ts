@@ -119,7 +119,9 @@ const registrarSchema = z
 const cacheSchema = z.strictObject({
   /** Provisioned lines each node keeps a copy of (0: none; each REGISTER then reads its line). */
   lines: intBetween(0, 10_000_000).default(200_000),
-  /** Seconds a line copy is used at most without a change heard (a safety net for a lost announcement). */
+  /** Numbers whose option subscriptions each node keeps a copy of (0: none; each call then reads them). */
+  numbers: intBetween(0, 10_000_000).default(200_000),
+  /** Seconds a line or subscription copy is used at most without a change heard (a safety net for a lost announcement). */
   lineTtl: intBetween(1, 3600).default(60),
   /** Lines whose bindings each node remembers (0: none; each REGISTER then reads them first). */
   bindings: intBetween(0, 10_000_000).default(200_000),

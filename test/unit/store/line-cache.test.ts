@@ -54,7 +54,7 @@ function fakeChanges(live = true) {
 t.test('a line is read once, then served from the copy', async (t) => {
   const store = fakeStore();
   store.records.set('alice', line('alice', 'old'));
-  const cache = new LineCache(store, fakeChanges(), { maxLines: 10, ttlMs: 60_000 });
+  const cache = new LineCache(store, fakeChanges(), { maxEntries: 10, ttlMs: 60_000 });
   t.equal((await cache.get('alice'))?.ha1Md5, 'old');
   t.equal((await cache.get('alice'))?.ha1Md5, 'old');
   t.equal(store.reads, 1, 'one store read for two gets');
@@ -64,7 +64,7 @@ t.test('a provisioning change drops every copy at once (a new password counts im
   const store = fakeStore();
   const changes = fakeChanges();
   store.records.set('alice', line('alice', 'old'));
-  const cache = new LineCache(store, changes, { maxLines: 10, ttlMs: 60_000 });
+  const cache = new LineCache(store, changes, { maxEntries: 10, ttlMs: 60_000 });
   await cache.get('alice');
   store.records.set('alice', line('alice', 'new'));
   changes.announce();
@@ -75,7 +75,7 @@ t.test('no copy is used while changes cannot be heard', async (t) => {
   const store = fakeStore();
   const changes = fakeChanges(false);
   store.records.set('alice', line('alice', 'old'));
-  const cache = new LineCache(store, changes, { maxLines: 10, ttlMs: 60_000 });
+  const cache = new LineCache(store, changes, { maxEntries: 10, ttlMs: 60_000 });
   await cache.get('alice');
   await cache.get('alice');
   t.equal(store.reads, 2, 'every get reads the store');
@@ -92,7 +92,7 @@ t.test('a read under way when a change is heard is not kept', async (t) => {
   const store = fakeStore();
   const changes = fakeChanges();
   store.records.set('alice', line('alice', 'old'));
-  const cache = new LineCache(store, changes, { maxLines: 10, ttlMs: 60_000 });
+  const cache = new LineCache(store, changes, { maxEntries: 10, ttlMs: 60_000 });
   store.hold();
   const pending = cache.get('alice');
   changes.announce(); // the change lands while the old record is on its way
@@ -105,7 +105,7 @@ t.test('a read under way when a change is heard is not kept', async (t) => {
 t.test('unknown SIP-IDs are not kept; copies expire after the ttl', async (t) => {
   let now = 0;
   const store = fakeStore();
-  const cache = new LineCache(store, fakeChanges(), { maxLines: 10, ttlMs: 1_000 }, () => now);
+  const cache = new LineCache(store, fakeChanges(), { maxEntries: 10, ttlMs: 1_000 }, () => now);
   t.equal(await cache.get('nobody'), null);
   t.equal(await cache.get('nobody'), null);
   t.equal(store.reads, 2, 'an unknown name is read each time');
