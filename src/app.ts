@@ -230,7 +230,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     routes,
     ...(targetMonitor ? { downRoutes: (candidates: readonly OutboundRoute[]) => targetMonitor.downRoutes(candidates) } : {}),
     channels,
-    lineOfNumber: (number) => lineOfNumber(redis, lines, number),
+    lineOfNumber: (number) => lineOfNumber(redis, lineCopies, number),
     callerSources: { lines, peerByAddress: (address) => routes.peerByAddress(address), auth, failures },
     ...(records ? { records } : {}),
     announcements: config.announcements,
