@@ -93,6 +93,11 @@ export class DigestAuthenticator<U extends DigestUser> {
     return { ...rest, kind: 'authenticated' };
   }
 
+  /** The nonce-count check of a 'verified' request, on its own: true when it went forwards. */
+  confirm(use: NonceUse): Promise<boolean> {
+    return this.nonceCounts.advance(use);
+  }
+
   /**
    * Verifies the digest and leaves the nonce-count check to the caller, which
    * does it in the same store round trip as its own write (the registrar):

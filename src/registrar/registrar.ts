@@ -81,6 +81,7 @@ export class Registrar {
     const to = request.message.to();
     const toUser = to ? parseUri(to.uri)?.user : undefined;
     if (toUser !== sipId) {
+      if (await this.replayed(request, outcome.nonceUse)) return;
       await this.refuse(request, sipId, 403, 'Forbidden', 'To does not name the authenticated SIP-ID');
       return;
     }
@@ -88,6 +89,7 @@ export class Registrar {
     const parsed = request.message.contacts();
     const contacts = parsed === '*' || parsed === null ? parsed : parsed.slice();
     if (contacts === null) {
+      if (await this.replayed(request, outcome.nonceUse)) return;
       await this.refuse(request, sipId, 400, 'Bad Contact', 'malformed Contact header');
       return;
     }
@@ -243,6 +245,17 @@ export class Registrar {
     );
     await this.options.status.recordError(sipId, new Date(this.now()), `REGISTER refused: ${status} ${why}`);
     request.respond(status, reason, headers);
+  }
+
+  /**
+   * A refusal before the binding write still checks the nonce-count first, so
+   * replayed credentials get the replay's challenge, not a refusal that
+   * would be logged and recorded against the line. True when answered.
+   */
+  private async replayed(request: IncomingRequest, nonceUse: NonceUse): Promise<boolean> {
+    if (await this.options.auth.confirm(nonceUse)) return false;
+    await this.refuseAuth(request, nonceReplay(nonceUse.username));
+    return true;
   }
 
   private remember(sipId: string, stored: StoredBindings): StoredBindings {

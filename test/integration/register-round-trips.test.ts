@@ -78,3 +78,15 @@ t.test('a replayed nonce-count is refused by the same script', async (t) => {
   t.equal(bindings.status, 200, 'a query after a new challenge');
   t.equal(bindings.contacts.length, 1, 'the binding is as the last accepted REGISTER left it');
 });
+
+t.test('replayed credentials with another To get the replay challenge, not a refusal recorded against the line', async (t) => {
+  const { dave } = TEST_LINES;
+  const ua = new DigestUa(client, { user: dave.sipId, password: dave.password, domain: DOMAIN });
+  t.equal((await ua.register({ contacts: [ua.contact()], expires: 600 })).status, 200);
+  ua.nc -= 1; // the captured nonce-count, sent again
+  const since = server.mark();
+  const replay = await ua.send({ contacts: [ua.contact()], expires: 600, toUser: 'erin' });
+  t.equal(replay.status, 401, 'a fresh challenge: the To check is not reached with used credentials');
+  t.match(await server.waitForEvent('auth.failed', { since }), { reason: 'nonce-count replay', sipId: dave.sipId });
+  t.same(server.events('registration.refused', since), [], "no refusal logged (nor recorded as the line's latest error)");
+});
