@@ -57,12 +57,18 @@ export class ForwardingStage implements Stage {
     const features = call.calledFeatures;
     if (features === undefined || failure === 'rejected') return { kind: 'continue' };
     // Read again: the offer took time (up to the ring time), and a bulk group may have been started meanwhile.
-    const decision = forwardTarget(features, failure, call, await this.context(call, features));
+    const decision = forwardTarget(features, failure, call, await this.context(call, features, true));
     if (decision.kind === 'forward') return { kind: 'retarget', targets: [decision.to], why: 'forward', diversion: decision.reason };
     return decision.kind === 'refused' ? { kind: 'continue', refused: decision.why } : { kind: 'continue' };
   }
 
-  private async context(call: CallContext, features: NumberFeatures): Promise<ForwardingContext> {
+  /** The groups read with the call's settings, unless `fresh` (or they were not read): then from the store. */
+  private async context(call: CallContext, features: NumberFeatures, fresh = false): Promise<ForwardingContext> {
+    const read = fresh ? undefined : call.calledGroups;
+    if (read) {
+      const frozen = read.bulk?.state === 'started' ? read.bulkDestination : undefined;
+      return { now: call.now, timeZone: this.deps.timeZone, bulk: read.bulk, ...(frozen !== undefined ? { bulkDestination: frozen } : {}) };
+    }
     const bulk = await this.deps.bulkGroupOf(features.number);
     const frozen = bulk?.state === 'started' ? await this.deps.bulkDestinationOf?.(bulk.id, features.number) : undefined;
     return { now: call.now, timeZone: this.deps.timeZone, bulk, ...(frozen !== undefined ? { bulkDestination: frozen } : {}) };
