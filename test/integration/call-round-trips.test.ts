@@ -56,7 +56,7 @@ async function forwardedCall(t: Test) {
 
 const reads = (commands: Awaited<ReturnType<RedisMonitor['mark']>>, key: string) => commands.filter((c) => c.args[0]?.includes(key)).length;
 
-t.test('subscriptions are read once per number, then come from the copy; the bulk group once per plan', async (t) => {
+t.test('subscriptions are read once per number, then come from the copy; settings and groups once per plan', async (t) => {
   const first = await forwardedCall(t);
   t.ok(reads(first, 'opts:num:') > 0, 'the first call reads the subscriptions');
   const second = await forwardedCall(t);
@@ -65,6 +65,15 @@ t.test('subscriptions are read once per number, then come from the copy; the bul
   t.equal(reads(second, 'opts:site:'), 0, 'nor site subscriptions');
   // Two plans (CAROL, then DAVE after the forward), each looks its bulk group up once.
   t.equal(reads(second, 'bulkof:'), 2, 'one bulk-group look-up per plan (run and ring time share it)');
+  t.equal(reads(second, 'huntof:'), 2, 'one hunt-group look-up per plan');
+  // Per called number, one pipeline: EXISTS num, HGETALL feat, GET huntof, GET bulkof (test/integration/call-settings-round-trips.test.ts counts its round trips).
+  const settings = second.filter((c) => /:(feat|huntof|bulkof):/.test(c.args[0] ?? '') || (c.name === 'exists' && (c.args[0] ?? '').includes(':num:')));
+  t.equal(settings.length, 8, 'the two plans read four settings keys each, nothing more');
+  t.equal(
+    second.filter((c) => c.name === 'hget' && (c.args[0] ?? '').includes(':bulk:')).length,
+    0,
+    'no frozen destination read for a number in no bulk group',
+  );
 });
 
 t.test('an unsubscribed option stops at once: the copies are dropped by the change', async (t) => {
