@@ -182,8 +182,9 @@ export class Registrar {
       const expired = stored.bindings.filter((b) => b.expiresAt <= now);
       const base = { sipId, callId: request.callId, transport: source.transport, address: source.address, port: source.port };
       for (const b of decision.added) log.info({ event: 'registration.added', ...base, contact: b.uri, expires: remainingSeconds(b, now) }, 'binding added');
+      // A refresh is routine (every few minutes per phone): debug, so a busy registrar does not spend its CPU logging it.
       for (const b of decision.refreshed)
-        log.info({ event: 'registration.refreshed', ...base, contact: b.uri, expires: remainingSeconds(b, now) }, 'binding refreshed');
+        log.debug({ event: 'registration.refreshed', ...base, contact: b.uri, expires: remainingSeconds(b, now) }, 'binding refreshed');
       for (const b of decision.removed) log.info({ event: 'registration.removed', ...base, contact: b.uri }, 'binding removed');
       if (!unchanged) {
         for (const b of expired) log.info({ event: 'registration.expired', sipId, contact: b.uri, address: b.source.address }, 'binding expired');
