@@ -265,7 +265,7 @@ export class CallRecorder {
     }
     const unique = [...refs.values()];
     const scopes = await Promise.all(
-      unique.map((ref) => (ref.sipId !== undefined ? this.scopes.ofLine(ref.sipId) : ref.number !== undefined ? this.scopes.ofNumber(ref.number) : null)),
+      unique.map(async (ref) => (ref.sipId !== undefined ? this.scopes.ofLine(ref.sipId) : ref.number !== undefined ? this.scopes.ofNumber(ref.number) : null)),
     );
     const out: CallParty[] = [];
     unique.forEach((ref, i) => {

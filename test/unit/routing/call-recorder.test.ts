@@ -33,7 +33,7 @@ function world(opts: { failOpen?: boolean } = {}) {
   const lookups = { inFlight: 0, most: 0 };
   const lookedUp = async <T>(value: T): Promise<T> => {
     lookups.most = Math.max(lookups.most, ++lookups.inFlight);
-    await null; // answered on a later turn, as a store would
+    await Promise.resolve(); // answered on a later turn, as a store would
     lookups.inFlight--;
     return value;
   };
