@@ -40,6 +40,10 @@ import type { OutboundRoute } from './features/settings.js';
 import { SecretStore } from './store/secret-store.js';
 import { canonicalIp, lineOfNumber, LineStore, type LineRecord } from './store/line-store.js';
 import { StoreOutage } from './store/redis-errors.js';
+import { LineCache } from './store/line-cache.js';
+import { ProvisionedCache } from './store/provisioned-cache.js';
+import type { Subscriptions } from './features/options.js';
+import { ProvisioningWatch } from './store/provisioning-changes.js';
 import { reportDamagedValuesTo } from './store/schemas.js';
 import { unavailableWhenStoreDown } from './store-outage-handler.js';
 import { createRedis, waitForRedis, type Redis } from './store/redis.js';
@@ -104,13 +108,16 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
 
   const realm = config.sip.realm;
   const lines = new LineStore(redis);
+  const provisioningWatch = new ProvisioningWatch(redis, log);
+  await provisioningWatch.ready();
+  const lineCopies = new LineCache(lines, provisioningWatch, { maxEntries: config.cache.lines, ttlMs: config.cache.lineTtl * 1000 });
   const auth = new DigestAuthenticator<LineRecord>(
     realm,
     config.auth.algorithms,
     new NonceIssuer(await nonceSecret(config, redis), realm, config.auth.nonceLifetime * 1000),
     {
       findDigestUser: async (username) => {
-        const line = await lines.get(username);
+        const line = await lineCopies.get(username);
         return line?.auth === 'digest' ? line : null;
       },
     },
@@ -155,6 +162,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     status,
     failures,
     recordBindingSource: (from, sipId, expiresAt) => security.recordBindingSource(from, sipId, expiresAt, keepSourceMs),
+    keepSourceMs,
+    knownLines: config.cache.bindings,
     onLineState: reportLineState,
     log,
     metrics,
@@ -201,7 +210,10 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
 
   const storedFeatures = new FeatureStore(redis);
   // Calls see only the options each number has subscribed (docs/product.md §4.6).
-  const features = new SubscribedFeatures(storedFeatures, new SubscriptionStore(redis));
+  // Subscriptions are written by provisioning only: a node-local copy per number, dropped like the lines'.
+  const subscriptions = new SubscriptionStore(redis);
+  const subscriptionCopies = new ProvisionedCache<Subscriptions>(provisioningWatch, { maxEntries: config.cache.numbers, ttlMs: config.cache.lineTtl * 1000 });
+  const features = new SubscribedFeatures(storedFeatures, { of: async (number) => (await subscriptionCopies.get(number, () => subscriptions.of(number)))! });
   // The liveness watch ends calls at calls.maxDuration with a BYE; these only let go of what it never saw answered.
   const backstopMs = (config.calls.maxDuration + 60) * 1000;
   const channels = new CallChannels(new ChannelStore(redis), { maxCallMs: backstopMs });
@@ -268,7 +280,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     routes,
     ...(targetMonitor ? { downRoutes: (candidates: readonly OutboundRoute[]) => targetMonitor.downRoutes(candidates) } : {}),
     channels,
-    lineOfNumber: (number) => lineOfNumber(redis, lines, number),
+    lineOfNumber: (number) => lineOfNumber(redis, lineCopies, number),
     callerSources: { lines, peerByAddress, auth, failures },
     locator,
     failoverTimeoutMs: config.routing.failoverTimeout * 1000,
@@ -356,6 +368,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       await sip.close();
       capture?.close();
       outage.close();
+      provisioningWatch.close();
       summary.close();
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -15,16 +15,30 @@ export interface DigestUserSource<U extends DigestUser> {
   findDigestUser(username: string): Promise<U | null>;
 }
 
+/**
+ * A nonce-count a verified request used: the request is authentic only once
+ * the store has seen nc go forwards for this user's nonce (replay protection).
+ */
+export interface NonceUse {
+  username: string;
+  nonce: string;
+  nc: number;
+  /** How long the count must be remembered: the nonce's lifetime. */
+  ttlMs: number;
+}
+
 /** Remembers the highest nonce-count used with each nonce (shared by all nodes). */
 export interface NonceCountStore {
-  /** True when nc is higher than any count seen before for this nonce, recording it. */
-  advance(nonce: string, nc: number, ttlMs: number): Promise<boolean>;
+  /** True when nc is higher than any count seen before for this user's nonce, recording it. */
+  advance(use: NonceUse): Promise<boolean>;
 }
 
 export type AuthFailureReason = 'wrong password' | 'unknown SIP-ID' | 'invalid nonce' | 'nonce-count replay' | 'algorithm not offered';
 
 export type AuthOutcome<U> =
   | { kind: 'authenticated'; username: string; user: U; algorithm: DigestAlgorithm }
+  /** From verify(): the digest is right; authentic once the store accepts `nonceUse` (see NonceUse). */
+  | { kind: 'verified'; username: string; user: U; algorithm: DigestAlgorithm; nonceUse: NonceUse }
   /** Answer 401/407 with fresh challenges; `failure` set when it was a failed attempt worth reporting. */
   | { kind: 'challenge'; stale: boolean; username?: string; failure?: AuthFailureReason }
   /** Answer 403: the credentials are wrong. Unknown users get exactly the same answer. */
@@ -70,7 +84,26 @@ export class DigestAuthenticator<U extends DigestUser> {
     });
   }
 
-  async authenticate(request: SipRequest, kind: ChallengeKind): Promise<AuthOutcome<U>> {
+  /** Verifies the digest and checks the nonce-count in the store: 'authenticated', or why not. */
+  async authenticate(request: SipRequest, kind: ChallengeKind): Promise<Exclude<AuthOutcome<U>, { kind: 'verified' }>> {
+    const outcome = await this.verify(request, kind);
+    if (outcome.kind !== 'verified') return outcome;
+    const { nonceUse, ...rest } = outcome;
+    if (!(await this.nonceCounts.advance(nonceUse))) return nonceReplay(outcome.username);
+    return { ...rest, kind: 'authenticated' };
+  }
+
+  /** The nonce-count check of a 'verified' request, on its own: true when it went forwards. */
+  confirm(use: NonceUse): Promise<boolean> {
+    return this.nonceCounts.advance(use);
+  }
+
+  /**
+   * Verifies the digest and leaves the nonce-count check to the caller, which
+   * does it in the same store round trip as its own write (the registrar):
+   * 'verified' is not yet authentic.
+   */
+  async verify(request: SipRequest, kind: ChallengeKind): Promise<Exclude<AuthOutcome<U>, { kind: 'authenticated' }>> {
     const credentials = this.ourCredentials(request, kind);
     if (!credentials) return { kind: 'challenge', stale: false };
     const p = credentials.params;
@@ -107,10 +140,7 @@ export class DigestAuthenticator<U extends DigestUser> {
     }
     // The right password with an old nonce: ask again, marked stale, so the client retries silently.
     if (nonceCheck === 'stale') return { kind: 'challenge', stale: true, username };
-    if (!(await this.nonceCounts.advance(p.nonce, parseInt(p.nc, 16), this.nonces.lifetime))) {
-      return { kind: 'challenge', stale: false, username, failure: 'nonce-count replay' };
-    }
-    return { kind: 'authenticated', username, user, algorithm };
+    return { kind: 'verified', username, user, algorithm, nonceUse: { username, nonce: p.nonce, nc: parseInt(p.nc, 16), ttlMs: this.nonces.lifetime } };
   }
 
   /** The Digest credentials meant for our realm; others (for other hops) are ignored. */
@@ -122,6 +152,11 @@ export class DigestAuthenticator<U extends DigestUser> {
     }
     return undefined;
   }
+}
+
+/** The answer to a nonce-count that did not go forwards: a fresh challenge, reported as a failure. */
+export function nonceReplay(username: string): { kind: 'challenge'; stale: false; username: string; failure: AuthFailureReason } {
+  return { kind: 'challenge', stale: false, username, failure: 'nonce-count replay' };
 }
 
 function constantTimeEqual(a: string, b: string): boolean {

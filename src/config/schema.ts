@@ -142,6 +142,22 @@ const registrarSchema = z
     }
   });
 
+/**
+ * Node-local copies of store data read on every REGISTER (see src/store/line-cache.ts):
+ * lines are dropped on every provisioning change any node announces; binding
+ * sets are only a guess the compare-and-set checks.
+ */
+const cacheSchema = z.strictObject({
+  /** Provisioned lines each node keeps a copy of (0: none; each REGISTER then reads its line). */
+  lines: intBetween(0, 10_000_000).default(200_000),
+  /** Numbers whose option subscriptions each node keeps a copy of (0: none; each call then reads them). */
+  numbers: intBetween(0, 10_000_000).default(200_000),
+  /** Seconds a line or subscription copy is used at most without a change heard (a safety net for a lost announcement). */
+  lineTtl: intBetween(1, 3600).default(60),
+  /** Lines whose bindings each node remembers (0: none; each REGISTER then reads them first). */
+  bindings: intBetween(0, 10_000_000).default(200_000),
+});
+
 /** Digest algorithms offered, most preferred first (RFC 8760 §2.4). */
 export const algorithmsSchema = z
   .array(z.enum(['SHA-256', 'MD5'], { error: 'must be SHA-256 or MD5' }))
@@ -326,6 +342,7 @@ export const configSchema = z.strictObject({
   workers: workersSchema.default('auto'),
   sip: sipSchema.prefault({}),
   registrar: registrarSchema.prefault({}),
+  cache: cacheSchema.prefault({}),
   auth: authSchema.prefault({}),
   security: z.strictObject({ bans: bansSchema.prefault({}) }).prefault({}),
   redis: redisSchema.prefault({}),

@@ -1,4 +1,4 @@
-import type { NumberFeatures } from './settings.js';
+import type { BulkGroup, HuntGroup, NumberFeatures } from './settings.js';
 
 /** The refusals that are answered with an announcement when an announcement server is configured (docs/product.md §4.7). */
 export type AnnouncementReason = 'nuisance' | 'anonymous' | 'internationalBar' | 'outgoingRestriction';
@@ -27,6 +27,14 @@ export interface ForwardHop {
  * One call as the feature pipeline sees it: plain data, built by the router
  * from the INVITE, the caller's line or peer, and the settings in Redis.
  */
+/** A number's groups as calls see them (a group whose option is not subscribed is null). */
+export interface CalledGroups {
+  hunt: HuntGroup | null;
+  bulk: BulkGroup | null;
+  /** A started bulk group's frozen slot-5 destination: null for none, absent when nothing was frozen. */
+  bulkDestination?: string | null;
+}
+
 export interface CallContext {
   callId: string;
   /** The caller's number in national format, when known (even if withheld: we still know it for our own lines). */
@@ -40,6 +48,11 @@ export interface CallContext {
   calledNumber: string;
   /** Features of the called number when it is ours (terminating side), else undefined. */
   calledFeatures?: NumberFeatures;
+  /**
+   * The called number's hunt and bulk groups, read with its settings in one
+   * round trip (src/store/feature-store.ts callSettings); absent: the stages look them up.
+   */
+  calledGroups?: CalledGroups;
   /** True when the called number is one of ours. */
   calledIsOurs: boolean;
   /** Forwards already made on this call, oldest first. */

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { parse as parseYaml } from 'yaml';
 import type { Config } from '../config/schema.js';
 import type { Log } from '../log.js';
-import { applyPlan } from '../store/provisioning/apply-plan.js';
+import { applyPlan, type ApplyOptions } from '../store/provisioning/apply-plan.js';
 import type { ProvisioningResult } from '../store/provisioning/part.js';
 import { plan } from './plan.js';
 import { parseProvisioning, ProvisioningError, provisioningOptions } from './schema.js';
@@ -35,6 +35,13 @@ export function loadProvisioningFile(path: string): unknown {
  * sections the file gives replace the stored ones whole); re-applying a file
  * is a no-op.
  */
-export async function applyProvisioning(redis: Redis, config: Config, fileContents: unknown, log?: Log, now?: () => number): Promise<ProvisioningResult> {
-  return applyPlan(redis, plan(parseProvisioning(fileContents, provisioningOptions(config)), config.sip.realm), log, now);
+export async function applyProvisioning(
+  redis: Redis,
+  config: Config,
+  fileContents: unknown,
+  log?: Log,
+  now?: () => number,
+  options?: ApplyOptions,
+): Promise<ProvisioningResult> {
+  return applyPlan(redis, plan(parseProvisioning(fileContents, provisioningOptions(config)), config.sip.realm), log, now, options);
 }

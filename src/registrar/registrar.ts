@@ -1,4 +1,4 @@
-import type { AuthOutcome, DigestAuthenticator } from '../auth/authenticator.js';
+import { nonceReplay, type AuthOutcome, type DigestAuthenticator, type NonceUse } from '../auth/authenticator.js';
 import { parseUri, type NameAddr } from '../core/messages/index.js';
 import type { HeaderList, IncomingRequest } from '../core/server/incoming-request.js';
 import { namesHost } from '../core/transport/local-host.js';
@@ -10,7 +10,8 @@ import type { LineRecord } from '../store/line-store.js';
 import { remainingSeconds, type Binding } from './binding.js';
 import { applyRegister, type RegistrarLimits } from './binding-rules.js';
 import { lineStateChanges, type LineStateChange } from './line-state.js';
-import type { BindingStore } from '../store/binding-store.js';
+import { NO_BINDINGS, type BindingStore, type StoredBindings } from '../store/binding-store.js';
+import { BoundedMap } from '../store/bounded-map.js';
 import type { RegistrationStatusStore } from '../store/registration-status.js';
 
 export interface RegistrarOptions {
@@ -23,8 +24,15 @@ export interface RegistrarOptions {
   status: RegistrationStatusStore;
   /** Logs, counts and bans failed authentications around the answer (see AuthFailureReporter). */
   failures: AuthFailureReporter;
-  /** Where a SIP-ID's bindings from one endpoint now end (0: none left), so a ban of that address spares it. */
+  /**
+   * Where a SIP-ID's bindings from one endpoint now end (0: none left), so a ban of that address spares it.
+   * Written by the binding write itself on a single Redis; this is for a cluster.
+   */
   recordBindingSource(from: Endpoint, sipId: string, expiresAt: number): Promise<void>;
+  /** How long a binding source is kept at most (ms): the longest a binding can last. */
+  keepSourceMs: number;
+  /** How many lines' bindings this node keeps a copy of (0: none; every REGISTER then reads first). */
+  knownLines: number;
   /**
    * A REGISTER gave the line its first live binding ('registered') or removed its last ('removed').
    * A line whose bindings had all run out before the sweep reached them reports 'expired' first.
@@ -48,9 +56,12 @@ const MAX_WRITE_ATTEMPTS = 5;
  */
 export class Registrar {
   private readonly now: () => number;
+  /** Each line's bindings as this node last wrote or read them: a guess the compare-and-set checks. */
+  private readonly known: BoundedMap<string, StoredBindings>;
 
   constructor(private readonly options: RegistrarOptions) {
     this.now = options.now ?? Date.now;
+    this.known = new BoundedMap(options.knownLines, Infinity, this.now);
   }
 
   readonly handle = async (request: IncomingRequest): Promise<void> => {
@@ -60,8 +71,9 @@ export class Registrar {
       request.respond(404, 'Domain Not Served Here');
       return;
     }
-    const outcome = await this.options.auth.authenticate(request.message, 'www');
-    if (outcome.kind !== 'authenticated') {
+    // The nonce-count is checked in the same store round trip as the binding write (updateBindings).
+    const outcome = await this.options.auth.verify(request.message, 'www');
+    if (outcome.kind !== 'verified') {
       await this.refuseAuth(request, outcome);
       return;
     }
@@ -69,6 +81,7 @@ export class Registrar {
     const to = request.message.to();
     const toUser = to ? parseUri(to.uri)?.user : undefined;
     if (toUser !== sipId) {
+      if (await this.replayed(request, outcome.nonceUse)) return;
       await this.refuse(request, sipId, 403, 'Forbidden', 'To does not name the authenticated SIP-ID');
       return;
     }
@@ -76,20 +89,39 @@ export class Registrar {
     const parsed = request.message.contacts();
     const contacts = parsed === '*' || parsed === null ? parsed : parsed.slice();
     if (contacts === null) {
+      if (await this.replayed(request, outcome.nonceUse)) return;
       await this.refuse(request, sipId, 400, 'Bad Contact', 'malformed Contact header');
       return;
     }
-    await this.updateBindings(request, sipId, contacts);
+    await this.updateBindings(request, sipId, contacts, outcome.nonceUse);
   };
 
-  private async updateBindings(request: IncomingRequest, sipId: string, contacts: '*' | NameAddr[]): Promise<void> {
+  /**
+   * Decides from the line's bindings as this node last wrote or read them
+   * (assumed empty for a line it has not seen) and writes with a
+   * compare-and-set that also checks the nonce-count: one store round trip
+   * when no other node wrote the line meanwhile. Otherwise the script answers
+   * with the stored set and the decision is made again. A refusal or a query
+   * is answered only from a set the store has just confirmed.
+   */
+  private async updateBindings(request: IncomingRequest, sipId: string, contacts: '*' | NameAddr[], nonceUse: NonceUse): Promise<void> {
     const { bindings, limits, log, nodeId } = this.options;
     const message = request.message;
     const source = request.source;
     const cseq = Number.parseInt(message.headers.get('cseq') ?? '0', 10);
+    const unchanged = contacts !== '*' && contacts.length === 0;
+    let pendingNonce: NonceUse | undefined = nonceUse;
+    let stored = this.known.get(sipId) ?? NO_BINDINGS;
+    let confirmed = false;
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
       const now = this.now();
-      const stored = await bindings.load(sipId);
+      if (unchanged && !confirmed) {
+        const read = await bindings.write(sipId, { nonceUse: pendingNonce, read: null });
+        if (read.kind === 'replay') return this.refuseAuth(request, nonceReplay(sipId));
+        pendingNonce = undefined;
+        stored = this.remember(sipId, read.stored);
+        confirmed = true;
+      }
       const decision = applyRegister(
         stored.bindings,
         {
@@ -112,20 +144,47 @@ export class Registrar {
         },
         limits,
       );
+      if (!decision.ok && !confirmed) {
+        // Decided from this node's copy: make sure of the stored set (and the nonce-count) before refusing.
+        const read = await bindings.write(sipId, { nonceUse: pendingNonce, read: null });
+        if (read.kind === 'replay') return this.refuseAuth(request, nonceReplay(sipId));
+        pendingNonce = undefined;
+        stored = this.remember(sipId, read.stored);
+        confirmed = true;
+        continue;
+      }
       if (!decision.ok) {
         const headers: HeaderList = decision.minExpires ? [['Min-Expires', String(decision.minExpires)]] : [];
         await this.refuse(request, sipId, decision.status, decision.reason, decision.reason, headers);
         return;
       }
-      const unchanged = contacts !== '*' && contacts.length === 0;
-      if (!unchanged && !(await bindings.replace(sipId, stored, decision.bindings))) continue;
+      let sourceRecorded = false;
+      if (!unchanged) {
+        const expiresAt = latestExpiryFrom(source, decision.bindings);
+        const result = await bindings.write(sipId, {
+          nonceUse: pendingNonce,
+          read: stored,
+          next: decision.bindings,
+          source: { from: source, expiresAt, keepMs: this.options.keepSourceMs },
+        });
+        if (result.kind === 'replay') return this.refuseAuth(request, nonceReplay(sipId));
+        pendingNonce = undefined;
+        if (result.kind === 'current') {
+          stored = this.remember(sipId, result.stored);
+          confirmed = true;
+          continue;
+        }
+        this.remember(sipId, result.stored);
+        sourceRecorded = result.sourceRecorded;
+      }
       this.count(unchanged ? 'queried' : decision.added.length + decision.refreshed.length > 0 ? 'registered' : 'unregistered');
 
       const expired = stored.bindings.filter((b) => b.expiresAt <= now);
       const base = { sipId, callId: request.callId, transport: source.transport, address: source.address, port: source.port };
       for (const b of decision.added) log.info({ event: 'registration.added', ...base, contact: b.uri, expires: remainingSeconds(b, now) }, 'binding added');
+      // A refresh is routine (every few minutes per phone): debug, so a busy registrar does not spend its CPU logging it.
       for (const b of decision.refreshed)
-        log.info({ event: 'registration.refreshed', ...base, contact: b.uri, expires: remainingSeconds(b, now) }, 'binding refreshed');
+        log.debug({ event: 'registration.refreshed', ...base, contact: b.uri, expires: remainingSeconds(b, now) }, 'binding refreshed');
       for (const b of decision.removed) log.info({ event: 'registration.removed', ...base, contact: b.uri }, 'binding removed');
       if (!unchanged) {
         for (const b of expired) log.info({ event: 'registration.expired', sipId, contact: b.uri, address: b.source.address }, 'binding expired');
@@ -133,9 +192,11 @@ export class Registrar {
       // Only the writer that won the compare-and-set gets here: each change is reported once.
       if (!unchanged) for (const change of lineStateChanges(stored.bindings, decision.bindings, now)) this.options.onLineState?.(sipId, change);
       request.respond(200, undefined, this.okHeaders(message.headers.getList('supported'), decision.bindings, now, message.headers.getAll('path')));
-      if (!unchanged) await this.options.recordBindingSource(source, sipId, latestExpiryFrom(source, decision.bindings));
+      // On a cluster the source is in another slot than the bindings: written after the answer.
+      if (!unchanged && !sourceRecorded) await this.options.recordBindingSource(source, sipId, latestExpiryFrom(source, decision.bindings));
       return;
     }
+    this.known.delete(sipId);
     log.error({ event: 'registration.conflict', sipId, callId: request.callId }, 'bindings kept changing under this REGISTER');
     this.count('error');
     request.respond(500, undefined, [['Retry-After', '1']]);
@@ -157,7 +218,7 @@ export class Registrar {
     return headers;
   }
 
-  private async refuseAuth(request: IncomingRequest, outcome: Exclude<AuthOutcome<LineRecord>, { kind: 'authenticated' }>): Promise<void> {
+  private async refuseAuth(request: IncomingRequest, outcome: Exclude<AuthOutcome<LineRecord>, { kind: 'authenticated' | 'verified' }>): Promise<void> {
     const { auth, failures } = this.options;
     this.count(outcome.kind === 'challenge' && !outcome.failure ? 'challenged' : 'auth_failed');
     switch (outcome.kind) {
@@ -185,6 +246,22 @@ export class Registrar {
     );
     await this.options.status.recordError(sipId, new Date(this.now()), `REGISTER refused: ${status} ${why}`);
     request.respond(status, reason, headers);
+  }
+
+  /**
+   * A refusal before the binding write still checks the nonce-count first, so
+   * replayed credentials get the replay's challenge, not a refusal that
+   * would be logged and recorded against the line. True when answered.
+   */
+  private async replayed(request: IncomingRequest, nonceUse: NonceUse): Promise<boolean> {
+    if (await this.options.auth.confirm(nonceUse)) return false;
+    await this.refuseAuth(request, nonceReplay(nonceUse.username));
+    return true;
+  }
+
+  private remember(sipId: string, stored: StoredBindings): StoredBindings {
+    this.known.set(sipId, stored);
+    return stored;
   }
 
   private count(outcome: RegistrationOutcome): void {

@@ -2,7 +2,7 @@ import type { ForwardHop, OfferFailure } from '../features/call-context.js';
 import type { Log } from '../log.js';
 import type { CallParty, CallRecord, CdrStore, CloseMode, ExpiredCall, OpenCallRecord } from '../store/cdr-store.js';
 import type { ScopeStore } from '../store/scope-store.js';
-import { finishRecord, partyRefs, unansweredOutcome, type CallEnd } from './call-record.js';
+import { finishRecord, partyRefs, unansweredOutcome, type CallEnd, type PartyRef } from './call-record.js';
 import type { Decision } from './decision-log.js';
 
 export interface CallRecorderOptions {
@@ -264,18 +264,26 @@ export class CallRecorder {
     this.log.info({ event: 'call.record', id, ...logged }, 'call record');
   }
 
-  /** The customers the call concerns, as their numbers and lines are provisioned now. */
+  /**
+   * The customers the call concerns, as their numbers and lines are provisioned
+   * now: every party looked up at once (sent together, one wait), in party order.
+   */
   private async parties(record: OpenCallRecord): Promise<CallParty[]> {
-    const out: CallParty[] = [];
-    const seen = new Set<string>();
+    const refs = new Map<string, PartyRef>();
     for (const ref of partyRefs(record)) {
       const key = `${ref.role}|${ref.sipId ?? ''}|${ref.number ?? ''}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const scope = ref.sipId !== undefined ? await this.scopes.ofLine(ref.sipId) : ref.number !== undefined ? await this.scopes.ofNumber(ref.number) : null;
-      if (!scope?.siteId || !scope.voiceGroupId) continue; // not ours (another network's number)
-      out.push({ ...ref, siteId: scope.siteId, voiceGroupId: scope.voiceGroupId });
+      if (!refs.has(key)) refs.set(key, ref);
     }
+    const unique = [...refs.values()];
+    const scopes = await Promise.all(
+      unique.map(async (ref) => (ref.sipId !== undefined ? this.scopes.ofLine(ref.sipId) : ref.number !== undefined ? this.scopes.ofNumber(ref.number) : null)),
+    );
+    const out: CallParty[] = [];
+    unique.forEach((ref, i) => {
+      const scope = scopes[i];
+      if (!scope?.siteId || !scope.voiceGroupId) return; // not ours (another network's number)
+      out.push({ ...ref, siteId: scope.siteId, voiceGroupId: scope.voiceGroupId });
+    });
     return out;
   }
 }

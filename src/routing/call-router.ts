@@ -2,7 +2,7 @@ import { parseUri, type SipRequest } from '../core/messages/index.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { CallContext, DiversionReason } from '../features/call-context.js';
 import { identifyCaller, privacyTokens } from '../features/caller-identity.js';
-import type { FeatureStore } from '../store/feature-store.js';
+import type { CallSettings, FeatureStore } from '../store/feature-store.js';
 import { callingNumber, originate } from '../features/origination.js';
 import type { FeaturePipeline } from '../features/pipeline.js';
 import { defaultFeatures, type NumberFeatures } from '../features/settings.js';
@@ -23,7 +23,7 @@ export interface CallRouterDeps extends Omit<CallDeliveryDeps, 'now' | 'proxy' |
   proxy: Pick<ProxyCore, 'relay' | 'checkForwardable' | 'forwardInDialog'>;
   channels: Pick<CallChannels, 'take' | 'give' | 'end' | 'has' | 'activeCalls'>;
   pipeline: FeaturePipeline;
-  features: Pick<FeatureStore, 'get' | 'huntGroupOf'>;
+  features: Pick<FeatureStore, 'get' | 'huntGroupOf' | 'callSettings'>;
   callerSources: CallerSources;
   /** Counts call outcomes (softswitch_calls_total). */
   metrics?: Metrics;
@@ -173,8 +173,8 @@ export class CallRouter {
       // Terminating call from an interconnect: only our numbers are reachable, nothing transits.
       const dialled = classifyDialled(dialledUser ?? '');
       if (dialled.kind !== 'national') return { kind: 'reject', status: 404, reason: 'Not Found' };
-      const calledFeatures = await this.deps.features.get(dialled.number);
-      if (!calledFeatures) return { kind: 'reject', status: 404, reason: 'Not Found' };
+      const called = await this.deps.features.callSettings(dialled.number);
+      if (!called) return { kind: 'reject', status: 404, reason: 'Not Found' };
       const who = identifyCaller({
         from: message.headers.get('from') ?? '',
         privacy: privacyTokens(message.headers.getAll('privacy')),
@@ -192,7 +192,8 @@ export class CallRouter {
         ...(who.number ? { callerNumber: who.number } : {}),
         ...(who.payphoneAsserted ? { callerPayphone: true } : {}),
         calledNumber: dialled.number,
-        calledFeatures,
+        calledFeatures: called.features,
+        calledGroups: called.groups,
         calledIsOurs: true,
         forwards: [],
         now: nowDate,
@@ -245,8 +246,8 @@ export class CallRouter {
     if (dialled.kind === 'emergency') {
       return (await this.delivery.deliver(incoming, call, { kind: 'outbound', number: dialled.number, emergency: true }, presentation)).end;
     }
-    const calledFeatures = dialled.kind === 'national' ? await this.deps.features.get(dialled.number) : null;
-    return this.route(incoming, { ...call, ...(calledFeatures ? { calledFeatures } : {}), calledIsOurs: calledFeatures !== null }, presentation);
+    const called = dialled.kind === 'national' ? await this.deps.features.callSettings(dialled.number) : null;
+    return this.route(incoming, { ...call, ...calledPart(called) }, presentation);
   }
 
   /**
@@ -298,14 +299,13 @@ export class CallRouter {
 
   /** The call as the forward destination sees it: its own features, the chain one hop longer. */
   private async forwarded(call: CallContext, to: string, reason: DiversionReason): Promise<CallContext> {
-    const calledFeatures = await this.deps.features.get(to);
+    const called = await this.deps.features.callSettings(to);
     // callerFeatures dropped: the forwarded leg is the forwarding number's business (its bar was checked).
-    const { calledFeatures: _previous, callerFeatures: _caller, ...rest } = call;
+    const { calledFeatures: _previous, calledGroups: _groups, callerFeatures: _caller, ...rest } = call;
     const next: CallContext = {
       ...rest,
       calledNumber: to,
-      ...(calledFeatures ? { calledFeatures } : {}),
-      calledIsOurs: calledFeatures !== null,
+      ...calledPart(called),
       forwards: [...call.forwards, { from: call.calledNumber, to, reason }],
     };
     this.deps.log.info({ event: 'call.forwarded', callId: call.callId, from: call.calledNumber, to, reason, hop: next.forwards.length }, 'call forwarded');
@@ -340,6 +340,11 @@ export class CallRouter {
     this.deps.metrics?.calls.inc({ outcome: callOutcome(status) });
     this.deps.log.info({ event: 'call.outcome', callId: incoming.callId, status, durationMs: this.now() - started }, 'call outcome');
   }
+}
+
+/** The called number's part of a call: its settings and groups when it is ours. */
+function calledPart(called: CallSettings | null): Pick<CallContext, 'calledFeatures' | 'calledGroups' | 'calledIsOurs'> {
+  return called ? { calledFeatures: called.features, calledGroups: called.groups, calledIsOurs: true } : { calledIsOurs: false };
 }
 
 function callerLabel(caller: Caller): string {

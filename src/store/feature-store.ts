@@ -2,6 +2,13 @@ import type { Redis } from 'ioredis';
 import { parseBulkGroup, parseHuntGroup } from './schemas.js';
 import { keys } from './keys.js';
 import { defaultFeatures, type BulkGroup, type HuntGroup, type NumberFeatures } from '../features/settings.js';
+import type { CalledGroups } from '../features/call-context.js';
+
+/** A called number's settings and groups (FeatureStore.callSettings). */
+export interface CallSettings {
+  features: NumberFeatures;
+  groups: CalledGroups;
+}
 
 /**
  * Call-feature settings in Redis, read on every call by every node.
@@ -128,6 +135,40 @@ export class FeatureStore {
     const [exists, feat] = unwrap(replies);
     if (exists !== 1) return null;
     return featuresFromHash(number, feat as Record<string, string>);
+  }
+
+  /**
+   * What a call to the number needs, its settings and groups: one pipeline
+   * (one round trip) of keys named by the number, and a second only for a
+   * number in a group (its group's key is named by the id the first read).
+   * Null when the number is not ours.
+   */
+  async callSettings(number: string): Promise<CallSettings | null> {
+    const replies = await this.redis
+      .pipeline()
+      .exists(keys.number(number))
+      .hgetall(keys.features(number))
+      .get(keys.huntGroupOf(number))
+      .get(keys.bulkGroupOf(number))
+      .exec();
+    const [exists, feat, huntId, bulkId] = unwrap(replies) as [number, Record<string, string>, string | null, string | null];
+    if (exists !== 1) return null;
+    const features = featuresFromHash(number, feat);
+    if (huntId === null && bulkId === null) return { features, groups: { hunt: null, bulk: null } };
+    return { features, groups: await this.groups(number, huntId, bulkId) };
+  }
+
+  private async groups(number: string, huntId: string | null, bulkId: string | null): Promise<CalledGroups> {
+    const p = this.redis.pipeline();
+    if (huntId !== null) p.get(keys.huntGroup(huntId));
+    if (bulkId !== null) p.get(keys.bulkGroup(bulkId)).hget(keys.bulkDestinations(bulkId), number);
+    const replies = unwrap(await p.exec()) as Array<string | null>;
+    const hunt = huntId !== null ? parseHuntGroup(replies.shift() ?? null) : null;
+    const bulk = bulkId !== null ? parseBulkGroup(replies.shift() ?? null) : null;
+    const frozen = bulkId !== null ? (replies.shift() ?? null) : null;
+    // As bulkDestination(): only a started group's frozen destination counts.
+    const destination = bulk?.state === 'started' && frozen !== null ? { bulkDestination: frozen === '' ? null : frozen } : {};
+    return { hunt, bulk, ...destination };
   }
 
   /** Which line holds the number and how, with its settings; null when the number is not ours. */

@@ -40,7 +40,8 @@
  *   reg:due              zset  SIP-IDs scored by (at most) their earliest binding expiry: what the sweep visits
  *   regerr:{sipId}       hash  at, text: the line's latest registration error
  *   regerr-discard       hash  the same write for a SIP-ID that does not exist (same cost, no key per name)
- *   nc:{nonce}           string  highest nonce-count seen for a nonce; TTL = nonce lifetime
+ *   nc:{sipId}:{nonce}   string  highest nonce-count seen for a nonce used by that SIP-ID; TTL = nonce lifetime;
+ *                        tagged by SIP-ID, so one script checks it and writes the line's bindings
  *
  * Shared secrets:
  *   secret:nonce         string  nonce-signing key when the config gives none, so every node signs alike
@@ -102,7 +103,7 @@ export const keys = {
   bindingDueLines: 'reg:due',
   lastError: (sipId: string) => `regerr:${sipId}`,
   lastErrorDiscard: 'regerr-discard',
-  nonceCount: (nonce: string) => `nc:${nonce}`,
+  nonceCount: (sipId: string, nonce: string) => `nc:{${sipId}}:${nonce}`,
   nonceSecret: 'secret:nonce',
   apiSecret: 'secret:api',
   dialogSecret: 'secret:dialog',

@@ -168,7 +168,7 @@ export class LineStore {
 }
 
 /** The line a number belongs to (docs/product.md §2: every number belongs to exactly one line). */
-export async function lineOfNumber(redis: Redis, lines: LineStore, number: string): Promise<LineRecord | null> {
+export async function lineOfNumber(redis: Redis, lines: Pick<LineStore, 'get'>, number: string): Promise<LineRecord | null> {
   const sipId = await redis.hget(keys.number(number), 'sipId');
   return sipId ? lines.get(sipId) : null;
 }

@@ -20,7 +20,10 @@ export function luaText(name: string): string {
   return text;
 }
 
-/** Registers the script `name` as the command `command` on this client (harmless when already there). */
-export function defineScript(redis: Redis, command: string, name: string, numberOfKeys: number): void {
-  redis.defineCommand(command, { numberOfKeys, lua: luaText(name) });
+/**
+ * Registers the script `name` as the command `command` on this client (harmless when already there).
+ * `numberOfKeys` null: the command's first argument says how many keys follow.
+ */
+export function defineScript(redis: Redis, command: string, name: string, numberOfKeys: number | null): void {
+  redis.defineCommand(command, numberOfKeys === null ? { lua: luaText(name) } : { numberOfKeys, lua: luaText(name) });
 }

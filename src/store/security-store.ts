@@ -17,6 +17,11 @@ export interface Ban {
   until: number;
 }
 
+/** The `regsrc:{address}` field of one endpoint and SIP-ID (also written by lua/bindings-cas.lua). */
+export function bindingSourceField(from: Endpoint, sipId: string): string {
+  return `${from.transport} ${from.port} ${sipId}`;
+}
+
 /** SIP-IDs in keys are cut to this length: an attacker chooses them. */
 const MAX_ID_IN_KEY = 128;
 
@@ -90,7 +95,7 @@ export class SecurityStore {
    */
   async recordBindingSource(from: Endpoint, sipId: string, expiresAt: number, keepMs: number): Promise<void> {
     const key = keys.bindingSources(from.address);
-    const field = `${from.transport} ${from.port} ${sipId}`;
+    const field = bindingSourceField(from, sipId);
     if (expiresAt > 0) await this.redis.multi().hset(key, field, String(expiresAt)).pexpire(key, keepMs).exec();
     else await this.redis.hdel(key, field);
   }

@@ -96,9 +96,9 @@ t.test('bindings: replace (compare-and-set) and the expiry sweep', async (t) => 
 
 t.test('nonce-count advance', async (t) => {
   const store = new RedisNonceCountStore(redis);
-  t.ok(await store.advance('n1', 1, 10_000));
-  t.notOk(await store.advance('n1', 1, 10_000), 'a replay is refused');
-  t.ok(await store.advance('n1', 2, 10_000));
+  t.ok(await store.advance({ username: 'alice', nonce: 'n1', nc: 1, ttlMs: 10_000 }));
+  t.notOk(await store.advance({ username: 'alice', nonce: 'n1', nc: 1, ttlMs: 10_000 }), 'a replay is refused');
+  t.ok(await store.advance({ username: 'alice', nonce: 'n1', nc: 2, ttlMs: 10_000 }));
 });
 
 t.test('channels: take and give back', async (t) => {

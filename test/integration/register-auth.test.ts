@@ -14,7 +14,8 @@ import { describeSipp, receivedMessages, runSipp } from '../helpers/sipp.js';
  */
 const DOMAIN = 'test.example';
 const NONCE_SECRET = 'integration-test-nonce-secret-0123456789';
-const stack = await startStack({ nonceSecret: NONCE_SECRET, nonceLifetime: 300 });
+// At debug: the test counts refreshes in the log (registration.refreshed is a debug event).
+const stack = await startStack({ nonceSecret: NONCE_SECRET, nonceLifetime: 300, logLevel: 'debug' });
 t.teardown(() => stack.stop());
 const { server, config } = stack;
 const target = { port: config.port };

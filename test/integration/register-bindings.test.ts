@@ -41,11 +41,10 @@ t.test('SIPp: a registration is refreshed with a new expiry', async (t) => {
   t.equal(responses[3]?.contacts[0]?.params.expires, '1800');
 
   const added = await server.waitForEvent('registration.added', { since, where: (l) => l.sipId === 'alice' });
-  const refreshed = await server.waitForEvent('registration.refreshed', { since, where: (l) => l.sipId === 'alice' });
-  t.equal(refreshed.contact, added.contact);
-  t.equal(refreshed.expires, 1800);
   const status = await lineStatus(config, 'alice');
   t.equal(status.bindings.length, 1);
+  t.equal(status.bindings[0]?.uri, added.contact, 'the same binding, refreshed in the store');
+  t.equal(server.events('registration.refreshed', since).length, 0, 'a refresh is not logged at info (debug only)');
   const left = (status.bindings[0]!.expiresAt - Date.now()) / 1000;
   t.ok(left > 1790 && left <= 1800, `binding expires in ${left} s`);
 });

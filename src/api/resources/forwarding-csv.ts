@@ -72,7 +72,7 @@ export const forwardingCsvResource: ResourceModule = (api) => {
         if (actor.role !== 'operator') issues.push(...(await unsubscribedRows(r, rows, before.forwarding)));
         if (issues.length) throw badRequest('invalid CSV; nothing was changed', sortByLine(issues));
         try {
-          await applyProvisioning(r, api.config, doc);
+          await applyProvisioning(r, api.config, doc, undefined, undefined, { managementLockHeld: true });
         } catch (err) {
           if (err instanceof ProvisioningError) throw badRequest('invalid CSV; nothing was changed', rowIssues(err.issues, rows));
           throw err;

@@ -13,7 +13,7 @@ import type { ApiContext } from '../server.js';
 /** Applies `doc`; a refused document becomes 400 with issues named as in the request body. */
 export async function applyChange(api: ApiContext, r: Redis, doc: unknown, prefix: string, label: string): Promise<void> {
   try {
-    await applyProvisioning(r, api.config, doc, api.log, api.now);
+    await applyProvisioning(r, api.config, doc, api.log, api.now, { managementLockHeld: true });
   } catch (err) {
     if (err instanceof ProvisioningError) throw badRequest(`invalid ${label}`, rebaseIssues(err.issues, prefix, label));
     throw err;

@@ -169,8 +169,8 @@ export class SipServer {
   }
 
   /** Sends a response towards the top Via (RFC 3261 §18.2.2); `source` is where its request came from. */
-  sendResponse(response: SipResponse, source: Source): void {
-    this.transports.sendResponse(response, source);
+  sendResponse(response: SipResponse, source: Source): (() => void) | undefined {
+    return this.transports.sendResponse(response, source);
   }
 
   /** Where an open TCP/WS connection's peer is; undefined once it is gone. */

@@ -107,12 +107,18 @@ export class SipTransports {
     if (transport) this.send(transport, destination, serializeMessage(request));
   }
 
-  /** Sends a response towards the top Via (RFC 3261 §18.2.2); `source` is where its request came from. */
-  sendResponse(response: SipResponse, source: Source): void {
+  /**
+   * Sends a response towards the top Via (RFC 3261 §18.2.2); `source` is where its request came from.
+   * Returns how to send the same bytes again (for the transaction's retransmissions); undefined when not sent.
+   */
+  sendResponse(response: SipResponse, source: Source): (() => void) | undefined {
     const via = response.topVia();
     const transport = this.transportFor(source);
-    if (!via || !transport) return;
-    this.send(transport, responseDestination(via, source), serializeMessage(response));
+    if (!via || !transport) return undefined;
+    const destination = responseDestination(via, source);
+    const data = serializeMessage(response);
+    this.send(transport, destination, data);
+    return () => this.send(transport, destination, data);
   }
 
   /**

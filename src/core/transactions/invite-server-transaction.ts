@@ -41,7 +41,7 @@ export class InviteServerTransaction extends ServerTransaction {
     if (event === '2xx') {
       // RFC 6026: 2xx retransmissions belong to the TU; the transaction only absorbs copies of the
       // INVITE for 64*T1, so it lets go of the response (thousands of these live at once under load).
-      this.lastResponse = undefined;
+      this.resendLast = undefined;
       this.later(TIMER_64T1, 'timer-l', this);
       return;
     }

@@ -5,18 +5,29 @@ import type { ServerEvent, ServerTransactionState } from './states.js';
 
 export type { ServerTransactionState } from './states.js';
 
-/** Sends a response towards a request's source (RFC 3261 §18.2.2). */
-export type ResponseSender = (response: SipResponse, source: Source) => void;
+/**
+ * Sends a response towards a request's source (RFC 3261 §18.2.2), and
+ * returns how to send the very same bytes again (undefined: not sent).
+ */
+export type ResponseSender = (response: SipResponse, source: Source) => Resend | undefined;
+/** Sends the same bytes again: the wire form, not the response object, is what a transaction keeps. */
+export type Resend = () => void;
 
 /**
  * Common part of the INVITE and non-INVITE server transactions: it keeps the
  * last response sent so that a retransmitted request is answered from here,
  * without reaching the transaction user again. States move only along the
  * subclass's transition table.
+ *
+ * It keeps the response as sent (bytes outside the JavaScript heap), not the
+ * SipResponse: a completed transaction lives 64*T1 (32 s) on UDP, so tens of
+ * thousands of them exist at once under load, and a SipResponse holds header
+ * values that are slices of its request's whole header text. Kept as objects
+ * they filled the old generation and made every full GC longer.
  */
 export abstract class ServerTransaction {
   private readonly machine: StateMachine<ServerTransactionState, ServerEvent>;
-  protected lastResponse: SipResponse | undefined;
+  protected resendLast: Resend | undefined;
   lastStatus = 0;
 
   constructor(
@@ -50,11 +61,10 @@ export abstract class ServerTransaction {
 
   protected transmit(response: SipResponse): void {
     this.lastStatus = response.status;
-    this.lastResponse = response;
-    this.sendResponse(response, this.source);
+    this.resendLast = this.sendResponse(response, this.source);
   }
 
   protected retransmit(): void {
-    if (this.lastResponse) this.sendResponse(this.lastResponse, this.source);
+    this.resendLast?.();
   }
 }

@@ -139,7 +139,7 @@ export class TransactionLayer {
 
   private createServerTransaction(key: string, request: SipRequest, source: Source, dialogKey?: string): ServerTransaction {
     this.metrics?.sipTransactionsStarted.inc({ kind: 'server' });
-    const sender = this.countingResends(this.sender);
+    const sender = this.countingResponseResends(this.sender);
     const tx =
       request.method === 'INVITE'
         ? new InviteServerTransaction(
@@ -168,6 +168,22 @@ export class TransactionLayer {
    * it already sent is a retransmission (timers A, E, G, a response repeated
    * for a request copy, an ACK repeated for a repeated failure).
    */
+  /** A server transaction's retransmissions go through the Resend it was given: count them there. */
+  private countingResponseResends(send: ResponseSender): ResponseSender {
+    const metrics = this.metrics;
+    if (!metrics) return send;
+    return (response, to) => {
+      const resend = send(response, to);
+      return (
+        resend &&
+        (() => {
+          metrics.sipRetransmissions.inc({ direction: 'sent' });
+          resend();
+        })
+      );
+    };
+  }
+
   private countingResends<M extends object, D>(send: (message: M, to: D) => void): (message: M, to: D) => void {
     const metrics = this.metrics;
     if (!metrics) return send;

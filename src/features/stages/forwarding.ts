@@ -29,12 +29,17 @@ export interface ForwardingStageDeps {
 export class ForwardingStage implements Stage {
   readonly name = 'forwarding';
 
+  /** The bulk-group look-up of a plan, shared by run() and ringTime() (the pipeline asks both of the same call). */
+  private readonly planned = new WeakMap<CallContext, Promise<ForwardingContext>>();
+
   constructor(private readonly deps: ForwardingStageDeps) {}
 
   async run(call: CallContext): Promise<StageResult> {
     const features = call.calledFeatures;
     if (features === undefined) return { kind: 'continue' };
-    const decision = forwardTarget(features, 'unconditional', call, await this.context(call, features));
+    const context = this.context(call, features);
+    this.planned.set(call, context);
+    const decision = forwardTarget(features, 'unconditional', call, await context);
     if (decision.kind === 'forward') {
       return { kind: 'retarget', targets: [decision.to], why: 'forward', diversion: decision.reason };
     }
@@ -45,18 +50,25 @@ export class ForwardingStage implements Stage {
   async ringTime(call: CallContext): Promise<number | undefined> {
     const features = call.calledFeatures;
     if (features === undefined) return undefined;
-    return ringTimeout(features, await this.context(call, features), call);
+    return ringTimeout(features, await (this.planned.get(call) ?? this.context(call, features)), call);
   }
 
   async afterOffer(call: CallContext, failure: OfferFailure): Promise<AfterOfferResult> {
     const features = call.calledFeatures;
     if (features === undefined || failure === 'rejected') return { kind: 'continue' };
-    const decision = forwardTarget(features, failure, call, await this.context(call, features));
+    // Read again: the offer took time (up to the ring time), and a bulk group may have been started meanwhile.
+    const decision = forwardTarget(features, failure, call, await this.context(call, features, true));
     if (decision.kind === 'forward') return { kind: 'retarget', targets: [decision.to], why: 'forward', diversion: decision.reason };
     return decision.kind === 'refused' ? { kind: 'continue', refused: decision.why } : { kind: 'continue' };
   }
 
-  private async context(call: CallContext, features: NumberFeatures): Promise<ForwardingContext> {
+  /** The groups read with the call's settings, unless `fresh` (or they were not read): then from the store. */
+  private async context(call: CallContext, features: NumberFeatures, fresh = false): Promise<ForwardingContext> {
+    const read = fresh ? undefined : call.calledGroups;
+    if (read) {
+      const frozen = read.bulk?.state === 'started' ? read.bulkDestination : undefined;
+      return { now: call.now, timeZone: this.deps.timeZone, bulk: read.bulk, ...(frozen !== undefined ? { bulkDestination: frozen } : {}) };
+    }
     const bulk = await this.deps.bulkGroupOf(features.number);
     const frozen = bulk?.state === 'started' ? await this.deps.bulkDestinationOf?.(bulk.id, features.number) : undefined;
     return { now: call.now, timeZone: this.deps.timeZone, bulk, ...(frozen !== undefined ? { bulkDestination: frozen } : {}) };

@@ -59,7 +59,7 @@ export class HuntGroupStage implements Stage {
 
   async run(call: CallContext): Promise<StageResult> {
     if (call.calledFeatures === undefined) return { kind: 'continue' };
-    const group = await this.deps.groupOf(call.calledNumber);
+    const group = call.calledGroups ? call.calledGroups.hunt : await this.deps.groupOf(call.calledNumber);
     if (group === null) return { kind: 'continue' };
     const size = huntCandidates(group).length;
     const start = group.mode === 'round-robin' ? await this.deps.nextStartIndex(group.id, size) : 0;

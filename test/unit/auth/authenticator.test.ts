@@ -37,7 +37,7 @@ function world(algorithms: Array<'MD5' | 'SHA-256'> = ['SHA-256', 'MD5']): World
     nonces,
     { findDigestUser: async (u) => users[u] ?? null },
     {
-      advance: async (nonce, nc, ttlMs) => {
+      advance: async ({ nonce, nc, ttlMs }) => {
         advances.push({ nonce, nc, ttlMs });
         return !replay.refuse;
       },

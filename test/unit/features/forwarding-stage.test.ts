@@ -99,3 +99,28 @@ t.test('bulk forwarding started: the slot-5 destination frozen at the start, ask
   t.same(await make('stopped').run(call({ calledFeatures: f })), { kind: 'continue' });
   t.equal(frozenAsked.length, 1, 'not asked for a stopped group');
 });
+
+t.test('a plan reads the bulk group once: run and ring time share the look-up', async (t) => {
+  const { s, asked } = stage({ id: 'b', siteId: '1234567', name: 'n', state: 'stopped', members: ['0312345678'] });
+  const f = forwardingFeatures('0312345678', { enabled: true, noAnswer: true, ringTime: 20, destinations: DESTS });
+  const c = call({ calledFeatures: f });
+  t.same(await s.run(c), { kind: 'continue' });
+  t.equal(await s.ringTime(c), 20_000, 'the ring time comes from the same settings');
+  t.same(asked, ['0312345678'], 'one look-up for both');
+  await s.afterOffer(c, 'no-answer');
+  t.same(asked, ['0312345678', '0312345678'], 'after the offer it is read again (a group may have been started meanwhile)');
+});
+
+t.test('groups read with the settings: the plan asks the store nothing; after the offer it reads afresh', async (t) => {
+  const started: BulkGroup = { id: 'b', siteId: '1234567', name: 'n', state: 'started', members: ['0312345678'] };
+  const { s, asked } = stage(null);
+  const f = forwardingFeatures('0312345678', { enabled: true, noAnswer: true, ringTime: 20, destinations: DESTS });
+  const c = call({ calledFeatures: f, calledGroups: { hunt: null, bulk: started, bulkDestination: '09077778888' } });
+  t.same(await s.run(c), { kind: 'retarget', targets: ['09077778888'], why: 'forward', diversion: 'unconditional' }, "the prefetched group's frozen slot 5");
+  const plain = call({ calledFeatures: f, calledGroups: { hunt: null, bulk: null } });
+  t.same(await s.run(plain), { kind: 'continue' });
+  t.equal(await s.ringTime(plain), 20_000);
+  t.same(asked, [], 'no look-up while planning');
+  t.same(await s.afterOffer(plain, 'busy'), { kind: 'continue' });
+  t.same(asked, ['0312345678'], 'after the offer the bulk group is read again (it may have been started meanwhile)');
+});

@@ -67,3 +67,19 @@ t.test('numbers outside any group, and numbers not ours, continue', async (t) =>
   const none = stage(null);
   t.same(await none.s.run(to('0312340000')), { kind: 'continue' });
 });
+
+t.test('the group read with the settings is used: no look-up', async (t) => {
+  const s = new HuntGroupStage({
+    groupOf: async () => {
+      throw new Error('looked up');
+    },
+    nextStartIndex: async () => 0,
+  });
+  const g = group('sequential');
+  t.same(await s.run(call({ calledNumber: g.pilot, calledFeatures: features(g.pilot), calledGroups: { hunt: g, bulk: null } })), {
+    kind: 'retarget',
+    targets: huntCandidates(g),
+    why: 'hunt',
+  });
+  t.same(await s.run(call({ calledNumber: g.pilot, calledFeatures: features(g.pilot), calledGroups: { hunt: null, bulk: null } })), { kind: 'continue' });
+});

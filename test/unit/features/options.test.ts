@@ -116,7 +116,12 @@ t.test('SubscribedFeatures: the one place calls read settings through', async (t
   const bulk: BulkGroup = { id: 'b', siteId: '1000001', name: 'b', state: 'started', members: [N] };
   const subs = new Map<string, OptionName[]>();
   const sf = new SubscribedFeatures(
-    { get: async (n) => (n === N ? everything : null), huntGroupOf: async () => group, bulkGroupOf: async () => bulk },
+    {
+      get: async (n) => (n === N ? everything : null),
+      huntGroupOf: async () => group,
+      bulkGroupOf: async () => bulk,
+      callSettings: async (n) => (n === N ? { features: everything, groups: { hunt: group, bulk, bulkDestination: '0120999999' } } : null),
+    },
     { of: async (n) => subscriptionsOf(subs.get(n) ?? [], null) },
   );
   t.equal(await sf.get('0399999999'), null, 'not ours');
@@ -127,8 +132,16 @@ t.test('SubscribedFeatures: the one place calls read settings through', async (t
   subs.set('0312340001', ['hunt-group']);
   t.same(await sf.huntGroupOf(N), group);
   t.same(await sf.bulkGroupOf(N), bulk);
+  t.same((await sf.callSettings(N))!.groups, { hunt: group, bulk, bulkDestination: '0120999999' }, 'read together: the same groups');
+  t.equal((await sf.callSettings(N))!.features.anonymousRejection, true, 'and the same settings');
+  t.equal(await sf.callSettings('0399999999'), null, 'not ours');
+  subs.set('0312340001', []);
+  t.equal((await sf.callSettings(N))!.groups.hunt, null, "read together: the hunt group follows its pilot's subscription");
+  subs.set('0312340001', ['hunt-group']);
   subs.set(N, []);
   t.equal(await sf.bulkGroupOf(N), null, 'bulk forwarding without the option: the member keeps its own behaviour');
+  t.same((await sf.callSettings(N))!.groups, { hunt: group, bulk: null }, 'read together: no bulk group, no frozen destination');
+  t.equal((await sf.callSettings(N))!.features.anonymousRejection, false, 'read together: unsubscribed settings off');
 
   // And through the real pipeline: an unsubscribed pilot hunts no more.
   const pipeline = new FeaturePipeline([new HuntGroupStage({ groupOf: (n) => sf.huntGroupOf(n), nextStartIndex: async () => 0 })]);

@@ -29,9 +29,17 @@ function world(opts: { failOpen?: boolean } = {}) {
     discard: async () => {},
     purge: async () => 0,
   };
+  // Look-ups in flight at once, most seen: a record's parties are looked up together.
+  const lookups = { inFlight: 0, most: 0 };
+  const lookedUp = async <T>(value: T): Promise<T> => {
+    lookups.most = Math.max(lookups.most, ++lookups.inFlight);
+    await Promise.resolve(); // answered on a later turn, as a store would
+    lookups.inFlight--;
+    return value;
+  };
   const scopes = {
-    ofNumber: async (n: string) => (n.startsWith('03') ? { voiceGroupId: 'VG1', siteId: '1000001', number: n } : null),
-    ofLine: async () => ({ voiceGroupId: 'VG1', siteId: '1000001' }),
+    ofNumber: (n: string) => lookedUp(n.startsWith('03') ? { voiceGroupId: 'VG1', siteId: '1000001', number: n } : null),
+    ofLine: () => lookedUp({ voiceGroupId: 'VG1', siteId: '1000001' }),
   };
   const sink = new Writable({
     write(chunk: Buffer, _e, done) {
@@ -44,7 +52,7 @@ function world(opts: { failOpen?: boolean } = {}) {
   const begin = (callId: string) =>
     recorder.begin(callId, { origin: { kind: 'line', name: 'alice' }, calledNumber: '0312340002', callerSource: '127.0.0.1:5070' });
   const settle = () => new Promise((r) => setTimeout(r, 10));
-  return { recorder, opened, closed, gone, events, begin, settle, tick: (ms: number) => (now += ms) };
+  return { recorder, opened, closed, gone, events, begin, settle, lookups, tick: (ms: number) => (now += ms) };
 }
 
 t.test('answered, hung up by the callee: duration from the answer, the open record stored twice', async (t) => {
@@ -70,6 +78,7 @@ t.test('answered, hung up by the callee: duration from the answer, the open reco
     record.parties.map((p) => p.role),
     ['caller', 'called', 'delivered'],
   );
+  t.equal(w.lookups.most, 3, "the three parties' look-ups were sent together, not one after another");
   t.ok(
     w.events.some((e) => e.event === 'call.record' && e.callId === 'c1' && e.callerSource === undefined),
     'call.record logged, without the caller address',

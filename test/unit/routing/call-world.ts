@@ -129,9 +129,14 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
   const channels = new CallChannels(store, { now: () => NOW });
   channels.stop();
 
-  const featureStore: Pick<FeatureStore, 'get' | 'huntGroupOf' | 'bulkGroupOf' | 'nextRoundRobinStart'> = {
+  const huntGroupOf = (n: string) => huntGroups.find((g) => g.pilot === n || g.members.includes(n)) ?? null;
+  const featureStore: Pick<FeatureStore, 'get' | 'huntGroupOf' | 'bulkGroupOf' | 'nextRoundRobinStart' | 'callSettings'> = {
     get: async (n) => features.get(n) ?? null,
-    huntGroupOf: async (n) => huntGroups.find((g) => g.pilot === n || g.members.includes(n)) ?? null,
+    callSettings: async (n) => {
+      const f = features.get(n);
+      return f ? { features: f, groups: { hunt: huntGroupOf(n), bulk: null } } : null;
+    },
+    huntGroupOf: async (n) => huntGroupOf(n),
     bulkGroupOf: async () => null,
     nextRoundRobinStart: async () => 0,
   };

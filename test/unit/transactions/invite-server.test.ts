@@ -13,7 +13,10 @@ function setup(source: Source = UDP_SOURCE) {
   const tx = new InviteServerTransaction(
     'k',
     source,
-    (r: SipResponse) => sent.push(r.status),
+    (r: SipResponse) => {
+      sent.push(r.status);
+      return () => sent.push(r.status);
+    },
     () => {
       terminated++;
     },

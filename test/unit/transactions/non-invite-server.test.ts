@@ -10,7 +10,10 @@ function setup() {
   const tx = new NonInviteServerTransaction(
     'k',
     UDP_SOURCE,
-    (r: SipResponse) => sent.push(r.status),
+    (r: SipResponse) => {
+      sent.push(r.status);
+      return () => sent.push(r.status);
+    },
     () => {
       completed++;
     },

@@ -10,7 +10,10 @@ function setup() {
   const responses: number[] = [];
   const requests: SipRequest[] = [];
   const layer = new TransactionLayer(
-    (r: SipResponse) => responses.push(r.status),
+    (r: SipResponse) => {
+      responses.push(r.status);
+      return () => responses.push(r.status);
+    },
     (r) => requests.push(r),
     clock,
   );

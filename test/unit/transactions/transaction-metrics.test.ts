@@ -13,7 +13,10 @@ function setup() {
   const sentRequests: SipRequest[] = [];
   const sentResponses: SipResponse[] = [];
   const layer = new TransactionLayer(
-    (r) => sentResponses.push(r),
+    (r) => {
+      sentResponses.push(r);
+      return () => sentResponses.push(r);
+    },
     (r) => sentRequests.push(r),
     clock,
     metrics,
