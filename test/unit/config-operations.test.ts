@@ -1,23 +1,10 @@
-import { join } from 'node:path';
-import t, { type Test } from 'tap';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
+import t from 'tap';
+import { loadConfig } from '../../src/config/load.js';
+import { configTextIssues, loadConfigText } from '../helpers/config-file.js';
 
 /** monitoring, webhooks and hep: off by default, and every bad value named by its field. */
-function load(t: Test, contents: string) {
-  const dir = t.testdir({ 'c.yaml': contents });
-  return loadConfig({ file: join(dir, 'c.yaml'), env: {} });
-}
-
-function issuesOf(t: Test, contents: string): string[] {
-  try {
-    load(t, contents);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  t.fail('expected a ConfigError');
-  return [];
-}
+const load = loadConfigText;
+const issuesOf = configTextIssues;
 
 t.test('the defaults (default.yaml and built-in alike) switch all three off', async (t) => {
   const c = loadConfig({ env: {} });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/config/load.js';
+import { issuesOf } from '../helpers/config-file.js';
 import { listenSpecs } from '../../src/config/tls-files.js';
 import { selfSignedCertificate, writeBeside } from '../helpers/tls-cert.js';
 
@@ -11,17 +12,6 @@ const other = selfSignedCertificate('other.test');
 function load(t: Test, lines: string[], env: NodeJS.ProcessEnv = {}) {
   const dir = t.testdir({ 'config.yaml': ['sip:', ...lines, ''].join('\n') });
   return loadConfig({ file: join(dir, 'config.yaml'), env });
-}
-
-function issuesOf(t: Test, fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  t.fail('expected a ConfigError');
-  return [];
 }
 
 const LISTEN = [

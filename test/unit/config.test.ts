@@ -1,23 +1,12 @@
 import { isAbsolute, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { ConfigError, loadConfig, repoRoot } from '../../src/config/load.js';
+import { issuesOf } from '../helpers/config-file.js';
 
 /** Write a config file in a fresh dir and load it with only the given env. */
 function load(t: Test, contents: string, env: NodeJS.ProcessEnv = {}, name = 'config.yaml') {
   const dir = t.testdir({ [name]: contents });
   return loadConfig({ file: join(dir, name), env });
-}
-
-/** The ConfigError issues thrown by fn (fails the test when none is thrown). */
-function issuesOf(t: Test, fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  t.fail('expected a ConfigError');
-  return [];
 }
 
 t.test('the default file loads and matches the built-in defaults', async (t) => {
