@@ -54,6 +54,8 @@ export interface World {
   router: CallRouter;
   /** number → features (ours). */
   features: Map<string, NumberFeatures>;
+  /** The router's settings reads, in order, each the numbers it asked for together (one store round trip each). */
+  settingsReads: string[][];
   huntGroups: HuntGroup[];
   routes: OutboundRoute[];
   emergencyRoutes: EmergencyRoute[];
@@ -130,11 +132,19 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
   channels.stop();
 
   const huntGroupOf = (n: string) => huntGroups.find((g) => g.pilot === n || g.members.includes(n)) ?? null;
-  const featureStore: Pick<FeatureStore, 'get' | 'huntGroupOf' | 'bulkGroupOf' | 'nextRoundRobinStart' | 'callSettings'> = {
-    get: async (n) => features.get(n) ?? null,
+  /** Every settings read the router made, in order: the numbers each asked for together. */
+  const settingsReads: string[][] = [];
+  const featureStore: Pick<FeatureStore, 'huntGroupOf' | 'bulkGroupOf' | 'nextRoundRobinStart' | 'callSettings' | 'callParties'> = {
+    callParties: async (requests) => {
+      settingsReads.push(requests.map((r) => r.number));
+      return requests.map(({ number, groups }) => ({
+        features: features.get(number) ?? null,
+        groups: { hunt: groups === 'none' ? null : huntGroupOf(number), bulk: null },
+      }));
+    },
     callSettings: async (n) => {
-      const f = features.get(n);
-      return f ? { features: f, groups: { hunt: huntGroupOf(n), bulk: null } } : null;
+      const [called] = await featureStore.callParties([{ number: n, groups: 'both' }]);
+      return called?.features ? { features: called.features, groups: called.groups } : null;
     },
     huntGroupOf: async (n) => huntGroupOf(n),
     bulkGroupOf: async () => null,
@@ -237,6 +247,7 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
   return {
     router,
     features,
+    settingsReads,
     huntGroups,
     routes,
     emergencyRoutes,
