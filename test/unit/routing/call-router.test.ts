@@ -577,3 +577,17 @@ t.test("a line's call: the called number's settings read with the caller's still
   t.equal(w.offers.length, 0);
   t.equal(w.settingsReads.length, 1);
 });
+
+t.test("the called line's channel and bindings are asked for together (one round trip); a busy line is still not rung", async (t) => {
+  const w = world();
+  w.line('alice', A, 'answer', 1);
+  await w.invite(A);
+  t.same(w.storeOrder, ['acquire alice', 'bindings alice', 'acquired alice'], 'the bindings asked for before the channel was answered');
+  const busy = await w.invite(A);
+  t.same(
+    busy.sent.map((r) => r.status),
+    [486],
+    'its one channel in use: busy',
+  );
+  t.equal(w.offers.length, 1, 'not offered again');
+});

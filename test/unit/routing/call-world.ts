@@ -56,6 +56,8 @@ export interface World {
   features: Map<string, NumberFeatures>;
   /** The router's settings reads, in order, each the numbers it asked for together (one store round trip each). */
   settingsReads: string[][];
+  /** Channel and binding reads in the order they were sent and answered. */
+  storeOrder: string[];
   huntGroups: HuntGroup[];
   routes: OutboundRoute[];
   emergencyRoutes: EmergencyRoute[];
@@ -116,8 +118,12 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
     dialInNumbers: [],
   };
 
+  const storeOrder: string[] = [];
   const store: ChannelAccounting = {
     async acquire(sipId, legId, channels) {
+      storeOrder.push(`acquire ${sipId}`);
+      await Promise.resolve(); // the reply comes later, as from Redis
+      storeOrder.push(`acquired ${sipId}`);
       const held = legs.get(sipId) ?? new Set<string>();
       if (held.size >= channels) return false;
       legs.set(sipId, held.add(legId));
@@ -224,7 +230,12 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
     callerSources,
     features: featureStore,
     lineOfNumber: async (n) => [...lines.values()].find((l) => l.basicNumber === n || l.dialInNumbers.includes(n)) ?? null,
-    bindings: { live: async (sipId) => (registered.has(sipId) ? [binding(sipId)] : []) },
+    bindings: {
+      live: async (sipId) => {
+        storeOrder.push(`bindings ${sipId}`);
+        return registered.has(sipId) ? [binding(sipId)] : [];
+      },
+    },
     routes: {
       outboundRoutes: async () => routes,
       emergencyRoutes: async () => emergencyRoutes,
@@ -248,6 +259,7 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
     router,
     features,
     settingsReads,
+    storeOrder,
     huntGroups,
     routes,
     emergencyRoutes,
