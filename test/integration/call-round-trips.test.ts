@@ -106,7 +106,7 @@ function numbersNamed(command: SeenCommand): string[] {
   return command.args.flatMap((a) => /\{prov\}:feat:(\d+)$/.exec(a)?.[1] ?? []);
 }
 
-t.test("a line's call to a line: both numbers' settings and groups in one round trip", async (t) => {
+t.test("a line's call to a line: both numbers' settings and groups in one round trip, the called line from the node's copy", async (t) => {
   const call = async () => {
     await monitor.mark(true);
     const since = node.mark();
@@ -131,6 +131,15 @@ t.test("a line's call to a line: both numbers' settings and groups in one round 
   t.equal(settings[0]?.name, 'evalsha', 'a script: one round trip');
   t.same(numbersNamed(settings[0]!), [ERIN, FRANK], 'naming the calling and the called number');
   t.equal(naming(sent, 'opts:').length, 0, 'no subscription read (the node-local copy)');
+  // From the settings to the offer (the called line's bindings): the two channels, nothing else; the called line from the node's copy.
+  const from = sent.indexOf(settings[0]!);
+  const offer = sent.findIndex((c) => c.name === 'hgetall' && (c.args[0] ?? '').includes(`reg:{${frank.sipId}}`));
+  t.ok(offer > from, 'the bindings read after the settings');
+  t.same(
+    sent.slice(from + 1, offer).map((c) => c.name),
+    ['evalsha', 'evalsha'],
+    "between them only the caller's and the callee's channel reservations",
+  );
   const inScript = commands.filter((c) => c.source === 'lua');
   t.same(
     inScript.filter((c) => /\{prov\}:(hunt|bulk):/.test(c.args[0] ?? '')).map((c) => `${c.name} ${c.args[0]!.replace(/^.*\{prov\}:/, '')}`),
