@@ -27,7 +27,7 @@ import { formatStep, sippBoundWarning, STEP_HEADER } from './lib/report.js';
 import { climb, DEFAULT_LADDER, HELD_SHARE, parseLadder, QUICK_LADDER, type SearchResult } from './lib/search.js';
 import { softswitchMissing, startSoftswitch } from './lib/softswitch.js';
 import { fmtPercent, fmtRatio, formatTable, jsonLine, ratios, type HeldFigure } from './lib/summary.js';
-import { parseModes, parseTargets, socketModeArgs, type SocketMode, type TargetName } from './lib/targets.js';
+import { parseModes, parseTargets, registerLoadArgs, type SocketMode, type TargetName } from './lib/targets.js';
 import { makeUsers } from './lib/users.js';
 
 const DOMAIN = 'bench.test';
@@ -248,7 +248,15 @@ async function main(): Promise<void> {
     `held = no failed registration and >= ${HELD_SHARE * 100}% of the target rate achieved; a rate not held is retried ${retries}x; the climb stops at the first rate not held, then bisects ${refine}x`,
   );
 
-  const single = await prepareLoad({ scenario: scenarios.single, workDir, durationSec, users, domain: DOMAIN, sippProcs });
+  const single = await prepareLoad({
+    scenario: scenarios.single,
+    workDir,
+    durationSec,
+    users,
+    domain: DOMAIN,
+    sippProcs,
+    extraArgs: registerLoadArgs('single'),
+  });
   const multi = await prepareLoad({
     scenario: scenarios.multi,
     workDir,
@@ -256,7 +264,7 @@ async function main(): Promise<void> {
     users,
     domain: DOMAIN,
     sippProcs,
-    extraArgs: socketModeArgs('multi'),
+    extraArgs: registerLoadArgs('multi'),
     contactPorts: true,
   });
   const plans: Record<SocketMode, LoadPlan> = { single, multi };

@@ -28,7 +28,7 @@ import { fillBindings } from './lib/scale-store.js';
 import { climb, HELD_SHARE, parseLadder, type SearchResult } from './lib/search.js';
 import { provisioningDocs, softswitchMissing, startSoftswitch, waitReady } from './lib/softswitch.js';
 import { formatTable, jsonLine } from './lib/summary.js';
-import { parseModes, socketModeArgs, type SocketMode } from './lib/targets.js';
+import { parseModes, registerLoadArgs, type SocketMode } from './lib/targets.js';
 import { makeUsers, MAX_USERS } from './lib/users.js';
 
 const DOMAIN = 'bench.test';
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
           users,
           domain: DOMAIN,
           sippProcs,
-          extraArgs: socketModeArgs(mode),
+          extraArgs: registerLoadArgs(mode),
           contactPorts: true,
         });
         console.log(`\n-- REGISTER refresh across the ${nLines} lines (${mode}-socket SIPp, each line its own Contact, ${durationSec} s per rate)`);

@@ -38,7 +38,7 @@ import { ScopeStore } from './store/scope-store.js';
 import { RouteStore } from './store/route-store.js';
 import type { OutboundRoute } from './features/settings.js';
 import { SecretStore } from './store/secret-store.js';
-import { canonicalIp, lineOfNumber, LineStore, type LineRecord } from './store/line-store.js';
+import { canonicalIp, LineStore, type LineRecord } from './store/line-store.js';
 import { StoreOutage } from './store/redis-errors.js';
 import { LineCache } from './store/line-cache.js';
 import { ProvisionedCache } from './store/provisioned-cache.js';
@@ -110,7 +110,11 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const lines = new LineStore(redis);
   const provisioningWatch = new ProvisioningWatch(redis, log);
   await provisioningWatch.ready();
-  const lineCopies = new LineCache(lines, provisioningWatch, { maxEntries: config.cache.lines, ttlMs: config.cache.lineTtl * 1000 });
+  const lineCopies = new LineCache(lines, provisioningWatch, {
+    maxEntries: config.cache.lines,
+    numbers: config.cache.numbers,
+    ttlMs: config.cache.lineTtl * 1000,
+  });
   const auth = new DigestAuthenticator<LineRecord>(
     realm,
     config.auth.algorithms,
@@ -280,7 +284,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     routes,
     ...(targetMonitor ? { downRoutes: (candidates: readonly OutboundRoute[]) => targetMonitor.downRoutes(candidates) } : {}),
     channels,
-    lineOfNumber: (number) => lineOfNumber(redis, lineCopies, number),
+    lineOfNumber: (number) => lineCopies.ofNumber(number),
     callerSources: { lines, peerByAddress, auth, failures },
     locator,
     failoverTimeoutMs: config.routing.failoverTimeout * 1000,

@@ -7,6 +7,7 @@ import { inviteTimings, readPcapUdp } from './pcap.js';
 import { cpuSeconds, startManaged, stopManaged, type Managed } from './proc.js';
 import type { RateStep } from './search.js';
 import { runSipp, summarizeSippErrors } from './sipp.js';
+import { REGISTER_SIPP_ARGS } from './targets.js';
 import { sippUsersCsv, type BenchUser } from './users.js';
 
 /** The answering side: one SIPp UAS on 127.0.0.1:port, where the callees registered. */
@@ -36,6 +37,7 @@ export async function registerCallees(o: { scenario: string; callee: Callee; tar
     durationSec,
     workDir: o.callee.workDir,
     tag: `register-${o.tag}`,
+    extraArgs: REGISTER_SIPP_ARGS,
   });
   const ok = run.stats?.successful ?? 0;
   if (ok !== o.users.length) {

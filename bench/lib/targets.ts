@@ -37,3 +37,19 @@ export function parseModes(value: string | undefined): SocketMode[] {
   if (value === 'single' || value === 'multi') return [value];
   throw new Error(`--mode must be single, multi or both; got "${value}"`);
 }
+
+/**
+ * SIPp options of every REGISTER run. By default SIPp sends a BYE for an
+ * aborted call that had received any message: a registration whose 401 came
+ * but whose authorized REGISTER then timed out (a loaded target, a dropped
+ * datagram) or met an unexpected message (a late 401 to a retransmission)
+ * would send the target a BYE outside any dialog, which the softswitch
+ * refuses and logs (`security.relay_refused`) and Kamailio answers: load and
+ * log lines no registering trunk sends. The other default behaviours stay.
+ */
+export const REGISTER_SIPP_ARGS = ['-default_behaviors', 'all,-bye'];
+
+/** SIPp options of a REGISTER run in a socket mode. */
+export function registerLoadArgs(mode: SocketMode): string[] {
+  return [...REGISTER_SIPP_ARGS, ...socketModeArgs(mode)];
+}

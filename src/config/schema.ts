@@ -150,7 +150,7 @@ const registrarSchema = z
 const cacheSchema = z.strictObject({
   /** Provisioned lines each node keeps a copy of (0: none; each REGISTER then reads its line). */
   lines: intBetween(0, 10_000_000).default(200_000),
-  /** Numbers whose option subscriptions each node keeps a copy of (0: none; each call then reads them). */
+  /** Numbers whose option subscriptions and line each node keeps a copy of (0: none; each call then reads them). */
   numbers: intBetween(0, 10_000_000).default(200_000),
   /** Seconds a line or subscription copy is used at most without a change heard (a safety net for a lost announcement). */
   lineTtl: intBetween(1, 3600).default(60),

@@ -54,9 +54,14 @@ export function callingNumber(line: OriginateInput['line'], fromNumber?: string)
   return line.basicNumber;
 }
 
+/** What a line dialled: the Request-URI's user part without its 184/186 prefix, classified (known before any setting is read). */
+export function dialledOf(dialledUserPart: string): DialledNumber {
+  return classifyDialled(stripPresentationPrefix(dialledUserPart).digits);
+}
+
 export function originate(input: OriginateInput): OriginateResult {
-  const { digits, presentation } = stripPresentationPrefix(input.dialledUserPart);
-  const dialled = classifyDialled(digits);
+  const { presentation } = stripPresentationPrefix(input.dialledUserPart);
+  const dialled = dialledOf(input.dialledUserPart);
   if (dialled.kind === 'invalid') return { ok: false, status: 404, reason: 'Not Found' };
   if (dialled.kind === 'incomplete') return { ok: false, status: 484, reason: 'Address Incomplete' };
 

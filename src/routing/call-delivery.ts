@@ -123,11 +123,19 @@ export class CallDelivery {
     ringTimeoutMs?: number,
   ): Promise<{ end: RouteEnd } | { failure: OfferFailure; relay?: RelayOutcome }> {
     const { channels, bindings, proxy, holdsConnection, log } = this.deps;
-    if (!(await channels.take(call.callId, line.sipId, line.channels, 'in'))) {
+    // The channel and the bindings in one round trip: the binding read is wasted only when the line is busy.
+    // Both are awaited before either failure counts, so a channel taken is always held where the call's end finds it.
+    const [taken, bound] = await Promise.allSettled([
+      channels.take(call.callId, line.sipId, line.channels, 'in'),
+      line.auth === 'digest' ? bindings.live(line.sipId, this.deps.now()) : Promise.resolve([]),
+    ]);
+    if (taken.status === 'rejected') throw taken.reason;
+    if (!taken.value) {
       log.info({ event: 'call.busy', callId: call.callId, sipId: line.sipId, number: call.calledNumber, why: 'all channels in use' }, 'line busy');
       return { failure: 'busy' };
     }
-    const live = line.auth === 'digest' ? await bindings.live(line.sipId, this.deps.now()) : [];
+    if (bound.status === 'rejected') throw bound.reason;
+    const live = bound.value;
     const viaNodes = new Map<string, NodeHop>();
     for (const b of live) {
       if (sipsInTheClear(b)) {

@@ -2,10 +2,10 @@ import { parseUri, type SipRequest } from '../core/messages/index.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { CallContext, DiversionReason } from '../features/call-context.js';
 import { identifyCaller, privacyTokens } from '../features/caller-identity.js';
-import type { CallSettings, FeatureStore } from '../store/feature-store.js';
-import { callingNumber, originate } from '../features/origination.js';
+import type { CallSettings, PartyRequest } from '../store/feature-store.js';
+import { callingNumber, dialledOf, originate } from '../features/origination.js';
 import type { FeaturePipeline } from '../features/pipeline.js';
-import { defaultFeatures, type NumberFeatures } from '../features/settings.js';
+import { defaultFeatures, type HuntGroup, type NumberFeatures } from '../features/settings.js';
 import { classifyDialled } from '../numbers/dialled.js';
 import { normalizeNumber } from '../numbers/national.js';
 import type { ProxyCore } from '../proxy/proxy-core.js';
@@ -18,12 +18,14 @@ import { callOutcome } from './call-outcome.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { announcementTarget, type AnnouncementSettings } from './announcements.js';
 import type { AnnouncementReason } from '../features/call-context.js';
+import type { SubscribedFeatures } from './subscribed-features.js';
 
 export interface CallRouterDeps extends Omit<CallDeliveryDeps, 'now' | 'proxy' | 'channels'> {
   proxy: Pick<ProxyCore, 'relay' | 'checkForwardable' | 'forwardInDialog'>;
   channels: Pick<CallChannels, 'take' | 'give' | 'end' | 'has' | 'activeCalls'>;
   pipeline: FeaturePipeline;
-  features: Pick<FeatureStore, 'get' | 'huntGroupOf' | 'callSettings'>;
+  /** The settings calls act on (SubscribedFeatures). */
+  features: Pick<SubscribedFeatures, 'callSettings' | 'callParties'>;
   callerSources: CallerSources;
   /** Counts call outcomes (softswitch_calls_total). */
   metrics?: Metrics;
@@ -205,11 +207,12 @@ export class CallRouter {
     const line = caller.line;
     const fromNumber = fromHeaderNumber(message);
     const number = callingNumber(line, fromNumber);
-    const [features, basicFeatures, huntGroup] = await Promise.all([
-      this.featuresOf(number),
-      this.featuresOf(line.basicNumber),
-      this.deps.features.huntGroupOf(number),
-    ]);
+    const dialledNumber = dialledOf(dialledUser ?? '');
+    const { features, basicFeatures, huntGroup, called } = await this.originatingSettings(
+      number,
+      line.basicNumber,
+      dialledNumber.kind === 'national' ? dialledNumber.number : undefined,
+    );
     const origin = originate({ dialledUserPart: dialledUser ?? '', line, ...(fromNumber ? { fromNumber } : {}), features, basicFeatures, huntGroup });
     this.deps.records?.identify(incoming.callId, {
       callingNumber: number,
@@ -246,7 +249,6 @@ export class CallRouter {
     if (dialled.kind === 'emergency') {
       return (await this.delivery.deliver(incoming, call, { kind: 'outbound', number: dialled.number, emergency: true }, presentation)).end;
     }
-    const called = dialled.kind === 'national' ? await this.deps.features.callSettings(dialled.number) : null;
     return this.route(incoming, { ...call, ...calledPart(called) }, presentation);
   }
 
@@ -313,8 +315,28 @@ export class CallRouter {
     return next;
   }
 
-  private async featuresOf(number: string): Promise<NumberFeatures> {
-    return (await this.deps.features.get(number)) ?? defaultFeatures(number);
+  /**
+   * A line's call, its settings in one read (docs/performance.md "Store
+   * round trips"): the calling number's settings and hunt group, the line's
+   * basic number's settings (for its outgoing restriction) when it is
+   * another number, and the called number's settings and groups when it may
+   * be ours. A number not ours calls with the default settings.
+   */
+  private async originatingSettings(
+    number: string,
+    basicNumber: string,
+    calledNumber: string | undefined,
+  ): Promise<{ features: NumberFeatures; basicFeatures: NumberFeatures; huntGroup: HuntGroup | null; called: CallSettings | null }> {
+    const requests: PartyRequest[] = [{ number, groups: 'hunt' }];
+    if (basicNumber !== number) requests.push({ number: basicNumber, groups: 'none' });
+    if (calledNumber !== undefined) requests.push({ number: calledNumber, groups: 'both' });
+    const read = await this.deps.features.callParties(requests);
+    const calling = read[0]!;
+    const features = calling.features ?? defaultFeatures(number);
+    const basicFeatures = basicNumber === number ? features : (read[1]!.features ?? defaultFeatures(basicNumber));
+    const calledRead = calledNumber !== undefined ? read[read.length - 1]! : undefined;
+    const called = calledRead?.features ? { features: calledRead.features, groups: calledRead.groups } : null;
+    return { features, basicFeatures, huntGroup: calling.groups.hunt, called };
   }
 
   /** Sends the final answer upstream (unless a 2xx already went) and logs the outcome. */

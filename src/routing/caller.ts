@@ -24,10 +24,13 @@ export interface CallerSources {
  */
 export async function admitCaller(request: IncomingRequest, sources: CallerSources): Promise<Admission> {
   const address = request.source.address;
-  const ipLine = await sources.lines.byAddress(address);
-  if (ipLine) return { ok: true, caller: { kind: 'line', line: ipLine, via: 'ip' } };
-  const peer = await sources.peerByAddress(address);
-  if (peer) return { ok: true, caller: { kind: 'peer', peer } };
+  // Both looked up at once (one store round trip); the IP trunk still comes first, and a failed
+  // peer look-up matters only when no trunk is trusted at the address.
+  const [ipLine, peer] = await Promise.allSettled([sources.lines.byAddress(address), sources.peerByAddress(address)]);
+  if (ipLine.status === 'rejected') throw ipLine.reason;
+  if (ipLine.value) return { ok: true, caller: { kind: 'line', line: ipLine.value, via: 'ip' } };
+  if (peer.status === 'rejected') throw peer.reason;
+  if (peer.value) return { ok: true, caller: { kind: 'peer', peer: peer.value } };
 
   const outcome = await sources.auth.authenticate(request.message, 'proxy');
   if (outcome.kind === 'authenticated') return { ok: true, caller: { kind: 'line', line: outcome.user, via: 'digest' } };

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { parseBulkGroup, parseHuntGroup } from './schemas.js';
 import { keys } from './keys.js';
+import { defineScript } from './lua-scripts.js';
 import { defaultFeatures, type BulkGroup, type HuntGroup, type NumberFeatures } from '../features/settings.js';
 import type { CalledGroups } from '../features/call-context.js';
 
@@ -8,6 +9,52 @@ import type { CalledGroups } from '../features/call-context.js';
 export interface CallSettings {
   features: NumberFeatures;
   groups: CalledGroups;
+}
+
+/** Which of a number's groups a call needs: none (a line's basic number), its hunt group (the calling number), or both (the called number). */
+export type GroupsWanted = 'none' | 'hunt' | 'both';
+
+/** One number a call needs the settings of (FeatureStore.callParties). */
+export interface PartyRequest {
+  number: string;
+  groups: GroupsWanted;
+}
+
+/** A number's settings (null: not ours) and the groups asked for (a group not asked for is null). */
+export interface PartySettings {
+  features: NumberFeatures | null;
+  groups: CalledGroups;
+}
+
+/** One number's part of lua/call-settings.lua's reply. */
+type PartyReply = [number, string[], string | null, string | null, string | null];
+
+interface FeatureCommands {
+  ssCallSettings(numberOfKeys: number, ...keysAndArgs: string[]): Promise<PartyReply[]>;
+}
+
+/**
+ * The group keys the script names from the ids it reads: each is the stem
+ * plus the id (plus the suffix for the frozen slot-5 hash), as keys.ts
+ * builds them.
+ */
+const GROUP_STEMS = {
+  hunt: keys.huntGroup(''),
+  bulk: keys.bulkGroup(''),
+  slot5Suffix: keys.bulkDestinations('').slice(keys.bulkGroup('').length),
+};
+
+/** A number's settings and groups from its part of the script's reply. */
+function partyFromReply(number: string, reply: PartyReply | undefined): PartySettings {
+  if (!reply) throw new Error('call-settings script: a reply short of the numbers asked');
+  const [exists, flat, huntJson, bulkJson, frozen] = reply;
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i]!] = flat[i + 1]!;
+  const hunt = parseHuntGroup(huntJson);
+  const bulk = parseBulkGroup(bulkJson);
+  // As bulkDestination(): only a started group's frozen destination counts.
+  const destination = bulk?.state === 'started' && frozen !== null ? { bulkDestination: frozen === '' ? null : frozen } : {};
+  return { features: exists === 1 ? featuresFromHash(number, hash) : null, groups: { hunt, bulk, ...destination } };
 }
 
 /**
@@ -127,7 +174,12 @@ export function serviceMonths(date: Date, timeZone: string): { thisMonth: string
 export const NUISANCE_TTL_SECONDS = 70 * 24 * 3600;
 
 export class FeatureStore {
-  constructor(private readonly redis: Redis) {}
+  private readonly commands: FeatureCommands;
+
+  constructor(private readonly redis: Redis) {
+    defineScript(redis, 'ssCallSettings', 'call-settings', null);
+    this.commands = redis as unknown as FeatureCommands;
+  }
 
   /** Settings of one of our numbers; null when the number is not ours (no `num:` key). One round trip. */
   async get(number: string): Promise<NumberFeatures | null> {
@@ -138,37 +190,30 @@ export class FeatureStore {
   }
 
   /**
-   * What a call to the number needs, its settings and groups: one pipeline
-   * (one round trip) of keys named by the number, and a second only for a
-   * number in a group (its group's key is named by the id the first read).
-   * Null when the number is not ours.
+   * What a call to the number needs, its settings and groups, in one round
+   * trip (callParties). Null when the number is not ours.
    */
   async callSettings(number: string): Promise<CallSettings | null> {
-    const replies = await this.redis
-      .pipeline()
-      .exists(keys.number(number))
-      .hgetall(keys.features(number))
-      .get(keys.huntGroupOf(number))
-      .get(keys.bulkGroupOf(number))
-      .exec();
-    const [exists, feat, huntId, bulkId] = unwrap(replies) as [number, Record<string, string>, string | null, string | null];
-    if (exists !== 1) return null;
-    const features = featuresFromHash(number, feat);
-    if (huntId === null && bulkId === null) return { features, groups: { hunt: null, bulk: null } };
-    return { features, groups: await this.groups(number, huntId, bulkId) };
+    const [called] = await this.callParties([{ number, groups: 'both' }]);
+    return called?.features ? { features: called.features, groups: called.groups } : null;
   }
 
-  private async groups(number: string, huntId: string | null, bulkId: string | null): Promise<CalledGroups> {
-    const p = this.redis.pipeline();
-    if (huntId !== null) p.get(keys.huntGroup(huntId));
-    if (bulkId !== null) p.get(keys.bulkGroup(bulkId)).hget(keys.bulkDestinations(bulkId), number);
-    const replies = unwrap(await p.exec()) as Array<string | null>;
-    const hunt = huntId !== null ? parseHuntGroup(replies.shift() ?? null) : null;
-    const bulk = bulkId !== null ? parseBulkGroup(replies.shift() ?? null) : null;
-    const frozen = bulkId !== null ? (replies.shift() ?? null) : null;
-    // As bulkDestination(): only a started group's frozen destination counts.
-    const destination = bulk?.state === 'started' && frozen !== null ? { bulkDestination: frozen === '' ? null : frozen } : {};
-    return { hunt, bulk, ...destination };
+  /**
+   * What a call needs of several numbers (the calling number, its line's
+   * basic number, the called number), each with the groups asked for: one
+   * script, so one round trip however many numbers and groups
+   * (lua/call-settings.lua). In request order.
+   */
+  async callParties(requests: readonly PartyRequest[]): Promise<PartySettings[]> {
+    if (requests.length === 0) return [];
+    const keyList = [GROUP_STEMS.hunt, GROUP_STEMS.bulk];
+    const args = [GROUP_STEMS.slot5Suffix];
+    for (const { number, groups } of requests) {
+      keyList.push(keys.number(number), keys.features(number), keys.huntGroupOf(number), keys.bulkGroupOf(number));
+      args.push(number, groups);
+    }
+    const replies = await this.commands.ssCallSettings(keyList.length, ...keyList, ...args);
+    return requests.map(({ number }, i) => partyFromReply(number, replies[i]));
   }
 
   /** Which line holds the number and how, with its settings; null when the number is not ours. */

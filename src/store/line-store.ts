@@ -131,6 +131,11 @@ export class LineStore {
     return lineFromHash(await this.redis.hgetall(keys.line(sipId)));
   }
 
+  /** The SIP-ID of the line a number belongs to (docs/product.md §2: every number belongs to exactly one line); null when not ours. */
+  async sipIdOfNumber(number: string): Promise<string | null> {
+    return (await this.redis.hget(keys.number(number), 'sipId')) || null;
+  }
+
   /** The IP-authenticated line trusted at this source address, if any. */
   async byAddress(address: string): Promise<LineRecord | null> {
     const ip = canonicalIp(address);
@@ -165,10 +170,4 @@ export class LineStore {
   async listBySite(siteId: string): Promise<string[]> {
     return (await this.redis.smembers(keys.siteLines(siteId))).sort();
   }
-}
-
-/** The line a number belongs to (docs/product.md §2: every number belongs to exactly one line). */
-export async function lineOfNumber(redis: Redis, lines: Pick<LineStore, 'get'>, number: string): Promise<LineRecord | null> {
-  const sipId = await redis.hget(keys.number(number), 'sipId');
-  return sipId ? lines.get(sipId) : null;
 }

@@ -4,12 +4,13 @@ import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { applyProvisioning } from '../../src/provisioning/apply.js';
 import { FeatureStore } from '../../src/store/feature-store.js';
+import { keys } from '../../src/store/keys.js';
 import { createRedis, waitForRedis } from '../../src/store/redis.js';
 import { startTestRedis } from '../helpers/redis-server.js';
 
 /**
- * What a called number's settings cost in round trips to the store, counted
- * on the client: each command sent alone is one, each pipeline or
+ * What a call's settings cost in round trips to the store, counted on the
+ * client: each command sent alone is one (a script too), each pipeline or
  * transaction one however many commands it holds.
  */
 const server = await startTestRedis();
@@ -23,6 +24,7 @@ await waitForRedis(redis);
 const PLAIN = '0312340061';
 const PILOT = '0312340062';
 const MEMBER = '0312340063';
+const OTHER = '0312340064';
 const line = (sipId: string, basicNumber: string) => ({ sipId, password: `${sipId}-pw-123456`, auth: 'digest', channels: 2, basicNumber });
 await applyProvisioning(redis, config, {
   voiceGroups: [
@@ -33,9 +35,12 @@ await applyProvisioning(redis, config, {
         {
           id: '1000001',
           name: 'Site',
-          lines: [line('plain-rt', PLAIN), line('pilot-rt', PILOT), line('member-rt', MEMBER)],
+          lines: [line('plain-rt', PLAIN), line('pilot-rt', PILOT), line('member-rt', MEMBER), line('other-rt', OTHER)],
           huntGroups: [{ id: 'hg', pilot: PILOT, members: [MEMBER], mode: 'sequential', presentation: 'own' }],
-          bulkGroups: [{ id: 'bg', name: 'Closed', members: [MEMBER], state: 'stopped' }],
+          bulkGroups: [
+            { id: 'bg', name: 'Closed', members: [MEMBER], state: 'stopped' },
+            { id: 'bg-on', name: 'Open', members: [OTHER], state: 'started' },
+          ],
         },
       ],
     },
@@ -49,7 +54,8 @@ function counted(client: Redis): { client: Redis; trips: () => number } {
   const proxy = new Proxy(client, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
+      // defineCommand registers a script on the client (sent with its first use): no round trip.
+      if (typeof value !== 'function' || prop === 'defineCommand') return value;
       if (prop === 'pipeline' || prop === 'multi') {
         return (...args: unknown[]) => {
           const batch = (value as (...a: unknown[]) => { exec: (...a: unknown[]) => unknown }).apply(target, args);
@@ -84,13 +90,45 @@ t.test('a number not ours: one round trip, null', async (t) => {
   t.equal(trips(), 1);
 });
 
-t.test('a group member: a second round trip reads both its groups together', async (t) => {
+t.test('a group member: its settings and both its groups in one round trip', async (t) => {
   const { client, trips } = counted(redis);
   const settings = await new FeatureStore(client).callSettings(MEMBER);
   t.equal(settings?.groups.hunt?.id, 'hg', 'its hunt group');
   t.equal(settings?.groups.bulk?.id, 'bg', 'its bulk group');
   t.notOk(settings && 'bulkDestination' in settings.groups, 'a stopped group has no frozen destination');
-  t.equal(trips(), 2, 'two round trips');
+  t.equal(trips(), 1, 'one round trip');
+});
+
+t.test("a call's numbers, calling and called, with their groups: one round trip", async (t) => {
+  // As the start operation freezes it (docs/product.md §4.4).
+  await redis.hset(keys.bulkDestinations('bg-on'), OTHER, PLAIN);
+  t.teardown(() => redis.del(keys.bulkDestinations('bg-on')));
+  const { client, trips } = counted(redis);
+  const [calling, basic, called, notOurs] = await new FeatureStore(client).callParties([
+    { number: MEMBER, groups: 'hunt' },
+    { number: PLAIN, groups: 'none' },
+    { number: OTHER, groups: 'both' },
+    { number: '0312349999', groups: 'both' },
+  ]);
+  t.equal(trips(), 1, 'one round trip for four numbers');
+  t.equal(calling?.groups.hunt?.pilot, PILOT, "the calling number's hunt group");
+  t.equal(calling?.groups.bulk, null, 'its bulk group not asked for, not read');
+  t.equal(basic?.features?.forwarding.unconditional, true, "the basic number's settings");
+  t.same(basic?.groups, { hunt: null, bulk: null }, 'no group asked for');
+  t.equal(called?.groups.bulk?.id, 'bg-on', "the called number's bulk group");
+  t.equal(called?.groups.bulkDestination, PLAIN, 'and its frozen slot-5 destination');
+  t.equal(called?.groups.hunt, null, 'no hunt group');
+  t.same(notOurs, { features: null, groups: { hunt: null, bulk: null } }, 'a number not ours: no settings');
+});
+
+t.test('the same as the reads one at a time', async (t) => {
+  const store = new FeatureStore(redis);
+  for (const number of [PLAIN, PILOT, MEMBER, OTHER]) {
+    const [read] = await store.callParties([{ number, groups: 'both' }]);
+    t.same(read?.features, await store.get(number), `${number}: settings`);
+    t.same(read?.groups.hunt, await store.huntGroupOf(number), `${number}: hunt group`);
+    t.same(read?.groups.bulk, await store.bulkGroupOf(number), `${number}: bulk group`);
+  }
 });
 
 t.test('the reads before: settings, then each group on its own', async (t) => {

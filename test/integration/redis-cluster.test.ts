@@ -158,6 +158,13 @@ t.test('provisioning: one transaction applies a document; the call side reads it
   const features = new FeatureStore(redis);
   t.ok(await features.get('0312345678'), 'features of a provisioned number');
   t.equal((await features.huntGroupOf('0312340102'))?.id, 'reception');
+  // The call-settings script reads group keys named by the ids it finds: all {prov}, so one slot.
+  const [member, plain] = await features.callParties([
+    { number: '0312340102', groups: 'both' },
+    { number: '0312345678', groups: 'both' },
+  ]);
+  t.equal(member?.groups.hunt?.id, 'reception', "a call's settings script: the member's hunt group");
+  t.ok(plain?.features, 'and the other number, in the same script');
   await features.countNuisanceRejection('0312345678', new Date(), 'Asia/Tokyo');
   t.equal((await features.nuisanceCounts('0312345678', new Date(), 'Asia/Tokyo')).thisMonth, 1);
   const routes = new RouteStore(redis);

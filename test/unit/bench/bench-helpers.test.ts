@@ -13,7 +13,7 @@ import { benchBinding } from '../../../bench/lib/scale-store.js';
 import { parseSippStats } from '../../../bench/lib/sipp.js';
 import { provisioningDocs, serverEnv } from '../../../bench/lib/softswitch.js';
 import { formatTable, jsonLine, JSON_LINE_PREFIX, ratios } from '../../../bench/lib/summary.js';
-import { parseModes, parseTargets, socketModeArgs } from '../../../bench/lib/targets.js';
+import { parseModes, parseTargets, registerLoadArgs, REGISTER_SIPP_ARGS, socketModeArgs } from '../../../bench/lib/targets.js';
 import { contactPort, makeUsers, sippUsersCsv } from '../../../bench/lib/users.js';
 import { parseProvisioning } from '../../../src/provisioning/schema.js';
 import { normalizeContactKey } from '../../../src/registrar/binding-rules.js';
@@ -104,6 +104,12 @@ t.test('targets and socket modes', async (t) => {
   t.throws(() => parseModes('many'), /--mode/);
   t.same(socketModeArgs('single'), []);
   t.same(socketModeArgs('multi').slice(0, 2), ['-t', 'un']);
+});
+
+t.test('REGISTER runs: SIPp sends no BYE for an aborted registration, in either socket mode', async (t) => {
+  t.same(REGISTER_SIPP_ARGS, ['-default_behaviors', 'all,-bye'], 'every default behaviour but the BYE');
+  t.same(registerLoadArgs('single'), REGISTER_SIPP_ARGS);
+  t.same(registerLoadArgs('multi'), [...REGISTER_SIPP_ARGS, ...socketModeArgs('multi')], 'and the socket per registration');
 });
 
 t.test('ratios: softswitch over each reference, per socket mode', async (t) => {

@@ -117,17 +117,29 @@ t.test('SubscribedFeatures: the one place calls read settings through', async (t
   const subs = new Map<string, OptionName[]>();
   const sf = new SubscribedFeatures(
     {
-      get: async (n) => (n === N ? everything : null),
       huntGroupOf: async () => group,
       bulkGroupOf: async () => bulk,
-      callSettings: async (n) => (n === N ? { features: everything, groups: { hunt: group, bulk, bulkDestination: '0120999999' } } : null),
+      callParties: async (requests) =>
+        requests.map(({ number, groups }) =>
+          number === N
+            ? {
+                features: everything,
+                groups: {
+                  hunt: groups === 'none' ? null : group,
+                  bulk: groups === 'both' ? bulk : null,
+                  ...(groups === 'both' ? { bulkDestination: '0120999999' } : {}),
+                },
+              }
+            : { features: null, groups: { hunt: null, bulk: null } },
+        ),
     },
     { of: async (n) => subscriptionsOf(subs.get(n) ?? [], null) },
   );
-  t.equal(await sf.get('0399999999'), null, 'not ours');
-  t.equal((await sf.get(N))!.anonymousRejection, false, 'nothing subscribed');
+  const settingsOf = async (n: string) => (await sf.callParties([{ number: n, groups: 'none' }]))[0]!.features;
+  t.equal(await settingsOf('0399999999'), null, 'not ours');
+  t.equal((await settingsOf(N))!.anonymousRejection, false, 'nothing subscribed');
   subs.set(N, ['anonymous-rejection', 'bulk-forwarding', 'hunt-group']);
-  t.equal((await sf.get(N))!.anonymousRejection, true);
+  t.equal((await settingsOf(N))!.anonymousRejection, true);
   t.equal(await sf.huntGroupOf(N), null, "the hunt group follows its pilot's subscription, not the member's");
   subs.set('0312340001', ['hunt-group']);
   t.same(await sf.huntGroupOf(N), group);
@@ -142,6 +154,21 @@ t.test('SubscribedFeatures: the one place calls read settings through', async (t
   t.equal(await sf.bulkGroupOf(N), null, 'bulk forwarding without the option: the member keeps its own behaviour');
   t.same((await sf.callSettings(N))!.groups, { hunt: group, bulk: null }, 'read together: no bulk group, no frozen destination');
   t.equal((await sf.callSettings(N))!.features.anonymousRejection, false, 'read together: unsubscribed settings off');
+
+  subs.set(N, ['anonymous-rejection', 'bulk-forwarding', 'hunt-group']);
+  const [calling, notOurs, called] = await sf.callParties([
+    { number: N, groups: 'hunt' },
+    { number: '0399999999', groups: 'none' },
+    { number: N, groups: 'both' },
+  ]);
+  t.same(calling!.groups, { hunt: group, bulk: null }, 'several numbers read together: each with the groups asked for');
+  t.equal(calling!.features!.anonymousRejection, true, 'with its subscribed settings');
+  t.same(notOurs, { features: null, groups: { hunt: null, bulk: null } }, 'a number not ours: no settings');
+  t.same(called!.groups, { hunt: group, bulk, bulkDestination: '0120999999' });
+  subs.set(N, []);
+  const [unsubscribed] = await sf.callParties([{ number: N, groups: 'both' }]);
+  t.equal(unsubscribed!.features!.anonymousRejection, false, 'read together: unsubscribed settings off');
+  t.same(unsubscribed!.groups, { hunt: group, bulk: null }, 'and the bulk group off, the hunt group following its pilot');
 
   // And through the real pipeline: an unsubscribed pilot hunts no more.
   const pipeline = new FeaturePipeline([new HuntGroupStage({ groupOf: (n) => sf.huntGroupOf(n), nextStartIndex: async () => 0 })]);

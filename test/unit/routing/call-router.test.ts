@@ -524,3 +524,70 @@ t.test('several workers: a BYE at the worker carrying the call ends it there, wi
   await w.router.endedElsewhere({ callId: call.callId, by: `${PEER_ADDRESS}:5060` });
   t.equal(w.events('call.ended').length, 1, 'a late notice for an ended call changes nothing');
 });
+
+t.test("a line's call reads the calling and called numbers' settings together, once; a forward reads its destination's", async (t) => {
+  const w = world();
+  w.line('alice', A);
+  w.line('bob', B);
+  const caller = w.callerLine.basicNumber;
+  await w.invite(A, 'line');
+  t.same(
+    w.offers.map((o) => o.sipId),
+    ['alice'],
+  );
+  t.same(w.settingsReads, [[caller, A]], 'one read: the calling number and the called number');
+
+  w.settingsReads.length = 0;
+  w.features.set(A, forwardingTo(A, B, { unconditional: true }));
+  await w.invite(A, 'line');
+  t.same(w.offers.at(-1)!.sipId, 'bob');
+  t.same(w.settingsReads, [[caller, A], [B]], "the forward's destination is the only other read");
+
+  w.settingsReads.length = 0;
+  await w.invite('0101234567890', 'line');
+  await w.invite('110', 'line');
+  t.same(w.settingsReads, [[caller], [caller]], 'a number that cannot be ours (international, an emergency code): the calling number alone');
+});
+
+t.test("a line's call: the calling number's hunt group comes with its settings (the pilot presented)", async (t) => {
+  const w = world();
+  w.line('alice', A);
+  const caller = w.callerLine.basicNumber;
+  w.huntGroups.push({ id: 'hg', siteId: '1234567', pilot: C, members: [caller], mode: 'sequential', presentation: 'pilot' });
+  await w.invite(A, 'line');
+  t.match(
+    w.events('call.decision', (l) => l.stage === 'origination'),
+    [{ outcome: 'continue', presented: C }],
+  );
+  t.match(w.offers[0]!.pai, new RegExp(C), 'the pilot asserted');
+  t.same(w.settingsReads, [[caller, A]], 'still one read');
+});
+
+t.test("a line's call: the called number's settings read with the caller's still decide (anonymous rejection)", async (t) => {
+  const w = world();
+  w.line('alice', A);
+  w.features.set(A, { ...defaultFeatures(A), anonymousRejection: true });
+  w.features.set(w.callerLine.basicNumber, { ...defaultFeatures(w.callerLine.basicNumber), presentation: 'withhold' });
+  const call = await w.invite(A, 'line');
+  t.same(
+    call.sent.map((r) => r.status),
+    [433],
+    "the caller's withheld number meets the callee's anonymous rejection",
+  );
+  t.equal(w.offers.length, 0);
+  t.equal(w.settingsReads.length, 1);
+});
+
+t.test("the called line's channel and bindings are asked for together (one round trip); a busy line is still not rung", async (t) => {
+  const w = world();
+  w.line('alice', A, 'answer', 1);
+  await w.invite(A);
+  t.same(w.storeOrder, ['acquire alice', 'bindings alice', 'acquired alice'], 'the bindings asked for before the channel was answered');
+  const busy = await w.invite(A);
+  t.same(
+    busy.sent.map((r) => r.status),
+    [486],
+    'its one channel in use: busy',
+  );
+  t.equal(w.offers.length, 1, 'not offered again');
+});

@@ -54,6 +54,10 @@ export interface World {
   router: CallRouter;
   /** number → features (ours). */
   features: Map<string, NumberFeatures>;
+  /** The router's settings reads, in order, each the numbers it asked for together (one store round trip each). */
+  settingsReads: string[][];
+  /** Channel and binding reads in the order they were sent and answered. */
+  storeOrder: string[];
   huntGroups: HuntGroup[];
   routes: OutboundRoute[];
   emergencyRoutes: EmergencyRoute[];
@@ -114,8 +118,12 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
     dialInNumbers: [],
   };
 
+  const storeOrder: string[] = [];
   const store: ChannelAccounting = {
     async acquire(sipId, legId, channels) {
+      storeOrder.push(`acquire ${sipId}`);
+      await Promise.resolve(); // the reply comes later, as from Redis
+      storeOrder.push(`acquired ${sipId}`);
       const held = legs.get(sipId) ?? new Set<string>();
       if (held.size >= channels) return false;
       legs.set(sipId, held.add(legId));
@@ -130,11 +138,19 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
   channels.stop();
 
   const huntGroupOf = (n: string) => huntGroups.find((g) => g.pilot === n || g.members.includes(n)) ?? null;
-  const featureStore: Pick<FeatureStore, 'get' | 'huntGroupOf' | 'bulkGroupOf' | 'nextRoundRobinStart' | 'callSettings'> = {
-    get: async (n) => features.get(n) ?? null,
+  /** Every settings read the router made, in order: the numbers each asked for together. */
+  const settingsReads: string[][] = [];
+  const featureStore: Pick<FeatureStore, 'huntGroupOf' | 'bulkGroupOf' | 'nextRoundRobinStart' | 'callSettings' | 'callParties'> = {
+    callParties: async (requests) => {
+      settingsReads.push(requests.map((r) => r.number));
+      return requests.map(({ number, groups }) => ({
+        features: features.get(number) ?? null,
+        groups: { hunt: groups === 'none' ? null : huntGroupOf(number), bulk: null },
+      }));
+    },
     callSettings: async (n) => {
-      const f = features.get(n);
-      return f ? { features: f, groups: { hunt: huntGroupOf(n), bulk: null } } : null;
+      const [called] = await featureStore.callParties([{ number: n, groups: 'both' }]);
+      return called?.features ? { features: called.features, groups: called.groups } : null;
     },
     huntGroupOf: async (n) => huntGroupOf(n),
     bulkGroupOf: async () => null,
@@ -214,7 +230,12 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
     callerSources,
     features: featureStore,
     lineOfNumber: async (n) => [...lines.values()].find((l) => l.basicNumber === n || l.dialInNumbers.includes(n)) ?? null,
-    bindings: { live: async (sipId) => (registered.has(sipId) ? [binding(sipId)] : []) },
+    bindings: {
+      live: async (sipId) => {
+        storeOrder.push(`bindings ${sipId}`);
+        return registered.has(sipId) ? [binding(sipId)] : [];
+      },
+    },
     routes: {
       outboundRoutes: async () => routes,
       emergencyRoutes: async () => emergencyRoutes,
@@ -237,6 +258,8 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
   return {
     router,
     features,
+    settingsReads,
+    storeOrder,
     huntGroups,
     routes,
     emergencyRoutes,

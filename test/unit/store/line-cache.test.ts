@@ -19,11 +19,15 @@ const line = (sipId: string, ha1Md5: string): LineRecord => ({
 /** A store whose records the test sets, counting reads; after `hold()` reads wait for `release()`. */
 function fakeStore() {
   const records = new Map<string, LineRecord>();
+  /** number → SIP-ID of its line. */
+  const numbers = new Map<string, string>();
   let gate: Promise<void> | undefined;
   let open = () => {};
   const store = {
     reads: 0,
+    numberReads: 0,
     records,
+    numbers,
     hold() {
       gate = new Promise<void>((resolve) => (open = resolve));
     },
@@ -36,6 +40,10 @@ function fakeStore() {
       const record = records.get(sipId) ?? null;
       if (gate) await gate;
       return record;
+    },
+    async sipIdOfNumber(number: string): Promise<string | null> {
+      store.numberReads++;
+      return numbers.get(number) ?? null;
     },
   };
   return store;
@@ -117,6 +125,25 @@ t.test('unknown SIP-IDs are not kept; copies expire after the ttl', async (t) =>
   now = 1_000;
   await cache.get('alice');
   t.equal(store.reads, 4, 'an older one is read again');
+});
+
+t.test("a number's line: read once, then from the copies; dropped by a change; a number not ours read each time", async (t) => {
+  const store = fakeStore();
+  const changes = fakeChanges();
+  store.records.set('alice', line('alice', 'old'));
+  store.numbers.set('0312345670', 'alice');
+  const cache = new LineCache(store, changes, { maxEntries: 10, numbers: 10, ttlMs: 60_000 });
+  t.equal((await cache.ofNumber('0312345670'))?.sipId, 'alice');
+  t.equal((await cache.ofNumber('0312345670'))?.sipId, 'alice');
+  t.equal(store.numberReads, 1, 'which line holds the number: one read for two calls');
+  t.equal(store.reads, 1, 'and the line itself one read');
+  store.records.set('bob', line('bob', 'x'));
+  store.numbers.set('0312345670', 'bob');
+  changes.announce();
+  t.equal((await cache.ofNumber('0312345670'))?.sipId, 'bob', 'a number moved to another line counts at once');
+  t.equal(await cache.ofNumber('0399999999'), null, 'not ours');
+  t.equal(await cache.ofNumber('0399999999'), null);
+  t.equal(store.numberReads, 4, 'a number not ours is not kept');
 });
 
 t.test('BoundedMap drops the oldest entry at its bound', async (t) => {
