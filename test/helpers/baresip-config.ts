@@ -29,6 +29,8 @@ export function writeConfig(account: BaresipAccount, sipPort: number, controlPor
     'poll_method epoll',
     `sip_listen 127.0.0.1:${sipPort}`,
     'net_interface 127.0.0.1',
+    // Below the range test ports are handed out from (test/helpers/free-port.ts), so media never takes one.
+    'rtp_ports 10000-19998',
     'call_local_timeout 20',
     'call_max_calls 2',
     `audio_player aubridge,${device}`,

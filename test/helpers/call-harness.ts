@@ -1,4 +1,4 @@
-import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import type { Redis } from 'ioredis';
 import { FeatureStore } from '../../src/store/feature-store.js';
@@ -269,21 +269,33 @@ export function sippCallId(result: SippResult): string | undefined {
 async function waitUdpBound(address: string, port: number, gaveUp: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !gaveUp()) {
-    if (!(await udpFree(address, port))) return;
+    if (udpBound(address, port)) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   if (!gaveUp()) throw new Error(`SIPp did not bind ${address}:${port} within ${timeoutMs} ms`);
 }
 
-function udpFree(address: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = dgram.createSocket('udp4');
-    socket.once('error', () => {
-      socket.close();
-      resolve(false);
+/**
+ * Whether a UDP socket is bound to address:port, read from the kernel's table
+ * (/proc/net/udp) rather than by trying to bind it: a probe that binds, even
+ * for a moment, makes SIPp's own bind fail when the two coincide (which failed
+ * CI runs under load).
+ */
+function udpBound(address: string, port: number): boolean {
+  const hexAddress = address
+    .split('.')
+    .map((octet) => Number(octet).toString(16).toUpperCase().padStart(2, '0'))
+    .reverse()
+    .join('');
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const table = readFileSync('/proc/net/udp', 'utf8');
+  return table
+    .split('\n')
+    .slice(1)
+    .some((row) => {
+      const local = row.trim().split(/\s+/)[1];
+      return local === `${hexAddress}:${hexPort}` || local === `00000000:${hexPort}`;
     });
-    socket.bind(port, address, () => socket.close(() => resolve(true)));
-  });
 }
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { signalChild, stopChild, waitForPing } from '../../src/store/embedded-redis.js';
-import { freePort } from './redis-server.js';
+import { freePort } from './free-port.js';
 
 /**
  * A throw-away Redis Cluster of three masters (no replicas) on free loopback

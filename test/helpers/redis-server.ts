@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signalChild, stopChild, waitForPing } from '../../src/store/embedded-redis.js';
+import { freePort } from './free-port.js';
 
 /**
  * A real, throw-away redis-server for one test file: 127.0.0.1 on a free
@@ -26,17 +26,6 @@ export interface TestRedis {
   freeze(): void;
   /** SIGCONT: it answers again, with its data. */
   thaw(): void;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function launch(port: number, dir: string): Promise<ChildProcess | null> {
