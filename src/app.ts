@@ -29,6 +29,7 @@ import { localIdentity } from './proxy/advertised-address.js';
 import { ProxySigner } from './proxy/signing.js';
 import { CallChannels } from './routing/call-channels.js';
 import { CallRouter, type CallEnd } from './routing/call-router.js';
+import { trustedByAny } from './routing/trusted-addresses.js';
 import { startCallSessions } from './app-calls.js';
 import { ChannelStore } from './store/channel-store.js';
 import { DecisionLog } from './routing/decision-log.js';
@@ -137,12 +138,13 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   await guard.start();
   // Addresses that trust ours: IP-authenticated lines, interconnect peers, the carriers our routes send to and the announcement server.
   const announcementServer = config.announcements.server ? canonicalIp(config.announcements.server.address) : null;
-  const isTrustedAddress = async (address: string): Promise<boolean> =>
-    (announcementServer !== null && canonicalIp(address) === announcementServer) ||
-    (await lines.byAddress(address)) !== null ||
-    (await peerByAddress(address)) !== null ||
-    (await routes.isRouteTarget(address)) ||
-    locator.isLocatedAddress(address);
+  const isTrustedAddress = trustedByAny([
+    (address) => announcementServer !== null && canonicalIp(address) === announcementServer,
+    async (address) => (await lines.byAddress(address)) !== null,
+    async (address) => (await peerByAddress(address)) !== null,
+    (address) => routes.isRouteTarget(address),
+    (address) => locator.isLocatedAddress(address),
+  ]);
   const failures = new AuthFailureReporter({
     store: security,
     guard,
