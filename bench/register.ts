@@ -10,7 +10,10 @@
  *   node dist/bench/register.js [--quick] [--only kamailio,kamailio-redis,softswitch]
  *     [--mode single|multi|both] [--users 1000] [--duration 5] [--rates 250,500,...]
  *     [--refine 2] [--retries 1] [--sipp 1] [--cpu-rate 250] [--cpu-duration 10]
- *     [--kamailio-children 2] [--workers N] [--keep]
+ *     [--kamailio-children 2] [--workers N] [--server-node-args ARGS] [--keep]
+ *
+ * --server-node-args passes node options to the server, e.g.
+ * --server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof" for a CPU profile per process.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -47,6 +50,7 @@ const { values: opt } = parseArgs({
     'cpu-duration': { type: 'string' },
     'kamailio-children': { type: 'string', default: '2' },
     workers: { type: 'string' },
+    'server-node-args': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -54,7 +58,7 @@ const { values: opt } = parseArgs({
 
 if (opt.help) {
   console.log(
-    'usage: register [--quick] [--only kamailio,kamailio-redis,softswitch] [--mode single|multi|both] [--users N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--cpu-rate R] [--cpu-duration S] [--kamailio-children N] [--workers N] [--keep]',
+    'usage: register [--quick] [--only kamailio,kamailio-redis,softswitch] [--mode single|multi|both] [--users N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--cpu-rate R] [--cpu-duration S] [--kamailio-children N] [--workers N] [--server-node-args="--cpu-prof ..."] [--keep]',
   );
   process.exit(0);
 }
@@ -194,7 +198,18 @@ async function benchSoftswitch(plans: Record<SocketMode, LoadPlan>, workDir: str
   cleanups.push(redis.stop);
   try {
     const port = await freeUdpPort();
-    const sw = await startSoftswitch({ root, tsx, workDir, port, redisUrl: redis.url, domain: DOMAIN, users, ...(workers !== undefined ? { workers } : {}) });
+    const nodeArgs = (opt['server-node-args'] ?? '').split(' ').filter((a) => a !== '');
+    const sw = await startSoftswitch({
+      root,
+      tsx,
+      workDir,
+      port,
+      redisUrl: redis.url,
+      domain: DOMAIN,
+      users,
+      nodeArgs,
+      ...(workers !== undefined ? { workers } : {}),
+    });
     cleanups.push(sw.stop);
     try {
       const run: Running = { port, serverRoots: [sw.proc.child.pid ?? 0], storeRoots: [redis.proc.child.pid ?? 0] };
