@@ -57,6 +57,7 @@ export class Metrics {
   readonly sipTransactions: Gauge<'kind'>;
   // Registrar and security
   readonly registrations: Counter<'outcome'>;
+  readonly registrationRetries: Counter;
   readonly registeredLines: Gauge;
   readonly authFailures: Counter<'method' | 'reason'>;
   readonly bans: Counter<'reason'>;
@@ -108,6 +109,11 @@ export class Metrics {
       name: 'softswitch_registrations_total',
       help: 'REGISTER requests by outcome: registered, unregistered, queried, challenged, auth_failed, refused, unavailable, error.',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.registrationRetries = new Counter({
+      name: 'softswitch_registration_retries_total',
+      help: "REGISTERs decided a second time because another worker or node had written the line's bindings since this process last saw them (the compare-and-set lost).",
       registers,
     });
     this.registeredLines = this.sourced(

@@ -170,6 +170,7 @@ export class Registrar {
         if (result.kind === 'replay') return this.refuseAuth(request, nonceReplay(sipId));
         pendingNonce = undefined;
         if (result.kind === 'current') {
+          this.options.metrics?.registrationRetries.inc();
           stored = this.remember(sipId, result.stored);
           confirmed = true;
           continue;

@@ -4,6 +4,7 @@ import { startTestRedis } from '../helpers/redis-server.js';
 import { lineStatus, provision, ServerProcess, startServer, writeServerConfig, type LogLine, type ServerConfig } from '../helpers/server-process.js';
 import { TEST_LINES, testProvisioning } from '../helpers/test-stack.js';
 import { describeSipp, runSipp } from '../helpers/sipp.js';
+import { scrapeMetrics } from '../helpers/metrics-scrape.js';
 
 /**
  * Two nodes sharing one Redis, and restarts: bindings live in Redis, so a
@@ -80,6 +81,25 @@ t.test('a nonce issued by node A is accepted by node B, and not replayable on A'
   t.equal(replay.status, 401, 'the same nonce-count on node A is a replay');
   const failed = await nodeA.waitForEvent('auth.failed', { where: (l) => l.sipId === 'bob' });
   t.equal(failed.reason, 'nonce-count replay');
+});
+
+t.test('a change through the other node is decided again from the stored bindings, and counted', async (t) => {
+  const retries = async (port: number) => (await scrapeMetrics(port)).total('softswitch_registration_retries_total');
+  const onA = ua(toA, carol);
+  const first = await onA.register({ contacts: [`<${toA.contactUri('carol', ';via=a')}>`], expires: 600 });
+  t.equal(first.status, 200);
+  const before = await retries(configB.metricsPort);
+  // Node B has not seen carol: it decides from no bindings, its compare-and-set loses to A's write,
+  // and it decides again from what the store answered, keeping A's binding.
+  const onB = ua(toB, carol);
+  const second = await onB.register({ contacts: [`<${toB.contactUri('carol', ';via=b')}>`], expires: 600 });
+  t.equal(second.status, 200);
+  t.equal(second.contacts.length, 2, "node A's binding kept beside node B's");
+  t.equal((await retries(configB.metricsPort)) - before, 1, 'one retry counted on node B');
+  const again = await onB.register({ contacts: [`<${toB.contactUri('carol', ';via=b')}>`], expires: 600 });
+  t.equal(again.status, 200);
+  t.equal((await retries(configB.metricsPort)) - before, 1, 'a refresh of what node B wrote itself needs none');
+  t.equal((await onA.register({ contacts: '*', expires: 0 })).status, 200, 'carol unregistered for the next test');
 });
 
 t.test('the latest error is shared: a failure on node B shows in the status', async (t) => {
