@@ -17,6 +17,11 @@ t.test('a "payphone" display name is a payphone, not withheld', async (t) => {
   t.same(identifyCaller({ from: '"COIN LINE/PAYPHONE" <sip:0612345678@peer.example>;tag=1', privacy: [] }), { identity: 'payphone', number: '0612345678' });
 });
 
+t.test('a quoted display name is read without the blanks around it', async (t) => {
+  t.equal(identifyCaller({ from: '" Payphone " <sip:0612345678@peer.example>;tag=1', privacy: [] }).identity, 'payphone');
+  t.equal(identifyCaller({ from: '" Unavailable " <sip:unknown@peer.example>;tag=1', privacy: [] }).identity, 'unavailable');
+});
+
 t.test('Privacy tokens are matched in any case and spacing', async (t) => {
   t.equal(identifyCaller({ from: '<sip:0612345678@peer.example>;tag=1', privacy: [' ID '] }).identity, 'withheld');
   t.equal(identifyCaller({ from: '<sip:0612345678@peer.example>;tag=1', privacy: ['User'] }).identity, 'withheld');
