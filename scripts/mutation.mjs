@@ -37,6 +37,7 @@ const MODULES = {
     'src/routing/caller.ts',
     'src/routing/identity-headers.ts',
     'src/routing/targets.ts',
+    'src/routing/trusted-addresses.ts',
   ],
   'api-accounts': ['src/api/accounts/*.ts'],
   'api-scope': ['src/api/scope.ts', 'src/api/etag.ts'],
