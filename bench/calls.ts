@@ -45,7 +45,7 @@ import { repoRoot, runningUnderTsx } from './lib/paths.js';
 import { freeTcpPort, freeUdpPort } from './lib/proc.js';
 import { redisKeyCount, startRedis } from './lib/redis.js';
 import { HELD_SHARE, parseLadder } from './lib/search.js';
-import { softswitchMissing, startSoftswitch } from './lib/softswitch.js';
+import { softswitchMissing, startSoftswitch, waitReady } from './lib/softswitch.js';
 import { jsonLine } from './lib/summary.js';
 import { parseModes, parseTargets, socketModeArgs, TWO_SOCKET_MODES, type TwoSocketMode } from './lib/targets.js';
 import { makeUsers } from './lib/users.js';
@@ -264,6 +264,8 @@ async function benchSoftswitch(plans: Record<TwoSocketMode, LoadPlan>, callee: C
       detail += `, features ${featureSource}`;
     }
     try {
+      // As in bench:register: every worker in the SO_REUSEPORT group before the callees register.
+      if (!(await waitReady(sw.metricsPort, 30_000))) throw new Error('softswitch: /readyz did not answer 200 within 30 s');
       await registerCallees({
         scenario: registerScenario,
         callee,

@@ -29,7 +29,7 @@ import { freeTcpPort, freeUdpPort, sleep } from './lib/proc.js';
 import { redisKeyCount, startRedis } from './lib/redis.js';
 import { formatStep, sippBoundWarning, STEP_HEADER } from './lib/report.js';
 import { climb, DEFAULT_LADDER, HELD_SHARE, parseLadder, QUICK_LADDER, type SearchResult } from './lib/search.js';
-import { softswitchMissing, startSoftswitch } from './lib/softswitch.js';
+import { softswitchMissing, startSoftswitch, waitReady } from './lib/softswitch.js';
 import { fmtPercent, fmtRatio, formatTable, jsonLine, ratios, type HeldFigure } from './lib/summary.js';
 import { parseModes, parseTargets, registerLoadArgs, SOCKET_MODES, trunkSocketsProblem, type SocketMode, type TargetName } from './lib/targets.js';
 import { makeUsers } from './lib/users.js';
@@ -230,6 +230,10 @@ async function benchSoftswitch(plans: Plans, workDir: string): Promise<TargetRes
     });
     cleanups.push(sw.stop);
     try {
+      // OPTIONS is answered as soon as one worker is up. A worker binding later joins the SO_REUSEPORT
+      // group and re-deals source addresses over the workers, so lines registered before would move:
+      // wait until every worker is ready (/readyz) before the first step.
+      if (!(await waitReady(sw.metricsPort, 30_000))) throw new Error('softswitch: /readyz did not answer 200 within 30 s');
       const run: Running = { port, serverRoots: [sw.proc.child.pid ?? 0], storeRoots: [redis.proc.child.pid ?? 0] };
       const figures = await benchModes('softswitch', run, plans);
       printTail('softswitch', `${sw.proc.stdout.text()}\n${sw.proc.stderr.text()}`);
