@@ -45,9 +45,9 @@ import { repoRoot, runningUnderTsx } from './lib/paths.js';
 import { freeTcpPort, freeUdpPort } from './lib/proc.js';
 import { redisKeyCount, startRedis } from './lib/redis.js';
 import { HELD_SHARE, parseLadder } from './lib/search.js';
-import { softswitchMissing, startSoftswitch } from './lib/softswitch.js';
+import { softswitchMissing, startSoftswitch, waitReady } from './lib/softswitch.js';
 import { jsonLine } from './lib/summary.js';
-import { parseModes, parseTargets, socketModeArgs, type SocketMode } from './lib/targets.js';
+import { parseModes, parseTargets, socketModeArgs, TWO_SOCKET_MODES, type TwoSocketMode } from './lib/targets.js';
 import { makeUsers } from './lib/users.js';
 
 const DOMAIN = 'bench.test';
@@ -87,13 +87,16 @@ if (opt.help) {
   console.log(
     'usage: calls [--quick] [--only kamailio,kamailio-redis,softswitch] [--mode single|multi|both] [--callees N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--hold MS] [--latency-duration S] [--cpu-rate R] [--cpu-duration S] [--kamailio-children N] [--kamailio-shm MB] [--server-log LEVEL] [--server-node-args="--trace-gc ..."] [--workers N] [--records on|off|both] [--keep]',
   );
+  console.log(
+    "  --mode: single = each calling trunk (--sipp) one SIPp socket on its own loopback address, as real trunks send; multi = -t un, a socket per call; both (default). bench:register's trunks mode has no twin here: single already sends each trunk from one fixed address and port.",
+  );
   process.exit(0);
 }
 
 // --quick: a smoke run (a coarse ladder, no bisection or retries, 5 s latency and CPU runs).
 const quick = opt.quick;
 const targets = parseTargets(opt.only);
-const modes = parseModes(opt.mode);
+const modes = parseModes(opt.mode, TWO_SOCKET_MODES);
 const nCallees = intOpt('callees', opt.callees, 1, 1000);
 // Not shorter in --quick: a step's calls end ~0.2 s after the last one starts, so a 2 s step cannot reach 95% of its rate.
 const durationSec = intOpt('duration', opt.duration ?? '5', 1, 60);
@@ -127,7 +130,7 @@ const trunks = makeTrunks(sippProcs);
 const cleanups = cleanupStack();
 
 /** Caller plan: one SIPp process per trunk, each from the trunk's own loopback address; in multi mode a socket per call. */
-async function callerPlan(workDir: string, mode: SocketMode): Promise<LoadPlan> {
+async function callerPlan(workDir: string, mode: TwoSocketMode): Promise<LoadPlan> {
   const csvFiles: string[] = [];
   const localPorts: number[] = [];
   for (const [k, t] of trunks.entries()) {
@@ -150,7 +153,7 @@ async function callerPlan(workDir: string, mode: SocketMode): Promise<LoadPlan> 
 }
 
 /** Per socket mode: the climb, then (full) the latency runs and the CPU step. */
-function benchModes(label: string, run: Running, plans: Record<SocketMode, LoadPlan>, callee: Callee, full: boolean): Promise<ModeCalls[]> {
+function benchModes(label: string, run: Running, plans: Record<TwoSocketMode, LoadPlan>, callee: Callee, full: boolean): Promise<ModeCalls[]> {
   return runModes({
     label,
     run,
@@ -168,7 +171,12 @@ function benchModes(label: string, run: Running, plans: Record<SocketMode, LoadP
   });
 }
 
-async function benchKamailio(name: 'kamailio' | 'kamailio-redis', plans: Record<SocketMode, LoadPlan>, callee: Callee, workDir: string): Promise<TargetResult> {
+async function benchKamailio(
+  name: 'kamailio' | 'kamailio-redis',
+  plans: Record<TwoSocketMode, LoadPlan>,
+  callee: Callee,
+  workDir: string,
+): Promise<TargetResult> {
   const withRedis = name === 'kamailio-redis';
   const detail = `${await kamailioVersion()}, children=${kamChildren} UDP workers, ${kamShm} MB shm, record_route + lookup("location") + t_relay, ${withRedis ? 'usrloc written through to redis (db_redis, db_mode 1)' : 'usrloc in memory'}`;
   console.log(`\n== ${name} (${detail})`);
@@ -212,7 +220,7 @@ async function benchKamailio(name: 'kamailio' | 'kamailio-redis', plans: Record<
   }
 }
 
-async function benchSoftswitch(plans: Record<SocketMode, LoadPlan>, callee: Callee, workDir: string, callRecords: boolean): Promise<TargetResult> {
+async function benchSoftswitch(plans: Record<TwoSocketMode, LoadPlan>, callee: Callee, workDir: string, callRecords: boolean): Promise<TargetResult> {
   const name = callRecords ? 'softswitch' : 'sw no-cdr';
   let detail = `${tsx ? 'src via tsx' : 'dist'}, node ${process.version}, own redis-server, log level ${opt['server-log']}, call records ${callRecords ? 'on' : 'off'}${workers !== undefined ? `, WORKERS=${workers}` : ''}`;
   console.log(`\n== ${name} (${detail})`);
@@ -256,6 +264,8 @@ async function benchSoftswitch(plans: Record<SocketMode, LoadPlan>, callee: Call
       detail += `, features ${featureSource}`;
     }
     try {
+      // As in bench:register: every worker in the SO_REUSEPORT group before the callees register.
+      if (!(await waitReady(sw.metricsPort, 30_000))) throw new Error('softswitch: /readyz did not answer 200 within 30 s');
       await registerCallees({
         scenario: registerScenario,
         callee,
@@ -308,7 +318,7 @@ async function main(): Promise<void> {
     );
 
   const callee: Callee = { scenario: uasScenario, port: await freeUdpPort(), workDir };
-  const plans: Record<SocketMode, LoadPlan> = { single: await callerPlan(workDir, 'single'), multi: await callerPlan(workDir, 'multi') };
+  const plans: Record<TwoSocketMode, LoadPlan> = { single: await callerPlan(workDir, 'single'), multi: await callerPlan(workDir, 'multi') };
   const results: TargetResult[] = [];
   try {
     // One target failing to start is reported and the others still run.

@@ -2,13 +2,14 @@
  * `npm run bench:register`: SIPp REGISTER-with-challenge at rising rates
  * against Kamailio with bindings in memory, Kamailio with bindings written
  * through to Redis, and this softswitch, in the same run on this machine, with
- * SIPp on one socket and with a socket per registration (-t un). Prints the
+ * SIPp on one socket, with a socket per registration (-t un), and (--mode
+ * trunks or all) with each line on its own fixed loopback address (-t ui). Prints the
  * highest rate each held with no failed registration, the ratios, and each
  * target's CPU at a fixed 250 registrations/s. Traffic goes to 127.0.0.1 only;
  * every SIPp run is bounded in count and time.
  *
  *   node dist/bench/register.js [--quick] [--only kamailio,kamailio-redis,softswitch]
- *     [--mode single|multi|both] [--users 1000] [--duration 5] [--rates 250,500,...]
+ *     [--mode single|multi|trunks|both|all] [--users 1000] [--duration 5] [--rates 250,500,...]
  *     [--refine 2] [--retries 1] [--sipp 1] [--cpu-rate 250] [--cpu-duration 10]
  *     [--kamailio-children 2] [--workers N] [--server-node-args ARGS] [--keep]
  *
@@ -28,9 +29,9 @@ import { freeTcpPort, freeUdpPort, sleep } from './lib/proc.js';
 import { redisKeyCount, startRedis } from './lib/redis.js';
 import { formatStep, sippBoundWarning, STEP_HEADER } from './lib/report.js';
 import { climb, DEFAULT_LADDER, HELD_SHARE, parseLadder, QUICK_LADDER, type SearchResult } from './lib/search.js';
-import { softswitchMissing, startSoftswitch } from './lib/softswitch.js';
+import { softswitchMissing, startSoftswitch, waitReady } from './lib/softswitch.js';
 import { fmtPercent, fmtRatio, formatTable, jsonLine, ratios, type HeldFigure } from './lib/summary.js';
-import { parseModes, parseTargets, registerLoadArgs, type SocketMode, type TargetName } from './lib/targets.js';
+import { parseModes, parseTargets, registerLoadArgs, SOCKET_MODES, trunkSocketsProblem, type SocketMode, type TargetName } from './lib/targets.js';
 import { makeUsers } from './lib/users.js';
 
 const DOMAIN = 'bench.test';
@@ -58,7 +59,10 @@ const { values: opt } = parseArgs({
 
 if (opt.help) {
   console.log(
-    'usage: register [--quick] [--only kamailio,kamailio-redis,softswitch] [--mode single|multi|both] [--users N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--cpu-rate R] [--cpu-duration S] [--kamailio-children N] [--workers N] [--server-node-args="--cpu-prof ..."] [--keep]',
+    'usage: register [--quick] [--only kamailio,kamailio-redis,softswitch] [--mode single|multi|trunks|both|all] [--users N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--cpu-rate R] [--cpu-duration S] [--kamailio-children N] [--workers N] [--server-node-args="--cpu-prof ..."] [--keep]',
+  );
+  console.log(
+    '  --mode: single = one SIPp socket; multi = -t un, a new socket (source port) per registration; trunks = -t ui, each line from its own fixed 127.x address and port, as real trunks register; both = single and multi (default); all = the three',
   );
   process.exit(0);
 }
@@ -66,7 +70,7 @@ if (opt.help) {
 // --quick: a smoke run of a few minutes (a coarse ladder, no bisection or retries, a short CPU step).
 const quick = opt.quick;
 const targets = parseTargets(opt.only);
-const modes = parseModes(opt.mode);
+const modes = parseModes(opt.mode, SOCKET_MODES);
 const nUsers = intOpt('users', opt.users, 1, 99999);
 // Not shorter in --quick: SIPp's start and its last replies add a fraction of a second to each step, so a
 // 2 s step cannot reach the 95% of its rate a held step needs.
@@ -78,6 +82,10 @@ const cpuRate = intOpt('cpu-rate', opt['cpu-rate'], 1, 100000);
 const cpuSec = intOpt('cpu-duration', opt['cpu-duration'] ?? (quick ? '5' : '10'), 1, 120);
 const kamChildren = intOpt('kamailio-children', opt['kamailio-children'], 1, 64);
 const workers = opt.workers === undefined ? undefined : intOpt('workers', opt.workers, 1, 256);
+if (modes.includes('trunks')) {
+  const problem = trunkSocketsProblem(nUsers, sippProcs);
+  if (problem) throw new Error(problem);
+}
 const ladder = opt.rates ? parseLadder(opt.rates) : quick ? QUICK_LADDER : DEFAULT_LADDER;
 
 const root = repoRoot();
@@ -85,11 +93,20 @@ const tsx = runningUnderTsx();
 const scenarios: Record<SocketMode, string> = {
   single: join(root, 'test', 'sipp', 'register-auth.xml'),
   multi: join(root, 'test', 'sipp', 'bench-register-many.xml'),
+  trunks: join(root, 'test', 'sipp', 'bench-register-trunks.xml'),
 };
 const users = makeUsers(nUsers);
 
+const MODE_NOTES: Record<SocketMode, string> = {
+  single: '',
+  multi: ' (-t un: a socket per registration, each line its own Contact port)',
+  trunks: ' (-t ui: each line its own fixed source address and port, its Contact on it)',
+};
+
 /** Everything started here, stopped on exit or Ctrl-C. */
 const cleanups = cleanupStack();
+
+type Plans = Partial<Record<SocketMode, LoadPlan>>;
 
 interface ModeResult {
   mode: SocketMode;
@@ -111,13 +128,14 @@ interface Running {
   storeRoots: number[];
 }
 
-async function benchModes(name: TargetName, run: Running, plans: Record<SocketMode, LoadPlan>): Promise<ModeResult[]> {
+async function benchModes(name: TargetName, run: Running, plans: Plans): Promise<ModeResult[]> {
   const out: ModeResult[] = [];
   const all = [...run.serverRoots, ...run.storeRoots];
   for (const mode of modes) {
     const plan = plans[mode];
+    if (!plan) throw new Error(`no load plan for ${mode} mode`);
     const label = `${name}-${mode}`;
-    console.log(`-- ${mode}-socket SIPp${mode === 'multi' ? ' (-t un: a socket per registration, each line its own Contact port)' : ''}`);
+    console.log(`-- ${mode}-socket SIPp${MODE_NOTES[mode]}`);
     console.log(STEP_HEADER);
     const result = await climb(
       ladder,
@@ -141,7 +159,7 @@ async function benchModes(name: TargetName, run: Running, plans: Record<SocketMo
   return out;
 }
 
-async function benchKamailio(name: 'kamailio' | 'kamailio-redis', plans: Record<SocketMode, LoadPlan>, workDir: string): Promise<TargetResult> {
+async function benchKamailio(name: 'kamailio' | 'kamailio-redis', plans: Plans, workDir: string): Promise<TargetResult> {
   const withRedis = name === 'kamailio-redis';
   const detail = `${await kamailioVersion()}, children=${kamChildren} UDP workers, ${withRedis ? 'usrloc written through to redis (db_redis, db_mode 1)' : 'usrloc in memory'}, auth_db on db_text`;
   console.log(`\n== ${name} (${detail})`);
@@ -186,7 +204,7 @@ async function benchKamailio(name: 'kamailio' | 'kamailio-redis', plans: Record<
   }
 }
 
-async function benchSoftswitch(plans: Record<SocketMode, LoadPlan>, workDir: string): Promise<TargetResult> {
+async function benchSoftswitch(plans: Plans, workDir: string): Promise<TargetResult> {
   const detail = `${tsx ? 'src via tsx' : 'dist'}, node ${process.version}, own redis-server${workers !== undefined ? `, WORKERS=${workers}` : ''}`;
   console.log(`\n== softswitch (${detail})`);
   const missing = softswitchMissing(root, tsx);
@@ -212,6 +230,10 @@ async function benchSoftswitch(plans: Record<SocketMode, LoadPlan>, workDir: str
     });
     cleanups.push(sw.stop);
     try {
+      // OPTIONS is answered as soon as one worker is up. A worker binding later joins the SO_REUSEPORT
+      // group and re-deals source addresses over the workers, so lines registered before would move:
+      // wait until every worker is ready (/readyz) before the first step.
+      if (!(await waitReady(sw.metricsPort, 30_000))) throw new Error('softswitch: /readyz did not answer 200 within 30 s');
       const run: Running = { port, serverRoots: [sw.proc.child.pid ?? 0], storeRoots: [redis.proc.child.pid ?? 0] };
       const figures = await benchModes('softswitch', run, plans);
       printTail('softswitch', `${sw.proc.stdout.text()}\n${sw.proc.stderr.text()}`);
@@ -263,26 +285,40 @@ async function main(): Promise<void> {
     `held = no failed registration and >= ${HELD_SHARE * 100}% of the target rate achieved; a rate not held is retried ${retries}x; the climb stops at the first rate not held, then bisects ${refine}x`,
   );
 
-  const single = await prepareLoad({
-    scenario: scenarios.single,
-    workDir,
-    durationSec,
-    users,
-    domain: DOMAIN,
-    sippProcs,
-    extraArgs: registerLoadArgs('single'),
-  });
-  const multi = await prepareLoad({
-    scenario: scenarios.multi,
-    workDir,
-    durationSec,
-    users,
-    domain: DOMAIN,
-    sippProcs,
-    extraArgs: registerLoadArgs('multi'),
-    contactPorts: true,
-  });
-  const plans: Record<SocketMode, LoadPlan> = { single, multi };
+  // Only the plans of the modes asked for (trunks mode binds a socket per line).
+  const plans: Plans = {};
+  if (modes.includes('single'))
+    plans.single = await prepareLoad({
+      scenario: scenarios.single,
+      workDir,
+      durationSec,
+      users,
+      domain: DOMAIN,
+      sippProcs,
+      extraArgs: registerLoadArgs('single'),
+    });
+  if (modes.includes('multi'))
+    plans.multi = await prepareLoad({
+      scenario: scenarios.multi,
+      workDir,
+      durationSec,
+      users,
+      domain: DOMAIN,
+      sippProcs,
+      extraArgs: registerLoadArgs('multi'),
+      contactPorts: true,
+    });
+  if (modes.includes('trunks'))
+    plans.trunks = await prepareLoad({
+      scenario: scenarios.trunks,
+      workDir,
+      durationSec,
+      users,
+      domain: DOMAIN,
+      sippProcs,
+      extraArgs: registerLoadArgs('trunks'),
+      trunkSources: true,
+    });
   const results: TargetResult[] = [];
   try {
     // One target failing to start is reported and the others still run.
@@ -321,7 +357,7 @@ async function main(): Promise<void> {
       kamailioChildren: kamChildren,
       workers: workers ?? null,
       heldShare: HELD_SHARE,
-      scenarios: { single: 'test/sipp/register-auth.xml', multi: 'test/sipp/bench-register-many.xml' },
+      scenarios: { single: 'test/sipp/register-auth.xml', multi: 'test/sipp/bench-register-many.xml', trunks: 'test/sipp/bench-register-trunks.xml' },
     },
     held,
     ratios: ratioFigures,

@@ -28,7 +28,7 @@ import { fillBindings } from './lib/scale-store.js';
 import { climb, HELD_SHARE, parseLadder, type SearchResult } from './lib/search.js';
 import { provisioningDocs, softswitchMissing, startSoftswitch, waitReady } from './lib/softswitch.js';
 import { formatTable, jsonLine } from './lib/summary.js';
-import { parseModes, registerLoadArgs, type SocketMode } from './lib/targets.js';
+import { parseModes, registerLoadArgs, TWO_SOCKET_MODES, type SocketMode } from './lib/targets.js';
 import { makeUsers, MAX_USERS } from './lib/users.js';
 
 const DOMAIN = 'bench.test';
@@ -64,7 +64,7 @@ const nLines = intOpt('lines', opt.lines ?? (quick ? '10000' : '100000'), 1, MAX
 const durationSec = intOpt('duration', opt.duration ?? '5', 1, 60);
 const refine = intOpt('refine', opt.refine ?? (quick ? '0' : '1'), 0, 6);
 const sippProcs = intOpt('sipp', opt.sipp, 1, 8);
-const modes = parseModes(opt.mode);
+const modes = parseModes(opt.mode, TWO_SOCKET_MODES);
 const workers = opt.workers === undefined ? undefined : intOpt('workers', opt.workers, 1, 256);
 const ladder = opt.rates ? parseLadder(opt.rates) : quick ? [500, 2000, 8000] : [500, 1000, 2000, 3000, 4000, 6000, 8000, 12000, 16000];
 

@@ -5,7 +5,7 @@ import { measureCpu, type LoadPlan } from './measure.js';
 import { sleep } from './proc.js';
 import { formatStep, STEP_HEADER } from './report.js';
 import { climb } from './search.js';
-import type { SocketMode } from './targets.js';
+import type { TwoSocketMode } from './targets.js';
 
 /** A running system under test: where it listens, and the process trees whose CPU is its own. */
 export interface Running {
@@ -22,9 +22,9 @@ export interface Running {
 export async function runModes(o: {
   label: string;
   run: Running;
-  plans: Record<SocketMode, LoadPlan>;
+  plans: Record<TwoSocketMode, LoadPlan>;
   callee: Callee;
-  modes: SocketMode[];
+  modes: TwoSocketMode[];
   full: boolean;
   ladder: number[];
   refine: number;

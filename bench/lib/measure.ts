@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { cpuPercent, freeUdpPort, treeCpuSeconds, udpRcvbufErrors } from './proc.js';
 import { isHeld, type RateStep } from './search.js';
 import { runSipp, type SippRun } from './sipp.js';
-import { contactPort, sippUsersCsv, type BenchUser } from './users.js';
+import { contactPort, sippUsersCsv, trunkAddress, type BenchUser } from './users.js';
 
 export interface LoadPlan {
   scenario: string;
@@ -42,19 +42,31 @@ export async function prepareLoad(o: {
   extraArgs?: string[];
   /** Each line's own Contact port, contactPort(index of the user), in the injection file (test/sipp/bench-register-many.xml). */
   contactPorts?: boolean;
+  /**
+   * Each line's own source address, trunkAddress(index of the user), with the
+   * process's local port, in the injection file (test/sipp/bench-register-trunks.xml, SIPp -t ui).
+   */
+  trunkSources?: boolean;
   /** Local UDP ports to reuse (one per process), so a later plan keeps the Contacts of an earlier one. */
   localPorts?: number[];
 }): Promise<LoadPlan> {
   const n = Math.max(1, Math.min(o.sippProcs, o.users.length));
   const csvFiles: string[] = [];
   const localPorts: number[] = [];
+  const suffix = o.trunkSources ? '-trunks' : o.contactPorts ? '-many' : '';
   for (let k = 0; k < n; k++) {
     const mine = o.users.map((_, i) => i).filter((i) => i % n === k);
     const slice = mine.map((i) => o.users[i]!);
-    const file = join(o.workDir, `users-${k}${o.contactPorts ? '-many' : ''}.csv`);
-    await writeFile(file, sippUsersCsv(slice, o.domain, o.contactPorts ? { contactPorts: mine.map(contactPort) } : {}));
+    const port = o.localPorts?.[k] ?? (await freeUdpPort());
+    const file = join(o.workDir, `users-${k}${suffix}.csv`);
+    const extra = o.trunkSources
+      ? { trunkSources: mine.map((i) => ({ address: trunkAddress(i), port })) }
+      : o.contactPorts
+        ? { contactPorts: mine.map(contactPort) }
+        : {};
+    await writeFile(file, sippUsersCsv(slice, o.domain, extra));
     csvFiles.push(file);
-    localPorts.push(o.localPorts?.[k] ?? (await freeUdpPort()));
+    localPorts.push(port);
   }
   return {
     scenario: o.scenario,

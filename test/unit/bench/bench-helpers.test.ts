@@ -13,8 +13,19 @@ import { benchBinding } from '../../../bench/lib/scale-store.js';
 import { parseSippStats } from '../../../bench/lib/sipp.js';
 import { provisioningDocs, serverEnv } from '../../../bench/lib/softswitch.js';
 import { formatTable, jsonLine, JSON_LINE_PREFIX, ratios } from '../../../bench/lib/summary.js';
-import { parseModes, parseTargets, registerLoadArgs, REGISTER_SIPP_ARGS, socketModeArgs } from '../../../bench/lib/targets.js';
-import { contactPort, makeUsers, sippUsersCsv } from '../../../bench/lib/users.js';
+import {
+  MAX_SIPP_SOCKETS,
+  parseModes,
+  parseTargets,
+  registerLoadArgs,
+  REGISTER_SIPP_ARGS,
+  SOCKET_MODES,
+  socketModeArgs,
+  TRUNK_ADDRESS_FIELD,
+  trunkSocketsProblem,
+  TWO_SOCKET_MODES,
+} from '../../../bench/lib/targets.js';
+import { contactPort, makeUsers, MAX_USERS, sippUsersCsv, trunkAddress } from '../../../bench/lib/users.js';
 import { parseProvisioning } from '../../../src/provisioning/schema.js';
 import { normalizeContactKey } from '../../../src/registrar/binding-rules.js';
 
@@ -99,11 +110,47 @@ t.test('targets and socket modes', async (t) => {
   t.same(parseTargets(undefined), ['kamailio', 'kamailio-redis', 'softswitch']);
   t.same(parseTargets('softswitch,kamailio'), ['kamailio', 'softswitch'], 'in the fixed order');
   t.throws(() => parseTargets('kamailio,asterisk'), /asterisk/);
-  t.same(parseModes(undefined), ['single', 'multi']);
-  t.same(parseModes('multi'), ['multi']);
-  t.throws(() => parseModes('many'), /--mode/);
+  t.same(parseModes(undefined, SOCKET_MODES), ['single', 'multi'], 'both by default, as before trunks mode');
+  t.same(parseModes('both', SOCKET_MODES), ['single', 'multi']);
+  t.same(parseModes('multi', SOCKET_MODES), ['multi']);
+  t.same(parseModes('trunks', SOCKET_MODES), ['trunks']);
+  t.same(parseModes('all', SOCKET_MODES), ['single', 'multi', 'trunks']);
+  t.throws(() => parseModes('many', SOCKET_MODES), /--mode must be single, multi, trunks, both, all/);
+  // bench:calls and bench:scale offer two modes: trunks is refused, all is single and multi.
+  t.same(parseModes('all', TWO_SOCKET_MODES), ['single', 'multi']);
+  t.same(parseModes(undefined, TWO_SOCKET_MODES), ['single', 'multi']);
+  t.throws(() => parseModes('trunks', TWO_SOCKET_MODES), /--mode must be single, multi, both, all; got "trunks"/);
   t.same(socketModeArgs('single'), []);
   t.same(socketModeArgs('multi').slice(0, 2), ['-t', 'un']);
+});
+
+t.test("trunks mode: SIPp -t ui takes each registration's local address from the injection file", async (t) => {
+  t.same(socketModeArgs('trunks'), ['-t', 'ui', '-ip_field', '3', '-max_socket', String(MAX_SIPP_SOCKETS)]);
+  t.equal(TRUNK_ADDRESS_FIELD, 3, 'field3 of test/sipp/bench-register-trunks.xml');
+  t.same(registerLoadArgs('trunks'), [...REGISTER_SIPP_ARGS, ...socketModeArgs('trunks')]);
+  // A socket per line in each SIPp process.
+  t.equal(trunkSocketsProblem(MAX_SIPP_SOCKETS, 1), undefined);
+  t.match(trunkSocketsProblem(MAX_SIPP_SOCKETS + 1, 1), /15001 lines per SIPp process is over 15000/);
+  t.equal(trunkSocketsProblem(2 * MAX_SIPP_SOCKETS, 2), undefined, 'split over two processes');
+});
+
+t.test('trunkAddress: each line its own loopback address, never 127.0.0.x, no .0 or .255', async (t) => {
+  t.equal(trunkAddress(0), '127.1.0.1');
+  t.equal(trunkAddress(253), '127.1.0.254');
+  t.equal(trunkAddress(254), '127.1.1.1', 'the next /24 after 254 addresses');
+  t.equal(trunkAddress(254 * 256), '127.2.0.1', 'the next /16');
+  t.equal(trunkAddress(MAX_USERS - 1), '127.4.19.102');
+  t.throws(() => trunkAddress(-1), /trunk index/);
+  t.throws(() => trunkAddress(MAX_USERS), /trunk index/);
+  t.throws(() => trunkAddress(1.5), /trunk index/);
+  const seen = new Set<string>();
+  for (let k = 0; k < MAX_USERS; k++) {
+    const a = trunkAddress(k);
+    const o = a.split('.').map(Number);
+    if (o[0] !== 127 || o[1]! < 1 || o[2]! > 255 || o[3]! < 1 || o[3]! > 254) t.fail(`${a} out of range`);
+    seen.add(a);
+  }
+  t.equal(seen.size, MAX_USERS, 'all distinct');
 });
 
 t.test('REGISTER runs: SIPp sends no BYE for an aborted registration, in either socket mode', async (t) => {
@@ -168,6 +215,37 @@ t.test('multi-socket users: each line its own Contact port, by its index among a
   t.same(plan.extraArgs, ['-t', 'un']);
   t.equal(await readFile(plan.csvFiles[0]!, 'utf8'), 'SEQUENTIAL\nu0001;pw-0001-secret;b;10000\nu0003;pw-0003-secret;b;10002\n');
   t.equal(await readFile(plan.csvFiles[1]!, 'utf8'), 'SEQUENTIAL\nu0002;pw-0002-secret;b;10001\n');
+});
+
+t.test("trunks users: each line its own source address (by its index among all users) and its process's port", async (t) => {
+  const users = makeUsers(3);
+  t.equal(
+    sippUsersCsv(users.slice(0, 2), 'b', {
+      trunkSources: [
+        { address: '127.1.0.1', port: 7001 },
+        { address: '127.1.0.2', port: 7001 },
+      ],
+    }),
+    'SEQUENTIAL\nu0001;pw-0001-secret;b;127.1.0.1;7001\nu0002;pw-0002-secret;b;127.1.0.2;7001\n',
+  );
+  t.throws(() => sippUsersCsv(users, 'b', { trunkSources: [] }), /no trunk source for row 0/);
+
+  const dir = await mkdtemp(join(tmpdir(), 'bench-test-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const plan = await prepareLoad({
+    scenario: 's.xml',
+    workDir: dir,
+    durationSec: 1,
+    users,
+    domain: 'b',
+    sippProcs: 2,
+    trunkSources: true,
+    localPorts: [7001, 7002],
+    extraArgs: socketModeArgs('trunks'),
+  });
+  t.match(plan.csvFiles[0], /users-0-trunks\.csv$/, "its own file, apart from the other modes' plans");
+  t.equal(await readFile(plan.csvFiles[0]!, 'utf8'), 'SEQUENTIAL\nu0001;pw-0001-secret;b;127.1.0.1;7001\nu0003;pw-0003-secret;b;127.1.0.3;7001\n');
+  t.equal(await readFile(plan.csvFiles[1]!, 'utf8'), 'SEQUENTIAL\nu0002;pw-0002-secret;b;127.1.0.2;7002\n');
 });
 
 t.test('bench:scale bindings match what the multi-socket REGISTER refreshes', async (t) => {
