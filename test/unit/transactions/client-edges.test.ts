@@ -146,7 +146,7 @@ t.test('§17.1.1.3: the ACK for a failure', async (t) => {
     'INVITE',
     'sip:bob@192.0.2.7;transport=udp',
     new Headers([
-      ['Via', 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-top, SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK-below'],
+      ['Via', 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-top , SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK-below'],
       ['Via', 'SIP/2.0/UDP 10.0.0.6:5060;branch=z9hG4bK-third'],
       ['Route', '<sip:10.0.0.8;lr>'],
       ['Route', '<sip:10.0.0.9;lr>'],

@@ -279,3 +279,16 @@ t.test('a request built without any header at all is refused quietly', async (t)
   const { layer } = setup();
   t.equal(layer.receiveRequest(new SipRequest('OPTIONS', 'sip:x@example.test', new Headers()), UDP_SOURCE), undefined);
 });
+
+t.test('without metrics, a client transaction still retransmits (Timer A) and a server one still answers copies', async (t) => {
+  const { clock, layer, requests, responses } = setup();
+  layer.startClientTransaction(request('INVITE', 'z9hG4bK-nm'), 'z9hG4bK-nm', UDP_PEER, user);
+  clock.advance(500);
+  t.equal(requests.length, 2, 'the first retransmission at T1');
+  t.equal(requests[1], requests[0], 'the same request again');
+  const m = layer.receiveRequest(request('INVITE', 'z9hG4bK-nm2'), UDP_SOURCE);
+  if (m?.kind !== 'new') return t.fail('no transaction');
+  m.transaction.respond(response(486, 'INVITE', 'z9hG4bK-nm2'));
+  clock.advance(500);
+  t.same(responses, [486, 486], 'Timer G');
+});
