@@ -203,3 +203,18 @@ t.test('a refused request carries itself for the 400 only when a response can be
   t.equal(e.name, 'SipParseError');
   t.ok(e instanceof Error);
 });
+
+t.test('§7.3.1 the order of header fields is not significant: each check holds for a header in first place', async (t) => {
+  const first = (line: string, lines = REQ) => [lines[0] as string, line, ...lines.slice(1)];
+  t.equal(error(build(first('Contact: <bad'))).why, 'malformed Contact');
+  t.equal(error(build(first('Max-Forwards: 300', replace(REQ, 'Max-Forwards', null)))).why, 'malformed Max-Forwards');
+  t.equal(error(build(first('Date: yesterday'))).why, 'invalid Date');
+  t.equal(parseMessage(build(first('Content-Length: 2'), 'abcd')).body.toString(), 'ab');
+  t.equal(error(build(first('Content-Length: 5'), 'abcd')).why, 'Content-Length larger than message');
+  t.equal(parseMessage(build(first('Content-Length: 1', RES), 'xy')).body.toString(), 'x', 'in a response');
+  const cseqFirst = request(first('CSeq: 1 OPTIONS', replace(REQ, 'CSeq', null)));
+  t.same(cseqFirst.cseq(), { seq: 1, method: 'OPTIONS' });
+  t.equal(error(build(first('Call-ID:', replace(REQ, 'Call-ID', null)))).why, 'empty Call-ID');
+  t.equal(error(build(first('From: x', replace(REQ, 'From', null)))).why, 'malformed From');
+  t.equal(error(build(first('To: x', replace(REQ, 'To', null)))).why, 'malformed To');
+});
