@@ -208,3 +208,13 @@ t.test('each copy of the failure is ACKed with the same ACK; a 1xx after it is d
   tx.onResponse(response(180));
   t.same(heard, [183, 503]);
 });
+
+t.test('RFC 6026 §7.2: Timer M runs from entering Accepted; a later 2xx copy goes up but does not restart it', async (t) => {
+  const { clock, tx, heard } = setup('INVITE');
+  tx.onResponse(response(200));
+  clock.advance(20_000);
+  tx.onResponse(response(200));
+  t.same(heard, [200, 200]);
+  clock.advance(12_000);
+  t.equal(tx.state, 'terminated', '64*T1 after the first 2xx');
+});
