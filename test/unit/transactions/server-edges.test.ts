@@ -144,3 +144,21 @@ t.test('a sender that could not send leaves nothing to retransmit', async (t) =>
   tx.respond(response(200, 'OPTIONS'));
   t.doesNotThrow(() => tx.onRetransmission());
 });
+
+t.test('§17.2.1 Proceeding runs no timer: a provisional starts neither Timer G nor Timer H', async (t) => {
+  const { clock, tx, sent } = invite();
+  tx.respond(response(180));
+  t.equal(clock.pending, 0);
+  clock.advance(64_000);
+  t.equal(tx.state, 'proceeding', 'only the TU ends Proceeding');
+  t.equal(tx.ackTimedOut, false);
+  t.same(sent, [180]);
+});
+
+t.test('§17.2.1 Completed: each INVITE copy gets the failure once more', async (t) => {
+  const { tx, sent } = invite(TCP_SOURCE);
+  tx.respond(response(486));
+  tx.onRetransmission();
+  tx.onRetransmission();
+  t.same(sent, [486, 486, 486]);
+});
