@@ -215,6 +215,7 @@ t.test('RFC 6026 §7.2: Timer M runs from entering Accepted; a later 2xx copy go
   clock.advance(20_000);
   tx.onResponse(response(200));
   t.same(heard, [200, 200]);
+  t.equal(clock.pending, 1, 'still the one Timer M, no second one');
   clock.advance(12_000);
   t.equal(tx.state, 'terminated', '64*T1 after the first 2xx');
 });
