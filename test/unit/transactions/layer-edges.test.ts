@@ -292,3 +292,14 @@ t.test('without metrics, a client transaction still retransmits (Timer A) and a 
   clock.advance(500);
   t.same(responses, [486, 486], 'Timer G');
 });
+
+t.test('§17.2.3 with the magic cookie, branch, sent-by and method alone name the transaction', async (t) => {
+  const { layer } = setup();
+  t.equal(layer.receiveRequest(request('OPTIONS', 'z9hG4bK-m1', 1), UDP_SOURCE)?.kind, 'new');
+  const otherSeq = request('OPTIONS', 'z9hG4bK-m1', 2);
+  t.equal(layer.receiveRequest(otherSeq, UDP_SOURCE)?.kind, 'absorbed', 'another CSeq number on the same branch');
+  const otherCall = request('OPTIONS', 'z9hG4bK-m1', 1);
+  otherCall.headers.set('Call-ID', 'call-other');
+  t.equal(layer.receiveRequest(otherCall, UDP_SOURCE)?.kind, 'absorbed', 'another Call-ID on the same branch');
+  t.equal(layer.size, 1);
+});
