@@ -105,6 +105,7 @@ t.test('§8.2.2.1 the Request-URI', async (t) => {
   t.equal(error(build(uri('sip:'))).why, 'malformed Request-URI', 'a scheme alone');
   t.equal(error(build(uri('bob@example.com'))).why, 'malformed Request-URI', 'no scheme');
   t.equal(error(build(uri('tel:'))).why, 'malformed Request-URI');
+  t.equal(error(build(uri('x:'))).why, 'malformed Request-URI', 'any scheme needs something after the colon (§25.1 absoluteURI)');
   t.equal(error(build(uri('sip:bob@exa<mple.com'))).why, 'malformed Request-URI');
   const sips = request(uri('SIPS:bob@example.com'));
   t.same(sips.requestUri(), parseUri('SIPS:bob@example.com'), 'the scheme in any case is parsed');
