@@ -1,5 +1,7 @@
 import { Headers, SipRequest, SipResponse } from '../../src/core/messages/index.js';
+import { TransactionLayer } from '../../src/core/transactions/transaction-layer.js';
 import type { Destination, Source } from '../../src/core/transport/transport.js';
+import { FakeClock } from './fake-clock.js';
 
 /** Messages and addresses shared by the transaction tests (no sockets). */
 export const UDP_PEER: Destination = { transport: 'UDP', address: '10.0.0.2', port: 5060 };
@@ -34,4 +36,24 @@ export function response(status: number, method = 'INVITE', branch = 'z9hG4bK-t1
       ['CSeq', `1 ${method}`],
     ]),
   );
+}
+
+/**
+ * A transaction layer on a fake clock whose sent responses (each
+ * retransmission again) and requests passed up are recorded. The caller
+ * closes it (t.teardown(() => layer.close())).
+ */
+export function recordingLayer() {
+  const clock = new FakeClock();
+  const responses: number[] = [];
+  const requests: SipRequest[] = [];
+  const layer = new TransactionLayer(
+    (r: SipResponse) => {
+      responses.push(r.status);
+      return () => responses.push(r.status);
+    },
+    (r) => requests.push(r),
+    clock,
+  );
+  return { clock, layer, responses, requests };
 }

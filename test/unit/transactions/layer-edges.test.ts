@@ -1,26 +1,15 @@
 import t from 'tap';
-import { Headers, SipRequest, type SipResponse } from '../../../src/core/messages/index.js';
+import { Headers, SipRequest } from '../../../src/core/messages/index.js';
 import { InviteServerTransaction } from '../../../src/core/transactions/invite-server-transaction.js';
-import { TransactionLayer, type RequestScreen } from '../../../src/core/transactions/transaction-layer.js';
+import type { RequestScreen } from '../../../src/core/transactions/transaction-layer.js';
 import type { Source } from '../../../src/core/transport/transport.js';
-import { FakeClock } from '../../helpers/fake-clock.js';
-import { request, response, TCP_SOURCE, UDP_PEER, UDP_SOURCE } from '../../helpers/transaction-fixtures.js';
+import { recordingLayer, request, response, TCP_SOURCE, UDP_PEER, UDP_SOURCE } from '../../helpers/transaction-fixtures.js';
 
 /** The transaction layer's matching (RFC 3261 §17.1.3, §17.2.3) beyond the common paths, its screen, the worker hand-off, and shutdown. */
 function setup() {
-  const clock = new FakeClock();
-  const responses: number[] = [];
-  const requests: SipRequest[] = [];
-  const layer = new TransactionLayer(
-    (r: SipResponse) => {
-      responses.push(r.status);
-      return () => responses.push(r.status);
-    },
-    (r) => requests.push(r),
-    clock,
-  );
-  t.teardown(() => layer.close());
-  return { clock, layer, responses, requests };
+  const recorded = recordingLayer();
+  t.teardown(() => recorded.layer.close());
+  return recorded;
 }
 
 const user = { onResponse: () => undefined, onTimeout: () => undefined };

@@ -1,24 +1,12 @@
 import t from 'tap';
-import { SipRequest, type SipResponse } from '../../../src/core/messages/index.js';
-import { TransactionLayer } from '../../../src/core/transactions/transaction-layer.js';
-import { FakeClock } from '../../helpers/fake-clock.js';
-import { request, response, UDP_PEER, UDP_SOURCE } from '../../helpers/transaction-fixtures.js';
+import { SipRequest } from '../../../src/core/messages/index.js';
+import { recordingLayer, request, response, UDP_PEER, UDP_SOURCE } from '../../helpers/transaction-fixtures.js';
 
 /** Matching (RFC 3261 §17.1.3, §17.2.3) and the timers the layer runs on its shared queue (J, I, L). */
 function setup() {
-  const clock = new FakeClock();
-  const responses: number[] = [];
-  const requests: SipRequest[] = [];
-  const layer = new TransactionLayer(
-    (r: SipResponse) => {
-      responses.push(r.status);
-      return () => responses.push(r.status);
-    },
-    (r) => requests.push(r),
-    clock,
-  );
-  t.teardown(() => layer.close());
-  return { clock, layer, responses, requests };
+  const recorded = recordingLayer();
+  t.teardown(() => recorded.layer.close());
+  return recorded;
 }
 
 function ack(branch = 'z9hG4bK-t1'): SipRequest {
