@@ -4,36 +4,11 @@
 // connection, only the scheme making a Contact `sips:`, and the emergency
 // route with the longest area code whatever the order the routes are listed in.
 import t from 'tap';
-import type { Binding } from '../../../src/registrar/binding.js';
-import type { LineRecord } from '../../../src/store/line-store.js';
 import { chooseEmergencyRoute, lineTargets, type HoldsConnection } from '../../../src/routing/targets.js';
+import type { LineRecord } from '../../../src/store/line-store.js';
+import { binding, HERE, line } from './target-fixtures.js';
 
-const line: LineRecord = {
-  sipId: 'pbx',
-  voiceGroupId: 'VG',
-  siteId: '1000001',
-  channels: 2,
-  auth: 'digest',
-  allowedAddresses: [],
-  basicNumber: '0312345678',
-  dialInNumbers: [],
-};
-const HERE: HoldsConnection = (source) => source.connectionId !== undefined;
 const GONE: HoldsConnection = () => false;
-
-function binding(uri: string, q: number | undefined, source: Partial<Binding['source']> = {}): Binding {
-  return {
-    key: uri,
-    uri,
-    ...(q !== undefined ? { q } : {}),
-    expiresAt: 2e12,
-    callId: 'c',
-    cseq: 1,
-    path: [],
-    source: { transport: 'UDP', address: '203.0.113.5', port: 40000, node: 'n1', ...source },
-    registeredAt: 0,
-  };
-}
 
 t.test('an IP trunk: its first address, port 5060, over UDP, labelled with the line', async (t) => {
   const v4: LineRecord = { ...line, sipId: 'trunk4', auth: 'ip', allowedAddresses: ['127.0.0.4', '127.0.0.5'] };

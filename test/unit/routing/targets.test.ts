@@ -1,35 +1,7 @@
 import t from 'tap';
-import type { Binding } from '../../../src/registrar/binding.js';
-import type { LineRecord } from '../../../src/store/line-store.js';
 import { chooseEmergencyRoute, lineTargets, routeDestination, type HoldsConnection } from '../../../src/routing/targets.js';
-
-const line: LineRecord = {
-  sipId: 'pbx',
-  voiceGroupId: 'VG',
-  siteId: '1000001',
-  channels: 2,
-  auth: 'digest',
-  allowedAddresses: [],
-  basicNumber: '0312345678',
-  dialInNumbers: [],
-};
-
-/** This node holds every connection a binding names. */
-const HERE: HoldsConnection = (source) => source.connectionId !== undefined;
-
-function binding(uri: string, q: number | undefined, source: Partial<Binding['source']> = {}): Binding {
-  return {
-    key: uri,
-    uri,
-    ...(q !== undefined ? { q } : {}),
-    expiresAt: 2e12,
-    callId: 'c',
-    cseq: 1,
-    path: [],
-    source: { transport: 'UDP', address: '203.0.113.5', port: 40000, node: 'n1', ...source },
-    registeredAt: 0,
-  };
-}
+import type { LineRecord } from '../../../src/store/line-store.js';
+import { binding, HERE, line } from './target-fixtures.js';
 
 t.test('contacts best q first, at their NAT source, with the called number as user', async (t) => {
   const targets = lineTargets(line, '0312345679', [binding('sip:pbx@10.0.0.5:5060', 0.5), binding('sip:pbx@10.0.0.6:5060', 1, { port: 40001 })], HERE);
