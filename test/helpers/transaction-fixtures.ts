@@ -1,4 +1,5 @@
 import { Headers, SipRequest, SipResponse } from '../../src/core/messages/index.js';
+import { InviteClientTransaction, NonInviteClientTransaction } from '../../src/core/transactions/client-transaction.js';
 import { TransactionLayer } from '../../src/core/transactions/transaction-layer.js';
 import type { Destination, Source } from '../../src/core/transport/transport.js';
 import { FakeClock } from './fake-clock.js';
@@ -56,4 +57,36 @@ export function recordingLayer() {
     clock,
   );
   return { clock, layer, responses, requests };
+}
+
+/**
+ * A started client transaction for `req` (INVITE or not, by its method) on a
+ * fake clock, with what it sent, the statuses it passed up, and how often it
+ * timed out and terminated.
+ */
+export function recordingClient(req: SipRequest, destination: Destination = UDP_PEER) {
+  const clock = new FakeClock();
+  const sent: SipRequest[] = [];
+  const heard: number[] = [];
+  let timeouts = 0;
+  let terminated = 0;
+  const Tx = req.method === 'INVITE' ? InviteClientTransaction : NonInviteClientTransaction;
+  const tx = new Tx(
+    'k',
+    req,
+    destination,
+    (r) => sent.push(r),
+    {
+      onResponse: (r: SipResponse) => heard.push(r.status),
+      onTimeout: () => {
+        timeouts++;
+      },
+    },
+    () => {
+      terminated++;
+    },
+    clock,
+  );
+  tx.start();
+  return { clock, tx, sent, heard, timeouts: () => timeouts, terminated: () => terminated };
 }

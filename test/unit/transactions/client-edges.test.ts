@@ -1,41 +1,12 @@
 import t from 'tap';
-import { Headers, SipRequest, type SipResponse } from '../../../src/core/messages/index.js';
-import {
-  ackForFailure,
-  InviteClientTransaction,
-  NonInviteClientTransaction,
-  type ClientTransaction,
-} from '../../../src/core/transactions/client-transaction.js';
+import { Headers, SipRequest } from '../../../src/core/messages/index.js';
+import { ackForFailure } from '../../../src/core/transactions/client-transaction.js';
 import type { Destination } from '../../../src/core/transport/transport.js';
-import { FakeClock } from '../../helpers/fake-clock.js';
-import { request, response, TCP_PEER, UDP_PEER } from '../../helpers/transaction-fixtures.js';
+import { recordingClient, request, response, TCP_PEER, UDP_PEER } from '../../helpers/transaction-fixtures.js';
 
 /** Client transactions (RFC 3261 §17.1) at the edges: which timers live in which state, and the ACK for a failure (§17.1.1.3). */
 function setup(kind: 'INVITE' | 'OPTIONS', destination: Destination = UDP_PEER, req = request(kind)) {
-  const clock = new FakeClock();
-  const sent: SipRequest[] = [];
-  const heard: number[] = [];
-  let timeouts = 0;
-  let terminated = 0;
-  const Tx = kind === 'INVITE' ? InviteClientTransaction : NonInviteClientTransaction;
-  const tx = new Tx(
-    'k',
-    req,
-    destination,
-    (r) => sent.push(r),
-    {
-      onResponse: (r: SipResponse) => heard.push(r.status),
-      onTimeout: () => {
-        timeouts++;
-      },
-    },
-    (_tx: ClientTransaction) => {
-      terminated++;
-    },
-    clock,
-  );
-  tx.start();
-  return { clock, tx, sent, heard, timeouts: () => timeouts, terminated: () => terminated };
+  return recordingClient(req, destination);
 }
 
 t.test('INVITE, Completed (UDP): only Timer D is left (Timers A and B stop at the final response)', async (t) => {

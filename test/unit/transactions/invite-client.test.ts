@@ -1,36 +1,11 @@
 import t from 'tap';
-import type { SipRequest, SipResponse } from '../../../src/core/messages/index.js';
-import { InviteClientTransaction, type ClientTransaction } from '../../../src/core/transactions/client-transaction.js';
 import { TIMER_D } from '../../../src/core/transactions/timers.js';
 import type { Destination } from '../../../src/core/transport/transport.js';
-import { FakeClock } from '../../helpers/fake-clock.js';
-import { request, response, TCP_PEER, UDP_PEER } from '../../helpers/transaction-fixtures.js';
+import { recordingClient, request, response, TCP_PEER, UDP_PEER } from '../../helpers/transaction-fixtures.js';
 
 /** RFC 3261 §17.1.1 (figure 5) with RFC 6026 §7.2 (Accepted, Timer M), on a fake clock. */
 function setup(destination: Destination = UDP_PEER) {
-  const clock = new FakeClock();
-  const sent: SipRequest[] = [];
-  const heard: number[] = [];
-  let timeouts = 0;
-  let terminated = 0;
-  const tx = new InviteClientTransaction(
-    'k',
-    request('INVITE'),
-    destination,
-    (r) => sent.push(r),
-    {
-      onResponse: (r: SipResponse) => heard.push(r.status),
-      onTimeout: () => {
-        timeouts++;
-      },
-    },
-    (_tx: ClientTransaction) => {
-      terminated++;
-    },
-    clock,
-  );
-  tx.start();
-  return { clock, tx, sent, heard, timeouts: () => timeouts, terminated: () => terminated };
+  return recordingClient(request('INVITE'), destination);
 }
 
 t.test('Timer A: the INVITE is sent, then again at T1, 2*T1, 4*T1 … after the first send (UDP)', async (t) => {

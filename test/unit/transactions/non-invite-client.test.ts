@@ -1,32 +1,11 @@
 import t from 'tap';
-import type { SipRequest } from '../../../src/core/messages/index.js';
-import { NonInviteClientTransaction } from '../../../src/core/transactions/client-transaction.js';
 import type { Destination } from '../../../src/core/transport/transport.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { request, response, TCP_PEER, UDP_PEER } from '../../helpers/transaction-fixtures.js';
+import { recordingClient, request, response, TCP_PEER, UDP_PEER } from '../../helpers/transaction-fixtures.js';
 
 /** RFC 3261 §17.1.2 (figure 6): Timers E, F and K on a fake clock. */
 function setup(destination: Destination = UDP_PEER) {
-  const clock = new FakeClock();
-  const sent: SipRequest[] = [];
-  const heard: number[] = [];
-  let timeouts = 0;
-  const tx = new NonInviteClientTransaction(
-    'k',
-    request('OPTIONS'),
-    destination,
-    (r) => sent.push(r),
-    {
-      onResponse: (r) => heard.push(r.status),
-      onTimeout: () => {
-        timeouts++;
-      },
-    },
-    () => undefined,
-    clock,
-  );
-  tx.start();
-  return { clock, tx, sent, heard, timeouts: () => timeouts };
+  return recordingClient(request('OPTIONS'), destination);
 }
 
 /** Times (ms) at which the request went out, advancing 100 ms at a time up to `until`. */
