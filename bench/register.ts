@@ -287,38 +287,24 @@ async function main(): Promise<void> {
 
   // Only the plans of the modes asked for (trunks mode binds a socket per line).
   const plans: Plans = {};
-  if (modes.includes('single'))
-    plans.single = await prepareLoad({
-      scenario: scenarios.single,
+  // What each mode adds to the rows SIPp reads: multi, each line's own Contact port; trunks, its own source address.
+  const rows: Record<SocketMode, { contactPorts?: boolean; trunkSources?: boolean }> = {
+    single: {},
+    multi: { contactPorts: true },
+    trunks: { trunkSources: true },
+  };
+  for (const mode of modes) {
+    plans[mode] = await prepareLoad({
+      scenario: scenarios[mode],
       workDir,
       durationSec,
       users,
       domain: DOMAIN,
       sippProcs,
-      extraArgs: registerLoadArgs('single'),
+      extraArgs: registerLoadArgs(mode),
+      ...rows[mode],
     });
-  if (modes.includes('multi'))
-    plans.multi = await prepareLoad({
-      scenario: scenarios.multi,
-      workDir,
-      durationSec,
-      users,
-      domain: DOMAIN,
-      sippProcs,
-      extraArgs: registerLoadArgs('multi'),
-      contactPorts: true,
-    });
-  if (modes.includes('trunks'))
-    plans.trunks = await prepareLoad({
-      scenario: scenarios.trunks,
-      workDir,
-      durationSec,
-      users,
-      domain: DOMAIN,
-      sippProcs,
-      extraArgs: registerLoadArgs('trunks'),
-      trunkSources: true,
-    });
+  }
   const results: TargetResult[] = [];
   try {
     // One target failing to start is reported and the others still run.
