@@ -35,7 +35,7 @@ import { ChannelStore } from './store/channel-store.js';
 import { DecisionLog } from './routing/decision-log.js';
 import { CallRecorder } from './routing/call-recorder.js';
 import { CdrStore } from './store/cdr-store.js';
-import { ScopeStore } from './store/scope-store.js';
+import { scopesFromLines } from './store/scope-store.js';
 import { RouteStore } from './store/route-store.js';
 import type { OutboundRoute } from './features/settings.js';
 import { SecretStore } from './store/secret-store.js';
@@ -114,6 +114,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const lineCopies = new LineCache(lines, provisioningWatch, {
     maxEntries: config.cache.lines,
     numbers: config.cache.numbers,
+    addresses: config.cache.addresses,
     ttlMs: config.cache.lineTtl * 1000,
   });
   const auth = new DigestAuthenticator<LineRecord>(
@@ -129,7 +130,9 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     new RedisNonceCountStore(redis),
   );
   const bindings = new BindingStore(redis);
-  const routes = new RouteStore(redis);
+  const routes = new RouteStore(redis, {
+    copies: { changes: provisioningWatch, addresses: config.cache.addresses, ttlMs: config.cache.lineTtl * 1000 },
+  });
   const { locator, peerHosts } = startRouteLocation(config, routes, log);
   const peerByAddress = async (address: string) => (await routes.peerByAddress(address)) ?? peerHosts.peerByAddress(address);
   const status = new RegistrationStatusStore(redis, config.timeZone);
@@ -140,7 +143,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const announcementServer = config.announcements.server ? canonicalIp(config.announcements.server.address) : null;
   const isTrustedAddress = trustedByAny([
     (address) => announcementServer !== null && canonicalIp(address) === announcementServer,
-    async (address) => (await lines.byAddress(address)) !== null,
+    async (address) => (await lineCopies.byAddress(address)) !== null,
     async (address) => (await peerByAddress(address)) !== null,
     (address) => routes.isRouteTarget(address),
     (address) => locator.isLocatedAddress(address),
@@ -224,7 +227,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   const backstopMs = (config.calls.maxDuration + 60) * 1000;
   const channels = new CallChannels(new ChannelStore(redis), { maxCallMs: backstopMs });
   const records = config.cdr.enabled
-    ? new CallRecorder(new CdrStore(redis, config.cdr.retentionDays * 86_400_000), new ScopeStore(redis), log, {
+    ? new CallRecorder(new CdrStore(redis, config.cdr.retentionDays * 86_400_000), scopesFromLines(lineCopies), log, {
         nodeLostAfterMs: config.cdr.nodeLostAfter * 1000,
         maxCallMs: backstopMs,
         nodeId: config.nodeId,
@@ -287,7 +290,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     ...(targetMonitor ? { downRoutes: (candidates: readonly OutboundRoute[]) => targetMonitor.downRoutes(candidates) } : {}),
     channels,
     lineOfNumber: (number) => lineCopies.ofNumber(number),
-    callerSources: { lines, peerByAddress, auth, failures },
+    callerSources: { lines: lineCopies, peerByAddress, auth, failures },
     locator,
     failoverTimeoutMs: config.routing.failoverTimeout * 1000,
     ...(records ? { records } : {}),

@@ -152,6 +152,8 @@ const cacheSchema = z.strictObject({
   lines: intBetween(0, 10_000_000).default(200_000),
   /** Numbers whose option subscriptions and line each node keeps a copy of (0: none; each call then reads them). */
   numbers: intBetween(0, 10_000_000).default(200_000),
+  /** Source addresses whose trust (IP-authenticated line, interconnect peer) each node keeps, and as many that are nobody's (0: none; each request then reads them). */
+  addresses: intBetween(0, 10_000_000).default(200_000),
   /** Seconds a line or subscription copy is used at most without a change heard (a safety net for a lost announcement). */
   lineTtl: intBetween(1, 3600).default(60),
   /** Lines whose bindings each node remembers (0: none; each REGISTER then reads them first). */

@@ -11,7 +11,7 @@ export type Caller = { kind: 'line'; line: LineRecord; via: 'ip' | 'digest' } | 
 export type Admission = { ok: true; caller: Caller } | { ok: false };
 
 export interface CallerSources {
-  lines: LineStore;
+  lines: Pick<LineStore, 'byAddress'>;
   peerByAddress(address: string): Promise<Peer | null>;
   auth: DigestAuthenticator<LineRecord>;
   /** Logs, counts and bans failed authentications, and records the line's latest error. */

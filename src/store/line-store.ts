@@ -122,6 +122,11 @@ export function canonicalIp(address: string): string | null {
   return null;
 }
 
+/** The line, if it is IP-authenticated (an `ipauth:` key may outlive a change of the line's auth). */
+export function ipLine(line: LineRecord | null): LineRecord | null {
+  return line?.auth === 'ip' ? line : null;
+}
+
 /** Read side of provisioned lines, used on every REGISTER and INVITE. */
 export class LineStore {
   constructor(private readonly redis: Redis) {}
@@ -139,11 +144,13 @@ export class LineStore {
   /** The IP-authenticated line trusted at this source address, if any. */
   async byAddress(address: string): Promise<LineRecord | null> {
     const ip = canonicalIp(address);
-    if (ip === null) return null;
-    const sipId = await this.redis.get(keys.ipAuth(ip));
-    if (sipId === null) return null;
-    const line = await this.get(sipId);
-    return line?.auth === 'ip' ? line : null;
+    const sipId = ip === null ? null : await this.sipIdAtAddress(ip);
+    return ipLine(sipId === null ? null : await this.get(sipId));
+  }
+
+  /** The SIP-ID of the line trusted at a canonical IP (see canonicalIp); null when none. One GET. */
+  async sipIdAtAddress(ip: string): Promise<string | null> {
+    return this.redis.get(keys.ipAuth(ip));
   }
 
   /**

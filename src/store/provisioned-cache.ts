@@ -6,6 +6,12 @@ export interface ProvisionedCacheOptions {
   maxEntries: number;
   /** An entry is read again after this long even when no change was heard (a safety net). */
   ttlMs: number;
+  /**
+   * Keys found to hold nothing kept at most, in a map of their own (0 or
+   * absent: none kept, each is read again). For keys every request asks,
+   * such as a source address that is usually nobody's.
+   */
+  misses?: number;
 }
 
 /**
@@ -14,10 +20,12 @@ export interface ProvisionedCacheOptions {
  * provisioning change any node announces (src/store/provisioning-changes.ts);
  * not used while changes cannot be heard. A read that was under way when a
  * change was heard is not kept: it may hold the old value. Null (nothing
- * found) is not kept, so a flood of made-up names cannot push real entries out.
+ * found) is kept only with `misses`, and apart from the found entries, so a
+ * flood of made-up names cannot push real entries out.
  */
 export class ProvisionedCache<V> {
   private readonly entries: BoundedMap<string, V>;
+  private readonly misses: BoundedMap<string, true>;
   private generation = 0;
 
   constructor(
@@ -26,9 +34,11 @@ export class ProvisionedCache<V> {
     now: () => number = Date.now,
   ) {
     this.entries = new BoundedMap(options.maxEntries, options.ttlMs, now);
+    this.misses = new BoundedMap(options.misses ?? 0, options.ttlMs, now);
     changes.onChange(() => {
       this.generation++;
       this.entries.clear();
+      this.misses.clear();
     });
   }
 
@@ -36,9 +46,13 @@ export class ProvisionedCache<V> {
     if (!this.changes.live) return load();
     const copy = this.entries.get(key);
     if (copy !== undefined) return copy;
+    if (this.misses.get(key)) return null;
     const generation = this.generation;
     const value = await load();
-    if (value !== null && generation === this.generation && this.changes.live) this.entries.set(key, value);
+    if (generation === this.generation && this.changes.live) {
+      if (value !== null) this.entries.set(key, value);
+      else this.misses.set(key, true);
+    }
     return value;
   }
 }

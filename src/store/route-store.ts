@@ -3,22 +3,27 @@ import type { EmergencyRoute, OutboundRoute, Peer, VoicemailRoute } from '../fea
 import { parseEmergencyRoutes, parseOutboundRoute, parseOutboundRoutes, parsePeer, parseVoicemailRoute } from './schemas.js';
 import { keys } from './keys.js';
 import { canonicalIp } from './line-store.js';
+import { ProvisionedCache } from './provisioned-cache.js';
+import type { ProvisioningChanges } from './provisioning-changes.js';
 
 /**
  * Interconnect peers and routes, as provisioned (the `routes` hash and
- * `peeraddr:{address}`). Read from Redis on every call by default, so a
- * change takes effect on the next call on every node; with `cacheMs` (at
- * most 1000) the route tables are kept that long per node.
- * Peer look-ups are one GET and never cached.
+ * `peeraddr:{address}`). Without `copies` every look-up reads Redis (the API
+ * and the command line); a node passes `copies`, so the route tables and the
+ * peer at each source address are kept until provisioning announces a change
+ * (see ProvisionedCache), and a call or an in-dialog request costs no read.
  */
 export interface RouteStoreOptions {
-  /** How long the route tables may be reused, ms; 0 (the default) reads them on every call. */
-  cacheMs?: number;
-  /** Clock, for tests. */
-  now?: () => number;
+  copies?: {
+    changes: ProvisioningChanges;
+    /** Source addresses whose peer is kept, and as many that are nobody's (0: read on every request). */
+    addresses: number;
+    /** Longest a copy is used without a change heard, ms (a safety net). */
+    ttlMs: number;
+    /** Clock, for tests. */
+    now?: () => number;
+  };
 }
-
-const MAX_CACHE_MS = 1000;
 
 /** The route tables calls read. */
 interface Tables {
@@ -47,16 +52,18 @@ export function emergencyRoutesOf(byArea: string | null | undefined, legacy: str
 }
 
 export class RouteStore {
-  private readonly cacheMs: number;
-  private readonly now: () => number;
-  private cached: (Tables & { at: number }) | null = null;
+  private readonly tableCopy: ProvisionedCache<Tables> | null;
+  private readonly peerCopies: ProvisionedCache<Peer> | null;
 
   constructor(
     private readonly redis: Redis,
     options: RouteStoreOptions = {},
   ) {
-    this.cacheMs = Math.min(Math.max(options.cacheMs ?? 0, 0), MAX_CACHE_MS);
-    this.now = options.now ?? Date.now;
+    const copies = options.copies;
+    this.tableCopy = copies ? new ProvisionedCache(copies.changes, { maxEntries: 1, ttlMs: copies.ttlMs }, copies.now) : null;
+    this.peerCopies = copies
+      ? new ProvisionedCache(copies.changes, { maxEntries: copies.addresses, misses: copies.addresses, ttlMs: copies.ttlMs }, copies.now)
+      : null;
   }
 
   /** Every outbound route (the router picks the longest matching prefix). */
@@ -78,7 +85,8 @@ export class RouteStore {
   async peerByAddress(address: string): Promise<Peer | null> {
     const ip = canonicalIp(address);
     if (ip === null) return null;
-    return parsePeer(await this.redis.get(keys.peerAddress(ip)));
+    const read = async () => parsePeer(await this.redis.get(keys.peerAddress(ip)));
+    return this.peerCopies ? this.peerCopies.get(ip, read) : read();
   }
 
   /**
@@ -114,8 +122,12 @@ export class RouteStore {
   }
 
   private async tables(): Promise<Tables> {
-    const now = this.now();
-    if (this.cached && now - this.cached.at < this.cacheMs) return this.cached;
+    const read = () => this.readTables();
+    // A copy is never null (readTables always answers); `?? read()` only satisfies the types.
+    return (this.tableCopy ? await this.tableCopy.get('tables', read) : null) ?? read();
+  }
+
+  private async readTables(): Promise<Tables> {
     const [outbound, legacy, byArea, voicemail] = await this.redis.hmget(
       keys.routes,
       ROUTE_FIELDS.outbound,
@@ -124,14 +136,11 @@ export class RouteStore {
       ROUTE_FIELDS.voicemail,
     );
     const parsed = parseOutboundRoutes(outbound);
-    const tables = {
-      at: now,
+    return {
       outbound: Array.isArray(parsed) ? parsed : [],
       emergency: emergencyRoutesOf(byArea, legacy),
       voicemail: parseVoicemailRoute(voicemail),
     };
-    if (this.cacheMs > 0) this.cached = tables;
-    return tables;
   }
 }
 

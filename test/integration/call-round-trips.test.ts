@@ -29,7 +29,7 @@ const digestLine = (line: { sipId: string; password: string }, basicNumber: stri
   channels: 4,
   basicNumber,
 });
-const stack = await startCallStack({
+const document = {
   voiceGroups: [
     {
       id: 'VG1',
@@ -48,7 +48,8 @@ const stack = await startCallStack({
   features: { [CAROL]: { forwarding: { enabled: true, unconditional: true, destinations: [DAVE] } } },
   options: { numbers: { [CAROL]: ['forwarding'] } },
   routing: { peers: [{ name: 'pstn', addresses: [PEER_IP] }] },
-});
+};
+const stack = await startCallStack(document);
 const node = stack.nodes[0]!;
 await registerTrunk(node, carol);
 await registerTrunk(node, dave);
@@ -140,6 +141,13 @@ t.test("a line's call to a line: both numbers' settings and groups in one round 
     ['evalsha', 'evalsha'],
     "between them only the caller's and the callee's channel reservations",
   );
+  t.same(
+    sent
+      .filter((c) => /\{prov\}:(ipauth|peeraddr|routes|line|num):/.test(c.args[0] ?? '') || (c.args[0] ?? '').endsWith('{prov}:routes'))
+      .map((c) => `${c.name} ${c.args[0]}`),
+    [],
+    "who sent each request (INVITE, ACK, BYE), whether a hop is trusted, and the call record's site: all from the node's copies",
+  );
   const inScript = commands.filter((c) => c.source === 'lua');
   t.same(
     inScript.filter((c) => /\{prov\}:(hunt|bulk):/.test(c.args[0] ?? '')).map((c) => `${c.name} ${c.args[0]!.replace(/^.*\{prov\}:/, '')}`),
@@ -158,4 +166,16 @@ t.test('an unsubscribed option stops at once: the copies are dropped by the chan
   t.match(requestUri(receivedInvite(await callee.done)), new RegExp(`^sip:${CAROL}@`), 'no longer forwarded: carol rings');
   await settled(node, since, call);
   t.ok(reads(await monitor.mark(), 'opts:num:') > 0, 'the subscriptions were read again');
+});
+
+t.test("an address found to be nobody's is trusted the moment provisioning makes it a peer's", async (t) => {
+  const LATE_IP = '127.0.0.4';
+  const before = await callFromTrusted(node, { ip: LATE_IP, called: DAVE, from: presented, expect: 200 });
+  t.not(before.code, 0, 'not trusted yet: challenged, so the trusted-caller scenario fails');
+  t.match(before.errors, /SIP\/2.0 407/, 'with a 407');
+  await stack.provision({ ...document, routing: { peers: [...document.routing.peers, { name: 'late', addresses: [LATE_IP] }] } });
+  const callee = await answer(node, 'call-callee.xml', dave);
+  const after = await callFromTrusted(node, { ip: LATE_IP, called: DAVE, from: presented, expect: 200 });
+  t.equal(after.code, 0, 'trusted at once: answered', describeSipp(after));
+  await callee.done;
 });

@@ -144,7 +144,7 @@ t.test('channels: concurrent acquires on two nodes never exceed the limit', asyn
   t.equal(await a.zcard(keys.channels('line-busy')), 7);
 });
 
-t.test('RouteStore: reads every call by default, or caches for at most 1 s', async (t) => {
+t.test('RouteStore: reads every time without copies; with them, keeps tables and peers until a change is announced', async (t) => {
   const routes = new RouteStore(a);
   t.same(await routes.outboundRoutes(), [{ name: 'carrier-a-out', prefix: '0', target: '127.0.0.1:5070', transport: 'udp' }]);
   t.same(await routes.emergencyRoutes(), [{ name: 'emergency', areaCodes: ['03', '06'], target: '127.0.0.1:5071', transport: 'udp' }]);
@@ -156,18 +156,33 @@ t.test('RouteStore: reads every call by default, or caches for at most 1 s', asy
   t.notOk(await routes.isRouteTarget('not an address'), 'nor a name');
 
   let now = 0;
-  const cached = new RouteStore(b, { cacheMs: 5000, now: () => now });
-  t.equal((await cached.outboundRoutes()).length, 1);
+  const listeners: Array<() => void> = [];
+  const changes = { live: true, onChange: (l: () => void) => listeners.push(l) };
+  const announce = () => listeners.forEach((l) => l());
+  const copied = new RouteStore(b, { copies: { changes, addresses: 10, ttlMs: 60_000, now: () => now } });
+  t.equal((await copied.outboundRoutes()).length, 1);
+  t.equal(await copied.peerByAddress('198.51.100.9'), null, 'nobody at this address (yet)');
   const two = JSON.stringify([
     { name: 'x', prefix: '', target: '127.0.0.1:5074', transport: 'udp' },
     { name: 'y', prefix: '090', target: '127.0.0.1:5075', transport: 'tcp' },
   ]);
   await a.hset(keys.routes, ROUTE_FIELDS.outbound, two);
-  t.equal((await routes.outboundRoutes()).length, 2, 'uncached: the next call sees the change');
-  now = 999;
-  t.equal((await cached.outboundRoutes()).length, 1, 'cached within the second');
-  now = 1000;
-  t.equal((await cached.outboundRoutes()).length, 2, 'the cache never outlives 1 s (cacheMs is capped)');
+  await a.set(keys.peerAddress('198.51.100.9'), JSON.stringify({ name: 'carrier-b', addresses: ['198.51.100.9'] }));
+  t.equal((await routes.outboundRoutes()).length, 2, 'without copies: the next call sees the change');
+  t.equal((await copied.outboundRoutes()).length, 1, 'with copies: the tables are kept');
+  t.equal(await copied.peerByAddress('198.51.100.9'), null, "and so is an address found to be nobody's");
+  announce();
+  t.equal((await copied.outboundRoutes()).length, 2, 'an announced change drops the tables');
+  t.equal((await copied.peerByAddress('198.51.100.9'))?.name, 'carrier-b', "and the addresses found to be nobody's");
+  await a.hset(keys.routes, ROUTE_FIELDS.outbound, JSON.stringify([{ name: 'z', prefix: '', target: '127.0.0.1:5076', transport: 'udp' }]));
+  now = 59_999;
+  t.equal((await copied.outboundRoutes()).length, 2, 'within the safety net the copy is used');
+  now = 60_000;
+  t.equal((await copied.outboundRoutes()).length, 1, 'after it the tables are read again even without an announcement');
+  changes.live = false;
+  await a.del(keys.peerAddress('198.51.100.9'));
+  t.equal(await copied.peerByAddress('198.51.100.9'), null, 'no copy is used while changes cannot be heard');
+  await a.hset(keys.routes, ROUTE_FIELDS.outbound, two);
 
   await a.hdel(keys.routes, ROUTE_FIELDS.emergencyByArea);
   t.same(await routes.emergencyRoutes(), []);

@@ -21,13 +21,17 @@ function fakeStore() {
   const records = new Map<string, LineRecord>();
   /** number → SIP-ID of its line. */
   const numbers = new Map<string, string>();
+  /** canonical IP → SIP-ID of the line trusted there. */
+  const addresses = new Map<string, string>();
   let gate: Promise<void> | undefined;
   let open = () => {};
   const store = {
     reads: 0,
     numberReads: 0,
+    addressReads: 0,
     records,
     numbers,
+    addresses,
     hold() {
       gate = new Promise<void>((resolve) => (open = resolve));
     },
@@ -44,6 +48,10 @@ function fakeStore() {
     async sipIdOfNumber(number: string): Promise<string | null> {
       store.numberReads++;
       return numbers.get(number) ?? null;
+    },
+    async sipIdAtAddress(ip: string): Promise<string | null> {
+      store.addressReads++;
+      return addresses.get(ip) ?? null;
     },
   };
   return store;
@@ -144,6 +152,37 @@ t.test("a number's line: read once, then from the copies; dropped by a change; a
   t.equal(await cache.ofNumber('0399999999'), null, 'not ours');
   t.equal(await cache.ofNumber('0399999999'), null);
   t.equal(store.numberReads, 4, 'a number not ours is not kept');
+});
+
+t.test("the line at a source address: kept, nobody's kept apart, both dropped by a change", async (t) => {
+  const store = fakeStore();
+  const changes = fakeChanges();
+  store.records.set('pbx', { ...line('pbx', ''), auth: 'ip', allowedAddresses: ['192.0.2.7'] });
+  store.records.set('phone', line('phone', 'x'));
+  store.addresses.set('192.0.2.7', 'pbx');
+  store.addresses.set('192.0.2.8', 'phone'); // a key left over from when the line was IP-authenticated
+  const cache = new LineCache(store, changes, { maxEntries: 10, addresses: 2, ttlMs: 60_000 });
+  t.equal((await cache.byAddress('::ffff:192.0.2.7'))?.sipId, 'pbx', 'any textual form of the address');
+  t.equal((await cache.byAddress('192.0.2.7'))?.sipId, 'pbx');
+  t.equal(store.addressReads, 1, 'one read for two requests');
+  t.equal(await cache.byAddress('192.0.2.8'), null, 'a digest line is never trusted by its address');
+  t.equal(await cache.byAddress('not an address'), null, 'nor is a name');
+  t.equal(store.addressReads, 2, 'a name is not looked up');
+  t.equal(await cache.byAddress('198.51.100.1'), null);
+  t.equal(await cache.byAddress('198.51.100.1'), null);
+  t.equal(store.addressReads, 3, "an address that is nobody's is kept too");
+  for (const a of ['198.51.100.2', '198.51.100.3', '198.51.100.4']) await cache.byAddress(a);
+  t.equal((await cache.byAddress('192.0.2.7'))?.sipId, 'pbx');
+  t.equal(store.addressReads, 6, "a flood of addresses that are nobody's does not push the trusted one out");
+  await cache.byAddress('198.51.100.1');
+  t.equal(store.addressReads, 7, "but pushes older nobody's addresses out (their own bound)");
+  store.addresses.set('198.51.100.4', 'pbx');
+  changes.announce();
+  t.equal((await cache.byAddress('198.51.100.4'))?.sipId, 'pbx', "a change drops what was found to be nobody's: a new address counts at once");
+  const none = new LineCache(store, changes, { maxEntries: 10, ttlMs: 60_000 });
+  await none.byAddress('192.0.2.7');
+  await none.byAddress('192.0.2.7');
+  t.equal(store.addressReads, 10, 'without `addresses` every request reads');
 });
 
 t.test('BoundedMap drops the oldest entry at its bound', async (t) => {
