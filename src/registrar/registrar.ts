@@ -230,7 +230,8 @@ export class Registrar {
       case 'forbidden':
         return failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, () => request.respond(403, 'Forbidden'));
       case 'challenge': {
-        const answer = () => request.respond(401, 'Unauthorized', auth.challengeHeaders('www', outcome.stale));
+        // Stateless (RFC 3261 §8.2.7): half of all REGISTER transactions are challenges; none is kept for 32 s.
+        const answer = () => request.respondStatelessly(401, 'Unauthorized', auth.challengeHeaders('www', outcome.stale));
         if (outcome.failure) return failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, answer);
         answer();
         return;

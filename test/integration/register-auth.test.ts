@@ -179,6 +179,24 @@ t.test('a replayed nonce-count is refused with a fresh challenge', async (t) => 
   t.equal(lower.status, 401, 'a lower nc is a replay too');
 });
 
+t.test('a challenge is stateless (RFC 3261 §8.2.7): a copy of an unauthenticated REGISTER is challenged anew', async (t) => {
+  const text = udp.buildRegister({
+    user: alice.sipId,
+    domain: DOMAIN,
+    callId: `${randomToken()}@copy`,
+    cseq: 1,
+    contacts: [`<${udp.contactUri(alice.sipId)}>`],
+  });
+  const first = await udp.request(text);
+  t.equal(first.status, 401);
+  const since = udp.received.length;
+  udp.sendRaw(text); // the same bytes, same branch
+  const again = await udp.waitFor((m) => m.isResponse && m.status === 401, { since });
+  const nonce = (m: RawMessage) => /nonce="([^"]+)"/.exec(m.header('www-authenticate') ?? '')?.[1];
+  t.ok(nonce(first), 'a nonce');
+  t.not(nonce(again), nonce(first), 'a new challenge, not the first one kept and sent again');
+});
+
 t.test('a retransmitted REGISTER is answered again, not taken for a replay', async (t) => {
   const agent = ua(alice.sipId, alice.password);
   t.equal((await agent.register({ contacts: [agent.contact()], expires: 700 })).status, 200);

@@ -43,6 +43,18 @@ export class IncomingRequest {
     return response;
   }
 
+  /**
+   * Answers as a stateless UAS (RFC 3261 §8.2.7), for an answer that costs
+   * nothing to give again such as a challenge: no copy is kept for 32 s to
+   * absorb retransmissions (a copy of the request is answered anew). Only for
+   * non-INVITE requests; an INVITE's transaction keeps its answer regardless.
+   */
+  respondStatelessly(status: number, reason?: string, headers: HeaderList = []): SipResponse {
+    const response = this.createResponse(status, reason, headers);
+    this.transaction.respond(response, { stateless: true });
+    return response;
+  }
+
   send(response: SipResponse): void {
     this.transaction.respond(response);
   }

@@ -13,17 +13,22 @@ export class NonInviteServerTransaction extends ServerTransaction {
     key: string,
     source: Source,
     sender: ResponseSender,
-    /** Called on entering Completed; the layer runs Timer J and then terminates. */
+    /** Called on entering Completed; the layer runs Timer J (none when `keepsAnswer` is false) and then terminates. */
     private readonly onCompleted: (tx: NonInviteServerTransaction) => void,
   ) {
     super(key, source, sender, NON_INVITE_SERVER as TransitionTable<ServerTransactionState, ServerEvent>, 'trying');
   }
 
-  respond(response: SipResponse): void {
+  /** False after a stateless final answer: nothing is kept to absorb copies of the request. */
+  keepsAnswer = true;
+
+  respond(response: SipResponse, options: { stateless?: boolean } = {}): void {
     const event = responseEvent(response.status);
     if (!this.fire(event)) return; // a final response already went out
     this.transmit(response);
-    if (event !== '1xx') this.onCompleted(this);
+    if (event === '1xx') return;
+    if (options.stateless) this.keepsAnswer = false;
+    this.onCompleted(this);
   }
 
   onRetransmission(): void {

@@ -48,8 +48,14 @@ export abstract class ServerTransaction {
     return this.source.transport !== 'UDP';
   }
 
-  /** Send a response from the transaction user. Ignored once a final response went out. */
-  abstract respond(response: SipResponse): void;
+  /**
+   * Send a response from the transaction user. Ignored once a final response went out.
+   * `stateless` (RFC 3261 §8.2.7, non-INVITE only): a final answer that costs
+   * nothing to give again, such as a challenge, is not kept to absorb copies of
+   * the request; a copy is then a new request. An INVITE keeps its answer
+   * regardless (the ACK for a failure must find it).
+   */
+  abstract respond(response: SipResponse, options?: { stateless?: boolean }): void;
 
   /** The same request arrived again. */
   abstract onRetransmission(request: SipRequest): void;

@@ -154,8 +154,8 @@ export class TransactionLayer {
             this.clock,
           )
         : new NonInviteServerTransaction(key, source, sender, (t) => {
-            // Timer J: absorb retransmissions for 64*T1 on UDP; nothing to absorb on TCP.
-            if (t.reliable) this.expireTimerJ(t);
+            // Timer J: absorb retransmissions for 64*T1 on UDP; nothing to absorb on TCP or after a stateless answer.
+            if (t.reliable || !t.keepsAnswer) this.expireTimerJ(t);
             else this.after(TIMER_64T1, () => this.expireTimerJ(t));
           });
     this.transactions.set(key, tx);

@@ -225,3 +225,18 @@ t.test('Timer J on the server clock: a retransmission after 64*T1 is a new reque
   transport.deliver(raw('OPTIONS'), CALLER);
   t.equal(calls, 2);
 });
+
+t.test('a stateless answer (RFC 3261 §8.2.7) keeps no transaction: a copy of the request is a new request, on UDP as on TCP', async (t) => {
+  const { server, transport, statuses } = setup();
+  let calls = 0;
+  server.options((req) => {
+    calls++;
+    req.respondStatelessly(401, 'Unauthorized');
+  });
+  transport.deliver(raw('OPTIONS'), CALLER);
+  t.same(statuses(), [401]);
+  t.equal(server.transactionCount, 0, 'forgotten at once, not after 64*T1');
+  transport.deliver(raw('OPTIONS'), CALLER);
+  t.equal(calls, 2, 'the copy reaches the handler again');
+  t.same(statuses(), [401, 401], 'and is answered anew');
+});
