@@ -12,6 +12,8 @@
 //     --tests DIR    run only the reaching unit test files under DIR (e.g. test/unit/messages;
 //                    repeatable: any of them)
 //     --concurrency  test runner processes (default 2)
+//     --no-static    leave out the static mutants (module-level code, e.g. lookup tables): each
+//                    must run every test file in a fresh process; counted apart as "ignored"
 //     --files        also print the rate per file
 //     --check        type-check each mutant first (TypeScript checker): mutants tsc
 //                    refuses are not run or counted; slow (several seconds a mutant)
@@ -69,7 +71,7 @@ function sandboxBuild() {
 }
 
 function parseArgs(argv) {
-  const options = { modules: [], since: undefined, only: [], tests: [], concurrency: 2, files: false, check: false };
+  const options = { modules: [], since: undefined, only: [], tests: [], concurrency: 2, files: false, check: false, statics: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--since') options.since = argv[++i] ?? fail('--since needs a git ref');
@@ -78,6 +80,7 @@ function parseArgs(argv) {
     else if (arg === '--concurrency') options.concurrency = Number(argv[++i]);
     else if (arg === '--files') options.files = true;
     else if (arg === '--check') options.check = true;
+    else if (arg === '--no-static') options.statics = false;
     else if (arg in MODULES) options.modules.push(arg);
     else fail(`unknown argument ${arg} (modules: ${Object.keys(MODULES).join(' ')})`);
   }
@@ -99,7 +102,7 @@ function fail(message) {
   process.exit(2);
 }
 
-async function main({ modules, since, only, tests, concurrency, files: perFile, check }) {
+async function main({ modules, since, only, tests, concurrency, files: perFile, check, statics }) {
   const started = Date.now();
   const filesByModule = new Map(modules.map((name) => [name, expand(MODULES[name])]));
   if (only.length > 0) {
@@ -131,14 +134,18 @@ async function main({ modules, since, only, tests, concurrency, files: perFile, 
     (file) => tests.length === 0 || tests.some((dir) => file.startsWith(`dist/${dir}/`) || dir === 'test/unit'),
   );
   if (testFiles.length === 0) fail(`no unit test file under ${tests.join(' or ')} reaches the mutated files`);
-  const limits = [only.length > 0 ? `only ${only.join(', ')}` : '', tests.length > 0 ? `tests under ${tests.join(', ')}` : ''].filter(Boolean);
+  const limits = [
+    only.length > 0 ? `only ${only.join(', ')}` : '',
+    tests.length > 0 ? `tests under ${tests.join(', ')}` : '',
+    statics ? '' : 'static mutants left out',
+  ].filter(Boolean);
   console.log(
     `mutation: ${mutate.length} source files, ${testFiles.length} unit test files, concurrency ${concurrency}${limits.map((l) => `; ${l}`).join('')}`,
   );
 
   // Runs with other files or other tests keep their own incremental results and report.
   const base = since !== undefined ? 'since' : modules.length === Object.keys(MODULES).length ? 'all' : modules.join('+');
-  const key = [base, ...only.map((glob) => `only-${slug(glob)}`), ...tests.map((dir) => `tests-${slug(dir)}`)].join('~');
+  const key = [base, ...only.map((glob) => `only-${slug(glob)}`), ...tests.map((dir) => `tests-${slug(dir)}`), ...(statics ? [] : ['no-static'])].join('~');
   const out = join('reports', 'mutation', key);
   const { Stryker } = await import('@stryker-mutator/core');
   const stryker = new Stryker({
@@ -147,6 +154,7 @@ async function main({ modules, since, only, tests, concurrency, files: perFile, 
     tap: { testFiles, forceBail: true },
     concurrency,
     checkers: check ? ['typescript'] : [],
+    ignoreStatic: !statics,
     buildCommand: 'node scripts/mutation.mjs --sandbox-build',
     symlinkNodeModules: false, // the build command links it
     incremental: since === undefined,
@@ -176,8 +184,9 @@ async function main({ modules, since, only, tests, concurrency, files: perFile, 
         );
   }
   rows.push(tally('total', results));
-  console.log(`\n${table(rows)}\n\nrun time ${minutes} min; report: ${join(out, 'index.html')}`);
-  writeFileSync(join(out, 'summary.json'), JSON.stringify({ minutes: Number(minutes), since, only, tests, rows }, null, 2));
+  const ignored = results.filter((r) => r.status === 'Ignored').length;
+  console.log(`\n${table(rows)}\n\n${ignored > 0 ? `${ignored} static mutants ignored; ` : ''}run time ${minutes} min; report: ${join(out, 'index.html')}`);
+  writeFileSync(join(out, 'summary.json'), JSON.stringify({ minutes: Number(minutes), since, only, tests, ignored, rows }, null, 2));
 }
 
 /** A glob or folder as a file-name part: src/core/messages/headers/*.ts -> src.core.messages.headers.x.ts */
