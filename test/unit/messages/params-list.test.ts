@@ -23,6 +23,9 @@ t.test('parsing stops at a character that opens no parameter, and refuses a brok
   for (const bad of [';', '; ', ';=b', ';a=', ';a= ', ';a="open', ';a;;b', ';a=b;', ';@']) t.equal(params(bad).at, -1, JSON.stringify(bad));
   t.equal(parseParams('x;a=1', 1, 5, {}), 5, 'from an offset');
   t.equal(parseParams(';a=1;b=2', 0, 4, {}), 4, 'up to an end');
+  const valueless: Record<string, string | null> = {};
+  t.equal(parseParams(';a=1', 0, 2, valueless), 2, 'an = past the end opens no value');
+  t.same(valueless, { a: null });
   const cut: Record<string, string | null> = {};
   parseParams(';a=123', 0, 4, cut);
   t.same(cut, { a: '1' }, 'the value ends at the end');

@@ -27,6 +27,8 @@ t.test('§25.1 scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )', async (t) =
   t.equal(p('SiPs:x').scheme, 'sips', 'the scheme is case-insensitive, kept lower-case');
   t.equal(p('TEL:+1').scheme, 'tel');
   t.equal(parseUri('sipx:x@y'), null, 'only sip, sips and tel');
+  t.equal(parseUri('sipx'), null, 'no scheme at all');
+  t.equal(parseUri('sip'), null);
   t.equal(parseUri('si:x@y'), null);
 });
 
@@ -36,6 +38,7 @@ t.test('lowerAscii lower-cases the ASCII letters A-Z only', async (t) => {
   t.equal(lowerAscii('x.A'), 'x.a');
   t.equal(lowerAscii('@[`{'), '@[`{', 'the neighbours of the letters are not letters');
   t.equal(lowerAscii('abc'), 'abc');
+  t.equal(lowerAscii('\xc9t\xe9'), '\xc9t\xe9', 'latin1 letters are not ASCII letters');
   t.equal(p('sip:x@a.Z').host, 'a.z', 'the host is lower-cased');
   t.equal(p('sip:x@A').host, 'a');
 });
@@ -58,11 +61,13 @@ t.test('§19.1.1 userinfo: user, then an optional password after the first colon
 t.test('§19.1.1 host: hostname, IPv4 or IPv6 reference; port of at most 5 digits up to 65535', async (t) => {
   t.equal(p('sip:[::1]').host, '[::1]');
   t.equal(p('sip:[::FFFF:192.0.2.1]:5060').port, 5060);
-  for (const bad of ['sip:[', 'sip:[::1', 'sip:[]', 'sip:[::g]', 'sip:[::1]x', 'sip:;lr', 'sip:a@;lr', 'sip:a@?x=1', 'sip:exa_mple.com']) {
+  for (const bad of ['sip:[', 'sip:[::1', 'sip:[::1x', 'sip:[]', 'sip:[::g]', 'sip:[::1]x', 'sip:;lr', 'sip:a@;lr', 'sip:a@?x=1', 'sip:exa_mple.com']) {
     t.equal(parseUri(bad), null, bad);
   }
   t.equal(p('sip:x:65535').port, 65535);
   t.equal(p('sip:x:0').port, 0);
+  t.equal(p('sip:x:9').port, 9);
+  t.same(parseUriRange('sip:h:5', 0, 5), { scheme: 'sip', host: 'h', params: {}, headers: {} }, 'a colon past the end opens no port');
   t.equal(p('sip:x:05060').port, 5060, 'five digits with a leading zero');
   for (const bad of ['sip:x:65536', 'sip:x:000005060', 'sip:x:5060a', 'sip:x:', 'sip:x:;lr', 'sip:x:-1']) t.equal(parseUri(bad), null, bad);
   t.same(p('sip:x:5060;lr').params, { lr: null }, 'parameters after the port');
@@ -86,7 +91,7 @@ t.test('§19.1.1 headers: ?hname=hvalue *( & hname=hvalue )', async (t) => {
   t.same(p('sip:x?a=1&&b=2').headers, { a: '1', b: '2' }, 'an empty element adds nothing');
   t.same(p('sip:x?a=1&').headers, { a: '1' });
   t.same(p('sip:x?').headers, {});
-  for (const bad of ['sip:x?a b', 'sip:x?a="b"', 'sip:x?a=<b>', 'sip:x?a=1&b c']) t.equal(parseUri(bad), null, bad);
+  for (const bad of ['sip:x?=v', 'sip:x?a=1&=2', 'sip:x?a b', 'sip:x?a="b"', 'sip:x?a=<b>', 'sip:x?a=1&b c']) t.equal(parseUri(bad), null, bad);
 });
 
 t.test('RFC 3966 tel: the number up to the first ; then parameters; no headers', async (t) => {
@@ -96,6 +101,7 @@ t.test('RFC 3966 tel: the number up to the first ; then parameters; no headers',
   t.equal(u.host, '');
   t.equal(u.port, undefined);
   t.equal(p('tel:911').user, '911');
+  t.equal(parseUriRange('tel:+12', 0, 6)?.user, '+1', 'the number ends at the end');
   for (const bad of ['tel:', 'tel:;x=1', 'tel:+1?x=1', 'tel:+1 2', 'tel:+1;', 'tel:+1<2']) t.equal(parseUri(bad), null, bad);
 });
 
@@ -143,6 +149,9 @@ t.test('§19.1.4 comparison: every part counts, parameters and headers per their
   t.ok(eq('sip:a:pw@h', 'sip:a:%70w@h'), 'passwords compared unescaped');
   t.notOk(eq('sip:a:pw@h', 'sip:a:px@h'), 'passwords differ');
   t.notOk(eq('sip:a:pw@h', 'sip:a@h'), 'a password on one side');
+  t.notOk(eq('sip:a:@h', 'sip:a@h'), 'an empty password on one side');
+  t.notOk(eq('sip:a@h', 'sip:a:@h'), 'an empty password on the other side');
+  t.ok(eq('sip:a:@h', 'sip:a:@h'), 'an empty password on both');
   t.notOk(eq('sip:a@h', 'sip:b@h'), 'users differ');
   t.notOk(eq('sip:a@h', 'sip:h'), 'a user on one side');
   t.notOk(eq('sip:a@h', 'sip:a@g'), 'hosts differ');
@@ -154,6 +163,8 @@ t.test('§19.1.4 comparison: every part counts, parameters and headers per their
   }
   t.ok(eq('sip:a@h;x=%41', 'sip:a@h;X=a'), 'parameter names and values unescaped and without case');
   t.notOk(eq('sip:a@h;x', 'sip:a@h;x=1'), 'a parameter with and without a value');
+  t.notOk(eq('sip:a@h;x=ss', 'sip:a@h;x=%DF'), 'case folds ASCII letters only (0xDF is no "ss")');
+  t.notOk(eq('sip:a@h?ss=1', 'sip:a@h?%DF=1'), 'in header names too');
   t.ok(eq('sip:a@h?Subject=A', 'sip:a@h?subject=A'), 'header names without case');
   t.notOk(eq('sip:a@h?subject=A', 'sip:a@h?subject=a'), 'header values with case');
   t.notOk(eq('sip:a@h?a=1', 'sip:a@h?b=1'), 'other header names');
