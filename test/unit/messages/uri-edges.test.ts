@@ -39,6 +39,7 @@ t.test('lowerAscii lower-cases the ASCII letters A-Z only', async (t) => {
   t.equal(lowerAscii('@[`{'), '@[`{', 'the neighbours of the letters are not letters');
   t.equal(lowerAscii('abc'), 'abc');
   t.equal(lowerAscii('\xc9t\xe9'), '\xc9t\xe9', 'latin1 letters are not ASCII letters');
+  t.equal(lowerAscii('1.\xc9'), '1.\xc9', 'nor are digits and dots beside them');
   t.equal(p('sip:x@a.Z').host, 'a.z', 'the host is lower-cased');
   t.equal(p('sip:x@A').host, 'a');
 });
@@ -68,6 +69,8 @@ t.test('§19.1.1 host: hostname, IPv4 or IPv6 reference; port of at most 5 digit
   t.equal(p('sip:x:0').port, 0);
   t.equal(p('sip:x:9').port, 9);
   t.same(parseUriRange('sip:h:5', 0, 5), { scheme: 'sip', host: 'h', params: {}, headers: {} }, 'a colon past the end opens no port');
+  t.equal(parseUriRange('sip:hostx', 0, 8)?.host, 'host', 'the host ends at the end');
+  t.same(parseUriRange('sip:h?a=1', 0, 5), { scheme: 'sip', host: 'h', params: {}, headers: {} }, 'a ? past the end opens no headers');
   t.equal(p('sip:x:05060').port, 5060, 'five digits with a leading zero');
   for (const bad of ['sip:x:65536', 'sip:x:000005060', 'sip:x:5060a', 'sip:x:', 'sip:x:;lr', 'sip:x:-1']) t.equal(parseUri(bad), null, bad);
   t.same(p('sip:x:5060;lr').params, { lr: null }, 'parameters after the port');
@@ -130,6 +133,7 @@ t.test('formatUri writes each part in §19.1.1 order', async (t) => {
   );
   t.equal(formatUri({ scheme: 'sip', user: '', host: 'h', params: {}, headers: {} }), 'sip:h', 'an empty user writes no @');
   t.equal(formatUri({ scheme: 'sip', host: 'h', params: {}, headers: {} }), 'sip:h');
+  t.equal(formatUri({ scheme: 'sip', host: 'h', params: { lr: undefined as unknown as null }, headers: {} }), 'sip:h;lr', 'an undefined value as no value');
   t.equal(formatUri({ scheme: 'tel', user: '+1', host: '', params: { ext: '2' }, headers: {} }), 'tel:+1;ext=2');
   t.equal(formatUri({ scheme: 'tel', host: '', params: {}, headers: {} }), 'tel:');
 });
