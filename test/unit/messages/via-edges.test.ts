@@ -31,6 +31,9 @@ t.test('sent-by = host [ COLON port ]: hostname, IPv4 or IPv6 reference; LWS aro
   t.equal(parseVia('SIP/2.0/UDP h:0')?.[0]?.port, 0);
   t.equal(parseVia('SIP/2.0/UDP h:05060')?.[0]?.port, 5060);
   t.equal(parseVia('SIP/2.0/UDP [::1]:5060')?.[0]?.host, '[::1]');
+  t.equal(parseVia('SIP/2.0/UDP h:9')?.[0]?.port, 9);
+  t.equal(parseViaRange('SIP/2.0/UDP hostx', 0, 16)?.[0]?.host, 'host', 'the host ends at the end');
+  t.same(parseViaRange('SIP/2.0/UDP h:5', 0, 13)?.[0], { protocol: 'SIP/2.0', transport: 'UDP', host: 'h', params: {} }, 'a colon past the end opens no port');
   for (const bad of [
     'SIP/2.0/UDP h:65536',
     'SIP/2.0/UDP h:000005060',
@@ -40,6 +43,8 @@ t.test('sent-by = host [ COLON port ]: hostname, IPv4 or IPv6 reference; LWS aro
     'SIP/2.0/UDP [',
     'SIP/2.0/UDP [::g]',
     'SIP/2.0/UDP [::1]x',
+    'SIP/2.0/UDP [::1x',
+    'SIP/2.0/UDP[::1]',
     'SIP/2.0/UDP h_x',
     'SIP/2.0/UDP ;branch=1',
   ]) {
