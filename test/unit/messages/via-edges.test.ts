@@ -12,7 +12,18 @@ t.test('sent-protocol = protocol-name SLASH protocol-version SLASH transport', a
   t.equal(parseVia('SIP/2.0/a h')?.[0]?.transport, 'A', 'a is a lower-case letter');
   t.equal(parseVia('SIP/2.0/z h')?.[0]?.transport, 'Z', 'so is z');
   t.equal(parseVia('SIP/2.0/X-`~ h')?.[0]?.transport, 'X-`~', 'other token characters kept');
-  for (const bad of ['/2.0/UDP h', 'SIP//UDP h', 'SIP/ /UDP h', 'SIP/2.0/ h', 'SIP/2.0/UDP', 'SIP 2.0/UDP h', 'SIP/2.0 /', 'SIP/2.0/"UDP" h', '@/2.0/UDP h']) {
+  for (const bad of [
+    '/2.0/UDP h',
+    'SIP//UDP h',
+    'SIP/ /UDP h',
+    'SIP/2.0/ h',
+    'SIP/2.0/UDP',
+    'SIP 2.0/UDP h',
+    'SIP/2.0 :UDP h',
+    'SIP/2.0 /',
+    'SIP/2.0/"UDP" h',
+    '@/2.0/UDP h',
+  ]) {
     t.equal(parseVia(bad), null, JSON.stringify(bad));
     t.notOk(isValidVia(bad), JSON.stringify(bad));
   }
