@@ -57,6 +57,7 @@ t.test('§19.1.1 userinfo: user, then an optional password after the first colon
   const outside = parseUriRange('xsip:example.com>x@y', 1, 16);
   t.equal(outside?.host, 'example.com', 'an @ after the range is not the userinfo end');
   t.equal(outside?.user, undefined);
+  t.equal(parseUriRange('sip:h@x', 0, 5)?.host, 'h', 'nor is an @ just at the end');
 });
 
 t.test('§19.1.1 host: hostname, IPv4 or IPv6 reference; port of at most 5 digits up to 65535', async (t) => {
