@@ -4,10 +4,16 @@
 // of `npm test`. Prints the kill rate per module and in total, and writes the
 // HTML report. See docs/testing.md.
 //
-//   npm run mutation -- [MODULE...] [--since REF] [--concurrency N] [--files]
+//   npm run mutation -- [MODULE...] [--since REF] [--only GLOB]... [--tests DIR]... [--concurrency N] [--files]
 //     MODULE         a name from MODULES below (default: all of them)
 //     --since REF    mutate only the files changed since the git ref REF (work tree included)
+//     --only GLOB    mutate only the modules' files matching GLOB (`*` one path segment,
+//                    `**` any depth; repeatable: any of them)
+//     --tests DIR    run only the reaching unit test files under DIR (e.g. test/unit/messages;
+//                    repeatable: any of them)
 //     --concurrency  test runner processes (default 2)
+//     --no-static    leave out the static mutants (module-level code, e.g. lookup tables): each
+//                    must run every test file in a fresh process; counted apart as "ignored"
 //     --files        also print the rate per file
 //     --check        type-check each mutant first (TypeScript checker): mutants tsc
 //                    refuses are not run or counted; slow (several seconds a mutant)
@@ -65,13 +71,16 @@ function sandboxBuild() {
 }
 
 function parseArgs(argv) {
-  const options = { modules: [], since: undefined, concurrency: 2, files: false, check: false };
+  const options = { modules: [], since: undefined, only: [], tests: [], concurrency: 2, files: false, check: false, statics: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--since') options.since = argv[++i] ?? fail('--since needs a git ref');
+    else if (arg === '--only') options.only.push(argv[++i] ?? fail('--only needs a glob, e.g. src/core/messages/headers/*.ts'));
+    else if (arg === '--tests') options.tests.push(testDir(argv[++i] ?? fail('--tests needs a folder, e.g. test/unit/messages')));
     else if (arg === '--concurrency') options.concurrency = Number(argv[++i]);
     else if (arg === '--files') options.files = true;
     else if (arg === '--check') options.check = true;
+    else if (arg === '--no-static') options.statics = false;
     else if (arg in MODULES) options.modules.push(arg);
     else fail(`unknown argument ${arg} (modules: ${Object.keys(MODULES).join(' ')})`);
   }
@@ -80,14 +89,30 @@ function parseArgs(argv) {
   return options;
 }
 
+/** A unit test folder as given (test/unit/x, dist/test/unit/x, with or without a trailing slash) -> its compiled folder. */
+function testDir(dir) {
+  const path = relative(ROOT, resolve(ROOT, dir)).replace(/^dist\//, '');
+  if (path !== 'test/unit' && !path.startsWith('test/unit/')) fail(`--tests ${dir}: not a folder under test/unit`);
+  if (!existsSync(join(ROOT, path))) fail(`--tests ${dir}: no such folder`);
+  return path;
+}
+
 function fail(message) {
   console.error(`mutation: ${message}`);
   process.exit(2);
 }
 
-async function main({ modules, since, concurrency, files: perFile, check }) {
+async function main({ modules, since, only, tests, concurrency, files: perFile, check, statics }) {
   const started = Date.now();
   const filesByModule = new Map(modules.map((name) => [name, expand(MODULES[name])]));
+  if (only.length > 0) {
+    const wanted = new Set(expand(only));
+    for (const [name, files] of filesByModule)
+      filesByModule.set(
+        name,
+        files.filter((file) => wanted.has(file)),
+      );
+  }
   if (since !== undefined) {
     const changed = changedSince(since);
     for (const [name, files] of filesByModule)
@@ -98,16 +123,29 @@ async function main({ modules, since, concurrency, files: perFile, check }) {
   }
   const mutate = [...filesByModule.values()].flat();
   if (mutate.length === 0) {
-    console.log(`mutation: no file of ${modules.join(', ')} changed since ${since}`);
+    const why = [only.length > 0 ? `matching ${only.join(' or ')}` : '', since !== undefined ? `changed since ${since}` : ''];
+    console.log(`mutation: no file of ${modules.join(', ')} ${why.filter(Boolean).join(' and ')}`);
     return;
   }
 
   // The tests run from dist/: build first, as `npm test` does.
   execFileSync(process.execPath, ['scripts/setup.mjs', '--test', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
-  const testFiles = unitTestsReaching(mutate);
-  console.log(`mutation: ${mutate.length} source files, ${testFiles.length} unit test files, concurrency ${concurrency}`);
+  const testFiles = unitTestsReaching(mutate).filter(
+    (file) => tests.length === 0 || tests.some((dir) => file.startsWith(`dist/${dir}/`) || dir === 'test/unit'),
+  );
+  if (testFiles.length === 0) fail(`no unit test file under ${tests.join(' or ')} reaches the mutated files`);
+  const limits = [
+    only.length > 0 ? `only ${only.join(', ')}` : '',
+    tests.length > 0 ? `tests under ${tests.join(', ')}` : '',
+    statics ? '' : 'static mutants left out',
+  ].filter(Boolean);
+  console.log(
+    `mutation: ${mutate.length} source files, ${testFiles.length} unit test files, concurrency ${concurrency}${limits.map((l) => `; ${l}`).join('')}`,
+  );
 
-  const key = since !== undefined ? 'since' : modules.length === Object.keys(MODULES).length ? 'all' : modules.join('+');
+  // Runs with other files or other tests keep their own incremental results and report.
+  const base = since !== undefined ? 'since' : modules.length === Object.keys(MODULES).length ? 'all' : modules.join('+');
+  const key = [base, ...only.map((glob) => `only-${slug(glob)}`), ...tests.map((dir) => `tests-${slug(dir)}`), ...(statics ? [] : ['no-static'])].join('~');
   const out = join('reports', 'mutation', key);
   const { Stryker } = await import('@stryker-mutator/core');
   const stryker = new Stryker({
@@ -116,6 +154,7 @@ async function main({ modules, since, concurrency, files: perFile, check }) {
     tap: { testFiles, forceBail: true },
     concurrency,
     checkers: check ? ['typescript'] : [],
+    ignoreStatic: !statics,
     buildCommand: 'node scripts/mutation.mjs --sandbox-build',
     symlinkNodeModules: false, // the build command links it
     incremental: since === undefined,
@@ -145,8 +184,17 @@ async function main({ modules, since, concurrency, files: perFile, check }) {
         );
   }
   rows.push(tally('total', results));
-  console.log(`\n${table(rows)}\n\nrun time ${minutes} min; report: ${join(out, 'index.html')}`);
-  writeFileSync(join(out, 'summary.json'), JSON.stringify({ minutes: Number(minutes), since, rows }, null, 2));
+  const ignored = results.filter((r) => r.status === 'Ignored').length;
+  console.log(`\n${table(rows)}\n\n${ignored > 0 ? `${ignored} static mutants ignored; ` : ''}run time ${minutes} min; report: ${join(out, 'index.html')}`);
+  writeFileSync(join(out, 'summary.json'), JSON.stringify({ minutes: Number(minutes), since, only, tests, ignored, rows }, null, 2));
+}
+
+/** A glob or folder as a file-name part: src/core/messages/headers/*.ts -> src.core.messages.headers.x.ts */
+function slug(text) {
+  return text
+    .replaceAll('**', 'xx')
+    .replaceAll('*', 'x')
+    .replace(/[^A-Za-z0-9._-]+/g, '.');
 }
 
 /** Expands the patterns (`*` one path segment, `**` any depth) against the work tree. */

@@ -142,6 +142,7 @@ function parseUriHeaders(s: string, i: number, n: number, out: Record<string, st
       else if (URIC[c] !== 1) return -1;
       i++;
     }
+    if (eq === ns) return -1; // hname = 1*( hnv-unreserved / unreserved / escaped ) (§25.1)
     if (out !== null) {
       if (eq > ns) out[s.slice(ns, eq)] = s.slice(eq + 1, i);
       else if (i > ns) out[s.slice(ns, i)] = '';
