@@ -1,5 +1,6 @@
 import t from 'tap';
 import { SipParseError, parseCSeq, parseMessage } from '../../../src/core/messages/index.js';
+import { MINIMAL_OPTIONS } from './minimal-request.js';
 
 /**
  * RFC 3261 §7.3.1: the order of header fields with different names is not
@@ -8,15 +9,7 @@ import { SipParseError, parseCSeq, parseMessage } from '../../../src/core/messag
  * CSeq, Max-Forwards, Content-Length appear once), and every Contact or Date
  * line is still read.
  */
-const REQ = [
-  'OPTIONS sip:bob@example.com SIP/2.0',
-  'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK1',
-  'Max-Forwards: 70',
-  'From: <sip:alice@example.com>;tag=1',
-  'To: <sip:bob@example.com>',
-  'Call-ID: c1@host',
-  'CSeq: 1 OPTIONS',
-];
+const REQ = MINIMAL_OPTIONS;
 const build = (lines: string[]) => Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
 /** The request with `line` moved (or put) right after the request line. */
 const first = (line: string, rest = REQ.slice(1)) => [REQ[0] as string, line, ...rest];

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { Headers, SipRequest, parseMessage } from '../../../src/core/messages/index.js';
 import { canonicalKey, classifyName, displayNameOf, equalsLower, idOfKey, lowerNameOf } from '../../../src/core/messages/header-names.js';
+import { MINIMAL_OPTIONS } from './minimal-request.js';
 
 /**
  * Header names (RFC 3261 §7.3, §7.3.3, §20 and the RFCs that added headers):
@@ -123,15 +124,7 @@ const COMPACT: Array<[string, string]> = [
   ['n', 'Identity-Info'],
 ];
 
-const HEAD = [
-  'OPTIONS sip:bob@example.com SIP/2.0',
-  'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK1',
-  'Max-Forwards: 70',
-  'From: <sip:alice@example.com>;tag=1',
-  'To: <sip:bob@example.com>',
-  'Call-ID: c1@host',
-  'CSeq: 1 OPTIONS',
-];
+const HEAD = MINIMAL_OPTIONS;
 const MANDATORY = new Set(['via', 'max-forwards', 'from', 'to', 'call-id', 'cseq', 'content-length']);
 // The parser checks these two: they need a valid value.
 const valueOf = (name: string, i: number): string =>

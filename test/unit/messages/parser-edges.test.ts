@@ -1,19 +1,12 @@
 import t from 'tap';
 import { SipParseError, SipRequest, SipResponse, parseMessage, parseUri } from '../../../src/core/messages/index.js';
+import { MINIMAL_OPTIONS } from './minimal-request.js';
 
 /** The message parser and validator (RFC 3261 §7, §8.2, §20, §25) at the edges of its grammar. */
-const REQ = [
-  'OPTIONS sip:bob@example.com SIP/2.0',
-  'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK1',
-  'Max-Forwards: 70',
-  'From: <sip:alice@example.com>;tag=1',
-  'To: <sip:bob@example.com>',
-  'Call-ID: c1@host',
-  'CSeq: 1 OPTIONS',
-];
+const REQ = MINIMAL_OPTIONS;
 const RES = ['SIP/2.0 200 OK', ...REQ.slice(1).filter((l) => !l.startsWith('Max-Forwards'))];
 const build = (lines: string[], body = '', eol = '\r\n') => Buffer.from(lines.join(eol) + eol + eol + body, 'latin1');
-const replace = (lines: string[], name: string, line: string | null) =>
+const replace = (lines: readonly string[], name: string, line: string | null) =>
   lines.flatMap((l) => (l.toLowerCase().startsWith(name.toLowerCase() + ':') ? (line === null ? [] : [line]) : [l]));
 const request = (lines: string[], body = ''): SipRequest => {
   const m = parseMessage(build(lines, body));
