@@ -230,10 +230,12 @@ export class Registrar {
       case 'forbidden':
         return failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, () => request.respond(403, 'Forbidden'));
       case 'challenge': {
-        // Stateless (RFC 3261 §8.2.7): half of all REGISTER transactions are challenges; none is kept for 32 s.
-        const answer = () => request.respondStatelessly(401, 'Unauthorized', auth.challengeHeaders('www', outcome.stale));
-        if (outcome.failure) return failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, answer);
-        answer();
+        const headers = auth.challengeHeaders('www', outcome.stale);
+        // A failure (a bad or replayed nonce, an algorithm not offered) keeps its answer: a copy of the request is not counted twice.
+        if (outcome.failure)
+          return failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, () => request.respond(401, 'Unauthorized', headers));
+        // A plain challenge is stateless (RFC 3261 §8.2.7): half of all REGISTER transactions are challenges; none is kept for 32 s.
+        request.respondStatelessly(401, 'Unauthorized', headers);
         return;
       }
     }

@@ -197,6 +197,25 @@ t.test('a challenge is stateless (RFC 3261 §8.2.7): a copy of an unauthenticate
   t.not(nonce(again), nonce(first), 'a new challenge, not the first one kept and sent again');
 });
 
+t.test('a challenge for a failure keeps its answer: a copy of the request is not counted twice', async (t) => {
+  const agent = ua(alice.sipId, alice.password);
+  agent.nonce = 'bm90LW91ci1ub25jZQ'; // a nonce this server never issued
+  const text = udp.buildRegister({
+    user: alice.sipId,
+    domain: DOMAIN,
+    callId: agent.callId,
+    cseq: 1,
+    contacts: [agent.contact()],
+    authorization: agent.authorization(),
+  });
+  const first = await udp.request(text);
+  t.equal(first.status, 401);
+  const seen = udp.received.length;
+  udp.sendRaw(text); // the same bytes, same branch
+  const again = await udp.waitFor((m) => m.isResponse && m.status === 401, { since: seen });
+  t.equal(again.raw, first.raw, 'the same answer, byte for byte: the transaction answered the copy');
+});
+
 t.test('a retransmitted REGISTER is answered again, not taken for a replay', async (t) => {
   const agent = ua(alice.sipId, alice.password);
   t.equal((await agent.register({ contacts: [agent.contact()], expires: 700 })).status, 200);
