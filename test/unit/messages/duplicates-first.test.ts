@@ -1,6 +1,6 @@
 import t from 'tap';
 import { SipParseError, parseCSeq, parseMessage } from '../../../src/core/messages/index.js';
-import { MINIMAL_OPTIONS } from './minimal-request.js';
+import { MINIMAL_OPTIONS } from './parser-fixtures.js';
 
 /**
  * RFC 3261 §7.3.1: the order of header fields with different names is not

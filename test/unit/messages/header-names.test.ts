@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Headers, SipRequest, parseMessage } from '../../../src/core/messages/index.js';
 import { canonicalKey, classifyName, displayNameOf, equalsLower, idOfKey, lowerNameOf } from '../../../src/core/messages/header-names.js';
-import { MINIMAL_OPTIONS } from './minimal-request.js';
+import { MINIMAL_OPTIONS } from './parser-fixtures.js';
 
 /**
  * Header names (RFC 3261 §7.3, §7.3.3, §20 and the RFCs that added headers):

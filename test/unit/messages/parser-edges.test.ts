@@ -1,6 +1,6 @@
 import t from 'tap';
-import { SipParseError, SipRequest, SipResponse, parseMessage, parseUri } from '../../../src/core/messages/index.js';
-import { MINIMAL_OPTIONS } from './minimal-request.js';
+import { SipRequest, SipResponse, parseMessage, parseUri } from '../../../src/core/messages/index.js';
+import { MINIMAL_OPTIONS, parseError as error } from './parser-fixtures.js';
 
 /** The message parser and validator (RFC 3261 §7, §8.2, §20, §25) at the edges of its grammar. */
 const REQ = MINIMAL_OPTIONS;
@@ -13,15 +13,6 @@ const request = (lines: string[], body = ''): SipRequest => {
   if (!(m instanceof SipRequest)) throw new Error('not a request');
   return m;
 };
-function error(buf: Buffer): SipParseError {
-  try {
-    parseMessage(buf);
-  } catch (e) {
-    if (e instanceof SipParseError) return e;
-    throw e;
-  }
-  throw new Error('parsed');
-}
 
 t.test('§7.3.1 folding: a continuation line joins the value with one SP; an empty value takes the continuation', async (t) => {
   const m = request([...REQ, 'Subject:', '  lunch', 'X-Long: one', '\ttwo  ', ' three']);

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { SipParseError, SipRequest, SipResponse, parseMessage } from '../../../src/core/messages/index.js';
+import { SipRequest, SipResponse, parseMessage } from '../../../src/core/messages/index.js';
+import { parseError as error } from './parser-fixtures.js';
 
 const REQ = [
   'REGISTER sip:example.com SIP/2.0',
@@ -13,15 +14,6 @@ const REQ = [
   'Content-Length: 0',
 ];
 const build = (lines: string[], body = '', eol = '\r\n') => Buffer.from(lines.join(eol) + eol + eol + body, 'latin1');
-function error(buf: Buffer): SipParseError {
-  try {
-    parseMessage(buf);
-  } catch (e) {
-    if (e instanceof SipParseError) return e;
-    throw e;
-  }
-  throw new Error('parsed');
-}
 const replace = (name: string, line: string | null) => REQ.flatMap((l) => (l.startsWith(name + ':') ? (line === null ? [] : [line]) : [l]));
 
 t.test('a typical REGISTER', async (t) => {

@@ -1,3 +1,5 @@
+import { parseMessage, SipParseError } from '../../../src/core/messages/index.js';
+
 /** The header lines of a smallest valid request (RFC 3261 §8.1.1: the six mandatory headers), for parser tests to add to or change. */
 export const MINIMAL_OPTIONS: readonly string[] = [
   'OPTIONS sip:bob@example.com SIP/2.0',
@@ -8,3 +10,14 @@ export const MINIMAL_OPTIONS: readonly string[] = [
   'Call-ID: c1@host',
   'CSeq: 1 OPTIONS',
 ];
+
+/** The error a message is refused with; fails the test when the message parses. */
+export function parseError(buf: Buffer): SipParseError {
+  try {
+    parseMessage(buf);
+  } catch (e) {
+    if (e instanceof SipParseError) return e;
+    throw e;
+  }
+  throw new Error('parsed');
+}
