@@ -48,6 +48,7 @@ import { ProvisioningWatch } from './store/provisioning-changes.js';
 import { reportDamagedValuesTo } from './store/schemas.js';
 import { unavailableWhenStoreDown } from './store-outage-handler.js';
 import { createRedis, waitForRedis, type Redis } from './store/redis.js';
+import { coalesceWrites } from './store/write-coalescing.js';
 import { Metrics } from './metrics/metrics.js';
 import { observeRedisCommands } from './metrics/redis-commands.js';
 import { Readiness } from './health/readiness.js';
@@ -93,12 +94,15 @@ const SWEEP_INTERVAL_MS = 1_000;
  * the same lines and bindings.
  */
 export async function startSoftswitch(config: Config, log: Log, redisUrl: string | readonly string[], worker?: WorkerRole): Promise<Softswitch> {
+  const cluster = typeof redisUrl !== 'string';
   const redis = createRedis(redisUrl, config.redis.keyPrefix, log, {
-    enableAutoPipelining: true,
+    // A single Redis gets each turn's commands in one write (coalesceWrites); a cluster client keeps ioredis' batching per node.
+    enableAutoPipelining: cluster,
     // The outage probe's PING goes straight out, not into a pipeline a stalled Redis holds up.
     autoPipeliningIgnoredCommands: ['ping'],
     commandTimeout: config.redis.commandTimeout,
   });
+  if (!cluster) coalesceWrites(redis);
   const metrics = new Metrics();
   observeRedisCommands(redis, metrics);
   await waitForRedis(redis, 15_000);

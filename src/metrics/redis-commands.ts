@@ -13,7 +13,7 @@ interface CommandClient {
 /**
  * Times every command a client sends, and counts the ones that fail, by
  * command name (Redis' own names and EVALSHA for our scripts: a fixed set).
- * ioredis passes every command through `sendCommand`, autopipelined ones
+ * ioredis passes every command through `sendCommand`, pipelined ones
  * included; a command sent again from the offline queue after a reconnect
  * is observed once, from its first sending.
  */

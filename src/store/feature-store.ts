@@ -223,7 +223,7 @@ export class FeatureStore {
     return { sipId: num.sipId, kind: num.kind === 'dial-in' ? 'dial-in' : 'basic', features: featuresFromHash(number, feat) };
   }
 
-  /** Forwarding of several numbers, concurrently (one round trip with auto-pipelining). */
+  /** Forwarding of several numbers, concurrently (one round trip: the commands of one turn leave together). */
   async forwardingOf(numbers: readonly string[]): Promise<Map<string, NumberFeatures['forwarding']>> {
     const raws = await Promise.all(numbers.map((n) => this.redis.hget(keys.features(n), 'forwarding')));
     return new Map(numbers.map((n, i) => [n, featuresFromHash(n, raws[i] !== null && raws[i] !== undefined ? { forwarding: raws[i] } : {}).forwarding]));

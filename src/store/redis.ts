@@ -30,9 +30,9 @@ export function redactUrl(url: string): string {
  * the client `ready` while commands wait, so the server's clients also get
  * `commandTimeout` (config `redis.commandTimeout`) in `extra`: a command then
  * fails after that long, counted from when it is written and kept across the
- * one retry after a reconnect. With auto-pipelining a command queued behind a
- * stalled pipeline is written when that pipeline ends, so it may wait up to
- * twice the timeout. No blocking commands are used (they would need
+ * one retry after a reconnect. (On a cluster, where auto-pipelining is kept, a
+ * command queued behind a stalled pipeline is written when that pipeline ends,
+ * so it may wait up to twice the timeout.) No blocking commands are used (they would need
  * `blockingTimeout`). A write that timed out may still be applied when Redis
  * resumes: callers retry idempotently (REGISTER refresh, If-Match on the API).
  */
