@@ -38,11 +38,18 @@ export interface BranchIo {
   startClientTransaction(request: SipRequest, branch: string, destination: Destination, user: ClientTransactionUser): ClientTransaction;
   /** A provisional (above 100) goes upstream. */
   relayProvisional(response: SipResponse): void;
-  /** A 2xx (and each copy of it) goes upstream. */
-  relayAnswer(response: SipResponse): void;
+  /**
+   * The branch's first 2xx goes upstream. Returns how its copies go (RFC 6026
+   * §8.4): a function that holds none of the call's requests, since the client
+   * transaction lives on for 64*T1 to pass them up.
+   */
+  relayAnswer(response: SipResponse): RelayCopy;
   /** A final failure as it would go upstream; the proxy picks the best one later. */
   upstream(response: SipResponse): SipResponse;
 }
+
+/** Sends a copy of a 2xx upstream. */
+export type RelayCopy = (copy: SipResponse) => void;
 
 export interface BranchTimers {
   /** Give up when nothing at all (not even 100) came back in this long. */
@@ -58,14 +65,21 @@ export class ProxyBranch {
   private ringTimedOut = false;
   private transaction: ClientTransaction | undefined;
   private resolve: ((end: BranchEnd) => void) | undefined;
+  /** Set by the first 2xx; from then on the branch holds nothing else (see answered()). */
+  private relayCopy: RelayCopy | undefined;
+  private request: SipRequest | undefined;
+  private io: BranchIo | undefined;
 
   constructor(
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly branch: string,
     readonly destination: Destination,
-    private readonly io: BranchIo,
+    io: BranchIo,
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.request = request;
+    this.io = io;
+  }
 
   get state(): ProxyBranchState {
     return this.machine.state;
@@ -75,12 +89,7 @@ export class ProxyBranch {
   run(timers: BranchTimers): Promise<BranchEnd> {
     return new Promise<BranchEnd>((resolve) => {
       this.resolve = resolve;
-      this.transaction = this.io.startClientTransaction(this.request, this.branch, this.destination, {
-        onResponse: (response) => this.onResponse(response),
-        onTimeout: () => {
-          if (this.machine.fire('timeout')) this.finish(this.ringTimedOut ? { kind: 'ring-timeout' } : { kind: 'silent' });
-        },
-      });
+      this.transaction = this.startTransaction();
       this.silenceTimer = this.clock.setTimeout(() => {
         if (!this.machine.fire('silence')) return; // a provisional came: the branch may ring
         this.transaction?.terminate();
@@ -95,6 +104,21 @@ export class ProxyBranch {
     });
   }
 
+  /** Apart from run(), so that no callback the transaction keeps holds the request or the proxy's callbacks (see letGo). */
+  private startTransaction(): ClientTransaction {
+    const { request, io } = this;
+    if (!request || !io) throw new Error('a proxy branch runs once');
+    return io.startClientTransaction(request, this.branch, this.destination, this.user);
+  }
+
+  /** The client transaction's user: this branch, and nothing the callbacks close over besides. */
+  private readonly user: ClientTransactionUser = {
+    onResponse: (response) => this.onResponse(response),
+    onTimeout: () => {
+      if (this.machine.fire('timeout')) this.finish(this.ringTimedOut ? { kind: 'ring-timeout' } : { kind: 'silent' });
+    },
+  };
+
   /** CANCEL the branch (upstream CANCEL or ring timeout): at once after a provisional, else when one comes (§9.1). */
   cancel(): void {
     const before = this.machine.state;
@@ -103,28 +127,38 @@ export class ProxyBranch {
   }
 
   private onResponse(response: SipResponse): void {
+    if (this.relayCopy) {
+      // Answered: only copies of a 2xx still matter (the machine takes nothing else after a final).
+      if (response.status >= 200 && response.status < 300) this.relayCopy(response);
+      return;
+    }
+    const io = this.io;
+    if (!io) return;
     this.clock.clearTimeout(this.silenceTimer);
     if (response.status < 200) {
       const before = this.machine.state;
       if (!this.machine.fire('provisional')) return;
       if (before === 'cancel-pending') this.sendCancel();
       // Once cancelled (by upstream or the ring timer) the caller hears no more ringing from here.
-      if (response.status > 100 && this.machine.state === 'proceeding') this.io.relayProvisional(response);
+      if (response.status > 100 && this.machine.state === 'proceeding') io.relayProvisional(response);
       return;
     }
     if (response.status < 300) {
       // Answered (possibly racing our CANCEL): relay it; 2xx copies are relayed as they come.
-      this.io.relayAnswer(response);
+      this.relayCopy = io.relayAnswer(response);
       if (this.machine.fire('answer')) this.finish({ kind: 'answered', response });
+      this.letGo();
       return;
     }
-    const relayable = this.io.upstream(response);
+    const relayable = io.upstream(response);
     if (this.machine.fire('failure')) {
       this.finish(this.ringTimedOut ? { kind: 'ring-timeout', response: relayable } : { kind: 'final', response: relayable });
+      this.letGo();
     }
   }
 
   private sendCancel(): void {
+    if (!this.request || !this.io) return;
     this.io.startClientTransaction(cancelFor(this.request), this.branch, this.destination, {
       onResponse: () => undefined,
       onTimeout: () => undefined,
@@ -135,5 +169,25 @@ export class ProxyBranch {
     this.clock.clearTimeout(this.silenceTimer);
     this.clock.clearTimeout(this.ringTimer);
     this.resolve?.(end);
+    this.resolve = undefined;
+  }
+
+  /**
+   * After a final response the client transaction stays on (64*T1 = 32 s
+   * after a 2xx, to pass copies up; Timer D after a failure, to ACK copies
+   * itself), and it holds this branch. Letting go of the requests and of the
+   * proxy's callbacks (which hold the caller's request and the call's state)
+   * keeps what a call leaves behind for that time to a few small objects:
+   * kept, every call's messages outlived the young generation, and copying
+   * them made each scavenge long.
+   */
+  private letGo(): void {
+    this.clock.clearTimeout(this.silenceTimer);
+    this.clock.clearTimeout(this.ringTimer);
+    this.silenceTimer = undefined;
+    this.ringTimer = undefined;
+    this.request = undefined;
+    this.io = undefined;
+    this.resolve = undefined;
   }
 }

@@ -8,7 +8,7 @@ import { newBranch, upstreamOf, type BranchEnd } from './branch.js';
 import { hopRefusal, stampHop } from './hop.js';
 import { encodeFlow, flowFor, type FlowEnd } from './flow.js';
 import { InDialogRelay } from './in-dialog.js';
-import { ProxyBranch } from './proxy-branch.js';
+import { ProxyBranch, type RelayCopy } from './proxy-branch.js';
 import { encodeHops, type LocalIdentity } from './record-route.js';
 import type { ProxySigner } from './signing.js';
 import { askForSessionTimer, sessionOfAnswer } from './session-timer.js';
@@ -218,6 +218,7 @@ export class ProxyCore {
         relayAnswer: (response) => {
           if (options.watchSession !== false) this.showAnswer(incoming, request, response, target);
           this.relayUpstream(incoming, response);
+          return copiesUpstream(this.sip, incoming);
         },
         upstream: (response) => upstreamResponse(response, incoming),
       },
@@ -258,27 +259,50 @@ export class ProxyCore {
   }
 }
 
+/** What a response going upstream takes from the caller's request (see upstreamResponse). */
+interface UpstreamHeaders {
+  vias: string[];
+  from: string | undefined;
+  to: string | undefined;
+}
+
+function upstreamHeadersOf(request: SipRequest): UpstreamHeaders {
+  const h = request.headers;
+  return { vias: h.getAll('via'), from: h.get('from'), to: h.get('to') };
+}
+
 /**
  * The response as it goes upstream (RFC 3261 §16.7 step 3): our Via removed,
  * and below it the Vias the request came with (as we stamped them), not
  * whatever the next hop wrote there, so a callee cannot aim it elsewhere.
- */
-/**
- * A response on its way to the caller carries the caller's own request's Vias,
- * From and To (RFC 3261 §8.2.6.2: copied from the request), not the identity
- * we rewrote for the callee; only the callee's To tag is added.
+ * It carries the caller's own request's From and To (RFC 3261 §8.2.6.2:
+ * copied from the request), not the identity we rewrote for the callee; only
+ * the callee's To tag is added.
  */
 export function upstreamResponse(response: SipResponse, incoming: IncomingRequest): SipResponse {
+  return withUpstreamHeaders(response, upstreamHeadersOf(incoming.message));
+}
+
+function withUpstreamHeaders(response: SipResponse, { vias, from, to }: UpstreamHeaders): SipResponse {
   const h = response.headers;
-  const original = incoming.message.headers;
   h.remove('via');
-  for (const via of original.getAll('via')) h.append('Via', via);
-  const from = original.get('from');
+  for (const via of vias) h.append('Via', via);
   if (from !== undefined) h.set('From', from);
-  const to = original.get('to');
   const calleeTag = parseNameAddr(h.get('to') ?? '')?.params.tag;
   if (to !== undefined) h.set('To', calleeTag && !parseNameAddr(to)?.params.tag ? `${to};tag=${calleeTag}` : to);
   return response;
+}
+
+/**
+ * How the copies of a 2xx reach the caller once the first went up: by the
+ * Vias, past the finished server transaction (RFC 6026 §8.4). Made out here,
+ * so that what it keeps for the client transaction's 32 s is the caller's
+ * Vias, From and To and its address, not the requests and the relay's state.
+ */
+function copiesUpstream(sip: SipServer, incoming: IncomingRequest): RelayCopy {
+  const headers = upstreamHeadersOf(incoming.message);
+  const source = incoming.source;
+  return (copy) => void sip.sendResponse(withUpstreamHeaders(copy, headers), source);
 }
 
 /** RFC 3261 §16.7 step 6, simplified: any 6xx wins, then the lowest class, 503 never relayed as such. */

@@ -1,4 +1,6 @@
 import { Writable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import t from 'tap';
 import { createResponse, type SipRequest, type SipResponse } from '../../../src/core/messages/index.js';
 import { SipServer } from '../../../src/core/server/sip-server.js';
@@ -58,7 +60,10 @@ function setup(targets: RelayTarget[], options: RelayOptions = {}) {
   const identity = new LocalIdentity(new Map([['UDP', { host: '127.0.0.1', port: 5090 }]]), [], 'ss.test');
   const proxy = new ProxyCore(sip, identity, new ProxySigner(Buffer.alloc(32, 7)), log, async () => false, clock);
   const outcomes: RelayOutcome[] = [];
+  /** Each INVITE the proxy took, held weakly: for what stays in memory after the call is set up. */
+  const invites: Array<WeakRef<SipRequest>> = [];
   sip.invite(async (incoming) => {
+    invites.push(new WeakRef(incoming.message));
     const outcome = await proxy.relay(incoming, targets, options);
     outcomes.push(outcome);
     // As call routing does: a failure's best response goes upstream.
@@ -84,7 +89,7 @@ function setup(targets: RelayTarget[], options: RelayOptions = {}) {
   };
   const call = () => transport.deliver(INVITE, CALLER);
   const cancel = () => transport.deliver(CANCEL, CALLER);
-  return { clock, transport, outcomes, sentTo, upstream, answer, call, cancel };
+  return { clock, transport, outcomes, invites, sentTo, upstream, answer, call, cancel };
 }
 
 t.test('serial forking: each target in turn after the last one failed; the best response goes upstream', async (t) => {
@@ -264,4 +269,28 @@ t.test('an initial request loses the Route entries it came with: ours (RFC 3261 
   const forwarded = s.sentTo(A)[0];
   t.ok(forwarded, 'relayed to the target our routing chose');
   t.same(forwarded?.headers.getAll('route'), [], 'no Route left: the next hop cannot send it back to us, nor on to a host the caller named');
+});
+
+t.test("after the 2xx the caller's INVITE is let go while the client transaction waits 32 s for copies, and copies still reach the caller", async (t) => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const s = setup([A]);
+  s.call();
+  s.answer(A, 180);
+  s.answer(A, 200);
+  await flush();
+  t.match(s.outcomes, [{ kind: 'answered' }]);
+  s.outcomes.length = 0;
+  gc();
+  await flush();
+  t.equal(s.invites.length, 1);
+  t.equal(s.invites[0]!.deref(), undefined, 'the INVITE as it came in is garbage: nothing of the relay holds it');
+  s.clock.advance(31_000); // Timer M (32 s) still running
+  s.answer(A, 200);
+  const copies = s.transport.sent.filter((m) => m.to.address === CALLER.address && 'status' in m.message && m.message.status === 200);
+  t.equal(copies.length, 2, 'the copy went up');
+  const copy = copies[1]!.message;
+  t.same(copy.headers.getAll('via'), ['SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-caller;rport=5060;received=10.0.0.1'], "by the caller's Vias");
+  t.equal(copy.headers.get('from'), '<sip:alice@ss.test>;tag=a1', "with the caller's From");
+  t.match(copy.headers.get('to'), /^<sip:bob@ss\.test>;tag=\S+$/, "and the caller's To with the callee's tag");
 });
