@@ -1,4 +1,4 @@
-import { parseUri, type NameAddr } from '../core/messages/index.js';
+import { detached, parseUri, type NameAddr } from '../core/messages/index.js';
 import type { Binding } from './binding.js';
 
 /**
@@ -87,18 +87,19 @@ export function applyRegister(current: readonly Binding[], input: RegisterInput,
       }
       continue;
     }
+    // A binding outlives its REGISTER (the node keeps a copy of each line's set): its strings are detached from the message's text.
     const binding: Binding = {
-      key,
-      uri: contact.uri,
+      key: detached(key),
+      uri: detached(contact.uri),
       ...(q !== undefined ? { q } : {}),
       expiresAt: input.now + expires * 1000,
-      callId: input.callId,
+      callId: detached(input.callId),
       cseq: input.cseq,
-      path: input.template.path,
+      path: input.template.path.map(detached),
       source: input.template.source,
-      ...(instance ? { instance } : {}),
-      ...(regId ? { regId } : {}),
-      ...(input.template.userAgent ? { userAgent: input.template.userAgent } : {}),
+      ...(instance ? { instance: detached(instance) } : {}),
+      ...(regId ? { regId: detached(regId) } : {}),
+      ...(input.template.userAgent ? { userAgent: detached(input.template.userAgent) } : {}),
       registeredAt: existing?.registeredAt ?? input.now,
     };
     (existing ? refreshed : added).push(binding);

@@ -10,3 +10,4 @@ export { parseCSeq } from './headers/cseq.js';
 export { parseCredentials, formatChallenge, type Credentials } from './headers/auth.js';
 export { splitList } from './headers/list.js';
 export { copyVia, type CSeq, type ReadonlyDeep } from './parsed.js';
+export { detached } from './detached.js';

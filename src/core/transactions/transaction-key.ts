@@ -1,4 +1,4 @@
-import type { SipRequest, Via } from '../messages/index.js';
+import { detached, type SipRequest, type Via } from '../messages/index.js';
 
 const MAGIC_COOKIE = 'z9hG4bK';
 
@@ -11,8 +11,9 @@ export function serverTransactionKey(request: SipRequest, topVia: Via, callId: s
   const method = request.method === 'ACK' ? 'INVITE' : request.method;
   const branch = topVia.params.branch;
   const sentBy = `${topVia.host}:${topVia.port ?? ''}`;
-  if (branch && branch.startsWith(MAGIC_COOKIE)) return `${branch}|${sentBy}|${method}`;
-  return `2543|${callId}|${cseq}|${sentBy}|${branch ?? ''}|${method}`;
+  // Detached: a completed transaction keeps its key for 64*T1 (32 s), and must not keep its request's text with it.
+  if (branch && branch.startsWith(MAGIC_COOKIE)) return detached(`${branch}|${sentBy}|${method}`);
+  return detached(`2543|${callId}|${cseq}|${sentBy}|${branch ?? ''}|${method}`);
 }
 
 /** The key of the INVITE transaction a CANCEL refers to (same branch, method INVITE). */
