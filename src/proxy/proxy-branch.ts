@@ -65,7 +65,7 @@ export class ProxyBranch {
   private ringTimedOut = false;
   private transaction: ClientTransaction | undefined;
   private resolve: ((end: BranchEnd) => void) | undefined;
-  /** Set by the first 2xx; from then on the branch holds nothing else (see answered()). */
+  /** Set by the first 2xx; from then on the branch holds nothing else (see letGo). */
   private relayCopy: RelayCopy | undefined;
   private request: SipRequest | undefined;
   private io: BranchIo | undefined;
