@@ -50,12 +50,31 @@ export class TransactionLayer {
   /** One queue per delay keeps each queue in deadline order. */
   private readonly queues = new Map<number, ExpiryQueue>();
 
+  /**
+   * Made once and shared by every transaction (tens of thousands live at
+   * once under load, each completed one for 32 s): a closure per transaction
+   * was one more object for every scavenge to copy.
+   */
+  private readonly sender: ResponseSender;
+  private readonly requestSender: RequestSender;
+  private readonly forgetClient = (tx: ClientTransaction): void => {
+    if (this.clients.get(tx.key) === tx) this.clients.delete(tx.key);
+  };
+  private readonly nonInviteCompleted = (t: NonInviteServerTransaction): void => {
+    // Timer J: absorb retransmissions for 64*T1 on UDP; nothing to absorb on TCP or after a stateless answer.
+    if (t.reliable || !t.keepsAnswer) this.expireTimerJ(t);
+    else this.after(TIMER_64T1, () => this.expireTimerJ(t));
+  };
+
   constructor(
-    private readonly sender: ResponseSender,
-    private readonly requestSender: RequestSender,
+    sender: ResponseSender,
+    requestSender: RequestSender,
     private readonly clock: Clock = systemClock,
     private readonly metrics?: Metrics,
-  ) {}
+  ) {
+    this.sender = this.countingResponseResends(sender);
+    this.requestSender = this.countingResends(requestSender);
+  }
 
   get size(): number {
     return this.transactions.size;
@@ -68,14 +87,10 @@ export class TransactionLayer {
   /** Starts a client transaction; `branch` must be the one in the request's top Via. */
   startClientTransaction(request: SipRequest, branch: string, destination: Destination, user: ClientTransactionUser): ClientTransaction {
     const key = clientKey(branch, request.method);
-    const forget = (tx: ClientTransaction): void => {
-      if (this.clients.get(tx.key) === tx) this.clients.delete(tx.key);
-    };
-    const send = this.countingResends(this.requestSender);
     const tx =
       request.method === 'INVITE'
-        ? new InviteClientTransaction(key, request, destination, send, user, forget, this.clock)
-        : new NonInviteClientTransaction(key, request, destination, send, user, forget, this.clock);
+        ? new InviteClientTransaction(key, request, destination, this.requestSender, user, this.forgetClient, this.clock)
+        : new NonInviteClientTransaction(key, request, destination, this.requestSender, user, this.forgetClient, this.clock);
     this.metrics?.sipTransactionsStarted.inc({ kind: 'client' });
     this.clients.set(key, tx);
     tx.start();
@@ -139,7 +154,7 @@ export class TransactionLayer {
 
   private createServerTransaction(key: string, request: SipRequest, source: Source, dialogKey?: string): ServerTransaction {
     this.metrics?.sipTransactionsStarted.inc({ kind: 'server' });
-    const sender = this.countingResponseResends(this.sender);
+    const sender = this.sender;
     const tx =
       request.method === 'INVITE'
         ? new InviteServerTransaction(
@@ -153,21 +168,12 @@ export class TransactionLayer {
             (delay, timer, t) => this.after(delay, () => t.expire(timer)),
             this.clock,
           )
-        : new NonInviteServerTransaction(key, source, sender, (t) => {
-            // Timer J: absorb retransmissions for 64*T1 on UDP; nothing to absorb on TCP or after a stateless answer.
-            if (t.reliable || !t.keepsAnswer) this.expireTimerJ(t);
-            else this.after(TIMER_64T1, () => this.expireTimerJ(t));
-          });
+        : new NonInviteServerTransaction(key, source, sender, this.nonInviteCompleted);
     this.transactions.set(key, tx);
     if (dialogKey && tx instanceof InviteServerTransaction) this.invitesByDialog.set(dialogKey, tx);
     return tx;
   }
 
-  /**
-   * A transaction's sender that counts what it sends again: a message object
-   * it already sent is a retransmission (timers A, E, G, a response repeated
-   * for a request copy, an ACK repeated for a repeated failure).
-   */
   /** A server transaction's retransmissions go through the Resend it was given: count them there. */
   private countingResponseResends(send: ResponseSender): ResponseSender {
     const metrics = this.metrics;
@@ -184,6 +190,12 @@ export class TransactionLayer {
     };
   }
 
+  /**
+   * The client transactions' sender, counting what is sent again: a message
+   * object already sent is a retransmission (timers A and E, an ACK repeated
+   * for a repeated failure). Each message belongs to one transaction, so one
+   * set serves them all.
+   */
   private countingResends<M extends object, D>(send: (message: M, to: D) => void): (message: M, to: D) => void {
     const metrics = this.metrics;
     if (!metrics) return send;
