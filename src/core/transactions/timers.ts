@@ -16,23 +16,23 @@ export const TIMER_D = 16_000;
 /**
  * Runs callbacks after a delay with one interval timer for all of them. Used for
  * the many same-length waits (Timer J, Timer I) where one setTimeout per
- * transaction would cost more than the transaction itself.
+ * transaction would cost more than the transaction itself. The interval runs
+ * only while something waits, so an idle node is not woken for nothing.
  */
 export class ExpiryQueue {
   private readonly items: Array<{ at: number; run: () => void }> = [];
   private head = 0;
-  private readonly timer: TimerHandle;
+  private timer: TimerHandle | undefined;
 
   constructor(
     private readonly clock: Clock = systemClock,
-    resolutionMs = 200,
-  ) {
-    this.timer = clock.setInterval(() => this.tick(), resolutionMs);
-  }
+    private readonly resolutionMs = 200,
+  ) {}
 
   /** Delays must be the same (or growing) for entries to run in order; callers use one queue per delay. */
   add(delayMs: number, run: () => void): void {
     this.items.push({ at: this.clock.now() + delayMs, run });
+    this.timer ??= this.clock.setInterval(() => this.tick(), this.resolutionMs);
   }
 
   tick(): void {
@@ -42,7 +42,11 @@ export class ExpiryQueue {
       this.head++;
       item.run();
     }
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+      this.stop();
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items.splice(0, this.head);
       this.head = 0;
     }
@@ -54,5 +58,6 @@ export class ExpiryQueue {
 
   stop(): void {
     this.clock.clearInterval(this.timer);
+    this.timer = undefined;
   }
 }

@@ -28,6 +28,27 @@ t.test('ExpiryQueue runs each entry once, when due, in order, on its own interva
   t.equal(clock.pending, 0, 'stop clears its interval');
 });
 
+t.test('ExpiryQueue keeps no timer while empty: its interval starts with the first entry and stops after the last', async (t) => {
+  const clock = new FakeClock();
+  const queue = new ExpiryQueue(clock, 200);
+  t.equal(clock.pending, 0, 'an empty queue wakes nobody');
+  const ran: string[] = [];
+  queue.add(1000, () => ran.push('a'));
+  queue.add(1000, () => ran.push('b'));
+  t.equal(clock.pending, 1, 'one interval for all its entries');
+  clock.advance(1000);
+  t.same(ran, ['a', 'b']);
+  t.equal(clock.pending, 0, 'gone with the last entry');
+  queue.add(500, () => ran.push('c'));
+  t.equal(clock.pending, 1, 'back with the next one');
+  clock.advance(400);
+  t.same(ran, ['a', 'b'], 'not before its time');
+  t.equal(clock.pending, 1, 'still waiting for c');
+  clock.advance(200);
+  t.same(ran, ['a', 'b', 'c']);
+  t.equal(clock.pending, 0);
+});
+
 t.test('ExpiryQueue.tick runs what is due without waiting for the interval; many entries stay in order', async (t) => {
   const clock = new FakeClock();
   const queue = new ExpiryQueue(clock, 1_000_000);
