@@ -295,3 +295,57 @@ t.test('in-place parser hooks on built headers', async (t) => {
     'no line: true',
   );
 });
+
+t.test('the first header line is found like any other (index 0)', async (t) => {
+  const h = message();
+  t.ok(h.has('via'), 'received: Via is line 0');
+  const seen: string[] = [];
+  t.ok(
+    h._eachValue('via', (s, a, b) => {
+      seen.push(s.slice(a, b));
+      return true;
+    }),
+  );
+  t.same(seen, ['SIP/2.0/UDP a.example.com;branch=z9hG4bK1'], 'the in-place reader visits line 0');
+  const built = new Headers([
+    ['To', '<sip:a@b.com>'],
+    ['X-A', '1'],
+  ]);
+  t.ok(built.has('to'), 'built: the first entry');
+  t.ok(built.has('x-a'));
+});
+
+t.test('clone of built headers: the same entries, then independent both ways', async (t) => {
+  const h = new Headers([
+    ['Via', 'v1'],
+    ['X-A', '1'],
+  ]);
+  const c = h.clone();
+  t.same(c.entries(), h.entries(), 'the same entries');
+  t.equal(c.get('x-a'), '1');
+  c.prepend('Route', 'r');
+  c.append('X-A', '2');
+  c.remove('via');
+  t.same(h.entries(), [
+    ['Via', 'v1'],
+    ['X-A', '1'],
+  ]);
+  t.same(c.entries(), [
+    ['Route', 'r'],
+    ['X-A', '1'],
+    ['X-A', '2'],
+  ]);
+  h.set('X-A', 'changed');
+  t.same(c.getAll('x-a'), ['1', '2'], 'and the original changing leaves the clone alone');
+});
+
+t.test('storing a parsed value again replaces it', async (t) => {
+  const h = new Headers([['Subject', 's']]);
+  const parse = (x: Headers, name: string) => x.get(name);
+  h._setParsed('subject', parse, 'first');
+  h._setParsed('subject', parse, 'second');
+  t.equal(h._peekParsed('subject', parse), 'second');
+  t.equal(h.parsed('subject', parse), 'second');
+  h.set('Subject', 't');
+  t.equal(h._peekParsed('subject', parse), undefined, 'dropped when the header changes');
+});
