@@ -158,3 +158,13 @@ t.test('serialization: only lines with characters above U+00FF are UTF-8 encoded
   const latin = serializeMessage(new SipResponse(200, 'caf\xe9', new Headers()));
   t.same(latin, Buffer.from('SIP/2.0 200 caf\xe9\r\nContent-Length: 0\r\n\r\n', 'latin1'), 'no wide character: latin1 throughout');
 });
+
+t.test('replaceTopVia keeps a copy of the new Via in the cache', async (t) => {
+  const m = built(['Via', 'SIP/2.0/UDP a;branch=z9hG4bK1'], ['Via', 'SIP/2.0/UDP b;branch=z9hG4bK2']);
+  const via: Via = { protocol: 'SIP/2.0', transport: 'UDP', host: 'a', port: 5062, params: { branch: 'z9hG4bK1', received: '192.0.2.1' } };
+  m.replaceTopVia(via);
+  const cached = m.headers._peekParsed('via', viaListOf);
+  t.same(cached, [via], 'stored before any read');
+  t.not(cached?.[0], via, 'a copy');
+  t.equal(m.headers.getAll('via').length, 2);
+});

@@ -77,3 +77,36 @@ t.test('tags spread: a thousand requests differing in one Call-ID character get 
   const lengths = [...tags].map((s) => s.length);
   t.ok(Math.min(...lengths) >= 6, 'at least 6 base-36 characters (more than 2^30 values)');
 });
+
+t.test('§8.2.6 a response has a CSeq only when the request has one', async (t) => {
+  const res = createResponse(new SipRequest('OPTIONS', 'sip:b@example.com', new Headers([['Call-ID', 'c']])), 500);
+  t.same(res.headers.entries(), [['Call-ID', 'c']]);
+});
+
+t.test('a response shares the From, Via and CSeq the request parsed, and parses its own otherwise', async (t) => {
+  const req = request();
+  const from = req.from();
+  t.equal(createResponse(req, 200).from(), from, 'the same object');
+  t.equal(createResponse(req, 200).topVia(), req.topVia());
+  const built = new SipRequest(
+    'OPTIONS',
+    'sip:b@example.com',
+    new Headers([
+      ['Via', 'SIP/2.0/UDP a.example.com;branch=z9hG4bK1'],
+      ['From', '<sip:alice@example.com>;tag=f1'],
+      ['To', '<sip:bob@example.com>;tag=t1'],
+      ['CSeq', '4 OPTIONS'],
+    ]),
+  );
+  const res = createResponse(built, 200);
+  t.equal(res.from()?.uri, 'sip:alice@example.com', 'a request that parsed nothing yet');
+  t.equal(res.to()?.params['tag'], 't1');
+  t.equal(res.topVia()?.host, 'a.example.com');
+  t.same(res.cseq(), { seq: 4, method: 'OPTIONS' });
+});
+
+t.test('§19.3 the parts of the To tag are kept apart', async (t) => {
+  const a = request({ callId: 'Call-ID: ab', from: 'From: <sip:alice@example.com>;tag=c' });
+  const b = request({ callId: 'Call-ID: a', from: 'From: <sip:alice@example.com>;tag=bc' });
+  t.not(toTag(a), toTag(b), 'Call-ID "ab" + tag "c" is not Call-ID "a" + tag "bc"');
+});
