@@ -24,6 +24,24 @@ t.test('§20.22 Max-Forwards above 255 is refused, 255 is not', async (t) => {
   t.equal(parseError(one('1000')).why, 'malformed Max-Forwards');
   t.ok(parseMessage(one('255')));
   t.ok(parseMessage(one('9')));
+  t.equal(parseError(one('2550')).why, 'malformed Max-Forwards', 'a digit after 255');
+  t.equal(parseError(one('99999999999999999999')).why, 'malformed Max-Forwards', 'a value past any integer');
+  t.equal(parseError(one('25a')).why, 'malformed Max-Forwards');
+});
+
+t.test('§20.22 Max-Forwards = 1*DIGIT: any number of leading zeros', async (t) => {
+  const one = (v: string) =>
+    Buffer.from([...MINIMAL_OPTIONS.filter((l) => !l.startsWith('Max-Forwards')), `Max-Forwards: ${v}`, '', ''].join('\r\n'), 'latin1');
+  t.equal(parseMessage(one('000070')).headers.get('max-forwards'), '000070', 'six digits, 70');
+  t.ok(parseMessage(one('0000000000000000000255')), 'many zeros before 255');
+  t.equal(parseError(one('0000000000000000000256')).why, 'malformed Max-Forwards', 'and before 256');
+});
+
+t.test('§8.2.2.1 the Request-URI: only URI characters, whatever the scheme; sips: parsed like sip:', async (t) => {
+  for (const uri of ['urn:a<b', 'urn:a"b', 'urn:a>b', 'x-foo:a\x7fb']) t.equal(parseError(withUri(uri)).why, 'malformed Request-URI', JSON.stringify(uri));
+  t.equal((parseMessage(withUri('urn:a%20b')) as SipRequest).uri, 'urn:a%20b');
+  t.equal(parseError(withUri('sips:;x')).why, 'malformed Request-URI', 'an unparsable sips: URI');
+  t.equal(parseError(withUri('SIPS:bob@example.com?Subject=x')).why, 'malformed Request-URI', 'headers in a sips: Request-URI (§19.1.1)');
 });
 
 t.test('§20.14 Content-Length: the body is exactly that many bytes, extra bytes dropped', async (t) => {
