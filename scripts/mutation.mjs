@@ -22,6 +22,7 @@
 // sources, then runs this script with --sandbox-build as its build command there.
 
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,7 +147,7 @@ async function main({ modules, since, only, tests, concurrency, files: perFile, 
   // Runs with other files or other tests keep their own incremental results and report.
   const base = since !== undefined ? 'since' : modules.length === Object.keys(MODULES).length ? 'all' : modules.join('+');
   const key = [base, ...only.map((glob) => `only-${slug(glob)}`), ...tests.map((dir) => `tests-${slug(dir)}`), ...(statics ? [] : ['no-static'])].join('~');
-  const out = join('reports', 'mutation', key);
+  const out = join('reports', 'mutation', shorten(key));
   const { Stryker } = await import('@stryker-mutator/core');
   const stryker = new Stryker({
     configFile: 'stryker.config.mjs',
@@ -187,6 +188,11 @@ async function main({ modules, since, only, tests, concurrency, files: perFile, 
   const ignored = results.filter((r) => r.status === 'Ignored').length;
   console.log(`\n${table(rows)}\n\n${ignored > 0 ? `${ignored} static mutants ignored; ` : ''}run time ${minutes} min; report: ${join(out, 'index.html')}`);
   writeFileSync(join(out, 'summary.json'), JSON.stringify({ minutes: Number(minutes), since, only, tests, ignored, rows }, null, 2));
+}
+
+/** A run's folder name within the 255 bytes a file name may have: a long one (many --only) keeps its start and a hash of the whole. */
+function shorten(key) {
+  return key.length <= 200 ? key : `${key.slice(0, 180)}~${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }
 
 /** A glob or folder as a file-name part: src/core/messages/headers/*.ts -> src.core.messages.headers.x.ts */

@@ -121,15 +121,17 @@ function validRequestUri(s: string, start: number, end: number, req: SipRequest)
   return true;
 }
 
+/** Max-Forwards = 1*DIGIT, 0 to 255 (§20.22): leading zeros allowed, so no length limit; a value over 255 stops the scan. */
 function validMaxForwards(v: string): boolean {
-  if (v.length === 0 || v.length > 5) return false;
+  if (v.length === 0) return false;
   let n = 0;
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
     if (c < 48 || c > 57) return false;
     n = n * 10 + (c - 48);
+    if (n > 255) return false;
   }
-  return n <= 255;
+  return true;
 }
 
 /** Frame the body by Content-Length (extra bytes are dropped, as for a UDP datagram). */

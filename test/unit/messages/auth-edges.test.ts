@@ -47,3 +47,18 @@ t.test('parsed within bounds', async (t) => {
   t.same(parseCredentialsRange('Digest realm=r,x', 0, 14), { scheme: 'Digest', params: { realm: 'r' } });
   t.equal(parseCredentialsRange('Digest realm=r, x=1', 0, 15), null, 'a comma with nothing after it up to the end');
 });
+
+t.test('§25.1 auth-param = auth-param-name EQUAL ( token / quoted-string ): the = is required', async (t) => {
+  for (const bad of ['Digest a bc', 'Digest realm xyz', 'Digest a=1, b cd', 'Digest a;b']) t.equal(parseCredentials(bad), null, JSON.stringify(bad));
+});
+
+t.test('a token value ends at a bare LF too (a folded line)', async (t) => {
+  t.same(parseCredentials('Digest a=b\n ,c=d')?.params, { a: 'b', c: 'd' });
+  t.same(parseCredentials('Digest a=b\n')?.params, { a: 'b' });
+});
+
+t.test('the scheme ends at the end of the range', async (t) => {
+  t.same(parseCredentialsRange('Digest realm=r', 0, 6), { scheme: 'Digest', params: {} });
+  t.same(parseCredentialsRange('Digestx', 0, 6), { scheme: 'Digest', params: {} });
+  t.same(parseCredentialsRange('xBasic', 1, 6), { scheme: 'Basic', params: {} });
+});

@@ -1,6 +1,7 @@
 import t from 'tap';
-import { formatNameAddr, parseContactList, parseNameAddr } from '../../../src/core/messages/index.js';
+import { formatNameAddr, parseContactList, parseMessage, parseNameAddr } from '../../../src/core/messages/index.js';
 import { ContactScan, parseNameAddrRange } from '../../../src/core/messages/headers/name-addr.js';
+import { MINIMAL_OPTIONS } from './parser-fixtures.js';
 
 /** name-addr / addr-spec (RFC 3261 §20.10, §25.1) and Contact lists (§20.10, §10.2.2) at the edges. */
 
@@ -80,4 +81,38 @@ t.test('ContactScan reads values in place, within their bounds', async (t) => {
   t.ok(stars.add('*', 0, 1));
   t.ok(stars.add('<sip:a@b.com>', 0, 13));
   t.equal(stars.result(), null, '* among others');
+});
+
+t.test('§20 an addr-spec with a comma needs <> even when its scheme is opaque', async (t) => {
+  t.equal(parseNameAddr('urn:a,b'), null);
+  t.equal(parseNameAddr('<urn:a,b>')?.uri, 'urn:a,b');
+});
+
+t.test('§20.10 after a quoted display name comes <, nothing else', async (t) => {
+  t.equal(parseNameAddr('"A" xsip:a@b.com>'), null, 'a stray character where < belongs');
+  t.equal(parseNameAddr('"A"sip:a@b.com'), null, 'an addr-spec after a quoted name');
+});
+
+t.test('§20.10 Contact given as one string, and one-character elements', async (t) => {
+  t.same(parseContactList('<sip:a@b.com>;expires=60'), [{ uri: 'sip:a@b.com', params: { expires: '60' } }], 'a string is one value, not a list of characters');
+  t.same(parseContactList('<sip:a@b.com>, <sip:c@d.com>'), [
+    { uri: 'sip:a@b.com', params: {} },
+    { uri: 'sip:c@d.com', params: {} },
+  ]);
+  t.equal(parseContactList('x'), null, 'a one-character element other than * is no wildcard');
+  t.equal(parseContactList(['<sip:a@b.com>', 'x']), null);
+  t.same(parseContactList(['\t']), [], 'a value of a tab only is empty');
+  t.same(parseContactList(['\r']), [], 'so is one of a CR only');
+  t.same(parseContactList(',<sip:a@b.com>'), parseContactList('<sip:a@b.com>,'), 'an empty element is dropped at the start as at the end');
+  t.same(parseContactList(',<sip:a@b.com>'), [{ uri: 'sip:a@b.com', params: {} }]);
+});
+
+t.test('§20.10 an empty Contact line of a received message adds nothing, whatever follows it', async (t) => {
+  const m = parseMessage(
+    Buffer.from([...MINIMAL_OPTIONS, 'Contact:', 'Contact: <sip:a@192.0.2.1>', 'Contact:   ', 'Subject: x', '', ''].join('\r\n'), 'latin1'),
+  );
+  t.same(m.contacts(), [{ uri: 'sip:a@192.0.2.1', params: {} }]);
+  const scan = new ContactScan(true);
+  t.ok(scan.add('x  \t<sip:a@b.com>', 1, 1), 'an empty range followed by blanks');
+  t.same(scan.result(), []);
 });
