@@ -14,13 +14,13 @@ export class SipParseError extends Error {
   /** Short operator-readable reason, e.g. "CSeq method does not match request method". */
   readonly why: string;
   /** Set when enough parsed to answer (with 400, or 505 for "unsupported SIP version"). */
-  readonly request?: SipRequest;
+  readonly request: SipRequest | undefined;
 
   constructor(why: string, request?: SipRequest) {
     super(why);
     this.name = 'SipParseError';
     this.why = why;
-    if (request !== undefined) this.request = request;
+    this.request = request;
   }
 }
 
@@ -32,29 +32,32 @@ const scratch: number[] = new Array<number>(SLOT * 64).fill(0);
 
 /** Parse one SIP message (a whole datagram, or one framed stream message). Throws SipParseError. */
 export function parseMessage(data: Buffer): SipMessageLike {
-  const len = data.length;
   // RFC 3261 §7.5: ignore CRLFs before the start line (stream keep-alives).
+  // Past the end data[start] is undefined, which ends the scan.
   let start = 0;
-  while (start < len && (data[start] === 13 || data[start] === 10)) start++;
-  if (start >= len) throw new SipParseError('empty message');
+  while (data[start] === 13 || data[start] === 10) start++;
+  if (start >= data.length) throw new SipParseError('empty message');
 
   // CRLF CRLF ends the headers; bare-LF messages are accepted too (the line
   // loop below stops at the first empty line whichever comes first).
   let headEnd = data.indexOf(CRLFCRLF, start);
   let bodyStart = headEnd + 4;
-  if (headEnd < 0) {
+  if (headEnd === -1) {
     headEnd = data.indexOf(LFLF, start);
     bodyStart = headEnd + 2;
-    if (headEnd < 0) throw new SipParseError('no empty line after headers');
+    if (headEnd === -1) throw new SipParseError('no empty line after headers');
   }
 
   const src = data.toString('latin1', start, headEnd);
   const srcLen = src.length;
+  // The start line has at least one character (leading CR/LF were skipped).
   let lineEnd = src.indexOf('\n');
-  if (lineEnd < 0) lineEnd = srcLen;
-  const startLineEnd = lineEnd > 0 && src.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
+  if (lineEnd === -1) lineEnd = srcLen;
+  const startLineEnd = src.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
 
-  // Index header lines.
+  // Index header lines. Each line [pos, e) is followed by CR, LF or the end
+  // of the text, none of them a blank, a colon or a token character: the
+  // scans within a line below stop at its end without checking it.
   const sum: HeaderSummary = {
     via: -1,
     from: -1,
@@ -78,9 +81,9 @@ export function parseMessage(data: Buffer): SipMessageLike {
   let badLine = false;
   while (pos < srcLen) {
     let nl = src.indexOf('\n', pos);
-    if (nl < 0) nl = srcLen;
+    if (nl === -1) nl = srcLen;
     let e = nl;
-    if (e > pos && src.charCodeAt(e - 1) === 13) e--;
+    if (src.charCodeAt(e - 1) === 13) e--; // at an empty line e - 1 is the previous LF
     if (e === pos) {
       // Empty line inside the section: headers end here (bare-LF framing).
       bodyStart = start + nl + 1;
@@ -94,9 +97,10 @@ export function parseMessage(data: Buffer): SipMessageLike {
         break;
       }
       let vs = pos;
-      while (vs < e && (src.charCodeAt(vs) === 32 || src.charCodeAt(vs) === 9)) vs++;
+      while (src.charCodeAt(vs) === 32 || src.charCodeAt(vs) === 9) vs++;
       let ve = e;
-      while (ve > vs && (src.charCodeAt(ve - 1) === 32 || src.charCodeAt(ve - 1) === 9)) ve--;
+      // A blank line stops at the LF before it, leaving ve <= vs: nothing to add.
+      while (src.charCodeAt(ve - 1) === 32 || src.charCodeAt(ve - 1) === 9) ve--;
       if (ve > vs) {
         const o = (n - 1) * SLOT;
         if ((idx[o + 3] as number) === (idx[o + 4] as number)) {
@@ -112,27 +116,25 @@ export function parseMessage(data: Buffer): SipMessageLike {
     }
     let ne = pos;
     let hash = 0;
-    while (ne < e) {
-      let c = src.charCodeAt(ne);
-      if (TOKEN[c] !== 1) break;
+    for (let c = src.charCodeAt(ne); TOKEN[c] === 1; c = src.charCodeAt(++ne)) {
       if (c >= 65 && c <= 90) c += 32;
       hash = (Math.imul(hash, 31) + c) | 0;
-      ne++;
     }
     let colon = ne;
-    while (colon < e && (src.charCodeAt(colon) === 32 || src.charCodeAt(colon) === 9)) colon++;
-    if (ne === pos || colon >= e || src.charCodeAt(colon) !== 58) {
+    while (src.charCodeAt(colon) === 32 || src.charCodeAt(colon) === 9) colon++;
+    if (ne === pos || src.charCodeAt(colon) !== 58) {
       badLine = true;
       break;
     }
     let vs = colon + 1;
-    while (vs < e && (src.charCodeAt(vs) === 32 || src.charCodeAt(vs) === 9)) vs++;
+    while (src.charCodeAt(vs) === 32 || src.charCodeAt(vs) === 9) vs++;
     let ve = e;
     while (ve > vs && (src.charCodeAt(ve - 1) === 32 || src.charCodeAt(ve - 1) === 9)) ve--;
     const id = classifyHashed(src, pos, ne, hash);
-    if (id !== 0 && id <= 15) note(sum, id, n);
+    note(sum, id, n);
+    // Past the scratch's length these stores append in order (SLOT is 5), so
+    // the array grows and stays packed.
     const o = n * SLOT;
-    if (o + SLOT > idx.length) for (let k = 0; k < SLOT; k++) idx.push(0);
     idx[o] = id;
     idx[o + 1] = pos;
     idx[o + 2] = ne;
@@ -155,6 +157,7 @@ export function parseMessage(data: Buffer): SipMessageLike {
   return parseRequest(src, startLineEnd, headers, sum, data, bodyStart, badLine);
 }
 
+/** Records where the headers the validator checks first appear, and their repeats; other ids have no case. */
 function note(sum: HeaderSummary, id: number, i: number): void {
   switch (id) {
     case 1:
@@ -211,18 +214,19 @@ function parseStatusLine(src: string, end: number): { status: number; reason: st
   if (i !== sp + 4 || (i < end && src.charCodeAt(i) !== 32) || status < 100 || status > 699) {
     throw new SipParseError('malformed status code');
   }
-  return { status, reason: i < end ? src.slice(i + 1, end) : '' };
+  return { status, reason: src.slice(i + 1, end) }; // '' when i + 1 > end
 }
 
 function parseRequest(src: string, end: number, headers: Headers, sum: HeaderSummary, data: Buffer, bodyStart: number, badLine: boolean): SipRequest {
   // Method SP Request-URI SP SIP-Version, single SPs (RFC 3261 §7.1).
   const sp1 = src.indexOf(' ');
   let m = 0;
-  while (m < end && TOKEN[src.charCodeAt(m)] === 1) m++;
+  while (TOKEN[src.charCodeAt(m)] === 1) m++; // stops at CR, LF or the end of the text
   if (m === 0 || sp1 !== m) throw new SipParseError('malformed request line');
   const method = src.slice(0, sp1);
   const sp2 = src.lastIndexOf(' ', end - 1);
-  const uri = sp2 > sp1 ? src.slice(sp1 + 1, sp2).trim() : src.slice(sp1 + 1, end).trim();
+  // Without a version the URI is the rest of the line, for the 400 that answers it.
+  const uri = src.slice(sp1 + 1, sp2 > sp1 ? sp2 : end);
   const req = new SipRequest(method, uri, headers);
   if (badLine) throw withRequest('malformed header line', req, sum);
   if (sp2 <= sp1) throw withRequest('malformed request line', req, sum);
@@ -236,12 +240,13 @@ function parseRequest(src: string, end: number, headers: Headers, sum: HeaderSum
   return req;
 }
 
-/** Build the error, attaching the request when a response could be routed back. */
 // Error path only, so a regex is fine: protocol / version / transport SP sent-by.
-const SENT_BY = /^\s*[\w.!%*+`'~-]+\s*\/\s*[\w.!%*+`'~-]+\s*\/\s*[\w.!%*+`'~-]+\s+(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)/;
+// The value is trimmed already; only the start of the host is checked.
+const SENT_BY = /^[\w.!%*+`'~-]+\s*\/\s*[\w.!%*+`'~-]+\s*\/\s*[\w.!%*+`'~-]+\s+(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-])/;
 
+/** Build the error, attaching the request when a response could be routed back. */
 function withRequest(why: string, req: SipRequest, sum: HeaderSummary): SipParseError {
   if (sum.via < 0 || sum.from < 0 || sum.to < 0 || sum.callId < 0 || sum.cseq < 0) return new SipParseError(why);
-  if (!SENT_BY.test(req.headers.get('via') ?? '')) return new SipParseError(why);
+  if (!SENT_BY.test(req.headers.get('via') as string)) return new SipParseError(why);
   return new SipParseError(why, req);
 }

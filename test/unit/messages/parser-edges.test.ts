@@ -203,3 +203,86 @@ t.test('§7.3.1 the order of header fields is not significant: each check holds 
   t.equal(error(build(first('From: x', replace(REQ, 'From', null)))).why, 'malformed From');
   t.equal(error(build(first('To: x', replace(REQ, 'To', null)))).why, 'malformed To');
 });
+
+t.test('§7.3.1 blanks around a value are not part of it: SP and HTAB, on header and continuation lines', async (t) => {
+  const m = request([...REQ, 'Subject:\t lunch \t', 'X-Fold: one', ' \t two \t ', 'X-Empty:', '\t later \t']);
+  t.equal(m.headers.get('subject'), 'lunch', 'HTAB and SP before and after the value');
+  t.equal(m.headers.get('x-fold'), 'one two', 'the last continuation line is trimmed too');
+  t.equal(m.headers.get('x-empty'), 'later', 'a continuation of an empty value is trimmed');
+  t.equal(request([...REQ, 'X-Blank: \t ']).headers.get('x-blank'), '', 'a value of blanks only is empty');
+});
+
+t.test('more header lines than the parser has room for at first (64) are all kept, in order', async (t) => {
+  const extra = Array.from({ length: 150 }, (_, i) => `X-N${i}: ${i}`);
+  const m = request([...REQ, ...extra, 'Contact: <sip:alice@192.0.2.10>']);
+  t.equal(m.headers.entries().length, REQ.length - 1 + 151);
+  t.equal(m.headers.get('x-n0'), '0');
+  t.equal(m.headers.get('x-n63'), '63');
+  t.equal(m.headers.get('x-n64'), '64');
+  t.equal(m.headers.get('x-n149'), '149');
+  t.same(m.contacts(), [{ uri: 'sip:alice@192.0.2.10', params: {} }], 'a checked header after them is found');
+  t.equal(error(build([...REQ, ...extra, 'Contact: <bad'])).why, 'malformed Contact', 'and checked');
+});
+
+t.test('a parsed message keeps its own header index when the next message is parsed', async (t) => {
+  const first = request([...REQ, 'Subject: first']);
+  const second = request([...replace(REQ, 'Via', null), 'X-Other: 1', 'X-Two: 2', 'Via: SIP/2.0/TCP 192.0.2.99;branch=z9hG4bKzz', 'Subject: second']);
+  t.equal(first.headers.get('subject'), 'first', 'values are read lazily, after the second parse');
+  t.equal(first.topVia()?.host, '192.0.2.10');
+  t.equal(second.topVia()?.host, '192.0.2.99');
+  t.same(
+    first.headers.entries().map(([name]) => name),
+    ['Via', 'Max-Forwards', 'From', 'To', 'Call-ID', 'CSeq', 'Subject'],
+  );
+});
+
+t.test('§7.2 a status line starts with exactly "SIP/"; anything else is read as a request line', async (t) => {
+  for (const first of ['SXP/2.0 200 OK', 'SIX/2.0 200 OK', 'SIP 200 OK', 'SIP:2.0 200 OK']) {
+    t.equal(error(build([first, ...RES.slice(1)])).why, 'malformed request line', first);
+  }
+});
+
+t.test('§7.1 SIP-Version = "SIP/" 1*DIGIT "." 1*DIGIT: other versions get 505, anything else 400', async (t) => {
+  for (const version of ['SIP/12.0', 'SIP/2.10', 'SIP/3.0']) {
+    t.equal(error(build([`OPTIONS sip:bob@example.com ${version}`, ...REQ.slice(1)])).why, 'unsupported SIP version', version);
+    t.equal(error(build([`${version} 200 OK`, ...RES.slice(1)])).why, 'unsupported SIP version', `${version} in a response`);
+  }
+  for (const version of ['XSIP/2.0', 'SIP/2.0.1', 'SIP/.0', 'SIP/2.']) {
+    t.equal(error(build([`OPTIONS sip:bob@example.com ${version}`, ...REQ.slice(1)])).why, 'malformed request line', version);
+  }
+});
+
+t.test('§7.2 Status-Code = 3DIGIT, 100 to 699', async (t) => {
+  for (const first of ['SIP/2.0 0200 OK', 'SIP/2.0 2000 OK', 'SIP/2.0 099 Low', 'SIP/2.0 000 Zero', 'SIP/2.0 700 High', 'SIP/2.0 200']) {
+    const why = first === 'SIP/2.0 200' ? null : 'malformed status code';
+    if (why === null) t.equal((parseMessage(build([first, ...RES.slice(1)])) as SipResponse).reason, '', 'no reason, no space');
+    else t.equal(error(build([first, ...RES.slice(1)])).why, why, first);
+  }
+});
+
+t.test('§7.1 a request line starts with the method, and without a version keeps the rest as its URI', async (t) => {
+  const lead = error(build([' OPTIONS sip:bob@example.com SIP/2.0', ...REQ.slice(1)]));
+  t.equal(lead.why, 'malformed request line', 'a space before the method');
+  t.equal(lead.request, undefined, 'no method: nothing to answer');
+  const noVersion = error(build(['OPTIONS sip:bob@example.com', ...REQ.slice(1)]));
+  t.equal(noVersion.why, 'malformed request line');
+  t.equal(noVersion.request?.method, 'OPTIONS');
+  t.equal(noVersion.request?.uri, 'sip:bob@example.com', 'the 400 is for this URI');
+  t.equal(error(build(['OPTIONS  sip:bob@example.com SIP/2.0', ...REQ.slice(1)])).why, 'malformed Request-URI', 'two spaces');
+  const alone = error(Buffer.from('OPTIONS sip:bob@example.com SIP/2.0\r\n\r\n'));
+  t.equal(alone.why, 'missing Via header', 'a request line alone is read as one, with no header');
+});
+
+t.test('§8.2.6 whether a refused request can be answered: every mandatory header, wherever it is, and a sent-by', async (t) => {
+  const dup = (lines: string[]) => error(build([...lines, 'Max-Forwards: 1']));
+  for (const name of ['From', 'To', 'Call-ID', 'CSeq']) {
+    const line = REQ.find((l) => l.startsWith(name + ':')) as string;
+    const lines = [REQ[0] as string, line, ...replace(REQ.slice(1), name, null)];
+    t.ok(dup(lines).request, `${name} as the first header`);
+  }
+  const sentBy = (via: string) => dup(replace(REQ, 'Via', `Via: ${via}`)).request !== undefined;
+  t.ok(sentBy('SIP / 2.0 / UDP 192.0.2.10;branch=z9hG4bK1'), 'blanks around the slashes (§7.3.1 SWS)');
+  t.ok(sentBy('SIP/2.0/UDP \t host.example.com;branch=z9hG4bK1'), 'several blanks before the host');
+  t.notOk(sentBy('x SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1'), 'something before the protocol');
+  t.notOk(sentBy('SIP/2.0/UDP ;branch=z9hG4bK1'), 'no host');
+});
