@@ -196,24 +196,25 @@ function note(sum: HeaderSummary, id: number, i: number): void {
   }
 }
 
+// SIP-Version = "SIP/" 1*DIGIT "." 1*DIGIT (§25.1): a version this server does not speak gets 505.
+const SIP_VERSION = /^SIP\/\d+\.\d+$/i;
+
 function parseStatusLine(src: string, end: number): { status: number; reason: string } {
-  // SIP-Version SP Status-Code SP Reason-Phrase
+  // SIP-Version SP Status-Code SP Reason-Phrase. A space found past the end of
+  // the line leaves a line break in the version, which is refused below.
   const sp = src.indexOf(' ');
-  if (sp < 0 || sp > end) throw new SipParseError('malformed status line');
+  if (sp === -1) throw new SipParseError('malformed status line');
   const version = src.slice(0, sp);
-  if (version !== 'SIP/2.0') {
-    throw new SipParseError(/^SIP\/\d+\.\d+$/i.test(version) ? UNSUPPORTED_VERSION : 'malformed status line');
-  }
+  if (version !== 'SIP/2.0') throw new SipParseError(SIP_VERSION.test(version) ? UNSUPPORTED_VERSION : 'malformed status line');
+  // Status-Code = 3DIGIT, 100 to 699, then SP Reason-Phrase or the end of the line.
   let status = 0;
-  let i = sp + 1;
-  for (; i < end && i < sp + 5; i++) {
-    const c = src.charCodeAt(i);
-    if (c < 48 || c > 57) break;
+  const i = sp + 4;
+  for (let d = sp + 1; d < i; d++) {
+    const c = src.charCodeAt(d);
+    if (!(c >= 48 && c <= 57)) throw new SipParseError('malformed status code'); // NaN past the text too
     status = status * 10 + (c - 48);
   }
-  if (i !== sp + 4 || (i < end && src.charCodeAt(i) !== 32) || status < 100 || status > 699) {
-    throw new SipParseError('malformed status code');
-  }
+  if (status < 100 || status > 699 || (i < end && src.charCodeAt(i) !== 32)) throw new SipParseError('malformed status code');
   return { status, reason: src.slice(i + 1, end) }; // '' when i + 1 > end
 }
 
@@ -224,7 +225,7 @@ function parseRequest(src: string, end: number, headers: Headers, sum: HeaderSum
   while (TOKEN[src.charCodeAt(m)] === 1) m++; // stops at CR, LF or the end of the text
   if (m === 0 || sp1 !== m) throw new SipParseError('malformed request line');
   const method = src.slice(0, sp1);
-  const sp2 = src.lastIndexOf(' ', end - 1);
+  const sp2 = src.lastIndexOf(' ', end); // src[end] is CR, LF or past the text
   // Without a version the URI is the rest of the line, for the 400 that answers it.
   const uri = src.slice(sp1 + 1, sp2 > sp1 ? sp2 : end);
   const req = new SipRequest(method, uri, headers);
@@ -232,8 +233,7 @@ function parseRequest(src: string, end: number, headers: Headers, sum: HeaderSum
   if (sp2 <= sp1) throw withRequest('malformed request line', req, sum);
   const version = src.slice(sp2 + 1, end);
   if (version !== 'SIP/2.0') {
-    const supported = /^SIP\/\d+\.\d+$/i.test(version);
-    throw withRequest(supported ? UNSUPPORTED_VERSION : 'malformed request line', req, sum);
+    throw withRequest(SIP_VERSION.test(version) ? UNSUPPORTED_VERSION : 'malformed request line', req, sum);
   }
   const why = validateRequest(req, src, sp1 + 1, sp2, sum, data, bodyStart);
   if (why !== null) throw withRequest(why, req, sum);

@@ -253,6 +253,9 @@ t.test('§7.1 SIP-Version = "SIP/" 1*DIGIT "." 1*DIGIT: other versions get 505, 
 });
 
 t.test('§7.2 Status-Code = 3DIGIT, 100 to 699', async (t) => {
+  for (const first of ['SIP/2.0x', 'SIP/2.0']) {
+    t.equal(error(Buffer.from(first + '\r\n\r\n')).why, 'malformed status line', `${first} and no space in the whole message`);
+  }
   for (const first of ['SIP/2.0 0200 OK', 'SIP/2.0 2000 OK', 'SIP/2.0 099 Low', 'SIP/2.0 000 Zero', 'SIP/2.0 700 High', 'SIP/2.0 200']) {
     const why = first === 'SIP/2.0 200' ? null : 'malformed status code';
     if (why === null) t.equal((parseMessage(build([first, ...RES.slice(1)])) as SipResponse).reason, '', 'no reason, no space');
@@ -269,6 +272,9 @@ t.test('§7.1 a request line starts with the method, and without a version keeps
   t.equal(noVersion.request?.method, 'OPTIONS');
   t.equal(noVersion.request?.uri, 'sip:bob@example.com', 'the 400 is for this URI');
   t.equal(error(build(['OPTIONS  sip:bob@example.com SIP/2.0', ...REQ.slice(1)])).why, 'malformed Request-URI', 'two spaces');
+  const noUri = error(build(['OPTIONS SIP/2.0', ...REQ.slice(1)]));
+  t.equal(noUri.why, 'malformed request line', 'one space: a version but no URI');
+  t.equal(noUri.request?.uri, 'SIP/2.0');
   const alone = error(Buffer.from('OPTIONS sip:bob@example.com SIP/2.0\r\n\r\n'));
   t.equal(alone.why, 'missing Via header', 'a request line alone is read as one, with no header');
 });
@@ -285,4 +291,10 @@ t.test('§8.2.6 whether a refused request can be answered: every mandatory heade
   t.ok(sentBy('SIP/2.0/UDP \t host.example.com;branch=z9hG4bK1'), 'several blanks before the host');
   t.notOk(sentBy('x SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1'), 'something before the protocol');
   t.notOk(sentBy('SIP/2.0/UDP ;branch=z9hG4bK1'), 'no host');
+});
+
+t.test('header lines ended by bare LFs, then CRLF CRLF: the body starts after the CRLF CRLF', async (t) => {
+  const m = parseMessage(Buffer.from([...REQ, 'Content-Length: 2'].join('\n') + '\n\r\n\r\nhi', 'latin1'));
+  t.equal(m.headers.get('content-length'), '2');
+  t.equal(m.body.toString(), 'hi');
 });
