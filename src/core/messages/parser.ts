@@ -26,9 +26,10 @@ export class SipParseError extends Error {
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const LFLF = Buffer.from('\n\n');
-// Reused across calls (parsing is synchronous); a plain SMI array is far
-// cheaper to copy out than allocating a typed array per message.
-const scratch: number[] = new Array<number>(SLOT * 64).fill(0);
+// Reused across calls (parsing is synchronous) and grown by appending, so it
+// stays a packed array of small integers: far cheaper to copy out than
+// allocating a typed array per message.
+const scratch: number[] = [];
 
 /** Parse one SIP message (a whole datagram, or one framed stream message). Throws SipParseError. */
 export function parseMessage(data: Buffer): SipMessageLike {
@@ -132,8 +133,7 @@ export function parseMessage(data: Buffer): SipMessageLike {
     while (ve > vs && (src.charCodeAt(ve - 1) === 32 || src.charCodeAt(ve - 1) === 9)) ve--;
     const id = classifyHashed(src, pos, ne, hash);
     note(sum, id, n);
-    // Past the scratch's length these stores append in order (SLOT is 5), so
-    // the array grows and stays packed.
+    // Past the scratch's length these stores append in order (SLOT is 5).
     const o = n * SLOT;
     idx[o] = id;
     idx[o + 1] = pos;

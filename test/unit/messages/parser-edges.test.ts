@@ -256,7 +256,16 @@ t.test('§7.2 Status-Code = 3DIGIT, 100 to 699', async (t) => {
   for (const first of ['SIP/2.0x', 'SIP/2.0']) {
     t.equal(error(Buffer.from(first + '\r\n\r\n')).why, 'malformed status line', `${first} and no space in the whole message`);
   }
-  for (const first of ['SIP/2.0 0200 OK', 'SIP/2.0 2000 OK', 'SIP/2.0 099 Low', 'SIP/2.0 000 Zero', 'SIP/2.0 700 High', 'SIP/2.0 200']) {
+  for (const first of [
+    'SIP/2.0 2/0 OK',
+    'SIP/2.0 20/ OK',
+    'SIP/2.0 0200 OK',
+    'SIP/2.0 2000 OK',
+    'SIP/2.0 099 Low',
+    'SIP/2.0 000 Zero',
+    'SIP/2.0 700 High',
+    'SIP/2.0 200',
+  ]) {
     const why = first === 'SIP/2.0 200' ? null : 'malformed status code';
     if (why === null) t.equal((parseMessage(build([first, ...RES.slice(1)])) as SipResponse).reason, '', 'no reason, no space');
     else t.equal(error(build([first, ...RES.slice(1)])).why, why, first);
