@@ -1,7 +1,7 @@
 // Parameter names (RFC 3261 §25.1 generic-param: token, compared case-insensitively §7.3.1)
 // as the header parsers read them: lower-cased, well-known ones as constant strings.
 import t from 'tap';
-import { paramName, scanParamName } from '../../../src/core/messages/headers/param-names.js';
+import { paramName, paramNameMisses, scanParamName } from '../../../src/core/messages/headers/param-names.js';
 
 const KNOWN = ['branch', 'received', 'rport', 'tag', 'expires', 'q', 'qop', 'nc', 'nonce', 'nextnonce', '+sip.instance', 'reg-id', 'lr', 'transport'];
 
@@ -53,4 +53,47 @@ t.test('scanParamName reads the token at the start, up to a non-token character 
   t.equal(scanParamName('AZaz@', 0, 5), 'azaz', 'A and Z are lower-cased, @ is not a token character');
   t.equal(scanParamName("a.!%*_+`'~-Q x", 0, 14), "a.!%*_+`'~-q", 'every token punctuation character');
   t.equal(scanParamName('Ab[', 0, 3), 'ab', '[ ends it');
+});
+
+// What the parsers meet most: Via, URI and header parameters, then digest ones (RFC 7616, RFC 8760).
+const WELL_KNOWN = [
+  ...['branch', 'received', 'rport', 'maddr', 'ttl', 'transport', 'lr', 'user', 'method', 'tag', 'expires', 'q', '+sip.instance'],
+  ...['reg-id', 'ob', 'alias', 'gr', 'pub-gruu', 'temp-gruu', '+sip.ice', 'methods', 'keep', 'phone-context', 'isub', 'ext'],
+  ...['cause', 'text', 'reason', 'duration', 'handling', 'purpose', 'boundary', 'charset'],
+  ...['username', 'realm', 'nonce', 'uri', 'response', 'algorithm', 'cnonce', 'opaque', 'qop', 'nc', 'stale', 'domain'],
+  ...['userhash', 'nextnonce', 'rspauth', 'auts'],
+];
+
+t.test('a well-known name is found in the table, in any case, by both readers; no other name is', async (t) => {
+  const missed = (read: () => string) => {
+    const before = paramNameMisses();
+    read();
+    return paramNameMisses() - before;
+  };
+  const notFound: string[] = [];
+  for (const k of WELL_KNOWN) {
+    for (const spelling of [k, k.toUpperCase(), k[0]!.toUpperCase() + k.slice(1)]) {
+      const text = `;${spelling}=1`;
+      if (missed(() => paramName(text, 1, 1 + k.length)) !== 0) notFound.push(`paramName ${spelling}`);
+      if (missed(() => scanParamName(text, 1, text.length)) !== 0) notFound.push(`scanParamName ${spelling}`);
+    }
+  }
+  t.same(notFound, [], 'every well-known name found');
+  for (const other of ['x-custom', 'BRANCHX', 'branc', 'tga', 'Q1', 'nonces']) {
+    t.equal(
+      missed(() => paramName(other, 0, other.length)),
+      1,
+      `${other} is not in the table`,
+    );
+    t.equal(
+      missed(() => scanParamName(other, 0, other.length)),
+      1,
+      `${other} is not in the table (scanned)`,
+    );
+  }
+  t.equal(
+    missed(() => scanParamName('=x', 0, 2)),
+    0,
+    'no name: no look-up',
+  );
 });
