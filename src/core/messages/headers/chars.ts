@@ -1,7 +1,7 @@
 // Character classes from RFC 3261 §25.1, as lookup tables indexed by char code
 // (latin1 strings, so codes are 0..255). Lookup tables beat regexes in hot paths.
 
-function table(chars: string, ranges: Array<[number, number]> = []): Uint8Array {
+function table(chars: string, ranges: Array<[number, number]>): Uint8Array {
   const t = new Uint8Array(256);
   for (let i = 0; i < chars.length; i++) t[chars.charCodeAt(i)] = 1;
   for (const [a, b] of ranges) for (let c = a; c <= b; c++) t[c] = 1;
@@ -56,7 +56,7 @@ export function trimEnd(s: string, start: number, end: number): number {
 export function skipQuoted(s: string, i: number, end: number): number {
   // Fast path: no backslash before the closing quote (native scans, no per-char loop).
   const q = s.indexOf('"', i + 1);
-  if (q < 0 || q >= end) return -1; // no quote char at all: unterminated whatever the escapes
+  if (q === -1 || q >= end) return -1; // no quote char at all: unterminated whatever the escapes
   const b = s.indexOf('\\', i + 1);
   if (b < 0 || b > q) return q + 1;
   i++;
@@ -64,7 +64,7 @@ export function skipQuoted(s: string, i: number, end: number): number {
     const c = s.charCodeAt(i);
     if (c === 34) return i + 1;
     if (c === 92) {
-      if (i + 1 >= end) return -1;
+      // An escape as the range's last character reads one past it, then the loop ends: -1 all the same.
       const n = s.charCodeAt(i + 1);
       if (n === 10 || n === 13 || n > 0x7f) return -1;
       i += 2;
