@@ -11,6 +11,7 @@ t.test('paramName lower-cases A to Z only, within the range given', async (t) =>
   t.equal(paramName(';x;Branch=1', 3, 9), 'branch', 'a range inside the text');
   t.equal(paramName('AZaz', 0, 4), 'azaz', 'both ends of A-Z');
   t.equal(paramName('@[`{', 0, 4), '@[`{', 'the characters just outside A-Z and a-z are kept');
+  t.equal(paramName('xZ', 0, 2), 'xz', 'a Z as the only capital');
   t.equal(paramName('X-Custom', 0, 8), 'x-custom', 'an unknown name is lower-cased too');
   t.equal(paramName('x-custom', 0, 8), 'x-custom');
   t.equal(paramName('abc', 1, 1), '', 'an empty range');
@@ -53,6 +54,7 @@ t.test('scanParamName reads the token at the start, up to a non-token character 
   t.equal(scanParamName('AZaz@', 0, 5), 'azaz', 'A and Z are lower-cased, @ is not a token character');
   t.equal(scanParamName("a.!%*_+`'~-Q x", 0, 14), "a.!%*_+`'~-q", 'every token punctuation character');
   t.equal(scanParamName('Ab[', 0, 3), 'ab', '[ ends it');
+  t.equal(scanParamName('xZ;', 0, 3), 'xz', 'a Z as the only capital');
 });
 
 // What the parsers meet most: Via, URI and header parameters, then digest ones (RFC 7616, RFC 8760).
