@@ -22,6 +22,8 @@ export interface PeerChannelHandlers {
  */
 export class PeerChannel implements WorkerPeers {
   private ports = new Map<number, number>();
+  private workerList: number[] = [];
+  private servingList: number[] = [];
 
   private constructor(
     readonly self: number,
@@ -60,13 +62,19 @@ export class PeerChannel implements WorkerPeers {
     return this.socket.address().port;
   }
 
-  /** Every live worker's channel port, this one's included (from the primary). */
-  setPorts(ports: ReadonlyMap<number, number>): void {
+  /** Every live worker's channel port, this one's included, and which of them serve SIP (from the primary). */
+  setPorts(ports: ReadonlyMap<number, number>, serving: readonly number[]): void {
     this.ports = new Map(ports);
+    this.workerList = [...ports.keys()].sort((a, b) => a - b);
+    this.servingList = serving.filter((n) => ports.has(n)).sort((a, b) => a - b);
   }
 
   workers(): readonly number[] {
-    return [...this.ports.keys()];
+    return this.workerList;
+  }
+
+  serving(): readonly number[] {
+    return this.servingList;
   }
 
   pass(worker: number, data: Buffer, source: Source, origin: number): boolean {
