@@ -5,7 +5,7 @@ export type ToPrimary =
   { type: 'softswitch:channel'; port: number } | { type: 'softswitch:listening' } | { type: 'softswitch:readiness'; id: number; report: ReadinessReport };
 
 export type ToWorker =
-  | { type: 'softswitch:peers'; ports: Array<[worker: number, port: number]>; serving: number[] }
+  | { type: 'softswitch:peers'; ports: Array<[worker: number, port: number]> }
   | { type: 'softswitch:drain' }
   | { type: 'softswitch:cut-short' }
   | { type: 'softswitch:readiness?'; id: number };

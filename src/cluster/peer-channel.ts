@@ -22,8 +22,6 @@ export interface PeerChannelHandlers {
  */
 export class PeerChannel implements WorkerPeers {
   private ports = new Map<number, number>();
-  private workerList: number[] = [];
-  private servingList: number[] = [];
 
   private constructor(
     readonly self: number,
@@ -62,19 +60,13 @@ export class PeerChannel implements WorkerPeers {
     return this.socket.address().port;
   }
 
-  /** Every live worker's channel port, this one's included, and which of them serve SIP (from the primary). */
-  setPorts(ports: ReadonlyMap<number, number>, serving: readonly number[]): void {
+  /** Every live worker's channel port, this one's included (from the primary). */
+  setPorts(ports: ReadonlyMap<number, number>): void {
     this.ports = new Map(ports);
-    this.workerList = [...ports.keys()].sort((a, b) => a - b);
-    this.servingList = serving.filter((n) => ports.has(n)).sort((a, b) => a - b);
   }
 
   workers(): readonly number[] {
-    return this.workerList;
-  }
-
-  serving(): readonly number[] {
-    return this.servingList;
+    return [...this.ports.keys()];
   }
 
   pass(worker: number, data: Buffer, source: Source, origin: number): boolean {

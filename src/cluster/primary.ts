@@ -56,9 +56,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const sharePorts = (): void => {
     const ports: Array<[number, number]> = [];
     for (const [n, slot] of slots) if (slot.worker && slot.channelPort !== undefined) ports.push([n, slot.channelPort]);
-    // Requests are shared among the workers whose handlers are in place (worker-dispatch.ts, requestOwner).
-    const serving = ports.filter(([n]) => slots.get(n)!.listening).map(([n]) => n);
-    for (const slot of slots.values()) send(slot.worker, { type: 'softswitch:peers', ports, serving });
+    for (const slot of slots.values()) send(slot.worker, { type: 'softswitch:peers', ports });
   };
 
   const fork = (n: number): void => {
@@ -74,7 +72,6 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
         sharePorts();
       } else if (message.type === 'softswitch:listening') {
         slot.listening = true;
-        sharePorts();
         if (!announced && [...slots.values()].every((s) => s.listening)) {
           announced = true;
           void announce();

@@ -34,7 +34,7 @@ export class WorkerLink {
     const link = new WorkerLink(await PeerChannel.open(identity.slot, identity.token, handlers));
     process.on('message', (message: unknown) => {
       if (!isOurs<ToWorker>(message)) return;
-      if (message.type === 'softswitch:peers') link.channel.setPorts(new Map(message.ports), message.serving);
+      if (message.type === 'softswitch:peers') link.channel.setPorts(new Map(message.ports));
       else if (message.type === 'softswitch:drain' || message.type === 'softswitch:cut-short') {
         // Stopped while still starting: nothing served yet, nothing to drain.
         if (!link.control) process.exit(0);

@@ -55,7 +55,6 @@ export class Metrics {
   readonly sipRetransmissions: Counter<'direction'>;
   readonly sipTransactionsStarted: Counter<'kind'>;
   readonly sipTransactions: Gauge<'kind'>;
-  readonly workerPassed: Counter<'kind'>;
   // Registrar and security
   readonly registrations: Counter<'outcome'>;
   readonly registrationRetries: Counter;
@@ -91,12 +90,6 @@ export class Metrics {
       name: 'softswitch_sip_retransmissions_total',
       help: 'Retransmissions: received (a request copy absorbed by its transaction) and sent (a request or response sent again by a transaction).',
       labelNames: ['direction'],
-      registers,
-    });
-    this.workerPassed = new Counter({
-      name: 'softswitch_worker_passed_total',
-      help: 'SIP messages a worker passed to another worker of the node: request (to the worker that owns its call or line), response (to the worker holding its transaction).',
-      labelNames: ['kind'],
       registers,
     });
     this.sipTransactionsStarted = new Counter({

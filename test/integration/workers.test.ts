@@ -183,46 +183,6 @@ t.test('a CANCEL from another port, hashed to the worker not holding the INVITE,
   t.ok(cancels.length > 0, `a CANCEL was passed to the other worker within ${tries} tries`);
 });
 
-t.test('calls from one trunk on one socket are shared by both workers, each answered once', async (t) => {
-  const since = node.mark();
-  // One source address and port: the kernel hands every datagram to the same worker, which passes
-  // the calls it does not own (by Call-ID) to the other. A number nobody has: each INVITE ends in 404.
-  const trunkSocket = await RawSipClient.open('udp', { port: node.port }, IP_CALLER.address);
-  t.teardown(() => trunkSocket.close());
-  const uri = `sip:0312349999@${DOMAIN}`;
-  const callIds: string[] = [];
-  for (let i = 0; i < TRIES && new Set(node.events('call.decision', since).map(workerOf)).size < 2; i++) {
-    const callId = `${randomToken()}@wk-one-socket`;
-    callIds.push(callId);
-    trunkSocket.sendRaw(
-      trunkSocket.buildRequest('INVITE', uri, [
-        ['From', `<sip:${IP_CALLER.number}@${IP_CALLER.address}>;tag=${randomToken()}`],
-        ['To', `<${uri}>`],
-        ['Call-ID', callId],
-        ['CSeq', '1 INVITE'],
-        ['Contact', `<${trunkSocket.contactUri('caller')}>`],
-      ]),
-    );
-    const final = await trunkSocket.waitFor((m) => m.callId === callId && m.status !== undefined && m.status >= 200, { timeoutMs: 10_000 });
-    t.equal(final.status, 404, `call ${i + 1}: refused, as nobody has the number`);
-    await node.waitForEvent('call.decision', { since, where: (l) => l.callId === callId });
-  }
-  const deciders = node.events('call.decision', since).filter((l) => callIds.includes(String(l.callId)));
-  t.same([...new Set(deciders.map(workerOf))].sort(), [1, 2], `both workers routed some of the ${callIds.length} calls`);
-  for (const callId of callIds) {
-    const by = new Set(deciders.filter((l) => l.callId === callId).map(workerOf));
-    t.equal(by.size, 1, `${callId} was routed by one worker`);
-    const finals = trunkSocket.received.filter((m) => m.callId === callId && m.status !== undefined && m.status >= 200);
-    t.equal(finals.length, 1, `one final answer to ${callId}`);
-  }
-  const passedCalls = passed(since, 'request', (l) => l.method === 'INVITE');
-  t.ok(passedCalls.length > 0, 'INVITEs were passed to the worker owning their call');
-  t.ok(
-    passedCalls.every((l) => l.to !== workerOf(l)),
-    'always to the other worker',
-  );
-});
-
 /** A PBX on one TCP connection: answers every INVITE 200 and every BYE 200 on it, until stopped. */
 function answerOnConnection(client: RawSipClient, contact: string): () => void {
   let stopped = false;

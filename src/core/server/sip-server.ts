@@ -10,7 +10,7 @@ import { Dispatcher, type RequestHandler } from './dispatcher.js';
 import { IncomingRequest, type HeaderList } from './incoming-request.js';
 import type { ProxyDelegate } from './proxy-delegate.js';
 import { SipTransports, type ListenSpec, type TransportFactory } from './sip-transports.js';
-import { nextInRing, ownershipKey, requestOwner, responseOwner, type WorkerPeers } from './worker-dispatch.js';
+import { nextInRing, responseOwner, type WorkerPeers } from './worker-dispatch.js';
 import { workerOfConnection } from '../transport/connection-table.js';
 
 export type { RequestHandler } from './dispatcher.js';
@@ -243,23 +243,7 @@ export class SipServer {
       this.receiveResponse(message, source);
       return;
     }
-    if (!passed && this.passRequest(message, data, source)) return;
     this.receiveRequest(message, source, data, passed);
-  }
-
-  /** A UDP request whose call (or line, for a REGISTER) another worker owns goes to that worker. */
-  private passRequest(request: SipRequest, data: Buffer, source: Source): boolean {
-    if (!this.peers || source.transport !== 'UDP') return false;
-    const owner = requestOwner(ownershipKey(request), this.peers.serving());
-    if (owner === undefined || owner === this.peers.self || !this.peers.pass(owner, data, source, this.peers.self)) return false;
-    this.metrics?.workerPassed.inc({ kind: 'request' });
-    if (this.log.isLevelEnabled('debug')) {
-      this.log.debug(
-        { event: 'worker.passed', kind: 'request', method: request.method, callId: request.headers.get('call-id'), to: owner },
-        'request passed to the worker that owns its call',
-      );
-    }
-    return true;
   }
 
   /** A response to a request another worker sent goes to that worker (its branch names it). */
@@ -267,7 +251,6 @@ export class SipServer {
     if (!this.peers) return false;
     const owner = responseOwner(response.topVia()?.params.branch, this.peers.self);
     if (owner === 'here' || !this.peers.pass(owner, data, source, this.peers.self)) return false;
-    this.metrics?.workerPassed.inc({ kind: 'response' });
     this.log.debug(
       { event: 'worker.passed', kind: 'response', status: response.status, callId: response.headers.get('call-id'), to: owner },
       'response passed to the worker holding its transaction',

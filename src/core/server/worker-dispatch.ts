@@ -3,16 +3,9 @@ import type { Destination, Source } from '../transport/transport.js';
 
 /**
  * Several worker processes share one SIP port (UDP SO_REUSEPORT: the kernel
- * hashes each source address and port to one worker). Which worker handles a
- * message, and how it gets there:
+ * hashes each source address and port to one worker). A message that needs
+ * state another worker holds must be passed to it:
  *
- * - a UDP request goes to the worker that owns its call (`requestOwner`: a
- *   hash of the Call-ID, or of the AOR for a REGISTER, over the workers
- *   serving): one trunk sending every call from one address and port would
- *   otherwise load one core while the others idle, and every request of a
- *   call, its retransmissions, CANCEL and ACK included, meets the same
- *   transaction and call state; a line's registrations meet the same copy of
- *   its bindings;
  * - a response to a request a worker sent: the branch it put in its Via
  *   names it (`z9hG4bKw<worker>.…`), so the worker the kernel picked reads
  *   the branch and passes the message on;
@@ -41,29 +34,6 @@ export function workerOfBranch(branch: string | null | undefined): number | unde
 /** A fresh branch for a request this process sends on its own (e.g. an OPTIONS ping): cookie, worker tag, `id`. */
 export function ownBranch(worker: number | undefined, id: string): string {
   return `${MAGIC_COOKIE}${workerBranchTag(worker)}${id}`;
-}
-
-/**
- * What decides a request's worker: the AOR of a REGISTER (a line's refreshes
- * keep their copy of its bindings on one worker even when the Call-ID
- * changes), the Call-ID of anything else (a call's requests, whichever side
- * sends them).
- */
-export function ownershipKey(request: SipRequest): string {
-  if (request.method === 'REGISTER') return request.to()?.uri ?? '';
-  return request.headers.get('call-id') ?? '';
-}
-
-/**
- * The worker that owns `key` among `serving` (sorted, as every worker is told
- * the same list): FNV-1a of the key, modulo the count. Undefined when none
- * serves yet.
- */
-export function requestOwner(key: string, serving: readonly number[]): number | undefined {
-  if (serving.length === 0) return undefined;
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-  return serving[(hash >>> 0) % serving.length];
 }
 
 /** Where a response goes: handled here, or passed to the worker its branch names. */
@@ -103,8 +73,6 @@ export interface WorkerPeers {
   readonly self: number;
   /** Every worker that can be reached now, this one included. */
   workers(): readonly number[];
-  /** The workers serving SIP now (started, handlers in place), sorted: the ones requests are shared among. */
-  serving(): readonly number[];
   /** Hands a received message to `worker` as if it had arrived there; false when that worker cannot be reached. */
   pass(worker: number, data: Buffer, source: Source, origin: number): boolean;
   /** Asks `worker` to send these bytes on its TCP/WS connection `destination.connectionId`; false when it cannot be reached. */

@@ -1,19 +1,10 @@
 import t from 'tap';
 import { parseMessage, type SipRequest } from '../../../src/core/messages/index.js';
-import {
-  mayBelongElsewhere,
-  nextInRing,
-  ownBranch,
-  ownershipKey,
-  requestOwner,
-  responseOwner,
-  workerBranchTag,
-  workerOfBranch,
-} from '../../../src/core/server/worker-dispatch.js';
+import { mayBelongElsewhere, nextInRing, ownBranch, responseOwner, workerBranchTag, workerOfBranch } from '../../../src/core/server/worker-dispatch.js';
 
 /** Which worker a message belongs to, when several share one SIP port (docs/workers.md). */
 
-function request(method: string, extra: string[] = [], callId = 'wd-1', to = '<sip:bob@example.test>;tag=b1'): SipRequest {
+function request(method: string, extra: string[] = []): SipRequest {
   return parseMessage(
     Buffer.from(
       [
@@ -21,8 +12,8 @@ function request(method: string, extra: string[] = [], callId = 'wd-1', to = '<s
         'Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-c1',
         'Max-Forwards: 70',
         'From: <sip:alice@example.test>;tag=a1',
-        `To: ${to}`,
-        `Call-ID: ${callId}`,
+        'To: <sip:bob@example.test>;tag=b1',
+        'Call-ID: wd-1',
         `CSeq: 1 ${method}`,
         ...extra,
         'Content-Length: 0',
@@ -73,32 +64,4 @@ t.test('unclaimed requests go around the ring once, ending before the worker the
   t.equal(nextInRing([1], 1, 1), undefined, 'alone: nobody to ask');
   t.equal(nextInRing([], 1, 1), undefined);
   t.equal(nextInRing([1, 3], 1, 1), 3, 'a missing worker (restarting) is skipped');
-});
-
-t.test('a REGISTER belongs with its AOR, anything else with its Call-ID', async (t) => {
-  t.equal(ownershipKey(request('INVITE', [], 'call-7@host')), 'call-7@host');
-  t.equal(ownershipKey(request('BYE', [], 'call-7@host')), 'call-7@host', 'every request of the call');
-  t.equal(ownershipKey(request('REGISTER', [], 'reg-1', '"Alice" <sip:alice@example.test>')), 'sip:alice@example.test');
-  t.equal(
-    ownershipKey(request('REGISTER', [], 'reg-2', '<sip:alice@example.test>')),
-    'sip:alice@example.test',
-    'another Call-ID, another display name: the same line',
-  );
-});
-
-t.test('each key has one owner among the workers serving, and the keys spread over all of them', async (t) => {
-  t.equal(requestOwner('anything', []), undefined, 'none serving: no owner');
-  t.equal(requestOwner('anything', [4]), 4, 'one serving: that one');
-  const counts = new Map<number, number>();
-  for (let i = 0; i < 3000; i++) {
-    const key = `${i}-4711@10.0.0.1`;
-    const owner = requestOwner(key, [1, 2, 3])!;
-    t.equal(requestOwner(key, [1, 2, 3]), owner);
-    counts.set(owner, (counts.get(owner) ?? 0) + 1);
-  }
-  t.same([...counts.keys()].sort(), [1, 2, 3], 'every worker owns some');
-  for (const [worker, count] of counts) t.ok(count > 800 && count < 1200, `worker ${worker} owns ${count} of 3000 (about a third)`);
-  // FNV-1a of "a" is 0xe40c292c (3826002220): 3826002220 % 3 = 1, the second worker.
-  t.equal(requestOwner('a', [5, 6, 7]), 6, 'FNV-1a, modulo the count');
-  t.equal(requestOwner('', [5, 6, 7, 8]), 6, 'the empty key: the offset basis, 0x811c9dc5 % 4 = 1');
 });

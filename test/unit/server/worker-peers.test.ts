@@ -2,7 +2,7 @@ import t from 'tap';
 import { parseMessage, type SipRequest, type SipResponse } from '../../../src/core/messages/index.js';
 import type { IncomingRequest } from '../../../src/core/server/incoming-request.js';
 import { SipServer } from '../../../src/core/server/sip-server.js';
-import { ownBranch, requestOwner, type WorkerPeers } from '../../../src/core/server/worker-dispatch.js';
+import { ownBranch, type WorkerPeers } from '../../../src/core/server/worker-dispatch.js';
 import type { Source } from '../../../src/core/transport/transport.js';
 import { createLogger } from '../../../src/log.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
@@ -24,8 +24,7 @@ interface Worker {
   passedIn: number;
 }
 
-/** `serving: false`: no worker serves yet, so requests stay where they arrive (the ring alone finds a CANCEL's INVITE). */
-function node(count: number, { serving = true } = {}): Worker[] {
+function node(count: number): Worker[] {
   const workers: Worker[] = [];
   const ids = Array.from({ length: count }, (_, i) => i + 1);
   for (const self of ids) {
@@ -33,7 +32,6 @@ function node(count: number, { serving = true } = {}): Worker[] {
     const peers: WorkerPeers = {
       self,
       workers: () => ids,
-      serving: () => (serving ? ids : []),
       pass: (to: number, data: Buffer, source: Source, origin: number) => {
         const target = workers[to - 1];
         if (!target) return false;
@@ -57,14 +55,14 @@ function node(count: number, { serving = true } = {}): Worker[] {
   return workers;
 }
 
-function raw(method: string, branch = 'z9hG4bK-c1', callId = 'wp-1'): string {
+function raw(method: string, branch = 'z9hG4bK-c1'): string {
   return [
     `${method} sip:bob@example.test SIP/2.0`,
     `Via: SIP/2.0/UDP 10.0.0.1:5060;branch=${branch};rport`,
     'Max-Forwards: 70',
     'From: <sip:alice@example.test>;tag=a1',
     'To: <sip:bob@example.test>',
-    `Call-ID: ${callId}`,
+    'Call-ID: wp-1',
     `CSeq: 1 ${method}`,
     'Content-Length: 0',
     '',
@@ -91,7 +89,7 @@ t.test('the worker tag in a branch is this worker’s', async (t) => {
   const [one, two] = node(2);
   t.equal(one!.server.worker, 1);
   t.equal(two!.server.worker, 2);
-  t.throws(() => one!.server.setWorkerPeers({ self: 1, workers: () => [1], serving: () => [1], pass: () => false, sendOn: () => false }), /already set/);
+  t.throws(() => one!.server.setWorkerPeers({ self: 1, workers: () => [1], pass: () => false, sendOn: () => false }), /already set/);
 });
 
 t.test('a response arriving at another worker reaches the client transaction that sent its request', async (t) => {
@@ -121,8 +119,7 @@ t.test('a passed message is never passed again', async (t) => {
 });
 
 t.test('a CANCEL arriving at the worker not holding its INVITE: 200 and 487 from the one that does, nothing from the other', async (t) => {
-  // No worker serving yet: the INVITE stays where it arrived, and the ring finds it for the CANCEL.
-  const [one, two] = node(2, { serving: false });
+  const [one, two] = node(2);
   let pending: IncomingRequest | undefined;
   one!.server.invite(
     (req) =>
@@ -154,7 +151,7 @@ t.test('a CANCEL arriving at the worker not holding its INVITE: 200 and 487 from
 });
 
 t.test('a CANCEL nobody holds: one 481, from the last worker asked', async (t) => {
-  const workers = node(3, { serving: false });
+  const workers = node(3);
   workers[1]!.transport.deliver(raw('CANCEL', 'z9hG4bK-none'), CALLER);
   const answers = workers.map((w) => w.transport.responses().map((r) => r.status));
   t.same(answers, [[481], [], []], 'arrived at 2, asked 3, then 1, which answers');
@@ -165,7 +162,7 @@ t.test('a CANCEL nobody holds: one 481, from the last worker asked', async (t) =
 });
 
 t.test('the ACK of a non-2xx arriving at the other worker ends the INVITE transaction there', async (t) => {
-  const [one, two] = node(2, { serving: false });
+  const [one, two] = node(2);
   one!.server.invite((req) => {
     req.respond(486);
   });
@@ -187,113 +184,13 @@ t.test('the ACK of a non-2xx arriving at the other worker ends the INVITE transa
 });
 
 t.test('without the ACK the 486 would be retransmitted (the check above can fail)', async (t) => {
-  const [one] = node(2, { serving: false });
+  const [one] = node(2);
   one!.server.invite((req) => {
     req.respond(486);
   });
   one!.transport.deliver(raw('INVITE'), CALLER);
   one!.clock.advance(4_000);
   t.ok(one!.transport.responses().filter((r) => r.status === 486).length > 1, 'retransmitted');
-});
-
-/** A Call-ID that worker `owner` of [1, 2] owns. */
-function callIdOwnedBy(owner: number): string {
-  for (let i = 0; ; i++) if (requestOwner(`own-${i}`, [1, 2]) === owner) return `own-${i}`;
-}
-
-t.test('a UDP request goes to the worker that owns its Call-ID, wherever the kernel hands it', async (t) => {
-  const [one, two] = node(2);
-  const seen: Array<[number, string]> = [];
-  one!.server.invite((req) => {
-    seen.push([1, req.message.headers.get('call-id')!]);
-    req.respond(486);
-  });
-  two!.server.invite((req) => {
-    seen.push([2, req.message.headers.get('call-id')!]);
-    req.respond(486);
-  });
-  const ofTwo = callIdOwnedBy(2);
-  const ofOne = callIdOwnedBy(1);
-  one!.transport.deliver(raw('INVITE', 'z9hG4bK-a', ofTwo), CALLER);
-  one!.transport.deliver(raw('INVITE', 'z9hG4bK-b', ofOne), CALLER);
-  one!.transport.deliver(raw('INVITE', 'z9hG4bK-a', ofTwo), CALLER);
-  t.same(seen, [
-    [2, ofTwo],
-    [1, ofOne],
-  ]);
-  t.equal(two!.passedIn, 2, 'the INVITE and its copy, which arrived at their non-owner, were passed');
-  t.equal(one!.passedIn, 0);
-  t.same(
-    two!.transport.responses().map((r) => [r.status, r.headers.get('call-id')]),
-    [
-      [100, ofTwo],
-      [486, ofTwo],
-      [486, ofTwo],
-    ],
-    'answered by the owner; the copy met its transaction, which sent the 486 again',
-  );
-  t.same(
-    one!.transport.responses().map((r) => [r.status, r.headers.get('call-id')]),
-    [
-      [100, ofOne],
-      [486, ofOne],
-    ],
-  );
-  // Its ACK arrives at worker 1 too: passed on, it ends the 486's retransmissions at worker 2.
-  const ackOfTwo = raw('ACK', 'z9hG4bK-a', ofTwo).replace('To: <sip:bob@example.test>', `To: ${two!.transport.responses()[1]!.headers.get('to')}`);
-  one!.transport.deliver(ackOfTwo, CALLER);
-  t.equal(two!.passedIn, 3, 'the ACK was passed to the owner');
-  two!.clock.advance(4_000);
-  t.equal(two!.transport.responses().filter((r) => r.status === 486).length, 2, 'the ACK reached the owner: no retransmission');
-});
-
-t.test('a line’s REGISTERs meet on one worker, whatever their Call-ID', async (t) => {
-  const [one, two] = node(2);
-  const by: number[] = [];
-  one!.server.register((req) => {
-    by.push(1);
-    req.respond(200);
-  });
-  two!.server.register((req) => {
-    by.push(2);
-    req.respond(200);
-  });
-  const register = (callId: string, branch: string): string =>
-    raw('REGISTER', branch, callId).replace(/REGISTER sip:bob@example.test/, 'REGISTER sip:example.test');
-  one!.transport.deliver(register(callIdOwnedBy(1), 'z9hG4bK-r1'), CALLER);
-  two!.transport.deliver(register(callIdOwnedBy(2), 'z9hG4bK-r2'), CALLER_OTHER_PORT);
-  one!.transport.deliver(register('third-call-id', 'z9hG4bK-r3'), CALLER);
-  t.equal(by.length, 3);
-  t.equal(new Set(by).size, 1, `all three on worker ${by[0]}`);
-  t.equal(by[0], requestOwner('sip:bob@example.test', [1, 2]), 'the owner of the AOR');
-});
-
-t.test('requests stay where they arrive: on TCP, when passed once already, and when the owner cannot be reached', async (t) => {
-  const [one, two] = node(2);
-  const ofTwo = callIdOwnedBy(2);
-  let handledByOne = 0;
-  one!.server.invite((req) => {
-    handledByOne++;
-    req.respond(486);
-  });
-  two!.server.invite(() => {
-    t.fail('worker 2 is never asked');
-  });
-  one!.server.receive(Buffer.from(raw('INVITE', 'z9hG4bK-t', ofTwo)), {
-    transport: 'TCP',
-    ...CALLER,
-    localAddress: '127.0.0.1',
-    localPort: 5090,
-    connectionId: 'tcp-1w1-1',
-  });
-  t.equal(handledByOne, 1, 'a TCP request is served by the worker holding its connection');
-  one!.server.receive(
-    Buffer.from(raw('INVITE', 'z9hG4bK-p', ofTwo)),
-    { transport: 'UDP', ...CALLER, localAddress: '127.0.0.1', localPort: 5090 },
-    { origin: 2 },
-  );
-  t.equal(handledByOne, 2, 'one passed here is not passed back, even when this worker thinks another owns it');
-  t.equal(two!.passedIn, 0);
 });
 
 t.test('a request for a connection another worker holds is handed to it; one of ours or a lone process’s is sent here', async (t) => {
@@ -310,7 +207,6 @@ t.test('a request for a connection another worker holds is handed to it; one of 
   server.setWorkerPeers({
     self: 1,
     workers: () => [1, 2],
-    serving: () => [1, 2],
     pass: () => false,
     sendOn: (to, destination) => {
       handed.push({ to, connectionId: destination.connectionId });
@@ -329,7 +225,7 @@ t.test('a request for a connection another worker holds is handed to it; one of 
   t.ok(server.heldByOtherWorker('tcp-0a1b2c3dw2-5'));
   t.notOk(server.heldByOtherWorker('tcp-0a1b2c3dw1-5'), 'our own');
   t.notOk(server.heldByOtherWorker('tcp-0a1b2c3dw3-5'), 'a worker that is not there');
-  t.throws(() => server.setWorkerPeers({ self: 1, workers: () => [1], serving: () => [1], pass: () => false, sendOn: () => false }), /already set/);
+  t.throws(() => server.setWorkerPeers({ self: 1, workers: () => [1], pass: () => false, sendOn: () => false }), /already set/);
 });
 
 t.test('peers of another worker number are refused', async (t) => {
@@ -340,5 +236,5 @@ t.test('peers of another worker number are refused', async (t) => {
     worker: 2,
   });
   t.teardown(() => server.close());
-  t.throws(() => server.setWorkerPeers({ self: 1, workers: () => [1], serving: () => [1], pass: () => false, sendOn: () => false }), /another worker/);
+  t.throws(() => server.setWorkerPeers({ self: 1, workers: () => [1], pass: () => false, sendOn: () => false }), /another worker/);
 });
