@@ -208,11 +208,17 @@ export class CallRouter {
     const fromNumber = fromHeaderNumber(message);
     const number = callingNumber(line, fromNumber);
     const dialledNumber = dialledOf(dialledUser ?? '');
-    const { features, basicFeatures, huntGroup, called } = await this.originatingSettings(
-      number,
-      line.basicNumber,
-      dialledNumber.kind === 'national' ? dialledNumber.number : undefined,
-    );
+    // The line's channel is asked for with the settings, in the same round trip (docs/performance.md
+    // "Store round trips"); it is still decided on after origination. A call refused holds it only
+    // until its answer goes (finish gives every channel of a refused call back).
+    const [settingsRead, channelTaken] = await Promise.allSettled([
+      this.originatingSettings(number, line.basicNumber, dialledNumber.kind === 'national' ? dialledNumber.number : undefined),
+      this.deps.channels.take(incoming.callId, line.sipId, line.channels, 'out'),
+    ]);
+    // Both settled first: a channel taken is registered with the call, so the failure path gives it back.
+    if (settingsRead.status === 'rejected') throw settingsRead.reason;
+    if (channelTaken.status === 'rejected') throw channelTaken.reason;
+    const { features, basicFeatures, huntGroup, called } = settingsRead.value;
     const origin = originate({ dialledUserPart: dialledUser ?? '', line, ...(fromNumber ? { fromNumber } : {}), features, basicFeatures, huntGroup });
     this.deps.records?.identify(incoming.callId, {
       callingNumber: number,
@@ -228,9 +234,8 @@ export class CallRouter {
       number,
     );
     if (!origin.ok) return this.refuse(incoming, origin, { asserted: { number, withhold: features.presentation === 'withhold' } });
-    const channel = await this.deps.channels.take(incoming.callId, line.sipId, line.channels, 'out');
     // An emergency call goes even when every channel is in use (docs/product.md §5): it just holds none.
-    if (!channel && origin.dialled.kind !== 'emergency') return { kind: 'reject', status: 486, reason: 'Busy Here' };
+    if (!channelTaken.value && origin.dialled.kind !== 'emergency') return { kind: 'reject', status: 486, reason: 'Busy Here' };
     const presentation: Presentation = { asserted: { number: origin.presentedNumber, withhold: origin.withhold } };
     const dialled = origin.dialled;
     if (dialled.kind !== 'emergency' && dialled.kind !== 'national' && dialled.kind !== 'international')

@@ -132,15 +132,19 @@ t.test("a line's call to a line: both numbers' settings and groups in one round 
   t.equal(settings[0]?.name, 'evalsha', 'a script: one round trip');
   t.same(numbersNamed(settings[0]!), [ERIN, FRANK], 'naming the calling and the called number');
   t.equal(naming(sent, 'opts:').length, 0, 'no subscription read (the node-local copy)');
-  // From the settings to the offer (the called line's bindings): the two channels, nothing else; the called line from the node's copy.
+  // The caller's channel goes with the settings (one round trip); then only the callee's channel, with
+  // its bindings; the called line from the node's copy.
   const from = sent.indexOf(settings[0]!);
+  const channelOf = (sipId: string): number => sent.findIndex((c) => c.name === 'evalsha' && c.args.some((a) => a.endsWith(`chan:{${sipId}}`)));
   const offer = sent.findIndex((c) => c.name === 'hgetall' && (c.args[0] ?? '').includes(`reg:{${frank.sipId}}`));
+  t.equal(Math.abs(channelOf(erin.sipId) - from), 1, "the caller's channel reservation sent beside the settings read");
   t.ok(offer > from, 'the bindings read after the settings');
   t.same(
-    sent.slice(from + 1, offer).map((c) => c.name),
-    ['evalsha', 'evalsha'],
-    "between them only the caller's and the callee's channel reservations",
+    sent.slice(Math.max(from, channelOf(erin.sipId)) + 1, offer).map((c) => c.name),
+    ['evalsha'],
+    "between them only the callee's channel reservation",
   );
+  t.equal(channelOf(frank.sipId), offer - 1, "the callee's");
   t.same(
     sent
       .filter((c) => /\{prov\}:(ipauth|peeraddr|routes|line|num):/.test(c.args[0] ?? '') || (c.args[0] ?? '').endsWith('{prov}:routes'))

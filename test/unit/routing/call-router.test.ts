@@ -582,7 +582,11 @@ t.test("the called line's channel and bindings are asked for together (one round
   const w = world();
   w.line('alice', A, 'answer', 1);
   await w.invite(A);
-  t.same(w.storeOrder, ['acquire alice', 'bindings alice', 'acquired alice'], 'the bindings asked for before the channel was answered');
+  t.same(
+    w.storeOrder,
+    ['settings', 'settings answered', 'acquire alice', 'bindings alice', 'acquired alice'],
+    'the bindings asked for before the channel was answered',
+  );
   const busy = await w.invite(A);
   t.same(
     busy.sent.map((r) => r.status),
@@ -590,4 +594,33 @@ t.test("the called line's channel and bindings are asked for together (one round
     'its one channel in use: busy',
   );
   t.equal(w.offers.length, 1, 'not offered again');
+});
+
+t.test("a line's call asks for its own channel with its settings (one round trip); a call refused afterwards gives it back", async (t) => {
+  const w = world();
+  w.line('alice', A, 'answer', 2);
+  await w.invite(A, 'line');
+  t.same(
+    w.storeOrder.slice(0, 4),
+    ['settings', 'acquire caller', 'settings answered', 'acquired caller'],
+    'the channel asked for before the settings were answered',
+  );
+  t.equal(w.offers.length, 1, 'and the call went on');
+  const held = (): number => w.legs.get('caller')?.size ?? 0;
+  t.equal(held(), 1, 'the answered call holds its channel');
+
+  w.features.set(A, { ...w.features.get(A)!, blockedCallers: [w.callerLine.basicNumber] });
+  const blocked = await w.invite(A, 'line');
+  t.same(
+    blocked.sent.map((r) => r.status),
+    [603],
+    'refused by the called number’s nuisance blocking',
+  );
+  t.equal(held(), 1, 'the refused call gave its channel back');
+  const nowhere = await w.invite('12', 'line');
+  t.match(
+    blocked.sent.concat(nowhere.sent).map((r) => r.status),
+    [603, 404],
+  );
+  t.equal(held(), 1, 'and so did one to a number that cannot be dialled');
 });

@@ -143,6 +143,9 @@ export function world(options: { downRoutes?: Set<string>; announcements?: Annou
   const featureStore: Pick<FeatureStore, 'huntGroupOf' | 'bulkGroupOf' | 'nextRoundRobinStart' | 'callSettings' | 'callParties'> = {
     callParties: async (requests) => {
       settingsReads.push(requests.map((r) => r.number));
+      storeOrder.push('settings');
+      await Promise.resolve(); // the reply comes later, as from Redis
+      storeOrder.push('settings answered');
       return requests.map(({ number, groups }) => ({
         features: features.get(number) ?? null,
         groups: { hunt: groups === 'none' ? null : huntGroupOf(number), bulk: null },
