@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { readFileSync, readdirSync } from 'node:fs';
+import { createWriteStream, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on Linux x86). */
@@ -32,13 +32,27 @@ export interface Managed {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts a long-lived child (server, redis, kamailio) whose output is kept in tails. */
-export function startManaged(name: string, cmd: string, args: string[], opts: SpawnOptions = {}): Managed {
-  const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts a long-lived child (server, redis, kamailio) whose output is kept in
+ * tails, and, with `logFile`, written whole to that file (stdout and stderr
+ * as they come: e.g. the server's log and its `--trace-gc` lines).
+ */
+export function startManaged(name: string, cmd: string, args: string[], opts: SpawnOptions & { logFile?: string } = {}): Managed {
+  const { logFile, ...spawnOptions } = opts;
+  const child = spawn(cmd, args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout = new TailBuffer();
   const stderr = new TailBuffer();
-  child.stdout?.on('data', (c: Buffer) => stdout.push(c));
-  child.stderr?.on('data', (c: Buffer) => stderr.push(c));
+  const file = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
+  child.stdout?.on('data', (c: Buffer) => {
+    stdout.push(c);
+    file?.write(c);
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr.push(c);
+    file?.write(c);
+  });
+  // Ended once both pipes are drained (after the child's exit), so the file is complete.
+  if (file) child.once('close', () => file.end());
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
     child.once('error', (err) => {

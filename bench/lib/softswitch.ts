@@ -140,9 +140,11 @@ export async function startSoftswitch(o: {
 
   const start = cliCommand(o.root, 'start', o.tsx);
   const startedAt = performance.now();
+  // Its whole output (log lines, and what --server-node-args asks for, e.g. --trace-gc) stays in server.log (--keep).
   const proc = startManaged('softswitch', start.cmd, [...(o.nodeArgs ?? []), ...start.args, '--config', configFile], {
     cwd: o.root,
     env: serverEnv(o.workers),
+    logFile: join(dir, 'server.log'),
   });
   let dead = false;
   void proc.exited.then(() => {

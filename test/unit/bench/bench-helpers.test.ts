@@ -7,7 +7,7 @@ import { readKamailioTemplate, renderKamailioConfig, usrlocBlock } from '../../.
 import { pauses, summarizeLatency } from '../../../bench/lib/latency.js';
 import { prepareLoad } from '../../../bench/lib/measure.js';
 import { repoRoot } from '../../../bench/lib/paths.js';
-import { cpuPercent, parseProcStat } from '../../../bench/lib/proc.js';
+import { cpuPercent, parseProcStat, startManaged } from '../../../bench/lib/proc.js';
 import { parseInfoField } from '../../../bench/lib/redis.js';
 import { benchBinding } from '../../../bench/lib/scale-store.js';
 import { parseSippStats } from '../../../bench/lib/sipp.js';
@@ -294,4 +294,23 @@ t.test('the latency line of bench:calls names the share, the percentiles, the ma
     latencyLine({ share: 0.25, rate: 10, step: { ...step, held: false }, summary, notForwarded: 0, kernelDrops: 3 }, 5),
     /quarter of held.*NOT held.*capture dropped 3/,
   );
+});
+
+t.test('startManaged writes the whole output of a child to its log file, and keeps the tails', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-log-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const logFile = join(dir, 'server.log');
+  const script = "for (let i = 0; i < 100; i++) console.log('line ' + i); console.error('on stderr');";
+  const child = startManaged('child', process.execPath, ['-e', script], { logFile });
+  t.same(await child.exited, { code: 0, signal: null });
+  // The file is written as the pipes drain: read until it holds the last line (at most 2 s).
+  let written: string[] = [];
+  for (let tries = 0; tries < 40 && !(written.includes('line 99') && written.includes('on stderr')); tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    written = (await readFile(logFile, 'utf8')).split('\n').filter((l) => l.length > 0);
+  }
+  t.equal(written.filter((l) => l.startsWith('line ')).length, 100, 'every stdout line, not only the tail');
+  t.ok(written.includes('on stderr'), 'and stderr');
+  t.ok(child.stdout.text().split('\n').length <= 40, 'the tail keeps the last lines only');
+  t.match(child.stdout.text(), /line 99$/);
 });
