@@ -1,4 +1,4 @@
-import { parseNameAddr, SipRequest, SipResponse } from '../core/messages/index.js';
+import { detached, parseNameAddr, SipRequest, SipResponse } from '../core/messages/index.js';
 import type { IncomingRequest } from '../core/server/incoming-request.js';
 import type { SipServer } from '../core/server/sip-server.js';
 import { systemClock, type Clock } from '../core/transactions/clock.js';
@@ -300,7 +300,13 @@ function withUpstreamHeaders(response: SipResponse, { vias, from, to }: Upstream
  * Vias, From and To and its address, not the requests and the relay's state.
  */
 function copiesUpstream(sip: SipServer, incoming: IncomingRequest): RelayCopy {
-  const headers = upstreamHeadersOf(incoming.message);
+  // Kept for 64*T1 (Timer M): copies of the strings, as a slice of the INVITE would keep its whole text alive.
+  const { vias, from, to } = upstreamHeadersOf(incoming.message);
+  const headers: UpstreamHeaders = {
+    vias: vias.map(detached),
+    from: from === undefined ? undefined : detached(from),
+    to: to === undefined ? undefined : detached(to),
+  };
   const source = incoming.source;
   return (copy) => void sip.sendResponse(withUpstreamHeaders(copy, headers), source);
 }

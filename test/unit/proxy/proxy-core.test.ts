@@ -271,6 +271,33 @@ t.test('an initial request loses the Route entries it came with: ours (RFC 3261 
   t.same(forwarded?.headers.getAll('route'), [], 'no Route left: the next hop cannot send it back to us, nor on to a host the caller named');
 });
 
+t.test("what waits 32 s for copies of a 2xx keeps none of the INVITE's text: its Vias, From and To are copies, not slices", async (t) => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const s = setup([A]);
+  const heapAfterGc = (): number => {
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const calls = 100;
+  const pad = 'x'.repeat(50_000);
+  const base = heapAfterGc();
+  for (let i = 0; i < calls; i++) {
+    const invite = INVITE.replace('Call-ID: proxy-1', `Call-ID: mem-${i}`)
+      .replace('branch=z9hG4bK-caller', `branch=z9hG4bK-m${i}`)
+      .replace('Contact:', `X-Pad: ${pad}${i}\r\nContact:`);
+    s.transport.deliver(invite, CALLER);
+    await flush();
+    s.answer(A, 200);
+    await flush();
+    s.transport.sent.length = 0; // the fake transport's record of what went out would keep them
+  }
+  t.equal(s.outcomes.filter((o) => o.kind === 'answered').length, calls, 'every call answered, each client transaction now waiting (Timer M)');
+  s.outcomes.length = 0; // the test's own record of the outcomes would keep them too
+  const grown = heapAfterGc() - base;
+  t.ok(grown < 2_000_000, `the heap grew ${grown} bytes for ${calls} answered calls with 50 kB INVITEs (over 5,000,000 when slices keep the texts)`);
+});
+
 t.test("after the 2xx the caller's INVITE is let go while the client transaction waits 32 s for copies, and copies still reach the caller", async (t) => {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
