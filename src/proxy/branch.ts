@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { detached, Headers, SipRequest, type ReadonlyDeep, type SipResponse, type Via } from '../core/messages/index.js';
+import { Headers, SipRequest, type ReadonlyDeep, type SipResponse, type Via } from '../core/messages/index.js';
 import { viaDestination } from '../core/transport/via-routing.js';
 import { workerBranchTag } from '../core/server/worker-dispatch.js';
 import type { ProxySigner } from './signing.js';
@@ -19,9 +19,7 @@ let branchCounter = 0;
 export function newBranch(signer: ProxySigner, callId: string, upstream: string, worker?: number): string {
   branchCounter = (branchCounter + 1) % 0x7fffffff;
   const id = `${workerBranchTag(worker)}${BRANCH_PREFIX}.${branchCounter.toString(36)}`;
-  // One flat string: the branch lives as long as its client transaction (32 s after a 2xx), and a
-  // slice of the signature would keep the whole digest text.
-  return detached(`${MAGIC_COOKIE}${id}.${signer.branchSignature(id, callId, upstream)}`);
+  return `${MAGIC_COOKIE}${id}.${signer.branchSignature(id, callId, upstream)}`;
 }
 
 /** Whether `branch` is one we made for this Call-ID and upstream hop. */
