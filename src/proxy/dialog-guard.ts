@@ -1,5 +1,5 @@
 import type { SipRequest } from '../core/messages/index.js';
-import { decodeHops, type LocalIdentity } from './record-route.js';
+import { decodeHops, type LocalIdentity, type OwnRoute } from './record-route.js';
 import type { ProxySigner } from './signing.js';
 
 /** Where a request inside a dialog goes next, or why it is refused. */
@@ -20,32 +20,32 @@ export type InDialogRoute =
 export function routeInDialog(message: SipRequest, identity: LocalIdentity, signer: ProxySigner): InDialogRoute {
   const callId = message.headers.get('call-id') ?? '';
   const tags = [message.fromTag(), message.toTag()].filter((t) => t !== '');
-  const signedByUs = (entry: string): boolean => {
-    const signature = identity.routeSignature(entry);
-    return signature !== undefined && signer.verifyDialog(signature, callId, tags, identity.flowToken(entry) ?? '', identity.routeHops(entry) ?? '');
-  };
+  const signedByUs = (own: OwnRoute): boolean =>
+    own.signature !== undefined && signer.verifyDialog(own.signature, callId, tags, own.flow ?? '', own.hops ?? '');
   let hops: string[] = [];
   let uri = message.uri;
   const routes = message.headers.getList('route');
+  let own = routes.length > 0 ? identity.ownRoute(routes[0]!) : undefined;
 
-  if (routes.length > 0 && identity.isMine(routes[0]!)) {
+  if (own) {
     let flow: string | undefined;
     // Our own entries (two when the transport changed): each must carry our signature for this dialog.
-    while (routes.length > 0 && identity.isMine(routes[0]!)) {
-      const entry = routes.shift()!;
-      if (!signedByUs(entry)) return refuse(403, 'route not signed for this dialog');
-      hops = decodeHops(identity.routeHops(entry) ?? '');
+    while (own) {
+      routes.shift();
+      if (!signedByUs(own)) return refuse(403, 'route not signed for this dialog');
+      hops = decodeHops(own.hops ?? '');
       // Our entries face the sender first and the far end last (each side's route set is the
       // Record-Route in its own order), so the last one's flow is the way to the far end.
-      flow = identity.flowToken(entry);
+      flow = own.flow;
+      own = routes.length > 0 ? identity.ownRoute(routes[0]!) : undefined;
     }
     if (flow) return { kind: 'forward', uri, routes, hops, flow };
-  } else if (identity.isMine(uri) && signedByUs(uri)) {
+  } else if ((own = identity.ownRoute(uri)) && signedByUs(own)) {
     // A strict router put our Record-Route in the Request-URI: the last Route is the real target (§16.4).
     if (routes.length === 0) return refuse(481, 'no target after our route');
-    hops = decodeHops(identity.routeHops(uri) ?? '');
+    hops = decodeHops(own.hops ?? '');
     uri = routes.pop()!.replace(/^\s*<|>.*$/g, '');
-  } else if (routes.length === 0 && (identity.isMine(uri) || identity.isOurDomain(uri))) {
+  } else if (routes.length === 0 && (own || identity.isOurDomain(uri))) {
     // Addressed to us with no route set: a dialog we do not know (RFC 3261 §12.2.2).
     return refuse(481, 'no such dialog');
   } else {

@@ -1,4 +1,4 @@
-import { parseNameAddr, parseUri } from '../core/messages/index.js';
+import { parseNameAddr, parseUri, type SipUri } from '../core/messages/index.js';
 import { hostPortKey } from '../core/transport/local-host.js';
 import { isSecure, type TransportName } from '../core/transport/transport.js';
 import { decodeFlow } from './flow.js';
@@ -72,29 +72,21 @@ export class LocalIdentity {
     return `<${routeScheme(transport)}:${flow ? `${flow}@` : ''}${a.host}:${a.port}${routeTransportParam(transport)};lr${hopsParam}${signed}>`;
   }
 
-  /** The signature parameter of one of our own Route entries (or Request-URI), if it has one. */
-  routeSignature(route: string): string | undefined {
-    return this.ownParam(route, ROUTE_SIGNATURE_PARAM);
-  }
-
-  /** The hops token of one of our own Route entries (or Request-URI), if it has one. */
-  routeHops(route: string): string | undefined {
-    return this.ownParam(route, ROUTE_HOPS_PARAM);
-  }
-
-  private ownParam(route: string, name: string): string | undefined {
-    if (!this.isMine(route)) return undefined;
-    const raw = route.includes('<') ? parseNameAddr(route)?.uri : route.trim();
-    const value = raw ? parseUri(raw)?.params[name] : undefined;
-    return value ?? undefined;
-  }
-
-  /** The flow token of one of our own Route entries (see recordRoute), if it has one. */
-  flowToken(route: string): string | undefined {
-    if (!this.isMine(route)) return undefined;
-    const raw = route.includes('<') ? parseNameAddr(route)?.uri : route.trim();
-    const uri = raw ? parseUri(raw) : null;
-    return uri?.user && decodeFlow(uri.user) ? uri.user : undefined;
+  /**
+   * What one of our own Route entries (or a Request-URI naming us, as a
+   * strict router leaves it) carries, read with one parse; undefined when it
+   * does not name this node. Every request inside a dialog is checked by it,
+   * so the URI is parsed once, not once per parameter.
+   */
+  ownRoute(route: string): OwnRoute | undefined {
+    const uri = routeUri(route);
+    if (!uri || !this.names(uri)) return undefined;
+    const { [ROUTE_SIGNATURE_PARAM]: signature, [ROUTE_HOPS_PARAM]: hops } = uri.params;
+    return {
+      ...(signature ? { signature } : {}),
+      ...(hops ? { hops } : {}),
+      ...(uri.user && decodeFlow(uri.user) ? { flow: uri.user } : {}),
+    };
   }
 
   /** Every Via sent-by of this node, to recognise our own Via (loop detection). */
@@ -110,16 +102,34 @@ export class LocalIdentity {
 
   /** Whether a URI's host is our SIP domain (any port). */
   isOurDomain(uriOrRoute: string): boolean {
-    const raw = uriOrRoute.includes('<') ? parseNameAddr(uriOrRoute)?.uri : uriOrRoute.trim();
-    const uri = raw ? parseUri(raw) : null;
+    const uri = routeUri(uriOrRoute);
     return !!uri && this.domain !== '' && uri.host.toLowerCase() === this.domain.toLowerCase();
   }
 
   /** Whether a URI (raw, or a Route header value) points at this node. */
   isMine(uriOrRoute: string): boolean {
-    const raw = uriOrRoute.trim().startsWith('<') || uriOrRoute.includes('<') ? parseNameAddr(uriOrRoute)?.uri : uriOrRoute;
-    const uri = raw ? parseUri(raw) : null;
-    if (!uri || (uri.scheme !== 'sip' && uri.scheme !== 'sips')) return false;
+    const uri = routeUri(uriOrRoute);
+    return !!uri && this.names(uri);
+  }
+
+  private names(uri: SipUri): boolean {
+    if (uri.scheme !== 'sip' && uri.scheme !== 'sips') return false;
     return this.mine.has(hostPortKey(uri.host, uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060)));
   }
+}
+
+/** What one of our own route entries carries (see LocalIdentity.recordRoute). */
+export interface OwnRoute {
+  /** Its signature (ProxySigner.dialogSignature). */
+  signature?: string;
+  /** The dialog's two hops (encodeHops), covered by the signature. */
+  hops?: string;
+  /** The flow token in its user part (flow.ts). */
+  flow?: string;
+}
+
+/** The URI of a Route header value (`<uri>;params`) or of a bare URI. */
+function routeUri(uriOrRoute: string): SipUri | null {
+  const raw = uriOrRoute.includes('<') ? parseNameAddr(uriOrRoute)?.uri : uriOrRoute.trim();
+  return raw ? parseUri(raw) : null;
 }
