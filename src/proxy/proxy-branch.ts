@@ -58,7 +58,10 @@ export interface BranchTimers {
   ringMs?: number;
 }
 
-export class ProxyBranch {
+/** The CANCEL's own transaction: its answer changes nothing (the INVITE's final response does). */
+const CANCEL_USER: ClientTransactionUser = { onResponse: () => undefined, onTimeout: () => undefined };
+
+export class ProxyBranch implements ClientTransactionUser {
   private readonly machine = new StateMachine(PROXY_BRANCH, 'trying');
   private silenceTimer: TimerHandle | undefined;
   private ringTimer: TimerHandle | undefined;
@@ -104,20 +107,17 @@ export class ProxyBranch {
     });
   }
 
-  /** Apart from run(), so that no callback the transaction keeps holds the request or the proxy's callbacks (see letGo). */
+  /** The transaction's user is this branch itself: it keeps no closure, and letGo drops what the branch held. */
   private startTransaction(): ClientTransaction {
     const { request, io } = this;
     if (!request || !io) throw new Error('a proxy branch runs once');
-    return io.startClientTransaction(request, this.branch, this.destination, this.user);
+    return io.startClientTransaction(request, this.branch, this.destination, this);
   }
 
-  /** The client transaction's user: this branch, and nothing the callbacks close over besides. */
-  private readonly user: ClientTransactionUser = {
-    onResponse: (response) => this.onResponse(response),
-    onTimeout: () => {
-      if (this.machine.fire('timeout')) this.finish(this.ringTimedOut ? { kind: 'ring-timeout' } : { kind: 'silent' });
-    },
-  };
+  /** Timer B: no final response came (the client transaction's user is this branch itself). */
+  onTimeout(): void {
+    if (this.machine.fire('timeout')) this.finish(this.ringTimedOut ? { kind: 'ring-timeout' } : { kind: 'silent' });
+  }
 
   /** CANCEL the branch (upstream CANCEL or ring timeout): at once after a provisional, else when one comes (§9.1). */
   cancel(): void {
@@ -126,7 +126,8 @@ export class ProxyBranch {
     if (this.machine.state === 'cancelling' && before !== 'cancelling') this.sendCancel();
   }
 
-  private onResponse(response: SipResponse): void {
+  /** A response from the client transaction (the branch is its user, RFC 3261 §17.1). */
+  onResponse(response: SipResponse): void {
     if (this.relayCopy) {
       // Answered: only copies of a 2xx still matter (the machine takes nothing else after a final).
       if (response.status >= 200 && response.status < 300) this.relayCopy(response);
@@ -159,10 +160,7 @@ export class ProxyBranch {
 
   private sendCancel(): void {
     if (!this.request || !this.io) return;
-    this.io.startClientTransaction(cancelFor(this.request), this.branch, this.destination, {
-      onResponse: () => undefined,
-      onTimeout: () => undefined,
-    });
+    this.io.startClientTransaction(cancelFor(this.request), this.branch, this.destination, CANCEL_USER);
   }
 
   private finish(end: BranchEnd): void {

@@ -85,6 +85,7 @@ export function recordingClient(req: SipRequest, destination: Destination = UDP_
     () => {
       terminated++;
     },
+    (delay, self) => clock.setTimeout(() => self.waitOver(), delay),
     clock,
   );
   tx.start();

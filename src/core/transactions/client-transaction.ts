@@ -11,7 +11,7 @@ import {
   type InviteClientState,
   type NonInviteClientState,
 } from './states.js';
-import { T1, T2, T4, TIMER_64T1, TIMER_D } from './timers.js';
+import { T1, T2, T4, TIMER_64T1, TIMER_D, type Later, type Waiting } from './timers.js';
 
 export type { ClientTransactionState } from './states.js';
 
@@ -32,11 +32,10 @@ export type RequestSender = (request: SipRequest, destination: Destination) => v
  * and the hand-off of responses to the transaction user. States move only
  * along the transition table of the subclass.
  */
-export abstract class ClientTransaction {
+export abstract class ClientTransaction implements Waiting {
   private readonly machine: StateMachine<ClientTransactionState, ClientEvent>;
   private retransmitTimer: TimerHandle | undefined;
   private giveUpTimer: TimerHandle | undefined;
-  private lingerTimer: TimerHandle | undefined;
 
   /** Held only while it may be retransmitted; dropped at the final response (thousands linger under load). */
   protected request: SipRequest | undefined;
@@ -48,6 +47,8 @@ export abstract class ClientTransaction {
     protected readonly send: RequestSender,
     protected readonly user: ClientTransactionUser,
     private readonly onTerminated: (tx: ClientTransaction) => void,
+    /** Runs Timer D, K or M on the layer's shared queue: the longest-lived state a call leaves. */
+    private readonly later: Later<ClientTransaction>,
     table: TransitionTable<ClientTransactionState, ClientEvent>,
     initialState: ClientTransactionState,
     protected readonly clock: Clock = systemClock,
@@ -111,11 +112,14 @@ export abstract class ClientTransaction {
     this.stopRetransmitting();
     this.request = undefined;
     this.clock.clearTimeout(this.giveUpTimer);
-    if (ms === 0) {
-      this.end('linger-end');
-      return;
-    }
-    this.lingerTimer = this.clock.setTimeout(() => this.end('linger-end'), ms);
+    this.giveUpTimer = undefined;
+    if (ms === 0) this.end('linger-end');
+    else this.later(ms, this);
+  }
+
+  /** Timer D, K or M: the copies of the final response are no longer absorbed. */
+  waitOver(): void {
+    this.end('linger-end');
   }
 
   protected abstract retransmitting(): boolean;
@@ -124,7 +128,7 @@ export abstract class ClientTransaction {
   private clearTimers(): void {
     this.stopRetransmitting();
     this.clock.clearTimeout(this.giveUpTimer);
-    this.clock.clearTimeout(this.lingerTimer);
+    this.giveUpTimer = undefined;
   }
 }
 
@@ -139,6 +143,7 @@ export class InviteClientTransaction extends ClientTransaction {
     send: RequestSender,
     user: ClientTransactionUser,
     onTerminated: (tx: ClientTransaction) => void,
+    later: Later<ClientTransaction>,
     clock?: Clock,
   ) {
     super(
@@ -148,6 +153,7 @@ export class InviteClientTransaction extends ClientTransaction {
       send,
       user,
       onTerminated,
+      later,
       INVITE_CLIENT as TransitionTable<ClientTransactionState, ClientEvent>,
       'calling' satisfies InviteClientState,
       clock,
@@ -202,6 +208,7 @@ export class NonInviteClientTransaction extends ClientTransaction {
     send: RequestSender,
     user: ClientTransactionUser,
     onTerminated: (tx: ClientTransaction) => void,
+    later: Later<ClientTransaction>,
     clock?: Clock,
   ) {
     super(
@@ -211,6 +218,7 @@ export class NonInviteClientTransaction extends ClientTransaction {
       send,
       user,
       onTerminated,
+      later,
       NON_INVITE_CLIENT as TransitionTable<ClientTransactionState, ClientEvent>,
       'trying' satisfies NonInviteClientState,
       clock,

@@ -4,10 +4,7 @@ import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { ServerTransaction, type ResponseSender } from './server-transaction.js';
 import type { TransitionTable } from './state-machine.js';
 import { INVITE_SERVER, responseEvent, type ServerEvent, type ServerTransactionState } from './states.js';
-import { T1, T2, T4, TIMER_64T1 } from './timers.js';
-
-/** The server transaction timers the layer runs on a shared queue (many live at once). */
-export type LaterTimer = 'timer-i' | 'timer-l';
+import { T1, T2, T4, TIMER_64T1, type Later, type Waiting } from './timers.js';
 
 /**
  * INVITE server transaction (RFC 3261 §17.2.1, figure 7, with the Accepted
@@ -15,7 +12,7 @@ export type LaterTimer = 'timer-i' | 'timer-l';
  * the ACK arrives or Timer H fires; after the ACK, Timer I absorbs ACK copies;
  * after a 2xx, Timer L absorbs INVITE copies.
  */
-export class InviteServerTransaction extends ServerTransaction {
+export class InviteServerTransaction extends ServerTransaction implements Waiting {
   private timerG: TimerHandle | undefined;
   private timerH: TimerHandle | undefined;
   /** Set when the ACK for a non-2xx never came (Timer H). */
@@ -26,9 +23,11 @@ export class InviteServerTransaction extends ServerTransaction {
     source: Source,
     sender: ResponseSender,
     private readonly onTerminated: (tx: InviteServerTransaction) => void,
-    /** Runs Timer I or Timer L: calls `tx.expire(timer)` after `delayMs`. */
-    private readonly later: (delayMs: number, timer: LaterTimer, tx: InviteServerTransaction) => void,
+    /** Runs Timer I or Timer L. */
+    private readonly later: Later<InviteServerTransaction>,
     private readonly clock: Clock = systemClock,
+    /** Call-ID, From tag and CSeq number, under which the layer also finds it (an ACK with a new branch). */
+    readonly dialogKey?: string,
   ) {
     super(key, source, sender, INVITE_SERVER as TransitionTable<ServerTransactionState, ServerEvent>, 'proceeding');
   }
@@ -42,7 +41,7 @@ export class InviteServerTransaction extends ServerTransaction {
       // RFC 6026: 2xx retransmissions belong to the TU; the transaction only absorbs copies of the
       // INVITE for 64*T1, so it lets go of the response (thousands of these live at once under load).
       this.resendLast = undefined;
-      this.later(TIMER_64T1, 'timer-l', this);
+      this.later(TIMER_64T1, this); // Timer L
       return;
     }
     if (!this.reliable) this.scheduleTimerG(T1);
@@ -69,11 +68,16 @@ export class InviteServerTransaction extends ServerTransaction {
     if (!this.fire('ack')) return; // not in Completed: an ACK copy, absorbed
     this.clearTimers();
     if (this.reliable) this.expire('timer-i');
-    else this.later(T4, 'timer-i', this);
+    else this.later(T4, this); // Timer I
+  }
+
+  /** The wait of the current state is over: Timer L (Accepted) or Timer I (Confirmed). */
+  waitOver(): void {
+    this.expire(this.state === 'accepted' ? 'timer-l' : 'timer-i');
   }
 
   /** Timer H, I or L fired: into Terminated if the table allows it from here. */
-  expire(timer: 'timer-h' | LaterTimer): void {
+  expire(timer: 'timer-h' | 'timer-i' | 'timer-l'): void {
     if (this.fire(timer)) this.ended();
   }
 

@@ -14,7 +14,7 @@ import type { ResponseSender, ServerTransaction } from './server-transaction.js'
 import { cancelledInviteKey, serverTransactionKey } from './transaction-key.js';
 import { mayBelongElsewhere } from '../server/worker-dispatch.js';
 import { systemClock, type Clock } from './clock.js';
-import { ExpiryQueue, TIMER_64T1 } from './timers.js';
+import { ExpiryQueue, TIMER_64T1, type Waiting } from './timers.js';
 import type { Metrics } from '../../metrics/metrics.js';
 
 /** What an incoming request is to the transaction layer. */
@@ -60,10 +60,26 @@ export class TransactionLayer {
   private readonly forgetClient = (tx: ClientTransaction): void => {
     if (this.clients.get(tx.key) === tx) this.clients.delete(tx.key);
   };
+  private readonly forgetServer = (tx: ServerTransaction): void => {
+    if (this.transactions.get(tx.key) === tx) this.transactions.delete(tx.key);
+  };
+  private readonly inviteEnded = (tx: InviteServerTransaction): void => {
+    this.forgetServer(tx);
+    if (tx.dialogKey !== undefined && this.invitesByDialog.get(tx.dialogKey) === tx) this.invitesByDialog.delete(tx.dialogKey);
+  };
   private readonly nonInviteCompleted = (t: NonInviteServerTransaction): void => {
     // Timer J: absorb retransmissions for 64*T1 on UDP; nothing to absorb on TCP or after a stateless answer.
-    if (t.reliable || !t.keepsAnswer) this.expireTimerJ(t);
-    else this.after(TIMER_64T1, () => this.expireTimerJ(t));
+    if (t.reliable || !t.keepsAnswer) t.waitOver();
+    else this.later(TIMER_64T1, t);
+  };
+  /** Timers D, I, J, K, L and M: one queue per delay keeps each queue in deadline order. */
+  private readonly later = (delayMs: number, waiting: Waiting): void => {
+    let queue = this.queues.get(delayMs);
+    if (!queue) {
+      queue = new ExpiryQueue(this.clock);
+      this.queues.set(delayMs, queue);
+    }
+    queue.add(delayMs, waiting);
   };
 
   constructor(
@@ -89,8 +105,8 @@ export class TransactionLayer {
     const key = clientKey(branch, request.method);
     const tx =
       request.method === 'INVITE'
-        ? new InviteClientTransaction(key, request, destination, this.requestSender, user, this.forgetClient, this.clock)
-        : new NonInviteClientTransaction(key, request, destination, this.requestSender, user, this.forgetClient, this.clock);
+        ? new InviteClientTransaction(key, request, destination, this.requestSender, user, this.forgetClient, this.later, this.clock)
+        : new NonInviteClientTransaction(key, request, destination, this.requestSender, user, this.forgetClient, this.later, this.clock);
     this.metrics?.sipTransactionsStarted.inc({ kind: 'client' });
     this.clients.set(key, tx);
     tx.start();
@@ -157,18 +173,8 @@ export class TransactionLayer {
     const sender = this.sender;
     const tx =
       request.method === 'INVITE'
-        ? new InviteServerTransaction(
-            key,
-            source,
-            sender,
-            (t) => {
-              this.forget(t);
-              if (dialogKey && this.invitesByDialog.get(dialogKey) === t) this.invitesByDialog.delete(dialogKey);
-            },
-            (delay, timer, t) => this.after(delay, () => t.expire(timer)),
-            this.clock,
-          )
-        : new NonInviteServerTransaction(key, source, sender, this.nonInviteCompleted);
+        ? new InviteServerTransaction(key, source, sender, this.inviteEnded, this.later, this.clock, dialogKey)
+        : new NonInviteServerTransaction(key, source, sender, this.nonInviteCompleted, this.forgetServer);
     this.transactions.set(key, tx);
     if (dialogKey && tx instanceof InviteServerTransaction) this.invitesByDialog.set(dialogKey, tx);
     return tx;
@@ -205,25 +211,6 @@ export class TransactionLayer {
       else sent.add(message);
       send(message, to);
     };
-  }
-
-  private after(delayMs: number, run: () => void): void {
-    if (delayMs === 0) return run();
-    let queue = this.queues.get(delayMs);
-    if (!queue) {
-      queue = new ExpiryQueue(this.clock);
-      this.queues.set(delayMs, queue);
-    }
-    queue.add(delayMs, run);
-  }
-
-  private expireTimerJ(tx: NonInviteServerTransaction): void {
-    tx.fire('timer-j');
-    this.forget(tx);
-  }
-
-  private forget(tx: ServerTransaction): void {
-    if (this.transactions.get(tx.key) === tx) this.transactions.delete(tx.key);
   }
 
   close(): void {

@@ -20,9 +20,7 @@ function setup(source: Source = UDP_SOURCE) {
     () => {
       terminated++;
     },
-    (delay, timer, self) => {
-      clock.setTimeout(() => self.expire(timer), delay);
-    },
+    (delay, self) => clock.setTimeout(() => self.waitOver(), delay),
     clock,
   );
   return { clock, tx, sent, terminated: () => terminated };

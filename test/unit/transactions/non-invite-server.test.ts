@@ -17,6 +17,7 @@ function setup() {
     () => {
       completed++;
     },
+    () => undefined,
   );
   return { tx, sent, completed: () => completed };
 }

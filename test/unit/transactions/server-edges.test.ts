@@ -22,9 +22,9 @@ function invite(source: Source = UDP_SOURCE) {
       return () => sent.push(r.status);
     },
     (self) => ended.push(self),
-    (delay, timer, self) => {
-      later.push([delay, timer]);
-      clock.setTimeout(() => self.expire(timer), delay);
+    (delay, self) => {
+      later.push([delay, self.state]);
+      clock.setTimeout(() => self.waitOver(), delay);
     },
     clock,
   );
@@ -63,11 +63,11 @@ t.test('responses go to the source of the request; lastStatus follows them', asy
 t.test('Timer L is asked for 64*T1 after a 2xx, Timer I for T4 after the ACK (UDP)', async (t) => {
   const a = invite();
   a.tx.respond(response(200));
-  t.same(a.later, [[32_000, 'timer-l']]);
+  t.same(a.later, [[32_000, 'accepted']], 'Timer L waits in Accepted');
   const b = invite();
   b.tx.respond(response(500));
   b.tx.onAck();
-  t.same(b.later, [[5_000, 'timer-i']]);
+  t.same(b.later, [[5_000, 'confirmed']], 'Timer I waits in Confirmed');
   t.equal(b.clock.pending, 1, 'Timers G and H stopped: only Timer I waits');
 });
 
@@ -122,6 +122,7 @@ t.test('non-INVITE: a provisional then a final; a retransmission gets the latest
       return () => sent.push(r.status);
     },
     (self) => completed.push(self),
+    () => undefined,
   );
   tx.respond(response(100, 'BYE'));
   t.same(completed, [], 'a provisional does not complete it');
@@ -138,6 +139,7 @@ t.test('a sender that could not send leaves nothing to retransmit', async (t) =>
   const tx = new NonInviteServerTransaction(
     'k',
     UDP_SOURCE,
+    () => undefined,
     () => undefined,
     () => undefined,
   );

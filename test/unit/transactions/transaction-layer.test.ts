@@ -84,3 +84,27 @@ t.test('responses go to the client transaction of their branch and CSeq method (
   t.same(heard, [180]);
   t.equal(layer.clientCount, 1);
 });
+
+t.test('what answered calls leave waiting shares timers: no Node timer per transaction for Timers M, L and J', async (t) => {
+  const { clock, layer } = setup();
+  const calls = 50;
+  const copies: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const branch = `z9hG4bK-call-${i}`;
+    layer.startClientTransaction(request('INVITE', branch), branch, UDP_PEER, { onResponse: (r) => copies.push(r.status), onTimeout: () => undefined });
+    layer.receiveResponse(response(200, 'INVITE', branch));
+    const invite = layer.receiveRequest(request('INVITE', `z9hG4bK-in-${i}`), UDP_SOURCE);
+    if (invite?.kind === 'new') invite.transaction.respond(response(200));
+    const bye = layer.receiveRequest(request('BYE', `z9hG4bK-bye-${i}`), UDP_SOURCE);
+    if (bye?.kind === 'new') bye.transaction.respond(response(200, 'BYE'));
+  }
+  t.equal(layer.clientCount, calls, 'every answered INVITE client transaction waits for 2xx copies (Timer M)');
+  t.equal(layer.size, 2 * calls, 'every INVITE (Timer L) and BYE (Timer J) server transaction waits');
+  t.equal(clock.pending, 1, 'one interval timer for all of them (Timers M, L and J are all 64*T1)');
+  layer.receiveResponse(response(200, 'INVITE', 'z9hG4bK-call-7'));
+  t.equal(copies.length, calls + 1, 'a 2xx copy still reaches its transaction user while it waits');
+  clock.advance(32_000 + 200);
+  t.equal(layer.clientCount, 0, 'Timer M ended every client transaction');
+  t.equal(layer.size, 0, 'Timers L and J ended every server transaction');
+  t.equal(clock.pending, 0, 'and the interval stopped with the last');
+});
