@@ -10,8 +10,16 @@ function toLatin1(s: string): string {
   return WIDE.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s;
 }
 
-/** CRLF line endings; Content-Length always set to the body length. */
-export function serializeMessage(m: SipMessageLike): Buffer {
+/**
+ * CRLF line endings; Content-Length always set to the body length.
+ *
+ * `ownMemory`: the bytes get a buffer of their own instead of a slice of
+ * Node's shared pool (64 KB blocks in Node 24). For bytes kept long after
+ * the message was handled, such as the final response a server transaction
+ * keeps for 64*T1 to answer copies of its request: one kept slice keeps its
+ * whole pool block, and the other messages written into it, alive.
+ */
+export function serializeMessage(m: SipMessageLike, ownMemory = false): Buffer {
   let head = isRequest(m) ? m.method + ' ' + m.uri + ' SIP/2.0\r\n' : 'SIP/2.0 ' + m.status + ' ' + m.reason + '\r\n';
   const entries = m.headers.entries();
   for (let i = 0; i < entries.length; i++) {
@@ -23,7 +31,8 @@ export function serializeMessage(m: SipMessageLike): Buffer {
   if (WIDE.test(head)) {
     head = head.split('\r\n').map(toLatin1).join('\r\n');
   }
-  const out = Buffer.allocUnsafe(head.length + m.body.length);
+  const size = head.length + m.body.length;
+  const out = ownMemory ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size);
   out.write(head, 0, 'latin1');
   m.body.copy(out, head.length);
   return out;

@@ -116,7 +116,8 @@ export class SipTransports {
     const transport = this.transportFor(source);
     if (!via || !transport) return undefined;
     const destination = responseDestination(via, source);
-    const data = serializeMessage(response);
+    // Its own memory: the transaction may keep these bytes for 64*T1 (see serializeMessage).
+    const data = serializeMessage(response, true);
     this.send(transport, destination, data);
     return () => this.send(transport, destination, data);
   }

@@ -59,3 +59,11 @@ t.test('Unicode (non-latin1) strings are UTF-8 encoded', async (t) => {
   t.ok(buf.includes(Buffer.from('Subject: Grüße ☎\r\n', 'utf8')));
   t.ok(buf.includes(Buffer.from('SIP/2.0 200 OK ☎\r\n', 'utf8')));
 });
+
+t.test('ownMemory: the same bytes in a buffer of their own, not a slice of the shared pool', async (t) => {
+  const response = new SipResponse(200, 'OK', new Headers([['CSeq', '1 BYE']]));
+  const own = serializeMessage(response, true);
+  t.equal(own.toString('latin1'), serializeMessage(response).toString('latin1'));
+  t.equal(own.buffer.byteLength, own.length, 'the buffer holds these bytes only');
+  t.ok(serializeMessage(response).buffer.byteLength > own.length, 'by default a slice of the pool');
+});
