@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Headers, SipRequest, type ReadonlyDeep, type SipResponse, type Via } from '../core/messages/index.js';
+import { detached, Headers, SipRequest, type ReadonlyDeep, type SipResponse, type Via } from '../core/messages/index.js';
 import { viaDestination } from '../core/transport/via-routing.js';
 import { workerBranchTag } from '../core/server/worker-dispatch.js';
 import type { ProxySigner } from './signing.js';
@@ -19,7 +19,8 @@ let branchCounter = 0;
 export function newBranch(signer: ProxySigner, callId: string, upstream: string, worker?: number): string {
   branchCounter = (branchCounter + 1) % 0x7fffffff;
   const id = `${workerBranchTag(worker)}${BRANCH_PREFIX}.${branchCounter.toString(36)}`;
-  return `${MAGIC_COOKIE}${id}.${signer.branchSignature(id, callId, upstream)}`;
+  // Flat: a branch is kept 32 s after an answer, and a concatenation is two or three string objects.
+  return detached(`${MAGIC_COOKIE}${id}.${signer.branchSignature(id, callId, upstream)}`);
 }
 
 /** Whether `branch` is one we made for this Call-ID and upstream hop. */
