@@ -61,8 +61,7 @@ export interface BranchTimers {
 /** The CANCEL's own transaction: its answer changes nothing (the INVITE's final response does). */
 const CANCEL_USER: ClientTransactionUser = { onResponse: () => undefined, onTimeout: () => undefined };
 
-export class ProxyBranch implements ClientTransactionUser {
-  private readonly machine = new StateMachine(PROXY_BRANCH, 'trying');
+export class ProxyBranch extends StateMachine<ProxyBranchState, ProxyBranchEvent> implements ClientTransactionUser {
   private silenceTimer: TimerHandle | undefined;
   private ringTimer: TimerHandle | undefined;
   private ringTimedOut = false;
@@ -80,12 +79,9 @@ export class ProxyBranch implements ClientTransactionUser {
     io: BranchIo,
     private readonly clock: Clock = systemClock,
   ) {
+    super(PROXY_BRANCH, 'trying');
     this.request = request;
     this.io = io;
-  }
-
-  get state(): ProxyBranchState {
-    return this.machine.state;
   }
 
   /** Sends the request and resolves with how the branch ended. */
@@ -94,7 +90,7 @@ export class ProxyBranch implements ClientTransactionUser {
       this.resolve = resolve;
       this.transaction = this.startTransaction();
       this.silenceTimer = this.clock.setTimeout(() => {
-        if (!this.machine.fire('silence')) return; // a provisional came: the branch may ring
+        if (!this.fire('silence')) return; // a provisional came: the branch may ring
         this.transaction?.terminate();
         this.finish({ kind: 'silent' });
       }, timers.silenceMs);
@@ -116,14 +112,14 @@ export class ProxyBranch implements ClientTransactionUser {
 
   /** Timer B: no final response came (the client transaction's user is this branch itself). */
   onTimeout(): void {
-    if (this.machine.fire('timeout')) this.finish(this.ringTimedOut ? { kind: 'ring-timeout' } : { kind: 'silent' });
+    if (this.fire('timeout')) this.finish(this.ringTimedOut ? { kind: 'ring-timeout' } : { kind: 'silent' });
   }
 
   /** CANCEL the branch (upstream CANCEL or ring timeout): at once after a provisional, else when one comes (§9.1). */
   cancel(): void {
-    const before = this.machine.state;
-    if (!this.machine.fire('cancel')) return;
-    if (this.machine.state === 'cancelling' && before !== 'cancelling') this.sendCancel();
+    const before = this.state;
+    if (!this.fire('cancel')) return;
+    if (this.state === 'cancelling' && before !== 'cancelling') this.sendCancel();
   }
 
   /** A response from the client transaction (the branch is its user, RFC 3261 §17.1). */
@@ -137,22 +133,22 @@ export class ProxyBranch implements ClientTransactionUser {
     if (!io) return;
     this.clock.clearTimeout(this.silenceTimer);
     if (response.status < 200) {
-      const before = this.machine.state;
-      if (!this.machine.fire('provisional')) return;
+      const before = this.state;
+      if (!this.fire('provisional')) return;
       if (before === 'cancel-pending') this.sendCancel();
       // Once cancelled (by upstream or the ring timer) the caller hears no more ringing from here.
-      if (response.status > 100 && this.machine.state === 'proceeding') io.relayProvisional(response);
+      if (response.status > 100 && this.state === 'proceeding') io.relayProvisional(response);
       return;
     }
     if (response.status < 300) {
       // Answered (possibly racing our CANCEL): relay it; 2xx copies are relayed as they come.
       this.relayCopy = io.relayAnswer(response);
-      if (this.machine.fire('answer')) this.finish({ kind: 'answered', response });
+      if (this.fire('answer')) this.finish({ kind: 'answered', response });
       this.letGo();
       return;
     }
     const relayable = io.upstream(response);
-    if (this.machine.fire('failure')) {
+    if (this.fire('failure')) {
       this.finish(this.ringTimedOut ? { kind: 'ring-timeout', response: relayable } : { kind: 'final', response: relayable });
       this.letGo();
     }

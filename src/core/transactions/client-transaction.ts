@@ -32,8 +32,7 @@ export type RequestSender = (request: SipRequest, destination: Destination) => v
  * and the hand-off of responses to the transaction user. States move only
  * along the transition table of the subclass.
  */
-export abstract class ClientTransaction implements Waiting {
-  private readonly machine: StateMachine<ClientTransactionState, ClientEvent>;
+export abstract class ClientTransaction extends StateMachine<ClientTransactionState, ClientEvent> implements Waiting {
   private retransmitTimer: TimerHandle | undefined;
   private giveUpTimer: TimerHandle | undefined;
 
@@ -53,12 +52,8 @@ export abstract class ClientTransaction implements Waiting {
     initialState: ClientTransactionState,
     protected readonly clock: Clock = systemClock,
   ) {
+    super(table, initialState);
     this.request = request;
-    this.machine = new StateMachine(table, initialState);
-  }
-
-  get state(): ClientTransactionState {
-    return this.machine.state;
   }
 
   get reliable(): boolean {
@@ -79,11 +74,6 @@ export abstract class ClientTransaction implements Waiting {
   /** Stop retransmitting and forget the transaction now (e.g. the TU gave up on a silent branch). */
   terminate(): void {
     this.end('abort');
-  }
-
-  /** Takes a transition; false when the table refuses it. */
-  protected fire(event: ClientEvent): boolean {
-    return this.machine.fire(event);
   }
 
   /** Takes a transition into Terminated and lets go of everything; false when not allowed. */

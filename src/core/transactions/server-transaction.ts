@@ -25,8 +25,7 @@ export type Resend = () => void;
  * values that are slices of its request's whole header text. Kept as objects
  * they filled the old generation and made every full GC longer.
  */
-export abstract class ServerTransaction {
-  private readonly machine: StateMachine<ServerTransactionState, ServerEvent>;
+export abstract class ServerTransaction extends StateMachine<ServerTransactionState, ServerEvent> {
   protected resendLast: Resend | undefined;
   lastStatus = 0;
 
@@ -37,11 +36,7 @@ export abstract class ServerTransaction {
     table: TransitionTable<ServerTransactionState, ServerEvent>,
     initialState: ServerTransactionState,
   ) {
-    this.machine = new StateMachine(table, initialState);
-  }
-
-  get state(): ServerTransactionState {
-    return this.machine.state;
+    super(table, initialState);
   }
 
   get reliable(): boolean {
@@ -59,11 +54,6 @@ export abstract class ServerTransaction {
 
   /** The same request arrived again. */
   abstract onRetransmission(request: SipRequest): void;
-
-  /** Takes a transition; false (nothing changes) when the table refuses it. */
-  fire(event: ServerEvent): boolean {
-    return this.machine.fire(event);
-  }
 
   protected transmit(response: SipResponse): void {
     this.lastStatus = response.status;

@@ -2,6 +2,10 @@
  * A named-state machine with guarded transitions: `table[state][event]` is the
  * next state, and an event with no entry is refused (returns undefined) rather
  * than moving the machine somewhere the RFC figure does not go.
+ *
+ * Transactions and proxy branches extend it rather than hold one: tens of
+ * thousands of them live for 32 s under load, and a machine of their own was
+ * one more object each for the collector to mark.
  */
 export type TransitionTable<S extends string, E extends string> = { readonly [state in S]: Partial<Readonly<Record<E, S>>> };
 

@@ -2,6 +2,7 @@ import t from 'tap';
 import { StateMachine, transition } from '../../../src/core/transactions/state-machine.js';
 import { INVITE_CLIENT, INVITE_SERVER, NON_INVITE_CLIENT, NON_INVITE_SERVER, responseEvent } from '../../../src/core/transactions/states.js';
 import { PROXY_BRANCH } from '../../../src/proxy/proxy-branch.js';
+import { recordingLayer, request, UDP_PEER, UDP_SOURCE } from '../../helpers/transaction-fixtures.js';
 
 /** The transition tables refuse what the RFC figures do not draw. */
 
@@ -46,4 +47,21 @@ t.test('proxy branch: CANCEL waits for a provisional; silence only before one', 
   t.equal(transition(PROXY_BRANCH, 'proceeding', 'cancel'), 'cancelling');
   t.equal(transition(PROXY_BRANCH, 'proceeding', 'silence'), undefined);
   t.equal(transition(PROXY_BRANCH, 'cancelling', 'silence'), undefined);
+});
+
+t.test('transactions and proxy branches are state machines themselves, not holders of one (one object less each, 32 s at a time)', async (t) => {
+  const { layer } = recordingLayer();
+  const client = layer.startClientTransaction(request('INVITE', 'z9hG4bK-sm'), 'z9hG4bK-sm', UDP_PEER, {
+    onResponse: () => undefined,
+    onTimeout: () => undefined,
+  });
+  const server = layer.receiveRequest(request('BYE', 'z9hG4bK-sm-bye'), UDP_SOURCE);
+  t.ok(client instanceof StateMachine);
+  t.ok(server?.kind === 'new' && server.transaction instanceof StateMachine);
+  t.notOk(
+    Object.values(client).some((v) => v instanceof StateMachine),
+    'no machine held in a field',
+  );
+  t.equal(client.state, 'calling');
+  layer.close();
 });
