@@ -48,3 +48,17 @@ export function bigRegister(i: number): SipRequest {
 export const BIG_COUNT = 1_000;
 /** What BIG_COUNT kept results may hold when none keeps its message's text (a few hundred bytes each at most). */
 export const BIG_LIMIT = 4_000_000;
+
+/**
+ * Buffer memory outside the heap (`arrayBuffers`) after full collections.
+ * V8 frees buffer memory beside the program after a collection, so one
+ * reading right after gc() can still count buffers already dead: collect and
+ * wait a few times, then read.
+ */
+export async function settledArrayBuffers(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    collectGarbage();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return process.memoryUsage().arrayBuffers;
+}
