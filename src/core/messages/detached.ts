@@ -1,5 +1,4 @@
-// eslint-disable-next-line no-control-regex -- \x00 only opens the Latin-1 range; the test is for anything beyond it
-const WIDE = /[^\x00-\xff]/;
+import { isLatin1 } from './latin1.js';
 
 /**
  * A copy of `text` that does not keep the message it was cut from alive.
@@ -18,6 +17,6 @@ const WIDE = /[^\x00-\xff]/;
  * characters beyond Latin-1 still takes that way.
  */
 export function detached(text: string): string {
-  if (WIDE.test(text)) return (' ' + text).slice(1);
+  if (!isLatin1(text)) return (' ' + text).slice(1);
   return Buffer.from(text, 'latin1').toString('latin1');
 }

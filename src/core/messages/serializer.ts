@@ -1,13 +1,11 @@
 // Message -> wire bytes (RFC 3261 §7). Strings are written as latin1 (one char,
 // one byte); a value holding chars above U+00FF is taken as Unicode text and
 // UTF-8 encoded instead, so callers may pass either form.
+import { isLatin1 } from './latin1.js';
 import { isRequest, type SipMessageLike } from './sip-message.js';
 
-// eslint-disable-next-line no-control-regex -- \x00 only opens the Latin-1 range; the test is for anything beyond it
-const WIDE = /[^\x00-\xff]/;
-
 function toLatin1(s: string): string {
-  return WIDE.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s;
+  return isLatin1(s) ? s : Buffer.from(s, 'utf8').toString('latin1');
 }
 
 /**
@@ -28,7 +26,7 @@ export function serializeMessage(m: SipMessageLike, ownMemory = false): Buffer {
     head += name + ': ' + value + '\r\n';
   }
   head += 'Content-Length: ' + m.body.length + '\r\n\r\n';
-  if (WIDE.test(head)) {
+  if (!isLatin1(head)) {
     head = head.split('\r\n').map(toLatin1).join('\r\n');
   }
   const size = head.length + m.body.length;
