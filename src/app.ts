@@ -67,6 +67,8 @@ export interface WorkerRole {
   peers: WorkerPeers & { broadcast(notice: PeerNotice): void };
   /** The first worker runs the node's singletons: the OPTIONS pings and the management API. */
   first: boolean;
+  /** How many workers the node runs. */
+  count: number;
 }
 
 export interface Softswitch {
@@ -189,7 +191,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     log,
     summary,
     metrics,
-    ...(worker ? { worker: worker.peers.self } : {}),
+    ...(worker ? { worker: worker.peers.self, steerAmong: config.udpSteering === 'dialog' ? worker.count : 1 } : {}),
     ...(capture ? { wireTap: capture.tap } : {}),
   });
   if (worker) sip.setWorkerPeers(worker.peers);

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   }
   const identity = workerIdentity();
   if (identity) return runWorker(config, identity);
-  const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
+  const workers = workerCount(config);
   const log = createLogger(config.log.level, undefined, workers > 1 ? { worker: 0 } : {});
 
   let embedded: EmbeddedRedis | undefined;
@@ -45,8 +45,8 @@ async function main(): Promise<void> {
   }
 
   if (workers > 1) {
-    // Every worker gets the same node id (the default names this process) and the embedded Redis' address.
-    const env: Record<string, string> = { NODE_ID: config.nodeId, ...(embedded ? { REDIS_URL: embedded.url } : {}) };
+    // Every worker gets the same node id (the default names this process), the number of workers and the embedded Redis' address.
+    const env: Record<string, string> = { NODE_ID: config.nodeId, WORKERS: String(workers), ...(embedded ? { REDIS_URL: embedded.url } : {}) };
     await runPrimary({ config, log, workers, env, afterStop: async () => embedded?.stop() });
     return;
   }
@@ -80,6 +80,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
+/** How many processes serve: `workers` of the config, `auto` being one per core. */
+function workerCount(config: Config): number {
+  return config.workers === 'auto' ? availableParallelism() : config.workers;
+}
+
 /** One worker of several: its channel to the others first, then the softswitch on the shared ports. */
 async function runWorker(config: Config, identity: { slot: number; token: Buffer }): Promise<void> {
   const log = createLogger(config.log.level, undefined, { worker: identity.slot });
@@ -92,7 +97,7 @@ async function runWorker(config: Config, identity: { slot: number; token: Buffer
   const redisUrl = config.redis.cluster ?? config.redis.url;
   try {
     if (!redisUrl) throw new Error('no Redis URL from the primary');
-    app = await startSoftswitch(config, log, redisUrl, { peers: link.channel, first: identity.slot === 1 });
+    app = await startSoftswitch(config, log, redisUrl, { peers: link.channel, first: identity.slot === 1, count: workerCount(config) });
   } catch (err) {
     log.fatal({ event: 'server.start_failed', err }, 'worker could not start');
     process.exit(1);

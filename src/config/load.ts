@@ -17,6 +17,7 @@ import {
   realmSchema,
   redisUrlSchema,
   workersSchema,
+  udpSteeringSchema,
   type Config,
 } from './schema.js';
 import { readTlsFiles } from './tls-files.js';
@@ -60,6 +61,7 @@ const ENV_SCHEMAS = {
   METRICS_ADDRESS: ipAddressSchema,
   METRICS_PORT: portSchema,
   WORKERS: workersSchema,
+  UDP_STEERING: udpSteeringSchema,
 } satisfies Record<string, z.ZodType>;
 
 type Raw = Record<string, unknown>;
@@ -151,6 +153,7 @@ function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): string[] {
   if (values.LOG_LEVEL !== undefined) section('log').level = values.LOG_LEVEL;
   if (values.NODE_ID !== undefined) raw.nodeId = values.NODE_ID;
   if (values.WORKERS !== undefined) raw.workers = values.WORKERS;
+  if (values.UDP_STEERING !== undefined) raw.udpSteering = values.UDP_STEERING;
   if (values.NONCE_SECRET !== undefined) section('auth').nonceSecret = values.NONCE_SECRET;
   if (values.AUTH_ALGORITHMS !== undefined) section('auth').algorithms = values.AUTH_ALGORITHMS;
   if (values.API_PORT !== undefined) section('api').port = values.API_PORT;

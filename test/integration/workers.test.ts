@@ -7,7 +7,8 @@ import { describeSipp } from '../helpers/sipp.js';
 import type { LogLine } from '../helpers/server-process.js';
 
 /**
- * One node with two workers on the same SIP port (docs/workers.md): the
+ * One node with two workers on the same SIP port (docs/workers.md), with
+ * `udpSteering: source` (workers-steering.test.ts covers the default): the
  * kernel hashes each UDP source to one worker, so traffic from many sources
  * reaches both; a response the kernel hands to the worker that did not send
  * the request, and a CANCEL arriving at the worker that does not hold its
@@ -57,7 +58,7 @@ const stack = await startCallStack(
     ],
   },
   1,
-  { extra: { workers: 2, log: { level: 'debug' } } },
+  { extra: { workers: 2, udpSteering: 'source', log: { level: 'debug' } } },
 );
 const node = stack.nodes[0]!;
 await registerTrunk(node, callee);

@@ -320,3 +320,17 @@ t.test('workers: auto (one per core) by default, a number, or WORKERS', async (t
     ['WORKERS: must be auto or a whole number from 1 to 256'],
   );
 });
+
+t.test('udpSteering: dialog by default, source, or UDP_STEERING', async (t) => {
+  t.equal(loadConfig({ env: {} }).udpSteering, 'dialog', 'default.yaml and the built-in default');
+  t.equal(load(t, 'udpSteering: source\n').udpSteering, 'source');
+  t.equal(load(t, 'udpSteering: source\n', { UDP_STEERING: 'dialog' }).udpSteering, 'dialog', 'UDP_STEERING overrides the file');
+  t.same(
+    issuesOf(t, () => load(t, 'udpSteering: call-id\n')),
+    ['udpSteering: must be dialog or source'],
+  );
+  t.same(
+    issuesOf(t, () => loadConfig({ env: { UDP_STEERING: 'random' } })),
+    ['UDP_STEERING: must be dialog or source'],
+  );
+});

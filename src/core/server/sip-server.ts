@@ -37,6 +37,11 @@ export interface SipServerOptions {
    * with setWorkerPeers.
    */
   worker?: number;
+  /**
+   * How many workers share the ports: with more than one, UDP datagrams are
+   * steered to them by dialog (config udpSteering: dialog) rather than by source.
+   */
+  steerAmong?: number;
 }
 
 /** A message another worker passed here: `origin` is the worker it first arrived at. */
@@ -62,6 +67,7 @@ export class SipServer {
   private readonly metrics: Metrics | undefined;
   private peers: WorkerPeers | undefined;
   private readonly workerNumber: number | undefined;
+  private readonly steerAmong: number;
   /**
    * Looks at each new request before it gets a transaction (e.g. a banned
    * source): 'drop' ignores it without a word, 'forbid' answers 403 statelessly.
@@ -83,6 +89,7 @@ export class SipServer {
       options.worker,
     );
     this.workerNumber = options.worker;
+    this.steerAmong = options.steerAmong ?? 1;
     this.transactions = new TransactionLayer(
       (response, source) => this.sendResponse(response, source),
       (request, destination) => this.sendRequest(request, destination),
@@ -185,6 +192,19 @@ export class SipServer {
 
   async listen(): Promise<void> {
     await this.transports.listen();
+    if (this.steerAmong < 2) return;
+    for (const { transport, address, port, why } of await this.transports.steer(this.steerAmong)) {
+      if (why === null)
+        this.log.info(
+          { event: 'udp.steering', transport, address, port, workers: this.steerAmong },
+          'UDP datagrams steered to workers by Call-ID (REGISTER by To)',
+        );
+      else
+        this.log.warn(
+          { event: 'udp.steering_unavailable', transport, address, port, why },
+          'UDP datagrams go to workers by source address: the steering program could not be attached',
+        );
+    }
   }
 
   /** Actual bound addresses (port 0 in the config becomes a real port). */

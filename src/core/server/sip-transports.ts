@@ -83,6 +83,15 @@ export class SipTransports {
     for (const transport of this.transports) await transport.listen();
   }
 
+  /** Steers each UDP transport's datagrams among `workers` (Transport.steer): what each said, null when done. */
+  async steer(workers: number): Promise<Array<{ transport: TransportName; address: string; port: number; why: string | null }>> {
+    const results = [];
+    for (const t of this.transports) {
+      if (t.steer) results.push({ transport: t.name, address: t.localAddress, port: t.localPort, why: await t.steer(workers) });
+    }
+    return results;
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.transports.map((t) => t.close()));
   }

@@ -84,6 +84,12 @@ export interface Transport {
   close(): Promise<void>;
   /** Stream transports: where an open connection's peer is; undefined once it is gone. */
   peer?(connectionId: string): { address: string; port: number } | undefined;
+  /**
+   * UDP shared by `workers` processes: have the kernel give each datagram to
+   * the socket its dialog hashes to (steering/dialog-steering.ts). Resolves
+   * null when done, or why it could not be (the kernel then hashes sources).
+   */
+  steer?(workers: number): Promise<string | null>;
 }
 
 /** Largest message we accept on any transport; bigger ones are dropped (UDP) or close the connection (TCP, WS). */

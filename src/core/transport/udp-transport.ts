@@ -1,5 +1,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { attachSteering } from './steering/attach.js';
+import { dialogSteeringProgram, steeringTable } from './steering/dialog-steering.js';
 import type { Destination, MessageHandler, Transport } from './transport.js';
 
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -59,6 +61,11 @@ export class UdpTransport implements Transport {
         resolve();
       });
     });
+  }
+
+  steer(workers: number): Promise<string | null> {
+    if (!this.socket) return Promise.resolve('not listening');
+    return attachSteering(this.socket, dialogSteeringProgram(workers), steeringTable());
   }
 
   send(destination: Destination, data: Buffer): boolean {
