@@ -29,7 +29,7 @@ import { freeTcpPort, freeUdpPort, sleep } from './lib/proc.js';
 import { redisKeyCount, startRedis } from './lib/redis.js';
 import { formatStep, sippBoundWarning, STEP_HEADER } from './lib/report.js';
 import { climb, DEFAULT_LADDER, HELD_SHARE, parseLadder, QUICK_LADDER, type SearchResult } from './lib/search.js';
-import { softswitchMissing, startSoftswitch, waitReady } from './lib/softswitch.js';
+import { registrationRetries, softswitchMissing, startSoftswitch, waitReady } from './lib/softswitch.js';
 import { fmtPercent, fmtRatio, formatTable, jsonLine, ratios, type HeldFigure } from './lib/summary.js';
 import { parseModes, parseTargets, registerLoadArgs, SOCKET_MODES, trunkSocketsProblem, type SocketMode, type TargetName } from './lib/targets.js';
 import { makeUsers } from './lib/users.js';
@@ -236,6 +236,11 @@ async function benchSoftswitch(plans: Plans, workDir: string): Promise<TargetRes
       if (!(await waitReady(sw.metricsPort, 30_000))) throw new Error('softswitch: /readyz did not answer 200 within 30 s');
       const run: Running = { port, serverRoots: [sw.proc.child.pid ?? 0], storeRoots: [redis.proc.child.pid ?? 0] };
       const figures = await benchModes('softswitch', run, plans);
+      const retried = await registrationRetries(sw.metricsPort);
+      if (retried) {
+        // A line's REGISTERs reaching different workers: each worker's copy of the bindings is stale, the compare-and-set loses.
+        console.log(`REGISTERs decided twice (another worker had written the line since): ${retried.retries}, of ${retried.registered} registered`);
+      }
       printTail('softswitch', `${sw.proc.stdout.text()}\n${sw.proc.stderr.text()}`);
       return { name: 'softswitch', detail, modes: figures };
     } finally {

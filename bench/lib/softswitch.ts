@@ -173,3 +173,34 @@ export async function waitReady(metricsPort: number, timeoutMs: number): Promise
   }
   return false;
 }
+
+/** The sum of the series of `name` in a Prometheus text exposition whose labels include `label` (every series when none); 0 when absent. */
+export function metricSum(exposition: string, name: string, label?: string): number {
+  let sum = 0;
+  for (const line of exposition.split('\n')) {
+    if (!line.startsWith(name) || (line[name.length] !== ' ' && line[name.length] !== '{')) continue;
+    if (label !== undefined && !line.slice(name.length, line.lastIndexOf(' ')).includes(label)) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) sum += value;
+  }
+  return sum;
+}
+
+/**
+ * REGISTERs decided a second time because another worker had written the
+ * line's bindings since this one last read them, and the REGISTERs that
+ * registered, read from the node's merged /metrics; undefined when it does
+ * not answer.
+ */
+export async function registrationRetries(metricsPort: number): Promise<{ retries: number; registered: number } | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(5000) });
+    const text = await res.text();
+    return {
+      retries: metricSum(text, 'softswitch_registration_retries_total'),
+      registered: metricSum(text, 'softswitch_registrations_total', 'outcome="registered"'),
+    };
+  } catch {
+    return undefined;
+  }
+}

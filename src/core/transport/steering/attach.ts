@@ -7,11 +7,12 @@ import { spawn } from 'node:child_process';
 import type dgram from 'node:dgram';
 
 /**
- * The loader: argv[1] is the program in hex, argv[2] the table its array map
- * holds. Creates the map, writes its fd into the program's map loads, loads
- * the program, attaches it to fd 3. Prints nothing on success, why on failure.
+ * Loads the program, leaving its fd in \`fd\`: argv[1] is the program in hex,
+ * argv[2] the table its array map holds. Creates the map, writes its fd into
+ * the program's map loads, loads the program; exits saying why on failure.
+ * (bench/steering-cost.ts runs the same, then times the program.)
  */
-const LOADER = `
+export const LOAD_PROGRAM_PY = `
 import ctypes, os, struct, sys
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
@@ -40,6 +41,10 @@ if fd < 0:
     err = os.strerror(ctypes.get_errno())
     load(1)  # again, for the verifier's account (its tail says why)
     sys.exit('bpf(BPF_PROG_LOAD): %s; %s' % (err, log.value.decode(errors='replace')[-400:].strip()))
+`;
+
+/** Then attaches it to fd 3. Prints nothing on success. */
+const LOADER = `${LOAD_PROGRAM_PY}
 if libc.setsockopt(3, 1, 52, ctypes.byref(ctypes.c_int(fd)), 4) != 0: fail('setsockopt(SO_ATTACH_REUSEPORT_EBPF)')  # SOL_SOCKET
 `;
 
