@@ -112,7 +112,11 @@ async function runWorker(config: Config, identity: { slot: number; token: Buffer
     await link.close();
     process.exit(0);
   };
-  link.serve(running.readiness, running.metrics.registry, { drain: () => void stop(), cutShort: () => running.cutDrainShort() });
+  link.serve(running.readiness, running.metrics.registry, {
+    drain: () => void stop(),
+    cutShort: () => running.cutDrainShort(),
+    steer: (among) => void running.sip.steer(among),
+  });
   // SIGTERM to this worker alone: it drains and ends, and the primary starts another.
   process.on('SIGTERM', () => void stop());
 }

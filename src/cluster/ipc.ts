@@ -2,13 +2,19 @@ import type { ReadinessReport } from '../health/readiness.js';
 
 /** Messages between the primary and its workers over the cluster IPC channel (control only; SIP goes over peer-channel.ts). */
 export type ToPrimary =
-  { type: 'softswitch:channel'; port: number } | { type: 'softswitch:listening' } | { type: 'softswitch:readiness'; id: number; report: ReadinessReport };
+  | { type: 'softswitch:channel'; port: number }
+  | { type: 'softswitch:listening' }
+  | { type: 'softswitch:readiness'; id: number; report: ReadinessReport }
+  /** Every second: the share of the last second the worker's event loop was busy (0..1). */
+  | { type: 'softswitch:load'; load: number };
 
 export type ToWorker =
   | { type: 'softswitch:peers'; ports: Array<[worker: number, port: number]> }
   | { type: 'softswitch:drain' }
   | { type: 'softswitch:cut-short' }
-  | { type: 'softswitch:readiness?'; id: number };
+  | { type: 'softswitch:readiness?'; id: number }
+  /** Steer the node's UDP datagrams among this many workers (steering-policy.ts). */
+  | { type: 'softswitch:steer'; among: number };
 
 /** Environment the primary gives each worker. */
 export const WORKER_ENV = {

@@ -6,6 +6,7 @@ import { startMonitorServer, type MonitorServer } from '../health/monitor-server
 import type { ReadinessReport } from '../health/readiness.js';
 import type { Log } from '../log.js';
 import { isOurs, WORKER_ENV, type ToPrimary, type ToWorker } from './ipc.js';
+import { DEFAULT_STEERING_LIMITS, SteeringPolicy } from './steering-policy.js';
 import { nodeReadiness, restartDelayMs, type NodeReadiness } from './supervision.js';
 
 export interface PrimaryOptions {
@@ -30,7 +31,12 @@ interface Slot {
   listening: boolean;
   deaths: number[];
   restartTimer?: NodeJS.Timeout;
+  /** The worker's event-loop utilisation over its last second. */
+  load?: number;
 }
+
+/** How often the primary weighs whether to gather or spread the UDP traffic (as often as workers report). */
+const STEERING_EVERY_MS = 1_000;
 
 /**
  * The primary process of a node with several workers: forks one worker per
@@ -59,10 +65,29 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     for (const slot of slots.values()) send(slot.worker, { type: 'softswitch:peers', ports });
   };
 
+  // Steering by dialog: gather the UDP traffic on one worker while the node is quiet (steering-policy.ts).
+  const steering =
+    config.udpSteering === 'dialog' && count > 1 && config.udpGatherSeconds > 0
+      ? new SteeringPolicy(count, { ...DEFAULT_STEERING_LIMITS, gatherAfter: config.udpGatherSeconds })
+      : undefined;
+  const weighSteering = (): void => {
+    const listening = [...slots.values()].filter((s) => s.listening && s.worker);
+    const among = steering?.sample(listening.flatMap((s) => (s.load === undefined ? [] : [s.load])));
+    if (among === undefined) return;
+    const loads = listening.map((s) => Math.round((s.load ?? 0) * 100) / 100);
+    log.info(
+      { event: 'udp.steering_changed', among, workers: count, loads },
+      among === 1 ? 'node quiet: UDP traffic gathered on one worker' : 'node busy: UDP traffic spread over every worker',
+    );
+    // The program belongs to the port's group: one worker attaching it is enough.
+    send(listening[0]?.worker, { type: 'softswitch:steer', among });
+  };
+
   const fork = (n: number): void => {
     const slot = slots.get(n)!;
     slot.channelPort = undefined;
     slot.listening = false;
+    slot.load = undefined;
     const worker = cluster.fork({ ...options.env, [WORKER_ENV.slot]: String(n), [WORKER_ENV.token]: token });
     slot.worker = worker;
     worker.on('message', (message: unknown) => {
@@ -70,8 +95,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       if (message.type === 'softswitch:channel') {
         slot.channelPort = message.port;
         sharePorts();
+      } else if (message.type === 'softswitch:load') {
+        slot.load = message.load;
       } else if (message.type === 'softswitch:listening') {
         slot.listening = true;
+        // A worker attaches the program for every worker when it starts: tell it the node is gathered.
+        if (steering && steering.current !== count) send(worker, { type: 'softswitch:steer', among: steering.current });
         if (!announced && [...slots.values()].every((s) => s.listening)) {
           announced = true;
           void announce();
@@ -183,4 +212,5 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   log.info({ event: 'server.starting', node: config.nodeId, workers: count }, `starting ${count} workers`);
   for (let n = 1; n <= count; n++) slots.set(n, { listening: false, deaths: [] });
   for (const n of slots.keys()) fork(n);
+  if (steering) setInterval(weighSteering, STEERING_EVERY_MS).unref();
 }

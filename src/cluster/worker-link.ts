@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Readiness } from '../health/readiness.js';
 import { isOurs, WORKER_ENV, type ToPrimary, type ToWorker } from './ipc.js';
@@ -17,7 +18,12 @@ export interface WorkerControl {
   drain: () => void;
   /** The primary says stop now (a second signal). */
   cutShort: () => void;
+  /** The primary says: steer UDP datagrams among this many workers. */
+  steer: (among: number) => void;
 }
+
+/** How often a worker tells the primary how busy it is. */
+const LOAD_EVERY_MS = 1000;
 
 /**
  * A worker's side of the node: its channel to the other workers (open before
@@ -40,6 +46,8 @@ export class WorkerLink {
         if (!link.control) process.exit(0);
         else if (message.type === 'softswitch:drain') link.control.drain();
         else link.control.cutShort();
+      } else if (message.type === 'softswitch:steer') {
+        link.control?.steer(message.among);
       } else if (message.type === 'softswitch:readiness?' && link.readiness) {
         const id = message.id;
         void link.readiness.report().then((report) => link.tell({ type: 'softswitch:readiness', id, report }));
@@ -59,6 +67,12 @@ export class WorkerLink {
     this.readiness = readiness;
     this.control = control;
     this.tell({ type: 'softswitch:listening' });
+    let last: EventLoopUtilization = performance.eventLoopUtilization();
+    setInterval(() => {
+      const now = performance.eventLoopUtilization();
+      this.tell({ type: 'softswitch:load', load: performance.eventLoopUtilization(now, last).utilization });
+      last = now;
+    }, LOAD_EVERY_MS).unref();
   }
 
   private tell(message: ToPrimary): void {

@@ -18,6 +18,7 @@ import {
   redisUrlSchema,
   workersSchema,
   udpSteeringSchema,
+  udpGatherSecondsSchema,
   type Config,
 } from './schema.js';
 import { readTlsFiles } from './tls-files.js';
@@ -62,6 +63,7 @@ const ENV_SCHEMAS = {
   METRICS_PORT: portSchema,
   WORKERS: workersSchema,
   UDP_STEERING: udpSteeringSchema,
+  UDP_GATHER_SECONDS: udpGatherSecondsSchema,
 } satisfies Record<string, z.ZodType>;
 
 type Raw = Record<string, unknown>;
@@ -129,7 +131,7 @@ function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): string[] {
     const text = env[name];
     if (text === undefined || text === '') continue;
     const input =
-      (name === 'SIP_PORT' || name === 'API_PORT' || name === 'METRICS_PORT' || name === 'WORKERS') && /^\d+$/.test(text)
+      (name === 'SIP_PORT' || name === 'API_PORT' || name === 'METRICS_PORT' || name === 'WORKERS' || name === 'UDP_GATHER_SECONDS') && /^\d+$/.test(text)
         ? Number(text)
         : name === 'AUTH_ALGORITHMS'
           ? text.split(',').map((a) => a.trim().toUpperCase())
@@ -154,6 +156,7 @@ function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): string[] {
   if (values.NODE_ID !== undefined) raw.nodeId = values.NODE_ID;
   if (values.WORKERS !== undefined) raw.workers = values.WORKERS;
   if (values.UDP_STEERING !== undefined) raw.udpSteering = values.UDP_STEERING;
+  if (values.UDP_GATHER_SECONDS !== undefined) raw.udpGatherSeconds = values.UDP_GATHER_SECONDS;
   if (values.NONCE_SECRET !== undefined) section('auth').nonceSecret = values.NONCE_SECRET;
   if (values.AUTH_ALGORITHMS !== undefined) section('auth').algorithms = values.AUTH_ALGORITHMS;
   if (values.API_PORT !== undefined) section('api').port = values.API_PORT;

@@ -41,6 +41,7 @@ export const realmSchema = z.string().min(1, { error: 'must not be empty' });
 export const nodeIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1-64 characters of A-Z a-z 0-9 . _ -' });
 
 /** Worker processes on this node: `auto` is one per core (os.availableParallelism()); 1 runs everything in one process. */
+export const udpGatherSecondsSchema = intBetween(0, 3600);
 export const udpSteeringSchema = z.enum(['dialog', 'source'], { error: 'must be dialog or source' });
 export const workersSchema = z.union([z.literal('auto'), intBetween(1, 256)], { error: 'must be auto or a whole number from 1 to 256' });
 
@@ -344,6 +345,7 @@ export const configSchema = z.strictObject({
   timeZone: timeZoneSchema.default('Asia/Tokyo'),
   workers: workersSchema.default('auto'),
   udpSteering: udpSteeringSchema.default('dialog'),
+  udpGatherSeconds: udpGatherSecondsSchema.default(10),
   sip: sipSchema.prefault({}),
   registrar: registrarSchema.prefault({}),
   cache: cacheSchema.prefault({}),

@@ -50,7 +50,8 @@ const stack = await startCallStack(
     ],
   },
   1,
-  { extra: { workers: 2, log: { level: 'debug' } } },
+  // Always spread: this file is about where each message goes among every worker (workers-gathering.test.ts: a quiet node).
+  { extra: { workers: 2, udpGatherSeconds: 0, log: { level: 'debug' } } },
 );
 const node = stack.nodes[0]!;
 const workerOf = (line: LogLine): number => Number(line.worker);
@@ -58,7 +59,7 @@ const workerOf = (line: LogLine): number => Number(line.worker);
 t.test('each worker attaches the steering program to its UDP socket', async (t) => {
   const steering = node.events('udp.steering');
   t.same([...new Set(steering.map(workerOf))].sort(), [1, 2], 'workers 1 and 2 log udp.steering');
-  t.match(steering[0], { transport: 'UDP', workers: 2 });
+  t.match(steering[0], { transport: 'UDP', among: 2 });
   t.same(node.events('udp.steering_unavailable'), [], 'no worker fell back to the source hash');
 });
 

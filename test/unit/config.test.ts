@@ -334,3 +334,17 @@ t.test('udpSteering: dialog by default, source, or UDP_STEERING', async (t) => {
     ['UDP_STEERING: must be dialog or source'],
   );
 });
+
+t.test('udpGatherSeconds: 10 by default, 0 to always spread, or UDP_GATHER_SECONDS', async (t) => {
+  t.equal(loadConfig({ env: {} }).udpGatherSeconds, 10);
+  t.equal(load(t, 'udpGatherSeconds: 0\n').udpGatherSeconds, 0);
+  t.equal(load(t, 'udpGatherSeconds: 0\n', { UDP_GATHER_SECONDS: '30' }).udpGatherSeconds, 30, 'UDP_GATHER_SECONDS overrides the file');
+  t.same(
+    issuesOf(t, () => load(t, 'udpGatherSeconds: -1\n')),
+    ['udpGatherSeconds: must be between 0 and 3600'],
+  );
+  t.same(
+    issuesOf(t, () => loadConfig({ env: { UDP_GATHER_SECONDS: 'soon' } })),
+    ['UDP_GATHER_SECONDS: must be a number'],
+  );
+});

@@ -192,13 +192,18 @@ export class SipServer {
 
   async listen(): Promise<void> {
     await this.transports.listen();
-    if (this.steerAmong < 2) return;
-    for (const { transport, address, port, why } of await this.transports.steer(this.steerAmong)) {
+    if (this.steerAmong > 1) await this.steer(this.steerAmong);
+  }
+
+  /**
+   * Has the kernel steer UDP datagrams by dialog among the first `among`
+   * sockets of the port's group (every worker's at start; one while the node
+   * is quiet, src/cluster/steering-policy.ts), and logs what came of it.
+   */
+  async steer(among: number): Promise<void> {
+    for (const { transport, address, port, why } of await this.transports.steer(among)) {
       if (why === null)
-        this.log.info(
-          { event: 'udp.steering', transport, address, port, workers: this.steerAmong },
-          'UDP datagrams steered to workers by Call-ID (REGISTER by To)',
-        );
+        this.log.info({ event: 'udp.steering', transport, address, port, among }, 'UDP datagrams steered to workers by Call-ID (REGISTER by To)');
       else
         this.log.warn(
           { event: 'udp.steering_unavailable', transport, address, port, why },

@@ -55,7 +55,7 @@ t.test('with several workers each UDP transport is steered, and the outcome is l
   t.same(asked, [3, 3], 'both UDP transports, for 3 workers; not the TCP one');
   t.match(
     logged.filter((l) => l.event === 'udp.steering'),
-    [{ level: 'info', transport: 'UDP', address: '127.0.0.1', port: 5090, workers: 3 }],
+    [{ level: 'info', transport: 'UDP', address: '127.0.0.1', port: 5090, among: 3 }],
   );
   t.match(
     logged.filter((l) => l.event === 'udp.steering_unavailable'),
