@@ -1,10 +1,9 @@
-import { Writable } from 'node:stream';
 import t from 'tap';
 import type { SipRequest, SipResponse } from '../../../src/core/messages/index.js';
 import type { IncomingRequest } from '../../../src/core/server/incoming-request.js';
 import { SipServer } from '../../../src/core/server/sip-server.js';
 import type { Source } from '../../../src/core/transport/transport.js';
-import { createLogger } from '../../../src/log.js';
+import { capturedLog } from '../../helpers/captured-log.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { fakeTransports } from '../../helpers/fake-transport.js';
 
@@ -17,16 +16,7 @@ const CALLER = { address: '10.0.0.1', port: 5060 };
 
 function setup() {
   const { factory, made } = fakeTransports();
-  const logged: Array<Record<string, unknown>> = [];
-  const log = createLogger(
-    'debug',
-    new Writable({
-      write(chunk: Buffer, _e, done) {
-        logged.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    }),
-  );
+  const { log, lines: logged } = capturedLog();
   const clock = new FakeClock();
   const server = new SipServer({ listen: [{ transport: 'udp', address: '127.0.0.1', port: 5090 }], log, clock, transportFactory: factory });
   t.teardown(() => server.close());

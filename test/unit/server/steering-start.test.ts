@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
 import t from 'tap';
 import { SipServer } from '../../../src/core/server/sip-server.js';
 import type { TransportFactory } from '../../../src/core/server/sip-transports.js';
-import { createLogger } from '../../../src/log.js';
+import { capturedLog } from '../../helpers/captured-log.js';
 import { FakeTransport } from '../../helpers/fake-transport.js';
 
 /**
@@ -12,16 +11,7 @@ import { FakeTransport } from '../../helpers/fake-transport.js';
  */
 function start(steerAmong: number | undefined, answers: Array<string | null>) {
   const asked: number[] = [];
-  const logged: Array<Record<string, unknown>> = [];
-  const log = createLogger(
-    'debug',
-    new Writable({
-      write(chunk: Buffer, _e, done) {
-        logged.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    }),
-  );
+  const { log, lines: logged } = capturedLog();
   let made = 0;
   const factory: TransportFactory = (spec, onMessage) => {
     const answer = answers[made++] ?? null;
