@@ -6,7 +6,7 @@ import { startMonitorServer, type MonitorServer } from '../health/monitor-server
 import type { ReadinessReport } from '../health/readiness.js';
 import type { Log } from '../log.js';
 import { isOurs, WORKER_ENV, type ToPrimary, type ToWorker } from './ipc.js';
-import { DEFAULT_STEERING_LIMITS, SteeringPolicy } from './steering-policy.js';
+import { DEFAULT_STEERING_LIMITS, STEERING_SAMPLE_MS, SteeringPolicy } from './steering-policy.js';
 import { nodeReadiness, restartDelayMs, type NodeReadiness } from './supervision.js';
 
 export interface PrimaryOptions {
@@ -31,12 +31,12 @@ interface Slot {
   listening: boolean;
   deaths: number[];
   restartTimer?: NodeJS.Timeout;
-  /** The worker's event-loop utilisation over its last second. */
+  /** The worker's event-loop utilisation over its last STEERING_SAMPLE_MS. */
   load?: number;
 }
 
-/** How often the primary weighs whether to gather or spread the UDP traffic (as often as workers report). */
-const STEERING_EVERY_MS = 1_000;
+/** After a worker starts, the steering is attached once more this much later. */
+const STEERING_REASSERT_MS = 5_000;
 
 /**
  * The primary process of a node with several workers: forks one worker per
@@ -68,11 +68,18 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   // Steering by dialog: gather the UDP traffic on one worker while the node is quiet (steering-policy.ts).
   const steering =
     config.udpSteering === 'dialog' && count > 1 && config.udpGatherSeconds > 0
-      ? new SteeringPolicy(count, { ...DEFAULT_STEERING_LIMITS, gatherAfter: config.udpGatherSeconds })
+      ? new SteeringPolicy(count, { ...DEFAULT_STEERING_LIMITS, gatherAfter: (config.udpGatherSeconds * 1000) / STEERING_SAMPLE_MS })
       : undefined;
+  // Two workers attaching at once (one starting, one told of a change) race, the last one winning:
+  // a while after a worker starts, the current choice is attached once more.
+  let reassertAt: number | undefined;
   const weighSteering = (): void => {
     const listening = [...slots.values()].filter((s) => s.listening && s.worker);
     const among = steering?.sample(listening.flatMap((s) => (s.load === undefined ? [] : [s.load])));
+    if (among === undefined && steering && reassertAt !== undefined && Date.now() >= reassertAt) {
+      reassertAt = undefined;
+      send(listening[0]?.worker, { type: 'softswitch:steer', among: steering.current });
+    }
     if (among === undefined) return;
     const loads = listening.map((s) => Math.round((s.load ?? 0) * 100) / 100);
     log.info(
@@ -101,6 +108,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
         slot.listening = true;
         // A worker attaches the program for every worker when it starts: tell it the node is gathered.
         if (steering && steering.current !== count) send(worker, { type: 'softswitch:steer', among: steering.current });
+        if (steering) reassertAt = Date.now() + STEERING_REASSERT_MS;
         if (!announced && [...slots.values()].every((s) => s.listening)) {
           announced = true;
           void announce();
@@ -212,5 +220,5 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   log.info({ event: 'server.starting', node: config.nodeId, workers: count }, `starting ${count} workers`);
   for (let n = 1; n <= count; n++) slots.set(n, { listening: false, deaths: [] });
   for (const n of slots.keys()) fork(n);
-  if (steering) setInterval(weighSteering, STEERING_EVERY_MS).unref();
+  if (steering) setInterval(weighSteering, STEERING_SAMPLE_MS).unref();
 }

@@ -3,10 +3,12 @@
  * "Gathering when quiet"). Steering by dialog spreads calls over every worker,
  * which a busy node needs; a quiet one pays for it, each worker waking for a
  * few messages that one worker would take in fewer, larger batches. So the
- * primary samples each worker's event-loop utilisation every second and
- * gathers the traffic on one worker while the whole node stays below
- * `gatherBelow` for `gatherAfter` samples, and spreads it again as soon as
- * that worker is above `spreadAbove` for `spreadAfter` samples. The gap
+ * primary samples each worker's event-loop utilisation every
+ * STEERING_SAMPLE_MS and gathers the traffic on one worker while the whole
+ * node stays below `gatherBelow` for `gatherAfter` samples, and spreads it
+ * again as soon as that worker is above `spreadAbove` for `spreadAfter`
+ * samples: within half a second, since a gathered worker hit by a sudden
+ * rise falls behind fast. The gap
  * between the two limits keeps it from going back and forth. Pure: the
  * primary feeds it samples and acts on what it returns.
  */
@@ -21,7 +23,11 @@ export interface SteeringLimits {
   spreadAfter: number;
 }
 
-export const DEFAULT_STEERING_LIMITS: SteeringLimits = { gatherBelow: 0.6, gatherAfter: 10, spreadAbove: 0.75, spreadAfter: 2 };
+/** How often each worker reports its load, and the primary weighs it. */
+export const STEERING_SAMPLE_MS = 250;
+
+/** Gather after 10 s below 0.6 in all; spread after half a second above 0.75. */
+export const DEFAULT_STEERING_LIMITS: SteeringLimits = { gatherBelow: 0.6, gatherAfter: 40, spreadAbove: 0.75, spreadAfter: 2 };
 
 export class SteeringPolicy {
   private among: number;

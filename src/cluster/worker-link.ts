@@ -4,6 +4,7 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Readiness } from '../health/readiness.js';
 import { isOurs, WORKER_ENV, type ToPrimary, type ToWorker } from './ipc.js';
 import { PeerChannel, type PeerChannelHandlers } from './peer-channel.js';
+import { STEERING_SAMPLE_MS } from './steering-policy.js';
 
 /** This process' worker slot and the node's channel token, when the primary forked it; undefined otherwise. */
 export function workerIdentity(env: NodeJS.ProcessEnv = process.env): { slot: number; token: Buffer } | undefined {
@@ -21,9 +22,6 @@ export interface WorkerControl {
   /** The primary says: steer UDP datagrams among this many workers. */
   steer: (among: number) => void;
 }
-
-/** How often a worker tells the primary how busy it is. */
-const LOAD_EVERY_MS = 1000;
 
 /**
  * A worker's side of the node: its channel to the other workers (open before
@@ -72,7 +70,7 @@ export class WorkerLink {
       const now = performance.eventLoopUtilization();
       this.tell({ type: 'softswitch:load', load: performance.eventLoopUtilization(now, last).utilization });
       last = now;
-    }, LOAD_EVERY_MS).unref();
+    }, STEERING_SAMPLE_MS).unref();
   }
 
   private tell(message: ToPrimary): void {

@@ -345,7 +345,7 @@ export const configSchema = z.strictObject({
   timeZone: timeZoneSchema.default('Asia/Tokyo'),
   workers: workersSchema.default('auto'),
   udpSteering: udpSteeringSchema.default('dialog'),
-  udpGatherSeconds: udpGatherSecondsSchema.default(10),
+  udpGatherSeconds: udpGatherSecondsSchema.default(0),
   sip: sipSchema.prefault({}),
   registrar: registrarSchema.prefault({}),
   cache: cacheSchema.prefault({}),

@@ -335,10 +335,10 @@ t.test('udpSteering: dialog by default, source, or UDP_STEERING', async (t) => {
   );
 });
 
-t.test('udpGatherSeconds: 10 by default, 0 to always spread, or UDP_GATHER_SECONDS', async (t) => {
-  t.equal(loadConfig({ env: {} }).udpGatherSeconds, 10);
-  t.equal(load(t, 'udpGatherSeconds: 0\n').udpGatherSeconds, 0);
-  t.equal(load(t, 'udpGatherSeconds: 0\n', { UDP_GATHER_SECONDS: '30' }).udpGatherSeconds, 30, 'UDP_GATHER_SECONDS overrides the file');
+t.test('udpGatherSeconds: 0 (always spread) by default, a number of seconds, or UDP_GATHER_SECONDS', async (t) => {
+  t.equal(loadConfig({ env: {} }).udpGatherSeconds, 0);
+  t.equal(load(t, 'udpGatherSeconds: 10\n').udpGatherSeconds, 10);
+  t.equal(load(t, 'udpGatherSeconds: 10\n', { UDP_GATHER_SECONDS: '30' }).udpGatherSeconds, 30, 'UDP_GATHER_SECONDS overrides the file');
   t.same(
     issuesOf(t, () => load(t, 'udpGatherSeconds: -1\n')),
     ['udpGatherSeconds: must be between 0 and 3600'],

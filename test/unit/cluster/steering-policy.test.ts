@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DEFAULT_STEERING_LIMITS, SteeringPolicy } from '../../../src/cluster/steering-policy.js';
+import { DEFAULT_STEERING_LIMITS, STEERING_SAMPLE_MS, SteeringPolicy } from '../../../src/cluster/steering-policy.js';
 
 /** When the primary gathers UDP traffic on one worker, and when it spreads it again. */
 const limits = { gatherBelow: 0.3, gatherAfter: 3, spreadAbove: 0.5, spreadAfter: 2 };
@@ -69,7 +69,9 @@ t.test('one worker, no samples, or gathering turned off: nothing changes', async
   t.equal(never.current, 2);
 });
 
-t.test('the defaults: ten quiet seconds to gather, two busy ones to spread, a gap between the limits', async (t) => {
-  t.same(DEFAULT_STEERING_LIMITS, { gatherBelow: 0.6, gatherAfter: 10, spreadAbove: 0.75, spreadAfter: 2 });
+t.test('the defaults: ten quiet seconds to gather, half a busy one to spread, a gap between the limits', async (t) => {
+  t.same(DEFAULT_STEERING_LIMITS, { gatherBelow: 0.6, gatherAfter: 40, spreadAbove: 0.75, spreadAfter: 2 });
+  t.equal((DEFAULT_STEERING_LIMITS.gatherAfter * STEERING_SAMPLE_MS) / 1000, 10, 'seconds to gather');
+  t.equal((DEFAULT_STEERING_LIMITS.spreadAfter * STEERING_SAMPLE_MS) / 1000, 0.5, 'seconds to spread');
   t.ok(DEFAULT_STEERING_LIMITS.spreadAbove > DEFAULT_STEERING_LIMITS.gatherBelow);
 });

@@ -49,7 +49,7 @@ if libc.setsockopt(3, 1, 52, ctypes.byref(ctypes.c_int(fd)), 4) != 0: fail('sets
 `;
 
 /** The socket's file descriptor, from the handle Node keeps under its state symbol; undefined where there is none. */
-export function socketFd(socket: dgram.Socket): number | undefined {
+function socketFd(socket: dgram.Socket): number | undefined {
   for (const symbol of Object.getOwnPropertySymbols(socket)) {
     if (symbol.description !== 'state symbol') continue;
     const state = (socket as unknown as Record<symbol, { handle?: { fd?: unknown } } | undefined>)[symbol];
@@ -58,6 +58,9 @@ export function socketFd(socket: dgram.Socket): number | undefined {
   }
   return undefined;
 }
+
+/** The loader takes a few tens of milliseconds; past this it is stopped. */
+const LOADER_TIMEOUT_MS = 10_000;
 
 /**
  * Attaches `program`, reading `table` from its array map, to the group of
@@ -68,11 +71,14 @@ export function attachSteering(socket: dgram.Socket, program: Buffer, table: Buf
   const fd = socketFd(socket);
   if (fd === undefined) return Promise.resolve('the socket has no file descriptor');
   return new Promise((resolve) => {
-    const child = spawn(python, ['-c', LOADER, program.toString('hex'), table.toString('hex')], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+    const child = spawn(python, ['-c', LOADER, program.toString('hex'), table.toString('hex')], {
+      stdio: ['ignore', 'ignore', 'pipe', fd],
+      timeout: LOADER_TIMEOUT_MS,
+    });
     let why = '';
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (text: string) => (why += text));
     child.on('error', (err) => resolve(`${python}: ${err.message}`));
-    child.on('close', (code) => resolve(code === 0 ? null : why.trim() || `the loader exited with ${code}`));
+    child.on('close', (code, signal) => resolve(code === 0 ? null : why.trim() || `the loader ${signal ? `was stopped (${signal})` : `exited with ${code}`}`));
   });
 }
