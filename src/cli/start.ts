@@ -112,11 +112,16 @@ async function runWorker(config: Config, identity: { slot: number; token: Buffer
     await link.close();
     process.exit(0);
   };
-  link.serve(running.readiness, running.metrics.registry, {
-    drain: () => void stop(),
-    cutShort: () => running.cutDrainShort(),
-    steer: (among) => void running.sip.steer(among),
-  });
+  link.serve(
+    running.readiness,
+    running.metrics.registry,
+    {
+      drain: () => void stop(),
+      cutShort: () => running.cutDrainShort(),
+      steer: (among) => void running.sip.steer(among),
+    },
+    config.udpSteering === 'dialog' && config.udpGatherSeconds > 0,
+  );
   // SIGTERM to this worker alone: it drains and ends, and the primary starts another.
   process.on('SIGTERM', () => void stop());
 }

@@ -57,14 +57,19 @@ export class WorkerLink {
     return link;
   }
 
-  /** Once the app runs: the primary may ask for readiness and metrics, and tell it to drain. */
-  serve(readiness: Pick<Readiness, 'report'>, registry: Registry, control: WorkerControl): void {
+  /**
+   * Once the app runs: the primary may ask for readiness and metrics, and tell
+   * it to drain. `reportLoad`: the primary weighs gathering the UDP traffic
+   * (config udpGatherSeconds), so tell it how busy this worker is.
+   */
+  serve(readiness: Pick<Readiness, 'report'>, registry: Registry, control: WorkerControl, reportLoad = false): void {
     // Constructing one makes prom-client answer the primary's metric requests from this process.
     AggregatorRegistry.setRegistries([registry]);
     new AggregatorRegistry();
     this.readiness = readiness;
     this.control = control;
     this.tell({ type: 'softswitch:listening' });
+    if (!reportLoad) return;
     let last: EventLoopUtilization = performance.eventLoopUtilization();
     setInterval(() => {
       const now = performance.eventLoopUtilization();
