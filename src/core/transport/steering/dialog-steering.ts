@@ -17,7 +17,8 @@
 // time: the start line, then header names without regard to case, long or
 // compact (RFC 3261 §7.3.3: i, t), blanks, the colon. The value is hashed
 // from its first non-blank byte to the end of the line or a ';', blanks left
-// out. The socket is the hash modulo the number of workers, counted in the
+// out. The socket is the hash modulo the number of sockets steered among
+// (every worker's, or one while a quiet node gathers), counted in the
 // order the sockets joined the group. With no such header in the headers
 // (within the first MAX_SCAN bytes), the program returns an index past the
 // group, and the kernel falls back to its source hash.
@@ -141,8 +142,8 @@ export function socketIndex(hash: number, workers: number): number {
 
 /**
  * The socket the program picks for `payload`, computed the same way in
- * JavaScript: the reference the kernel's choice is tested against, and a way
- * to tell which worker a message belongs to.
+ * JavaScript: the reference the kernel's choice is tested against (the
+ * tests and bench:steering use it; the server does not).
  */
 export function steeredIndex(payload: Buffer, workers: number, table = steeringTable()): number {
   let state = S.Start as number;
