@@ -1,4 +1,5 @@
-import { createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { randomFillSync, timingSafeEqual } from 'node:crypto';
+import { HmacSha256 } from './hmac.js';
 
 /**
  * Stateless nonces (docs/product.md §3): timestamp + random + HMAC(secret). Any node with
@@ -20,19 +21,23 @@ const ALLOWED_CLOCK_SKEW_MS = 5_000;
 export class NonceIssuer {
   private randomPool = Buffer.alloc(0);
   private randomOffset = 0;
+  private readonly hmac: HmacSha256;
+  private readonly expected = Buffer.alloc(MAC_BYTES);
 
   constructor(
-    private readonly secret: Buffer,
+    secret: Buffer,
     private readonly realm: string,
     private readonly lifetimeMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.hmac = new HmacSha256(secret);
+  }
 
   issue(): string {
     const payload = Buffer.allocUnsafe(TOTAL);
     payload.writeBigUInt64BE(BigInt(this.now()), 0);
     this.takeRandom().copy(payload, TIME_BYTES);
-    this.mac(payload.subarray(0, PAYLOAD)).copy(payload, PAYLOAD);
+    this.hmac.macInto(payload, PAYLOAD, MAC_BYTES, payload.subarray(0, PAYLOAD), this.realm);
     return payload.toString('base64url');
   }
 
@@ -40,7 +45,8 @@ export class NonceIssuer {
     if (nonce.length > 64) return 'invalid';
     const raw = Buffer.from(nonce, 'base64url');
     if (raw.length !== TOTAL) return 'invalid';
-    if (!timingSafeEqual(this.mac(raw.subarray(0, PAYLOAD)), raw.subarray(PAYLOAD))) return 'invalid';
+    this.hmac.macInto(this.expected, 0, MAC_BYTES, raw.subarray(0, PAYLOAD), this.realm);
+    if (!timingSafeEqual(this.expected, raw.subarray(PAYLOAD))) return 'invalid';
     const age = this.now() - Number(raw.readBigUInt64BE(0));
     if (age < -ALLOWED_CLOCK_SKEW_MS) return 'invalid';
     return age > this.lifetimeMs ? 'stale' : 'valid';
@@ -49,10 +55,6 @@ export class NonceIssuer {
   /** How long a nonce stays usable, for the nonce-count record's lifetime. */
   get lifetime(): number {
     return this.lifetimeMs + ALLOWED_CLOCK_SKEW_MS;
-  }
-
-  private mac(payload: Buffer): Buffer {
-    return createHmac('sha256', this.secret).update(payload).update(this.realm).digest().subarray(0, MAC_BYTES);
   }
 
   private takeRandom(): Buffer {

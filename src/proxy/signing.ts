@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { HmacSha256 } from '../auth/hmac.js';
 
 /** Bytes of HMAC-SHA256 kept in a signature (128 bits), written base64url. */
 const SIGNATURE_BYTES = 16;
@@ -9,7 +10,11 @@ const SIGNATURE_BYTES = 16;
  * check what another one signed; nobody without it can make one.
  */
 export class ProxySigner {
-  constructor(private readonly secret: Buffer) {}
+  private readonly hmac: HmacSha256;
+
+  constructor(secret: Buffer) {
+    this.hmac = new HmacSha256(secret);
+  }
 
   /**
    * Our Record-Route for one dialog: the Call-ID and the caller's From-tag
@@ -51,7 +56,7 @@ export class ProxySigner {
   private sign(purpose: string, ...parts: string[]): string {
     // Length-prefixed parts: no two different inputs give the same signed text.
     const text = [purpose, ...parts].map((p) => `${p.length}:${p}`).join('');
-    return createHmac('sha256', this.secret).update(text, 'utf8').digest().subarray(0, SIGNATURE_BYTES).toString('base64url');
+    return Buffer.from(this.hmac.macLatin1(text).slice(0, SIGNATURE_BYTES), 'latin1').toString('base64url');
   }
 }
 

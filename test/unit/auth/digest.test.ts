@@ -1,5 +1,6 @@
 import t from 'tap';
-import { computeDigestResponse, computeHa1, parseAlgorithm } from '../../../src/auth/digest.js';
+import { createHash } from 'node:crypto';
+import { computeDigestResponse, computeHa1, digestHash, parseAlgorithm } from '../../../src/auth/digest.js';
 
 // RFC 7616 §3.9.1: the worked example, for both algorithms.
 const example = {
@@ -35,6 +36,18 @@ t.test('RFC 2617 form without qop', async (t) => {
   const ha1 = computeHa1('MD5', 'Mufasa', 'testrealm@host.com', 'Circle Of Life');
   const response = computeDigestResponse({ algorithm: 'MD5', ha1, method: 'GET', uri: '/dir/index.html', nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093' });
   t.equal(response, '670fd8c2df070c60b045671b8b24ff02');
+});
+
+t.test('message text is hashed as the bytes it was read from, one per character, ASCII or not', async (t) => {
+  // A URI read from the wire with a raw byte 0xE9 holds the character é.
+  for (const text of ['REGISTER:sip:softswitch.test', 'REGISTER:sip:caf\u00e9.test', 'x\u00ff\u0080\u007f']) {
+    for (const [algorithm, name] of [
+      ['MD5', 'md5'],
+      ['SHA-256', 'sha256'],
+    ] as const) {
+      t.equal(digestHash(algorithm, text), createHash(name).update(Buffer.from(text, 'latin1')).digest('hex'), `${algorithm} ${JSON.stringify(text)}`);
+    }
+  }
 });
 
 t.test('algorithm names', async (t) => {
