@@ -321,6 +321,13 @@ export class Headers {
 
   private push(at: number, name: string, ni: NameInfo, value: string): void {
     const display = ni.id !== 0 ? displayNameOf(ni.id) : name.trim();
+    if (at === this.names.length) {
+      // Appending, as nearly every header added is: push costs a fraction of splice.
+      this.names.push(display);
+      this.keys.push(ni.key);
+      this.vals.push(value);
+      return;
+    }
     this.names.splice(at, 0, display);
     this.keys.splice(at, 0, ni.key);
     this.vals.splice(at, 0, value);

@@ -132,7 +132,22 @@ export function toTag(req: SipRequest): string {
   const fromTag = from !== undefined ? (req.from()?.params['tag'] ?? from) : '';
   const topVia = h.get('via') ?? '';
   const branch = req.topVia()?.params['branch'] ?? topVia;
-  return hash53((h.get('call-id') ?? '') + '\n' + fromTag + '\n' + branch).toString(36);
+  return base36(hash53((h.get('call-id') ?? '') + '\n' + fromTag + '\n' + branch));
+}
+
+/** 36^5: below 2^30, so both halves stay small integers. */
+const BASE36_SPLIT = 60_466_176;
+
+/**
+ * `n.toString(36)` for a whole number below 2^53, in two small-integer halves:
+ * V8 writes a number beyond 2^30 in a radix through floating-point division
+ * (about 1.1 µs, against 0.1 µs this way), and every answer that adds a To
+ * tag writes one.
+ */
+export function base36(n: number): string {
+  const high = Math.floor(n / BASE36_SPLIT);
+  const low = n - high * BASE36_SPLIT;
+  return high === 0 ? low.toString(36) : high.toString(36) + low.toString(36).padStart(5, '0');
 }
 
 /** cyrb53: fast, well-mixed 53-bit string hash. */

@@ -1,6 +1,7 @@
 // Building a response (RFC 3261 §8.2.6) and its To tag (§8.2.6.2, §19.3) at the edges.
 import t from 'tap';
 import { Headers, SipRequest, createResponse, parseMessage, toTag } from '../../../src/core/messages/index.js';
+import { base36 } from '../../../src/core/messages/responses.js';
 
 const LINES: Record<string, string> = {
   via: 'Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1',
@@ -109,4 +110,10 @@ t.test('§19.3 the parts of the To tag are kept apart', async (t) => {
   const a = request({ callId: 'Call-ID: ab', from: 'From: <sip:alice@example.com>;tag=c' });
   const b = request({ callId: 'Call-ID: a', from: 'From: <sip:alice@example.com>;tag=bc' });
   t.not(toTag(a), toTag(b), 'Call-ID "ab" + tag "c" is not Call-ID "a" + tag "bc"');
+});
+
+t.test('base36 writes a whole number below 2^53 as toString(36) does', async (t) => {
+  const samples = [0, 1, 35, 36, 60_466_175, 60_466_176, 60_466_177, 2 ** 30, 2 ** 31 + 5, 2 ** 53 - 1];
+  for (let i = 0; i < 500; i++) samples.push(Math.floor(Math.random() * 2 ** 53));
+  for (const n of samples) t.equal(base36(n), n.toString(36), String(n));
 });
