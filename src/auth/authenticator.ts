@@ -69,9 +69,13 @@ export class DigestAuthenticator<U extends DigestUser> {
     private readonly nonceCounts: NonceCountStore,
   ) {}
 
-  /** One challenge per algorithm, preferred first (RFC 8760 §2.4). */
-  challengeHeaders(kind: ChallengeKind, stale = false): HeaderList {
-    const nonce = this.nonces.issue();
+  /**
+   * One challenge per algorithm, preferred first (RFC 8760 §2.4). With
+   * `identity` (requestIdentity of the request answered), every copy of that
+   * request gets the same nonce: for a challenge sent without keeping state.
+   */
+  challengeHeaders(kind: ChallengeKind, stale = false, identity?: string): HeaderList {
+    const nonce = identity === undefined ? this.nonces.issue() : this.nonces.issueFor(identity);
     return this.algorithms.map((algorithm) => {
       const params: Array<[string, string, boolean]> = [
         ['realm', this.realm, true],

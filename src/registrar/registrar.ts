@@ -1,5 +1,5 @@
 import { nonceReplay, type AuthOutcome, type DigestAuthenticator, type NonceUse } from '../auth/authenticator.js';
-import { parseUri, type NameAddr } from '../core/messages/index.js';
+import { parseUri, requestIdentity, type NameAddr } from '../core/messages/index.js';
 import type { HeaderList, IncomingRequest } from '../core/server/incoming-request.js';
 import { namesHost } from '../core/transport/local-host.js';
 import type { Log } from '../log.js';
@@ -230,12 +230,15 @@ export class Registrar {
       case 'forbidden':
         return failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, () => request.respond(403, 'Forbidden'));
       case 'challenge': {
-        const headers = auth.challengeHeaders('www', outcome.stale);
         // A failure (a bad or replayed nonce, an algorithm not offered) keeps its answer: a copy of the request is not counted twice.
-        if (outcome.failure)
+        if (outcome.failure) {
+          const headers = auth.challengeHeaders('www', outcome.stale);
           return failures.refuse(request, { reason: outcome.failure, sipId: outcome.username }, () => request.respond(401, 'Unauthorized', headers));
+        }
         // A plain challenge is stateless (RFC 3261 §8.2.7): half of all REGISTER transactions are challenges; none is kept for 32 s.
-        request.respondStatelessly(401, 'Unauthorized', headers);
+        // Each copy of the request still gets the same answer, nonce included, as from a transaction that kept it: a client
+        // that already answered the first copy's challenge sees a late copy's as the repeat it is, not as a new challenge.
+        request.respondStatelessly(401, 'Unauthorized', auth.challengeHeaders('www', outcome.stale, requestIdentity(request.message)));
         return;
       }
     }

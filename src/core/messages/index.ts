@@ -2,7 +2,7 @@
 export { Headers, SipMessage, SipRequest, SipResponse, isRequest, type SipMessageLike } from './sip-message.js';
 export { SipParseError, parseMessage, UNSUPPORTED_VERSION } from './parser.js';
 export { serializeMessage } from './serializer.js';
-export { createResponse, reasonPhrase, toTag } from './responses.js';
+export { createResponse, reasonPhrase, requestIdentity, toTag } from './responses.js';
 export { bareHost, parseUri, formatUri, uriEquals, unescapeUser, type SipUri } from './headers/uri.js';
 export { parseNameAddr, formatNameAddr, parseContactList, type NameAddr } from './headers/name-addr.js';
 export { parseVia, formatVia, type Via } from './headers/via.js';

@@ -127,12 +127,22 @@ function copyParsed<T>(src: Headers, dst: Headers, name: string, parse: (h: Head
 
 /** Deterministic To tag for a request (same request -> same tag). */
 export function toTag(req: SipRequest): string {
+  return base36(hash53(requestIdentity(req)));
+}
+
+/**
+ * What every copy of a request shares and another request does not: its
+ * Call-ID, From tag and top Via branch (RFC 3261 §17.2.3 matches copies by
+ * the branch). For answers that must be the same for each copy without
+ * keeping state: the To tag, and a stateless challenge's nonce.
+ */
+export function requestIdentity(req: SipRequest): string {
   const h = req.headers;
   const from = h.get('from');
   const fromTag = from !== undefined ? (req.from()?.params['tag'] ?? from) : '';
   const topVia = h.get('via') ?? '';
   const branch = req.topVia()?.params['branch'] ?? topVia;
-  return base36(hash53((h.get('call-id') ?? '') + '\n' + fromTag + '\n' + branch));
+  return (h.get('call-id') ?? '') + '\n' + fromTag + '\n' + branch;
 }
 
 /** 36^5: below 2^30, so both halves stay small integers. */
