@@ -24,9 +24,16 @@ module.exports = {
     {
       name: 'proxy-imports-only-core',
       severity: 'error',
-      comment: 'proxy relays to the targets it is given: it imports src/core, the logger and the metrics only.',
+      comment: 'proxy relays to the targets it is given: it imports src/core, the logger, the metrics and the MAC (src/crypto) only.',
       from: { path: layer('proxy') },
-      to: { path: '^src/', pathNot: ['^src/proxy/', '^src/core/', '^src/log\\.ts$', '^src/log-summary\\.ts$', '^src/metrics/'] },
+      to: { path: '^src/', pathNot: ['^src/proxy/', '^src/core/', '^src/log\\.ts$', '^src/log-summary\\.ts$', '^src/metrics/', '^src/crypto/'] },
+    },
+    {
+      name: 'crypto-is-a-leaf',
+      severity: 'error',
+      comment: 'crypto holds the HMAC that nonces and proxy signatures share: it imports nothing of the project.',
+      from: { path: layer('crypto') },
+      to: { path: '^src/', pathNot: ['^src/crypto/'] },
     },
     {
       name: 'metrics-is-a-leaf',

@@ -1,5 +1,5 @@
 import { randomFillSync, timingSafeEqual } from 'node:crypto';
-import { HmacSha256 } from './hmac.js';
+import { HmacSha256 } from '../crypto/hmac.js';
 
 /**
  * Stateless nonces (docs/product.md §3): timestamp + random + HMAC(secret). Any node with

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { HmacSha256 } from '../auth/hmac.js';
+import { HmacSha256 } from '../crypto/hmac.js';
 
 /** Bytes of HMAC-SHA256 kept in a signature (128 bits), written base64url. */
 const SIGNATURE_BYTES = 16;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { createHmac, randomBytes } from 'node:crypto';
-import { HmacSha256 } from '../../../src/auth/hmac.js';
+import { HmacSha256 } from '../../../src/crypto/hmac.js';
 
 const hex = (latin1: string): string => Buffer.from(latin1, 'latin1').toString('hex');
 
