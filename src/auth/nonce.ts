@@ -55,10 +55,10 @@ export class NonceIssuer {
    * A nonce for one request (`identity`: what its copies share, see
    * requestIdentity), the same for every copy of it that arrives within one
    * span of 32 s (an eighth of the lifetime when that is shorter): dated at
-   * the span's start, its random part a MAC of the
-   * identity and that date. So a challenge given without keeping state is
-   * the same for each copy of the request, as a transaction's kept answer
-   * would be, and another request still gets a nonce of its own.
+   * the span's start, its random part a MAC of the identity and that date.
+   * So a challenge given without keeping state is the same for each copy of
+   * the request, as a transaction's kept answer would be, and another
+   * request still gets a nonce of its own.
    */
   issueFor(identity: string): string {
     const payload = Buffer.allocUnsafe(TOTAL);

@@ -1,5 +1,7 @@
 import type { Metrics } from './metrics.js';
 
+const OBSERVED = Symbol('softswitch.observed');
+
 /** What ioredis hands `sendCommand` (a Redis or a Cluster client): the command's name and its reply. */
 interface SentCommand {
   name: string;
@@ -11,8 +13,6 @@ interface SentCommand {
 interface CommandClient {
   sendCommand(command: SentCommand, ...rest: unknown[]): unknown;
 }
-
-const OBSERVED = Symbol('softswitch.observed');
 
 /**
  * Times every command a client sends, and counts the ones that fail, by
@@ -28,20 +28,20 @@ const OBSERVED = Symbol('softswitch.observed');
  */
 export function observeRedisCommands(client: CommandClient, metrics: Metrics): void {
   const labelsByName = new Map<string, { command: string }>();
+  const labelsOf = (name: string): { command: string } => {
+    let labels = labelsByName.get(name);
+    if (labels === undefined) labelsByName.set(name, (labels = { command: name.toLowerCase() }));
+    return labels;
+  };
   const send = client.sendCommand.bind(client);
   client.sendCommand = (command: SentCommand, ...rest: unknown[]): unknown => {
     if (command[OBSERVED] === undefined) {
       command[OBSERVED] = true;
-      let labels = labelsByName.get(command.name);
-      if (labels === undefined) {
-        labels = { command: command.name.toLowerCase() };
-        labelsByName.set(command.name, labels);
-      }
+      const labels = labelsOf(command.name);
       const started = performance.now();
-      const timed = labels;
       command.promise.then(
-        () => metrics.redisCommandDuration.observe(timed, (performance.now() - started) / 1000),
-        () => metrics.redisCommandErrors.inc(timed),
+        () => metrics.redisCommandDuration.observe(labels, (performance.now() - started) / 1000),
+        () => metrics.redisCommandErrors.inc(labels),
       );
     }
     return send(command, ...rest);
