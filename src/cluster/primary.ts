@@ -6,7 +6,7 @@ import { startMonitorServer, type MonitorServer } from '../health/monitor-server
 import type { ReadinessReport } from '../health/readiness.js';
 import type { Log } from '../log.js';
 import { isOurs, WORKER_ENV, type ToPrimary, type ToWorker } from './ipc.js';
-import { DEFAULT_STEERING_LIMITS, STEERING_SAMPLE_MS, SteeringPolicy } from './steering-policy.js';
+import { DEFAULT_STEERING_LIMITS, leastBusy, STEERING_SAMPLE_MS, SteeringPolicy } from './steering-policy.js';
 import { nodeReadiness, restartDelayMs, type NodeReadiness } from './supervision.js';
 
 export interface PrimaryOptions {
@@ -78,7 +78,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     const among = steering?.sample(listening.flatMap((s) => (s.load === undefined ? [] : [s.load])));
     if (among === undefined && steering && reassertAt !== undefined && Date.now() >= reassertAt) {
       reassertAt = undefined;
-      send(listening[0]?.worker, { type: 'softswitch:steer', among: steering.current });
+      send(leastBusy(listening)?.worker, { type: 'softswitch:steer', among: steering.current });
     }
     if (among === undefined) return;
     const loads = listening.map((s) => Math.round((s.load ?? 0) * 100) / 100);
@@ -86,8 +86,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       { event: 'udp.steering_changed', among, workers: count, loads },
       among === 1 ? 'node quiet: UDP traffic gathered on one worker' : 'node busy: UDP traffic spread over every worker',
     );
-    // The program belongs to the port's group: one worker attaching it is enough.
-    send(listening[0]?.worker, { type: 'softswitch:steer', among });
+    send(leastBusy(listening)?.worker, { type: 'softswitch:steer', among });
   };
 
   const fork = (n: number): void => {
@@ -104,6 +103,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
         sharePorts();
       } else if (message.type === 'softswitch:load') {
         slot.load = message.load;
+        // Gathered, each report is weighed as it comes: a sudden rise must not wait for the next round.
+        if (steering && steering.current === 1) weighSteering();
       } else if (message.type === 'softswitch:listening') {
         slot.listening = true;
         // A worker attaches the program for every worker when it starts: tell it the node is gathered.
@@ -220,5 +221,6 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   log.info({ event: 'server.starting', node: config.nodeId, workers: count }, `starting ${count} workers`);
   for (let n = 1; n <= count; n++) slots.set(n, { listening: false, deaths: [] });
   for (const n of slots.keys()) fork(n);
-  if (steering) setInterval(weighSteering, STEERING_SAMPLE_MS).unref();
+  // Spread, the quiet is counted once a round.
+  if (steering) setInterval(() => steering.current > 1 && weighSteering(), STEERING_SAMPLE_MS).unref();
 }

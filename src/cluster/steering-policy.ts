@@ -2,15 +2,15 @@
  * How many workers a node's UDP traffic is steered among (docs/workers.md,
  * "Gathering when quiet"). Steering by dialog spreads calls over every worker,
  * which a busy node needs; a quiet one pays for it, each worker waking for a
- * few messages that one worker would take in fewer, larger batches. So the
- * primary samples each worker's event-loop utilisation every
- * STEERING_SAMPLE_MS and gathers the traffic on one worker while the whole
- * node stays below `gatherBelow` for `gatherAfter` samples, and spreads it
- * again as soon as that worker is above `spreadAbove` for `spreadAfter`
- * samples: within half a second, since a gathered worker hit by a sudden
- * rise falls behind fast. The gap
- * between the two limits keeps it from going back and forth. Pure: the
- * primary feeds it samples and acts on what it returns.
+ * few messages that one worker would take in fewer, larger batches. So each
+ * worker reports its event-loop utilisation every STEERING_SAMPLE_MS, and the
+ * primary gathers the traffic on one worker while the whole node stays below
+ * `gatherBelow` for `gatherAfter` samples, and spreads it again as soon as a
+ * worker is above `spreadAbove` for `spreadAfter` samples. Gathered, the
+ * primary weighs each report as it arrives and spreads at the first one above
+ * the limit, since a gathered worker hit by a sudden rise falls behind fast.
+ * The gap between the two limits, and the quiet time, keep it from going back
+ * and forth. Pure: the primary feeds it samples and acts on what it returns.
  */
 export interface SteeringLimits {
   /** Gather when the workers' utilisations add up to less than this... */
@@ -24,10 +24,10 @@ export interface SteeringLimits {
 }
 
 /** How often each worker reports its load, and the primary weighs it. */
-export const STEERING_SAMPLE_MS = 250;
+export const STEERING_SAMPLE_MS = 100;
 
-/** Gather after 10 s below 0.6 in all; spread after half a second above 0.75. */
-export const DEFAULT_STEERING_LIMITS: SteeringLimits = { gatherBelow: 0.6, gatherAfter: 40, spreadAbove: 0.75, spreadAfter: 2 };
+/** Gather after 10 s below 0.6 in all; spread at the first report above 0.75, a tenth of a second. */
+export const DEFAULT_STEERING_LIMITS: SteeringLimits = { gatherBelow: 0.6, gatherAfter: 100, spreadAbove: 0.75, spreadAfter: 1 };
 
 export class SteeringPolicy {
   private among: number;
@@ -65,4 +65,16 @@ export class SteeringPolicy {
     this.busy = 0;
     return among;
   }
+}
+
+/**
+ * Which worker attaches a change: the program belongs to the port's group, so
+ * any may, and the least busy one does it soonest. A gathered node spreads
+ * because the worker holding its traffic is behind; its queue would hold the
+ * order back. A worker that has not reported counts as idle.
+ */
+export function leastBusy<T extends { load?: number | undefined }>(workers: readonly T[]): T | undefined {
+  let best: T | undefined;
+  for (const worker of workers) if (best === undefined || (worker.load ?? 0) < (best.load ?? 0)) best = worker;
+  return best;
 }

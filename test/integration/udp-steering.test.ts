@@ -1,4 +1,7 @@
 import dgram from 'node:dgram';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { BpfAssembler } from '../../src/core/transport/steering/bpf-assembler.js';
 import { attachSteering } from '../../src/core/transport/steering/attach.js';
@@ -91,4 +94,19 @@ t.test('a program the kernel refuses, or no python3: the reason, and the group g
   t.match(await attachSteering(g.sockets[0]!, dialogSteeringProgram(2), steeringTable(), '/nonexistent/python3'), /^\/nonexistent\/python3: spawn .* ENOENT/);
   await deliver(g, [invite('a@b'), invite('c@d')]);
   t.equal(g.received.flat().length, 2, 'datagrams still arrive');
+});
+
+t.test('python3 behind a wrapper (as pyenv installs it): the wrapper runs once, to name the interpreter', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'steer-python-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const calls = join(dir, 'calls');
+  const wrapper = join(dir, 'python3');
+  await writeFile(wrapper, `#!/bin/sh\necho run >> '${calls}'\nexec python3 "$@"\n`);
+  await chmod(wrapper, 0o755);
+  const g = await group(2);
+  t.teardown(() => g.close());
+  for (let i = 0; i < 3; i++) t.equal(await attachSteering(g.sockets[i % 2]!, dialogSteeringProgram(2), steeringTable(), wrapper), null, `attach ${i + 1}`);
+  t.equal((await readFile(calls, 'utf8')).trim().split('\n').length, 1, 'three attaches, one run of the wrapper');
+  await deliver(g, [invite('a@b'), invite('c@d'), invite('e@f')]);
+  for (const [socket, got] of g.received.entries()) for (const data of got) t.equal(steeredIndex(data, 2), socket, 'steered by the program');
 });

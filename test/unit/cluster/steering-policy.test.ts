@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DEFAULT_STEERING_LIMITS, STEERING_SAMPLE_MS, SteeringPolicy } from '../../../src/cluster/steering-policy.js';
+import { DEFAULT_STEERING_LIMITS, leastBusy, STEERING_SAMPLE_MS, SteeringPolicy } from '../../../src/cluster/steering-policy.js';
 
 /** When the primary gathers UDP traffic on one worker, and when it spreads it again. */
 const limits = { gatherBelow: 0.3, gatherAfter: 3, spreadAbove: 0.5, spreadAfter: 2 };
@@ -69,9 +69,42 @@ t.test('one worker, no samples, or gathering turned off: nothing changes', async
   t.equal(never.current, 2);
 });
 
-t.test('the defaults: ten quiet seconds to gather, half a busy one to spread, a gap between the limits', async (t) => {
-  t.same(DEFAULT_STEERING_LIMITS, { gatherBelow: 0.6, gatherAfter: 40, spreadAbove: 0.75, spreadAfter: 2 });
+t.test('the defaults: ten quiet seconds to gather, one busy report to spread, a gap between the limits', async (t) => {
+  t.same(DEFAULT_STEERING_LIMITS, { gatherBelow: 0.6, gatherAfter: 100, spreadAbove: 0.75, spreadAfter: 1 });
   t.equal((DEFAULT_STEERING_LIMITS.gatherAfter * STEERING_SAMPLE_MS) / 1000, 10, 'seconds to gather');
-  t.equal((DEFAULT_STEERING_LIMITS.spreadAfter * STEERING_SAMPLE_MS) / 1000, 0.5, 'seconds to spread');
   t.ok(DEFAULT_STEERING_LIMITS.spreadAbove > DEFAULT_STEERING_LIMITS.gatherBelow);
+  const policy = new SteeringPolicy(2);
+  for (let n = 0; n < DEFAULT_STEERING_LIMITS.gatherAfter - 1; n++) t.equal(policy.sample([0.3, 0.29]), undefined);
+  t.equal(policy.sample([0.3, 0.29]), 1, 'gathered after ten seconds of samples adding up to 0.59');
+  t.equal(policy.sample([0.75, 0]), undefined, 'at the limit: stays');
+  t.equal(policy.sample([0.76, 0]), 2, 'the first report above it: spread');
+});
+
+t.test('a change is attached by the least busy worker, not the one behind', async (t) => {
+  t.equal(
+    leastBusy([
+      { id: 1, load: 0.95 },
+      { id: 2, load: 0.02 },
+    ])?.id,
+    2,
+    'the gathered worker is busy: the other one',
+  );
+  t.equal(
+    leastBusy([
+      { id: 1, load: 0.1 },
+      { id: 2, load: 0.3 },
+      { id: 3, load: 0.2 },
+    ])?.id,
+    1,
+  );
+  t.equal(leastBusy([{ id: 1, load: 0.4 }, { id: 2 }])?.id, 2, 'not reported yet: counts as idle');
+  t.equal(
+    leastBusy([
+      { id: 1, load: 0.4 },
+      { id: 2, load: 0.4 },
+    ])?.id,
+    1,
+    'a tie: the first',
+  );
+  t.equal(leastBusy([]), undefined);
 });

@@ -3,7 +3,7 @@
 // both: it inherits the socket as its fd 3, loads the program and attaches
 // it (SO_ATTACH_REUSEPORT_EBPF), and exits. The program then belongs to the
 // group, whichever socket attached it; attaching again replaces it.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import type dgram from 'node:dgram';
 
 /**
@@ -63,15 +63,40 @@ function socketFd(socket: dgram.Socket): number | undefined {
 const LOADER_TIMEOUT_MS = 10_000;
 
 /**
+ * The interpreter itself, asked once per name: `python3` on PATH may be a
+ * wrapper (pyenv's shims are shell scripts), which here made each attach take
+ * 300 ms instead of 20, and a spread waits for it. The name itself when it
+ * cannot say, so the attach then fails with the usual reason.
+ */
+const interpreters = new Map<string, Promise<string>>();
+function interpreter(python: string): Promise<string> {
+  let found = interpreters.get(python);
+  if (!found) {
+    found = new Promise((resolve) => {
+      execFile(python, ['-I', '-S', '-c', 'import sys; sys.stdout.write(sys.executable)'], { timeout: LOADER_TIMEOUT_MS }, (err, stdout) =>
+        resolve(!err && stdout.startsWith('/') ? stdout : python),
+      );
+    });
+    interpreters.set(python, found);
+  }
+  return found;
+}
+
+/**
  * Attaches `program`, reading `table` from its array map, to the group of
  * `socket`. Resolves null when attached, or why it could not be.
  */
 export function attachSteering(socket: dgram.Socket, program: Buffer, table: Buffer, python = 'python3'): Promise<string | null> {
   if (process.platform !== 'linux' || process.arch !== 'x64') return Promise.resolve(`not supported on ${process.platform}/${process.arch}`);
+  return interpreter(python).then((executable) => load(executable, socket, program, table, python));
+}
+
+function load(executable: string, socket: dgram.Socket, program: Buffer, table: Buffer, python: string): Promise<string | null> {
   const fd = socketFd(socket);
   if (fd === undefined) return Promise.resolve('the socket has no file descriptor');
   return new Promise((resolve) => {
-    const child = spawn(python, ['-c', LOADER, program.toString('hex'), table.toString('hex')], {
+    // -I -S: no site packages or environment to read first; the loader needs only the standard library.
+    const child = spawn(executable, ['-I', '-S', '-c', LOADER, program.toString('hex'), table.toString('hex')], {
       stdio: ['ignore', 'ignore', 'pipe', fd],
       timeout: LOADER_TIMEOUT_MS,
     });
