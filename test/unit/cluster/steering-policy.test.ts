@@ -81,30 +81,11 @@ t.test('the defaults: ten quiet seconds to gather, one busy report to spread, a 
 });
 
 t.test('a change is attached by the least busy worker, not the one behind', async (t) => {
-  t.equal(
-    leastBusy([
-      { id: 1, load: 0.95 },
-      { id: 2, load: 0.02 },
-    ])?.id,
-    2,
-    'the gathered worker is busy: the other one',
-  );
-  t.equal(
-    leastBusy([
-      { id: 1, load: 0.1 },
-      { id: 2, load: 0.3 },
-      { id: 3, load: 0.2 },
-    ])?.id,
-    1,
-  );
-  t.equal(leastBusy([{ id: 1, load: 0.4 }, { id: 2 }])?.id, 2, 'not reported yet: counts as idle');
-  t.equal(
-    leastBusy([
-      { id: 1, load: 0.4 },
-      { id: 2, load: 0.4 },
-    ])?.id,
-    1,
-    'a tie: the first',
-  );
-  t.equal(leastBusy([]), undefined);
+  // Workers numbered from 1 in the order of their loads; undefined: not reported yet.
+  const pick = (...loads: Array<number | undefined>): number | undefined => leastBusy(loads.map((load, i) => ({ id: i + 1, load })))?.id;
+  t.equal(pick(0.95, 0.02), 2, 'the gathered worker is busy: the other one');
+  t.equal(pick(0.1, 0.3, 0.2), 1);
+  t.equal(pick(0.4, undefined), 2, 'not reported yet: counts as idle');
+  t.equal(pick(0.4, 0.4), 1, 'a tie: the first');
+  t.equal(pick(), undefined);
 });
