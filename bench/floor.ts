@@ -29,6 +29,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = repoRoot();
 const MODES = ['echo', 'redis'] as const;
 type Mode = (typeof MODES)[number];
+const LABEL: Record<Mode, string> = { echo: 'echo', redis: 'echo + a Redis SET per 2 datagrams' };
 
 /** One run: start the server, send at the rate, return its CPU % and the echoes received. */
 async function run(mode: Mode, redisPort: number): Promise<{ cpu: number; sent: number; answered: number }> {
@@ -48,7 +49,7 @@ async function run(mode: Mode, redisPort: number): Promise<{ cpu: number; sent: 
     const before = cpuSeconds(pid);
     const started = performance.now();
     let sent = 0;
-    // One datagram per tick, on schedule: a burst per tick would let the server wake less often than real traffic makes it.
+    // Each millisecond the datagrams then due, about one: bursts would let the server wake less often than real traffic makes it.
     while (performance.now() - started < durationSec * 1000) {
       const due = Math.floor(((performance.now() - started) * rate) / 1000);
       for (; sent < due; sent++) client.send(payload, port, '127.0.0.1');
@@ -75,12 +76,12 @@ try {
     for (const mode of MODES) {
       const r = await run(mode, redis.port);
       runs.push({ mode, ...r });
-      console.log(`  ${mode === 'echo' ? 'echo        ' : 'echo + SET/2'} ${r.cpu.toFixed(1).padStart(5)}% of a core  (${r.answered} of ${r.sent} answered)`);
+      console.log(`  ${LABEL[mode].padEnd(36)} ${r.cpu.toFixed(1).padStart(5)}% of a core  (${r.answered} of ${r.sent} answered)`);
     }
   }
   for (const mode of MODES) {
     const cpus = runs.filter((r) => r.mode === mode).map((r) => r.cpu);
-    console.log(`${mode === 'echo' ? 'echo' : 'echo + a Redis SET per 2 datagrams'}: ${cpus.map((c) => `${c.toFixed(1)}%`).join(', ')} of a core`);
+    console.log(`${LABEL[mode]}: ${cpus.map((c) => `${c.toFixed(1)}%`).join(', ')} of a core`);
   }
   const file = await writeReport(root, 'floor', startedAt, {
     bench: 'floor',
