@@ -103,8 +103,6 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
         sharePorts();
       } else if (message.type === 'softswitch:load') {
         slot.load = message.load;
-        // Gathered, each report is weighed as it comes: a sudden rise must not wait for the next round.
-        if (steering && steering.current === 1) weighSteering();
       } else if (message.type === 'softswitch:listening') {
         slot.listening = true;
         // A worker attaches the program for every worker when it starts: tell it the node is gathered.
@@ -221,6 +219,5 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   log.info({ event: 'server.starting', node: config.nodeId, workers: count }, `starting ${count} workers`);
   for (let n = 1; n <= count; n++) slots.set(n, { listening: false, deaths: [] });
   for (const n of slots.keys()) fork(n);
-  // Spread, the quiet is counted once a round.
-  if (steering) setInterval(() => steering.current > 1 && weighSteering(), STEERING_SAMPLE_MS).unref();
+  if (steering) setInterval(weighSteering, STEERING_SAMPLE_MS).unref();
 }

@@ -6,9 +6,9 @@
  * worker reports its event-loop utilisation every STEERING_SAMPLE_MS, and the
  * primary gathers the traffic on one worker while the whole node stays below
  * `gatherBelow` for `gatherAfter` samples, and spreads it again as soon as a
- * worker is above `spreadAbove` for `spreadAfter` samples. Gathered, the
- * primary weighs each report as it arrives and spreads at the first one above
- * the limit, since a gathered worker hit by a sudden rise falls behind fast.
+ * worker is above `spreadAbove` for `spreadAfter` samples: a fifth of a
+ * second, since a gathered worker hit by a sudden rise falls behind fast, yet
+ * not at one busy tenth of a second (a collection, a cold first request).
  * The gap between the two limits, and the quiet time, keep it from going back
  * and forth. Pure: the primary feeds it samples and acts on what it returns.
  */
@@ -26,8 +26,8 @@ export interface SteeringLimits {
 /** How often each worker reports its load, and the primary weighs it. */
 export const STEERING_SAMPLE_MS = 100;
 
-/** Gather after 10 s below 0.6 in all; spread at the first report above 0.75, a tenth of a second. */
-export const DEFAULT_STEERING_LIMITS: SteeringLimits = { gatherBelow: 0.6, gatherAfter: 100, spreadAbove: 0.75, spreadAfter: 1 };
+/** Gather after 10 s below 0.6 in all; spread after two samples in a row above 0.75, a fifth of a second. */
+export const DEFAULT_STEERING_LIMITS: SteeringLimits = { gatherBelow: 0.6, gatherAfter: 100, spreadAbove: 0.75, spreadAfter: 2 };
 
 export class SteeringPolicy {
   private among: number;

@@ -69,15 +69,19 @@ t.test('one worker, no samples, or gathering turned off: nothing changes', async
   t.equal(never.current, 2);
 });
 
-t.test('the defaults: ten quiet seconds to gather, one busy report to spread, a gap between the limits', async (t) => {
-  t.same(DEFAULT_STEERING_LIMITS, { gatherBelow: 0.6, gatherAfter: 100, spreadAbove: 0.75, spreadAfter: 1 });
+t.test('the defaults: ten quiet seconds to gather, a busy fifth of a second to spread, a gap between the limits', async (t) => {
+  t.same(DEFAULT_STEERING_LIMITS, { gatherBelow: 0.6, gatherAfter: 100, spreadAbove: 0.75, spreadAfter: 2 });
   t.equal((DEFAULT_STEERING_LIMITS.gatherAfter * STEERING_SAMPLE_MS) / 1000, 10, 'seconds to gather');
+  t.equal((DEFAULT_STEERING_LIMITS.spreadAfter * STEERING_SAMPLE_MS) / 1000, 0.2, 'seconds to spread');
   t.ok(DEFAULT_STEERING_LIMITS.spreadAbove > DEFAULT_STEERING_LIMITS.gatherBelow);
   const policy = new SteeringPolicy(2);
   for (let n = 0; n < DEFAULT_STEERING_LIMITS.gatherAfter - 1; n++) t.equal(policy.sample([0.3, 0.29]), undefined);
   t.equal(policy.sample([0.3, 0.29]), 1, 'gathered after ten seconds of samples adding up to 0.59');
   t.equal(policy.sample([0.75, 0]), undefined, 'at the limit: stays');
-  t.equal(policy.sample([0.76, 0]), 2, 'the first report above it: spread');
+  t.equal(policy.sample([0.76, 0]), undefined, 'one sample above it: stays');
+  t.equal(policy.sample([0.5, 0]), undefined, 'and below again: the count starts afresh');
+  t.equal(policy.sample([0.9, 0]), undefined);
+  t.equal(policy.sample([0.8, 0.1]), 2, 'two in a row above it: spread');
 });
 
 t.test('a change is attached by the least busy worker, not the one behind', async (t) => {
