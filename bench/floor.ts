@@ -16,7 +16,7 @@ import dgram from 'node:dgram';
 import { parseArgs } from 'node:util';
 import { cleanupStack, intOpt, writeReport } from './lib/cli.js';
 import { repoRoot } from './lib/paths.js';
-import { cpuPercent, cpuSeconds, freeTcpPort, freeUdpPort, sleep, startManaged, stopManaged } from './lib/proc.js';
+import { cpuPercent, cpuTimes, freeTcpPort, freeUdpPort, sleep, startManaged, stopManaged } from './lib/proc.js';
 import { startRedis } from './lib/redis.js';
 
 const { values: opt } = parseArgs({
@@ -31,8 +31,8 @@ const MODES = ['echo', 'redis'] as const;
 type Mode = (typeof MODES)[number];
 const LABEL: Record<Mode, string> = { echo: 'echo', redis: 'echo + a Redis SET per 2 datagrams' };
 
-/** One run: start the server, send at the rate, return its CPU % and the echoes received. */
-async function run(mode: Mode, redisPort: number): Promise<{ cpu: number; sent: number; answered: number }> {
+/** One run: start the server, send at the rate, return its CPU % (and the kernel's part of it) and the echoes received. */
+async function run(mode: Mode, redisPort: number): Promise<{ cpu: number; kernel: number; sent: number; answered: number }> {
   const port = await freeUdpPort();
   const server = startManaged(`floor-${mode}`, process.execPath, [join(here, 'floor-server.js'), mode, String(port), String(redisPort)]);
   try {
@@ -46,7 +46,7 @@ async function run(mode: Mode, redisPort: number): Promise<{ cpu: number; sent: 
     client.on('message', () => answered++);
     const payload = Buffer.alloc(600, 'x'); // about a REGISTER's size
     const pid = server.child.pid!;
-    const before = cpuSeconds(pid);
+    const before = cpuTimes(pid);
     const started = performance.now();
     let sent = 0;
     // Each millisecond the datagrams then due, about one: bursts would let the server wake less often than real traffic makes it.
@@ -55,10 +55,13 @@ async function run(mode: Mode, redisPort: number): Promise<{ cpu: number; sent: 
       for (; sent < due; sent++) client.send(payload, port, '127.0.0.1');
       await sleep(1);
     }
-    const cpu = cpuPercent(before, cpuSeconds(pid), (performance.now() - started) / 1000);
+    const after = cpuTimes(pid);
+    const wallSec = (performance.now() - started) / 1000;
+    const cpu = cpuPercent(before.cpuSec, after.cpuSec, wallSec);
+    const kernel = cpuPercent(before.kernelSec, after.kernelSec, wallSec);
     await sleep(200);
     client.close();
-    return { cpu, sent, answered };
+    return { cpu, kernel, sent, answered };
   } finally {
     await stopManaged(server);
   }
@@ -71,12 +74,14 @@ try {
   const redis = await startRedis(work, await freeTcpPort());
   cleanup.push(() => redis.stop());
   console.log(`floor: a UDP echo in Node ${process.version}, ${rate} datagrams/s of 600 bytes for ${durationSec} s, ${repeat}x each mode`);
-  const runs: Array<{ mode: Mode; cpu: number; sent: number; answered: number }> = [];
+  const runs: Array<{ mode: Mode; cpu: number; kernel: number; sent: number; answered: number }> = [];
   for (let i = 0; i < repeat; i++) {
     for (const mode of MODES) {
       const r = await run(mode, redis.port);
       runs.push({ mode, ...r });
-      console.log(`  ${LABEL[mode].padEnd(36)} ${r.cpu.toFixed(1).padStart(5)}% of a core  (${r.answered} of ${r.sent} answered)`);
+      console.log(
+        `  ${LABEL[mode].padEnd(36)} ${r.cpu.toFixed(1).padStart(5)}% of a core, ${r.kernel.toFixed(1)}% in the kernel  (${r.answered} of ${r.sent} answered)`,
+      );
     }
   }
   for (const mode of MODES) {

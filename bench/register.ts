@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { printTail } from './lib/calls-report.js';
 import { cleanupStack, intOpt, writeReport } from './lib/cli.js';
 import { dbRedisMissing, kamailioVersion, readKamailioTemplate, startKamailio } from './lib/kamailio.js';
-import { measureCpu, measureRate, prepareLoad, type CpuFigure, type LoadPlan } from './lib/measure.js';
+import { CPU_CELL_LEGEND, cpuCell, cpuLine, measureCpu, measureRate, prepareLoad, type CpuFigure, type LoadPlan } from './lib/measure.js';
 import { repoRoot, runningUnderTsx } from './lib/paths.js';
 import { freeTcpPort, freeUdpPort, sleep } from './lib/proc.js';
 import { redisKeyCount, startRedis } from './lib/redis.js';
@@ -150,9 +150,7 @@ async function benchModes(name: TargetName, run: Running, plans: Plans): Promise
     const cpu = await measureCpu(cpuRate, cpuSec, run.storeRoots, () =>
       measureRate({ ...plan, durationSec: cpuSec }, run.port, cpuRate, run.serverRoots, `${label}-cpu`),
     );
-    console.log(
-      `CPU at ${cpuRate}/s for ${cpuSec} s: server ${fmtPercent(cpu.serverPercent)} of a core${cpu.storePercent !== undefined ? `, its redis ${fmtPercent(cpu.storePercent)}` : ''}${cpu.held ? '' : ' (rate NOT held)'}`,
-    );
+    console.log(cpuLine(cpu, '/s'));
     out.push({ mode, result, cpu });
     await sleep(1000);
   }
@@ -259,10 +257,11 @@ function printSummary(results: TargetResult[]): { held: HeldFigure[]; ratioFigur
   const rows = results.map((r) => {
     const by = (m: SocketMode): ModeResult | undefined => r.modes.find((x) => x.mode === m);
     const rate = (m: SocketMode): string => (r.skipped ? 'skipped' : String(by(m)?.result.best ?? '-'));
-    const cpu = (m: SocketMode): string => fmtPercent(by(m)?.cpu.serverPercent) + (by(m)?.cpu.held === false ? '*' : '');
+    const cpu = (m: SocketMode): string => cpuCell(by(m)?.cpu);
     return [r.name, ...modes.map(rate), ...modes.map(cpu), fmtPercent(r.modes[0]?.cpu.storePercent)];
   });
   console.log(formatTable(header, rows));
+  console.log(CPU_CELL_LEGEND);
   if (results.some((r) => r.modes.some((m) => !m.cpu.held))) console.log('  (* the CPU step did not hold its rate)');
   for (const r of results) {
     if (r.skipped) console.log(`  ${r.name}: skipped (${r.skipped})`);

@@ -1,7 +1,7 @@
 import { latencyLine, type LatencyAt, type ModeCalls } from './calls-report.js';
 import { measureCalls, measureLatency, type Callee } from './calls-run.js';
 import { TCPDUMP_BIN } from './capture.js';
-import { measureCpu, type LoadPlan } from './measure.js';
+import { cpuLine, measureCpu, type LoadPlan } from './measure.js';
 import { sleep } from './proc.js';
 import { formatStep, STEP_HEADER } from './report.js';
 import { climb } from './search.js';
@@ -69,9 +69,7 @@ export async function runModes(o: {
     figures.cpu = await measureCpu(o.cpuRate, o.cpuSec, run.storeRoots, () =>
       measureCalls({ ...plan, durationSec: o.cpuSec }, callee, run.port, o.cpuRate, run.serverRoots, `${tag}-cpu`),
     );
-    console.log(
-      `CPU at ${o.cpuRate} calls/s for ${o.cpuSec} s: server ${figures.cpu.serverPercent}% of a core${figures.cpu.storePercent !== undefined ? `, its redis ${figures.cpu.storePercent}%` : ''}${figures.cpu.held ? '' : ' (rate NOT held)'}`,
-    );
+    console.log(cpuLine(figures.cpu, ' calls/s'));
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import type { LatencyResult } from './calls-run.js';
 import { PAUSE_THRESHOLD_MS } from './latency.js';
-import type { CpuFigure } from './measure.js';
+import { CPU_CELL_LEGEND, cpuCell, type CpuFigure } from './measure.js';
 import { sippBoundWarning } from './report.js';
 import type { SearchResult } from './search.js';
 import { fmtPercent, fmtRatio, formatTable, ratios, type HeldFigure, type RatioFigure } from './summary.js';
@@ -69,10 +69,11 @@ export function printCallsResult(
   const rows = results.map((r) => [
     r.name,
     ...modes.map((m) => (r.skipped ? 'skipped' : String(by(r, m)?.result.best ?? '-'))),
-    ...modes.map((m) => fmtPercent(by(r, m)?.cpu?.serverPercent) + (by(r, m)?.cpu?.held === false ? '*' : '')),
+    ...modes.map((m) => cpuCell(by(r, m)?.cpu)),
     fmtPercent(r.modes.find((m) => m.cpu)?.cpu?.storePercent),
   ]);
   console.log(formatTable(header, rows));
+  console.log(CPU_CELL_LEGEND);
   if (results.some((r) => r.modes.some((m) => m.cpu && !m.cpu.held))) console.log('  (* the CPU step did not hold its rate)');
 
   console.log(

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cpuPercent, freeUdpPort, treeCpuSeconds, udpRcvbufErrors } from './proc.js';
+import { cpuPercent, freeUdpPort, treeCpuSeconds, treeCpuTimes, udpRcvbufErrors } from './proc.js';
 import { isHeld, type RateStep } from './search.js';
+import { fmtPercent } from './summary.js';
 import { runSipp, type SippRun } from './sipp.js';
 import { contactPort, sippUsersCsv, trunkAddress, type BenchUser } from './users.js';
 
@@ -84,6 +85,8 @@ export interface CpuFigure {
   durationSec: number;
   /** The server's processes (Kamailio and its children, or the softswitch and its workers). */
   serverPercent: number;
+  /** The part of serverPercent spent in the kernel (system time: the datagrams' sending and receiving, and the store's socket). */
+  serverKernelPercent?: number;
   /** Its Redis, when it has one. */
   storePercent?: number;
   /** Whether the rate was held (a figure at a rate not held means little). */
@@ -99,7 +102,30 @@ export async function measureCpu(rate: number, durationSec: number, storeRoots: 
   const t0 = performance.now();
   const s = await step();
   const storePercent = cpuPercent(store0, treeCpuSeconds(storeRoots), (performance.now() - t0) / 1000);
-  return { rate, durationSec, serverPercent: s.targetCpu, ...(storeRoots.length > 0 ? { storePercent: Math.round(storePercent) } : {}), held: s.held };
+  return {
+    rate,
+    durationSec,
+    serverPercent: s.targetCpu,
+    ...(s.targetKernelCpu !== undefined ? { serverKernelPercent: s.targetKernelCpu } : {}),
+    ...(storeRoots.length > 0 ? { storePercent: Math.round(storePercent) } : {}),
+    held: s.held,
+  };
+}
+
+/** A summary table's CPU cell: "24% (k 9%)", with * when the step did not hold its rate. */
+export function cpuCell(cpu: CpuFigure | undefined): string {
+  if (!cpu) return '-';
+  const kernel = cpu.serverKernelPercent !== undefined ? ` (k ${fmtPercent(cpu.serverKernelPercent)})` : '';
+  return fmtPercent(cpu.serverPercent) + kernel + (cpu.held ? '' : '*');
+}
+
+export const CPU_CELL_LEGEND = '  (k: the part of that CPU spent in the kernel, sending and receiving)';
+
+/** The line a bench prints for its CPU step, e.g. "CPU at 250/s for 10 s: server 24% of a core (9% in the kernel), its redis 3%". */
+export function cpuLine(cpu: CpuFigure, unit: string): string {
+  const kernel = cpu.serverKernelPercent !== undefined ? ` (${fmtPercent(cpu.serverKernelPercent)} in the kernel)` : '';
+  const store = cpu.storePercent !== undefined ? `, its redis ${fmtPercent(cpu.storePercent)}` : '';
+  return `CPU at ${cpu.rate}${unit} for ${cpu.durationSec} s: server ${fmtPercent(cpu.serverPercent)} of a core${kernel}${store}${cpu.held ? '' : ' (rate NOT held)'}`;
 }
 
 /** Splits a rate over n processes so the parts add up exactly. */
@@ -115,7 +141,7 @@ export function splitRate(rate: number, n: number): number[] {
  */
 export async function measureRate(plan: LoadPlan, port: number, rate: number, targetRoots: number[], label: string): Promise<RateStep> {
   const parts = splitRate(rate, plan.csvFiles.length).filter((r) => r > 0);
-  const cpu0 = treeCpuSeconds(targetRoots);
+  const cpu0 = treeCpuTimes(targetRoots);
   const drops0 = udpRcvbufErrors();
   const t0 = performance.now();
   const runs: SippRun[] = await Promise.all(
@@ -138,7 +164,9 @@ export async function measureRate(plan: LoadPlan, port: number, rate: number, ta
     ),
   );
   const wallSec = (performance.now() - t0) / 1000;
-  const targetCpu = (100 * (treeCpuSeconds(targetRoots) - cpu0)) / wallSec;
+  const cpu1 = treeCpuTimes(targetRoots);
+  const targetCpu = cpuPercent(cpu0.cpuSec, cpu1.cpuSec, wallSec);
+  const targetKernelCpu = cpuPercent(cpu0.kernelSec, cpu1.kernelSec, wallSec);
   const udpDrops = udpRcvbufErrors() - drops0;
 
   let successful = 0;
@@ -174,6 +202,7 @@ export async function measureRate(plan: LoadPlan, port: number, rate: number, ta
     held: isHeld(rate, successful, failed, achieved),
     sippCpu: Math.round(Math.max(0, ...runs.map((r) => r.cpuPercent))),
     targetCpu: Math.round(targetCpu),
+    targetKernelCpu: Math.round(targetKernelCpu),
   };
   if (notes.length > 0) step.note = notes.join('; ');
   return step;

@@ -134,11 +134,13 @@ export function freeTcpPort(): Promise<number> {
 }
 
 /**
- * The fields of /proc/<pid>/stat the bench needs: parent pid and CPU seconds
- * (utime + stime, fields 14 and 15). The command name is in parentheses and
+ * The fields of /proc/<pid>/stat the bench needs: parent pid, CPU seconds
+ * (utime + stime, fields 14 and 15), and the part of them spent in the
+ * kernel (stime: system calls such as sending a datagram, which on loopback
+ * also runs the receiver's side). The command name is in parentheses and
  * may itself hold spaces or ')', so fields are counted after the last ')'.
  */
-export function parseProcStat(stat: string, clockTicks = CLK_TCK): { ppid: number; cpuSec: number } | undefined {
+export function parseProcStat(stat: string, clockTicks = CLK_TCK): { ppid: number; cpuSec: number; kernelSec: number } | undefined {
   const close = stat.lastIndexOf(')');
   if (close < 0) return undefined;
   const rest = stat.slice(close + 2).split(' ');
@@ -146,16 +148,28 @@ export function parseProcStat(stat: string, clockTicks = CLK_TCK): { ppid: numbe
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
   if (![ppid, utime, stime].every(Number.isFinite)) return undefined;
-  return { ppid, cpuSec: (utime + stime) / clockTicks };
+  return { ppid, cpuSec: (utime + stime) / clockTicks, kernelSec: stime / clockTicks };
+}
+
+/** CPU seconds used so far, in all and in the kernel. */
+export interface CpuTimes {
+  cpuSec: number;
+  kernelSec: number;
+}
+
+/** CPU seconds (user + system, and system alone) used so far by one process; 0 once it is gone. */
+export function cpuTimes(pid: number): CpuTimes {
+  try {
+    const parsed = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return parsed ? { cpuSec: parsed.cpuSec, kernelSec: parsed.kernelSec } : { cpuSec: 0, kernelSec: 0 };
+  } catch {
+    return { cpuSec: 0, kernelSec: 0 };
+  }
 }
 
 /** CPU seconds (user + system) used so far by one process; 0 once it is gone. */
 export function cpuSeconds(pid: number): number {
-  try {
-    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.cpuSec ?? 0;
-  } catch {
-    return 0;
-  }
+  return cpuTimes(pid).cpuSec;
 }
 
 /** The pid and all its descendants (Kamailio forks its workers). */
@@ -182,11 +196,22 @@ export function cpuPercent(cpuBefore: number, cpuAfter: number, wallSec: number)
   return wallSec > 0 ? (100 * (cpuAfter - cpuBefore)) / wallSec : 0;
 }
 
+/** CPU seconds used so far by a set of process trees, in all and in the kernel. */
+export function treeCpuTimes(roots: number[]): CpuTimes {
+  const total: CpuTimes = { cpuSec: 0, kernelSec: 0 };
+  for (const root of roots) {
+    for (const pid of processTree(root)) {
+      const t = cpuTimes(pid);
+      total.cpuSec += t.cpuSec;
+      total.kernelSec += t.kernelSec;
+    }
+  }
+  return total;
+}
+
 /** CPU seconds used so far by a set of process trees. */
 export function treeCpuSeconds(roots: number[]): number {
-  let total = 0;
-  for (const root of roots) for (const pid of processTree(root)) total += cpuSeconds(pid);
-  return total;
+  return treeCpuTimes(roots).cpuSec;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

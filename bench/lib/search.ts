@@ -13,6 +13,8 @@ export interface RateStep {
   sippCpu: number;
   /** CPU of the system under test, % of one core (all its processes). */
   targetCpu: number;
+  /** The part of targetCpu spent in the kernel (system time), % of one core. */
+  targetKernelCpu?: number;
   note?: string;
 }
 

@@ -5,9 +5,9 @@ import t from 'tap';
 import { latencyLine } from '../../../bench/lib/calls-report.js';
 import { readKamailioTemplate, renderKamailioConfig, usrlocBlock } from '../../../bench/lib/kamailio.js';
 import { pauses, summarizeLatency } from '../../../bench/lib/latency.js';
-import { prepareLoad } from '../../../bench/lib/measure.js';
+import { cpuCell, cpuLine, prepareLoad } from '../../../bench/lib/measure.js';
 import { repoRoot } from '../../../bench/lib/paths.js';
-import { cpuPercent, parseProcStat, startManaged } from '../../../bench/lib/proc.js';
+import { cpuPercent, cpuTimes, parseProcStat, startManaged } from '../../../bench/lib/proc.js';
 import { parseInfoField } from '../../../bench/lib/redis.js';
 import { benchBinding } from '../../../bench/lib/scale-store.js';
 import { parseSippStats } from '../../../bench/lib/sipp.js';
@@ -29,11 +29,31 @@ import { contactPort, makeUsers, MAX_USERS, sippUsersCsv, trunkAddress } from '.
 import { parseProvisioning } from '../../../src/provisioning/schema.js';
 import { normalizeContactKey } from '../../../src/registrar/binding-rules.js';
 
-t.test('parseProcStat reads the parent pid and utime + stime, whatever the command name holds', async (t) => {
+t.test('cpuTimes reads a live process, the kernel part within the whole, and zeros for a process gone', async (t) => {
+  let x = 0;
+  for (let i = 0; i < 2e6; i++) x += Math.sqrt(i);
+  t.ok(x > 0);
+  const mine = cpuTimes(process.pid);
+  t.ok(mine.cpuSec > 0, 'this test process has used CPU');
+  t.ok(mine.kernelSec >= 0 && mine.kernelSec <= mine.cpuSec, 'the kernel part is part of the whole');
+  t.same(cpuTimes(2 ** 30), { cpuSec: 0, kernelSec: 0 });
+});
+
+t.test('the CPU line and table cell give the kernel part, and mark a step that did not hold its rate', async (t) => {
+  const held = { rate: 250, durationSec: 10, serverPercent: 24, serverKernelPercent: 9, storePercent: 3, held: true };
+  t.equal(cpuLine(held, '/s'), 'CPU at 250/s for 10 s: server 24% of a core (9% in the kernel), its redis 3%');
+  t.equal(cpuCell(held), '24% (k 9%)');
+  const missed = { rate: 100, durationSec: 5, serverPercent: 40.4, held: false };
+  t.equal(cpuLine(missed, ' calls/s'), 'CPU at 100 calls/s for 5 s: server 40% of a core (rate NOT held)');
+  t.equal(cpuCell(missed), '40%*');
+  t.equal(cpuCell(undefined), '-');
+});
+
+t.test('parseProcStat reads the parent pid, utime + stime and stime alone, whatever the command name holds', async (t) => {
   // Fields: pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
   const stat = '4242 (node (worker) 1) S 4200 4242 4200 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 11 0 12345 0 0\n';
-  t.same(parseProcStat(stat), { ppid: 4200, cpuSec: 3 });
-  t.same(parseProcStat(stat, 1000), { ppid: 4200, cpuSec: 0.3 });
+  t.same(parseProcStat(stat), { ppid: 4200, cpuSec: 3, kernelSec: 0.5 });
+  t.same(parseProcStat(stat, 1000), { ppid: 4200, cpuSec: 0.3, kernelSec: 0.05 });
   t.equal(parseProcStat('garbage'), undefined);
   t.equal(parseProcStat('1 (x) S'), undefined, 'too few fields');
   t.equal(cpuPercent(10, 11.5, 3), 50);
