@@ -1,14 +1,15 @@
 import t from 'tap';
+import { DEFAULT_STEERING_LIMITS } from '../../src/cluster/steering-policy.js';
 import { registerTrunk, startCallStack, trunk, type Trunk } from '../helpers/call-harness.js';
 import { freePort } from '../helpers/free-port.js';
 import type { LogLine } from '../helpers/server-process.js';
 
 /**
  * A quiet node gathers its UDP traffic on one worker (docs/workers.md,
- * "Gathering when quiet"): the primary sees both workers' event loops nearly
- * idle for `udpGatherSeconds` (2 here), tells a worker to steer among one
- * socket, and from then on lines registering from one source all reach the
- * same worker. (workers-steering.test.ts: the same node shape always spread,
+ * "Gathering when quiet"): the primary sees the workers' event loops together
+ * below the gathering limit for `udpGatherSeconds` (2 here), tells a worker
+ * to steer among one socket, and from then on lines registering from one
+ * source all reach the same worker. (workers-steering.test.ts: the same node shape always spread,
  * where those lines reach both.)
  */
 const LINES = 8;
@@ -47,10 +48,10 @@ t.test('a quiet node gathers its UDP traffic on one worker', async (t) => {
   const changed = await node.waitForEvent('udp.steering_changed', { timeoutMs: 15_000 });
   t.match(changed, { worker: 0, among: 1, workers: 2 }, 'the primary decides: among 1 of 2');
   t.equal((changed.loads as number[]).length, 2, 'from both workers’ loads');
-  t.ok(
-    (changed.loads as number[]).every((load) => load < 0.3),
-    `both nearly idle (${String(changed.loads)})`,
-  );
+  // The rule: the workers' loads together below gatherBelow. The log rounds each to hundredths, hence the 0.01.
+  // One 100 ms sample may be busier than the rest (a worker's start, a collection): only the sum counts.
+  const total = (changed.loads as number[]).reduce((sum, load) => sum + load, 0);
+  t.ok(total < DEFAULT_STEERING_LIMITS.gatherBelow + 0.01, `together below the gathering limit (${String(changed.loads)})`);
   const attached = await node.waitForEvent('udp.steering', { where: (l) => l.among === 1 });
   t.not(workerOf(attached), 0, 'a worker attached the program for one socket');
 
