@@ -1,6 +1,7 @@
 import type { Config } from './config/schema.js';
 import type { SipServer } from './core/server/sip-server.js';
 import { startMonitorServer, type MonitorServer } from './health/monitor-server.js';
+import type { Overload } from './health/overload.js';
 import type { Readiness } from './health/readiness.js';
 import type { Log } from './log.js';
 import type { Metrics } from './metrics/metrics.js';
@@ -16,6 +17,7 @@ export interface MonitoringDeps {
   bindings: Pick<BindingStore, 'registeredLines'>;
   guard: Pick<BanGuard, 'activeBans'>;
   channels: Pick<CallChannels, 'channelsInUse'>;
+  overload: Pick<Overload, 'refusing' | 'takeLongestDelay'>;
   activeCalls(): number;
 }
 
@@ -25,7 +27,7 @@ export interface MonitoringDeps {
  * (not in a worker of several: there the primary listens, src/cluster).
  */
 export async function startMonitoring(config: Config, deps: MonitoringDeps, listen = true): Promise<MonitorServer | undefined> {
-  const { metrics, readiness, log, sip, bindings, guard, channels } = deps;
+  const { metrics, readiness, log, sip, bindings, guard, channels, overload } = deps;
   metrics.source('transactions.server', () => sip.transactionCount);
   metrics.source('transactions.client', () => sip.clientTransactionCount);
   metrics.source('registrar.lines', () => bindings.registeredLines());
@@ -35,6 +37,8 @@ export async function startMonitoring(config: Config, deps: MonitoringDeps, list
   metrics.source('redis.up', async () => ((await readiness.report()).checks.redis === 'ok' ? 1 : 0));
   metrics.source('health.ready', async () => ((await readiness.report()).ready ? 1 : 0));
   metrics.source('health.draining', () => (readiness.draining ? 1 : 0));
+  metrics.source('sip.queueDelay', () => overload.takeLongestDelay() / 1000);
+  metrics.source('overload.refusing', () => overload.refusing);
 
   // A worker of several: the primary listens and merges every worker's metrics.
   if (!listen) return undefined;

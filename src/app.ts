@@ -53,6 +53,9 @@ import { Metrics } from './metrics/metrics.js';
 import { observeRedisCommands } from './metrics/redis-commands.js';
 import { Readiness } from './health/readiness.js';
 import { Drain } from './health/drain.js';
+import { Overload } from './health/overload.js';
+import { QueueProbe } from './core/transport/queue-probe.js';
+import { createHmac } from 'node:crypto';
 import { startMonitoring } from './app-monitoring.js';
 import { startRouteLocation } from './app-routing.js';
 import type { InDialogSeen } from './routing/call-liveness.js';
@@ -184,6 +187,11 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     metrics,
   });
 
+  // Load shedding: the node measures how long its datagrams wait (QueueProbe), and refuses a share of new work past the limit.
+  const overload = new Overload({ maxQueueDelayMs: config.overload.maxQueueDelay, retryAfterSeconds: config.overload.retryAfter, log });
+  const dialogSecret = await new SecretStore(redis).shared('dialog');
+  const queueProbe = config.overload.maxQueueDelay > 0 ? new QueueProbe({ token: probeToken(dialogSecret), onDelay: (ms) => overload.observe(ms) }) : undefined;
+
   const capture = config.hep.address ? new HepSender({ ...config.hep, address: config.hep.address }, log) : undefined;
   if (capture) log.info({ event: 'hep.enabled', address: config.hep.address, port: config.hep.port, captureId: config.hep.captureId }, 'SIP capture to Homer');
   const sip = new SipServer({
@@ -193,6 +201,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     metrics,
     ...(worker ? { worker: worker.peers.self, steerAmong: config.udpSteering === 'dialog' ? worker.count : 1 } : {}),
     ...(capture ? { wireTap: capture.tap } : {}),
+    ...(queueProbe ? { queueProbe } : {}),
   });
   if (worker) sip.setWorkerPeers(worker.peers);
   const singletons = worker?.first ?? true;
@@ -209,7 +218,12 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   );
   let activeCalls = (): number => 0;
   const drain = new Drain(readiness, { drainSeconds: config.shutdown.drainSeconds, activeCalls: () => activeCalls(), log });
-  sip.register(unavailableWhenStoreDown(registrar.handle, outage, () => metrics.registrations.inc({ outcome: 'unavailable' })));
+  sip.register(
+    overload.refuseWhileOverloaded(
+      unavailableWhenStoreDown(registrar.handle, outage, () => metrics.registrations.inc({ outcome: 'unavailable' })),
+      () => metrics.registrations.inc({ outcome: 'overloaded' }),
+    ),
+  );
   // Trunks send OPTIONS as a keep-alive: answer 200 with what we support (503 while draining, so they pick another node).
   sip.options(
     drain.refuseWhileDraining((request: IncomingRequest) => {
@@ -279,7 +293,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     log,
     pinging: singletons,
   });
-  const signer = new ProxySigner(await new SecretStore(redis).shared('dialog'));
+  const signer = new ProxySigner(dialogSecret);
   const proxy = new ProxyCore(sip, identity, signer, log, isTrustedAddress);
   // A request inside a call that the kernel hashed to this worker is told to the worker watching the call.
   const otherWorkers = worker ? { otherWorkers: { inDialog: (seen: InDialogSeen) => worker.peers.broadcast({ type: 'call-refreshed', ...seen }) } } : {};
@@ -316,19 +330,23 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   sessions.endCallsWith(router.endWithoutBye);
   sip.invite(
     drain.refuseWhileDraining(
-      unavailableWhenStoreDown(
-        async (incoming) => {
-          // Another node's hand-over to a connection held here is relayed as it is; everything else is routed.
-          if (!(await handover.receive(incoming))) await router.handleInvite(incoming);
-        },
-        outage,
-        () => metrics.calls.inc({ outcome: 'unavailable' }),
+      overload.refuseWhileOverloaded(
+        unavailableWhenStoreDown(
+          async (incoming) => {
+            // Another node's hand-over to a connection held here is relayed as it is; everything else is routed.
+            if (!(await handover.receive(incoming))) await router.handleInvite(incoming);
+          },
+          outage,
+          () => metrics.calls.inc({ outcome: 'unavailable' }),
+        ),
+        () => metrics.calls.inc({ outcome: 'overloaded' }),
       ),
       () => metrics.calls.inc({ outcome: 'draining' }),
     ),
   );
   sip.inDialog(unavailableWhenStoreDown(router.handleInDialog, outage));
   if (worker) await sip.listen();
+  queueProbe?.start(() => sip.addresses.filter((a) => a.transport === 'UDP'));
 
   const sweeper = setInterval(() => {
     if (outage.down) return; // its commands would only hold up the pipeline requests wait in
@@ -345,7 +363,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
   sweeper.unref();
 
   const api = singletons ? await startApi(config, redis, redisUrl, log, { storeOutage: outage, summary }, metrics) : undefined;
-  const monitoring = await startMonitoring(config, { metrics, readiness, log, sip, bindings, guard, channels, activeCalls }, !worker);
+  const monitoring = await startMonitoring(config, { metrics, readiness, log, sip, bindings, guard, channels, overload, activeCalls }, !worker);
 
   // A worker's start is announced by the primary, once every worker listens.
   log.info(
@@ -370,6 +388,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     cutDrainShort: () => drain.cutShort(),
     async close() {
       closing = true;
+      queueProbe?.stop();
       await monitoring?.close();
       clearInterval(sweeper);
       targetMonitor?.close();
@@ -388,6 +407,11 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** The queue probes' token: every process of the node derives the same from the shared dialog secret, and nobody outside knows it. */
+function probeToken(dialogSecret: Buffer): Buffer {
+  return createHmac('sha256', dialogSecret).update('queue probe').digest().subarray(0, 16);
 }
 
 /** The configured nonce secret, or one shared through Redis so every node signs and checks alike. */

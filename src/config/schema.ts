@@ -278,6 +278,18 @@ const shutdownSchema = z.strictObject({
 });
 
 /**
+ * Load shedding (docs/operations.md "Overload"): as UDP datagrams wait
+ * longer than `maxQueueDelay` before the node reads them, a share of new
+ * INVITEs and REGISTERs is answered 503 with Retry-After.
+ */
+const overloadSchema = z.strictObject({
+  /** The wait, ms, the node keeps datagrams under by refusing new work; 0: never refuse (and no probes are sent). */
+  maxQueueDelay: intBetween(0, 10_000).default(100),
+  /** Retry-After of those 503s, seconds. */
+  retryAfter: intBetween(1, 3600).default(1),
+});
+
+/**
  * Session liveness of answered calls (RFC 4028 session timers, in-dialog
  * OPTIONS probes, a maximum duration): a call whose ends vanished is ended
  * and its channels freed within minutes.
@@ -369,6 +381,7 @@ export const configSchema = z.strictObject({
   api: apiSchema.prefault({}),
   metrics: metricsSchema.prefault({}),
   shutdown: shutdownSchema.prefault({}),
+  overload: overloadSchema.prefault({}),
   calls: callsSchema.prefault({}),
   cdr: cdrSchema.prefault({}),
   routing: routingConfigSchema.prefault({}),

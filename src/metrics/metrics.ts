@@ -75,6 +75,8 @@ export class Metrics {
   // This process
   readonly ready: Gauge;
   readonly draining: Gauge;
+  readonly sipQueueDelay: Gauge;
+  readonly overloadRefusing: Gauge;
 
   constructor(options: MetricsOptions = {}) {
     if (options.worker !== undefined) this.registry.setDefaultLabels({ worker: options.worker });
@@ -107,7 +109,7 @@ export class Metrics {
 
     this.registrations = new Counter({
       name: 'softswitch_registrations_total',
-      help: 'REGISTER requests by outcome: registered, unregistered, queried, challenged, auth_failed, refused, unavailable, error.',
+      help: 'REGISTER requests by outcome: registered, unregistered, queried, challenged, auth_failed, refused, unavailable, overloaded, error.',
       labelNames: ['outcome'],
       registers,
     });
@@ -142,7 +144,7 @@ export class Metrics {
 
     this.calls = new Counter({
       name: 'softswitch_calls_total',
-      help: 'Admitted new calls by outcome: answered, busy, no_answer, cancelled, not_found, rejected, failed, unavailable.',
+      help: 'Admitted new calls by outcome: answered, busy, no_answer, cancelled, not_found, rejected, failed, unavailable, draining, overloaded.',
       labelNames: ['outcome'],
       registers,
     });
@@ -172,6 +174,16 @@ export class Metrics {
 
     this.ready = this.sourced('softswitch_ready', '1 when this process is ready for traffic (what /readyz answers), else 0.', 'min');
     this.draining = this.sourced('softswitch_draining', '1 while this process drains calls before stopping.', 'max');
+    this.sipQueueDelay = this.sourced(
+      'softswitch_sip_queue_delay_seconds',
+      'The longest a UDP datagram waited before being read (socket queue and event loop), measured by the queue probes since the last scrape.',
+      'max',
+    );
+    this.overloadRefusing = this.sourced(
+      'softswitch_overload_refusing_ratio',
+      'The share (0-1) of new INVITEs and REGISTERs refused with 503 because datagrams wait longer than overload.maxQueueDelay.',
+      'max',
+    );
 
     if (options.processMetrics !== false) {
       // process_*, nodejs_* including nodejs_eventloop_lag_seconds; prom-client sets their aggregators.
@@ -232,6 +244,8 @@ const SOURCE_OF: Readonly<Record<string, SourceName>> = {
   softswitch_redis_up: 'redis.up',
   softswitch_ready: 'health.ready',
   softswitch_draining: 'health.draining',
+  softswitch_sip_queue_delay_seconds: 'sip.queueDelay',
+  softswitch_overload_refusing_ratio: 'overload.refusing',
 };
 
 export type SourceName =
@@ -243,4 +257,6 @@ export type SourceName =
   | 'channels.inUse'
   | 'redis.up'
   | 'health.ready'
-  | 'health.draining';
+  | 'health.draining'
+  | 'sip.queueDelay'
+  | 'overload.refusing';

@@ -12,6 +12,7 @@ import type { ProxyDelegate } from './proxy-delegate.js';
 import { SipTransports, type ListenSpec, type TransportFactory } from './sip-transports.js';
 import { nextInRing, responseOwner, type WorkerPeers } from './worker-dispatch.js';
 import { workerOfConnection } from '../transport/connection-table.js';
+import type { QueueProbe } from '../transport/queue-probe.js';
 
 export type { RequestHandler } from './dispatcher.js';
 export type { ListenSpec } from './sip-transports.js';
@@ -42,6 +43,8 @@ export interface SipServerOptions {
    * steered to them by dialog (config udpSteering: dialog) rather than by source.
    */
   steerAmong?: number;
+  /** Takes the node's queue probes out of the UDP traffic and measures their wait. */
+  queueProbe?: Pick<QueueProbe, 'received'>;
 }
 
 /** A message another worker passed here: `origin` is the worker it first arrived at. */
@@ -88,6 +91,7 @@ export class SipServer {
       options.wireTap,
       options.worker,
     );
+    this.transports.probe = options.queueProbe;
     this.workerNumber = options.worker;
     this.steerAmong = options.steerAmong ?? 1;
     this.transactions = new TransactionLayer(

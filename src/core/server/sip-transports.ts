@@ -2,6 +2,7 @@ import type { LogSummariser } from '../../log-summary.js';
 import { serializeMessage, type SipRequest, type SipResponse } from '../messages/index.js';
 import { TcpTransport, type TlsCredentials } from '../transport/tcp-transport.js';
 import type { Destination, MessageHandler, Source, Transport, TransportName, WireTap } from '../transport/transport.js';
+import type { QueueProbe } from '../transport/queue-probe.js';
 import { UdpTransport } from '../transport/udp-transport.js';
 import { responseDestination } from '../transport/via-routing.js';
 import { WsTransport } from '../transport/ws-transport.js';
@@ -60,6 +61,8 @@ export const socketTransport: TransportFactory = (spec, onMessage, summary, work
  */
 export class SipTransports {
   private readonly transports: Transport[];
+  /** Takes this node's queue probes out of the UDP traffic (src/core/transport/queue-probe.ts). */
+  probe: Pick<QueueProbe, 'received'> | undefined;
 
   constructor(
     listen: ListenSpec[],
@@ -70,12 +73,12 @@ export class SipTransports {
     /** This process is worker N of several on the same ports (UDP with SO_REUSEPORT; TCP and WS through the cluster module). */
     worker?: number,
   ) {
-    const handler: MessageHandler = tap
-      ? (data, source) => {
-          this.tapped('in', source.transport, { address: source.localAddress, port: source.localPort }, source, data);
-          onMessage(data, source);
-        }
-      : onMessage;
+    const handler: MessageHandler = (data, source) => {
+      // The node's own queue probes are measured here, and go no further (not even to SIP capture).
+      if (source.transport === 'UDP' && data[0] === 0x00 && this.probe?.received(data)) return;
+      if (tap) this.tapped('in', source.transport, { address: source.localAddress, port: source.localPort }, source, data);
+      onMessage(data, source);
+    };
     this.transports = listen.map((spec) => factory(spec, handler, summary, worker));
   }
 
