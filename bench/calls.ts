@@ -15,7 +15,7 @@
  *     [--refine 2] [--retries 1] [--sipp 1] [--hold 50] [--latency-duration 10]
  *     [--cpu-rate 100] [--cpu-duration 10] [--kamailio-children 2]
  *     [--kamailio-shm 1024] [--server-log warn] [--server-node-args ARGS]
- *     [--workers N] [--records on|off|both] [--keep]
+ *     [--workers N] [--records on|off|both] [--max-queue-delay MS] [--warmup S] [--keep]
  *
  * Kamailio keeps every transaction (and, for INVITEs, its wait timer) in
  * shared memory: with 128 MB it runs out near 1000 calls/s and answers 500,
@@ -24,6 +24,15 @@
  * --records both runs the softswitch a second time with `cdr.enabled: false`
  * and prints what writing call detail records costs in calls/s (on, the
  * server's default, when not given).
+ *
+ * Before the climb, each target takes a warm-up (--warmup S seconds at 100
+ * and then at 200 calls/s, not counted; 0: none; bench/lib/report.ts warmUp).
+ *
+ * --max-queue-delay MS sets the softswitch's overload.maxQueueDelay (0: no
+ * load shedding; docs/performance.md "Past capacity"): past its capacity a
+ * softswitch with shedding answers a share of new INVITEs 503 and keeps the
+ * rest going, so its steps past capacity show failed calls but completed
+ * calls near capacity.
  *
  * --server-log info (with a low --rates) shows the softswitch's last log lines,
  * e.g. the call.decision event of each feature stage; --server-node-args
@@ -79,13 +88,15 @@ const { values: opt } = parseArgs({
     workers: { type: 'string' },
     keep: { type: 'boolean', default: false },
     records: { type: 'string', default: 'on' },
+    'max-queue-delay': { type: 'string' },
+    warmup: { type: 'string', default: '3' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (opt.help) {
   console.log(
-    'usage: calls [--quick] [--only kamailio,kamailio-redis,softswitch] [--mode single|multi|both] [--callees N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--hold MS] [--latency-duration S] [--cpu-rate R] [--cpu-duration S] [--kamailio-children N] [--kamailio-shm MB] [--server-log LEVEL] [--server-node-args="--trace-gc ..."] [--workers N] [--records on|off|both] [--keep]',
+    'usage: calls [--quick] [--only kamailio,kamailio-redis,softswitch] [--mode single|multi|both] [--callees N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--hold MS] [--latency-duration S] [--cpu-rate R] [--cpu-duration S] [--kamailio-children N] [--kamailio-shm MB] [--server-log LEVEL] [--server-node-args="--trace-gc ..."] [--workers N] [--records on|off|both] [--max-queue-delay MS] [--warmup S] [--keep]',
   );
   console.log(
     "  --mode: single = each calling trunk (--sipp) one SIPp socket on its own loopback address, as real trunks send; multi = -t un, a socket per call; both (default). bench:register's trunks mode has no twin here: single already sends each trunk from one fixed address and port.",
@@ -110,6 +121,8 @@ const cpuSec = intOpt('cpu-duration', opt['cpu-duration'] ?? (quick ? '5' : '10'
 const kamChildren = intOpt('kamailio-children', opt['kamailio-children'], 1, 64);
 const kamShm = intOpt('kamailio-shm', opt['kamailio-shm'], 64, 8192);
 const workers = opt.workers === undefined ? undefined : intOpt('workers', opt.workers, 1, 256);
+const maxQueueDelay = opt['max-queue-delay'] === undefined ? undefined : intOpt('max-queue-delay', opt['max-queue-delay'], 0, 10000);
+const warmupSec = intOpt('warmup', opt.warmup, 0, 60);
 const ladder = opt.rates ? parseLadder(opt.rates) : quick ? QUICK_CALLS_LADDER : CALLS_LADDER;
 if (!['both', 'on', 'off'].includes(opt.records)) {
   console.error('--records must be both, on or off');
@@ -166,6 +179,7 @@ function benchModes(label: string, run: Running, plans: Record<TwoSocketMode, Lo
     retries,
     latencySec,
     latencyShares: LATENCY_SHARES,
+    warmupSec,
     cpuRate,
     cpuSec,
   });
@@ -222,7 +236,7 @@ async function benchKamailio(
 
 async function benchSoftswitch(plans: Record<TwoSocketMode, LoadPlan>, callee: Callee, workDir: string, callRecords: boolean): Promise<TargetResult> {
   const name = callRecords ? 'softswitch' : 'sw no-cdr';
-  let detail = `${tsx ? 'src via tsx' : 'dist'}, node ${process.version}, own redis-server, log level ${opt['server-log']}, call records ${callRecords ? 'on' : 'off'}${workers !== undefined ? `, WORKERS=${workers}` : ''}`;
+  let detail = `${tsx ? 'src via tsx' : 'dist'}, node ${process.version}, own redis-server, log level ${opt['server-log']}, call records ${callRecords ? 'on' : 'off'}${workers !== undefined ? `, WORKERS=${workers}` : ''}${maxQueueDelay !== undefined ? `, overload.maxQueueDelay ${maxQueueDelay} ms` : ''}`;
   console.log(`\n== ${name} (${detail})`);
   const missing = softswitchMissing(root, tsx);
   if (missing) {
@@ -246,6 +260,7 @@ async function benchSoftswitch(plans: Record<TwoSocketMode, LoadPlan>, callee: C
       provisioning: doc,
       logLevel: opt['server-log'],
       callRecords,
+      ...(maxQueueDelay !== undefined ? { maxQueueDelay } : {}),
       nodeArgs: (opt['server-node-args'] ?? '').split(' ').filter((a) => a !== ''),
       ...(workers !== undefined ? { workers } : {}),
       afterProvisioning: async () => {

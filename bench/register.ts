@@ -11,7 +11,12 @@
  *   node dist/bench/register.js [--quick] [--only kamailio,kamailio-redis,softswitch]
  *     [--mode single|multi|trunks|both|all] [--users 1000] [--duration 5] [--rates 250,500,...]
  *     [--refine 2] [--retries 1] [--sipp 1] [--cpu-rate 250] [--cpu-duration 10]
- *     [--kamailio-children 2] [--workers N] [--server-node-args ARGS] [--keep]
+ *     [--kamailio-children 2] [--workers N] [--server-node-args ARGS] [--max-queue-delay MS]
+ *     [--warmup S] [--keep]
+ *
+ * Each target first takes a warm-up (--warmup S seconds at 250 and at 500/s,
+ * not counted; 0: none), as bench:calls does. --max-queue-delay MS sets the
+ * softswitch's overload.maxQueueDelay (0: no load shedding).
  *
  * --server-node-args passes node options to the server, e.g.
  * --server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof" for a CPU profile per process.
@@ -27,7 +32,7 @@ import { CPU_CELL_LEGEND, cpuCell, cpuLine, measureCpu, measureRate, prepareLoad
 import { repoRoot, runningUnderTsx } from './lib/paths.js';
 import { freeTcpPort, freeUdpPort, sleep } from './lib/proc.js';
 import { redisKeyCount, startRedis } from './lib/redis.js';
-import { formatStep, sippBoundWarning, STEP_HEADER } from './lib/report.js';
+import { formatStep, sippBoundWarning, STEP_HEADER, warmUp } from './lib/report.js';
 import { climb, DEFAULT_LADDER, HELD_SHARE, parseLadder, QUICK_LADDER, type SearchResult } from './lib/search.js';
 import { registrationRetries, softswitchMissing, startSoftswitch, waitReady } from './lib/softswitch.js';
 import { fmtPercent, fmtRatio, formatTable, jsonLine, ratios, type HeldFigure } from './lib/summary.js';
@@ -51,6 +56,8 @@ const { values: opt } = parseArgs({
     'cpu-duration': { type: 'string' },
     'kamailio-children': { type: 'string', default: '2' },
     workers: { type: 'string' },
+    'max-queue-delay': { type: 'string' },
+    warmup: { type: 'string', default: '3' },
     'server-node-args': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -59,7 +66,7 @@ const { values: opt } = parseArgs({
 
 if (opt.help) {
   console.log(
-    'usage: register [--quick] [--only kamailio,kamailio-redis,softswitch] [--mode single|multi|trunks|both|all] [--users N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--cpu-rate R] [--cpu-duration S] [--kamailio-children N] [--workers N] [--server-node-args="--cpu-prof ..."] [--keep]',
+    'usage: register [--quick] [--only kamailio,kamailio-redis,softswitch] [--mode single|multi|trunks|both|all] [--users N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--cpu-rate R] [--cpu-duration S] [--kamailio-children N] [--workers N] [--server-node-args="--cpu-prof ..."] [--max-queue-delay MS] [--warmup S] [--keep]',
   );
   console.log(
     '  --mode: single = one SIPp socket; multi = -t un, a new socket (source port) per registration; trunks = -t ui, each line from its own fixed 127.x address and port, as real trunks register; both = single and multi (default); all = the three',
@@ -82,6 +89,10 @@ const cpuRate = intOpt('cpu-rate', opt['cpu-rate'], 1, 100000);
 const cpuSec = intOpt('cpu-duration', opt['cpu-duration'] ?? (quick ? '5' : '10'), 1, 120);
 const kamChildren = intOpt('kamailio-children', opt['kamailio-children'], 1, 64);
 const workers = opt.workers === undefined ? undefined : intOpt('workers', opt.workers, 1, 256);
+const maxQueueDelay = opt['max-queue-delay'] === undefined ? undefined : intOpt('max-queue-delay', opt['max-queue-delay'], 0, 10000);
+const warmupSec = intOpt('warmup', opt.warmup, 0, 60);
+/** Warm-up rates (registrations/s), each for warmupSec, before the first mode's climb. */
+const WARMUP_RATES = [250, 500];
 if (modes.includes('trunks')) {
   const problem = trunkSocketsProblem(nUsers, sippProcs);
   if (problem) throw new Error(problem);
@@ -131,6 +142,10 @@ interface Running {
 async function benchModes(name: TargetName, run: Running, plans: Plans): Promise<ModeResult[]> {
   const out: ModeResult[] = [];
   const all = [...run.serverRoots, ...run.storeRoots];
+  const first = plans[modes[0]!];
+  if (warmupSec > 0 && first) {
+    await warmUp(WARMUP_RATES, (rate) => measureRate({ ...first, durationSec: warmupSec }, run.port, rate, all, `${name}-warmup`));
+  }
   for (const mode of modes) {
     const plan = plans[mode];
     if (!plan) throw new Error(`no load plan for ${mode} mode`);
@@ -203,7 +218,7 @@ async function benchKamailio(name: 'kamailio' | 'kamailio-redis', plans: Plans, 
 }
 
 async function benchSoftswitch(plans: Plans, workDir: string): Promise<TargetResult> {
-  const detail = `${tsx ? 'src via tsx' : 'dist'}, node ${process.version}, own redis-server${workers !== undefined ? `, WORKERS=${workers}` : ''}`;
+  const detail = `${tsx ? 'src via tsx' : 'dist'}, node ${process.version}, own redis-server${workers !== undefined ? `, WORKERS=${workers}` : ''}${maxQueueDelay !== undefined ? `, overload.maxQueueDelay ${maxQueueDelay} ms` : ''}`;
   console.log(`\n== softswitch (${detail})`);
   const missing = softswitchMissing(root, tsx);
   if (missing) {
@@ -225,6 +240,7 @@ async function benchSoftswitch(plans: Plans, workDir: string): Promise<TargetRes
       users,
       nodeArgs,
       ...(workers !== undefined ? { workers } : {}),
+      ...(maxQueueDelay !== undefined ? { maxQueueDelay } : {}),
     });
     cleanups.push(sw.stop);
     try {

@@ -3,7 +3,7 @@ import { measureCalls, measureLatency, type Callee } from './calls-run.js';
 import { TCPDUMP_BIN } from './capture.js';
 import { cpuLine, measureCpu, type LoadPlan } from './measure.js';
 import { sleep } from './proc.js';
-import { formatStep, STEP_HEADER } from './report.js';
+import { formatStep, STEP_HEADER, warmUp } from './report.js';
 import { climb } from './search.js';
 import type { TwoSocketMode } from './targets.js';
 
@@ -13,6 +13,9 @@ export interface Running {
   serverRoots: number[];
   storeRoots: number[];
 }
+
+/** Warm-up rates (calls/s), each for `warmupSec`: the server's code gets compiled before the first step counts. */
+export const WARMUP_RATES = [100, 200];
 
 /**
  * bench:calls against one running target, per socket mode: the climb to the
@@ -31,12 +34,18 @@ export async function runModes(o: {
   retries: number;
   latencySec: number;
   latencyShares: number[];
+  /** Seconds at each WARMUP_RATES rate before the climb (0: none). */
+  warmupSec: number;
   cpuRate: number;
   cpuSec: number;
 }): Promise<ModeCalls[]> {
   const { run, callee } = o;
   const out: ModeCalls[] = [];
   const all = [...run.serverRoots, ...run.storeRoots];
+  if (o.warmupSec > 0) {
+    const plan = { ...o.plans[o.modes[0]!], durationSec: o.warmupSec };
+    await warmUp(WARMUP_RATES, (rate) => measureCalls(plan, callee, run.port, rate, all, `${o.label.replace(/\W+/g, '-')}-warmup`));
+  }
   for (const mode of o.modes) {
     const plan = o.plans[mode];
     const tag = `${o.label.replace(/\W+/g, '-')}-${mode}`;

@@ -20,6 +20,20 @@ export function formatStep(s: RateStep): string {
 
 export const STEP_HEADER = '  target/s achieved/s       ok  failed retrans udp drops sipp cpu target cpu';
 
+/**
+ * Warm-up steps before a climb, printed and not counted: a node process runs
+ * its first few thousand requests before its code is compiled and falls
+ * behind meanwhile (and, past overload.maxQueueDelay, sheds), where Kamailio
+ * needs no warm-up. Every target gets the same steps.
+ */
+export async function warmUp(rates: readonly number[], step: (rate: number) => Promise<RateStep>): Promise<void> {
+  for (const rate of rates) {
+    const s = await step(rate);
+    console.log(`warm-up, not counted:${formatStep(s).replace(/ {2}(NOT )?held/, '')}`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
 /** A warning when the load generator, not the target, was the limit. */
 export function sippBoundWarning(r: SearchResult): string | undefined {
   const failedStep = r.steps.find((s) => !s.held);

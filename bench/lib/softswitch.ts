@@ -26,6 +26,8 @@ export function serverConfig(o: {
   domain: string;
   logLevel?: string;
   callRecords?: boolean;
+  /** overload.maxQueueDelay (ms; 0: no load shedding); the server's default when not given. */
+  maxQueueDelay?: number;
   /** The monitoring listener's port (/readyz); its own free port, so runs never collide on the default. */
   metricsPort?: number;
 }): Record<string, unknown> {
@@ -38,6 +40,7 @@ export function serverConfig(o: {
     // The bench's IP trunks (SIPp) run on this machine, on 127.0.0.x.
     provisioning: { allowLoopbackAddresses: true },
     ...(o.callRecords !== undefined ? { cdr: { enabled: o.callRecords } } : {}),
+    ...(o.maxQueueDelay !== undefined ? { overload: { maxQueueDelay: o.maxQueueDelay } } : {}),
     ...(o.metricsPort !== undefined ? { metrics: { enabled: true, address: '127.0.0.1', port: o.metricsPort } } : {}),
   };
 }
@@ -111,6 +114,8 @@ export async function startSoftswitch(o: {
   logLevel?: string;
   /** cdr.enabled; the server's default (on) when not given. */
   callRecords?: boolean;
+  /** overload.maxQueueDelay (ms; 0: no load shedding); the server's default when not given. */
+  maxQueueDelay?: number;
   /** Runs after provisioning, before the server starts (e.g. to check what was stored). */
   afterProvisioning?: () => Promise<void>;
   /** Worker processes (passed as WORKERS); the server's default when not given. */
