@@ -25,8 +25,8 @@
  * and prints what writing call detail records costs in calls/s (on, the
  * server's default, when not given).
  *
- * Before the climb, each target takes a warm-up (--warmup S seconds at 100
- * and then at 200 calls/s, not counted; 0: none; bench/lib/report.ts warmUp).
+ * Before the climb, each target takes a warm-up (--warmup S seconds at 100,
+ * 200 and 400 calls/s, not counted; 0: none; bench/lib/report.ts warmUp).
  *
  * --max-queue-delay MS sets the softswitch's overload.maxQueueDelay (0: no
  * load shedding; docs/performance.md "Past capacity"): past its capacity a

@@ -14,7 +14,7 @@
  *     [--kamailio-children 2] [--workers N] [--server-node-args ARGS] [--max-queue-delay MS]
  *     [--warmup S] [--keep]
  *
- * Each target first takes a warm-up (--warmup S seconds at 250 and at 500/s,
+ * Each target first takes a warm-up (--warmup S seconds at 250, 500 and 1000/s,
  * not counted; 0: none), as bench:calls does. --max-queue-delay MS sets the
  * softswitch's overload.maxQueueDelay (0: no load shedding).
  *
@@ -92,7 +92,7 @@ const workers = opt.workers === undefined ? undefined : intOpt('workers', opt.wo
 const maxQueueDelay = opt['max-queue-delay'] === undefined ? undefined : intOpt('max-queue-delay', opt['max-queue-delay'], 0, 10000);
 const warmupSec = intOpt('warmup', opt.warmup, 0, 60);
 /** Warm-up rates (registrations/s), each for warmupSec, before the first mode's climb. */
-const WARMUP_RATES = [250, 500];
+const WARMUP_RATES = [250, 500, 1000];
 if (modes.includes('trunks')) {
   const problem = trunkSocketsProblem(nUsers, sippProcs);
   if (problem) throw new Error(problem);

@@ -15,7 +15,7 @@ export interface Running {
 }
 
 /** Warm-up rates (calls/s), each for `warmupSec`: the server's code gets compiled before the first step counts. */
-export const WARMUP_RATES = [100, 200];
+export const WARMUP_RATES = [100, 200, 400];
 
 /**
  * bench:calls against one running target, per socket mode: the climb to the

@@ -103,7 +103,9 @@ export class Overload {
       if (!this.refusingNow() || this.random() >= this.share) return handler(request);
       this.refused();
       onRefused?.();
-      request.respond(503, 'Service Unavailable', this.retryAfter);
+      // Nothing kept for 32 s per refused REGISTER (a copy is decided anew); an INVITE's transaction keeps its 503 for the ACK.
+      if (request.method === 'INVITE') request.respond(503, 'Service Unavailable', this.retryAfter);
+      else request.respondStatelessly(503, 'Service Unavailable', this.retryAfter);
     };
   }
 

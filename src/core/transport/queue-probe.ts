@@ -43,6 +43,8 @@ const STAMP_AT = MAGIC.length + TOKEN_BYTES;
 const HEADER_BYTES = STAMP_AT + 8;
 
 export const PROBE_INTERVAL_MS = 100;
+/** A wait longer than this is not believed: a copy of an old probe, replayed. A real one behind a backlog that long is followed by others. */
+export const MAX_BELIEVED_WAIT_MS = 30_000;
 
 export class QueueProbe {
   private timer: NodeJS.Timeout | undefined;
@@ -69,9 +71,9 @@ export class QueueProbe {
   received(data: Buffer): boolean {
     if (data.length < HEADER_BYTES || data[0] !== 0x00 || MAGIC.compare(data, 0, MAGIC.length) !== 0) return false;
     if (this.options.token.compare(data, MAGIC.length, STAMP_AT) !== 0) return false;
-    const waitedNs = this.now() - data.readBigUInt64BE(STAMP_AT);
+    const waitedMs = Number(this.now() - data.readBigUInt64BE(STAMP_AT)) / 1e6;
     // A stamp from the future (a clock we do not share) says nothing.
-    if (waitedNs >= 0n) this.options.onDelay(Number(waitedNs) / 1e6);
+    if (waitedMs >= 0 && waitedMs <= MAX_BELIEVED_WAIT_MS) this.options.onDelay(waitedMs);
     return true;
   }
 

@@ -14,12 +14,16 @@ function setup(maxQueueDelayMs = LIMIT) {
   return { overload, lines, events, clock, draw };
 }
 
-/** A request that records its answer. */
-function request(): { request: IncomingRequest; answers: Array<{ status: number; headers: unknown }> } {
-  const answers: Array<{ status: number; headers: unknown }> = [];
+/** A request that records its answer (and whether it was given statelessly). */
+function request(method = 'INVITE'): { request: IncomingRequest; answers: Array<{ status: number; headers: unknown; stateless?: true }> } {
+  const answers: Array<{ status: number; headers: unknown; stateless?: true }> = [];
   const fake = {
+    method,
     respond(status: number, _reason?: string, headers: unknown = []) {
       answers.push({ status, headers });
+    },
+    respondStatelessly(status: number, _reason?: string, headers: unknown = []) {
+      answers.push({ status, headers, stateless: true });
     },
   };
   return { request: fake as unknown as IncomingRequest, answers };
@@ -154,7 +158,10 @@ t.test('the share refused: 503 with Retry-After, counted; the rest reach the han
   const unlucky = request();
   draw.next = share - 0.01;
   await overload.refuseWhileOverloaded(async () => undefined)(unlucky.request);
-  t.same(unlucky.answers, [{ status: 503, headers: [['Retry-After', '3']] }]);
+  t.same(unlucky.answers, [{ status: 503, headers: [['Retry-After', '3']] }], 'an INVITE: its transaction keeps the 503 for the ACK');
+  const register = request('REGISTER');
+  await overload.refuseWhileOverloaded(async () => undefined)(register.request);
+  t.same(register.answers, [{ status: 503, headers: [['Retry-After', '3']], stateless: true }], 'a REGISTER: answered statelessly, nothing kept');
   t.match(lines[0], { event: 'overload.started', level: 'warn', queueDelayMs: 300, maxQueueDelayMs: LIMIT });
   draw.next = share;
   t.equal(await guard.served(), true, 'a draw at or above the share is served');

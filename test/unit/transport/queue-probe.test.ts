@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { SipServer } from '../../../src/core/server/sip-server.js';
-import { QueueProbe, reachableAddress } from '../../../src/core/transport/queue-probe.js';
+import { MAX_BELIEVED_WAIT_MS, QueueProbe, reachableAddress } from '../../../src/core/transport/queue-probe.js';
 import { NO_CHOICE, steeredIndex } from '../../../src/core/transport/steering/dialog-steering.js';
 import type { WireMessage } from '../../../src/core/transport/transport.js';
 import { createLogger } from '../../../src/log.js';
@@ -55,6 +55,17 @@ t.test('a stamp from the future (a clock not shared) is ours but says nothing', 
   clock.ns -= 1_000_000n;
   t.equal(probe.received(datagram), true);
   t.same(delays, []);
+});
+
+t.test('a wait longer than MAX_BELIEVED_WAIT_MS (an old probe replayed) is ours but not believed', async (t) => {
+  const { probe, clock, delays } = probeAt();
+  const old = probe.encode();
+  clock.ns += BigInt(MAX_BELIEVED_WAIT_MS) * 1_000_000n;
+  t.equal(probe.received(old), true);
+  t.same(delays, [MAX_BELIEVED_WAIT_MS], 'at the cap: believed');
+  clock.ns += 1_000_000n;
+  t.equal(probe.received(old), true);
+  t.same(delays, [MAX_BELIEVED_WAIT_MS], 'past it: not');
 });
 
 t.test('a token of the wrong size is refused', async (t) => {
