@@ -284,7 +284,7 @@ const shutdownSchema = z.strictObject({
  */
 const overloadSchema = z.strictObject({
   /** The wait, ms, the node keeps datagrams under by refusing new work; 0: never refuse (and no probes are sent). */
-  maxQueueDelay: intBetween(0, 10_000).default(100),
+  maxQueueDelay: intBetween(0, 10_000).default(200),
   /** Retry-After of those 503s, seconds. */
   retryAfter: intBetween(1, 3600).default(1),
 });

@@ -97,10 +97,18 @@ export class Overload {
     if (this.share === 0 && this.episode) this.end(this.episode);
   }
 
-  /** A handler for requests that start something new (INVITE, REGISTER): 503 for the share refused now, else `handler`. */
+  /**
+   * A handler for requests that start something new (INVITE, REGISTER): 503
+   * for the share refused now, else `handler`. A request that answers our
+   * challenge (it carries credentials) finishes an exchange already begun:
+   * refusing it would throw the first round's work away and save no more
+   * than refusing a new one, so only requests without credentials are
+   * refused. Sending made-up credentials gets past this to the digest check,
+   * which fails them at the cost of a MAC; bans deal with floods.
+   */
   refuseWhileOverloaded(handler: RequestHandler, onRefused?: () => void): RequestHandler {
     return async (request: IncomingRequest) => {
-      if (!this.refusingNow() || this.random() >= this.share) return handler(request);
+      if (!this.refusingNow() || hasCredentials(request) || this.random() >= this.share) return handler(request);
       this.refused();
       onRefused?.();
       // Nothing kept for 32 s per refused REGISTER (a copy is decided anew); an INVITE's transaction keeps its 503 for the ACK.
@@ -142,4 +150,9 @@ export class Overload {
       'caught up: accepting every new call and registration again',
     );
   }
+}
+
+function hasCredentials(request: IncomingRequest): boolean {
+  const headers = request.message.headers;
+  return headers.has('authorization') || headers.has('proxy-authorization');
 }

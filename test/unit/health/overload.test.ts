@@ -14,11 +14,15 @@ function setup(maxQueueDelayMs = LIMIT) {
   return { overload, lines, events, clock, draw };
 }
 
-/** A request that records its answer (and whether it was given statelessly). */
-function request(method = 'INVITE'): { request: IncomingRequest; answers: Array<{ status: number; headers: unknown; stateless?: true }> } {
+/** A request that records its answer (and whether it was given statelessly); `credentials`: the header it carries. */
+function request(
+  method = 'INVITE',
+  credentials?: string,
+): { request: IncomingRequest; answers: Array<{ status: number; headers: unknown; stateless?: true }> } {
   const answers: Array<{ status: number; headers: unknown; stateless?: true }> = [];
   const fake = {
     method,
+    message: { headers: { has: (name: string) => name === credentials } },
     respond(status: number, _reason?: string, headers: unknown = []) {
       answers.push({ status, headers });
     },
@@ -162,6 +166,17 @@ t.test('the share refused: 503 with Retry-After, counted; the rest reach the han
   const register = request('REGISTER');
   await overload.refuseWhileOverloaded(async () => undefined)(register.request);
   t.same(register.answers, [{ status: 503, headers: [['Retry-After', '3']], stateless: true }], 'a REGISTER: answered statelessly, nothing kept');
+  for (const [method, header] of [
+    ['REGISTER', 'authorization'],
+    ['INVITE', 'proxy-authorization'],
+  ] as const) {
+    let reached = false;
+    const answered = request(method, header);
+    await overload.refuseWhileOverloaded(async () => {
+      reached = true;
+    })(answered.request);
+    t.ok(reached && answered.answers.length === 0, `a ${method} answering our challenge (${header}) is never refused`);
+  }
   t.match(lines[0], { event: 'overload.started', level: 'warn', queueDelayMs: 300, maxQueueDelayMs: LIMIT });
   draw.next = share;
   t.equal(await guard.served(), true, 'a draw at or above the share is served');
