@@ -94,9 +94,21 @@ export class QueueProbe {
   private send(target: ProbeTarget): void {
     const address = reachableAddress(target.address);
     const socket = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
-    socket.on('error', () => undefined);
-    // Closed once sent: the next probe leaves from another port.
-    socket.send(this.encode(), target.port, address, () => socket.close());
+    const close = (): void => {
+      try {
+        socket.close();
+      } catch {
+        // already closed
+      }
+    };
+    // A probe that cannot be sent (no file descriptor left, say) is skipped: no wait is measured, nothing else changes.
+    socket.on('error', close);
+    try {
+      // Closed once sent: the next probe leaves from another port.
+      socket.send(this.encode(), target.port, address, close);
+    } catch {
+      close();
+    }
   }
 }
 
