@@ -28,6 +28,12 @@ export const DECAY = 0.9;
  */
 export const SUSTAINED_SAMPLES = 2;
 export const SAFE_SHARE = 0.2;
+/**
+ * Nor when no probe has come for this long (ms): the kernel may steer the
+ * probes to other workers for a while, and a share set on old waits is no
+ * reason to refuse.
+ */
+export const STALE_AFTER_MS = 1000;
 
 /**
  * Load shedding, so that a node offered more than it can carry still
@@ -48,13 +54,15 @@ export const SAFE_SHARE = 0.2;
  * stays short (DECAY). A refusal costs a parse and
  * one answer, a fraction of a call; the calls under way (their
  * ACKs, BYEs, re-INVITEs) are never refused. As in PIE, nothing is refused
- * while the wait is short (SUSTAINED_SAMPLES, SAFE_SHARE).
+ * while the wait is short (SUSTAINED_SAMPLES, SAFE_SHARE), nor on old news
+ * (STALE_AFTER_MS).
  *
  * Logged once when refusing starts and once when the share is back to 0.
  */
 export class Overload {
   private share = 0;
   private lastDelayMs = 0;
+  private lastProbeAt = -Infinity;
   /** Waits in a row of at least half the limit, and of more than the limit. */
   private longInARow = 0;
   private overInARow = 0;
@@ -92,6 +100,7 @@ export class Overload {
     const keepingUp = delayMs < limit / 2 && this.lastDelayMs < limit / 2;
     this.share = Math.max(0, Math.min(1, this.share + change) * (keepingUp ? DECAY : 1));
     this.lastDelayMs = delayMs;
+    this.lastProbeAt = this.now();
     this.longInARow = delayMs >= limit / 2 ? this.longInARow + 1 : 0;
     this.overInARow = delayMs > limit ? this.overInARow + 1 : 0;
     if (this.share === 0 && this.episode) this.end(this.episode);
@@ -118,7 +127,12 @@ export class Overload {
   }
 
   private refusingNow(): boolean {
-    return this.share > 0 && this.longInARow >= SUSTAINED_SAMPLES && (this.share >= SAFE_SHARE || this.overInARow >= SUSTAINED_SAMPLES);
+    return (
+      this.share > 0 &&
+      this.longInARow >= SUSTAINED_SAMPLES &&
+      this.now() - this.lastProbeAt <= STALE_AFTER_MS &&
+      (this.share >= SAFE_SHARE || this.overInARow >= SUSTAINED_SAMPLES)
+    );
   }
 
   private refused(): void {

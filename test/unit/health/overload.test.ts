@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import type { IncomingRequest } from '../../../src/core/server/incoming-request.js';
-import { ALPHA, BETA, DECAY, Overload, SAFE_SHARE, SUSTAINED_SAMPLES } from '../../../src/health/overload.js';
+import { ALPHA, BETA, DECAY, Overload, SAFE_SHARE, STALE_AFTER_MS, SUSTAINED_SAMPLES } from '../../../src/health/overload.js';
 import { capturedLog } from '../../helpers/captured-log.js';
 
 const LIMIT = 200;
@@ -62,6 +62,7 @@ t.test('the constants are those of PIE scaled to the probe interval', async (t) 
   t.equal(SUSTAINED_SAMPLES, 2);
   t.equal(DECAY, 0.9);
   t.equal(SAFE_SHARE, 0.2);
+  t.equal(STALE_AFTER_MS, 1000);
 });
 
 t.test('a wait that grows raises the share by how much it grew and by how far it is over the limit', async (t) => {
@@ -138,6 +139,20 @@ t.test('near capacity, a small share and waits under the limit refuse nobody; wa
   overload.observe(LIMIT + 10);
   t.ok(overload.refusing > 0 && overload.refusing < SAFE_SHARE, `two over it: refusing ${overload.refusing}`);
   t.equal(await guard.served(), false);
+});
+
+t.test('no probe for STALE_AFTER_MS: nothing refused on old waits, until a probe comes again', async (t) => {
+  const { overload, clock } = setup();
+  overload.observe(300);
+  overload.observe(300);
+  const share = overload.refusing;
+  t.ok(share > 0);
+  clock.ms += STALE_AFTER_MS;
+  t.equal(overload.refusing, share, 'at the limit of staleness: still');
+  clock.ms += 1;
+  t.ok(overload.refusing === 0, 'past it: not');
+  overload.observe(300);
+  t.ok(overload.refusing > 0, 'a new probe that says the same: again');
 });
 
 t.test('one long wait is a pause: nothing refused until two in a row', async (t) => {

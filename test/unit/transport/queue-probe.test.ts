@@ -3,7 +3,16 @@ import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { SipServer } from '../../../src/core/server/sip-server.js';
-import { MAX_BELIEVED_WAIT_MS, QueueProbe, reachableAddress } from '../../../src/core/transport/queue-probe.js';
+import {
+  BUSY_LOAD,
+  CALM_FACTOR,
+  MAX_BELIEVED_WAIT_MS,
+  nextProbeIn,
+  PROBE_INTERVAL_MS,
+  PROBES_PER_SOCKET,
+  QueueProbe,
+  reachableAddress,
+} from '../../../src/core/transport/queue-probe.js';
 import { NO_CHOICE, steeredIndex } from '../../../src/core/transport/steering/dialog-steering.js';
 import type { WireMessage } from '../../../src/core/transport/transport.js';
 import { createLogger } from '../../../src/log.js';
@@ -85,32 +94,60 @@ t.test('steered by dialog, the probes spread over every worker socket', async (t
   }
 });
 
+t.test('probes come every interval while the process is busy, CALM_FACTOR times less often while it is not', async (t) => {
+  t.equal(nextProbeIn(BUSY_LOAD), PROBE_INTERVAL_MS);
+  t.equal(nextProbeIn(1), PROBE_INTERVAL_MS);
+  t.equal(nextProbeIn(BUSY_LOAD - 0.01), PROBE_INTERVAL_MS * CALM_FACTOR);
+  t.equal(nextProbeIn(0, 20), 20 * CALM_FACTOR);
+  t.equal(CALM_FACTOR, 5);
+});
+
+t.test('over real sockets, a calm process probes less often', async (t) => {
+  const listener = dgram.createSocket('udp4');
+  listener.bind(0, '127.0.0.1');
+  await once(listener, 'listening');
+  t.teardown(() => listener.close());
+  const counts = { busy: 0, calm: 0 };
+  for (const mode of ['busy', 'calm'] as const) {
+    const probe = new QueueProbe({ token: TOKEN, onDelay: () => counts[mode]++, intervalMs: 10, load: () => (mode === 'busy' ? 1 : 0) });
+    const reader = (data: Buffer): void => void probe.received(data);
+    listener.on('message', reader);
+    probe.start(() => [{ address: '127.0.0.1', port: listener.address().port }]);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    probe.stop();
+    listener.off('message', reader);
+  }
+  t.ok(counts.busy >= 10, `busy: about one every 10 ms (${counts.busy} in 250 ms)`);
+  t.ok(counts.calm <= 6, `calm: about one every 50 ms (${counts.calm} in 250 ms)`);
+});
+
 t.test('a wildcard listener is probed on loopback', async (t) => {
   t.equal(reachableAddress('0.0.0.0'), '127.0.0.1');
   t.equal(reachableAddress('::'), '::1');
   t.equal(reachableAddress('127.0.0.5'), '127.0.0.5');
 });
 
-t.test('over real sockets: every interval, from a new port each time, until stopped', async (t) => {
+t.test('over real sockets: every interval, from a new port every PROBES_PER_SOCKET probes, until stopped', async (t) => {
   const listener = dgram.createSocket('udp4');
   listener.bind(0, '127.0.0.1');
   await once(listener, 'listening');
   t.teardown(() => listener.close());
   const delays: number[] = [];
-  const probe = new QueueProbe({ token: TOKEN, onDelay: (ms) => delays.push(ms), intervalMs: 20 });
+  const probe = new QueueProbe({ token: TOKEN, onDelay: (ms) => delays.push(ms), intervalMs: 5, load: () => 1 });
   const ports: number[] = [];
   listener.on('message', (data, rinfo) => {
     if (probe.received(data)) ports.push(rinfo.port);
   });
   probe.start(() => [{ address: '127.0.0.1', port: listener.address().port }]);
   t.teardown(() => probe.stop());
-  while (delays.length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+  while (delays.length < 2 * PROBES_PER_SOCKET + 1) await new Promise((resolve) => setTimeout(resolve, 10));
   probe.stop();
   t.ok(
     delays.every((ms) => ms >= 0 && ms < 10_000),
     'each wait is measured',
   );
-  t.ok(new Set(ports).size > 1, 'the source port changes, so a source hash spreads them too');
+  t.equal(new Set(ports.slice(0, PROBES_PER_SOCKET)).size, 1, 'one socket for the first ones');
+  t.ok(new Set(ports).size > 1, 'then the source port changes, so a source hash spreads them too');
   const count = delays.length;
   await new Promise((resolve) => setTimeout(resolve, 80));
   t.equal(delays.length, count, 'none after stop');
