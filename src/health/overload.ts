@@ -51,11 +51,10 @@ export const STALE_AFTER_MS = 1000;
  * when it is a little over; and by how far the wait is over or under the
  * limit (ALPHA), which keeps raising it while the wait stays over the limit
  * and lowers it back once the node keeps up, faster still while the queue
- * stays short (DECAY). A refusal costs a parse and
- * one answer, a fraction of a call; the calls under way (their
- * ACKs, BYEs, re-INVITEs) are never refused. As in PIE, nothing is refused
- * while the wait is short (SUSTAINED_SAMPLES, SAFE_SHARE), nor on old news
- * (STALE_AFTER_MS).
+ * stays short (DECAY). A refusal costs a parse and one answer, about a tenth
+ * of a call; the calls under way (their ACKs, BYEs, re-INVITEs) are never
+ * refused. As in PIE, nothing is refused while the wait is short
+ * (SUSTAINED_SAMPLES, SAFE_SHARE), nor on old news (STALE_AFTER_MS).
  *
  * Logged once when refusing starts and once when the share is back to 0.
  */
