@@ -53,9 +53,7 @@ import { Metrics } from './metrics/metrics.js';
 import { observeRedisCommands } from './metrics/redis-commands.js';
 import { Readiness } from './health/readiness.js';
 import { Drain } from './health/drain.js';
-import { Overload } from './health/overload.js';
-import { QueueProbe } from './core/transport/queue-probe.js';
-import { createHmac } from 'node:crypto';
+import { loadShedding } from './app-overload.js';
 import { startMonitoring } from './app-monitoring.js';
 import { startRouteLocation } from './app-routing.js';
 import type { InDialogSeen } from './routing/call-liveness.js';
@@ -187,10 +185,8 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
     metrics,
   });
 
-  // Load shedding: the node measures how long its datagrams wait (QueueProbe), and refuses a share of new work past the limit.
-  const overload = new Overload({ maxQueueDelayMs: config.overload.maxQueueDelay, retryAfterSeconds: config.overload.retryAfter, log });
   const dialogSecret = await new SecretStore(redis).shared('dialog');
-  const queueProbe = config.overload.maxQueueDelay > 0 ? new QueueProbe({ token: probeToken(dialogSecret), onDelay: (ms) => overload.observe(ms) }) : undefined;
+  const { overload, queueProbe } = loadShedding(config, dialogSecret, log);
 
   const capture = config.hep.address ? new HepSender({ ...config.hep, address: config.hep.address }, log) : undefined;
   if (capture) log.info({ event: 'hep.enabled', address: config.hep.address, port: config.hep.port, captureId: config.hep.captureId }, 'SIP capture to Homer');
@@ -407,11 +403,6 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       await redis.quit().catch(() => redis.disconnect());
     },
   };
-}
-
-/** The queue probes' token: every process of the node derives the same from the shared dialog secret, and nobody outside knows it. */
-function probeToken(dialogSecret: Buffer): Buffer {
-  return createHmac('sha256', dialogSecret).update('queue probe').digest().subarray(0, 16);
 }
 
 /** The configured nonce secret, or one shared through Redis so every node signs and checks alike. */

@@ -1,10 +1,10 @@
 import cluster from 'node:cluster';
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Readiness } from '../health/readiness.js';
 import { isOurs, WORKER_ENV, type ToPrimary, type ToWorker } from './ipc.js';
 import { PeerChannel, type PeerChannelHandlers } from './peer-channel.js';
 import { STEERING_SAMPLE_MS } from './steering-policy.js';
+import { loadSinceLastCall } from '../core/transport/queue-probe.js';
 
 /** This process' worker slot and the node's channel token, when the primary forked it; undefined otherwise. */
 export function workerIdentity(env: NodeJS.ProcessEnv = process.env): { slot: number; token: Buffer } | undefined {
@@ -70,12 +70,8 @@ export class WorkerLink {
     this.control = control;
     this.tell({ type: 'softswitch:listening' });
     if (!reportLoad) return;
-    let last: EventLoopUtilization = performance.eventLoopUtilization();
-    setInterval(() => {
-      const now = performance.eventLoopUtilization();
-      this.tell({ type: 'softswitch:load', load: performance.eventLoopUtilization(now, last).utilization });
-      last = now;
-    }, STEERING_SAMPLE_MS).unref();
+    const load = loadSinceLastCall();
+    setInterval(() => this.tell({ type: 'softswitch:load', load: load() }), STEERING_SAMPLE_MS).unref();
   }
 
   private tell(message: ToPrimary): void {

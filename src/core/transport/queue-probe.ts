@@ -149,8 +149,8 @@ export class QueueProbe {
   }
 }
 
-/** This process' event-loop utilisation since the last call (since the first call: since it was made). */
-function loadSinceLastCall(): () => number {
+/** A reader of this process' event-loop utilisation (0..1) since its last call (the first: since it was made). */
+export function loadSinceLastCall(): () => number {
   let last: EventLoopUtilization = performance.eventLoopUtilization();
   return () => {
     const now = performance.eventLoopUtilization();
