@@ -62,10 +62,11 @@ export const CALM_FACTOR = 5;
 export function nextProbeIn(load: number, intervalMs = PROBE_INTERVAL_MS): number {
   return load >= BUSY_LOAD ? intervalMs : intervalMs * CALM_FACTOR;
 }
+
 /**
  * Probes sent from one socket before a new one (a new source port) takes
- * over. A socket per probe cost an idle two-worker node 1.5% of a core; one
- * a second costs next to nothing.
+ * over. A socket per probe cost an idle two-worker node up to 0.8% of a core
+ * more than one per ten probes; the wake-ups cost more still (BUSY_LOAD).
  */
 export const PROBES_PER_SOCKET = 10;
 /** A wait longer than this is not believed: a copy of an old probe, replayed. A real one behind a backlog that long is followed by others. */
@@ -107,13 +108,15 @@ export class QueueProbe {
   start(targets: () => readonly ProbeTarget[]): void {
     if (this.timer) return;
     const load = this.options.load ?? loadSinceLastCall();
-    const round = (): void => {
-      for (const target of targets()) this.send(target);
+    const schedule = (): void => {
       this.timer = setTimeout(round, nextProbeIn(load(), this.options.intervalMs));
       this.timer.unref();
     };
-    this.timer = setTimeout(round, nextProbeIn(load(), this.options.intervalMs));
-    this.timer.unref();
+    const round = (): void => {
+      for (const target of targets()) this.send(target);
+      schedule();
+    };
+    schedule();
   }
 
   stop(): void {
