@@ -393,7 +393,7 @@ export async function startSoftswitch(config: Config, log: Log, redisUrl: string
       guard.stop();
       channels.stop();
       await sessions.close();
-      records?.stop();
+      await records?.stop();
       await api?.close();
       await sip.close();
       capture?.close();

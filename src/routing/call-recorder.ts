@@ -50,7 +50,7 @@ export class CallRecorder {
   private ticking = false;
 
   constructor(
-    private readonly store: Pick<CdrStore, 'open' | 'refresh' | 'expired' | 'close' | 'discard' | 'purge'>,
+    private readonly store: Pick<CdrStore, 'open' | 'refresh' | 'expired' | 'close' | 'discard' | 'purge' | 'stop'>,
     private readonly scopes: Pick<ScopeStore, 'ofNumber' | 'ofLine'>,
     private readonly log: Log,
     private readonly options: CallRecorderOptions,
@@ -177,9 +177,11 @@ export class CallRecorder {
     void this.finish(callId, { status: 500, outcome: 'failed', endedBy: 'system', endReason: 'internal error', endedAt: this.now() });
   }
 
-  stop(): void {
+  /** Stops the timers and sends the record writes still waiting for their batch. */
+  stop(): Promise<void> {
     clearInterval(this.timer);
     clearInterval(this.purger);
+    return this.store.stop();
   }
 
   /** Refresh our open calls, let go of calls past the maximum, close calls of nodes that went away. */

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { keys } from './keys.js';
-import { defineScript, luaText } from './lua-scripts.js';
+import { defineScript } from './lua-scripts.js';
 import { parseCallRecord, parseOpenCallRecord, type callRecordSchema, type openCallRecordSchema } from './schemas.js';
 
 /** A call in progress, as kept in Redis while its node refreshes it. */
@@ -18,7 +18,7 @@ export interface ExpiredCall {
   expiredAt: number;
 }
 
-/** How a record is closed: see src/store/lua/cdr-close.lua. */
+/** How a record is closed: see src/store/lua/cdr-write.lua. */
 export type CloseMode = 'owner' | 'lost' | 'unopened';
 
 export interface CallRecordQuery {
@@ -37,46 +37,78 @@ export interface CallRecordQuery {
 }
 
 interface CdrCommands {
-  ssCdrOpen(openKey: string, recKey: string, callId: string, json: string, ttlMs: number): Promise<number>;
   ssCdrRefresh(openKey: string, ttlMs: number, ...callIds: string[]): Promise<string[]>;
   ssCdrExpired(openKey: string, recKey: string, max: number): Promise<Array<string | null>>;
-  ssCdrClose(numberOfKeys: number, ...keysAndArgs: Array<string | number>): Promise<string | null>;
+  ssCdrWrite(numberOfKeys: number, ...keysAndArgs: Array<string | number>): Promise<Array<number | string | null>>;
+}
+
+export interface CdrStoreOptions {
+  /**
+   * Opens and closes issued within this many ms go to Redis together, as one
+   * script; a record reaches Redis this much later at most. Default 10.
+   */
+  batchMs?: number;
+}
+
+/** A write waiting for its batch. */
+type PendingWrite =
+  | { op: 'open'; callId: string; json: string; ttlMs: number; settle: Settle<void> }
+  | { op: 'close'; callId: string; json: string; mode: CloseMode; groups: string[]; settle: Settle<string | null> };
+
+interface Settle<T> {
+  resolve(value: T): void;
+  reject(err: unknown): void;
 }
 
 const PAGE = 500;
 const REFRESH_SLICE = 500;
+/** A batch this long is sent at once, so one script never grows without bound. */
+const MAX_BATCH = 200;
 
 /**
  * Call detail records (docs/operations.md "Call detail records").
  *
  * While a call is up its open record lives in `{cdr}:open:rec`, and its
  * Call-ID in `{cdr}:open` scored by an expiry its node keeps pushing forward
- * (as channel entries are). When the call ends, one script takes it out of
+ * (as channel entries are). When the call ends, one step takes it out of
  * the open set and appends the finished record to the `{cdr}:cdr` stream and
  * to the stream of each voice group it concerns; a call whose node stopped
  * refreshing it is closed the same way by whichever node finds it first
  * ("node lost"). Streams are trimmed by age on every append (MINID); the
  * voice-group streams also expire when no call has touched them for the
  * retention time.
+ *
+ * Opens and closes wait up to `batchMs` and go to Redis together, in the
+ * order they were asked for, as one script: a call writes three times
+ * (offered, answered, ended), and a script per write cost Redis and the node
+ * more than the writes themselves. All the keys are tagged {cdr}, so a batch
+ * stays on one slot of a Redis Cluster.
  */
 export class CdrStore {
   private readonly commands: CdrCommands;
+  private readonly batchMs: number;
+  private pending: PendingWrite[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly redis: Redis,
     private readonly retentionMs: number,
+    options: CdrStoreOptions = {},
   ) {
-    defineScript(redis, 'ssCdrOpen', 'cdr-open', 2);
     defineScript(redis, 'ssCdrRefresh', 'cdr-refresh', 1);
     defineScript(redis, 'ssCdrExpired', 'cdr-expired', 2);
     // Keys vary (one stream per voice group): the key count is the first argument.
-    redis.defineCommand('ssCdrClose', { lua: luaText('cdr-close') });
+    defineScript(redis, 'ssCdrWrite', 'cdr-write', null);
     this.commands = redis as unknown as CdrCommands;
+    this.batchMs = options.batchMs ?? 10;
   }
 
   /** Writes (or rewrites) the open record of a call in progress; it expires ttlMs from now unless refreshed. */
-  async open(record: OpenCallRecord, ttlMs: number): Promise<void> {
-    await this.commands.ssCdrOpen(keys.openCalls, keys.openCallRecords, record.callId, JSON.stringify(record), ttlMs);
+  open(record: OpenCallRecord, ttlMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.enqueue({ op: 'open', callId: record.callId, json: JSON.stringify(record), ttlMs, settle: { resolve, reject } });
+    });
   }
 
   /** Keeps these calls open another ttlMs; returns the ones already closed by another node. */
@@ -104,12 +136,17 @@ export class CdrStore {
    * Takes the call out of the open set and appends its record, in one step;
    * null when another node closed it first (or, for 'lost', it was refreshed meanwhile).
    */
-  async close(record: CallRecord, mode: CloseMode): Promise<string | null> {
+  close(record: CallRecord, mode: CloseMode): Promise<string | null> {
     const groups = [...new Set(record.parties.map((p) => p.voiceGroupId))];
-    const streamKeys = [keys.callRecords, ...groups.map((g) => keys.voiceGroupCallRecords(g))];
-    const allKeys = [keys.openCalls, keys.openCallRecords, ...streamKeys];
-    const minId = Math.max(0, Date.now() - this.retentionMs);
-    return this.commands.ssCdrClose(allKeys.length, ...allKeys, record.callId, JSON.stringify(record), minId, this.retentionMs, mode);
+    return new Promise((resolve, reject) => {
+      this.enqueue({ op: 'close', callId: record.callId, json: JSON.stringify(record), mode, groups, settle: { resolve, reject } });
+    });
+  }
+
+  /** Sends what is waiting now, and from now on every write without waiting (the node is stopping). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.flush();
   }
 
   /** Drops the callId's open entry without a record (a call that turned out not to be one). */
@@ -154,6 +191,52 @@ export class CdrStore {
    */
   async purge(): Promise<number> {
     return this.redis.xtrim(keys.callRecords, 'MINID', Math.max(0, Date.now() - this.retentionMs));
+  }
+
+  private enqueue(write: PendingWrite): void {
+    this.pending.push(write);
+    if (this.stopped || this.pending.length >= MAX_BATCH) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.batchMs);
+  }
+
+  /** One script for every write waiting; each caller gets its own answer, or the batch's error. */
+  private async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const streamKeys = new Map<string, number>();
+    const allKeys: string[] = [keys.openCalls, keys.openCallRecords, keys.callRecords];
+    const args: Array<string | number> = [Math.max(0, Date.now() - this.retentionMs), this.retentionMs];
+    for (const w of batch) {
+      if (w.op === 'open') {
+        args.push('open', w.callId, w.json, w.ttlMs);
+        continue;
+      }
+      args.push('close', w.callId, w.json, w.mode, w.groups.length);
+      for (const group of w.groups) {
+        const key = keys.voiceGroupCallRecords(group);
+        let index = streamKeys.get(key);
+        if (index === undefined) {
+          index = allKeys.push(key); // Lua's KEYS count from 1
+          streamKeys.set(key, index);
+        }
+        args.push(index);
+      }
+    }
+    let replies: Array<number | string | null>;
+    try {
+      replies = await this.commands.ssCdrWrite(allKeys.length, ...allKeys, ...args);
+    } catch (err) {
+      for (const w of batch) w.settle.reject(err);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const reply = replies[i];
+      if (w.op === 'open') w.settle.resolve();
+      else w.settle.resolve(typeof reply === 'string' ? reply : null);
+    });
   }
 }
 

@@ -82,7 +82,7 @@ t.test('an open record not refreshed is closed as node lost by exactly one of se
   await new Promise((r) => setTimeout(r, 400));
   const scopes = new ScopeStore(redis);
   const nodes = ['node-b', 'node-c', 'node-d'].map((nodeId) => new CallRecorder(store, scopes, createLogger('silent'), { nodeLostAfterMs: 300, nodeId }));
-  t.teardown(() => nodes.forEach((n) => n.stop()));
+  t.teardown(() => Promise.all(nodes.map((n) => n.stop())));
   // Every node's sweep runs every 100 ms; give them a few rounds together.
   await new Promise((r) => setTimeout(r, 600));
   const now = Date.now();
@@ -148,4 +148,84 @@ t.test('records older than the retention are never read, and are trimmed', async
   t.ok(await has(), 'still in the all-records stream before the purge');
   t.ok((await short.purge()) >= 1, 'the purge removed entries');
   t.notOk(await has(), 'and the old record is gone');
+});
+
+/** Counts the scripts a client sends (EVALSHA, or EVAL when Redis did not know the script yet). */
+function countScripts(client: typeof redis): { scripts: number; restore(): void } {
+  const counter = { scripts: 0, restore: () => undefined as void };
+  const sending = client as unknown as { sendCommand(c: { name: string }, ...rest: unknown[]): unknown };
+  const send = sending.sendCommand;
+  sending.sendCommand = function (this: unknown, c: { name: string }, ...rest: unknown[]) {
+    if (c.name === 'evalsha' || c.name === 'eval') counter.scripts++;
+    return send.call(this, c, ...rest);
+  };
+  counter.restore = () => {
+    sending.sendCommand = send;
+  };
+  return counter;
+}
+
+t.test('writes asked for together go as one script, in order, each with its own answer', async (t) => {
+  const batched = new CdrStore(redis, 90 * DAY, { batchMs: 30 });
+  await batched.close(finished(open('warm-1'), []), 'unopened'); // the script is known to Redis from here on
+  const count = countScripts(redis);
+  t.teardown(() => count.restore());
+  const a = open('batch-a');
+  const writes = Promise.all([
+    batched.open(a, 60_000),
+    batched.open(open('batch-b'), 60_000),
+    batched.close(finished(a, ['VGX']), 'owner'),
+    batched.close(finished(open('batch-c'), ['VGY']), 'owner'),
+    batched.close(finished(open('batch-d'), ['VGX', 'VGY']), 'unopened'),
+  ]);
+  t.equal(await redis.hexists('{cdr}:open:rec', 'batch-b'), 0, 'nothing is written while the batch waits');
+  const [, , closedA, closedC, closedD] = await writes;
+  t.equal(count.scripts, 1, 'one script for the five writes');
+  t.match(closedA, /^\d+-\d+$/, 'the close after its open in the same batch found it open');
+  t.equal(closedC, null, 'an owner close of a call never opened writes nothing');
+  t.match(closedD, /^\d+-\d+$/);
+  t.equal(await redis.zscore('{cdr}:open', 'batch-a'), null, 'the closed call left the open set');
+  t.ok(await redis.zscore('{cdr}:open', 'batch-b'), 'the other stays open');
+  const now = Date.now();
+  const inX = await batched.read({ voiceGroupId: 'VGX', from: now - 60_000, to: now + 1000, limit: 10, maxScan: 100 });
+  t.same(
+    inX.records.map((r) => r.callId),
+    ['batch-a', 'batch-d'],
+    "each record in its own voice groups' streams, in order",
+  );
+  const inY = await batched.read({ voiceGroupId: 'VGY', from: now - 60_000, to: now + 1000, limit: 10, maxScan: 100 });
+  t.same(
+    inY.records.map((r) => r.callId),
+    ['batch-d'],
+  );
+  await batched.close(finished(open('batch-b'), []), 'owner');
+});
+
+t.test('a full batch goes at once; stopping sends what waits, and every later write at once', async (t) => {
+  const slow = new CdrStore(redis, 90 * DAY, { batchMs: 60_000 });
+  const within = <T>(p: Promise<T>, what: string) =>
+    Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: still waiting after 2 s`)), 2000))]);
+  const many = Array.from({ length: 200 }, (_, i) => slow.open(open(`full-${i}`), 60_000));
+  await within(Promise.all(many), 'a batch of 200');
+  t.equal(await redis.hexists('{cdr}:open:rec', 'full-199'), 1, 'the 200 writes went without waiting for the timer');
+  const waiting = slow.open(open('stop-1'), 60_000);
+  t.equal(await redis.hexists('{cdr}:open:rec', 'stop-1'), 0, 'one write waits for its batch');
+  await within(slow.stop(), 'stop');
+  await waiting;
+  t.equal(await redis.hexists('{cdr}:open:rec', 'stop-1'), 1, 'stop sent it');
+  await within(slow.open(open('stop-2'), 60_000), 'a write after stop');
+  t.equal(await redis.hexists('{cdr}:open:rec', 'stop-2'), 1);
+  await redis.del('{cdr}:open', '{cdr}:open:rec');
+});
+
+t.test('when the batch cannot be written, every write in it fails', async (t) => {
+  const away = createRedis('redis://127.0.0.1:1', 'cdr-t:', createLogger('silent'), { retryStrategy: () => null });
+  t.teardown(() => away.disconnect());
+  const lost = new CdrStore(away, 90 * DAY, { batchMs: 5 });
+  const o = open('away-1');
+  const results = await Promise.allSettled([lost.open(o, 60_000), lost.close(finished(o, ['VGZ']), 'owner')]);
+  t.same(
+    results.map((r) => r.status),
+    ['rejected', 'rejected'],
+  );
 });

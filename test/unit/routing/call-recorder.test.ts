@@ -28,6 +28,10 @@ function world(opts: { failOpen?: boolean } = {}) {
     },
     discard: async () => {},
     purge: async () => 0,
+    stops: 0,
+    stop: async () => {
+      store.stops++;
+    },
   };
   // Look-ups in flight at once, most seen: a record's parties are looked up together.
   const lookups = { inFlight: 0, most: 0 };
@@ -52,7 +56,7 @@ function world(opts: { failOpen?: boolean } = {}) {
   const begin = (callId: string) =>
     recorder.begin(callId, { origin: { kind: 'line', name: 'alice' }, calledNumber: '0312340002', callerSource: '127.0.0.1:5070' });
   const settle = () => new Promise((r) => setTimeout(r, 10));
-  return { recorder, opened, closed, gone, events, begin, settle, lookups, tick: (ms: number) => (now += ms) };
+  return { recorder, store, opened, closed, gone, events, begin, settle, lookups, tick: (ms: number) => (now += ms) };
 }
 
 t.test('answered, hung up by the callee: duration from the answer, the open record stored twice', async (t) => {
@@ -185,4 +189,11 @@ t.test('a forward after a failed offer: the outcome is how the forwarded call en
   w.recorder.unanswered('c11', { status: 603, reason: 'Decline', byCallee: false, cancelled: false });
   await w.settle();
   t.equal(w.closed[0]?.record.outcome, 'rejected', 'blocked at the destination, not "no answer"');
+});
+
+t.test('stopping the recorder has the store send the writes waiting for their batch', async (t) => {
+  const w = world();
+  t.equal(w.store.stops, 0);
+  await w.recorder.stop();
+  t.equal(w.store.stops, 1, 'the store was told to send what waits');
 });
