@@ -4,6 +4,7 @@ import { CallRecorder } from '../../src/routing/call-recorder.js';
 import { CdrStore, type CallRecord, type OpenCallRecord } from '../../src/store/cdr-store.js';
 import { createRedis, waitForRedis } from '../../src/store/redis.js';
 import { ScopeStore } from '../../src/store/scope-store.js';
+import { RedisMonitor } from '../helpers/redis-monitor.js';
 import { startTestRedis } from '../helpers/redis-server.js';
 
 /**
@@ -150,26 +151,12 @@ t.test('records older than the retention are never read, and are trimmed', async
   t.notOk(await has(), 'and the old record is gone');
 });
 
-/** Counts the scripts a client sends (EVALSHA, or EVAL when Redis did not know the script yet). */
-function countScripts(client: typeof redis): { scripts: number; restore(): void } {
-  const counter = { scripts: 0, restore: () => undefined as void };
-  const sending = client as unknown as { sendCommand(c: { name: string }, ...rest: unknown[]): unknown };
-  const send = sending.sendCommand;
-  sending.sendCommand = function (this: unknown, c: { name: string }, ...rest: unknown[]) {
-    if (c.name === 'evalsha' || c.name === 'eval') counter.scripts++;
-    return send.call(this, c, ...rest);
-  };
-  counter.restore = () => {
-    sending.sendCommand = send;
-  };
-  return counter;
-}
-
 t.test('writes asked for together go as one script, in order, each with its own answer', async (t) => {
   const batched = new CdrStore(redis, 90 * DAY, { batchMs: 30 });
   await batched.close(finished(open('warm-1'), []), 'unopened'); // the script is known to Redis from here on
-  const count = countScripts(redis);
-  t.teardown(() => count.restore());
+  const monitor = await RedisMonitor.open(server.url);
+  t.teardown(() => monitor.close());
+  await monitor.mark();
   const a = open('batch-a');
   const writes = Promise.all([
     batched.open(a, 60_000),
@@ -180,7 +167,8 @@ t.test('writes asked for together go as one script, in order, each with its own 
   ]);
   t.equal(await redis.hexists('{cdr}:open:rec', 'batch-b'), 0, 'nothing is written while the batch waits');
   const [, , closedA, closedC, closedD] = await writes;
-  t.equal(count.scripts, 1, 'one script for the five writes');
+  const sent = await monitor.mark();
+  t.equal(sent.filter((c) => c.name === 'evalsha' || c.name === 'eval').length, 1, 'one script for the five writes');
   t.match(closedA, /^\d+-\d+$/, 'the close after its open in the same batch found it open');
   t.equal(closedC, null, 'an owner close of a call never opened writes nothing');
   t.match(closedD, /^\d+-\d+$/);
