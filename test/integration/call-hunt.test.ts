@@ -120,6 +120,8 @@ t.test('round robin: each call starts after the previous one, across nodes', asy
     const callees = await Promise.all(rr.map((tr) => answer(node, 'call-callee.xml', tr)));
     const call = await callFrom(node, caller, { called: RR[0]!, from: CALLER, expect: 200 });
     t.equal(call.code, 0, `call ${n + 1} (node ${node.config.nodeId}) answered`, describeSipp(call));
+    // The answering member's SIPp ends after the BYE: wait for it (bounded), then a moment for any other.
+    await Promise.race([Promise.race(callees.map((c) => c.done)), new Promise((resolve) => setTimeout(resolve, 10_000))]);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const who = await answeredBy(callees);
     t.equal(who.length, 1, `call ${n + 1}: exactly one member answered`);

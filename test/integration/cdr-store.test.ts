@@ -84,10 +84,16 @@ t.test('an open record not refreshed is closed as node lost by exactly one of se
   const scopes = new ScopeStore(redis);
   const nodes = ['node-b', 'node-c', 'node-d'].map((nodeId) => new CallRecorder(store, scopes, createLogger('silent'), { nodeLostAfterMs: 300, nodeId }));
   t.teardown(() => Promise.all(nodes.map((n) => n.stop())));
-  // Every node's sweep runs every 100 ms; give them a few rounds together.
-  await new Promise((r) => setTimeout(r, 600));
+  const lostRecords = async (): Promise<CallRecord[]> => {
+    const at = Date.now();
+    return (await store.read({ from: at - 60_000, to: at + 1000, limit: 100, maxScan: 1000, keep: (r) => r.callId === 'lost-1' })).records;
+  };
+  // Waits (bounded) for the first sweep to close it, then lets every node sweep a few more times (each every 250 ms).
+  const deadline = Date.now() + 10_000;
+  while ((await lostRecords()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 800));
   const now = Date.now();
-  const { records } = await store.read({ from: now - 60_000, to: now + 1000, limit: 100, maxScan: 1000, keep: (r) => r.callId === 'lost-1' });
+  const records = await lostRecords();
   t.equal(records.length, 1, 'one record, however many nodes swept');
   const r = records[0]!;
   t.equal(r.endReason, 'node lost');

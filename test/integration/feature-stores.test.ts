@@ -118,22 +118,25 @@ t.test('channels: the limit, release, and re-acquiring a held leg', async (t) =>
 t.test("channels: a dead node's entries expire by themselves; refresh keeps a live one", async (t) => {
   const dead = new ChannelStore(b);
   const live = new ChannelStore(a);
-  t.equal(await dead.acquire('line-x', 'dead-1', 2, 400), true);
-  t.equal(await live.acquire('line-x', 'live-1', 2, 400), true);
+  // Times with a second or more of slack, so a stalled machine does not decide the outcome.
+  t.equal(await dead.acquire('line-x', 'dead-1', 2, 2_000), true);
+  t.equal(await live.acquire('line-x', 'live-1', 2, 2_000), true);
   t.equal(await live.acquire('line-x', 'live-2', 2, 60_000), false, 'full');
-  await sleep(200);
-  t.equal(await live.refresh('line-x', 'live-1', 600), true, 'refreshed within its TTL');
-  await sleep(350); // ~550 ms: dead-1 (400) is past its expiry, live-1 (~800) is not
+  await sleep(1_000);
+  t.equal(await live.refresh('line-x', 'live-1', 3_000), true, 'refreshed within its TTL');
+  await sleep(1_750); // ~2.75 s: dead-1 (2 s) is past its expiry, live-1 (~4 s) is not
   t.equal(await live.inUse('line-x'), 1, 'only the refreshed entry counts');
   t.equal(await live.acquire('line-x', 'live-2', 2, 60_000), true, "the dead node's channel is free again");
-  t.equal(await dead.refresh('line-x', 'dead-1', 300), false, 'an expired leg has lost its channel');
-  t.equal(await live.acquire('line-x', 'dead-1', 2, 300), false, 'and is not re-added past the limit');
+  t.equal(await dead.refresh('line-x', 'dead-1', 60_000), false, 'an expired leg has lost its channel');
+  t.equal(await live.acquire('line-x', 'dead-1', 2, 60_000), false, 'and is not re-added past the limit');
 
-  t.equal(await dead.acquire('line-y', 'only', 1, 200), true);
+  t.equal(await dead.acquire('line-y', 'long', 1, 60_000), true);
   const pttl = await a.pttl(keys.channels('line-y'));
-  t.ok(pttl > 0 && pttl <= 200, `the key expires with its last entry (${pttl} ms)`);
-  await sleep(300);
-  t.equal(await a.exists(keys.channels('line-y')), 0, 'nothing leaks');
+  t.ok(pttl > 50_000 && pttl <= 60_000, `the key expires with its last entry (${pttl} ms)`);
+  t.equal(await dead.acquire('line-z', 'short', 1, 200), true);
+  const deadline = Date.now() + 10_000;
+  while ((await a.exists(keys.channels('line-z'))) === 1 && Date.now() < deadline) await sleep(100);
+  t.equal(await a.exists(keys.channels('line-z')), 0, 'nothing leaks: the key goes with its last entry');
 });
 
 t.test('channels: concurrent acquires on two nodes never exceed the limit', async (t) => {

@@ -24,12 +24,18 @@ const nodeB = new TargetHealthStore(b);
 const ID = 'UDP 192.0.2.7:5060';
 
 t.test('a lease goes to one node per interval, and to either once it ends', async (t) => {
-  const [wonA, wonB] = await Promise.all([nodeA.lease(ID, 'a', 300), nodeB.lease(ID, 'b', 300)]);
+  // An interval of 3 s, so a stalled machine cannot let it end between two calls.
+  const [wonA, wonB] = await Promise.all([nodeA.lease(ID, 'a', 3_000), nodeB.lease(ID, 'b', 3_000)]);
   t.equal([wonA, wonB].filter(Boolean).length, 1, 'exactly one node wins');
-  t.notOk(await nodeB.lease(ID, 'b', 300), 'held for the interval');
-  t.ok(await nodeB.lease('UDP 192.0.2.8:5060', 'b', 300), 'another target has its own lease');
-  await sleep(400);
-  t.ok(await nodeB.lease(ID, 'b', 300), 'free again when it ends');
+  t.notOk(await nodeB.lease(ID, 'b', 3_000), 'held for the interval');
+  t.ok(await nodeB.lease('UDP 192.0.2.8:5060', 'b', 3_000), 'another target has its own lease');
+  const started = Date.now();
+  let free = false;
+  while (!free && Date.now() - started < 10_000) {
+    await sleep(250);
+    free = await nodeB.lease(ID, 'b', 3_000);
+  }
+  t.ok(free, 'free again when it ends');
 });
 
 t.test('update is a compare-and-set: a write in between is re-read, never lost', async (t) => {

@@ -23,6 +23,11 @@ const MAX_DATAGRAMS = 200_000;
 const ENOUGH_503 = 50;
 /** The flood goes on this long after the INVITEs are sent, so that they meet a node still behind. */
 const FLOOD_AFTER_INVITES_MS = 1_000;
+/** INVITEs go in batches of INVITE_BATCH, one batch every INVITE_BATCH_EVERY_MS, until one is refused. */
+const INVITE_BATCH = 5;
+const INVITE_BATCH_EVERY_MS = 250;
+/** How long the node may take to stop refusing after the flood. */
+const RECOVERY_MS = 20_000;
 const DOMAIN = 'test.example';
 
 const stack = await startStack({ extra: { overload: { maxQueueDelay: MAX_QUEUE_DELAY_MS, retryAfter: RETRY_AFTER } } });
@@ -62,15 +67,21 @@ t.test('past capacity: a share of new REGISTERs and INVITEs gets 503 + Retry-Aft
   const since = server.mark();
   const client = await RawSipClient.open('udp', { port: config.port });
   t.teardown(() => client.close());
+  // A share is refused, chosen at random, so INVITEs go in among the flood in
+  // batches until one has been refused; the flood then goes on a little longer.
   const invites: Array<Promise<number>> = [];
+  const statuses: number[] = [];
   let invitesAt = 0;
+  let batchAt = 0;
   const result = await flood((counts) => {
-    // Once refusing is well under way, INVITEs go in among the flood.
-    if (invitesAt === 0 && (counts.get(503) ?? 0) >= ENOUGH_503) {
-      invitesAt = Date.now();
-      for (let i = 0; i < 5; i++) invites.push(invite(client));
+    if ((counts.get(503) ?? 0) < ENOUGH_503) return false;
+    const now = Date.now();
+    if (invitesAt === 0) invitesAt = now;
+    if (!statuses.includes(503) && now - batchAt >= INVITE_BATCH_EVERY_MS) {
+      batchAt = now;
+      for (let i = 0; i < INVITE_BATCH; i++) invites.push(invite(client).then((status) => (statuses.push(status), status)));
     }
-    return invitesAt > 0 && Date.now() - invitesAt > FLOOD_AFTER_INVITES_MS;
+    return statuses.includes(503) && now - invitesAt > FLOOD_AFTER_INVITES_MS;
   });
   t.comment(`${result.sent} REGISTERs sent; answers: ${JSON.stringify(Object.fromEntries(result.counts))}`);
   const refused = result.counts.get(503) ?? 0;
@@ -81,18 +92,24 @@ t.test('past capacity: a share of new REGISTERs and INVITEs gets 503 + Retry-Aft
   const started = await server.waitForEvent('overload.started', { since });
   t.equal(started.maxQueueDelayMs, MAX_QUEUE_DELAY_MS);
   t.ok(Number(started.queueDelayMs) > MAX_QUEUE_DELAY_MS, 'logged with the wait that started it');
-  const statuses = await Promise.all(invites);
-  t.ok(statuses.includes(503), `an INVITE behind the flood was refused too (${statuses.join(',')})`);
+  const all = await Promise.all(invites);
+  t.ok(all.includes(503), `an INVITE behind the flood was refused too (${all.join(',')})`);
 
-  const ended = await server.waitForEvent('overload.ended', { since, timeoutMs: 20_000 });
-  t.ok(Number(ended.refused) >= refused, 'the end is logged with how many were refused');
-  t.equal(server.events('overload.started', since).length, server.events('overload.ended', since).length, 'each episode logged once, start and end');
+  // On a loaded machine a 10 ms limit can be passed again after the flood, so
+  // wait (bounded) until every episode has ended and nothing is refused.
+  const quiet = await episodesOver(since);
+  t.ok(quiet, 'the node stops refusing once the flood is over');
+  const ended = server.events('overload.ended', since);
+  t.ok(ended.length >= 1, 'the end is logged');
+  t.equal(server.events('overload.started', since).length, ended.length, 'each episode logged once, start and end');
+  const refusedLogged = ended.reduce((sum, line) => sum + Number(line.refused), 0);
+  t.ok(refusedLogged >= refused, `the end is logged with how many were refused (${refusedLogged})`);
 
   const metrics = await scrapeMetrics(config.metricsPort);
   const counted = metrics.value('softswitch_registrations_total', { outcome: 'overloaded' }) ?? 0;
   t.ok(counted >= refused, `the refused REGISTERs are counted (${counted})`);
   t.equal(metrics.value('softswitch_overload_refusing_ratio'), 0, 'nothing refused now');
-  t.equal(metrics.value('softswitch_calls_total', { outcome: 'overloaded' }), statuses.filter((s) => s === 503).length, 'the refused INVITEs are counted');
+  t.equal(metrics.value('softswitch_calls_total', { outcome: 'overloaded' }), all.filter((s) => s === 503).length, 'the refused INVITEs are counted');
 
   const again = await client.register({
     user: 'flood',
@@ -112,6 +129,20 @@ t.test('past capacity: a share of new REGISTERs and INVITEs gets 503 + Retry-Aft
   );
   t.equal(options.status, 200, 'and OPTIONS answered');
 });
+
+/** Waits until every logged episode has ended and the node refuses nothing; false after RECOVERY_MS. */
+async function episodesOver(since: number): Promise<boolean> {
+  const deadline = Date.now() + RECOVERY_MS;
+  while (Date.now() < deadline) {
+    const open = server.events('overload.started', since).length - server.events('overload.ended', since).length;
+    if (open === 0 && server.events('overload.ended', since).length > 0) {
+      const metrics = await scrapeMetrics(config.metricsPort);
+      if (metrics.value('softswitch_overload_refusing_ratio') === 0) return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}
 
 /**
  * An INVITE from an unknown source, sent again every 100 ms until answered

@@ -113,12 +113,13 @@ t.test('over real sockets, a calm process probes less often', async (t) => {
     const reader = (data: Buffer): void => void probe.received(data);
     listener.on('message', reader);
     probe.start(() => [{ address: '127.0.0.1', port: listener.address().port }]);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 500));
     probe.stop();
     listener.off('message', reader);
   }
-  t.ok(counts.busy >= 10, `busy: about one every 10 ms (${counts.busy} in 250 ms)`);
-  t.ok(counts.calm <= 6, `calm: about one every 50 ms (${counts.calm} in 250 ms)`);
+  // Timers come late on a loaded machine, never early: the busy count has a wide margin, the calm one none needed.
+  t.ok(counts.busy >= 15, `busy: about one every 10 ms (${counts.busy} in 500 ms)`);
+  t.ok(counts.calm <= 11, `calm: about one every 50 ms (${counts.calm} in 500 ms)`);
 });
 
 t.test('a wildcard listener is probed on loopback', async (t) => {
