@@ -6,6 +6,7 @@ import { createRedis, waitForRedis } from '../../src/store/redis.js';
 import { ScopeStore } from '../../src/store/scope-store.js';
 import { RedisMonitor } from '../helpers/redis-monitor.js';
 import { startTestRedis } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/eventually.js';
 
 /**
  * The call-record store on a real redis-server: one record per call however
@@ -89,8 +90,7 @@ t.test('an open record not refreshed is closed as node lost by exactly one of se
     return (await store.read({ from: at - 60_000, to: at + 1000, limit: 100, maxScan: 1000, keep: (r) => r.callId === 'lost-1' })).records;
   };
   // Waits (bounded) for the first sweep to close it, then lets every node sweep a few more times (each every 250 ms).
-  const deadline = Date.now() + 10_000;
-  while ((await lostRecords()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await eventually(async () => (await lostRecords()).length > 0);
   await new Promise((r) => setTimeout(r, 800));
   const now = Date.now();
   const records = await lostRecords();

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { createLogger } from '../../src/log.js';
 import { nextHealth, type TargetHealth } from '../../src/monitoring/health.js';
@@ -7,6 +6,7 @@ import { LineStore } from '../../src/store/line-store.js';
 import { createRedis, waitForRedis } from '../../src/store/redis.js';
 import { TargetHealthStore } from '../../src/store/target-health-store.js';
 import { startTestRedis } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/eventually.js';
 
 /** The shared monitoring state on a real redis-server, two connections standing for two nodes. */
 const server = await startTestRedis();
@@ -29,13 +29,7 @@ t.test('a lease goes to one node per interval, and to either once it ends', asyn
   t.equal([wonA, wonB].filter(Boolean).length, 1, 'exactly one node wins');
   t.notOk(await nodeB.lease(ID, 'b', 3_000), 'held for the interval');
   t.ok(await nodeB.lease('UDP 192.0.2.8:5060', 'b', 3_000), 'another target has its own lease');
-  const started = Date.now();
-  let free = false;
-  while (!free && Date.now() - started < 10_000) {
-    await sleep(250);
-    free = await nodeB.lease(ID, 'b', 3_000);
-  }
-  t.ok(free, 'free again when it ends');
+  t.ok(await eventually(() => nodeB.lease(ID, 'b', 3_000), { everyMs: 250 }), 'free again when it ends');
 });
 
 t.test('update is a compare-and-set: a write in between is re-read, never lost', async (t) => {

@@ -4,6 +4,7 @@ import t from 'tap';
 import { scrapeMetrics } from '../helpers/metrics-scrape.js';
 import { RawSipClient, randomToken } from '../helpers/raw-sip-client.js';
 import { startStack } from '../helpers/test-stack.js';
+import { eventually } from '../helpers/eventually.js';
 
 /**
  * Load shedding against the real server process: a flood of REGISTERs from
@@ -131,17 +132,15 @@ t.test('past capacity: a share of new REGISTERs and INVITEs gets 503 + Retry-Aft
 });
 
 /** Waits until every logged episode has ended and the node refuses nothing; false after RECOVERY_MS. */
-async function episodesOver(since: number): Promise<boolean> {
-  const deadline = Date.now() + RECOVERY_MS;
-  while (Date.now() < deadline) {
-    const open = server.events('overload.started', since).length - server.events('overload.ended', since).length;
-    if (open === 0 && server.events('overload.ended', since).length > 0) {
-      const metrics = await scrapeMetrics(config.metricsPort);
-      if (metrics.value('softswitch_overload_refusing_ratio') === 0) return true;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return false;
+function episodesOver(since: number): Promise<boolean> {
+  return eventually(
+    async () => {
+      const ended = server.events('overload.ended', since).length;
+      if (ended === 0 || server.events('overload.started', since).length !== ended) return false;
+      return (await scrapeMetrics(config.metricsPort)).value('softswitch_overload_refusing_ratio') === 0;
+    },
+    { timeoutMs: RECOVERY_MS, everyMs: 200 },
+  );
 }
 
 /**
