@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { parseBulkGroup, parseHuntGroup } from './schemas.js';
+import { parseBulkGroup, parseHuntGroup, parseSharedBulkGroup, parseSharedHuntGroup } from './schemas.js';
 import { keys } from './keys.js';
 import { defineScript } from './lua-scripts.js';
 import { defaultFeatures, type BulkGroup, type HuntGroup, type NumberFeatures } from '../features/settings.js';
@@ -50,8 +50,8 @@ function partyFromReply(number: string, reply: PartyReply | undefined): PartySet
   const [exists, flat, huntJson, bulkJson, frozen] = reply;
   const hash: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i]!] = flat[i + 1]!;
-  const hunt = parseHuntGroup(huntJson);
-  const bulk = parseBulkGroup(bulkJson);
+  const hunt = parseSharedHuntGroup(huntJson);
+  const bulk = parseSharedBulkGroup(bulkJson);
   // As bulkDestination(): only a started group's frozen destination counts.
   const destination = bulk?.state === 'started' && frozen !== null ? { bulkDestination: frozen === '' ? null : frozen } : {};
   return { features: exists === 1 ? featuresFromHash(number, hash) : null, groups: { hunt, bulk, ...destination } };

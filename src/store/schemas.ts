@@ -3,6 +3,7 @@ import type { BulkGroup, EmergencyRoute, HuntGroup, OutboundRoute, Peer, Voicema
 import type { Binding } from '../registrar/binding.js';
 import { FUNCTIONS, RIGHTS, ROLES } from '../auth/account-roles.js';
 import type { Log } from '../log.js';
+import { BoundedMap } from './bounded-map.js';
 
 /**
  * Stored values are checked where they are read back: a value that does not
@@ -30,6 +31,33 @@ export function parseStored<T>(schema: z.ZodType<T>, json: string | null | undef
   if (parsed.success) return parsed.data;
   damaged(what, parsed.error.issues[0]?.path.join('.') || 'shape');
   return null;
+}
+
+/**
+ * parseStored for values every call reads again (a callee's bindings, the
+ * parties' groups): the same stored text gives the same value, so the last
+ * `maxEntries` results are kept by their text and the JSON parse and the
+ * schema check run once per change, not once per call. The values are
+ * frozen, since every reader of the same text gets the same object.
+ */
+export function memoizedParser<T>(schema: z.ZodType<T>, what: string, maxEntries: number): (json: string | null | undefined) => T | null {
+  const parsed = new BoundedMap<string, T>(maxEntries);
+  return (json) => {
+    if (json === null || json === undefined) return null;
+    const known = parsed.get(json);
+    if (known !== undefined) return known;
+    const value = parseStored(schema, json, what);
+    if (value !== null) parsed.set(json, deepFreeze(value));
+    return value;
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 function damaged(what: string, where: string): void {
@@ -61,9 +89,11 @@ export const bindingSchema = z
   })
   .loose();
 
-export function parseBinding(json: string): Binding | null {
-  return parseStored(bindingSchema, json, 'binding');
-}
+/** Bindings and groups kept parsed (memoizedParser) per kind: a busy node's hot lines and groups, at about 1 kB each. */
+const PARSED_KEPT = 2_000;
+
+/** A stored binding, kept parsed and frozen (memoizedParser): the registrar builds new bindings, never edits one read. */
+export const parseBinding: (json: string) => Binding | null = memoizedParser(bindingSchema, 'binding', PARSED_KEPT);
 
 /** A hunt group as stored, and as the management API shows it. */
 export const huntGroupSchema = z.object({
@@ -106,6 +136,9 @@ export const parseBulkOperation = (json: string | null | undefined): BulkOperati
 
 export const parseHuntGroup = (json: string | null | undefined): HuntGroup | null => parseStored(huntGroupSchema, json, 'hunt group');
 export const parseBulkGroup = (json: string | null | undefined): BulkGroup | null => parseStored(bulkGroupSchema, json, 'bulk group');
+/** The groups a call reads, kept parsed and frozen (memoizedParser); management code that edits a group parses its own copy. */
+export const parseSharedHuntGroup: (json: string | null | undefined) => HuntGroup | null = memoizedParser(huntGroupSchema, 'hunt group', PARSED_KEPT);
+export const parseSharedBulkGroup: (json: string | null | undefined) => BulkGroup | null = memoizedParser(bulkGroupSchema, 'bulk group', PARSED_KEPT);
 export const parseOutboundRoute = (json: string | null | undefined): OutboundRoute | null => parseStored(outboundRouteSchema, json, 'emergency route');
 export const parseOutboundRoutes = (json: string | null | undefined): OutboundRoute[] | null =>
   parseStored(z.array(outboundRouteSchema), json, 'outbound routes');

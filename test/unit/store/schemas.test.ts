@@ -1,5 +1,6 @@
 import t from 'tap';
-import { parseBinding, parseBulkGroup, parseOutboundRoutes, reportDamagedValuesTo } from '../../../src/store/schemas.js';
+import { z } from 'zod';
+import { memoizedParser, parseBinding, parseBulkGroup, parseOutboundRoutes, parseSharedBulkGroup, reportDamagedValuesTo } from '../../../src/store/schemas.js';
 
 const warnings: unknown[] = [];
 reportDamagedValuesTo({ warn: (obj: unknown) => warnings.push(obj) });
@@ -33,4 +34,37 @@ t.test('a damaged value is absent, never cast, and logged once per kind', async 
     'one warning per kind',
   );
   t.match(warnings[0], { event: 'store.damaged', what: 'binding' });
+});
+
+t.test('a value every call reads is parsed once per stored text, and handed out frozen', async (t) => {
+  let checks = 0;
+  const schema = z.object({ id: z.string(), members: z.array(z.string()), inner: z.object({ n: z.number() }) }).refine(() => ++checks > 0);
+  const parse = memoizedParser(schema, 'test value', 2);
+  const text = JSON.stringify({ id: 'a', members: ['1'], inner: { n: 1 } });
+  const first = parse(text);
+  const again = parse(text.slice(0)); // another string with the same text, as a new read gives
+  t.equal(checks, 1, 'the second read of the same text is not checked again');
+  t.equal(again, first, 'it is the same value');
+  t.ok(Object.isFrozen(first) && Object.isFrozen(first?.members) && Object.isFrozen(first?.inner), 'frozen, nested values too');
+  t.throws(() => first!.members.push('2'), TypeError, 'a reader cannot change what another holds');
+
+  parse(JSON.stringify({ id: 'b', members: [], inner: { n: 2 } }));
+  parse(JSON.stringify({ id: 'c', members: [], inner: { n: 3 } }));
+  t.equal(checks, 3);
+  t.not(parse(text), first, 'beyond its bound the oldest text is dropped and parsed anew');
+  t.equal(checks, 4);
+
+  t.equal(parse('{not json'), null, 'damaged is still absent');
+  t.equal(parse(null), null);
+  t.same(parseSharedBulkGroup(JSON.stringify({ id: 'g', siteId: 's', name: 'n', members: ['1'], state: 'started' })), {
+    id: 'g',
+    siteId: 's',
+    name: 'n',
+    members: ['1'],
+    state: 'started',
+  });
+  t.notOk(
+    Object.isFrozen(parseBulkGroup(JSON.stringify({ id: 'g', siteId: 's', name: 'n', members: [], state: 'stopped' }))),
+    'management code edits its own copy',
+  );
 });
