@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import net from 'node:net';
 import { attachSteering } from './steering/attach.js';
 import { dialogSteeringProgram, steeringTable } from './steering/dialog-steering.js';
@@ -13,6 +14,22 @@ function trySetBuffers(socket: dgram.Socket, bytes: number): void {
   } catch {
     // not permitted here: the defaults still work, only bursts suffer
   }
+}
+
+/**
+ * dgram resolves every destination before it sends, even an IP address, and
+ * answers a second turn later (process.nextTick), so each datagram cost a
+ * deferred call and two closures. Every destination we send to is already an
+ * address: answer at once, and leave anything else to dns.lookup.
+ */
+type LookupDone = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+// Node passes the socket's family as a number; its types say an options object: take either.
+function lookupAddress(address: string, options: dns.LookupOneOptions | number, done: LookupDone): void {
+  const family = typeof options === 'number' ? options : (options.family ?? 0);
+  if (net.isIP(address) === family) done(null, address, family);
+  else if (typeof options === 'number') dns.lookup(address, options, done);
+  else dns.lookup(address, options, done);
 }
 
 export class UdpTransport implements Transport {
@@ -34,7 +51,7 @@ export class UdpTransport implements Transport {
   }
 
   listen(): Promise<void> {
-    const socket = dgram.createSocket({ type: net.isIPv6(this.localAddress) ? 'udp6' : 'udp4', reusePort: this.sharedPort });
+    const socket = dgram.createSocket({ type: net.isIPv6(this.localAddress) ? 'udp6' : 'udp4', reusePort: this.sharedPort, lookup: lookupAddress });
     this.socket = socket;
     socket.on('message', (data, rinfo) => {
       // Keep-alive CRLF (RFC 5626 §4.4.1) and stray noise: nothing to parse.
@@ -70,7 +87,9 @@ export class UdpTransport implements Transport {
 
   send(destination: Destination, data: Buffer): boolean {
     if (!this.socket) return false;
-    this.socket.send(data, destination.port, destination.address, () => undefined);
+    // No callback: a failed send is dropped either way (UDP gives no promise), and a
+    // callback costs a deferred call for every datagram sent.
+    this.socket.send(data, destination.port, destination.address);
     return true;
   }
 
