@@ -37,13 +37,16 @@ export function parseStored<T>(schema: z.ZodType<T>, json: string | null | undef
  * parseStored for values every call reads again (a callee's bindings, the
  * parties' groups): the same stored text gives the same value, so the last
  * `maxEntries` results are kept by their text and the JSON parse and the
- * schema check run once per change, not once per call. The values are
- * frozen, since every reader of the same text gets the same object.
+ * schema check run once per change, not once per call. Texts longer than
+ * `maxTextLength` (a group of hundreds of members) are parsed every time, so
+ * the memory kept stays bounded. The values are frozen, since every reader of
+ * the same text gets the same object.
  */
-export function memoizedParser<T>(schema: z.ZodType<T>, what: string, maxEntries: number): (json: string | null | undefined) => T | null {
+export function memoizedParser<T>(schema: z.ZodType<T>, what: string, maxEntries: number, maxTextLength = 4096): (json: string | null | undefined) => T | null {
   const parsed = new BoundedMap<string, T>(maxEntries);
   return (json) => {
     if (json === null || json === undefined) return null;
+    if (json.length > maxTextLength) return parseStored(schema, json, what);
     const known = parsed.get(json);
     if (known !== undefined) return known;
     const value = parseStored(schema, json, what);
@@ -89,11 +92,16 @@ export const bindingSchema = z
   })
   .loose();
 
-/** Bindings and groups kept parsed (memoizedParser) per kind: a busy node's hot lines and groups, at about 1 kB each. */
-const PARSED_KEPT = 2_000;
+/**
+ * How many bindings and groups of each kind are kept parsed (memoizedParser):
+ * a busy node's hot lines and groups. Texts are at most 4 kB each (a binding
+ * is about 400 bytes), so at the very worst some 36 MB in all.
+ */
+const BINDINGS_KEPT = 2_000;
+const GROUPS_KEPT = 500;
 
 /** A stored binding, kept parsed and frozen (memoizedParser): the registrar builds new bindings, never edits one read. */
-export const parseBinding: (json: string) => Binding | null = memoizedParser(bindingSchema, 'binding', PARSED_KEPT);
+export const parseBinding: (json: string) => Binding | null = memoizedParser(bindingSchema, 'binding', BINDINGS_KEPT);
 
 /** A hunt group as stored, and as the management API shows it. */
 export const huntGroupSchema = z.object({
@@ -137,8 +145,8 @@ export const parseBulkOperation = (json: string | null | undefined): BulkOperati
 export const parseHuntGroup = (json: string | null | undefined): HuntGroup | null => parseStored(huntGroupSchema, json, 'hunt group');
 export const parseBulkGroup = (json: string | null | undefined): BulkGroup | null => parseStored(bulkGroupSchema, json, 'bulk group');
 /** The groups a call reads, kept parsed and frozen (memoizedParser); management code that edits a group parses its own copy. */
-export const parseSharedHuntGroup: (json: string | null | undefined) => HuntGroup | null = memoizedParser(huntGroupSchema, 'hunt group', PARSED_KEPT);
-export const parseSharedBulkGroup: (json: string | null | undefined) => BulkGroup | null = memoizedParser(bulkGroupSchema, 'bulk group', PARSED_KEPT);
+export const parseSharedHuntGroup: (json: string | null | undefined) => HuntGroup | null = memoizedParser(huntGroupSchema, 'hunt group', GROUPS_KEPT);
+export const parseSharedBulkGroup: (json: string | null | undefined) => BulkGroup | null = memoizedParser(bulkGroupSchema, 'bulk group', GROUPS_KEPT);
 export const parseOutboundRoute = (json: string | null | undefined): OutboundRoute | null => parseStored(outboundRouteSchema, json, 'emergency route');
 export const parseOutboundRoutes = (json: string | null | undefined): OutboundRoute[] | null =>
   parseStored(z.array(outboundRouteSchema), json, 'outbound routes');

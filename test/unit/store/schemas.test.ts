@@ -54,6 +54,13 @@ t.test('a value every call reads is parsed once per stored text, and handed out 
   t.not(parse(text), first, 'beyond its bound the oldest text is dropped and parsed anew');
   t.equal(checks, 4);
 
+  const long = memoizedParser(schema, 'test value', 2, 40);
+  const longText = JSON.stringify({ id: 'a long one', members: ['1', '2', '3'], inner: { n: 4 } });
+  t.ok(longText.length > 40);
+  const before = checks;
+  t.not(long(longText), long(longText), 'a text past the length bound is parsed every time, never kept');
+  t.equal(checks, before + 2);
+
   t.equal(parse('{not json'), null, 'damaged is still absent');
   t.equal(parse(null), null);
   t.same(parseSharedBulkGroup(JSON.stringify({ id: 'g', siteId: 's', name: 'n', members: ['1'], state: 'started' })), {
