@@ -16,15 +16,16 @@ function trySetBuffers(socket: dgram.Socket, bytes: number): void {
   }
 }
 
-/**
- * dgram resolves every destination before it sends, even an IP address, and
- * answers a second turn later (process.nextTick), so each datagram cost a
- * deferred call and two closures. Every destination we send to is already an
- * address: answer at once, and leave anything else to dns.lookup.
- */
 type LookupDone = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
 
-// Node passes the socket's family as a number; its types say an options object: take either.
+/**
+ * dgram looks up every destination before it sends, even an IP address, and
+ * answers in a later turn (process.nextTick), so each datagram waited for a
+ * deferred call. The destinations we send to are addresses already (names
+ * are resolved above the transport): answer at once, and leave anything else
+ * to dns.lookup. Node passes the socket's family as a number, where its types
+ * say an options object: take either.
+ */
 function lookupAddress(address: string, options: dns.LookupOneOptions | number, done: LookupDone): void {
   const family = typeof options === 'number' ? options : (options.family ?? 0);
   if (net.isIP(address) === family) done(null, address, family);
