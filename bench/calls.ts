@@ -51,13 +51,14 @@ import { countCallRecords, ensureCallFeatures } from './lib/calls-store.js';
 import { dbRedisMissing, kamailioVersion, readKamailioTemplate, startKamailio } from './lib/kamailio.js';
 import type { LoadPlan } from './lib/measure.js';
 import { repoRoot, runningUnderTsx } from './lib/paths.js';
-import { freeTcpPort, freeUdpPort } from './lib/proc.js';
+import { freeTcpPort, freeUdpPort, placeProcesses } from './lib/proc.js';
 import { redisKeyCount, startRedis } from './lib/redis.js';
 import { HELD_SHARE, parseLadder } from './lib/search.js';
 import { softswitchMissing, startSoftswitch, waitReady } from './lib/softswitch.js';
 import { jsonLine } from './lib/summary.js';
 import { parseModes, parseTargets, socketModeArgs, TWO_SOCKET_MODES, type TwoSocketMode } from './lib/targets.js';
 import { makeUsers } from './lib/users.js';
+import { describePlacement, PLACEMENT_HELP, PLACEMENT_OPTIONS, PLACEMENT_USAGE, placementFromOptions } from './lib/placement.js';
 
 const DOMAIN = 'bench.test';
 const SITE_ID = '9000001';
@@ -90,19 +91,25 @@ const { values: opt } = parseArgs({
     records: { type: 'string', default: 'on' },
     'max-queue-delay': { type: 'string' },
     warmup: { type: 'string', default: '3' },
+    ...PLACEMENT_OPTIONS,
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (opt.help) {
   console.log(
-    'usage: calls [--quick] [--only kamailio,kamailio-redis,softswitch] [--mode single|multi|both] [--callees N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--hold MS] [--latency-duration S] [--cpu-rate R] [--cpu-duration S] [--kamailio-children N] [--kamailio-shm MB] [--server-log LEVEL] [--server-node-args="--trace-gc ..."] [--workers N] [--records on|off|both] [--max-queue-delay MS] [--warmup S] [--keep]',
+    'usage: calls [--quick] [--only kamailio,kamailio-redis,softswitch] [--mode single|multi|both] [--callees N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--hold MS] [--latency-duration S] [--cpu-rate R] [--cpu-duration S] [--kamailio-children N] [--kamailio-shm MB] [--server-log LEVEL] [--server-node-args="--trace-gc ..."] [--workers N] [--records on|off|both] [--max-queue-delay MS] [--warmup S] [--keep] ' +
+      PLACEMENT_USAGE,
   );
   console.log(
     "  --mode: single = each calling trunk (--sipp) one SIPp socket on its own loopback address, as real trunks send; multi = -t un, a socket per call; both (default). bench:register's trunks mode has no twin here: single already sends each trunk from one fixed address and port.",
   );
+  console.log(PLACEMENT_HELP);
   process.exit(0);
 }
+
+const placement = placementFromOptions(opt, cpus().length);
+placeProcesses(placement);
 
 // --quick: a smoke run (a coarse ladder, no bisection or retries, 5 s latency and CPU runs).
 const quick = opt.quick;
@@ -318,7 +325,9 @@ async function main(): Promise<void> {
   console.log(
     `calls: INVITE -> 180 -> 200 -> ACK -> (50 ms window for a late 180) + ${holdMs} ms -> BYE -> 200, ${nCallees} registered callees (one SIPp UAS), ${sippProcs} calling trunk(s) / SIPp UAC process(es), ${durationSec} s per rate, modes: ${modes.join(', ')}${quick ? ' (--quick)' : ''}`,
   );
-  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); SIPp (callers and callee), the target and its store share them`);
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); ${describePlacement(placement) || 'SIPp (callers and callee), the target and its store share them'}`,
+  );
   console.log(
     `held = no failed call and >= ${HELD_SHARE * 100}% of the target rate achieved; a rate not held is retried ${retries}x; the climb stops at the first rate not held, then bisects ${refine}x`,
   );
@@ -373,7 +382,7 @@ async function main(): Promise<void> {
     bench: 'calls',
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, placement },
     params: {
       quick,
       callees: nCallees,

@@ -30,7 +30,7 @@ import { cleanupStack, intOpt, writeReport } from './lib/cli.js';
 import { dbRedisMissing, kamailioVersion, readKamailioTemplate, startKamailio } from './lib/kamailio.js';
 import { CPU_CELL_LEGEND, cpuCell, cpuLine, measureCpu, measureRate, prepareLoad, type CpuFigure, type LoadPlan } from './lib/measure.js';
 import { repoRoot, runningUnderTsx } from './lib/paths.js';
-import { freeTcpPort, freeUdpPort, sleep } from './lib/proc.js';
+import { freeTcpPort, freeUdpPort, sleep, placeProcesses } from './lib/proc.js';
 import { redisKeyCount, startRedis } from './lib/redis.js';
 import { formatStep, sippBoundWarning, STEP_HEADER, warmUp } from './lib/report.js';
 import { climb, DEFAULT_LADDER, HELD_SHARE, parseLadder, QUICK_LADDER, type SearchResult } from './lib/search.js';
@@ -38,6 +38,7 @@ import { registrationRetries, softswitchMissing, startSoftswitch, waitReady } fr
 import { fmtPercent, fmtRatio, formatTable, jsonLine, ratios, type HeldFigure } from './lib/summary.js';
 import { parseModes, parseTargets, registerLoadArgs, SOCKET_MODES, trunkSocketsProblem, type SocketMode, type TargetName } from './lib/targets.js';
 import { makeUsers } from './lib/users.js';
+import { describePlacement, PLACEMENT_HELP, PLACEMENT_OPTIONS, PLACEMENT_USAGE, placementFromOptions } from './lib/placement.js';
 
 const DOMAIN = 'bench.test';
 
@@ -60,19 +61,25 @@ const { values: opt } = parseArgs({
     warmup: { type: 'string', default: '3' },
     'server-node-args': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
+    ...PLACEMENT_OPTIONS,
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (opt.help) {
   console.log(
-    'usage: register [--quick] [--only kamailio,kamailio-redis,softswitch] [--mode single|multi|trunks|both|all] [--users N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--cpu-rate R] [--cpu-duration S] [--kamailio-children N] [--workers N] [--server-node-args="--cpu-prof ..."] [--max-queue-delay MS] [--warmup S] [--keep]',
+    'usage: register [--quick] [--only kamailio,kamailio-redis,softswitch] [--mode single|multi|trunks|both|all] [--users N] [--duration S] [--rates a,b,c] [--refine N] [--retries N] [--sipp N] [--cpu-rate R] [--cpu-duration S] [--kamailio-children N] [--workers N] [--server-node-args="--cpu-prof ..."] [--max-queue-delay MS] [--warmup S] [--keep] ' +
+      PLACEMENT_USAGE,
   );
   console.log(
     '  --mode: single = one SIPp socket; multi = -t un, a new socket (source port) per registration; trunks = -t ui, each line from its own fixed 127.x address and port, as real trunks register; both = single and multi (default); all = the three',
   );
+  console.log(PLACEMENT_HELP);
   process.exit(0);
 }
+
+const placement = placementFromOptions(opt, cpus().length);
+placeProcesses(placement);
 
 // --quick: a smoke run of a few minutes (a coarse ladder, no bisection or retries, a short CPU step).
 const quick = opt.quick;
@@ -300,7 +307,7 @@ async function main(): Promise<void> {
   console.log(
     `REGISTER with digest challenge (401 then 200), ${nUsers} users, ${durationSec} s per rate, ${sippProcs} SIPp process(es), modes: ${modes.join(', ')}${quick ? ' (--quick)' : ''}`,
   );
-  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); SIPp, the target and its store share them`);
+  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); ${describePlacement(placement) || 'SIPp, the target and its store share them'}`);
   console.log(
     `held = no failed registration and >= ${HELD_SHARE * 100}% of the target rate achieved; a rate not held is retried ${retries}x; the climb stops at the first rate not held, then bisects ${refine}x`,
   );
@@ -348,7 +355,7 @@ async function main(): Promise<void> {
     bench: 'register',
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, placement },
     params: {
       quick,
       users: nUsers,

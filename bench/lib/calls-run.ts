@@ -63,7 +63,7 @@ export function startUas(c: Callee, timeoutSec: number, tag: string): Managed {
     '-error_file',
     join(c.workDir, `uas-${tag}-errors.log`),
   ];
-  return startManaged('sipp-uas', 'sipp', args, { cwd: c.workDir });
+  return startManaged('sipp-uas', 'sipp', args, { cwd: c.workDir, role: 'sipp' });
 }
 
 /**

@@ -112,7 +112,7 @@ export async function startKamailio(opts: {
 
   // -DD: stay in the foreground but fork workers; -E: log to stderr; -Y: runtime dir in the temp dir.
   const args = ['-DD', '-E', '-f', cfgFile, '-Y', dir, '-w', dir, '-m', String(opts.shmMb ?? 128), '-M', '16'];
-  const proc = startManaged('kamailio', KAMAILIO_BIN, args, { cwd: dir });
+  const proc = startManaged('kamailio', KAMAILIO_BIN, args, { cwd: dir, role: 'target' });
   let dead = false;
   void proc.exited.then(() => {
     dead = true;

@@ -2,6 +2,14 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { createSocket } from 'node:dgram';
 import { createWriteStream, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { placedCommand, type Placement, type Role } from './placement.js';
+
+/** Where the processes started from here run (placement.ts); set once from a bench's options. */
+let placement: Placement = {};
+
+export function placeProcesses(wanted: Placement): void {
+  placement = { ...wanted };
+}
 
 /** Clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on Linux x86). */
 const CLK_TCK = 100;
@@ -37,9 +45,10 @@ export interface Managed {
  * tails, and, with `logFile`, written whole to that file (stdout and stderr
  * as they come: e.g. the server's log and its `--trace-gc` lines).
  */
-export function startManaged(name: string, cmd: string, args: string[], opts: SpawnOptions & { logFile?: string } = {}): Managed {
-  const { logFile, ...spawnOptions } = opts;
-  const child = spawn(cmd, args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startManaged(name: string, cmd: string, args: string[], opts: SpawnOptions & { logFile?: string; role?: Role } = {}): Managed {
+  const { logFile, role, ...spawnOptions } = opts;
+  const placed = placedCommand(placement, role, cmd, args);
+  const child = spawn(placed.cmd, placed.args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout = new TailBuffer();
   const stderr = new TailBuffer();
   const file = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
@@ -82,10 +91,15 @@ export interface RunResult {
 }
 
 /** Runs a command to completion; SIGKILLs it after hardLimitMs so a run always ends. */
-export function runBounded(cmd: string, args: string[], opts: { cwd?: string; hardLimitMs: number; onSpawn?: (pid: number) => void }): Promise<RunResult> {
+export function runBounded(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; hardLimitMs: number; onSpawn?: (pid: number) => void; role?: Role },
+): Promise<RunResult> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const placed = placedCommand(placement, opts.role, cmd, args);
+    const child = spawn(placed.cmd, placed.args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = new TailBuffer(200);
     const err = new TailBuffer(200);
     child.stdout.on('data', (c: Buffer) => out.push(c));

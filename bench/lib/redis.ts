@@ -31,7 +31,7 @@ export async function startRedis(workDir: string, port: number): Promise<RedisHa
   const dir = join(workDir, 'redis');
   await mkdir(dir, { recursive: true });
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'];
-  const proc = startManaged('redis-server', 'redis-server', args, { cwd: dir });
+  const proc = startManaged('redis-server', 'redis-server', args, { cwd: dir, role: 'redis' });
   const deadline = Date.now() + 10000;
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null) break;

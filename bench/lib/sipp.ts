@@ -160,6 +160,7 @@ export async function runSipp(o: SippRunOptions): Promise<SippRun> {
   const res = await runBounded('sipp', sippArgs(o, statFile), {
     cwd: o.workDir,
     hardLimitMs: (o.durationSec + 15) * 1000,
+    role: 'sipp',
     onSpawn: (p) => {
       pid = p;
     },

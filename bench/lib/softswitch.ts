@@ -150,6 +150,7 @@ export async function startSoftswitch(o: {
     cwd: o.root,
     env: serverEnv(o.workers),
     logFile: join(dir, 'server.log'),
+    role: 'target',
   });
   let dead = false;
   void proc.exited.then(() => {
