@@ -12,7 +12,7 @@
 /** The processes a bench places: the server under test, SIPp (callers and callees), the server's Redis. */
 export type Role = 'target' | 'sipp' | 'redis';
 
-export const ROLES: readonly Role[] = ['target', 'sipp', 'redis'];
+const ROLES: readonly Role[] = ['target', 'sipp', 'redis'];
 
 /** A taskset CPU list per role; a role left out runs wherever the kernel puts it. */
 export type Placement = Partial<Record<Role, string>>;

@@ -30,6 +30,9 @@ t.test('a placed role starts under taskset; any other as it is', async (t) => {
   t.equal(describePlacement({}), '');
 });
 
+/** The cores a process may run on, from its /proc/<pid>/status. */
+const cpusAllowed = (status: string): string | undefined => /^Cpus_allowed_list:\s+(\S+)$/m.exec(status)?.[1];
+
 t.test('a process started for a placed role runs only on its cores', async (t) => {
   placeProcesses({ sipp: '0' });
   t.teardown(() => placeProcesses({}));
@@ -39,10 +42,9 @@ t.test('a process started for a placed role runs only on its cores', async (t) =
   // taskset sets the affinity, then becomes the command (same pid).
   const allowed = async (pid: number | undefined): Promise<string | undefined> => {
     const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-    if (!/^Name:\s+sleep$/m.test(status)) return undefined;
-    return /^Cpus_allowed_list:\s+(\S+)$/m.exec(status)?.[1];
+    return /^Name:\s+sleep$/m.test(status) ? cpusAllowed(status) : undefined;
   };
   t.equal(await eventually(() => allowed(placed.child.pid), { timeoutMs: 5000, everyMs: 20 }), '0', 'the placed one: core 0 only');
-  const own = (await readFile('/proc/self/status', 'utf8')).match(/^Cpus_allowed_list:\s+(\S+)$/m)?.[1];
+  const own = cpusAllowed(await readFile('/proc/self/status', 'utf8'));
   t.equal(await eventually(() => allowed(free.child.pid), { timeoutMs: 5000, everyMs: 20 }), own, 'the other: where this process may run');
 });
